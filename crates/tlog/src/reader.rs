@@ -1,0 +1,153 @@
+//! Reading a log back from its tiles: tiles at a tree size, subtree hashes for proofs,
+//! entries.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::hash::{Hash, subtree_root};
+use crate::merkle::{self, SubtreeSource};
+use crate::storage::ReadStorage;
+use crate::tile::{TILE_WIDTH, TileId, TileKind, parse_bundle, parse_hash_tile, width_at};
+
+/// Most tiles a [`TileReader`] keeps in memory.
+const TILE_CACHE_CAPACITY: usize = 1024;
+
+/// Reads a tile or bundle; a missing partial one falls back to the full one cut to width
+/// (the spec lets logs delete partial tiles once the full tile exists).
+pub fn read_tile(storage: &dyn ReadStorage, id: TileId) -> Result<Vec<u8>, Error> {
+    if let Some(b) = storage.read(&id.path())? {
+        return Ok(b);
+    }
+    if !id.is_full() {
+        let full = TileId {
+            width: TILE_WIDTH as u16,
+            ..id
+        };
+        if let Some(b) = storage.read(&full.path())? {
+            return Ok(match id.kind {
+                TileKind::Hashes { .. } => {
+                    b.get(..id.hash_tile_len()).map(<[u8]>::to_vec).unwrap_or(b)
+                }
+                TileKind::Entries => {
+                    let entries = parse_bundle(&b)?;
+                    let mut cut = Vec::new();
+                    for e in entries.iter().take(usize::from(id.width)) {
+                        crate::tile::push_bundle_entry(&mut cut, e)?;
+                    }
+                    cut
+                }
+            });
+        }
+    }
+    Err(Error::Missing { path: id.path() })
+}
+
+/// Answers subtree-hash queries for a tree of a fixed size from its tiles.
+///
+/// It trusts the storage: tiles are not authenticated here. Check results against a
+/// signed root (as [`crate::verify_log`] and every proof verification do).
+pub struct TileReader<'a> {
+    storage: &'a dyn ReadStorage,
+    size: u64,
+    cache: HashMap<(u8, u64), Arc<Vec<Hash>>>,
+}
+
+impl<'a> TileReader<'a> {
+    /// A reader for the tree of `size` entries stored in `storage`.
+    pub fn new(storage: &'a dyn ReadStorage, size: u64) -> TileReader<'a> {
+        TileReader {
+            storage,
+            size,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The tree size this reader answers for.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The hashes of tile `index` at tile level `level`, at this reader's tree size.
+    pub fn tile(&mut self, level: u8, index: u64) -> Result<Arc<Vec<Hash>>, Error> {
+        if let Some(t) = self.cache.get(&(level, index)) {
+            return Ok(t.clone());
+        }
+        let width = width_at(level, index, self.size);
+        let id = TileId::hashes(level, index, width);
+        if width == 0 {
+            return Err(Error::Missing {
+                path: format!("tile/{level}/{index} (beyond tree size {})", self.size),
+            });
+        }
+        let bytes = read_tile(self.storage, id)?;
+        let hashes = Arc::new(
+            parse_hash_tile(&bytes, width)
+                .map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?,
+        );
+        if self.cache.len() >= TILE_CACHE_CAPACITY {
+            self.cache.clear();
+        }
+        self.cache.insert((level, index), hashes.clone());
+        Ok(hashes)
+    }
+
+    /// The root hash of the tree.
+    pub fn root(&mut self) -> Result<Hash, Error> {
+        let size = self.size;
+        merkle::tree_root(self, size)
+    }
+
+    /// The inclusion proof of entry `index`.
+    pub fn inclusion_proof(&mut self, index: u64) -> Result<Vec<Hash>, Error> {
+        let size = self.size;
+        merkle::inclusion_proof(self, index, size)
+    }
+
+    /// The consistency proof from the tree of `old` entries to this reader's tree.
+    pub fn consistency_proof(&mut self, old: u64) -> Result<Vec<Hash>, Error> {
+        let size = self.size;
+        merkle::consistency_proof(self, old, size)
+    }
+
+    /// The entry at `index`, read from its entry bundle.
+    pub fn entry(&self, index: u64) -> Result<Vec<u8>, Error> {
+        if index >= self.size {
+            return Err(Error::Missing {
+                path: format!("entry {index} (tree size {})", self.size),
+            });
+        }
+        let bundle = index / TILE_WIDTH;
+        let id = TileId::entries(bundle, width_at(0, bundle, self.size));
+        let bytes = read_tile(self.storage, id)?;
+        let entries = parse_bundle(&bytes)?;
+        entries
+            .get((index % TILE_WIDTH) as usize)
+            .map(|e| e.to_vec())
+            .ok_or_else(|| {
+                Error::Inconsistent(format!(
+                    "{} holds fewer than {} entries",
+                    id.path(),
+                    id.width
+                ))
+            })
+    }
+}
+
+impl SubtreeSource for TileReader<'_> {
+    fn subtree(&mut self, level: u8, index: u64) -> Result<Hash, Error> {
+        let tile_level = level / 8;
+        let height_in_tile = u32::from(level % 8);
+        let first = index << height_in_tile;
+        let count = 1usize << height_in_tile;
+        let tile = self.tile(tile_level, first / TILE_WIDTH)?;
+        let offset = (first % TILE_WIDTH) as usize;
+        let hashes = tile.get(offset..offset + count).ok_or_else(|| {
+            Error::Inconsistent(format!(
+                "tile {tile_level}/{} is too short for subtree {level}/{index}",
+                first / TILE_WIDTH
+            ))
+        })?;
+        Ok(subtree_root(hashes))
+    }
+}

@@ -1,0 +1,356 @@
+//! A log in a local directory laid out exactly as tlog-tiles, so any static web server
+//! can serve it.
+//!
+//! Life of a commit: every object and the checkpoint are written to temporary files in
+//! the state directory and fsynced (in parallel: concurrent fsyncs share journal commits);
+//! the objects are renamed into place and their directories fsynced; only then is the
+//! checkpoint renamed over the old one and the root directory fsynced. A crash before the
+//! last rename leaves the old checkpoint in force; a crash after it leaves the new one,
+//! with everything it refers to already durable.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{CHECKPOINT_PATH, Object, ReadStorage, Storage, is_safe_relative_path};
+use crate::error::Error;
+
+/// Most threads used to write and fsync files of one commit at the same time.
+const MAX_IO_THREADS: usize = 16;
+
+/// Read-only access to a tlog-tiles directory (no lock; safe while a writer runs).
+#[derive(Debug, Clone)]
+pub struct Dir {
+    root: PathBuf,
+}
+
+impl Dir {
+    /// A reader for the log whose `checkpoint` and `tile/` live in `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Dir {
+        Dir { root: root.into() }
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+impl ReadStorage for Dir {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        read_file(&self.root, path)
+    }
+}
+
+fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
+    if !is_safe_relative_path(path) {
+        return Err(Error::malformed(
+            "resource path",
+            format!("{path:?} is not a plain relative path"),
+        ));
+    }
+    let full = root.join(path);
+    match fs::read(&full) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        // A path through a regular file (e.g. `tile/0/000/...` where `000` is a file).
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => Ok(None),
+        Err(e) => Err(Error::io(full, e)),
+    }
+}
+
+/// The writer's view of a log directory: holds the single-writer lock.
+#[derive(Debug)]
+pub struct DirStorage {
+    // Owned by the writer for its whole life; dropping it releases the lock.
+    root: PathBuf,
+    tmp: PathBuf,
+    // Held, never read: dropping it releases the writer lock.
+    _lock: File,
+    lock_path: PathBuf,
+    // Directories known to exist, so steady-state commits make no mkdir calls.
+    known_dirs: HashSet<PathBuf>,
+    next_tmp: u64,
+}
+
+impl DirStorage {
+    /// Opens the log directory `root` for writing.
+    ///
+    /// `state` holds the writer lock file and the temporary files; it must be on the same
+    /// file system as `root` (renames move temporary files into place) and should not be
+    /// served. Fails with [`Error::Locked`] when another process holds the lock.
+    pub fn open(root: impl Into<PathBuf>, state: impl AsRef<Path>) -> Result<DirStorage, Error> {
+        let root = root.into();
+        let state = state.as_ref();
+        for d in [&root, &state.to_path_buf()] {
+            fs::create_dir_all(d).map_err(|e| Error::io(d.clone(), e))?;
+        }
+        let lock_path = state.join("lock");
+        let mut lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = lock.read_to_string(&mut holder);
+                let holder = holder.trim();
+                let holder = if holder.is_empty() {
+                    "unknown process".to_string()
+                } else {
+                    holder.to_string()
+                };
+                return Err(Error::Locked {
+                    path: lock_path,
+                    holder,
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+        }
+        lock.set_len(0).map_err(|e| Error::io(&lock_path, e))?;
+        writeln!(lock, "pid {}", std::process::id()).map_err(|e| Error::io(&lock_path, e))?;
+
+        // Temporary files of an interrupted commit are garbage: no checkpoint refers to them.
+        let tmp = state.join("tmp");
+        match fs::remove_dir_all(&tmp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&tmp, e)),
+        }
+        fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        Ok(DirStorage {
+            root,
+            tmp,
+            _lock: lock,
+            lock_path,
+            known_dirs: HashSet::new(),
+            next_tmp: 0,
+        })
+    }
+
+    /// The served directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The lock file this writer holds.
+    pub fn lock_path(&self) -> &Path {
+        &self.lock_path
+    }
+
+    /// Makes sure `dir` exists; every directory it creates adds its parent to `dirty`
+    /// (the parent's entry for it must be made durable too).
+    fn ensure_dir(&mut self, dir: &Path, dirty: &mut HashSet<PathBuf>) -> Result<(), Error> {
+        if self.known_dirs.contains(dir) {
+            return Ok(());
+        }
+        if dir.is_dir() {
+            self.known_dirs.insert(dir.to_path_buf());
+            return Ok(());
+        }
+        let parent = dir
+            .parent()
+            .ok_or_else(|| Error::io(dir, io::Error::other("no parent directory")))?;
+        self.ensure_dir(parent, dirty)?;
+        match fs::create_dir(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io(dir, e)),
+        }
+        dirty.insert(parent.to_path_buf());
+        if self.known_dirs.len() > 100_000 {
+            self.known_dirs.clear();
+        }
+        self.known_dirs.insert(dir.to_path_buf());
+        Ok(())
+    }
+
+    fn tmp_path(&mut self) -> PathBuf {
+        self.next_tmp += 1;
+        self.tmp.join(self.next_tmp.to_string())
+    }
+}
+
+impl ReadStorage for DirStorage {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        read_file(&self.root, path)
+    }
+}
+
+impl Storage for DirStorage {
+    fn commit(&mut self, objects: &[Object], checkpoint: &[u8]) -> Result<(), Error> {
+        // Plan: final and temporary path of every object, directories to create.
+        let mut dirty_dirs: HashSet<PathBuf> = HashSet::new();
+        let mut writes: Vec<(PathBuf, PathBuf, &[u8])> = Vec::with_capacity(objects.len() + 1);
+        for o in objects {
+            if !is_safe_relative_path(&o.path) || o.path == CHECKPOINT_PATH {
+                return Err(Error::malformed(
+                    "resource path",
+                    format!("{:?} cannot be written as an object", o.path),
+                ));
+            }
+            let dest = self.root.join(&o.path);
+            let parent = dest
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| self.root.clone());
+            self.ensure_dir(&parent, &mut dirty_dirs)?;
+            dirty_dirs.insert(parent);
+            let tmp = self.tmp_path();
+            writes.push((tmp, dest, &o.data));
+        }
+        let checkpoint_dest = self.root.join(CHECKPOINT_PATH);
+        let checkpoint_tmp = self.tmp_path();
+        writes.push((checkpoint_tmp.clone(), checkpoint_dest.clone(), checkpoint));
+
+        // 1. Write and fsync every temporary file, the checkpoint's included.
+        in_parallel(&writes, |(tmp, _, data)| write_synced(tmp, data))?;
+
+        // 2. Move the objects into place and make the renames durable.
+        for (tmp, dest, _) in &writes[..writes.len() - 1] {
+            fs::rename(tmp, dest).map_err(|e| Error::io(dest.clone(), e))?;
+        }
+        let dirs: Vec<PathBuf> = dirty_dirs.into_iter().collect();
+        in_parallel(&dirs, |d| sync_dir(d))?;
+        // At this point every object is durable; recovery would find the old checkpoint
+        // and ignore them, or the new one and find them all.
+
+        // 3. Publish the checkpoint.
+        fs::rename(&checkpoint_tmp, &checkpoint_dest)
+            .map_err(|e| Error::io(checkpoint_dest.clone(), e))?;
+        sync_dir(&self.root)
+    }
+}
+
+fn write_synced(path: &Path, data: &[u8]) -> Result<(), Error> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    f.write_all(data).map_err(|e| Error::io(path, e))?;
+    f.sync_all().map_err(|e| Error::io(path, e))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), Error> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))
+}
+
+/// Runs `f` on every item using up to [`MAX_IO_THREADS`] threads; returns the first error.
+fn in_parallel<T: Sync>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<(), Error> + Sync,
+) -> Result<(), Error> {
+    if items.len() <= 1 {
+        return items.iter().try_for_each(f);
+    }
+    let next = AtomicUsize::new(0);
+    let first_error: Mutex<Option<Error>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..items.len().min(MAX_IO_THREADS) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if let Err(e) = f(item) {
+                        let mut slot = first_error.lock().unwrap_or_else(|p| p.into_inner());
+                        slot.get_or_insert(e);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_writer_gets_a_clear_lock_error() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let _first =
+            DirStorage::open(d.path().join("public"), d.path().join("state")).expect("first");
+        let err =
+            DirStorage::open(d.path().join("public"), d.path().join("state")).expect_err("second");
+        assert!(matches!(err, Error::Locked { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn commit_writes_objects_and_checkpoint_and_reads_back() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let mut s =
+            DirStorage::open(d.path().join("public"), d.path().join("state")).expect("open");
+        let objects = vec![
+            Object {
+                path: "tile/0/x001/234.p/3".into(),
+                data: vec![1; 96],
+            },
+            Object {
+                path: "tile/entries/000".into(),
+                data: b"abc".to_vec(),
+            },
+        ];
+        s.commit(&objects, b"cp\n").expect("commit");
+        assert_eq!(
+            s.read("tile/0/x001/234.p/3").expect("read"),
+            Some(vec![1; 96])
+        );
+        assert_eq!(
+            Dir::new(d.path().join("public"))
+                .read("checkpoint")
+                .expect("read"),
+            Some(b"cp\n".to_vec())
+        );
+        assert_eq!(s.read("tile/0/000").expect("read"), None);
+        // Nothing is left behind in the temporary directory.
+        assert_eq!(
+            fs::read_dir(d.path().join("state/tmp"))
+                .expect("tmp")
+                .count(),
+            0
+        );
+    }
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let mut s =
+            DirStorage::open(d.path().join("public"), d.path().join("state")).expect("open");
+        for p in [
+            "../escape",
+            "/etc/passwd",
+            "tile/../../x",
+            "",
+            "tile//0",
+            "checkpoint",
+        ] {
+            let o = Object {
+                path: p.into(),
+                data: vec![],
+            };
+            assert!(s.commit(&[o], b"cp\n").is_err(), "wrote {p:?}");
+        }
+        assert!(Dir::new(d.path()).read("../x").is_err());
+    }
+}

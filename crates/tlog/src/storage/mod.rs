@@ -1,0 +1,69 @@
+//! Where a log's resources live. The log core owns the contracts; backends sit behind
+//! [`Storage`] (read and write, one writer) and [`ReadStorage`] (read only).
+//!
+//! Paths are tlog-tiles resource paths relative to the log prefix: `checkpoint`,
+//! `tile/0/x001/234`, `tile/entries/000.p/7`.
+
+mod dir;
+mod mem;
+
+pub use dir::{Dir, DirStorage};
+pub use mem::MemStorage;
+
+use crate::error::Error;
+
+/// Name of the checkpoint resource.
+pub const CHECKPOINT_PATH: &str = "checkpoint";
+
+/// One resource to write: its path and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// Path relative to the log prefix.
+    pub path: String,
+    /// Full contents.
+    pub data: Vec<u8>,
+}
+
+/// Read access to a log's resources.
+pub trait ReadStorage {
+    /// The whole resource at `path`, or `None` if it does not exist.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error>;
+}
+
+/// Durable storage for one log writer.
+///
+/// Contract of [`Storage::commit`]:
+/// - when it returns `Ok`, every object and the new checkpoint are durable: they survive a
+///   crash or power loss from that moment on;
+/// - the checkpoint is replaced only after every object is durable, so a durable checkpoint
+///   never refers to a resource that is not;
+/// - each resource is replaced atomically: a reader (or a restart) sees the old bytes or the
+///   new bytes, never a mix or a truncated file;
+/// - on `Err`, the checkpoint is either the old one or the new one, and any subset of the
+///   objects may have been written. The log only ever writes paths that no signed
+///   checkpoint refers to yet, so such leftovers are harmless and get overwritten.
+pub trait Storage: ReadStorage + Send {
+    /// Writes `objects`, then replaces the checkpoint with `checkpoint`.
+    fn commit(&mut self, objects: &[Object], checkpoint: &[u8]) -> Result<(), Error>;
+}
+
+impl<T: ReadStorage + ?Sized> ReadStorage for &T {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        (**self).read(path)
+    }
+}
+
+impl<T: ReadStorage + ?Sized> ReadStorage for Box<T> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        (**self).read(path)
+    }
+}
+
+/// True for a relative path made only of plain components (no `..`, no leading `/`).
+pub(crate) fn is_safe_relative_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && path.split('/').all(|c| {
+            !c.is_empty() && c != "." && c != ".." && !c.contains('\\') && !c.contains('\0')
+        })
+}
