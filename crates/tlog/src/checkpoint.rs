@@ -20,12 +20,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note text of the checkpoint, ending in a newline.
     pub fn to_text(&self) -> String {
-        let mut s = format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            self.root.to_base64()
-        );
+        let mut s = format!("{}\n{}\n{}\n", self.origin, self.size, self.root.to_base64());
         for e in &self.extensions {
             s.push_str(e);
             s.push('\n');
@@ -36,25 +31,16 @@ impl Checkpoint {
     /// Parses checkpoint note text (without signatures).
     pub fn parse_text(text: &str) -> Result<Checkpoint, Error> {
         let bad = |d: String| Error::malformed("checkpoint", d);
-        let body = text
-            .strip_suffix('\n')
-            .ok_or_else(|| bad("text must end in a newline".into()))?;
+        let body = text.strip_suffix('\n').ok_or_else(|| bad("text must end in a newline".into()))?;
         let mut lines = body.split('\n');
         let origin = lines.next().unwrap_or_default();
         if origin.is_empty() {
             return Err(bad("empty origin line".into()));
         }
-        let size_line = lines
-            .next()
-            .ok_or_else(|| bad("missing tree size line".into()))?;
-        let size = parse_decimal(size_line).ok_or_else(|| {
-            bad(format!(
-                "tree size {size_line:?} is not a decimal number without leading zeroes"
-            ))
-        })?;
-        let root_line = lines
-            .next()
-            .ok_or_else(|| bad("missing root hash line".into()))?;
+        let size_line = lines.next().ok_or_else(|| bad("missing tree size line".into()))?;
+        let size = parse_decimal(size_line)
+            .ok_or_else(|| bad(format!("tree size {size_line:?} is not a decimal number without leading zeroes")))?;
+        let root_line = lines.next().ok_or_else(|| bad("missing root hash line".into()))?;
         let root = Hash::from_base64(root_line)
             .ok_or_else(|| bad(format!("root hash {root_line:?} is not 32 bytes of base64")))?;
         let mut extensions = Vec::new();
@@ -64,12 +50,7 @@ impl Checkpoint {
             }
             extensions.push(e.to_string());
         }
-        Ok(Checkpoint {
-            origin: origin.to_string(),
-            size,
-            root,
-            extensions,
-        })
+        Ok(Checkpoint { origin: origin.to_string(), size, root, extensions })
     }
 
     /// Signs the checkpoint, returning the signed note.
@@ -97,8 +78,7 @@ impl Checkpoint {
 
 /// Parses an ASCII decimal u64 with no sign and no leading zeroes (except `0` itself).
 pub(crate) fn parse_decimal(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
-    {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0')) {
         return None;
     }
     s.parse().ok()

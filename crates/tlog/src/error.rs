@@ -68,17 +68,11 @@ pub enum Error {
 impl Error {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Error {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 
     pub(crate) fn malformed(what: &'static str, detail: impl Into<String>) -> Error {
-        Error::Malformed {
-            what,
-            detail: detail.into(),
-        }
+        Error::Malformed { what, detail: detail.into() }
     }
 
     /// A short, low-cardinality category for metrics and logs.

@@ -99,10 +99,7 @@ mod tests {
     #[test]
     fn empty_root_is_sha256_of_nothing() {
         // The value tessera's checkpoint.0 carries for the empty tree.
-        assert_eq!(
-            empty_root().to_base64(),
-            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-        );
+        assert_eq!(empty_root().to_base64(), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
     }
 
     #[test]

@@ -74,18 +74,10 @@ impl LocalLog {
         }
         let signer = Signer::generate(origin)?;
         fs::create_dir_all(&self.home).map_err(|e| Error::io(&self.home, e))?;
-        write_new(
-            &self.key_path(),
-            format!("{}\n", signer.to_private_key()).as_bytes(),
-            0o600,
-        )?;
-        let created = write_new(
-            &self.vkey_path(),
-            format!("{}\n", signer.verifier().to_vkey()).as_bytes(),
-            0o644,
-        )
-        .and_then(|()| DirStorage::open(self.public_dir(), self.home.join(STATE_DIR)))
-        .and_then(|storage| LogWriter::create(storage, signer));
+        write_new(&self.key_path(), format!("{}\n", signer.to_private_key()).as_bytes(), 0o600)?;
+        let created = write_new(&self.vkey_path(), format!("{}\n", signer.verifier().to_vkey()).as_bytes(), 0o644)
+            .and_then(|()| DirStorage::open(self.public_dir(), self.home.join(STATE_DIR)))
+            .and_then(|storage| LogWriter::create(storage, signer));
         if created.is_err() {
             // Leave no half-made log behind that a second init would refuse.
             let _ = fs::remove_file(self.key_path());
@@ -116,9 +108,7 @@ impl LocalLog {
         }
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         Signer::from_private_key(text.trim()).map_err(|e| match e {
-            NoteError::MalformedKey(why) => {
-                Error::malformed("private key file", format!("{}: {why}", path.display()))
-            }
+            NoteError::MalformedKey(why) => Error::malformed("private key file", format!("{}: {why}", path.display())),
             other => Error::Note(other),
         })
     }
@@ -133,27 +123,18 @@ impl LocalLog {
 
 /// Creates a file that must not exist yet, with `mode`, and makes it durable.
 fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::AlreadyExists(path.into())
-            } else {
-                Error::io(path, e)
-            }
-        })?;
-    f.write_all(data)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| Error::io(path, e))?;
+    let mut f = OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::AlreadyExists(path.into())
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    f.write_all(data).and_then(|()| f.sync_all()).map_err(|e| Error::io(path, e))?;
     // The mode given at creation is filtered by the umask; set it exactly.
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| Error::io(path, e))?;
     if let Some(dir) = path.parent() {
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io(dir, e))?;
+        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
     }
     Ok(())
 }
@@ -168,16 +149,9 @@ mod tests {
         let log = LocalLog::at(d.path().join("log"));
         let w = log.init("test.example/log").expect("init");
         drop(w);
-        let mode = fs::metadata(log.key_path())
-            .expect("key")
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = fs::metadata(log.key_path()).expect("key").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        assert_eq!(
-            log.verifier().expect("vkey"),
-            log.signer().expect("key").verifier()
-        );
+        assert_eq!(log.verifier().expect("vkey"), log.signer().expect("key").verifier());
         assert!(log.public_dir().join("checkpoint").exists());
     }
 
@@ -187,10 +161,7 @@ mod tests {
         let log = LocalLog::at(d.path());
         drop(log.init("test.example/log").expect("init"));
         let key_before = fs::read(log.key_path()).expect("key");
-        assert!(matches!(
-            log.init("test.example/log").err(),
-            Some(Error::AlreadyExists(_))
-        ));
+        assert!(matches!(log.init("test.example/log").err(), Some(Error::AlreadyExists(_))));
         assert_eq!(fs::read(log.key_path()).expect("key"), key_before);
     }
 

@@ -22,8 +22,7 @@ use crate::note::Signer;
 use crate::reader::read_tile;
 use crate::storage::{CHECKPOINT_PATH, Object, Storage};
 use crate::tile::{
-    MAX_ENTRY_SIZE, TILE_WIDTH, TileId, hashes_at_level, parse_bundle, parse_hash_tile,
-    push_bundle_entry, top_level,
+    MAX_ENTRY_SIZE, TILE_WIDTH, TileId, hashes_at_level, parse_bundle, parse_hash_tile, push_bundle_entry, top_level,
 };
 
 /// The single writer of a log.
@@ -56,36 +55,17 @@ impl<S: Storage> LogWriter<S> {
             return Err(Error::AlreadyExists(CHECKPOINT_PATH.into()));
         }
         let root = empty_root();
-        let cp = Checkpoint {
-            origin: signer.name().to_string(),
-            size: 0,
-            root,
-            extensions: vec![],
-        };
+        let cp = Checkpoint { origin: signer.name().to_string(), size: 0, root, extensions: vec![] };
         let checkpoint = cp.sign(&signer)?.into_bytes();
         storage.commit(&[], &checkpoint)?;
-        let state = State {
-            root,
-            checkpoint,
-            ..State::default()
-        };
-        Ok(LogWriter {
-            storage,
-            signer,
-            state,
-            failed: None,
-        })
+        let state = State { root, checkpoint, ..State::default() };
+        Ok(LogWriter { storage, signer, state, failed: None })
     }
 
     /// Opens an existing log, recovering its state from the latest durable checkpoint.
     pub fn open(storage: S, signer: Signer) -> Result<LogWriter<S>, Error> {
         let state = recover(&storage, &signer)?;
-        Ok(LogWriter {
-            storage,
-            signer,
-            state,
-            failed: None,
-        })
+        Ok(LogWriter { storage, signer, state, failed: None })
     }
 
     /// Number of entries in the log (as of the latest checkpoint).
@@ -131,11 +111,7 @@ impl<S: Storage> LogWriter<S> {
         if entries.is_empty() {
             return Ok(start..start);
         }
-        let mut batch = Batch {
-            objects: Vec::new(),
-            dirty: vec![false; self.state.edge.len()],
-            bundle_dirty: false,
-        };
+        let mut batch = Batch { objects: Vec::new(), dirty: vec![false; self.state.edge.len()], bundle_dirty: false };
         for e in entries {
             self.add_entry(e.as_ref(), &mut batch)?;
         }
@@ -165,10 +141,7 @@ impl<S: Storage> LogWriter<S> {
         self.state.size += 1;
         if self.state.size % TILE_WIDTH == 0 {
             let id = TileId::entries(self.state.size / TILE_WIDTH - 1, TILE_WIDTH as u16);
-            batch.objects.push(Object {
-                path: id.path(),
-                data: std::mem::take(&mut self.state.bundle),
-            });
+            batch.objects.push(Object { path: id.path(), data: std::mem::take(&mut self.state.bundle) });
             batch.bundle_dirty = false;
         } else {
             batch.bundle_dirty = true;
@@ -182,9 +155,7 @@ impl<S: Storage> LogWriter<S> {
     fn push_hash(&mut self, level: u8, hash: Hash, batch: &mut Batch) {
         let l = usize::from(level);
         if self.state.edge.len() <= l {
-            self.state
-                .edge
-                .push(Vec::with_capacity(TILE_WIDTH as usize));
+            self.state.edge.push(Vec::with_capacity(TILE_WIDTH as usize));
             batch.dirty.push(false);
         }
         self.state.edge[l].push(hash);
@@ -192,10 +163,9 @@ impl<S: Storage> LogWriter<S> {
             let index = hashes_at_level(level, self.state.size) / TILE_WIDTH - 1;
             let tile = std::mem::take(&mut self.state.edge[l]);
             let up = subtree_root(&tile);
-            batch.objects.push(Object {
-                path: TileId::hashes(level, index, TILE_WIDTH as u16).path(),
-                data: tile_bytes(&tile),
-            });
+            batch
+                .objects
+                .push(Object { path: TileId::hashes(level, index, TILE_WIDTH as u16).path(), data: tile_bytes(&tile) });
             batch.dirty[l] = false;
             self.push_hash(level + 1, up, batch);
         } else {
@@ -209,23 +179,13 @@ impl<S: Storage> LogWriter<S> {
         for (l, tile) in self.state.edge.iter().enumerate() {
             if batch.dirty[l] && !tile.is_empty() {
                 let level = l as u8;
-                let id = TileId::hashes(
-                    level,
-                    hashes_at_level(level, size) / TILE_WIDTH,
-                    tile.len() as u16,
-                );
-                batch.objects.push(Object {
-                    path: id.path(),
-                    data: tile_bytes(tile),
-                });
+                let id = TileId::hashes(level, hashes_at_level(level, size) / TILE_WIDTH, tile.len() as u16);
+                batch.objects.push(Object { path: id.path(), data: tile_bytes(tile) });
             }
         }
         if batch.bundle_dirty {
             let id = TileId::entries(size / TILE_WIDTH, (size % TILE_WIDTH) as u16);
-            batch.objects.push(Object {
-                path: id.path(),
-                data: self.state.bundle.clone(),
-            });
+            batch.objects.push(Object { path: id.path(), data: self.state.bundle.clone() });
         }
     }
 }
@@ -240,14 +200,8 @@ struct Batch {
 
 /// Checks every entry of a batch against the bundle size limit.
 pub fn check_entry_sizes<E: AsRef<[u8]>>(entries: &[E]) -> Result<(), Error> {
-    match entries
-        .iter()
-        .position(|e| e.as_ref().len() > MAX_ENTRY_SIZE)
-    {
-        Some(index) => Err(Error::EntryTooLarge {
-            index,
-            len: entries[index].as_ref().len(),
-        }),
+    match entries.iter().position(|e| e.as_ref().len() > MAX_ENTRY_SIZE) {
+        Some(index) => Err(Error::EntryTooLarge { index, len: entries[index].as_ref().len() }),
         None => Ok(()),
     }
 }
@@ -282,11 +236,7 @@ fn edge_root(edge: &[Vec<Hash>]) -> Hash {
 
 /// Rebuilds the writer state from the durable checkpoint and the partial tiles at its size.
 fn recover<S: Storage>(storage: &S, signer: &Signer) -> Result<State, Error> {
-    let checkpoint = storage
-        .read(CHECKPOINT_PATH)?
-        .ok_or_else(|| Error::Missing {
-            path: CHECKPOINT_PATH.into(),
-        })?;
+    let checkpoint = storage.read(CHECKPOINT_PATH)?.ok_or_else(|| Error::Missing { path: CHECKPOINT_PATH.into() })?;
     let cp = Checkpoint::open(&checkpoint, &signer.verifier())?;
     let size = cp.size;
     let mut edge = Vec::new();
@@ -309,14 +259,9 @@ fn recover<S: Storage>(storage: &S, signer: &Signer) -> Result<State, Error> {
     if width > 0 {
         let id = TileId::entries(size / TILE_WIDTH, width);
         let bytes = read_tile(storage, id)?;
-        let entries =
-            parse_bundle(&bytes).map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?;
+        let entries = parse_bundle(&bytes).map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?;
         if entries.len() != usize::from(width) {
-            return Err(Error::Inconsistent(format!(
-                "{} holds {} entries, not {width}",
-                id.path(),
-                entries.len()
-            )));
+            return Err(Error::Inconsistent(format!("{} holds {} entries, not {width}", id.path(), entries.len())));
         }
         for (i, e) in entries.iter().enumerate() {
             if leaf_hash(e) != edge[0][i] {
@@ -336,13 +281,7 @@ fn recover<S: Storage>(storage: &S, signer: &Signer) -> Result<State, Error> {
             cp.root
         )));
     }
-    Ok(State {
-        size,
-        edge,
-        bundle,
-        root,
-        checkpoint,
-    })
+    Ok(State { size, edge, bundle, root, checkpoint })
 }
 
 #[cfg(test)]
@@ -365,24 +304,15 @@ mod tests {
         let mut n = 0u64;
         // Batches of awkward sizes cross level-0 and level-1 tile boundaries.
         for batch in [1usize, 254, 1, 300, 65_000, 536, 7] {
-            let entries: Vec<Vec<u8>> = (0..batch)
-                .map(|i| format!("e{}", n + i as u64).into_bytes())
-                .collect();
+            let entries: Vec<Vec<u8>> = (0..batch).map(|i| format!("e{}", n + i as u64).into_bytes()).collect();
             for e in &entries {
                 reference.push(leaf_hash(e));
             }
             let r = w.append(&entries).expect("append");
             assert_eq!(r, n..n + batch as u64);
             n += batch as u64;
-            assert_eq!(
-                w.root(),
-                crate::merkle::tree_root(&mut reference, n).expect("ref root"),
-                "size {n}"
-            );
-            assert_eq!(
-                TileReader::new(&mem, n).root().expect("tile root"),
-                w.root()
-            );
+            assert_eq!(w.root(), crate::merkle::tree_root(&mut reference, n).expect("ref root"), "size {n}");
+            assert_eq!(TileReader::new(&mem, n).root().expect("tile root"), w.root());
         }
     }
 
@@ -395,16 +325,8 @@ mod tests {
         let mut w2 = LogWriter::open(mem.clone(), signer).expect("open");
         assert_eq!((w2.size(), w2.root()), (3, root));
         w2.append(&[b"d"]).expect("append");
-        let mut reference = MemoryTree::new(
-            [b"a", b"b", b"c", b"d"]
-                .iter()
-                .map(|e| leaf_hash(*e))
-                .collect(),
-        );
-        assert_eq!(
-            w2.root(),
-            crate::merkle::tree_root(&mut reference, 4).expect("root")
-        );
+        let mut reference = MemoryTree::new([b"a", b"b", b"c", b"d"].iter().map(|e| leaf_hash(*e)).collect());
+        assert_eq!(w2.root(), crate::merkle::tree_root(&mut reference, 4).expect("root"));
     }
 
     #[test]
@@ -413,28 +335,16 @@ mod tests {
         let before = mem.snapshot();
         let big = vec![0u8; MAX_ENTRY_SIZE + 1];
         let err = w.append(&[b"ok".to_vec(), big]).expect_err("too large");
-        assert!(
-            matches!(
-                err,
-                Error::EntryTooLarge {
-                    index: 1,
-                    len: 65536
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, Error::EntryTooLarge { index: 1, len: 65536 }), "{err}");
         assert_eq!(mem.snapshot(), before);
         assert_eq!(w.size(), 0);
-        w.append(&[vec![1u8; MAX_ENTRY_SIZE]])
-            .expect("the largest entry fits");
+        w.append(&[vec![1u8; MAX_ENTRY_SIZE]]).expect("the largest entry fits");
     }
 
     #[test]
     fn create_refuses_an_existing_log() {
         let (_, mem) = writer();
-        let err = LogWriter::create(mem, Signer::generate("test.example/log").expect("key"))
-            .err()
-            .expect("refused");
+        let err = LogWriter::create(mem, Signer::generate("test.example/log").expect("key")).err().expect("refused");
         assert!(matches!(err, Error::AlreadyExists(_)));
     }
 
@@ -442,9 +352,6 @@ mod tests {
     fn open_refuses_a_checkpoint_signed_by_another_key() {
         let (_, mem) = writer();
         let other = Signer::generate("test.example/log").expect("key");
-        assert!(matches!(
-            LogWriter::open(mem, other).err(),
-            Some(Error::Note(_))
-        ));
+        assert!(matches!(LogWriter::open(mem, other).err(), Some(Error::Note(_))));
     }
 }

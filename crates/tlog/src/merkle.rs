@@ -40,11 +40,7 @@ pub fn tree_root(src: &mut dyn SubtreeSource, size: u64) -> Result<Hash, Error> 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves (RFC 9162 PATH).
 ///
 /// Ordered from the leaf's sibling up to the root's child.
-pub fn inclusion_proof(
-    src: &mut dyn SubtreeSource,
-    index: u64,
-    size: u64,
-) -> Result<Vec<Hash>, Error> {
+pub fn inclusion_proof(src: &mut dyn SubtreeSource, index: u64, size: u64) -> Result<Vec<Hash>, Error> {
     if index >= size {
         return Err(Error::Proof(ProofError::IndexOutOfRange { index, size }));
     }
@@ -53,13 +49,7 @@ pub fn inclusion_proof(
     Ok(proof)
 }
 
-fn path(
-    src: &mut dyn SubtreeSource,
-    m: u64,
-    lo: u64,
-    hi: u64,
-    out: &mut Vec<Hash>,
-) -> Result<(), Error> {
+fn path(src: &mut dyn SubtreeSource, m: u64, lo: u64, hi: u64, out: &mut Vec<Hash>) -> Result<(), Error> {
     let n = hi - lo;
     if n == 1 {
         return Ok(());
@@ -77,11 +67,7 @@ fn path(
 
 /// The consistency proof from the tree of `old` leaves to the tree of `new` leaves
 /// (RFC 9162 PROOF). Empty when `old` is 0 or equal to `new`.
-pub fn consistency_proof(
-    src: &mut dyn SubtreeSource,
-    old: u64,
-    new: u64,
-) -> Result<Vec<Hash>, Error> {
+pub fn consistency_proof(src: &mut dyn SubtreeSource, old: u64, new: u64) -> Result<Vec<Hash>, Error> {
     if old > new {
         return Err(Error::Proof(ProofError::SizesOutOfOrder { old, new }));
     }
@@ -120,13 +106,7 @@ fn subproof(
 
 /// Checks that `leaf` is at `index` in the tree of `size` leaves with root `root`
 /// (RFC 9162 section 2.1.3.2).
-pub fn verify_inclusion(
-    index: u64,
-    size: u64,
-    leaf: &Hash,
-    proof: &[Hash],
-    root: &Hash,
-) -> Result<(), ProofError> {
+pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root: &Hash) -> Result<(), ProofError> {
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
@@ -175,19 +155,11 @@ pub fn verify_consistency(
         if !proof.is_empty() {
             return Err(ProofError::WrongLength);
         }
-        return if old_root == new_root {
-            Ok(())
-        } else {
-            Err(ProofError::RootMismatch)
-        };
+        return if old_root == new_root { Ok(()) } else { Err(ProofError::RootMismatch) };
     }
     if old == 0 {
         // Every tree extends the empty tree; there is nothing to prove.
-        return if proof.is_empty() {
-            Ok(())
-        } else {
-            Err(ProofError::WrongLength)
-        };
+        return if proof.is_empty() { Ok(()) } else { Err(ProofError::WrongLength) };
     }
     if proof.is_empty() {
         return Err(ProofError::WrongLength);
@@ -267,13 +239,8 @@ impl SubtreeSource for MemoryTree {
         let lo = index << level;
         let hi = lo + (1u64 << level);
         if hi > self.len() {
-            return Err(Error::Proof(ProofError::IndexOutOfRange {
-                index: hi - 1,
-                size: self.len(),
-            }));
+            return Err(Error::Proof(ProofError::IndexOutOfRange { index: hi - 1, size: self.len() }));
         }
-        Ok(crate::hash::subtree_root(
-            &self.leaves[lo as usize..hi as usize],
-        ))
+        Ok(crate::hash::subtree_root(&self.leaves[lo as usize..hi as usize]))
     }
 }

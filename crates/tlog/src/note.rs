@@ -50,42 +50,31 @@ impl Signer {
     /// Generates a new key pair with the operating system's random number generator.
     pub fn generate(name: &str) -> Result<Signer, NoteError> {
         if !is_valid_key_name(name) {
-            return Err(NoteError::MalformedKey(format!(
-                "invalid key name {name:?}"
-            )));
+            return Err(NoteError::MalformedKey(format!("invalid key name {name:?}")));
         }
         let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed)
-            .map_err(|e| NoteError::MalformedKey(format!("no randomness available: {e}")))?;
+        getrandom::fill(&mut seed).map_err(|e| NoteError::MalformedKey(format!("no randomness available: {e}")))?;
         Ok(Signer::from_seed(name, seed))
     }
 
     fn from_seed(name: &str, seed: [u8; 32]) -> Signer {
         let key = SigningKey::from_bytes(&seed);
         let id = key_id(name, ALG_ED25519, key.verifying_key().as_bytes());
-        Signer {
-            name: name.to_string(),
-            id,
-            key,
-        }
+        Signer { name: name.to_string(), id, key }
     }
 
     /// Parses a private key string `PRIVATE+KEY+name+hexid+base64(0x01 || seed)`.
     pub fn from_private_key(text: &str) -> Result<Signer, NoteError> {
         let bad = |why: &str| NoteError::MalformedKey(format!("private key: {why}"));
-        let rest = text
-            .trim_end()
-            .strip_prefix(PRIVATE_KEY_PREFIX)
-            .ok_or_else(|| bad("missing PRIVATE+KEY+ prefix"))?;
+        let rest =
+            text.trim_end().strip_prefix(PRIVATE_KEY_PREFIX).ok_or_else(|| bad("missing PRIVATE+KEY+ prefix"))?;
         let (name, id, key) = split_key(rest).ok_or_else(|| bad("expected name+keyid+key"))?;
         let key = BASE64.decode(key).map_err(|_| bad("key is not base64"))?;
         let (alg, seed) = key.split_first().ok_or_else(|| bad("empty key"))?;
         if *alg != ALG_ED25519 {
             return Err(bad(&format!("unsupported signature type 0x{alg:02x}")));
         }
-        let seed: [u8; 32] = seed
-            .try_into()
-            .map_err(|_| bad("Ed25519 seed must be 32 bytes"))?;
+        let seed: [u8; 32] = seed.try_into().map_err(|_| bad("Ed25519 seed must be 32 bytes"))?;
         let signer = Signer::from_seed(name, seed);
         if signer.id != id {
             return Err(bad("key ID does not match name and key"));
@@ -98,12 +87,7 @@ impl Signer {
         let mut material = Vec::with_capacity(33);
         material.push(ALG_ED25519);
         material.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{PRIVATE_KEY_PREFIX}{}+{:08x}+{}",
-            self.name,
-            self.id,
-            BASE64.encode(material)
-        )
+        format!("{PRIVATE_KEY_PREFIX}{}+{:08x}+{}", self.name, self.id, BASE64.encode(material))
     }
 
     /// The key name.
@@ -118,11 +102,7 @@ impl Signer {
 
     /// The matching verifier.
     pub fn verifier(&self) -> Verifier {
-        Verifier {
-            name: self.name.clone(),
-            id: self.id,
-            key: self.key.verifying_key(),
-        }
+        Verifier { name: self.name.clone(), id: self.id, key: self.key.verifying_key() }
     }
 
     /// Signs a note text, returning the whole signed note.
@@ -158,26 +138,18 @@ impl Verifier {
     /// Parses a verifier key string `name+hexid+base64(0x01 || public key)`.
     pub fn from_vkey(text: &str) -> Result<Verifier, NoteError> {
         let bad = |why: &str| NoteError::MalformedKey(format!("verifier key: {why}"));
-        let (name, id, key) =
-            split_key(text.trim()).ok_or_else(|| bad("expected name+keyid+key"))?;
+        let (name, id, key) = split_key(text.trim()).ok_or_else(|| bad("expected name+keyid+key"))?;
         let key = BASE64.decode(key).map_err(|_| bad("key is not base64"))?;
         let (alg, public) = key.split_first().ok_or_else(|| bad("empty key"))?;
         if *alg != ALG_ED25519 {
             return Err(bad(&format!("unsupported signature type 0x{alg:02x}")));
         }
-        let public: [u8; 32] = public
-            .try_into()
-            .map_err(|_| bad("Ed25519 key must be 32 bytes"))?;
+        let public: [u8; 32] = public.try_into().map_err(|_| bad("Ed25519 key must be 32 bytes"))?;
         if key_id(name, ALG_ED25519, &public) != id {
             return Err(bad("key ID does not match name and key"));
         }
-        let key =
-            VerifyingKey::from_bytes(&public).map_err(|_| bad("not a valid Ed25519 point"))?;
-        Ok(Verifier {
-            name: name.to_string(),
-            id,
-            key,
-        })
+        let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not a valid Ed25519 point"))?;
+        Ok(Verifier { name: name.to_string(), id, key })
     }
 
     /// The verifier key string.
@@ -202,9 +174,7 @@ impl Verifier {
         let Ok(sig) = <[u8; 64]>::try_from(sig) else {
             return false;
         };
-        self.key
-            .verify_strict(text, &ed25519_dalek::Signature::from_bytes(&sig))
-            .is_ok()
+        self.key.verify_strict(text, &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
     }
 }
 
@@ -249,13 +219,9 @@ pub struct Note {
 
 /// Checks the character rules of note text: valid UTF-8, no control characters but newline.
 fn check_chars(bytes: &[u8]) -> Result<&str, NoteError> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| NoteError::Malformed("not valid UTF-8".into()))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| NoteError::Malformed("not valid UTF-8".into()))?;
     if let Some(c) = text.chars().find(|&c| c < '\u{20}' && c != '\n') {
-        return Err(NoteError::Malformed(format!(
-            "control character U+{:04X}",
-            c as u32
-        )));
+        return Err(NoteError::Malformed(format!("control character U+{:04X}", c as u32)));
     }
     Ok(text)
 }
@@ -264,9 +230,7 @@ fn check_chars(bytes: &[u8]) -> Result<&str, NoteError> {
 pub fn sign(text: &str, signers: &[&Signer]) -> Result<String, NoteError> {
     check_chars(text.as_bytes())?;
     if !text.ends_with('\n') {
-        return Err(NoteError::Malformed(
-            "note text must end in a newline".into(),
-        ));
+        return Err(NoteError::Malformed("note text must end in a newline".into()));
     }
     let mut out = String::with_capacity(text.len() + 1 + signers.len() * 110);
     out.push_str(text);
@@ -280,21 +244,15 @@ pub fn sign(text: &str, signers: &[&Signer]) -> Result<String, NoteError> {
 /// Splits a signed note into its text and signature lines without checking any signature.
 pub fn parse(msg: &[u8]) -> Result<(&str, Vec<SignatureLine>), NoteError> {
     let msg = check_chars(msg)?;
-    let split = msg
-        .rfind("\n\n")
-        .ok_or_else(|| NoteError::Malformed("no blank line before the signatures".into()))?;
+    let split = msg.rfind("\n\n").ok_or_else(|| NoteError::Malformed("no blank line before the signatures".into()))?;
     let (text, sigs) = (&msg[..split + 1], &msg[split + 2..]);
     if sigs.is_empty() || !sigs.ends_with('\n') {
-        return Err(NoteError::Malformed(
-            "signature block must be non-empty and end in a newline".into(),
-        ));
+        return Err(NoteError::Malformed("signature block must be non-empty and end in a newline".into()));
     }
     let mut lines = Vec::new();
     for line in sigs[..sigs.len() - 1].split('\n') {
         if lines.len() == MAX_SIGNATURES {
-            return Err(NoteError::Malformed(format!(
-                "more than {MAX_SIGNATURES} signatures"
-            )));
+            return Err(NoteError::Malformed(format!("more than {MAX_SIGNATURES} signatures")));
         }
         let bad = || NoteError::Malformed(format!("bad signature line {line:?}"));
         let rest = line.strip_prefix(SIG_PREFIX).ok_or_else(bad)?;
@@ -307,11 +265,7 @@ pub fn parse(msg: &[u8]) -> Result<(&str, Vec<SignatureLine>), NoteError> {
             return Err(bad());
         }
         let id = u32::from_be_bytes([blob[0], blob[1], blob[2], blob[3]]);
-        lines.push(SignatureLine {
-            name: name.to_string(),
-            id,
-            signature: blob[4..].to_vec(),
-        });
+        lines.push(SignatureLine { name: name.to_string(), id, signature: blob[4..].to_vec() });
     }
     Ok((text, lines))
 }
@@ -320,43 +274,26 @@ pub fn parse(msg: &[u8]) -> Result<(&str, Vec<SignatureLine>), NoteError> {
 /// one must be present. Signatures by unknown keys are kept but ignored.
 pub fn open(msg: &[u8], trusted: &[Verifier]) -> Result<Note, NoteError> {
     let (text, lines) = parse(msg)?;
-    let mut note = Note {
-        text: text.to_string(),
-        verified_by: Vec::new(),
-        unverified: Vec::new(),
-    };
+    let mut note = Note { text: text.to_string(), verified_by: Vec::new(), unverified: Vec::new() };
     let mut seen: Vec<(String, u32)> = Vec::new();
     for line in lines {
-        let Some(v) = trusted
-            .iter()
-            .find(|v| v.name == line.name && v.id == line.id)
-        else {
+        let Some(v) = trusted.iter().find(|v| v.name == line.name && v.id == line.id) else {
             if !note.unverified.contains(&line) {
                 note.unverified.push(line);
             }
             continue;
         };
         if seen.contains(&(line.name.clone(), line.id)) {
-            return Err(NoteError::Malformed(format!(
-                "duplicate signature by {}",
-                line.name
-            )));
+            return Err(NoteError::Malformed(format!("duplicate signature by {}", line.name)));
         }
         if !v.verify(text.as_bytes(), &line.signature) {
-            return Err(NoteError::InvalidSignature {
-                name: line.name,
-                id: line.id,
-            });
+            return Err(NoteError::InvalidSignature { name: line.name, id: line.id });
         }
         note.verified_by.push(line.name.clone());
         seen.push((line.name, line.id));
     }
     if note.verified_by.is_empty() {
-        let names = note
-            .unverified
-            .iter()
-            .map(|l| format!("{}+{:08x}", l.name, l.id))
-            .collect();
+        let names = note.unverified.iter().map(|l| format!("{}+{:08x}", l.name, l.id)).collect();
         return Err(NoteError::NoTrustedSignature(names));
     }
     Ok(note)
@@ -383,21 +320,13 @@ mod tests {
     fn altered_text_fails_with_invalid_signature() {
         let v = Verifier::from_vkey(SPEC_VKEY).expect("vkey");
         let bad = SPEC_NOTE.replace("example message", "exemple message");
-        assert!(matches!(
-            open(bad.as_bytes(), &[v]),
-            Err(NoteError::InvalidSignature { .. })
-        ));
+        assert!(matches!(open(bad.as_bytes(), &[v]), Err(NoteError::InvalidSignature { .. })));
     }
 
     #[test]
     fn unknown_key_is_ignored_and_then_no_trusted_signature() {
-        let other = Signer::generate("example.com/other")
-            .expect("gen")
-            .verifier();
-        assert!(matches!(
-            open(SPEC_NOTE.as_bytes(), &[other]),
-            Err(NoteError::NoTrustedSignature(_))
-        ));
+        let other = Signer::generate("example.com/other").expect("gen").verifier();
+        assert!(matches!(open(SPEC_NOTE.as_bytes(), &[other]), Err(NoteError::NoTrustedSignature(_))));
     }
 
     #[test]
@@ -432,10 +361,7 @@ mod tests {
             "te\u{7}xt\n\n\u{2014} example.com/foo Uw2QOkn8\n",
             "text\n\n\u{2014} bad+name Uw2QOkn8srV1\n",
         ] {
-            assert!(
-                open(bad.as_bytes(), std::slice::from_ref(&v)).is_err(),
-                "accepted {bad:?}"
-            );
+            assert!(open(bad.as_bytes(), std::slice::from_ref(&v)).is_err(), "accepted {bad:?}");
         }
         assert!(open(&[0xff, b'\n', b'\n'], &[v]).is_err());
     }

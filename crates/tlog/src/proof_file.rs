@@ -56,12 +56,8 @@ impl TlogProof {
         let bad = |d: String| Error::malformed("tlog-proof", d);
         let mut rest = bytes;
         let mut next_line = |what: &str| -> Result<&str, Error> {
-            let nl = rest
-                .iter()
-                .position(|&b| b == b'\n')
-                .ok_or_else(|| bad(format!("missing {what}")))?;
-            let line = std::str::from_utf8(&rest[..nl])
-                .map_err(|_| bad(format!("{what} is not UTF-8")))?;
+            let nl = rest.iter().position(|&b| b == b'\n').ok_or_else(|| bad(format!("missing {what}")))?;
+            let line = std::str::from_utf8(&rest[..nl]).map_err(|_| bad(format!("{what} is not UTF-8")))?;
             rest = &rest[nl + 1..];
             Ok(line)
         };
@@ -71,11 +67,7 @@ impl TlogProof {
         let mut line = next_line("index line")?;
         let mut extra = None;
         if let Some(b64) = line.strip_prefix("extra ") {
-            extra = Some(
-                BASE64
-                    .decode(b64)
-                    .map_err(|_| bad("extra data is not base64".into()))?,
-            );
+            extra = Some(BASE64.decode(b64).map_err(|_| bad("extra data is not base64".into()))?);
             line = next_line("index line")?;
         }
         let index = line
@@ -91,20 +83,13 @@ impl TlogProof {
             if inclusion.len() == 64 {
                 return Err(bad("more than 64 proof hashes".into()));
             }
-            inclusion.push(
-                Hash::from_base64(line)
-                    .ok_or_else(|| bad(format!("proof line {line:?} is not a base64 hash")))?,
-            );
+            inclusion
+                .push(Hash::from_base64(line).ok_or_else(|| bad(format!("proof line {line:?} is not a base64 hash")))?);
         }
         if rest.is_empty() {
             return Err(bad("missing checkpoint".into()));
         }
-        Ok(TlogProof {
-            extra,
-            index,
-            inclusion,
-            checkpoint: rest.to_vec(),
-        })
+        Ok(TlogProof { extra, index, inclusion, checkpoint: rest.to_vec() })
     }
 
     /// Verifies the proof for an entry: the checkpoint is signed by `verifier` and the
@@ -150,10 +135,7 @@ mod tests {
             "c2sp.org/tlog-proof@v1\nindex 0\n\n",
             "c2sp.org/tlog-proof@v1\nindex 0\n",
         ] {
-            assert!(
-                TlogProof::parse(bad.as_bytes()).is_err(),
-                "accepted {bad:?}"
-            );
+            assert!(TlogProof::parse(bad.as_bytes()).is_err(), "accepted {bad:?}");
         }
     }
 }

@@ -20,15 +20,10 @@ pub fn read_tile(storage: &dyn ReadStorage, id: TileId) -> Result<Vec<u8>, Error
         return Ok(b);
     }
     if !id.is_full() {
-        let full = TileId {
-            width: TILE_WIDTH as u16,
-            ..id
-        };
+        let full = TileId { width: TILE_WIDTH as u16, ..id };
         if let Some(b) = storage.read(&full.path())? {
             return Ok(match id.kind {
-                TileKind::Hashes { .. } => {
-                    b.get(..id.hash_tile_len()).map(<[u8]>::to_vec).unwrap_or(b)
-                }
+                TileKind::Hashes { .. } => b.get(..id.hash_tile_len()).map(<[u8]>::to_vec).unwrap_or(b),
                 TileKind::Entries => {
                     let entries = parse_bundle(&b)?;
                     let mut cut = Vec::new();
@@ -56,11 +51,7 @@ pub struct TileReader<'a> {
 impl<'a> TileReader<'a> {
     /// A reader for the tree of `size` entries stored in `storage`.
     pub fn new(storage: &'a dyn ReadStorage, size: u64) -> TileReader<'a> {
-        TileReader {
-            storage,
-            size,
-            cache: HashMap::new(),
-        }
+        TileReader { storage, size, cache: HashMap::new() }
     }
 
     /// The tree size this reader answers for.
@@ -76,15 +67,11 @@ impl<'a> TileReader<'a> {
         let width = width_at(level, index, self.size);
         let id = TileId::hashes(level, index, width);
         if width == 0 {
-            return Err(Error::Missing {
-                path: format!("tile/{level}/{index} (beyond tree size {})", self.size),
-            });
+            return Err(Error::Missing { path: format!("tile/{level}/{index} (beyond tree size {})", self.size) });
         }
         let bytes = read_tile(self.storage, id)?;
-        let hashes = Arc::new(
-            parse_hash_tile(&bytes, width)
-                .map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?,
-        );
+        let hashes =
+            Arc::new(parse_hash_tile(&bytes, width).map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?);
         if self.cache.len() >= TILE_CACHE_CAPACITY {
             self.cache.clear();
         }
@@ -113,9 +100,7 @@ impl<'a> TileReader<'a> {
     /// The entry at `index`, read from its entry bundle.
     pub fn entry(&self, index: u64) -> Result<Vec<u8>, Error> {
         if index >= self.size {
-            return Err(Error::Missing {
-                path: format!("entry {index} (tree size {})", self.size),
-            });
+            return Err(Error::Missing { path: format!("entry {index} (tree size {})", self.size) });
         }
         let bundle = index / TILE_WIDTH;
         let id = TileId::entries(bundle, width_at(0, bundle, self.size));
@@ -124,13 +109,7 @@ impl<'a> TileReader<'a> {
         entries
             .get((index % TILE_WIDTH) as usize)
             .map(|e| e.to_vec())
-            .ok_or_else(|| {
-                Error::Inconsistent(format!(
-                    "{} holds fewer than {} entries",
-                    id.path(),
-                    id.width
-                ))
-            })
+            .ok_or_else(|| Error::Inconsistent(format!("{} holds fewer than {} entries", id.path(), id.width)))
     }
 }
 

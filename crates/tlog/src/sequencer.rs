@@ -50,10 +50,7 @@ impl<S: Storage + 'static> Sequencer<S> {
                         Err(_) => break,
                     }
                 }
-                let entries: Vec<&[u8]> = jobs
-                    .iter()
-                    .flat_map(|j| j.entries.iter().map(Vec::as_slice))
-                    .collect();
+                let entries: Vec<&[u8]> = jobs.iter().flat_map(|j| j.entries.iter().map(Vec::as_slice)).collect();
                 match writer.append(&entries) {
                     Ok(range) => {
                         let mut next = range.start;
@@ -66,35 +63,26 @@ impl<S: Storage + 'static> Sequencer<S> {
                     Err(e) => {
                         let why = e.to_string();
                         for job in jobs {
-                            let _ = job
-                                .reply
-                                .send(Err(Error::Poisoned(format!("the batch failed: {why}"))));
+                            let _ = job.reply.send(Err(Error::Poisoned(format!("the batch failed: {why}"))));
                         }
                     }
                 }
             }
             writer
         });
-        Sequencer {
-            queue: Some(tx),
-            thread: Some(thread),
-        }
+        Sequencer { queue: Some(tx), thread: Some(thread) }
     }
 
     /// A handle to append through.
     pub fn appender(&self) -> Appender {
-        Appender {
-            queue: self.queue.clone().expect("queue lives until shutdown"),
-        }
+        Appender { queue: self.queue.clone().expect("queue lives until shutdown") }
     }
 
     /// Stops the writer thread after the queued appends and returns the writer.
     pub fn shutdown(mut self) -> Result<LogWriter<S>, Error> {
         self.queue.take();
         let thread = self.thread.take().expect("thread lives until shutdown");
-        thread
-            .join()
-            .map_err(|_| Error::Poisoned("the writer thread panicked".into()))
+        thread.join().map_err(|_| Error::Poisoned("the writer thread panicked".into()))
     }
 }
 
@@ -122,9 +110,7 @@ impl Appender {
     pub fn submit(&self, entries: Vec<Vec<u8>>) -> Result<Pending, Error> {
         check_entry_sizes(&entries)?;
         let (reply, rx) = mpsc::sync_channel(1);
-        self.queue
-            .send(Job { entries, reply })
-            .map_err(|_| Error::Poisoned("the sequencer has stopped".into()))?;
+        self.queue.send(Job { entries, reply }).map_err(|_| Error::Poisoned("the sequencer has stopped".into()))?;
         Ok(Pending { rx })
     }
 }
@@ -137,9 +123,7 @@ pub struct Pending {
 impl Pending {
     /// Waits until the entries are durable and returns their indexes.
     pub fn wait(self) -> Result<Range<u64>, Error> {
-        self.rx
-            .recv()
-            .map_err(|_| Error::Poisoned("the sequencer stopped before answering".into()))?
+        self.rx.recv().map_err(|_| Error::Poisoned("the sequencer stopped before answering".into()))?
     }
 }
 
@@ -153,11 +137,7 @@ mod tests {
     #[test]
     fn concurrent_appends_get_distinct_durable_indexes() {
         let mem = MemStorage::new();
-        let w = LogWriter::create(
-            mem.clone(),
-            Signer::generate("seq.example/log").expect("key"),
-        )
-        .expect("create");
+        let w = LogWriter::create(mem.clone(), Signer::generate("seq.example/log").expect("key")).expect("create");
         let seq = Sequencer::start(w, 64);
         let mut threads = Vec::new();
         for t in 0..4 {
@@ -171,10 +151,7 @@ mod tests {
                     .collect::<Vec<_>>()
             }));
         }
-        let results: Vec<(u64, Vec<u8>)> = threads
-            .into_iter()
-            .flat_map(|t| t.join().expect("thread"))
-            .collect();
+        let results: Vec<(u64, Vec<u8>)> = threads.into_iter().flat_map(|t| t.join().expect("thread")).collect();
         let w = seq.shutdown().expect("shutdown");
         assert_eq!(w.size(), 400);
         let reader = TileReader::new(&mem, 400);
@@ -187,11 +164,8 @@ mod tests {
 
     #[test]
     fn oversized_entry_is_refused_before_queueing() {
-        let w = LogWriter::create(
-            MemStorage::new(),
-            Signer::generate("seq.example/log").expect("key"),
-        )
-        .expect("create");
+        let w =
+            LogWriter::create(MemStorage::new(), Signer::generate("seq.example/log").expect("key")).expect("create");
         let seq = Sequencer::start(w, 8);
         let err = seq.appender().append(vec![0; 70_000]).expect_err("refused");
         assert!(matches!(err, Error::EntryTooLarge { .. }));

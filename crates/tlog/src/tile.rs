@@ -40,20 +40,12 @@ pub struct TileId {
 impl TileId {
     /// A hash tile.
     pub fn hashes(level: u8, index: u64, width: u16) -> TileId {
-        TileId {
-            kind: TileKind::Hashes { level },
-            index,
-            width,
-        }
+        TileId { kind: TileKind::Hashes { level }, index, width }
     }
 
     /// An entry bundle.
     pub fn entries(index: u64, width: u16) -> TileId {
-        TileId {
-            kind: TileKind::Entries,
-            index,
-            width,
-        }
+        TileId { kind: TileKind::Entries, index, width }
     }
 
     /// True for a full (256-wide) tile.
@@ -77,9 +69,7 @@ impl TileId {
     /// Parses a resource path; only canonical paths are accepted.
     pub fn parse_path(path: &str) -> Result<TileId, Error> {
         let bad = |d: &str| Error::malformed("tile path", format!("{path:?}: {d}"));
-        let rest = path
-            .strip_prefix("tile/")
-            .ok_or_else(|| bad("must start with tile/"))?;
+        let rest = path.strip_prefix("tile/").ok_or_else(|| bad("must start with tile/"))?;
         let (level, rest) = rest.split_once('/').ok_or_else(|| bad("missing level"))?;
         let kind = if level == "entries" {
             TileKind::Entries
@@ -124,15 +114,10 @@ fn parse_index_path(s: &str) -> Option<u64> {
     let mut n: u64 = 0;
     for (i, p) in init.iter().enumerate() {
         let digits = p.strip_prefix('x')?;
-        if digits.len() != 3
-            || !digits.bytes().all(|b| b.is_ascii_digit())
-            || (i == 0 && digits == "000")
-        {
+        if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) || (i == 0 && digits == "000") {
             return None;
         }
-        n = n
-            .checked_mul(1000)?
-            .checked_add(digits.parse::<u64>().ok()?)?;
+        n = n.checked_mul(1000)?.checked_add(digits.parse::<u64>().ok()?)?;
     }
     if last.len() != 3 || !last.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -142,8 +127,7 @@ fn parse_index_path(s: &str) -> Option<u64> {
 
 /// Number of hashes at tile level `level` in a tree of `size` entries.
 pub fn hashes_at_level(level: u8, size: u64) -> u64 {
-    size.checked_shr(TILE_HEIGHT * u32::from(level))
-        .unwrap_or(0)
+    size.checked_shr(TILE_HEIGHT * u32::from(level)).unwrap_or(0)
 }
 
 /// Width of tile `index` at tile level `level` in a tree of `size` entries:
@@ -165,9 +149,7 @@ pub fn width_at(level: u8, index: u64, size: u64) -> u16 {
 
 /// The highest tile level that has any hash in a tree of `size` entries, or `None` when empty.
 pub fn top_level(size: u64) -> Option<u8> {
-    (0..=MAX_LEVEL)
-        .rev()
-        .find(|&l| hashes_at_level(l, size) > 0)
+    (0..=MAX_LEVEL).rev().find(|&l| hashes_at_level(l, size) > 0)
 }
 
 /// Every tile of `kind` in a tree of `size` entries, full ones first, the partial one last.
@@ -178,11 +160,7 @@ pub fn tiles_of(kind: TileKind, size: u64) -> impl Iterator<Item = TileId> {
     };
     let n = hashes_at_level(level, size);
     let count = n.div_ceil(TILE_WIDTH);
-    (0..count).map(move |index| TileId {
-        kind,
-        index,
-        width: width_at(level, index, size),
-    })
+    (0..count).map(move |index| TileId { kind, index, width: width_at(level, index, size) })
 }
 
 /// Splits a hash tile's bytes into hashes; the length must be exactly `32 * width`.
@@ -190,25 +168,15 @@ pub fn parse_hash_tile(bytes: &[u8], width: u16) -> Result<Vec<Hash>, Error> {
     if bytes.len() != usize::from(width) * HASH_SIZE {
         return Err(Error::malformed(
             "tile",
-            format!(
-                "expected {} bytes for {width} hashes, found {}",
-                usize::from(width) * HASH_SIZE,
-                bytes.len()
-            ),
+            format!("expected {} bytes for {width} hashes, found {}", usize::from(width) * HASH_SIZE, bytes.len()),
         ));
     }
-    Ok(bytes
-        .chunks_exact(HASH_SIZE)
-        .filter_map(Hash::from_slice)
-        .collect())
+    Ok(bytes.chunks_exact(HASH_SIZE).filter_map(Hash::from_slice).collect())
 }
 
 /// Appends one entry to a bundle being built: big-endian uint16 length, then the bytes.
 pub fn push_bundle_entry(bundle: &mut Vec<u8>, entry: &[u8]) -> Result<(), Error> {
-    let len = u16::try_from(entry.len()).map_err(|_| Error::EntryTooLarge {
-        index: 0,
-        len: entry.len(),
-    })?;
+    let len = u16::try_from(entry.len()).map_err(|_| Error::EntryTooLarge { index: 0, len: entry.len() })?;
     bundle.extend_from_slice(&len.to_be_bytes());
     bundle.extend_from_slice(entry);
     Ok(())
@@ -232,11 +200,7 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<Vec<&[u8]>, Error> {
         if tail.len() < len {
             return Err(Error::malformed(
                 "entry bundle",
-                format!(
-                    "entry {} declares {len} bytes but only {} remain",
-                    entries.len(),
-                    tail.len()
-                ),
+                format!("entry {} declares {len} bytes but only {} remain", entries.len(), tail.len()),
             ));
         }
         entries.push(&tail[..len]);
@@ -262,9 +226,7 @@ mod tests {
             assert_eq!(index_path(n), p);
             assert_eq!(parse_index_path(p), Some(n));
         }
-        for bad in [
-            "", "5", "0005", "x000/005", "001/005", "x1/005", "x001/", "x001/05a",
-        ] {
+        for bad in ["", "5", "0005", "x000/005", "001/005", "x1/005", "x001/", "x001/05a"] {
             assert_eq!(parse_index_path(bad), None, "accepted {bad:?}");
         }
     }
@@ -304,10 +266,7 @@ mod tests {
         assert!(l0[..273].iter().all(|t| t.is_full()));
         assert_eq!(l0[273].width, 112);
         let l1: Vec<_> = tiles_of(TileKind::Hashes { level: 1 }, 70_000).collect();
-        assert_eq!(
-            l1.iter().map(|t| t.width).collect::<Vec<_>>(),
-            vec![256, 17]
-        );
+        assert_eq!(l1.iter().map(|t| t.width).collect::<Vec<_>>(), vec![256, 17]);
         let l2: Vec<_> = tiles_of(TileKind::Hashes { level: 2 }, 70_000).collect();
         assert_eq!(l2.iter().map(|t| t.width).collect::<Vec<_>>(), vec![1]);
         assert_eq!(top_level(70_000), Some(2));

@@ -34,11 +34,7 @@ pub fn verify_log(
     trusted: &[Vec<u8>],
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<VerifyReport, Error> {
-    let bytes = storage
-        .read(CHECKPOINT_PATH)?
-        .ok_or_else(|| Error::Missing {
-            path: CHECKPOINT_PATH.into(),
-        })?;
+    let bytes = storage.read(CHECKPOINT_PATH)?.ok_or_else(|| Error::Missing { path: CHECKPOINT_PATH.into() })?;
     let cp = Checkpoint::open(&bytes, verifier)?;
     let size = cp.size;
 
@@ -47,8 +43,7 @@ pub fn verify_log(
     let mut tiles = 0u64;
     for bundle_id in tiles_of(TileKind::Entries, size) {
         let bundle = read_tile(storage, bundle_id)?;
-        let entries = parse_bundle(&bundle)
-            .map_err(|e| Error::Inconsistent(format!("{}: {e}", bundle_id.path())))?;
+        let entries = parse_bundle(&bundle).map_err(|e| Error::Inconsistent(format!("{}: {e}", bundle_id.path())))?;
         if entries.len() != usize::from(bundle_id.width) {
             return Err(Error::Inconsistent(format!(
                 "{} holds {} entries, the tree size needs {}",
@@ -74,10 +69,7 @@ pub fn verify_log(
         if tile_id.is_full() {
             full_tile_roots.push(subtree_root(&hashes));
         }
-        progress(
-            bundle_id.index * TILE_WIDTH + u64::from(bundle_id.width),
-            size,
-        );
+        progress(bundle_id.index * TILE_WIDTH + u64::from(bundle_id.width), size);
     }
 
     // Higher levels: every hash equals the subtree hash of the full tile below it.
@@ -108,10 +100,7 @@ pub fn verify_log(
     let mut reader = TileReader::new(storage, size);
     let root = reader.root()?;
     if root != cp.root {
-        return Err(Error::Inconsistent(format!(
-            "the tiles give root {root} but the checkpoint signs {}",
-            cp.root
-        )));
+        return Err(Error::Inconsistent(format!("the tiles give root {root} but the checkpoint signs {}", cp.root)));
     }
 
     // Older checkpoints: signed, reproduced by the tiles at their size, consistent.
@@ -145,10 +134,5 @@ pub fn verify_log(
         })?;
         trusted_ok.push(old);
     }
-    Ok(VerifyReport {
-        checkpoint: cp,
-        entries: size,
-        tiles,
-        trusted: trusted_ok,
-    })
+    Ok(VerifyReport { checkpoint: cp, entries: size, tiles, trusted: trusted_ok })
 }

@@ -47,10 +47,7 @@ impl ReadStorage for Dir {
 
 fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
     if !is_safe_relative_path(path) {
-        return Err(Error::malformed(
-            "resource path",
-            format!("{path:?} is not a plain relative path"),
-        ));
+        return Err(Error::malformed("resource path", format!("{path:?} is not a plain relative path")));
     }
     let full = root.join(path);
     match fs::read(&full) {
@@ -102,15 +99,8 @@ impl DirStorage {
                 let mut holder = String::new();
                 let _ = lock.read_to_string(&mut holder);
                 let holder = holder.trim();
-                let holder = if holder.is_empty() {
-                    "unknown process".to_string()
-                } else {
-                    holder.to_string()
-                };
-                return Err(Error::Locked {
-                    path: lock_path,
-                    holder,
-                });
+                let holder = if holder.is_empty() { "unknown process".to_string() } else { holder.to_string() };
+                return Err(Error::Locked { path: lock_path, holder });
             }
             Err(TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
         }
@@ -125,14 +115,7 @@ impl DirStorage {
             Err(e) => return Err(Error::io(&tmp, e)),
         }
         fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        Ok(DirStorage {
-            root,
-            tmp,
-            _lock: lock,
-            lock_path,
-            known_dirs: HashSet::new(),
-            next_tmp: 0,
-        })
+        Ok(DirStorage { root, tmp, _lock: lock, lock_path, known_dirs: HashSet::new(), next_tmp: 0 })
     }
 
     /// The served directory.
@@ -155,9 +138,7 @@ impl DirStorage {
             self.known_dirs.insert(dir.to_path_buf());
             return Ok(());
         }
-        let parent = dir
-            .parent()
-            .ok_or_else(|| Error::io(dir, io::Error::other("no parent directory")))?;
+        let parent = dir.parent().ok_or_else(|| Error::io(dir, io::Error::other("no parent directory")))?;
         self.ensure_dir(parent, dirty)?;
         match fs::create_dir(dir) {
             Ok(()) => {}
@@ -191,16 +172,10 @@ impl Storage for DirStorage {
         let mut writes: Vec<(PathBuf, PathBuf, &[u8])> = Vec::with_capacity(objects.len() + 1);
         for o in objects {
             if !is_safe_relative_path(&o.path) || o.path == CHECKPOINT_PATH {
-                return Err(Error::malformed(
-                    "resource path",
-                    format!("{:?} cannot be written as an object", o.path),
-                ));
+                return Err(Error::malformed("resource path", format!("{:?} cannot be written as an object", o.path)));
             }
             let dest = self.root.join(&o.path);
-            let parent = dest
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| self.root.clone());
+            let parent = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
             self.ensure_dir(&parent, &mut dirty_dirs)?;
             dirty_dirs.insert(parent);
             let tmp = self.tmp_path();
@@ -223,34 +198,24 @@ impl Storage for DirStorage {
         // and ignore them, or the new one and find them all.
 
         // 3. Publish the checkpoint.
-        fs::rename(&checkpoint_tmp, &checkpoint_dest)
-            .map_err(|e| Error::io(checkpoint_dest.clone(), e))?;
+        fs::rename(&checkpoint_tmp, &checkpoint_dest).map_err(|e| Error::io(checkpoint_dest.clone(), e))?;
         sync_dir(&self.root)
     }
 }
 
 fn write_synced(path: &Path, data: &[u8]) -> Result<(), Error> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .map_err(|e| Error::io(path, e))?;
+    let mut f =
+        OpenOptions::new().write(true).create(true).truncate(true).open(path).map_err(|e| Error::io(path, e))?;
     f.write_all(data).map_err(|e| Error::io(path, e))?;
     f.sync_all().map_err(|e| Error::io(path, e))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), Error> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
 }
 
 /// Runs `f` on every item using up to [`MAX_IO_THREADS`] threads; returns the first error.
-fn in_parallel<T: Sync>(
-    items: &[T],
-    f: impl Fn(&T) -> Result<(), Error> + Sync,
-) -> Result<(), Error> {
+fn in_parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<(), Error> + Sync) -> Result<(), Error> {
     if items.len() <= 1 {
         return items.iter().try_for_each(f);
     }
@@ -284,71 +249,34 @@ mod tests {
     #[test]
     fn second_writer_gets_a_clear_lock_error() {
         let d = tempfile::tempdir().expect("tempdir");
-        let _first =
-            DirStorage::open(d.path().join("public"), d.path().join("state")).expect("first");
-        let err =
-            DirStorage::open(d.path().join("public"), d.path().join("state")).expect_err("second");
+        let _first = DirStorage::open(d.path().join("public"), d.path().join("state")).expect("first");
+        let err = DirStorage::open(d.path().join("public"), d.path().join("state")).expect_err("second");
         assert!(matches!(err, Error::Locked { .. }), "{err}");
-        assert!(
-            err.to_string()
-                .contains(&format!("pid {}", std::process::id())),
-            "{err}"
-        );
+        assert!(err.to_string().contains(&format!("pid {}", std::process::id())), "{err}");
     }
 
     #[test]
     fn commit_writes_objects_and_checkpoint_and_reads_back() {
         let d = tempfile::tempdir().expect("tempdir");
-        let mut s =
-            DirStorage::open(d.path().join("public"), d.path().join("state")).expect("open");
+        let mut s = DirStorage::open(d.path().join("public"), d.path().join("state")).expect("open");
         let objects = vec![
-            Object {
-                path: "tile/0/x001/234.p/3".into(),
-                data: vec![1; 96],
-            },
-            Object {
-                path: "tile/entries/000".into(),
-                data: b"abc".to_vec(),
-            },
+            Object { path: "tile/0/x001/234.p/3".into(), data: vec![1; 96] },
+            Object { path: "tile/entries/000".into(), data: b"abc".to_vec() },
         ];
         s.commit(&objects, b"cp\n").expect("commit");
-        assert_eq!(
-            s.read("tile/0/x001/234.p/3").expect("read"),
-            Some(vec![1; 96])
-        );
-        assert_eq!(
-            Dir::new(d.path().join("public"))
-                .read("checkpoint")
-                .expect("read"),
-            Some(b"cp\n".to_vec())
-        );
+        assert_eq!(s.read("tile/0/x001/234.p/3").expect("read"), Some(vec![1; 96]));
+        assert_eq!(Dir::new(d.path().join("public")).read("checkpoint").expect("read"), Some(b"cp\n".to_vec()));
         assert_eq!(s.read("tile/0/000").expect("read"), None);
         // Nothing is left behind in the temporary directory.
-        assert_eq!(
-            fs::read_dir(d.path().join("state/tmp"))
-                .expect("tmp")
-                .count(),
-            0
-        );
+        assert_eq!(fs::read_dir(d.path().join("state/tmp")).expect("tmp").count(), 0);
     }
 
     #[test]
     fn unsafe_paths_are_refused() {
         let d = tempfile::tempdir().expect("tempdir");
-        let mut s =
-            DirStorage::open(d.path().join("public"), d.path().join("state")).expect("open");
-        for p in [
-            "../escape",
-            "/etc/passwd",
-            "tile/../../x",
-            "",
-            "tile//0",
-            "checkpoint",
-        ] {
-            let o = Object {
-                path: p.into(),
-                data: vec![],
-            };
+        let mut s = DirStorage::open(d.path().join("public"), d.path().join("state")).expect("open");
+        for p in ["../escape", "/etc/passwd", "tile/../../x", "", "tile//0", "checkpoint"] {
+            let o = Object { path: p.into(), data: vec![] };
             assert!(s.commit(&[o], b"cp\n").is_err(), "wrote {p:?}");
         }
         assert!(Dir::new(d.path()).read("../x").is_err());

@@ -63,7 +63,5 @@ impl<T: ReadStorage + ?Sized> ReadStorage for Box<T> {
 pub(crate) fn is_safe_relative_path(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
-        && path.split('/').all(|c| {
-            !c.is_empty() && c != "." && c != ".." && !c.contains('\\') && !c.contains('\0')
-        })
+        && path.split('/').all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('\\') && !c.contains('\0'))
 }
