@@ -1,0 +1,156 @@
+//! Command-line flags, as clap parses them. No work happens here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// candor makes a provider's dealings with law enforcement transparent, enforceable and
+/// verifiable: disclosures go into an append-only, signed transparency log (C2SP tlog-tiles)
+/// that anyone can check.
+#[derive(Debug, Parser)]
+#[command(name = "candor", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline on built-in demonstration data and show where the results are.
+    Demo(DemoArgs),
+    /// Create, append to, prove and verify a transparency log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Measure performance on this machine.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's files; replaced if it holds an earlier demo.
+    #[arg(long, default_value = "candor-demo")]
+    pub dir: PathBuf,
+    /// Print a machine-readable summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where the log lives: a home folder with `log.key`, `log.vkey`, `public/` and `state/`.
+#[derive(Debug, Args, Clone)]
+pub struct LogDir {
+    /// The log's home folder.
+    #[arg(long, env = "CANDOR_LOG_DIR", default_value = "candor-log")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Create a new log: generate its Ed25519 key and sign the empty checkpoint.
+    Init {
+        #[command(flatten)]
+        log: LogDir,
+        /// The log's origin (also its key name), a schema-less URL such as example.com/log.
+        #[arg(long)]
+        origin: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Append entries: each FILE is one entry; without files, each line of stdin is one.
+    Append {
+        #[command(flatten)]
+        log: LogDir,
+        /// Files to append, one entry each (`-` is stdin as a single entry).
+        files: Vec<PathBuf>,
+        /// Treat every line of the FILES as its own entry.
+        #[arg(long)]
+        lines: bool,
+        /// Most entries integrated under one checkpoint.
+        #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        batch_size: u32,
+        /// One JSON object per entry instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the latest signed checkpoint (after checking its signature).
+    Checkpoint {
+        #[command(flatten)]
+        log: LogDir,
+        /// Also save it to this file (to pass later as `verify --trusted`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a tlog-proof file proving that entry INDEX is in the log.
+    Prove {
+        #[command(flatten)]
+        log: LogDir,
+        /// Index of the entry.
+        index: u64,
+        /// Where to write the proof [default: entry-INDEX.tlog-proof].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a whole log folder: every entry rehashed, every tile and the root recomputed,
+    /// the signature checked, and consistency with older trusted checkpoints.
+    Verify {
+        /// A log home (with public/) or a bare tlog-tiles folder [default: --dir].
+        target: Option<PathBuf>,
+        #[command(flatten)]
+        log: LogDir,
+        /// The log's verifier key, or a file holding it [default: the home's log.vkey].
+        #[arg(long)]
+        vkey: Option<String>,
+        /// An older signed checkpoint the latest must be consistent with (repeatable).
+        #[arg(long)]
+        trusted: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a tlog-proof file for an entry, offline.
+    VerifyProof {
+        /// The .tlog-proof file.
+        proof: PathBuf,
+        /// The entry the proof is for (`-` for stdin).
+        #[arg(long)]
+        entry: PathBuf,
+        /// The log's verifier key, or a file holding it [default: log.vkey of --dir].
+        #[arg(long)]
+        vkey: Option<String>,
+        #[command(flatten)]
+        log: LogDir,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Durable appends per second at several batch sizes, Merkle and tile work against raw
+    /// SHA-256, and inclusion proofs per second from the tiles.
+    Log(BenchLogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchLogArgs {
+    /// Entries appended at the largest batch size.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub entries: u64,
+    /// Batch sizes to measure; smaller batches append proportionally fewer entries.
+    #[arg(long, value_delimiter = ',', default_value = "1,64,1024")]
+    pub batch: Vec<u32>,
+    /// Size of each entry in bytes.
+    #[arg(long, default_value_t = 200)]
+    pub entry_size: usize,
+    /// Seconds to spend on each small-batch run at most.
+    #[arg(long, default_value_t = 20)]
+    pub max_seconds: u64,
+    /// Folder for the benchmark logs (must be on the disk to measure) [default: a temporary folder].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,21 @@
+//! One module per command group; [`run`] dispatches.
+
+mod bench;
+mod demo;
+mod log;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{BenchCommand, Cli, Command};
+
+/// Runs a parsed command line and returns the process exit code:
+/// 0 success, 1 a verification found a fault, 2 an error (printed by `main`).
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Log(cmd) => log::run(cmd),
+        Command::Bench(BenchCommand::Log(args)) => bench::log(&args),
+    }
+}

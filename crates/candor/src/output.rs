@@ -1,0 +1,33 @@
+//! Small helpers for command output: progress bars that only draw on a terminal, key
+//! arguments that may be a string or a file.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A progress bar on stderr for `total` items; hidden when stderr is not a terminal.
+pub fn progress(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} {what} [{{bar:30}}] {{human_pos}}/{{human_len}} ({{per_sec}}, {{eta}} left)"
+    )) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Reads a verifier key given on the command line as the key itself or a file holding it.
+pub fn vkey_arg(arg: &str) -> Result<tlog::Verifier> {
+    let text = if Path::new(arg).is_file() {
+        std::fs::read_to_string(arg).with_context(|| format!("reading verifier key file {arg}"))?
+    } else {
+        arg.to_string()
+    };
+    tlog::Verifier::from_vkey(text.trim()).with_context(|| format!("--vkey {arg:?}"))
+}
+
+/// Prints a JSON value on stdout.
+pub fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));
+}
