@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use crate::checkpoint::Checkpoint;
 use crate::error::Error;
-use crate::hash::{HASH_SIZE, Hash, empty_root, leaf_hash, node_hash, subtree_root};
+use crate::hash::{HASH_SIZE, Hash, empty_root, leaf_hash, node_hash};
 use crate::note::Signer;
 use crate::reader::read_tile;
 use crate::storage::{CHECKPOINT_PATH, Object, Storage};
@@ -39,11 +39,45 @@ pub struct LogWriter<S: Storage> {
 struct State {
     size: u64,
     // The rightmost partial tile of every tile level, fewer than 256 hashes each.
-    edge: Vec<Vec<Hash>>,
+    edge: Vec<EdgeTile>,
     // The rightmost partial entry bundle, encoded.
     bundle: Vec<u8>,
     root: Hash,
     checkpoint: Vec<u8>,
+}
+
+/// The rightmost, partial tile of one level, with its compact range: the hashes of the
+/// complete subtrees it splits into, largest first. Keeping the range as hashes arrive
+/// costs the same node hashes a full tile's subtree hash needs anyway, and makes the tree
+/// root a matter of folding a few hashes instead of rehashing every partial tile.
+#[derive(Default, Clone)]
+struct EdgeTile {
+    hashes: Vec<Hash>,
+    // (height, hash) of complete subtrees, heights strictly decreasing.
+    range: Vec<(u32, Hash)>,
+}
+
+impl EdgeTile {
+    /// Adds a hash; when the tile becomes full, empties it and returns its hashes and the
+    /// subtree hash over them.
+    fn push(&mut self, h: Hash) -> Option<(Vec<Hash>, Hash)> {
+        self.hashes.push(h);
+        let mut node = (0u32, h);
+        while let Some(&(height, left)) = self.range.last() {
+            if height != node.0 {
+                break;
+            }
+            self.range.pop();
+            node = (height + 1, node_hash(&left, &node.1));
+        }
+        self.range.push(node);
+        if self.hashes.len() as u64 == TILE_WIDTH {
+            let full = std::mem::replace(&mut self.hashes, Vec::with_capacity(TILE_WIDTH as usize));
+            self.range.clear();
+            return Some((full, node.1));
+        }
+        None
+    }
 }
 
 impl<S: Storage> LogWriter<S> {
@@ -141,7 +175,9 @@ impl<S: Storage> LogWriter<S> {
         self.state.size += 1;
         if self.state.size % TILE_WIDTH == 0 {
             let id = TileId::entries(self.state.size / TILE_WIDTH - 1, TILE_WIDTH as u16);
-            batch.objects.push(Object { path: id.path(), data: std::mem::take(&mut self.state.bundle) });
+            // The next bundle will likely be as large as this one: size it so it never regrows.
+            let next = Vec::with_capacity(self.state.bundle.len() + self.state.bundle.len() / 8);
+            batch.objects.push(Object { path: id.path(), data: std::mem::replace(&mut self.state.bundle, next) });
             batch.bundle_dirty = false;
         } else {
             batch.bundle_dirty = true;
@@ -155,17 +191,13 @@ impl<S: Storage> LogWriter<S> {
     fn push_hash(&mut self, level: u8, hash: Hash, batch: &mut Batch) {
         let l = usize::from(level);
         if self.state.edge.len() <= l {
-            self.state.edge.push(Vec::with_capacity(TILE_WIDTH as usize));
+            self.state.edge.push(EdgeTile::default());
             batch.dirty.push(false);
         }
-        self.state.edge[l].push(hash);
-        if self.state.edge[l].len() as u64 == TILE_WIDTH {
+        if let Some((tile, up)) = self.state.edge[l].push(hash) {
             let index = hashes_at_level(level, self.state.size) / TILE_WIDTH - 1;
-            let tile = std::mem::take(&mut self.state.edge[l]);
-            let up = subtree_root(&tile);
-            batch
-                .objects
-                .push(Object { path: TileId::hashes(level, index, TILE_WIDTH as u16).path(), data: tile_bytes(&tile) });
+            let path = TileId::hashes(level, index, TILE_WIDTH as u16).path();
+            batch.objects.push(Object { path, data: tile_bytes(&tile) });
             batch.dirty[l] = false;
             self.push_hash(level + 1, up, batch);
         } else {
@@ -177,10 +209,10 @@ impl<S: Storage> LogWriter<S> {
     fn flush_partials(&self, batch: &mut Batch) {
         let size = self.state.size;
         for (l, tile) in self.state.edge.iter().enumerate() {
-            if batch.dirty[l] && !tile.is_empty() {
+            if batch.dirty[l] && !tile.hashes.is_empty() {
                 let level = l as u8;
-                let id = TileId::hashes(level, hashes_at_level(level, size) / TILE_WIDTH, tile.len() as u16);
-                batch.objects.push(Object { path: id.path(), data: tile_bytes(tile) });
+                let id = TileId::hashes(level, hashes_at_level(level, size) / TILE_WIDTH, tile.hashes.len() as u16);
+                batch.objects.push(Object { path: id.path(), data: tile_bytes(&tile.hashes) });
             }
         }
         if batch.bundle_dirty {
@@ -214,24 +246,12 @@ fn tile_bytes(hashes: &[Hash]) -> Vec<u8> {
     b
 }
 
-/// The tree root from the right edge: the partial tile of every level, top level first,
-/// split into complete subtrees by the binary digits of its width.
-fn edge_root(edge: &[Vec<Hash>]) -> Hash {
-    let mut subtrees = Vec::new();
-    for tile in edge.iter().rev() {
-        let mut offset = 0;
-        for bit in (0..8).rev() {
-            let n = 1usize << bit;
-            if tile.len() & n != 0 {
-                subtrees.push(subtree_root(&tile[offset..offset + n]));
-                offset += n;
-            }
-        }
-    }
-    let Some((last, rest)) = subtrees.split_last() else {
-        return empty_root();
-    };
-    rest.iter().rev().fold(*last, |acc, h| node_hash(h, &acc))
+/// The tree root from the right edge: the complete subtrees of every level's partial tile,
+/// top level first (left to right in the tree), folded from the right.
+fn edge_root(edge: &[EdgeTile]) -> Hash {
+    let mut subtrees: Vec<Hash> = edge.iter().rev().flat_map(|t| t.range.iter().map(|&(_, h)| h)).collect();
+    let Some(last) = subtrees.pop() else { return empty_root() };
+    subtrees.iter().rev().fold(last, |acc, h| node_hash(h, &acc))
 }
 
 /// Rebuilds the writer state from the durable checkpoint and the partial tiles at its size.
@@ -244,13 +264,16 @@ fn recover<S: Storage>(storage: &S, signer: &Signer) -> Result<State, Error> {
         for level in 0..=top {
             let n = hashes_at_level(level, size);
             let width = (n % TILE_WIDTH) as u16;
-            if width == 0 {
-                edge.push(Vec::new());
-                continue;
+            let mut tile = EdgeTile::default();
+            if width > 0 {
+                let id = TileId::hashes(level, n / TILE_WIDTH, width);
+                let hashes = parse_hash_tile(&read_tile(storage, id)?, width)
+                    .map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?;
+                // Fewer than 256 hashes: pushing them never completes the tile.
+                for h in hashes {
+                    tile.push(h);
+                }
             }
-            let id = TileId::hashes(level, n / TILE_WIDTH, width);
-            let tile = parse_hash_tile(&read_tile(storage, id)?, width)
-                .map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?;
             edge.push(tile);
         }
     }
@@ -264,7 +287,7 @@ fn recover<S: Storage>(storage: &S, signer: &Signer) -> Result<State, Error> {
             return Err(Error::Inconsistent(format!("{} holds {} entries, not {width}", id.path(), entries.len())));
         }
         for (i, e) in entries.iter().enumerate() {
-            if leaf_hash(e) != edge[0][i] {
+            if leaf_hash(e) != edge[0].hashes[i] {
                 return Err(Error::Inconsistent(format!(
                     "entry {} in {} does not match its level-0 tile hash",
                     size - u64::from(width) + i as u64,

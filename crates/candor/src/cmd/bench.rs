@@ -45,7 +45,10 @@ pub fn log(args: &BenchLogArgs) -> Result<ExitCode> {
     let base: PathBuf = match &args.dir {
         Some(d) => d.clone(),
         None => {
-            tmp = tempfile::Builder::new().prefix("candor-bench-").tempdir_in(".").context("creating a temporary folder")?;
+            tmp = tempfile::Builder::new()
+                .prefix("candor-bench-")
+                .tempdir_in(".")
+                .context("creating a temporary folder")?;
             tmp.path().to_path_buf()
         }
     };
@@ -104,12 +107,17 @@ pub fn log(args: &BenchLogArgs) -> Result<ExitCode> {
         tlog::verify_log(&public, &verifier, &[], &mut |done, _| bar.set_position(done))?;
         bar.finish_and_clear();
         let secs = start.elapsed().as_secs_f64();
-        summary += &format!("full verification of {size} entries: {:.1} s ({:.0} entries/s)\n", secs, size as f64 / secs);
-        results.push(json!({"kind": "full_verify", "entries": size, "seconds": secs, "entries_per_sec": size as f64 / secs}));
+        summary +=
+            &format!("full verification of {size} entries: {:.1} s ({:.0} entries/s)\n", secs, size as f64 / secs);
+        results.push(
+            json!({"kind": "full_verify", "entries": size, "seconds": secs, "entries_per_sec": size as f64 / secs}),
+        );
     }
 
     if args.json {
-        print_json(&json!({"raw_sha256_per_sec": raw, "entry_size": args.entry_size, "results": Value::Array(results)}));
+        print_json(
+            &json!({"raw_sha256_per_sec": raw, "entry_size": args.entry_size, "results": Value::Array(results)}),
+        );
     } else {
         print!("{summary}");
     }
@@ -155,7 +163,13 @@ struct AppendRun {
     rate: f64,
 }
 
-fn durable_appends(home: &PathBuf, batch: usize, max_entries: u64, entry_size: usize, limit: Option<Duration>) -> Result<AppendRun> {
+fn durable_appends(
+    home: &PathBuf,
+    batch: usize,
+    max_entries: u64,
+    entry_size: usize,
+    limit: Option<Duration>,
+) -> Result<AppendRun> {
     let mut w = LocalLog::at(home).init("bench.candor.example/log")?;
     let mut entries = entries_for(batch, entry_size);
     let bar = progress(max_entries, &format!("batch {batch}"));

@@ -43,7 +43,12 @@ fn records() -> Vec<Value> {
             "demonstration_data": true,
             "notice": NOTICE,
         }),
-        org("Lakemoor County Sheriff's Office (fictional)", "local agency", "agency", &["face detection", "compute", "storage"]),
+        org(
+            "Lakemoor County Sheriff's Office (fictional)",
+            "local agency",
+            "agency",
+            &["face detection", "compute", "storage"],
+        ),
         org("Port Averly Police Department (fictional)", "local agency", "agency", &["face identification", "compute"]),
         org("Northwind Detention Services Inc. (fictional)", "company", "supplier", &["databases", "compute"]),
         org("State Bureau of Examples (fictional)", "state agency", "agency", &["speech and text analytics"]),
@@ -123,7 +128,11 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     println!("  {:<40} tlog-proof for record {proved}", proof_path.display());
     println!("\nVerifier key: {vkey}\n");
     println!("Check it yourself:");
-    println!("  candor log verify {} --trusted {}", log.home().display(), dir.join("checkpoint-after-policy").display());
+    println!(
+        "  candor log verify {} --trusted {}",
+        log.home().display(),
+        dir.join("checkpoint-after-policy").display()
+    );
     println!("  candor log verify-proof {} --entry {} --vkey {vkey}", proof_path.display(), entry_path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -137,9 +146,6 @@ fn prepare(dir: &Path) -> Result<()> {
         fs::remove_dir_all(dir).with_context(|| format!("removing the earlier demo in {}", dir.display()))?;
     }
     fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
-    fs::write(
-        dir.join(MARKER),
-        format!("Everything in this folder was made by `candor demo`.\nIt is {NOTICE}.\n"),
-    )?;
+    fs::write(dir.join(MARKER), format!("Everything in this folder was made by `candor demo`.\nIt is {NOTICE}.\n"))?;
     Ok(())
 }

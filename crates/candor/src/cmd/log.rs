@@ -165,7 +165,10 @@ fn read_lines(mut input: impl BufRead, name: &str, b: &mut Batcher<'_>) -> Resul
     let mut line_no = 0u64;
     loop {
         let mut line = Vec::new();
-        let n = (&mut input).take(MAX_ENTRY_SIZE as u64 + 2).read_until(b'\n', &mut line).with_context(|| name.to_string())?;
+        let n = (&mut input)
+            .take(MAX_ENTRY_SIZE as u64 + 2)
+            .read_until(b'\n', &mut line)
+            .with_context(|| name.to_string())?;
         if n == 0 {
             return Ok(());
         }
@@ -185,7 +188,8 @@ fn read_lines(mut input: impl BufRead, name: &str, b: &mut Batcher<'_>) -> Resul
 
 /// Reads and checks the latest checkpoint of a log home.
 fn latest_checkpoint(log: &LocalLog) -> Result<(Vec<u8>, Checkpoint, Verifier)> {
-    let verifier = log.verifier().with_context(|| format!("reading the verifier key of the log in {}", log.home().display()))?;
+    let verifier =
+        log.verifier().with_context(|| format!("reading the verifier key of the log in {}", log.home().display()))?;
     let public = Dir::new(log.public_dir());
     let bytes = public
         .read(tlog::CHECKPOINT_PATH)?
@@ -215,14 +219,20 @@ fn prove(dir: &Path, index: u64, out: Option<PathBuf>, json: bool) -> Result<Exi
     let log = LocalLog::at(dir);
     let (bytes, cp, verifier) = latest_checkpoint(&log)?;
     if index >= cp.size {
-        bail!("entry {index} is not in the log: it has {} entries (indexes 0 to {})", cp.size, cp.size.saturating_sub(1));
+        bail!(
+            "entry {index} is not in the log: it has {} entries (indexes 0 to {})",
+            cp.size,
+            cp.size.saturating_sub(1)
+        );
     }
     let public = Dir::new(log.public_dir());
     let mut reader = TileReader::new(&public, cp.size);
     let entry = reader.entry(index)?;
     let proof = TlogProof { extra: None, index, inclusion: reader.inclusion_proof(index)?, checkpoint: bytes };
     // Never hand out a proof that does not verify.
-    proof.verify(&entry, &verifier).context("the proof built from the stored tiles does not verify; run candor log verify")?;
+    proof
+        .verify(&entry, &verifier)
+        .context("the proof built from the stored tiles does not verify; run candor log verify")?;
     let out = out.unwrap_or_else(|| PathBuf::from(format!("entry-{index}.tlog-proof")));
     fs::write(&out, proof.to_bytes()).with_context(|| format!("{}", out.display()))?;
     if json {
@@ -243,7 +253,9 @@ fn verify(target: &Path, vkey: Option<&str>, trusted: &[PathBuf], json: bool) ->
         };
         (home.public_dir(), v)
     } else if target.join(tlog::CHECKPOINT_PATH).exists() {
-        let k = vkey.with_context(|| format!("{} is a bare tlog-tiles folder: give the log's key with --vkey", target.display()))?;
+        let k = vkey.with_context(|| {
+            format!("{} is a bare tlog-tiles folder: give the log's key with --vkey", target.display())
+        })?;
         (target.to_path_buf(), vkey_arg(k)?)
     } else {
         bail!("{} has no checkpoint: it is neither a log home nor a tlog-tiles folder", target.display());
@@ -277,7 +289,11 @@ fn verify(target: &Path, vkey: Option<&str>, trusted: &[PathBuf], json: bool) ->
                 );
                 if !r.trusted.is_empty() {
                     let sizes: Vec<String> = r.trusted.iter().map(|c| c.size.to_string()).collect();
-                    println!("    consistent with {} trusted checkpoint(s) at sizes {}", r.trusted.len(), sizes.join(", "));
+                    println!(
+                        "    consistent with {} trusted checkpoint(s) at sizes {}",
+                        r.trusted.len(),
+                        sizes.join(", ")
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -313,15 +329,22 @@ fn verify_proof(proof_path: &Path, entry_path: &Path, vkey: Option<&str>, dir: &
     match proof.verify(&entry, &verifier) {
         Ok(cp) => {
             if json {
-                print_json(&json!({"ok": true, "index": proof.index, "origin": cp.origin, "size": cp.size, "root": cp.root.to_base64()}));
+                print_json(
+                    &json!({"ok": true, "index": proof.index, "origin": cp.origin, "size": cp.size, "root": cp.root.to_base64()}),
+                );
             } else {
-                println!("OK: the entry is at index {} of {} (checkpoint size {}, root {})", proof.index, cp.origin, cp.size, cp.root);
+                println!(
+                    "OK: the entry is at index {} of {} (checkpoint size {}, root {})",
+                    proof.index, cp.origin, cp.size, cp.root
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             if json {
-                print_json(&json!({"ok": false, "index": proof.index, "fault": e.to_string(), "category": e.category()}));
+                print_json(
+                    &json!({"ok": false, "index": proof.index, "fault": e.to_string(), "category": e.category()}),
+                );
             } else {
                 println!("FAULT: {}: {e}", proof_path.display());
             }
