@@ -1,0 +1,219 @@
+//! The `candor log` commands as a user runs them: outputs, exit codes, refusals and the
+//! messages that name what is wrong.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn candor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_candor")).args(args).output().expect("run candor")
+}
+
+fn candor_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn init(home: &Path) {
+    ok(candor(&["log", "init", "--origin", "cli.candor.example/log", "--dir", home.to_str().expect("utf8")]));
+}
+
+fn size_of(home: &Path) -> u64 {
+    let out = ok(candor(&["log", "checkpoint", "--json", "--dir", home.to_str().expect("utf8")]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    v["size"].as_u64().expect("size")
+}
+
+#[test]
+fn init_makes_a_private_key_only_its_owner_can_read_and_refuses_to_overwrite() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let home = d.path().join("log");
+    init(&home);
+    let mode = fs::metadata(home.join("log.key")).expect("key").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let again = candor(&["log", "init", "--origin", "cli.candor.example/log", "--dir", home.to_str().expect("utf8")]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again).contains("refusing to overwrite"), "{}", text(&again));
+    let bad = candor(&["log", "init", "--origin", "has space", "--dir", d.path().join("x").to_str().expect("utf8")]);
+    assert!(text(&bad).contains("--origin"), "{}", text(&bad));
+}
+
+#[test]
+fn append_prove_verify_round_trip() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let home = d.path().join("log");
+    let h = home.to_str().expect("utf8");
+    init(&home);
+    let (a, b) = (d.path().join("a.json"), d.path().join("b.json"));
+    fs::write(&a, b"{\"record\":\"a\"}").expect("write");
+    fs::write(&b, b"{\"record\":\"b\"}").expect("write");
+    let out = ok(candor(&["log", "append", "--dir", h, a.to_str().expect("utf8"), b.to_str().expect("utf8")]));
+    assert_eq!(out.lines().map(|l| l.split('\t').next().expect("index")).collect::<Vec<_>>(), vec!["0", "1"]);
+    let out = ok(candor_stdin(&["log", "append", "--json", "--dir", h], b"line one\nline two\nline three"));
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().expect("line")).expect("json");
+    assert_eq!(first["index"], 2);
+    assert_eq!(first["source"], "stdin:1");
+    assert_eq!(size_of(&home), 5);
+
+    let proof = d.path().join("p.tlog-proof");
+    ok(candor(&["log", "prove", "1", "--dir", h, "--out", proof.to_str().expect("utf8")]));
+    let p = proof.to_str().expect("utf8");
+    let out = ok(candor(&["log", "verify-proof", p, "--entry", b.to_str().expect("utf8"), "--dir", h]));
+    assert!(out.starts_with("OK: the entry is at index 1"), "{out}");
+    let wrong = candor(&["log", "verify-proof", p, "--entry", a.to_str().expect("utf8"), "--dir", h]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(text(&wrong).contains("FAULT"), "{}", text(&wrong));
+    let beyond = candor(&["log", "prove", "5", "--dir", h]);
+    assert!(text(&beyond).contains("not in the log"), "{}", text(&beyond));
+
+    let out = ok(candor(&["log", "verify", h]));
+    assert!(out.starts_with("OK:") && out.contains("5 entries rehashed"), "{out}");
+}
+
+#[test]
+fn oversized_entries_are_refused_naming_the_file_or_line_and_nothing_is_written() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let home = d.path().join("log");
+    let h = home.to_str().expect("utf8");
+    init(&home);
+    let (small, big) = (d.path().join("small"), d.path().join("big"));
+    fs::write(&small, b"fine").expect("write");
+    fs::write(&big, vec![b'x'; 65_536]).expect("write");
+    let o = candor(&["log", "append", "--dir", h, small.to_str().expect("utf8"), big.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("big: the entry is 65536 bytes") && text(&o).contains("nothing was written"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(size_of(&home), 0);
+
+    let mut input = b"ok\n".to_vec();
+    input.extend(vec![b'y'; 70_000]);
+    input.extend(b"\nafter\n");
+    let o = candor_stdin(&["log", "append", "--dir", h], &input);
+    assert!(text(&o).contains("stdin line 2"), "{}", text(&o));
+    assert_eq!(size_of(&home), 0, "the batch holding the bad line is not written");
+    // The largest allowed entry goes in.
+    fs::write(&big, vec![b'x'; 65_535]).expect("write");
+    ok(candor(&["log", "append", "--dir", h, big.to_str().expect("utf8")]));
+    assert_eq!(size_of(&home), 1);
+}
+
+#[test]
+fn a_second_writer_gets_a_clear_error() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let home = d.path().join("log");
+    init(&home);
+    let _holder = tlog::LocalLog::at(&home).open().expect("first writer");
+    let o = candor_stdin(&["log", "append", "--dir", home.to_str().expect("utf8")], b"x\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("locked by another writer"), "{}", text(&o));
+}
+
+#[test]
+fn verify_reports_the_first_fault_and_checks_trusted_checkpoints() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let home = d.path().join("log");
+    let h = home.to_str().expect("utf8");
+    init(&home);
+    let lines: String = (0..300).map(|i| format!("entry {i}\n")).collect();
+    ok(candor_stdin(&["log", "append", "--dir", h], lines.as_bytes()));
+    let old = d.path().join("old-checkpoint");
+    ok(candor(&["log", "checkpoint", "--dir", h, "--out", old.to_str().expect("utf8")]));
+    ok(candor_stdin(&["log", "append", "--dir", h], b"more\n"));
+    let out = ok(candor(&["log", "verify", h, "--trusted", old.to_str().expect("utf8")]));
+    assert!(out.contains("consistent with 1 trusted checkpoint(s) at sizes 300"), "{out}");
+
+    // A checkpoint from another log with the same name is not trusted: its signature fails.
+    let other = d.path().join("other");
+    init(&other);
+    let o = candor(&["log", "verify", h, "--trusted", other.join("public/checkpoint").to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // One changed byte in a full level-0 tile is named.
+    let tile = home.join("public/tile/0/000");
+    let mut bytes = fs::read(&tile).expect("tile");
+    bytes[100] ^= 1;
+    fs::write(&tile, bytes).expect("write");
+    let o = candor(&["log", "verify", "--json", h]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["ok"], false);
+    assert!(v["fault"].as_str().expect("fault").contains("tile/0/000"), "{v}");
+}
+
+#[test]
+fn verifies_the_tessera_log_from_the_command_line() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/tessera-log");
+    if !dir.exists() {
+        eprintln!("skipping: {} is absent", dir.display());
+        return;
+    }
+    let vkey = "example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx";
+    let mut args = vec!["log".to_string(), "verify".into(), dir.display().to_string(), "--vkey".into(), vkey.into()];
+    for n in 0..=15 {
+        args.push("--trusted".into());
+        args.push(dir.join(format!("checkpoint.{n}")).display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = ok(candor(&args));
+    assert!(out.contains("15 entries rehashed") && out.contains("consistent with 16 trusted"), "{out}");
+    let no_key = candor(&["log", "verify", dir.to_str().expect("utf8")]);
+    assert!(text(&no_key).contains("--vkey"), "{}", text(&no_key));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["demo", "--help"],
+        vec!["log", "--help"],
+        vec!["log", "init", "--help"],
+        vec!["log", "append", "--help"],
+        vec!["log", "checkpoint", "--help"],
+        vec!["log", "prove", "--help"],
+        vec!["log", "verify", "--help"],
+        vec!["log", "verify-proof", "--help"],
+        vec!["bench", "log", "--help"],
+    ] {
+        let out = ok(candor(&args));
+        assert!(out.contains("Usage:"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn demo_runs_and_labels_everything_as_demonstration_data() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let dir = d.path().join("demo");
+    let out = ok(candor(&["demo", "--dir", dir.to_str().expect("utf8")]));
+    assert!(out.contains("demonstration data"), "{out}");
+    for e in fs::read_dir(dir.join("records")).expect("records") {
+        let record = fs::read_to_string(e.expect("entry").path()).expect("read");
+        assert!(record.contains("\"demonstration_data\":true"), "{record}");
+    }
+    // A rerun replaces the earlier demo; a folder the demo did not make is refused.
+    ok(candor(&["demo", "--dir", dir.to_str().expect("utf8")]));
+    let foreign = d.path().join("foreign");
+    fs::create_dir(&foreign).expect("mkdir");
+    let o = candor(&["demo", "--dir", foreign.to_str().expect("utf8")]);
+    assert!(text(&o).contains("not made by candor demo"), "{}", text(&o));
+}
