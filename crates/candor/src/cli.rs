@@ -148,6 +148,9 @@ pub struct BenchLogArgs {
     /// Seconds to spend on each small-batch run at most.
     #[arg(long, default_value_t = 20)]
     pub max_seconds: u64,
+    /// Threads appending single entries concurrently through the sequencer (0 to skip).
+    #[arg(long, default_value_t = 256)]
+    pub appenders: usize,
     /// Folder for the benchmark logs (must be on the disk to measure) [default: a temporary folder].
     #[arg(long)]
     pub dir: Option<PathBuf>,

@@ -13,21 +13,24 @@
 //! - a full check of a stored log ([`verify_log`]).
 //!
 //! ```
-//! use tlog::{LogWriter, MemStorage, Signer, TileReader, TlogProof, Checkpoint};
+//! use tlog::{Checkpoint, LogWriter, MemStorage, Signer, TileReader, TlogProof};
 //!
+//! # fn main() -> Result<(), tlog::Error> {
 //! let storage = MemStorage::new();
-//! let signer = Signer::generate("example.com/log").unwrap();
+//! let signer = Signer::generate("example.com/log")?;
 //! let verifier = signer.verifier();
-//! let mut log = LogWriter::create(storage.clone(), signer).unwrap();
-//! let indexes = log.append(&[b"first".as_slice(), b"second"]).unwrap();
+//! let mut log = LogWriter::create(storage.clone(), signer)?;
+//! let indexes = log.append(&[b"first".as_slice(), b"second"])?;
 //! assert_eq!(indexes, 0..2);
 //!
 //! // Anyone holding the verifier key can check an entry offline.
 //! let mut reader = TileReader::new(&storage, log.size());
-//! let proof = TlogProof { extra: None, index: 1, inclusion: reader.inclusion_proof(1).unwrap(),
+//! let proof = TlogProof { extra: None, index: 1, inclusion: reader.inclusion_proof(1)?,
 //!                         checkpoint: log.checkpoint().to_vec() };
-//! let cp: Checkpoint = proof.verify(b"second", &verifier).unwrap();
+//! let cp: Checkpoint = proof.verify(b"second", &verifier)?;
 //! assert_eq!(cp.size, 2);
+//! # Ok(())
+//! # }
 //! ```
 #![deny(missing_docs)]
 

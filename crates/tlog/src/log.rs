@@ -32,6 +32,8 @@ pub struct LogWriter<S: Storage> {
     state: State,
     // Set when a commit failed and the state could not be reloaded from storage.
     failed: Option<String>,
+    // Commits (signed checkpoints) made by this writer since it was opened.
+    commits: u64,
 }
 
 /// The writer's in-memory view of the durable log.
@@ -93,13 +95,13 @@ impl<S: Storage> LogWriter<S> {
         let checkpoint = cp.sign(&signer)?.into_bytes();
         storage.commit(&[], &checkpoint)?;
         let state = State { root, checkpoint, ..State::default() };
-        Ok(LogWriter { storage, signer, state, failed: None })
+        Ok(LogWriter { storage, signer, state, failed: None, commits: 0 })
     }
 
     /// Opens an existing log, recovering its state from the latest durable checkpoint.
     pub fn open(storage: S, signer: Signer) -> Result<LogWriter<S>, Error> {
         let state = recover(&storage, &signer)?;
-        Ok(LogWriter { storage, signer, state, failed: None })
+        Ok(LogWriter { storage, signer, state, failed: None, commits: 0 })
     }
 
     /// Number of entries in the log (as of the latest checkpoint).
@@ -120,6 +122,11 @@ impl<S: Storage> LogWriter<S> {
     /// The log's origin (its key name).
     pub fn origin(&self) -> &str {
         self.signer.name()
+    }
+
+    /// Number of batches this writer has committed since it was created or opened.
+    pub fn commits(&self) -> u64 {
+        self.commits
     }
 
     /// The storage, for reading.
@@ -167,6 +174,7 @@ impl<S: Storage> LogWriter<S> {
             return Err(e);
         }
         self.state.checkpoint = signed;
+        self.commits += 1;
         Ok(start..self.state.size)
     }
 

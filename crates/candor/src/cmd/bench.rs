@@ -93,7 +93,23 @@ pub fn log(args: &BenchLogArgs) -> Result<ExitCode> {
         }
     }
 
-    // 4. Proofs and a full verification on the largest log.
+    // 4. Many concurrent single-entry appenders, batched by the sequencer.
+    if args.appenders > 0 {
+        let home = base.join("sequencer");
+        let _ = std::fs::remove_dir_all(&home);
+        let r = sequenced_appends(&home, args.appenders, args.entry_size, Duration::from_secs(args.max_seconds))?;
+        summary += &format!(
+            "sequencer, {} concurrent appenders of 1 entry each: {:.0} entries/s ({} entries, {} checkpoints, mean batch {:.0})\n",
+            args.appenders,
+            r.rate,
+            r.entries,
+            r.batches,
+            r.entries as f64 / r.batches.max(1) as f64
+        );
+        results.push(json!({"kind": "sequencer", "appenders": args.appenders, "entries": r.entries, "checkpoints": r.batches, "seconds": r.seconds, "entries_per_sec": r.rate}));
+    }
+
+    // 5. Proofs and a full verification on the largest log.
     if let Some((home, size)) = largest_log {
         let public = Dir::new(LocalLog::at(&home).public_dir());
         let (gen_rate, verify_rate) = proofs(&public, size, Duration::from_secs(3))?;
@@ -190,6 +206,35 @@ fn durable_appends(
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     Ok(AppendRun { entries: n, batches, seconds, rate: n as f64 / seconds })
+}
+
+fn sequenced_appends(home: &PathBuf, appenders: usize, entry_size: usize, dur: Duration) -> Result<AppendRun> {
+    let writer = LocalLog::at(home).init("bench.candor.example/log")?;
+    let start_size = writer.size();
+    let seq = tlog::Sequencer::start(writer, tlog::DEFAULT_MAX_BATCH);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..appenders {
+            let a = seq.appender();
+            s.spawn(move || {
+                let mut n = 0u64;
+                while start.elapsed() < dur {
+                    let mut e = vec![b'q'; entry_size];
+                    fill_entry(&mut e, (t as u64) << 40 | n);
+                    if a.append(e).is_err() {
+                        break;
+                    }
+                    n += 1;
+                }
+            });
+        }
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let writer = seq.shutdown()?;
+    let entries = writer.size() - start_size;
+    // Each checkpoint is one commit; count them from the commits the writer made.
+    let batches = writer.commits();
+    Ok(AppendRun { entries, batches, seconds, rate: entries as f64 / seconds })
 }
 
 fn proofs(public: &Dir, size: u64, dur: Duration) -> Result<(f64, f64)> {
