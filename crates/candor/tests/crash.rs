@@ -87,10 +87,10 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         };
         let deadline = Instant::now() + Duration::from_millis(5 + rng.below(250));
         while Instant::now() < deadline {
-            if let Ok(cp) = std::fs::read(public.join("checkpoint")) {
-                if seen_checkpoints.last() != Some(&cp) {
-                    seen_checkpoints.push(cp);
-                }
+            if let Ok(cp) = std::fs::read(public.join("checkpoint"))
+                && seen_checkpoints.last() != Some(&cp)
+            {
+                seen_checkpoints.push(cp);
             }
             std::thread::sleep(Duration::from_micros(500));
         }

@@ -123,7 +123,7 @@ fn keys_and_signatures_cross_between_go_and_candor() {
     assert_eq!(signer.verifier().to_vkey(), vkey);
     let verifier = tlog::Verifier::from_vkey(vkey).expect("candor parses Go's vkey");
     let note = base64_decode(note_b64);
-    let opened = tlog::note::open(&note, &[verifier.clone()]).expect("candor verifies Go's signature");
+    let opened = tlog::note::open(&note, std::slice::from_ref(&verifier)).expect("candor verifies Go's signature");
     assert_eq!(opened.text, "signed by go\n");
     // Candor and Go produce the same signed note from the same key (Ed25519 is deterministic).
     assert_eq!(signer.sign("signed by go\n").expect("sign").into_bytes(), note);

@@ -181,7 +181,7 @@ impl<S: Storage> LogWriter<S> {
     fn add_entry(&mut self, entry: &[u8], batch: &mut Batch) -> Result<(), Error> {
         push_bundle_entry(&mut self.state.bundle, entry)?;
         self.state.size += 1;
-        if self.state.size % TILE_WIDTH == 0 {
+        if self.state.size.is_multiple_of(TILE_WIDTH) {
             let id = TileId::entries(self.state.size / TILE_WIDTH - 1, TILE_WIDTH as u16);
             // The next bundle will likely be as large as this one: size it so it never regrows.
             let next = Vec::with_capacity(self.state.bundle.len() + self.state.bundle.len() / 8);

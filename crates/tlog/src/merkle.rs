@@ -20,7 +20,7 @@ pub trait SubtreeSource {
 /// (`lo` aligned to the largest power of two below `hi - lo`).
 pub fn range_hash(src: &mut dyn SubtreeSource, lo: u64, hi: u64) -> Result<Hash, Error> {
     let n = hi - lo;
-    if n.is_power_of_two() && lo % n == 0 {
+    if n.is_power_of_two() && lo.is_multiple_of(n) {
         return src.subtree(n.trailing_zeros() as u8, lo >> n.trailing_zeros());
     }
     let k = largest_power_of_two_below(n);
