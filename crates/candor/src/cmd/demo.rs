@@ -127,13 +127,15 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     println!("  {:<40} the records, one file each", dir.join("records").display());
     println!("  {:<40} tlog-proof for record {proved}", proof_path.display());
     println!("\nVerifier key: {vkey}\n");
+    // The program as it was invoked (target/release/candor under `cargo run`).
+    let exe = std::env::args().next().unwrap_or_else(|| "candor".into());
     println!("Check it yourself:");
     println!(
-        "  candor log verify {} --trusted {}",
+        "  {exe} log verify {} --trusted {}",
         log.home().display(),
         dir.join("checkpoint-after-policy").display()
     );
-    println!("  candor log verify-proof {} --entry {} --vkey {vkey}", proof_path.display(), entry_path.display());
+    println!("  {exe} log verify-proof {} --entry {} --vkey {vkey}", proof_path.display(), entry_path.display());
     Ok(ExitCode::SUCCESS)
 }
 
