@@ -130,11 +130,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     // The program as it was invoked (target/release/candor under `cargo run`).
     let exe = std::env::args().next().unwrap_or_else(|| "candor".into());
     println!("Check it yourself:");
-    println!(
-        "  {exe} log verify {} --trusted {}",
-        log.home().display(),
-        dir.join("checkpoint-after-policy").display()
-    );
+    println!("  {exe} log verify {} --trusted {}", log.home().display(), dir.join("checkpoint-after-policy").display());
     println!("  {exe} log verify-proof {} --entry {} --vkey {vkey}", proof_path.display(), entry_path.display());
     Ok(ExitCode::SUCCESS)
 }

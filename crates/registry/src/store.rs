@@ -1,0 +1,96 @@
+//! The store contract. Callers see only these traits, so a PostgreSQL store can be added
+//! beside [`crate::SqliteStore`] without touching them.
+//!
+//! Writes happen in a [`Tx`]: everything written through it lands on [`Tx::commit`], or
+//! nothing does (dropping a `Tx` rolls back). Review history is append-only: there are no
+//! update or delete operations for links and classifications.
+
+use crate::error::Result;
+use crate::model::{
+    Account, ClassificationEvent, LinkEvent, NewOrganisation, Organisation, Relationship, Role, Scheme, Status,
+};
+
+/// Row counts, for reports and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Organisations.
+    pub organisations: u64,
+    /// Aliases.
+    pub aliases: u64,
+    /// Identifiers.
+    pub identifiers: u64,
+    /// Relationships.
+    pub relationships: u64,
+    /// Customer accounts.
+    pub accounts: u64,
+    /// Link history events.
+    pub link_events: u64,
+    /// Classification history events.
+    pub classification_events: u64,
+    /// Imported files.
+    pub imports: u64,
+}
+
+/// Read access to the registry, and the way into a write transaction.
+pub trait Store {
+    /// Starts a transaction.
+    fn begin(&mut self) -> Result<Box<dyn Tx + '_>>;
+    /// Every organisation, by id.
+    fn organisations(&self) -> Result<Vec<Organisation>>;
+    /// One organisation.
+    fn organisation(&self, id: i64) -> Result<Option<Organisation>>;
+    /// Every (organisation id, alias).
+    fn aliases(&self) -> Result<Vec<(i64, String)>>;
+    /// Every (organisation id, scheme, value).
+    fn identifiers(&self) -> Result<Vec<(i64, Scheme, String)>>;
+    /// Every relationship with its id.
+    fn relationships(&self) -> Result<Vec<(i64, Relationship)>>;
+    /// Every customer account.
+    fn accounts(&self) -> Result<Vec<Account>>;
+    /// The link history, oldest first.
+    fn link_events(&self) -> Result<Vec<LinkEvent>>;
+    /// The classification history, oldest first.
+    fn classification_events(&self) -> Result<Vec<ClassificationEvent>>;
+    /// Row counts.
+    fn counts(&self) -> Result<Counts>;
+}
+
+/// A write transaction.
+pub trait Tx {
+    /// The organisation with this natural key.
+    fn organisation_by_key(&mut self, key: &str) -> Result<Option<i64>>;
+    /// The organisation holding this identifier.
+    fn organisation_by_identifier(&mut self, scheme: Scheme, value: &str) -> Result<Option<i64>>;
+    /// Stores a new organisation and returns its id.
+    fn insert_organisation(&mut self, org: &NewOrganisation) -> Result<i64>;
+    /// Adds an alias (ignored when already present).
+    fn add_alias(&mut self, org: i64, alias: &str) -> Result<()>;
+    /// Adds an identifier; ignored when this organisation has it already. An identifier
+    /// belongs to one organisation only.
+    fn add_identifier(&mut self, org: i64, scheme: Scheme, value: &str) -> Result<()>;
+    /// Sets the parent organisation if none is set yet.
+    fn set_parent(&mut self, child: i64, parent: i64) -> Result<()>;
+    /// Stores a relationship; returns false when the same fact is already stored.
+    fn add_relationship(&mut self, rel: &Relationship) -> Result<bool>;
+    /// Stores or updates a customer account; returns true when anything changed.
+    fn upsert_account(&mut self, account: &Account) -> Result<bool>;
+    /// Appends a link event.
+    fn append_link(
+        &mut self,
+        account_id: &str,
+        org: i64,
+        status: Status,
+        score: Option<f64>,
+        reason: &str,
+        actor: &str,
+    ) -> Result<i64>;
+    /// Appends a classification event.
+    fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str)
+    -> Result<i64>;
+    /// True when a file with this SHA-256 was imported before.
+    fn import_seen(&mut self, sha256: &str) -> Result<bool>;
+    /// Records an imported file.
+    fn record_import(&mut self, sha256: &str, file: &str, kind: &str, rows: u64) -> Result<()>;
+    /// Makes every write of this transaction durable.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
