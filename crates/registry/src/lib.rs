@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod import;
 pub mod model;
 pub mod names;
 mod sqlite;

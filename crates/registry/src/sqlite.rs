@@ -24,8 +24,10 @@ CREATE TABLE organisations (
 CREATE TABLE aliases (
     org_id INTEGER NOT NULL REFERENCES organisations(id),
     alias TEXT NOT NULL,
+    norm TEXT NOT NULL,
     PRIMARY KEY (org_id, alias)
 );
+CREATE INDEX aliases_norm ON aliases(norm);
 CREATE TABLE identifiers (
     org_id INTEGER NOT NULL REFERENCES organisations(id),
     scheme TEXT NOT NULL,
@@ -310,9 +312,32 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn add_alias(&mut self, org: i64, alias: &str) -> Result<()> {
-        let mut st = self.tx.prepare_cached("INSERT OR IGNORE INTO aliases (org_id, alias) VALUES (?1, ?2)")?;
-        st.execute(params![org, alias])?;
+        let mut st =
+            self.tx.prepare_cached("INSERT OR IGNORE INTO aliases (org_id, alias, norm) VALUES (?1, ?2, ?3)")?;
+        st.execute(params![org, alias, crate::names::normalize(alias).sorted_key()])?;
         Ok(())
+    }
+
+    fn organisations_by_name(&mut self, name: &str, state: Option<&str>) -> Result<Vec<i64>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT DISTINCT a.org_id FROM aliases a JOIN organisations o ON o.id = a.org_id \
+             WHERE a.norm = ?1 AND o.state IS ?2 ORDER BY a.org_id",
+        )?;
+        let rows = st.query_map(params![crate::names::normalize(name).sorted_key(), state], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn identifiers_of(&mut self, org: i64) -> Result<Vec<(Scheme, String)>> {
+        let mut st = self.tx.prepare_cached("SELECT scheme, value FROM identifiers WHERE org_id = ?1")?;
+        let rows = st.query_map([org], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (scheme, value) = row?;
+            if let Some(s) = Scheme::parse(&scheme) {
+                out.push((s, value));
+            }
+        }
+        Ok(out)
     }
 
     fn add_identifier(&mut self, org: i64, scheme: Scheme, value: &str) -> Result<()> {
@@ -409,6 +434,14 @@ impl Tx for SqliteTx<'_> {
         )?;
         st.execute(params![org, role.as_str(), status.as_str(), reason, actor, now()])?;
         Ok(self.tx.last_insert_rowid())
+    }
+
+    fn latest_classification(&mut self, org: i64) -> Result<Option<(Role, Status)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT role, status FROM classification_events WHERE org_id = ?1 ORDER BY id DESC LIMIT 1",
+        )?;
+        let row: Option<(String, String)> = st.query_row([org], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        Ok(row.and_then(|(r, s)| Some((Role::parse(&r)?, Status::parse(&s)?))))
     }
 
     fn import_seen(&mut self, sha256: &str) -> Result<bool> {

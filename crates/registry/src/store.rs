@@ -61,6 +61,10 @@ pub trait Tx {
     fn organisation_by_key(&mut self, key: &str) -> Result<Option<i64>>;
     /// The organisation holding this identifier.
     fn organisation_by_identifier(&mut self, scheme: Scheme, value: &str) -> Result<Option<i64>>;
+    /// Organisations with an alias of the same normalised name, in the same state.
+    fn organisations_by_name(&mut self, name: &str, state: Option<&str>) -> Result<Vec<i64>>;
+    /// The identifiers an organisation holds.
+    fn identifiers_of(&mut self, org: i64) -> Result<Vec<(Scheme, String)>>;
     /// Stores a new organisation and returns its id.
     fn insert_organisation(&mut self, org: &NewOrganisation) -> Result<i64>;
     /// Adds an alias (ignored when already present).
@@ -87,6 +91,8 @@ pub trait Tx {
     /// Appends a classification event.
     fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str)
     -> Result<i64>;
+    /// The latest classification event of an organisation: (role, status).
+    fn latest_classification(&mut self, org: i64) -> Result<Option<(Role, Status)>>;
     /// True when a file with this SHA-256 was imported before.
     fn import_seen(&mut self, sha256: &str) -> Result<bool>;
     /// Records an imported file.

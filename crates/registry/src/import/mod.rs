@@ -1,0 +1,304 @@
+//! Importers: public records and customer accounts into the registry.
+//!
+//! Every importer is streaming, idempotent and all-or-nothing per file: the file's SHA-256
+//! is recorded and a file imported before changes nothing; all its rows go in one
+//! transaction; the first bad row aborts the file (reported with its line and column)
+//! unless `skip_bad_rows` is set, in which case every skipped row is listed.
+//!
+//! Life of a row: the CSV reader yields a record with its line number; the importer maps
+//! columns by header name, resolves the organisations it names (by identifier first, then by
+//! natural key), and stores relationships with the file and line as evidence.
+
+mod accounts;
+mod fbi;
+mod reference;
+mod usaspending;
+
+pub use accounts::import_accounts;
+pub use fbi::import_fbi_agencies;
+pub use reference::{REFERENCE_FILE, import_reference};
+pub use usaspending::import_usaspending;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::model::{Jurisdiction, Kind, NewOrganisation, Scheme};
+use crate::names::{normalize, normalize_identifier};
+use crate::store::{Counts, Store, Tx};
+
+/// How to treat bad rows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Skip bad rows (listing each) instead of refusing the whole file.
+    pub skip_bad_rows: bool,
+}
+
+/// A row left out with `skip_bad_rows`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedRow {
+    /// 1-based line.
+    pub line: u64,
+    /// Column (header name).
+    pub column: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// File name.
+    pub file: String,
+    /// Importer.
+    pub kind: String,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows skipped as bad.
+    pub skipped: Vec<SkippedRow>,
+    /// The same file (by SHA-256) was imported before; nothing changed.
+    pub already_imported: bool,
+    /// Registry counts before.
+    pub before: Counts,
+    /// Registry counts after.
+    pub after: Counts,
+}
+
+/// Progress callback: bytes read so far, file size.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// A row-level failure: a bad row, or something fatal (the database).
+pub(crate) enum RowFail {
+    Bad { column: String, message: String },
+    Fatal(Error),
+}
+
+impl From<Error> for RowFail {
+    fn from(e: Error) -> RowFail {
+        RowFail::Fatal(e)
+    }
+}
+
+pub(crate) fn bad(column: &str, message: impl Into<String>) -> RowFail {
+    RowFail::Bad { column: column.to_string(), message: message.into() }
+}
+
+/// One CSV row with access by header name.
+pub(crate) struct Row<'a> {
+    pub record: &'a csv::StringRecord,
+    pub columns: &'a HashMap<String, usize>,
+    pub line: u64,
+}
+
+impl Row<'_> {
+    /// The trimmed value of a column; `None` when the column is absent or the value empty.
+    pub fn get(&self, column: &str) -> Option<&str> {
+        let v = self.record.get(*self.columns.get(column)?)?.trim();
+        if v.is_empty() || v.eq_ignore_ascii_case("null") { None } else { Some(v) }
+    }
+
+    /// A required column.
+    pub fn require(&self, column: &str) -> Result<&str, RowFail> {
+        self.get(column).ok_or_else(|| bad(column, "is empty"))
+    }
+
+    /// A money amount ("1234.5", "1,234.50", "-20"); `None` when empty.
+    pub fn amount(&self, column: &str) -> Result<Option<f64>, RowFail> {
+        match self.get(column) {
+            None => Ok(None),
+            Some(v) => {
+                let cleaned: String = v.chars().filter(|&c| c != ',' && c != '$').collect();
+                cleaned
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|a| a.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| bad(column, format!("{v:?} is not an amount")))
+            }
+        }
+    }
+
+    /// A boolean flag column ("t", "true", "y", "1").
+    pub fn flag(&self, column: &str) -> bool {
+        matches!(self.get(column).map(|v| v.to_ascii_lowercase()).as_deref(), Some("t" | "true" | "y" | "yes" | "1"))
+    }
+}
+
+/// SHA-256 and size of a file.
+pub(crate) fn file_digest(path: &Path) -> Result<(String, u64)> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), total))
+}
+
+/// The file name only: evidence names the source file, not the importer's directories.
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// Opens a CSV file and maps its header names to column positions.
+pub(crate) fn open_csv(path: &Path) -> Result<(csv::Reader<File>, HashMap<String, usize>)> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let headers =
+        rdr.headers().map_err(|e| Error::BadFile { file: path.into(), message: format!("header row: {e}") })?;
+    let columns =
+        headers.iter().enumerate().map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i)).collect();
+    Ok((rdr, columns))
+}
+
+/// Runs one CSV file through `per_row` inside one transaction, with the idempotency,
+/// all-or-nothing and bad-row rules of this module.
+pub(crate) fn run_csv(
+    store: &mut dyn Store,
+    path: &Path,
+    kind: &str,
+    required: &[&str],
+    opts: ImportOptions,
+    progress: Progress<'_>,
+    mut per_row: impl FnMut(&mut dyn Tx, &Row<'_>) -> Result<(), RowFail>,
+) -> Result<ImportReport> {
+    let (sha, size) = file_digest(path)?;
+    let before = store.counts()?;
+    let mut report = ImportReport {
+        file: file_name(path),
+        kind: kind.to_string(),
+        rows: 0,
+        skipped: Vec::new(),
+        already_imported: false,
+        before,
+        after: before,
+    };
+    let (mut rdr, columns) = open_csv(path)?;
+    let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
+    if !missing.is_empty() {
+        return Err(Error::BadFile {
+            file: path.into(),
+            message: format!("not a {kind} file: missing column(s) {}", missing.join(", ")),
+        });
+    }
+    let mut tx = store.begin()?;
+    if tx.import_seen(&sha)? {
+        report.already_imported = true;
+        return Ok(report);
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = rdr.position().line() + 1;
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                let message = e.to_string();
+                if opts.skip_bad_rows {
+                    report.skipped.push(SkippedRow { line, column: "(row)".into(), message });
+                    continue;
+                }
+                return Err(Error::BadRow { file: path.into(), line, column: "(row)".into(), message });
+            }
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        report.rows += 1;
+        let outcome = if record.len() != columns.len() {
+            Err(bad("(row)", format!("has {} fields but the header has {}", record.len(), columns.len())))
+        } else {
+            per_row(tx.as_mut(), &Row { record: &record, columns: &columns, line })
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(RowFail::Fatal(e)) => return Err(e),
+            Err(RowFail::Bad { column, message }) if opts.skip_bad_rows => {
+                report.skipped.push(SkippedRow { line, column, message });
+            }
+            Err(RowFail::Bad { column, message }) => {
+                return Err(Error::BadRow { file: path.into(), line, column, message });
+            }
+        }
+        if report.rows % 256 == 0 {
+            progress(record.position().map(|p| p.byte()).unwrap_or(0), size);
+        }
+    }
+    progress(size, size);
+    tx.record_import(&sha, &report.file, kind, report.rows)?;
+    tx.commit()?;
+    report.after = store.counts()?;
+    Ok(report)
+}
+
+/// An organisation named in a record, to find or create.
+pub(crate) struct OrgRef<'a> {
+    /// Identifiers, strongest first (UEI, DUNS, CAGE, ORI, agency code).
+    pub ids: Vec<(Scheme, String)>,
+    /// Name as written.
+    pub name: &'a str,
+    /// Kind, if a new organisation is created.
+    pub kind: Kind,
+    /// Where it is.
+    pub jurisdiction: Jurisdiction,
+    /// A natural key to use instead of one derived from identifiers or the name.
+    pub key: Option<String>,
+}
+
+/// Finds the organisation a record names (by any identifier, then by natural key) or creates
+/// it; records every identifier and the name as an alias.
+pub(crate) fn resolve(tx: &mut dyn Tx, r: OrgRef<'_>) -> Result<i64> {
+    let ids: Vec<(Scheme, String)> =
+        r.ids.into_iter().map(|(s, v)| (s, normalize_identifier(&v))).filter(|(_, v)| !v.is_empty()).collect();
+    let mut found = None;
+    for (scheme, value) in &ids {
+        if let Some(id) = tx.organisation_by_identifier(*scheme, value)? {
+            found = Some(id);
+            break;
+        }
+    }
+    let key = r.key.clone().unwrap_or_else(|| match ids.first() {
+        Some((scheme, value)) => format!("{}:{value}", scheme.as_str()),
+        None => format!("name:{}|{}", normalize(r.name).sorted_key(), r.jurisdiction.state.as_deref().unwrap_or("")),
+    });
+    if found.is_none() {
+        found = tx.organisation_by_key(&key)?;
+    }
+    if found.is_none() {
+        // The same organisation is often identified by DUNS in older records and by UEI in
+        // newer ones. Same normalised name, same state, and no identifier of the same scheme
+        // with a different value: the same organisation.
+        for candidate in tx.organisations_by_name(r.name, r.jurisdiction.state.as_deref())? {
+            let held = tx.identifiers_of(candidate)?;
+            let conflict = ids.iter().any(|(s, v)| held.iter().any(|(hs, hv)| hs == s && hv != v));
+            if !conflict {
+                found = Some(candidate);
+                break;
+            }
+        }
+    }
+    let id = match found {
+        Some(id) => id,
+        None => tx.insert_organisation(&NewOrganisation {
+            key,
+            name: r.name.to_string(),
+            kind: r.kind,
+            jurisdiction: r.jurisdiction,
+        })?,
+    };
+    for (scheme, value) in &ids {
+        tx.add_identifier(id, *scheme, value)?;
+    }
+    tx.add_alias(id, r.name)?;
+    Ok(id)
+}

@@ -1,0 +1,138 @@
+//! candor's curated reference of federal law-enforcement agencies (a TOML file the project
+//! writes and users may extend).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::import::fbi::REFERENCE_ACTOR;
+use crate::import::{ImportReport, OrgRef, file_digest, resolve};
+use crate::model::{Jurisdiction, Kind, Role, Scheme, Status};
+use crate::store::Store;
+
+/// The reference that ships with candor.
+pub const REFERENCE_FILE: &str = include_str!("../../data/federal-law-enforcement.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reference {
+    #[serde(default)]
+    department: Vec<Department>,
+    #[serde(default)]
+    agency: Vec<Agency>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Department {
+    name: String,
+    abbreviation: String,
+    code: String,
+    #[serde(default)]
+    sources: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Agency {
+    name: String,
+    abbreviation: String,
+    department: Option<String>,
+    #[serde(default)]
+    codes: Vec<String>,
+    #[serde(default)]
+    immigration_enforcement: bool,
+    #[serde(default)]
+    aliases: Vec<String>,
+    sources: Vec<String>,
+}
+
+/// Imports a reference file (`path`), or candor's own when `path` is `None`.
+pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<ImportReport> {
+    let (text, name, sha) = match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+            (text, crate::import::file_name(p), file_digest(p)?.0)
+        }
+        None => {
+            let sha =
+                sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(REFERENCE_FILE.as_bytes()));
+            (
+                REFERENCE_FILE.to_string(),
+                "federal-law-enforcement.toml".to_string(),
+                sha.iter().map(|b| format!("{b:02x}")).collect(),
+            )
+        }
+    };
+    let reference: Reference =
+        toml::from_str(&text).map_err(|e| Error::BadFile { file: name.clone().into(), message: format!("{e}") })?;
+    let before = store.counts()?;
+    let mut report = ImportReport {
+        file: name.clone(),
+        kind: "reference".into(),
+        rows: (reference.department.len() + reference.agency.len()) as u64,
+        skipped: Vec::new(),
+        already_imported: false,
+        before,
+        after: before,
+    };
+    let mut tx = store.begin()?;
+    if tx.import_seen(&sha)? {
+        report.already_imported = true;
+        return Ok(report);
+    }
+    let us = Jurisdiction { country: Some("USA".into()), ..Jurisdiction::default() };
+    let mut departments = std::collections::HashMap::new();
+    for d in &reference.department {
+        let id = resolve(
+            tx.as_mut(),
+            OrgRef {
+                ids: vec![(Scheme::AgencyCode, d.code.clone())],
+                name: &d.name,
+                kind: Kind::FederalAgency,
+                jurisdiction: us.clone(),
+                key: Some(format!("agency:{}", d.code)),
+            },
+        )?;
+        tx.add_alias(id, &d.abbreviation)?;
+        let _ = &d.sources;
+        departments.insert(d.code.clone(), id);
+    }
+    for a in &reference.agency {
+        let key = match a.codes.first() {
+            Some(c) => format!("agency:{c}"),
+            None => format!("ref:{}", a.abbreviation),
+        };
+        let id = resolve(
+            tx.as_mut(),
+            OrgRef {
+                ids: a.codes.iter().map(|c| (Scheme::AgencyCode, c.clone())).collect(),
+                name: &a.name,
+                kind: Kind::FederalAgency,
+                jurisdiction: us.clone(),
+                key: Some(key),
+            },
+        )?;
+        for alias in a.aliases.iter().chain(std::iter::once(&a.abbreviation)) {
+            tx.add_alias(id, alias)?;
+        }
+        if let Some(dep) = a.department.as_ref().and_then(|d| departments.get(d)) {
+            tx.set_parent(id, *dep)?;
+        }
+        if tx.latest_classification(id)?.is_none() {
+            let what = if a.immigration_enforcement {
+                "an immigration-enforcement agency"
+            } else {
+                "a law-enforcement agency"
+            };
+            let reason =
+                format!("listed as {what} in candor's federal reference ({name}; sources: {})", a.sources.join(", "));
+            tx.append_classification(id, Role::Agency, Status::Confirmed, &reason, REFERENCE_ACTOR)?;
+        }
+    }
+    tx.record_import(&sha, &name, "reference", report.rows)?;
+    tx.commit()?;
+    report.after = store.counts()?;
+    Ok(report)
+}

@@ -1,0 +1,170 @@
+//! The real public files in `../shared/data/` import: counts are asserted, importing twice
+//! changes nothing, and a corrupted row refuses the whole file, naming line and column,
+//! leaving the store unchanged. Skips, saying why, where the data is absent.
+
+use std::path::{Path, PathBuf};
+
+use registry::import::{self, ImportOptions};
+use registry::{SqliteStore, Store};
+
+fn data_dir() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if d.join("usaspending").is_dir() && d.join("agencies").is_dir() {
+        Some(d)
+    } else {
+        eprintln!("skipping: {} is absent", d.display());
+        None
+    }
+}
+
+const USASPENDING: [&str; 5] = [
+    "ice-transactions-fy2018.csv",
+    "ice-awards-to-minnesota-vendors.csv",
+    "ice-awards-to-local-governments.csv",
+    "ice-awards-to-state-governments.csv",
+    "ice-subawards-since-2020.csv",
+];
+
+fn import_all(store: &mut SqliteStore, data: &Path) -> Vec<import::ImportReport> {
+    let mut reports = vec![import::import_reference(store, None).expect("reference")];
+    let opts = ImportOptions::default();
+    reports.push(
+        import::import_fbi_agencies(store, &data.join("agencies/fbi-ucr-agencies-2018.csv"), opts, &mut |_, _| {})
+            .expect("fbi"),
+    );
+    for f in USASPENDING {
+        reports.push(
+            import::import_usaspending(store, &data.join("usaspending").join(f), opts, &mut |_, _| {})
+                .unwrap_or_else(|e| panic!("{f}: {e}")),
+        );
+    }
+    reports
+}
+
+#[test]
+fn every_real_file_imports_once_and_a_second_time_changes_nothing() {
+    let Some(data) = data_dir() else { return };
+    let mut store = SqliteStore::in_memory().expect("store");
+    let reports = import_all(&mut store, &data);
+    for r in &reports {
+        eprintln!(
+            "{:45} rows {:5}  orgs {:6} -> {:6}  rels {:5} -> {:5}",
+            r.file,
+            r.rows,
+            r.before.organisations,
+            r.after.organisations,
+            r.before.relationships,
+            r.after.relationships
+        );
+        assert!(r.skipped.is_empty());
+    }
+    let counts = store.counts().expect("counts");
+    eprintln!("{counts:?}");
+    let rows: Vec<u64> = reports.iter().map(|r| r.rows).collect();
+    assert_eq!(rows[1..], [18_702, 2_203, 1_369, 720, 331, 482]);
+    assert_eq!(counts.organisations, EXPECTED_ORGANISATIONS);
+    assert_eq!(counts.relationships, EXPECTED_RELATIONSHIPS);
+
+    let again = import_all(&mut store, &data);
+    assert!(again.iter().all(|r| r.already_imported), "a second import of the same files is recognised");
+    assert_eq!(store.counts().expect("counts"), counts);
+}
+
+// 18 reference + 18,702 FBI agencies + the agencies, recipients, parents, primes and
+// subawardees named in the five USAspending files, each once.
+const EXPECTED_ORGANISATIONS: u64 = 20_430;
+const EXPECTED_RELATIONSHIPS: u64 = 5_656;
+
+#[test]
+fn evidence_is_kept_with_source_lines_and_parents() {
+    let Some(data) = data_dir() else { return };
+    let mut store = SqliteStore::in_memory().expect("store");
+    import_all(&mut store, &data);
+    let orgs = store.organisations().expect("orgs");
+    let by_name = |n: &str| orgs.iter().find(|o| o.name == n).unwrap_or_else(|| panic!("{n} missing"));
+    let ice = orgs.iter().find(|o| o.key == "agency:7012").expect("ICE");
+    // Palantir's ICE case-management contract, FY2018, with its parent company.
+    let palantir = by_name("PALANTIR USG, INC.");
+    let parent = palantir.parent.and_then(|p| store.organisation(p).expect("parent")).expect("has a parent");
+    assert_eq!(parent.name, "PALANTIR TECHNOLOGIES INC.");
+    let rels = store.relationships().expect("rels");
+    let award = rels
+        .iter()
+        .map(|(_, r)| r)
+        .find(|r| r.to == palantir.id && r.award_id.as_deref() == Some("HSCETC14C00002"))
+        .expect("the award");
+    assert_eq!(award.from, ice.id);
+    assert_eq!(award.source.file, "ice-transactions-fy2018.csv");
+    assert!(
+        award.action_date.as_deref().is_some_and(|d| d.starts_with("2018-") || d.starts_with("2017-")),
+        "{award:?}"
+    );
+    // A subsidiary under its parents: WEST PUBLISHING CORPORATION (UEI L997DB4PEJL8) is
+    // reported under several parents across awards; each report is kept with its evidence.
+    let ids = store.identifiers().expect("identifiers");
+    let west_id =
+        ids.iter().find(|(_, s, v)| *s == registry::model::Scheme::Uei && v == "L997DB4PEJL8").expect("West's UEI").0;
+    // The 2018 file knows West by DUNS only, the 2025 file by UEI: one organisation holds both.
+    assert!(ids.iter().any(|(o, s, v)| *o == west_id && *s == registry::model::Scheme::Duns && v == "148508286"));
+    let west = orgs.iter().find(|o| o.id == west_id).expect("West");
+    let parents: Vec<String> = rels
+        .iter()
+        .map(|(_, r)| r)
+        .filter(|r| r.kind == registry::model::RelationKind::ParentSubsidiary && r.to == west.id)
+        .map(|r| store.organisation(r.from).expect("db").expect("row").name)
+        .collect();
+    assert!(parents.iter().any(|p| p == "THOMSON REUTERS (MARKETS) LLC"), "{parents:?}");
+    assert!(west.parent.is_some());
+    // Subawards name the ICE award they hang under.
+    assert!(rels.iter().any(|(_, r)| r.kind == registry::model::RelationKind::Subaward && r.agency == Some(ice.id)));
+}
+
+#[test]
+fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
+    let Some(data) = data_dir() else { return };
+    let original = std::fs::read_to_string(data.join("usaspending/ice-awards-to-state-governments.csv")).expect("read");
+    let header: Vec<&str> = original.lines().next().expect("header").split(',').collect();
+    let amount_col = header.iter().position(|h| *h == "total_obligated_amount").expect("column");
+    // Corrupt the amount on the 200th data row (line 201 if no field spans lines).
+    let mut rdr = csv::Reader::from_reader(original.as_bytes());
+    let mut wtr = csv::Writer::from_writer(Vec::new());
+    wtr.write_record(rdr.headers().expect("headers")).expect("write");
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.expect("record");
+        let mut fields: Vec<String> = rec.iter().map(str::to_string).collect();
+        if i == 199 {
+            fields[amount_col] = "12O0.00".into();
+        }
+        wtr.write_record(&fields).expect("write");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("corrupted.csv");
+    std::fs::write(&path, wtr.into_inner().expect("bytes")).expect("write");
+    // The line where the corrupted record starts in the file as written.
+    let bad_line = csv::Reader::from_path(&path)
+        .expect("reopen")
+        .records()
+        .map(|r| r.expect("record"))
+        .find(|r| r.get(amount_col) == Some("12O0.00"))
+        .and_then(|r| r.position().map(|p| p.line()))
+        .expect("corrupted record");
+
+    let mut store = SqliteStore::in_memory().expect("store");
+    import::import_reference(&mut store, None).expect("reference");
+    let before = store.counts().expect("counts");
+    let err =
+        import::import_usaspending(&mut store, &path, ImportOptions::default(), &mut |_, _| {}).expect_err("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("line {bad_line}")) && msg.contains("total_obligated_amount") && msg.contains("12O0.00"),
+        "{msg}"
+    );
+    assert_eq!(store.counts().expect("counts"), before, "nothing from the file is stored");
+
+    let report = import::import_usaspending(&mut store, &path, ImportOptions { skip_bad_rows: true }, &mut |_, _| {})
+        .expect("imports with the bad row skipped");
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(report.skipped[0].line, bad_line);
+    assert_eq!(report.skipped[0].column, "total_obligated_amount");
+    assert_eq!(report.rows, 331);
+}
