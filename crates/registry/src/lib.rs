@@ -7,6 +7,7 @@
 //! - [`names`]: name normalisation for matching.
 #![deny(missing_docs)]
 
+pub mod classify;
 mod error;
 pub mod import;
 pub mod model;

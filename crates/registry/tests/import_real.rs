@@ -168,3 +168,53 @@ fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
     assert_eq!(report.skipped[0].column, "total_obligated_amount");
     assert_eq!(report.rows, 331);
 }
+
+#[test]
+fn classification_explains_suppliers_with_enablement_paths() {
+    use registry::classify::{ClassifyConfig, classify, explain};
+    use registry::model::{Role, Status};
+    let Some(data) = data_dir() else { return };
+    let mut store = SqliteStore::in_memory().expect("store");
+    import_all(&mut store, &data);
+    let cfg = ClassifyConfig::default();
+    let report = classify(&mut store, &cfg).expect("classify");
+    eprintln!("{report:?}");
+    assert!(report.suppliers > 500, "{report:?}");
+    assert_eq!(classify(&mut store, &cfg).expect("again").events_appended, 0, "a second run changes nothing");
+
+    let palantir = explain(&store, "PALANTIR USG, INC.", &cfg).expect("explain");
+    let current = palantir.current.as_ref().expect("classified");
+    assert_eq!((current.role, current.status), (Role::Supplier, Status::Confirmed));
+    let ice_path = palantir
+        .paths
+        .iter()
+        .find(|p| p.steps[0].evidence.award_id.as_deref() == Some("HSCETC14C00002"))
+        .expect("path");
+    assert_eq!(ice_path.steps[0].relation, "contract_award");
+    assert_eq!(ice_path.steps[0].to_name, "U.S. Immigration and Customs Enforcement");
+
+    // The parent holds ICE awards of its own, and its subsidiary's count for it, shown as such.
+    let parent = explain(&store, "PALANTIR TECHNOLOGIES INC.", &cfg).expect("explain parent");
+    assert_eq!(parent.current.as_ref().map(|c| c.role), Some(Role::Supplier));
+    assert!(parent.paths.iter().any(|p| p.steps[0].relation == "contract_award"));
+    assert!(
+        parent.paths.iter().any(|p| p.steps[0].relation == "parent_of" && p.steps[0].to_name == "PALANTIR USG, INC.")
+    );
+
+    // An organisation with no award of its own is only proposed, through its relative.
+    let events = store.classification_events().expect("events");
+    let rolled =
+        events.iter().find(|e| e.status == Status::Proposed && e.reason.starts_with("through its")).expect("a roll-up");
+    let rolled = explain(&store, &format!("#{}", rolled.org_id), &cfg).expect("explain");
+    assert!(rolled.paths.iter().all(|p| matches!(p.steps[0].relation.as_str(), "parent_of" | "subsidiary_of")));
+    assert!(!rolled.paths.is_empty());
+
+    let ocpo = explain(&store, "7055", &cfg).expect("explain 7055");
+    assert_eq!(ocpo.current.as_ref().map(|c| (c.role, c.status)), Some((Role::Agency, Status::Proposed)));
+
+    // A threshold above every award leaves no rule-confirmed supplier.
+    let mut fresh = SqliteStore::in_memory().expect("store");
+    import_all(&mut fresh, &data);
+    let strict = ClassifyConfig { min_amount: 1e13, since: None };
+    assert_eq!(classify(&mut fresh, &strict).expect("classify").suppliers, 0);
+}

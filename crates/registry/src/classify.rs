@@ -1,0 +1,340 @@
+//! Classification with evidence: which organisations are law-enforcement agencies and which
+//! supply them, derived from references and contract records, with the enablement path
+//! (organisation → parent → prime contractor → agency) and the evidence for each step.
+//!
+//! Rules, in order:
+//! 1. An organisation is an **agency** when a reference says so (FBI UCR list, candor's
+//!    federal reference: confirmed on import).
+//! 2. A contract is a *law-enforcement contract* when its awarding or funding sub-agency is an
+//!    agency by rule 1. The other sub-agency on such a contract (e.g. a procurement office
+//!    funding an ICE award) is **proposed** as an agency, for a reviewer to decide.
+//! 3. A recipient of law-enforcement contracts, or of subawards under them, is a **supplier**
+//!    when its total amount from them reaches `min_amount` and one is dated on or after
+//!    `since` (confirmed by rule: a public award record is a fact, not a judgement).
+//! 4. Roll-up: the parents and subsidiaries of a supplier are **proposed** as suppliers,
+//!    shown as such ("through its subsidiary …").
+//!
+//! The history is append-only: a new event is written only when the derived state differs
+//! from the latest, and never over a reviewer's decision.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{ClassificationEvent, Organisation, RelationKind, Relationship, Role, Status};
+use crate::store::Store;
+
+/// Actor recorded on rule-derived classifications.
+pub const RULES_ACTOR: &str = "candor:rules";
+
+/// Thresholds for calling a recipient a supplier.
+#[derive(Debug, Clone, Default)]
+pub struct ClassifyConfig {
+    /// Least total amount (US dollars) from law-enforcement contracts.
+    pub min_amount: f64,
+    /// Only awards dated on or after this ISO date count (any date when `None`).
+    pub since: Option<String>,
+}
+
+/// One step of an enablement path, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// How the step is made: `contract_award`, `subaward`, `parent_of`, `subsidiary_of`.
+    pub relation: String,
+    /// The organisation the step leads to.
+    pub to: i64,
+    /// Its name.
+    pub to_name: String,
+    /// The record that shows it.
+    pub evidence: Relationship,
+}
+
+/// An enablement path from an organisation to a law-enforcement agency.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnablementPath {
+    /// The steps, first from the organisation itself.
+    pub steps: Vec<Step>,
+    /// The agency at the end.
+    pub agency: i64,
+}
+
+/// What classification changed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClassifyReport {
+    /// Agencies by reference.
+    pub reference_agencies: usize,
+    /// Agencies proposed from contract records.
+    pub proposed_agencies: usize,
+    /// Suppliers from their own awards or subawards.
+    pub suppliers: usize,
+    /// Suppliers proposed through a parent or subsidiary.
+    pub proposed_by_rollup: usize,
+    /// History events appended by this run.
+    pub events_appended: usize,
+}
+
+/// Everything classification needs, loaded once.
+pub struct Graph {
+    /// Organisations by id.
+    pub orgs: HashMap<i64, Organisation>,
+    /// Relationships.
+    pub rels: Vec<Relationship>,
+    /// Latest classification event per organisation.
+    pub latest: HashMap<i64, ClassificationEvent>,
+    /// Full history.
+    pub history: Vec<ClassificationEvent>,
+}
+
+impl Graph {
+    /// Loads the graph from a store.
+    pub fn load(store: &dyn Store) -> Result<Graph> {
+        let orgs = store.organisations()?.into_iter().map(|o| (o.id, o)).collect();
+        let rels = store.relationships()?.into_iter().map(|(_, r)| r).collect();
+        let history = store.classification_events()?;
+        let mut latest = HashMap::new();
+        for e in &history {
+            latest.insert(e.org_id, e.clone());
+        }
+        Ok(Graph { orgs, rels, latest, history })
+    }
+
+    fn name(&self, id: i64) -> String {
+        self.orgs.get(&id).map(|o| o.name.clone()).unwrap_or_else(|| format!("#{id}"))
+    }
+
+    /// Organisations confirmed as agencies (by reference or reviewer).
+    pub fn agencies(&self) -> HashSet<i64> {
+        self.latest
+            .values()
+            .filter(|e| e.role == Role::Agency && e.status == Status::Confirmed)
+            .map(|e| e.org_id)
+            .collect()
+    }
+
+    fn counts(&self, r: &Relationship, cfg: &ClassifyConfig) -> bool {
+        if r.amount.unwrap_or(0.0) < 0.0 {
+            return false;
+        }
+        match &cfg.since {
+            None => true,
+            Some(since) => [&r.action_date, &r.end_date, &r.start_date]
+                .iter()
+                .any(|d| d.as_deref().is_some_and(|d| d >= since.as_str())),
+        }
+    }
+
+    /// Enablement paths from `org` to agencies: its own awards and subawards, then through
+    /// its parents and subsidiaries (one hop).
+    pub fn paths(&self, org: i64, cfg: &ClassifyConfig) -> Vec<EnablementPath> {
+        let agencies = self.agencies();
+        let mut out = self.direct_paths(org, &agencies, cfg);
+        for r in &self.rels {
+            if r.kind != RelationKind::ParentSubsidiary {
+                continue;
+            }
+            let (relative, relation) = if r.to == org {
+                (r.from, "subsidiary_of")
+            } else if r.from == org {
+                (r.to, "parent_of")
+            } else {
+                continue;
+            };
+            for p in self.direct_paths(relative, &agencies, cfg) {
+                let mut steps = vec![Step {
+                    relation: relation.into(),
+                    to: relative,
+                    to_name: self.name(relative),
+                    evidence: r.clone(),
+                }];
+                steps.extend(p.steps);
+                out.push(EnablementPath { steps, agency: p.agency });
+            }
+        }
+        out
+    }
+
+    fn direct_paths(&self, org: i64, agencies: &HashSet<i64>, cfg: &ClassifyConfig) -> Vec<EnablementPath> {
+        let le = |r: &Relationship| {
+            r.agency.is_some_and(|a| agencies.contains(&a)) || r.funding_agency.is_some_and(|a| agencies.contains(&a))
+        };
+        let mut out = Vec::new();
+        for r in self.rels.iter().filter(|r| r.to == org && le(r) && self.counts(r, cfg)) {
+            let agency = r.agency.filter(|a| agencies.contains(a)).or(r.funding_agency).unwrap_or(r.from);
+            match r.kind {
+                RelationKind::ContractAward => out.push(EnablementPath {
+                    steps: vec![Step {
+                        relation: "contract_award".into(),
+                        to: r.from,
+                        to_name: self.name(r.from),
+                        evidence: r.clone(),
+                    }],
+                    agency,
+                }),
+                RelationKind::Subaward => {
+                    // The prime award the subaward hangs under, if recorded.
+                    let mut steps = vec![Step {
+                        relation: "subaward".into(),
+                        to: r.from,
+                        to_name: self.name(r.from),
+                        evidence: r.clone(),
+                    }];
+                    if let Some(prime) =
+                        self.rels.iter().find(|p| p.kind == RelationKind::ContractAward && p.to == r.from && le(p))
+                    {
+                        steps.push(Step {
+                            relation: "contract_award".into(),
+                            to: prime.from,
+                            to_name: self.name(prime.from),
+                            evidence: prime.clone(),
+                        });
+                    }
+                    out.push(EnablementPath { steps, agency });
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// Derives classifications and appends the changes to the history.
+pub fn classify(store: &mut dyn Store, cfg: &ClassifyConfig) -> Result<ClassifyReport> {
+    let g = Graph::load(store)?;
+    let agencies = g.agencies();
+    let mut report = ClassifyReport { reference_agencies: agencies.len(), ..ClassifyReport::default() };
+    let le = |r: &Relationship| {
+        r.agency.is_some_and(|a| agencies.contains(&a)) || r.funding_agency.is_some_and(|a| agencies.contains(&a))
+    };
+
+    // Derived state: org → (role, status, reason). BTreeMap: deterministic event order.
+    let mut derived: BTreeMap<i64, (Role, Status, String)> = BTreeMap::new();
+
+    // Rule 2: the other sub-agency on law-enforcement contracts.
+    let mut co_agency: BTreeMap<i64, (usize, i64)> = BTreeMap::new();
+    for r in g.rels.iter().filter(|r| r.kind == RelationKind::ContractAward && le(r)) {
+        for a in [r.agency, r.funding_agency].into_iter().flatten() {
+            if !agencies.contains(&a) {
+                let partner =
+                    [r.agency, r.funding_agency].into_iter().flatten().find(|x| agencies.contains(x)).unwrap_or(a);
+                co_agency.entry(a).or_insert((0, partner)).0 += 1;
+            }
+        }
+    }
+    for (a, (n, partner)) in co_agency {
+        let reason = format!("awards or funds {n} law-enforcement contract(s) together with {}", g.name(partner));
+        derived.insert(a, (Role::Agency, Status::Proposed, reason));
+        report.proposed_agencies += 1;
+    }
+
+    // Rule 3: suppliers from their own awards and subawards.
+    let mut totals: BTreeMap<i64, (f64, usize, HashSet<i64>)> = BTreeMap::new();
+    for r in g
+        .rels
+        .iter()
+        .filter(|r| matches!(r.kind, RelationKind::ContractAward | RelationKind::Subaward) && le(r) && g.counts(r, cfg))
+    {
+        if agencies.contains(&r.to) || derived.contains_key(&r.to) {
+            continue;
+        }
+        let t = totals.entry(r.to).or_insert((0.0, 0, HashSet::new()));
+        t.0 += r.amount.unwrap_or(0.0);
+        t.1 += 1;
+        if let Some(a) = r.agency.filter(|a| agencies.contains(a)).or(r.funding_agency) {
+            t.2.insert(a);
+        }
+    }
+    let mut suppliers = HashSet::new();
+    for (org, (amount, n, via)) in &totals {
+        if *amount < cfg.min_amount {
+            continue;
+        }
+        let mut names: Vec<String> = via.iter().map(|a| g.name(*a)).collect();
+        names.sort();
+        let reason = format!(
+            "holds {n} award(s) or subaward(s) under law-enforcement contracts of {} totalling ${amount:.2}",
+            names.join(", ")
+        );
+        derived.insert(*org, (Role::Supplier, Status::Confirmed, reason));
+        suppliers.insert(*org);
+        report.suppliers += 1;
+    }
+
+    // Rule 4: roll-up through parents and subsidiaries.
+    for r in g.rels.iter().filter(|r| r.kind == RelationKind::ParentSubsidiary) {
+        for (relative, source, how) in [(r.from, r.to, "subsidiary"), (r.to, r.from, "parent")] {
+            if suppliers.contains(&source) && !derived.contains_key(&relative) && !agencies.contains(&relative) {
+                let reason = format!("through its {how} {}, which supplies law-enforcement agencies", g.name(source));
+                derived.insert(relative, (Role::Supplier, Status::Proposed, reason));
+                report.proposed_by_rollup += 1;
+            }
+        }
+    }
+
+    let mut tx = store.begin()?;
+    for (org, (role, status, reason)) in derived {
+        if let Some(latest) = g.latest.get(&org) {
+            // Never over a human decision or a reference; never repeat the current state.
+            let machine = latest.actor == RULES_ACTOR;
+            if !machine || (latest.role == role && latest.status == status && latest.reason == reason) {
+                continue;
+            }
+        }
+        tx.append_classification(org, role, status, &reason, RULES_ACTOR)?;
+        report.events_appended += 1;
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Why an organisation is classified as it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// The organisation.
+    pub organisation: Organisation,
+    /// Its aliases.
+    pub aliases: Vec<String>,
+    /// Its identifiers as `scheme:value`.
+    pub identifiers: Vec<String>,
+    /// Current role and status (none when never classified).
+    pub current: Option<ClassificationEvent>,
+    /// Every classification event, oldest first.
+    pub history: Vec<ClassificationEvent>,
+    /// Enablement paths to law-enforcement agencies.
+    pub paths: Vec<EnablementPath>,
+}
+
+/// Explains one organisation, found by id, natural key, identifier or exact name.
+pub fn explain(store: &dyn Store, query: &str, cfg: &ClassifyConfig) -> Result<Explanation> {
+    let g = Graph::load(store)?;
+    let ids = store.identifiers()?;
+    let aliases = store.aliases()?;
+    let q = query.trim();
+    let norm_q = crate::names::normalize_identifier(q);
+    // Natural key, then identifier (UEI, DUNS, ORI, agency code), then row id, then name.
+    let found = g
+        .orgs
+        .values()
+        .find(|o| o.key == q)
+        .map(|o| o.id)
+        .or_else(|| ids.iter().find(|(_, _, v)| *v == norm_q).map(|(o, _, _)| *o))
+        .or_else(|| q.trim_start_matches('#').parse::<i64>().ok().filter(|id| g.orgs.contains_key(id)))
+        .or_else(|| {
+            let mut m: Vec<i64> = aliases.iter().filter(|(_, a)| a.eq_ignore_ascii_case(q)).map(|(o, _)| *o).collect();
+            m.sort();
+            m.dedup();
+            (m.len() == 1).then(|| m[0])
+        })
+        .ok_or_else(|| {
+            Error::NotFound(format!("no single organisation matches {q:?} (try its id, UEI, DUNS, ORI or exact name)"))
+        })?;
+    let organisation = g.orgs[&found].clone();
+    Ok(Explanation {
+        aliases: aliases.iter().filter(|(o, _)| *o == found).map(|(_, a)| a.clone()).collect(),
+        identifiers: ids.iter().filter(|(o, _, _)| *o == found).map(|(_, s, v)| format!("{s}:{v}")).collect(),
+        current: g.latest.get(&found).cloned(),
+        history: g.history.iter().filter(|e| e.org_id == found).cloned().collect(),
+        paths: g.paths(found, cfg),
+        organisation,
+    })
+}
