@@ -24,6 +24,84 @@ pub enum Command {
     /// Measure performance on this machine.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Import public records and customer accounts; classify organisations.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Explain why an organisation is classified as it is, with its evidence.
+    Explain {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Organisation: natural key (agency:7012), identifier (UEI, DUNS, ORI, agency code), #id or exact name.
+        org: String,
+        /// Only awards of at least this many dollars count (as for classify).
+        #[arg(long, default_value_t = 0.0)]
+        min_amount: f64,
+        /// Only awards dated on or after this ISO date count.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where the registry database is.
+#[derive(Debug, Args, Clone)]
+pub struct RegistryDb {
+    /// The registry's SQLite database.
+    #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Import files (each all-or-nothing; a file imported before changes nothing).
+    Import {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// What the files are.
+        #[arg(value_enum)]
+        kind: ImportKind,
+        /// The files (none for `reference`: candor's own reference is used).
+        files: Vec<PathBuf>,
+        /// Skip bad rows, listing each, instead of refusing the file.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Derive classifications (agencies, suppliers, roll-ups) and append changes to the history.
+    Classify {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Least total amount (US dollars) from law-enforcement contracts for a supplier.
+        #[arg(long, default_value_t = 0.0)]
+        min_amount: f64,
+        /// Only awards dated on or after this ISO date (YYYY-MM-DD) count.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts of what the registry holds.
+    Stats {
+        #[command(flatten)]
+        db: RegistryDb,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Importable file kinds.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportKind {
+    /// USAspending contract downloads (award summaries, transactions, subawards).
+    Usaspending,
+    /// The FBI UCR agency list.
+    Fbi,
+    /// A federal law-enforcement reference (TOML); candor's own when no file is given.
+    Reference,
+    /// Customer accounts (CSV: account_id, legal_name, country, state, city, uei, domain).
+    Accounts,
 }
 
 #[derive(Debug, Args)]

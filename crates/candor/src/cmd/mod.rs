@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod log;
+mod registry;
 
 use std::process::ExitCode;
 
@@ -17,5 +18,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(&args),
         Command::Log(cmd) => log::run(cmd),
         Command::Bench(BenchCommand::Log(args)) => bench::log(&args),
+        Command::Registry(cmd) => registry::run(cmd),
+        Command::Explain { db, org, min_amount, since, json } => {
+            registry::explain(&db.db, &org, min_amount, since, json)
+        }
     }
 }

@@ -1,0 +1,188 @@
+//! `candor registry …` and `candor explain`: import public records and accounts, classify,
+//! and explain a classification with its evidence.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use registry::classify::{ClassifyConfig, Explanation, classify};
+use registry::import::{self, ImportOptions, ImportReport};
+use registry::{SqliteStore, Store};
+
+use crate::cli::{ImportKind, RegistryCommand};
+use crate::output::{print_json, progress};
+
+pub fn open(db: &Path) -> Result<SqliteStore> {
+    SqliteStore::open(db).with_context(|| format!("opening the registry {}", db.display()))
+}
+
+fn config(min_amount: f64, since: Option<String>) -> Result<ClassifyConfig> {
+    if !min_amount.is_finite() || min_amount < 0.0 {
+        bail!("--min-amount must be a non-negative number of dollars");
+    }
+    if let Some(s) = &since {
+        let ok = s.len() == 10
+            && s.as_bytes()[4] == b'-'
+            && s.as_bytes()[7] == b'-'
+            && s.chars().filter(char::is_ascii_digit).count() == 8;
+        if !ok {
+            bail!("--since {s:?}: expected an ISO date such as 2020-01-01");
+        }
+    }
+    Ok(ClassifyConfig { min_amount, since })
+}
+
+pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
+    match cmd {
+        RegistryCommand::Import { db, kind, files, skip_bad_rows, json } => {
+            let mut store = open(&db.db)?;
+            let opts = ImportOptions { skip_bad_rows };
+            let mut reports = Vec::new();
+            if let ImportKind::Reference = kind {
+                if files.is_empty() {
+                    reports.push(import::import_reference(&mut store, None)?);
+                }
+                for f in &files {
+                    reports.push(import::import_reference(&mut store, Some(f))?);
+                }
+            } else {
+                if files.is_empty() {
+                    bail!("give at least one file to import");
+                }
+                for f in &files {
+                    let bar = progress(0, &format!("importing {}", f.display()));
+                    let mut tick = |done: u64, total: u64| {
+                        bar.set_length(total);
+                        bar.set_position(done);
+                    };
+                    let r = match kind {
+                        ImportKind::Usaspending => import::import_usaspending(&mut store, f, opts, &mut tick),
+                        ImportKind::Fbi => import::import_fbi_agencies(&mut store, f, opts, &mut tick),
+                        ImportKind::Accounts => import::import_accounts(&mut store, f, opts, &mut tick),
+                        ImportKind::Reference => unreachable!("handled above"),
+                    };
+                    bar.finish_and_clear();
+                    reports.push(r?);
+                }
+            }
+            if json {
+                print_json(&serde_json::to_value(&reports)?);
+            } else {
+                for r in &reports {
+                    print_import(r);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RegistryCommand::Classify { db, min_amount, since, json } => {
+            let cfg = config(min_amount, since)?;
+            let mut store = open(&db.db)?;
+            let r = classify(&mut store, &cfg)?;
+            if json {
+                print_json(&serde_json::to_value(&r)?);
+            } else {
+                println!("agencies by reference:          {}", r.reference_agencies);
+                println!("agencies proposed from awards:  {}", r.proposed_agencies);
+                println!("suppliers (own awards):         {}", r.suppliers);
+                println!("suppliers proposed by roll-up:  {}", r.proposed_by_rollup);
+                println!("history events appended:        {}", r.events_appended);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RegistryCommand::Stats { db, json } => {
+            let store = open(&db.db)?;
+            let c = store.counts()?;
+            if json {
+                print_json(&serde_json::to_value(c)?);
+            } else {
+                println!("organisations          {}", c.organisations);
+                println!("aliases                {}", c.aliases);
+                println!("identifiers            {}", c.identifiers);
+                println!("relationships          {}", c.relationships);
+                println!("customer accounts      {}", c.accounts);
+                println!("link events            {}", c.link_events);
+                println!("classification events  {}", c.classification_events);
+                println!("imported files         {}", c.imports);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_import(r: &ImportReport) {
+    if r.already_imported {
+        println!("{}: imported before (same SHA-256); nothing changed", r.file);
+        return;
+    }
+    println!(
+        "{} ({}): {} rows; +{} organisations, +{} relationships, +{} accounts",
+        r.file,
+        r.kind,
+        r.rows,
+        r.after.organisations - r.before.organisations,
+        r.after.relationships - r.before.relationships,
+        r.after.accounts - r.before.accounts
+    );
+    for s in &r.skipped {
+        println!("  skipped line {}, column {}: {}", s.line, s.column, s.message);
+    }
+}
+
+pub fn explain(db: &Path, org: &str, min_amount: f64, since: Option<String>, json: bool) -> Result<ExitCode> {
+    let cfg = config(min_amount, since)?;
+    let store = open(db)?;
+    let e = registry::classify::explain(&store, org, &cfg)?;
+    if json {
+        print_json(&serde_json::to_value(&e)?);
+    } else {
+        print_explanation(&e);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_explanation(e: &Explanation) {
+    let o = &e.organisation;
+    let j = &o.jurisdiction;
+    let place: Vec<&str> = [&j.city, &j.county, &j.state, &j.country].iter().filter_map(|x| x.as_deref()).collect();
+    println!(
+        "{} (#{}, {}, {})",
+        o.name,
+        o.id,
+        o.kind,
+        if place.is_empty() { "place unknown".into() } else { place.join(", ") }
+    );
+    if !e.identifiers.is_empty() {
+        println!("  identifiers: {}", e.identifiers.join(", "));
+    }
+    let others: Vec<&String> = e.aliases.iter().filter(|a| **a != o.name).collect();
+    if !others.is_empty() {
+        println!("  also known as: {}", others.iter().map(|a| a.as_str()).collect::<Vec<_>>().join("; "));
+    }
+    match &e.current {
+        None => println!("  classification: none (no reference lists it and no law-enforcement award names it)"),
+        Some(c) => println!("  classification: {} ({}) — {}", c.role, c.status, c.reason),
+    }
+    for h in &e.history {
+        println!("    {} {} {} by {}: {}", h.at, h.role, h.status, h.actor, h.reason);
+    }
+    if e.paths.is_empty() {
+        return;
+    }
+    println!("  enablement paths ({}):", e.paths.len());
+    for p in e.paths.iter().take(20) {
+        let mut line = format!("    {}", o.name);
+        for s in &p.steps {
+            let ev = &s.evidence;
+            let amount = ev.amount.map(|a| format!(" ${a:.2}")).unwrap_or_default();
+            let award = ev.award_id.as_deref().map(|a| format!(" {a}")).unwrap_or_default();
+            line.push_str(&format!(
+                " —{}{award}{amount} [{}:{}]→ {}",
+                s.relation, ev.source.file, ev.source.line, s.to_name
+            ));
+        }
+        println!("{line}");
+    }
+    if e.paths.len() > 20 {
+        println!("    … {} more (use --json for all)", e.paths.len() - 20);
+    }
+}
