@@ -9,9 +9,12 @@
 
 pub mod classify;
 mod error;
+pub mod eval;
 pub mod import;
 pub mod model;
 pub mod names;
+pub mod review;
+pub mod screen;
 mod sqlite;
 mod store;
 

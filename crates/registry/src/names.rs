@@ -87,6 +87,52 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("&", "&"),
 ];
 
+/// Words that name what a public body does. Two names that differ in these name different
+/// bodies ("… County Sheriff's Office" and "… County Public Schools").
+pub const FUNCTION_WORDS: &[&str] = &[
+    "police",
+    "sheriffs",
+    "marshal",
+    "marshals",
+    "constable",
+    "fire",
+    "schools",
+    "school",
+    "library",
+    "health",
+    "hospital",
+    "water",
+    "parks",
+    "recreation",
+    "transit",
+    "elections",
+    "court",
+    "courts",
+    "corrections",
+    "correctional",
+    "jail",
+    "detention",
+    "prison",
+    "probation",
+    "parole",
+    "attorney",
+    "prosecutor",
+    "highway",
+    "patrol",
+    "airport",
+    "housing",
+    "sanitation",
+    "utilities",
+    "university",
+    "college",
+    "museum",
+    "zoo",
+    "treasurer",
+];
+
+/// Long legal-form words, also recognised with one typo ("Incoprorated").
+const LONG_LEGAL_FORMS: &[&str] = &["incorporated", "corporation", "company", "limited"];
+
 /// One normalised name: its tokens in their original order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NormalizedName {
@@ -125,7 +171,9 @@ pub fn normalize(name: &str) -> NormalizedName {
     }
     let mut tokens = Vec::new();
     for word in cleaned.split_whitespace() {
-        if LEGAL_FORMS.contains(&word) {
+        if LEGAL_FORMS.contains(&word)
+            || (word.len() >= 7 && LONG_LEGAL_FORMS.iter().any(|f| one_edit(word.as_bytes(), f.as_bytes())))
+        {
             continue;
         }
         match ABBREVIATIONS.iter().find(|(a, _)| *a == word) {
@@ -140,6 +188,24 @@ pub fn normalize(name: &str) -> NormalizedName {
         tokens = cleaned.split_whitespace().map(str::to_string).collect();
     }
     NormalizedName { tokens }
+}
+
+/// True when `a` and `b` differ by one insertion, deletion, substitution or adjacent swap.
+pub fn one_edit(a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let p = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        let rest = short.len() - p;
+        return short[p + 1..] == long[p + 1..]
+            || (rest >= 2 && short[p] == long[p + 1] && short[p + 1] == long[p] && short[p + 2..] == long[p + 2..]);
+    }
+    short[p..] == long[p + 1..]
 }
 
 /// Normalises a person-free identifier (UEI, DUNS, ORI, CAGE): uppercase, no separators.
@@ -166,6 +232,7 @@ mod tests {
         check("Zürich Versicherungs GmbH", "ZURICH VERSICHERUNGS");
         check("Smith & Wesson Inc", "Smith and Wesson, Incorporated");
         check("Department of Corrections, State of Example", "State of Example Dept of Corrections");
+        check("Justice Packaging Coproration", "JUSTICE PACKAGING CORP");
     }
 
     #[test]
