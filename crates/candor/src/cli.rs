@@ -27,6 +27,23 @@ pub enum Command {
     /// Import public records and customer accounts; classify organisations.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Link customer accounts to registry organisations and queue the proposals for review.
+    Screen {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Least score for a proposal (0 to 1).
+        #[arg(long, default_value_t = 0.82)]
+        threshold: f64,
+        /// Score a labelled evaluation set (CSV: account_id, legal_name, state, expect, how)
+        /// instead of the stored accounts, printing precision, recall and F1.
+        #[arg(long)]
+        evaluate: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, accept and reject proposed account-to-organisation links.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Explain why an organisation is classified as it is, with its evidence.
     Explain {
         #[command(flatten)]
@@ -89,6 +106,39 @@ pub enum RegistryCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Proposals waiting for a decision (or every link with --all).
+    List {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Show every link with its current state, not only pending ones.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a proposed link: the account belongs to the organisation.
+    Accept(Decision),
+    /// Reject a proposed link.
+    Reject(Decision),
+}
+
+/// A reviewer's decision on one proposal.
+#[derive(Debug, Args)]
+pub struct Decision {
+    #[command(flatten)]
+    pub db: RegistryDb,
+    /// The proposal's event id (from `candor review list`).
+    pub id: i64,
+    /// Your reviewer id (a pseudonym; it may be published).
+    #[arg(long)]
+    pub reviewer: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
 }
 
 /// Importable file kinds.

@@ -19,6 +19,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Log(cmd) => log::run(cmd),
         Command::Bench(BenchCommand::Log(args)) => bench::log(&args),
         Command::Registry(cmd) => registry::run(cmd),
+        Command::Screen { db, threshold, evaluate, json } => {
+            registry::screen(&db.db, threshold, evaluate.as_deref(), json)
+        }
+        Command::Review(cmd) => registry::review(cmd),
         Command::Explain { db, org, min_amount, since, json } => {
             registry::explain(&db.db, &org, min_amount, since, json)
         }

@@ -9,7 +9,7 @@ use registry::classify::{ClassifyConfig, Explanation, classify};
 use registry::import::{self, ImportOptions, ImportReport};
 use registry::{SqliteStore, Store};
 
-use crate::cli::{ImportKind, RegistryCommand};
+use crate::cli::{ImportKind, RegistryCommand, ReviewCommand};
 use crate::output::{print_json, progress};
 
 pub fn open(db: &Path) -> Result<SqliteStore> {
@@ -185,4 +185,105 @@ fn print_explanation(e: &Explanation) {
     if e.paths.len() > 20 {
         println!("    … {} more (use --json for all)", e.paths.len() - 20);
     }
+}
+
+pub fn screen(db: &Path, threshold: f64, evaluate: Option<&Path>, json: bool) -> Result<ExitCode> {
+    if !(0.0..=1.0).contains(&threshold) {
+        bail!("--threshold must be between 0 and 1");
+    }
+    let cfg = registry::screen::ScreenConfig { threshold, ..Default::default() };
+    if let Some(eval) = evaluate {
+        let store = open(db)?;
+        let r = registry::eval::evaluate(&store, eval, &cfg)?;
+        if json {
+            print_json(&serde_json::to_value(&r)?);
+        } else {
+            for m in &r.misses {
+                let proposed = if m.proposed.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    format!("{} ({:.2})", m.proposed, m.score.unwrap_or(0.0))
+                };
+                println!(
+                    "miss [{}] {:?}: expected {}, proposed {proposed}",
+                    m.how,
+                    m.legal_name,
+                    if m.expected.is_empty() { "no match" } else { &m.expected }
+                );
+            }
+            println!(
+                "{} rows ({} positives): precision {:.4}, recall {:.4}, F1 {:.4} (TP {}, FP {}, FN {})",
+                r.rows,
+                r.positives,
+                r.precision,
+                r.recall,
+                r.f1,
+                r.true_positives,
+                r.false_positives,
+                r.false_negatives
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut store = open(db)?;
+    let r = registry::screen::screen_all(&mut store, &cfg)?;
+    if json {
+        print_json(&serde_json::to_value(&r)?);
+    } else {
+        for p in &r.proposals {
+            println!(
+                "{}  →  {} (#{})  score {:.2}: {}",
+                p.account_id,
+                p.org_name,
+                p.org_id,
+                p.score,
+                p.reasons.join("; ")
+            );
+        }
+        println!(
+            "{} accounts screened, {} proposals, {} new in the review queue (candor review list)",
+            r.accounts,
+            r.proposals.len(),
+            r.queued
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
+    match cmd {
+        ReviewCommand::List { db, all, json } => {
+            let store = open(&db.db)?;
+            let links = if all { registry::review::links(&store)? } else { registry::review::queue(&store)? };
+            if json {
+                print_json(&serde_json::to_value(&links)?);
+            } else {
+                for l in &links {
+                    let p = l.proposal.as_ref().unwrap_or(&l.latest);
+                    println!(
+                        "[{}] {} {:?} → {} (#{}) {} {}: {}",
+                        p.id,
+                        l.latest.account_id,
+                        l.account_name,
+                        l.org_name,
+                        l.latest.org_id,
+                        l.latest.status,
+                        p.score.map(|s| format!("{s:.2}")).unwrap_or_default(),
+                        l.latest.reason
+                    );
+                }
+                println!("{} link(s){}", links.len(), if all { "" } else { " waiting for review" });
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReviewCommand::Accept(d) => decide(d, true),
+        ReviewCommand::Reject(d) => decide(d, false),
+    }
+}
+
+fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
+    let mut store = open(&d.db.db)?;
+    let id = registry::review::decide(&mut store, d.id, accept, &d.reviewer, &d.reason)?;
+    println!("{} link {} (event {id}, by {})", if accept { "confirmed" } else { "rejected" }, d.id, d.reviewer);
+    Ok(ExitCode::SUCCESS)
 }
