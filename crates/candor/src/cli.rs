@@ -260,6 +260,30 @@ pub enum BenchCommand {
     /// Durable appends per second at several batch sizes, Merkle and tile work against raw
     /// SHA-256, and inclusion proofs per second from the tiles.
     Log(BenchLogArgs),
+    /// Screening of generated accounts against the registry built from the real public files,
+    /// side by side with a Python rapidfuzz baseline on the same inputs.
+    Screen(BenchScreenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchScreenArgs {
+    /// The real public data (usaspending/, agencies/).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Generated accounts to screen.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub accounts: usize,
+    /// Run the Python rapidfuzz baseline (bench/screen_baseline.py) on the same inputs.
+    #[arg(long)]
+    pub baseline: bool,
+    /// The baseline script.
+    #[arg(long, default_value = "bench/screen_baseline.py")]
+    pub baseline_script: PathBuf,
+    /// Folder for the generated inputs and outputs [default: a temporary folder].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

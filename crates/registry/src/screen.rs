@@ -23,8 +23,9 @@ use crate::store::Store;
 /// Actor recorded on proposals made by the matcher.
 pub const SCREEN_ACTOR: &str = "candor:screen";
 
-/// Tokens in more aliases than this are never used alone for blocking ("county", "police").
-const MAX_BLOCKING_DF: u32 = 3_000;
+/// Beyond the rarest token, only tokens in at most this many aliases open candidate lists
+/// ("county", "police" and "department" never do).
+const MAX_BLOCKING_DF: u32 = 500;
 /// How many of an account's rarest tokens open candidate lists.
 const BLOCKING_TOKENS: usize = 3;
 
@@ -93,8 +94,9 @@ pub struct Matcher {
     aliases: Vec<String>,
     orgs: HashMap<i64, OrgInfo>,
     by_uei: HashMap<String, i64>,
-    // Tokens grouped by length, for one-edit lookups of unknown query tokens.
-    by_len: HashMap<usize, Vec<u32>>,
+    // Single-deletion variants of every token (symmetric-delete index), for finding the known
+    // token one edit away from a misspelt one without scanning the vocabulary.
+    deletes: HashMap<String, Vec<u32>>,
     // Per token: does it name a function (police, fire, schools, …)?
     function: Vec<bool>,
 }
@@ -117,7 +119,7 @@ impl Matcher {
             aliases: Vec::new(),
             orgs,
             by_uei: HashMap::new(),
-            by_len: HashMap::new(),
+            deletes: HashMap::new(),
             function: Vec::new(),
         };
         for (org, scheme, value) in store.identifiers()? {
@@ -148,7 +150,11 @@ impl Matcher {
             e.weight = e.tokens.iter().map(|&t| m.idf[t as usize]).sum();
         }
         for (i, w) in m.words.iter().enumerate() {
-            m.by_len.entry(w.len()).or_default().push(i as u32);
+            if w.len() >= 4 && w.is_ascii() {
+                for d in deletions(w) {
+                    m.deletes.entry(d).or_default().push(i as u32);
+                }
+            }
         }
         m.function = m.words.iter().map(|w| FUNCTION_WORDS.contains(&w.as_str())).collect();
         Ok(m)
@@ -309,20 +315,31 @@ impl Matcher {
         }
     }
 
-    /// A known token of at least five letters one edit away from `t`.
+    /// A known token one edit away from `t` (at least five letters), the most frequent if
+    /// several are.
     fn near_token(&self, t: &str) -> Option<u32> {
-        if t.len() < 5 {
+        if t.len() < 5 || !t.is_ascii() {
             return None;
         }
-        for len in [t.len(), t.len() - 1, t.len() + 1] {
-            for &id in self.by_len.get(&len).into_iter().flatten() {
-                if one_edit(t.as_bytes(), self.words[id as usize].as_bytes()) {
-                    return Some(id);
-                }
+        let mut candidates: Vec<u32> = Vec::new();
+        // t with one letter more than a known word, or a known word with one letter more.
+        for d in deletions(t) {
+            if let Some(&id) = self.vocab.get(&d) {
+                candidates.push(id);
             }
+            candidates.extend(self.deletes.get(&d).into_iter().flatten());
         }
-        None
+        candidates.extend(self.deletes.get(t).into_iter().flatten());
+        candidates
+            .into_iter()
+            .filter(|&id| one_edit(t.as_bytes(), self.words[id as usize].as_bytes()))
+            .max_by_key(|&id| self.df[id as usize])
     }
+}
+
+/// Every string made by deleting one character of `w` (ASCII).
+fn deletions(w: &str) -> Vec<String> {
+    (0..w.len()).map(|i| format!("{}{}", &w[..i], &w[i + 1..])).collect()
 }
 
 /// Reusable per-thread scratch space for candidate de-duplication.

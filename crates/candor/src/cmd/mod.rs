@@ -1,6 +1,7 @@
 //! One module per command group; [`run`] dispatches.
 
 mod bench;
+mod bench_screen;
 mod demo;
 mod log;
 mod registry;
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(&args),
         Command::Log(cmd) => log::run(cmd),
         Command::Bench(BenchCommand::Log(args)) => bench::log(&args),
+        Command::Bench(BenchCommand::Screen(args)) => bench_screen::run(&args),
         Command::Registry(cmd) => registry::run(cmd),
         Command::Screen { db, threshold, evaluate, json } => {
             registry::screen(&db.db, threshold, evaluate.as_deref(), json)
