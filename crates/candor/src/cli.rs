@@ -99,6 +99,14 @@ pub enum RegistryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the registry as FollowTheMoney JSON lines (for OpenSanctions and Aleph tooling).
+    ExportFtm {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Output file [default: stdout].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Counts of what the registry holds.
     Stats {
         #[command(flatten)]
@@ -152,6 +160,8 @@ pub enum ImportKind {
     Reference,
     /// Customer accounts (CSV: account_id, legal_name, country, state, city, uei, domain).
     Accounts,
+    /// FollowTheMoney JSON lines (Organization, Company, PublicBody, Contract, ContractAward, Ownership).
+    Ftm,
 }
 
 #[derive(Debug, Args)]

@@ -112,6 +112,27 @@ impl Graph {
             .collect()
     }
 
+    /// Is this award or subaward law-enforcement work? Its awarding or funding sub-agency is
+    /// an agency, or (a subaward recorded without its agency) its prime holds such an award.
+    fn is_le(&self, r: &Relationship, agencies: &HashSet<i64>, le_primes: &HashSet<i64>) -> bool {
+        r.agency.is_some_and(|a| agencies.contains(&a))
+            || r.funding_agency.is_some_and(|a| agencies.contains(&a))
+            || (r.kind == RelationKind::Subaward && r.agency.is_none() && le_primes.contains(&r.from))
+    }
+
+    /// Recipients of contract awards from agencies.
+    fn le_primes(&self, agencies: &HashSet<i64>) -> HashSet<i64> {
+        self.rels
+            .iter()
+            .filter(|r| r.kind == RelationKind::ContractAward)
+            .filter(|r| {
+                r.agency.is_some_and(|a| agencies.contains(&a))
+                    || r.funding_agency.is_some_and(|a| agencies.contains(&a))
+            })
+            .map(|r| r.to)
+            .collect()
+    }
+
     fn counts(&self, r: &Relationship, cfg: &ClassifyConfig) -> bool {
         if r.amount.unwrap_or(0.0) < 0.0 {
             return false;
@@ -155,9 +176,8 @@ impl Graph {
     }
 
     fn direct_paths(&self, org: i64, agencies: &HashSet<i64>, cfg: &ClassifyConfig) -> Vec<EnablementPath> {
-        let le = |r: &Relationship| {
-            r.agency.is_some_and(|a| agencies.contains(&a)) || r.funding_agency.is_some_and(|a| agencies.contains(&a))
-        };
+        let primes = self.le_primes(agencies);
+        let le = |r: &Relationship| self.is_le(r, agencies, &primes);
         let mut out = Vec::new();
         for r in self.rels.iter().filter(|r| r.to == org && le(r) && self.counts(r, cfg)) {
             let agency = r.agency.filter(|a| agencies.contains(a)).or(r.funding_agency).unwrap_or(r.from);
@@ -203,9 +223,8 @@ pub fn classify(store: &mut dyn Store, cfg: &ClassifyConfig) -> Result<ClassifyR
     let g = Graph::load(store)?;
     let agencies = g.agencies();
     let mut report = ClassifyReport { reference_agencies: agencies.len(), ..ClassifyReport::default() };
-    let le = |r: &Relationship| {
-        r.agency.is_some_and(|a| agencies.contains(&a)) || r.funding_agency.is_some_and(|a| agencies.contains(&a))
-    };
+    let primes = g.le_primes(&agencies);
+    let le = |r: &Relationship| g.is_le(r, &agencies, &primes);
 
     // Derived state: org → (role, status, reason). BTreeMap: deterministic event order.
     let mut derived: BTreeMap<i64, (Role, Status, String)> = BTreeMap::new();

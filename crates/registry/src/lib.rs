@@ -10,6 +10,7 @@
 pub mod classify;
 mod error;
 pub mod eval;
+pub mod ftm;
 pub mod import;
 pub mod model;
 pub mod names;

@@ -218,3 +218,63 @@ fn classification_explains_suppliers_with_enablement_paths() {
     let strict = ClassifyConfig { min_amount: 1e13, since: None };
     assert_eq!(classify(&mut fresh, &strict).expect("classify").suppliers, 0);
 }
+
+#[test]
+fn followthemoney_export_imports_back_into_the_same_registry() {
+    use registry::classify::{ClassifyConfig, classify};
+    let Some(data) = data_dir() else { return };
+    let mut store = SqliteStore::in_memory().expect("store");
+    import_all(&mut store, &data);
+    let mut lines = Vec::new();
+    let n = registry::ftm::export(&store, &mut lines).expect("export");
+    let text = String::from_utf8(lines).expect("utf8");
+    assert_eq!(text.lines().count(), n);
+    // Every line is an FtM entity of a known schema.
+    for line in text.lines().take(50) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("json");
+        assert!(
+            ["Company", "PublicBody", "Organization", "Contract", "ContractAward", "Ownership"]
+                .contains(&v["schema"].as_str().expect("schema"))
+        );
+        assert!(v["properties"].is_object());
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("registry.ftm.jsonl");
+    std::fs::write(&path, &text).expect("write");
+
+    let mut back = SqliteStore::in_memory().expect("store");
+    import::import_reference(&mut back, None).expect("reference");
+    let r = registry::ftm::import(&mut back, &path).expect("import");
+    let (a, b) = (store.counts().expect("counts"), back.counts().expect("counts"));
+    assert_eq!(b.organisations, a.organisations, "{r:?}");
+    assert_eq!(b.relationships, a.relationships);
+    assert!(registry::ftm::import(&mut back, &path).expect("again").already_imported);
+    // Classifications are not part of FtM (the FBI list's are not carried over), but the
+    // companies that the contract records make suppliers come out the same.
+    let cfg = ClassifyConfig::default();
+    classify(&mut store, &cfg).expect("classify");
+    classify(&mut back, &cfg).expect("classify");
+    let supplier_companies = |s: &SqliteStore| {
+        let orgs: std::collections::HashMap<i64, registry::model::Organisation> =
+            s.organisations().expect("orgs").into_iter().map(|o| (o.id, o)).collect();
+        let mut names: Vec<String> = s
+            .classification_events()
+            .expect("events")
+            .into_iter()
+            .filter(|e| {
+                e.role == registry::model::Role::Supplier
+                    && e.status == registry::model::Status::Confirmed
+                    && orgs[&e.org_id].kind == registry::model::Kind::Company
+            })
+            .map(|e| format!("{}|{:?}", orgs[&e.org_id].name, orgs[&e.org_id].jurisdiction.state))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    };
+    let (c1, c2) = (supplier_companies(&store), supplier_companies(&back));
+    assert!(c1.len() > 500);
+    let only_original: Vec<&String> = c1.iter().filter(|k| !c2.contains(k)).collect();
+    let only_reimported: Vec<&String> = c2.iter().filter(|k| !c1.contains(k)).collect();
+    assert!(only_original.is_empty() && only_reimported.is_empty(), "{only_original:?} / {only_reimported:?}");
+}

@@ -59,6 +59,7 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
                         ImportKind::Usaspending => import::import_usaspending(&mut store, f, opts, &mut tick),
                         ImportKind::Fbi => import::import_fbi_agencies(&mut store, f, opts, &mut tick),
                         ImportKind::Accounts => import::import_accounts(&mut store, f, opts, &mut tick),
+                        ImportKind::Ftm => registry::ftm::import(&mut store, f),
                         ImportKind::Reference => unreachable!("handled above"),
                     };
                     bar.finish_and_clear();
@@ -87,6 +88,22 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
                 println!("suppliers proposed by roll-up:  {}", r.proposed_by_rollup);
                 println!("history events appended:        {}", r.events_appended);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        RegistryCommand::ExportFtm { db, out } => {
+            let store = open(&db.db)?;
+            let n = match &out {
+                Some(path) => {
+                    let mut f = std::io::BufWriter::new(
+                        std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
+                    );
+                    let n = registry::ftm::export(&store, &mut f)?;
+                    std::io::Write::flush(&mut f)?;
+                    n
+                }
+                None => registry::ftm::export(&store, &mut std::io::stdout().lock())?,
+            };
+            eprintln!("wrote {n} FollowTheMoney entities");
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::Stats { db, json } => {
