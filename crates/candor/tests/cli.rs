@@ -194,6 +194,17 @@ fn every_command_has_help() {
         vec!["log", "verify", "--help"],
         vec!["log", "verify-proof", "--help"],
         vec!["bench", "log", "--help"],
+        vec!["bench", "screen", "--help"],
+        vec!["registry", "--help"],
+        vec!["registry", "import", "--help"],
+        vec!["registry", "classify", "--help"],
+        vec!["registry", "export-ftm", "--help"],
+        vec!["registry", "stats", "--help"],
+        vec!["explain", "--help"],
+        vec!["screen", "--help"],
+        vec!["review", "list", "--help"],
+        vec!["review", "accept", "--help"],
+        vec!["review", "reject", "--help"],
     ] {
         let out = ok(candor(&args));
         assert!(out.contains("Usage:"), "{args:?}: {out}");

@@ -23,22 +23,22 @@ use crate::cli::BenchScreenArgs;
 use crate::output::{print_json, progress};
 
 /// Deterministic xorshift generator (fixed seed: reproducible inputs).
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
 }
 
 /// One way of writing a name differently, as customers do.
-fn vary(name: &str, rng: &mut Rng) -> String {
+pub(crate) fn vary(name: &str, rng: &mut Rng) -> String {
     let upper = name.to_uppercase();
     match rng.below(7) {
         0 => name.to_lowercase(),
@@ -68,7 +68,7 @@ fn vary(name: &str, rng: &mut Rng) -> String {
     }
 }
 
-const FIRST: &[&str] = &[
+pub(crate) const FIRST: &[&str] = &[
     "Bluebird",
     "Granite",
     "Harbor",
@@ -90,7 +90,7 @@ const FIRST: &[&str] = &[
     "Quillon",
     "Tidewell",
 ];
-const SECOND: &[&str] = &[
+pub(crate) const SECOND: &[&str] = &[
     "Bakery",
     "Dental Care",
     "Logistics",
@@ -109,8 +109,8 @@ const SECOND: &[&str] = &[
     "Plumbing",
     "Print Shop",
 ];
-const FORMS: &[&str] = &["LLC", "Inc.", "Ltd", "GmbH", "Corporation", "", "& Sons", "Partners"];
-const STATES: &[&str] =
+pub(crate) const FORMS: &[&str] = &["LLC", "Inc.", "Ltd", "GmbH", "Corporation", "", "& Sons", "Partners"];
+pub(crate) const STATES: &[&str] =
     &["AL", "AZ", "CA", "CO", "FL", "GA", "IL", "MA", "MI", "MN", "NC", "NY", "OH", "OR", "PA", "TX", "VA", "WA"];
 
 pub fn run(args: &BenchScreenArgs) -> Result<ExitCode> {

@@ -97,6 +97,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     fs::write(&proof_path, proof.to_bytes())?;
     proof.verify(&encoded[proved as usize], &verifier).context("the demo proof does not verify")?;
 
+    let registry = crate::cmd::demo_registry::run(dir).context("the registry demo")?;
+
     let vkey = verifier.to_vkey();
     let entry_path = dir.join("records").join(format!("record-{proved}.json"));
     if args.json {
@@ -105,6 +107,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             "log_home": log.home(), "public_dir": log.public_dir(), "origin": ORIGIN, "vkey": vkey,
             "size": size, "root": report.checkpoint.root.to_base64(),
             "records": records, "proof_file": proof_path, "verified": true,
+            "registry": registry.json,
         }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -120,7 +123,9 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         "4. verified the log from its files: {} entries rehashed, {} tiles, signature, and consistency with the first checkpoint",
         report.entries, report.tiles
     );
-    println!("5. wrote and checked an offline inclusion proof for record {proved}\n");
+    println!("5. wrote and checked an offline inclusion proof for record {proved}");
+    print!("{}", registry.text);
+    println!();
     println!("Files:");
     println!("  {:<40} serve this folder: checkpoint and tiles (C2SP tlog-tiles)", log.public_dir().display());
     println!("  {:<40} private signing key, mode 0600", log.key_path().display());

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_screen;
 mod demo;
+mod demo_registry;
 mod log;
 mod registry;
 

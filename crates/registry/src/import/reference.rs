@@ -46,6 +46,10 @@ struct Agency {
     #[serde(default)]
     aliases: Vec<String>,
     sources: Vec<String>,
+    /// Kind, when not a federal agency ("state_agency", "local_agency", "tribal", …).
+    kind: Option<String>,
+    /// State, for state and local agencies.
+    state: Option<String>,
 }
 
 /// Imports a reference file (`path`), or candor's own when `path` is `None`.
@@ -104,13 +108,21 @@ pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<Im
             Some(c) => format!("agency:{c}"),
             None => format!("ref:{}", a.abbreviation),
         };
+        let kind = match &a.kind {
+            None => Kind::FederalAgency,
+            Some(k) => Kind::parse(k).ok_or_else(|| Error::BadFile {
+                file: name.clone().into(),
+                message: format!("agency {:?}: unknown kind {k:?}", a.name),
+            })?,
+        };
+        let jurisdiction = Jurisdiction { state: a.state.clone(), ..us.clone() };
         let id = resolve(
             tx.as_mut(),
             OrgRef {
                 ids: a.codes.iter().map(|c| (Scheme::AgencyCode, c.clone())).collect(),
                 name: &a.name,
-                kind: Kind::FederalAgency,
-                jurisdiction: us.clone(),
+                kind,
+                jurisdiction,
                 key: Some(key),
             },
         )?;

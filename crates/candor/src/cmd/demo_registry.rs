@@ -1,0 +1,157 @@
+//! The registry part of `candor demo`: build a registry, screen a generated, labelled set of
+//! customer accounts, and show what screening and classification find.
+//!
+//! What is real and what is not:
+//! - candor's federal reference (real agencies, real public facts) and, when present beside
+//!   the checkout, the real public records in `../shared/data` (real contract awards);
+//! - a fictional agency, a fictional supplier with a fictional award, and its fictional
+//!   parent, written here as demonstration records and labelled as such;
+//! - customer accounts: every one fictional. Some carry name variants of real public bodies
+//!   and contractors to exercise screening; no usage or conduct is attributed to any of them.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use registry::classify::{ClassifyConfig, classify, explain};
+use registry::import::{self, ImportOptions};
+use registry::screen::{ScreenConfig, screen_all};
+use registry::{SqliteStore, Store};
+use serde_json::json;
+
+use crate::cmd::bench_screen::{FIRST, FORMS, Rng, SECOND, STATES, vary};
+
+pub const NOTICE: &str = "demonstration data: fictional account; no usage or conduct is attributed to anyone";
+
+const FICTIONAL_REFERENCE: &str = r#"# Demonstration data made by `candor demo`: a fictional agency.
+[[agency]]
+name = "Lakemoor County Sheriff's Office (fictional)"
+abbreviation = "LCSO-DEMO"
+kind = "local_agency"
+state = "MN"
+aliases = ["Lakemoor County Sheriff (fictional)"]
+sources = ["demonstration data: a fictional agency made up by candor demo"]
+"#;
+
+/// Fictional public records in FollowTheMoney form.
+fn fictional_records() -> String {
+    let lines = [
+        json!({"id": "demo-lcso", "schema": "PublicBody", "properties": {"name": ["Lakemoor County Sheriff's Office (fictional)"], "region": ["MN"], "country": ["us"], "classification": ["local_agency"], "notes": ["demonstration data"]}}),
+        json!({"id": "demo-northwind", "schema": "Company", "properties": {"name": ["Northwind Detention Services Inc. (fictional)"], "region": ["MN"], "country": ["us"], "notes": ["demonstration data"]}}),
+        json!({"id": "demo-averly", "schema": "Company", "properties": {"name": ["Averly Holdings Corporation (fictional)"], "region": ["DE"], "country": ["us"], "notes": ["demonstration data"]}}),
+        json!({"id": "demo-contract-1", "schema": "Contract", "properties": {"authority": ["demo-lcso"], "title": ["DEMO-2026-0001"], "notes": ["demonstration data"]}}),
+        json!({"id": "demo-award-1", "schema": "ContractAward", "properties": {"contract": ["demo-contract-1"], "supplier": ["demo-northwind"], "amount": ["1250000.00"], "date": ["2026-07-01"], "notes": ["demonstration data"]}}),
+        json!({"id": "demo-ownership-1", "schema": "Ownership", "properties": {"owner": ["demo-averly"], "asset": ["demo-northwind"], "role": ["parent"], "notes": ["demonstration data"]}}),
+    ];
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// What the registry demo did.
+pub struct Summary {
+    pub text: String,
+    pub json: serde_json::Value,
+}
+
+pub fn run(dir: &Path) -> Result<Summary> {
+    let mut store = SqliteStore::open(&dir.join("registry.db"))?;
+    let mut text = String::new();
+    import::import_reference(&mut store, None)?;
+    std::fs::write(dir.join("demo-reference.toml"), FICTIONAL_REFERENCE)?;
+    std::fs::write(dir.join("demo-records.ftm.jsonl"), fictional_records())?;
+    import::import_reference(&mut store, Some(&dir.join("demo-reference.toml")))?;
+    registry::ftm::import(&mut store, &dir.join("demo-records.ftm.jsonl"))?;
+    let shared = Path::new("../shared/data");
+    let real = shared.join("usaspending").is_dir() && shared.join("agencies").is_dir();
+    if real {
+        let opts = ImportOptions::default();
+        import::import_fbi_agencies(
+            &mut store,
+            &shared.join("agencies/fbi-ucr-agencies-2018.csv"),
+            opts,
+            &mut |_, _| {},
+        )?;
+        let mut files: Vec<_> = std::fs::read_dir(shared.join("usaspending"))?.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            import::import_usaspending(&mut store, &f, opts, &mut |_, _| {})
+                .with_context(|| format!("{}", f.display()))?;
+        }
+    }
+    let classified = classify(&mut store, &ClassifyConfig::default())?;
+    let counts = store.counts()?;
+    let _ = writeln!(
+        text,
+        "6. built the registry {}: {} organisations, {} relationships ({}candor's federal reference and the demo's fictional records)",
+        dir.join("registry.db").display(),
+        counts.organisations,
+        counts.relationships,
+        if real { "the real public records in ../shared/data, " } else { "" }
+    );
+    let _ = writeln!(
+        text,
+        "   classified {} agencies by reference, {} suppliers from their awards, {} proposed through a parent or subsidiary",
+        classified.reference_agencies, classified.suppliers, classified.proposed_by_rollup
+    );
+
+    // Accounts: fictional, labelled, with name variants of registry organisations.
+    let accounts_path = dir.join("accounts.csv");
+    let mut w = csv::Writer::from_path(&accounts_path)?;
+    w.write_record(["account_id", "legal_name", "country", "state", "city", "uei", "domain", "note"])?;
+    let orgs = store.organisations()?;
+    let mut rng = Rng(0xdead_beef_2026);
+    let mut n = 0usize;
+    let write = |w: &mut csv::Writer<std::fs::File>, n: &mut usize, name: &str, state: &str| -> Result<()> {
+        *n += 1;
+        w.write_record([&format!("demo-acct-{n:05}"), name, "USA", state, "", "", "", NOTICE])?;
+        Ok(())
+    };
+    for o in orgs.iter().filter(|o| o.name.contains("(fictional)")) {
+        for _ in 0..3 {
+            write(&mut w, &mut n, &vary(&o.name, &mut rng), o.jurisdiction.state.as_deref().unwrap_or(""))?;
+        }
+    }
+    let real_bodies: Vec<_> = orgs.iter().filter(|o| !o.name.contains("(fictional)")).collect();
+    for _ in 0..1_200.min(real_bodies.len() * 2) {
+        let o = real_bodies[rng.below(real_bodies.len())];
+        write(&mut w, &mut n, &vary(&o.name, &mut rng), o.jurisdiction.state.as_deref().unwrap_or(""))?;
+    }
+    while n < 3_000 {
+        let name = format!(
+            "{} {} {}",
+            FIRST[rng.below(FIRST.len())],
+            SECOND[rng.below(SECOND.len())],
+            FORMS[rng.below(FORMS.len())]
+        );
+        write(&mut w, &mut n, name.trim(), STATES[rng.below(STATES.len())])?;
+    }
+    w.flush()?;
+    import::import_accounts(&mut store, &accounts_path, ImportOptions::default(), &mut |_, _| {})?;
+    let report = screen_all(&mut store, &ScreenConfig::default())?;
+    let _ = writeln!(
+        text,
+        "7. screened {} generated accounts ({}): {} proposed links, queued for review",
+        report.accounts,
+        accounts_path.display(),
+        report.proposals.len()
+    );
+    for p in report.proposals.iter().filter(|p| p.org_name.contains("(fictional)")).take(3) {
+        let _ = writeln!(text, "     {} → {} ({:.2}): {}", p.account_id, p.org_name, p.score, p.reasons.join("; "));
+    }
+    let e = explain(&store, "Northwind Detention Services Inc. (fictional)", &ClassifyConfig::default())?;
+    if let Some(c) = &e.current {
+        let _ = writeln!(
+            text,
+            "8. why Northwind Detention Services Inc. (fictional) is a {} ({}): {}",
+            c.role, c.status, c.reason
+        );
+    }
+    let exe = std::env::args().next().unwrap_or_else(|| "candor".into());
+    let _ =
+        writeln!(text, "   review the proposals with: {exe} review list --db {}", dir.join("registry.db").display());
+    let json = json!({
+        "registry": dir.join("registry.db"), "organisations": counts.organisations, "relationships": counts.relationships,
+        "real_public_records": real, "accounts": report.accounts, "proposals": report.proposals.len(),
+        "suppliers": classified.suppliers, "notice": NOTICE,
+    });
+    Ok(Summary { text, json })
+}

@@ -1,0 +1,96 @@
+//! The registry commands as a user runs them, on a small fictional file in USAspending's
+//! award-summary layout (no real data needed): import, refusal of a bad row, idempotent
+//! re-import, classify, explain, screen, review.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn candor(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_candor")).args(args).arg("--db").arg(db).output().expect("run candor")
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const HEADER: &str = "contract_award_unique_key,award_id_piid,recipient_uei,recipient_duns,recipient_name,recipient_name_raw,recipient_parent_name,recipient_parent_uei,awarding_agency_code,awarding_agency_name,awarding_sub_agency_code,awarding_sub_agency_name,funding_sub_agency_code,funding_sub_agency_name,total_obligated_amount,period_of_performance_start_date,period_of_performance_current_end_date,recipient_state_code,recipient_city_name,usaspending_permalink";
+
+// Fictional test records: fictional companies, and candor's own reference agency code 7012.
+const ROWS: [&str; 2] = [
+    "TEST_AWD_1,TEST-0001,TESTUEI00001,,EXAMPLE DETENTION LOGISTICS LLC,EXAMPLE DETENTION LOGISTICS LLC,EXAMPLE HOLDINGS INC,TESTUEI00009,070,Department of Homeland Security,7012,U.S. Immigration and Customs Enforcement,7012,U.S. Immigration and Customs Enforcement,250000.00,2026-01-01,2026-12-31,MN,EXAMPLEVILLE,",
+    "TEST_AWD_2,TEST-0002,TESTUEI00002,,SAMPLE ANALYTICS CORP,SAMPLE ANALYTICS CORP,,,070,Department of Homeland Security,7012,U.S. Immigration and Customs Enforcement,7012,U.S. Immigration and Customs Enforcement,1000.00,2026-02-01,2026-03-31,TX,SAMPLETOWN,",
+];
+
+#[test]
+fn import_classify_explain_screen_review() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let db = d.path().join("registry.db");
+    let awards = d.path().join("awards.csv");
+    std::fs::write(&awards, format!("{HEADER}\n{}\n{}\n", ROWS[0], ROWS[1])).expect("write");
+
+    ok(candor(&db, &["registry", "import", "reference"]));
+    let out = ok(candor(&db, &["registry", "import", "usaspending", awards.to_str().expect("utf8")]));
+    assert!(out.contains("2 rows"), "{out}");
+    let again = ok(candor(&db, &["registry", "import", "usaspending", awards.to_str().expect("utf8")]));
+    assert!(again.contains("imported before"), "{again}");
+
+    // A bad amount refuses the whole file and names line and column; nothing is stored.
+    let bad = d.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{HEADER}\n{}\n{}\n",
+            ROWS[0].replace("TEST_AWD_1", "TEST_AWD_3"),
+            ROWS[1].replace("1000.00", "one thousand")
+        ),
+    )
+    .expect("write");
+    let before = ok(candor(&db, &["registry", "stats", "--json"]));
+    let o = candor(&db, &["registry", "import", "usaspending", bad.to_str().expect("utf8")]);
+    let msg = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(msg.contains("line 3") && msg.contains("total_obligated_amount"), "{msg}");
+    assert_eq!(ok(candor(&db, &["registry", "stats", "--json"])), before);
+
+    // A threshold leaves the small award out; the large one makes a supplier, rolled up to its parent.
+    let out = ok(candor(&db, &["registry", "classify", "--min-amount", "5000", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["suppliers"], 1);
+    assert_eq!(v["proposed_by_rollup"], 1);
+    let out = ok(candor(&db, &["explain", "EXAMPLE DETENTION LOGISTICS LLC"]));
+    assert!(
+        out.contains("supplier (confirmed)")
+            && out.contains("contract_award TEST_AWD_1")
+            && out.contains("awards.csv:2"),
+        "{out}"
+    );
+    let out = ok(candor(&db, &["explain", "TESTUEI00009"]));
+    assert!(out.contains("through its subsidiary EXAMPLE DETENTION LOGISTICS LLC"), "{out}");
+
+    // Screening: an account with a variant of the name is proposed; review needs a reviewer and a reason.
+    let accounts = d.path().join("accounts.csv");
+    std::fs::write(
+        &accounts,
+        "account_id,legal_name,state\nacct-1,Example Detention Logistics L.L.C.,MN\nacct-2,Example Bakery,MN\n",
+    )
+    .expect("write");
+    ok(candor(&db, &["registry", "import", "accounts", accounts.to_str().expect("utf8")]));
+    let out = ok(candor(&db, &["screen"]));
+    assert!(out.contains("acct-1") && !out.contains("acct-2"), "{out}");
+    assert!(out.contains("2 accounts screened, 1 proposals, 1 new"), "{out}");
+    let again = ok(candor(&db, &["screen"]));
+    assert!(again.contains("0 new"), "{again}");
+    let list = ok(candor(&db, &["review", "list", "--json"]));
+    let items: serde_json::Value = serde_json::from_str(&list).expect("json");
+    let id = items[0]["latest"]["id"].as_i64().expect("id").to_string();
+    let o = candor(&db, &["review", "accept", &id, "--reviewer", "", "--reason", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    ok(candor(
+        &db,
+        &["review", "accept", &id, "--reviewer", "reviewer-7", "--reason", "same company per its contract file"],
+    ));
+    let all = ok(candor(&db, &["review", "list", "--all"]));
+    assert!(all.contains("confirmed"), "{all}");
+    assert!(ok(candor(&db, &["review", "list"])).contains("0 link(s) waiting"));
+}
