@@ -184,18 +184,18 @@ impl Matcher {
 
     /// The best proposal for one account, if any reaches the threshold.
     pub fn screen(&self, account: &Account, cfg: &ScreenConfig, scratch: &mut Scratch) -> Option<Proposal> {
-        if let Some(uei) = account.uei.as_deref().map(normalize_identifier) {
-            if let Some(&org) = self.by_uei.get(&uei) {
-                let info = &self.orgs[&org];
-                return Some(Proposal {
-                    account_id: account.account_id.clone(),
-                    org_id: org,
-                    org_name: info.name.clone(),
-                    matched_alias: info.name.clone(),
-                    score: 1.0,
-                    reasons: vec![format!("UEI {uei} is the organisation's")],
-                });
-            }
+        if let Some(uei) = account.uei.as_deref().map(normalize_identifier)
+            && let Some(&org) = self.by_uei.get(&uei)
+        {
+            let info = &self.orgs[&org];
+            return Some(Proposal {
+                account_id: account.account_id.clone(),
+                org_id: org,
+                org_name: info.name.clone(),
+                matched_alias: info.name.clone(),
+                score: 1.0,
+                reasons: vec![format!("UEI {uei} is the organisation's")],
+            });
         }
         let norm = normalize(&account.legal_name);
         // Query tokens: known ones with their weight; unknown ones may be one edit from a
@@ -270,10 +270,11 @@ impl Matcher {
                     }
                 }
                 _ => {
-                    if let Some((s, _, b)) = best {
-                        if self.entries[b as usize].org != e.org && s > runner_up.0 {
-                            runner_up = (s, self.entries[b as usize].org);
-                        }
+                    if let Some((s, _, b)) = best
+                        && self.entries[b as usize].org != e.org
+                        && s > runner_up.0
+                    {
+                        runner_up = (s, self.entries[b as usize].org);
                     }
                     best = Some((adjusted, name_score, c));
                 }
@@ -407,7 +408,6 @@ pub fn screen_all(store: &mut dyn Store, cfg: &ScreenConfig) -> Result<ScreenRep
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn one_edit_cases_live_in_names() {

@@ -19,7 +19,7 @@ fn data_dir() -> Option<PathBuf> {
     }
 }
 
-pub fn full_registry(data: &Path) -> SqliteStore {
+fn full_registry(data: &Path) -> SqliteStore {
     let mut store = SqliteStore::in_memory().expect("store");
     let opts = ImportOptions::default();
     import::import_reference(&mut store, None).expect("reference");

@@ -23,10 +23,10 @@ pub fn import_accounts(
         }
         let legal_name = row.require("legal_name")?;
         let uei = row.get("uei").map(normalize_identifier);
-        if let Some(u) = &uei {
-            if u.len() != 12 {
-                return Err(bad("uei", format!("{u:?} is not a 12-character UEI")));
-            }
+        if let Some(u) = &uei
+            && u.len() != 12
+        {
+            return Err(bad("uei", format!("{u:?} is not a 12-character UEI")));
         }
         tx.upsert_account(&Account {
             account_id: account_id.to_string(),

@@ -230,7 +230,7 @@ pub(crate) fn run_csv(
                 return Err(Error::BadRow { file: path.into(), line, column, message });
             }
         }
-        if report.rows % 256 == 0 {
+        if report.rows.is_multiple_of(256) {
             progress(record.position().map(|p| p.byte()).unwrap_or(0), size);
         }
     }
