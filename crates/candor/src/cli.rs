@@ -44,11 +44,12 @@ pub enum Command {
     /// List, accept and reject proposed account-to-organisation links.
     #[command(subcommand)]
     Review(ReviewCommand),
-    /// Explain why an organisation is classified as it is, with its evidence.
+    /// Explain why an organisation (or a customer account) is classified as it is, with its evidence.
     Explain {
         #[command(flatten)]
         db: RegistryDb,
-        /// Organisation: natural key (agency:7012), identifier (UEI, DUNS, ORI, agency code), #id or exact name.
+        /// A customer account id, or an organisation: natural key (agency:7012), identifier (UEI,
+        /// DUNS, ORI, agency code), #id or exact name.
         org: String,
         /// Only awards of at least this many dollars count (as for classify).
         #[arg(long, default_value_t = 0.0)]

@@ -93,4 +93,14 @@ fn import_classify_explain_screen_review() {
     let all = ok(candor(&db, &["review", "list", "--all"]));
     assert!(all.contains("confirmed"), "{all}");
     assert!(ok(candor(&db, &["review", "list"])).contains("0 link(s) waiting"));
+
+    // The whole chain for the customer: account → organisation → agency, with evidence.
+    let out = ok(candor(&db, &["explain", "acct-1"]));
+    assert!(out.contains("customer account acct-1") && out.contains("confirmed by reviewer-7"), "{out}");
+    assert!(
+        out.contains("—contract_award TEST_AWD_1") && out.contains("U.S. Immigration and Customs Enforcement"),
+        "{out}"
+    );
+    let out = ok(candor(&db, &["explain", "acct-2"]));
+    assert!(out.contains("not linked"), "{out}");
 }

@@ -357,3 +357,36 @@ pub fn explain(store: &dyn Store, query: &str, cfg: &ClassifyConfig) -> Result<E
         organisation,
     })
 }
+
+/// Why a customer account counts as it does: its links, and the linked organisation's
+/// classification and enablement paths (customer → organisation → parent → prime → agency).
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountExplanation {
+    /// The account.
+    pub account: crate::model::Account,
+    /// Every link of the account with its current state.
+    pub links: Vec<crate::review::LinkState>,
+    /// The organisation of the confirmed link (or, with none, of the latest proposal).
+    pub organisation: Option<Explanation>,
+}
+
+/// Explains a customer account by its id; `None` when no account has that id.
+pub fn explain_account(
+    store: &dyn Store,
+    account_id: &str,
+    cfg: &ClassifyConfig,
+) -> Result<Option<AccountExplanation>> {
+    let Some(account) = store.accounts()?.into_iter().find(|a| a.account_id == account_id) else { return Ok(None) };
+    let links: Vec<_> =
+        crate::review::links(store)?.into_iter().filter(|l| l.latest.account_id == account_id).collect();
+    let chosen = links
+        .iter()
+        .rev()
+        .find(|l| l.latest.status == Status::Confirmed)
+        .or_else(|| links.iter().rev().find(|l| l.latest.status == Status::Proposed));
+    let organisation = match chosen {
+        Some(l) => Some(explain(store, &format!("#{}", l.latest.org_id), cfg)?),
+        None => None,
+    };
+    Ok(Some(AccountExplanation { account, links, organisation }))
+}

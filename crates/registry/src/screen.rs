@@ -408,6 +408,74 @@ pub fn screen_all(store: &mut dyn Store, cfg: &ScreenConfig) -> Result<ScreenRep
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::SqliteStore;
+    use crate::model::{Jurisdiction, NewOrganisation};
+
+    fn check(registry: &[(&str, &str)], account: (&str, &str), expect: Option<&str>) {
+        let mut store = SqliteStore::in_memory().expect("store");
+        let mut tx = store.begin().expect("tx");
+        for (i, (name, state)) in registry.iter().enumerate() {
+            let id = tx
+                .insert_organisation(&NewOrganisation {
+                    key: format!("test:{i}"),
+                    name: name.to_string(),
+                    kind: Kind::LocalAgency,
+                    jurisdiction: Jurisdiction { state: Some(state.to_string()), ..Jurisdiction::default() },
+                })
+                .expect("org");
+            tx.add_alias(id, name).expect("alias");
+        }
+        tx.commit().expect("commit");
+        let m = Matcher::build(&store).expect("matcher");
+        let a = Account {
+            account_id: "a".into(),
+            legal_name: account.0.into(),
+            country: None,
+            state: Some(account.1.into()),
+            city: None,
+            uei: None,
+            domain: None,
+        };
+        let got = m.screen(&a, &ScreenConfig::default(), &mut Scratch::default()).map(|p| p.org_name);
+        assert_eq!(got.as_deref(), expect, "{account:?}");
+    }
+
+    const FAIRFAX: &[(&str, &str)] = &[
+        ("Fairfax County Police Department", "VA"),
+        ("Fairfax County Public Schools", "VA"),
+        ("Fairfax County Sheriff's Office", "VA"),
+        ("Fairfax Police Department", "VT"),
+        ("Arlington County Police Department", "VA"),
+    ];
+
+    #[test]
+    fn near_misses_are_not_confused() {
+        check(FAIRFAX, ("Fairfax County Public Schools", "VA"), Some("Fairfax County Public Schools"));
+        check(FAIRFAX, ("FAIRFAX CNTY PD", "VA"), Some("Fairfax County Police Department"));
+        check(FAIRFAX, ("Fairfax County Sheriffs Off.", "VA"), Some("Fairfax County Sheriff's Office"));
+        check(FAIRFAX, ("Police Department, Fairfax", "VT"), Some("Fairfax Police Department"));
+        check(&FAIRFAX[..1], ("Fairfax County Public Schools", "VA"), None);
+        check(&FAIRFAX[..1], ("Fairfax County Public Library", "VA"), None);
+        check(&FAIRFAX[..1], ("Fairfax County Police Department", "TX"), None);
+    }
+
+    #[test]
+    fn typos_transliteration_and_legal_forms() {
+        let reg = &[("West Publishing Corporation", "MN"), ("Western Logistics Corporation", "MN")];
+        check(reg, ("West Pbulishing Corp.", "MN"), Some("West Publishing Corporation"));
+        // Short tokens are not typo-corrected: "Wset" could as well be another word.
+        check(reg, ("Wset Publishing Corp.", "MN"), None);
+        check(reg, ("WÉST PUBLISHING, INCORPORATED", "MN"), Some("West Publishing Corporation"));
+        check(reg, ("West Publishing", "MN"), Some("West Publishing Corporation"));
+        check(reg, ("East Publishing Corporation", "MN"), None);
+    }
+
+    #[test]
+    fn two_organisations_that_fit_equally_are_not_chosen_between() {
+        let reg = &[("Marion County Sheriff's Office", "IA"), ("Marion County Sheriff's Office", "IA")];
+        check(reg, ("Marion County Sheriff's Office", "IA"), None);
+    }
 
     #[test]
     fn one_edit_cases_live_in_names() {

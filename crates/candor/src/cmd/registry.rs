@@ -148,6 +148,34 @@ fn print_import(r: &ImportReport) {
 pub fn explain(db: &Path, org: &str, min_amount: f64, since: Option<String>, json: bool) -> Result<ExitCode> {
     let cfg = config(min_amount, since)?;
     let store = open(db)?;
+    // A customer account id explains the account: its links, then its organisation.
+    if let Some(a) = registry::classify::explain_account(&store, org, &cfg)? {
+        if json {
+            print_json(&serde_json::to_value(&a)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "customer account {} ({}{})",
+            a.account.account_id,
+            a.account.legal_name,
+            a.account.state.as_deref().map(|s| format!(", {s}")).unwrap_or_default()
+        );
+        if a.links.is_empty() {
+            println!("  not linked to any organisation (run candor screen, then candor review)");
+        }
+        for l in &a.links {
+            let score =
+                l.proposal.as_ref().and_then(|p| p.score).map(|s| format!(" (score {s:.2})")).unwrap_or_default();
+            println!(
+                "  → {} (#{}){score}: {} by {} at {}: {}",
+                l.org_name, l.latest.org_id, l.latest.status, l.latest.actor, l.latest.at, l.latest.reason
+            );
+        }
+        if let Some(e) = &a.organisation {
+            print_explanation(e);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let e = registry::classify::explain(&store, org, &cfg)?;
     if json {
         print_json(&serde_json::to_value(&e)?);
