@@ -123,6 +123,11 @@ impl Row<'_> {
         }
     }
 
+    /// The identifiers found in the given columns, in the order given (strongest first).
+    pub fn identifiers(&self, columns: &[(Scheme, &str)]) -> Vec<(Scheme, String)> {
+        columns.iter().filter_map(|(scheme, col)| self.get(col).map(|v| (*scheme, v.to_string()))).collect()
+    }
+
     /// A boolean flag column ("t", "true", "y", "1").
     pub fn flag(&self, column: &str) -> bool {
         matches!(self.get(column).map(|v| v.to_ascii_lowercase()).as_deref(), Some("t" | "true" | "y" | "yes" | "1"))

@@ -304,13 +304,7 @@ fn parent(
     source: &Source,
 ) -> Result<(), RowFail> {
     let Some(parent_name) = row.get(name) else { return Ok(()) };
-    let mut ids = Vec::new();
-    if let Some(v) = row.get(uei) {
-        ids.push((Scheme::Uei, v.to_string()));
-    }
-    if let Some(v) = row.get(duns) {
-        ids.push((Scheme::Duns, v.to_string()));
-    }
+    let ids = row.identifiers(&[(Scheme::Uei, uei), (Scheme::Duns, duns)]);
     let parent = resolve(tx, OrgRef { ids, name: parent_name, kind, jurisdiction: jurisdiction.clone(), key: None })?;
     if parent != child {
         tx.set_parent(child, parent)?;
@@ -357,7 +351,7 @@ fn subaward_row(tx: &mut dyn Tx, row: &Row<'_>, order: DateOrder, file: &str) ->
         return Err(bad("prime_award_awarding_sub_agency_name", "no awarding or funding agency"));
     };
     let prime_name = row.require("prime_awardee_name")?;
-    let prime_ids = row.get("prime_awardee_uei").map(|v| vec![(Scheme::Uei, v.to_string())]).unwrap_or_default();
+    let prime_ids = row.identifiers(&[(Scheme::Uei, "prime_awardee_uei")]);
     let prime = resolve(
         tx,
         OrgRef {
@@ -385,12 +379,7 @@ fn subaward_row(tx: &mut dyn Tx, row: &Row<'_>, order: DateOrder, file: &str) ->
         city: row.get("subawardee_address_city_name").map(str::to_string),
     };
     let sub_name = row.require("subawardee_name")?;
-    let mut ids = Vec::new();
-    for (scheme, col) in [(Scheme::Uei, "subawardee_uei"), (Scheme::Duns, "subawardee_duns")] {
-        if let Some(v) = row.get(col) {
-            ids.push((scheme, v.to_string()));
-        }
-    }
+    let ids = row.identifiers(&[(Scheme::Uei, "subawardee_uei"), (Scheme::Duns, "subawardee_duns")]);
     let sub = resolve(
         tx,
         OrgRef { ids, name: sub_name, kind: Kind::Company, jurisdiction: jurisdiction.clone(), key: None },
