@@ -240,13 +240,11 @@ fn prime_row(tx: &mut dyn Tx, row: &Row<'_>, layout: Layout, order: DateOrder, f
     };
     let name = row.require("recipient_name")?;
     let kind = recipient_kind(row);
-    let mut ids = Vec::new();
-    for (scheme, col) in [(Scheme::Uei, "recipient_uei"), (Scheme::Duns, "recipient_duns"), (Scheme::Cage, "cage_code")]
-    {
-        if let Some(v) = row.get(col) {
-            ids.push((scheme, v.to_string()));
-        }
-    }
+    let ids = row.identifiers(&[
+        (Scheme::Uei, "recipient_uei"),
+        (Scheme::Duns, "recipient_duns"),
+        (Scheme::Cage, "cage_code"),
+    ]);
     let recipient = resolve(tx, OrgRef { ids, name, kind, jurisdiction: jurisdiction.clone(), key: None })?;
     if let Some(raw) = row.get("recipient_name_raw") {
         tx.add_alias(recipient, raw)?;
