@@ -44,6 +44,9 @@ pub enum Command {
     /// List, accept and reject proposed account-to-organisation links.
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// The capability taxonomy: how billing lines become capabilities.
+    #[command(subcommand)]
+    Usage(UsageCommand),
     /// Explain why an organisation (or a customer account) is classified as it is, with its evidence.
     Explain {
         #[command(flatten)]
@@ -148,6 +151,41 @@ pub struct Decision {
     /// Why.
     #[arg(long)]
     pub reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsageCommand {
+    /// List the capabilities and the rules that map billing lines to them.
+    Taxonomy {
+        /// Your own taxonomy file (TOML, same format); its rules come first.
+        #[arg(long)]
+        extra: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Classify one billing line: its capability, the rule that decided it, its region class.
+    Classify {
+        /// Provider name as the export writes it (AWS, Microsoft, Google Cloud).
+        #[arg(long)]
+        provider: String,
+        /// Service name (FOCUS ServiceName) or product code (CUR).
+        #[arg(long)]
+        service: String,
+        /// SKU, usage type or meter.
+        #[arg(long, default_value = "")]
+        usage_type: String,
+        /// Operation (API).
+        #[arg(long, default_value = "")]
+        operation: String,
+        /// Region id.
+        #[arg(long, default_value = "")]
+        region: String,
+        /// Your own taxonomy file; its rules come first.
+        #[arg(long)]
+        extra: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Importable file kinds.

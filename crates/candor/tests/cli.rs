@@ -182,6 +182,31 @@ fn verifies_the_tessera_log_from_the_command_line() {
 }
 
 #[test]
+fn usage_classify_names_the_capability_rule_and_region_class() {
+    let out = ok(candor(&[
+        "usage",
+        "classify",
+        "--provider",
+        "AWS",
+        "--service",
+        "Amazon Rekognition",
+        "--usage-type",
+        "USE1-Group1-ImagesProcessed",
+        "--operation",
+        "SearchFacesByImage",
+        "--region",
+        "us-gov-west-1",
+        "--json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["capability"], "face_identification");
+    assert_eq!(v["region_class"], "government");
+    assert!(v["rule"].as_str().expect("rule").contains("#1"));
+    let out = ok(candor(&["usage", "classify", "--provider", "AWS", "--service", "Amazon Simple Queue Service"]));
+    assert!(out.starts_with("unmapped"), "{out}");
+}
+
+#[test]
 fn every_command_has_help() {
     for args in [
         vec!["--help"],
@@ -205,6 +230,8 @@ fn every_command_has_help() {
         vec!["review", "list", "--help"],
         vec!["review", "accept", "--help"],
         vec!["review", "reject", "--help"],
+        vec!["usage", "taxonomy", "--help"],
+        vec!["usage", "classify", "--help"],
     ] {
         let out = ok(candor(&args));
         assert!(out.contains("Usage:"), "{args:?}: {out}");

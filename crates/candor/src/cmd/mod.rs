@@ -6,6 +6,7 @@ mod demo;
 mod demo_registry;
 mod log;
 mod registry;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             registry::screen(&db.db, threshold, evaluate.as_deref(), json)
         }
         Command::Review(cmd) => registry::review(cmd),
+        Command::Usage(cmd) => usage::run(cmd),
         Command::Explain { db, org, min_amount, since, json } => {
             registry::explain(&db.db, &org, min_amount, since, json)
         }
