@@ -163,6 +163,21 @@ pub enum UsageCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Read FOCUS CSV exports (plain or gzip) and sum every line per capability and region
+    /// class; unmapped lines are counted by service.
+    Scan {
+        /// The FOCUS CSV files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report every departure from the FOCUS specification (by row and column).
+        #[arg(long)]
+        strict: bool,
+        /// Your own taxonomy file; its rules come first.
+        #[arg(long)]
+        extra: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Classify one billing line: its capability, the rule that decided it, its region class.
     Classify {
         /// Provider name as the export writes it (AWS, Microsoft, Google Cloud).

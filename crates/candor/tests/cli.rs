@@ -232,6 +232,7 @@ fn every_command_has_help() {
         vec!["review", "reject", "--help"],
         vec!["usage", "taxonomy", "--help"],
         vec!["usage", "classify", "--help"],
+        vec!["usage", "scan", "--help"],
     ] {
         let out = ok(candor(&args));
         assert!(out.contains("Usage:"), "{args:?}: {out}");

@@ -3,7 +3,10 @@
 //! and which class of region it did it in.
 //!
 //! So far: [`taxonomy`] (rules as data, a caching [`taxonomy::Classifier`] that counts
-//! unmapped lines). The FOCUS and CUR readers, aggregation and SQL generation come next.
+//! unmapped lines) and [`focus`] (a streaming FOCUS CSV reader, plain or gzip, lenient or
+//! strict). Parquet and CUR readers, stored aggregation and SQL generation come next.
 #![deny(missing_docs)]
 
+pub mod focus;
+pub mod scan;
 pub mod taxonomy;

@@ -53,6 +53,41 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        UsageCommand::Scan { files, strict, extra, json } => {
+            let t = load(extra.as_deref())?;
+            let paths: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+            let r = usage::scan::scan(&t, &paths, usage::focus::ReadOptions { strict })?;
+            if json {
+                let caps: Vec<_> = r
+                    .capabilities
+                    .iter()
+                    .map(|((c, class), v)| json!({"capability": c, "region_class": class, "lines": v.lines, "quantity": v.quantity, "cost": v.cost, "first_month": v.months.0, "last_month": v.months.1}))
+                    .collect();
+                print_json(&json!({"files": r.files, "capabilities": caps, "unmapped": r.unmapped}));
+                return Ok(ExitCode::SUCCESS);
+            }
+            for (file, read) in &r.files {
+                println!("{file}: {} rows", read.rows);
+                for (kind, n) in &read.nonconformance_counts {
+                    println!("  not conformant: {kind}: {n} value(s)");
+                }
+                for n in read.nonconformance.iter().take(10) {
+                    println!("    row {}, column {}: {}", n.row, n.column, n.message);
+                }
+            }
+            println!("{:26} {:10} {:>8} {:>14}  months", "capability", "region", "lines", "cost");
+            for ((c, class), v) in &r.capabilities {
+                println!("{c:26} {class:10} {:>8} {:>14.2}  {}..{}", v.lines, v.cost, v.months.0, v.months.1);
+            }
+            let unmapped: u64 = r.unmapped.values().sum();
+            if unmapped > 0 {
+                println!(
+                    "unmapped: {unmapped} line(s): {}",
+                    r.unmapped.iter().map(|(s, n)| format!("{s} ({n})")).collect::<Vec<_>>().join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         UsageCommand::Classify { provider, service, usage_type, operation, region, extra, json } => {
             let t = load(extra.as_deref())?;
             let line = Line { provider: &provider, service: &service, usage_type: &usage_type, operation: &operation };

@@ -1,0 +1,383 @@
+//! FOCUS billing exports (FinOps Open Cost and Usage Specification 1.0, 1.1, 1.2) in CSV,
+//! plain or gzip, read as a stream with only the columns candor needs, mapped by header name.
+//!
+//! Real exports are not always conformant (the FinOps Foundation's own sample writes nulls as
+//! `NULL`, date-times as `2024-09-01 00:00:00`, and has a custom column without the `x_`
+//! prefix). The default, lenient mode reads them; strict mode reports every non-conformance
+//! with its row and column.
+//!
+//! Life of a row: the CSV record is read into a reused buffer; the mapped columns are parsed
+//! (amounts as decimals, date-times to their month); the row goes to the caller's closure.
+//! A value that cannot be read even leniently is an error naming file, row and column.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Errors reading a billing file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not a FOCUS export candor can read.
+    #[error("{}: {message}", path.display())]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value cannot be read, even leniently.
+    #[error("{}: row {row}, column {column}: {message}", path.display())]
+    BadValue {
+        /// The file.
+        path: PathBuf,
+        /// 1-based data row.
+        row: u64,
+        /// Column name.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One billing line, with what the taxonomy and aggregation need.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageLine {
+    /// Provider name.
+    pub provider: String,
+    /// The account that used the service (sub-account where there is one).
+    pub account: String,
+    /// Service name.
+    pub service: String,
+    /// SKU, usage type, meter or charge description: the most specific one present.
+    pub usage_type: String,
+    /// Operation, where the export has one (`x_Operation`).
+    pub operation: String,
+    /// Region id.
+    pub region: String,
+    /// Consumed quantity.
+    pub quantity: f64,
+    /// Its unit.
+    pub unit: String,
+    /// Billed cost.
+    pub cost: f64,
+    /// Month of the charge period start, `YYYY-MM`.
+    pub month: String,
+}
+
+/// How strictly to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// Report non-conformance instead of accepting it.
+    pub strict: bool,
+}
+
+/// A departure from the FOCUS specification.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Nonconformance {
+    /// 1-based data row (0: the header).
+    pub row: u64,
+    /// Column.
+    pub column: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What reading a file found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ReadReport {
+    /// Data rows read.
+    pub rows: u64,
+    /// Non-conformance (strict mode lists the first 100 of each kind).
+    pub nonconformance: Vec<Nonconformance>,
+    /// Non-conformance counted by kind.
+    pub nonconformance_counts: BTreeMap<String, u64>,
+}
+
+/// Column names per field, newest FOCUS name first.
+const COLUMNS: &[(&str, &[&str])] = &[
+    ("provider", &["ServiceProviderName", "ProviderName"]),
+    ("account", &["SubAccountId", "BillingAccountId"]),
+    ("service", &["ServiceName"]),
+    ("usage_type", &["x_UsageType", "SkuMeter", "x_SkuMeterName", "SkuId", "ChargeDescription"]),
+    ("operation", &["x_Operation"]),
+    ("region", &["RegionId"]),
+    ("quantity", &["ConsumedQuantity"]),
+    ("unit", &["ConsumedUnit"]),
+    ("cost", &["BilledCost"]),
+    ("period", &["ChargePeriodStart"]),
+];
+
+/// Opens a file, decompressing gzip when the file starts with its magic bytes.
+fn open(path: &Path) -> Result<Box<dyn Read>, Error> {
+    let io = |source| Error::Io { path: path.into(), source };
+    let mut f = File::open(path).map_err(io)?;
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic).map_err(io)?;
+    let f = File::open(path).map_err(io)?;
+    Ok(if n == 2 && magic == [0x1f, 0x8b] {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
+    } else {
+        Box::new(BufReader::with_capacity(1 << 20, f))
+    })
+}
+
+/// Reads a FOCUS CSV file, calling `each` for every line.
+pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)) -> Result<ReadReport, Error> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(open(path)?);
+    let headers =
+        rdr.headers().map_err(|e| Error::BadFile { path: path.into(), message: format!("header row: {e}") })?.clone();
+    let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
+    let mut cols: HashMap<&str, (usize, &str)> = HashMap::new();
+    for (field, names) in COLUMNS {
+        if let Some((i, name)) = names.iter().find_map(|n| index.get(n).map(|i| (*i, *n))) {
+            cols.insert(field, (i, name));
+        }
+    }
+    for required in ["account", "service", "cost", "period"] {
+        if !cols.contains_key(required) {
+            let names = COLUMNS.iter().find(|(f, _)| *f == required).map(|(_, n)| n.join(" or ")).unwrap_or_default();
+            return Err(Error::BadFile {
+                path: path.into(),
+                message: format!("not a FOCUS export: no {names} column"),
+            });
+        }
+    }
+    let mut report = ReadReport::default();
+    let note = |report: &mut ReadReport, row: u64, column: &str, kind: &str, message: String| {
+        let n = report.nonconformance_counts.entry(kind.to_string()).or_insert(0);
+        *n += 1;
+        if *n <= 100 {
+            report.nonconformance.push(Nonconformance { row, column: column.to_string(), message });
+        }
+    };
+    if opts.strict {
+        for h in headers.iter() {
+            if !h.starts_with("x_") && !KNOWN_FOCUS_COLUMNS.contains(&h) {
+                note(
+                    &mut report,
+                    0,
+                    h,
+                    "custom column without x_ prefix",
+                    format!("{h:?} is not a FOCUS column and does not start with x_"),
+                );
+            }
+        }
+    }
+    let mut record = csv::StringRecord::new();
+    let mut line = UsageLine::default();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                return Err(Error::BadValue {
+                    path: path.into(),
+                    row: report.rows + 1,
+                    column: "(row)".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        report.rows += 1;
+        let row = report.rows;
+        let get = |field: &str| cols.get(field).and_then(|(i, name)| record.get(*i).map(|v| (v, *name)));
+        // Text fields: `NULL` is read as empty (and reported in strict mode).
+        let text = |field: &str, out: &mut String, report: &mut ReadReport| {
+            out.clear();
+            if let Some((v, name)) = get(field) {
+                if v == "NULL" {
+                    if opts.strict {
+                        note(
+                            report,
+                            row,
+                            name,
+                            "NULL written as text",
+                            "null written as the text NULL (FOCUS nulls are empty)".into(),
+                        );
+                    }
+                } else {
+                    out.push_str(v);
+                }
+            }
+        };
+        text("provider", &mut line.provider, &mut report);
+        text("account", &mut line.account, &mut report);
+        text("service", &mut line.service, &mut report);
+        text("usage_type", &mut line.usage_type, &mut report);
+        text("operation", &mut line.operation, &mut report);
+        text("region", &mut line.region, &mut report);
+        text("unit", &mut line.unit, &mut report);
+        let number = |field: &str| -> Result<f64, Error> {
+            match get(field) {
+                None | Some(("" | "NULL", _)) => Ok(0.0),
+                Some((v, name)) => v.trim().parse::<f64>().map_err(|_| Error::BadValue {
+                    path: path.into(),
+                    row,
+                    column: name.to_string(),
+                    message: format!("{v:?} is not a number"),
+                }),
+            }
+        };
+        line.quantity = number("quantity")?;
+        line.cost = number("cost")?;
+        let (period, name) = get("period").unwrap_or(("", "ChargePeriodStart"));
+        line.month = month_of(period).ok_or_else(|| Error::BadValue {
+            path: path.into(),
+            row,
+            column: name.to_string(),
+            message: format!("{period:?} is not a date-time"),
+        })?;
+        if opts.strict && !(period.len() == 20 && period.as_bytes()[10] == b'T' && period.ends_with('Z')) {
+            note(
+                &mut report,
+                row,
+                name,
+                "date-time not ISO 8601 UTC",
+                format!("{period:?} is not written YYYY-MM-DDTHH:MM:SSZ"),
+            );
+        }
+        each(&line);
+    }
+    Ok(report)
+}
+
+/// `YYYY-MM` of a date-time written `2024-09-01T00:00:00Z`, `2024-09-01 00:00:00` or `2024-09-01`.
+fn month_of(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+        return None;
+    }
+    let month: u32 = v[5..7].parse().ok()?;
+    (1..=12).contains(&month).then(|| v[..7].to_string())
+}
+
+/// Column names defined by FOCUS 1.0 to 1.2.
+const KNOWN_FOCUS_COLUMNS: &[&str] = &[
+    "AvailabilityZone",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingAccountType",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "CapacityReservationId",
+    "CapacityReservationStatus",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountQuantity",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "CommitmentDiscountUnit",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedCost",
+    "ContractedUnitPrice",
+    "EffectiveCost",
+    "InvoiceId",
+    "InvoiceIssuerName",
+    "ListCost",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost",
+    "PricingCurrencyListUnitPrice",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "ServiceSubcategory",
+    "SkuId",
+    "SkuMeter",
+    "SkuPriceDetails",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "SubAccountType",
+    "Tags",
+    "ServiceProviderName",
+    "HostProviderName",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months() {
+        assert_eq!(month_of("2024-09-01T00:00:00Z").as_deref(), Some("2024-09"));
+        assert_eq!(month_of("2024-09-01 00:00:00").as_deref(), Some("2024-09"));
+        assert_eq!(month_of("2024-13-01").as_deref(), None);
+        assert_eq!(month_of("yesterday").as_deref(), None);
+    }
+
+    fn write(dir: &Path, name: &str, text: &str, gzip: bool) -> PathBuf {
+        let p = dir.join(name);
+        if gzip {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text.as_bytes()).expect("gzip");
+            std::fs::write(&p, e.finish().expect("gzip")).expect("write");
+        } else {
+            std::fs::write(&p, text).expect("write");
+        }
+        p
+    }
+
+    const SAMPLE: &str = "ProviderName,SubAccountId,ServiceName,x_UsageType,x_Operation,RegionId,ConsumedQuantity,ConsumedUnit,BilledCost,ChargePeriodStart\n\
+        AWS,111,Amazon Rekognition,USE1-Group1-ImagesProcessed,SearchFacesByImage,us-east-1,1000,Images,1.00,2026-07-01T00:00:00Z\n\
+        AWS,111,Amazon Rekognition,USE1-Group2-ImagesProcessed,DetectFaces,us-gov-west-1,10,Images,0.01,2026-08-03T00:00:00Z\n";
+
+    #[test]
+    fn plain_and_gzip_read_the_same_lines() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let mut plain = Vec::new();
+        let mut gz = Vec::new();
+        read_csv(&write(d.path(), "a.csv", SAMPLE, false), ReadOptions::default(), |l| plain.push(l.clone()))
+            .expect("plain");
+        read_csv(&write(d.path(), "a.csv.gz", SAMPLE, true), ReadOptions::default(), |l| gz.push(l.clone()))
+            .expect("gzip");
+        assert_eq!(plain, gz);
+        assert_eq!(plain.len(), 2);
+        assert_eq!(plain[0].operation, "SearchFacesByImage");
+        assert_eq!(plain[1].month, "2026-08");
+    }
+
+    #[test]
+    fn a_bad_value_names_row_and_column() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let bad = SAMPLE.replace("0.01", "a penny");
+        let err = read_csv(&write(d.path(), "bad.csv", &bad, false), ReadOptions::default(), |_| {}).expect_err("bad");
+        let msg = err.to_string();
+        assert!(msg.contains("row 2") && msg.contains("BilledCost") && msg.contains("a penny"), "{msg}");
+        let err = read_csv(&write(d.path(), "x.csv", "a,b\n1,2\n", false), ReadOptions::default(), |_| {})
+            .expect_err("not focus");
+        assert!(err.to_string().contains("not a FOCUS export"), "{err}");
+    }
+}
