@@ -178,6 +178,36 @@ pub enum UsageCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Ingest FOCUS CSV exports into the usage store (each file all or nothing, once).
+    Ingest {
+        /// The FOCUS CSV files (plain or gzip).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The usage database.
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
+        /// Refuse non-conformant files instead of reading them leniently.
+        #[arg(long)]
+        strict: bool,
+        /// Your own taxonomy file; its rules come first.
+        #[arg(long)]
+        extra: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// How each organisation used the services: per period, service, capability and region class.
+    Report {
+        /// The usage database.
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Period: month or quarter.
+        #[arg(long, default_value = "quarter", value_parser = ["month", "quarter"])]
+        period: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Classify one billing line: its capability, the rule that decided it, its region class.
     Classify {
         /// Provider name as the export writes it (AWS, Microsoft, Google Cloud).

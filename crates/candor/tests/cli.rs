@@ -202,7 +202,7 @@ fn usage_classify_names_the_capability_rule_and_region_class() {
     assert_eq!(v["capability"], "face_identification");
     assert_eq!(v["region_class"], "government");
     assert!(v["rule"].as_str().expect("rule").contains("#1"));
-    let out = ok(candor(&["usage", "classify", "--provider", "AWS", "--service", "Amazon Simple Queue Service"]));
+    let out = ok(candor(&["usage", "classify", "--provider", "AWS", "--service", "Amazon Managed Blockchain"]));
     assert!(out.starts_with("unmapped"), "{out}");
 }
 
@@ -233,6 +233,8 @@ fn every_command_has_help() {
         vec!["usage", "taxonomy", "--help"],
         vec!["usage", "classify", "--help"],
         vec!["usage", "scan", "--help"],
+        vec!["usage", "ingest", "--help"],
+        vec!["usage", "report", "--help"],
     ] {
         let out = ok(candor(&args));
         assert!(out.contains("Usage:"), "{args:?}: {out}");

@@ -103,4 +103,32 @@ fn import_classify_explain_screen_review() {
     );
     let out = ok(candor(&db, &["explain", "acct-2"]));
     assert!(out.contains("not linked"), "{out}");
+
+    // Usage: ingested per account, reported per organisation through the confirmed link.
+    let focus = d.path().join("focus.csv");
+    std::fs::write(
+        &focus,
+        "ProviderName,SubAccountId,ServiceName,x_UsageType,x_Operation,RegionId,ConsumedQuantity,ConsumedUnit,BilledCost,ChargePeriodStart\n\
+         AWS,acct-1,Amazon Rekognition,USE1-Group1-ImagesProcessed,SearchFacesByImage,us-east-1,1000,Images,1.00,2026-07-01T00:00:00Z\n\
+         AWS,acct-2,Amazon Elastic Compute Cloud,BoxUsage:m5.large,RunInstances,us-east-1,24,Hours,2.30,2026-08-01T00:00:00Z\n",
+    )
+    .expect("write");
+    let usage_db = d.path().join("usage.db");
+    let u = usage_db.to_str().expect("utf8");
+    ok(candor(&db, &["usage", "report", "--usage-db", u]));
+    let out = Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(["usage", "ingest", "--usage-db", u, focus.to_str().expect("utf8")])
+        .output()
+        .expect("ingest");
+    assert!(out.status.success());
+    let out = ok(candor(&db, &["usage", "report", "--usage-db", u, "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let rows = rows.as_array().expect("rows");
+    assert!(
+        rows.iter().any(|r| r["owner"] == "EXAMPLE DETENTION LOGISTICS LLC"
+            && r["capability"] == "face_identification"
+            && r["period"] == "2026-Q3"),
+        "{out}"
+    );
+    assert!(rows.iter().any(|r| r["owner"] == "account acct-2 (not linked)" && r["capability"] == "compute"), "{out}");
 }

@@ -72,6 +72,8 @@ pub struct UsageLine {
     pub cost: f64,
     /// Month of the charge period start, `YYYY-MM`.
     pub month: String,
+    /// Day of the charge period start, `YYYY-MM-DD`.
+    pub day: String,
 }
 
 /// How strictly to read.
@@ -237,6 +239,8 @@ pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)
             column: name.to_string(),
             message: format!("{period:?} is not a date-time"),
         })?;
+        line.day.clear();
+        line.day.push_str(&period[..10]);
         if opts.strict && !(period.len() == 20 && period.as_bytes()[10] == b'T' && period.ends_with('Z')) {
             note(
                 &mut report,

@@ -4,9 +4,11 @@
 //!
 //! So far: [`taxonomy`] (rules as data, a caching [`taxonomy::Classifier`] that counts
 //! unmapped lines) and [`focus`] (a streaming FOCUS CSV reader, plain or gzip, lenient or
-//! strict). Parquet and CUR readers, stored aggregation and SQL generation come next.
+//! strict), [`aggregate`] (stored aggregation per account, month, service, capability and region
+//! class; reports per owner and period). Parquet and CUR readers and SQL generation come next.
 #![deny(missing_docs)]
 
+pub mod aggregate;
 pub mod focus;
 pub mod scan;
 pub mod taxonomy;

@@ -462,7 +462,8 @@ mod tests {
         check(&t, "Microsoft", "Cognitive Services", "Face - S0 - Transactions", "", Some("face_unspecified"));
         check(&t, "Google Cloud", "Cloud Vision API", "Face Detection", "", Some("face_detection_analysis"));
         check(&t, "AWS", "Amazon Elastic Compute Cloud", "BoxUsage:m5.large", "RunInstances", Some("compute"));
-        check(&t, "AWS", "Amazon Simple Queue Service", "Requests-Tier1", "", None);
+        check(&t, "AWS", "Amazon Simple Queue Service", "Requests-Tier1", "", Some("operations_management"));
+        check(&t, "AWS", "Amazon Managed Blockchain", "Member-Hours", "", None);
     }
 
     #[test]
@@ -490,8 +491,8 @@ mod tests {
             assert_eq!(
                 c.classify(&Line {
                     provider: "AWS",
-                    service: "Amazon Simple Queue Service",
-                    usage_type: "Requests-Tier1",
+                    service: "Amazon Managed Blockchain",
+                    usage_type: "Member-Hours",
                     operation: ""
                 }),
                 None
@@ -507,7 +508,7 @@ mod tests {
             .is_some()
         );
         c.classify(&Line { provider: "AWS", service: "", usage_type: "x", operation: "" });
-        assert_eq!(c.unmapped().get("Amazon Simple Queue Service"), Some(&3));
+        assert_eq!(c.unmapped().get("Amazon Managed Blockchain"), Some(&3));
         assert_eq!(c.unmapped().get("(no service)"), Some(&1));
         assert_eq!(c.unmapped().values().sum::<u64>(), 4);
     }

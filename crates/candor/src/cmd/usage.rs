@@ -53,6 +53,79 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        UsageCommand::Ingest { files, usage_db, strict, extra, json } => {
+            let t = load(extra.as_deref())?;
+            let mut store = usage::aggregate::UsageStore::open(&usage_db)?;
+            let mut reports = Vec::new();
+            for f in &files {
+                let r = store.ingest(&t, f, usage::focus::ReadOptions { strict })?;
+                if strict && !r.read.nonconformance.is_empty() {
+                    // Strict: the file was read, but report what does not conform.
+                    eprintln!(
+                        "{}: {} value(s) do not conform to FOCUS",
+                        f.display(),
+                        r.read.nonconformance_counts.values().sum::<u64>()
+                    );
+                }
+                reports.push(r);
+            }
+            if json {
+                print_json(&serde_json::to_value(&reports)?);
+            } else {
+                for r in &reports {
+                    if r.already_ingested {
+                        println!("{}: ingested before (same SHA-256); nothing added", r.file);
+                        continue;
+                    }
+                    let unmapped: u64 = r.unmapped.values().sum();
+                    println!(
+                        "{}: {} lines into {} aggregate rows; {unmapped} unmapped line(s)",
+                        r.file, r.read.rows, r.rows
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UsageCommand::Report { usage_db, db, period, json } => {
+            let store = usage::aggregate::UsageStore::open(&usage_db)?;
+            let rows = store.rows()?;
+            // Accounts become organisations through confirmed links only.
+            let mut owners = std::collections::HashMap::new();
+            if db.db.exists() {
+                let registry = registry::SqliteStore::open(&db.db)?;
+                for l in registry::review::confirmed(&registry)? {
+                    owners.insert(l.latest.account_id.clone(), l.org_name.clone());
+                }
+            }
+            let g = if period == "month" {
+                usage::aggregate::Granularity::Month
+            } else {
+                usage::aggregate::Granularity::Quarter
+            };
+            let report = usage::aggregate::report(&rows, g, |a| {
+                owners.get(a).cloned().unwrap_or_else(|| format!("account {a} (not linked)"))
+            });
+            if json {
+                let out: Vec<_> = report
+                    .iter()
+                    .map(|((owner, p, service, cap, class, unit), v)| json!({"owner": owner, "period": p, "service": service, "capability": cap, "region_class": class, "unit": unit, "quantity": v.quantity, "cost": v.cost, "lines": v.lines, "first_use": v.first, "last_use": v.last}))
+                    .collect();
+                print_json(&json!(out));
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut last_owner = String::new();
+            for ((owner, p, service, cap, class, unit), v) in &report {
+                if *owner != last_owner {
+                    println!("{owner}");
+                    last_owner = owner.clone();
+                }
+                println!(
+                    "  {p}  {cap:24} {class:10} {service:30} {:>14.2} {unit:10} ${:>10.2}  {}..{}",
+                    v.quantity, v.cost, v.first, v.last
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         UsageCommand::Scan { files, strict, extra, json } => {
             let t = load(extra.as_deref())?;
             let paths: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
