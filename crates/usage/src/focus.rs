@@ -1,5 +1,6 @@
-//! FOCUS billing exports (FinOps Open Cost and Usage Specification 1.0, 1.1, 1.2) in CSV,
-//! plain or gzip, read as a stream with only the columns candor needs, mapped by header name.
+//! FOCUS billing exports (FinOps Open Cost and Usage Specification 1.0, 1.1, 1.2) and AWS Cost
+//! and Usage Report 2.0 exports in CSV, plain or gzip, read as a stream with only the columns
+//! candor needs, mapped by header name (the layout is recognised from the headers).
 //!
 //! Real exports are not always conformant (the FinOps Foundation's own sample writes nulls as
 //! `NULL`, date-times as `2024-09-01 00:00:00`, and has a custom column without the `x_`
@@ -105,6 +106,19 @@ pub struct ReadReport {
     pub nonconformance_counts: BTreeMap<String, u64>,
 }
 
+/// AWS Cost and Usage Report 2.0 column names per field.
+const CUR_COLUMNS: &[(&str, &[&str])] = &[
+    ("account", &["line_item_usage_account_id"]),
+    ("service", &["line_item_product_code", "product_servicecode"]),
+    ("usage_type", &["line_item_usage_type"]),
+    ("operation", &["line_item_operation"]),
+    ("region", &["product_region_code", "product_region"]),
+    ("quantity", &["line_item_usage_amount"]),
+    ("unit", &["pricing_unit"]),
+    ("cost", &["line_item_unblended_cost"]),
+    ("period", &["line_item_usage_start_date"]),
+];
+
 /// Column names per field, newest FOCUS name first.
 const COLUMNS: &[(&str, &[&str])] = &[
     ("provider", &["ServiceProviderName", "ProviderName"]),
@@ -139,8 +153,11 @@ pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)
     let headers =
         rdr.headers().map_err(|e| Error::BadFile { path: path.into(), message: format!("header row: {e}") })?.clone();
     let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
+    // CUR 2.0 names its columns in snake_case; it is AWS's own, so the provider is AWS.
+    let cur = index.contains_key("line_item_usage_account_id");
+    let layout = if cur { CUR_COLUMNS } else { COLUMNS };
     let mut cols: HashMap<&str, (usize, &str)> = HashMap::new();
-    for (field, names) in COLUMNS {
+    for (field, names) in layout {
         if let Some((i, name)) = names.iter().find_map(|n| index.get(n).map(|i| (*i, *n))) {
             cols.insert(field, (i, name));
         }
@@ -162,7 +179,7 @@ pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)
             report.nonconformance.push(Nonconformance { row, column: column.to_string(), message });
         }
     };
-    if opts.strict {
+    if opts.strict && !cur {
         for h in headers.iter() {
             if !h.starts_with("x_") && !KNOWN_FOCUS_COLUMNS.contains(&h) {
                 note(
@@ -213,6 +230,9 @@ pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)
             }
         };
         text("provider", &mut line.provider, &mut report);
+        if cur {
+            line.provider.push_str("AWS");
+        }
         text("account", &mut line.account, &mut report);
         text("service", &mut line.service, &mut report);
         text("usage_type", &mut line.usage_type, &mut report);
@@ -371,6 +391,24 @@ mod tests {
         assert_eq!(plain.len(), 2);
         assert_eq!(plain[0].operation, "SearchFacesByImage");
         assert_eq!(plain[1].month, "2026-08");
+    }
+
+    #[test]
+    fn cur_2_0_reads_through_the_same_reader() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let cur = "identity_line_item_id,line_item_usage_account_id,line_item_product_code,line_item_usage_type,line_item_operation,line_item_usage_amount,pricing_unit,line_item_unblended_cost,line_item_usage_start_date,product_region_code\n\
+            x1,123456789012,AmazonRekognition,USE1-Group1-ImagesProcessed,CompareFaces,7,Images,0.007,2026-07-02T00:00:00Z,us-east-1\n";
+        let mut lines = Vec::new();
+        let r = read_csv(&write(d.path(), "cur.csv.gz", cur, true), ReadOptions { strict: true }, |l| {
+            lines.push(l.clone())
+        })
+        .expect("cur");
+        assert_eq!(r.rows, 1);
+        assert!(r.nonconformance.is_empty(), "{:?}", r.nonconformance);
+        assert_eq!(lines[0].provider, "AWS");
+        assert_eq!(lines[0].service, "AmazonRekognition");
+        assert_eq!(lines[0].operation, "CompareFaces");
+        assert_eq!((lines[0].quantity, lines[0].unit.as_str(), lines[0].month.as_str()), (7.0, "Images", "2026-07"));
     }
 
     #[test]

@@ -462,6 +462,11 @@ mod tests {
         check(&t, "Microsoft", "Cognitive Services", "Face - S0 - Transactions", "", Some("face_unspecified"));
         check(&t, "Google Cloud", "Cloud Vision API", "Face Detection", "", Some("face_detection_analysis"));
         check(&t, "AWS", "Amazon Elastic Compute Cloud", "BoxUsage:m5.large", "RunInstances", Some("compute"));
+        // CUR 2.0 writes product codes instead of service names.
+        check(&t, "AWS", "AmazonEC2", "BoxUsage:m5.large", "RunInstances", Some("compute"));
+        check(&t, "AWS", "AmazonS3", "TimedStorage-ByteHrs", "", Some("storage"));
+        check(&t, "AWS", "AmazonRDS", "InstanceUsage:db.r5.large", "", Some("databases"));
+        check(&t, "AWS", "AmazonSageMaker", "ml.m5.large", "", Some("generic_ml"));
         check(&t, "AWS", "Amazon Simple Queue Service", "Requests-Tier1", "", Some("operations_management"));
         check(&t, "AWS", "Amazon Managed Blockchain", "Member-Hours", "", None);
     }
