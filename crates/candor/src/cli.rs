@@ -47,6 +47,9 @@ pub enum Command {
     /// The capability taxonomy: how billing lines become capabilities.
     #[command(subcommand)]
     Usage(UsageCommand),
+    /// Generate demonstration data.
+    #[command(subcommand)]
+    Gen(GenCommand),
     /// Explain why an organisation (or a customer account) is classified as it is, with its evidence.
     Explain {
         #[command(flatten)]
@@ -151,6 +154,40 @@ pub struct Decision {
     /// Why.
     #[arg(long)]
     pub reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// Write a generated billing file (FOCUS or CUR 2.0 CSV), every row marked demonstration data.
+    Usage {
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// Billing lines.
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+        /// Number of (fictional) accounts, named demo-acct-00001 and on.
+        #[arg(long, default_value_t = 1_000)]
+        accounts: usize,
+        /// Accounts that also use face identification (comma-separated ids).
+        #[arg(long, value_delimiter = ',', default_value = "demo-acct-00001,demo-acct-00007")]
+        face_accounts: Vec<String>,
+        /// Layout.
+        #[arg(long, default_value = "focus", value_parser = ["focus", "cur"])]
+        format: String,
+        /// First month (YYYY-MM).
+        #[arg(long, default_value = "2026-07")]
+        start: String,
+        /// Months covered.
+        #[arg(long, default_value_t = 3)]
+        months: u32,
+        /// Compress with gzip.
+        #[arg(long)]
+        gzip: bool,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,10 +5,12 @@
 //! So far: [`taxonomy`] (rules as data, a caching [`taxonomy::Classifier`] that counts
 //! unmapped lines) and [`focus`] (a streaming FOCUS CSV reader, plain or gzip, lenient or
 //! strict), [`aggregate`] (stored aggregation per account, month, service, capability and region
-//! class; reports per owner and period). Parquet and CUR readers and SQL generation come next.
+//! class; reports per owner and period) and [`generate`] (demonstration billing files, FOCUS or
+//! CUR). Parquet readers and SQL generation come next.
 #![deny(missing_docs)]
 
 pub mod aggregate;
 pub mod focus;
+pub mod generate;
 pub mod scan;
 pub mod taxonomy;

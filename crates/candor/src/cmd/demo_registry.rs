@@ -7,7 +7,10 @@
 //! - a fictional agency, a fictional supplier with a fictional award, and its fictional
 //!   parent, written here as demonstration records and labelled as such;
 //! - customer accounts: every one fictional. Some carry name variants of real public bodies
-//!   and contractors to exercise screening; no usage or conduct is attributed to any of them.
+//!   and contractors to exercise screening; those get no usage and their links stay proposed.
+//!   Generated usage (every row marked demonstration data) goes only to accounts with
+//!   fictional names, and only links to fictional organisations are confirmed, by
+//!   `demo-reviewer`, so the usage report names fictional organisations only.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -100,6 +103,10 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let orgs = store.organisations()?;
     let mut rng = Rng(0xdead_beef_2026);
     let mut n = 0usize;
+    // Generated usage goes only to accounts with fictional names; the fictional sheriff's
+    // accounts also use face identification.
+    let mut fictional_accounts: Vec<String> = Vec::new();
+    let mut face_accounts: Vec<String> = Vec::new();
     let write = |w: &mut csv::Writer<std::fs::File>, n: &mut usize, name: &str, state: &str| -> Result<()> {
         *n += 1;
         w.write_record([&format!("demo-acct-{n:05}"), name, "USA", state, "", "", "", NOTICE])?;
@@ -108,6 +115,10 @@ pub fn run(dir: &Path) -> Result<Summary> {
     for o in orgs.iter().filter(|o| o.name.contains("(fictional)")) {
         for _ in 0..3 {
             write(&mut w, &mut n, &vary(&o.name, &mut rng), o.jurisdiction.state.as_deref().unwrap_or(""))?;
+            fictional_accounts.push(format!("demo-acct-{n:05}"));
+            if o.name.contains("Sheriff") {
+                face_accounts.push(format!("demo-acct-{n:05}"));
+            }
         }
     }
     let real_bodies: Vec<_> = orgs.iter().filter(|o| !o.name.contains("(fictional)")).collect();
@@ -123,6 +134,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
             FORMS[rng.below(FORMS.len())]
         );
         write(&mut w, &mut n, name.trim(), STATES[rng.below(STATES.len())])?;
+        fictional_accounts.push(format!("demo-acct-{n:05}"));
     }
     w.flush()?;
     import::import_accounts(&mut store, &accounts_path, ImportOptions::default(), &mut |_, _| {})?;
@@ -137,11 +149,78 @@ pub fn run(dir: &Path) -> Result<Summary> {
     for p in report.proposals.iter().filter(|p| p.org_name.contains("(fictional)")).take(3) {
         let _ = writeln!(text, "     {} → {} ({:.2}): {}", p.account_id, p.org_name, p.score, p.reasons.join("; "));
     }
+    // A reviewer's step, done here for the demonstration only: confirm the links to fictional
+    // organisations (links to real bodies stay proposed, for a real reviewer).
+    let mut confirmed = 0;
+    for l in registry::review::queue(&store)?.into_iter().filter(|l| l.org_name.contains("(fictional)")) {
+        let id = l.proposal.as_ref().map(|p| p.id).unwrap_or(l.latest.id);
+        registry::review::decide(
+            &mut store,
+            id,
+            true,
+            "demo-reviewer",
+            "demonstration data: link to a fictional organisation confirmed by candor demo",
+        )?;
+        confirmed += 1;
+    }
+
+    // Usage: generated for the fictional accounts only, ingested, reported per organisation.
+    let usage_file = dir.join("usage-focus-demonstration-data.csv");
+    let cfg = usage::generate::GenConfig {
+        rows: 50_000,
+        accounts: fictional_accounts.clone(),
+        face_accounts: face_accounts.clone(),
+        start_month: (2026, 7),
+        months: 3,
+        seed: 2026,
+    };
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
+    usage::generate::write_csv(&mut f, &cfg, usage::generate::Layout::Focus)?;
+    std::io::Write::flush(&mut f)?;
+    drop(f);
+    let taxonomy = usage::taxonomy::Taxonomy::builtin()?;
+    let mut usage_store = usage::aggregate::UsageStore::open(&dir.join("usage.db"))?;
+    let ingested = usage_store.ingest(&taxonomy, &usage_file, usage::focus::ReadOptions::default())?;
+    let owners: std::collections::HashMap<String, String> =
+        registry::review::confirmed(&store)?.into_iter().map(|l| (l.latest.account_id, l.org_name)).collect();
+    let rows = usage_store.rows()?;
+    let by_owner = usage::aggregate::report(&rows, usage::aggregate::Granularity::Quarter, |a| {
+        owners.get(a).cloned().unwrap_or_else(|| "(accounts not linked to a registry organisation)".into())
+    });
+    let _ = writeln!(
+        text,
+        "8. confirmed {confirmed} links to fictional organisations (as demo-reviewer), generated {} billing lines for the fictional accounts ({}) and ingested them ({} aggregate rows):",
+        ingested.read.rows,
+        usage_file.display(),
+        ingested.rows
+    );
+    // One line per organisation: face capabilities with their volume, then the rest.
+    let mut per_owner: std::collections::BTreeMap<&str, std::collections::BTreeMap<&str, (f64, f64)>> =
+        Default::default();
+    for ((owner, _period, _service, cap, _class, unit), v) in
+        by_owner.iter().filter(|(k, _)| k.0.contains("(fictional)"))
+    {
+        let e = per_owner.entry(owner).or_default().entry(cap).or_insert((0.0, 0.0));
+        if unit == "Images" {
+            e.0 += v.quantity;
+        }
+        e.1 += v.cost;
+    }
+    for (owner, caps) in &per_owner {
+        let face: Vec<String> = caps
+            .iter()
+            .filter(|(c, _)| c.starts_with("face"))
+            .map(|(c, (images, cost))| format!("{c} {images:.0} images (${cost:.2})"))
+            .collect();
+        let other: Vec<&str> = caps.keys().copied().filter(|c| !c.starts_with("face")).collect();
+        let face = if face.is_empty() { "no face recognition".to_string() } else { face.join(", ") };
+        let _ = writeln!(text, "     {owner}, 2026-Q3: {face}; also {}", other.join(", "));
+    }
     let e = explain(&store, "Northwind Detention Services Inc. (fictional)", &ClassifyConfig::default())?;
     if let Some(c) = &e.current {
         let _ = writeln!(
             text,
-            "8. why Northwind Detention Services Inc. (fictional) is a {} ({}): {}",
+            "9. why Northwind Detention Services Inc. (fictional) is a {} ({}): {}",
             c.role, c.status, c.reason
         );
     }
@@ -152,6 +231,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
         "registry": dir.join("registry.db"), "organisations": counts.organisations, "relationships": counts.relationships,
         "real_public_records": real, "accounts": report.accounts, "proposals": report.proposals.len(),
         "suppliers": classified.suppliers, "notice": NOTICE,
+        "usage_file": usage_file, "usage_lines": ingested.read.rows, "confirmed_demo_links": confirmed,
     });
     Ok(Summary { text, json })
 }

@@ -4,6 +4,7 @@ mod bench;
 mod bench_screen;
 mod demo;
 mod demo_registry;
+mod generate;
 mod log;
 mod registry;
 mod usage;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Review(cmd) => registry::review(cmd),
         Command::Usage(cmd) => usage::run(cmd),
+        Command::Gen(cmd) => generate::run(cmd),
         Command::Explain { db, org, min_amount, since, json } => {
             registry::explain(&db.db, &org, min_amount, since, json)
         }
