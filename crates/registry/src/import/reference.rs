@@ -139,7 +139,7 @@ pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<Im
                 "a law-enforcement agency"
             };
             let reason =
-                format!("listed as {what} in candor's federal reference ({name}; sources: {})", a.sources.join(", "));
+                format!("listed as {what} in the reference {name} (sources: {})", a.sources.join(", "));
             tx.append_classification(id, Role::Agency, Status::Confirmed, &reason, REFERENCE_ACTOR)?;
         }
     }
