@@ -115,9 +115,10 @@ pub fn aggregate_file(
     classifier: &mut Classifier<'_>,
     path: &Path,
     opts: ReadOptions,
+    progress: &mut dyn FnMut(u64, u64),
     into: &mut BTreeMap<Key, Sums>,
 ) -> Result<ReadReport, Error> {
-    Ok(focus::read_csv(path, opts, |l| {
+    Ok(focus::read_csv_with_progress(path, opts, progress, |l| {
         let line =
             Line { provider: &l.provider, service: &l.service, usage_type: &l.usage_type, operation: &l.operation };
         let capability = classifier.classify(&line).map(|c| taxonomy.capabilities()[c].id.as_str()).unwrap_or(UNMAPPED);
@@ -187,8 +188,19 @@ impl UsageStore {
         Ok(UsageStore { conn })
     }
 
-    /// Ingests one FOCUS CSV file: all of it, or (on any error) nothing.
+    /// Ingests one FOCUS or CUR CSV file: all of it, or (on any error) nothing.
     pub fn ingest(&mut self, taxonomy: &Taxonomy, path: &Path, opts: ReadOptions) -> Result<IngestReport, Error> {
+        self.ingest_with_progress(taxonomy, path, opts, &mut |_, _| {})
+    }
+
+    /// Like [`UsageStore::ingest`], calling `progress(bytes read, file size)` as it goes.
+    pub fn ingest_with_progress(
+        &mut self,
+        taxonomy: &Taxonomy,
+        path: &Path,
+        opts: ReadOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<IngestReport, Error> {
         let sha = sha256_file(path)?;
         let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let seen: Option<i64> =
@@ -204,7 +216,7 @@ impl UsageStore {
         }
         let mut classifier = Classifier::new(taxonomy);
         let mut agg = BTreeMap::new();
-        let read = aggregate_file(taxonomy, &mut classifier, path, opts, &mut agg)?;
+        let read = aggregate_file(taxonomy, &mut classifier, path, opts, progress, &mut agg)?;
         let tx = self.conn.transaction()?;
         {
             let mut get = tx.prepare_cached(

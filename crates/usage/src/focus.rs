@@ -133,23 +133,52 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("period", &["ChargePeriodStart"]),
 ];
 
-/// Opens a file, decompressing gzip when the file starts with its magic bytes.
-fn open(path: &Path) -> Result<Box<dyn Read>, Error> {
-    let io = |source| Error::Io { path: path.into(), source };
-    let mut f = File::open(path).map_err(io)?;
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic).map_err(io)?;
-    let f = File::open(path).map_err(io)?;
-    Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
-    } else {
-        Box::new(BufReader::with_capacity(1 << 20, f))
-    })
+/// Counts the bytes read from the file itself (compressed bytes for gzip), for progress.
+struct Counting {
+    inner: File,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
 }
 
-/// Reads a FOCUS CSV file, calling `each` for every line.
-pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)) -> Result<ReadReport, Error> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(open(path)?);
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Opens a file, decompressing gzip when the file starts with its magic bytes. Returns the
+/// reader, the file's size and a counter of the bytes read from it.
+fn open(path: &Path) -> Result<(Box<dyn Read>, u64, std::rc::Rc<std::cell::Cell<u64>>), Error> {
+    let io = |source| Error::Io { path: path.into(), source };
+    let mut f = File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic).map_err(io)?;
+    let read = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counting = Counting { inner: File::open(path).map_err(io)?, read: read.clone() };
+    let reader: Box<dyn Read> = if n == 2 && magic == [0x1f, 0x8b] {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(counting)))
+    } else {
+        Box::new(BufReader::with_capacity(1 << 20, counting))
+    };
+    Ok((reader, size, read))
+}
+
+/// Reads a FOCUS or CUR CSV file, calling `each` for every line.
+pub fn read_csv(path: &Path, opts: ReadOptions, each: impl FnMut(&UsageLine)) -> Result<ReadReport, Error> {
+    read_csv_with_progress(path, opts, &mut |_, _| {}, each)
+}
+
+/// Like [`read_csv`], calling `progress(bytes read, file size)` as it goes.
+pub fn read_csv_with_progress(
+    path: &Path,
+    opts: ReadOptions,
+    progress: &mut dyn FnMut(u64, u64),
+    mut each: impl FnMut(&UsageLine),
+) -> Result<ReadReport, Error> {
+    let (reader, size, bytes_read) = open(path)?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers =
         rdr.headers().map_err(|e| Error::BadFile { path: path.into(), message: format!("header row: {e}") })?.clone();
     let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
@@ -209,6 +238,9 @@ pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)
         }
         report.rows += 1;
         let row = report.rows;
+        if row % 8192 == 0 {
+            progress(bytes_read.get(), size);
+        }
         let get = |field: &str| cols.get(field).and_then(|(i, name)| record.get(*i).map(|v| (v, *name)));
         // Text fields: `NULL` is read as empty (and reported in strict mode).
         let text = |field: &str, out: &mut String, report: &mut ReadReport| {
@@ -272,6 +304,7 @@ pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)
         }
         each(&line);
     }
+    progress(size, size);
     Ok(report)
 }
 

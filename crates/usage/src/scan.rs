@@ -36,10 +36,20 @@ pub struct ScanReport {
 
 /// Reads and classifies FOCUS CSV files.
 pub fn scan(taxonomy: &Taxonomy, files: &[&Path], opts: ReadOptions) -> Result<ScanReport, focus::Error> {
+    scan_with_progress(taxonomy, files, opts, &mut |_, _, _| {})
+}
+
+/// Like [`scan`], calling `progress(file index, bytes read, file size)` as it goes.
+pub fn scan_with_progress(
+    taxonomy: &Taxonomy,
+    files: &[&Path],
+    opts: ReadOptions,
+    progress: &mut dyn FnMut(usize, u64, u64),
+) -> Result<ScanReport, focus::Error> {
     let mut classifier = Classifier::new(taxonomy);
     let mut report = ScanReport::default();
-    for path in files {
-        let read = focus::read_csv(path, opts, |l| {
+    for (i, path) in files.iter().enumerate() {
+        let read = focus::read_csv_with_progress(path, opts, &mut |done, total| progress(i, done, total), |l| {
             let line =
                 Line { provider: &l.provider, service: &l.service, usage_type: &l.usage_type, operation: &l.operation };
             let Some(cap) = classifier.classify(&line) else { return };

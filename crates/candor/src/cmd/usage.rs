@@ -8,7 +8,7 @@ use serde_json::json;
 use usage::taxonomy::{Line, Taxonomy};
 
 use crate::cli::UsageCommand;
-use crate::output::print_json;
+use crate::output::{print_json, progress};
 
 fn load(extra: Option<&Path>) -> Result<Taxonomy> {
     let mut t = Taxonomy::builtin()?;
@@ -58,7 +58,13 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             let mut store = usage::aggregate::UsageStore::open(&usage_db)?;
             let mut reports = Vec::new();
             for f in &files {
-                let r = store.ingest(&t, f, usage::focus::ReadOptions { strict })?;
+                let bar = progress(0, &format!("ingesting {}", f.display()));
+                let r = store.ingest_with_progress(&t, f, usage::focus::ReadOptions { strict }, &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                });
+                bar.finish_and_clear();
+                let r = r?;
                 if strict && !r.read.nonconformance.is_empty() {
                     // Strict: the file was read, but report what does not conform.
                     eprintln!(
@@ -129,7 +135,19 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
         UsageCommand::Scan { files, strict, extra, json } => {
             let t = load(extra.as_deref())?;
             let paths: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
-            let r = usage::scan::scan(&t, &paths, usage::focus::ReadOptions { strict })?;
+            let bar = progress(0, "reading");
+            let r = usage::scan::scan_with_progress(
+                &t,
+                &paths,
+                usage::focus::ReadOptions { strict },
+                &mut |i, done, total| {
+                    bar.set_message(paths[i].display().to_string());
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+            );
+            bar.finish_and_clear();
+            let r = r?;
             if json {
                 let caps: Vec<_> = r
                     .capabilities

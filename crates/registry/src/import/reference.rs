@@ -138,8 +138,7 @@ pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<Im
             } else {
                 "a law-enforcement agency"
             };
-            let reason =
-                format!("listed as {what} in the reference {name} (sources: {})", a.sources.join(", "));
+            let reason = format!("listed as {what} in the reference {name} (sources: {})", a.sources.join(", "));
             tx.append_classification(id, Role::Agency, Status::Confirmed, &reason, REFERENCE_ACTOR)?;
         }
     }
