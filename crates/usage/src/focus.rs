@@ -147,9 +147,18 @@ impl Read for Counting {
     }
 }
 
-/// Opens a file, decompressing gzip when the file starts with its magic bytes. Returns the
-/// reader, the file's size and a counter of the bytes read from it.
-fn open(path: &Path) -> Result<(Box<dyn Read>, u64, std::rc::Rc<std::cell::Cell<u64>>), Error> {
+/// An opened billing file.
+struct Opened {
+    /// Decompressed bytes.
+    reader: Box<dyn Read>,
+    /// The file's size on disk.
+    size: u64,
+    /// Bytes read from the file so far.
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+/// Opens a file, decompressing gzip when the file starts with its magic bytes.
+fn open(path: &Path) -> Result<Opened, Error> {
     let io = |source| Error::Io { path: path.into(), source };
     let mut f = File::open(path).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
@@ -162,7 +171,7 @@ fn open(path: &Path) -> Result<(Box<dyn Read>, u64, std::rc::Rc<std::cell::Cell<
     } else {
         Box::new(BufReader::with_capacity(1 << 20, counting))
     };
-    Ok((reader, size, read))
+    Ok(Opened { reader, size, read })
 }
 
 /// Reads a FOCUS or CUR CSV file, calling `each` for every line.
@@ -177,7 +186,7 @@ pub fn read_csv_with_progress(
     progress: &mut dyn FnMut(u64, u64),
     mut each: impl FnMut(&UsageLine),
 ) -> Result<ReadReport, Error> {
-    let (reader, size, bytes_read) = open(path)?;
+    let Opened { reader, size, read: bytes_read } = open(path)?;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers =
         rdr.headers().map_err(|e| Error::BadFile { path: path.into(), message: format!("header row: {e}") })?.clone();
