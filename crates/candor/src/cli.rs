@@ -245,6 +245,33 @@ pub enum UsageCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the aggregation as SQL for an engine you already have; its result goes back in
+    /// with `usage ingest-aggregate`.
+    Sql {
+        /// Target engine.
+        #[arg(long, value_parser = ["duckdb", "spark", "trino", "bigquery"])]
+        dialect: String,
+        /// A billing file (or its header line) whose columns the query should use
+        /// [default: FOCUS 1.0 column names].
+        #[arg(long)]
+        columns_from: Option<PathBuf>,
+        /// The table (or view) holding the billing lines.
+        #[arg(long, default_value = "focus")]
+        table: String,
+        /// Your own taxonomy file; its rules come first.
+        #[arg(long)]
+        extra: Option<PathBuf>,
+    },
+    /// Ingest aggregates computed by another engine with `usage sql` (CSV with columns
+    /// account, month, service, capability, region_class, unit, quantity, cost, lines, first, last).
+    IngestAggregate {
+        /// The aggregate CSV files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The usage database.
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
+    },
     /// Classify one billing line: its capability, the rule that decided it, its region class.
     Classify {
         /// Provider name as the export writes it (AWS, Microsoft, Google Cloud).

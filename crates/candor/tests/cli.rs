@@ -236,6 +236,8 @@ fn every_command_has_help() {
         vec!["usage", "ingest", "--help"],
         vec!["usage", "report", "--help"],
         vec!["gen", "usage", "--help"],
+        vec!["usage", "sql", "--help"],
+        vec!["usage", "ingest-aggregate", "--help"],
     ] {
         let out = ok(candor(&args));
         assert!(out.contains("Usage:"), "{args:?}: {out}");

@@ -217,6 +217,18 @@ impl UsageStore {
         let mut classifier = Classifier::new(taxonomy);
         let mut agg = BTreeMap::new();
         let read = aggregate_file(taxonomy, &mut classifier, path, opts, progress, &mut agg)?;
+        self.add(&agg, &sha, &file, read.rows)?;
+        Ok(IngestReport {
+            file,
+            already_ingested: false,
+            rows: agg.len(),
+            read,
+            unmapped: classifier.unmapped().clone(),
+        })
+    }
+
+    /// Adds an aggregate to the store and records its file, in one transaction.
+    fn add(&mut self, agg: &BTreeMap<Key, Sums>, sha: &str, file: &str, rows: u64) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         {
             let mut get = tx.prepare_cached(
@@ -227,7 +239,7 @@ impl UsageStore {
                 "INSERT OR REPLACE INTO usage (account, month, service, capability, region_class, unit, quantity, cost, lines, first, last) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
-            for (k, v) in &agg {
+            for (k, v) in agg {
                 let mut sums: Sums = get
                     .query_row(params![k.account, k.month, k.service, k.capability, k.region_class, k.unit], |r| {
                         Ok(Sums {
@@ -256,18 +268,77 @@ impl UsageStore {
                 ])?;
             }
         }
-        tx.execute(
-            "INSERT INTO ingested (sha256, file, rows) VALUES (?1, ?2, ?3)",
-            params![sha, file, read.rows as i64],
-        )?;
+        tx.execute("INSERT INTO ingested (sha256, file, rows) VALUES (?1, ?2, ?3)", params![sha, file, rows as i64])?;
         tx.commit()?;
-        Ok(IngestReport {
-            file,
-            already_ingested: false,
-            rows: agg.len(),
-            read,
-            unmapped: classifier.unmapped().clone(),
-        })
+        Ok(())
+    }
+
+    /// Ingests an aggregate computed elsewhere (the result of `candor usage sql` run on another
+    /// engine, as CSV with header `account, month, service, capability, region_class, unit,
+    /// quantity, cost, lines, first, last`): all of it or nothing, and only once.
+    pub fn ingest_aggregate(&mut self, path: &Path) -> Result<IngestReport, Error> {
+        let sha = sha256_file(path)?;
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let seen: Option<i64> =
+            self.conn.query_row("SELECT 1 FROM ingested WHERE sha256 = ?1", [&sha], |r| r.get(0)).optional()?;
+        if seen.is_some() {
+            return Ok(IngestReport {
+                file,
+                already_ingested: true,
+                read: ReadReport::default(),
+                rows: 0,
+                unmapped: BTreeMap::new(),
+            });
+        }
+        let bad = |row: u64, column: &str, message: String| {
+            Error::Read(focus::Error::BadValue { path: path.into(), row, column: column.into(), message })
+        };
+        let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(0, "(file)", e.to_string()))?;
+        let expected = [
+            "account",
+            "month",
+            "service",
+            "capability",
+            "region_class",
+            "unit",
+            "quantity",
+            "cost",
+            "lines",
+            "first",
+            "last",
+        ];
+        let headers: Vec<String> =
+            rdr.headers().map_err(|e| bad(0, "(header)", e.to_string()))?.iter().map(|h| h.to_lowercase()).collect();
+        if headers != expected {
+            return Err(bad(0, "(header)", format!("expected the columns {}", expected.join(", "))));
+        }
+        let mut agg: BTreeMap<Key, Sums> = BTreeMap::new();
+        let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
+        let mut read = ReadReport::default();
+        for rec in rdr.records() {
+            read.rows += 1;
+            let row = read.rows;
+            let r = rec.map_err(|e| bad(row, "(row)", e.to_string()))?;
+            let f = |i: usize| r.get(i).unwrap_or("").to_string();
+            let num = |i: usize| {
+                f(i).parse::<f64>().map_err(|_| bad(row, expected[i], format!("{:?} is not a number", f(i))))
+            };
+            let lines = f(8).parse::<u64>().map_err(|_| bad(row, "lines", format!("{:?} is not a count", f(8))))?;
+            let key =
+                Key { account: f(0), month: f(1), service: f(2), capability: f(3), region_class: f(4), unit: f(5) };
+            if key.capability == UNMAPPED {
+                *unmapped.entry(key.service.clone()).or_insert(0) += lines;
+            }
+            agg.entry(key).or_default().add(&Sums {
+                quantity: num(6)?,
+                cost: num(7)?,
+                lines,
+                first: f(9),
+                last: f(10),
+            });
+        }
+        self.add(&agg, &sha, &file, read.rows)?;
+        Ok(IngestReport { file, already_ingested: false, rows: agg.len(), read, unmapped })
     }
 
     /// Every stored aggregate row.

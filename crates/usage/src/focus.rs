@@ -133,6 +133,28 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("period", &["ChargePeriodStart"]),
 ];
 
+/// For each field, the column a file with these headers provides it in (FOCUS or CUR 2.0,
+/// newest name first), or `None`. The CSV reader and the SQL generator both use this choice.
+pub fn choose_columns(headers: &[&str]) -> Vec<(&'static str, Option<String>)> {
+    let cur = headers.contains(&"line_item_usage_account_id");
+    let layout = if cur { CUR_COLUMNS } else { COLUMNS };
+    layout
+        .iter()
+        .map(|(field, names)| (*field, names.iter().find(|n| headers.contains(n)).map(|n| n.to_string())))
+        .collect()
+}
+
+fn names_lookup<'a>(
+    layout: &[(&str, &'a [&'a str])],
+    field: &str,
+    name: &str,
+    index: &HashMap<&str, usize>,
+) -> (usize, &'a str) {
+    let names = layout.iter().find(|(f, _)| *f == field).map(|(_, n)| *n).unwrap_or(&[]);
+    let n = names.iter().find(|n| **n == name).copied().unwrap_or("");
+    (index.get(n).copied().unwrap_or(0), n)
+}
+
 /// Counts the bytes read from the file itself (compressed bytes for gzip), for progress.
 struct Counting {
     inner: File,
@@ -195,8 +217,10 @@ pub fn read_csv_with_progress(
     let cur = index.contains_key("line_item_usage_account_id");
     let layout = if cur { CUR_COLUMNS } else { COLUMNS };
     let mut cols: HashMap<&str, (usize, &str)> = HashMap::new();
-    for (field, names) in layout {
-        if let Some((i, name)) = names.iter().find_map(|n| index.get(n).map(|i| (*i, *n))) {
+    let header_names: Vec<&str> = headers.iter().collect();
+    for (field, name) in choose_columns(&header_names) {
+        if let Some(name) = name {
+            let (i, name) = names_lookup(layout, field, &name, &index);
             cols.insert(field, (i, name));
         }
     }

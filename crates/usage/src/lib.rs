@@ -13,4 +13,5 @@ pub mod aggregate;
 pub mod focus;
 pub mod generate;
 pub mod scan;
+pub mod sql;
 pub mod taxonomy;

@@ -102,9 +102,9 @@ struct RawRegion {
 pub struct Rule {
     /// Provider key (`aws`, `azure`, `gcp`, `oci`) or `*`.
     pub provider: String,
-    service: Vec<Glob>,
-    usage_type: Vec<Glob>,
-    operation: Vec<Glob>,
+    pub(crate) service: Vec<Glob>,
+    pub(crate) usage_type: Vec<Glob>,
+    pub(crate) operation: Vec<Glob>,
     /// Index into the taxonomy's capabilities.
     pub capability: usize,
     /// Why the rule is as it is.
@@ -147,15 +147,17 @@ impl RegionClass {
 }
 
 #[derive(Debug, Clone)]
-struct RegionRule {
-    provider: String,
-    patterns: Vec<Glob>,
-    class: RegionClass,
+pub(crate) struct RegionRule {
+    pub(crate) provider: String,
+    pub(crate) patterns: Vec<Glob>,
+    pub(crate) class: RegionClass,
 }
 
 /// A case-insensitive pattern where `*` matches any run of characters.
 #[derive(Debug, Clone)]
-struct Glob {
+pub(crate) struct Glob {
+    // The lowercased pattern as written, for SQL LIKE generation.
+    pub(crate) source: String,
     parts: Vec<String>,
     anchored_start: bool,
     anchored_end: bool,
@@ -165,6 +167,7 @@ impl Glob {
     fn new(pattern: &str) -> Glob {
         let p = pattern.to_lowercase();
         Glob {
+            source: p.clone(),
             anchored_start: !p.starts_with('*'),
             anchored_end: !p.ends_with('*'),
             parts: p.split('*').filter(|s| !s.is_empty()).map(str::to_string).collect(),
@@ -333,6 +336,10 @@ impl Taxonomy {
     /// The rules, in the order they are tried.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    pub(crate) fn region_rules(&self) -> &[RegionRule] {
+        &self.regions
     }
 
     /// The index of the first rule that matches `line`.

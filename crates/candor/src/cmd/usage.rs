@@ -179,6 +179,37 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        UsageCommand::Sql { dialect, columns_from, table, extra } => {
+            let t = load(extra.as_deref())?;
+            let d = usage::sql::Dialect::parse(&dialect).context("--dialect")?;
+            let header = match &columns_from {
+                Some(path) => {
+                    let mut first = String::new();
+                    let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+                    std::io::BufRead::read_line(&mut std::io::BufReader::new(f), &mut first)?;
+                    first
+                }
+                None => "ProviderName,BillingAccountId,SubAccountId,ServiceName,SkuId,ChargeDescription,RegionId,ConsumedQuantity,ConsumedUnit,BilledCost,ChargePeriodStart".into(),
+            };
+            let headers: Vec<&str> = header.trim().split(',').map(|h| h.trim().trim_matches('"')).collect();
+            if !table.chars().all(|c| c.is_ascii_alphanumeric() || "_.`\"".contains(c)) {
+                anyhow::bail!("--table {table:?}: use a plain (optionally qualified) table name");
+            }
+            print!("{}", usage::sql::aggregate_query(&t, &usage::sql::Columns::from_headers(&headers), &table, d));
+            Ok(ExitCode::SUCCESS)
+        }
+        UsageCommand::IngestAggregate { files, usage_db } => {
+            let mut store = usage::aggregate::UsageStore::open(&usage_db)?;
+            for f in &files {
+                let r = store.ingest_aggregate(f)?;
+                if r.already_ingested {
+                    println!("{}: ingested before (same SHA-256); nothing added", r.file);
+                } else {
+                    println!("{}: {} aggregate rows", r.file, r.rows);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         UsageCommand::Classify { provider, service, usage_type, operation, region, extra, json } => {
             let t = load(extra.as_deref())?;
             let line = Line { provider: &provider, service: &service, usage_type: &usage_type, operation: &operation };

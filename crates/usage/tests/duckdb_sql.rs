@@ -1,0 +1,140 @@
+//! `candor usage sql --dialect duckdb` checked for real: DuckDB (the `duckdb` Python package)
+//! runs the generated query on the same file that candor aggregates itself, and the results are
+//! identical — on generated billing data and on the real FOCUS sample. Skips, saying why, where
+//! DuckDB (or the sample) is absent.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use usage::aggregate::UsageStore;
+use usage::focus::ReadOptions;
+use usage::generate::{GenConfig, Layout, write_csv};
+use usage::sql::{Columns, Dialect, aggregate_query};
+use usage::taxonomy::Taxonomy;
+
+const RUN: &str = r#"
+import csv, sys, duckdb
+path, sql = sys.argv[1], open(sys.argv[2]).read()
+con = duckdb.connect()
+quoted = path.replace("'", "''")
+con.execute(f"CREATE VIEW focus AS SELECT * FROM read_csv('{quoted}', header=true, nullstr='NULL')")
+w = csv.writer(sys.stdout)
+for row in con.execute(sql).fetchall():
+    w.writerow(row)
+"#;
+
+fn duckdb_available() -> bool {
+    let ok =
+        Command::new("python3").args(["-c", "import duckdb"]).output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        eprintln!("skipping: the duckdb Python package is not installed (python3 -m pip install duckdb)");
+    }
+    ok
+}
+
+type Row = (String, String, String, String, String, String);
+
+fn check(path: &Path) {
+    let t = Taxonomy::builtin().expect("taxonomy");
+    // candor's own aggregation.
+    let mut store = UsageStore::in_memory().expect("store");
+    store.ingest(&t, path, ReadOptions::default()).expect("ingest");
+    let ours: BTreeMap<Row, (f64, f64, u64, String, String)> = store
+        .rows()
+        .expect("rows")
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                (k.account, k.month, k.service, k.capability, k.region_class, k.unit),
+                (v.quantity, v.cost, v.lines, v.first, v.last),
+            )
+        })
+        .collect();
+    // DuckDB running the generated SQL.
+    let header = std::fs::read_to_string(path).expect("read").lines().next().expect("header").to_string();
+    let headers: Vec<&str> = header.split(',').map(|h| h.trim_matches('"')).collect();
+    let sql = aggregate_query(&t, &Columns::from_headers(&headers), "focus", Dialect::DuckDb);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (sql_file, script) = (dir.path().join("q.sql"), dir.path().join("run.py"));
+    std::fs::write(&sql_file, &sql).expect("write");
+    std::fs::write(&script, RUN).expect("write");
+    let out = Command::new("python3").arg(&script).arg(path).arg(&sql_file).output().expect("python3");
+    assert!(out.status.success(), "duckdb failed: {}\n{sql}", String::from_utf8_lossy(&out.stderr));
+    let mut theirs = BTreeMap::new();
+    for rec in csv::ReaderBuilder::new().has_headers(false).from_reader(out.stdout.as_slice()).records() {
+        let r = rec.expect("record");
+        let f = |i: usize| r.get(i).unwrap_or("").to_string();
+        let n = |i: usize| f(i).parse::<f64>().expect("number");
+        theirs.insert(
+            (f(0), f(1), f(2), f(3), f(4), f(5)),
+            (n(6), n(7), f(8).parse::<u64>().expect("count"), f(9), f(10)),
+        );
+    }
+    // Their result, brought back into candor with `ingest-aggregate`, stores the same rows.
+    let agg = dir.path().join("aggregate.csv");
+    let mut text = String::from("account,month,service,capability,region_class,unit,quantity,cost,lines,first,last\n");
+    text.push_str(&String::from_utf8_lossy(&out.stdout));
+    std::fs::write(&agg, text).expect("write");
+    let mut back = UsageStore::in_memory().expect("store");
+    let r = back.ingest_aggregate(&agg).expect("ingest-aggregate");
+    assert!(!r.already_ingested);
+    assert!(back.ingest_aggregate(&agg).expect("again").already_ingested);
+    let back_rows = back.rows().expect("rows");
+    assert_eq!(back_rows.len(), ours.len());
+    for (k, v) in &back_rows {
+        let key = (
+            k.account.clone(),
+            k.month.clone(),
+            k.service.clone(),
+            k.capability.clone(),
+            k.region_class.clone(),
+            k.unit.clone(),
+        );
+        let (q, c, l, first, last) = &ours[&key];
+        assert!((v.quantity - q).abs() <= 1e-9 * q.abs().max(1.0) && (v.cost - c).abs() <= 1e-9 * c.abs().max(1.0));
+        assert_eq!((&v.lines, &v.first, &v.last), (l, first, last));
+    }
+
+    assert_eq!(ours.len(), theirs.len(), "row counts differ");
+    for (k, (q, c, l, first, last)) in &ours {
+        let (tq, tc, tl, tfirst, tlast) = theirs.get(k).unwrap_or_else(|| panic!("DuckDB has no row {k:?}"));
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        assert!(close(*q, *tq) && close(*c, *tc), "{k:?}: candor ({q}, {c}) vs DuckDB ({tq}, {tc})");
+        assert_eq!((l, first, last), (tl, tfirst, tlast), "{k:?}");
+    }
+}
+
+#[test]
+fn duckdb_running_the_generated_sql_agrees_with_candor_on_generated_data() {
+    if !duckdb_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("focus.csv");
+    let cfg = GenConfig {
+        rows: 20_000,
+        accounts: (1..=200).map(|i| format!("demo-acct-{i:05}")).collect(),
+        face_accounts: vec!["demo-acct-00001".into(), "demo-acct-00007".into(), "demo-acct-00017".into()],
+        start_month: (2026, 7),
+        months: 3,
+        seed: 7,
+    };
+    let mut f = std::fs::File::create(&path).expect("create");
+    write_csv(&mut f, &cfg, Layout::Focus).expect("generate");
+    drop(f);
+    check(&path);
+}
+
+#[test]
+fn duckdb_running_the_generated_sql_agrees_with_candor_on_the_real_sample() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/focus/focus-1.0-sample.csv");
+    if !path.exists() {
+        eprintln!("skipping: {} is absent", path.display());
+        return;
+    }
+    if !duckdb_available() {
+        return;
+    }
+    check(&path);
+}
