@@ -140,6 +140,12 @@ pub fn aggregate_file(
     })?)
 }
 
+/// A file about to be ingested: new (with its hash and name), or seen before.
+enum Identified {
+    New { sha: String, file: String },
+    Seen(IngestReport),
+}
+
 /// The usage store: aggregate rows and the files they came from.
 pub struct UsageStore {
     conn: Connection,
@@ -201,19 +207,10 @@ impl UsageStore {
         opts: ReadOptions,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<IngestReport, Error> {
-        let sha = sha256_file(path)?;
-        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let seen: Option<i64> =
-            self.conn.query_row("SELECT 1 FROM ingested WHERE sha256 = ?1", [&sha], |r| r.get(0)).optional()?;
-        if seen.is_some() {
-            return Ok(IngestReport {
-                file,
-                already_ingested: true,
-                read: ReadReport::default(),
-                rows: 0,
-                unmapped: BTreeMap::new(),
-            });
-        }
+        let (sha, file) = match self.identify(path)? {
+            Identified::New { sha, file } => (sha, file),
+            Identified::Seen(report) => return Ok(report),
+        };
         let mut classifier = Classifier::new(taxonomy);
         let mut agg = BTreeMap::new();
         let read = aggregate_file(taxonomy, &mut classifier, path, opts, progress, &mut agg)?;
@@ -224,6 +221,24 @@ impl UsageStore {
             rows: agg.len(),
             read,
             unmapped: classifier.unmapped().clone(),
+        })
+    }
+
+    /// Hashes a file and tells whether it was ingested before (then with the report to return).
+    fn identify(&self, path: &Path) -> Result<Identified, Error> {
+        let sha = sha256_file(path)?;
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let seen: Option<i64> =
+            self.conn.query_row("SELECT 1 FROM ingested WHERE sha256 = ?1", [&sha], |r| r.get(0)).optional()?;
+        Ok(match seen {
+            Some(_) => Identified::Seen(IngestReport {
+                file,
+                already_ingested: true,
+                read: ReadReport::default(),
+                rows: 0,
+                unmapped: BTreeMap::new(),
+            }),
+            None => Identified::New { sha, file },
         })
     }
 
@@ -277,19 +292,10 @@ impl UsageStore {
     /// engine, as CSV with header `account, month, service, capability, region_class, unit,
     /// quantity, cost, lines, first, last`): all of it or nothing, and only once.
     pub fn ingest_aggregate(&mut self, path: &Path) -> Result<IngestReport, Error> {
-        let sha = sha256_file(path)?;
-        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let seen: Option<i64> =
-            self.conn.query_row("SELECT 1 FROM ingested WHERE sha256 = ?1", [&sha], |r| r.get(0)).optional()?;
-        if seen.is_some() {
-            return Ok(IngestReport {
-                file,
-                already_ingested: true,
-                read: ReadReport::default(),
-                rows: 0,
-                unmapped: BTreeMap::new(),
-            });
-        }
+        let (sha, file) = match self.identify(path)? {
+            Identified::New { sha, file } => (sha, file),
+            Identified::Seen(report) => return Ok(report),
+        };
         let bad = |row: u64, column: &str, message: String| {
             Error::Read(focus::Error::BadValue { path: path.into(), row, column: column.into(), message })
         };
