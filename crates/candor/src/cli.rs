@@ -158,7 +158,8 @@ pub struct Decision {
 
 #[derive(Debug, Subcommand)]
 pub enum GenCommand {
-    /// Write a generated billing file (FOCUS or CUR 2.0 CSV), every row marked demonstration data.
+    /// Write a generated billing file (FOCUS or CUR 2.0; CSV, gzip CSV or Parquet), every row
+    /// marked demonstration data.
     Usage {
         /// Where to write it.
         #[arg(long)]
@@ -181,9 +182,15 @@ pub enum GenCommand {
         /// Months covered.
         #[arg(long, default_value_t = 3)]
         months: u32,
-        /// Compress with gzip.
+        /// Compress with gzip (CSV only; implied by a .gz file name).
         #[arg(long)]
         gzip: bool,
+        /// Write Parquet (Snappy, dictionary-encoded; implied by a .parquet file name).
+        #[arg(long)]
+        parquet: bool,
+        /// Rows per Parquet row group.
+        #[arg(long, default_value_t = 1 << 20)]
+        row_group_rows: usize,
         /// Random seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,

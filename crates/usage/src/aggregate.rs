@@ -109,16 +109,31 @@ impl Sums {
     }
 }
 
-/// Aggregates lines of one or more files in memory.
+/// What aggregating a file produced.
+#[derive(Debug, Clone, Default)]
+pub struct FileAggregate {
+    /// Rows read and non-conformance.
+    pub read: ReadReport,
+    /// The aggregate.
+    pub rows: BTreeMap<Key, Sums>,
+    /// Unmapped lines by service.
+    pub unmapped: BTreeMap<String, u64>,
+}
+
+/// Aggregates one billing file in memory: Parquet (recognised by its magic bytes, read on
+/// every core by [`crate::columnar`]) or CSV, plain or gzip.
 pub fn aggregate_file(
     taxonomy: &Taxonomy,
-    classifier: &mut Classifier<'_>,
     path: &Path,
     opts: ReadOptions,
     progress: &mut dyn FnMut(u64, u64),
-    into: &mut BTreeMap<Key, Sums>,
-) -> Result<ReadReport, Error> {
-    Ok(focus::read_csv_with_progress(path, opts, progress, |l| {
+) -> Result<FileAggregate, Error> {
+    if crate::parquet::is_parquet(path)? {
+        return Ok(crate::columnar::aggregate_parquet(taxonomy, path, opts, 0, progress)?);
+    }
+    let mut classifier = Classifier::new(taxonomy);
+    let mut rows: BTreeMap<Key, Sums> = BTreeMap::new();
+    let read = focus::read_csv_with_progress(path, opts, progress, |l| {
         let line =
             Line { provider: &l.provider, service: &l.service, usage_type: &l.usage_type, operation: &l.operation };
         let capability = classifier.classify(&line).map(|c| taxonomy.capabilities()[c].id.as_str()).unwrap_or(UNMAPPED);
@@ -130,14 +145,15 @@ pub fn aggregate_file(
             region_class: taxonomy.region_class(&l.provider, &l.region).as_str().to_string(),
             unit: l.unit.clone(),
         };
-        into.entry(key).or_default().add(&Sums {
+        rows.entry(key).or_default().add(&Sums {
             quantity: l.quantity,
             cost: l.cost,
             lines: 1,
             first: l.day.clone(),
             last: l.day.clone(),
         });
-    })?)
+    })?;
+    Ok(FileAggregate { read, rows, unmapped: classifier.unmapped().clone() })
 }
 
 /// A file about to be ingested: new (with its hash and name), or seen before.
@@ -194,7 +210,8 @@ impl UsageStore {
         Ok(UsageStore { conn })
     }
 
-    /// Ingests one FOCUS or CUR CSV file: all of it, or (on any error) nothing.
+    /// Ingests one FOCUS or CUR file (CSV, gzip CSV or Parquet): all of it, or (on any error)
+    /// nothing.
     pub fn ingest(&mut self, taxonomy: &Taxonomy, path: &Path, opts: ReadOptions) -> Result<IngestReport, Error> {
         self.ingest_with_progress(taxonomy, path, opts, &mut |_, _| {})
     }
@@ -211,17 +228,9 @@ impl UsageStore {
             Identified::New { sha, file } => (sha, file),
             Identified::Seen(report) => return Ok(report),
         };
-        let mut classifier = Classifier::new(taxonomy);
-        let mut agg = BTreeMap::new();
-        let read = aggregate_file(taxonomy, &mut classifier, path, opts, progress, &mut agg)?;
-        self.add(&agg, &sha, &file, read.rows)?;
-        Ok(IngestReport {
-            file,
-            already_ingested: false,
-            rows: agg.len(),
-            read,
-            unmapped: classifier.unmapped().clone(),
-        })
+        let agg = aggregate_file(taxonomy, path, opts, progress)?;
+        self.add(&agg.rows, &sha, &file, agg.read.rows)?;
+        Ok(IngestReport { file, already_ingested: false, rows: agg.rows.len(), read: agg.read, unmapped: agg.unmapped })
     }
 
     /// Hashes a file and tells whether it was ingested before (then with the report to return).

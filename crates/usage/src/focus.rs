@@ -352,6 +352,11 @@ fn month_of(v: &str) -> Option<String> {
     (1..=12).contains(&month).then(|| v[..7].to_string())
 }
 
+/// Whether `name` is a column FOCUS 1.0 to 1.2 defines.
+pub fn is_focus_column(name: &str) -> bool {
+    KNOWN_FOCUS_COLUMNS.contains(&name)
+}
+
 /// Column names defined by FOCUS 1.0 to 1.2.
 const KNOWN_FOCUS_COLUMNS: &[&str] = &[
     "AvailabilityZone",

@@ -99,90 +99,351 @@ fn pick<T>(items: &[T], weight: impl Fn(&T) -> u32, rng: &mut Rng) -> usize {
     items.len() - 1
 }
 
+/// A billable item: (service, CUR product code, usage type, operation, unit, price).
+struct Item {
+    service: &'static str,
+    code: &'static str,
+    usage: String,
+    operation: &'static str,
+    unit: &'static str,
+    price: f64,
+}
+
+/// Microseconds per hour.
+const HOUR: i64 = 3_600_000_000;
+
+/// The generator: every line is drawn as ids into fixed tables, so CSV and Parquet writers
+/// produce the same data from the same seed.
+struct Lines {
+    rng: Rng,
+    items: Vec<Item>,
+    /// Per account: uses face identification.
+    face: Vec<bool>,
+    /// Per account: bills in a government region.
+    gov: Vec<bool>,
+    accounts: usize,
+    /// First hour of the first month, in microseconds since the epoch.
+    base: i64,
+    /// Month starts (in days since the epoch) for each month covered, and one past the end.
+    month_days: Vec<i64>,
+}
+
+/// One line: ids into the tables, amounts and the hour it started.
+struct GenLine {
+    account: usize,
+    item: usize,
+    gov: bool,
+    quantity: f64,
+    cost: f64,
+    /// Hours since `base`.
+    hour: u32,
+}
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    crate::parquet::convert::days_from_civil(y, m, d)
+}
+
+impl Lines {
+    fn new(cfg: &GenConfig) -> Lines {
+        let mut items: Vec<Item> = SERVICES
+            .iter()
+            .map(|s| Item { service: s.0, code: s.1, usage: s.2.into(), operation: s.3, unit: s.4, price: s.5 })
+            .collect();
+        for prefix in ["USE1", "UGW1"] {
+            for f in FACE {
+                items.push(Item {
+                    service: "Amazon Rekognition",
+                    code: "AmazonRekognition",
+                    usage: format!("{prefix}-{}", f.0),
+                    operation: f.1,
+                    unit: f.2,
+                    price: f.3,
+                });
+            }
+        }
+        let names = &cfg.accounts;
+        let face = names.iter().map(|a| cfg.face_accounts.contains(a)).collect();
+        let gov = names.iter().map(|a| a.ends_with('7')).collect();
+        let (y, m) = (i64::from(cfg.start_month.0), cfg.start_month.1);
+        let month_days = (0..=cfg.months.max(1))
+            .map(|i| {
+                let m0 = (m - 1) as i64 + i64::from(i);
+                days_from_civil(y + m0 / 12, (m0 % 12) as u32 + 1, 1)
+            })
+            .collect::<Vec<_>>();
+        Lines {
+            rng: Rng(cfg.seed),
+            items,
+            face,
+            gov,
+            accounts: names.len().max(1),
+            base: month_days[0] * 24 * HOUR,
+            month_days,
+        }
+    }
+
+    fn next(&mut self) -> GenLine {
+        let rng = &mut self.rng;
+        // Heavy tail: u³ puts most lines on the first accounts.
+        let u = rng.unit();
+        let account = ((u * u * u) * self.accounts as f64) as usize % self.accounts;
+        let face = self.face.get(account).copied().unwrap_or(false) && rng.unit() < 0.3;
+        let gov = self.gov.get(account).copied().unwrap_or(false);
+        let item = if face {
+            SERVICES.len() + if gov { FACE.len() } else { 0 } + pick(FACE, |f| f.4, rng)
+        } else {
+            pick(SERVICES, |s| s.6, rng)
+        };
+        // Heavy-tailed quantity (Pareto, alpha 1.5), rounded to 3 decimals; the cost is rounded
+        // to 10 decimals so that CSV text and Parquet doubles hold the same number.
+        let quantity = ((1.0 / (1.0 - rng.unit()).max(1e-9).powf(1.0 / 1.5)) * 10.0 * 1000.0).round() / 1000.0;
+        let cost = (quantity * self.items[item].price * 1e10).round() / 1e10;
+        let month = rng.below(self.month_days.len() - 1);
+        let day = self.month_days[month] + rng.below(28) as i64;
+        let hour = ((day - self.month_days[0]) * 24) as u32 + rng.below(24) as u32;
+        GenLine { account, item, gov, quantity, cost, hour }
+    }
+
+    fn region(gov: bool) -> &'static str {
+        if gov { "us-gov-west-1" } else { "us-east-1" }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of microseconds since the epoch.
+fn iso(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let (y, m, d) = crate::parquet::convert::civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
+}
+
+const FOCUS_COLUMNS: [&str; 15] = [
+    "ProviderName",
+    "BillingAccountId",
+    "SubAccountId",
+    "ServiceName",
+    "SkuId",
+    "x_UsageType",
+    "x_Operation",
+    "RegionId",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "BilledCost",
+    "BillingCurrency",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "x_CandorNote",
+];
+
+const CUR_COLUMNS: [&str; 11] = [
+    "line_item_usage_account_id",
+    "line_item_product_code",
+    "line_item_usage_type",
+    "line_item_operation",
+    "product_region_code",
+    "line_item_usage_amount",
+    "pricing_unit",
+    "line_item_unblended_cost",
+    "line_item_usage_start_date",
+    "line_item_usage_end_date",
+    "resource_tags_candor_note",
+];
+
 /// Writes `cfg.rows` generated lines as CSV in the given layout.
 pub fn write_csv(out: &mut dyn Write, cfg: &GenConfig, layout: Layout) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     match layout {
-        Layout::Focus => w.write_record([
-            "ProviderName",
-            "BillingAccountId",
-            "SubAccountId",
-            "ServiceName",
-            "SkuId",
-            "x_UsageType",
-            "x_Operation",
-            "RegionId",
-            "ConsumedQuantity",
-            "ConsumedUnit",
-            "BilledCost",
-            "BillingCurrency",
-            "ChargePeriodStart",
-            "ChargePeriodEnd",
-            "x_CandorNote",
-        ])?,
-        Layout::Cur => w.write_record([
-            "line_item_usage_account_id",
-            "line_item_product_code",
-            "line_item_usage_type",
-            "line_item_operation",
-            "product_region_code",
-            "line_item_usage_amount",
-            "pricing_unit",
-            "line_item_unblended_cost",
-            "line_item_usage_start_date",
-            "line_item_usage_end_date",
-            "resource_tags_candor_note",
-        ])?,
+        Layout::Focus => w.write_record(FOCUS_COLUMNS)?,
+        Layout::Cur => w.write_record(CUR_COLUMNS)?,
     }
-    let mut rng = Rng(cfg.seed);
-    let n = cfg.accounts.len().max(1);
+    let mut lines = Lines::new(cfg);
     for _ in 0..cfg.rows {
-        // Heavy tail: u³ puts most lines on the first accounts.
-        let u = rng.unit();
-        let account =
-            cfg.accounts.get(((u * u * u) * n as f64) as usize % n).map(String::as_str).unwrap_or("demo-account");
-        let face = cfg.face_accounts.iter().any(|a| a == account) && rng.unit() < 0.3;
-        let region = if account.ends_with('7') { "us-gov-west-1" } else { "us-east-1" };
-        let prefix = if region == "us-gov-west-1" { "UGW1" } else { "USE1" };
-        let (service, code, usage, op, unit, price) = if face {
-            let (suffix, op, unit, price, _) = FACE[pick(FACE, |f| f.4, &mut rng)];
-            ("Amazon Rekognition", "AmazonRekognition", format!("{prefix}-{suffix}"), op, unit, price)
-        } else {
-            let s = SERVICES[pick(SERVICES, |s| s.6, &mut rng)];
-            (s.0, s.1, s.2.to_string(), s.3, s.4, s.5)
-        };
-        // Heavy-tailed quantity (Pareto, alpha 1.5), rounded to 3 decimals.
-        let quantity = ((1.0 / (1.0 - rng.unit()).max(1e-9).powf(1.0 / 1.5)) * 10.0 * 1000.0).round() / 1000.0;
-        let cost = quantity * price;
-        let month0 = cfg.start_month.0 * 12 + cfg.start_month.1 - 1 + rng.below(cfg.months.max(1) as usize) as u32;
-        let (y, m, d, h) = (month0 / 12, month0 % 12 + 1, 1 + rng.below(28), rng.below(24));
-        let start = format!("{y:04}-{m:02}-{d:02}T{h:02}:00:00Z");
-        let end = format!("{y:04}-{m:02}-{d:02}T{h:02}:59:59Z");
-        let (q, c) = (format!("{quantity}"), format!("{cost:.10}"));
+        let l = lines.next();
+        let account = cfg.accounts.get(l.account).map(String::as_str).unwrap_or("demo-account");
+        let it = &lines.items[l.item];
+        let region = Lines::region(l.gov);
+        let start = lines.base + i64::from(l.hour) * HOUR;
+        let (start, end) = (iso(start), iso(start + HOUR - 1_000_000));
+        let (q, c) = (format!("{}", l.quantity), format!("{}", l.cost));
         match layout {
             Layout::Focus => w.write_record([
                 "AWS",
                 "demo-payer",
                 account,
-                service,
-                usage.as_str(),
-                usage.as_str(),
-                op,
+                it.service,
+                &it.usage,
+                &it.usage,
+                it.operation,
                 region,
                 &q,
-                unit,
+                it.unit,
                 &c,
                 "USD",
                 &start,
                 &end,
                 NOTE,
             ])?,
-            Layout::Cur => {
-                w.write_record([account, code, usage.as_str(), op, region, &q, unit, &c, &start, &end, NOTE])?
-            }
+            Layout::Cur => w.write_record([
+                account,
+                it.code,
+                &it.usage,
+                it.operation,
+                region,
+                &q,
+                it.unit,
+                &c,
+                &start,
+                &end,
+                NOTE,
+            ])?,
         }
     }
     w.flush()
+}
+
+/// A text column being filled: distinct values and per-row ids.
+struct TextCol {
+    dict: Vec<String>,
+    ids: Vec<u32>,
+}
+
+impl TextCol {
+    fn of(values: impl IntoIterator<Item = String>) -> TextCol {
+        TextCol { dict: values.into_iter().collect(), ids: Vec::new() }
+    }
+}
+
+/// Writes `cfg.rows` generated lines as Parquet in the given layout, `row_group_rows` rows per
+/// row group. FOCUS: decimal amounts and INT64 microsecond UTC timestamps, as the
+/// specification asks; CUR: DOUBLE amounts, INT96 timestamps and the note in a
+/// `resource_tags` MAP column, as AWS writes them.
+pub fn write_parquet<W: Write>(out: W, cfg: &GenConfig, layout: Layout, row_group_rows: usize) -> io::Result<W> {
+    use crate::parquet::page::NULL;
+    use crate::parquet::write::{Data, Field, Kind, Writer};
+    let mut lines = Lines::new(cfg);
+    // Distinct values of each item field, and each item's id in them.
+    let distinct = |f: &dyn Fn(&Item) -> String| -> (Vec<String>, Vec<u32>) {
+        let mut dict: Vec<String> = Vec::new();
+        let ids = lines
+            .items
+            .iter()
+            .map(|it| {
+                let v = f(it);
+                match dict.iter().position(|d| *d == v) {
+                    Some(i) => i as u32,
+                    None => {
+                        dict.push(v);
+                        (dict.len() - 1) as u32
+                    }
+                }
+            })
+            .collect();
+        (dict, ids)
+    };
+    let (service_dict, service_of) = distinct(&|it| it.service.to_string());
+    let (code_dict, code_of) = distinct(&|it| it.code.to_string());
+    let (usage_dict, usage_of) = distinct(&|it| it.usage.clone());
+    let (op_dict, op_of) = distinct(&|it| it.operation.to_string());
+    let (unit_dict, unit_of) = distinct(&|it| it.unit.to_string());
+    let hours = (lines.month_days[lines.month_days.len() - 1] - lines.month_days[0]) * 24;
+    let starts: Vec<i64> = (0..hours).map(|h| lines.base + h * HOUR).collect();
+    let ends: Vec<i64> = starts.iter().map(|s| s + HOUR - 1_000_000).collect();
+    let text = |name: &str| Field { name: name.into(), kind: Kind::Text };
+    let double = |name: &str| Field { name: name.into(), kind: Kind::Double };
+    // FOCUS amounts are decimals: quantities have 3 digits after the point, costs 10.
+    let decimal = |name: &str, scale: u32| Field { name: name.into(), kind: Kind::Decimal { scale } };
+    let time_kind = if layout == Layout::Cur { Kind::Int96 } else { Kind::TimestampMicros };
+    let time = |name: &str| Field { name: name.into(), kind: time_kind.clone() };
+    let fields: Vec<Field> = match layout {
+        Layout::Focus => FOCUS_COLUMNS
+            .iter()
+            .map(|&c| match c {
+                "ConsumedQuantity" => decimal(c, 3),
+                "BilledCost" => decimal(c, 10),
+                "ChargePeriodStart" | "ChargePeriodEnd" => time(c),
+                _ => text(c),
+            })
+            .collect(),
+        Layout::Cur => CUR_COLUMNS
+            .iter()
+            .map(|&c| match c {
+                "line_item_usage_amount" | "line_item_unblended_cost" => double(c),
+                "line_item_usage_start_date" | "line_item_usage_end_date" => time(c),
+                "resource_tags_candor_note" => {
+                    Field { name: "resource_tags".into(), kind: Kind::MapOneEntry { key: "user_candor_note".into() } }
+                }
+                _ => text(c),
+            })
+            .collect(),
+    };
+    let mut w = Writer::new(out, fields, 65_536, concat!("candor version ", env!("CARGO_PKG_VERSION")))?;
+    let one = |s: &str| TextCol::of([s.to_string()]);
+    let mut left = cfg.rows;
+    while left > 0 {
+        let n = left.min(row_group_rows.max(1) as u64) as usize;
+        left -= n as u64;
+        let mut account = TextCol::of(cfg.accounts.iter().cloned());
+        let mut service = TextCol::of(service_dict.iter().cloned());
+        let mut code = TextCol::of(code_dict.iter().cloned());
+        let mut usage = TextCol::of(usage_dict.iter().cloned());
+        let mut op = TextCol::of(op_dict.iter().cloned());
+        let mut unit = TextCol::of(unit_dict.iter().cloned());
+        let mut region = TextCol::of(["us-east-1".to_string(), "us-gov-west-1".to_string()]);
+        let (mut quantity, mut cost, mut hour) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            let l = lines.next();
+            account.ids.push(l.account as u32);
+            service.ids.push(service_of[l.item]);
+            code.ids.push(code_of[l.item]);
+            usage.ids.push(usage_of[l.item]);
+            // An empty operation is a null, as in the CSV.
+            op.ids.push(if lines.items[l.item].operation.is_empty() { NULL } else { op_of[l.item] });
+            unit.ids.push(unit_of[l.item]);
+            region.ids.push(u32::from(l.gov));
+            quantity.push(l.quantity);
+            cost.push(l.cost);
+            hour.push(l.hour);
+        }
+        let (aws, payer, usd, note) = (one("AWS"), one("demo-payer"), one("USD"), one(NOTE));
+        let zeros = vec![0u32; n];
+        fn t(c: &TextCol) -> Data<'_> {
+            Data::Text { dict: &c.dict, ids: &c.ids }
+        }
+        let data: Vec<Data<'_>> = match layout {
+            Layout::Focus => vec![
+                Data::Text { dict: &aws.dict, ids: &zeros },
+                Data::Text { dict: &payer.dict, ids: &zeros },
+                t(&account),
+                t(&service),
+                t(&usage),
+                t(&usage),
+                t(&op),
+                t(&region),
+                Data::Double(&quantity),
+                t(&unit),
+                Data::Double(&cost),
+                Data::Text { dict: &usd.dict, ids: &zeros },
+                Data::Time { dict: &starts, ids: &hour },
+                Data::Time { dict: &ends, ids: &hour },
+                Data::Text { dict: &note.dict, ids: &zeros },
+            ],
+            Layout::Cur => vec![
+                t(&account),
+                t(&code),
+                t(&usage),
+                t(&op),
+                t(&region),
+                Data::Double(&quantity),
+                t(&unit),
+                Data::Double(&cost),
+                Data::Time { dict: &starts, ids: &hour },
+                Data::Time { dict: &ends, ids: &hour },
+                Data::MapConst { value: NOTE, rows: n },
+            ],
+        };
+        w.write_row_group(&data)?;
+    }
+    w.finish()
 }
 
 #[cfg(test)]

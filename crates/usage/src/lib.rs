@@ -10,8 +10,10 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod columnar;
 pub mod focus;
 pub mod generate;
+pub mod parquet;
 pub mod scan;
 pub mod sql;
 pub mod taxonomy;

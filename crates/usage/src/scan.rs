@@ -1,14 +1,14 @@
 //! A first look at billing files: every line classified, summed per capability and region
-//! class, unmapped lines counted by service. (Stored aggregation per organisation and period
-//! is the next step; this is the same pass without the store.)
+//! class, unmapped lines counted by service — the stored aggregation without the store.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::focus::{self, ReadOptions, ReadReport};
-use crate::taxonomy::{Classifier, Line, Taxonomy};
+use crate::aggregate::{Error, UNMAPPED, aggregate_file};
+use crate::focus::{ReadOptions, ReadReport};
+use crate::taxonomy::Taxonomy;
 
 /// Totals for one capability in one region class.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -34,8 +34,8 @@ pub struct ScanReport {
     pub unmapped: BTreeMap<String, u64>,
 }
 
-/// Reads and classifies FOCUS CSV files.
-pub fn scan(taxonomy: &Taxonomy, files: &[&Path], opts: ReadOptions) -> Result<ScanReport, focus::Error> {
+/// Reads and classifies FOCUS or CUR files (CSV, gzip CSV or Parquet).
+pub fn scan(taxonomy: &Taxonomy, files: &[&Path], opts: ReadOptions) -> Result<ScanReport, Error> {
     scan_with_progress(taxonomy, files, opts, &mut |_, _, _| {})
 }
 
@@ -45,29 +45,29 @@ pub fn scan_with_progress(
     files: &[&Path],
     opts: ReadOptions,
     progress: &mut dyn FnMut(usize, u64, u64),
-) -> Result<ScanReport, focus::Error> {
-    let mut classifier = Classifier::new(taxonomy);
+) -> Result<ScanReport, Error> {
     let mut report = ScanReport::default();
     for (i, path) in files.iter().enumerate() {
-        let read = focus::read_csv_with_progress(path, opts, &mut |done, total| progress(i, done, total), |l| {
-            let line =
-                Line { provider: &l.provider, service: &l.service, usage_type: &l.usage_type, operation: &l.operation };
-            let Some(cap) = classifier.classify(&line) else { return };
-            let class = taxonomy.region_class(&l.provider, &l.region).as_str();
-            let t =
-                report.capabilities.entry((taxonomy.capabilities()[cap].id.clone(), class.to_string())).or_default();
-            t.lines += 1;
-            *t.quantity.entry(l.unit.clone()).or_insert(0.0) += l.quantity;
-            t.cost += l.cost;
-            if t.months.0.is_empty() || l.month < t.months.0 {
-                t.months.0 = l.month.clone();
+        let agg = aggregate_file(taxonomy, path, opts, &mut |done, total| progress(i, done, total))?;
+        for (k, v) in agg.rows {
+            if k.capability == UNMAPPED {
+                continue;
             }
-            if l.month > t.months.1 {
-                t.months.1 = l.month.clone();
+            let t = report.capabilities.entry((k.capability, k.region_class)).or_default();
+            t.lines += v.lines;
+            *t.quantity.entry(k.unit).or_insert(0.0) += v.quantity;
+            t.cost += v.cost;
+            if t.months.0.is_empty() || k.month < t.months.0 {
+                t.months.0 = k.month.clone();
             }
-        })?;
-        report.files.push((path.display().to_string(), read));
+            if k.month > t.months.1 {
+                t.months.1 = k.month;
+            }
+        }
+        for (service, n) in agg.unmapped {
+            *report.unmapped.entry(service).or_insert(0) += n;
+        }
+        report.files.push((path.display().to_string(), agg.read));
     }
-    report.unmapped = classifier.unmapped().clone();
     Ok(report)
 }

@@ -1,0 +1,502 @@
+//! The aggregation straight from Parquet, in parallel over row groups.
+//!
+//! Life of a row group: each worker thread takes the next row group, reads only the columns
+//! the aggregation needs, and keeps text as dictionary ids. Rows are summed under a key of
+//! ids (account, month, provider, service, usage type, operation, region, unit) — one hash
+//! lookup per row, no strings. Only the distinct keys of the row group are then classified
+//! (once per distinct provider/service/usage type/operation) and turned into the stored key
+//! (account, month, service, capability, region class, unit). Partial sums are added up in
+//! row-group order, so the result does not depend on which thread read what; memory holds
+//! one row group per thread and the distinct keys, whatever the file's length.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use rustc_hash::FxHashMap;
+
+use crate::aggregate::{FileAggregate, Key, Sums, UNMAPPED};
+use crate::focus::{self, Error, Nonconformance, ReadOptions, ReadReport};
+use crate::parquet::meta::{Logical, Physical};
+use crate::parquet::page::{Column, NULL, Scratch};
+use crate::parquet::{ParquetFile, convert};
+use crate::taxonomy::{Line, Taxonomy};
+
+/// Sums while reading: days as numbers.
+#[derive(Debug, Clone, Copy)]
+struct FastSums {
+    quantity: f64,
+    cost: f64,
+    lines: u64,
+    first: i32,
+    last: i32,
+}
+
+impl FastSums {
+    fn new(day: i32) -> FastSums {
+        FastSums { quantity: 0.0, cost: 0.0, lines: 0, first: day, last: day }
+    }
+
+    fn add(&mut self, o: &FastSums) {
+        self.quantity += o.quantity;
+        self.cost += o.cost;
+        self.lines += o.lines;
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+    }
+}
+
+/// Text fields, in the order of the row key after account and month.
+const TEXT: [&str; 7] = ["account", "provider", "service", "usage_type", "operation", "region", "unit"];
+
+/// Which leaf column holds each field.
+struct Plan {
+    text: [Option<usize>; 7],
+    quantity: Option<usize>,
+    cost: usize,
+    period: usize,
+    /// CUR 2.0: the provider is AWS.
+    cur: bool,
+}
+
+fn plan(file: &ParquetFile, opts: ReadOptions, report: &mut ReadReport) -> Result<Plan, Error> {
+    let path = file.path();
+    let top: Vec<&str> = file.meta.leaves.iter().filter(|l| l.path.len() == 1).map(|l| l.path[0].as_str()).collect();
+    let chosen = focus::choose_columns(&top);
+    let cur = top.contains(&"line_item_usage_account_id");
+    let leaf_of = |field: &str| -> Option<usize> {
+        let name = chosen.iter().find(|(f, _)| *f == field).and_then(|(_, n)| n.as_deref())?;
+        file.meta.leaves.iter().position(|l| l.path.len() == 1 && l.path[0] == name)
+    };
+    for required in ["account", "service", "cost", "period"] {
+        if leaf_of(required).is_none() {
+            return Err(Error::BadFile {
+                path: path.into(),
+                message: format!("not a FOCUS or CUR export: no column for {required}"),
+            });
+        }
+    }
+    let text = TEXT.map(|f| if f == "provider" && cur { None } else { leaf_of(f) });
+    let p = Plan {
+        text,
+        quantity: leaf_of("quantity"),
+        cost: leaf_of("cost").unwrap_or(0),
+        period: leaf_of("period").unwrap_or(0),
+        cur,
+    };
+    if opts.strict {
+        strict_schema(file, &p, cur, report);
+    }
+    Ok(p)
+}
+
+fn note(report: &mut ReadReport, row: u64, column: &str, kind: &str, message: String) {
+    let n = report.nonconformance_counts.entry(kind.to_string()).or_insert(0);
+    *n += 1;
+    if *n <= 100 {
+        report.nonconformance.push(Nonconformance { row, column: column.into(), message });
+    }
+}
+
+/// Schema-level departures from FOCUS (row 0).
+fn strict_schema(file: &ParquetFile, p: &Plan, cur: bool, report: &mut ReadReport) {
+    let leaves = &file.meta.leaves;
+    let period = &leaves[p.period];
+    let name = period.path.join(".");
+    match (period.physical, period.logical) {
+        (Physical::Int96, _) => note(
+            report,
+            0,
+            &name,
+            "INT96 timestamp",
+            format!("{name} is an INT96 timestamp (deprecated in Parquet; FOCUS date-times are UTC instants)"),
+        ),
+        (_, Logical::Timestamp { utc: false, .. }) => {
+            note(report, 0, &name, "date-time not UTC", format!("{name} is a local timestamp, not adjusted to UTC"))
+        }
+        _ => {}
+    }
+    for leaf in [Some(p.cost), p.quantity].into_iter().flatten().map(|i| &leaves[i]) {
+        if matches!(leaf.physical, Physical::Double | Physical::Float) {
+            let name = leaf.path.join(".");
+            note(
+                report,
+                0,
+                &name,
+                "amount stored as floating point",
+                format!("{name} is a binary floating-point {} (FOCUS amounts are decimals)", leaf.physical.name()),
+            );
+        }
+    }
+    for f in &file.meta.top {
+        if f.logical == Logical::Map {
+            note(
+                report,
+                0,
+                &f.name,
+                "MAP column",
+                format!("{} is a Parquet MAP (FOCUS key-value columns are JSON objects)", f.name),
+            );
+        }
+        if !cur && !f.name.starts_with("x_") && !focus::is_focus_column(&f.name) {
+            note(
+                report,
+                0,
+                &f.name,
+                "custom column without x_ prefix",
+                format!("{:?} is not a FOCUS column and does not start with x_", f.name),
+            );
+        }
+    }
+}
+
+/// One worker's interned strings.
+#[derive(Default)]
+struct Interner {
+    ids: FxHashMap<String, u32>,
+    strings: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+}
+
+/// A row group's partial aggregate, keyed by (account, month, service, capability, region
+/// class, unit) with strings as the worker's interned ids and capability as its index
+/// (`u32::MAX`: unmapped).
+type Partial = Vec<([u32; 6], FastSums)>;
+
+struct Worker<'a> {
+    file: &'a ParquetFile,
+    taxonomy: &'a Taxonomy,
+    plan: &'a Plan,
+    strict: bool,
+    interner: Interner,
+    bytes: Vec<u8>,
+    scratch: Scratch,
+}
+
+/// A text column as a table of strings (null and `NULL` are empty) and per-row ids.
+struct TextColumn {
+    table: Vec<String>,
+    ids: Vec<u32>,
+    /// Entries that were the text `NULL`.
+    null_text: Vec<u32>,
+}
+
+impl Worker<'_> {
+    fn column(&mut self, rg: usize, leaf: usize, first: u64, dedupe: bool) -> Result<Column, Error> {
+        self.file.read_column(rg, leaf, first, dedupe, &mut self.bytes, &mut self.scratch)
+    }
+
+    fn bad_value(&self, leaf: usize, row: u64, message: String) -> Error {
+        Error::BadValue {
+            path: self.file.path().into(),
+            row: row + 1,
+            column: self.file.meta.leaves[leaf].path.join("."),
+            message,
+        }
+    }
+
+    fn text(&mut self, rg: usize, leaf: Option<usize>, first: u64, rows: usize) -> Result<TextColumn, Error> {
+        let Some(leaf) = leaf else {
+            return Ok(TextColumn { table: vec![String::new()], ids: vec![0; rows], null_text: Vec::new() });
+        };
+        let mut col = self.column(rg, leaf, first, true)?;
+        let l = &self.file.meta.leaves[leaf];
+        let mut table = Vec::with_capacity(col.values.len() + 1);
+        let mut null_text = Vec::new();
+        for i in 0..col.values.len() {
+            match convert::text(l, col.values.get(i)) {
+                Ok(s) if s == "NULL" => {
+                    null_text.push(i as u32);
+                    table.push(String::new());
+                }
+                Ok(s) => table.push(s.into_owned()),
+                Err(e) => {
+                    let row = col.ids.iter().position(|&id| id as usize == i).unwrap_or(0) as u64;
+                    return Err(self.bad_value(leaf, first + row, e));
+                }
+            }
+        }
+        let null = table.len() as u32;
+        table.push(String::new());
+        for id in &mut col.ids {
+            if *id == NULL {
+                *id = null;
+            }
+        }
+        Ok(TextColumn { table, ids: col.ids, null_text })
+    }
+
+    fn numbers(
+        &mut self,
+        rg: usize,
+        leaf: Option<usize>,
+        first: u64,
+        rows: usize,
+    ) -> Result<(Vec<f64>, Vec<u32>), Error> {
+        let Some(leaf) = leaf else { return Ok((vec![0.0], vec![0; rows])) };
+        let mut col = self.column(rg, leaf, first, false)?;
+        let l = &self.file.meta.leaves[leaf];
+        let mut table = Vec::with_capacity(col.values.len() + 1);
+        for i in 0..col.values.len() {
+            match convert::number(l, col.values.get(i)) {
+                Ok(v) => table.push(v),
+                Err(e) => {
+                    let row = col.ids.iter().position(|&id| id as usize == i).unwrap_or(0) as u64;
+                    return Err(self.bad_value(leaf, first + row, e));
+                }
+            }
+        }
+        let null = table.len() as u32;
+        table.push(0.0);
+        for id in &mut col.ids {
+            if *id == NULL {
+                *id = null;
+            }
+        }
+        Ok((table, col.ids))
+    }
+
+    /// (month key, day) per entry and ids; a null date-time is an error.
+    fn times(&mut self, rg: usize, leaf: usize, first: u64) -> Result<(Vec<(u32, i32)>, Vec<u32>), Error> {
+        let col = self.column(rg, leaf, first, true)?;
+        if let Some(row) = col.ids.iter().position(|&id| id == NULL) {
+            return Err(self.bad_value(leaf, first + row as u64, "no date-time (null)".into()));
+        }
+        let l = &self.file.meta.leaves[leaf];
+        let mut table = Vec::with_capacity(col.values.len());
+        for i in 0..col.values.len() {
+            let day = convert::day(l, col.values.get(i)).and_then(|d| {
+                let (y, m, _) = convert::civil_from_days(i64::from(d));
+                u32::try_from(y * 12 + i64::from(m) - 1).map(|mk| (mk, d)).map_err(|_| "date out of range".to_string())
+            });
+            match day {
+                Ok(v) => table.push(v),
+                Err(e) => {
+                    let row = col.ids.iter().position(|&id| id as usize == i).unwrap_or(0) as u64;
+                    return Err(self.bad_value(leaf, first + row, e));
+                }
+            }
+        }
+        Ok((table, col.ids))
+    }
+
+    /// Aggregates one row group.
+    fn row_group(&mut self, rg: usize, first: u64) -> Result<(Partial, ReadReport), Error> {
+        let rows = self.file.meta.row_groups[rg].num_rows as usize;
+        let mut text = Vec::with_capacity(TEXT.len());
+        for leaf in self.plan.text {
+            text.push(self.text(rg, leaf, first, rows)?);
+        }
+        let (qt, qid) = self.numbers(rg, self.plan.quantity, first, rows)?;
+        let (ct, cid) = self.numbers(rg, Some(self.plan.cost), first, rows)?;
+        let (tt, tid) = self.times(rg, self.plan.period, first)?;
+        let mut report = ReadReport { rows: rows as u64, ..ReadReport::default() };
+        if self.strict {
+            for (col, leaf) in text.iter().zip(self.plan.text) {
+                let Some(leaf) = leaf else { continue };
+                for &e in &col.null_text {
+                    let name = self.file.meta.leaves[leaf].path.join(".");
+                    for (r, _) in col.ids.iter().enumerate().filter(|(_, id)| **id == e) {
+                        note(
+                            &mut report,
+                            first + r as u64 + 1,
+                            &name,
+                            "NULL written as text",
+                            "null written as the text NULL (FOCUS nulls are empty)".into(),
+                        );
+                    }
+                }
+            }
+        }
+        // One hash lookup per row.
+        let [acct, prov, svc, usg, op, reg, unit] = [0, 1, 2, 3, 4, 5, 6].map(|i| text[i].ids.as_slice());
+        let mut sums: FxHashMap<[u32; 8], FastSums> = FxHashMap::default();
+        for r in 0..rows {
+            let (month, day) = tt[tid[r] as usize];
+            let key = [acct[r], month, prov[r], svc[r], usg[r], op[r], reg[r], unit[r]];
+            let s = sums.entry(key).or_insert_with(|| FastSums::new(day));
+            s.quantity += qt[qid[r] as usize];
+            s.cost += ct[cid[r] as usize];
+            s.lines += 1;
+            s.first = s.first.min(day);
+            s.last = s.last.max(day);
+        }
+        // The distinct keys, in a fixed order, classified and re-keyed.
+        let mut entries: Vec<([u32; 8], FastSums)> = sums.into_iter().collect();
+        entries.sort_unstable_by_key(|(k, _)| *k);
+        let mut caps: FxHashMap<[u32; 4], u32> = FxHashMap::default();
+        let mut classes: FxHashMap<[u32; 2], u32> = FxHashMap::default();
+        let mut global: Vec<Vec<u32>> = text.iter().map(|c| vec![u32::MAX; c.table.len()]).collect();
+        let mut out: FxHashMap<[u32; 6], FastSums> = FxHashMap::default();
+        let aws = "AWS";
+        for (k, s) in entries {
+            let [a, month, p, sv, u, o, rg_, un] = k;
+            let provider = if self.plan.cur { aws } else { text[1].table[p as usize].as_str() };
+            let cap = *caps.entry([p, sv, u, o]).or_insert_with(|| {
+                let line = Line {
+                    provider,
+                    service: &text[2].table[sv as usize],
+                    usage_type: &text[3].table[u as usize],
+                    operation: &text[4].table[o as usize],
+                };
+                self.taxonomy.rule_for(&line).map(|r| self.taxonomy.rules()[r].capability as u32).unwrap_or(u32::MAX)
+            });
+            let interner = &mut self.interner;
+            let class = *classes.entry([p, rg_]).or_insert_with(|| {
+                interner.id(self.taxonomy.region_class(provider, &text[5].table[rg_ as usize]).as_str())
+            });
+            let mut g = |col: usize, id: u32| {
+                let slot = &mut global[col][id as usize];
+                if *slot == u32::MAX {
+                    *slot = interner.id(&text[col].table[id as usize]);
+                }
+                *slot
+            };
+            let key6 = [g(0, a), month, g(2, sv), cap, class, g(6, un)];
+            out.entry(key6).or_insert_with(|| FastSums::new(s.first)).add(&s);
+        }
+        Ok((out.into_iter().collect(), report))
+    }
+}
+
+/// Aggregates a FOCUS or CUR Parquet file on `threads` threads (0: one per core), calling
+/// `progress(bytes done, bytes to read)` as row groups finish.
+pub fn aggregate_parquet(
+    taxonomy: &Taxonomy,
+    path: &Path,
+    opts: ReadOptions,
+    threads: usize,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<FileAggregate, Error> {
+    let file = ParquetFile::open(path)?;
+    let mut read = ReadReport::default();
+    let plan = plan(&file, opts, &mut read)?;
+    let needed: Vec<usize> =
+        plan.text.iter().flatten().copied().chain(plan.quantity).chain([plan.cost, plan.period]).collect();
+    let rg_bytes: Vec<u64> =
+        file.meta.row_groups.iter().map(|rg| needed.iter().map(|&l| rg.chunks[l].len).sum()).collect();
+    let total: u64 = rg_bytes.iter().sum();
+    let firsts = file.first_rows();
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { threads };
+    let threads = threads.clamp(1, file.meta.row_groups.len().max(1));
+    let next = AtomicUsize::new(0);
+    let done = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let errors: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
+    type Output = (Vec<(usize, Partial, ReadReport)>, Vec<String>);
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (file, plan, next, done, stop, errors, rg_bytes, firsts) =
+                    (&file, &plan, &next, &done, &stop, &errors, &rg_bytes, &firsts);
+                scope.spawn(move || {
+                    let mut w = Worker {
+                        file,
+                        taxonomy,
+                        plan,
+                        strict: opts.strict,
+                        interner: Interner::default(),
+                        bytes: Vec::new(),
+                        scratch: Scratch::default(),
+                    };
+                    let mut parts = Vec::new();
+                    loop {
+                        let rg = next.fetch_add(1, Ordering::Relaxed);
+                        if rg >= file.meta.row_groups.len() || stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        match w.row_group(rg, firsts[rg]) {
+                            Ok((partial, report)) => parts.push((rg, partial, report)),
+                            Err(e) => {
+                                stop.store(true, Ordering::Relaxed);
+                                if let Ok(mut errs) = errors.lock() {
+                                    errs.push((rg, e));
+                                }
+                                break;
+                            }
+                        }
+                        done.fetch_add(rg_bytes[rg], Ordering::Relaxed);
+                    }
+                    (parts, w.interner.strings)
+                })
+            })
+            .collect();
+        while !handles.iter().all(|h| h.is_finished()) {
+            progress(done.load(Ordering::Relaxed), total);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
+    progress(total, total);
+    let mut errors = errors.into_inner().unwrap_or_default();
+    errors.sort_by_key(|(rg, _)| *rg);
+    if let Some((_, e)) = errors.into_iter().next() {
+        return Err(e);
+    }
+    // Translate each worker's ids to one table and add the partials up in row-group order.
+    let mut strings = Interner::default();
+    let mut all: Vec<(usize, usize, Partial, ReadReport)> = Vec::new();
+    let mut maps: Vec<Vec<u32>> = Vec::new();
+    for (t, (parts, worker_strings)) in outputs.into_iter().enumerate() {
+        maps.push(worker_strings.iter().map(|s| strings.id(s)).collect());
+        all.extend(parts.into_iter().map(|(rg, p, r)| (rg, t, p, r)));
+    }
+    all.sort_by_key(|(rg, ..)| *rg);
+    let mut total_sums: FxHashMap<[u32; 6], FastSums> = FxHashMap::default();
+    for (_, t, partial, report) in all {
+        read.rows += report.rows;
+        for (k, n) in report.nonconformance_counts {
+            *read.nonconformance_counts.entry(k).or_insert(0) += n;
+        }
+        for nc in report.nonconformance {
+            if read.nonconformance.iter().filter(|x| x.message == nc.message).count() < 100 {
+                read.nonconformance.push(nc);
+            }
+        }
+        let m = &maps[t];
+        for (k, s) in partial {
+            let key = [m[k[0] as usize], k[1], m[k[2] as usize], k[3], m[k[4] as usize], m[k[5] as usize]];
+            total_sums.entry(key).or_insert_with(|| FastSums::new(s.first)).add(&s);
+        }
+    }
+    let day = |d: i32| {
+        let (y, m, dd) = convert::civil_from_days(i64::from(d));
+        format!("{y:04}-{m:02}-{dd:02}")
+    };
+    let mut out = FileAggregate { read, ..FileAggregate::default() };
+    for (k, s) in total_sums {
+        let capability = match k[3] {
+            u32::MAX => UNMAPPED.to_string(),
+            c => taxonomy.capabilities()[c as usize].id.clone(),
+        };
+        let key = Key {
+            account: strings.strings[k[0] as usize].clone(),
+            month: format!("{:04}-{:02}", k[1] / 12, k[1] % 12 + 1),
+            service: strings.strings[k[2] as usize].clone(),
+            capability,
+            region_class: strings.strings[k[4] as usize].clone(),
+            unit: strings.strings[k[5] as usize].clone(),
+        };
+        if key.capability == UNMAPPED {
+            let service = if key.service.is_empty() { "(no service)".to_string() } else { key.service.clone() };
+            *out.unmapped.entry(service).or_insert(0) += s.lines;
+        }
+        out.rows.insert(
+            key,
+            Sums { quantity: s.quantity, cost: s.cost, lines: s.lines, first: day(s.first), last: day(s.last) },
+        );
+    }
+    Ok(out)
+}
