@@ -150,6 +150,9 @@ fn strict_schema(file: &ParquetFile, p: &Plan, cur: bool, report: &mut ReadRepor
     }
 }
 
+/// Per table entry (month key, day) and per row an entry id.
+type Times = (Vec<(u32, i32)>, Vec<u32>);
+
 /// One worker's interned strings.
 #[derive(Default)]
 struct Interner {
@@ -268,7 +271,7 @@ impl Worker<'_> {
     }
 
     /// (month key, day) per entry and ids; a null date-time is an error.
-    fn times(&mut self, rg: usize, leaf: usize, first: u64) -> Result<(Vec<(u32, i32)>, Vec<u32>), Error> {
+    fn times(&mut self, rg: usize, leaf: usize, first: u64) -> Result<Times, Error> {
         let col = self.column(rg, leaf, first, true)?;
         if let Some(row) = col.ids.iter().position(|&id| id == NULL) {
             return Err(self.bad_value(leaf, first + row as u64, "no date-time (null)".into()));

@@ -159,6 +159,7 @@ pub fn aggregate_query(taxonomy: &Taxonomy, columns: &Columns, table: &str, d: D
     let commercial = RegionClass::Commercial.as_str();
     format!(
         "-- candor usage aggregation ({d:?}); generated from candor's capability taxonomy, {n} rules.\n\
+-- Date-times are read as text: run with the session time zone set to UTC.\n\
 WITH lines AS (\n\
   SELECT\n\
     CASE WHEN p LIKE '%aws%' OR p LIKE '%amazon%' THEN 'aws'\n\

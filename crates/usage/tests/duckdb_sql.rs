@@ -1,15 +1,17 @@
 //! `candor usage sql --dialect duckdb` checked for real: DuckDB (the `duckdb` Python package)
 //! runs the generated query on the same file that candor aggregates itself, and the results are
-//! identical — on generated billing data and on the real FOCUS sample. Skips, saying why, where
-//! DuckDB (or the sample) is absent.
+//! identical — on generated billing data (CSV, and candor's own Parquet) and on the real FOCUS
+//! sample. And the other way round: Parquet written by DuckDB, in every codec and both page
+//! versions, reads in candor to the same aggregate as the CSV it came from. Skips, saying why,
+//! where DuckDB (or the sample) is absent.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use usage::aggregate::UsageStore;
+use usage::aggregate::{UsageStore, aggregate_file};
 use usage::focus::ReadOptions;
-use usage::generate::{GenConfig, Layout, write_csv};
+use usage::generate::{GenConfig, Layout, write_csv, write_parquet};
 use usage::sql::{Columns, Dialect, aggregate_query};
 use usage::taxonomy::Taxonomy;
 
@@ -17,8 +19,12 @@ const RUN: &str = r#"
 import csv, sys, duckdb
 path, sql = sys.argv[1], open(sys.argv[2]).read()
 con = duckdb.connect()
+con.execute("SET TimeZone = 'UTC'")
 quoted = path.replace("'", "''")
-con.execute(f"CREATE VIEW focus AS SELECT * FROM read_csv('{quoted}', header=true, nullstr='NULL')")
+if path.endswith(".parquet"):
+    con.execute(f"CREATE VIEW focus AS SELECT * FROM read_parquet('{quoted}')")
+else:
+    con.execute(f"CREATE VIEW focus AS SELECT * FROM read_csv('{quoted}', header=true, nullstr='NULL')")
 w = csv.writer(sys.stdout)
 for row in con.execute(sql).fetchall():
     w.writerow(row)
@@ -52,7 +58,12 @@ fn check(path: &Path) {
         })
         .collect();
     // DuckDB running the generated SQL.
-    let header = std::fs::read_to_string(path).expect("read").lines().next().expect("header").to_string();
+    let header = if path.extension().is_some_and(|e| e == "parquet") {
+        let file = usage::parquet::ParquetFile::open(path).expect("parquet");
+        file.meta.top.iter().map(|f| f.name.clone()).collect::<Vec<_>>().join(",")
+    } else {
+        std::fs::read_to_string(path).expect("read").lines().next().expect("header").to_string()
+    };
     let headers: Vec<&str> = header.split(',').map(|h| h.trim_matches('"')).collect();
     let sql = aggregate_query(&t, &Columns::from_headers(&headers), "focus", Dialect::DuckDb);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -105,6 +116,17 @@ fn check(path: &Path) {
     }
 }
 
+fn generated() -> GenConfig {
+    GenConfig {
+        rows: 20_000,
+        accounts: (1..=200).map(|i| format!("demo-acct-{i:05}")).collect(),
+        face_accounts: vec!["demo-acct-00001".into(), "demo-acct-00007".into(), "demo-acct-00017".into()],
+        start_month: (2026, 7),
+        months: 3,
+        seed: 7,
+    }
+}
+
 #[test]
 fn duckdb_running_the_generated_sql_agrees_with_candor_on_generated_data() {
     if !duckdb_available() {
@@ -112,18 +134,73 @@ fn duckdb_running_the_generated_sql_agrees_with_candor_on_generated_data() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("focus.csv");
-    let cfg = GenConfig {
-        rows: 20_000,
-        accounts: (1..=200).map(|i| format!("demo-acct-{i:05}")).collect(),
-        face_accounts: vec!["demo-acct-00001".into(), "demo-acct-00007".into(), "demo-acct-00017".into()],
-        start_month: (2026, 7),
-        months: 3,
-        seed: 7,
-    };
     let mut f = std::fs::File::create(&path).expect("create");
-    write_csv(&mut f, &cfg, Layout::Focus).expect("generate");
+    write_csv(&mut f, &generated(), Layout::Focus).expect("generate");
     drop(f);
     check(&path);
+}
+
+#[test]
+fn duckdb_reads_candors_parquet_and_agrees() {
+    if !duckdb_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // FOCUS: decimals and UTC timestamps; CUR: doubles, INT96 timestamps and a MAP column.
+    for (layout, name) in [(Layout::Focus, "focus.parquet"), (Layout::Cur, "cur.parquet")] {
+        let path = dir.path().join(name);
+        let f = std::fs::File::create(&path).expect("create");
+        write_parquet(f, &generated(), layout, 4_096).expect("generate");
+        check(&path);
+    }
+}
+
+const REWRITE: &str = r#"
+import sys, duckdb
+src, dst, codec, version = sys.argv[1:5]
+con = duckdb.connect()
+con.execute("SET TimeZone = 'UTC'")
+con.execute(f"""COPY (SELECT *, MAP {{'x_note': x_CandorNote}} AS Tags FROM read_csv('{src}', header=true))
+    TO '{dst}' (FORMAT parquet, COMPRESSION {codec}, PARQUET_VERSION {version}, ROW_GROUP_SIZE 5000)""")
+"#;
+
+#[test]
+fn candor_reads_duckdbs_parquet_in_every_codec_and_page_version() {
+    if !duckdb_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("focus.csv");
+    let mut f = std::fs::File::create(&csv).expect("create");
+    write_csv(&mut f, &generated(), Layout::Focus).expect("generate");
+    drop(f);
+    let t = Taxonomy::builtin().expect("taxonomy");
+    let agg = |p: &Path| aggregate_file(&t, p, ReadOptions::default(), &mut |_, _| {}).expect("aggregate").rows;
+    let reference = agg(&csv);
+    let script = dir.path().join("rewrite.py");
+    std::fs::write(&script, REWRITE).expect("write");
+    for codec in ["uncompressed", "snappy", "gzip", "zstd"] {
+        for version in ["v1", "v2"] {
+            let out = dir.path().join(format!("duck-{codec}-{version}.parquet"));
+            let o = Command::new("python3")
+                .arg(&script)
+                .arg(&csv)
+                .arg(&out)
+                .arg(codec)
+                .arg(version)
+                .output()
+                .expect("python3");
+            assert!(o.status.success(), "duckdb: {}", String::from_utf8_lossy(&o.stderr));
+            let theirs = agg(&out);
+            assert_eq!(theirs.len(), reference.len(), "{codec} {version}");
+            for (k, v) in &reference {
+                let w = theirs.get(k).unwrap_or_else(|| panic!("{codec} {version}: no {k:?}"));
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+                assert!(close(v.quantity, w.quantity) && close(v.cost, w.cost), "{codec} {version}: {k:?}");
+                assert_eq!((v.lines, &v.first, &v.last), (w.lines, &w.first, &w.last), "{codec} {version}: {k:?}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! small, fixed subset (see ARCHITECTURE.md).
 
 pub mod convert;
+pub mod delta;
 pub mod meta;
 pub mod page;
 pub mod thrift;

@@ -8,7 +8,8 @@
 //! values are looked up and shared too, so equal values always have equal ids.
 //!
 //! Supported: data pages v1 and v2, PLAIN, PLAIN_DICTIONARY and RLE_DICTIONARY values,
-//! RLE/bit-packed levels, codecs UNCOMPRESSED, SNAPPY and GZIP, flat (non-repeated) columns.
+//! DELTA_* and BYTE_STREAM_SPLIT values (via [`super::delta`]), RLE/bit-packed levels, codecs
+//! UNCOMPRESSED, SNAPPY, GZIP and ZSTD, flat (non-repeated) columns.
 
 use std::hash::Hasher;
 use std::io::Read;
@@ -204,9 +205,19 @@ fn decompress<'a>(body: &'a [u8], codec: Codec, size: usize, out: &'a mut Vec<u8
             }
             Ok(&out[..])
         }
-        other => {
-            Err(format!("compression {} is not supported (candor reads UNCOMPRESSED, SNAPPY and GZIP)", other.name()))
+        Codec::Other(6) => {
+            out.clear();
+            out.resize(size, 0);
+            let n = ruzstd::decoding::FrameDecoder::new().decode_all(body, out).map_err(|e| format!("zstd: {e}"))?;
+            if n != size {
+                return Err(format!("zstd page is {n} bytes, header says {size}"));
+            }
+            Ok(&out[..])
         }
+        other => Err(format!(
+            "compression {} is not supported (candor reads UNCOMPRESSED, SNAPPY, GZIP and ZSTD)",
+            other.name()
+        )),
     }
 }
 
@@ -458,6 +469,27 @@ struct Dedupe<'a> {
     map: &'a mut Option<FxHashMap<u64, u32>>,
 }
 
+impl<'a> Dedupe<'a> {
+    /// The lookup to share ids through, built from the values so far on first use.
+    fn map_for(self, values: &Values) -> Option<&'a mut FxHashMap<u64, u32>> {
+        if !self.wanted {
+            return None;
+        }
+        if self.map.is_none() {
+            let mut m = FxHashMap::default();
+            for i in 0..values.len() {
+                let mut h = hash(values.get(i));
+                while m.contains_key(&h) {
+                    h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                }
+                m.insert(h, i as u32);
+            }
+            *self.map = Some(m);
+        }
+        self.map.as_mut()
+    }
+}
+
 /// Decodes a data page's values and appends one id per level (nulls as [`NULL`]).
 #[allow(clippy::too_many_arguments)]
 fn decode_values(
@@ -478,23 +510,7 @@ fn decode_values(
         0 => {
             // Plain values after a dictionary (writers fall back when it grows too big), or
             // a chunk without one. Dedupe when asked so equal values share an id.
-            let Dedupe { wanted, map } = dedupe;
-            let map = match map {
-                Some(m) => Some(m),
-                None if wanted => {
-                    let mut m = FxHashMap::default();
-                    for i in 0..values.len() {
-                        let mut h = hash(values.get(i));
-                        while m.contains_key(&h) {
-                            h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                        }
-                        m.insert(h, i as u32);
-                    }
-                    *map = Some(m);
-                    map.as_mut()
-                }
-                None => None,
-            };
+            let map = dedupe.map_for(values);
             decode_plain(data, present, leaf.physical, values, map, indices)?;
         }
         2 | 8 => {
@@ -504,6 +520,12 @@ fn decode_values(
             if let Some(bad) = indices.iter().find(|&&i| i as usize >= dict_len) {
                 return Err(format!("dictionary index {bad} out of range ({dict_len} entries)"));
             }
+        }
+        5..=7 | 9 => {
+            let plain = super::delta::to_plain(h.encoding, data, present, leaf.physical)
+                .map_err(|e| format!("{}: {e}", encoding_name(h.encoding)))?;
+            let map = dedupe.map_for(values);
+            decode_plain(&plain, present, leaf.physical, values, map, indices)?;
         }
         e => return Err(format!("values in {} are not supported", encoding_name(e))),
     }

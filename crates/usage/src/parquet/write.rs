@@ -67,6 +67,21 @@ pub enum Data<'a> {
     },
 }
 
+/// A leaf column's physical type id, levels and path.
+struct LeafSpec {
+    physical: i32,
+    max_def: u32,
+    /// Inside a repeated group (with one entry per row).
+    rep: bool,
+    path: Vec<String>,
+}
+
+impl LeafSpec {
+    fn flat(physical: i32, max_def: u32, name: String) -> LeafSpec {
+        LeafSpec { physical, max_def, rep: false, path: vec![name] }
+    }
+}
+
 struct ChunkMeta {
     physical: i32,
     path: Vec<String>,
@@ -192,16 +207,7 @@ impl<W: Write> Writer<W> {
 
     /// A dictionary-encoded chunk: dictionary page, then data pages of ids (with definition
     /// levels when `optional`, repetition levels when `rep`).
-    fn dict_chunk(
-        &mut self,
-        plain_dict: &[u8],
-        dict_len: usize,
-        ids: &[u32],
-        max_def: u32,
-        rep: bool,
-        physical: i32,
-        path: Vec<String>,
-    ) -> io::Result<ChunkMeta> {
+    fn dict_chunk(&mut self, plain_dict: &[u8], dict_len: usize, ids: &[u32], leaf: LeafSpec) -> io::Result<ChunkMeta> {
         let dict_offset = self.offset as i64;
         let (mut unc, mut comp) = self.dictionary_page(plain_dict, dict_len)?;
         let data_offset = self.offset as i64;
@@ -211,7 +217,7 @@ impl<W: Write> Writer<W> {
         let mut present = Vec::new();
         for page in ids.chunks(self.page_rows) {
             raw.clear();
-            if rep {
+            if leaf.rep {
                 // Every row has exactly one entry: repetition level 0 throughout.
                 levels.clear();
                 encode_hybrid(&vec![0; page.len()], 1, &mut levels);
@@ -219,6 +225,7 @@ impl<W: Write> Writer<W> {
                 raw.extend_from_slice(&levels);
             }
             present.clear();
+            let max_def = leaf.max_def;
             if max_def > 0 {
                 let defs: Vec<u32> = page.iter().map(|&id| if id == NULL { max_def - 1 } else { max_def }).collect();
                 levels.clear();
@@ -236,8 +243,8 @@ impl<W: Write> Writer<W> {
             comp += c;
         }
         Ok(ChunkMeta {
-            physical,
-            path,
+            physical: leaf.physical,
+            path: leaf.path,
             num_values: ids.len() as i64,
             uncompressed: unc,
             compressed: comp,
@@ -266,7 +273,7 @@ impl<W: Write> Writer<W> {
                         plain.extend_from_slice(&(s.len() as u32).to_le_bytes());
                         plain.extend_from_slice(s.as_bytes());
                     }
-                    chunks.push(self.dict_chunk(&plain, dict.len(), ids, 1, false, 6, vec![name])?);
+                    chunks.push(self.dict_chunk(&plain, dict.len(), ids, LeafSpec::flat(6, 1, name))?);
                 }
                 (Kind::TimestampMicros | Kind::Int96, Data::Time { dict, ids }) => {
                     if let Some(bad) = ids.iter().find(|&&i| i as usize >= dict.len()) {
@@ -285,7 +292,7 @@ impl<W: Write> Writer<W> {
                         }
                     }
                     let physical = if int96 { 3 } else { 2 };
-                    chunks.push(self.dict_chunk(&plain, dict.len(), ids, 0, false, physical, vec![name])?);
+                    chunks.push(self.dict_chunk(&plain, dict.len(), ids, LeafSpec::flat(physical, 0, name))?);
                 }
                 (Kind::Double | Kind::Decimal { .. }, Data::Double(values)) => {
                     let data_offset = self.offset as i64;
@@ -323,7 +330,8 @@ impl<W: Write> Writer<W> {
                         let mut plain = (text.len() as u32).to_le_bytes().to_vec();
                         plain.extend_from_slice(text.as_bytes());
                         let path = vec![name.clone(), "key_value".into(), leaf.into()];
-                        chunks.push(self.dict_chunk(&plain, 1, &vec![0; *rows], max_def, true, 6, path)?);
+                        let leaf = LeafSpec { physical: 6, max_def, rep: true, path };
+                        chunks.push(self.dict_chunk(&plain, 1, &vec![0; *rows], leaf)?);
                     }
                 }
                 _ => return Err(io::Error::other(format!("{name}: data of the wrong kind"))),
