@@ -428,6 +428,39 @@ pub enum BenchCommand {
     /// Screening of generated accounts against the registry built from the real public files,
     /// side by side with a Python rapidfuzz baseline on the same inputs.
     Screen(BenchScreenArgs),
+    /// Usage aggregation of a generated FOCUS file (Parquet and gzip CSV), side by side with
+    /// DuckDB running the `candor usage sql` query on the same files.
+    Usage(BenchUsageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchUsageArgs {
+    /// Billing lines in the generated file.
+    #[arg(long, default_value_t = 100_000_000)]
+    pub rows: u64,
+    /// Rows per Parquet row group.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub row_group_rows: usize,
+    /// Threads for candor and DuckDB (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Runs of each measurement; the fastest is reported.
+    #[arg(long, default_value_t = 1)]
+    pub runs: u32,
+    /// Skip the gzip CSV measurements.
+    #[arg(long)]
+    pub no_csv: bool,
+    /// Skip DuckDB.
+    #[arg(long)]
+    pub no_duckdb: bool,
+    /// The DuckDB side.
+    #[arg(long, default_value = "bench/usage_duckdb.py")]
+    pub duckdb_script: PathBuf,
+    /// Folder for the generated files (kept and reused for the same row count).
+    #[arg(long, default_value = "candor-bench-usage")]
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

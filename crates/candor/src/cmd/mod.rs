@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_screen;
+mod bench_usage;
 mod demo;
 mod demo_registry;
 mod generate;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Log(cmd) => log::run(cmd),
         Command::Bench(BenchCommand::Log(args)) => bench::log(&args),
         Command::Bench(BenchCommand::Screen(args)) => bench_screen::run(&args),
+        Command::Bench(BenchCommand::Usage(args)) => bench_usage::run(&args),
         Command::Registry(cmd) => registry::run(cmd),
         Command::Screen { db, threshold, evaluate, json } => {
             registry::screen(&db.db, threshold, evaluate.as_deref(), json)
