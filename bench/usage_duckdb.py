@@ -43,7 +43,7 @@ print(json.dumps({
     "seconds": seconds,
     "peak_rss_kb": peak_rss_kb(),
     "rows": len(rows),
-    "lines": sum(r[8] for r in rows),
-    "cost": sum(r[7] for r in rows),
+    "lines": int(sum(r[8] for r in rows)),
+    "cost": float(sum(r[7] for r in rows)),
     "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
 }))

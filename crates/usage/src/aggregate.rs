@@ -16,7 +16,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::focus::{self, ReadOptions, ReadReport};
-use crate::taxonomy::{Classifier, Line, Taxonomy};
+use rustc_hash::FxHashMap;
+
+use crate::columnar::{FastSums, Interner, add_stored, capability_id, capability_of, month_text};
+use crate::parquet::convert;
+use crate::taxonomy::{Line, Taxonomy};
 
 /// The capability recorded for lines no rule maps.
 pub const UNMAPPED: &str = "unmapped";
@@ -96,7 +100,7 @@ pub struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, other: &Sums) {
+    pub(crate) fn add(&mut self, other: &Sums) {
         self.quantity += other.quantity;
         self.cost += other.cost;
         self.lines += other.lines;
@@ -131,29 +135,52 @@ pub fn aggregate_file(
     if crate::parquet::is_parquet(path)? {
         return Ok(crate::columnar::aggregate_parquet(taxonomy, path, opts, 0, progress)?);
     }
-    let mut classifier = Classifier::new(taxonomy);
-    let mut rows: BTreeMap<Key, Sums> = BTreeMap::new();
+    // Text is interned (a lookup per field, no allocation once seen) and rows are summed
+    // under a key of ids; each distinct key is classified once at the end.
+    let mut strings = Interner::default();
+    let mut sums: FxHashMap<[u32; 8], FastSums> = FxHashMap::default();
+    let mut last_day = (String::new(), 0i32);
     let read = focus::read_csv_with_progress(path, opts, progress, |l| {
-        let line =
-            Line { provider: &l.provider, service: &l.service, usage_type: &l.usage_type, operation: &l.operation };
-        let capability = classifier.classify(&line).map(|c| taxonomy.capabilities()[c].id.as_str()).unwrap_or(UNMAPPED);
-        let key = Key {
-            account: l.account.clone(),
-            month: l.month.clone(),
-            service: l.service.clone(),
-            capability: capability.to_string(),
-            region_class: taxonomy.region_class(&l.provider, &l.region).as_str().to_string(),
-            unit: l.unit.clone(),
-        };
-        rows.entry(key).or_default().add(&Sums {
-            quantity: l.quantity,
-            cost: l.cost,
-            lines: 1,
-            first: l.day.clone(),
-            last: l.day.clone(),
-        });
+        if l.day != last_day.0 {
+            let (y, m, d) = convert::parse_date(&l.day).unwrap_or((1970, 1, 1));
+            last_day = (l.day.clone(), convert::days_from_civil(y, m, d) as i32);
+        }
+        let day = last_day.1;
+        let month = l.month[..4].parse::<u32>().unwrap_or(0) * 12 + l.month[5..7].parse::<u32>().unwrap_or(1) - 1;
+        let key = [
+            strings.id(&l.account),
+            month,
+            strings.id(&l.provider),
+            strings.id(&l.service),
+            strings.id(&l.usage_type),
+            strings.id(&l.operation),
+            strings.id(&l.region),
+            strings.id(&l.unit),
+        ];
+        let s = sums.entry(key).or_insert_with(|| FastSums::new(day));
+        s.add_line(l.quantity, l.cost, day);
     })?;
-    Ok(FileAggregate { read, rows, unmapped: classifier.unmapped().clone() })
+    let mut entries: Vec<([u32; 8], FastSums)> = sums.into_iter().collect();
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    let text = |i: u32| strings.strings[i as usize].as_str();
+    let mut caps: FxHashMap<[u32; 4], u32> = FxHashMap::default();
+    let mut classes: FxHashMap<[u32; 2], &'static str> = FxHashMap::default();
+    let mut out = FileAggregate { read, ..FileAggregate::default() };
+    for ([a, month, p, sv, u, o, r, un], s) in entries {
+        let line = Line { provider: text(p), service: text(sv), usage_type: text(u), operation: text(o) };
+        let cap = *caps.entry([p, sv, u, o]).or_insert_with(|| capability_of(taxonomy, &line));
+        let class = *classes.entry([p, r]).or_insert_with(|| taxonomy.region_class(text(p), text(r)).as_str());
+        let key = Key {
+            account: text(a).to_string(),
+            month: month_text(month),
+            service: text(sv).to_string(),
+            capability: capability_id(taxonomy, cap),
+            region_class: class.to_string(),
+            unit: text(un).to_string(),
+        };
+        add_stored(&mut out, key, &s);
+    }
+    Ok(out)
 }
 
 /// A file about to be ingested: new (with its hash and name), or seen before.

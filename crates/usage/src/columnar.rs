@@ -9,6 +9,7 @@
 //! row-group order, so the result does not depend on which thread read what; memory holds
 //! one row group per thread and the distinct keys, whatever the file's length.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -24,7 +25,7 @@ use crate::taxonomy::{Line, Taxonomy};
 
 /// Sums while reading: days as numbers.
 #[derive(Debug, Clone, Copy)]
-struct FastSums {
+pub(crate) struct FastSums {
     quantity: f64,
     cost: f64,
     lines: u64,
@@ -33,11 +34,20 @@ struct FastSums {
 }
 
 impl FastSums {
-    fn new(day: i32) -> FastSums {
+    pub(crate) fn new(day: i32) -> FastSums {
         FastSums { quantity: 0.0, cost: 0.0, lines: 0, first: day, last: day }
     }
 
-    fn add(&mut self, o: &FastSums) {
+    #[inline]
+    pub(crate) fn add_line(&mut self, quantity: f64, cost: f64, day: i32) {
+        self.quantity += quantity;
+        self.cost += cost;
+        self.lines += 1;
+        self.first = self.first.min(day);
+        self.last = self.last.max(day);
+    }
+
+    pub(crate) fn add(&mut self, o: &FastSums) {
         self.quantity += o.quantity;
         self.cost += o.cost;
         self.lines += o.lines;
@@ -155,13 +165,13 @@ type Times = (Vec<(u32, i32)>, Vec<u32>);
 
 /// One worker's interned strings.
 #[derive(Default)]
-struct Interner {
+pub(crate) struct Interner {
     ids: FxHashMap<String, u32>,
-    strings: Vec<String>,
+    pub(crate) strings: Vec<String>,
 }
 
 impl Interner {
-    fn id(&mut self, s: &str) -> u32 {
+    pub(crate) fn id(&mut self, s: &str) -> u32 {
         if let Some(&id) = self.ids.get(s) {
             return id;
         }
@@ -172,17 +182,15 @@ impl Interner {
     }
 }
 
-/// A row group's partial aggregate, keyed by (account, month, service, capability, region
-/// class, unit) with strings as the worker's interned ids and capability as its index
-/// (`u32::MAX`: unmapped).
-type Partial = Vec<([u32; 6], FastSums)>;
+/// Sums keyed by (account, month, service, capability, region class, unit), with strings as
+/// interned ids and the capability as its index (`u32::MAX`: unmapped).
+type Partial = FxHashMap<[u32; 6], FastSums>;
 
 struct Worker<'a> {
     file: &'a ParquetFile,
     taxonomy: &'a Taxonomy,
     plan: &'a Plan,
     strict: bool,
-    interner: Interner,
     bytes: Vec<u8>,
     scratch: Scratch,
 }
@@ -294,8 +302,8 @@ impl Worker<'_> {
         Ok((table, col.ids))
     }
 
-    /// Aggregates one row group.
-    fn row_group(&mut self, rg: usize, first: u64) -> Result<(Partial, ReadReport), Error> {
+    /// Aggregates one row group and hands its sums to the merge.
+    fn row_group(&mut self, rg: usize, first: u64, merge: &Mutex<Merge>) -> Result<(), Error> {
         let rows = self.file.meta.row_groups[rg].num_rows as usize;
         let mut text = Vec::with_capacity(TEXT.len());
         for leaf in self.plan.text {
@@ -329,11 +337,7 @@ impl Worker<'_> {
             let (month, day) = tt[tid[r] as usize];
             let key = [acct[r], month, prov[r], svc[r], usg[r], op[r], reg[r], unit[r]];
             let s = sums.entry(key).or_insert_with(|| FastSums::new(day));
-            s.quantity += qt[qid[r] as usize];
-            s.cost += ct[cid[r] as usize];
-            s.lines += 1;
-            s.first = s.first.min(day);
-            s.last = s.last.max(day);
+            s.add_line(qt[qid[r] as usize], ct[cid[r] as usize], day);
         }
         // The distinct keys, in a fixed order, classified and re-keyed.
         let mut entries: Vec<([u32; 8], FastSums)> = sums.into_iter().collect();
@@ -342,6 +346,10 @@ impl Worker<'_> {
         let mut classes: FxHashMap<[u32; 2], u32> = FxHashMap::default();
         let mut global: Vec<Vec<u32>> = text.iter().map(|c| vec![u32::MAX; c.table.len()]).collect();
         let mut out: FxHashMap<[u32; 6], FastSums> = FxHashMap::default();
+        let Ok(mut merge) = merge.lock() else {
+            return Err(Error::BadFile { path: self.file.path().into(), message: "a reader thread failed".into() });
+        };
+        let interner = &mut merge.strings;
         let aws = "AWS";
         for (k, s) in entries {
             let [a, month, p, sv, u, o, rg_, un] = k;
@@ -353,9 +361,8 @@ impl Worker<'_> {
                     usage_type: &text[3].table[u as usize],
                     operation: &text[4].table[o as usize],
                 };
-                self.taxonomy.rule_for(&line).map(|r| self.taxonomy.rules()[r].capability as u32).unwrap_or(u32::MAX)
+                capability_of(self.taxonomy, &line)
             });
-            let interner = &mut self.interner;
             let class = *classes.entry([p, rg_]).or_insert_with(|| {
                 interner.id(self.taxonomy.region_class(provider, &text[5].table[rg_ as usize]).as_str())
             });
@@ -369,8 +376,82 @@ impl Worker<'_> {
             let key6 = [g(0, a), month, g(2, sv), cap, class, g(6, un)];
             out.entry(key6).or_insert_with(|| FastSums::new(s.first)).add(&s);
         }
-        Ok((out.into_iter().collect(), report))
+        merge.pending.insert(rg, (out, report));
+        merge.advance();
+        Ok(())
     }
+}
+
+/// Row groups' sums, added up in row-group order as they become ready (so the result does not
+/// depend on thread timing), with the strings of all keys.
+#[derive(Default)]
+struct Merge {
+    strings: Interner,
+    /// The next row group to add.
+    next: usize,
+    /// Finished row groups waiting for an earlier one (at most about one per thread).
+    pending: BTreeMap<usize, (Partial, ReadReport)>,
+    total: Partial,
+    read: ReadReport,
+}
+
+impl Merge {
+    fn advance(&mut self) {
+        while let Some((partial, report)) = self.pending.remove(&self.next) {
+            self.next += 1;
+            self.read.rows += report.rows;
+            for (k, n) in report.nonconformance_counts {
+                *self.read.nonconformance_counts.entry(k).or_insert(0) += n;
+            }
+            for nc in report.nonconformance {
+                if self.read.nonconformance.iter().filter(|x| x.message == nc.message).count() < 100 {
+                    self.read.nonconformance.push(nc);
+                }
+            }
+            for (k, s) in partial {
+                self.total.entry(k).or_insert_with(|| FastSums::new(s.first)).add(&s);
+            }
+        }
+    }
+}
+
+/// `YYYY-MM` of a month key (`year * 12 + month - 1`).
+pub(crate) fn month_text(k: u32) -> String {
+    format!("{:04}-{:02}", k / 12, k % 12 + 1)
+}
+
+/// `YYYY-MM-DD` of a day number.
+fn day_text(d: i32) -> String {
+    let (y, m, dd) = convert::civil_from_days(i64::from(d));
+    format!("{y:04}-{m:02}-{dd:02}")
+}
+
+/// The capability id of a capability index (`u32::MAX`: unmapped).
+pub(crate) fn capability_id(taxonomy: &Taxonomy, c: u32) -> String {
+    match c {
+        u32::MAX => UNMAPPED.to_string(),
+        c => taxonomy.capabilities()[c as usize].id.clone(),
+    }
+}
+
+/// The capability index of a line (`u32::MAX`: unmapped).
+pub(crate) fn capability_of(taxonomy: &Taxonomy, line: &Line<'_>) -> u32 {
+    taxonomy.rule_for(line).map(|r| taxonomy.rules()[r].capability as u32).unwrap_or(u32::MAX)
+}
+
+/// Adds sums under a stored key, counting unmapped lines by service.
+pub(crate) fn add_stored(out: &mut FileAggregate, key: Key, s: &FastSums) {
+    if key.capability == UNMAPPED {
+        let service = if key.service.is_empty() { "(no service)".to_string() } else { key.service.clone() };
+        *out.unmapped.entry(service).or_insert(0) += s.lines;
+    }
+    out.rows.entry(key).or_default().add(&Sums {
+        quantity: s.quantity,
+        cost: s.cost,
+        lines: s.lines,
+        first: day_text(s.first),
+        last: day_text(s.last),
+    });
 }
 
 /// Aggregates a FOCUS or CUR Parquet file on `threads` threads (0: one per core), calling
@@ -398,41 +479,35 @@ pub fn aggregate_parquet(
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let errors: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
-    type Output = (Vec<(usize, Partial, ReadReport)>, Vec<String>);
-    let outputs: Vec<Output> = std::thread::scope(|scope| {
+    let merge = Mutex::new(Merge::default());
+    std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (file, plan, next, done, stop, errors, rg_bytes, firsts) =
-                    (&file, &plan, &next, &done, &stop, &errors, &rg_bytes, &firsts);
+                let (file, plan, next, done, stop, errors, rg_bytes, firsts, merge) =
+                    (&file, &plan, &next, &done, &stop, &errors, &rg_bytes, &firsts, &merge);
                 scope.spawn(move || {
                     let mut w = Worker {
                         file,
                         taxonomy,
                         plan,
                         strict: opts.strict,
-                        interner: Interner::default(),
                         bytes: Vec::new(),
                         scratch: Scratch::default(),
                     };
-                    let mut parts = Vec::new();
                     loop {
                         let rg = next.fetch_add(1, Ordering::Relaxed);
                         if rg >= file.meta.row_groups.len() || stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        match w.row_group(rg, firsts[rg]) {
-                            Ok((partial, report)) => parts.push((rg, partial, report)),
-                            Err(e) => {
-                                stop.store(true, Ordering::Relaxed);
-                                if let Ok(mut errs) = errors.lock() {
-                                    errs.push((rg, e));
-                                }
-                                break;
+                        if let Err(e) = w.row_group(rg, firsts[rg], merge) {
+                            stop.store(true, Ordering::Relaxed);
+                            if let Ok(mut errs) = errors.lock() {
+                                errs.push((rg, e));
                             }
+                            break;
                         }
                         done.fetch_add(rg_bytes[rg], Ordering::Relaxed);
                     }
-                    (parts, w.interner.strings)
                 })
             })
             .collect();
@@ -440,7 +515,6 @@ pub fn aggregate_parquet(
             progress(done.load(Ordering::Relaxed), total);
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
     });
     progress(total, total);
     let mut errors = errors.into_inner().unwrap_or_default();
@@ -448,57 +522,34 @@ pub fn aggregate_parquet(
     if let Some((_, e)) = errors.into_iter().next() {
         return Err(e);
     }
-    // Translate each worker's ids to one table and add the partials up in row-group order.
-    let mut strings = Interner::default();
-    let mut all: Vec<(usize, usize, Partial, ReadReport)> = Vec::new();
-    let mut maps: Vec<Vec<u32>> = Vec::new();
-    for (t, (parts, worker_strings)) in outputs.into_iter().enumerate() {
-        maps.push(worker_strings.iter().map(|s| strings.id(s)).collect());
-        all.extend(parts.into_iter().map(|(rg, p, r)| (rg, t, p, r)));
+    let merge = merge
+        .into_inner()
+        .map_err(|_| Error::BadFile { path: path.into(), message: "a reader thread failed".into() })?;
+    if merge.next != file.meta.row_groups.len() {
+        return Err(Error::BadFile { path: path.into(), message: "a reader thread stopped early".into() });
     }
-    all.sort_by_key(|(rg, ..)| *rg);
-    let mut total_sums: FxHashMap<[u32; 6], FastSums> = FxHashMap::default();
-    for (_, t, partial, report) in all {
-        read.rows += report.rows;
-        for (k, n) in report.nonconformance_counts {
-            *read.nonconformance_counts.entry(k).or_insert(0) += n;
-        }
-        for nc in report.nonconformance {
-            if read.nonconformance.iter().filter(|x| x.message == nc.message).count() < 100 {
-                read.nonconformance.push(nc);
-            }
-        }
-        let m = &maps[t];
-        for (k, s) in partial {
-            let key = [m[k[0] as usize], k[1], m[k[2] as usize], k[3], m[k[4] as usize], m[k[5] as usize]];
-            total_sums.entry(key).or_insert_with(|| FastSums::new(s.first)).add(&s);
-        }
+    read.rows += merge.read.rows;
+    for (k, n) in merge.read.nonconformance_counts {
+        *read.nonconformance_counts.entry(k).or_insert(0) += n;
     }
-    let day = |d: i32| {
-        let (y, m, dd) = convert::civil_from_days(i64::from(d));
-        format!("{y:04}-{m:02}-{dd:02}")
-    };
+    read.nonconformance.extend(merge.read.nonconformance);
+    let (strings, total_sums) = (merge.strings, merge.total);
     let mut out = FileAggregate { read, ..FileAggregate::default() };
     for (k, s) in total_sums {
-        let capability = match k[3] {
-            u32::MAX => UNMAPPED.to_string(),
-            c => taxonomy.capabilities()[c as usize].id.clone(),
-        };
-        let key = Key {
-            account: strings.strings[k[0] as usize].clone(),
-            month: format!("{:04}-{:02}", k[1] / 12, k[1] % 12 + 1),
-            service: strings.strings[k[2] as usize].clone(),
-            capability,
-            region_class: strings.strings[k[4] as usize].clone(),
-            unit: strings.strings[k[5] as usize].clone(),
-        };
-        if key.capability == UNMAPPED {
-            let service = if key.service.is_empty() { "(no service)".to_string() } else { key.service.clone() };
-            *out.unmapped.entry(service).or_insert(0) += s.lines;
-        }
-        out.rows.insert(
-            key,
-            Sums { quantity: s.quantity, cost: s.cost, lines: s.lines, first: day(s.first), last: day(s.last) },
+        let strings = &strings.strings;
+        let text = |i: u32| strings[i as usize].clone();
+        let capability = capability_id(taxonomy, k[3]);
+        add_stored(
+            &mut out,
+            Key {
+                account: text(k[0]),
+                month: month_text(k[1]),
+                service: text(k[2]),
+                capability,
+                region_class: text(k[4]),
+                unit: text(k[5]),
+            },
+            &s,
         );
     }
     Ok(out)

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 
 /// Errors reading a billing file.
 #[derive(Debug, thiserror::Error)]
@@ -158,15 +160,83 @@ fn names_lookup<'a>(
 /// Counts the bytes read from the file itself (compressed bytes for gzip), for progress.
 struct Counting {
     inner: File,
-    read: std::rc::Rc<std::cell::Cell<u64>>,
+    read: Arc<AtomicU64>,
 }
 
 impl Read for Counting {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read.set(self.read.get() + n as u64);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+/// Decompressed bytes arriving from the thread that inflates a gzip file, so that inflating
+/// and parsing run on two cores at once.
+struct Inflated {
+    rx: mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for Inflated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The inflating thread has finished: end of data.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Inflates `input` on its own thread, in 1 MiB chunks; the thread stops when the reader is
+/// dropped.
+fn inflate_in_background(input: Counting) -> Inflated {
+    let (tx, rx) = mpsc::sync_channel(8);
+    std::thread::spawn(move || {
+        let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, input));
+        loop {
+            let mut chunk = vec![0u8; 1 << 20];
+            let mut filled = 0;
+            let result = loop {
+                match gz.read(&mut chunk[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == chunk.len() {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            let last = filled < chunk.len();
+            chunk.truncate(filled);
+            let sent = match result {
+                Ok(()) if chunk.is_empty() => break,
+                Ok(()) => tx.send(Ok(chunk)),
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            };
+            if sent.is_err() || last {
+                break;
+            }
+        }
+    });
+    Inflated { rx, chunk: Vec::new(), pos: 0 }
 }
 
 /// An opened billing file.
@@ -176,20 +246,21 @@ struct Opened {
     /// The file's size on disk.
     size: u64,
     /// Bytes read from the file so far.
-    read: std::rc::Rc<std::cell::Cell<u64>>,
+    read: Arc<AtomicU64>,
 }
 
-/// Opens a file, decompressing gzip when the file starts with its magic bytes.
+/// Opens a file, decompressing gzip (on a second thread) when the file starts with its magic
+/// bytes.
 fn open(path: &Path) -> Result<Opened, Error> {
     let io = |source| Error::Io { path: path.into(), source };
     let mut f = File::open(path).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
     let mut magic = [0u8; 2];
     let n = f.read(&mut magic).map_err(io)?;
-    let read = std::rc::Rc::new(std::cell::Cell::new(0));
+    let read = Arc::new(AtomicU64::new(0));
     let counting = Counting { inner: File::open(path).map_err(io)?, read: read.clone() };
     let reader: Box<dyn Read> = if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(counting)))
+        Box::new(inflate_in_background(counting))
     } else {
         Box::new(BufReader::with_capacity(1 << 20, counting))
     };
@@ -272,7 +343,7 @@ pub fn read_csv_with_progress(
         report.rows += 1;
         let row = report.rows;
         if row % 8192 == 0 {
-            progress(bytes_read.get(), size);
+            progress(bytes_read.load(Ordering::Relaxed), size);
         }
         let get = |field: &str| cols.get(field).and_then(|(i, name)| record.get(*i).map(|v| (v, *name)));
         // Text fields: `NULL` is read as empty (and reported in strict mode).
@@ -318,12 +389,14 @@ pub fn read_csv_with_progress(
         line.quantity = number("quantity")?;
         line.cost = number("cost")?;
         let (period, name) = get("period").unwrap_or(("", "ChargePeriodStart"));
-        line.month = month_of(period).ok_or_else(|| Error::BadValue {
+        let month = month_of(period).ok_or_else(|| Error::BadValue {
             path: path.into(),
             row,
             column: name.to_string(),
             message: format!("{period:?} is not a date-time"),
         })?;
+        line.month.clear();
+        line.month.push_str(month);
         line.day.clear();
         line.day.push_str(&period[..10]);
         if opts.strict && !(period.len() == 20 && period.as_bytes()[10] == b'T' && period.ends_with('Z')) {
@@ -342,14 +415,14 @@ pub fn read_csv_with_progress(
 }
 
 /// `YYYY-MM` of a date-time written `2024-09-01T00:00:00Z`, `2024-09-01 00:00:00` or `2024-09-01`.
-fn month_of(v: &str) -> Option<String> {
+fn month_of(v: &str) -> Option<&str> {
     let b = v.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
         return None;
     }
     let month: u32 = v[5..7].parse().ok()?;
-    (1..=12).contains(&month).then(|| v[..7].to_string())
+    (1..=12).contains(&month).then(|| &v[..7])
 }
 
 /// Whether `name` is a column FOCUS 1.0 to 1.2 defines.
