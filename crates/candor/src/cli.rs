@@ -207,10 +207,10 @@ pub enum UsageCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Read FOCUS CSV exports (plain or gzip) and sum every line per capability and region
-    /// class; unmapped lines are counted by service.
+    /// Read FOCUS or CUR 2.0 exports (CSV, gzip CSV or Parquet) and sum every line per
+    /// capability and region class; unmapped lines are counted by service.
     Scan {
-        /// The FOCUS CSV files.
+        /// The billing files (format recognised by content).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Report every departure from the FOCUS specification (by row and column).
@@ -222,9 +222,10 @@ pub enum UsageCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Ingest FOCUS CSV exports into the usage store (each file all or nothing, once).
+    /// Ingest FOCUS or CUR 2.0 exports (CSV, gzip CSV or Parquet) into the usage store (each
+    /// file all or nothing, once).
     Ingest {
-        /// The FOCUS CSV files (plain or gzip).
+        /// The billing files (format recognised by content).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The usage database.
@@ -269,10 +270,11 @@ pub enum UsageCommand {
         #[arg(long)]
         extra: Option<PathBuf>,
     },
-    /// Ingest aggregates computed by another engine with `usage sql` (CSV with columns
-    /// account, month, service, capability, region_class, unit, quantity, cost, lines, first, last).
+    /// Ingest aggregates computed by another engine with `usage sql` (CSV or Parquet with the
+    /// columns account, month, service, capability, region_class, unit, quantity, cost, lines,
+    /// first, last).
     IngestAggregate {
-        /// The aggregate CSV files.
+        /// The aggregate files (CSV or Parquet).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The usage database.

@@ -183,6 +183,36 @@ pub fn aggregate_file(
     Ok(out)
 }
 
+/// The columns of an aggregate computed elsewhere (`candor usage sql`'s result).
+pub const AGGREGATE_COLUMNS: [&str; 11] =
+    ["account", "month", "service", "capability", "region_class", "unit", "quantity", "cost", "lines", "first", "last"];
+
+/// Reads an aggregate from CSV with the header [`AGGREGATE_COLUMNS`].
+fn read_aggregate_csv(path: &Path) -> Result<Vec<(Key, Sums)>, Error> {
+    let bad = |row: u64, column: &str, message: String| {
+        Error::Read(focus::Error::BadValue { path: path.into(), row, column: column.into(), message })
+    };
+    let expected = AGGREGATE_COLUMNS;
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(0, "(file)", e.to_string()))?;
+    let headers: Vec<String> =
+        rdr.headers().map_err(|e| bad(0, "(header)", e.to_string()))?.iter().map(|h| h.to_lowercase()).collect();
+    if headers != expected {
+        return Err(bad(0, "(header)", format!("expected the columns {}", expected.join(", "))));
+    }
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let row = i as u64 + 1;
+        let r = rec.map_err(|e| bad(row, "(row)", e.to_string()))?;
+        let f = |i: usize| r.get(i).unwrap_or("").to_string();
+        let num =
+            |i: usize| f(i).parse::<f64>().map_err(|_| bad(row, expected[i], format!("{:?} is not a number", f(i))));
+        let lines = f(8).parse::<u64>().map_err(|_| bad(row, "lines", format!("{:?} is not a count", f(8))))?;
+        let key = Key { account: f(0), month: f(1), service: f(2), capability: f(3), region_class: f(4), unit: f(5) };
+        out.push((key, Sums { quantity: num(6)?, cost: num(7)?, lines, first: f(9), last: f(10) }));
+    }
+    Ok(out)
+}
+
 /// A file about to be ingested: new (with its hash and name), or seen before.
 enum Identified {
     New { sha: String, file: String },
@@ -326,58 +356,26 @@ impl UsageStore {
 
     /// Ingests an aggregate computed elsewhere (the result of `candor usage sql` run on another
     /// engine, as CSV with header `account, month, service, capability, region_class, unit,
-    /// quantity, cost, lines, first, last`): all of it or nothing, and only once.
+    /// quantity, cost, lines, first, last`, or as Parquet with those columns): all of it or
+    /// nothing, and only once.
     pub fn ingest_aggregate(&mut self, path: &Path) -> Result<IngestReport, Error> {
         let (sha, file) = match self.identify(path)? {
             Identified::New { sha, file } => (sha, file),
             Identified::Seen(report) => return Ok(report),
         };
-        let bad = |row: u64, column: &str, message: String| {
-            Error::Read(focus::Error::BadValue { path: path.into(), row, column: column.into(), message })
+        let rows = if crate::parquet::is_parquet(path)? {
+            crate::columnar::read_aggregate(path, &AGGREGATE_COLUMNS)?
+        } else {
+            read_aggregate_csv(path)?
         };
-        let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(0, "(file)", e.to_string()))?;
-        let expected = [
-            "account",
-            "month",
-            "service",
-            "capability",
-            "region_class",
-            "unit",
-            "quantity",
-            "cost",
-            "lines",
-            "first",
-            "last",
-        ];
-        let headers: Vec<String> =
-            rdr.headers().map_err(|e| bad(0, "(header)", e.to_string()))?.iter().map(|h| h.to_lowercase()).collect();
-        if headers != expected {
-            return Err(bad(0, "(header)", format!("expected the columns {}", expected.join(", "))));
-        }
         let mut agg: BTreeMap<Key, Sums> = BTreeMap::new();
         let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
-        let mut read = ReadReport::default();
-        for rec in rdr.records() {
-            read.rows += 1;
-            let row = read.rows;
-            let r = rec.map_err(|e| bad(row, "(row)", e.to_string()))?;
-            let f = |i: usize| r.get(i).unwrap_or("").to_string();
-            let num = |i: usize| {
-                f(i).parse::<f64>().map_err(|_| bad(row, expected[i], format!("{:?} is not a number", f(i))))
-            };
-            let lines = f(8).parse::<u64>().map_err(|_| bad(row, "lines", format!("{:?} is not a count", f(8))))?;
-            let key =
-                Key { account: f(0), month: f(1), service: f(2), capability: f(3), region_class: f(4), unit: f(5) };
+        let read = ReadReport { rows: rows.len() as u64, ..ReadReport::default() };
+        for (key, sums) in rows {
             if key.capability == UNMAPPED {
-                *unmapped.entry(key.service.clone()).or_insert(0) += lines;
+                *unmapped.entry(key.service.clone()).or_insert(0) += sums.lines;
             }
-            agg.entry(key).or_default().add(&Sums {
-                quantity: num(6)?,
-                cost: num(7)?,
-                lines,
-                first: f(9),
-                last: f(10),
-            });
+            agg.entry(key).or_default().add(&sums);
         }
         self.add(&agg, &sha, &file, read.rows)?;
         Ok(IngestReport { file, already_ingested: false, rows: agg.len(), read, unmapped })

@@ -554,3 +554,72 @@ pub fn aggregate_parquet(
     }
     Ok(out)
 }
+
+/// Reads an aggregate computed elsewhere from Parquet: one row per stored key, with the
+/// columns named in `columns` (account, month, service, capability, region class, unit,
+/// quantity, cost, lines, first, last; names compared without case). `first` and `last` may
+/// be text, dates or timestamps.
+pub(crate) fn read_aggregate(path: &Path, columns: &[&str; 11]) -> Result<Vec<(Key, Sums)>, Error> {
+    let file = ParquetFile::open(path)?;
+    let leaf_of =
+        |name: &str| file.meta.leaves.iter().position(|l| l.path.len() == 1 && l.path[0].eq_ignore_ascii_case(name));
+    let leaves: Vec<usize> = columns.iter().map(|c| leaf_of(c)).collect::<Option<_>>().ok_or_else(|| {
+        Error::BadFile { path: path.into(), message: format!("expected the columns {}", columns.join(", ")) }
+    })?;
+    let (mut bytes, mut scratch) = (Vec::new(), Scratch::default());
+    let mut out = Vec::new();
+    for (rg, first_row) in file.first_rows().into_iter().enumerate() {
+        let mut cols = Vec::with_capacity(leaves.len());
+        for &leaf in &leaves {
+            cols.push(file.read_column(rg, leaf, first_row, true, &mut bytes, &mut scratch)?);
+        }
+        let rows = file.meta.row_groups[rg].num_rows as usize;
+        for r in 0..rows {
+            let row = first_row + r as u64;
+            let bad = |i: usize, message: String| Error::BadValue {
+                path: path.into(),
+                row: row + 1,
+                column: file.meta.leaves[leaves[i]].path.join("."),
+                message,
+            };
+            let raw = |i: usize| match cols[i].ids[r] {
+                NULL => None,
+                id => Some(cols[i].values.get(id as usize)),
+            };
+            let leaf = |i: usize| &file.meta.leaves[leaves[i]];
+            let text = |i: usize| -> Result<String, Error> {
+                match raw(i) {
+                    None => Ok(String::new()),
+                    Some(v) => convert::text(leaf(i), v).map(|s| s.into_owned()).map_err(|e| bad(i, e)),
+                }
+            };
+            let number = |i: usize| -> Result<f64, Error> {
+                raw(i).map_or(Ok(0.0), |v| convert::number(leaf(i), v).map_err(|e| bad(i, e)))
+            };
+            let day = |i: usize| -> Result<String, Error> {
+                match (raw(i), leaf(i).physical) {
+                    (None, _) => Ok(String::new()),
+                    (Some(_), Physical::ByteArray) => text(i),
+                    (Some(v), _) => convert::day(leaf(i), v).map(day_text).map_err(|e| bad(i, e)),
+                }
+            };
+            let lines = number(8)?;
+            if lines < 0.0 || lines.fract() != 0.0 {
+                return Err(bad(8, format!("{lines} is not a count")));
+            }
+            let key = Key {
+                account: text(0)?,
+                month: text(1)?,
+                service: text(2)?,
+                capability: text(3)?,
+                region_class: text(4)?,
+                unit: text(5)?,
+            };
+            out.push((
+                key,
+                Sums { quantity: number(6)?, cost: number(7)?, lines: lines as u64, first: day(9)?, last: day(10)? },
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -499,10 +499,10 @@ mod tests {
 
     #[test]
     fn months() {
-        assert_eq!(month_of("2024-09-01T00:00:00Z").as_deref(), Some("2024-09"));
-        assert_eq!(month_of("2024-09-01 00:00:00").as_deref(), Some("2024-09"));
-        assert_eq!(month_of("2024-13-01").as_deref(), None);
-        assert_eq!(month_of("yesterday").as_deref(), None);
+        assert_eq!(month_of("2024-09-01T00:00:00Z"), Some("2024-09"));
+        assert_eq!(month_of("2024-09-01 00:00:00"), Some("2024-09"));
+        assert_eq!(month_of("2024-13-01"), None);
+        assert_eq!(month_of("yesterday"), None);
     }
 
     fn write(dir: &Path, name: &str, text: &str, gzip: bool) -> PathBuf {

@@ -28,6 +28,9 @@ else:
 w = csv.writer(sys.stdout)
 for row in con.execute(sql).fetchall():
     w.writerow(row)
+# The same result as Parquet, the other form `candor usage ingest-aggregate` reads.
+out = sys.argv[3].replace("'", "''")
+con.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet)")
 "#;
 
 fn duckdb_available() -> bool {
@@ -70,7 +73,9 @@ fn check(path: &Path) {
     let (sql_file, script) = (dir.path().join("q.sql"), dir.path().join("run.py"));
     std::fs::write(&sql_file, &sql).expect("write");
     std::fs::write(&script, RUN).expect("write");
-    let out = Command::new("python3").arg(&script).arg(path).arg(&sql_file).output().expect("python3");
+    let agg_parquet = dir.path().join("aggregate.parquet");
+    let out =
+        Command::new("python3").arg(&script).arg(path).arg(&sql_file).arg(&agg_parquet).output().expect("python3");
     assert!(out.status.success(), "duckdb failed: {}\n{sql}", String::from_utf8_lossy(&out.stderr));
     let mut theirs = BTreeMap::new();
     for rec in csv::ReaderBuilder::new().has_headers(false).from_reader(out.stdout.as_slice()).records() {
@@ -82,7 +87,8 @@ fn check(path: &Path) {
             (n(6), n(7), f(8).parse::<u64>().expect("count"), f(9), f(10)),
         );
     }
-    // Their result, brought back into candor with `ingest-aggregate`, stores the same rows.
+    // Their result, brought back into candor with `ingest-aggregate` (CSV and Parquet), stores
+    // the same rows.
     let agg = dir.path().join("aggregate.csv");
     let mut text = String::from("account,month,service,capability,region_class,unit,quantity,cost,lines,first,last\n");
     text.push_str(&String::from_utf8_lossy(&out.stdout));
@@ -93,6 +99,17 @@ fn check(path: &Path) {
     assert!(back.ingest_aggregate(&agg).expect("again").already_ingested);
     let back_rows = back.rows().expect("rows");
     assert_eq!(back_rows.len(), ours.len());
+    // And as Parquet: the same stored rows.
+    let mut from_parquet = UsageStore::in_memory().expect("store");
+    from_parquet.ingest_aggregate(&agg_parquet).expect("ingest-aggregate parquet");
+    let parquet_rows = from_parquet.rows().expect("rows");
+    assert_eq!(parquet_rows.len(), back_rows.len());
+    // (DuckDB ran the query twice; its parallel sums may differ in the last bits.)
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    for ((ka, a), (kb, b)) in parquet_rows.iter().zip(&back_rows) {
+        assert_eq!((ka, a.lines, &a.first, &a.last), (kb, b.lines, &b.first, &b.last), "Parquet vs CSV aggregate");
+        assert!(close(a.quantity, b.quantity) && close(a.cost, b.cost), "{ka:?}: {a:?} vs {b:?}");
+    }
     for (k, v) in &back_rows {
         let key = (
             k.account.clone(),

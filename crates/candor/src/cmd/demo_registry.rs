@@ -165,7 +165,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     }
 
     // Usage: generated for the fictional accounts only, ingested, reported per organisation.
-    let usage_file = dir.join("usage-focus-demonstration-data.csv");
+    let usage_file = dir.join("usage-focus-demonstration-data.parquet");
     let cfg = usage::generate::GenConfig {
         rows: 50_000,
         accounts: fictional_accounts.clone(),
@@ -174,10 +174,8 @@ pub fn run(dir: &Path) -> Result<Summary> {
         months: 3,
         seed: 2026,
     };
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
-    usage::generate::write_csv(&mut f, &cfg, usage::generate::Layout::Focus)?;
-    std::io::Write::flush(&mut f)?;
-    drop(f);
+    let f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
+    std::io::Write::flush(&mut usage::generate::write_parquet(f, &cfg, usage::generate::Layout::Focus, 8_192)?)?;
     let taxonomy = usage::taxonomy::Taxonomy::builtin()?;
     let mut usage_store = usage::aggregate::UsageStore::open(&dir.join("usage.db"))?;
     let ingested = usage_store.ingest(&taxonomy, &usage_file, usage::focus::ReadOptions::default())?;
