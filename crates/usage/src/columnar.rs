@@ -480,40 +480,48 @@ pub fn aggregate_parquet(
     let stop = AtomicBool::new(false);
     let errors: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
     let merge = Mutex::new(Merge::default());
+    // Each worker says when it is done; the caller's thread shows progress meanwhile.
+    let (finished_tx, finished) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (file, plan, next, done, stop, errors, rg_bytes, firsts, merge) =
-                    (&file, &plan, &next, &done, &stop, &errors, &rg_bytes, &firsts, &merge);
-                scope.spawn(move || {
-                    let mut w = Worker {
-                        file,
-                        taxonomy,
-                        plan,
-                        strict: opts.strict,
-                        bytes: Vec::new(),
-                        scratch: Scratch::default(),
-                    };
-                    loop {
-                        let rg = next.fetch_add(1, Ordering::Relaxed);
-                        if rg >= file.meta.row_groups.len() || stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        if let Err(e) = w.row_group(rg, firsts[rg], merge) {
-                            stop.store(true, Ordering::Relaxed);
-                            if let Ok(mut errs) = errors.lock() {
-                                errs.push((rg, e));
-                            }
-                            break;
-                        }
-                        done.fetch_add(rg_bytes[rg], Ordering::Relaxed);
+        for _ in 0..threads {
+            let (file, plan, next, done, stop, errors, rg_bytes, firsts, merge) =
+                (&file, &plan, &next, &done, &stop, &errors, &rg_bytes, &firsts, &merge);
+            let finished_tx = finished_tx.clone();
+            scope.spawn(move || {
+                let mut w = Worker {
+                    file,
+                    taxonomy,
+                    plan,
+                    strict: opts.strict,
+                    bytes: Vec::new(),
+                    scratch: Scratch::default(),
+                };
+                loop {
+                    let rg = next.fetch_add(1, Ordering::Relaxed);
+                    if rg >= file.meta.row_groups.len() || stop.load(Ordering::Relaxed) {
+                        break;
                     }
-                })
-            })
-            .collect();
-        while !handles.iter().all(|h| h.is_finished()) {
-            progress(done.load(Ordering::Relaxed), total);
-            std::thread::sleep(std::time::Duration::from_millis(50));
+                    if let Err(e) = w.row_group(rg, firsts[rg], merge) {
+                        stop.store(true, Ordering::Relaxed);
+                        if let Ok(mut errs) = errors.lock() {
+                            errs.push((rg, e));
+                        }
+                        break;
+                    }
+                    done.fetch_add(rg_bytes[rg], Ordering::Relaxed);
+                }
+                let _ = finished_tx.send(());
+            });
+        }
+        drop(finished_tx);
+        let mut running = threads;
+        while running > 0 {
+            match finished.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(()) => running -= 1,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => progress(done.load(Ordering::Relaxed), total),
+                // A worker that panicked sends nothing; the scope reports its panic.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
         }
     });
     progress(total, total);

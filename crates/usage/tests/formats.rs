@@ -161,3 +161,40 @@ fn bad_parquet_names_file_row_and_column_and_changes_nothing() {
     }
     assert!(found_error);
 }
+
+#[test]
+fn random_corruption_of_parquet_is_an_error_or_a_result_never_a_panic() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let t = Taxonomy::builtin().expect("taxonomy");
+    let pq = &write_all(d.path(), Layout::Cur, 3_000)[2];
+    let bytes = std::fs::read(pq).expect("read");
+    let p = d.path().join("corrupt.parquet");
+    // CANDOR_CORRUPT_RUNS and CANDOR_CORRUPT_SEED run a longer or different sweep.
+    let runs: usize = std::env::var("CANDOR_CORRUPT_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let mut state: u64 =
+        std::env::var("CANDOR_CORRUPT_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x2545_f491_4f6c_dd1d) | 1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut errors, mut results) = (0, 0);
+    for _ in 0..runs {
+        let mut b = bytes.clone();
+        // One to four bytes replaced, anywhere (the footer included).
+        for _ in 0..1 + next() % 4 {
+            let i = (next() % b.len() as u64) as usize;
+            b[i] = next() as u8;
+        }
+        std::fs::write(&p, &b).expect("write");
+        match aggregate_parquet(&t, &p, ReadOptions::default(), 2, &mut |_, _| {}) {
+            Ok(_) => results += 1,
+            Err(e) => {
+                assert!(e.to_string().contains("corrupt.parquet"), "{e}");
+                errors += 1;
+            }
+        }
+    }
+    assert!(errors > 50 && results > 50, "both outcomes occur: {errors} errors, {results} results");
+}

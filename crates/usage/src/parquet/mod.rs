@@ -28,6 +28,10 @@ pub const MAGIC: &[u8; 4] = b"PAR1";
 /// Largest footer candor reads.
 const MAX_FOOTER: u64 = 256 << 20;
 
+/// Most rows candor accepts in one row group (writers use about 1 million; a corrupt footer
+/// must not make candor allocate for billions).
+const MAX_ROW_GROUP_ROWS: i64 = 1 << 28;
+
 /// An opened Parquet file.
 pub struct ParquetFile {
     file: File,
@@ -92,6 +96,12 @@ impl ParquetFile {
         read_at(&file, &mut footer, size - 8 - len).map_err(io)?;
         let meta = meta::read_file_meta(&footer).map_err(|e| bad(format!("Parquet footer: {}", e.0)))?;
         for (i, rg) in meta.row_groups.iter().enumerate() {
+            if rg.num_rows > MAX_ROW_GROUP_ROWS {
+                return Err(bad(format!(
+                    "row group {i} claims {} rows, more than candor's limit of {MAX_ROW_GROUP_ROWS}",
+                    rg.num_rows
+                )));
+            }
             for (c, leaf) in rg.chunks.iter().zip(&meta.leaves) {
                 if c.start.checked_add(c.len).is_none_or(|end| end > size - 8 - len) {
                     return Err(bad(format!(

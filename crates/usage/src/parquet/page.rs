@@ -371,7 +371,7 @@ pub fn decode_chunk(
         return Err("repeated (nested) columns are not read by candor".into());
     }
     let mut values = Values::new(leaf.physical);
-    let mut ids: Vec<u32> = Vec::with_capacity(num_values);
+    let mut ids: Vec<u32> = Vec::with_capacity(num_values.min(1 << 20));
     let mut dict_len: Option<usize> = None;
     let mut map: Option<FxHashMap<u64, u32>> = None;
     let def_width = bit_width(leaf.max_def);
