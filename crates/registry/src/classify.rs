@@ -17,7 +17,7 @@
 //! The history is append-only: a new event is written only when the derived state differs
 //! from the latest, and never over a reviewer's decision.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -170,6 +170,31 @@ impl Graph {
                 }];
                 steps.extend(p.steps);
                 out.push(EnablementPath { steps, agency: p.agency });
+            }
+        }
+        out
+    }
+
+    /// For every organisation, the agencies it enables: the agencies at the end of its
+    /// enablement paths ([`Graph::paths`]), computed for all organisations in one pass.
+    pub fn enabled_agencies(&self, cfg: &ClassifyConfig) -> HashMap<i64, BTreeSet<i64>> {
+        let agencies = self.agencies();
+        let primes = self.le_primes(&agencies);
+        let mut direct: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+        for r in &self.rels {
+            let award = matches!(r.kind, RelationKind::ContractAward | RelationKind::Subaward);
+            if award && self.is_le(r, &agencies, &primes) && self.counts(r, cfg) {
+                let agency = r.agency.filter(|a| agencies.contains(a)).or(r.funding_agency).unwrap_or(r.from);
+                direct.entry(r.to).or_default().insert(agency);
+            }
+        }
+        let mut out = direct.clone();
+        for r in self.rels.iter().filter(|r| r.kind == RelationKind::ParentSubsidiary) {
+            // One hop either way, as in `paths`.
+            for (org, relative) in [(r.from, r.to), (r.to, r.from)] {
+                if let Some(via) = direct.get(&relative) {
+                    out.entry(org).or_default().extend(via.iter().copied());
+                }
             }
         }
         out

@@ -16,7 +16,7 @@ mod usaspending;
 
 pub use accounts::import_accounts;
 pub use fbi::import_fbi_agencies;
-pub use reference::{REFERENCE_FILE, import_reference};
+pub use reference::{REFERENCE_FILE, immigration_enforcement_codes, import_reference};
 pub use usaspending::import_usaspending;
 
 use std::collections::HashMap;

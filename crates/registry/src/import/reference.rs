@@ -52,6 +52,14 @@ struct Agency {
     state: Option<String>,
 }
 
+/// Agency codes of the immigration-enforcement agencies in candor's reference (ICE, CBP).
+pub fn immigration_enforcement_codes() -> Vec<String> {
+    let reference: Result<Reference, _> = toml::from_str(REFERENCE_FILE);
+    reference
+        .map(|r| r.agency.into_iter().filter(|a| a.immigration_enforcement).flat_map(|a| a.codes).collect())
+        .unwrap_or_default()
+}
+
 /// Imports a reference file (`path`), or candor's own when `path` is `None`.
 pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<ImportReport> {
     let (text, name, sha) = match path {

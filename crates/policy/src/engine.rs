@@ -1,0 +1,395 @@
+//! Decisions at request time. A [`PolicyVersion`] is a validated policy text with its hash;
+//! a [`Decider`] holds one version, the schema and the facts, and answers "may this account
+//! use this capability of this service in this region class, for this purpose?" — allow or
+//! deny, with the policies that decided it and the attributes those policies read.
+//!
+//! A decision is a pure function of (policy version, entities, request): the entities a
+//! decision used can be exported with it ([`Decision::entities`]) and evaluated again later
+//! against the same version ([`replay`]), whatever the registry or the active policy is by then.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet,
+    RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::facts::{Facts, Principal};
+use crate::{Error, Result};
+
+/// A parsed, validated policy text.
+#[derive(Debug, Clone)]
+pub struct PolicyVersion {
+    /// The text as given.
+    pub text: String,
+    /// Its SHA-256 (hex): the version's identity.
+    pub sha256: String,
+    /// The policies, named by their `@id` annotations.
+    pub set: PolicySet,
+    /// For each policy, the `(variable, attribute)` pairs its conditions read.
+    reads: HashMap<String, Vec<(String, String)>>,
+}
+
+/// A policy's id and description.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    /// `@id`.
+    pub id: String,
+    /// `permit` or `forbid`.
+    pub effect: String,
+    /// `@description`, or "".
+    pub description: String,
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Collects `principal.x`, `context.x`, `resource.x` reads from a policy's JSON form.
+fn reads_of(v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for key in [".", "has"] {
+                if let Some(Value::Object(inner)) = m.get(key)
+                    && let (Some(Value::Object(left)), Some(Value::String(attr))) =
+                        (inner.get("left"), inner.get("attr"))
+                    && let Some(Value::String(var)) = left.get("Var")
+                {
+                    let pair = (var.clone(), attr.clone());
+                    if !out.contains(&pair) {
+                        out.push(pair);
+                    }
+                }
+            }
+            for x in m.values() {
+                reads_of(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| reads_of(x, out)),
+        _ => {}
+    }
+}
+
+impl PolicyVersion {
+    /// Parses and validates `text` (from `file`, named in errors) against `schema`. Every
+    /// policy needs a unique `@id("…")`. An invalid text is refused with Cedar's diagnostics.
+    pub fn parse(text: &str, file: &str, schema: &Schema) -> Result<PolicyVersion> {
+        let invalid = |diagnostics: String| Error::InvalidPolicy { file: file.to_string(), diagnostics };
+        let parsed = PolicySet::from_str(text).map_err(|e| invalid(format!("{:?}", miette_text(&e))))?;
+        let mut set = PolicySet::new();
+        let mut reads = HashMap::new();
+        let mut seen = HashSet::new();
+        for p in parsed.policies() {
+            let id = p
+                .annotation("id")
+                .ok_or_else(|| invalid(format!("a policy has no @id(\"…\") annotation:\n{p}")))?
+                .to_string();
+            if !seen.insert(id.clone()) {
+                return Err(invalid(format!("two policies have @id({id:?})")));
+            }
+            let named: Policy = p.new_id(PolicyId::new(&id));
+            let mut r = Vec::new();
+            if let Ok(json) = named.to_json() {
+                reads_of(&json, &mut r);
+            }
+            reads.insert(id.clone(), r);
+            set.add(named).map_err(|e| invalid(e.to_string()))?;
+        }
+        if parsed.templates().next().is_some() {
+            return Err(invalid("templates are not supported; write plain policies".into()));
+        }
+        let result = Validator::new(schema.clone()).validate(&set, ValidationMode::Strict);
+        if !result.validation_passed() {
+            let diagnostics: Vec<String> =
+                result.validation_errors().map(|e| format!("{:?}", miette_text(e))).collect();
+            return Err(invalid(diagnostics.join("\n")));
+        }
+        Ok(PolicyVersion { text: text.to_string(), sha256: sha256_hex(text), set, reads })
+    }
+
+    /// The policies, in text order.
+    pub fn policies(&self) -> Vec<PolicyInfo> {
+        let mut out: Vec<PolicyInfo> = self
+            .set
+            .policies()
+            .map(|p| PolicyInfo {
+                id: p.id().to_string(),
+                effect: match p.effect() {
+                    cedar_policy::Effect::Permit => "permit".into(),
+                    cedar_policy::Effect::Forbid => "forbid".into(),
+                },
+                description: p.annotation("description").unwrap_or("").to_string(),
+            })
+            .collect();
+        let order = |id: &str| self.text.find(&format!("@id(\"{id}\")")).unwrap_or(usize::MAX);
+        out.sort_by_key(|p| order(&p.id));
+        out
+    }
+}
+
+/// An error or diagnostic as text, with its help and source position where Cedar gives them.
+fn miette_text(e: &dyn miette::Diagnostic) -> DiagnosticText {
+    let mut s = e.to_string();
+    if let Some(help) = e.help() {
+        s.push_str(&format!(" (help: {help})"));
+    }
+    DiagnosticText(s)
+}
+
+/// Formats as the plain text (Debug is used in `format!("{:?}")` above to keep one code path).
+struct DiagnosticText(String);
+
+impl std::fmt::Debug for DiagnosticText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What is asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Request {
+    /// The provider's account id.
+    pub account: String,
+    /// A capability id of the taxonomy (the Cedar action).
+    pub capability: String,
+    /// Service name ("" when not given).
+    #[serde(default)]
+    pub service: String,
+    /// Region class (`commercial`, `government`, `secret`; "" when not given).
+    #[serde(default)]
+    pub region_class: String,
+    /// Declared purpose ("" when none).
+    #[serde(default)]
+    pub purpose: String,
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// Allowed?
+    pub allow: bool,
+    /// The policies that decided it (satisfied forbids for a deny, permits for an allow).
+    pub policies: Vec<String>,
+    /// The attributes those policies read, with this request's values.
+    pub attributes: BTreeMap<String, Value>,
+    /// Evaluation errors (a policy that errs is skipped, as Cedar specifies).
+    pub errors: Vec<String>,
+    /// The policy version (SHA-256 of its text).
+    pub policy_version: String,
+}
+
+fn uid(kind: &str, id: &str) -> Result<EntityUid> {
+    let t = EntityTypeName::from_str(&format!("Candor::{kind}")).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(EntityUid::from_type_name_and_id(t, EntityId::new(id)))
+}
+
+fn strings(set: &std::collections::BTreeSet<String>) -> RestrictedExpression {
+    RestrictedExpression::new_set(set.iter().map(|s| RestrictedExpression::new_string(s.clone())))
+}
+
+fn principal_attrs(p: &Principal) -> HashMap<String, RestrictedExpression> {
+    let s = |v: &str| RestrictedExpression::new_string(v.to_string());
+    HashMap::from([
+        ("name".to_string(), s(&p.name)),
+        ("kind".to_string(), s(&p.kind)),
+        ("law_enforcement_role".to_string(), s(&p.law_enforcement_role)),
+        ("role_status".to_string(), s(&p.role_status)),
+        ("country".to_string(), s(&p.country)),
+        ("state".to_string(), s(&p.state)),
+        ("enables".to_string(), strings(&p.enables)),
+        (
+            "enables_immigration_enforcement".to_string(),
+            RestrictedExpression::new_bool(p.enables_immigration_enforcement),
+        ),
+        ("registered_uses".to_string(), strings(&p.registered_uses)),
+    ])
+}
+
+fn org_uid(id: i64) -> Result<EntityUid> {
+    uid("Organisation", &format!("org:{id}"))
+}
+
+fn entity(e: std::result::Result<Entity, impl std::fmt::Display>) -> Result<Entity> {
+    e.map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// The action entities of the schema (each action with the groups it is in), by capability,
+/// so a request carries its action's place in the hierarchy without validating entities.
+pub struct Actions(HashMap<String, Vec<Entity>>);
+
+impl Actions {
+    /// From the schema.
+    pub fn of(schema: &Schema) -> Result<Actions> {
+        let all = schema.action_entities().map_err(|e| Error::Schema(e.to_string()))?;
+        let by_uid: HashMap<EntityUid, Entity> = all.iter().map(|e| (e.uid(), e.clone())).collect();
+        let mut out = HashMap::new();
+        for e in all.iter() {
+            let mut chain = vec![e.clone()];
+            for (uid, group) in &by_uid {
+                if all.is_ancestor_of(uid, &e.uid()) {
+                    chain.push(group.clone());
+                }
+            }
+            out.insert(e.uid().id().unescaped().to_string(), chain);
+        }
+        Ok(Actions(out))
+    }
+}
+
+/// Decides requests under one policy version.
+pub struct Decider {
+    schema: Schema,
+    actions: Actions,
+    version: PolicyVersion,
+    facts: Facts,
+    /// Organisation entities, built once.
+    orgs: HashMap<i64, Entity>,
+    unknown: Principal,
+    authorizer: Authorizer,
+}
+
+impl Decider {
+    /// A decider for `version` over `facts`.
+    pub fn new(schema: Schema, version: PolicyVersion, facts: Facts) -> Result<Decider> {
+        let mut orgs = HashMap::with_capacity(facts.orgs.len());
+        for (id, o) in &facts.orgs {
+            let parents: HashSet<EntityUid> = o.parent.map(org_uid).transpose()?.into_iter().collect();
+            orgs.insert(*id, entity(Entity::new(org_uid(*id)?, principal_attrs(&o.principal), parents))?);
+        }
+        let actions = Actions::of(&schema)?;
+        Ok(Decider {
+            schema,
+            actions,
+            version,
+            facts,
+            orgs,
+            unknown: Principal::unknown(),
+            authorizer: Authorizer::new(),
+        })
+    }
+
+    /// The policy version.
+    pub fn version(&self) -> &PolicyVersion {
+        &self.version
+    }
+
+    /// The facts.
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    /// The entities one request needs: the account, its organisation and that organisation's
+    /// parents, the service and its region class.
+    pub fn entities_for(&self, req: &Request) -> Result<Vec<Entity>> {
+        let account = self.facts.accounts.get(&req.account);
+        let principal = account.map(|a| &a.principal).unwrap_or(&self.unknown);
+        let org = account.and_then(|a| a.org);
+        let mut attrs = principal_attrs(principal);
+        attrs.insert("linked".into(), RestrictedExpression::new_bool(org.is_some()));
+        let parents: HashSet<EntityUid> = org.map(org_uid).transpose()?.into_iter().collect();
+        let mut out = vec![entity(Entity::new(uid("Account", &req.account)?, attrs, parents))?];
+        // The organisation and its parents (guarding against a cycle in the data).
+        let mut next = org;
+        while let Some(id) = next {
+            if out.len() > 16 {
+                break;
+            }
+            match self.orgs.get(&id) {
+                Some(e) => out.push(e.clone()),
+                None => break,
+            }
+            next = self.facts.orgs.get(&id).and_then(|o| o.parent);
+        }
+        let class = uid("RegionClass", &req.region_class)?;
+        out.push(Entity::new_no_attrs(class.clone(), HashSet::new()));
+        let service_attrs = HashMap::from([
+            ("name".to_string(), RestrictedExpression::new_string(req.service.clone())),
+            ("region_class".to_string(), RestrictedExpression::new_string(req.region_class.clone())),
+        ]);
+        out.push(entity(Entity::new(
+            uid("Service", &format!("{}@{}", req.service, req.region_class))?,
+            service_attrs,
+            HashSet::from([class]),
+        ))?);
+        Ok(out)
+    }
+
+    /// Decides a request.
+    pub fn decide(&self, req: &Request) -> Result<Decision> {
+        let entities = self.entities_for(req)?;
+        evaluate(&self.authorizer, &self.schema, &self.actions, &self.version, req, entities)
+    }
+}
+
+/// Evaluates `req` with exactly these entities (the decider's, or ones recorded earlier).
+pub fn evaluate(
+    authorizer: &Authorizer,
+    schema: &Schema,
+    actions: &Actions,
+    version: &PolicyVersion,
+    req: &Request,
+    mut entities: Vec<Entity>,
+) -> Result<Decision> {
+    let action = uid("Action", &req.capability)?;
+    let principal = uid("Account", &req.account)?;
+    let resource = uid("Service", &format!("{}@{}", req.service, req.region_class))?;
+    let context = Context::from_pairs([("purpose".to_string(), RestrictedExpression::new_string(req.purpose.clone()))])
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let request = cedar_policy::Request::new(principal.clone(), action, resource, context, Some(schema))
+        .map_err(|e| Error::BadRequest(format!("{e} (is {:?} a capability of the taxonomy?)", req.capability)))?;
+    let attrs_of: HashMap<String, Value> = entities
+        .first()
+        .and_then(|e| e.to_json_value().ok())
+        .and_then(|v| v.get("attrs").cloned())
+        .and_then(|v| v.as_object().cloned())
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default();
+    entities.extend(actions.0.get(&req.capability).into_iter().flatten().cloned());
+    let entities = Entities::from_entities(entities, None).map_err(|e| Error::Internal(e.to_string()))?;
+    let response = authorizer.is_authorized(&request, &version.set, &entities);
+    let policies: Vec<String> = response.diagnostics().reason().map(|p| p.to_string()).collect();
+    let mut attributes = BTreeMap::new();
+    for id in &policies {
+        for (var, attr) in version.reads.get(id).map(Vec::as_slice).unwrap_or(&[]) {
+            let value = match var.as_str() {
+                "principal" => attrs_of.get(attr).cloned(),
+                "context" if attr == "purpose" => Some(json!(req.purpose)),
+                "resource" if attr == "name" => Some(json!(req.service)),
+                "resource" if attr == "region_class" => Some(json!(req.region_class)),
+                _ => None,
+            };
+            if let Some(v) = value {
+                attributes.insert(format!("{var}.{attr}"), v);
+            }
+        }
+    }
+    Ok(Decision {
+        allow: response.decision() == cedar_policy::Decision::Allow,
+        policies,
+        attributes,
+        errors: response.diagnostics().errors().map(|e| e.to_string()).collect(),
+        policy_version: version.sha256.clone(),
+    })
+}
+
+/// The entities of a decision as JSON, to record with it.
+pub fn entities_json(entities: &[Entity]) -> Result<Value> {
+    let list: Result<Vec<Value>> =
+        entities.iter().map(|e| e.to_json_value().map_err(|e| Error::Internal(e.to_string()))).collect();
+    list.map(Value::Array)
+}
+
+/// Evaluates a recorded decision again: the same version text, the same recorded entities.
+pub fn replay(schema: &Schema, version: &PolicyVersion, req: &Request, entities: &Value) -> Result<Decision> {
+    let parsed = Entities::from_json_value(entities.clone(), None).map_err(|e| Error::Internal(e.to_string()))?;
+    let list: Vec<Entity> = parsed.iter().cloned().collect();
+    // Keep the account first, as `evaluate` reads its attributes from the first entity.
+    let (mut first, rest): (Vec<Entity>, Vec<Entity>) =
+        list.into_iter().partition(|e| e.uid().type_name().to_string() == "Candor::Account");
+    first.extend(rest);
+    evaluate(&Authorizer::new(), schema, &Actions::of(schema)?, version, req, first)
+}

@@ -1,0 +1,239 @@
+//! The policy database (SQLite): policy versions with the log index that made each public,
+//! the use cases a provider has reviewed and registered for an account, and recorded
+//! decisions with the entities they used. All three are append-only (triggers refuse
+//! updates and deletes); the active version is the latest one.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::engine::{Decision, Request};
+use crate::{Error, Result};
+
+/// A stored policy version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredVersion {
+    /// 1, 2, … in activation order.
+    pub version: i64,
+    /// SHA-256 of the text.
+    pub sha256: String,
+    /// The file it was activated from (name only).
+    pub file: String,
+    /// The text.
+    pub text: String,
+    /// Index of its entry in the transparency log.
+    pub log_index: u64,
+    /// When (RFC 3339).
+    pub activated_at: String,
+    /// Who (a pseudonymous operator id).
+    pub activated_by: String,
+}
+
+/// A recorded decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedDecision {
+    /// Row id.
+    pub id: i64,
+    /// The version it was decided under.
+    pub version_sha256: String,
+    /// The request.
+    pub request: Request,
+    /// The entities it used (Cedar JSON).
+    pub entities: serde_json::Value,
+    /// The answer then.
+    pub allow: bool,
+    /// The deciding policies then.
+    pub policies: Vec<String>,
+}
+
+/// The policy database.
+pub struct PolicyStore {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS versions (
+    version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, file TEXT NOT NULL, text TEXT NOT NULL,
+    log_index INTEGER NOT NULL, activated_at TEXT NOT NULL, activated_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS registered_uses (
+    id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, use_case TEXT NOT NULL,
+    registered INTEGER NOT NULL, reviewer TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY, version_sha256 TEXT NOT NULL, request TEXT NOT NULL, entities TEXT NOT NULL,
+    allow INTEGER NOT NULL, policies TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS versions_append_only_u BEFORE UPDATE ON versions BEGIN SELECT RAISE(ABORT, 'policy versions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS versions_append_only_d BEFORE DELETE ON versions BEGIN SELECT RAISE(ABORT, 'policy versions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS uses_append_only_u BEFORE UPDATE ON registered_uses BEGIN SELECT RAISE(ABORT, 'registered uses are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS uses_append_only_d BEFORE DELETE ON registered_uses BEGIN SELECT RAISE(ABORT, 'registered uses are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_append_only_u BEFORE UPDATE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_append_only_d BEFORE DELETE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+";
+
+fn one_word(what: &str, v: &str) -> Result<()> {
+    if v.trim().is_empty() || v.chars().any(char::is_whitespace) {
+        return Err(Error::BadRequest(format!("{what} must be one word (e.g. a pseudonym such as reviewer-7)")));
+    }
+    Ok(())
+}
+
+impl PolicyStore {
+    /// Opens (creating) the database.
+    pub fn open(path: &Path) -> Result<PolicyStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Internal(format!("{}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(PolicyStore { conn })
+    }
+
+    /// An in-memory database (tests).
+    pub fn in_memory() -> Result<PolicyStore> {
+        let conn = Connection::open_in_memory()?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(PolicyStore { conn })
+    }
+
+    /// Records a version made public at `log_index`; it becomes the active one.
+    pub fn record_version(&mut self, sha256: &str, file: &str, text: &str, log_index: u64, by: &str) -> Result<i64> {
+        one_word("the operator id", by)?;
+        self.conn.execute(
+            "INSERT INTO versions (sha256, file, text, log_index, activated_at, activated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![sha256, file, text, log_index as i64, registry::model::now(), by],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Every version, oldest first.
+    pub fn versions(&self) -> Result<Vec<StoredVersion>> {
+        let mut st = self.conn.prepare(
+            "SELECT version, sha256, file, text, log_index, activated_at, activated_by FROM versions ORDER BY version",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(StoredVersion {
+                version: r.get(0)?,
+                sha256: r.get(1)?,
+                file: r.get(2)?,
+                text: r.get(3)?,
+                log_index: r.get::<_, i64>(4)? as u64,
+                activated_at: r.get(5)?,
+                activated_by: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The active version (the latest activated).
+    pub fn active(&self) -> Result<Option<StoredVersion>> {
+        Ok(self.versions()?.pop())
+    }
+
+    /// A version by number or SHA-256 prefix.
+    pub fn find(&self, which: &str) -> Result<Option<StoredVersion>> {
+        let all = self.versions()?;
+        if let Ok(n) = which.parse::<i64>() {
+            return Ok(all.into_iter().find(|v| v.version == n));
+        }
+        let matches: Vec<StoredVersion> = all.into_iter().filter(|v| v.sha256.starts_with(which)).collect();
+        match matches.len() {
+            0 => Ok(None),
+            1 => Ok(matches.into_iter().next()),
+            _ => Err(Error::BadRequest(format!("{which:?} matches several versions; give more of the hash"))),
+        }
+    }
+
+    /// Registers (or withdraws) a reviewed use case for an account.
+    pub fn register_use(
+        &mut self,
+        account: &str,
+        use_case: &str,
+        registered: bool,
+        reviewer: &str,
+        reason: &str,
+    ) -> Result<i64> {
+        one_word("the reviewer id", reviewer)?;
+        one_word("the use case", use_case)?;
+        if reason.trim().is_empty() {
+            return Err(Error::BadRequest("a reason is required".into()));
+        }
+        self.conn.execute(
+            "INSERT INTO registered_uses (account_id, use_case, registered, reviewer, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![account, use_case, registered, reviewer, reason.trim(), registry::model::now()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The use cases registered now: `(account, use case)`, the latest event of each pair deciding.
+    pub fn registered_uses(&self) -> Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT account_id, use_case, registered FROM registered_uses u WHERE id = \
+             (SELECT MAX(id) FROM registered_uses v WHERE v.account_id = u.account_id AND v.use_case = u.use_case) \
+             ORDER BY account_id, use_case",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+        let all: Vec<(String, String, bool)> = rows.collect::<rusqlite::Result<_>>()?;
+        Ok(all.into_iter().filter(|(_, _, on)| *on).map(|(a, u, _)| (a, u)).collect())
+    }
+
+    /// Records a decision with the entities it used.
+    pub fn record_decision(&mut self, req: &Request, entities: &serde_json::Value, d: &Decision) -> Result<i64> {
+        let request = serde_json::to_string(req).map_err(|e| Error::Internal(e.to_string()))?;
+        let policies = serde_json::to_string(&d.policies).map_err(|e| Error::Internal(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO decisions (version_sha256, request, entities, allow, policies, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![d.policy_version, request, entities.to_string(), d.allow, policies, registry::model::now()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Every recorded decision, oldest first.
+    pub fn decisions(&self) -> Result<Vec<RecordedDecision>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, version_sha256, request, entities, allow, policies FROM decisions ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, version_sha256, request, entities, allow, policies) = row?;
+            let bad = |e: serde_json::Error| Error::Internal(format!("decision {id}: {e}"));
+            out.push(RecordedDecision {
+                id,
+                version_sha256,
+                request: serde_json::from_str(&request).map_err(bad)?,
+                entities: serde_json::from_str(&entities).map_err(bad)?,
+                allow,
+                policies: serde_json::from_str(&policies).map_err(bad)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Whether a version with this hash was ever active.
+    pub fn has_version(&self, sha256: &str) -> Result<bool> {
+        Ok(self.conn.query_row("SELECT 1 FROM versions WHERE sha256 = ?1", [sha256], |_| Ok(())).optional()?.is_some())
+    }
+}
+
+/// The log entry that makes a policy version public: canonical JSON (keys sorted, no spaces).
+pub fn version_entry(sha256: &str, file: &str, text: &str, activated_at: &str) -> Vec<u8> {
+    // serde_json's Map is ordered by key (no `preserve_order`), so this is canonical.
+    let v = serde_json::json!({
+        "type": "candor.policy_version",
+        "sha256": sha256,
+        "file": file,
+        "text": text,
+        "activated_at": activated_at,
+    });
+    v.to_string().into_bytes()
+}

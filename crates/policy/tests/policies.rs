@@ -1,0 +1,383 @@
+//! The default policy, rule by rule and exception by exception, on a small registry of
+//! fictional organisations (always) and on the registry built from the real public files
+//! (where `../shared/data` is present): an ICE supplier found in USAspending's records is
+//! denied every service, a police department on the FBI's list is denied face recognition.
+//! Invalid policies are refused with Cedar's diagnostics; recorded decisions replay to the
+//! same answers after a new version is active; audits and diffs run over stored usage.
+
+use std::path::{Path, PathBuf};
+
+use policy::audit::{audit, diff};
+use policy::engine::{Decider, PolicyVersion, Request, entities_json, replay};
+use policy::facts::Facts;
+use policy::store::PolicyStore;
+use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, RelationKind, Relationship, Role, Source, Status};
+use registry::{SqliteStore, Store};
+use usage::aggregate::{Granularity, Key, Sums};
+use usage::taxonomy::Taxonomy;
+
+const DEFAULT: &str = include_str!("../data/default.cedar");
+
+fn schema() -> cedar_policy::Schema {
+    let t = Taxonomy::builtin().expect("taxonomy");
+    let ids: Vec<&str> = t.capabilities().iter().map(|c| c.id.as_str()).collect();
+    policy::schema::schema(&ids).expect("schema")
+}
+
+fn org(tx: &mut dyn registry::Tx, key: &str, name: &str, kind: Kind) -> i64 {
+    tx.insert_organisation(&NewOrganisation {
+        key: key.into(),
+        name: name.into(),
+        kind,
+        jurisdiction: Jurisdiction { country: Some("USA".into()), state: Some("MN".into()), ..Default::default() },
+    })
+    .expect("org")
+}
+
+fn link(tx: &mut dyn registry::Tx, account: &str, org: i64) {
+    tx.upsert_account(&Account {
+        account_id: account.into(),
+        legal_name: format!("{account} (fictional test account)"),
+        country: Some("USA".into()),
+        state: Some("MN".into()),
+        city: None,
+        uei: None,
+        domain: None,
+    })
+    .expect("account");
+    tx.append_link(account, org, Status::Confirmed, None, "test link", "test-reviewer").expect("link");
+}
+
+/// A registry of fictional organisations around the real federal reference (ICE is real, and
+/// only the reference's public facts about it are used).
+fn fictional() -> SqliteStore {
+    let mut store = SqliteStore::in_memory().expect("store");
+    registry::import::import_reference(&mut store, None).expect("reference");
+    let mut tx = store.begin().expect("tx");
+    let ice = tx.organisation_by_key("agency:7012").expect("ice").expect("ICE in the reference");
+    let sheriff = org(&mut *tx, "test:sheriff", "Lakemoor County Sheriff's Office (fictional)", Kind::LocalAgency);
+    let edl = org(&mut *tx, "test:edl", "Example Detention Logistics LLC (fictional)", Kind::Company);
+    let parent = org(&mut *tx, "test:parent", "Example Parent Holdings (fictional)", Kind::Company);
+    let retail = org(&mut *tx, "test:retail", "Example Retail Co (fictional)", Kind::Company);
+    tx.append_classification(sheriff, Role::Agency, Status::Confirmed, "test", "test-reviewer").expect("class");
+    let rel = |kind, from, to, agency| Relationship {
+        kind,
+        from,
+        to,
+        agency,
+        funding_agency: None,
+        award_id: Some("TEST-0001".into()),
+        amount: Some(1_000_000.0),
+        start_date: Some("2025-01-01".into()),
+        end_date: Some("2026-12-31".into()),
+        action_date: Some("2025-01-01".into()),
+        permalink: None,
+        source: Source { file: "fictional-test-records.csv".into(), line: 1 },
+    };
+    tx.add_relationship(&rel(RelationKind::ContractAward, ice, edl, Some(ice))).expect("award");
+    tx.add_relationship(&rel(RelationKind::ParentSubsidiary, parent, edl, None)).expect("parent");
+    for (account, o) in [("acct-sheriff", sheriff), ("acct-edl", edl), ("acct-parent", parent), ("acct-retail", retail)]
+    {
+        link(&mut *tx, account, o);
+    }
+    tx.commit().expect("commit");
+    registry::classify::classify(&mut store, &registry::classify::ClassifyConfig::default()).expect("classify");
+    store
+}
+
+fn decider(store: &SqliteStore, text: &str, uses: &[(&str, &str)]) -> Decider {
+    let uses: Vec<(String, String)> = uses.iter().map(|(a, u)| (a.to_string(), u.to_string())).collect();
+    let facts = Facts::from_registry(store, &uses).expect("facts");
+    let version = PolicyVersion::parse(text, "default.cedar", &schema()).expect("valid policy");
+    Decider::new(schema(), version, facts).expect("decider")
+}
+
+fn ask(d: &Decider, account: &str, capability: &str, purpose: &str) -> policy::engine::Decision {
+    d.decide(&Request {
+        account: account.into(),
+        capability: capability.into(),
+        service: "Amazon Rekognition".into(),
+        region_class: "commercial".into(),
+        purpose: purpose.into(),
+    })
+    .expect("decision")
+}
+
+#[test]
+fn police_may_not_use_face_recognition_but_may_use_everything_else() {
+    let store = fictional();
+    let d = decider(&store, DEFAULT, &[]);
+    for cap in ["face_identification", "face_verification", "face_unspecified"] {
+        let r = ask(&d, "acct-sheriff", cap, "");
+        assert!(!r.allow, "{cap}: {r:?}");
+        assert_eq!(r.policies, vec!["no-face-recognition-for-police"]);
+        assert_eq!(r.attributes["principal.law_enforcement_role"], "agency");
+        assert_eq!(r.attributes["principal.role_status"], "confirmed");
+    }
+    for cap in ["face_detection_analysis", "compute", "storage", "licence_plate_recognition"] {
+        let r = ask(&d, "acct-sheriff", cap, "");
+        assert!(r.allow, "{cap}: {r:?}");
+        assert_eq!(r.policies, vec!["allow-by-default"]);
+    }
+}
+
+#[test]
+fn the_missing_persons_exception_needs_both_registration_and_the_declared_purpose() {
+    let store = fictional();
+    let plain = decider(&store, DEFAULT, &[]);
+    assert!(!ask(&plain, "acct-sheriff", "face_identification", "missing_persons").allow, "declared, not registered");
+    let registered = decider(&store, DEFAULT, &[("acct-sheriff", "missing_persons")]);
+    assert!(!ask(&registered, "acct-sheriff", "face_identification", "").allow, "registered, not declared");
+    assert!(ask(&registered, "acct-sheriff", "face_identification", "missing_persons").allow);
+    assert!(!ask(&registered, "acct-sheriff", "face_identification", "trafficking_victims").allow, "other purpose");
+    let victims = decider(&store, DEFAULT, &[("acct-sheriff", "trafficking_victims")]);
+    assert!(ask(&victims, "acct-sheriff", "face_verification", "trafficking_victims").allow);
+}
+
+#[test]
+fn companies_that_enable_immigration_enforcement_get_no_service() {
+    let store = fictional();
+    let d = decider(&store, DEFAULT, &[]);
+    for cap in ["compute", "storage", "face_detection_analysis", "databases"] {
+        let r = ask(&d, "acct-edl", cap, "");
+        assert!(!r.allow, "{cap}");
+        assert_eq!(r.policies, vec!["no-service-to-immigration-enforcement-suppliers"]);
+        assert_eq!(r.attributes["principal.enables_immigration_enforcement"], true);
+    }
+    // The parent is a supplier only by roll-up, which stays proposed until reviewed.
+    let parent = ask(&d, "acct-parent", "compute", "");
+    assert!(parent.allow, "{parent:?}");
+    assert_eq!(d.facts().accounts["acct-parent"].principal.role_status, "proposed");
+    assert!(d.facts().accounts["acct-parent"].principal.enables_immigration_enforcement);
+    // Exception: a reviewed, registered anti-trafficking use.
+    let excepted = decider(&store, DEFAULT, &[("acct-edl", "anti_trafficking")]);
+    assert!(ask(&excepted, "acct-edl", "compute", "").allow);
+}
+
+#[test]
+fn ordinary_and_unknown_customers_are_allowed() {
+    let store = fictional();
+    let d = decider(&store, DEFAULT, &[]);
+    for account in ["acct-retail", "acct-nobody-knows"] {
+        for cap in ["face_identification", "compute"] {
+            assert!(ask(&d, account, cap, "").allow, "{account} {cap}");
+        }
+    }
+    let unknown = &ask(&d, "acct-nobody-knows", "compute", "");
+    assert_eq!(unknown.policies, vec!["allow-by-default"]);
+    // A capability the taxonomy does not have is a bad request, not an allow.
+    let bad = d.decide(&Request {
+        account: "acct-retail".into(),
+        capability: "mind_reading".into(),
+        service: String::new(),
+        region_class: String::new(),
+        purpose: String::new(),
+    });
+    assert!(bad.is_err());
+}
+
+#[test]
+fn invalid_policies_are_refused_with_cedars_diagnostics() {
+    let s = schema();
+    let cases = [
+        ("@id(\"x\") forbid (principal, action, resource) when { principal.colour == \"blue\" };", "colour"),
+        ("@id(\"x\") forbid (principal, action == Candor::Action::\"mind_reading\", resource);", "mind_reading"),
+        ("@id(\"x\") forbid (principal, action, resource) when { principal.law_enforcement_role == 3 };", ""),
+        ("@id(\"x\") forbid (principal, action, resource", ""),
+        ("forbid (principal, action, resource);", "@id"),
+        (
+            "@id(\"a\") permit (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);",
+            "two policies",
+        ),
+    ];
+    for (text, needle) in cases {
+        let err = PolicyVersion::parse(text, "bad.cedar", &s).expect_err(text).to_string();
+        assert!(err.contains("bad.cedar") && err.contains("not valid"), "{err}");
+        assert!(err.contains(needle), "{text}\n{err}");
+    }
+    let v = PolicyVersion::parse(DEFAULT, "default.cedar", &s).expect("the default is valid");
+    let ids: Vec<String> = v.policies().into_iter().map(|p| p.id).collect();
+    assert_eq!(
+        ids,
+        vec!["allow-by-default", "no-face-recognition-for-police", "no-service-to-immigration-enforcement-suppliers"]
+    );
+}
+
+#[test]
+fn decisions_recorded_under_one_version_replay_the_same_after_the_next() {
+    let store = fictional();
+    let mut db = PolicyStore::in_memory().expect("db");
+    let v1 = decider(&store, DEFAULT, &[("acct-sheriff", "missing_persons")]);
+    db.record_version(&v1.version().sha256, "default.cedar", DEFAULT, 0, "test-operator").expect("v1");
+    let mut asked = Vec::new();
+    for account in ["acct-sheriff", "acct-edl", "acct-retail", "acct-parent"] {
+        for (cap, purpose) in [("face_identification", ""), ("face_identification", "missing_persons"), ("compute", "")]
+        {
+            let req = Request {
+                account: account.into(),
+                capability: cap.into(),
+                service: "Amazon Rekognition".into(),
+                region_class: "government".into(),
+                purpose: purpose.into(),
+            };
+            let entities = v1.entities_for(&req).expect("entities");
+            let d = v1.decide(&req).expect("decide");
+            db.record_decision(&req, &entities_json(&entities).expect("json"), &d).expect("record");
+            asked.push(d.allow);
+        }
+    }
+    // Version 2 forbids face identification to everyone; the registry changes too.
+    let v2_text = format!(
+        "{DEFAULT}\n@id(\"no-face-identification\")\nforbid (principal, action == Candor::Action::\"face_identification\", resource);\n"
+    );
+    let v2 = decider(&store, &v2_text, &[]);
+    db.record_version(&v2.version().sha256, "v2.cedar", &v2_text, 1, "test-operator").expect("v2");
+    let s = schema();
+    let mut changed_under_v2 = 0;
+    for rec in db.decisions().expect("decisions") {
+        let stored = db.find(&rec.version_sha256).expect("find").expect("version");
+        let version = PolicyVersion::parse(&stored.text, &stored.file, &s).expect("parse");
+        let again = replay(&s, &version, &rec.request, &rec.entities).expect("replay");
+        assert_eq!((again.allow, &again.policies), (rec.allow, &rec.policies), "{:?}", rec.request);
+        if v2.decide(&rec.request).expect("v2").allow != rec.allow {
+            changed_under_v2 += 1;
+        }
+    }
+    assert_eq!(db.decisions().expect("decisions").len(), asked.len());
+    assert!(changed_under_v2 >= 2, "version 2 answers differently: {changed_under_v2}");
+    assert_eq!(db.active().expect("active").expect("some").version, 2);
+}
+
+fn usage_row(account: &str, month: &str, capability: &str, quantity: f64) -> (Key, Sums) {
+    (
+        Key {
+            account: account.into(),
+            month: month.into(),
+            service: "Amazon Rekognition".into(),
+            capability: capability.into(),
+            region_class: "commercial".into(),
+            unit: "Images".into(),
+        },
+        Sums {
+            quantity,
+            cost: quantity / 1000.0,
+            lines: 10,
+            first: format!("{month}-01"),
+            last: format!("{month}-28"),
+        },
+    )
+}
+
+#[test]
+fn audit_lists_forbidden_usage_and_diff_shows_what_a_change_would_change() {
+    let store = fictional();
+    let d = decider(&store, DEFAULT, &[]);
+    let rows = vec![
+        usage_row("acct-sheriff", "2026-07", "face_identification", 1000.0),
+        usage_row("acct-sheriff", "2026-08", "face_identification", 500.0),
+        usage_row("acct-sheriff", "2026-08", "face_detection_analysis", 70.0),
+        usage_row("acct-retail", "2026-08", "face_identification", 9.0),
+        usage_row("acct-edl", "2026-09", "compute", 3.0),
+        usage_row("acct-sheriff", "2026-10", "face_identification", 5.0),
+    ];
+    let v = audit(&d, &rows, Granularity::Quarter, Some("2026-Q3")).expect("audit");
+    assert_eq!(v.len(), 2, "{v:#?}");
+    let sheriff = &v.iter().find(|x| x.account == "acct-sheriff").expect("sheriff");
+    assert_eq!(sheriff.organisation, "Lakemoor County Sheriff's Office (fictional)");
+    assert_eq!((sheriff.capability.as_str(), sheriff.period.as_str()), ("face_identification", "2026-Q3"));
+    assert_eq!((sheriff.quantity["Images"], sheriff.lines), (1500.0, 20));
+    assert_eq!(sheriff.policies, vec!["no-face-recognition-for-police"]);
+    assert!(
+        v.iter().any(|x| x.account == "acct-edl" && x.policies == ["no-service-to-immigration-enforcement-suppliers"])
+    );
+    // Registered for missing persons: given the benefit of the doubt.
+    let registered = decider(&store, DEFAULT, &[("acct-sheriff", "missing_persons")]);
+    assert_eq!(audit(&registered, &rows, Granularity::Quarter, Some("2026-Q3")).expect("audit").len(), 1);
+    // A stricter policy: face identification for nobody.
+    let strict = decider(
+        &store,
+        &format!(
+            "{DEFAULT}\n@id(\"no-face-identification\")\nforbid (principal, action == Candor::Action::\"face_identification\", resource);\n"
+        ),
+        &[],
+    );
+    let change = diff(&d, &strict, &rows).expect("diff");
+    assert_eq!(change.accounts_newly_denied, 1);
+    assert_eq!(change.accounts_newly_allowed, 0);
+    assert_eq!(change.lines_newly_denied, 10);
+    assert_eq!(change.changes[0].account, "acct-retail");
+    assert_eq!(change.changes[0].policies, vec!["no-face-identification"]);
+    // And back: the same change, reversed.
+    let back = diff(&strict, &d, &rows).expect("diff back");
+    assert_eq!((back.accounts_newly_allowed, back.lines_newly_allowed), (1, 10));
+}
+
+fn data_dir() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if d.join("usaspending").is_dir() && d.join("agencies").is_dir() {
+        Some(d)
+    } else {
+        eprintln!("skipping: {} is absent", d.display());
+        None
+    }
+}
+
+/// The registry from the real public files, with test accounts linked to real organisations
+/// (the accounts are fictional; only the public records' facts about the organisations are used).
+fn real() -> Option<SqliteStore> {
+    let data = data_dir()?;
+    let mut store = SqliteStore::in_memory().expect("store");
+    registry::import::import_reference(&mut store, None).expect("reference");
+    let opts = registry::import::ImportOptions::default();
+    registry::import::import_fbi_agencies(
+        &mut store,
+        &data.join("agencies/fbi-ucr-agencies-2018.csv"),
+        opts,
+        &mut |_, _| {},
+    )
+    .expect("fbi");
+    for f in std::fs::read_dir(data.join("usaspending")).expect("dir") {
+        let p = f.expect("entry").path();
+        registry::import::import_usaspending(&mut store, &p, opts, &mut |_, _| {}).expect("usaspending");
+    }
+    registry::classify::classify(&mut store, &registry::classify::ClassifyConfig::default()).expect("classify");
+    Some(store)
+}
+
+#[test]
+fn on_the_real_registry_an_ice_supplier_and_a_police_department_are_restricted() {
+    let Some(mut store) = real() else { return };
+    let facts = Facts::from_registry(&store, &[]).expect("facts");
+    assert!(facts.orgs.len() > 20_000, "{}", facts.orgs.len());
+    // A company the real USAspending records show holding ICE contracts.
+    let supplier = facts
+        .orgs
+        .values()
+        .filter(|o| o.principal.law_enforcement_role == "supplier" && o.principal.role_status == "confirmed")
+        .filter(|o| o.principal.enables_immigration_enforcement)
+        .find(|o| o.principal.name.to_uppercase().contains("PALANTIR"))
+        .expect("Palantir appears as an ICE supplier in the public records");
+    let police = facts
+        .orgs
+        .values()
+        .find(|o| {
+            o.principal.kind == "local_agency"
+                && o.principal.law_enforcement_role == "agency"
+                && o.principal.name.to_uppercase().contains("MINNEAPOLIS")
+        })
+        .expect("a Minneapolis agency on the FBI list");
+    let (supplier_id, police_id) = (supplier.id, police.id);
+    let mut tx = store.begin().expect("tx");
+    link(&mut *tx, "test-acct-supplier", supplier_id);
+    link(&mut *tx, "test-acct-police", police_id);
+    tx.commit().expect("commit");
+    let d = decider(&store, DEFAULT, &[]);
+    let r = ask(&d, "test-acct-supplier", "compute", "");
+    assert!(!r.allow);
+    assert_eq!(r.policies, vec!["no-service-to-immigration-enforcement-suppliers"]);
+    assert!(d.facts().accounts["test-acct-supplier"].principal.enables.iter().any(|a| a.contains("Immigration")));
+    let r = ask(&d, "test-acct-police", "face_identification", "");
+    assert!(!r.allow);
+    assert_eq!(r.policies, vec!["no-face-recognition-for-police"]);
+    assert!(ask(&d, "test-acct-police", "compute", "").allow);
+}
