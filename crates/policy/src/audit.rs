@@ -14,13 +14,13 @@ use usage::aggregate::{Granularity, Key, Sums, UNMAPPED};
 use crate::Result;
 use crate::engine::{Decider, Decision, Request};
 
-/// Usage the policy forbids.
+/// Usage the policy forbids, per organisation (an unlinked account stands alone).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Violation {
     /// Organisation name, or `(account not linked to an organisation)`.
     pub organisation: String,
-    /// The account (internal: audits are for the provider's reviewers, not published).
-    pub account: String,
+    /// Its accounts with this usage (internal: audits are for the provider's reviewers).
+    pub accounts: Vec<String>,
     /// Capability.
     pub capability: String,
     /// Service.
@@ -144,11 +144,13 @@ pub fn audit(d: &Decider, rows: &[(Key, Sums)], g: Granularity, period: Option<&
         let cell = (k.account.clone(), k.capability.clone(), k.service.clone(), k.region_class.clone());
         let Some(dec) = decided.get(&cell).filter(|d| !d.allow) else { continue };
         let org = organisation(d, &k.account);
+        // Accounts of one organisation are summed; an unlinked account is its own group.
+        let group = if org == UNLINKED { k.account.clone() } else { String::new() };
         let p = g.period(&k.month);
         let v = out
             .entry((
                 org.clone(),
-                k.account.clone(),
+                group,
                 p.clone(),
                 k.capability.clone(),
                 k.service.clone(),
@@ -156,7 +158,7 @@ pub fn audit(d: &Decider, rows: &[(Key, Sums)], g: Granularity, period: Option<&
             ))
             .or_insert_with(|| Violation {
                 organisation: org,
-                account: k.account.clone(),
+                accounts: Vec::new(),
                 capability: k.capability.clone(),
                 service: k.service.clone(),
                 region_class: k.region_class.clone(),
@@ -166,6 +168,14 @@ pub fn audit(d: &Decider, rows: &[(Key, Sums)], g: Granularity, period: Option<&
                 lines: 0,
                 policies: dec.policies.clone(),
             });
+        if !v.accounts.contains(&k.account) {
+            v.accounts.push(k.account.clone());
+        }
+        for p in &dec.policies {
+            if !v.policies.contains(p) {
+                v.policies.push(p.clone());
+            }
+        }
         *v.quantity.entry(k.unit.clone()).or_insert(0.0) += s.quantity;
         v.cost += s.cost;
         v.lines += s.lines;

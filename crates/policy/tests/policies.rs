@@ -282,13 +282,13 @@ fn audit_lists_forbidden_usage_and_diff_shows_what_a_change_would_change() {
     ];
     let v = audit(&d, &rows, Granularity::Quarter, Some("2026-Q3")).expect("audit");
     assert_eq!(v.len(), 2, "{v:#?}");
-    let sheriff = &v.iter().find(|x| x.account == "acct-sheriff").expect("sheriff");
+    let sheriff = &v.iter().find(|x| x.accounts == ["acct-sheriff"]).expect("sheriff");
     assert_eq!(sheriff.organisation, "Lakemoor County Sheriff's Office (fictional)");
     assert_eq!((sheriff.capability.as_str(), sheriff.period.as_str()), ("face_identification", "2026-Q3"));
     assert_eq!((sheriff.quantity["Images"], sheriff.lines), (1500.0, 20));
     assert_eq!(sheriff.policies, vec!["no-face-recognition-for-police"]);
     assert!(
-        v.iter().any(|x| x.account == "acct-edl" && x.policies == ["no-service-to-immigration-enforcement-suppliers"])
+        v.iter().any(|x| x.accounts == ["acct-edl"] && x.policies == ["no-service-to-immigration-enforcement-suppliers"])
     );
     // Registered for missing persons: given the benefit of the doubt.
     let registered = decider(&store, DEFAULT, &[("acct-sheriff", "missing_persons")]);

@@ -7,6 +7,7 @@ mod demo;
 mod demo_registry;
 mod generate;
 mod log;
+mod policy;
 mod registry;
 mod usage;
 
@@ -32,6 +33,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Review(cmd) => registry::review(cmd),
         Command::Usage(cmd) => usage::run(cmd),
         Command::Gen(cmd) => generate::run(cmd),
+        Command::Authorize { policy, account, capability, service, region_class, purpose, policy_file, record, json } => {
+            policy::authorize(&policy, policy::Ask { account, capability, service, region_class, purpose }, policy_file, record, json)
+        }
+        Command::Policy(cmd) => policy::run(cmd),
         Command::Explain { db, org, min_amount, since, json } => {
             registry::explain(&db.db, &org, min_amount, since, json)
         }

@@ -1,0 +1,143 @@
+//! Bearer tokens with roles. A token is 32 random bytes in hex, shown once when made; the
+//! tokens file keeps only `role<TAB>sha256(token)<TAB>label` lines and is written 0600.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Review routes.
+    Reviewer,
+    /// The decision point.
+    Authorizer,
+}
+
+impl Role {
+    /// Parses `admin`, `reviewer` or `authorizer`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "reviewer" => Some(Role::Reviewer),
+            "authorizer" => Some(Role::Authorizer),
+            _ => None,
+        }
+    }
+
+    /// The name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+            Role::Authorizer => "authorizer",
+        }
+    }
+}
+
+/// Errors with the tokens file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A line is not `role<TAB>hash<TAB>label`.
+    #[error("{path}: line {line}: expected role, SHA-256 hash and label separated by tabs")]
+    BadLine {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+    },
+    /// Others can read the file.
+    #[error("{path}: readable by others; run chmod 600 on it")]
+    TooOpen {
+        /// The file.
+        path: String,
+    },
+}
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The known tokens, by hash.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    by_hash: HashMap<String, Role>,
+}
+
+impl Tokens {
+    /// Loads a tokens file (a missing file means no tokens).
+    pub fn load(path: &Path) -> Result<Tokens, Error> {
+        let p = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Tokens::default()),
+            Err(source) => return Err(Error::Io { path: p, source }),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).map_err(|source| Error::Io { path: p.clone(), source })?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(Error::TooOpen { path: p });
+            }
+        }
+        let mut by_hash = HashMap::new();
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#')) {
+            let mut parts = line.split('\t');
+            let (Some(role), Some(h)) = (parts.next().and_then(Role::parse), parts.next()) else {
+                return Err(Error::BadLine { path: p, line: i + 1 });
+            };
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Error::BadLine { path: p, line: i + 1 });
+            }
+            by_hash.insert(h.to_ascii_lowercase(), role);
+        }
+        Ok(Tokens { by_hash })
+    }
+
+    /// The role of an `Authorization` header's bearer token.
+    pub fn role_of(&self, authorization: Option<&str>) -> Option<Role> {
+        let token = authorization?.strip_prefix("Bearer ")?.trim();
+        if token.is_empty() {
+            return None;
+        }
+        self.by_hash.get(&hash(token)).copied()
+    }
+
+    /// Makes a token for `role`, appends its hash to `path` (created 0600) and returns the
+    /// token, which is not stored anywhere.
+    pub fn issue(path: &Path, role: Role, label: &str) -> Result<String, Error> {
+        let p = path.display().to_string();
+        let io = |source| Error::Io { path: p.clone(), source };
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(path).map_err(io)?;
+        let label: String = label.chars().filter(|c| !c.is_control()).collect();
+        writeln!(f, "{}\t{}\t{label}", role.as_str(), hash(&token)).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        Ok(token)
+    }
+}
