@@ -466,6 +466,9 @@ pub enum PolicyCommand {
     Serve {
         #[command(flatten)]
         policy: PolicyPlaces,
+        /// The usage database (its services are prepared for fast decisions).
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8181")]
         listen: String,
@@ -592,6 +595,33 @@ pub enum BenchCommand {
     /// Usage aggregation of a generated FOCUS file (Parquet and gzip CSV), side by side with
     /// DuckDB running the `candor usage sql` query on the same files.
     Usage(BenchUsageArgs),
+    /// Policy decisions per second and their latency, in process and over HTTP (wrk), side by
+    /// side with cedar-policy called directly.
+    Policy(BenchPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchPolicyArgs {
+    /// The real public data (usaspending/, agencies/) the registry is built from.
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Fictional accounts linked to the registry's organisations.
+    #[arg(long, default_value_t = 50_000)]
+    pub accounts: usize,
+    /// Decisions timed in process (each way).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub decisions: usize,
+    /// Skip the HTTP measurement.
+    #[arg(long)]
+    pub no_http: bool,
+    /// Seconds of HTTP load.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Concurrent HTTP connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: u32,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

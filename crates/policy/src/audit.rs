@@ -148,14 +148,7 @@ pub fn audit(d: &Decider, rows: &[(Key, Sums)], g: Granularity, period: Option<&
         let group = if org == UNLINKED { k.account.clone() } else { String::new() };
         let p = g.period(&k.month);
         let v = out
-            .entry((
-                org.clone(),
-                group,
-                p.clone(),
-                k.capability.clone(),
-                k.service.clone(),
-                k.region_class.clone(),
-            ))
+            .entry((org.clone(), group, p.clone(), k.capability.clone(), k.service.clone(), k.region_class.clone()))
             .or_insert_with(|| Violation {
                 organisation: org,
                 accounts: Vec::new(),

@@ -32,6 +32,8 @@ pub struct PolicyVersion {
     pub set: PolicySet,
     /// For each policy, the `(variable, attribute)` pairs its conditions read.
     reads: HashMap<String, Vec<(String, String)>>,
+    /// Each policy's position in the text.
+    order: HashMap<String, usize>,
 }
 
 /// A policy's id and description.
@@ -108,7 +110,9 @@ impl PolicyVersion {
                 result.validation_errors().map(|e| format!("{:?}", miette_text(e))).collect();
             return Err(invalid(diagnostics.join("\n")));
         }
-        Ok(PolicyVersion { text: text.to_string(), sha256: sha256_hex(text), set, reads })
+        let order =
+            reads.keys().map(|id| (id.clone(), text.find(&format!("@id(\"{id}\")")).unwrap_or(usize::MAX))).collect();
+        Ok(PolicyVersion { text: text.to_string(), sha256: sha256_hex(text), set, reads, order })
     }
 
     /// The policies, in text order.
@@ -240,7 +244,30 @@ impl Actions {
     }
 }
 
+impl Actions {
+    /// The entities of one capability's action and its groups.
+    pub fn entities_for(&self, capability: &str) -> Vec<Entity> {
+        self.0.get(capability).cloned().unwrap_or_default()
+    }
+}
+
+/// The Cedar request for `req`, validated against the schema.
+pub fn cedar_request(req: &Request, schema: &Schema) -> Result<cedar_policy::Request> {
+    let action = uid("Action", &req.capability)?;
+    let principal = uid("Account", &req.account)?;
+    let resource = uid("Service", &format!("{}@{}", req.service, req.region_class))?;
+    let context = Context::from_pairs([("purpose".to_string(), RestrictedExpression::new_string(req.purpose.clone()))])
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    cedar_policy::Request::new(principal, action, resource, context, Some(schema))
+        .map_err(|e| Error::BadRequest(format!("{e} (is {:?} a capability of the taxonomy?)", req.capability)))
+}
+
 /// Decides requests under one policy version.
+///
+/// Every organisation and known account, every action and the resources of the services it
+/// was told about are built into one entity store when the decider is made, so a request
+/// for a known account and service costs one Cedar evaluation; anything else gets the few
+/// entities it needs built for it.
 pub struct Decider {
     schema: Schema,
     actions: Actions,
@@ -250,6 +277,32 @@ pub struct Decider {
     orgs: HashMap<i64, Entity>,
     unknown: Principal,
     authorizer: Authorizer,
+    /// All organisations, accounts, actions and known resources.
+    all: Entities,
+    /// Resource ids (`service@class`) in `all`.
+    resources: HashSet<String>,
+}
+
+/// Region classes resources are built for.
+const REGION_CLASSES: [&str; 3] = ["commercial", "government", "secret"];
+
+fn account_entity(id: &str, principal: &Principal, org: Option<i64>) -> Result<Entity> {
+    let mut attrs = principal_attrs(principal);
+    attrs.insert("linked".into(), RestrictedExpression::new_bool(org.is_some()));
+    let parents: HashSet<EntityUid> = org.map(org_uid).transpose()?.into_iter().collect();
+    entity(Entity::new(uid("Account", id)?, attrs, parents))
+}
+
+fn resource_entities(service: &str, class: &str) -> Result<[Entity; 2]> {
+    let class_uid = uid("RegionClass", class)?;
+    let attrs = HashMap::from([
+        ("name".to_string(), RestrictedExpression::new_string(service.to_string())),
+        ("region_class".to_string(), RestrictedExpression::new_string(class.to_string())),
+    ]);
+    Ok([
+        Entity::new_no_attrs(class_uid.clone(), HashSet::new()),
+        entity(Entity::new(uid("Service", &format!("{service}@{class}"))?, attrs, HashSet::from([class_uid])))?,
+    ])
 }
 
 impl Decider {
@@ -261,7 +314,7 @@ impl Decider {
             orgs.insert(*id, entity(Entity::new(org_uid(*id)?, principal_attrs(&o.principal), parents))?);
         }
         let actions = Actions::of(&schema)?;
-        Ok(Decider {
+        let mut d = Decider {
             schema,
             actions,
             version,
@@ -269,7 +322,52 @@ impl Decider {
             orgs,
             unknown: Principal::unknown(),
             authorizer: Authorizer::new(),
-        })
+            all: Entities::empty(),
+            resources: HashSet::new(),
+        };
+        d.build_all(&[])?;
+        Ok(d)
+    }
+
+    /// Builds the entity store with resources for these services (in every region class).
+    fn build_all(&mut self, services: &[String]) -> Result<()> {
+        let mut list: Vec<Entity> = self.orgs.values().cloned().collect();
+        for (id, a) in &self.facts.accounts {
+            list.push(account_entity(id, &a.principal, a.org)?);
+        }
+        let mut seen_actions = HashSet::new();
+        for chain in self.actions.0.values() {
+            for e in chain {
+                if seen_actions.insert(e.uid()) {
+                    list.push(e.clone());
+                }
+            }
+        }
+        let mut resources = HashSet::new();
+        let mut classes = HashSet::new();
+        for service in services {
+            for class in REGION_CLASSES {
+                let [c, r] = resource_entities(service, class)?;
+                if classes.insert(class) {
+                    list.push(c);
+                }
+                resources.insert(format!("{service}@{class}"));
+                list.push(r);
+            }
+        }
+        self.all = Entities::from_entities(list, None).map_err(|e| Error::Internal(e.to_string()))?;
+        self.resources = resources;
+        Ok(())
+    }
+
+    /// Also builds resources for these services, so requests naming them need no entities
+    /// built at request time.
+    pub fn with_services(mut self, services: &[String]) -> Result<Decider> {
+        let mut all: Vec<String> = services.to_vec();
+        all.sort();
+        all.dedup();
+        self.build_all(&all)?;
+        Ok(self)
     }
 
     /// The policy version.
@@ -288,10 +386,7 @@ impl Decider {
         let account = self.facts.accounts.get(&req.account);
         let principal = account.map(|a| &a.principal).unwrap_or(&self.unknown);
         let org = account.and_then(|a| a.org);
-        let mut attrs = principal_attrs(principal);
-        attrs.insert("linked".into(), RestrictedExpression::new_bool(org.is_some()));
-        let parents: HashSet<EntityUid> = org.map(org_uid).transpose()?.into_iter().collect();
-        let mut out = vec![entity(Entity::new(uid("Account", &req.account)?, attrs, parents))?];
+        let mut out = vec![account_entity(&req.account, principal, org)?];
         // The organisation and its parents (guarding against a cycle in the data).
         let mut next = org;
         while let Some(id) = next {
@@ -304,59 +399,47 @@ impl Decider {
             }
             next = self.facts.orgs.get(&id).and_then(|o| o.parent);
         }
-        let class = uid("RegionClass", &req.region_class)?;
-        out.push(Entity::new_no_attrs(class.clone(), HashSet::new()));
-        let service_attrs = HashMap::from([
-            ("name".to_string(), RestrictedExpression::new_string(req.service.clone())),
-            ("region_class".to_string(), RestrictedExpression::new_string(req.region_class.clone())),
-        ]);
-        out.push(entity(Entity::new(
-            uid("Service", &format!("{}@{}", req.service, req.region_class))?,
-            service_attrs,
-            HashSet::from([class]),
-        ))?);
+        out.extend(resource_entities(&req.service, &req.region_class)?);
         Ok(out)
     }
 
     /// Decides a request.
     pub fn decide(&self, req: &Request) -> Result<Decision> {
-        let entities = self.entities_for(req)?;
-        evaluate(&self.authorizer, &self.schema, &self.actions, &self.version, req, entities)
+        let account = self.facts.accounts.get(&req.account);
+        let principal = account.map(|a| &a.principal).unwrap_or(&self.unknown);
+        let linked = account.is_some_and(|a| a.org.is_some());
+        let attr = |a: &str| principal_value(principal, linked, a);
+        let resource = format!("{}@{}", req.service, req.region_class);
+        if account.is_some() && self.resources.contains(&resource) {
+            return decide_in(&self.authorizer, &self.schema, &self.version, req, &self.all, &attr);
+        }
+        let mut entities = self.entities_for(req)?;
+        entities.extend(self.actions.entities_for(&req.capability));
+        let entities = Entities::from_entities(entities, None).map_err(|e| Error::Internal(e.to_string()))?;
+        decide_in(&self.authorizer, &self.schema, &self.version, req, &entities, &attr)
     }
 }
 
-/// Evaluates `req` with exactly these entities (the decider's, or ones recorded earlier).
-pub fn evaluate(
+/// Decides `req` against `entities`; `principal_attr` gives the value of a principal
+/// attribute for the explanation.
+fn decide_in(
     authorizer: &Authorizer,
     schema: &Schema,
-    actions: &Actions,
     version: &PolicyVersion,
     req: &Request,
-    mut entities: Vec<Entity>,
+    entities: &Entities,
+    principal_attr: &dyn Fn(&str) -> Option<Value>,
 ) -> Result<Decision> {
-    let action = uid("Action", &req.capability)?;
-    let principal = uid("Account", &req.account)?;
-    let resource = uid("Service", &format!("{}@{}", req.service, req.region_class))?;
-    let context = Context::from_pairs([("purpose".to_string(), RestrictedExpression::new_string(req.purpose.clone()))])
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let request = cedar_policy::Request::new(principal.clone(), action, resource, context, Some(schema))
-        .map_err(|e| Error::BadRequest(format!("{e} (is {:?} a capability of the taxonomy?)", req.capability)))?;
-    let attrs_of: HashMap<String, Value> = entities
-        .first()
-        .and_then(|e| e.to_json_value().ok())
-        .and_then(|v| v.get("attrs").cloned())
-        .and_then(|v| v.as_object().cloned())
-        .map(|m| m.into_iter().collect())
-        .unwrap_or_default();
-    entities.extend(actions.0.get(&req.capability).into_iter().flatten().cloned());
-    let entities = Entities::from_entities(entities, None).map_err(|e| Error::Internal(e.to_string()))?;
-    let response = authorizer.is_authorized(&request, &version.set, &entities);
-    let policies: Vec<String> = response.diagnostics().reason().map(|p| p.to_string()).collect();
+    let request = cedar_request(req, schema)?;
+    let response = authorizer.is_authorized(&request, &version.set, entities);
+    let mut policies: Vec<String> = response.diagnostics().reason().map(|p| p.to_string()).collect();
+    // In the order the policy text gives them, so answers compare equal.
+    policies.sort_by_key(|id| version.order.get(id).copied().unwrap_or(usize::MAX));
     let mut attributes = BTreeMap::new();
     for id in &policies {
         for (var, attr) in version.reads.get(id).map(Vec::as_slice).unwrap_or(&[]) {
             let value = match var.as_str() {
-                "principal" => attrs_of.get(attr).cloned(),
+                "principal" => principal_attr(attr),
                 "context" if attr == "purpose" => Some(json!(req.purpose)),
                 "resource" if attr == "name" => Some(json!(req.service)),
                 "resource" if attr == "region_class" => Some(json!(req.region_class)),
@@ -376,6 +459,23 @@ pub fn evaluate(
     })
 }
 
+/// A principal attribute's value, from the facts (for the explanation of a decision).
+fn principal_value(p: &Principal, linked: bool, attr: &str) -> Option<Value> {
+    Some(match attr {
+        "name" => json!(p.name),
+        "kind" => json!(p.kind),
+        "law_enforcement_role" => json!(p.law_enforcement_role),
+        "role_status" => json!(p.role_status),
+        "country" => json!(p.country),
+        "state" => json!(p.state),
+        "enables" => json!(p.enables),
+        "enables_immigration_enforcement" => json!(p.enables_immigration_enforcement),
+        "registered_uses" => json!(p.registered_uses),
+        "linked" => json!(linked),
+        _ => return None,
+    })
+}
+
 /// The entities of a decision as JSON, to record with it.
 pub fn entities_json(entities: &[Entity]) -> Result<Value> {
     let list: Result<Vec<Value>> =
@@ -386,10 +486,15 @@ pub fn entities_json(entities: &[Entity]) -> Result<Value> {
 /// Evaluates a recorded decision again: the same version text, the same recorded entities.
 pub fn replay(schema: &Schema, version: &PolicyVersion, req: &Request, entities: &Value) -> Result<Decision> {
     let parsed = Entities::from_json_value(entities.clone(), None).map_err(|e| Error::Internal(e.to_string()))?;
-    let list: Vec<Entity> = parsed.iter().cloned().collect();
-    // Keep the account first, as `evaluate` reads its attributes from the first entity.
-    let (mut first, rest): (Vec<Entity>, Vec<Entity>) =
-        list.into_iter().partition(|e| e.uid().type_name().to_string() == "Candor::Account");
-    first.extend(rest);
-    evaluate(&Authorizer::new(), schema, &Actions::of(schema)?, version, req, first)
+    let mut list: Vec<Entity> = parsed.iter().cloned().collect();
+    // The recorded account's attributes explain the replayed decision.
+    let account: Option<Value> = list
+        .iter()
+        .find(|e| e.uid().type_name().to_string() == "Candor::Account")
+        .and_then(|e| e.to_json_value().ok())
+        .and_then(|v| v.get("attrs").cloned());
+    list.extend(Actions::of(schema)?.entities_for(&req.capability));
+    let entities = Entities::from_entities(list, None).map_err(|e| Error::Internal(e.to_string()))?;
+    let attr = |a: &str| account.as_ref().and_then(|v| v.get(a).cloned());
+    decide_in(&Authorizer::new(), schema, version, req, &entities, &attr)
 }

@@ -177,6 +177,46 @@ fn ordinary_and_unknown_customers_are_allowed() {
 }
 
 #[test]
+fn prepared_and_per_request_entities_decide_alike() {
+    let store = fictional();
+    // With rules on resources too: by region class (hierarchy) and by service attributes.
+    let text = format!(
+        "{DEFAULT}\n@id(\"no-face-in-secret-regions\")\nforbid (principal, action in Candor::Action::\"face_recognition\", resource in Candor::RegionClass::\"secret\");\n\
+         @id(\"no-rekognition-in-government-regions\")\nforbid (principal, action, resource) when {{ resource.name == \"Amazon Rekognition\" && resource.region_class == \"government\" }};\n"
+    );
+    let slow = decider(&store, &text, &[("acct-sheriff", "missing_persons")]);
+    let fast = decider(&store, &text, &[("acct-sheriff", "missing_persons")])
+        .with_services(&["Amazon Rekognition".to_string(), "Amazon EC2".to_string()])
+        .expect("services");
+    let t = Taxonomy::builtin().expect("taxonomy");
+    for account in ["acct-sheriff", "acct-edl", "acct-parent", "acct-retail", "acct-unknown"] {
+        for cap in t.capabilities() {
+            for service in ["Amazon Rekognition", "Amazon EC2", "Some Other Service"] {
+                for class in ["commercial", "government", "secret"] {
+                    for purpose in ["", "missing_persons"] {
+                        let req = Request {
+                            account: account.into(),
+                            capability: cap.id.clone(),
+                            service: service.into(),
+                            region_class: class.into(),
+                            purpose: purpose.into(),
+                        };
+                        let (a, b) = (slow.decide(&req).expect("slow"), fast.decide(&req).expect("fast"));
+                        assert_eq!(a, b, "{req:?}");
+                        if class == "secret" && cap.id == "face_identification" {
+                            assert!(!a.allow && a.policies.contains(&"no-face-in-secret-regions".to_string()));
+                        }
+                        if class == "government" && service == "Amazon Rekognition" {
+                            assert!(!a.allow, "{req:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn invalid_policies_are_refused_with_cedars_diagnostics() {
     let s = schema();
     let cases = [
@@ -288,7 +328,8 @@ fn audit_lists_forbidden_usage_and_diff_shows_what_a_change_would_change() {
     assert_eq!((sheriff.quantity["Images"], sheriff.lines), (1500.0, 20));
     assert_eq!(sheriff.policies, vec!["no-face-recognition-for-police"]);
     assert!(
-        v.iter().any(|x| x.accounts == ["acct-edl"] && x.policies == ["no-service-to-immigration-enforcement-suppliers"])
+        v.iter()
+            .any(|x| x.accounts == ["acct-edl"] && x.policies == ["no-service-to-immigration-enforcement-suppliers"])
     );
     // Registered for missing persons: given the benefit of the doubt.
     let registered = decider(&store, DEFAULT, &[("acct-sheriff", "missing_persons")]);

@@ -88,7 +88,8 @@ impl Tokens {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).map_err(|source| Error::Io { path: p.clone(), source })?.permissions().mode();
+            let mode =
+                std::fs::metadata(path).map_err(|source| Error::Io { path: p.clone(), source })?.permissions().mode();
             if mode & 0o077 != 0 {
                 return Err(Error::TooOpen { path: p });
             }

@@ -18,6 +18,11 @@ pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> std:
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 
+/// Serves `app` on `listener` until the runtime stops (tests, benchmarks).
+pub async fn serve_until_dropped(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
+    axum::serve(listener, app).await
+}
+
 async fn shutdown_signal() {
     #[cfg(unix)]
     {

@@ -1,6 +1,7 @@
 //! One module per command group; [`run`] dispatches.
 
 mod bench;
+mod bench_policy;
 mod bench_screen;
 mod bench_usage;
 mod demo;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(BenchCommand::Log(args)) => bench::log(&args),
         Command::Bench(BenchCommand::Screen(args)) => bench_screen::run(&args),
         Command::Bench(BenchCommand::Usage(args)) => bench_usage::run(&args),
+        Command::Bench(BenchCommand::Policy(args)) => bench_policy::run(&args),
         Command::Registry(cmd) => registry::run(cmd),
         Command::Screen { db, threshold, evaluate, json } => {
             registry::screen(&db.db, threshold, evaluate.as_deref(), json)
@@ -33,9 +35,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Review(cmd) => registry::review(cmd),
         Command::Usage(cmd) => usage::run(cmd),
         Command::Gen(cmd) => generate::run(cmd),
-        Command::Authorize { policy, account, capability, service, region_class, purpose, policy_file, record, json } => {
-            policy::authorize(&policy, policy::Ask { account, capability, service, region_class, purpose }, policy_file, record, json)
-        }
+        Command::Authorize {
+            policy,
+            account,
+            capability,
+            service,
+            region_class,
+            purpose,
+            policy_file,
+            record,
+            json,
+        } => policy::authorize(
+            &policy,
+            policy::Ask { account, capability, service, region_class, purpose },
+            policy_file,
+            record,
+            json,
+        ),
         Command::Policy(cmd) => policy::run(cmd),
         Command::Explain { db, org, min_amount, since, json } => {
             registry::explain(&db.db, &org, min_amount, since, json)

@@ -159,9 +159,9 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             let at = registry::model::now();
             let entry = version_entry(&v.sha256, &name, &v.text, &at);
             let home = LocalLog::at(&log.dir);
-            let mut writer = home
-                .open()
-                .with_context(|| format!("opening the log in {} (create one with candor log init)", log.dir.display()))?;
+            let mut writer = home.open().with_context(|| {
+                format!("opening the log in {} (create one with candor log init)", log.dir.display())
+            })?;
             // Public first: the version takes effect only once its entry is durable in the log.
             let range = writer.append(&[&entry]).context("appending the policy version to the log")?;
             let version = store.record_version(&v.sha256, &name, &v.text, range.start, &by)?;
@@ -208,7 +208,11 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             let sha = v.sha256.clone();
             let d = Decider::new(schema, v, facts(&places, &store)?)?;
             let rows = UsageStore::open(&usage_db)?.rows()?;
-            let g = if period.as_deref().is_some_and(|p| p.contains('Q')) { Granularity::Quarter } else { Granularity::Month };
+            let g = if period.as_deref().is_some_and(|p| p.contains('Q')) {
+                Granularity::Quarter
+            } else {
+                Granularity::Month
+            };
             let g = if period.is_none() { Granularity::Quarter } else { g };
             let violations = audit(&d, &rows, g, period.as_deref())?;
             if json {
@@ -301,16 +305,26 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             if json {
                 print_json(&json!({"same": same, "different": different}));
             } else {
-                println!("{same} recorded decision(s) replay to the same answer; {} differ {:?}", different.len(), different);
+                println!(
+                    "{same} recorded decision(s) replay to the same answer; {} differ {:?}",
+                    different.len(),
+                    different
+                );
             }
             return Ok(if different.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
-        PolicyCommand::Serve { policy: places, listen, tokens, record } => {
+        PolicyCommand::Serve { policy: places, usage_db, listen, tokens, record } => {
             let schema = schema()?;
             let store = open_store(&places)?;
             let version = active(&store, &schema)?;
             let sha = version.sha256.clone();
-            let decider = Decider::new(schema, version, facts(&places, &store)?)?;
+            // Resources for the services in the stored usage are built up front.
+            let services: Vec<String> = if usage_db.exists() {
+                UsageStore::open(&usage_db)?.rows()?.into_iter().map(|(k, _)| k.service).collect()
+            } else {
+                Vec::new()
+            };
+            let decider = Decider::new(schema, version, facts(&places, &store)?)?.with_services(&services)?;
             let tokens = server::auth::Tokens::load(&tokens)?;
             let state = Arc::new(server::AppState { decider, tokens, store: record.then(|| Mutex::new(store)) });
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
