@@ -98,6 +98,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     proof.verify(&encoded[proved as usize], &verifier).context("the demo proof does not verify")?;
 
     let registry = crate::cmd::demo_registry::run(dir).context("the registry demo")?;
+    let policy = crate::cmd::demo_policy::run(dir).context("the policy demo")?;
 
     let vkey = verifier.to_vkey();
     let entry_path = dir.join("records").join(format!("record-{proved}.json"));
@@ -107,7 +108,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             "log_home": log.home(), "public_dir": log.public_dir(), "origin": ORIGIN, "vkey": vkey,
             "size": size, "root": report.checkpoint.root.to_base64(),
             "records": records, "proof_file": proof_path, "verified": true,
-            "registry": registry.json,
+            "registry": registry.json, "policy": policy.json,
         }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -125,6 +126,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     );
     println!("5. wrote and checked an offline inclusion proof for record {proved}");
     print!("{}", registry.text);
+    print!("{}", policy.text);
     println!();
     println!("Files:");
     println!("  {:<40} serve this folder: checkpoint and tiles (C2SP tlog-tiles)", log.public_dir().display());

@@ -5,6 +5,7 @@ mod bench_policy;
 mod bench_screen;
 mod bench_usage;
 mod demo;
+mod demo_policy;
 mod demo_registry;
 mod generate;
 mod log;

@@ -1,0 +1,93 @@
+//! The demo's policy step: candor's default policy is validated, appended to the demo's
+//! transparency log and activated, then run over the demo's (fictional) usage; the
+//! violations are printed, with one decision explained.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use policy::audit::audit;
+use policy::engine::{Decider, PolicyVersion, Request};
+use policy::facts::Facts;
+use policy::store::{PolicyStore, version_entry};
+use registry::SqliteStore;
+use serde_json::{Value, json};
+use tlog::LocalLog;
+use usage::aggregate::{Granularity, UsageStore};
+use usage::taxonomy::Taxonomy;
+
+use crate::cmd::policy::DEFAULT_POLICY;
+
+/// What the step did: text for people, JSON for machines.
+pub struct Summary {
+    pub text: String,
+    pub json: Value,
+}
+
+pub fn run(dir: &Path) -> Result<Summary> {
+    let t = Taxonomy::builtin()?;
+    let ids: Vec<&str> = t.capabilities().iter().map(|c| c.id.as_str()).collect();
+    let schema = policy::schema::schema(&ids)?;
+    let policy_file = dir.join("policy.cedar");
+    std::fs::write(&policy_file, DEFAULT_POLICY)?;
+    let version = PolicyVersion::parse(DEFAULT_POLICY, "policy.cedar", &schema)?;
+    // Public first: the version is in the log before it takes effect.
+    let mut writer = LocalLog::at(dir.join("log")).open().context("opening the demo log")?;
+    let entry = version_entry(&version.sha256, "policy.cedar", &version.text, &registry::model::now());
+    let index = writer.append(&[&entry])?.start;
+    drop(writer);
+    let mut store = PolicyStore::open(&dir.join("policy.db"))?;
+    store.record_version(&version.sha256, "policy.cedar", &version.text, index, "demo-operator")?;
+    let registry = SqliteStore::open(&dir.join("registry.db"))?;
+    let facts = Facts::from_registry(&registry, &store.registered_uses()?)?;
+    let rows = UsageStore::open(&dir.join("usage.db"))?.rows()?;
+    let decider = Decider::new(schema, version, facts)?;
+    let violations = audit(&decider, &rows, Granularity::Quarter, Some("2026-Q3"))?;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "10. activated candor's default use policy ({} policies; {}) as version 1: log entry {index}, sha256 {}",
+        decider.version().policies().len(),
+        policy_file.display(),
+        &decider.version().sha256[..16]
+    );
+    let _ =
+        writeln!(text, "11. audited the demonstration usage of 2026-Q3 against it: {} violation(s)", violations.len());
+    for v in &violations {
+        let q: Vec<String> = v.quantity.iter().map(|(u, q)| format!("{q:.0} {u}")).collect();
+        let _ = writeln!(
+            text,
+            "     {} — {} ({}, {} regions): {}, {} lines — forbidden by {}",
+            v.organisation,
+            v.capability,
+            v.service,
+            v.region_class,
+            q.join(", "),
+            v.lines,
+            v.policies.join(", ")
+        );
+    }
+    // One decision at request time, explained.
+    let account = violations.first().and_then(|v| v.accounts.first()).cloned();
+    if let Some(account) = &account {
+        let req = Request {
+            account: account.clone(),
+            capability: "face_identification".into(),
+            service: "Amazon Rekognition".into(),
+            region_class: "commercial".into(),
+            purpose: String::new(),
+        };
+        let d = decider.decide(&req)?;
+        let attrs: Vec<String> = d.attributes.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let _ = writeln!(
+            text,
+            "12. a new face_identification request from one of those accounts: {} by {} ({})",
+            if d.allow { "ALLOW" } else { "DENY" },
+            d.policies.join(", "),
+            attrs.join(", ")
+        );
+    }
+    let json = json!({"policy_file": policy_file, "policy_sha256": decider.version().sha256, "log_index": index,
+                      "violations": violations});
+    Ok(Summary { text, json })
+}
