@@ -421,4 +421,14 @@ fn on_the_real_registry_an_ice_supplier_and_a_police_department_are_restricted()
     assert!(!r.allow);
     assert_eq!(r.policies, vec!["no-face-recognition-for-police"]);
     assert!(ask(&d, "test-acct-police", "compute", "").allow);
+    // The exceptions, with hypothetical registrations made only to exercise them (not facts
+    // about these organisations): each lifts exactly its own rule.
+    let excepted = decider(
+        &store,
+        DEFAULT,
+        &[("test-acct-police", "missing_persons"), ("test-acct-supplier", "anti_trafficking")],
+    );
+    assert!(ask(&excepted, "test-acct-police", "face_identification", "missing_persons").allow);
+    assert!(!ask(&excepted, "test-acct-police", "face_identification", "").allow);
+    assert!(ask(&excepted, "test-acct-supplier", "compute", "").allow);
 }
