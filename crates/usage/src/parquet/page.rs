@@ -383,7 +383,7 @@ pub fn decode_chunk(
         pos += r.position();
         let body = bytes.get(pos..pos.saturating_add(h.compressed)).ok_or("page past the end of the column chunk")?;
         pos += h.compressed;
-        match h.kind {
+        let vals: Option<&[u8]> = match h.kind {
             // Dictionary page.
             2 => {
                 if dict_len.is_some() || !ids.is_empty() {
@@ -393,6 +393,7 @@ pub fn decode_chunk(
                 let mut sink = Vec::new();
                 decode_plain(data, h.num_values, leaf.physical, &mut values, None, &mut sink)?;
                 dict_len = Some(values.len());
+                None
             }
             // Data page v1: levels and values compressed together.
             0 => {
@@ -413,18 +414,7 @@ pub fn decode_chunk(
                     p = 4 + len;
                 }
                 let vals = data.get(p..).ok_or("truncated page")?;
-                let d = Dedupe { wanted: dedupe, map: &mut map };
-                decode_values(
-                    vals,
-                    &h,
-                    leaf,
-                    dict_len,
-                    &mut values,
-                    d,
-                    &scratch.levels,
-                    &mut scratch.indices,
-                    &mut ids,
-                )?;
+                Some(vals)
             }
             // Data page v2: levels first and never compressed.
             3 => {
@@ -440,21 +430,14 @@ pub fn decode_chunk(
                 } else {
                     raw
                 };
-                let d = Dedupe { wanted: dedupe, map: &mut map };
-                decode_values(
-                    vals,
-                    &h,
-                    leaf,
-                    dict_len,
-                    &mut values,
-                    d,
-                    &scratch.levels,
-                    &mut scratch.indices,
-                    &mut ids,
-                )?;
+                Some(vals)
             }
             // Index pages and unknown page types carry no values.
-            _ => {}
+            _ => None,
+        };
+        if let Some(vals) = vals {
+            let d = Dedupe { wanted: dedupe, map: &mut map };
+            decode_values(vals, &h, leaf, dict_len, &mut values, d, &scratch.levels, &mut scratch.indices, &mut ids)?;
         }
         if ids.len() > num_values {
             return Err(format!("pages hold {} values, the column chunk says {num_values}", ids.len()));
