@@ -383,6 +383,8 @@ pub enum PolicyCommand {
     Validate {
         /// The policy file (Cedar).
         file: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// Validate a policy file, append it to the transparency log, and make it the active version.
     Activate {
@@ -454,6 +456,8 @@ pub enum PolicyCommand {
         /// Withdraw it instead.
         #[arg(long)]
         withdraw: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// Evaluate every recorded decision again under its own version; report any difference.
     Replay {

@@ -206,42 +206,37 @@ fn usage_classify_names_the_capability_rule_and_region_class() {
     assert!(out.starts_with("unmapped"), "{out}");
 }
 
+/// The subcommands a `--help` text lists.
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        // A command starts at the indent; wrapped descriptions are indented further.
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect()
+}
+
 #[test]
 fn every_command_has_help() {
-    for args in [
-        vec!["--help"],
-        vec!["demo", "--help"],
-        vec!["log", "--help"],
-        vec!["log", "init", "--help"],
-        vec!["log", "append", "--help"],
-        vec!["log", "checkpoint", "--help"],
-        vec!["log", "prove", "--help"],
-        vec!["log", "verify", "--help"],
-        vec!["log", "verify-proof", "--help"],
-        vec!["bench", "log", "--help"],
-        vec!["bench", "screen", "--help"],
-        vec!["registry", "--help"],
-        vec!["registry", "import", "--help"],
-        vec!["registry", "classify", "--help"],
-        vec!["registry", "export-ftm", "--help"],
-        vec!["registry", "stats", "--help"],
-        vec!["explain", "--help"],
-        vec!["screen", "--help"],
-        vec!["review", "list", "--help"],
-        vec!["review", "accept", "--help"],
-        vec!["review", "reject", "--help"],
-        vec!["usage", "taxonomy", "--help"],
-        vec!["usage", "classify", "--help"],
-        vec!["usage", "scan", "--help"],
-        vec!["usage", "ingest", "--help"],
-        vec!["usage", "report", "--help"],
-        vec!["gen", "usage", "--help"],
-        vec!["usage", "sql", "--help"],
-        vec!["usage", "ingest-aggregate", "--help"],
-    ] {
+    // Walk the whole command tree from the top-level help, so new commands are covered too.
+    let mut todo: Vec<Vec<String>> = vec![vec![]];
+    let mut seen = 0;
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
         let out = ok(candor(&args));
         assert!(out.contains("Usage:"), "{args:?}: {out}");
+        seen += 1;
+        for sub in subcommands(&out) {
+            let mut next = path.clone();
+            next.push(sub);
+            todo.push(next);
+        }
     }
+    assert!(seen > 40, "walked {seen} commands");
 }
 
 #[test]

@@ -140,11 +140,15 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::Default => {
             print!("{DEFAULT_POLICY}");
         }
-        PolicyCommand::Validate { file } => {
+        PolicyCommand::Validate { file, json } => {
             let v = read_policy(&file, &schema()?)?;
-            println!("{}: valid ({} policies, sha256 {})", file.display(), v.policies().len(), v.sha256);
-            for p in v.policies() {
-                println!("  {:7} {}", p.effect, p.id);
+            if json {
+                print_json(&json!({"file": file, "valid": true, "sha256": v.sha256, "policies": v.policies()}));
+            } else {
+                println!("{}: valid ({} policies, sha256 {})", file.display(), v.policies().len(), v.sha256);
+                for p in v.policies() {
+                    println!("  {:7} {}", p.effect, p.id);
+                }
             }
         }
         PolicyCommand::Activate { policy: places, log, file, by, json } => {
@@ -279,11 +283,15 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
                 }
             }
         }
-        PolicyCommand::RegisterUse { policy: places, account, use_case, reviewer, reason, withdraw } => {
+        PolicyCommand::RegisterUse { policy: places, account, use_case, reviewer, reason, withdraw, json } => {
             let mut store = open_store(&places)?;
             let id = store.register_use(&account, &use_case, !withdraw, &reviewer, &reason)?;
-            let what = if withdraw { "withdrew" } else { "registered" };
-            println!("{what} use case {use_case} for account {account} (event {id})");
+            if json {
+                print_json(&json!({"event": id, "account": account, "use_case": use_case, "registered": !withdraw}));
+            } else {
+                let what = if withdraw { "withdrew" } else { "registered" };
+                println!("{what} use case {use_case} for account {account} (event {id})");
+            }
         }
         PolicyCommand::Replay { policy: places, json } => {
             let schema = schema()?;
