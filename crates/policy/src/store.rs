@@ -225,9 +225,13 @@ impl PolicyStore {
     }
 }
 
-/// The log entry that makes a policy version public: canonical JSON (keys sorted, no spaces).
-pub fn version_entry(sha256: &str, file: &str, text: &str, activated_at: &str) -> Vec<u8> {
-    // serde_json's Map is ordered by key (no `preserve_order`), so this is canonical.
+/// The log entry that makes a policy version public, in canonical JSON (RFC 8785).
+pub fn version_entry(
+    sha256: &str,
+    file: &str,
+    text: &str,
+    activated_at: &str,
+) -> std::result::Result<Vec<u8>, publish::canonical::Error> {
     let v = serde_json::json!({
         "type": "candor.policy_version",
         "sha256": sha256,
@@ -235,5 +239,5 @@ pub fn version_entry(sha256: &str, file: &str, text: &str, activated_at: &str) -
         "text": text,
         "activated_at": activated_at,
     });
-    v.to_string().into_bytes()
+    publish::canonical::to_vec(&v)
 }

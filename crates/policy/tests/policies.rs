@@ -432,3 +432,13 @@ fn on_the_real_registry_an_ice_supplier_and_a_police_department_are_restricted()
     assert!(!ask(&excepted, "test-acct-police", "face_identification", "").allow);
     assert!(ask(&excepted, "test-acct-supplier", "compute", "").allow);
 }
+
+#[test]
+fn a_policy_version_goes_into_the_log_as_canonical_json() {
+    let e = policy::store::version_entry("ab12", "default.cedar", DEFAULT, "2026-11-27T00:00:00Z").expect("entry");
+    let v: serde_json::Value = serde_json::from_slice(&e).expect("json");
+    assert_eq!(v["type"], "candor.policy_version");
+    assert_eq!(v["text"], DEFAULT);
+    // Canonical: canonicalising it again changes nothing (RFC 8785).
+    assert_eq!(publish::canonical::to_vec(&v).expect("canonical"), e);
+}

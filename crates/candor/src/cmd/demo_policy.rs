@@ -33,7 +33,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let version = PolicyVersion::parse(DEFAULT_POLICY, "policy.cedar", &schema)?;
     // Public first: the version is in the log before it takes effect.
     let mut writer = LocalLog::at(dir.join("log")).open().context("opening the demo log")?;
-    let entry = version_entry(&version.sha256, "policy.cedar", &version.text, &registry::model::now());
+    let entry = version_entry(&version.sha256, "policy.cedar", &version.text, &registry::model::now())?;
     let index = writer.append(&[&entry])?.start;
     drop(writer);
     let mut store = PolicyStore::open(&dir.join("policy.db"))?;

@@ -161,7 +161,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             }
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let at = registry::model::now();
-            let entry = version_entry(&v.sha256, &name, &v.text, &at);
+            let entry = version_entry(&v.sha256, &name, &v.text, &at)?;
             let home = LocalLog::at(&log.dir);
             let mut writer = home.open().with_context(|| {
                 format!("opening the log in {} (create one with candor log init)", log.dir.display())
