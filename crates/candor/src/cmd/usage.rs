@@ -68,7 +68,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
                 if strict && !r.read.nonconformance.is_empty() {
                     // Strict: the file was read, but report what does not conform.
                     eprintln!(
-                        "{}: {} value(s) do not conform to FOCUS",
+                        "{}: {} finding(s) of non-conformance to FOCUS",
                         f.display(),
                         r.read.nonconformance_counts.values().sum::<u64>()
                     );
@@ -160,7 +160,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             for (file, read) in &r.files {
                 println!("{file}: {} rows", read.rows);
                 for (kind, n) in &read.nonconformance_counts {
-                    println!("  not conformant: {kind}: {n} value(s)");
+                    println!("  not conformant: {kind}: {n} finding(s)");
                 }
                 for n in read.nonconformance.iter().take(10) {
                     println!("    row {}, column {}: {}", n.row, n.column, n.message);

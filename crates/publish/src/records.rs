@@ -1,0 +1,211 @@
+//! Disclosure records: what a period's report says, one log entry each, in canonical JSON.
+//! A record that depends on another names it by log index and the SHA-256 of its entry, so
+//! a reader can check the chain; a correction refers to the record it corrects and never
+//! replaces it. Records say only what the provider chooses to disclose about organisations —
+//! never people: reviewers appear as pseudonyms, account ids never.
+
+use serde_json::{Value, json};
+
+use crate::canonical;
+
+/// A reference to an earlier record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Its index in the log.
+    pub index: u64,
+    /// SHA-256 (hex) of its entry bytes.
+    pub sha256: String,
+}
+
+impl Link {
+    fn to_json(&self) -> Value {
+        json!({"index": self.index, "sha256": self.sha256})
+    }
+}
+
+/// The band a volume falls in: `0`, then powers of ten (`1–9`, `10–99`, …, `1,000,000–9,999,999`),
+/// so a report can disclose scale without exact figures.
+pub fn volume_band(quantity: f64) -> String {
+    if !quantity.is_finite() || quantity < 1.0 {
+        return if quantity > 0.0 { "under 1".into() } else { "0".into() };
+    }
+    let exp = quantity.log10().floor() as i32;
+    // Guard against log10 rounding at exact powers of ten.
+    let exp = if 10f64.powi(exp + 1) <= quantity { exp + 1 } else { exp };
+    let low = 10u128.pow(exp.max(0) as u32);
+    let high = low * 10 - 1;
+    format!("{}–{}", thousands(low), thousands(high))
+}
+
+fn thousands(n: u128) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A reviewer's pseudonym in published records: stable for one provider (`salt`), not
+/// reversible to the reviewer id without the salt.
+pub fn pseudonym(reviewer: &str, salt: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update([0]);
+    h.update(reviewer.as_bytes());
+    let d = h.finalize();
+    format!("reviewer-{}", d[..4].iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The kinds of disclosure records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// How one organisation used the services in a period.
+    OrganisationUsage {
+        /// Period (`2026-Q3`).
+        period: String,
+        /// Name, kind, role, jurisdiction, evidence summary with public sources.
+        organisation: Value,
+        /// Per capability: region classes, services, volume band and unit.
+        usage: Vec<Value>,
+        /// Records it depends on (the policy version in force, classification changes).
+        depends_on: Vec<Link>,
+    },
+    /// A change of an organisation's classification.
+    ClassificationChange {
+        /// The organisation's name.
+        organisation: String,
+        /// New role and status.
+        role: String,
+        /// `confirmed` or `proposed`.
+        status: String,
+        /// Why, with the public sources.
+        reason: String,
+        /// Who decided (a pseudonym, or `candor:rules`).
+        decided_by: String,
+    },
+    /// A correction of an earlier record (which stays in the log).
+    Correction {
+        /// The record corrected.
+        corrects: Link,
+        /// What was wrong.
+        reason: String,
+        /// The record that replaces its content, if any.
+        replacement: Option<Link>,
+    },
+    /// What a period's report holds and what it withholds.
+    PeriodSummary {
+        /// Period.
+        period: String,
+        /// Organisations disclosed.
+        organisations: u64,
+        /// Withheld, by reason: `(reason, count)`.
+        withheld: Vec<(String, u64)>,
+        /// The records of the period.
+        records: Vec<Link>,
+    },
+}
+
+impl Record {
+    /// The record as JSON (with `"type"` and, for demonstration data, the flag and notice).
+    pub fn to_json(&self, demonstration: bool) -> Value {
+        let links = |l: &[Link]| Value::Array(l.iter().map(Link::to_json).collect());
+        let mut v = match self {
+            Record::OrganisationUsage { period, organisation, usage, depends_on } => json!({
+                "type": "organisation_usage", "period": period, "organisation": organisation,
+                "usage": usage, "depends_on": links(depends_on),
+            }),
+            Record::ClassificationChange { organisation, role, status, reason, decided_by } => json!({
+                "type": "classification_change", "organisation": organisation, "role": role, "status": status,
+                "reason": reason, "decided_by": decided_by,
+            }),
+            Record::Correction { corrects, reason, replacement } => json!({
+                "type": "correction", "corrects": corrects.to_json(), "reason": reason,
+                "replacement": replacement.as_ref().map(Link::to_json),
+            }),
+            Record::PeriodSummary { period, organisations, withheld, records } => json!({
+                "type": "period_summary", "period": period, "organisations_disclosed": organisations,
+                "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "count": n})).collect::<Vec<_>>(),
+                "records": links(records),
+            }),
+        };
+        if demonstration && let Value::Object(m) = &mut v {
+            m.insert("demonstration_data".into(), Value::Bool(true));
+            m.insert(
+                "notice".into(),
+                Value::String("demonstration data: fictional organisations and generated figures".into()),
+            );
+        }
+        v
+    }
+
+    /// The log entry: canonical JSON.
+    pub fn entry(&self, demonstration: bool) -> Result<Vec<u8>, canonical::Error> {
+        canonical::to_vec(&self.to_json(demonstration))
+    }
+}
+
+/// The link to an entry at `index`.
+pub fn link_to(index: u64, entry: &[u8]) -> Link {
+    use sha2::{Digest, Sha256};
+    Link { index, sha256: Sha256::digest(entry).iter().map(|b| format!("{b:02x}")).collect() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes_fall_in_bands() {
+        for (q, band) in [
+            (0.0, "0"),
+            (0.4, "under 1"),
+            (1.0, "1–9"),
+            (9.99, "1–9"),
+            (10.0, "10–99"),
+            (999.0, "100–999"),
+            (1000.0, "1,000–9,999"),
+            (31_689.0, "10,000–99,999"),
+            (1e6, "1,000,000–9,999,999"),
+        ] {
+            assert_eq!(volume_band(q), band, "{q}");
+        }
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_per_salt_and_hide_the_id() {
+        let a = pseudonym("alice@example.org", b"provider-salt");
+        assert_eq!(a, pseudonym("alice@example.org", b"provider-salt"));
+        assert_ne!(a, pseudonym("alice@example.org", b"other-salt"));
+        assert_ne!(a, pseudonym("bob@example.org", b"provider-salt"));
+        assert!(a.starts_with("reviewer-") && !a.contains("alice"));
+    }
+
+    #[test]
+    fn a_correction_names_the_record_it_corrects_and_entries_are_canonical() {
+        let first = Record::ClassificationChange {
+            organisation: "Example Retail Co (fictional)".into(),
+            role: "supplier".into(),
+            status: "confirmed".into(),
+            reason: "holds award TEST-1 (fictional-records.csv line 3)".into(),
+            decided_by: pseudonym("reviewer-7", b"salt"),
+        };
+        let e1 = first.entry(true).expect("entry");
+        let fix = Record::Correction {
+            corrects: link_to(41, &e1),
+            reason: "the award was a grant".into(),
+            replacement: None,
+        };
+        let e2 = fix.entry(true).expect("entry");
+        let v: Value = serde_json::from_slice(&e2).expect("json");
+        assert_eq!(v["corrects"]["index"], 41);
+        assert_eq!(v["corrects"]["sha256"].as_str().expect("hash").len(), 64);
+        assert_eq!(v["demonstration_data"], true);
+        assert_eq!(canonical::to_vec(&v).expect("canonical"), e2);
+        assert!(!String::from_utf8_lossy(&e1).contains("reviewer-7\""));
+    }
+}
