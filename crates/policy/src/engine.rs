@@ -129,8 +129,7 @@ impl PolicyVersion {
                 description: p.annotation("description").unwrap_or("").to_string(),
             })
             .collect();
-        let order = |id: &str| self.text.find(&format!("@id(\"{id}\")")).unwrap_or(usize::MAX);
-        out.sort_by_key(|p| order(&p.id));
+        out.sort_by_key(|p| self.order.get(&p.id).copied().unwrap_or(usize::MAX));
         out
     }
 }
@@ -308,6 +307,12 @@ fn resource_entities(service: &str, class: &str) -> Result<[Entity; 2]> {
 impl Decider {
     /// A decider for `version` over `facts`.
     pub fn new(schema: Schema, version: PolicyVersion, facts: Facts) -> Result<Decider> {
+        Decider::with_services(schema, version, facts, &[])
+    }
+
+    /// A decider that also prepares resources for these services, so requests naming them
+    /// need no entities built at request time.
+    pub fn with_services(schema: Schema, version: PolicyVersion, facts: Facts, services: &[String]) -> Result<Decider> {
         let mut orgs = HashMap::with_capacity(facts.orgs.len());
         for (id, o) in &facts.orgs {
             let parents: HashSet<EntityUid> = o.parent.map(org_uid).transpose()?.into_iter().collect();
@@ -325,7 +330,10 @@ impl Decider {
             all: Entities::empty(),
             resources: HashSet::new(),
         };
-        d.build_all(&[])?;
+        let mut services = services.to_vec();
+        services.sort();
+        services.dedup();
+        d.build_all(&services)?;
         Ok(d)
     }
 
@@ -358,16 +366,6 @@ impl Decider {
         self.all = Entities::from_entities(list, None).map_err(|e| Error::Internal(e.to_string()))?;
         self.resources = resources;
         Ok(())
-    }
-
-    /// Also builds resources for these services, so requests naming them need no entities
-    /// built at request time.
-    pub fn with_services(mut self, services: &[String]) -> Result<Decider> {
-        let mut all: Vec<String> = services.to_vec();
-        all.sort();
-        all.dedup();
-        self.build_all(&all)?;
-        Ok(self)
     }
 
     /// The policy version.

@@ -150,9 +150,4 @@ impl Facts {
         }
         Ok(Facts { orgs, accounts })
     }
-
-    /// An account's facts; an account the registry does not know is `unknown`.
-    pub fn account(&self, id: &str) -> AccountFacts {
-        self.accounts.get(id).cloned().unwrap_or_else(|| AccountFacts { org: None, principal: Principal::unknown() })
-    }
 }

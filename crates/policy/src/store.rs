@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::engine::{Decision, Request};
@@ -217,11 +217,6 @@ impl PolicyStore {
             });
         }
         Ok(out)
-    }
-
-    /// Whether a version with this hash was ever active.
-    pub fn has_version(&self, sha256: &str) -> Result<bool> {
-        Ok(self.conn.query_row("SELECT 1 FROM versions WHERE sha256 = ?1", [sha256], |_| Ok(())).optional()?.is_some())
     }
 }
 

@@ -185,9 +185,10 @@ fn prepared_and_per_request_entities_decide_alike() {
          @id(\"no-rekognition-in-government-regions\")\nforbid (principal, action, resource) when {{ resource.name == \"Amazon Rekognition\" && resource.region_class == \"government\" }};\n"
     );
     let slow = decider(&store, &text, &[("acct-sheriff", "missing_persons")]);
-    let fast = decider(&store, &text, &[("acct-sheriff", "missing_persons")])
-        .with_services(&["Amazon Rekognition".to_string(), "Amazon EC2".to_string()])
-        .expect("services");
+    let facts = Facts::from_registry(&store, &[("acct-sheriff".into(), "missing_persons".into())]).expect("facts");
+    let version = PolicyVersion::parse(&text, "test.cedar", &schema()).expect("valid");
+    let services = ["Amazon Rekognition".to_string(), "Amazon EC2".to_string()];
+    let fast = Decider::with_services(schema(), version, facts, &services).expect("services");
     let t = Taxonomy::builtin().expect("taxonomy");
     for account in ["acct-sheriff", "acct-edl", "acct-parent", "acct-retail", "acct-unknown"] {
         for cap in t.capabilities() {

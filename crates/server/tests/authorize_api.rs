@@ -60,7 +60,7 @@ fn start(tokens: Tokens, store: Option<PolicyStore>) -> (Running, Arc<server::Ap
     let addr = listener.local_addr().expect("addr");
     let app = server::router(state.clone());
     rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = server::serve_until_dropped(listener, app).await;
     });
     (Running { addr, _rt: rt }, state)
 }

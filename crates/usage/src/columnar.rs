@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 
 use crate::aggregate::{FileAggregate, Key, Sums, UNMAPPED};
 use crate::focus::{self, Error, Nonconformance, ReadOptions, ReadReport};
-use crate::parquet::meta::{Logical, Physical};
+use crate::parquet::meta::{Leaf, Logical, Physical};
 use crate::parquet::page::{Column, NULL, Scratch};
 use crate::parquet::{ParquetFile, convert};
 use crate::taxonomy::{Line, Taxonomy};
@@ -217,33 +217,49 @@ impl Worker<'_> {
         }
     }
 
-    fn text(&mut self, rg: usize, leaf: Option<usize>, first: u64, rows: usize) -> Result<TextColumn, Error> {
-        let Some(leaf) = leaf else {
-            return Ok(TextColumn { table: vec![String::new()], ids: vec![0; rows], null_text: Vec::new() });
-        };
-        let mut col = self.column(rg, leaf, first, true)?;
+    /// Converts each entry of a column's value table once; a bad entry is reported at the first
+    /// row that holds it. With `null`, nulls become an extra last entry holding that value.
+    fn table<T>(
+        &self,
+        leaf: usize,
+        first: u64,
+        col: &mut Column,
+        null: Option<T>,
+        convert: impl Fn(&Leaf, &[u8]) -> Result<T, String>,
+    ) -> Result<Vec<T>, Error> {
         let l = &self.file.meta.leaves[leaf];
         let mut table = Vec::with_capacity(col.values.len() + 1);
-        let mut null_text = Vec::new();
         for i in 0..col.values.len() {
-            match convert::text(l, col.values.get(i)) {
-                Ok(s) if s == "NULL" => {
-                    null_text.push(i as u32);
-                    table.push(String::new());
-                }
-                Ok(s) => table.push(s.into_owned()),
+            match convert(l, col.values.get(i)) {
+                Ok(v) => table.push(v),
                 Err(e) => {
                     let row = col.ids.iter().position(|&id| id as usize == i).unwrap_or(0) as u64;
                     return Err(self.bad_value(leaf, first + row, e));
                 }
             }
         }
-        let null = table.len() as u32;
-        table.push(String::new());
-        for id in &mut col.ids {
-            if *id == NULL {
-                *id = null;
+        if let Some(v) = null {
+            let id = table.len() as u32;
+            table.push(v);
+            for x in col.ids.iter_mut().filter(|x| **x == NULL) {
+                *x = id;
             }
+        }
+        Ok(table)
+    }
+
+    fn text(&mut self, rg: usize, leaf: Option<usize>, first: u64, rows: usize) -> Result<TextColumn, Error> {
+        let Some(leaf) = leaf else {
+            return Ok(TextColumn { table: vec![String::new()], ids: vec![0; rows], null_text: Vec::new() });
+        };
+        let mut col = self.column(rg, leaf, first, true)?;
+        let mut table =
+            self.table(leaf, first, &mut col, Some(String::new()), |l, v| convert::text(l, v).map(|s| s.into_owned()))?;
+        // The text `NULL` is read as empty, as in CSV (and reported in strict mode).
+        let mut null_text = Vec::new();
+        for (i, t) in table.iter_mut().enumerate().filter(|(_, t)| *t == "NULL") {
+            null_text.push(i as u32);
+            t.clear();
         }
         Ok(TextColumn { table, ids: col.ids, null_text })
     }
@@ -257,48 +273,21 @@ impl Worker<'_> {
     ) -> Result<(Vec<f64>, Vec<u32>), Error> {
         let Some(leaf) = leaf else { return Ok((vec![0.0], vec![0; rows])) };
         let mut col = self.column(rg, leaf, first, false)?;
-        let l = &self.file.meta.leaves[leaf];
-        let mut table = Vec::with_capacity(col.values.len() + 1);
-        for i in 0..col.values.len() {
-            match convert::number(l, col.values.get(i)) {
-                Ok(v) => table.push(v),
-                Err(e) => {
-                    let row = col.ids.iter().position(|&id| id as usize == i).unwrap_or(0) as u64;
-                    return Err(self.bad_value(leaf, first + row, e));
-                }
-            }
-        }
-        let null = table.len() as u32;
-        table.push(0.0);
-        for id in &mut col.ids {
-            if *id == NULL {
-                *id = null;
-            }
-        }
+        let table = self.table(leaf, first, &mut col, Some(0.0), convert::number)?;
         Ok((table, col.ids))
     }
 
     /// (month key, day) per entry and ids; a null date-time is an error.
     fn times(&mut self, rg: usize, leaf: usize, first: u64) -> Result<Times, Error> {
-        let col = self.column(rg, leaf, first, true)?;
+        let mut col = self.column(rg, leaf, first, true)?;
         if let Some(row) = col.ids.iter().position(|&id| id == NULL) {
             return Err(self.bad_value(leaf, first + row as u64, "no date-time (null)".into()));
         }
-        let l = &self.file.meta.leaves[leaf];
-        let mut table = Vec::with_capacity(col.values.len());
-        for i in 0..col.values.len() {
-            let day = convert::day(l, col.values.get(i)).and_then(|d| {
-                let (y, m, _) = convert::civil_from_days(i64::from(d));
-                u32::try_from(y * 12 + i64::from(m) - 1).map(|mk| (mk, d)).map_err(|_| "date out of range".to_string())
-            });
-            match day {
-                Ok(v) => table.push(v),
-                Err(e) => {
-                    let row = col.ids.iter().position(|&id| id as usize == i).unwrap_or(0) as u64;
-                    return Err(self.bad_value(leaf, first + row, e));
-                }
-            }
-        }
+        let table = self.table(leaf, first, &mut col, None, |l, v| {
+            let d = convert::day(l, v)?;
+            let (y, m, _) = convert::civil_from_days(i64::from(d));
+            u32::try_from(y * 12 + i64::from(m) - 1).map(|mk| (mk, d)).map_err(|_| "date out of range".to_string())
+        })?;
         Ok((table, col.ids))
     }
 

@@ -159,7 +159,7 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
     let schema = policy::schema::schema(&caps)?;
     let version = PolicyVersion::parse(DEFAULT_POLICY, "default.cedar", &schema)?;
     let services: Vec<String> = SERVICES.iter().map(|s| s.to_string()).collect();
-    let decider = Decider::new(schema.clone(), version.clone(), facts)?.with_services(&services)?;
+    let decider = Decider::with_services(schema.clone(), version.clone(), facts, &services)?;
     let requests: Vec<Request> = (0..args.decisions.min(100_000))
         .map(|_| Request {
             account: format!("bench-acct-{:06}", rng.below(args.accounts)),

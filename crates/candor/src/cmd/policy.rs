@@ -332,7 +332,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             } else {
                 Vec::new()
             };
-            let decider = Decider::new(schema, version, facts(&places, &store)?)?.with_services(&services)?;
+            let decider = Decider::with_services(schema, version, facts(&places, &store)?, &services)?;
             let tokens = server::auth::Tokens::load(&tokens)?;
             let state = Arc::new(server::AppState { decider, tokens, store: record.then(|| Mutex::new(store)) });
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -5,21 +5,9 @@
 //! the copy keeps the code small.
 
 use super::meta::Physical;
+use super::page::uleb;
 
 type Result<T> = std::result::Result<T, String>;
-
-fn uleb(buf: &[u8], pos: &mut usize) -> Result<u64> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *buf.get(*pos).ok_or("truncated delta header")?;
-        *pos += 1;
-        v |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err("delta header varint too long".into())
-}
 
 fn zigzag(buf: &[u8], pos: &mut usize) -> Result<i64> {
     let v = uleb(buf, pos)?;

@@ -185,47 +185,43 @@ fn decompress<'a>(body: &'a [u8], codec: Codec, size: usize, out: &'a mut Vec<u8
     if size > MAX_PAGE {
         return Err(format!("page of {size} bytes is larger than candor's limit of {MAX_PAGE}"));
     }
-    match codec {
-        Codec::Uncompressed => Ok(body),
+    // Each codec fills `out` with exactly the size the page header gives.
+    let (name, n) = match codec {
+        Codec::Uncompressed => return Ok(body),
         Codec::Snappy => {
             out.clear();
             out.resize(size, 0);
-            let n = snap::raw::Decoder::new().decompress(body, out).map_err(|e| format!("snappy: {e}"))?;
-            if n != size {
-                return Err(format!("snappy page is {n} bytes, header says {size}"));
-            }
-            Ok(&out[..])
+            ("snappy", snap::raw::Decoder::new().decompress(body, out).map_err(|e| format!("snappy: {e}"))?)
         }
         Codec::Gzip => {
             out.clear();
             let mut d = flate2::read::MultiGzDecoder::new(body).take(size as u64 + 1);
-            d.read_to_end(out).map_err(|e| format!("gzip: {e}"))?;
-            if out.len() != size {
-                return Err(format!("gzip page is {} bytes, header says {size}", out.len()));
-            }
-            Ok(&out[..])
+            ("gzip", d.read_to_end(out).map_err(|e| format!("gzip: {e}"))?)
         }
         Codec::Other(6) => {
             out.clear();
             out.resize(size, 0);
-            let n = ruzstd::decoding::FrameDecoder::new().decode_all(body, out).map_err(|e| format!("zstd: {e}"))?;
-            if n != size {
-                return Err(format!("zstd page is {n} bytes, header says {size}"));
-            }
-            Ok(&out[..])
+            ("zstd", ruzstd::decoding::FrameDecoder::new().decode_all(body, out).map_err(|e| format!("zstd: {e}"))?)
         }
-        other => Err(format!(
-            "compression {} is not supported (candor reads UNCOMPRESSED, SNAPPY, GZIP and ZSTD)",
-            other.name()
-        )),
+        other => {
+            return Err(format!(
+                "compression {} is not supported (candor reads UNCOMPRESSED, SNAPPY, GZIP and ZSTD)",
+                other.name()
+            ));
+        }
+    };
+    if n != size {
+        return Err(format!("{name} page is {n} bytes, header says {size}"));
     }
+    Ok(&out[..])
 }
 
 fn bit_width(max: u8) -> u32 {
     8 - u32::from(max).leading_zeros().saturating_sub(24)
 }
 
-fn uleb(buf: &[u8], pos: &mut usize) -> Result<u64> {
+/// An unsigned LEB128 varint at `pos`, advancing it.
+pub(super) fn uleb(buf: &[u8], pos: &mut usize) -> Result<u64> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *buf.get(*pos).ok_or("truncated run header")?;
