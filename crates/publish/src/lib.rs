@@ -1,8 +1,21 @@
-//! candor's public report (issue 6, in progress). So far: [`canonical`], the JSON
-//! Canonicalization Scheme (RFC 8785) every disclosure record is written in, so that a
-//! record's bytes — and so its log entry and its hash — follow from its content alone; and
-//! [`records`], the kinds of disclosure records, volume bands and reviewer pseudonyms.
+//! candor's public report.
+//!
+//! - [`canonical`]: the JSON Canonicalization Scheme (RFC 8785) every record is written in,
+//!   so a record's bytes — and so its log entry and hash — follow from its content alone;
+//! - [`records`]: the kinds of disclosure records, volume bands and reviewer pseudonyms;
+//! - [`gather`]: what a period may disclose, from the registry and the usage store;
+//! - [`append`]: appending a period's records to the log, idempotently, with corrections;
+//! - [`site`]: the static site written next to the log's tiles, a pure function of the log;
+//! - [`check`]: checking a published report from the outside.
 #![deny(missing_docs)]
 
+pub mod append;
 pub mod canonical;
+pub mod check;
+pub mod entries;
+mod error;
+pub mod gather;
 pub mod records;
+pub mod site;
+
+pub use error::Error;

@@ -87,6 +87,8 @@ pub enum Record {
         reason: String,
         /// Who decided (a pseudonym, or `candor:rules`).
         decided_by: String,
+        /// When (RFC 3339).
+        decided_at: String,
     },
     /// A correction of an earlier record (which stays in the log).
     Correction {
@@ -103,8 +105,12 @@ pub enum Record {
         period: String,
         /// Organisations disclosed.
         organisations: u64,
-        /// Withheld, by reason: `(reason, count)`.
+        /// Organisations withheld, by reason: `(reason, count)`.
         withheld: Vec<(String, u64)>,
+        /// Accounts with usage and no link to a law-enforcement organisation (not in scope).
+        out_of_scope_accounts: u64,
+        /// The policy version in force when the period was published.
+        policy: Option<Link>,
         /// The records of the period.
         records: Vec<Link>,
     },
@@ -116,20 +122,22 @@ impl Record {
         let links = |l: &[Link]| Value::Array(l.iter().map(Link::to_json).collect());
         let mut v = match self {
             Record::OrganisationUsage { period, organisation, usage, depends_on } => json!({
-                "type": "organisation_usage", "period": period, "organisation": organisation,
+                "type": "candor.organisation_usage", "period": period, "organisation": organisation,
                 "usage": usage, "depends_on": links(depends_on),
             }),
-            Record::ClassificationChange { organisation, role, status, reason, decided_by } => json!({
-                "type": "classification_change", "organisation": organisation, "role": role, "status": status,
-                "reason": reason, "decided_by": decided_by,
+            Record::ClassificationChange { organisation, role, status, reason, decided_by, decided_at } => json!({
+                "type": "candor.classification", "organisation": organisation, "role": role, "status": status,
+                "reason": reason, "decided_by": decided_by, "decided_at": decided_at,
             }),
             Record::Correction { corrects, reason, replacement } => json!({
-                "type": "correction", "corrects": corrects.to_json(), "reason": reason,
+                "type": "candor.correction", "corrects": corrects.to_json(), "reason": reason,
                 "replacement": replacement.as_ref().map(Link::to_json),
             }),
-            Record::PeriodSummary { period, organisations, withheld, records } => json!({
-                "type": "period_summary", "period": period, "organisations_disclosed": organisations,
-                "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "count": n})).collect::<Vec<_>>(),
+            Record::PeriodSummary { period, organisations, withheld, out_of_scope_accounts, policy, records } => json!({
+                "type": "candor.period_summary", "period": period, "organisations_disclosed": organisations,
+                "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "organisations": n})).collect::<Vec<_>>(),
+                "out_of_scope_accounts": out_of_scope_accounts,
+                "policy": policy.as_ref().map(Link::to_json),
                 "records": links(records),
             }),
         };
@@ -193,6 +201,7 @@ mod tests {
             status: "confirmed".into(),
             reason: "holds award TEST-1 (fictional-records.csv line 3)".into(),
             decided_by: pseudonym("reviewer-7", b"salt"),
+            decided_at: "2026-10-01T00:00:00Z".into(),
         };
         let e1 = first.entry(true).expect("entry");
         let fix = Record::Correction {

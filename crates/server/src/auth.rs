@@ -73,7 +73,7 @@ fn hash(token: &str) -> String {
 /// The known tokens, by hash.
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
-    by_hash: HashMap<String, Role>,
+    by_hash: HashMap<String, (Role, String)>,
 }
 
 impl Tokens {
@@ -103,18 +103,24 @@ impl Tokens {
             if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(Error::BadLine { path: p, line: i + 1 });
             }
-            by_hash.insert(h.to_ascii_lowercase(), role);
+            let label = parts.next().unwrap_or("").to_string();
+            by_hash.insert(h.to_ascii_lowercase(), (role, label));
         }
         Ok(Tokens { by_hash })
     }
 
     /// The role of an `Authorization` header's bearer token.
     pub fn role_of(&self, authorization: Option<&str>) -> Option<Role> {
+        self.who(authorization).map(|(r, _)| r)
+    }
+
+    /// The role and label (who it was issued to) of an `Authorization` header's bearer token.
+    pub fn who(&self, authorization: Option<&str>) -> Option<(Role, &str)> {
         let token = authorization?.strip_prefix("Bearer ")?.trim();
         if token.is_empty() {
             return None;
         }
-        self.by_hash.get(&hash(token)).copied()
+        self.by_hash.get(&hash(token)).map(|(r, l)| (*r, l.as_str()))
     }
 
     /// Makes a token for `role`, appends its hash to `path` (created 0600) and returns the

@@ -1,25 +1,65 @@
-//! candor's HTTP service. For now it is the policy decision point — `POST /v1/authorize`,
-//! JSON in and out — which the full server (public report, log tiles, review UI) will absorb.
+//! candor's HTTP service: one axum server for
+//! - the static report and the log's tiles and checkpoint ([`files`], tlog-tiles content
+//!   types and cache headers, no path can leave the served folder);
+//! - a read-only JSON API over what the report published ([`api`]), described by an
+//!   OpenAPI 3.1 document at `/openapi.json` ([`openapi`]);
+//! - the policy decision point, `POST /v1/authorize` ([`authorize`]);
+//! - a small review UI and its routes for reviewers ([`review`]);
+//! - `/healthz` and Prometheus metrics at `/metrics` ([`metrics`]).
 //!
-//! Every route that is not public needs `Authorization: Bearer <token>` with a role allowed
-//! for it ([`auth`]); tokens are stored only as SHA-256 hashes. Bodies are limited to
-//! [`MAX_BODY`] bytes.
+//! Public routes only read. Every other route needs `Authorization: Bearer <token>` with a
+//! role allowed for it ([`auth`]); tokens are stored only as SHA-256 hashes. Bodies are
+//! limited to [`MAX_BODY`] bytes. Each request is logged (tracing) without its headers.
 
+pub mod api;
 pub mod auth;
 pub mod authorize;
+pub mod files;
+pub mod metrics;
+pub mod openapi;
+pub mod review;
+mod state;
 
-pub use authorize::{AppState, router};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+pub use state::{AppState, Reply, error, require};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 16 * 1024;
 
+/// Every route of the server.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/authorize", post(authorize::authorize))
+        .route("/v1/organisations", get(api::organisations))
+        .route("/v1/organisations/{slug}", get(api::organisation))
+        .route("/v1/usage", get(api::usage))
+        .route("/v1/disclosures", get(api::disclosures))
+        .route("/v1/disclosures/{index}", get(api::disclosure))
+        .route("/v1/search", get(api::search))
+        .route("/v1/review/queue", get(review::queue))
+        .route("/v1/review/decisions", post(review::decide))
+        .route("/review", get(review::page))
+        .route("/openapi.json", get(openapi::document))
+        .route("/healthz", get(state::health))
+        .route("/metrics", get(metrics::render))
+        .fallback(files::serve_file)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
 /// Serves `app` on `listener` until Ctrl-C (or SIGTERM), then finishes the requests in flight.
-pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 
 /// Serves `app` on `listener` until the runtime stops (tests, benchmarks).
-pub async fn serve_until_dropped(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
+pub async fn serve_until_dropped(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     axum::serve(listener, app).await
 }
 
@@ -43,4 +83,5 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+    tracing::info!("shutting down: finishing the requests in flight");
 }

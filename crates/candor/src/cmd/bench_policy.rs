@@ -230,7 +230,7 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
         let token = server::auth::Tokens::issue(&tokens_path, server::auth::Role::Authorizer, "bench")?;
         let tokens = server::auth::Tokens::load(&tokens_path)?;
         let decider = Arc::try_unwrap(decider).map_err(|_| anyhow::anyhow!("decider still shared"))?;
-        let state = Arc::new(server::AppState { decider, tokens, store: None });
+        let state = Arc::new(server::AppState { decider: Some(decider), ..server::AppState::new(tokens) });
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let addr = listener.local_addr()?;

@@ -1,144 +1,123 @@
-//! `candor demo`: the whole pipeline on built-in demonstration data.
+//! `candor demo`: the whole pipeline on built-in demonstration data, ending with the public
+//! report served on http://127.0.0.1:8080.
 //!
-//! Today the pipeline is the transparency log: create it, append disclosure records,
-//! sign checkpoints, verify the log and an offline proof. Every record is demonstration
-//! data about fictional organisations, and says so.
+//! 1–4 build a registry from candor's federal reference (and the real public records beside
+//! the checkout, when present) plus fictional records, screen generated fictional accounts,
+//! and generate and ingest usage for fictional accounts only; 5–7 activate the default use
+//! policy through the log and audit the usage; 8 publishes the period 2026-Q3 (records in the
+//! log, static report next to its tiles) and publishes again to show it adds nothing; 9 checks
+//! the report from the outside; then the report is served. Every record with usage is about a
+//! fictional organisation and says "demonstration data".
 
 use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
-use tlog::{Checkpoint, Dir, LocalLog, TileReader, TlogProof};
+use publish::check::check_report;
+use serde_json::json;
+use tlog::{Dir, LocalLog};
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, PolicyPlaces};
 use crate::output::print_json;
 
 /// Marks a folder as made by `candor demo`, so a rerun may replace it and nothing else.
 const MARKER: &str = "DEMONSTRATION-DATA.txt";
 const ORIGIN: &str = "candor.example/demo-log";
 const NOTICE: &str = "demonstration data: fictional organisations and generated figures";
-
-/// The demo's disclosure records. Organisations are fictional; nothing here describes a real
-/// organisation's conduct.
-fn records() -> Vec<Value> {
-    let org = |name: &str, kind: &str, role: &str, caps: &[&str]| {
-        json!({
-            "type": "disclosure",
-            "period": "2026-Q3",
-            "organisation": name,
-            "kind": kind,
-            "law_enforcement_role": role,
-            "capabilities": caps,
-            "demonstration_data": true,
-            "notice": NOTICE,
-        })
-    };
-    vec![
-        json!({
-            "type": "policy_version",
-            "version": 1,
-            "title": "No face identification for law-enforcement agencies; no service to companies that enable immigration enforcement",
-            "demonstration_data": true,
-            "notice": NOTICE,
-        }),
-        org(
-            "Lakemoor County Sheriff's Office (fictional)",
-            "local agency",
-            "agency",
-            &["face detection", "compute", "storage"],
-        ),
-        org("Port Averly Police Department (fictional)", "local agency", "agency", &["face identification", "compute"]),
-        org("Northwind Detention Services Inc. (fictional)", "company", "supplier", &["databases", "compute"]),
-        org("State Bureau of Examples (fictional)", "state agency", "agency", &["speech and text analytics"]),
-        json!({
-            "type": "period_summary",
-            "period": "2026-Q3",
-            "organisations_disclosed": 4,
-            "withheld": {"count": 0},
-            "demonstration_data": true,
-            "notice": NOTICE,
-        }),
-    ]
-}
+const PERIOD: &str = "2026-Q3";
 
 pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let dir = &args.dir;
     prepare(dir)?;
     let log = LocalLog::at(dir.join("log"));
-    let mut writer = log.init(ORIGIN).context("creating the demo log")?;
+    log.init(ORIGIN).context("creating the demo log")?;
     let verifier = log.verifier()?;
-
-    // Two batches, two checkpoints: the second must be consistent with the first.
-    let records = records();
-    let encoded: Vec<Vec<u8>> = records.iter().map(serde_json::to_vec).collect::<Result<_, _>>()?;
-    fs::create_dir_all(dir.join("records"))?;
-    for (i, e) in encoded.iter().enumerate() {
-        fs::write(dir.join("records").join(format!("record-{i}.json")), e)?;
-    }
-    writer.append(&encoded[..1])?;
-    let first_checkpoint = writer.checkpoint().to_vec();
-    fs::write(dir.join("checkpoint-after-policy"), &first_checkpoint)?;
-    writer.append(&encoded[1..])?;
-    let size = writer.size();
-    drop(writer);
-
-    // Verify everything from the files alone, as an outsider would.
-    let public = Dir::new(log.public_dir());
-    let report = tlog::verify_log(&public, &verifier, std::slice::from_ref(&first_checkpoint), &mut |_, _| {})
-        .context("the demo log does not verify")?;
-    let proved = 2u64;
-    let checkpoint = fs::read(log.public_dir().join(tlog::CHECKPOINT_PATH))?;
-    let cp = Checkpoint::open(&checkpoint, &verifier)?;
-    let mut reader = TileReader::new(&public, cp.size);
-    let proof = TlogProof { extra: None, index: proved, inclusion: reader.inclusion_proof(proved)?, checkpoint };
-    let proof_path = dir.join(format!("record-{proved}.tlog-proof"));
-    fs::write(&proof_path, proof.to_bytes())?;
-    proof.verify(&encoded[proved as usize], &verifier).context("the demo proof does not verify")?;
 
     let registry = crate::cmd::demo_registry::run(dir).context("the registry demo")?;
     let policy = crate::cmd::demo_policy::run(dir).context("the policy demo")?;
 
+    let publish = |dir: &Path| {
+        crate::cmd::publish::publish_period(
+            PERIOD,
+            &dir.join("log"),
+            &dir.join("registry.db"),
+            &dir.join("usage.db"),
+            &dir.join("policy.db"),
+            false,
+            true,
+        )
+    };
+    let first = publish(dir).context("publishing the demo period")?;
+    let again = publish(dir).context("publishing the demo period again")?;
+    if !again.outcome.appended.is_empty() {
+        bail!("publishing the same period twice appended {} records", again.outcome.appended.len());
+    }
+
+    // Check the report from the outside, as an auditor would, and keep its checkpoint.
+    let public = log.public_dir();
+    let pages: Vec<String> = Vec::new();
+    let check = check_report(&Dir::new(&public), &verifier, &[], &pages, &mut |_| {})?;
+    if !check.faults.is_empty() {
+        bail!("the demo report does not verify: {}", check.faults.join("; "));
+    }
+    let trusted = dir.join("trusted-checkpoint");
+    fs::copy(public.join(tlog::CHECKPOINT_PATH), &trusted)?;
+
     let vkey = verifier.to_vkey();
-    let entry_path = dir.join("records").join(format!("record-{proved}.json"));
+    let places = PolicyPlaces { db: dir.join("registry.db"), policy_db: dir.join("policy.db") };
+    let state = crate::cmd::serve::state(&dir.join("log"), &places, &dir.join("usage.db"), &dir.join("tokens"), false)?;
     if args.json {
         print_json(&json!({
-            "demonstration_data": true,
-            "log_home": log.home(), "public_dir": log.public_dir(), "origin": ORIGIN, "vkey": vkey,
-            "size": size, "root": report.checkpoint.root.to_base64(),
-            "records": records, "proof_file": proof_path, "verified": true,
+            "demonstration_data": true, "notice": NOTICE,
+            "log_home": log.home(), "public_dir": public, "origin": ORIGIN, "vkey": vkey,
+            "size": check.size, "root": check.root,
+            "published": {"period": PERIOD, "appended": first.outcome.appended, "organisations": first.organisations,
+                          "withheld": first.withheld, "files": first.site.files, "republished_appended": 0},
+            "verified": {"records_listed": check.listed_records, "pages": check.pages,
+                         "records_on_pages": check.records_on_pages},
             "registry": registry.json, "policy": policy.json,
+            "url": if args.no_serve { serde_json::Value::Null } else { json!(format!("http://{}", args.listen)) },
         }));
+    } else {
+        println!("candor demo — {NOTICE}\n");
+        print!("{}", registry.text);
+        print!("{}", policy.text);
+        println!(
+            "8. published {PERIOD}: {} records appended to the log {ORIGIN} (size {}), checkpoint signed; {} organisations disclosed, withheld: {}",
+            first.outcome.appended.len(),
+            first.outcome.size,
+            first.organisations,
+            crate::cmd::publish::withheld_text(&first.withheld)
+        );
+        println!("   wrote the static report ({} files) next to the tiles in {}", first.site.files, public.display());
+        println!("   published {PERIOD} again: nothing new, nothing appended");
+        println!(
+            "9. verified the report from its files: checkpoint signature, {} entries rehashed, {} pages, {} records shown on them and {} listed, each in the log with a valid proof",
+            check.entries, check.pages, check.records_on_pages, check.listed_records
+        );
+        println!();
+        println!("Files:");
+        println!("  {:<40} the report: host this folder anywhere (pages, downloads, feed, tiles, checkpoint)", public.display());
+        println!("  {:<40} private signing key, mode 0600", log.key_path().display());
+        println!("  {:<40} the checkpoint verified now, to check later reports against", trusted.display());
+        println!("\nVerifier key: {vkey}\n");
+        let exe = std::env::args().next().unwrap_or_else(|| "candor".into());
+        println!("Check it yourself:");
+        println!("  {exe} verify {} --vkey {vkey} --trusted {}", public.display(), trusted.display());
+    }
+    if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    println!("candor demo — {NOTICE}\n");
-    println!("1. created the transparency log {ORIGIN} in {}", log.home().display());
-    println!("2. appended {} disclosure records (first the policy, then the period's records):", records.len());
-    for (i, r) in records.iter().enumerate() {
-        let what = r["organisation"].as_str().or(r["title"].as_str()).unwrap_or("period summary, 2026-Q3");
-        println!("     [{i}] {:<15} {what}", r["type"].as_str().unwrap_or(""));
-    }
-    println!("3. signed a checkpoint after each batch; latest: size {size}, root {}", report.checkpoint.root);
-    println!(
-        "4. verified the log from its files: {} entries rehashed, {} tiles, signature, and consistency with the first checkpoint",
-        report.entries, report.tiles
-    );
-    println!("5. wrote and checked an offline inclusion proof for record {proved}");
-    print!("{}", registry.text);
-    print!("{}", policy.text);
-    println!();
-    println!("Files:");
-    println!("  {:<40} serve this folder: checkpoint and tiles (C2SP tlog-tiles)", log.public_dir().display());
-    println!("  {:<40} private signing key, mode 0600", log.key_path().display());
-    println!("  {:<40} the records, one file each", dir.join("records").display());
-    println!("  {:<40} tlog-proof for record {proved}", proof_path.display());
-    println!("\nVerifier key: {vkey}\n");
-    // The program as it was invoked (target/release/candor under `cargo run`).
-    let exe = std::env::args().next().unwrap_or_else(|| "candor".into());
-    println!("Check it yourself:");
-    println!("  {exe} log verify {} --trusted {}", log.home().display(), dir.join("checkpoint-after-policy").display());
-    println!("  {exe} log verify-proof {} --entry {} --vkey {vkey}", proof_path.display(), entry_path.display());
+    let json = args.json;
+    crate::cmd::serve::serve_until_signal(state, &args.listen, &|url| {
+        if !json {
+            println!("  {} verify {url} --vkey {vkey}\n", std::env::args().next().unwrap_or_else(|| "candor".into()));
+            println!("10. serving the report on {url}/ — open it in a browser; each record page verifies itself.");
+            println!("    Verifier key: {vkey}");
+            println!("    API: {url}/openapi.json · review UI: {url}/review · metrics: {url}/metrics · Ctrl-C to stop");
+        }
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -46,13 +46,13 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "10. activated candor's default use policy ({} policies; {}) as version 1: log entry {index}, sha256 {}",
+        "5. activated candor's default use policy ({} policies; {}) as version 1: log entry {index}, sha256 {}",
         decider.version().policies().len(),
         policy_file.display(),
         &decider.version().sha256[..16]
     );
     let _ =
-        writeln!(text, "11. audited the demonstration usage of 2026-Q3 against it: {} violation(s)", violations.len());
+        writeln!(text, "6. audited the demonstration usage of 2026-Q3 against it: {} violation(s)", violations.len());
     for v in &violations {
         let q: Vec<String> = v.quantity.iter().map(|(u, q)| format!("{q:.0} {u}")).collect();
         let _ = writeln!(
@@ -81,7 +81,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
         let attrs: Vec<String> = d.attributes.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         let _ = writeln!(
             text,
-            "12. a new face_identification request from one of those accounts: {} by {} ({})",
+            "7. a new face_identification request from one of those accounts: {} by {} ({})",
             if d.allow { "ALLOW" } else { "DENY" },
             d.policies.join(", "),
             attrs.join(", ")

@@ -84,7 +84,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let counts = store.counts()?;
     let _ = writeln!(
         text,
-        "6. built the registry {}: {} organisations, {} relationships ({}candor's federal reference and the demo's fictional records)",
+        "1. built the registry {}: {} organisations, {} relationships ({}candor's federal reference and the demo's fictional records)",
         dir.join("registry.db").display(),
         counts.organisations,
         counts.relationships,
@@ -141,7 +141,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let report = screen_all(&mut store, &ScreenConfig::default())?;
     let _ = writeln!(
         text,
-        "7. screened {} generated accounts ({}): {} proposed links, queued for review",
+        "2. screened {} generated accounts ({}): {} proposed links, queued for review",
         report.accounts,
         accounts_path.display(),
         report.proposals.len()
@@ -187,7 +187,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     });
     let _ = writeln!(
         text,
-        "8. confirmed {confirmed} links to fictional organisations (as demo-reviewer), generated {} billing lines for the fictional accounts ({}) and ingested them ({} aggregate rows):",
+        "3. confirmed {confirmed} links to fictional organisations (as demo-reviewer), generated {} billing lines for the fictional accounts ({}) and ingested them ({} aggregate rows):",
         ingested.read.rows,
         usage_file.display(),
         ingested.rows
@@ -218,7 +218,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     if let Some(c) = &e.current {
         let _ = writeln!(
             text,
-            "9. why Northwind Detention Services Inc. (fictional) is a {} ({}): {}",
+            "4. why Northwind Detention Services Inc. (fictional) is a {} ({}): {}",
             c.role, c.status, c.reason
         );
     }

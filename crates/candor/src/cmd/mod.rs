@@ -10,8 +10,11 @@ mod demo_registry;
 mod generate;
 mod log;
 mod policy;
+mod publish;
 mod registry;
+mod serve;
 mod usage;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -54,6 +57,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             json,
         ),
         Command::Policy(cmd) => policy::run(cmd),
+        Command::Publish(args) => publish::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::Explain { db, org, min_amount, since, json } => {
             registry::explain(&db.db, &org, min_amount, since, json)
         }

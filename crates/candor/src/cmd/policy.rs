@@ -31,7 +31,7 @@ pub struct Ask {
     pub purpose: String,
 }
 
-fn schema() -> Result<cedar_policy::Schema> {
+pub(super) fn schema() -> Result<cedar_policy::Schema> {
     let t = Taxonomy::builtin()?;
     let ids: Vec<&str> = t.capabilities().iter().map(|c| c.id.as_str()).collect();
     Ok(policy::schema::schema(&ids)?)
@@ -43,11 +43,11 @@ fn schema_text() -> Result<String> {
     Ok(policy::schema::schema_text(&ids))
 }
 
-fn open_store(places: &PolicyPlaces) -> Result<PolicyStore> {
+pub(super) fn open_store(places: &PolicyPlaces) -> Result<PolicyStore> {
     PolicyStore::open(&places.policy_db).with_context(|| format!("opening {}", places.policy_db.display()))
 }
 
-fn facts(places: &PolicyPlaces, store: &PolicyStore) -> Result<Facts> {
+pub(super) fn facts(places: &PolicyPlaces, store: &PolicyStore) -> Result<Facts> {
     if !places.db.exists() {
         bail!("{}: no registry here (build one with candor registry import, or pass --db)", places.db.display());
     }
@@ -75,7 +75,7 @@ fn resolve(spec: &str, store: &PolicyStore, schema: &cedar_policy::Schema) -> Re
     }
 }
 
-fn active(store: &PolicyStore, schema: &cedar_policy::Schema) -> Result<PolicyVersion> {
+pub(super) fn active(store: &PolicyStore, schema: &cedar_policy::Schema) -> Result<PolicyVersion> {
     let v = store.active()?.context(
         "no policy is active yet: candor policy default > policy.cedar, then candor policy activate policy.cedar --by OPERATOR",
     )?;
@@ -334,7 +334,11 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             };
             let decider = Decider::with_services(schema, version, facts(&places, &store)?, &services)?;
             let tokens = server::auth::Tokens::load(&tokens)?;
-            let state = Arc::new(server::AppState { decider, tokens, store: record.then(|| Mutex::new(store)) });
+            let state = Arc::new(server::AppState {
+                decider: Some(decider),
+                store: record.then(|| Mutex::new(store)),
+                ..server::AppState::new(tokens)
+            });
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(async move {
                 let listener =

@@ -1,0 +1,243 @@
+//! Appending a period's records to the log, idempotently.
+//!
+//! A record's bytes follow from its content alone (canonical JSON, no publication time), so
+//! publishing again finds every unchanged record already in the log and adds nothing. When
+//! the content for an organisation changed, the new record is appended together with a
+//! correction that names the old one; when an organisation is no longer disclosed for the
+//! period, a correction withdraws its record. Nothing is ever removed from the log.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::{Value, json};
+use tlog::{LogWriter, Storage};
+
+use crate::Error;
+use crate::entries;
+use crate::gather::{PeriodData, reasons};
+use crate::records::{Link, Record, link_to, pseudonym, volume_band};
+
+/// How to publish.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Publish exact quantities instead of volume bands.
+    pub exact_quantities: bool,
+    /// Mark every record as demonstration data.
+    pub demonstration: bool,
+    /// Salt for reviewer pseudonyms (kept private by the provider).
+    pub salt: Vec<u8>,
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Outcome {
+    /// Entries appended (index and record type), in order.
+    pub appended: Vec<(u64, String)>,
+    /// The period's organisation records (current ones).
+    pub organisation_records: Vec<u64>,
+    /// The period summary's index.
+    pub summary: u64,
+    /// Log size after publishing.
+    pub size: u64,
+}
+
+/// Entries to append, placed after the log's current end; existing identical entries are
+/// reused instead.
+struct Batch {
+    existing: HashMap<Vec<u8>, u64>,
+    next: u64,
+    pending: Vec<(Vec<u8>, String)>,
+}
+
+impl Batch {
+    fn place(&mut self, record: &Record, demonstration: bool) -> Result<Link, Error> {
+        let bytes = record.entry(demonstration)?;
+        if let Some(&i) = self.existing.get(&bytes) {
+            return Ok(link_to(i, &bytes));
+        }
+        let index = self.next;
+        self.next += 1;
+        let link = link_to(index, &bytes);
+        let kind = record.to_json(false)["type"].as_str().unwrap_or_default().to_string();
+        self.existing.insert(bytes.clone(), index);
+        self.pending.push((bytes, kind));
+        Ok(link)
+    }
+}
+
+/// Appends the records of `data` (after the policy version at `policy_index`, which must
+/// already be in the log) and signs a new checkpoint if anything was appended.
+pub fn publish<S: Storage>(
+    writer: &mut LogWriter<S>,
+    data: &PeriodData,
+    policy_index: Option<u64>,
+    opts: &Options,
+) -> Result<Outcome, Error> {
+    let size = writer.size();
+    let all = entries::read_all(writer.storage(), size)?;
+    let records = entries::records(&all);
+    let corrected: HashSet<u64> =
+        records.iter().filter_map(|(_, v)| v.get("corrects")?.get("index")?.as_u64()).collect();
+    let period = data.period.as_str();
+    // Current (uncorrected) records of this period: organisation usage by name, and the summary.
+    let mut current_org: BTreeMap<String, u64> = BTreeMap::new();
+    let mut current_summary: Option<u64> = None;
+    for (i, v) in records.iter().filter(|(i, v)| !corrected.contains(i) && v["period"] == period) {
+        match v["type"].as_str() {
+            Some("candor.organisation_usage") => {
+                if let Some(name) = v["organisation"]["name"].as_str() {
+                    current_org.insert(name.to_string(), *i);
+                }
+            }
+            Some("candor.period_summary") => current_summary = Some(*i),
+            _ => {}
+        }
+    }
+    let policy = match policy_index {
+        Some(i) => {
+            let entry = all.get(i as usize).ok_or_else(|| Error::BadEntry {
+                index: i,
+                message: format!("the policy version is recorded at this index but the log has {size} entries"),
+            })?;
+            let v: Value = serde_json::from_slice(entry).unwrap_or(Value::Null);
+            if v["type"] != "candor.policy_version" {
+                return Err(Error::BadEntry { index: i, message: "expected a candor.policy_version entry".into() });
+            }
+            Some(link_to(i, entry))
+        }
+        None => None,
+    };
+    let existing = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !corrected.contains(&(*i as u64)))
+        .map(|(i, e)| (e.clone(), i as u64))
+        .rev() // the first occurrence wins
+        .collect();
+    let mut batch = Batch { existing, next: size, pending: Vec::new() };
+    let demo = opts.demonstration;
+    let link_of = |i: u64| link_to(i, &all[i as usize]);
+
+    let mut org_links = Vec::new();
+    let mut banded = 0u64;
+    for o in &data.orgs {
+        let c = &o.classification;
+        let actor =
+            if c.actor.starts_with("candor:") { c.actor.clone() } else { pseudonym(&c.actor, &opts.salt) };
+        let class = batch.place(
+            &Record::ClassificationChange {
+                organisation: o.org.name.clone(),
+                role: c.role.as_str().into(),
+                status: c.status.as_str().into(),
+                reason: c.reason.clone(),
+                decided_by: actor,
+                decided_at: c.at.clone(),
+            },
+            demo,
+        )?;
+        let usage: Vec<Value> = o
+            .usage
+            .iter()
+            .map(|u| {
+                let mut v = json!({"capability": u.capability, "service": u.service,
+                                   "region_class": u.region_class, "unit": u.unit});
+                if opts.exact_quantities {
+                    v["quantity"] = json!((u.quantity * 1e6).round() / 1e6);
+                } else {
+                    banded += 1;
+                    v["volume_band"] = json!(volume_band(u.quantity));
+                }
+                v
+            })
+            .collect();
+        let mut depends_on: Vec<Link> = policy.iter().cloned().collect();
+        depends_on.push(class);
+        let record = Record::OrganisationUsage {
+            period: period.to_string(),
+            organisation: organisation_json(o),
+            usage,
+            depends_on,
+        };
+        let link = batch.place(&record, demo)?;
+        if let Some(old) = current_org.remove(&o.org.name)
+            && old != link.index
+        {
+            batch.place(
+                &Record::Correction {
+                    corrects: link_of(old),
+                    reason: "replaced: the organisation's usage or classification for the period changed".into(),
+                    replacement: Some(link.clone()),
+                },
+                demo,
+            )?;
+        }
+        org_links.push(link);
+    }
+    for (_, old) in current_org {
+        batch.place(
+            &Record::Correction {
+                corrects: link_of(old),
+                reason: "withdrawn: the organisation is no longer disclosed for the period (its link or classification was withdrawn)".into(),
+                replacement: None,
+            },
+            demo,
+        )?;
+    }
+    let mut withheld: Vec<(String, u64)> = data.withheld.iter().map(|(r, n)| (r.clone(), *n)).collect();
+    if banded > 0 {
+        withheld.push((reasons::EXACT_QUANTITIES.to_string(), data.orgs.len() as u64));
+    }
+    let summary = batch.place(
+        &Record::PeriodSummary {
+            period: period.to_string(),
+            organisations: data.orgs.len() as u64,
+            withheld,
+            out_of_scope_accounts: data.out_of_scope_accounts,
+            policy: policy.clone(),
+            records: org_links.clone(),
+        },
+        demo,
+    )?;
+    if let Some(old) = current_summary
+        && old != summary.index
+    {
+        batch.place(
+            &Record::Correction {
+                corrects: link_of(old),
+                reason: "replaced: the period was published again with changed records".into(),
+                replacement: Some(summary.clone()),
+            },
+            demo,
+        )?;
+    }
+    let mut outcome = Outcome {
+        organisation_records: org_links.iter().map(|l| l.index).collect(),
+        summary: summary.index,
+        ..Outcome::default()
+    };
+    if !batch.pending.is_empty() {
+        let bytes: Vec<&[u8]> = batch.pending.iter().map(|(b, _)| b.as_slice()).collect();
+        let range = writer.append(&bytes)?;
+        outcome.appended = range.zip(batch.pending.into_iter().map(|(_, k)| k)).collect();
+    }
+    outcome.size = writer.size();
+    Ok(outcome)
+}
+
+/// What a record says about an organisation: name, kind, role, jurisdiction, evidence.
+fn organisation_json(o: &crate::gather::OrgDisclosure) -> Value {
+    let j = &o.org.jurisdiction;
+    let mut jurisdiction = serde_json::Map::new();
+    for (k, v) in [("country", &j.country), ("state", &j.state), ("county", &j.county), ("city", &j.city)] {
+        if let Some(v) = v {
+            jurisdiction.insert(k.into(), json!(v));
+        }
+    }
+    json!({
+        "name": o.org.name,
+        "kind": o.org.kind.as_str(),
+        "law_enforcement_role": o.classification.role.as_str(),
+        "role_status": o.classification.status.as_str(),
+        "jurisdiction": jurisdiction,
+        "evidence": {"summary": o.classification.reason, "sources": o.sources},
+    })
+}

@@ -1,0 +1,250 @@
+//! Checking a published report from the outside, as an auditor would: the log (signature,
+//! every entry rehashed, every tile, consistency with checkpoints trusted earlier), the record
+//! index, and every record on every page the site links to — each must be the log's entry at
+//! its index, with an inclusion proof that leads to a signed checkpoint consistent with the
+//! latest. Works over any [`ReadStorage`]: a folder, or a site fetched over HTTP.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tlog::{Checkpoint, Hash, ReadStorage, TileReader, Verifier, leaf_hash, merkle};
+
+use crate::Error;
+
+/// What the check covered, and every fault found (empty when the report checks out).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CheckReport {
+    /// Log size of the latest checkpoint.
+    pub size: u64,
+    /// Root hash (base64) of the latest checkpoint.
+    pub root: String,
+    /// Entries rehashed.
+    pub entries: u64,
+    /// Trusted checkpoints proven consistent with the latest.
+    pub trusted: usize,
+    /// Records listed in `data/records.json` and checked.
+    pub listed_records: usize,
+    /// Pages read.
+    pub pages: usize,
+    /// Records shown on pages and checked.
+    pub records_on_pages: usize,
+    /// Faults, each naming the file and the record.
+    pub faults: Vec<String>,
+}
+
+/// Most pages followed from `index.html`; a report larger than this is refused, not half-checked.
+pub const MAX_PAGES: usize = 100_000;
+
+/// Checks the report in `src` against `verifier`'s key. `extra_pages` are pages to check
+/// besides those reachable from `index.html` (for a folder: every HTML file in it).
+/// `progress` is called with a short description of each step.
+pub fn check_report(
+    src: &dyn ReadStorage,
+    verifier: &Verifier,
+    trusted: &[Vec<u8>],
+    extra_pages: &[String],
+    progress: &mut dyn FnMut(&str),
+) -> Result<CheckReport, Error> {
+    progress("checking the log: signature, entries, tiles, consistency");
+    let log = tlog::verify_log(src, verifier, trusted, &mut |_, _| {})?;
+    let size = log.checkpoint.size;
+    let entries = crate::entries::read_all(src, size)?;
+    let mut report = CheckReport {
+        size,
+        root: log.checkpoint.root.to_base64(),
+        entries: log.entries,
+        trusted: log.trusted.len(),
+        ..CheckReport::default()
+    };
+    let latest = log.checkpoint;
+
+    progress("checking data/records.json");
+    match src.read("data/records.json")? {
+        None => report.faults.push("data/records.json: missing".into()),
+        Some(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+            Err(e) => report.faults.push(format!("data/records.json: not JSON: {e}")),
+            Ok(v) => {
+                for row in v["rows"].as_array().into_iter().flatten() {
+                    report.listed_records += 1;
+                    let index = row["index"].as_u64().unwrap_or(u64::MAX);
+                    let fault = match entries.get(index as usize) {
+                        None => Some("is not in the log".to_string()),
+                        Some(e) if hex(&Sha256::digest(e)) != row["sha256"].as_str().unwrap_or_default() => {
+                            Some("has a SHA-256 that differs from the log's entry".into())
+                        }
+                        Some(e) if serde_json::from_slice::<Value>(e).ok().as_ref() != Some(&row["record"]) => {
+                            Some("says something other than the log's entry".into())
+                        }
+                        Some(_) => None,
+                    };
+                    if let Some(f) = fault {
+                        report.faults.push(format!("data/records.json: record #{index} {f}"));
+                    }
+                }
+            }
+        },
+    }
+
+    progress("checking every record on every page");
+    let mut queue: VecDeque<String> = VecDeque::from(vec!["index.html".to_string()]);
+    queue.extend(extra_pages.iter().cloned());
+    let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+    while let Some(page) = queue.pop_front() {
+        if report.pages >= MAX_PAGES {
+            report.faults.push(format!("more than {MAX_PAGES} pages; the rest were not checked"));
+            break;
+        }
+        let Some(bytes) = src.read(&page)? else {
+            report.faults.push(format!("{page}: linked but missing"));
+            continue;
+        };
+        report.pages += 1;
+        let html = String::from_utf8_lossy(&bytes);
+        for link in links(&page, &html) {
+            if seen.insert(link.clone()) {
+                queue.push_back(link);
+            }
+        }
+        check_page(src, verifier, &page, &html, &entries, &latest, &mut report);
+    }
+    Ok(report)
+}
+
+/// Checks the records embedded in one page.
+fn check_page(
+    src: &dyn ReadStorage,
+    verifier: &Verifier,
+    page: &str,
+    html: &str,
+    entries: &[Vec<u8>],
+    latest: &Checkpoint,
+    report: &mut CheckReport,
+) {
+    let sections: Vec<&str> = html.split("<section class=\"record\"").skip(1).collect();
+    if sections.is_empty() {
+        return;
+    }
+    let cp = match between(html, "<script type=\"application/json\" id=\"candor-log\">", "</script>")
+        .and_then(|j| serde_json::from_str::<Value>(&j.replace("<\\/", "</")).ok())
+        .and_then(|v| v["checkpoint"].as_str().map(str::to_string))
+    {
+        None => {
+            report.faults.push(format!("{page}: shows records but carries no checkpoint"));
+            return;
+        }
+        Some(text) => match Checkpoint::open(text.as_bytes(), verifier) {
+            Err(e) => {
+                report.faults.push(format!("{page}: its checkpoint does not verify: {e}"));
+                return;
+            }
+            Ok(cp) => cp,
+        },
+    };
+    if cp.origin != latest.origin {
+        report.faults.push(format!("{page}: its checkpoint is for another log ({})", cp.origin));
+        return;
+    }
+    if cp.size > latest.size {
+        report.faults.push(format!("{page}: its checkpoint (size {}) is newer than the log's", cp.size));
+        return;
+    }
+    let mut reader = TileReader::new(src, latest.size);
+    let consistent = reader.consistency_proof(cp.size).map_err(|e| e.to_string()).and_then(|proof| {
+        merkle::verify_consistency(cp.size, latest.size, &cp.root, &latest.root, &proof).map_err(|e| e.to_string())
+    });
+    if let Err(e) = consistent {
+        report.faults.push(format!("{page}: its checkpoint is not consistent with the log's: {e}"));
+        return;
+    }
+    for s in sections {
+        report.records_on_pages += 1;
+        let proof = between(s, "<script type=\"application/json\" class=\"candor-proof\">", "</script>")
+            .and_then(|j| serde_json::from_str::<Value>(&j.replace("<\\/", "</")).ok());
+        let Some(proof) = proof else {
+            report.faults.push(format!("{page}: a record without its proof"));
+            continue;
+        };
+        let index = proof["index"].as_u64().unwrap_or(u64::MAX);
+        let entry = proof["entry"].as_str().and_then(|e| B64.decode(e).ok());
+        let inclusion: Option<Vec<Hash>> = proof["inclusion"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|h| h.as_str().and_then(Hash::from_base64)).collect());
+        let fault = match (entry, inclusion, entries.get(index as usize)) {
+            (_, _, None) => Some(format!("record #{index} is not in the log")),
+            (None, _, _) | (_, None, _) => Some(format!("record #{index}: its proof is malformed")),
+            (Some(e), Some(p), Some(logged)) => {
+                if &e != logged {
+                    Some(format!("record #{index} differs from the log's entry {index}"))
+                } else if between(s, "<pre class=\"entry\">", "</pre>").map(|t| unescape(&t)).as_deref()
+                    != Some(String::from_utf8_lossy(&e).as_ref())
+                {
+                    Some(format!("record #{index}: the text shown differs from the log's entry"))
+                } else if let Err(err) = merkle::verify_inclusion(index, cp.size, &leaf_hash(&e), &p, &cp.root) {
+                    Some(format!("record #{index}: its inclusion proof fails: {err}"))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(f) = fault {
+            report.faults.push(format!("{page}: {f}"));
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text between the first `open` and the next `close`.
+fn between(text: &str, open: &str, close: &str) -> Option<String> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(text[start..end].to_string())
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// The site's own HTML pages a page links to, as paths from the site root.
+fn links(page: &str, html: &str) -> Vec<String> {
+    let dir = page.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut out = Vec::new();
+    for part in html.split("href=\"").skip(1) {
+        let Some(target) = part.split('"').next() else { continue };
+        let target = target.split('#').next().unwrap_or("");
+        if !target.ends_with(".html") || target.contains("://") || target.starts_with('/') {
+            continue;
+        }
+        let mut segs: Vec<&str> = if dir.is_empty() { Vec::new() } else { dir.split('/').collect() };
+        let mut ok = true;
+        for seg in target.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => ok &= segs.pop().is_some(),
+                s => segs.push(s),
+            }
+        }
+        if ok {
+            out.push(segs.join("/"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_resolve_within_the_site() {
+        let html = r#"<a href="../org/a.html">a</a> <a href="b.html#x">b</a> <a href="https://x/y.html">x</a>
+                      <a href="../../../etc.html">out</a> <a href="../data/usage.csv">csv</a>"#;
+        assert_eq!(links("record/1.html", html), vec!["org/a.html", "record/b.html"]);
+        assert_eq!(links("index.html", r#"<a href="org/a.html">"#), vec!["org/a.html"]);
+    }
+}

@@ -1,0 +1,198 @@
+//! What a period's report can disclose, gathered from the registry (who) and the usage store
+//! (how). Only organisations with a confirmed law-enforcement role, reached through a
+//! confirmed account link, are disclosed; everything else with usage in the period is
+//! counted in the summary as withheld (with the reason) or out of scope. Account ids stay
+//! here: nothing gathered for publication carries one.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use registry::Store;
+use registry::classify::{ClassifyConfig, Graph};
+use registry::model::{ClassificationEvent, Organisation, Role, Status};
+use usage::aggregate::{Granularity, Key, Sums};
+
+use crate::Error;
+
+/// A period such as `2026-Q3`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Period(String);
+
+impl Period {
+    /// Parses `YYYY-Qn` (n from 1 to 4).
+    pub fn parse(text: &str) -> Result<Period, Error> {
+        let ok = text.len() == 7
+            && text[..4].bytes().all(|b| b.is_ascii_digit())
+            && &text[4..6] == "-Q"
+            && matches!(&text[6..], "1" | "2" | "3" | "4");
+        if ok { Ok(Period(text.to_string())) } else { Err(Error::BadPeriod(text.to_string())) }
+    }
+
+    /// The text form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the month `YYYY-MM` falls in this period.
+    pub fn contains(&self, month: &str) -> bool {
+        Granularity::Quarter.period(month) == self.0
+    }
+}
+
+/// One line of an organisation's usage in a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageLine {
+    /// Capability id from the taxonomy (`face_identification`), or `unmapped`.
+    pub capability: String,
+    /// Service as billed.
+    pub service: String,
+    /// Region class (`government`, `commercial`, …).
+    pub region_class: String,
+    /// Unit of the quantity.
+    pub unit: String,
+    /// Quantity summed over the organisation's accounts.
+    pub quantity: f64,
+}
+
+/// What the report may say about one organisation.
+#[derive(Debug, Clone)]
+pub struct OrgDisclosure {
+    /// The organisation.
+    pub org: Organisation,
+    /// Its latest classification (confirmed, with a law-enforcement role).
+    pub classification: ClassificationEvent,
+    /// Public sources behind the classification (award ids, reference lists), short lines.
+    pub sources: Vec<String>,
+    /// Its usage in the period, ordered by capability, service, region class, unit.
+    pub usage: Vec<UsageLine>,
+}
+
+/// Reasons something with usage in the period is not disclosed.
+pub mod reasons {
+    /// An account's link to a law-enforcement organisation awaits review.
+    pub const LINK_UNREVIEWED: &str = "account link to a law-enforcement organisation awaiting review";
+    /// The organisation's law-enforcement role is proposed, not confirmed.
+    pub const ROLE_UNREVIEWED: &str = "law-enforcement role awaiting review";
+    /// Exact quantities replaced by volume bands (the provider's choice).
+    pub const EXACT_QUANTITIES: &str = "exact quantities (published as volume bands)";
+}
+
+/// Everything gathered for a period.
+#[derive(Debug, Clone)]
+pub struct PeriodData {
+    /// The period.
+    pub period: Period,
+    /// Disclosed organisations, by name.
+    pub orgs: Vec<OrgDisclosure>,
+    /// Organisations withheld, by reason.
+    pub withheld: BTreeMap<String, u64>,
+    /// Accounts with usage in the period and no link to a law-enforcement organisation.
+    pub out_of_scope_accounts: u64,
+}
+
+/// Gathers a period from the registry and the stored usage rows.
+pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Result<PeriodData, Error> {
+    let graph = Graph::load(store)?;
+    // Each account's organisation: the latest confirmed link, else the latest proposal.
+    let mut confirmed: HashMap<String, i64> = HashMap::new();
+    let mut proposed: HashMap<String, i64> = HashMap::new();
+    for l in registry::review::links(store)? {
+        match l.latest.status {
+            Status::Confirmed => {
+                confirmed.insert(l.latest.account_id.clone(), l.latest.org_id);
+            }
+            Status::Proposed => {
+                proposed.insert(l.latest.account_id.clone(), l.latest.org_id);
+            }
+            Status::Rejected => {}
+        }
+    }
+    let le_role = |org: i64| graph.latest.get(&org).filter(|c| matches!(c.role, Role::Agency | Role::Supplier));
+
+    let mut usage: BTreeMap<i64, BTreeMap<(String, String, String, String), f64>> = BTreeMap::new();
+    let mut withheld: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+    let mut out_of_scope: BTreeSet<&str> = BTreeSet::new();
+    for (k, v) in rows.iter().filter(|(k, _)| period.contains(&k.month)) {
+        if v.lines == 0 {
+            continue;
+        }
+        if let Some(&org) = confirmed.get(&k.account) {
+            match le_role(org) {
+                Some(c) if c.status == Status::Confirmed => {
+                    let key = (k.capability.clone(), k.service.clone(), k.region_class.clone(), k.unit.clone());
+                    *usage.entry(org).or_default().entry(key).or_default() += v.quantity;
+                }
+                Some(_) => {
+                    withheld.entry(reasons::ROLE_UNREVIEWED).or_default().insert(org);
+                }
+                None => {
+                    out_of_scope.insert(&k.account);
+                }
+            }
+        } else if let Some(&org) = proposed.get(&k.account).filter(|&&o| le_role(o).is_some()) {
+            withheld.entry(reasons::LINK_UNREVIEWED).or_default().insert(org);
+        } else {
+            out_of_scope.insert(&k.account);
+        }
+    }
+
+    let cfg = ClassifyConfig::default();
+    let mut orgs = Vec::new();
+    for (org_id, lines) in usage {
+        let (Some(org), Some(classification)) = (graph.orgs.get(&org_id), graph.latest.get(&org_id)) else {
+            continue;
+        };
+        orgs.push(OrgDisclosure {
+            org: org.clone(),
+            classification: classification.clone(),
+            sources: sources(store, &graph, org_id, &cfg)?,
+            usage: lines
+                .into_iter()
+                .map(|((capability, service, region_class, unit), quantity)| UsageLine {
+                    capability,
+                    service,
+                    region_class,
+                    unit,
+                    quantity,
+                })
+                .collect(),
+        });
+    }
+    orgs.sort_by(|a, b| a.org.name.cmp(&b.org.name).then(a.org.id.cmp(&b.org.id)));
+    // An organisation withheld for one reason is not counted again for another.
+    let mut seen: BTreeSet<i64> = orgs.iter().map(|o| o.org.id).collect();
+    let mut counts = BTreeMap::new();
+    for (reason, set) in withheld {
+        let fresh: Vec<i64> = set.into_iter().filter(|o| seen.insert(*o)).collect();
+        if !fresh.is_empty() {
+            counts.insert(reason.to_string(), fresh.len() as u64);
+        }
+    }
+    Ok(PeriodData { period: period.clone(), orgs, withheld: counts, out_of_scope_accounts: out_of_scope.len() as u64 })
+}
+
+/// The public sources behind an organisation's role: its awards (with USAspending links) or
+/// the reference list that names it, and its public identifiers.
+fn sources(store: &dyn Store, graph: &Graph, org: i64, cfg: &ClassifyConfig) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for path in graph.paths(org, cfg).into_iter().take(5) {
+        let agency = graph.orgs.get(&path.agency).map(|o| o.name.as_str()).unwrap_or("an agency");
+        let Some(first) = path.steps.first() else { continue };
+        let e = &first.evidence;
+        let mut line = format!("{} {} → {agency}", first.relation.replace('_', " "), e.award_id.as_deref().unwrap_or(""));
+        if let Some(link) = &e.permalink {
+            line.push_str(&format!(" ({link})"));
+        }
+        line.push_str(&format!(" [{} line {}]", e.source.file, e.source.line));
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    let ids: Vec<String> = store
+        .identifiers()?
+        .into_iter()
+        .filter(|(o, _, _)| *o == org)
+        .map(|(_, scheme, value)| format!("identifier {}:{value}", scheme.as_str()))
+        .collect();
+    out.extend(ids);
+    Ok(out)
+}

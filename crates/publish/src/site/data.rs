@@ -1,0 +1,234 @@
+//! Downloads (CSV and JSON, with a data dictionary) and the Atom feed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+use tlog::Checkpoint;
+
+use super::html::{DEMO_NOTICE, esc};
+use super::model::Model;
+use crate::Error;
+
+type Files = Vec<(String, Vec<u8>)>;
+
+/// Columns of `usage.csv` and fields of `usage.json`, with their meaning.
+const USAGE_COLUMNS: &[(&str, &str)] = &[
+    ("period", "Reporting period, YYYY-Qn"),
+    ("organisation", "Name of the organisation (agency or supplier)"),
+    ("kind", "federal_agency, state_agency, local_agency, tribal, university, company or other"),
+    ("law_enforcement_role", "agency (a law-enforcement agency) or supplier (a company that supplies one)"),
+    ("capability", "What was used, as a capability id of candor's taxonomy (face_identification, face_detection, compute, …)"),
+    ("service", "The provider's service as billed"),
+    ("region_class", "Where: government (sovereign or government cloud regions), commercial, or other classes of the taxonomy"),
+    ("unit", "Unit of the volume (Images, Hours, Requests, …)"),
+    ("volume_band", "Range the quantity falls in (0, 1–9, 10–99, …) when the provider withholds exact quantities; empty otherwise"),
+    ("quantity", "Exact quantity, when the provider publishes it; empty otherwise"),
+    ("record_index", "Index of the log entry (disclosure record) the row comes from"),
+    ("record_sha256", "SHA-256 of that log entry, so the row can be checked against the log"),
+    ("notice", "\"demonstration data …\" on rows made from demonstration data; empty otherwise"),
+];
+
+/// Columns of `organisations.csv` and fields of `organisations.json`.
+const ORG_COLUMNS: &[(&str, &str)] = &[
+    ("organisation", "Name"),
+    ("kind", "Kind of organisation (see usage.csv)"),
+    ("law_enforcement_role", "agency or supplier"),
+    ("role_status", "confirmed (by a reviewer or a reference list); only confirmed roles are disclosed"),
+    ("country", "ISO 3166-1 alpha-3 country code"),
+    ("state", "State or province"),
+    ("periods", "Periods with disclosed usage, separated by spaces"),
+    ("capabilities", "Capability ids used in any period, separated by spaces"),
+    ("evidence", "Why the organisation has its role: summary, then public sources, separated by ' | '"),
+    ("page", "Its page in this report"),
+    ("notice", "\"demonstration data …\" on rows made from demonstration data; empty otherwise"),
+];
+
+/// Fields of `records.json`.
+const RECORD_FIELDS: &[(&str, &str)] = &[
+    ("index", "Log index of the entry"),
+    ("sha256", "SHA-256 of the entry bytes (canonical JSON, RFC 8785)"),
+    ("type", "candor.organisation_usage, candor.classification, candor.correction, candor.period_summary or candor.policy_version"),
+    ("page", "The record's page in this report"),
+    ("corrected_by", "Index of the correction that corrects it, or null"),
+];
+
+fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
+    let bad = |e: csv::Error| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header.iter().map(|(c, _)| *c)).map_err(bad)?;
+    for r in rows {
+        w.write_record(r).map_err(bad)?;
+    }
+    w.into_inner().map_err(|e| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") })
+}
+
+fn json_bytes(value: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(value).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// The downloads, the dictionary, the record index and the feed.
+pub fn render(
+    m: &Model,
+    cp: &Checkpoint,
+    checkpoint: &str,
+    vkey: &str,
+    first_seen: &BTreeMap<u64, String>,
+) -> Result<Files, Error> {
+    let notice = if m.demonstration { DEMO_NOTICE } else { "" };
+    let meta = json!({"log_origin": cp.origin, "log_size": cp.size, "demonstration_data": m.demonstration,
+                      "notice": if m.demonstration { Value::from(DEMO_NOTICE) } else { Value::Null }});
+    let mut files: Files = Vec::new();
+
+    let usage_rows: Vec<Vec<String>> = m
+        .usage
+        .iter()
+        .map(|u| {
+            vec![
+                u.period.clone(),
+                u.organisation.clone(),
+                u.kind.clone(),
+                u.law_enforcement_role.clone(),
+                u.capability.clone(),
+                u.service.clone(),
+                u.region_class.clone(),
+                u.unit.clone(),
+                u.volume_band.clone().unwrap_or_default(),
+                u.quantity.map(|q| q.to_string()).unwrap_or_default(),
+                u.record_index.to_string(),
+                u.record_sha256.clone(),
+                notice.to_string(),
+            ]
+        })
+        .collect();
+    files.push(("data/usage.csv".into(), csv_bytes(USAGE_COLUMNS, &usage_rows)?));
+    let mut usage_json = meta.clone();
+    usage_json["rows"] = json!(m.usage);
+    files.push(("data/usage.json".into(), json_bytes(&usage_json)));
+
+    let mut org_rows = Vec::new();
+    let mut org_json = Vec::new();
+    for o in m.organisations.values() {
+        let org = &o.record["organisation"];
+        let s = |k: &str| org[k].as_str().unwrap_or_default().to_string();
+        let caps: BTreeSet<&str> =
+            m.usage.iter().filter(|u| u.organisation == o.name).map(|u| u.capability.as_str()).collect();
+        let mut evidence = vec![org["evidence"]["summary"].as_str().unwrap_or_default().to_string()];
+        evidence.extend(
+            org["evidence"]["sources"].as_array().into_iter().flatten().filter_map(|s| s.as_str().map(String::from)),
+        );
+        let periods: Vec<&str> = o.periods.iter().map(String::as_str).collect();
+        let page = format!("org/{}.html", o.slug);
+        org_rows.push(vec![
+            o.name.clone(),
+            s("kind"),
+            s("law_enforcement_role"),
+            s("role_status"),
+            org["jurisdiction"]["country"].as_str().unwrap_or_default().into(),
+            org["jurisdiction"]["state"].as_str().unwrap_or_default().into(),
+            periods.join(" "),
+            caps.iter().copied().collect::<Vec<_>>().join(" "),
+            evidence.join(" | "),
+            page.clone(),
+            notice.to_string(),
+        ]);
+        org_json.push(json!({
+            "organisation": o.name, "slug": o.slug, "kind": s("kind"),
+            "law_enforcement_role": s("law_enforcement_role"), "role_status": s("role_status"),
+            "jurisdiction": org["jurisdiction"], "periods": periods, "capabilities": caps,
+            "evidence": org["evidence"], "page": page, "records": o.usage_records,
+        }));
+    }
+    files.push(("data/organisations.csv".into(), csv_bytes(ORG_COLUMNS, &org_rows)?));
+    let mut orgs = meta.clone();
+    orgs["rows"] = json!(org_json);
+    files.push(("data/organisations.json".into(), json_bytes(&orgs)));
+
+    let mut records = meta.clone();
+    records["rows"] = Value::Array(
+        m.records
+            .values()
+            .map(|r| {
+                json!({"index": r.index, "sha256": r.sha256, "type": r.value["type"], "page": r.page(),
+                       "corrected_by": r.corrected_by, "record": r.value})
+            })
+            .collect(),
+    );
+    files.push(("data/records.json".into(), json_bytes(&records)));
+
+    let dictionary = json!({
+        "usage.csv": USAGE_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
+        "organisations.csv": ORG_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
+        "records.json": RECORD_FIELDS.iter().map(|(c, d)| json!({"field": c, "meaning": d})).collect::<Vec<_>>(),
+    });
+    files.push(("data/dictionary.json".into(), json_bytes(&dictionary)));
+    files.push(("data/dictionary.html".into(), dictionary_page(m, cp, checkpoint, vkey).into_bytes()));
+    files.push(("feed.xml".into(), feed(m, cp, first_seen).into_bytes()));
+    Ok(files)
+}
+
+fn dictionary_page(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> String {
+    let mut body = String::from(
+        "<h1>Data dictionary</h1>\n<p>The downloads hold exactly what the records in the log say; every row names \
+         the record it comes from (index and SHA-256). The JSON files (<a href=\"usage.json\">usage.json</a>, \
+         <a href=\"organisations.json\">organisations.json</a>, <a href=\"records.json\">records.json</a>) have the \
+         same fields under <code>rows</code>. No file names a person or an account.</p>\n",
+    );
+    for (file, cols) in [("usage.csv", USAGE_COLUMNS), ("organisations.csv", ORG_COLUMNS), ("records.json", RECORD_FIELDS)]
+    {
+        let rows: Vec<Vec<String>> = cols.iter().map(|(c, d)| vec![format!("<code>{c}</code>"), esc(d)]).collect();
+        let _ = write!(body, "<h2><a href=\"{file}\">{file}</a></h2>\n{}", super::html::table(&["Column", "Meaning"], &rows));
+    }
+    let frame = super::html::Frame {
+        root: "../",
+        origin: &cp.origin,
+        vkey,
+        checkpoint,
+        demonstration: m.demonstration,
+    };
+    frame.page("Data dictionary", &body)
+}
+
+fn feed(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>) -> String {
+    let updated = m.records.keys().filter_map(|i| first_seen.get(i)).max().cloned().unwrap_or_default();
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
+         <title>candor transparency report{}: new records</title>\n<id>urn:candor:{}</id>\n<updated>{}</updated>\n\
+         <author><name>{}</name></author>\n<link rel=\"alternate\" href=\"index.html\"/>\n",
+        if m.demonstration { " (demonstration data)" } else { "" },
+        esc(&cp.origin),
+        esc(&updated),
+        esc(&cp.origin),
+    );
+    // Newest first, at most 200.
+    for r in m.records.values().rev().take(200) {
+        let what = r.value["organisation"]["name"]
+            .as_str()
+            .or(r.value["organisation"].as_str())
+            .or(r.value["period"].as_str())
+            .unwrap_or("");
+        let _ = write!(
+            out,
+            "<entry>\n<title>#{i} {kind}{sep}{what}</title>\n<id>urn:candor:{origin}:{i}:{sha}</id>\n\
+             <updated>{at}</updated>\n<link href=\"{page}\"/>\n<summary>{summary}</summary>\n</entry>\n",
+            i = r.index,
+            kind = esc(&r.kind.replace('_', " ")),
+            sep = if what.is_empty() { "" } else { ": " },
+            what = esc(what),
+            origin = esc(&cp.origin),
+            sha = r.sha256,
+            at = esc(first_seen.get(&r.index).map(String::as_str).unwrap_or(&updated)),
+            page = r.page(),
+            summary = esc(&format!(
+                "Log entry {} (SHA-256 {}){}",
+                r.index,
+                r.sha256,
+                if r.value["demonstration_data"] == true { "; demonstration data" } else { "" }
+            )),
+        );
+    }
+    out.push_str("</feed>\n");
+    out
+}

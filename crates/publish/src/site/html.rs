@@ -1,0 +1,141 @@
+//! HTML building blocks: escaping, the page frame, embedded JSON, slugs.
+
+use std::fmt::Write as _;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON for a `<script type="application/json">` block: `</` cannot end the block early.
+pub fn script_json(value: &serde_json::Value) -> String {
+    value.to_string().replace("</", "<\\/")
+}
+
+/// A file-name-safe slug: lowercase ASCII letters and digits joined by single dashes.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let cut = out.char_indices().nth(80).map_or(out.len(), |(i, _)| i);
+    if cut == 0 { "organisation".into() } else { out[..cut].trim_end_matches('-').to_string() }
+}
+
+/// What every page shares.
+pub struct Frame<'a> {
+    /// Path from the page to the site root (`""` or `"../"`).
+    pub root: &'a str,
+    /// The log's origin line.
+    pub origin: &'a str,
+    /// The verifier key (signed-note vkey).
+    pub vkey: &'a str,
+    /// The signed checkpoint the page's proofs are for.
+    pub checkpoint: &'a str,
+    /// Whether the report holds demonstration data.
+    pub demonstration: bool,
+}
+
+/// The notice every page, record and file made from demonstration data carries.
+pub const DEMO_NOTICE: &str = "demonstration data: fictional organisations and generated figures";
+
+impl Frame<'_> {
+    /// A whole page around `body`.
+    pub fn page(&self, title: &str, body: &str) -> String {
+        let root = self.root;
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; img-src 'self' data:; object-src 'none'\">\n\
+             <title>{title} — candor transparency report{demo_title}</title>\n\
+             <link rel=\"stylesheet\" href=\"{root}assets/style.css\">\n\
+             <link rel=\"alternate\" type=\"application/atom+xml\" title=\"New records\" href=\"{root}feed.xml\">\n\
+             </head>\n<body data-verification=\"pending\">\n\
+             <header><a class=\"home\" href=\"{root}index.html\">candor transparency report</a>\
+             <nav><a href=\"{root}index.html#organisations\">Organisations</a> \
+             <a href=\"{root}index.html#capabilities\">Capabilities</a> \
+             <a href=\"{root}index.html#policies\">Policies</a> \
+             <a href=\"{root}data/dictionary.html\">Data</a> \
+             <a href=\"{root}feed.xml\">Feed</a></nav></header>\n",
+            title = esc(title),
+            demo_title = if self.demonstration { " (demonstration data)" } else { "" },
+        );
+        if self.demonstration {
+            let _ = write!(
+                out,
+                "<p class=\"demo\" role=\"note\"><strong>Demonstration data.</strong> Every organisation with usage \
+                 on this site is fictional and every figure is generated; nothing here describes any real \
+                 organisation's conduct.</p>\n"
+            );
+        }
+        let _ = write!(
+            out,
+            "<p id=\"verification-summary\" class=\"verification\" data-state=\"pending\" aria-live=\"polite\">\
+             Checking this page against the signed log… (needs JavaScript; the proofs are also in each record's details)</p>\n\
+             <main>\n{body}\n</main>\n<footer>\n<p>Log <code>{origin}</code>. Verifier key: <code>{vkey}</code>. \
+             Compare the key with the one the provider publishes elsewhere before trusting a \"verified\".</p>\n\
+             <p>Downloads: <a href=\"{root}data/organisations.csv\">organisations.csv</a>, \
+             <a href=\"{root}data/usage.csv\">usage.csv</a>, <a href=\"{root}data/records.json\">records.json</a>, \
+             <a href=\"{root}data/dictionary.html\">data dictionary</a>. Log: <a href=\"{root}checkpoint\">checkpoint</a>, \
+             <a href=\"{root}tile/\">tiles</a> (C2SP tlog-tiles).</p>\n</footer>\n\
+             <script type=\"application/json\" id=\"candor-log\">{log}</script>\n\
+             <script src=\"{root}assets/verify.js\"></script>\n</body>\n</html>\n",
+            origin = esc(self.origin),
+            vkey = esc(self.vkey),
+            log = script_json(&serde_json::json!({
+                "origin": self.origin, "vkey": self.vkey, "checkpoint": self.checkpoint, "root": root,
+            })),
+        );
+        out
+    }
+}
+
+/// A table with a header row; cells are HTML already.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = String::from("<table>\n<thead><tr>");
+    for h in headers {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for r in rows {
+        out.push_str("<tr>");
+        for c in r {
+            let _ = write!(out, "<td>{c}</td>");
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_slugs() {
+        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(script_json(&serde_json::json!("</script>")), "\"<\\/script>\"");
+        assert_eq!(slug("Lakemoor County Sheriff's Office (fictional)"), "lakemoor-county-sheriff-s-office-fictional");
+        assert_eq!(slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slug("—"), "organisation");
+    }
+}

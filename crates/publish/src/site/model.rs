@@ -1,0 +1,221 @@
+//! The site's view of the log: every candor record with its proof, organisations, periods,
+//! policies and usage rows, built from the entries alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tlog::{Hash, TileReader};
+
+use super::html::slug;
+use crate::Error;
+
+/// One candor record as the site shows it.
+#[derive(Debug, Clone)]
+pub struct RecordView {
+    /// Log index.
+    pub index: u64,
+    /// The entry's bytes (canonical JSON).
+    pub entry: Vec<u8>,
+    /// SHA-256 of the entry (hex).
+    pub sha256: String,
+    /// The parsed record.
+    pub value: Value,
+    /// Record type without the `candor.` prefix.
+    pub kind: String,
+    /// Inclusion proof in the checkpoint the site is built for.
+    pub proof: Vec<Hash>,
+    /// The correction that corrects it, if any.
+    pub corrected_by: Option<u64>,
+}
+
+impl RecordView {
+    /// The record's own page, relative to the site root.
+    pub fn page(&self) -> String {
+        format!("record/{}.html", self.index)
+    }
+}
+
+/// An organisation as the site shows it (from its latest current record).
+#[derive(Debug, Clone, Default)]
+pub struct OrgView {
+    /// Name.
+    pub name: String,
+    /// Page slug (`org/<slug>.html`).
+    pub slug: String,
+    /// Its latest current usage record.
+    pub record: Value,
+    /// Usage records, oldest first (corrected ones too).
+    pub usage_records: Vec<u64>,
+    /// Classification records, oldest first.
+    pub classification_records: Vec<u64>,
+    /// Periods with a current usage record.
+    pub periods: BTreeSet<String>,
+}
+
+/// One disclosed usage line of a current record.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UsageRow {
+    /// Period.
+    pub period: String,
+    /// Organisation name.
+    pub organisation: String,
+    /// Organisation page slug.
+    #[serde(skip)]
+    pub slug: String,
+    /// Kind of organisation.
+    pub kind: String,
+    /// Law-enforcement role.
+    pub law_enforcement_role: String,
+    /// Capability id.
+    pub capability: String,
+    /// Service.
+    pub service: String,
+    /// Region class.
+    pub region_class: String,
+    /// Unit.
+    pub unit: String,
+    /// Volume band, when exact quantities are withheld.
+    pub volume_band: Option<String>,
+    /// Exact quantity, when published.
+    pub quantity: Option<f64>,
+    /// Index of the record it comes from.
+    pub record_index: u64,
+    /// SHA-256 of that record's entry.
+    pub record_sha256: String,
+}
+
+/// Everything the pages and downloads are made from.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Every candor record by index.
+    pub records: BTreeMap<u64, RecordView>,
+    /// Organisations by name.
+    pub organisations: BTreeMap<String, OrgView>,
+    /// Each period's current summary record.
+    pub periods: BTreeMap<String, u64>,
+    /// Policy version records, oldest first.
+    pub policies: Vec<u64>,
+    /// Usage rows of current records, by period, organisation, capability.
+    pub usage: Vec<UsageRow>,
+    /// Whether any record is demonstration data.
+    pub demonstration: bool,
+}
+
+impl Model {
+    /// Builds the model from the log's entries; proofs come from `reader`.
+    pub fn build(
+        entries: &[Vec<u8>],
+        reader: &mut TileReader<'_>,
+        first_seen: &mut BTreeMap<u64, String>,
+        now: &str,
+    ) -> Result<Model, Error> {
+        let mut m = Model::default();
+        for (index, value) in crate::entries::records(entries) {
+            let entry = entries[index as usize].clone();
+            let kind = value["type"].as_str().unwrap_or_default().trim_start_matches("candor.").to_string();
+            m.demonstration |= value["demonstration_data"] == true;
+            first_seen.entry(index).or_insert_with(|| now.to_string());
+            m.records.insert(
+                index,
+                RecordView {
+                    index,
+                    sha256: Sha256::digest(&entry).iter().map(|b| format!("{b:02x}")).collect(),
+                    proof: reader.inclusion_proof(index)?,
+                    entry,
+                    value,
+                    kind,
+                    corrected_by: None,
+                },
+            );
+        }
+        let corrections: Vec<(u64, u64)> = m
+            .records
+            .values()
+            .filter_map(|r| Some((r.value.get("corrects")?.get("index")?.as_u64()?, r.index)))
+            .collect();
+        for (target, by) in corrections {
+            if let Some(r) = m.records.get_mut(&target) {
+                r.corrected_by.get_or_insert(by);
+            }
+        }
+        let mut slugs: BTreeSet<String> = BTreeSet::new();
+        for r in m.records.values() {
+            let current = r.corrected_by.is_none();
+            match r.kind.as_str() {
+                "organisation_usage" => {
+                    let Some(name) = r.value["organisation"]["name"].as_str() else { continue };
+                    let o = m.organisations.entry(name.to_string()).or_default();
+                    o.usage_records.push(r.index);
+                    if current {
+                        o.record = r.value.clone();
+                        if let Some(p) = r.value["period"].as_str() {
+                            o.periods.insert(p.to_string());
+                        }
+                    }
+                }
+                "classification" => {
+                    let Some(name) = r.value["organisation"].as_str() else { continue };
+                    m.organisations.entry(name.to_string()).or_default().classification_records.push(r.index);
+                }
+                "period_summary" if current => {
+                    if let Some(p) = r.value["period"].as_str() {
+                        m.periods.insert(p.to_string(), r.index);
+                    }
+                }
+                "policy_version" => m.policies.push(r.index),
+                _ => {}
+            }
+        }
+        // Organisations only classified, never disclosed with usage, get no page.
+        m.organisations.retain(|_, o| !o.usage_records.is_empty());
+        for (name, o) in m.organisations.iter_mut() {
+            o.name = name.clone();
+            let base = slug(name);
+            let mut s = base.clone();
+            let mut n = 2;
+            while !slugs.insert(s.clone()) {
+                s = format!("{base}-{n}");
+                n += 1;
+            }
+            o.slug = s;
+        }
+        for o in m.organisations.values() {
+            for &i in &o.usage_records {
+                let r = &m.records[&i];
+                if r.corrected_by.is_some() {
+                    continue;
+                }
+                let org = &r.value["organisation"];
+                for u in r.value["usage"].as_array().into_iter().flatten() {
+                    let s = |k: &str| u[k].as_str().unwrap_or_default().to_string();
+                    m.usage.push(UsageRow {
+                        period: r.value["period"].as_str().unwrap_or_default().into(),
+                        organisation: o.name.clone(),
+                        slug: o.slug.clone(),
+                        kind: org["kind"].as_str().unwrap_or_default().into(),
+                        law_enforcement_role: org["law_enforcement_role"].as_str().unwrap_or_default().into(),
+                        capability: s("capability"),
+                        service: s("service"),
+                        region_class: s("region_class"),
+                        unit: s("unit"),
+                        volume_band: u["volume_band"].as_str().map(str::to_string),
+                        quantity: u["quantity"].as_f64(),
+                        record_index: r.index,
+                        record_sha256: r.sha256.clone(),
+                    });
+                }
+            }
+        }
+        m.usage.sort_by(|a, b| {
+            (&b.period, &a.organisation, &a.capability, &a.service, &a.region_class).cmp(&(
+                &a.period,
+                &b.organisation,
+                &b.capability,
+                &b.service,
+                &b.region_class,
+            ))
+        });
+        Ok(m)
+    }
+}

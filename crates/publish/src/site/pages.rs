@@ -1,0 +1,390 @@
+//! The HTML pages: overview, one per organisation, capability, policy and record.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Value, json};
+use tlog::Checkpoint;
+
+use super::html::{Frame, esc, script_json, table};
+use super::model::{Model, RecordView};
+use super::svg::bar_chart;
+use crate::Error;
+
+type Files = Vec<(String, Vec<u8>)>;
+
+/// Names of capabilities from the built-in taxonomy: the full name ("Face identification (1:N
+/// search …)"); the id where unknown.
+fn capability_names() -> BTreeMap<String, String> {
+    usage::taxonomy::Taxonomy::builtin()
+        .map(|t| t.capabilities().iter().map(|c| (c.id.clone(), c.name.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// The name without its parenthesised explanation, for tables and charts.
+fn short(name: &str) -> String {
+    name.split(" (").next().unwrap_or(name).to_string()
+}
+
+/// Every page.
+pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Result<Files, Error> {
+    let names = capability_names();
+    let full_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let cap_name = |id: &str| short(&full_name(id));
+    let frame = |root: &'static str| Frame {
+        root,
+        origin: &cp.origin,
+        vkey,
+        checkpoint,
+        demonstration: m.demonstration,
+    };
+    let mut files: Files = Vec::new();
+    let mut put = |path: String, html: String| files.push((path, html.into_bytes()));
+
+    // One page per record.
+    for r in m.records.values() {
+        let title = format!("Record #{} ({})", r.index, r.kind.replace('_', " "));
+        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, m, "../", &cap_name));
+        put(r.page(), frame("../").page(&title, &body));
+    }
+
+    // One page per organisation.
+    for o in m.organisations.values() {
+        let org = &o.record["organisation"];
+        let mut body = format!("<h1>{}</h1>\n{}", esc(&o.name), org_facts(org));
+        body.push_str("<h2>Usage by period</h2>\n");
+        for &i in o.usage_records.iter().rev() {
+            body.push_str(&section(&m.records[&i], m, "../", &cap_name));
+        }
+        body.push_str("<h2>Classification</h2>\n");
+        for &i in o.classification_records.iter().rev() {
+            body.push_str(&section(&m.records[&i], m, "../", &cap_name));
+        }
+        put(format!("org/{}.html", o.slug), frame("../").page(&o.name, &body));
+    }
+
+    // One page per capability in use.
+    let mut by_cap: BTreeMap<&str, Vec<&super::model::UsageRow>> = BTreeMap::new();
+    for u in &m.usage {
+        by_cap.entry(&u.capability).or_default().push(u);
+    }
+    for (cap, rows) in &by_cap {
+        let t = full_name(cap);
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|u| {
+                vec![
+                    esc(&u.period),
+                    format!("<a href=\"../org/{}.html\">{}</a>", u.slug, esc(&u.organisation)),
+                    esc(&u.law_enforcement_role),
+                    esc(&u.service),
+                    esc(&u.region_class),
+                    volume(u.volume_band.as_deref(), u.quantity, &u.unit),
+                    format!("<a href=\"../record/{0}.html\">#{0}</a>", u.record_index),
+                ]
+            })
+            .collect();
+        let body = format!(
+            "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period.</p>\n{}",
+            esc(&t),
+            esc(cap),
+            table(&["Period", "Organisation", "Role", "Service", "Region class", "Volume", "Record"], &cells)
+        );
+        put(format!("capability/{}.html", super::html::slug(cap)), frame("../").page(&t, &body));
+    }
+
+    // One page per policy version.
+    for (n, &i) in m.policies.iter().enumerate() {
+        let r = &m.records[&i];
+        let title = format!("Policy version {}", n + 1);
+        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, m, "../", &cap_name));
+        put(format!("policy/{i}.html"), frame("../").page(&title, &body));
+    }
+
+    put("index.html".into(), frame("").page("Overview", &overview(m, cp, vkey, &by_cap, &cap_name)));
+    files.extend(charts(m, &by_cap, &cap_name));
+    Ok(files)
+}
+
+fn volume(band: Option<&str>, quantity: Option<f64>, unit: &str) -> String {
+    match (band, quantity) {
+        (Some(b), _) => format!("{} {}", esc(b), esc(unit)),
+        (None, Some(q)) => format!("{q} {}", esc(unit)),
+        _ => "—".into(),
+    }
+}
+
+fn org_facts(org: &Value) -> String {
+    let j = &org["jurisdiction"];
+    let place: Vec<&str> = ["city", "county", "state", "country"].iter().filter_map(|k| j[*k].as_str()).collect();
+    let sources: String = org["evidence"]["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|s| format!("<li>{}</li>", esc(s)))
+        .collect();
+    format!(
+        "<dl class=\"facts\"><dt>Kind</dt><dd>{}</dd><dt>Law-enforcement role</dt><dd>{} ({})</dd>\
+         <dt>Jurisdiction</dt><dd>{}</dd><dt>Evidence</dt><dd>{}<ul>{sources}</ul></dd></dl>\n",
+        esc(org["kind"].as_str().unwrap_or("")).replace('_', " "),
+        esc(org["law_enforcement_role"].as_str().unwrap_or("")),
+        esc(org["role_status"].as_str().unwrap_or("")),
+        esc(&place.join(", ")),
+        esc(org["evidence"]["summary"].as_str().unwrap_or("")),
+    )
+}
+
+/// A record's section: what it says, for people, then the entry and its proof, which the
+/// page's script verifies.
+fn section(r: &RecordView, m: &Model, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
+    let v = &r.value;
+    let mut out = format!("<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\">\n", r.index);
+    let link = |i: &Value| -> String {
+        match i["index"].as_u64() {
+            Some(n) => format!("<a href=\"{root}record/{n}.html\">#{n}</a>"),
+            None => "—".into(),
+        }
+    };
+    match r.kind.as_str() {
+        "organisation_usage" => {
+            let _ = write!(
+                out,
+                "<h3>{} — {}</h3>\n",
+                esc(v["organisation"]["name"].as_str().unwrap_or("")),
+                esc(v["period"].as_str().unwrap_or(""))
+            );
+            let rows: Vec<Vec<String>> = v["usage"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|u| {
+                    let cap = u["capability"].as_str().unwrap_or("");
+                    vec![
+                        format!(
+                            "<a href=\"{root}capability/{}.html\">{}</a>",
+                            super::html::slug(cap),
+                            esc(&cap_name(cap))
+                        ),
+                        esc(u["service"].as_str().unwrap_or("")),
+                        esc(u["region_class"].as_str().unwrap_or("")),
+                        volume(u["volume_band"].as_str(), u["quantity"].as_f64(), u["unit"].as_str().unwrap_or("")),
+                    ]
+                })
+                .collect();
+            out.push_str(&table(&["Capability", "Service", "Region class", "Volume"], &rows));
+            let deps: Vec<String> = v["depends_on"].as_array().into_iter().flatten().map(link).collect();
+            let _ = writeln!(out, "<p>Depends on records {}.</p>", deps.join(", "));
+        }
+        "classification" => {
+            let _ = write!(
+                out,
+                "<h3>{}: {} ({})</h3>\n<p>{}</p>\n<p>Decided by {} at {}.</p>\n",
+                esc(v["organisation"].as_str().unwrap_or("")),
+                esc(v["role"].as_str().unwrap_or("")),
+                esc(v["status"].as_str().unwrap_or("")),
+                esc(v["reason"].as_str().unwrap_or("")),
+                esc(v["decided_by"].as_str().unwrap_or("")),
+                esc(v["decided_at"].as_str().unwrap_or("")),
+            );
+        }
+        "correction" => {
+            let _ = write!(
+                out,
+                "<h3>Correction of record {}</h3>\n<p>{}</p>\n<p>Replacement: {}.</p>\n",
+                link(&v["corrects"]),
+                esc(v["reason"].as_str().unwrap_or("")),
+                if v["replacement"].is_null() { "none (withdrawn)".into() } else { link(&v["replacement"]) },
+            );
+        }
+        "period_summary" => {
+            let withheld: Vec<Vec<String>> = v["withheld"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|w| vec![esc(w["reason"].as_str().unwrap_or("")), w["organisations"].to_string()])
+                .collect();
+            let _ = write!(
+                out,
+                "<h3>Period {}: summary</h3>\n<p>{} organisations disclosed. {} accounts with usage had no link to a \
+                 law-enforcement organisation (not in scope). Policy in force: {}.</p>\n<h4>Withheld</h4>\n{}",
+                esc(v["period"].as_str().unwrap_or("")),
+                v["organisations_disclosed"],
+                v["out_of_scope_accounts"],
+                if v["policy"].is_null() { "none".into() } else { link(&v["policy"]) },
+                if withheld.is_empty() {
+                    "<p>Nothing withheld.</p>\n".to_string()
+                } else {
+                    table(&["Reason", "Organisations"], &withheld)
+                }
+            );
+        }
+        "policy_version" => {
+            let _ = write!(
+                out,
+                "<h3>Policy {} activated {}</h3>\n<p>SHA-256 of the text <code>{}</code>.</p>\n<pre class=\"policy\">{}</pre>\n",
+                esc(v["file"].as_str().unwrap_or("")),
+                esc(v["activated_at"].as_str().unwrap_or("")),
+                esc(v["sha256"].as_str().unwrap_or("")),
+                esc(v["text"].as_str().unwrap_or("")),
+            );
+        }
+        _ => {}
+    }
+    if v["demonstration_data"] == true {
+        out.push_str("<p class=\"demo-record\">This record is demonstration data.</p>\n");
+    }
+    if let Some(by) = r.corrected_by {
+        let _ = writeln!(
+            out,
+            "<p class=\"corrected\">Corrected by record <a href=\"{root}record/{by}.html\">#{by}</a>; it stays in the log.</p>"
+        );
+    }
+    let size = m.records.len();
+    let _ = write!(
+        out,
+        "<p class=\"verification\" data-state=\"pending\">Record #{i}: not yet verified.</p>\n\
+         <details><summary>Log entry #{i}: canonical JSON, SHA-256 <code>{sha}</code>, inclusion proof of {n} hashes</summary>\n\
+         <pre class=\"entry\">{entry}</pre>\n<p><a href=\"{root}record/{i}.html\">Record page</a> · {size} records in this report.</p></details>\n\
+         <script type=\"application/json\" class=\"candor-proof\">{proof}</script>\n</section>\n",
+        i = r.index,
+        sha = r.sha256,
+        n = r.proof.len(),
+        entry = esc(&String::from_utf8_lossy(&r.entry)),
+        proof = script_json(&json!({
+            "index": r.index,
+            "entry": B64.encode(&r.entry),
+            "inclusion": r.proof.iter().map(|h| h.to_base64()).collect::<Vec<_>>(),
+        })),
+    );
+    out
+}
+
+fn overview(
+    m: &Model,
+    cp: &Checkpoint,
+    vkey: &str,
+    by_cap: &BTreeMap<&str, Vec<&super::model::UsageRow>>,
+    cap_name: &dyn Fn(&str) -> String,
+) -> String {
+    let mut out = String::from(
+        "<h1>Law-enforcement use of our services</h1>\n<p>Which law-enforcement agencies, and which companies that \
+         supply them, use the provider's services, and how; the use policies in force; and what is withheld and \
+         why. Every record is an entry in a public, append-only, signed transparency log: this page checks each \
+         one in your browser, and anyone can check the whole log with an independent tool.</p>\n",
+    );
+    let _ = writeln!(
+        out,
+        "<p>Log size {}, root <code>{}</code>. Check the whole report yourself, with no trust in this site: \
+         <code>candor verify &lt;this site's URL or folder&gt; --vkey {}</code>, or any C2SP tlog-tiles client \
+         for the log alone.</p>",
+        cp.size,
+        esc(&cp.root.to_base64()),
+        esc(vkey)
+    );
+    for (period, &i) in m.periods.iter().rev() {
+        let _ = writeln!(out, "<h2>Period {}</h2>", esc(period));
+        out.push_str(&section(&m.records[&i], m, "", cap_name));
+    }
+    out.push_str("<h2 id=\"organisations\">Organisations</h2>\n");
+    let rows: Vec<Vec<String>> = m
+        .organisations
+        .values()
+        .map(|o| {
+            let org = &o.record["organisation"];
+            let caps: BTreeSet<&str> = m
+                .usage
+                .iter()
+                .filter(|u| u.organisation == o.name)
+                .map(|u| u.capability.as_str())
+                .collect();
+            let classes: BTreeSet<&str> = m
+                .usage
+                .iter()
+                .filter(|u| u.organisation == o.name)
+                .map(|u| u.region_class.as_str())
+                .collect();
+            let j = &org["jurisdiction"];
+            let place: Vec<&str> = ["state", "country"].iter().filter_map(|k| j[*k].as_str()).collect();
+            vec![
+                format!("<a href=\"org/{}.html\">{}</a>", o.slug, esc(&o.name)),
+                esc(org["kind"].as_str().unwrap_or("")).replace('_', " "),
+                esc(org["law_enforcement_role"].as_str().unwrap_or("")),
+                esc(&place.join(", ")),
+                caps.iter()
+                    .map(|c| format!("<a href=\"capability/{}.html\">{}</a>", super::html::slug(c), esc(&cap_name(c))))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                esc(&classes.into_iter().collect::<Vec<_>>().join(", ")),
+                esc(&o.periods.iter().cloned().collect::<Vec<_>>().join(", ")),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &["Organisation", "Kind", "Role", "Jurisdiction", "Capabilities", "Region classes", "Periods"],
+        &rows,
+    ));
+    out.push_str(
+        "<h2 id=\"capabilities\">Capabilities</h2>\n<figure><img src=\"charts/capabilities.svg\" alt=\"Organisations \
+         using each capability, by period\"></figure>\n<figure><img src=\"charts/kinds.svg\" alt=\"Disclosed \
+         organisations by kind\"></figure>\n<ul>\n",
+    );
+    for (cap, rows) in by_cap {
+        let orgs: BTreeSet<&str> = rows.iter().map(|u| u.organisation.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "<li><a href=\"capability/{}.html\">{}</a>: {} organisations</li>",
+            super::html::slug(cap),
+            esc(&cap_name(cap)),
+            orgs.len()
+        );
+    }
+    out.push_str("</ul>\n<h2 id=\"policies\">Use policies</h2>\n<ul>\n");
+    for (n, &i) in m.policies.iter().enumerate() {
+        let v = &m.records[&i].value;
+        let _ = writeln!(
+            out,
+            "<li><a href=\"policy/{i}.html\">Version {}</a>, activated {} (log entry #{i})</li>",
+            n + 1,
+            esc(v["activated_at"].as_str().unwrap_or(""))
+        );
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+fn charts(
+    m: &Model,
+    by_cap: &BTreeMap<&str, Vec<&super::model::UsageRow>>,
+    cap_name: &dyn Fn(&str) -> String,
+) -> Files {
+    let notice = m.demonstration.then_some(super::html::DEMO_NOTICE);
+    let mut caps: Vec<(String, u64)> = Vec::new();
+    for (cap, rows) in by_cap {
+        let mut per_period: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for u in rows {
+            per_period.entry(&u.period).or_default().insert(&u.organisation);
+        }
+        for (p, orgs) in per_period {
+            caps.push((format!("{} ({p})", cap_name(cap)), orgs.len() as u64));
+        }
+    }
+    let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+    for o in m.organisations.values() {
+        let k = o.record["organisation"]["kind"].as_str().unwrap_or("other").replace('_', " ");
+        *kinds.entry(k).or_default() += 1;
+    }
+    vec![
+        (
+            "charts/capabilities.svg".into(),
+            bar_chart("Organisations using each capability, by period", &caps, "orgs", notice).into_bytes(),
+        ),
+        (
+            "charts/kinds.svg".into(),
+            bar_chart("Disclosed organisations by kind", &kinds.into_iter().collect::<Vec<_>>(), "orgs", notice)
+                .into_bytes(),
+        ),
+    ]
+}

@@ -1,0 +1,133 @@
+//! The OpenAPI 3.1 document served at `/openapi.json`. Written by hand next to the routes
+//! (lib.rs); a test walks it and calls every operation, so the two cannot drift apart.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn query(name: &str, description: &str, required: bool) -> Value {
+    json!({"name": name, "in": "query", "required": required, "description": description, "schema": {"type": "string"}})
+}
+
+fn path_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": description, "schema": schema})
+}
+
+fn responses(codes: &[(&str, &str)], ok_schema: &str) -> Value {
+    let mut m = serde_json::Map::new();
+    for (code, description) in codes {
+        let schema = if code.starts_with('2') { ok_schema } else { "#/components/schemas/Error" };
+        m.insert(
+            code.to_string(),
+            json!({"description": description, "content": {"application/json": {"schema": {"$ref": schema}}}}),
+        );
+    }
+    Value::Object(m)
+}
+
+fn text(description: &str, media: &str) -> Value {
+    json!({"200": {"description": description, "content": {media: {"schema": {"type": "string"}}}}})
+}
+
+/// The document.
+pub fn spec() -> Value {
+    let list = "#/components/schemas/List";
+    let object = "#/components/schemas/Object";
+    let bearer = json!([{"bearer": []}]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "candor",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "A provider's transparency report on law-enforcement use of its services. Public routes are read-only and say only what the signed disclosure records in the transparency log say. The log itself is served as C2SP tlog-tiles: /checkpoint, /tile/<L>/<N>[.p/<W>] and /tile/entries/<N>[.p/<W>]. Routes that change anything, or show customer accounts, need a bearer token with a role.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "paths": {
+            "/v1/organisations": {"get": {
+                "operationId": "listOrganisations", "summary": "Disclosed organisations (agencies and suppliers)",
+                "parameters": [query("role", "agency or supplier", false), query("kind", "local_agency, company, …", false),
+                               query("q", "part of the name", false)],
+                "responses": responses(&[("200", "The organisations")], list)}},
+            "/v1/organisations/{slug}": {"get": {
+                "operationId": "getOrganisation", "summary": "One organisation with its usage rows",
+                "parameters": [path_param("slug", "The organisation's slug (from listOrganisations)", json!({"type": "string"}))],
+                "responses": responses(&[("200", "The organisation"), ("404", "No such organisation")], object)}},
+            "/v1/usage": {"get": {
+                "operationId": "listUsage", "summary": "Disclosed usage: organisation, period, capability, service, region class, volume",
+                "parameters": [query("period", "YYYY-Qn", false), query("capability", "Capability id", false),
+                               query("service", "Service", false), query("region_class", "Region class", false),
+                               query("organisation", "Organisation name", false),
+                               query("law_enforcement_role", "agency or supplier", false)],
+                "responses": responses(&[("200", "Usage rows")], list)}},
+            "/v1/disclosures": {"get": {
+                "operationId": "listDisclosures", "summary": "Disclosure records in the log, newest first",
+                "parameters": [query("type", "organisation_usage, classification, correction, period_summary or policy_version", false),
+                               query("period", "YYYY-Qn", false)],
+                "responses": responses(&[("200", "Records")], list)}},
+            "/v1/disclosures/{index}": {"get": {
+                "operationId": "getDisclosure", "summary": "One record with its log entry (base64), inclusion proof and checkpoint",
+                "parameters": [path_param("index", "Log index", json!({"type": "integer", "minimum": 0}))],
+                "responses": responses(&[("200", "The record and its proof"), ("400", "Not an index"), ("404", "No such record")], object)}},
+            "/v1/search": {"get": {
+                "operationId": "search", "summary": "Search by agency, supplier, service or capability",
+                "parameters": [query("q", "What to look for (part of a name, service or capability)", true),
+                               query("in", "agency, supplier, service or capability (default: all)", false)],
+                "responses": responses(&[("200", "Matches"), ("400", "q missing or too long, or in unknown")], list)}},
+            "/v1/authorize": {"post": {
+                "operationId": "authorize", "summary": "Decide one request under the active use policy (authorizer or admin token)",
+                "security": bearer,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthorizeRequest"}}}},
+                "responses": responses(&[("200", "The decision"), ("400", "Bad request"), ("401", "No valid token"),
+                                         ("403", "Token of another role"), ("413", "Body too large"),
+                                         ("503", "No active policy")], object)}},
+            "/v1/review/queue": {"get": {
+                "operationId": "reviewQueue", "summary": "Proposed account-to-organisation links waiting for review (reviewer or admin token)",
+                "security": bearer,
+                "responses": responses(&[("200", "The queue"), ("401", "No valid token"), ("403", "Token of another role"),
+                                         ("404", "No registry")], list)}},
+            "/v1/review/decisions": {"post": {
+                "operationId": "reviewDecide", "summary": "Accept or reject a proposed link (reviewer or admin token)",
+                "security": bearer,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewDecision"}}}},
+                "responses": responses(&[("200", "Recorded"), ("400", "Bad request"), ("401", "No valid token"),
+                                         ("403", "Token of another role"), ("404", "No such proposal"),
+                                         ("413", "Body too large")], object)}},
+            "/review": {"get": {"operationId": "reviewPage", "summary": "The review UI (asks for a reviewer token)",
+                                "responses": text("The page", "text/html")}},
+            "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
+                                      "responses": responses(&[("200", "OpenAPI 3.1")], object)}},
+            "/healthz": {"get": {"operationId": "health", "summary": "Liveness and what this server offers",
+                                 "responses": responses(&[("200", "OK")], object)}},
+            "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics",
+                                 "responses": text("Metrics in the OpenMetrics text format", "application/openmetrics-text")}},
+            "/checkpoint": {"get": {"operationId": "checkpoint", "summary": "The log's latest signed checkpoint (C2SP tlog-checkpoint)",
+                                    "responses": text("The checkpoint", "text/plain")}},
+            "/index.html": {"get": {"operationId": "overview", "summary": "The report's overview page",
+                                    "responses": text("The page", "text/html")}}
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "A token made by `candor policy token`; roles admin, reviewer, authorizer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+                "Object": {"type": "object"},
+                "List": {"type": "object", "required": ["rows"], "properties": {
+                    "rows": {"type": "array", "items": {"type": "object"}},
+                    "count": {"type": "integer"},
+                    "demonstration_data": {"type": ["boolean", "null"]},
+                    "notice": {"type": ["string", "null"]}}},
+                "AuthorizeRequest": {"type": "object", "required": ["account", "capability"], "properties": {
+                    "account": {"type": "string"}, "capability": {"type": "string"}, "service": {"type": "string"},
+                    "region_class": {"type": "string"}, "purpose": {"type": "string"}, "record": {"type": "boolean"}}},
+                "ReviewDecision": {"type": "object", "required": ["proposal_id", "accept", "reason"],
+                                   "additionalProperties": false, "properties": {
+                    "proposal_id": {"type": "integer"}, "accept": {"type": "boolean"},
+                    "reason": {"type": "string", "maxLength": crate::review::MAX_REASON}}}
+            }
+        }
+    })
+}
+
+/// `GET /openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

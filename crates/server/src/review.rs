@@ -1,0 +1,167 @@
+//! The review UI and its routes: reviewers see the proposed account-to-organisation links and
+//! accept or reject each with a reason. Everything here needs a reviewer or admin token (the
+//! queue names customer accounts, which the public report never does); the page itself is
+//! only a shell that asks for the token and calls the routes.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::auth::Role;
+use crate::state::{AppState, Reply, error, require};
+
+const REVIEWERS: &[Role] = &[Role::Reviewer, Role::Admin];
+
+/// Longest reason accepted.
+pub const MAX_REASON: usize = 2_000;
+
+fn registry(state: &AppState) -> Result<&std::sync::Mutex<registry::SqliteStore>, Reply> {
+    state.registry.as_ref().ok_or_else(|| error(StatusCode::NOT_FOUND, "this server has no registry to review"))
+}
+
+/// `GET /v1/review/queue` (reviewer or admin): links waiting for review, oldest first.
+pub async fn queue(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Reply {
+    if let Err(r) = require(&state, &headers, REVIEWERS) {
+        return r;
+    }
+    let store = match registry(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(store) = store.lock() else { return error(StatusCode::INTERNAL_SERVER_ERROR, "the registry failed earlier") };
+    match registry::review::queue(&*store) {
+        Ok(links) => {
+            let rows: Vec<_> = links
+                .iter()
+                .map(|l| {
+                    let p = l.proposal.as_ref().unwrap_or(&l.latest);
+                    json!({"proposal_id": p.id, "account_id": l.latest.account_id, "account_name": l.account_name,
+                           "organisation": l.org_name, "score": p.score, "reasons": p.reason, "proposed_at": p.at})
+                })
+                .collect();
+            (StatusCode::OK, Json(json!({"count": rows.len(), "rows": rows})))
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+/// The body of `POST /v1/review/decisions`.
+pub struct DecisionBody {
+    proposal_id: i64,
+    accept: bool,
+    reason: String,
+}
+
+/// `POST /v1/review/decisions` (reviewer or admin): `{"proposal_id", "accept", "reason"}`.
+/// The reviewer is the token's label; published records show only a pseudonym of it.
+pub async fn decide(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Json<DecisionBody>, JsonRejection>,
+) -> Reply {
+    let who = match require(&state, &headers, REVIEWERS) {
+        Ok((_, label)) => label,
+        Err(r) => return r,
+    };
+    let Json(body) = match body {
+        Ok(b) => b,
+        Err(e) => return error(e.status(), e.body_text()),
+    };
+    if body.reason.trim().is_empty() || body.reason.len() > MAX_REASON {
+        return error(StatusCode::BAD_REQUEST, format!("reason: give one, of at most {MAX_REASON} bytes"));
+    }
+    let reviewer: String = who.split_whitespace().collect::<Vec<_>>().join("_");
+    let reviewer = if reviewer.is_empty() { "token-holder".to_string() } else { reviewer };
+    let store = match registry(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(mut store) = store.lock() else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "the registry failed earlier");
+    };
+    match registry::review::decide(&mut *store, body.proposal_id, body.accept, &reviewer, body.reason.trim()) {
+        Ok(event) => (
+            StatusCode::OK,
+            Json(json!({"event_id": event, "proposal_id": body.proposal_id, "accepted": body.accept,
+                        "reviewer": reviewer})),
+        ),
+        Err(registry::Error::NotFound(m)) => error(StatusCode::NOT_FOUND, m),
+        Err(registry::Error::Invalid(m)) => error(StatusCode::BAD_REQUEST, m),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// `GET /review`: the review UI (a shell; its data comes from the routes above, with the
+/// reviewer's token kept in this browser tab only).
+pub async fn page() -> Response {
+    let mut res = PAGE.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"),
+    );
+    res
+}
+
+const PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>candor review</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:70rem;margin:auto;padding:1rem}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccd5df;padding:.25rem .5rem;vertical-align:top}
+#status{padding:.4rem;background:#eef2f6}</style></head>
+<body><h1>Review proposed links</h1>
+<p>Each row is a customer account that screening matched to an organisation of the registry. Accept or reject it
+with a reason; your decision is recorded under your token's name (published reports show only a pseudonym).</p>
+<form id="login"><label>Reviewer token <input id="token" type="password" autocomplete="off" size="70"></label>
+<button>Load queue</button></form>
+<p id="status" role="status">Enter a reviewer token.</p>
+<table><thead><tr><th>#</th><th>Account</th><th>Organisation</th><th>Score</th><th>Why</th><th>Decision</th></tr></thead>
+<tbody id="rows"></tbody></table>
+<script>
+"use strict";
+const $ = (id) => document.getElementById(id);
+const token = () => sessionStorage.getItem("candor-token") || "";
+async function call(method, url, body) {
+  const r = await fetch(url, {method, headers: {"Authorization": "Bearer " + token(), "Content-Type": "application/json"},
+                              body: body ? JSON.stringify(body) : undefined});
+  const v = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(v.error || ("HTTP " + r.status));
+  return v;
+}
+function cell(tr, text) { const td = document.createElement("td"); td.textContent = text; tr.appendChild(td); return td; }
+async function load() {
+  try {
+    const q = await call("GET", "/v1/review/queue");
+    $("status").textContent = q.count + " link(s) waiting for review.";
+    const rows = $("rows"); rows.replaceChildren();
+    for (const l of q.rows) {
+      const tr = document.createElement("tr");
+      cell(tr, l.proposal_id); cell(tr, l.account_name + " (" + l.account_id + ")"); cell(tr, l.organisation);
+      cell(tr, l.score == null ? "" : l.score.toFixed(2)); cell(tr, l.reasons);
+      const td = cell(tr, "");
+      const reason = document.createElement("input"); reason.placeholder = "reason"; reason.maxLength = 2000;
+      td.appendChild(reason);
+      for (const [label, accept] of [["Accept", true], ["Reject", false]]) {
+        const b = document.createElement("button"); b.textContent = label;
+        b.onclick = async () => {
+          try { await call("POST", "/v1/review/decisions", {proposal_id: l.proposal_id, accept, reason: reason.value}); await load(); }
+          catch (e) { $("status").textContent = "Refused: " + e.message; }
+        };
+        td.appendChild(b);
+      }
+      rows.appendChild(tr);
+    }
+  } catch (e) { $("status").textContent = "Could not load the queue: " + e.message; }
+}
+$("login").onsubmit = (ev) => { ev.preventDefault(); sessionStorage.setItem("candor-token", $("token").value.trim()); $("token").value = ""; load(); };
+if (token()) load();
+</script></body></html>
+"#;
