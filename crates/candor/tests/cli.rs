@@ -243,11 +243,16 @@ fn every_command_has_help() {
 fn demo_runs_and_labels_everything_as_demonstration_data() {
     let d = tempfile::tempdir().expect("tempdir");
     let dir = d.path().join("demo");
-    let out = ok(candor(&["demo", "--dir", dir.to_str().expect("utf8")]));
+    let out = ok(candor(&["demo", "--no-serve", "--dir", dir.to_str().expect("utf8")]));
     assert!(out.contains("demonstration data"), "{out}");
-    for e in fs::read_dir(dir.join("records")).expect("records") {
-        let record = fs::read_to_string(e.expect("entry").path()).expect("read");
-        assert!(record.contains("\"demonstration_data\":true"), "{record}");
+    // Every published record about organisations says it is demonstration data (the policy
+    // version is candor's real default policy, not data about anyone).
+    let records: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("log/public/data/records.json")).expect("records")).expect("json");
+    let rows = records["rows"].as_array().expect("rows");
+    assert!(rows.len() > 3);
+    for r in rows.iter().filter(|r| r["type"] != "candor.policy_version") {
+        assert_eq!(r["record"]["demonstration_data"], true, "{r}");
     }
     // Generated usage (Parquet): every row says it is demonstration data.
     let usage = usage::parquet::ParquetFile::open(&dir.join("usage-focus-demonstration-data.parquet")).expect("usage");
@@ -277,9 +282,9 @@ fn demo_runs_and_labels_everything_as_demonstration_data() {
     assert!(confirmed.iter().all(|n| n.contains("(fictional)")), "{confirmed:?}");
 
     // A rerun replaces the earlier demo; a folder the demo did not make is refused.
-    ok(candor(&["demo", "--dir", dir.to_str().expect("utf8")]));
+    ok(candor(&["demo", "--no-serve", "--dir", dir.to_str().expect("utf8")]));
     let foreign = d.path().join("foreign");
     fs::create_dir(&foreign).expect("mkdir");
-    let o = candor(&["demo", "--dir", foreign.to_str().expect("utf8")]);
+    let o = candor(&["demo", "--no-serve", "--dir", foreign.to_str().expect("utf8")]);
     assert!(text(&o).contains("not made by candor demo"), "{}", text(&o));
 }

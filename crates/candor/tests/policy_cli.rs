@@ -27,7 +27,7 @@ impl Demo {
     fn new() -> Demo {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("demo");
-        let o = candor(&["demo", "--dir", dir.to_str().expect("utf8")]);
+        let o = candor(&["demo", "--no-serve", "--dir", dir.to_str().expect("utf8")]);
         assert!(o.status.success(), "{}", text(&o));
         Demo { _tmp: tmp, dir }
     }

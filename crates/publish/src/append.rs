@@ -121,8 +121,7 @@ pub fn publish<S: Storage>(
     let mut banded = 0u64;
     for o in &data.orgs {
         let c = &o.classification;
-        let actor =
-            if c.actor.starts_with("candor:") { c.actor.clone() } else { pseudonym(&c.actor, &opts.salt) };
+        let actor = if c.actor.starts_with("candor:") { c.actor.clone() } else { pseudonym(&c.actor, &opts.salt) };
         let class = batch.place(
             &Record::ClassificationChange {
                 organisation: o.org.name.clone(),

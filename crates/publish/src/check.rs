@@ -4,7 +4,7 @@
 //! its index, with an inclusion proof that leads to a signed checkpoint consistent with the
 //! latest. Works over any [`ReadStorage`]: a folder, or a site fetched over HTTP.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use tlog::{Checkpoint, Hash, ReadStorage, TileReader, Verifier, leaf_hash, merkle};
 
 use crate::Error;
+use crate::site::{Model, render_section};
 
 /// What the check covered, and every fault found (empty when the report checks out).
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -92,6 +93,8 @@ pub fn check_report(
     let mut queue: VecDeque<String> = VecDeque::from(vec!["index.html".to_string()]);
     queue.extend(extra_pages.iter().cloned());
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+    // The site's model of the log at each checkpoint size pages were built for.
+    let mut models: BTreeMap<u64, Model> = BTreeMap::new();
     while let Some(page) = queue.pop_front() {
         if report.pages >= MAX_PAGES {
             report.faults.push(format!("more than {MAX_PAGES} pages; the rest were not checked"));
@@ -108,21 +111,24 @@ pub fn check_report(
                 queue.push_back(link);
             }
         }
-        check_page(src, verifier, &page, &html, &entries, &latest, &mut report);
+        let log = Log { src, verifier, entries: &entries, latest: &latest };
+        check_page(&log, &page, &html, &mut models, &mut report);
     }
     Ok(report)
 }
 
 /// Checks the records embedded in one page.
-fn check_page(
-    src: &dyn ReadStorage,
-    verifier: &Verifier,
-    page: &str,
-    html: &str,
-    entries: &[Vec<u8>],
-    latest: &Checkpoint,
-    report: &mut CheckReport,
-) {
+/// The verified log a page is checked against.
+struct Log<'a> {
+    src: &'a dyn ReadStorage,
+    verifier: &'a Verifier,
+    entries: &'a [Vec<u8>],
+    latest: &'a Checkpoint,
+}
+
+fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut BTreeMap<u64, Model>, report: &mut CheckReport) {
+    let Log { src, verifier, entries, latest } = *log;
+    let root = "../".repeat(page.matches('/').count());
     let sections: Vec<&str> = html.split("<section class=\"record\"").skip(1).collect();
     if sections.is_empty() {
         return;
@@ -159,8 +165,24 @@ fn check_page(
         report.faults.push(format!("{page}: its checkpoint is not consistent with the log's: {e}"));
         return;
     }
+    if let std::collections::btree_map::Entry::Vacant(slot) = models.entry(cp.size) {
+        let mut reader = TileReader::new(src, cp.size);
+        match Model::build(&entries[..cp.size as usize], &mut reader, &mut BTreeMap::new(), "") {
+            Ok(m) => {
+                slot.insert(m);
+            }
+            Err(e) => {
+                report.faults.push(format!("{page}: the log at its checkpoint's size cannot be read: {e}"));
+                return;
+            }
+        }
+    }
+    let model = &models[&cp.size];
     for s in sections {
         report.records_on_pages += 1;
+        // The section as candor renders it from the log must be exactly what the page shows.
+        let shown = format!("<section class=\"record\"{}", s.split("</section>").next().unwrap_or(""));
+        let shown = format!("{shown}</section>\n");
         let proof = between(s, "<script type=\"application/json\" class=\"candor-proof\">", "</script>")
             .and_then(|j| serde_json::from_str::<Value>(&j.replace("<\\/", "</")).ok());
         let Some(proof) = proof else {
@@ -184,6 +206,8 @@ fn check_page(
                     Some(format!("record #{index}: the text shown differs from the log's entry"))
                 } else if let Err(err) = merkle::verify_inclusion(index, cp.size, &leaf_hash(&e), &p, &cp.root) {
                     Some(format!("record #{index}: its inclusion proof fails: {err}"))
+                } else if model.records.get(&index).map(|r| render_section(r, &root)) != Some(shown) {
+                    Some(format!("record #{index}: the page shows it differently from how the log's entry reads"))
                 } else {
                     None
                 }

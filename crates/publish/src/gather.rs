@@ -108,7 +108,9 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
     }
     let le_role = |org: i64| graph.latest.get(&org).filter(|c| matches!(c.role, Role::Agency | Role::Supplier));
 
-    let mut usage: BTreeMap<i64, BTreeMap<(String, String, String, String), f64>> = BTreeMap::new();
+    // Per organisation: (capability, service, region class, unit) → quantity.
+    type Lines = BTreeMap<(String, String, String, String), f64>;
+    let mut usage: BTreeMap<i64, Lines> = BTreeMap::new();
     let mut withheld: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
     let mut out_of_scope: BTreeSet<&str> = BTreeSet::new();
     for (k, v) in rows.iter().filter(|(k, _)| period.contains(&k.month)) {
@@ -178,7 +180,8 @@ fn sources(store: &dyn Store, graph: &Graph, org: i64, cfg: &ClassifyConfig) -> 
         let agency = graph.orgs.get(&path.agency).map(|o| o.name.as_str()).unwrap_or("an agency");
         let Some(first) = path.steps.first() else { continue };
         let e = &first.evidence;
-        let mut line = format!("{} {} → {agency}", first.relation.replace('_', " "), e.award_id.as_deref().unwrap_or(""));
+        let mut line =
+            format!("{} {} → {agency}", first.relation.replace('_', " "), e.award_id.as_deref().unwrap_or(""));
         if let Some(link) = &e.permalink {
             line.push_str(&format!(" ({link})"));
         }

@@ -133,13 +133,15 @@ impl Record {
                 "type": "candor.correction", "corrects": corrects.to_json(), "reason": reason,
                 "replacement": replacement.as_ref().map(Link::to_json),
             }),
-            Record::PeriodSummary { period, organisations, withheld, out_of_scope_accounts, policy, records } => json!({
-                "type": "candor.period_summary", "period": period, "organisations_disclosed": organisations,
-                "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "organisations": n})).collect::<Vec<_>>(),
-                "out_of_scope_accounts": out_of_scope_accounts,
-                "policy": policy.as_ref().map(Link::to_json),
-                "records": links(records),
-            }),
+            Record::PeriodSummary { period, organisations, withheld, out_of_scope_accounts, policy, records } => {
+                json!({
+                    "type": "candor.period_summary", "period": period, "organisations_disclosed": organisations,
+                    "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "organisations": n})).collect::<Vec<_>>(),
+                    "out_of_scope_accounts": out_of_scope_accounts,
+                    "policy": policy.as_ref().map(Link::to_json),
+                    "records": links(records),
+                })
+            }
         };
         if demonstration && let Value::Object(m) = &mut v {
             m.insert("demonstration_data".into(), Value::Bool(true));

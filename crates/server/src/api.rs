@@ -179,7 +179,10 @@ pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlP
     let dir = report.dir().to_path_buf();
     let cp_text = d.checkpoint.clone();
     let proved = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<String>), String> {
-        let size = tlog::Checkpoint::parse_text(&cp_text).map_err(|e| e.to_string())?.size;
+        // The note's text is everything before the blank line that starts the signatures.
+        let body =
+            cp_text.split_once("\n\n").map(|(b, _)| format!("{b}\n")).ok_or("the checkpoint is not a signed note")?;
+        let size = tlog::Checkpoint::parse_text(&body).map_err(|e| e.to_string())?.size;
         let storage = Dir::new(dir);
         let mut reader = TileReader::new(&storage, size);
         let entry = reader.entry(index).map_err(|e| e.to_string())?;

@@ -36,7 +36,10 @@ pub async fn authorize(
         return reply;
     }
     let Some(decider) = &state.decider else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "this server has no active use policy (run candor policy activate)");
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this server has no active use policy (run candor policy activate)",
+        );
     };
     let Json(body) = match body {
         Ok(b) => b,

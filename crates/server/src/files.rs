@@ -60,11 +60,8 @@ pub fn safe_path(path: &str) -> Option<PathBuf> {
     };
     if !body.is_empty() {
         for seg in body.split('/') {
-            let bad = seg.is_empty()
-                || seg.starts_with('.')
-                || seg.contains('\\')
-                || seg.contains('\0')
-                || seg.contains(':');
+            let bad =
+                seg.is_empty() || seg.starts_with('.') || seg.contains('\\') || seg.contains('\0') || seg.contains(':');
             if bad {
                 return None;
             }

@@ -51,7 +51,8 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("candor");
         let requests = Family::<RequestLabels, Counter>::default();
         // 50 µs to about 13 s.
-        let durations: Timings = Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.000_05, 4.0, 10)));
+        let durations: Timings =
+            Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.000_05, 4.0, 10)));
         let decisions = Family::<DecisionLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
         registry.register("http_request_duration_seconds", "Time to answer, by route", durations.clone());
@@ -97,7 +98,8 @@ pub async fn render(State(state): State<Arc<AppState>>) -> Response {
 pub async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "(files)".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "(files)".into());
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
     let status = res.status().as_u16();

@@ -33,7 +33,9 @@ pub async fn queue(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Ok(store) = store.lock() else { return error(StatusCode::INTERNAL_SERVER_ERROR, "the registry failed earlier") };
+    let Ok(store) = store.lock() else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "the registry failed earlier");
+    };
     match registry::review::queue(&*store) {
         Ok(links) => {
             let rows: Vec<_> = links

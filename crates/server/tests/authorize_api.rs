@@ -54,7 +54,11 @@ struct Running {
 }
 
 fn start(tokens: Tokens, store: Option<PolicyStore>) -> (Running, Arc<server::AppState>) {
-    let state = Arc::new(server::AppState { decider: decider(), tokens, store: store.map(Mutex::new) });
+    let state = Arc::new(server::AppState {
+        decider: Some(decider()),
+        store: store.map(Mutex::new),
+        ..server::AppState::new(tokens)
+    });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -98,7 +98,10 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         );
         println!();
         println!("Files:");
-        println!("  {:<40} the report: host this folder anywhere (pages, downloads, feed, tiles, checkpoint)", public.display());
+        println!(
+            "  {:<40} the report: host this folder anywhere (pages, downloads, feed, tiles, checkpoint)",
+            public.display()
+        );
         println!("  {:<40} private signing key, mode 0600", log.key_path().display());
         println!("  {:<40} the checkpoint verified now, to check later reports against", trusted.display());
         println!("\nVerifier key: {vkey}\n");

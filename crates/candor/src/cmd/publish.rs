@@ -47,22 +47,14 @@ pub fn publish_period(
         .with_context(|| format!("opening the log in {} (create one with candor log init)", log_dir.display()))?;
     let registry = SqliteStore::open(registry_db).with_context(|| format!("opening {}", registry_db.display()))?;
     let rows = UsageStore::open(usage_db).with_context(|| format!("opening {}", usage_db.display()))?.rows()?;
-    let policy_index = if policy_db.exists() {
-        PolicyStore::open(policy_db)?.active()?.map(|v| v.log_index)
-    } else {
-        None
-    };
+    let policy_index =
+        if policy_db.exists() { PolicyStore::open(policy_db)?.active()?.map(|v| v.log_index) } else { None };
     let data = gather(&registry, &rows, &period)?;
     let opts = Options { exact_quantities, demonstration, salt: salt(&home)? };
     let outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
     drop(writer);
     let site = publish::site::write_site(&home.public_dir(), &home.verifier()?, &registry::model::now())?;
-    Ok(Published {
-        outcome,
-        site,
-        organisations: data.orgs.len(),
-        withheld: data.withheld.into_iter().collect(),
-    })
+    Ok(Published { outcome, site, organisations: data.orgs.len(), withheld: data.withheld.into_iter().collect() })
 }
 
 /// The provider's secret salt for reviewer pseudonyms: made once, kept beside the signing key
@@ -121,7 +113,12 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
         }
     }
     println!("  {} organisations disclosed; withheld: {}", p.organisations, withheld_text(&p.withheld));
-    println!("  report: {} ({} files; open index.html, or candor serve --dir {})", public.display(), p.site.files, args.log.dir.display());
+    println!(
+        "  report: {} ({} files; open index.html, or candor serve --dir {})",
+        public.display(),
+        p.site.files,
+        args.log.dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -56,7 +56,8 @@ pub fn state(
 /// Serves `state` on `listen` until Ctrl-C or SIGTERM; `banner` is printed once listening.
 pub fn serve_until_signal(state: server::AppState, listen: &str, banner: &dyn Fn(&str)) -> Result<()> {
     // Structured request logs on stderr; never headers, so never tokens.
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(ansi).with_target(false).try_init();
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {

@@ -26,7 +26,9 @@ impl ReadStorage for Http {
         let url = format!("{}/{path}", self.base);
         let fail = |e: String| tlog::Error::io(&url, std::io::Error::other(e));
         match self.agent.get(&url).call() {
-            Ok(mut res) => res.body_mut().with_config().limit(MAX_FETCH).read_to_vec().map(Some).map_err(|e| fail(e.to_string())),
+            Ok(mut res) => {
+                res.body_mut().with_config().limit(MAX_FETCH).read_to_vec().map(Some).map_err(|e| fail(e.to_string()))
+            }
             Err(ureq::Error::StatusCode(404)) => Ok(None),
             Err(e) => Err(fail(e.to_string())),
         }

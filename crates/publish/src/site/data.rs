@@ -18,11 +18,20 @@ const USAGE_COLUMNS: &[(&str, &str)] = &[
     ("organisation", "Name of the organisation (agency or supplier)"),
     ("kind", "federal_agency, state_agency, local_agency, tribal, university, company or other"),
     ("law_enforcement_role", "agency (a law-enforcement agency) or supplier (a company that supplies one)"),
-    ("capability", "What was used, as a capability id of candor's taxonomy (face_identification, face_detection, compute, …)"),
+    (
+        "capability",
+        "What was used, as a capability id of candor's taxonomy (face_identification, face_detection, compute, …)",
+    ),
     ("service", "The provider's service as billed"),
-    ("region_class", "Where: government (sovereign or government cloud regions), commercial, or other classes of the taxonomy"),
+    (
+        "region_class",
+        "Where: government (sovereign or government cloud regions), commercial, or other classes of the taxonomy",
+    ),
     ("unit", "Unit of the volume (Images, Hours, Requests, …)"),
-    ("volume_band", "Range the quantity falls in (0, 1–9, 10–99, …) when the provider withholds exact quantities; empty otherwise"),
+    (
+        "volume_band",
+        "Range the quantity falls in (0, 1–9, 10–99, …) when the provider withholds exact quantities; empty otherwise",
+    ),
     ("quantity", "Exact quantity, when the provider publishes it; empty otherwise"),
     ("record_index", "Index of the log entry (disclosure record) the row comes from"),
     ("record_sha256", "SHA-256 of that log entry, so the row can be checked against the log"),
@@ -48,7 +57,10 @@ const ORG_COLUMNS: &[(&str, &str)] = &[
 const RECORD_FIELDS: &[(&str, &str)] = &[
     ("index", "Log index of the entry"),
     ("sha256", "SHA-256 of the entry bytes (canonical JSON, RFC 8785)"),
-    ("type", "candor.organisation_usage, candor.classification, candor.correction, candor.period_summary or candor.policy_version"),
+    (
+        "type",
+        "candor.organisation_usage, candor.classification, candor.correction, candor.period_summary or candor.policy_version",
+    ),
     ("page", "The record's page in this report"),
     ("corrected_by", "Index of the correction that corrects it, or null"),
 ];
@@ -176,18 +188,18 @@ fn dictionary_page(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> 
          <a href=\"organisations.json\">organisations.json</a>, <a href=\"records.json\">records.json</a>) have the \
          same fields under <code>rows</code>. No file names a person or an account.</p>\n",
     );
-    for (file, cols) in [("usage.csv", USAGE_COLUMNS), ("organisations.csv", ORG_COLUMNS), ("records.json", RECORD_FIELDS)]
+    for (file, cols) in
+        [("usage.csv", USAGE_COLUMNS), ("organisations.csv", ORG_COLUMNS), ("records.json", RECORD_FIELDS)]
     {
         let rows: Vec<Vec<String>> = cols.iter().map(|(c, d)| vec![format!("<code>{c}</code>"), esc(d)]).collect();
-        let _ = write!(body, "<h2><a href=\"{file}\">{file}</a></h2>\n{}", super::html::table(&["Column", "Meaning"], &rows));
+        let _ = write!(
+            body,
+            "<h2><a href=\"{file}\">{file}</a></h2>\n{}",
+            super::html::table(&["Column", "Meaning"], &rows)
+        );
     }
-    let frame = super::html::Frame {
-        root: "../",
-        origin: &cp.origin,
-        vkey,
-        checkpoint,
-        demonstration: m.demonstration,
-    };
+    let frame =
+        super::html::Frame { root: "../", origin: &cp.origin, vkey, checkpoint, demonstration: m.demonstration };
     frame.page("Data dictionary", &body)
 }
 

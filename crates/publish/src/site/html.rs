@@ -79,11 +79,11 @@ impl Frame<'_> {
             demo_title = if self.demonstration { " (demonstration data)" } else { "" },
         );
         if self.demonstration {
-            let _ = write!(
+            let _ = writeln!(
                 out,
                 "<p class=\"demo\" role=\"note\"><strong>Demonstration data.</strong> Every organisation with usage \
                  on this site is fictional and every figure is generated; nothing here describes any real \
-                 organisation's conduct.</p>\n"
+                 organisation's conduct.</p>"
             );
         }
         let _ = write!(

@@ -18,6 +18,14 @@ use tlog::{Checkpoint, Dir, TileReader, Verifier};
 use crate::Error;
 pub use model::{Model, RecordView};
 
+/// A record's section exactly as a page at depth `root` (`""` or `"../"`) shows it, so an
+/// outside check can compare what a page shows with what the log says.
+pub(crate) fn render_section(r: &RecordView, root: &str) -> String {
+    let names = pages::capability_names();
+    let cap_name = |id: &str| pages::short(names.get(id).map(String::as_str).unwrap_or(id));
+    pages::section(r, root, &cap_name)
+}
+
 /// The browser verifier, served as `assets/verify.js`.
 pub const VERIFY_JS: &str = include_str!("assets/verify.js");
 /// The style sheet, served as `assets/style.css`.
@@ -46,10 +54,8 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
     let entries = crate::entries::read_all(&dir, cp.size)?;
     let mut reader = TileReader::new(&dir, cp.size);
     let first_seen_path = public.join("data").join("first-seen.json");
-    let mut first_seen: BTreeMap<u64, String> = std::fs::read(&first_seen_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let mut first_seen: BTreeMap<u64, String> =
+        std::fs::read(&first_seen_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let model = Model::build(&entries, &mut reader, &mut first_seen, now)?;
     let checkpoint_text = String::from_utf8_lossy(&checkpoint).into_owned();
     let vkey = verifier.to_vkey();
@@ -62,19 +68,45 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
             ("vkey".to_string(), format!("{vkey}\n").into_bytes()),
             (
                 "data/first-seen.json".to_string(),
-                serde_json::to_vec_pretty(&first_seen).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?,
+                serde_json::to_vec_pretty(&first_seen)
+                    .map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?,
             ),
         ])
         .collect::<Vec<_>>();
     for (rel, bytes) in &files {
         write_atomic(&public.join(rel), bytes)?;
     }
+    // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
+    // capability no longer used), so the site never shows what the log no longer says.
+    let manifest_path = public.join("data").join("site-files.json");
+    let written: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    let earlier: Vec<String> =
+        std::fs::read(&manifest_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    for stale in earlier.iter().filter(|e| !written.contains(&e.as_str())) {
+        // Only plain relative paths this module writes; never anything under tile/.
+        if safe_relative(stale) {
+            let _ = std::fs::remove_file(public.join(stale));
+        }
+    }
+    let mut manifest = written.clone();
+    manifest.push("data/site-files.json");
+    let manifest =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
+    write_atomic(&manifest_path, &manifest)?;
     Ok(SiteReport {
-        files: files.len(),
+        files: files.len() + 1,
         record_pages: model.records.len(),
         organisations: model.organisations.len(),
         size: cp.size,
     })
+}
+
+/// Whether `rel` is a path this module could have written: relative, plain segments, not
+/// under `tile/` and not the checkpoint.
+fn safe_relative(rel: &str) -> bool {
+    !rel.starts_with("tile/")
+        && rel != tlog::CHECKPOINT_PATH
+        && rel.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'))
 }
 
 /// Writes a file by rename, so a reader never sees half a page; unchanged files are left

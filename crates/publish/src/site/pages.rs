@@ -17,14 +17,14 @@ type Files = Vec<(String, Vec<u8>)>;
 
 /// Names of capabilities from the built-in taxonomy: the full name ("Face identification (1:N
 /// search …)"); the id where unknown.
-fn capability_names() -> BTreeMap<String, String> {
+pub(crate) fn capability_names() -> BTreeMap<String, String> {
     usage::taxonomy::Taxonomy::builtin()
         .map(|t| t.capabilities().iter().map(|c| (c.id.clone(), c.name.clone())).collect())
         .unwrap_or_default()
 }
 
 /// The name without its parenthesised explanation, for tables and charts.
-fn short(name: &str) -> String {
+pub(crate) fn short(name: &str) -> String {
     name.split(" (").next().unwrap_or(name).to_string()
 }
 
@@ -33,20 +33,15 @@ pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Resul
     let names = capability_names();
     let full_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let cap_name = |id: &str| short(&full_name(id));
-    let frame = |root: &'static str| Frame {
-        root,
-        origin: &cp.origin,
-        vkey,
-        checkpoint,
-        demonstration: m.demonstration,
-    };
+    let frame =
+        |root: &'static str| Frame { root, origin: &cp.origin, vkey, checkpoint, demonstration: m.demonstration };
     let mut files: Files = Vec::new();
     let mut put = |path: String, html: String| files.push((path, html.into_bytes()));
 
     // One page per record.
     for r in m.records.values() {
         let title = format!("Record #{} ({})", r.index, r.kind.replace('_', " "));
-        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, m, "../", &cap_name));
+        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, "../", &cap_name));
         put(r.page(), frame("../").page(&title, &body));
     }
 
@@ -56,17 +51,25 @@ pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Resul
         let mut body = format!("<h1>{}</h1>\n{}", esc(&o.name), org_facts(org));
         body.push_str("<h2>Usage by period</h2>\n");
         for &i in o.usage_records.iter().rev() {
-            body.push_str(&section(&m.records[&i], m, "../", &cap_name));
+            body.push_str(&section(&m.records[&i], "../", &cap_name));
         }
         body.push_str("<h2>Classification</h2>\n");
         for &i in o.classification_records.iter().rev() {
-            body.push_str(&section(&m.records[&i], m, "../", &cap_name));
+            body.push_str(&section(&m.records[&i], "../", &cap_name));
         }
         put(format!("org/{}.html", o.slug), frame("../").page(&o.name, &body));
     }
 
     // One page per capability in use.
     let mut by_cap: BTreeMap<&str, Vec<&super::model::UsageRow>> = BTreeMap::new();
+    // Every capability any record named gets a page, so links from corrected records hold.
+    for r in m.records.values().filter(|r| r.kind == "organisation_usage") {
+        for u in r.value["usage"].as_array().into_iter().flatten() {
+            if let Some(c) = u["capability"].as_str() {
+                by_cap.entry(c).or_default();
+            }
+        }
+    }
     for u in &m.usage {
         by_cap.entry(&u.capability).or_default().push(u);
     }
@@ -86,11 +89,17 @@ pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Resul
                 ]
             })
             .collect();
+        let listing = if cells.is_empty() {
+            "<p>No current record lists this capability; the records that did were corrected or withdrawn \
+             (they stay in the log).</p>\n"
+                .to_string()
+        } else {
+            table(&["Period", "Organisation", "Role", "Service", "Region class", "Volume", "Record"], &cells)
+        };
         let body = format!(
-            "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period.</p>\n{}",
+            "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period.</p>\n{listing}",
             esc(&t),
             esc(cap),
-            table(&["Period", "Organisation", "Role", "Service", "Region class", "Volume", "Record"], &cells)
         );
         put(format!("capability/{}.html", super::html::slug(cap)), frame("../").page(&t, &body));
     }
@@ -99,7 +108,7 @@ pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Resul
     for (n, &i) in m.policies.iter().enumerate() {
         let r = &m.records[&i];
         let title = format!("Policy version {}", n + 1);
-        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, m, "../", &cap_name));
+        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, "../", &cap_name));
         put(format!("policy/{i}.html"), frame("../").page(&title, &body));
     }
 
@@ -139,7 +148,7 @@ fn org_facts(org: &Value) -> String {
 
 /// A record's section: what it says, for people, then the entry and its proof, which the
 /// page's script verifies.
-fn section(r: &RecordView, m: &Model, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
+pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
     let v = &r.value;
     let mut out = format!("<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\">\n", r.index);
     let link = |i: &Value| -> String {
@@ -150,9 +159,9 @@ fn section(r: &RecordView, m: &Model, root: &str, cap_name: &dyn Fn(&str) -> Str
     };
     match r.kind.as_str() {
         "organisation_usage" => {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<h3>{} — {}</h3>\n",
+                "<h3>{} — {}</h3>",
                 esc(v["organisation"]["name"].as_str().unwrap_or("")),
                 esc(v["period"].as_str().unwrap_or(""))
             );
@@ -242,12 +251,11 @@ fn section(r: &RecordView, m: &Model, root: &str, cap_name: &dyn Fn(&str) -> Str
             "<p class=\"corrected\">Corrected by record <a href=\"{root}record/{by}.html\">#{by}</a>; it stays in the log.</p>"
         );
     }
-    let size = m.records.len();
     let _ = write!(
         out,
         "<p class=\"verification\" data-state=\"pending\">Record #{i}: not yet verified.</p>\n\
          <details><summary>Log entry #{i}: canonical JSON, SHA-256 <code>{sha}</code>, inclusion proof of {n} hashes</summary>\n\
-         <pre class=\"entry\">{entry}</pre>\n<p><a href=\"{root}record/{i}.html\">Record page</a> · {size} records in this report.</p></details>\n\
+         <pre class=\"entry\">{entry}</pre>\n<p><a href=\"{root}record/{i}.html\">Record page</a></p></details>\n\
          <script type=\"application/json\" class=\"candor-proof\">{proof}</script>\n</section>\n",
         i = r.index,
         sha = r.sha256,
@@ -286,7 +294,7 @@ fn overview(
     );
     for (period, &i) in m.periods.iter().rev() {
         let _ = writeln!(out, "<h2>Period {}</h2>", esc(period));
-        out.push_str(&section(&m.records[&i], m, "", cap_name));
+        out.push_str(&section(&m.records[&i], "", cap_name));
     }
     out.push_str("<h2 id=\"organisations\">Organisations</h2>\n");
     let rows: Vec<Vec<String>> = m
@@ -294,18 +302,10 @@ fn overview(
         .values()
         .map(|o| {
             let org = &o.record["organisation"];
-            let caps: BTreeSet<&str> = m
-                .usage
-                .iter()
-                .filter(|u| u.organisation == o.name)
-                .map(|u| u.capability.as_str())
-                .collect();
-            let classes: BTreeSet<&str> = m
-                .usage
-                .iter()
-                .filter(|u| u.organisation == o.name)
-                .map(|u| u.region_class.as_str())
-                .collect();
+            let caps: BTreeSet<&str> =
+                m.usage.iter().filter(|u| u.organisation == o.name).map(|u| u.capability.as_str()).collect();
+            let classes: BTreeSet<&str> =
+                m.usage.iter().filter(|u| u.organisation == o.name).map(|u| u.region_class.as_str()).collect();
             let j = &org["jurisdiction"];
             let place: Vec<&str> = ["state", "country"].iter().filter_map(|k| j[*k].as_str()).collect();
             vec![
@@ -331,7 +331,7 @@ fn overview(
          using each capability, by period\"></figure>\n<figure><img src=\"charts/kinds.svg\" alt=\"Disclosed \
          organisations by kind\"></figure>\n<ul>\n",
     );
-    for (cap, rows) in by_cap {
+    for (cap, rows) in by_cap.iter().filter(|(_, rows)| !rows.is_empty()) {
         let orgs: BTreeSet<&str> = rows.iter().map(|u| u.organisation.as_str()).collect();
         let _ = writeln!(
             out,

@@ -33,11 +33,11 @@ pub fn bar_chart(title: &str, rows: &[(String, u64)], unit: &str, notice: Option
     for (i, (label, value)) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
         let w = (*value as f64 / max * bar_w).max(1.0);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>\
              <rect x=\"{bx}\" y=\"{y}\" width=\"{w:.1}\" height=\"{h}\" fill=\"#2f5d8a\"/>\
-             <text x=\"{vx:.1}\" y=\"{ty}\">{value} {unit}</text>\n",
+             <text x=\"{vx:.1}\" y=\"{ty}\">{value} {unit}</text>",
             lx = label_w - 6.0,
             ty = y + 15.0,
             label = esc(label),

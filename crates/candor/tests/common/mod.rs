@@ -1,0 +1,195 @@
+//! What the report tests share: one demo run per test binary, copies of it, a `candor serve`
+//! process, and a small HTTP client over loopback.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub fn candor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_candor")).args(args).output().expect("run candor")
+}
+
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// The demo's folder, made once per test binary (tests copy it before changing anything).
+pub fn demo() -> &'static Path {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        // Under target/tmp, not /tmp: a static is never dropped, so the folder is not removed.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("report-demo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let o = candor(&["demo", "--no-serve", "--json", "--dir", dir.to_str().expect("utf8")]);
+        assert!(o.status.success(), "{}", text(&o));
+        dir
+    })
+}
+
+/// The demo's verifier key.
+pub fn vkey(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("log/log.vkey")).expect("vkey").trim().to_string()
+}
+
+/// A copy of the demo in a fresh temporary folder.
+pub fn demo_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tmp");
+    copy_dir(demo(), tmp.path());
+    tmp
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(e.path()).expect("meta").permissions().mode();
+                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            }
+        }
+    }
+}
+
+/// A `candor serve` process on a demo folder; killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    /// Serves `dir` (a demo folder) on `listen` (`127.0.0.1:0` for any free port).
+    pub fn start(dir: &Path, listen: &str) -> Server {
+        let p = |n: &str| dir.join(n).display().to_string();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_candor"))
+            .args(["serve", "--dir", &p("log"), "--db", &p("registry.db"), "--policy-db", &p("policy.db")])
+            .args(["--usage-db", &p("usage.db"), "--tokens", &p("tokens"), "--listen", listen])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().expect("stdout")).read_line(&mut line).expect("banner");
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        // Drain the request log, so a busy test never fills the pipe.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().expect("stderr");
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut l) = sink.lock() {
+                    l.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        });
+        Server { child, addr, log }
+    }
+
+    /// What the server wrote on stderr so far (its request log).
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: String,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    }
+}
+
+/// One request, raw: the path goes on the wire exactly as given (so `..` is not cleaned).
+pub fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Answer {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("write");
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(out.len());
+    let headers = String::from_utf8_lossy(&out[..split]).into_owned();
+    let status = headers.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let mut body = out.get(split + 4..).unwrap_or_default().to_vec();
+    if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Answer { status, headers, body }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+    out
+}
+
+/// Makes a token of `role` in the demo folder's tokens file.
+pub fn token(dir: &Path, role: &str, label: &str) -> String {
+    let o = candor(&[
+        "policy",
+        "token",
+        "--role",
+        role,
+        "--label",
+        label,
+        "--tokens",
+        &dir.join("tokens").display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}

@@ -1,0 +1,336 @@
+//! Publishing end to end on a small fictional registry: records in canonical JSON with links
+//! by index and hash, idempotent republishing, corrections that refer to what they correct,
+//! withheld counts, pseudonyms, no account ids anywhere; the static site, and the outside
+//! check passing on it and naming the fault on altered copies.
+
+use std::path::Path;
+
+use publish::append::{Options, publish};
+use publish::check::check_report;
+use publish::gather::{Period, gather, reasons};
+use publish::site::write_site;
+use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, Role, Status};
+use registry::{SqliteStore, Store};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tlog::{Dir, LocalLog};
+use usage::aggregate::{Key, Sums};
+
+const ORIGIN: &str = "test.example/log";
+
+/// A registry: a confirmed agency reached by a confirmed link, a supplier whose role is only
+/// proposed, an agency reached only by a proposed link, a company with no role.
+fn registry() -> SqliteStore {
+    let mut store = SqliteStore::in_memory().expect("store");
+    let mut tx = store.begin().expect("tx");
+    let mut org = |key: &str, name: &str, kind: Kind, role: Option<(Role, Status, &str)>| {
+        let id = tx
+            .insert_organisation(&NewOrganisation {
+                key: key.into(),
+                name: name.into(),
+                kind,
+                jurisdiction: Jurisdiction {
+                    country: Some("USA".into()),
+                    state: Some("MN".into()),
+                    ..Default::default()
+                },
+            })
+            .expect("org");
+        if let Some((role, status, actor)) = role {
+            tx.append_classification(id, role, status, "listed in the test reference", actor).expect("class");
+        }
+        id
+    };
+    let sheriff = org(
+        "t:1",
+        "Lakemoor County Sheriff's Office (fictional)",
+        Kind::LocalAgency,
+        Some((Role::Agency, Status::Confirmed, "alice@provider.example")),
+    );
+    let vendor = org(
+        "t:2",
+        "Northwind Detention Services Inc. (fictional)",
+        Kind::Company,
+        Some((Role::Supplier, Status::Proposed, "candor:rules")),
+    );
+    let police = org(
+        "t:3",
+        "Port Averly Police Department (fictional)",
+        Kind::LocalAgency,
+        Some((Role::Agency, Status::Confirmed, "candor:reference")),
+    );
+    let shop = org("t:4", "Example Bakery (fictional)", Kind::Company, None);
+    for (account, org, status) in [
+        ("acct-secret-1", sheriff, Status::Confirmed),
+        ("acct-secret-2", vendor, Status::Confirmed),
+        ("acct-secret-3", police, Status::Proposed),
+        ("acct-secret-4", shop, Status::Confirmed),
+    ] {
+        tx.upsert_account(&Account {
+            account_id: account.into(),
+            legal_name: format!("{account} holder (fictional)"),
+            country: None,
+            state: None,
+            city: None,
+            uei: None,
+            domain: None,
+        })
+        .expect("account");
+        tx.append_link(account, org, status, Some(1.0), "test", "bob@provider.example").expect("link");
+    }
+    tx.commit().expect("commit");
+    store
+}
+
+fn row(account: &str, month: &str, capability: &str, quantity: f64) -> (Key, Sums) {
+    (
+        Key {
+            account: account.into(),
+            month: month.into(),
+            service: "Amazon Rekognition".into(),
+            capability: capability.into(),
+            region_class: "commercial".into(),
+            unit: "Images".into(),
+        },
+        Sums { quantity, cost: quantity / 1000.0, lines: 3, first: format!("{month}-01"), last: format!("{month}-20") },
+    )
+}
+
+fn usage() -> Vec<(Key, Sums)> {
+    vec![
+        row("acct-secret-1", "2026-07", "face_identification", 31_689.0),
+        row("acct-secret-1", "2026-08", "face_identification", 11.0),
+        row("acct-secret-1", "2026-09", "compute", 5.0),
+        row("acct-secret-1", "2026-10", "compute", 5.0), // another period
+        row("acct-secret-2", "2026-07", "compute", 99.0),
+        row("acct-secret-3", "2026-07", "face_detection_analysis", 7.0),
+        row("acct-secret-4", "2026-07", "compute", 1.0),
+        row("acct-unknown", "2026-07", "compute", 1.0),
+    ]
+}
+
+fn entries(home: &LocalLog) -> Vec<Vec<u8>> {
+    let note = std::fs::read_to_string(home.public_dir().join("checkpoint")).expect("checkpoint");
+    let body = note.split_once("\n\n").map(|(b, _)| format!("{b}\n")).expect("signed note");
+    let size = tlog::Checkpoint::parse_text(&body).expect("parse").size;
+    publish::entries::read_all(&Dir::new(home.public_dir()), size).expect("entries")
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).expect("json")
+}
+
+fn all_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        if e.file_type().expect("type").is_dir() {
+            all_files(&e.path(), out);
+        } else {
+            out.push(e.path());
+        }
+    }
+}
+
+#[test]
+fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let policy = serde_json::json!({"type": "candor.policy_version", "sha256": "ab", "file": "p.cedar", "text": "permit(principal, action, resource);", "activated_at": "2026-07-01T00:00:00Z"});
+    let policy_entry = publish::canonical::to_vec(&policy).expect("canonical");
+    writer.append(&[&policy_entry]).expect("policy");
+    let store = registry();
+    let period = Period::parse("2026-Q3").expect("period");
+    assert!(Period::parse("2026-Q5").is_err() && Period::parse("2026-3").is_err());
+    let opts = Options { exact_quantities: false, demonstration: true, salt: b"secret salt".to_vec() };
+
+    let data = gather(&store, &usage(), &period).expect("gather");
+    assert_eq!(data.orgs.len(), 1, "only the confirmed agency by a confirmed link");
+    assert_eq!(data.withheld.get(reasons::ROLE_UNREVIEWED), Some(&1));
+    assert_eq!(data.withheld.get(reasons::LINK_UNREVIEWED), Some(&1));
+    assert_eq!(data.out_of_scope_accounts, 2, "the bakery's account and the unlinked one");
+    let first = publish(&mut writer, &data, Some(0), &opts).expect("publish");
+    assert_eq!(first.appended.len(), 3, "classification, organisation usage, summary: {:?}", first.appended);
+
+    // Publishing again with no new data adds nothing.
+    let again =
+        publish(&mut writer, &gather(&store, &usage(), &period).expect("gather"), Some(0), &opts).expect("again");
+    assert!(again.appended.is_empty(), "{:?}", again.appended);
+    assert_eq!(again.size, first.size);
+
+    let log = entries(&home);
+    for e in &log {
+        let text = String::from_utf8_lossy(e);
+        assert!(!text.contains("acct-"), "no account id in any record: {text}");
+        assert!(!text.contains("alice"), "reviewers appear as pseudonyms only: {text}");
+        assert_eq!(publish::canonical::to_vec(&json(e)).expect("canonical"), *e, "entries are canonical JSON");
+    }
+    let org = json(&log[first.organisation_records[0] as usize]);
+    assert_eq!(org["organisation"]["name"], "Lakemoor County Sheriff's Office (fictional)");
+    assert_eq!(org["demonstration_data"], true);
+    let face = org["usage"]
+        .as_array()
+        .expect("usage")
+        .iter()
+        .find(|u| u["capability"] == "face_identification")
+        .expect("face");
+    assert_eq!(face["volume_band"], "10,000–99,999", "31,689 + 11 images, banded");
+    assert!(face.get("quantity").is_none());
+    // Links name the records they depend on by index and by the SHA-256 of their bytes.
+    for link in org["depends_on"].as_array().expect("links") {
+        let i = link["index"].as_u64().expect("index") as usize;
+        assert_eq!(link["sha256"].as_str().expect("hash"), format!("{:x}", Sha256::digest(&log[i])));
+    }
+    assert_eq!(org["depends_on"][0]["index"], 0, "the policy version in force");
+    let class = json(&log[org["depends_on"][1]["index"].as_u64().expect("i") as usize]);
+    assert!(class["decided_by"].as_str().expect("by").starts_with("reviewer-"));
+    let summary = json(&log[first.summary as usize]);
+    assert_eq!(summary["organisations_disclosed"], 1);
+    assert_eq!(summary["out_of_scope_accounts"], 2);
+    let reasons_listed: Vec<&str> =
+        summary["withheld"].as_array().expect("w").iter().map(|w| w["reason"].as_str().expect("r")).collect();
+    assert!(reasons_listed.contains(&reasons::EXACT_QUANTITIES));
+
+    // New usage changes the organisation's record: a new record and a correction naming the old.
+    let mut more = usage();
+    more.push(row("acct-secret-1", "2026-09", "face_verification", 40.0));
+    let changed =
+        publish(&mut writer, &gather(&store, &more, &period).expect("gather"), Some(0), &opts).expect("changed");
+    let kinds: Vec<&str> = changed.appended.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(kinds, ["candor.organisation_usage", "candor.correction", "candor.period_summary", "candor.correction"]);
+    let log = entries(&home);
+    let fix = json(&log[changed.appended[1].0 as usize]);
+    assert_eq!(fix["corrects"]["index"], first.organisation_records[0]);
+    assert_eq!(fix["replacement"]["index"], changed.organisation_records[0]);
+    assert_eq!(log.len() as u64, changed.size, "nothing was removed");
+
+    let verifier = home.verifier().expect("vkey");
+    write_site(&home.public_dir(), &verifier, "2026-10-01T00:00:00Z").expect("site");
+    assert!(home.public_dir().join("capability/face-verification.html").is_file());
+
+    // The organisation's link withdrawn: its record is withdrawn by a correction, not deleted.
+    let mut withdrawn = registry();
+    let mut tx = withdrawn.begin().expect("tx");
+    tx.append_link("acct-secret-1", 1, Status::Rejected, None, "wrong match", "bob@provider.example").expect("reject");
+    tx.commit().expect("commit");
+    let gone =
+        publish(&mut writer, &gather(&withdrawn, &more, &period).expect("gather"), Some(0), &opts).expect("gone");
+    let log = entries(&home);
+    let withdrawal = gone
+        .appended
+        .iter()
+        .map(|(i, _)| json(&log[*i as usize]))
+        .find(|v| v["type"] == "candor.correction" && v["replacement"].is_null())
+        .expect("withdrawal");
+    assert_eq!(withdrawal["corrects"]["index"], changed.organisation_records[0]);
+    drop(writer);
+
+    // The site: pages, downloads, feed; no account id in any file; pages of what is no
+    // longer current (the capability pages) are gone.
+    let site = write_site(&home.public_dir(), &verifier, "2026-10-01T00:00:00Z").expect("site");
+    assert!(site.record_pages >= 8);
+    let public = home.public_dir();
+    for f in [
+        "index.html",
+        "feed.xml",
+        "data/usage.csv",
+        "data/organisations.json",
+        "data/records.json",
+        "data/dictionary.html",
+        "charts/capabilities.svg",
+        "charts/kinds.svg",
+        "policy/0.html",
+        "org/lakemoor-county-sheriff-s-office-fictional.html",
+    ] {
+        assert!(public.join(f).is_file(), "{f}");
+    }
+    assert!(
+        std::fs::read_to_string(public.join("capability/face-verification.html"))
+            .expect("page")
+            .contains("No current record")
+    );
+    let mut files = Vec::new();
+    all_files(&public, &mut files);
+    for f in files.iter().filter(|f| !f.starts_with(public.join("tile"))) {
+        let text = String::from_utf8_lossy(&std::fs::read(f).expect("read")).into_owned();
+        assert!(!text.contains("acct-secret"), "{}", f.display());
+        // Every page, chart and data row made from demonstration data says so.
+        let has_rows = f.extension().is_none_or(|e| e != "csv") || text.lines().count() > 1;
+        if f.extension().is_some_and(|e| e == "html" || e == "svg" || e == "csv") && has_rows {
+            assert!(text.to_lowercase().contains("demonstration data"), "{} says demonstration data", f.display());
+        }
+    }
+    let org_page =
+        std::fs::read_to_string(public.join("org/lakemoor-county-sheriff-s-office-fictional.html")).expect("page");
+    assert!(org_page.contains("Corrected by record"), "corrected records stay visible, marked");
+    // A page an earlier run wrote and this one does not is removed.
+    let manifest = public.join("data/site-files.json");
+    let mut listed: Vec<String> = serde_json::from_slice(&std::fs::read(&manifest).expect("manifest")).expect("json");
+    listed.push("org/stale.html".into());
+    std::fs::write(&manifest, serde_json::to_vec(&listed).expect("json")).expect("write");
+    std::fs::write(public.join("org/stale.html"), "old").expect("write");
+    write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site");
+    assert!(!public.join("org/stale.html").exists());
+    // Writing the site again changes nothing.
+    let before = std::fs::read(public.join("index.html")).expect("index");
+    write_site(&public, &verifier, "2027-01-01T00:00:00Z").expect("site again");
+    assert_eq!(std::fs::read(public.join("index.html")).expect("index"), before);
+    assert!(
+        std::fs::read_to_string(public.join("feed.xml")).expect("feed").contains("2026-10-01T00:00:00Z"),
+        "first-seen times are kept"
+    );
+
+    // The outside check passes, then names the fault on altered copies.
+    let report = check_report(&Dir::new(&public), &verifier, &[], &[], &mut |_| {}).expect("check");
+    assert!(report.faults.is_empty(), "{:?}", report.faults);
+    assert!(report.pages > 5 && report.records_on_pages > 8, "{report:?}");
+
+    let altered = |name: &str, edit: &dyn Fn(&mut Vec<u8>)| -> Vec<String> {
+        let copy = tempfile::tempdir().expect("tmp");
+        copy_dir(&public, copy.path());
+        let path = copy.path().join(name);
+        let mut bytes = std::fs::read(&path).expect("read");
+        edit(&mut bytes);
+        std::fs::write(&path, bytes).expect("write");
+        match check_report(&Dir::new(copy.path()), &verifier, &[], &[], &mut |_| {}) {
+            Ok(r) => r.faults,
+            Err(e) => vec![e.to_string()],
+        }
+    };
+    let size = report.size;
+    let bundle = format!("tile/entries/000.p/{size}");
+    let faults = altered(&bundle, &|b| {
+        let i = b.len() - 10;
+        b[i] ^= 1;
+    });
+    assert!(faults.iter().any(|f| f.contains("tile/entries/000")), "{faults:?}");
+    let faults = altered("data/records.json", &|b| {
+        let t = String::from_utf8_lossy(b).replace("10,000–99,999", "1–9");
+        *b = t.into_bytes();
+    });
+    assert!(faults.iter().any(|f| f.starts_with("data/records.json: record #")), "{faults:?}");
+    let faults = altered("org/lakemoor-county-sheriff-s-office-fictional.html", &|b| {
+        let t = String::from_utf8_lossy(b).replacen("Amazon Rekognition", "Amazon Textract", 1);
+        *b = t.into_bytes();
+    });
+    assert!(
+        faults.iter().any(|f| f.contains("org/lakemoor-county-sheriff-s-office-fictional.html: record #")),
+        "{faults:?}"
+    );
+    let faults = altered("checkpoint", &|b| {
+        let i = b.len() - 5;
+        b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+    });
+    assert!(faults.iter().any(|f| f.contains("checkpoint") || f.contains("signature")), "{faults:?}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
