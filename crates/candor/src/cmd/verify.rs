@@ -105,7 +105,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
             let f = r.faults.clone();
             (Some(r), f)
         }
-        Err(e) => (None, vec![format!("{e:#}")]),
+        Err(e) => (None, vec![format!("the log (checkpoint, tiles, entries): {e:#}")]),
     };
     if faults.is_empty()
         && let Some(path) = &args.remember

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
+use tlog::{Dir, DirStorage, LocalLog, LogWriter};
+
 pub fn candor(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_candor")).args(args).output().expect("run candor")
 }
@@ -192,4 +194,48 @@ pub fn token(dir: &Path, role: &str, label: &str) -> String {
     ]);
     assert!(o.status.success(), "{}", text(&o));
     String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// The size of the log in a public folder.
+pub fn size(public: &Path) -> u64 {
+    std::fs::read_to_string(public.join("checkpoint")).expect("cp").lines().nth(1).expect("size").parse().expect("n")
+}
+
+/// A log with the demo's key and a different history: entry 1 altered, then the period
+/// published again on top, so the site is self-consistent but the history was rewritten.
+pub fn rewrite_history(demo: &Path) -> tempfile::TempDir {
+    let a_public = demo.join("log/public");
+    let entries = publish::entries::read_all(&Dir::new(&a_public), size(&a_public)).expect("entries");
+    let b = tempfile::tempdir().expect("tmp");
+    copy_dir(demo, b.path());
+    let home = b.path().join("log");
+    std::fs::remove_dir_all(home.join("public/tile")).expect("rm tiles");
+    std::fs::remove_file(home.join("public/checkpoint")).expect("rm checkpoint");
+    std::fs::remove_dir_all(home.join("state")).expect("rm state");
+    let signer = LocalLog::at(&home).signer().expect("the demo's key");
+    let storage = DirStorage::open(home.join("public"), home.join("state")).expect("storage");
+    let mut w = LogWriter::create(storage, signer).expect("writer");
+    let mut rewritten = entries.clone();
+    rewritten[1] =
+        String::from_utf8_lossy(&entries[1]).replacen("demonstration data", "demonstration-data", 1).into_bytes();
+    assert_ne!(rewritten[1], entries[1]);
+    w.append(&rewritten).expect("append");
+    drop(w);
+    let p = |n: &str| b.path().join(n).display().to_string();
+    let o = candor(&[
+        "publish",
+        "--period",
+        "2026-Q3",
+        "--demonstration-data",
+        "--dir",
+        &p("log"),
+        "--db",
+        &p("registry.db"),
+        "--usage-db",
+        &p("usage.db"),
+        "--policy-db",
+        &p("policy.db"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    b
 }

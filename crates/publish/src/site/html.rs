@@ -95,7 +95,7 @@ impl Frame<'_> {
              <p>Downloads: <a href=\"{root}data/organisations.csv\">organisations.csv</a>, \
              <a href=\"{root}data/usage.csv\">usage.csv</a>, <a href=\"{root}data/records.json\">records.json</a>, \
              <a href=\"{root}data/dictionary.html\">data dictionary</a>. Log: <a href=\"{root}checkpoint\">checkpoint</a>, \
-             <a href=\"{root}tile/\">tiles</a> (C2SP tlog-tiles).</p>\n</footer>\n\
+             tiles under <code>tile/</code> (C2SP tlog-tiles).</p>\n</footer>\n\
              <script type=\"application/json\" id=\"candor-log\">{log}</script>\n\
              <script src=\"{root}assets/verify.js\"></script>\n</body>\n</html>\n",
             origin = esc(self.origin),

@@ -1,0 +1,172 @@
+//! The report's pages verify themselves in a real browser (headless Chromium): the overview
+//! and a record page show "verified"; one altered byte of a tile, of an entry bundle or of a
+//! record on disk makes the page show the failure; a log replaced by an inconsistent one
+//! (same key, different history) fails the consistency check against the checkpoint the
+//! browser remembers; the static files alone (file://) verify offline. Screenshots of the
+//! overview and a record page are saved under target/tmp/screenshots/.
+//!
+//! Skips (passing, with a message) where no Chromium is installed; `.ci/run` installs it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Server, demo_copy, rewrite_history};
+
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Runs headless Chromium with `profile` (its localStorage persists between runs).
+fn chrome(bin: &Path, profile: &Path, extra: &[&str], url: &str) -> String {
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(bin)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--virtual-time-budget=20000")
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The page after its script ran: (outcome on <body>, the summary line).
+fn visit(bin: &Path, profile: &Path, url: &str) -> (String, String) {
+    let dom = chrome(bin, profile, &["--dump-dom"], url);
+    let outcome = dom
+        .split("<body data-verification=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("(no body)")
+        .to_string();
+    let summary = dom
+        .split("id=\"verification-summary\"")
+        .nth(1)
+        .and_then(|r| r.split_once('>'))
+        .and_then(|(_, r)| r.split("</p>").next())
+        .unwrap_or("")
+        .to_string();
+    (outcome, summary)
+}
+
+use common::size;
+
+/// Flips one byte of `file` at `at` (from the end when negative), returning the original.
+fn flip(file: &Path, at: isize) -> Vec<u8> {
+    let original = std::fs::read(file).expect("read");
+    let mut b = original.clone();
+    let i = if at < 0 { (b.len() as isize + at) as usize } else { at as usize };
+    b[i] ^= 0x01;
+    std::fs::write(file, b).expect("write");
+    original
+}
+
+#[test]
+fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
+    let Some(bin) = chromium() else {
+        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let demo = demo_copy();
+    let public = demo.path().join("log/public");
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let profile = tempfile::tempdir().expect("profile");
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).expect("mkdir");
+
+    let (outcome, summary) = visit(&bin, profile.path(), &server.url("/index.html"));
+    assert_eq!(outcome, "verified", "{summary}");
+    assert!(summary.contains("Verified"), "{summary}");
+    let record = server.url("/record/2.html");
+    let (outcome, summary) = visit(&bin, profile.path(), &record);
+    assert_eq!(outcome, "verified", "{summary}");
+    assert!(summary.contains("consistent with the checkpoint you saw"), "remembered from the first visit: {summary}");
+    for (name, url) in [("overview.png", server.url("/index.html")), ("record.png", record.clone())] {
+        let shot = shots.join(name);
+        let _ = std::fs::remove_file(&shot);
+        chrome(&bin, profile.path(), &["--window-size=1200,1800", &format!("--screenshot={}", shot.display())], &url);
+        assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "{}", shot.display());
+    }
+
+    // Offline, from the files alone: the proofs embedded in the page are checked.
+    let offline = tempfile::tempdir().expect("profile");
+    let file_url = format!("file://{}", public.join("record/2.html").display());
+    let (outcome, summary) = visit(&bin, offline.path(), &file_url);
+    assert_eq!(outcome, "verified", "{summary}");
+    assert!(summary.contains("offline"), "{summary}");
+
+    let n = size(&public);
+    // One byte of the entry bundle (inside record 2's entry): the log no longer holds the record shown.
+    let bundle = public.join(format!("tile/entries/000.p/{n}"));
+    let entries = tlog::tile::parse_bundle(&std::fs::read(&bundle).expect("bundle"))
+        .expect("parse")
+        .iter()
+        .map(|e| e.len())
+        .collect::<Vec<_>>();
+    let offset = 2 * 3 + entries[0] + entries[1] + entries.get(2).copied().unwrap_or(0) / 2;
+    let original = flip(&bundle, offset as isize);
+    let (outcome, summary) = visit(&bin, profile.path(), &record);
+    assert_eq!(outcome, "failed", "{summary}");
+    assert!(summary.contains("differs from the record on this page"), "{summary}");
+    std::fs::write(&bundle, original).expect("restore");
+
+    // One byte of a hash tile: the inclusion proof built from the tiles no longer reaches the signed root.
+    let tile = public.join(format!("tile/0/000.p/{n}"));
+    let original = flip(&tile, 5);
+    let (outcome, summary) = visit(&bin, profile.path(), &record);
+    assert_eq!(outcome, "failed", "{summary}");
+    assert!(summary.contains("FAILED"), "{summary}");
+    std::fs::write(&tile, original).expect("restore");
+
+    // One byte of the record as the page shows it.
+    let page = public.join("record/2.html");
+    let html = std::fs::read_to_string(&page).expect("page");
+    let pre = html.find("<pre class=\"entry\">").expect("entry shown") + "<pre class=\"entry\">".len() + 10;
+    let original = flip(&page, pre as isize);
+    let (outcome, summary) = visit(&bin, profile.path(), &record);
+    assert_eq!(outcome, "failed", "{summary}");
+    assert!(summary.contains("the record shown differs"), "{summary}");
+    std::fs::write(&page, original).expect("restore");
+
+    // Restored: verified again.
+    assert_eq!(visit(&bin, profile.path(), &record).0, "verified");
+}
+
+#[test]
+fn a_log_replaced_by_an_inconsistent_one_fails_the_consistency_check() {
+    let Some(bin) = chromium() else {
+        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let demo = demo_copy();
+    let profile = tempfile::tempdir().expect("profile");
+    let addr = {
+        let a = Server::start(demo.path(), "127.0.0.1:0");
+        let (outcome, summary) = visit(&bin, profile.path(), &a.url("/record/2.html"));
+        assert_eq!(outcome, "verified", "{summary}");
+        a.addr.clone()
+    };
+    let b = rewrite_history(demo.path());
+    // The same address (so the same browser storage), now serving the rewritten log.
+    let served = Server::start(b.path(), &addr);
+    let url = served.url("/record/2.html");
+    let (outcome, summary) = visit(&bin, profile.path(), &url);
+    assert_eq!(outcome, "failed", "{summary}");
+    assert!(summary.contains("not consistent with the checkpoint you saw"), "{summary}");
+    // A reader who never saw the old log cannot tell from this page alone: the rewritten log
+    // is signed and self-consistent. That is what remembered (or witnessed) checkpoints are for.
+    let fresh = tempfile::tempdir().expect("profile");
+    assert_eq!(visit(&bin, fresh.path(), &url).0, "verified");
+}

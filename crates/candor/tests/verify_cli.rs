@@ -1,0 +1,146 @@
+//! `candor verify` from the outside: passes on the demo's report (folder and URL), and fails,
+//! naming the fault, on altered copies: a tile byte, the record index, a page that shows a
+//! record differently from the log, the checkpoint's signature, the wrong key, and a history
+//! inconsistent with a checkpoint trusted (or remembered) earlier.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Server, candor, demo_copy, text, vkey};
+
+fn verify(args: &[&str]) -> (Option<i32>, String) {
+    let mut all = vec!["verify"];
+    all.extend_from_slice(args);
+    let o = candor(&all);
+    (o.status.code(), text(&o))
+}
+
+fn public(dir: &Path) -> String {
+    dir.join("log/public").display().to_string()
+}
+
+#[test]
+fn verify_passes_on_the_demo_and_names_each_fault_on_altered_copies() {
+    let demo = demo_copy();
+    let key = vkey(demo.path());
+    let site = public(demo.path());
+    let (code, out) = verify(&[&site, "--vkey", &key]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("VERIFIED"), "{out}");
+    // Over HTTP, as an auditor would.
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let (code, out) = verify(&[&server.url(""), "--vkey", &key, "--json"]);
+    assert_eq!(code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["verified"], true);
+    assert!(v["report"]["records_on_pages"].as_u64().expect("n") > 5);
+    drop(server);
+    // Without --vkey the site's own key is used, with a warning.
+    let (code, out) = verify(&[&site]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("warning: no --vkey"), "{out}");
+    // Another key: refused.
+    let other = tempfile::tempdir().expect("tmp");
+    let o = candor(&[
+        "log",
+        "init",
+        "--origin",
+        "candor.example/demo-log",
+        "--dir",
+        &other.path().join("l").display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let other_key = std::fs::read_to_string(other.path().join("l/log.vkey")).expect("vkey");
+    let (code, out) = verify(&[&site, "--vkey", other_key.trim()]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("signature"), "{out}");
+
+    let size: u64 = std::fs::read_to_string(demo.path().join("log/public/checkpoint"))
+        .expect("cp")
+        .lines()
+        .nth(1)
+        .expect("size")
+        .parse()
+        .expect("n");
+    let altered = |file: &str, edit: &dyn Fn(Vec<u8>) -> Vec<u8>, expect: &str| {
+        let copy = demo_copy();
+        let path = copy.path().join("log/public").join(file);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        std::fs::write(&path, edit(bytes)).expect("write");
+        let (code, out) = verify(&[&public(copy.path()), "--vkey", &key]);
+        assert_eq!(code, Some(1), "{file}: {out}");
+        assert!(out.contains("FAILED") && out.contains(expect), "{file}: expected {expect:?} in {out}");
+    };
+    let flip = |at: usize| {
+        move |mut b: Vec<u8>| {
+            b[at] ^= 1;
+            b
+        }
+    };
+    altered(&format!("tile/0/000.p/{size}"), &flip(3), "tile/0/000");
+    altered(
+        &format!("tile/entries/000.p/{size}"),
+        &|mut b: Vec<u8>| {
+            let i = b.len() - 7;
+            b[i] ^= 1;
+            b
+        },
+        "tile/entries/000",
+    );
+    altered(
+        "data/records.json",
+        &|b| String::from_utf8_lossy(&b).replacen("Lakemoor", "Lakemore", 1).into_bytes(),
+        "data/records.json: record #",
+    );
+    altered(
+        "record/2.html",
+        &|b| String::from_utf8_lossy(&b).replacen("Amazon Rekognition", "Amazon Textract", 1).into_bytes(),
+        "record/2.html: record #2: the page shows it differently",
+    );
+    altered(
+        "index.html",
+        &|b| String::from_utf8_lossy(&b).replacen("\"entry\":\"", "\"entry\":\"AAAA", 1).into_bytes(),
+        "index.html",
+    );
+    altered(
+        "checkpoint",
+        &|b| {
+            let mut t = String::from_utf8_lossy(&b).into_owned();
+            let sig = t.rfind(' ').expect("signature") + 5;
+            let c = if t.as_bytes()[sig] == b'A' { "B" } else { "A" };
+            t.replace_range(sig..sig + 1, c);
+            t.into_bytes()
+        },
+        "signature",
+    );
+}
+
+#[test]
+fn verify_catches_a_rewritten_history_against_a_trusted_or_remembered_checkpoint() {
+    let demo = demo_copy();
+    let key = vkey(demo.path());
+    let memory = demo.path().join("remembered-checkpoint");
+    let memory_arg = memory.display().to_string();
+    let (code, out) = verify(&[&public(demo.path()), "--vkey", &key, "--remember", &memory_arg]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(memory.is_file(), "the checkpoint is remembered");
+    let trusted = demo.path().join("trusted-checkpoint").display().to_string();
+
+    let b = common::rewrite_history(demo.path());
+    // The rewritten log is signed and self-consistent...
+    let (code, out) = verify(&[&public(b.path()), "--vkey", &key]);
+    assert_eq!(code, Some(0), "{out}");
+    // ...but not consistent with what was seen before.
+    let (code, out) = verify(&[&public(b.path()), "--vkey", &key, "--trusted", &trusted]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("consisten"), "{out}");
+    let (code, out) = verify(&[&public(b.path()), "--vkey", &key, "--remember", &memory_arg]);
+    assert_eq!(code, Some(1), "{out}");
+    let remembered = std::fs::read(&memory).expect("memory");
+    assert_eq!(
+        remembered,
+        std::fs::read(demo.path().join("log/public/checkpoint")).expect("cp"),
+        "a failed check does not replace the memory"
+    );
+}
