@@ -53,6 +53,10 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     if !again.outcome.appended.is_empty() {
         bail!("publishing the same period twice appended {} records", again.outcome.appended.len());
     }
+    // A reviewer confirms the role that was withheld as awaiting review; publishing again
+    // discloses the organisation and corrects the period's summary, openly.
+    let confirmed = confirm_withheld_role(dir)?;
+    let corrected = publish(dir).context("publishing the demo period after the review")?;
 
     // Check the report from the outside, as an auditor would, and keep its checkpoint.
     let public = log.public_dir();
@@ -73,7 +77,9 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             "log_home": log.home(), "public_dir": public, "origin": ORIGIN, "vkey": vkey,
             "size": check.size, "root": check.root,
             "published": {"period": PERIOD, "appended": first.outcome.appended, "organisations": first.organisations,
-                          "withheld": first.withheld, "files": first.site.files, "republished_appended": 0},
+                          "withheld": first.withheld, "files": first.site.files, "republished_appended": 0,
+                          "after_review": {"confirmed": confirmed, "appended": corrected.outcome.appended,
+                                           "organisations": corrected.organisations, "withheld": corrected.withheld}},
             "verified": {"records_listed": check.listed_records, "pages": check.pages,
                          "records_on_pages": check.records_on_pages},
             "registry": registry.json, "policy": policy.json,
@@ -92,6 +98,13 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         );
         println!("   wrote the static report ({} files) next to the tiles in {}", first.site.files, public.display());
         println!("   published {PERIOD} again: nothing new, nothing appended");
+        if let Some(name) = &confirmed {
+            let kinds: Vec<String> = corrected.outcome.appended.iter().map(|(i, k)| format!("#{i} {k}")).collect();
+            println!(
+                "   a reviewer (demo-reviewer, published as a pseudonym) confirmed the role of {name}; publishing again appended {}",
+                kinds.join(", ")
+            );
+        }
         println!(
             "9. verified the report from its files: checkpoint signature, {} entries rehashed, {} pages, {} records shown on them and {} listed, each in the log with a valid proof",
             check.entries, check.pages, check.records_on_pages, check.listed_records
@@ -122,6 +135,34 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         }
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Confirms the first fictional organisation whose law-enforcement role is only proposed (the
+/// demo's fictional parent company), as the demo's reviewer. Returns its name.
+fn confirm_withheld_role(dir: &Path) -> Result<Option<String>> {
+    use registry::Store as _;
+    use registry::model::Status;
+    let mut store = registry::SqliteStore::open(&dir.join("registry.db"))?;
+    let graph = registry::classify::Graph::load(&store)?;
+    let mut proposed: Vec<_> = graph
+        .latest
+        .values()
+        .filter(|c| c.status == Status::Proposed)
+        .filter(|c| graph.orgs.get(&c.org_id).is_some_and(|o| o.name.contains("(fictional)")))
+        .collect();
+    proposed.sort_by_key(|c| c.org_id);
+    let Some(c) = proposed.first() else { return Ok(None) };
+    let name = graph.orgs[&c.org_id].name.clone();
+    let mut tx = store.begin()?;
+    tx.append_classification(
+        c.org_id,
+        c.role,
+        Status::Confirmed,
+        &format!("{} — confirmed on review (demonstration data)", c.reason),
+        "demo-reviewer",
+    )?;
+    tx.commit()?;
+    Ok(Some(name))
 }
 
 /// Makes `dir` an empty demo folder; replaces only a folder an earlier demo made.
