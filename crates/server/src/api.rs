@@ -87,11 +87,14 @@ fn data(state: &AppState) -> Result<Arc<Data>, Reply> {
     report.data().map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, e))
 }
 
-fn list(d: &Data, rows: Vec<&Value>) -> Reply {
+/// A route's answer: the JSON, or an error reply.
+type Answer = Result<Reply, Reply>;
+
+fn list(d: &Data, rows: Vec<&Value>) -> Answer {
     let mut v = d.meta.clone();
     v["count"] = json!(rows.len());
     v["rows"] = json!(rows);
-    (StatusCode::OK, Json(v))
+    Ok((StatusCode::OK, Json(v)))
 }
 
 /// Case-insensitive "contains".
@@ -105,11 +108,8 @@ fn matches(row: &Value, q: &HashMap<String, String>, fields: &[&str]) -> bool {
 }
 
 /// `GET /v1/organisations?role=&kind=&q=`.
-pub async fn organisations(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let d = match data(&state) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn organisations(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Answer {
+    let d = data(&state)?;
     let rows = d
         .organisations
         .iter()
@@ -121,37 +121,28 @@ pub async fn organisations(State(state): State<Arc<AppState>>, Query(q): Query<H
 }
 
 /// `GET /v1/organisations/{slug}`: the organisation, its usage rows and its records.
-pub async fn organisation(State(state): State<Arc<AppState>>, UrlPath(slug): UrlPath<String>) -> Reply {
-    let d = match data(&state) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn organisation(State(state): State<Arc<AppState>>, UrlPath(slug): UrlPath<String>) -> Answer {
+    let d = data(&state)?;
     let Some(org) = d.organisations.iter().find(|o| o["slug"] == slug.as_str()) else {
-        return error(StatusCode::NOT_FOUND, format!("no organisation {slug:?} in the report"));
+        return Err(error(StatusCode::NOT_FOUND, format!("no organisation {slug:?} in the report")));
     };
     let usage: Vec<&Value> = d.usage.iter().filter(|u| u["organisation"] == org["organisation"]).collect();
     let mut v = d.meta.clone();
     v["organisation"] = org.clone();
     v["usage"] = json!(usage);
-    (StatusCode::OK, Json(v))
+    Ok((StatusCode::OK, Json(v)))
 }
 
 /// `GET /v1/usage?period=&capability=&service=&region_class=&organisation=&law_enforcement_role=`.
-pub async fn usage(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let d = match data(&state) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn usage(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Answer {
+    let d = data(&state)?;
     let fields = ["period", "capability", "service", "region_class", "organisation", "law_enforcement_role"];
     list(&d, d.usage.iter().filter(|u| matches(u, &q, &fields)).collect())
 }
 
 /// `GET /v1/disclosures?type=&period=`: the records, newest first.
-pub async fn disclosures(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let d = match data(&state) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn disclosures(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Answer {
+    let d = data(&state)?;
     let rows = d
         .records
         .iter()
@@ -164,18 +155,15 @@ pub async fn disclosures(State(state): State<Arc<AppState>>, Query(q): Query<Has
 
 /// `GET /v1/disclosures/{index}`: one record with its entry, inclusion proof and checkpoint,
 /// so a client can check it offline.
-pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlPath<String>) -> Reply {
-    let d = match data(&state) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlPath<String>) -> Answer {
+    let d = data(&state)?;
     let Ok(index) = index.parse::<u64>() else {
-        return error(StatusCode::BAD_REQUEST, "the index must be a non-negative integer");
+        return Err(error(StatusCode::BAD_REQUEST, "the index must be a non-negative integer"));
     };
     let Some(row) = d.records.iter().find(|r| r["index"] == index) else {
-        return error(StatusCode::NOT_FOUND, format!("no record #{index} in the report"));
+        return Err(error(StatusCode::NOT_FOUND, format!("no record #{index} in the report")));
     };
-    let Some(report) = &state.report else { return error(StatusCode::NOT_FOUND, "this server has no report") };
+    let Some(report) = &state.report else { return Err(error(StatusCode::NOT_FOUND, "this server has no report")) };
     let dir = report.dir().to_path_buf();
     let cp_text = d.checkpoint.clone();
     let proved = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<String>), String> {
@@ -197,29 +185,26 @@ pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlP
             v["entry"] = json!(base64::engine::general_purpose::STANDARD.encode(entry));
             v["inclusion"] = json!(inclusion);
             v["checkpoint"] = json!(d.checkpoint);
-            (StatusCode::OK, Json(v))
+            Ok((StatusCode::OK, Json(v)))
         }
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "proving the record failed"),
+        Ok(Err(e)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e)),
+        Err(_) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, "proving the record failed")),
     }
 }
 
 /// `GET /v1/search?q=…&in=agency|supplier|service|capability`: organisations whose name, or
 /// whose services or capabilities, contain `q`.
-pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let d = match data(&state) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Answer {
+    let d = data(&state)?;
     let Some(needle) = q.get("q").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, "q (what to look for) is required");
+        return Err(error(StatusCode::BAD_REQUEST, "q (what to look for) is required"));
     };
     if needle.len() > 200 {
-        return error(StatusCode::BAD_REQUEST, "q is longer than 200 bytes");
+        return Err(error(StatusCode::BAD_REQUEST, "q is longer than 200 bytes"));
     }
     let within = q.get("in").map(String::as_str).unwrap_or("all");
     if !["all", "agency", "supplier", "service", "capability"].contains(&within) {
-        return error(StatusCode::BAD_REQUEST, "in must be agency, supplier, service or capability");
+        return Err(error(StatusCode::BAD_REQUEST, "in must be agency, supplier, service or capability"));
     }
     let mut hits: Vec<Value> = Vec::new();
     for o in &d.organisations {
@@ -244,5 +229,5 @@ pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<
     let mut v = d.meta.clone();
     v["count"] = json!(hits.len());
     v["rows"] = json!(hits);
-    (StatusCode::OK, Json(v))
+    Ok((StatusCode::OK, Json(v)))
 }
