@@ -678,6 +678,24 @@ pub enum BenchCommand {
     /// Policy decisions per second and their latency, in process and over HTTP (wrk), side by
     /// side with cedar-policy called directly.
     Policy(BenchPolicyArgs),
+    /// Publishing a period for many (fictional) organisations: gathering, appending, writing
+    /// the site, publishing again (nothing new), and the outside check of the whole report.
+    Publish(BenchPublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchPublishArgs {
+    /// Fictional organisations disclosed (one account each).
+    #[arg(long, default_value_t = 10_000)]
+    pub orgs: usize,
+    /// Generated billing lines per organisation.
+    #[arg(long, default_value_t = 40)]
+    pub lines_per_org: u64,
+    /// Keep the benchmark's folder (printed) instead of removing it.
+    #[arg(long)]
+    pub keep: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

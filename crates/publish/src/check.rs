@@ -94,7 +94,7 @@ pub fn check_report(
     queue.extend(extra_pages.iter().cloned());
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     // The site's model of the log at each checkpoint size pages were built for.
-    let mut models: BTreeMap<u64, Model> = BTreeMap::new();
+    let mut models: Models = BTreeMap::new();
     while let Some(page) = queue.pop_front() {
         if report.pages >= MAX_PAGES {
             report.faults.push(format!("more than {MAX_PAGES} pages; the rest were not checked"));
@@ -118,6 +118,9 @@ pub fn check_report(
 }
 
 /// Checks the records embedded in one page.
+/// The site's model of the log per page checkpoint (size, root), or why there is none.
+type Models = BTreeMap<(u64, String), Result<Model, String>>;
+
 /// The verified log a page is checked against.
 struct Log<'a> {
     src: &'a dyn ReadStorage,
@@ -126,7 +129,7 @@ struct Log<'a> {
     latest: &'a Checkpoint,
 }
 
-fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut BTreeMap<u64, Model>, report: &mut CheckReport) {
+fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report: &mut CheckReport) {
     let Log { src, verifier, entries, latest } = *log;
     let root = "../".repeat(page.matches('/').count());
     let sections: Vec<&str> = html.split("<section class=\"record\"").skip(1).collect();
@@ -157,27 +160,24 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut BTreeMap<u64, 
         report.faults.push(format!("{page}: its checkpoint (size {}) is newer than the log's", cp.size));
         return;
     }
-    let mut reader = TileReader::new(src, latest.size);
-    let consistent = reader.consistency_proof(cp.size).map_err(|e| e.to_string()).and_then(|proof| {
-        merkle::verify_consistency(cp.size, latest.size, &cp.root, &latest.root, &proof).map_err(|e| e.to_string())
-    });
-    if let Err(e) = consistent {
-        report.faults.push(format!("{page}: its checkpoint is not consistent with the log's: {e}"));
-        return;
-    }
-    if let std::collections::btree_map::Entry::Vacant(slot) = models.entry(cp.size) {
+    // Pages built together share a checkpoint: check its consistency and build the site's model
+    // of the log at its size once.
+    let model = models.entry((cp.size, cp.root.to_base64())).or_insert_with(|| {
+        let mut reader = TileReader::new(src, latest.size);
+        let proof = reader.consistency_proof(cp.size).map_err(|e| e.to_string())?;
+        merkle::verify_consistency(cp.size, latest.size, &cp.root, &latest.root, &proof)
+            .map_err(|e| format!("its checkpoint is not consistent with the log's: {e}"))?;
         let mut reader = TileReader::new(src, cp.size);
-        match Model::build(&entries[..cp.size as usize], &mut reader, &mut BTreeMap::new(), "") {
-            Ok(m) => {
-                slot.insert(m);
-            }
-            Err(e) => {
-                report.faults.push(format!("{page}: the log at its checkpoint's size cannot be read: {e}"));
-                return;
-            }
+        Model::build(&entries[..cp.size as usize], &mut reader, &mut BTreeMap::new(), "")
+            .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
+    });
+    let model = match model {
+        Ok(m) => &*m,
+        Err(e) => {
+            report.faults.push(format!("{page}: {e}"));
+            return;
         }
-    }
-    let model = &models[&cp.size];
+    };
     for s in sections {
         report.records_on_pages += 1;
         // The section as candor renders it from the log must be exactly what the page shows.

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_policy;
+mod bench_publish;
 mod bench_screen;
 mod bench_usage;
 mod demo;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(BenchCommand::Screen(args)) => bench_screen::run(&args),
         Command::Bench(BenchCommand::Usage(args)) => bench_usage::run(&args),
         Command::Bench(BenchCommand::Policy(args)) => bench_policy::run(&args),
+        Command::Bench(BenchCommand::Publish(args)) => bench_publish::run(&args),
         Command::Registry(cmd) => registry::run(cmd),
         Command::Screen { db, threshold, evaluate, json } => {
             registry::screen(&db.db, threshold, evaluate.as_deref(), json)

@@ -54,7 +54,11 @@ pub fn publish_period(
     let outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
     drop(writer);
     let site = publish::site::write_site(&home.public_dir(), &home.verifier()?, &registry::model::now())?;
-    Ok(Published { outcome, site, organisations: data.orgs.len(), withheld: data.withheld.into_iter().collect() })
+    let mut withheld: Vec<(String, u64)> = data.withheld.into_iter().collect();
+    if !exact_quantities && !data.orgs.is_empty() {
+        withheld.push((publish::gather::reasons::EXACT_QUANTITIES.to_string(), data.orgs.len() as u64));
+    }
+    Ok(Published { outcome, site, organisations: data.orgs.len(), withheld })
 }
 
 /// The provider's secret salt for reviewer pseudonyms: made once, kept beside the signing key

@@ -1,6 +1,6 @@
 //! Downloads (CSV and JSON, with a data dictionary) and the Atom feed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -125,8 +125,7 @@ pub fn render(
     for o in m.organisations.values() {
         let org = &o.record["organisation"];
         let s = |k: &str| org[k].as_str().unwrap_or_default().to_string();
-        let caps: BTreeSet<&str> =
-            m.usage.iter().filter(|u| u.organisation == o.name).map(|u| u.capability.as_str()).collect();
+        let caps = &o.capabilities;
         let mut evidence = vec![org["evidence"]["summary"].as_str().unwrap_or_default().to_string()];
         evidence.extend(
             org["evidence"]["sources"].as_array().into_iter().flatten().filter_map(|s| s.as_str().map(String::from)),
@@ -141,7 +140,7 @@ pub fn render(
             org["jurisdiction"]["country"].as_str().unwrap_or_default().into(),
             org["jurisdiction"]["state"].as_str().unwrap_or_default().into(),
             periods.join(" "),
-            caps.iter().copied().collect::<Vec<_>>().join(" "),
+            caps.iter().cloned().collect::<Vec<_>>().join(" "),
             evidence.join(" | "),
             page.clone(),
             notice.to_string(),

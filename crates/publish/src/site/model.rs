@@ -51,6 +51,10 @@ pub struct OrgView {
     pub classification_records: Vec<u64>,
     /// Periods with a current usage record.
     pub periods: BTreeSet<String>,
+    /// Capabilities in its current records.
+    pub capabilities: BTreeSet<String>,
+    /// Region classes in its current records.
+    pub region_classes: BTreeSet<String>,
 }
 
 /// One disclosed usage line of a current record.
@@ -180,7 +184,7 @@ impl Model {
             }
             o.slug = s;
         }
-        for o in m.organisations.values() {
+        for o in m.organisations.values_mut() {
             for &i in &o.usage_records {
                 let r = &m.records[&i];
                 if r.corrected_by.is_some() {
@@ -189,6 +193,8 @@ impl Model {
                 let org = &r.value["organisation"];
                 for u in r.value["usage"].as_array().into_iter().flatten() {
                     let s = |k: &str| u[k].as_str().unwrap_or_default().to_string();
+                    o.capabilities.insert(s("capability"));
+                    o.region_classes.insert(s("region_class"));
                     m.usage.push(UsageRow {
                         period: r.value["period"].as_str().unwrap_or_default().into(),
                         organisation: o.name.clone(),

@@ -302,10 +302,8 @@ fn overview(
         .values()
         .map(|o| {
             let org = &o.record["organisation"];
-            let caps: BTreeSet<&str> =
-                m.usage.iter().filter(|u| u.organisation == o.name).map(|u| u.capability.as_str()).collect();
-            let classes: BTreeSet<&str> =
-                m.usage.iter().filter(|u| u.organisation == o.name).map(|u| u.region_class.as_str()).collect();
+            let caps = &o.capabilities;
+            let classes: Vec<&str> = o.region_classes.iter().map(String::as_str).collect();
             let j = &org["jurisdiction"];
             let place: Vec<&str> = ["state", "country"].iter().filter_map(|k| j[*k].as_str()).collect();
             vec![
@@ -317,7 +315,7 @@ fn overview(
                     .map(|c| format!("<a href=\"capability/{}.html\">{}</a>", super::html::slug(c), esc(&cap_name(c))))
                     .collect::<Vec<_>>()
                     .join(", "),
-                esc(&classes.into_iter().collect::<Vec<_>>().join(", ")),
+                esc(&classes.join(", ")),
                 esc(&o.periods.iter().cloned().collect::<Vec<_>>().join(", ")),
             ]
         })

@@ -1,0 +1,168 @@
+//! `candor bench publish`: how publishing scales with the number of organisations disclosed.
+//! A registry of fictional organisations (confirmed roles, one confirmed account each) and
+//! generated usage for them; then, each timed: gathering the period, appending its records,
+//! writing the static site, publishing again (nothing new), and `candor verify`'s outside check
+//! of the whole folder. All data is fictional and marked as benchmark data.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use publish::append::{Options, publish};
+use publish::gather::{Period, gather};
+use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, Role, Status};
+use registry::{SqliteStore, Store};
+use serde_json::json;
+use tlog::{Dir, LocalLog};
+use usage::aggregate::UsageStore;
+
+use crate::cli::BenchPublishArgs;
+use crate::output::{print_json, progress};
+
+const NOTE: &str = "benchmark data: a fictional organisation made up by candor bench publish";
+
+fn registry(path: &Path, orgs: usize) -> Result<Vec<String>> {
+    let mut store = SqliteStore::open(path)?;
+    let mut tx = store.begin()?;
+    let mut accounts = Vec::with_capacity(orgs);
+    for i in 0..orgs {
+        let (name, kind, role) = if i % 2 == 0 {
+            (format!("Example County Police Department {i:06} (fictional)"), Kind::LocalAgency, Role::Agency)
+        } else {
+            (format!("Example Analytics {i:06} Inc. (fictional)"), Kind::Company, Role::Supplier)
+        };
+        let org = tx.insert_organisation(&NewOrganisation {
+            key: format!("bench:{i}"),
+            name,
+            kind,
+            jurisdiction: Jurisdiction { country: Some("USA".into()), state: Some("MN".into()), ..Default::default() },
+        })?;
+        tx.append_classification(org, role, Status::Confirmed, NOTE, "candor:bench")?;
+        let account = format!("bench-acct-{i:06}");
+        tx.upsert_account(&Account {
+            account_id: account.clone(),
+            legal_name: format!("bench account {i} (fictional)"),
+            country: None,
+            state: None,
+            city: None,
+            uei: None,
+            domain: None,
+        })?;
+        tx.append_link(&account, org, Status::Confirmed, Some(1.0), NOTE, "candor:bench")?;
+        accounts.push(account);
+    }
+    tx.commit()?;
+    Ok(accounts)
+}
+
+fn folder_size(dir: &Path) -> (u64, u64) {
+    let (mut files, mut bytes) = (0, 0);
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => {
+                    let (f, b) = folder_size(&e.path());
+                    files += f;
+                    bytes += b;
+                }
+                Ok(_) => {
+                    files += 1;
+                    bytes += e.metadata().map(|m| m.len()).unwrap_or(0);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    (files, bytes)
+}
+
+pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
+    if args.orgs == 0 {
+        bail!("--orgs must be at least 1");
+    }
+    let tmp = tempfile::Builder::new().prefix("candor-bench-publish-").tempdir_in(".")?;
+    let dir = tmp.path();
+    let bar = progress(0, "preparing a fictional registry and usage");
+    let accounts = registry(&dir.join("registry.db"), args.orgs)?;
+    let usage_file = dir.join("usage.parquet");
+    let cfg = usage::generate::GenConfig {
+        rows: args.orgs as u64 * args.lines_per_org,
+        face_accounts: accounts.iter().step_by(10).cloned().collect(),
+        accounts,
+        start_month: (2026, 7),
+        months: 3,
+        seed: 7,
+    };
+    let f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
+    std::io::Write::flush(&mut usage::generate::write_parquet(f, &cfg, usage::generate::Layout::Focus, 65_536)?)?;
+    let taxonomy = usage::taxonomy::Taxonomy::builtin()?;
+    let mut usage_store = UsageStore::open(&dir.join("usage.db"))?;
+    usage_store.ingest(&taxonomy, &usage_file, usage::focus::ReadOptions::default())?;
+    let rows = usage_store.rows()?;
+    let store = SqliteStore::open(&dir.join("registry.db"))?;
+    let home = LocalLog::at(dir.join("log"));
+    let mut writer = home.init("candor.example/bench-log")?;
+    let verifier = home.verifier()?;
+    bar.finish_and_clear();
+
+    let period = Period::parse("2026-Q3")?;
+    let opts = Options { exact_quantities: false, demonstration: true, salt: b"bench".to_vec() };
+    let t = Instant::now();
+    let data = gather(&store, &rows, &period)?;
+    let gather_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let first = publish(&mut writer, &data, None, &opts)?;
+    let append_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let site = publish::site::write_site(&home.public_dir(), &verifier, "2026-10-01T00:00:00Z")?;
+    let site_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let again = publish(&mut writer, &gather(&store, &rows, &period)?, None, &opts)?;
+    let again_s = t.elapsed().as_secs_f64();
+    drop(writer);
+    if !again.appended.is_empty() {
+        bail!("publishing again appended {} records", again.appended.len());
+    }
+    let t = Instant::now();
+    let check = publish::check::check_report(&Dir::new(home.public_dir()), &verifier, &[], &[], &mut |_| {})
+        .context("checking the report")?;
+    let check_s = t.elapsed().as_secs_f64();
+    if !check.faults.is_empty() {
+        bail!("the report does not verify: {}", check.faults.join("; "));
+    }
+    let (files, bytes) = folder_size(&home.public_dir());
+    let result = json!({
+        "organisations": data.orgs.len(), "usage_rows": rows.len(), "records": first.appended.len(),
+        "gather_s": gather_s, "append_s": append_s, "site_s": site_s, "republish_s": again_s, "verify_s": check_s,
+        "site_files": files, "site_bytes": bytes, "pages_checked": check.pages, "records_on_pages": check.records_on_pages,
+    });
+    if args.keep {
+        let kept = tmp.keep();
+        eprintln!("kept {}", kept.display());
+    }
+    if args.json {
+        print_json(&result);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} fictional organisations, {} stored usage rows → {} records appended",
+        data.orgs.len(),
+        rows.len(),
+        first.appended.len()
+    );
+    println!("  gather the period            {gather_s:>8.2} s");
+    println!("  append records, sign         {append_s:>8.2} s");
+    println!(
+        "  write the site               {site_s:>8.2} s  ({} files, {:.1} MB, {} record pages)",
+        files,
+        bytes as f64 / 1e6,
+        site.record_pages
+    );
+    println!("  publish again (nothing new)  {again_s:>8.2} s");
+    println!(
+        "  verify the whole report      {check_s:>8.2} s  ({} pages, {} records on them, {} entries)",
+        check.pages, check.records_on_pages, check.entries
+    );
+    Ok(ExitCode::SUCCESS)
+}
