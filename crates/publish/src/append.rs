@@ -14,7 +14,7 @@ use tlog::{LogWriter, Storage};
 use crate::Error;
 use crate::entries;
 use crate::gather::{PeriodData, reasons};
-use crate::records::{Link, Record, link_to, pseudonym, volume_band};
+use crate::records::{LINKS_PER_LIST, Link, Record, link_to, pseudonym, volume_band};
 
 /// How to publish.
 #[derive(Debug, Clone, Default)]
@@ -185,6 +185,20 @@ pub fn publish<S: Storage>(
     if banded > 0 {
         withheld.push((reasons::EXACT_QUANTITIES.to_string(), data.orgs.len() as u64));
     }
+    // The period's records, listed in parts that each fit an entry, then the summary.
+    let parts = org_links.len().div_ceil(LINKS_PER_LIST).max(1);
+    let mut record_lists = Vec::with_capacity(parts);
+    for (i, chunk) in org_links.chunks(LINKS_PER_LIST).chain(org_links.is_empty().then_some(&[][..])).enumerate() {
+        record_lists.push(batch.place(
+            &Record::PeriodRecords {
+                period: period.to_string(),
+                part: i as u64 + 1,
+                parts: parts as u64,
+                records: chunk.to_vec(),
+            },
+            demo,
+        )?);
+    }
     let summary = batch.place(
         &Record::PeriodSummary {
             period: period.to_string(),
@@ -192,7 +206,7 @@ pub fn publish<S: Storage>(
             withheld,
             out_of_scope_accounts: data.out_of_scope_accounts,
             policy: policy.clone(),
-            records: org_links.clone(),
+            record_lists,
         },
         demo,
     )?;

@@ -138,6 +138,10 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
     }
 
     let cfg = ClassifyConfig::default();
+    let mut identifiers: HashMap<i64, Vec<String>> = HashMap::new();
+    for (org, scheme, value) in store.identifiers()? {
+        identifiers.entry(org).or_default().push(format!("identifier {}:{value}", scheme.as_str()));
+    }
     let mut orgs = Vec::new();
     for (org_id, lines) in usage {
         let (Some(org), Some(classification)) = (graph.orgs.get(&org_id), graph.latest.get(&org_id)) else {
@@ -146,7 +150,7 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
         orgs.push(OrgDisclosure {
             org: org.clone(),
             classification: classification.clone(),
-            sources: sources(store, &graph, org_id, &cfg)?,
+            sources: sources(&graph, org_id, classification.role, identifiers.remove(&org_id), &cfg),
             usage: lines
                 .into_iter()
                 .map(|((capability, service, region_class, unit), quantity)| UsageLine {
@@ -172,11 +176,12 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
     Ok(PeriodData { period: period.clone(), orgs, withheld: counts, out_of_scope_accounts: out_of_scope.len() as u64 })
 }
 
-/// The public sources behind an organisation's role: its awards (with USAspending links) or
-/// the reference list that names it, and its public identifiers.
-fn sources(store: &dyn Store, graph: &Graph, org: i64, cfg: &ClassifyConfig) -> Result<Vec<String>, Error> {
+/// The public sources behind an organisation's role: for a supplier, its awards (with
+/// USAspending links and the file and line they came from); then its public identifiers.
+fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cfg: &ClassifyConfig) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for path in graph.paths(org, cfg).into_iter().take(5) {
+    let paths = if role == Role::Supplier { graph.paths(org, cfg) } else { Vec::new() };
+    for path in paths.into_iter().take(5) {
         let agency = graph.orgs.get(&path.agency).map(|o| o.name.as_str()).unwrap_or("an agency");
         let Some(first) = path.steps.first() else { continue };
         let e = &first.evidence;
@@ -190,12 +195,6 @@ fn sources(store: &dyn Store, graph: &Graph, org: i64, cfg: &ClassifyConfig) -> 
             out.push(line);
         }
     }
-    let ids: Vec<String> = store
-        .identifiers()?
-        .into_iter()
-        .filter(|(o, _, _)| *o == org)
-        .map(|(_, scheme, value)| format!("identifier {}:{value}", scheme.as_str()))
-        .collect();
-    out.extend(ids);
-    Ok(out)
+    out.extend(ids.unwrap_or_default());
+    out
 }

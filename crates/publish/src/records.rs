@@ -61,6 +61,9 @@ pub fn pseudonym(reviewer: &str, salt: &[u8]) -> String {
     format!("reviewer-{}", d[..4].iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
+/// Most links in one [`Record::PeriodRecords`] (about 47 KB of JSON).
+pub const LINKS_PER_LIST: usize = 500;
+
 /// The kinds of disclosure records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -111,7 +114,20 @@ pub enum Record {
         out_of_scope_accounts: u64,
         /// The policy version in force when the period was published.
         policy: Option<Link>,
-        /// The records of the period.
+        /// The period's record lists ([`Record::PeriodRecords`]), which link to its records.
+        record_lists: Vec<Link>,
+    },
+    /// Part of the list of a period's organisation records: at most [`LINKS_PER_LIST`] links,
+    /// so that every entry stays far below the log's 64 KiB limit however many organisations
+    /// a period discloses.
+    PeriodRecords {
+        /// Period.
+        period: String,
+        /// 1-based part number.
+        part: u64,
+        /// Number of parts.
+        parts: u64,
+        /// The records.
         records: Vec<Link>,
     },
 }
@@ -133,13 +149,17 @@ impl Record {
                 "type": "candor.correction", "corrects": corrects.to_json(), "reason": reason,
                 "replacement": replacement.as_ref().map(Link::to_json),
             }),
-            Record::PeriodSummary { period, organisations, withheld, out_of_scope_accounts, policy, records } => {
+            Record::PeriodRecords { period, part, parts, records } => json!({
+                "type": "candor.period_records", "period": period, "part": part, "parts": parts,
+                "records": links(records),
+            }),
+            Record::PeriodSummary { period, organisations, withheld, out_of_scope_accounts, policy, record_lists } => {
                 json!({
                     "type": "candor.period_summary", "period": period, "organisations_disclosed": organisations,
                     "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "organisations": n})).collect::<Vec<_>>(),
                     "out_of_scope_accounts": out_of_scope_accounts,
                     "policy": policy.as_ref().map(Link::to_json),
-                    "records": links(records),
+                    "record_lists": links(record_lists),
                 })
             }
         };

@@ -149,7 +149,12 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     assert_eq!(data.withheld.get(reasons::LINK_UNREVIEWED), Some(&1));
     assert_eq!(data.out_of_scope_accounts, 2, "the bakery's account and the unlinked one");
     let first = publish(&mut writer, &data, Some(0), &opts).expect("publish");
-    assert_eq!(first.appended.len(), 3, "classification, organisation usage, summary: {:?}", first.appended);
+    assert_eq!(
+        first.appended.len(),
+        4,
+        "classification, organisation usage, record list, summary: {:?}",
+        first.appended
+    );
 
     // Publishing again with no new data adds nothing.
     let again =
@@ -185,6 +190,11 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     assert!(class["decided_by"].as_str().expect("by").starts_with("reviewer-"));
     let summary = json(&log[first.summary as usize]);
     assert_eq!(summary["organisations_disclosed"], 1);
+    // The summary lists the period's records through record lists, by index and hash.
+    let list = &summary["record_lists"][0];
+    let list = json(&log[list["index"].as_u64().expect("index") as usize]);
+    assert_eq!(list["type"], "candor.period_records");
+    assert_eq!(list["records"][0]["index"], first.organisation_records[0]);
     assert_eq!(summary["out_of_scope_accounts"], 2);
     let reasons_listed: Vec<&str> =
         summary["withheld"].as_array().expect("w").iter().map(|w| w["reason"].as_str().expect("r")).collect();
@@ -196,7 +206,16 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     let changed =
         publish(&mut writer, &gather(&store, &more, &period).expect("gather"), Some(0), &opts).expect("changed");
     let kinds: Vec<&str> = changed.appended.iter().map(|(_, k)| k.as_str()).collect();
-    assert_eq!(kinds, ["candor.organisation_usage", "candor.correction", "candor.period_summary", "candor.correction"]);
+    assert_eq!(
+        kinds,
+        [
+            "candor.organisation_usage",
+            "candor.correction",
+            "candor.period_records",
+            "candor.period_summary",
+            "candor.correction"
+        ]
+    );
     let log = entries(&home);
     let fix = json(&log[changed.appended[1].0 as usize]);
     assert_eq!(fix["corrects"]["index"], first.organisation_records[0]);
@@ -333,4 +352,54 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &target).expect("copy");
         }
     }
+}
+
+#[test]
+fn a_period_with_many_organisations_is_listed_in_parts_that_fit_the_log() {
+    let mut store = SqliteStore::in_memory().expect("store");
+    let mut tx = store.begin().expect("tx");
+    let mut rows = Vec::new();
+    for i in 0..1_001 {
+        let org = tx
+            .insert_organisation(&NewOrganisation {
+                key: format!("t:{i}"),
+                name: format!("Example Police Department {i:04} (fictional)"),
+                kind: Kind::LocalAgency,
+                jurisdiction: Jurisdiction::default(),
+            })
+            .expect("org");
+        tx.append_classification(org, Role::Agency, Status::Confirmed, "test", "candor:rules").expect("class");
+        let account = format!("a{i}");
+        tx.upsert_account(&Account {
+            account_id: account.clone(),
+            legal_name: account.clone(),
+            country: None,
+            state: None,
+            city: None,
+            uei: None,
+            domain: None,
+        })
+        .expect("account");
+        tx.append_link(&account, org, Status::Confirmed, None, "test", "candor:rules").expect("link");
+        rows.push(row(&account, "2026-08", "compute", 3.0));
+    }
+    tx.commit().expect("commit");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let data = gather(&store, &rows, &Period::parse("2026-Q3").expect("period")).expect("gather");
+    let out = publish(&mut writer, &data, None, &Options::default()).expect("publish fits the 64 KiB entry limit");
+    let log = entries(&home);
+    let summary = json(&log[out.summary as usize]);
+    let lists = summary["record_lists"].as_array().expect("lists");
+    assert_eq!(lists.len(), 3, "1,001 records in parts of at most 500");
+    let mut listed = Vec::new();
+    for l in lists {
+        let entry = &log[l["index"].as_u64().expect("index") as usize];
+        assert!(entry.len() < 60_000);
+        listed.extend(
+            json(entry)["records"].as_array().expect("records").iter().map(|r| r["index"].as_u64().expect("i")),
+        );
+    }
+    assert_eq!(listed, out.organisation_records);
 }

@@ -10,8 +10,6 @@ use super::html::{DEMO_NOTICE, esc};
 use super::model::Model;
 use crate::Error;
 
-type Files = Vec<(String, Vec<u8>)>;
-
 /// Columns of `usage.csv` and fields of `usage.json`, with their meaning.
 const USAGE_COLUMNS: &[(&str, &str)] = &[
     ("period", "Reporting period, YYYY-Qn"),
@@ -82,17 +80,18 @@ fn json_bytes(value: &Value) -> Vec<u8> {
 }
 
 /// The downloads, the dictionary, the record index and the feed.
-pub fn render(
+pub(crate) fn render(
     m: &Model,
     cp: &Checkpoint,
     checkpoint: &str,
     vkey: &str,
     first_seen: &BTreeMap<u64, String>,
-) -> Result<Files, Error> {
+    sink: &mut super::Sink,
+) -> Result<(), Error> {
     let notice = if m.demonstration { DEMO_NOTICE } else { "" };
     let meta = json!({"log_origin": cp.origin, "log_size": cp.size, "demonstration_data": m.demonstration,
                       "notice": if m.demonstration { Value::from(DEMO_NOTICE) } else { Value::Null }});
-    let mut files: Files = Vec::new();
+    let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
 
     let usage_rows: Vec<Vec<String>> = m
         .usage
@@ -115,10 +114,10 @@ pub fn render(
             ]
         })
         .collect();
-    files.push(("data/usage.csv".into(), csv_bytes(USAGE_COLUMNS, &usage_rows)?));
+    files.push(("data/usage.csv", csv_bytes(USAGE_COLUMNS, &usage_rows)?));
     let mut usage_json = meta.clone();
     usage_json["rows"] = json!(m.usage);
-    files.push(("data/usage.json".into(), json_bytes(&usage_json)));
+    files.push(("data/usage.json", json_bytes(&usage_json)));
 
     let mut org_rows = Vec::new();
     let mut org_json = Vec::new();
@@ -152,10 +151,10 @@ pub fn render(
             "evidence": org["evidence"], "page": page, "records": o.usage_records,
         }));
     }
-    files.push(("data/organisations.csv".into(), csv_bytes(ORG_COLUMNS, &org_rows)?));
+    files.push(("data/organisations.csv", csv_bytes(ORG_COLUMNS, &org_rows)?));
     let mut orgs = meta.clone();
     orgs["rows"] = json!(org_json);
-    files.push(("data/organisations.json".into(), json_bytes(&orgs)));
+    files.push(("data/organisations.json", json_bytes(&orgs)));
 
     let mut records = meta.clone();
     records["rows"] = Value::Array(
@@ -167,17 +166,20 @@ pub fn render(
             })
             .collect(),
     );
-    files.push(("data/records.json".into(), json_bytes(&records)));
+    files.push(("data/records.json", json_bytes(&records)));
 
     let dictionary = json!({
         "usage.csv": USAGE_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
         "organisations.csv": ORG_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
         "records.json": RECORD_FIELDS.iter().map(|(c, d)| json!({"field": c, "meaning": d})).collect::<Vec<_>>(),
     });
-    files.push(("data/dictionary.json".into(), json_bytes(&dictionary)));
-    files.push(("data/dictionary.html".into(), dictionary_page(m, cp, checkpoint, vkey).into_bytes()));
-    files.push(("feed.xml".into(), feed(m, cp, first_seen).into_bytes()));
-    Ok(files)
+    files.push(("data/dictionary.json", json_bytes(&dictionary)));
+    files.push(("data/dictionary.html", dictionary_page(m, cp, checkpoint, vkey).into_bytes()));
+    files.push(("feed.xml", feed(m, cp, first_seen).into_bytes()));
+    for (path, bytes) in files {
+        sink.put(path, &bytes)?;
+    }
+    Ok(())
 }
 
 fn dictionary_page(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> String {

@@ -59,46 +59,54 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
     let model = Model::build(&entries, &mut reader, &mut first_seen, now)?;
     let checkpoint_text = String::from_utf8_lossy(&checkpoint).into_owned();
     let vkey = verifier.to_vkey();
-    let files = pages::render(&model, &cp, &checkpoint_text, &vkey)?
-        .into_iter()
-        .chain(data::render(&model, &cp, &checkpoint_text, &vkey, &first_seen)?)
-        .chain([
-            ("assets/verify.js".to_string(), VERIFY_JS.as_bytes().to_vec()),
-            ("assets/style.css".to_string(), STYLE_CSS.as_bytes().to_vec()),
-            ("vkey".to_string(), format!("{vkey}\n").into_bytes()),
-            (
-                "data/first-seen.json".to_string(),
-                serde_json::to_vec_pretty(&first_seen)
-                    .map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?,
-            ),
-        ])
-        .collect::<Vec<_>>();
-    for (rel, bytes) in &files {
-        write_atomic(&public.join(rel), bytes)?;
-    }
+    // Each file is written as soon as it is made, so memory holds one page at a time.
+    let mut sink = Sink { public: public.to_path_buf(), written: Vec::new() };
+    pages::render(&model, &cp, &checkpoint_text, &vkey, &mut sink)?;
+    data::render(&model, &cp, &checkpoint_text, &vkey, &first_seen, &mut sink)?;
+    sink.put("assets/verify.js", VERIFY_JS.as_bytes())?;
+    sink.put("assets/style.css", STYLE_CSS.as_bytes())?;
+    sink.put("vkey", format!("{vkey}\n").as_bytes())?;
+    let seen =
+        serde_json::to_vec_pretty(&first_seen).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
+    sink.put("data/first-seen.json", &seen)?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
     let manifest_path = public.join("data").join("site-files.json");
-    let written: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    let written: std::collections::HashSet<&str> = sink.written.iter().map(String::as_str).collect();
     let earlier: Vec<String> =
         std::fs::read(&manifest_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    for stale in earlier.iter().filter(|e| !written.contains(&e.as_str())) {
+    for stale in earlier.iter().filter(|e| !written.contains(e.as_str())) {
         // Only plain relative paths this module writes; never anything under tile/.
         if safe_relative(stale) {
             let _ = std::fs::remove_file(public.join(stale));
         }
     }
-    let mut manifest = written.clone();
+    let mut manifest: Vec<&str> = sink.written.iter().map(String::as_str).collect();
     manifest.push("data/site-files.json");
     let manifest =
         serde_json::to_vec_pretty(&manifest).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
     write_atomic(&manifest_path, &manifest)?;
     Ok(SiteReport {
-        files: files.len() + 1,
+        files: sink.written.len() + 1,
         record_pages: model.records.len(),
         organisations: model.organisations.len(),
         size: cp.size,
     })
+}
+
+/// Where pages go: each is written (atomically) when made, and remembered for the manifest.
+pub(crate) struct Sink {
+    public: PathBuf,
+    written: Vec<String>,
+}
+
+impl Sink {
+    /// Writes `bytes` at `rel` (relative to the site's root).
+    pub(crate) fn put(&mut self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+        write_atomic(&self.public.join(rel), bytes)?;
+        self.written.push(rel.to_string());
+        Ok(())
+    }
 }
 
 /// Whether `rel` is a path this module could have written: relative, plain segments, not

@@ -29,20 +29,25 @@ pub(crate) fn short(name: &str) -> String {
 }
 
 /// Every page.
-pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Result<Files, Error> {
+pub(crate) fn render(
+    m: &Model,
+    cp: &Checkpoint,
+    checkpoint: &str,
+    vkey: &str,
+    sink: &mut super::Sink,
+) -> Result<(), Error> {
     let names = capability_names();
     let full_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let cap_name = |id: &str| short(&full_name(id));
     let frame =
         |root: &'static str| Frame { root, origin: &cp.origin, vkey, checkpoint, demonstration: m.demonstration };
-    let mut files: Files = Vec::new();
-    let mut put = |path: String, html: String| files.push((path, html.into_bytes()));
+    let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
 
     // One page per record.
     for r in m.records.values() {
         let title = format!("Record #{} ({})", r.index, r.kind.replace('_', " "));
         let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, "../", &cap_name));
-        put(r.page(), frame("../").page(&title, &body));
+        put(r.page(), frame("../").page(&title, &body))?;
     }
 
     // One page per organisation.
@@ -57,7 +62,7 @@ pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Resul
         for &i in o.classification_records.iter().rev() {
             body.push_str(&section(&m.records[&i], "../", &cap_name));
         }
-        put(format!("org/{}.html", o.slug), frame("../").page(&o.name, &body));
+        put(format!("org/{}.html", o.slug), frame("../").page(&o.name, &body))?;
     }
 
     // One page per capability in use.
@@ -101,7 +106,7 @@ pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Resul
             esc(&t),
             esc(cap),
         );
-        put(format!("capability/{}.html", super::html::slug(cap)), frame("../").page(&t, &body));
+        put(format!("capability/{}.html", super::html::slug(cap)), frame("../").page(&t, &body))?;
     }
 
     // One page per policy version.
@@ -109,12 +114,14 @@ pub fn render(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> Resul
         let r = &m.records[&i];
         let title = format!("Policy version {}", n + 1);
         let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, "../", &cap_name));
-        put(format!("policy/{i}.html"), frame("../").page(&title, &body));
+        put(format!("policy/{i}.html"), frame("../").page(&title, &body))?;
     }
 
-    put("index.html".into(), frame("").page("Overview", &overview(m, cp, vkey, &by_cap, &cap_name)));
-    files.extend(charts(m, &by_cap, &cap_name));
-    Ok(files)
+    put("index.html".into(), frame("").page("Overview", &overview(m, cp, vkey, &by_cap, &cap_name)))?;
+    for (path, svg) in charts(m, &by_cap, &cap_name) {
+        sink.put(&path, &svg)?;
+    }
+    Ok(())
 }
 
 fn volume(band: Option<&str>, quantity: Option<f64>, unit: &str) -> String {
@@ -217,10 +224,12 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
                 .collect();
             let _ = write!(
                 out,
-                "<h3>Period {}: summary</h3>\n<p>{} organisations disclosed. {} accounts with usage had no link to a \
-                 law-enforcement organisation (not in scope). Policy in force: {}.</p>\n<h4>Withheld</h4>\n{}",
+                "<h3>Period {}: summary</h3>\n<p>{} organisations disclosed (listed in records {}). {} accounts with \
+                 usage had no link to a law-enforcement organisation (not in scope). Policy in force: {}.</p>\n\
+                 <h4>Withheld</h4>\n{}",
                 esc(v["period"].as_str().unwrap_or("")),
                 v["organisations_disclosed"],
+                v["record_lists"].as_array().into_iter().flatten().map(link).collect::<Vec<_>>().join(", "),
                 v["out_of_scope_accounts"],
                 if v["policy"].is_null() { "none".into() } else { link(&v["policy"]) },
                 if withheld.is_empty() {
@@ -228,6 +237,17 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
                 } else {
                     table(&["Reason", "Organisations"], &withheld)
                 }
+            );
+        }
+        "period_records" => {
+            let links: Vec<String> = v["records"].as_array().into_iter().flatten().map(link).collect();
+            let _ = write!(
+                out,
+                "<h3>Period {}: organisation records, part {} of {}</h3>\n<p>{}</p>\n",
+                esc(v["period"].as_str().unwrap_or("")),
+                v["part"],
+                v["parts"],
+                if links.is_empty() { "None.".to_string() } else { links.join(", ") },
             );
         }
         "policy_version" => {
