@@ -18,6 +18,7 @@ use tlog::{Dir, LocalLog};
 use usage::aggregate::UsageStore;
 
 use crate::cli::BenchPublishArgs;
+use crate::cmd::bench_usage::{peak_rss_kb, reset_peak};
 use crate::output::{print_json, progress};
 
 const NOTE: &str = "benchmark data: a fictional organisation made up by candor bench publish";
@@ -107,19 +108,30 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
 
     let period = Period::parse("2026-Q3")?;
+    // Peak memory (MB) of each step: the mark is reset before it and read after it.
+    let mut peaks: Vec<f64> = Vec::new();
+    let step = |peaks: &mut Vec<f64>| {
+        peaks.push(peak_rss_kb() as f64 / 1024.0);
+        reset_peak();
+    };
+    reset_peak();
     let opts = Options { exact_quantities: false, demonstration: true, salt: b"bench".to_vec() };
     let t = Instant::now();
     let data = gather(&store, &rows, &period)?;
     let gather_s = t.elapsed().as_secs_f64();
+    step(&mut peaks);
     let t = Instant::now();
     let first = publish(&mut writer, &data, None, &opts)?;
     let append_s = t.elapsed().as_secs_f64();
+    step(&mut peaks);
     let t = Instant::now();
     let site = publish::site::write_site(&home.public_dir(), &verifier, "2026-10-01T00:00:00Z")?;
     let site_s = t.elapsed().as_secs_f64();
+    step(&mut peaks);
     let t = Instant::now();
     let again = publish(&mut writer, &gather(&store, &rows, &period)?, None, &opts)?;
     let again_s = t.elapsed().as_secs_f64();
+    step(&mut peaks);
     drop(writer);
     if !again.appended.is_empty() {
         bail!("publishing again appended {} records", again.appended.len());
@@ -128,6 +140,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     let check = publish::check::check_report(&Dir::new(home.public_dir()), &verifier, &[], &[], &mut |_| {})
         .context("checking the report")?;
     let check_s = t.elapsed().as_secs_f64();
+    step(&mut peaks);
     if !check.faults.is_empty() {
         bail!("the report does not verify: {}", check.faults.join("; "));
     }
@@ -135,6 +148,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     let result = json!({
         "organisations": data.orgs.len(), "usage_rows": rows.len(), "records": first.appended.len(),
         "gather_s": gather_s, "append_s": append_s, "site_s": site_s, "republish_s": again_s, "verify_s": check_s,
+        "peak_mb": {"gather": peaks[0], "append": peaks[1], "site": peaks[2], "republish": peaks[3], "verify": peaks[4]},
         "site_files": files, "site_bytes": bytes, "pages_checked": check.pages, "records_on_pages": check.records_on_pages,
     });
     if args.keep {
@@ -151,18 +165,20 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         rows.len(),
         first.appended.len()
     );
-    println!("  gather the period            {gather_s:>8.2} s");
-    println!("  append records, sign         {append_s:>8.2} s");
+    println!("  {:<30} {:>8} {:>10}", "step", "seconds", "peak MB");
+    println!("  {:<30} {gather_s:>8.2} {:>10.0}", "gather the period", peaks[0]);
+    println!("  {:<30} {append_s:>8.2} {:>10.0}", "append records, sign", peaks[1]);
+    println!("  {:<30} {site_s:>8.2} {:>10.0}", "write the site", peaks[2]);
+    println!("  {:<30} {again_s:>8.2} {:>10.0}", "publish again (nothing new)", peaks[3]);
+    println!("  {:<30} {check_s:>8.2} {:>10.0}", "verify the whole report", peaks[4]);
     println!(
-        "  write the site               {site_s:>8.2} s  ({} files, {:.1} MB, {} record pages)",
+        "  site: {} files, {:.1} MB, {} record pages; verify checked {} pages, {} records on them, {} entries",
         files,
         bytes as f64 / 1e6,
-        site.record_pages
-    );
-    println!("  publish again (nothing new)  {again_s:>8.2} s");
-    println!(
-        "  verify the whole report      {check_s:>8.2} s  ({} pages, {} records on them, {} entries)",
-        check.pages, check.records_on_pages, check.entries
+        site.record_pages,
+        check.pages,
+        check.records_on_pages,
+        check.entries
     );
     Ok(ExitCode::SUCCESS)
 }

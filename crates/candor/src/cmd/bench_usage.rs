@@ -99,11 +99,11 @@ fn generate(dir: &Path, rows: u64, row_group_rows: usize) -> Result<(PathBuf, Pa
 }
 
 /// Resets this process's peak-memory mark (Linux), so the next reading is of what follows.
-fn reset_peak() {
+pub(super) fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn peak_rss_kb() -> u64 {
+pub(super) fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
