@@ -10,7 +10,7 @@ use publish::check::check_report;
 use publish::gather::{Period, gather, reasons};
 use publish::site::write_site;
 use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, Role, Status};
-use registry::{SqliteStore, Store};
+use registry::{SqliteStore, Store, Tx};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tlog::{Dir, LocalLog};
@@ -18,66 +18,69 @@ use usage::aggregate::{Key, Sums};
 
 const ORIGIN: &str = "test.example/log";
 
+/// Adds a fictional organisation with, optionally, a classification (role, status, actor).
+fn add_org(tx: &mut dyn Tx, key: &str, name: &str, kind: Kind, role: Option<(Role, Status, &str)>) -> i64 {
+    let id = tx
+        .insert_organisation(&NewOrganisation {
+            key: key.into(),
+            name: name.into(),
+            kind,
+            jurisdiction: Jurisdiction { country: Some("USA".into()), state: Some("MN".into()), ..Default::default() },
+        })
+        .expect("org");
+    if let Some((role, status, actor)) = role {
+        tx.append_classification(id, role, status, "listed in the test reference", actor).expect("class");
+    }
+    id
+}
+
+/// Adds a fictional account linked to `org` with `status`.
+fn add_account(tx: &mut dyn Tx, account: &str, org: i64, status: Status) {
+    tx.upsert_account(&Account {
+        account_id: account.into(),
+        legal_name: format!("{account} holder (fictional)"),
+        country: None,
+        state: None,
+        city: None,
+        uei: None,
+        domain: None,
+    })
+    .expect("account");
+    tx.append_link(account, org, status, Some(1.0), "test", "bob@provider.example").expect("link");
+}
+
 /// A registry: a confirmed agency reached by a confirmed link, a supplier whose role is only
 /// proposed, an agency reached only by a proposed link, a company with no role.
 fn registry() -> SqliteStore {
     let mut store = SqliteStore::in_memory().expect("store");
     let mut tx = store.begin().expect("tx");
-    let mut org = |key: &str, name: &str, kind: Kind, role: Option<(Role, Status, &str)>| {
-        let id = tx
-            .insert_organisation(&NewOrganisation {
-                key: key.into(),
-                name: name.into(),
-                kind,
-                jurisdiction: Jurisdiction {
-                    country: Some("USA".into()),
-                    state: Some("MN".into()),
-                    ..Default::default()
-                },
-            })
-            .expect("org");
-        if let Some((role, status, actor)) = role {
-            tx.append_classification(id, role, status, "listed in the test reference", actor).expect("class");
-        }
-        id
-    };
-    let sheriff = org(
+    let confirmed = |actor| Some((Role::Agency, Status::Confirmed, actor));
+    let sheriff = add_org(
+        &mut *tx,
         "t:1",
         "Lakemoor County Sheriff's Office (fictional)",
         Kind::LocalAgency,
-        Some((Role::Agency, Status::Confirmed, "alice@provider.example")),
+        confirmed("alice@provider.example"),
     );
-    let vendor = org(
+    let vendor = add_org(
+        &mut *tx,
         "t:2",
         "Northwind Detention Services Inc. (fictional)",
         Kind::Company,
         Some((Role::Supplier, Status::Proposed, "candor:rules")),
     );
-    let police = org(
+    let police = add_org(
+        &mut *tx,
         "t:3",
         "Port Averly Police Department (fictional)",
         Kind::LocalAgency,
-        Some((Role::Agency, Status::Confirmed, "candor:reference")),
+        confirmed("candor:reference"),
     );
-    let shop = org("t:4", "Example Bakery (fictional)", Kind::Company, None);
-    for (account, org, status) in [
-        ("acct-secret-1", sheriff, Status::Confirmed),
-        ("acct-secret-2", vendor, Status::Confirmed),
-        ("acct-secret-3", police, Status::Proposed),
-        ("acct-secret-4", shop, Status::Confirmed),
-    ] {
-        tx.upsert_account(&Account {
-            account_id: account.into(),
-            legal_name: format!("{account} holder (fictional)"),
-            country: None,
-            state: None,
-            city: None,
-            uei: None,
-            domain: None,
-        })
-        .expect("account");
-        tx.append_link(account, org, status, Some(1.0), "test", "bob@provider.example").expect("link");
-    }
+    let shop = add_org(&mut *tx, "t:4", "Example Bakery (fictional)", Kind::Company, None);
+    add_account(&mut *tx, "acct-secret-1", sheriff, Status::Confirmed);
+    add_account(&mut *tx, "acct-secret-2", vendor, Status::Confirmed);
+    add_account(&mut *tx, "acct-secret-3", police, Status::Proposed);
+    add_account(&mut *tx, "acct-secret-4", shop, Status::Confirmed);
     tx.commit().expect("commit");
     store
 }
@@ -360,27 +363,16 @@ fn a_period_with_many_organisations_is_listed_in_parts_that_fit_the_log() {
     let mut tx = store.begin().expect("tx");
     let mut rows = Vec::new();
     for i in 0..1_001 {
-        let org = tx
-            .insert_organisation(&NewOrganisation {
-                key: format!("t:{i}"),
-                name: format!("Example Police Department {i:04} (fictional)"),
-                kind: Kind::LocalAgency,
-                jurisdiction: Jurisdiction::default(),
-            })
-            .expect("org");
-        tx.append_classification(org, Role::Agency, Status::Confirmed, "test", "candor:rules").expect("class");
+        let name = format!("Example Police Department {i:04} (fictional)");
+        let org = add_org(
+            &mut *tx,
+            &format!("t:{i}"),
+            &name,
+            Kind::LocalAgency,
+            Some((Role::Agency, Status::Confirmed, "candor:rules")),
+        );
         let account = format!("a{i}");
-        tx.upsert_account(&Account {
-            account_id: account.clone(),
-            legal_name: account.clone(),
-            country: None,
-            state: None,
-            city: None,
-            uei: None,
-            domain: None,
-        })
-        .expect("account");
-        tx.append_link(&account, org, Status::Confirmed, None, "test", "candor:rules").expect("link");
+        add_account(&mut *tx, &account, org, Status::Confirmed);
         rows.push(row(&account, "2026-08", "compute", 3.0));
     }
     tx.commit().expect("commit");
