@@ -140,6 +140,15 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
     assert!(summary.contains("the record shown differs"), "{summary}");
     std::fs::write(&page, original).expect("restore");
 
+    // A value in the readable table, changed: the page shows something the record does not say.
+    let altered = html.replacen(">Amazon Rekognition<", ">Amazon Textract<", 1);
+    assert_ne!(altered, html);
+    std::fs::write(&page, &altered).expect("write");
+    let (outcome, summary) = visit(&bin, profile.path(), &record);
+    assert_eq!(outcome, "failed", "{summary}");
+    assert!(summary.contains("the page shows /usage/") && summary.contains("Amazon Textract"), "{summary}");
+    std::fs::write(&page, &html).expect("restore");
+
     // Restored: verified again.
     assert_eq!(visit(&bin, profile.path(), &record).0, "verified");
 }

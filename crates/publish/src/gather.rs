@@ -182,11 +182,16 @@ fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cfg: &
     let mut out: Vec<String> = Vec::new();
     let paths = if role == Role::Supplier { graph.paths(org, cfg) } else { Vec::new() };
     for path in paths.into_iter().take(5) {
-        let agency = graph.orgs.get(&path.agency).map(|o| o.name.as_str()).unwrap_or("an agency");
-        let Some(first) = path.steps.first() else { continue };
-        let e = &first.evidence;
-        let mut line =
-            format!("{} {} → {agency}", first.relation.replace('_', " "), e.award_id.as_deref().unwrap_or(""));
+        // "parent of X → contract award Y, award Z (link) [file line N]": each step with the
+        // organisation it leads to; the award's evidence is on the last step.
+        let chain: Vec<String> =
+            path.steps.iter().map(|s| format!("{} {}", s.relation.replace('_', " "), s.to_name)).collect();
+        let Some(last) = path.steps.last() else { continue };
+        let e = &last.evidence;
+        let mut line = chain.join(" → ");
+        if let Some(award) = &e.award_id {
+            line.push_str(&format!(", award {award}"));
+        }
         if let Some(link) = &e.permalink {
             line.push_str(&format!(" ({link})"));
         }

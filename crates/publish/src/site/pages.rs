@@ -52,8 +52,7 @@ pub(crate) fn render(
 
     // One page per organisation.
     for o in m.organisations.values() {
-        let org = &o.record["organisation"];
-        let mut body = format!("<h1>{}</h1>\n{}", esc(&o.name), org_facts(org));
+        let mut body = format!("<h1>{}</h1>\n", esc(&o.name));
         body.push_str("<h2>Usage by period</h2>\n");
         for &i in o.usage_records.iter().rev() {
             body.push_str(&section(&m.records[&i], "../", &cap_name));
@@ -132,106 +131,123 @@ fn volume(band: Option<&str>, quantity: Option<f64>, unit: &str) -> String {
     }
 }
 
-fn org_facts(org: &Value) -> String {
-    let j = &org["jurisdiction"];
-    let place: Vec<&str> = ["city", "county", "state", "country"].iter().filter_map(|k| j[*k].as_str()).collect();
-    let sources: String = org["evidence"]["sources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(|s| format!("<li>{}</li>", esc(s)))
-        .collect();
-    format!(
-        "<dl class=\"facts\"><dt>Kind</dt><dd>{}</dd><dt>Law-enforcement role</dt><dd>{} ({})</dd>\
-         <dt>Jurisdiction</dt><dd>{}</dd><dt>Evidence</dt><dd>{}<ul>{sources}</ul></dd></dl>\n",
-        esc(org["kind"].as_str().unwrap_or("")).replace('_', " "),
-        esc(org["law_enforcement_role"].as_str().unwrap_or("")),
-        esc(org["role_status"].as_str().unwrap_or("")),
-        esc(&place.join(", ")),
-        esc(org["evidence"]["summary"].as_str().unwrap_or("")),
-    )
+/// A value of the record, marked with its JSON pointer so the page's script can check that
+/// what the page shows is what the verified record says (`—` when absent).
+fn val(v: &Value, ptr: &str) -> String {
+    let shown = match v.pointer(ptr) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => u.to_string(),
+            (None, Some(i), _) => i.to_string(),
+            (None, None, Some(f)) => format!("{f}"),
+            _ => return "—".into(),
+        },
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => return "—".into(),
+    };
+    format!("<span data-v=\"{}\">{}</span>", esc(ptr), esc(&shown))
 }
 
 /// A record's section: what it says, for people, then the entry and its proof, which the
-/// page's script verifies.
+/// page's script verifies. Every value shown is marked with where it is in the record.
 pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
     let v = &r.value;
     let mut out = format!("<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\">\n", r.index);
-    let link = |i: &Value| -> String {
-        match i["index"].as_u64() {
-            Some(n) => format!("<a href=\"{root}record/{n}.html\">#{n}</a>"),
+    // A link to the record named at `ptr` (an object with `index` and `sha256`).
+    let link = |ptr: &str| -> String {
+        match v.pointer(&format!("{ptr}/index")).and_then(Value::as_u64) {
+            Some(n) => format!("<a href=\"{root}record/{n}.html\">#{}</a>", val(v, &format!("{ptr}/index"))),
             None => "—".into(),
         }
     };
+    let links = |ptr: &str| -> Vec<String> {
+        let n = v.pointer(ptr).and_then(Value::as_array).map_or(0, Vec::len);
+        (0..n).map(|i| link(&format!("{ptr}/{i}"))).collect()
+    };
     match r.kind.as_str() {
         "organisation_usage" => {
+            let _ = writeln!(out, "<h3>{} — {}</h3>", val(v, "/organisation/name"), val(v, "/period"));
+            let place: Vec<String> = ["city", "county", "state", "country"]
+                .iter()
+                .filter(|k| v["organisation"]["jurisdiction"].get(**k).is_some())
+                .map(|k| val(v, &format!("/organisation/jurisdiction/{k}")))
+                .collect();
+            let n_sources = v["organisation"]["evidence"]["sources"].as_array().map_or(0, Vec::len);
+            let sources: String = (0..n_sources)
+                .map(|i| format!("<li>{}</li>", val(v, &format!("/organisation/evidence/sources/{i}"))))
+                .collect();
             let _ = writeln!(
                 out,
-                "<h3>{} — {}</h3>",
-                esc(v["organisation"]["name"].as_str().unwrap_or("")),
-                esc(v["period"].as_str().unwrap_or(""))
+                "<dl class=\"facts\"><dt>Kind</dt><dd>{}</dd><dt>Law-enforcement role</dt><dd>{} ({})</dd>\
+                 <dt>Jurisdiction</dt><dd>{}</dd><dt>Evidence</dt><dd>{}<ul>{sources}</ul></dd></dl>",
+                val(v, "/organisation/kind"),
+                val(v, "/organisation/law_enforcement_role"),
+                val(v, "/organisation/role_status"),
+                place.join(", "),
+                val(v, "/organisation/evidence/summary"),
             );
-            let rows: Vec<Vec<String>> = v["usage"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|u| {
+            let n = v["usage"].as_array().map_or(0, Vec::len);
+            let rows: Vec<Vec<String>> = (0..n)
+                .map(|i| {
+                    let u = &v["usage"][i];
+                    let p = |k: &str| format!("/usage/{i}/{k}");
                     let cap = u["capability"].as_str().unwrap_or("");
+                    let amount =
+                        if u.get("volume_band").is_some() { val(v, &p("volume_band")) } else { val(v, &p("quantity")) };
                     vec![
                         format!(
-                            "<a href=\"{root}capability/{}.html\">{}</a>",
+                            "<a href=\"{root}capability/{}.html\">{}</a> <code>{}</code>",
                             super::html::slug(cap),
-                            esc(&cap_name(cap))
+                            esc(&cap_name(cap)),
+                            val(v, &p("capability"))
                         ),
-                        esc(u["service"].as_str().unwrap_or("")),
-                        esc(u["region_class"].as_str().unwrap_or("")),
-                        volume(u["volume_band"].as_str(), u["quantity"].as_f64(), u["unit"].as_str().unwrap_or("")),
+                        val(v, &p("service")),
+                        val(v, &p("region_class")),
+                        format!("{amount} {}", val(v, &p("unit"))),
                     ]
                 })
                 .collect();
             out.push_str(&table(&["Capability", "Service", "Region class", "Volume"], &rows));
-            let deps: Vec<String> = v["depends_on"].as_array().into_iter().flatten().map(link).collect();
-            let _ = writeln!(out, "<p>Depends on records {}.</p>", deps.join(", "));
+            let _ = writeln!(out, "<p>Depends on records {}.</p>", links("/depends_on").join(", "));
         }
         "classification" => {
             let _ = write!(
                 out,
                 "<h3>{}: {} ({})</h3>\n<p>{}</p>\n<p>Decided by {} at {}.</p>\n",
-                esc(v["organisation"].as_str().unwrap_or("")),
-                esc(v["role"].as_str().unwrap_or("")),
-                esc(v["status"].as_str().unwrap_or("")),
-                esc(v["reason"].as_str().unwrap_or("")),
-                esc(v["decided_by"].as_str().unwrap_or("")),
-                esc(v["decided_at"].as_str().unwrap_or("")),
+                val(v, "/organisation"),
+                val(v, "/role"),
+                val(v, "/status"),
+                val(v, "/reason"),
+                val(v, "/decided_by"),
+                val(v, "/decided_at"),
             );
         }
         "correction" => {
             let _ = write!(
                 out,
                 "<h3>Correction of record {}</h3>\n<p>{}</p>\n<p>Replacement: {}.</p>\n",
-                link(&v["corrects"]),
-                esc(v["reason"].as_str().unwrap_or("")),
-                if v["replacement"].is_null() { "none (withdrawn)".into() } else { link(&v["replacement"]) },
+                link("/corrects"),
+                val(v, "/reason"),
+                if v["replacement"].is_null() { "none (withdrawn)".into() } else { link("/replacement") },
             );
         }
         "period_summary" => {
-            let withheld: Vec<Vec<String>> = v["withheld"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|w| vec![esc(w["reason"].as_str().unwrap_or("")), w["organisations"].to_string()])
+            let n = v["withheld"].as_array().map_or(0, Vec::len);
+            let withheld: Vec<Vec<String>> = (0..n)
+                .map(|i| {
+                    vec![val(v, &format!("/withheld/{i}/reason")), val(v, &format!("/withheld/{i}/organisations"))]
+                })
                 .collect();
             let _ = write!(
                 out,
                 "<h3>Period {}: summary</h3>\n<p>{} organisations disclosed (listed in records {}). {} accounts with \
                  usage had no link to a law-enforcement organisation (not in scope). Policy in force: {}.</p>\n\
                  <h4>Withheld</h4>\n{}",
-                esc(v["period"].as_str().unwrap_or("")),
-                v["organisations_disclosed"],
-                v["record_lists"].as_array().into_iter().flatten().map(link).collect::<Vec<_>>().join(", "),
-                v["out_of_scope_accounts"],
-                if v["policy"].is_null() { "none".into() } else { link(&v["policy"]) },
+                val(v, "/period"),
+                val(v, "/organisations_disclosed"),
+                links("/record_lists").join(", "),
+                val(v, "/out_of_scope_accounts"),
+                if v["policy"].is_null() { "none".into() } else { link("/policy") },
                 if withheld.is_empty() {
                     "<p>Nothing withheld.</p>\n".to_string()
                 } else {
@@ -240,24 +256,27 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
             );
         }
         "period_records" => {
-            let links: Vec<String> = v["records"].as_array().into_iter().flatten().map(link).collect();
+            let listed = links("/records");
             let _ = write!(
                 out,
                 "<h3>Period {}: organisation records, part {} of {}</h3>\n<p>{}</p>\n",
-                esc(v["period"].as_str().unwrap_or("")),
-                v["part"],
-                v["parts"],
-                if links.is_empty() { "None.".to_string() } else { links.join(", ") },
+                val(v, "/period"),
+                val(v, "/part"),
+                val(v, "/parts"),
+                if listed.is_empty() { "None.".to_string() } else { listed.join(", ") },
             );
         }
         "policy_version" => {
+            // The newline after <pre> is dropped by HTML parsers, so the text shown is exact.
+            let text = v["text"].as_str().unwrap_or("");
             let _ = write!(
                 out,
-                "<h3>Policy {} activated {}</h3>\n<p>SHA-256 of the text <code>{}</code>.</p>\n<pre class=\"policy\">{}</pre>\n",
-                esc(v["file"].as_str().unwrap_or("")),
-                esc(v["activated_at"].as_str().unwrap_or("")),
-                esc(v["sha256"].as_str().unwrap_or("")),
-                esc(v["text"].as_str().unwrap_or("")),
+                "<h3>Policy {} activated {}</h3>\n<p>SHA-256 of the text <code>{}</code>.</p>\n\
+                 <pre class=\"policy\" data-v=\"/text\">\n{}</pre>\n",
+                val(v, "/file"),
+                val(v, "/activated_at"),
+                val(v, "/sha256"),
+                esc(text),
             );
         }
         _ => {}

@@ -261,6 +261,24 @@
     if (shown && shown.textContent !== new TextDecoder().decode(entry)) {
       fail("the record shown differs from the record's bytes in its proof");
     }
+    // Every value the section shows must be the value the record holds at that place.
+    let record;
+    try {
+      record = JSON.parse(new TextDecoder().decode(entry));
+    } catch (e) {
+      fail("the record is not JSON");
+    }
+    for (const el of section.querySelectorAll("[data-v]")) {
+      let want = record;
+      for (const key of el.dataset.v.split("/").slice(1)) {
+        want = want === null || want === undefined ? undefined : want[/^[0-9]+$/.test(key) ? Number(key) : key];
+      }
+      const text = typeof want === "string" ? want : want === undefined || want === null ? undefined : String(want);
+      if (text === undefined || el.textContent !== text) {
+        fail("the page shows " + el.dataset.v + " as " + JSON.stringify(el.textContent) +
+          ", but the record says " + JSON.stringify(text === undefined ? null : text));
+      }
+    }
     const leaf = await leafHash(entry);
     if (tiles) {
       const logged = await tiles.entry(p.index);
