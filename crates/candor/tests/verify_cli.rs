@@ -103,6 +103,22 @@ fn verify_passes_on_the_demo_and_names_each_fault_on_altered_copies() {
         &|b| String::from_utf8_lossy(&b).replacen("\"entry\":\"", "\"entry\":\"AAAA", 1).into_bytes(),
         "index.html",
     );
+    // Listings and downloads derived from the records: hiding an organisation from the overview,
+    // or changing a figure in a download, is caught too.
+    altered(
+        "index.html",
+        &|b| {
+            String::from_utf8_lossy(&b)
+                .replacen("Northwind Detention Services Inc. (fictional)</a>", "(withheld)</a>", 1)
+                .into_bytes()
+        },
+        "index.html: differs from what the log's records make",
+    );
+    altered(
+        "data/usage.csv",
+        &|b| String::from_utf8_lossy(&b).replacen("Amazon Rekognition", "Amazon Textract", 1).into_bytes(),
+        "data/usage.csv: differs",
+    );
     altered(
         "checkpoint",
         &|b| {

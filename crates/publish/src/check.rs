@@ -32,6 +32,9 @@ pub struct CheckReport {
     pub pages: usize,
     /// Records shown on pages and checked.
     pub records_on_pages: usize,
+    /// Files of the site (pages, listings, downloads, charts, feed) compared with what the
+    /// log's records make.
+    pub files_compared: usize,
     /// Faults, each naming the file and the record.
     pub faults: Vec<String>,
 }
@@ -114,7 +117,30 @@ pub fn check_report(
         let log = Log { src, verifier, entries: &entries, latest: &latest };
         check_page(&log, &page, &html, &mut models, &mut report);
     }
+
+    // Everything the site derives from the records (listings, downloads, charts, feed) must be
+    // exactly what the log's records make, at the checkpoint the site was built for.
+    progress("comparing every file of the site with what the log's records make");
+    let built_for = src
+        .read("index.html")?
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .and_then(|html| page_checkpoint(&html));
+    match built_for {
+        None => report.faults.push("index.html: missing, or carries no checkpoint".into()),
+        Some(cp) => {
+            let (faults, compared) = crate::site::compare_site(src, verifier, cp.as_bytes(), &entries)?;
+            report.files_compared = compared;
+            report.faults.extend(faults);
+        }
+    }
     Ok(report)
+}
+
+/// The checkpoint a page says it was built for.
+fn page_checkpoint(html: &str) -> Option<String> {
+    between(html, "<script type=\"application/json\" id=\"candor-log\">", "</script>")
+        .and_then(|j| serde_json::from_str::<Value>(&j.replace("<\\/", "</")).ok())
+        .and_then(|v| v["checkpoint"].as_str().map(str::to_string))
 }
 
 /// Checks the records embedded in one page.
@@ -136,10 +162,7 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
     if sections.is_empty() {
         return;
     }
-    let cp = match between(html, "<script type=\"application/json\" id=\"candor-log\">", "</script>")
-        .and_then(|j| serde_json::from_str::<Value>(&j.replace("<\\/", "</")).ok())
-        .and_then(|v| v["checkpoint"].as_str().map(str::to_string))
-    {
+    let cp = match page_checkpoint(html) {
         None => {
             report.faults.push(format!("{page}: shows records but carries no checkpoint"));
             return;

@@ -335,9 +335,11 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
         *b = t.into_bytes();
     });
     assert!(
-        faults.iter().any(|f| f.contains("org/lakemoor-county-sheriff-s-office-fictional.html: record #")),
+        faults.iter().any(|f| f.starts_with("org/lakemoor-county-sheriff-s-office-fictional.html: ")),
         "{faults:?}"
     );
+    let faults = altered("data/organisations.csv", &|b| b.extend_from_slice(b"Invented Agency,local_agency\n"));
+    assert!(faults.iter().any(|f| f.starts_with("data/organisations.csv: differs")), "{faults:?}");
     let faults = altered("checkpoint", &|b| {
         let i = b.len() - 5;
         b[i] = if b[i] == b'A' { b'B' } else { b'A' };

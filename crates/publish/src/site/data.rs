@@ -86,7 +86,7 @@ pub(crate) fn render(
     checkpoint: &str,
     vkey: &str,
     first_seen: &BTreeMap<u64, String>,
-    sink: &mut super::Sink,
+    sink: &mut super::Sink<'_>,
 ) -> Result<(), Error> {
     let notice = if m.demonstration { DEMO_NOTICE } else { "" };
     let meta = json!({"log_origin": cp.origin, "log_size": cp.size, "demonstration_data": m.demonstration,
@@ -121,7 +121,7 @@ pub(crate) fn render(
 
     let mut org_rows = Vec::new();
     let mut org_json = Vec::new();
-    for o in m.organisations.values() {
+    for o in m.organisations.values().filter(|o| o.is_current()) {
         let org = &o.record["organisation"];
         let s = |k: &str| org[k].as_str().unwrap_or_default().to_string();
         let caps = &o.capabilities;

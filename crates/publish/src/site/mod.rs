@@ -13,7 +13,7 @@ mod svg;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use tlog::{Checkpoint, Dir, TileReader, Verifier};
+use tlog::{Checkpoint, Dir, ReadStorage, TileReader, Verifier};
 
 use crate::Error;
 pub use model::{Model, RecordView};
@@ -60,15 +60,8 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
     let checkpoint_text = String::from_utf8_lossy(&checkpoint).into_owned();
     let vkey = verifier.to_vkey();
     // Each file is written as soon as it is made, so memory holds one page at a time.
-    let mut sink = Sink { public: public.to_path_buf(), written: Vec::new() };
-    pages::render(&model, &cp, &checkpoint_text, &vkey, &mut sink)?;
-    data::render(&model, &cp, &checkpoint_text, &vkey, &first_seen, &mut sink)?;
-    sink.put("assets/verify.js", VERIFY_JS.as_bytes())?;
-    sink.put("assets/style.css", STYLE_CSS.as_bytes())?;
-    sink.put("vkey", format!("{vkey}\n").as_bytes())?;
-    let seen =
-        serde_json::to_vec_pretty(&first_seen).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
-    sink.put("data/first-seen.json", &seen)?;
+    let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new() };
+    render_all(&model, &cp, &checkpoint_text, &vkey, &first_seen, &mut sink)?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
     let manifest_path = public.join("data").join("site-files.json");
@@ -94,16 +87,75 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
     })
 }
 
-/// Where pages go: each is written (atomically) when made, and remembered for the manifest.
-pub(crate) struct Sink {
-    public: PathBuf,
+/// Every file of the site, from the model, into `sink`.
+fn render_all(
+    model: &Model,
+    cp: &Checkpoint,
+    checkpoint_text: &str,
+    vkey: &str,
+    first_seen: &BTreeMap<u64, String>,
+    sink: &mut Sink<'_>,
+) -> Result<(), Error> {
+    pages::render(model, cp, checkpoint_text, vkey, sink)?;
+    data::render(model, cp, checkpoint_text, vkey, first_seen, sink)?;
+    sink.put("assets/verify.js", VERIFY_JS.as_bytes())?;
+    sink.put("assets/style.css", STYLE_CSS.as_bytes())?;
+    sink.put("vkey", format!("{vkey}\n").as_bytes())?;
+    let seen =
+        serde_json::to_vec_pretty(first_seen).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
+    sink.put("data/first-seen.json", &seen)
+}
+
+/// Renders the site that the log at `checkpoint` (the one the site says it was built for;
+/// signed by `verifier`) makes, and compares every file with the one `src` holds. Returns
+/// the differences, each naming the file, and how many files were compared.
+pub fn compare_site(
+    src: &dyn ReadStorage,
+    verifier: &Verifier,
+    checkpoint: &[u8],
+    entries: &[Vec<u8>],
+) -> Result<(Vec<String>, usize), Error> {
+    let cp = Checkpoint::open(checkpoint, verifier)?;
+    let Some(entries) = entries.get(..cp.size as usize) else {
+        return Ok((vec![format!("the site's checkpoint (size {}) is beyond the log", cp.size)], 0));
+    };
+    let mut reader = TileReader::new(src, cp.size);
+    let mut first_seen: BTreeMap<u64, String> =
+        src.read("data/first-seen.json")?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let model = Model::build(entries, &mut reader, &mut first_seen, "")?;
+    let mut sink = Sink { target: Target::Compare { src, faults: Vec::new() }, written: Vec::new() };
+    let text = String::from_utf8_lossy(checkpoint).into_owned();
+    render_all(&model, &cp, &text, &verifier.to_vkey(), &first_seen, &mut sink)?;
+    let compared = sink.written.len();
+    match sink.target {
+        Target::Compare { faults, .. } => Ok((faults, compared)),
+        Target::Folder(_) => Ok((Vec::new(), compared)),
+    }
+}
+
+/// Where the site's files go: written into a folder (atomically, as each is made), or
+/// compared with the files a published site holds.
+pub(crate) struct Sink<'a> {
+    target: Target<'a>,
     written: Vec<String>,
 }
 
-impl Sink {
-    /// Writes `bytes` at `rel` (relative to the site's root).
+enum Target<'a> {
+    Folder(PathBuf),
+    Compare { src: &'a dyn ReadStorage, faults: Vec<String> },
+}
+
+impl Sink<'_> {
+    /// Writes (or compares) `bytes` at `rel`, relative to the site's root.
     pub(crate) fn put(&mut self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
-        write_atomic(&self.public.join(rel), bytes)?;
+        match &mut self.target {
+            Target::Folder(public) => write_atomic(&public.join(rel), bytes)?,
+            Target::Compare { src, faults } => match src.read(rel)? {
+                None => faults.push(format!("{rel}: missing, although the log's records make it")),
+                Some(b) if b != bytes => faults.push(format!("{rel}: differs from what the log's records make")),
+                Some(_) => {}
+            },
+        }
         self.written.push(rel.to_string());
         Ok(())
     }

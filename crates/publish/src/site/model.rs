@@ -57,6 +57,14 @@ pub struct OrgView {
     pub region_classes: BTreeSet<String>,
 }
 
+impl OrgView {
+    /// Whether it has a current (uncorrected) usage record; organisations whose records were
+    /// all withdrawn keep their page but leave the listings.
+    pub fn is_current(&self) -> bool {
+        !self.record.is_null()
+    }
+}
+
 /// One disclosed usage line of a current record.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct UsageRow {

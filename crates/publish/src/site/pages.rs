@@ -34,7 +34,7 @@ pub(crate) fn render(
     cp: &Checkpoint,
     checkpoint: &str,
     vkey: &str,
-    sink: &mut super::Sink,
+    sink: &mut super::Sink<'_>,
 ) -> Result<(), Error> {
     let names = capability_names();
     let full_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
@@ -339,6 +339,7 @@ fn overview(
     let rows: Vec<Vec<String>> = m
         .organisations
         .values()
+        .filter(|o| o.is_current())
         .map(|o| {
             let org = &o.record["organisation"];
             let caps = &o.capabilities;
@@ -378,7 +379,27 @@ fn overview(
             orgs.len()
         );
     }
-    out.push_str("</ul>\n<h2 id=\"policies\">Use policies</h2>\n<ul>\n");
+    // Corrections are part of the record: every one is listed, newest first, with what it corrects.
+    out.push_str("</ul>\n<h2 id=\"corrections\">Corrections</h2>\n");
+    let corrections: Vec<&RecordView> = m.records.values().rev().filter(|r| r.kind == "correction").collect();
+    if corrections.is_empty() {
+        out.push_str("<p>No record has been corrected.</p>\n");
+    } else {
+        out.push_str("<ul>\n");
+        for r in corrections {
+            let target = r.value["corrects"]["index"].as_u64().map(|n| format!("<a href=\"record/{n}.html\">#{n}</a>"));
+            let _ = writeln!(
+                out,
+                "<li><a href=\"{}\">#{}</a> corrects {}: {}</li>",
+                r.page(),
+                r.index,
+                target.unwrap_or_else(|| "—".into()),
+                esc(r.value["reason"].as_str().unwrap_or(""))
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("<h2 id=\"policies\">Use policies</h2>\n<ul>\n");
     for (n, &i) in m.policies.iter().enumerate() {
         let v = &m.records[&i].value;
         let _ = writeln!(
@@ -409,7 +430,7 @@ fn charts(
         }
     }
     let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
-    for o in m.organisations.values() {
+    for o in m.organisations.values().filter(|o| o.is_current()) {
         let k = o.record["organisation"]["kind"].as_str().unwrap_or("other").replace('_', " ");
         *kinds.entry(k).or_default() += 1;
     }
