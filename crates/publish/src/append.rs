@@ -57,9 +57,8 @@ impl Batch {
         let index = self.next;
         self.next += 1;
         let link = link_to(index, &bytes);
-        let kind = record.to_json(false)["type"].as_str().unwrap_or_default().to_string();
         self.existing.insert(bytes.clone(), index);
-        self.pending.push((bytes, kind));
+        self.pending.push((bytes, record.kind().to_string()));
         Ok(link)
     }
 }

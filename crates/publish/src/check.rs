@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::records::sha256_hex;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tlog::{Checkpoint, Hash, ReadStorage, TileReader, Verifier, leaf_hash, merkle};
 
 use crate::Error;
@@ -76,7 +76,7 @@ pub fn check_report(
                     let index = row["index"].as_u64().unwrap_or(u64::MAX);
                     let fault = match entries.get(index as usize) {
                         None => Some("is not in the log".to_string()),
-                        Some(e) if hex(&Sha256::digest(e)) != row["sha256"].as_str().unwrap_or_default() => {
+                        Some(e) if sha256_hex(e) != row["sha256"].as_str().unwrap_or_default() => {
                             Some("has a SHA-256 that differs from the log's entry".into())
                         }
                         Some(e) if serde_json::from_slice::<Value>(e).ok().as_ref() != Some(&row["record"]) => {
@@ -98,6 +98,7 @@ pub fn check_report(
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     // The site's model of the log at each checkpoint size pages were built for.
     let mut models: Models = BTreeMap::new();
+    let log = Log { src, verifier, entries: &entries, latest: &latest };
     while let Some(page) = queue.pop_front() {
         if report.pages >= MAX_PAGES {
             report.faults.push(format!("more than {MAX_PAGES} pages; the rest were not checked"));
@@ -114,7 +115,6 @@ pub fn check_report(
                 queue.push_back(link);
             }
         }
-        let log = Log { src, verifier, entries: &entries, latest: &latest };
         check_page(&log, &page, &html, &mut models, &mut report);
     }
 
@@ -125,12 +125,19 @@ pub fn check_report(
         .read("index.html")?
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .and_then(|html| page_checkpoint(&html));
-    match built_for {
+    match built_for.map(|text| Checkpoint::open(text.as_bytes(), verifier).map(|cp| (text, cp))) {
         None => report.faults.push("index.html: missing, or carries no checkpoint".into()),
-        Some(cp) => {
-            let (faults, compared) = crate::site::compare_site(src, verifier, cp.as_bytes(), &entries)?;
-            report.files_compared = compared;
-            report.faults.extend(faults);
+        Some(Err(e)) => report.faults.push(format!("index.html: its checkpoint does not verify: {e}")),
+        Some(Ok((text, cp))) => {
+            // The model the page checks built for this checkpoint, if any, serves again.
+            match models.entry((cp.size, cp.root.to_base64())).or_insert_with(|| model_at(&log, &cp)) {
+                Err(e) => report.faults.push(format!("index.html: {e}")),
+                Ok(model) => {
+                    let (faults, compared) = crate::site::compare_site(src, &verifier.to_vkey(), &text, &cp, model)?;
+                    report.files_compared = compared;
+                    report.faults.extend(faults);
+                }
+            }
         }
     }
     Ok(report)
@@ -155,8 +162,20 @@ struct Log<'a> {
     latest: &'a Checkpoint,
 }
 
+/// The site's model of the log at `cp` (a verified checkpoint), once `cp` is proven
+/// consistent with the latest.
+fn model_at(log: &Log<'_>, cp: &Checkpoint) -> Result<Model, String> {
+    let mut reader = TileReader::new(log.src, log.latest.size);
+    let proof = reader.consistency_proof(cp.size).map_err(|e| e.to_string())?;
+    merkle::verify_consistency(cp.size, log.latest.size, &cp.root, &log.latest.root, &proof)
+        .map_err(|e| format!("its checkpoint is not consistent with the log's: {e}"))?;
+    let mut reader = TileReader::new(log.src, cp.size);
+    Model::build(&log.entries[..cp.size as usize], &mut reader, &mut BTreeMap::new(), "")
+        .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
+}
+
 fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report: &mut CheckReport) {
-    let Log { src, verifier, entries, latest } = *log;
+    let Log { verifier, entries, latest, .. } = *log;
     let root = "../".repeat(page.matches('/').count());
     let sections: Vec<&str> = html.split("<section class=\"record\"").skip(1).collect();
     if sections.is_empty() {
@@ -185,16 +204,7 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
     }
     // Pages built together share a checkpoint: check its consistency and build the site's model
     // of the log at its size once.
-    let model = models.entry((cp.size, cp.root.to_base64())).or_insert_with(|| {
-        let mut reader = TileReader::new(src, latest.size);
-        let proof = reader.consistency_proof(cp.size).map_err(|e| e.to_string())?;
-        merkle::verify_consistency(cp.size, latest.size, &cp.root, &latest.root, &proof)
-            .map_err(|e| format!("its checkpoint is not consistent with the log's: {e}"))?;
-        let mut reader = TileReader::new(src, cp.size);
-        Model::build(&entries[..cp.size as usize], &mut reader, &mut BTreeMap::new(), "")
-            .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
-    });
-    let model = match model {
+    let model = match models.entry((cp.size, cp.root.to_base64())).or_insert_with(|| model_at(log, &cp)) {
         Ok(m) => &*m,
         Err(e) => {
             report.faults.push(format!("{page}: {e}"));
@@ -240,10 +250,6 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
             report.faults.push(format!("{page}: {f}"));
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The text between the first `open` and the next `close`.

@@ -133,29 +133,40 @@ pub enum Record {
 }
 
 impl Record {
+    /// The record's `type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Record::OrganisationUsage { .. } => "candor.organisation_usage",
+            Record::ClassificationChange { .. } => "candor.classification",
+            Record::Correction { .. } => "candor.correction",
+            Record::PeriodRecords { .. } => "candor.period_records",
+            Record::PeriodSummary { .. } => "candor.period_summary",
+        }
+    }
+
     /// The record as JSON (with `"type"` and, for demonstration data, the flag and notice).
     pub fn to_json(&self, demonstration: bool) -> Value {
         let links = |l: &[Link]| Value::Array(l.iter().map(Link::to_json).collect());
         let mut v = match self {
             Record::OrganisationUsage { period, organisation, usage, depends_on } => json!({
-                "type": "candor.organisation_usage", "period": period, "organisation": organisation,
+                "type": self.kind(), "period": period, "organisation": organisation,
                 "usage": usage, "depends_on": links(depends_on),
             }),
             Record::ClassificationChange { organisation, role, status, reason, decided_by, decided_at } => json!({
-                "type": "candor.classification", "organisation": organisation, "role": role, "status": status,
+                "type": self.kind(), "organisation": organisation, "role": role, "status": status,
                 "reason": reason, "decided_by": decided_by, "decided_at": decided_at,
             }),
             Record::Correction { corrects, reason, replacement } => json!({
-                "type": "candor.correction", "corrects": corrects.to_json(), "reason": reason,
+                "type": self.kind(), "corrects": corrects.to_json(), "reason": reason,
                 "replacement": replacement.as_ref().map(Link::to_json),
             }),
             Record::PeriodRecords { period, part, parts, records } => json!({
-                "type": "candor.period_records", "period": period, "part": part, "parts": parts,
+                "type": self.kind(), "period": period, "part": part, "parts": parts,
                 "records": links(records),
             }),
             Record::PeriodSummary { period, organisations, withheld, out_of_scope_accounts, policy, record_lists } => {
                 json!({
-                    "type": "candor.period_summary", "period": period, "organisations_disclosed": organisations,
+                    "type": self.kind(), "period": period, "organisations_disclosed": organisations,
                     "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "organisations": n})).collect::<Vec<_>>(),
                     "out_of_scope_accounts": out_of_scope_accounts,
                     "policy": policy.as_ref().map(Link::to_json),
@@ -181,8 +192,13 @@ impl Record {
 
 /// The link to an entry at `index`.
 pub fn link_to(index: u64, entry: &[u8]) -> Link {
+    Link { index, sha256: sha256_hex(entry) }
+}
+
+/// SHA-256 of `bytes` in lowercase hex, as records and downloads name entries.
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Link { index, sha256: Sha256::digest(entry).iter().map(|b| format!("{b:02x}")).collect() }
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

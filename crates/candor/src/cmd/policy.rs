@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result, bail};
 use policy::audit::{audit, diff};
@@ -80,6 +80,19 @@ pub(super) fn active(store: &PolicyStore, schema: &cedar_policy::Schema) -> Resu
         "no policy is active yet: candor policy default > policy.cedar, then candor policy activate policy.cedar --by OPERATOR",
     )?;
     Ok(PolicyVersion::parse(&v.text, &format!("version {}", v.version), schema)?)
+}
+
+/// The decider a server uses: the active version over the registry's facts, with the
+/// resources of the services in the stored usage built up front.
+pub(super) fn serving_decider(places: &PolicyPlaces, usage_db: &Path, store: &PolicyStore) -> Result<Decider> {
+    let schema = schema()?;
+    let version = active(store, &schema)?;
+    let services: Vec<String> = if usage_db.exists() {
+        UsageStore::open(usage_db)?.rows()?.into_iter().map(|(k, _)| k.service).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Decider::with_services(schema, version, facts(places, store)?, &services)?)
 }
 
 pub fn authorize(
@@ -322,30 +335,16 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             return Ok(if different.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         PolicyCommand::Serve { policy: places, usage_db, listen, tokens, record } => {
-            let schema = schema()?;
             let store = open_store(&places)?;
-            let version = active(&store, &schema)?;
-            let sha = version.sha256.clone();
-            // Resources for the services in the stored usage are built up front.
-            let services: Vec<String> = if usage_db.exists() {
-                UsageStore::open(&usage_db)?.rows()?.into_iter().map(|(k, _)| k.service).collect()
-            } else {
-                Vec::new()
-            };
-            let decider = Decider::with_services(schema, version, facts(&places, &store)?, &services)?;
-            let tokens = server::auth::Tokens::load(&tokens)?;
-            let state = Arc::new(server::AppState {
+            let decider = serving_decider(&places, &usage_db, &store)?;
+            let sha = decider.version().sha256.clone();
+            let state = server::AppState {
                 decider: Some(decider),
                 store: record.then(|| Mutex::new(store)),
-                ..server::AppState::new(tokens)
-            });
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            rt.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
-                eprintln!("serving POST /v1/authorize on http://{} (policy {})", listener.local_addr()?, &sha[..12]);
-                server::serve(listener, server::router(state)).await?;
-                anyhow::Ok(())
+                ..server::AppState::new(server::auth::Tokens::load(&tokens)?)
+            };
+            crate::cmd::serve::serve_until_signal(state, &listen, &|url| {
+                eprintln!("serving POST /v1/authorize on {url} (policy {})", &sha[..12]);
             })?;
         }
         PolicyCommand::Token { role, label, tokens } => {

@@ -7,10 +7,8 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
-use policy::engine::Decider;
 use registry::SqliteStore;
 use tlog::LocalLog;
-use usage::aggregate::UsageStore;
 
 use crate::cli::{PolicyPlaces, ServeArgs};
 
@@ -36,15 +34,7 @@ pub fn state(
     if places.policy_db.exists() && places.db.exists() {
         let store = super::policy::open_store(places)?;
         if store.active()?.is_some() {
-            let schema = super::policy::schema()?;
-            let version = super::policy::active(&store, &schema)?;
-            let services: Vec<String> = if usage_db.exists() {
-                UsageStore::open(usage_db)?.rows()?.into_iter().map(|(k, _)| k.service).collect()
-            } else {
-                Vec::new()
-            };
-            let facts = super::policy::facts(places, &store)?;
-            state.decider = Some(Decider::with_services(schema, version, facts, &services)?);
+            state.decider = Some(super::policy::serving_decider(places, usage_db, &store)?);
             if record {
                 state.store = Some(Mutex::new(store));
             }

@@ -106,26 +106,22 @@ fn render_all(
     sink.put("data/first-seen.json", &seen)
 }
 
-/// Renders the site that the log at `checkpoint` (the one the site says it was built for;
-/// signed by `verifier`) makes, and compares every file with the one `src` holds. Returns
-/// the differences, each naming the file, and how many files were compared.
-pub fn compare_site(
+/// Renders the site that `model` (the log at `cp`, the verified checkpoint the site says it
+/// was built for, whose signed text is `checkpoint`) makes, and compares every file with the
+/// one `src` holds. Returns the differences, each naming the file, and how many files were
+/// compared.
+pub(crate) fn compare_site(
     src: &dyn ReadStorage,
-    verifier: &Verifier,
-    checkpoint: &[u8],
-    entries: &[Vec<u8>],
+    vkey: &str,
+    checkpoint: &str,
+    cp: &Checkpoint,
+    model: &Model,
 ) -> Result<(Vec<String>, usize), Error> {
-    let cp = Checkpoint::open(checkpoint, verifier)?;
-    let Some(entries) = entries.get(..cp.size as usize) else {
-        return Ok((vec![format!("the site's checkpoint (size {}) is beyond the log", cp.size)], 0));
-    };
-    let mut reader = TileReader::new(src, cp.size);
-    let mut first_seen: BTreeMap<u64, String> =
+    // When each record was first seen is the site's own data (for the feed), not the log's.
+    let first_seen: BTreeMap<u64, String> =
         src.read("data/first-seen.json")?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    let model = Model::build(entries, &mut reader, &mut first_seen, "")?;
     let mut sink = Sink { target: Target::Compare { src, faults: Vec::new() }, written: Vec::new() };
-    let text = String::from_utf8_lossy(checkpoint).into_owned();
-    render_all(&model, &cp, &text, &verifier.to_vkey(), &first_seen, &mut sink)?;
+    render_all(model, cp, checkpoint, vkey, &first_seen, &mut sink)?;
     let compared = sink.written.len();
     match sink.target {
         Target::Compare { faults, .. } => Ok((faults, compared)),

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tlog::{Hash, TileReader};
 
 use super::html::slug;
@@ -132,7 +131,7 @@ impl Model {
                 index,
                 RecordView {
                     index,
-                    sha256: Sha256::digest(&entry).iter().map(|b| format!("{b:02x}")).collect(),
+                    sha256: crate::records::sha256_hex(&entry),
                     proof: reader.inclusion_proof(index)?,
                     entry,
                     value,
