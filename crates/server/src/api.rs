@@ -36,9 +36,11 @@ pub struct Data {
 }
 
 impl Report {
-    /// The report in the log's public folder `dir`.
+    /// The report in the log's public folder `dir` (resolved once here, so serving a file
+    /// resolves only the file).
     pub fn at(dir: impl Into<PathBuf>) -> Report {
-        Report { dir: dir.into(), cache: RwLock::new(None) }
+        let dir = dir.into();
+        Report { dir: dir.canonicalize().unwrap_or(dir), cache: RwLock::new(None) }
     }
 
     /// The folder.

@@ -109,11 +109,6 @@ impl Tokens {
         Ok(Tokens { by_hash })
     }
 
-    /// The role of an `Authorization` header's bearer token.
-    pub fn role_of(&self, authorization: Option<&str>) -> Option<Role> {
-        self.who(authorization).map(|(r, _)| r)
-    }
-
     /// The role and label (who it was issued to) of an `Authorization` header's bearer token.
     pub fn who(&self, authorization: Option<&str>) -> Option<(Role, &str)> {
         let token = authorization?.strip_prefix("Bearer ")?.trim();

@@ -91,9 +91,8 @@ fn percent_decode(path: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Reads `rel` under `root`, refusing anything that resolves outside it.
+/// Reads `rel` under `root` (already resolved), refusing anything that resolves outside it.
 fn read_inside(root: &Path, rel: &Path) -> Result<(String, Vec<u8>), StatusCode> {
-    let root = root.canonicalize().map_err(|_| StatusCode::NOT_FOUND)?;
     let mut path = root.join(rel).canonicalize().map_err(|_| StatusCode::NOT_FOUND)?;
     if path.is_dir() {
         path = path.join("index.html").canonicalize().map_err(|_| StatusCode::NOT_FOUND)?;
