@@ -97,7 +97,7 @@ fn read_inside(root: &Path, rel: &Path) -> Result<(String, Vec<u8>), StatusCode>
     if path.is_dir() {
         path = path.join("index.html").canonicalize().map_err(|_| StatusCode::NOT_FOUND)?;
     }
-    if !path.starts_with(&root) {
+    if !path.starts_with(root) {
         return Err(StatusCode::NOT_FOUND);
     }
     let meta = std::fs::metadata(&path).map_err(|_| StatusCode::NOT_FOUND)?;
@@ -107,7 +107,7 @@ fn read_inside(root: &Path, rel: &Path) -> Result<(String, Vec<u8>), StatusCode>
     if meta.len() > MAX_FILE {
         return Err(StatusCode::PAYLOAD_TOO_LARGE);
     }
-    let name = path.strip_prefix(&root).map_err(|_| StatusCode::NOT_FOUND)?.to_string_lossy().replace('\\', "/");
+    let name = path.strip_prefix(root).map_err(|_| StatusCode::NOT_FOUND)?.to_string_lossy().replace('\\', "/");
     let bytes = std::fs::read(&path).map_err(|_| StatusCode::NOT_FOUND)?;
     Ok((name, bytes))
 }
