@@ -28,19 +28,7 @@ pub enum Command {
     #[command(subcommand)]
     Registry(RegistryCommand),
     /// Link customer accounts to registry organisations and queue the proposals for review.
-    Screen {
-        #[command(flatten)]
-        db: RegistryDb,
-        /// Least score for a proposal (0 to 1).
-        #[arg(long, default_value_t = 0.82)]
-        threshold: f64,
-        /// Score a labelled evaluation set (CSV: account_id, legal_name, state, expect, how)
-        /// instead of the stored accounts, printing precision, recall and F1.
-        #[arg(long)]
-        evaluate: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
-    },
+    Screen(ScreenArgs),
     /// List, accept and reject proposed account-to-organisation links.
     #[command(subcommand)]
     Review(ReviewCommand),
@@ -681,6 +669,27 @@ pub enum BenchCommand {
     /// Publishing a period for many (fictional) organisations: gathering, appending, writing
     /// the site, publishing again (nothing new), and the outside check of the whole report.
     Publish(BenchPublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    #[command(flatten)]
+    pub db: RegistryDb,
+    /// Least score for a proposal (0 to 1).
+    #[arg(long, default_value_t = 0.82)]
+    pub threshold: f64,
+    /// Score a labelled evaluation set (CSV: account_id, legal_name, state, expect, how)
+    /// instead of the stored accounts, printing precision and recall overall and per category.
+    #[arg(long, conflicts_with = "name")]
+    pub evaluate: Option<PathBuf>,
+    /// Screen one name (and --state) without storing anything: what would be proposed, and why.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The state of the name given with --name (e.g. MN).
+    #[arg(long, requires = "name")]
+    pub state: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,10 +1,18 @@
-//! Screening evaluation against a labelled set: precision, recall and F1.
+//! Screening evaluation against a labelled set: precision, recall and F1, overall and per
+//! category.
 //!
-//! The set is a CSV of `account_id, legal_name, state, expect, how`, where `expect` is the
-//! identifier (`uei:…`, `duns:…`, `ori:…`, or a natural key) of the right organisation, or
-//! empty when no organisation should be proposed.
+//! The set is a CSV of `account_id, legal_name, state, expect, how` (columns by header
+//! name), where `expect` is the identifier (`uei:…`, `duns:…`, `ori:…`, or a natural key) of
+//! the right organisation, several joined by `|` when the name belongs to several
+//! registrations, or empty when no organisation should be proposed; `how` names the category
+//! (how the name was written, or which near miss it is).
+//!
+//! Scoring: a proposal for the expected organisation is a true positive; so is an ambiguous
+//! proposal whose candidates include every expected organisation (a reviewer chooses among
+//! them). Any other proposal is a false positive. A row with several expected organisations
+//! needs an ambiguous proposal: choosing one of equal registrations is a guess.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Serialize;
@@ -23,10 +31,38 @@ pub struct Miss {
     pub how: String,
     /// Expected organisation (empty: none).
     pub expected: String,
-    /// What was proposed (empty: nothing).
+    /// What was proposed (empty: nothing; candidates joined by ` | ` when ambiguous).
     pub proposed: String,
     /// Score of the proposal.
     pub score: Option<f64>,
+}
+
+/// Counts for one category (or overall).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    /// Rows.
+    pub rows: usize,
+    /// Rows with an expected organisation.
+    pub positives: usize,
+    /// Correct proposals.
+    pub true_positives: usize,
+    /// Wrong proposals (another organisation, or any for a negative).
+    pub false_positives: usize,
+    /// Ambiguous proposals among the true positives.
+    pub ambiguous: usize,
+}
+
+impl Tally {
+    /// TP / (TP + FP); 1 when nothing was proposed.
+    pub fn precision(&self) -> f64 {
+        let p = self.true_positives + self.false_positives;
+        if p == 0 { 1.0 } else { self.true_positives as f64 / p as f64 }
+    }
+
+    /// TP / positives; `None` for a category of negatives only.
+    pub fn recall(&self) -> Option<f64> {
+        (self.positives > 0).then(|| self.true_positives as f64 / self.positives as f64)
+    }
 }
 
 /// Evaluation results.
@@ -42,14 +78,30 @@ pub struct EvalReport {
     pub false_positives: usize,
     /// Positives with no correct proposal.
     pub false_negatives: usize,
+    /// Correct proposals that list several candidates.
+    pub ambiguous: usize,
     /// TP / (TP + FP).
     pub precision: f64,
     /// TP / positives.
     pub recall: f64,
     /// Harmonic mean of precision and recall.
     pub f1: f64,
+    /// Per category (`how`).
+    pub categories: BTreeMap<String, CategoryReport>,
     /// Every mistake.
     pub misses: Vec<Miss>,
+}
+
+/// One category's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryReport {
+    /// The counts.
+    #[serde(flatten)]
+    pub tally: Tally,
+    /// Precision.
+    pub precision: f64,
+    /// Recall (`null` for negatives).
+    pub recall: Option<f64>,
 }
 
 /// Screens every row of the labelled set and scores the proposals.
@@ -62,30 +114,34 @@ pub fn evaluate(store: &dyn Store, path: &Path, cfg: &ScreenConfig) -> Result<Ev
     for o in store.organisations()? {
         by_ident.entry(o.key.clone()).or_insert(o.id);
     }
-    let mut rdr =
-        csv::Reader::from_path(path).map_err(|e| Error::BadFile { file: path.into(), message: e.to_string() })?;
-    let (mut rows, mut positives, mut tp, mut fp) = (0, 0, 0, 0);
+    let bad = |message: String| Error::BadFile { file: path.into(), message };
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+    let headers = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(c_name), Some(c_expect)) = (col("legal_name"), col("expect")) else {
+        return Err(bad("needs the columns legal_name and expect (and account_id, state, how)".into()));
+    };
+    let (c_id, c_state, c_how) = (col("account_id"), col("state"), col("how"));
+    let mut total = Tally::default();
+    let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut scratch = Scratch::default();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::BadFile { file: path.into(), message: e.to_string() })?;
-        let field = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
-        let (name, state, expect, how) = (field(1), field(2), field(3), field(4));
-        rows += 1;
-        let expected = if expect.is_empty() {
-            None
-        } else {
-            positives += 1;
-            Some(*by_ident.get(&expect).ok_or_else(|| Error::BadFile {
-                file: path.into(),
-                message: format!(
-                    "line {}: {expect} is not in the registry",
-                    rec.position().map(|p| p.line()).unwrap_or(0)
-                ),
-            })?)
-        };
+        let rec = rec.map_err(|e| bad(e.to_string()))?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let field = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
+        let (name, state, expect, how) = (field(Some(c_name)), field(c_state), field(Some(c_expect)), field(c_how));
+        let mut expected: Vec<i64> = expect
+            .split('|')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| by_ident.get(e).copied().ok_or_else(|| bad(format!("line {line}: {e} is not in the registry"))))
+            .collect::<Result<_>>()?;
+        // Identifiers the registry holds for one organisation (a DUNS and a UEI) expect it once.
+        expected.sort_unstable();
+        expected.dedup();
         let account = Account {
-            account_id: field(0),
+            account_id: field(c_id),
             legal_name: name.clone(),
             country: None,
             state: (!state.is_empty()).then_some(state),
@@ -94,35 +150,66 @@ pub fn evaluate(store: &dyn Store, path: &Path, cfg: &ScreenConfig) -> Result<Ev
             domain: None,
         };
         let proposal = matcher.screen(&account, cfg, &mut scratch);
-        match (&proposal, expected) {
-            (Some(p), Some(e)) if p.org_id == e => tp += 1,
-            (None, None) => {}
-            _ => {
-                if proposal.is_some() {
-                    fp += 1;
-                }
-                misses.push(Miss {
-                    legal_name: name,
-                    how,
-                    expected: expect,
-                    proposed: proposal.as_ref().map(|p| p.org_name.clone()).unwrap_or_default(),
-                    score: proposal.as_ref().map(|p| p.score),
-                });
+        let correct = match &proposal {
+            None => false,
+            Some(_) if expected.is_empty() => false,
+            Some(p) if p.is_ambiguous() => {
+                let ids = p.org_ids();
+                expected.iter().all(|e| ids.contains(e))
+            }
+            Some(p) => expected.len() == 1 && p.org_id == expected[0],
+        };
+        let tally = categories.entry(how.clone()).or_default();
+        for t in [&mut total, tally] {
+            t.rows += 1;
+            t.positives += usize::from(!expected.is_empty());
+            if correct {
+                t.true_positives += 1;
+                t.ambiguous += usize::from(proposal.as_ref().is_some_and(|p| p.is_ambiguous()));
+            } else if proposal.is_some() {
+                t.false_positives += 1;
             }
         }
+        let right = correct || (proposal.is_none() && expected.is_empty());
+        if !right {
+            misses.push(Miss {
+                legal_name: name,
+                how,
+                expected: expect,
+                proposed: proposal
+                    .as_ref()
+                    .map(|p| {
+                        if p.is_ambiguous() {
+                            p.candidates.iter().map(|c| c.org_name.as_str()).collect::<Vec<_>>().join(" | ")
+                        } else {
+                            p.org_name.clone()
+                        }
+                    })
+                    .unwrap_or_default(),
+                score: proposal.as_ref().map(|p| p.score),
+            });
+        }
     }
-    let precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
-    let recall = if positives == 0 { 1.0 } else { tp as f64 / positives as f64 };
+    let precision = total.precision();
+    let recall = total.recall().unwrap_or(1.0);
     let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
     Ok(EvalReport {
-        rows,
-        positives,
-        true_positives: tp,
-        false_positives: fp,
-        false_negatives: positives - tp,
+        rows: total.rows,
+        positives: total.positives,
+        true_positives: total.true_positives,
+        false_positives: total.false_positives,
+        false_negatives: total.positives - total.true_positives,
+        ambiguous: total.ambiguous,
         precision,
         recall,
         f1,
+        categories: categories
+            .into_iter()
+            .map(|(k, t)| {
+                let (precision, recall) = (t.precision(), t.recall());
+                (k, CategoryReport { tally: t, precision, recall })
+            })
+            .collect(),
         misses,
     })
 }

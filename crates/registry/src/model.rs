@@ -225,6 +225,21 @@ pub struct LinkEvent {
     pub actor: String,
     /// When (RFC 3339).
     pub at: String,
+    /// For an ambiguous proposal: every organisation that fits, best first (the event's
+    /// `org_id` is the first). Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<LinkCandidate>,
+}
+
+/// One organisation an ambiguous proposal may link its account to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkCandidate {
+    /// The organisation.
+    pub org_id: i64,
+    /// Its match score.
+    pub score: f64,
+    /// Why it fits (the matcher's reasons).
+    pub reason: String,
 }
 
 /// One entry of the append-only history of organisation classifications.

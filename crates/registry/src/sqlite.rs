@@ -12,7 +12,8 @@ use crate::model::{
 use crate::store::{Counts, Store, Tx};
 
 /// Schema migrations, applied in order; `user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE organisations (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
@@ -78,7 +79,14 @@ CREATE TRIGGER link_events_append_only_u BEFORE UPDATE ON link_events BEGIN SELE
 CREATE TRIGGER link_events_append_only_d BEFORE DELETE ON link_events BEGIN SELECT RAISE(ABORT, 'link history is append-only'); END;
 CREATE TRIGGER classification_events_append_only_u BEFORE UPDATE ON classification_events BEGIN SELECT RAISE(ABORT, 'classification history is append-only'); END;
 CREATE TRIGGER classification_events_append_only_d BEFORE DELETE ON classification_events BEGIN SELECT RAISE(ABORT, 'classification history is append-only'); END;
-"#];
+"#,
+    r#"
+-- An ambiguous proposal lists every organisation that fits (JSON), for the reviewer to choose.
+ALTER TABLE link_events ADD COLUMN candidates TEXT;
+-- The latest classification of an organisation is read once per imported row.
+CREATE INDEX classification_events_org ON classification_events(org_id, id);
+"#,
+];
 
 /// The registry in a SQLite file.
 pub struct SqliteStore {
@@ -231,11 +239,12 @@ impl Store for SqliteStore {
     }
 
     fn link_events(&self) -> Result<Vec<LinkEvent>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id, account_id, org_id, status, score, reason, actor, at FROM link_events ORDER BY id")?;
+        let mut st = self.conn.prepare(
+            "SELECT id, account_id, org_id, status, score, reason, actor, at, candidates FROM link_events ORDER BY id",
+        )?;
         let rows = st.query_map([], |r| {
             let status: String = r.get(3)?;
+            let candidates: Option<String> = r.get(8)?;
             Ok(LinkEvent {
                 id: r.get(0)?,
                 account_id: r.get(1)?,
@@ -245,6 +254,7 @@ impl Store for SqliteStore {
                 reason: r.get(5)?,
                 actor: r.get(6)?,
                 at: r.get(7)?,
+                candidates: candidates.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -418,6 +428,28 @@ impl Tx for SqliteTx<'_> {
             "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         st.execute(params![account_id, org, status.as_str(), score, reason, actor, now()])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn append_proposal(
+        &mut self,
+        account_id: &str,
+        org: i64,
+        score: f64,
+        reason: &str,
+        actor: &str,
+        candidates: &[crate::model::LinkCandidate],
+    ) -> Result<i64> {
+        let list = if candidates.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(candidates).map_err(|e| Error::Invalid(format!("candidates: {e}")))?)
+        };
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates) \
+             VALUES (?1, ?2, 'proposed', ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        st.execute(params![account_id, org, score, reason, actor, now(), list])?;
         Ok(self.tx.last_insert_rowid())
     }
 

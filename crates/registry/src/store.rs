@@ -88,6 +88,17 @@ pub trait Tx {
         reason: &str,
         actor: &str,
     ) -> Result<i64>;
+    /// Appends a proposal from the matcher; an ambiguous one lists its candidates (the
+    /// first being `org`), empty otherwise.
+    fn append_proposal(
+        &mut self,
+        account_id: &str,
+        org: i64,
+        score: f64,
+        reason: &str,
+        actor: &str,
+        candidates: &[crate::model::LinkCandidate],
+    ) -> Result<i64>;
     /// Appends a classification event.
     fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str)
     -> Result<i64>;

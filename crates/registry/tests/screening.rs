@@ -1,22 +1,26 @@
-//! Screening quality on the labelled evaluation set built from the real files
-//! (`tests/data/screening-eval.csv`, made by `tests/data/make_screening_eval.py`): precision
-//! at least 0.98 and F1 at least 0.95. Skips, saying why, where the real data is absent.
+//! Screening quality on the labelled evaluation sets built from the real files (made by
+//! `tests/data/make_screening_eval.py`): the first set (`screening-eval.csv`: case, legal
+//! form, punctuation, abbreviation, word order, a typo, accents) keeps precision 1.0; the
+//! extended set (`screening-eval-forms.csv`: jurisdiction words, articles, legal forms in
+//! any language, numbers, acronyms, transliteration, compounds, two typos, shared names, and
+//! near misses of each) needs precision ≥ 0.99, recall ≥ 0.97 overall and ≥ 0.90 in every
+//! category. Skips, saying why, where the real data is absent (fails under CI=true).
 
 use std::path::{Path, PathBuf};
 
 use registry::SqliteStore;
-use registry::eval::evaluate;
+use registry::eval::{EvalReport, evaluate};
 use registry::import::{self, ImportOptions};
 use registry::screen::ScreenConfig;
 
 fn data_dir() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
     if d.join("usaspending").is_dir() {
-        Some(d)
-    } else {
-        eprintln!("skipping: {} is absent", d.display());
-        None
+        return Some(d);
     }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{} is absent under CI", d.display());
+    eprintln!("skipping: {} is absent", d.display());
+    None
 }
 
 fn full_registry(data: &Path) -> SqliteStore {
@@ -25,29 +29,88 @@ fn full_registry(data: &Path) -> SqliteStore {
     import::import_reference(&mut store, None).expect("reference");
     import::import_fbi_agencies(&mut store, &data.join("agencies/fbi-ucr-agencies-2018.csv"), opts, &mut |_, _| {})
         .expect("fbi");
-    for f in std::fs::read_dir(data.join("usaspending")).expect("dir") {
-        let f = f.expect("entry").path();
-        import::import_usaspending(&mut store, &f, opts, &mut |_, _| {}).expect("usaspending");
+    // By name, as the CLI documents: an organisation keeps the state of its first record.
+    let mut files: Vec<_> =
+        std::fs::read_dir(data.join("usaspending")).expect("dir").flatten().map(|e| e.path()).collect();
+    files.sort();
+    for f in &files {
+        import::import_usaspending(&mut store, f, opts, &mut |_, _| {}).expect("usaspending");
     }
     store
 }
 
-#[test]
-fn screening_meets_its_precision_and_f1_targets() {
-    let Some(data) = data_dir() else { return };
-    let store = full_registry(&data);
-    let eval = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/screening-eval.csv");
-    let r = evaluate(&store, &eval, &ScreenConfig::default()).expect("evaluate");
+fn report(name: &str, r: &EvalReport) {
     for m in &r.misses {
         eprintln!(
-            "{:32} {:50} expected {:22} proposed {:40} {:?}",
+            "{:40} {:50} expected {:30} proposed {:40} {:?}",
             m.how, m.legal_name, m.expected, m.proposed, m.score
         );
     }
+    for (how, c) in &r.categories {
+        eprintln!("{name}: {how:44} rows {:4} precision {:.4} recall {:?}", c.tally.rows, c.precision, c.recall);
+    }
     eprintln!(
-        "rows {} positives {} tp {} fp {} fn {} precision {:.4} recall {:.4} f1 {:.4}",
-        r.rows, r.positives, r.true_positives, r.false_positives, r.false_negatives, r.precision, r.recall, r.f1
+        "{name}: rows {} positives {} tp {} fp {} fn {} ({} ambiguous) precision {:.4} recall {:.4} f1 {:.4}",
+        r.rows,
+        r.positives,
+        r.true_positives,
+        r.false_positives,
+        r.false_negatives,
+        r.ambiguous,
+        r.precision,
+        r.recall,
+        r.f1
     );
-    assert!(r.precision >= 0.98, "precision {:.4}", r.precision);
-    assert!(r.f1 >= 0.95, "f1 {:.4}", r.f1);
+}
+
+#[test]
+fn screening_meets_its_targets_on_both_evaluation_sets() {
+    let Some(data) = data_dir() else { return };
+    let store = full_registry(&data);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+
+    let first = evaluate(&store, &dir.join("screening-eval.csv"), &ScreenConfig::default()).expect("evaluate");
+    report("first set", &first);
+    assert_eq!(first.false_positives, 0, "the first set keeps precision 1.0");
+    assert!(first.recall >= 0.97, "first set recall {:.4}", first.recall);
+
+    let forms = evaluate(&store, &dir.join("screening-eval-forms.csv"), &ScreenConfig::default()).expect("evaluate");
+    report("extended set", &forms);
+    assert!(forms.precision >= 0.99, "extended set precision {:.4}", forms.precision);
+    assert!(forms.recall >= 0.97, "extended set recall {:.4}", forms.recall);
+    for (how, c) in &forms.categories {
+        if let Some(recall) = c.recall {
+            assert!(recall >= 0.90, "{how}: recall {recall:.4}");
+        }
+        assert!(c.precision >= 0.90, "{how}: precision {:.4}", c.precision);
+    }
+    // Every category the issue names is in the set, with its near misses.
+    for how in [
+        "jurisdiction: city police",
+        "jurisdiction: sheriff",
+        "jurisdiction: county or city government",
+        "jurisdiction: university police",
+        "article and punctuation",
+        "legal form written out",
+        "legal form abbreviated",
+        "legal form, other language",
+        "numbers",
+        "acronym",
+        "transliteration",
+        "compound",
+        "two typos",
+        "shared name",
+        "near miss: other body",
+        "near miss: sheriff, not city police",
+        "near miss: city police, not sheriff",
+        "near miss: legal form only",
+        "near miss: other number",
+        "near miss: acronym not unique",
+        "near miss: transliteration",
+        "near miss: three typos",
+    ] {
+        assert!(forms.categories.get(how).is_some_and(|c| c.tally.rows >= 10), "{how} has at least 10 rows");
+    }
+    // Names shared by several registrations reach a reviewer with every candidate.
+    assert!(forms.categories["shared name"].tally.ambiguous >= 50);
 }

@@ -201,7 +201,8 @@ pub fn run(args: &BenchScreenArgs) -> Result<ExitCode> {
     let bar = progress(accounts.len() as u64, "screening");
     let t = Instant::now();
     let chunk = accounts.len().div_ceil(threads).max(1);
-    let results: Vec<Option<i64>> = std::thread::scope(|s| {
+    // Each answer: the organisations proposed (several when ambiguous), or none.
+    let results: Vec<Option<Vec<i64>>> = std::thread::scope(|s| {
         let handles: Vec<_> = accounts
             .chunks(chunk)
             .map(|part| {
@@ -214,7 +215,7 @@ pub fn run(args: &BenchScreenArgs) -> Result<ExitCode> {
                             if i % 10_000 == 0 {
                                 bar.inc(10_000);
                             }
-                            matcher.screen(a, &cfg, &mut scratch).map(|p| p.org_id)
+                            matcher.screen(a, &cfg, &mut scratch).map(|p| p.org_ids())
                         })
                         .collect::<Vec<_>>()
                 })
@@ -255,7 +256,8 @@ pub fn run(args: &BenchScreenArgs) -> Result<ExitCode> {
             bail!("the baseline failed: {}", String::from_utf8_lossy(&o.stderr));
         }
         let wall = t.elapsed().as_secs_f64();
-        let base = read_baseline(&out, accounts.len())?;
+        let base: Vec<Option<Vec<i64>>> =
+            read_baseline(&out, accounts.len())?.into_iter().map(|a| a.map(|o| vec![o])).collect();
         let b = score(&labels, &base);
         summary += &format!(
             "baseline (Python, rapidfuzz extractOne token_set_ratio ≥ 90 over same-state aliases, 1 thread): {:.1} s: precision {:.4}, recall {:.4}, F1 {:.4}\n",
@@ -310,15 +312,16 @@ fn read_baseline(path: &Path, n: usize) -> Result<Vec<Option<i64>>> {
     Ok(out)
 }
 
-/// Precision, recall, F1 of answers against labels.
-fn score(labels: &[Option<i64>], answers: &[Option<i64>]) -> (f64, f64, f64) {
+/// Precision, recall, F1 of answers against labels, scored as `candor screen --evaluate`
+/// scores: an ambiguous answer that lists the right organisation reaches a reviewer with it.
+fn score(labels: &[Option<i64>], answers: &[Option<Vec<i64>>]) -> (f64, f64, f64) {
     let (mut tp, mut fp, mut pos) = (0usize, 0usize, 0usize);
     for (l, a) in labels.iter().zip(answers) {
         if l.is_some() {
             pos += 1;
         }
         match (l, a) {
-            (Some(l), Some(a)) if l == a => tp += 1,
+            (Some(l), Some(a)) if a.contains(l) => tp += 1,
             (_, Some(_)) => fp += 1,
             _ => {}
         }

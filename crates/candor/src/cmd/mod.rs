@@ -35,9 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(BenchCommand::Policy(args)) => bench_policy::run(&args),
         Command::Bench(BenchCommand::Publish(args)) => bench_publish::run(&args),
         Command::Registry(cmd) => registry::run(cmd),
-        Command::Screen { db, threshold, evaluate, json } => {
-            registry::screen(&db.db, threshold, evaluate.as_deref(), json)
-        }
+        Command::Screen(args) => registry::screen(&args),
         Command::Review(cmd) => registry::review(cmd),
         Command::Usage(cmd) => usage::run(cmd),
         Command::Gen(cmd) => generate::run(cmd),

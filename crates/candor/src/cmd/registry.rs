@@ -9,7 +9,7 @@ use registry::classify::{ClassifyConfig, Explanation, classify};
 use registry::import::{self, ImportOptions, ImportReport};
 use registry::{SqliteStore, Store};
 
-use crate::cli::{ImportKind, RegistryCommand, ReviewCommand};
+use crate::cli::{ImportKind, RegistryCommand, ReviewCommand, ScreenArgs};
 use crate::output::{print_json, progress};
 
 pub fn open(db: &Path) -> Result<SqliteStore> {
@@ -232,67 +232,134 @@ fn print_explanation(e: &Explanation) {
     }
 }
 
-pub fn screen(db: &Path, threshold: f64, evaluate: Option<&Path>, json: bool) -> Result<ExitCode> {
-    if !(0.0..=1.0).contains(&threshold) {
+pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
+    if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold must be between 0 and 1");
     }
-    let cfg = registry::screen::ScreenConfig { threshold, ..Default::default() };
-    if let Some(eval) = evaluate {
+    let cfg = registry::screen::ScreenConfig { threshold: args.threshold, ..Default::default() };
+    let db = &args.db.db;
+    if let Some(eval) = &args.evaluate {
         let store = open(db)?;
         let r = registry::eval::evaluate(&store, eval, &cfg)?;
-        if json {
+        if args.json {
             print_json(&serde_json::to_value(&r)?);
         } else {
-            for m in &r.misses {
-                let proposed = if m.proposed.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    format!("{} ({:.2})", m.proposed, m.score.unwrap_or(0.0))
-                };
-                println!(
-                    "miss [{}] {:?}: expected {}, proposed {proposed}",
-                    m.how,
-                    m.legal_name,
-                    if m.expected.is_empty() { "no match" } else { &m.expected }
-                );
+            print_evaluation(&r);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(name) = &args.name {
+        let store = open(db)?;
+        let matcher = registry::screen::Matcher::build(&store)?;
+        let account = registry::model::Account {
+            account_id: "(name given on the command line)".into(),
+            legal_name: name.clone(),
+            country: None,
+            state: args.state.clone(),
+            city: None,
+            uei: None,
+            domain: None,
+        };
+        let p = matcher.screen(&account, &cfg, &mut registry::screen::Scratch::default());
+        let reading = registry::names::reading(name);
+        if args.json {
+            print_json(&serde_json::json!({"reading": reading, "proposal": p}));
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "read as: {}{}",
+            reading.tokens.join(" "),
+            if reading.legal_forms.is_empty() {
+                String::new()
+            } else {
+                format!(" (legal form: {})", reading.legal_forms.join(", "))
             }
-            println!(
-                "{} rows ({} positives): precision {:.4}, recall {:.4}, F1 {:.4} (TP {}, FP {}, FN {})",
-                r.rows,
-                r.positives,
-                r.precision,
-                r.recall,
-                r.f1,
-                r.true_positives,
-                r.false_positives,
-                r.false_negatives
-            );
+        );
+        match p {
+            None => println!("{name:?}: no organisation reaches {:.2}", cfg.threshold),
+            Some(p) if p.is_ambiguous() => {
+                println!("{name:?}: ambiguous, {} candidates for a reviewer:", p.candidates.len());
+                for c in &p.candidates {
+                    println!("  {} (#{})  score {:.2}: {}", c.org_name, c.org_id, c.score, c.reasons.join("; "));
+                }
+            }
+            Some(p) => {
+                println!("{name:?}  →  {} (#{})  score {:.2}: {}", p.org_name, p.org_id, p.score, p.reasons.join("; "))
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
     let mut store = open(db)?;
     let r = registry::screen::screen_all(&mut store, &cfg)?;
-    if json {
+    if args.json {
         print_json(&serde_json::to_value(&r)?);
     } else {
         for p in &r.proposals {
-            println!(
-                "{}  →  {} (#{})  score {:.2}: {}",
-                p.account_id,
-                p.org_name,
-                p.org_id,
-                p.score,
-                p.reasons.join("; ")
-            );
+            if p.is_ambiguous() {
+                let names: Vec<String> =
+                    p.candidates.iter().map(|c| format!("{} (#{}, {:.2})", c.org_name, c.org_id, c.score)).collect();
+                println!("{}  →  ambiguous: {}", p.account_id, names.join(" | "));
+            } else {
+                println!(
+                    "{}  →  {} (#{})  score {:.2}: {}",
+                    p.account_id,
+                    p.org_name,
+                    p.org_id,
+                    p.score,
+                    p.reasons.join("; ")
+                );
+            }
         }
         println!(
-            "{} accounts screened, {} proposals, {} new in the review queue (candor review list)",
+            "{} accounts screened, {} proposals, {} new in the review queue (candor review list); {} awaiting review: ambiguous",
             r.accounts,
             r.proposals.len(),
-            r.queued
+            r.queued,
+            r.ambiguous
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_evaluation(r: &registry::eval::EvalReport) {
+    for m in &r.misses {
+        let proposed = if m.proposed.is_empty() {
+            "nothing".to_string()
+        } else {
+            format!("{} ({:.2})", m.proposed, m.score.unwrap_or(0.0))
+        };
+        println!(
+            "miss [{}] {:?}: expected {}, proposed {proposed}",
+            m.how,
+            m.legal_name,
+            if m.expected.is_empty() { "no match" } else { &m.expected }
+        );
+    }
+    if r.categories.len() > 1 {
+        println!("{:<44} {:>6} {:>9} {:>10} {:>8}", "category (how)", "rows", "positives", "precision", "recall");
+        for (how, c) in &r.categories {
+            println!(
+                "{:<44} {:>6} {:>9} {:>10.4} {:>8}",
+                if how.is_empty() { "(none)" } else { how },
+                c.tally.rows,
+                c.tally.positives,
+                c.precision,
+                c.recall.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into())
+            );
+        }
+    }
+    println!(
+        "{} rows ({} positives): precision {:.4}, recall {:.4}, F1 {:.4} (TP {}, FP {}, FN {}; {} true positives ambiguous)",
+        r.rows,
+        r.positives,
+        r.precision,
+        r.recall,
+        r.f1,
+        r.true_positives,
+        r.false_positives,
+        r.false_negatives,
+        r.ambiguous
+    );
 }
 
 pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {

@@ -11,7 +11,11 @@ The expected answer is the organisation's identifier (UEI, DUNS or ORI).
 Hard negatives: names that share most words with a real organisation but are another body
 (same county, other function; same name, other state), and ordinary fictional companies.
 
-Deterministic (fixed seed). Usage: make_screening_eval.py SHARED_DATA_DIR OUT.csv
+Deterministic (fixed seed). Usage: make_screening_eval.py SHARED_DATA_DIR OUT.csv [FORMS_OUT.csv]
+
+With FORMS_OUT.csv it also writes the extended set (screening-eval-forms.csv): the ways of
+writing names that the first set leaves out, one category (`how`) each, every one with near
+misses that must not match. See `forms_set` below.
 """
 import csv
 import random
@@ -155,3 +159,7 @@ with open(out, "w", newline="", encoding="utf-8") as f:
     w.writeheader()
     w.writerows(rows)
 print(f"{len(rows)} rows: {sum(1 for r in rows if r['expect'])} positives, {sum(1 for r in rows if not r['expect'])} negatives")
+
+if len(sys.argv) > 3:
+    import make_screening_eval_forms
+    make_screening_eval_forms.forms_set(data, sys.argv[3])
