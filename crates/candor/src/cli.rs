@@ -176,6 +176,10 @@ pub struct Decision {
     pub db: RegistryDb,
     /// The proposal's event id (from `candor review list`).
     pub id: i64,
+    /// For an ambiguous proposal, the candidate chosen: its id (#123), natural key or
+    /// identifier (uei:…, duns:…, ori:…).
+    #[arg(long)]
+    pub org: Option<String>,
     /// Your reviewer id (a pseudonym; it may be published).
     #[arg(long)]
     pub reviewer: String,
@@ -341,6 +345,8 @@ pub enum ImportKind {
     Usaspending,
     /// The FBI UCR agency list.
     Fbi,
+    /// The EFF Atlas of Surveillance CSV (agencies' surveillance technologies and their vendors).
+    Atlas,
     /// A federal law-enforcement reference (TOML); candor's own when no file is given.
     Reference,
     /// Customer accounts (CSV: account_id, legal_name, country, state, city, uei, domain).

@@ -132,3 +132,77 @@ fn import_classify_explain_screen_review() {
     );
     assert!(rows.iter().any(|r| r["owner"] == "account acct-2 (not linked)" && r["capability"] == "compute"), "{out}");
 }
+
+/// One fictional company name registered twice in one state (two UEIs): screening queues one
+/// proposal listing both, and the reviewer picks one; nothing is dropped or guessed.
+#[test]
+fn an_ambiguous_proposal_lists_every_candidate_and_the_reviewer_picks_one() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let db = d.path().join("registry.db");
+    let awards = d.path().join("awards.csv");
+    let twin = ROWS[1]
+        .replace("TEST_AWD_2", "TEST_AWD_4")
+        .replace("TEST-0002", "TEST-0004")
+        .replace("TESTUEI00002", "TESTUEI00004");
+    std::fs::write(&awards, format!("{HEADER}\n{}\n{twin}\n", ROWS[1])).expect("write");
+    ok(candor(&db, &["registry", "import", "reference"]));
+    ok(candor(&db, &["registry", "import", "usaspending", awards.to_str().expect("utf8")]));
+    let accounts = d.path().join("accounts.csv");
+    std::fs::write(&accounts, "account_id,legal_name,state\nacct-9,Sample Analytics Corporation,TX\n").expect("write");
+    ok(candor(&db, &["registry", "import", "accounts", accounts.to_str().expect("utf8")]));
+
+    let out = ok(candor(&db, &["screen"]));
+    assert!(out.contains("acct-9  →  ambiguous: SAMPLE ANALYTICS CORP"), "{out}");
+    assert!(out.contains("1 new in the review queue") && out.contains("1 awaiting review: ambiguous"), "{out}");
+    let list = ok(candor(&db, &["review", "list"]));
+    assert!(list.contains("ambiguous, 2 candidates (accept with --org)"), "{list}");
+    let items: serde_json::Value = serde_json::from_str(&ok(candor(&db, &["review", "list", "--json"]))).expect("json");
+    let proposal = &items[0]["proposal"];
+    let candidates = proposal["candidates"].as_array().expect("candidates");
+    assert_eq!(candidates.len(), 2);
+    let id = proposal["id"].as_i64().expect("id").to_string();
+    let second = candidates[1]["org_id"].as_i64().expect("org");
+
+    // Accepting needs a choice, and the choice must be a candidate.
+    let o = candor(&db, &["review", "accept", &id, "--reviewer", "reviewer-7", "--reason", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is ambiguous: choose one of its 2 candidates"));
+    let o = candor(&db, &["review", "accept", &id, "--org", "#1", "--reviewer", "reviewer-7", "--reason", "x"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a candidate"), "{o:?}");
+    let out = ok(candor(
+        &db,
+        &[
+            "review",
+            "accept",
+            &id,
+            "--org",
+            "uei:TESTUEI00004",
+            "--reviewer",
+            "reviewer-7",
+            "--reason",
+            "UEI on the contract",
+        ],
+    ));
+    assert!(out.contains(&format!("to organisation #{second}")), "{out}");
+    assert!(ok(candor(&db, &["review", "list"])).contains("0 link(s) waiting"));
+    let explained = ok(candor(&db, &["explain", "acct-9"]));
+    assert!(
+        explained.contains(&format!("(#{second})")) && explained.contains("confirmed by reviewer-7"),
+        "{explained}"
+    );
+    // The other candidate is not linked: its pair was closed, saying why.
+    let all: serde_json::Value =
+        serde_json::from_str(&ok(candor(&db, &["review", "list", "--all", "--json"]))).expect("json");
+    let statuses: Vec<(i64, String)> = all
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| {
+            (l["latest"]["org_id"].as_i64().unwrap_or(0), l["latest"]["status"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    assert!(statuses.contains(&(second, "confirmed".into())), "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|(_, s)| s == "confirmed").count(), 1, "{statuses:?}");
+    // Screening again proposes nothing new for this account.
+    assert!(ok(candor(&db, &["screen"])).contains("0 new"));
+}

@@ -209,6 +209,7 @@ fn principal_attrs(p: &Principal) -> HashMap<String, RestrictedExpression> {
             RestrictedExpression::new_bool(p.enables_immigration_enforcement),
         ),
         ("registered_uses".to_string(), strings(&p.registered_uses)),
+        ("supplied_technologies".to_string(), strings(&p.supplied_technologies)),
     ])
 }
 
@@ -469,6 +470,7 @@ fn principal_value(p: &Principal, linked: bool, attr: &str) -> Option<Value> {
         "enables" => json!(p.enables),
         "enables_immigration_enforcement" => json!(p.enables_immigration_enforcement),
         "registered_uses" => json!(p.registered_uses),
+        "supplied_technologies" => json!(p.supplied_technologies),
         "linked" => json!(linked),
         _ => return None,
     })

@@ -34,6 +34,10 @@ pub struct Principal {
     pub enables_immigration_enforcement: bool,
     /// Use cases the provider has reviewed and registered.
     pub registered_uses: BTreeSet<String>,
+    /// Surveillance technologies it supplies to law-enforcement agencies, as the EFF Atlas of
+    /// Surveillance records them ("Face Recognition", "Automated License Plate Readers").
+    #[serde(default)]
+    pub supplied_technologies: BTreeSet<String>,
 }
 
 impl Principal {
@@ -49,6 +53,7 @@ impl Principal {
             enables: BTreeSet::new(),
             enables_immigration_enforcement: false,
             registered_uses: BTreeSet::new(),
+            supplied_technologies: BTreeSet::new(),
         }
     }
 }
@@ -94,6 +99,12 @@ impl Facts {
             .map(|(org, _, _)| org)
             .collect();
         let enabled = graph.enabled_agencies(&ClassifyConfig::default());
+        let mut supplied: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for r in graph.rels.iter().filter(|r| r.kind == registry::model::RelationKind::TechnologySupply) {
+            if let Some(t) = &r.technology {
+                supplied.entry(r.to).or_default().insert(t.clone());
+            }
+        }
         let name = |id: i64| graph.orgs.get(&id).map(|o| o.name.clone()).unwrap_or_else(|| format!("#{id}"));
         let mut orgs = HashMap::with_capacity(graph.orgs.len());
         for (id, o) in &graph.orgs {
@@ -118,6 +129,7 @@ impl Facts {
                         enables_immigration_enforcement: agencies
                             .is_some_and(|a| a.iter().any(|a| immigration.contains(a))),
                         registered_uses: BTreeSet::new(),
+                        supplied_technologies: supplied.remove(id).unwrap_or_default(),
                     },
                 },
             );

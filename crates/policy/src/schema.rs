@@ -18,7 +18,8 @@ const PRINCIPAL_ATTRIBUTES: &str = "    name: String,
     state: String,
     enables: Set<String>,
     enables_immigration_enforcement: Bool,
-    registered_uses: Set<String>,";
+    registered_uses: Set<String>,
+    supplied_technologies: Set<String>,";
 
 /// The schema text for these capability ids.
 pub fn schema_text(capabilities: &[&str]) -> String {

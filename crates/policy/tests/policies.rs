@@ -72,6 +72,8 @@ fn fictional() -> SqliteStore {
         end_date: Some("2026-12-31".into()),
         action_date: Some("2025-01-01".into()),
         permalink: None,
+        technology: None,
+        citation: None,
         source: Source { file: "fictional-test-records.csv".into(), line: 1 },
     };
     tx.add_relationship(&rel(RelationKind::ContractAward, ice, edl, Some(ice))).expect("award");
@@ -442,4 +444,40 @@ fn a_policy_version_goes_into_the_log_as_canonical_json() {
     assert_eq!(v["text"], DEFAULT);
     // Canonical: canonicalising it again changes nothing (RFC 8785).
     assert_eq!(publish::canonical::to_vec(&v).expect("canonical"), e);
+}
+
+/// A vendor the Atlas of Surveillance records as supplying face recognition to a (fictional)
+/// police department, beside a vendor of drones to it: the example policy on
+/// `supplied_technologies` denies the first every service and leaves the second alone.
+#[test]
+fn a_policy_can_act_on_the_technologies_a_vendor_supplies_to_police() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let atlas = dir.path().join("atlas-fictional.csv");
+    std::fs::write(
+        &atlas,
+        "\"AOSNUMBER\",\"City\",\"County\",\"State\",\"Agency\",\"Type of LEA\",\"Summary\",\"Type of Juris\",\"Technology\",\"Vendor\",\"Link 1\",\"Link 1 Snapshot\",\"Link 1 Source\",\"Link 1 Type\",\"Link 1 Date\"\n\
+         \"AOS900001\",\"Lakemoor\",\"Lakemoor County\",\"MN\",\"Lakemoor Police Department (fictional)\",\"Police\",\"Test row (fictional).\",\"Municipal\",\"Face Recognition\",\"Examplar Vision Ltd (fictional)\",\"https://example.invalid/1\",\"\",\"Example Gazette\",\"\",\"03/04/2025\"\n\
+         \"AOS900002\",\"Lakemoor\",\"Lakemoor County\",\"MN\",\"Lakemoor Police Department (fictional)\",\"Police\",\"Test row (fictional).\",\"Municipal\",\"Drones\",\"Skyward Example Drones (fictional)\",\"https://example.invalid/2\",\"\",\"Example Gazette\",\"\",\"05/06/2025\"\n",
+    )
+    .expect("write");
+    let mut store = SqliteStore::in_memory().expect("store");
+    registry::import::import_atlas(&mut store, &atlas, Default::default(), &mut |_, _| {}).expect("atlas");
+    let mut tx = store.begin().expect("tx");
+    let vision = tx.organisation_by_key("atlas-vendor:examplar fictional vision").expect("lookup");
+    let drones = tx.organisation_by_key("atlas-vendor:drones example fictional skyward").expect("lookup");
+    let (Some(vision), Some(drones)) = (vision, drones) else { panic!("both vendors are in the registry") };
+    link(&mut *tx, "acct-vision", vision);
+    link(&mut *tx, "acct-drones", drones);
+    tx.commit().expect("commit");
+    registry::classify::classify(&mut store, &registry::classify::ClassifyConfig::default()).expect("classify");
+
+    let example = include_str!("../data/examples/no-face-recognition-vendors-of-police.cedar");
+    let d = decider(&store, example, &[]);
+    let r = ask(&d, "acct-vision", "compute", "");
+    assert!(!r.allow, "{r:?}");
+    assert_eq!(r.policies, vec!["no-service-to-face-recognition-vendors-of-police"]);
+    assert_eq!(r.attributes["principal.supplied_technologies"], serde_json::json!(["Face Recognition"]));
+    let r = ask(&d, "acct-drones", "compute", "");
+    assert!(r.allow, "{r:?}");
+    assert_eq!(d.facts().accounts["acct-drones"].principal.supplied_technologies.len(), 1);
 }

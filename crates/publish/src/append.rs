@@ -204,6 +204,7 @@ pub fn publish<S: Storage>(
             organisations: data.orgs.len() as u64,
             withheld,
             out_of_scope_accounts: data.out_of_scope_accounts,
+            ambiguous_accounts: data.ambiguous_accounts,
             policy: policy.clone(),
             record_lists,
         },
@@ -244,12 +245,34 @@ fn organisation_json(o: &crate::gather::OrgDisclosure) -> Value {
             jurisdiction.insert(k.into(), json!(v));
         }
     }
-    json!({
+    let mut v = json!({
         "name": o.org.name,
         "kind": o.org.kind.as_str(),
         "law_enforcement_role": o.classification.role.as_str(),
         "role_status": o.classification.status.as_str(),
         "jurisdiction": jurisdiction,
         "evidence": {"summary": o.classification.reason, "sources": o.sources},
-    })
+    });
+    // Only organisations the Atlas names carry the field, so other records keep their bytes.
+    if !o.technologies.is_empty()
+        && let Value::Object(m) = &mut v
+    {
+        let list: Vec<Value> = o
+            .technologies
+            .iter()
+            .map(|t| {
+                let e = &t.evidence;
+                json!({
+                    "technology": t.technology,
+                    "relation": t.relation,
+                    "counterpart": t.counterpart,
+                    "source": format!("EFF Atlas of Surveillance {}", e.award_id.as_deref().unwrap_or("")),
+                    "citation": e.citation.clone().unwrap_or_default(),
+                    "link": e.permalink.clone().unwrap_or_default(),
+                })
+            })
+            .collect();
+        m.insert("technologies".into(), Value::Array(list));
+    }
+    v
 }

@@ -62,6 +62,9 @@ pub struct OrgDisclosure {
     pub classification: ClassificationEvent,
     /// Public sources behind the classification (award ids, reference lists), short lines.
     pub sources: Vec<String>,
+    /// Surveillance technologies it supplies to agencies or uses, as the EFF Atlas of
+    /// Surveillance records them.
+    pub technologies: Vec<registry::classify::TechnologyFact>,
     /// Its usage in the period, ordered by capability, service, region class, unit.
     pub usage: Vec<UsageLine>,
 }
@@ -87,6 +90,9 @@ pub struct PeriodData {
     pub withheld: BTreeMap<String, u64>,
     /// Accounts with usage in the period and no link to a law-enforcement organisation.
     pub out_of_scope_accounts: u64,
+    /// Accounts with usage in the period whose name fits several organisations, one at least
+    /// a law-enforcement organisation, awaiting a reviewer's choice.
+    pub ambiguous_accounts: u64,
 }
 
 /// Gathers a period from the registry and the stored usage rows.
@@ -94,14 +100,19 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
     let graph = Graph::load(store)?;
     // Each account's organisation: the latest confirmed link, else the latest proposal.
     let mut confirmed: HashMap<String, i64> = HashMap::new();
-    let mut proposed: HashMap<String, i64> = HashMap::new();
+    // Proposed: the organisation, or every candidate of an ambiguous proposal.
+    let mut proposed: HashMap<String, Vec<i64>> = HashMap::new();
     for l in registry::review::links(store)? {
         match l.latest.status {
             Status::Confirmed => {
                 confirmed.insert(l.latest.account_id.clone(), l.latest.org_id);
             }
             Status::Proposed => {
-                proposed.insert(l.latest.account_id.clone(), l.latest.org_id);
+                let candidates: Vec<i64> = match &l.proposal {
+                    Some(p) if p.candidates.len() > 1 => p.candidates.iter().map(|c| c.org_id).collect(),
+                    _ => vec![l.latest.org_id],
+                };
+                proposed.insert(l.latest.account_id.clone(), candidates);
             }
             Status::Rejected => {}
         }
@@ -113,6 +124,7 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
     let mut usage: BTreeMap<i64, Lines> = BTreeMap::new();
     let mut withheld: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
     let mut out_of_scope: BTreeSet<&str> = BTreeSet::new();
+    let mut ambiguous: BTreeSet<&str> = BTreeSet::new();
     for (k, v) in rows.iter().filter(|(k, _)| period.contains(&k.month)) {
         if v.lines == 0 {
             continue;
@@ -130,10 +142,20 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
                     out_of_scope.insert(&k.account);
                 }
             }
-        } else if let Some(&org) = proposed.get(&k.account).filter(|&&o| le_role(o).is_some()) {
-            withheld.entry(reasons::LINK_UNREVIEWED).or_default().insert(org);
         } else {
-            out_of_scope.insert(&k.account);
+            match proposed.get(&k.account).map(Vec::as_slice) {
+                Some([org]) if le_role(*org).is_some() => {
+                    withheld.entry(reasons::LINK_UNREVIEWED).or_default().insert(*org);
+                }
+                // Several organisations fit and one at least is law enforcement: which one
+                // awaits a reviewer; the account is counted, no organisation is named.
+                Some(orgs) if orgs.len() > 1 && orgs.iter().any(|&o| le_role(o).is_some()) => {
+                    ambiguous.insert(&k.account);
+                }
+                _ => {
+                    out_of_scope.insert(&k.account);
+                }
+            }
         }
     }
 
@@ -151,6 +173,7 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
             org: org.clone(),
             classification: classification.clone(),
             sources: sources(&graph, org_id, classification.role, identifiers.remove(&org_id), &cfg),
+            technologies: graph.technologies(org_id),
             usage: lines
                 .into_iter()
                 .map(|((capability, service, region_class, unit), quantity)| UsageLine {
@@ -173,7 +196,13 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
             counts.insert(reason.to_string(), fresh.len() as u64);
         }
     }
-    Ok(PeriodData { period: period.clone(), orgs, withheld: counts, out_of_scope_accounts: out_of_scope.len() as u64 })
+    Ok(PeriodData {
+        period: period.clone(),
+        orgs,
+        withheld: counts,
+        out_of_scope_accounts: out_of_scope.len() as u64,
+        ambiguous_accounts: ambiguous.len() as u64,
+    })
 }
 
 /// The public sources behind an organisation's role: for a supplier, its awards (with
@@ -189,7 +218,17 @@ fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cfg: &
         let Some(last) = path.steps.last() else { continue };
         let e = &last.evidence;
         let mut line = chain.join(" → ");
-        if let Some(award) = &e.award_id {
+        if let Some(technology) = &e.technology {
+            // "supplies technology Springfield Police Department: Face Recognition, EFF Atlas
+            // of Surveillance AOS000123 (RR Star, 10/06/2018)".
+            line.push_str(&format!(
+                ": {technology}, EFF Atlas of Surveillance {}",
+                e.award_id.as_deref().unwrap_or("")
+            ));
+            if let Some(c) = &e.citation {
+                line.push_str(&format!(" ({c})"));
+            }
+        } else if let Some(award) = &e.award_id {
             line.push_str(&format!(", award {award}"));
         }
         if let Some(link) = &e.permalink {

@@ -112,6 +112,9 @@ pub enum Record {
         withheld: Vec<(String, u64)>,
         /// Accounts with usage and no link to a law-enforcement organisation (not in scope).
         out_of_scope_accounts: u64,
+        /// Accounts with usage whose name fits several organisations (one at least a
+        /// law-enforcement organisation), awaiting a reviewer's choice.
+        ambiguous_accounts: u64,
         /// The policy version in force when the period was published.
         policy: Option<Link>,
         /// The period's record lists ([`Record::PeriodRecords`]), which link to its records.
@@ -164,11 +167,20 @@ impl Record {
                 "type": self.kind(), "period": period, "part": part, "parts": parts,
                 "records": links(records),
             }),
-            Record::PeriodSummary { period, organisations, withheld, out_of_scope_accounts, policy, record_lists } => {
+            Record::PeriodSummary {
+                period,
+                organisations,
+                withheld,
+                out_of_scope_accounts,
+                ambiguous_accounts,
+                policy,
+                record_lists,
+            } => {
                 json!({
                     "type": self.kind(), "period": period, "organisations_disclosed": organisations,
                     "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "organisations": n})).collect::<Vec<_>>(),
                     "out_of_scope_accounts": out_of_scope_accounts,
+                    "accounts_awaiting_review_ambiguous": ambiguous_accounts,
                     "policy": policy.as_ref().map(Link::to_json),
                     "record_lists": links(record_lists),
                 })

@@ -81,6 +81,28 @@ fn registry() -> SqliteStore {
     add_account(&mut *tx, "acct-secret-2", vendor, Status::Confirmed);
     add_account(&mut *tx, "acct-secret-3", police, Status::Proposed);
     add_account(&mut *tx, "acct-secret-4", shop, Status::Confirmed);
+    // A name that fits the police department and the bakery equally: one proposal, two
+    // candidates, awaiting a reviewer's choice.
+    tx.upsert_account(&Account {
+        account_id: "acct-secret-5".into(),
+        legal_name: "Port Averly (fictional)".into(),
+        country: None,
+        state: None,
+        city: None,
+        uei: None,
+        domain: None,
+    })
+    .expect("account");
+    let candidate = |org_id| registry::model::LinkCandidate { org_id, score: 0.9, reason: "test".into() };
+    tx.append_proposal(
+        "acct-secret-5",
+        police,
+        0.9,
+        "ambiguous",
+        "candor:screen",
+        &[candidate(police), candidate(shop)],
+    )
+    .expect("proposal");
     tx.commit().expect("commit");
     store
 }
@@ -108,6 +130,7 @@ fn usage() -> Vec<(Key, Sums)> {
         row("acct-secret-2", "2026-07", "compute", 99.0),
         row("acct-secret-3", "2026-07", "face_detection_analysis", 7.0),
         row("acct-secret-4", "2026-07", "compute", 1.0),
+        row("acct-secret-5", "2026-08", "face_identification", 2.0),
         row("acct-unknown", "2026-07", "compute", 1.0),
     ]
 }
@@ -151,6 +174,7 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     assert_eq!(data.withheld.get(reasons::ROLE_UNREVIEWED), Some(&1));
     assert_eq!(data.withheld.get(reasons::LINK_UNREVIEWED), Some(&1));
     assert_eq!(data.out_of_scope_accounts, 2, "the bakery's account and the unlinked one");
+    assert_eq!(data.ambiguous_accounts, 1, "the account whose name fits the police and the bakery");
     let first = publish(&mut writer, &data, Some(0), &opts).expect("publish");
     assert_eq!(
         first.appended.len(),
@@ -199,6 +223,7 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     assert_eq!(list["type"], "candor.period_records");
     assert_eq!(list["records"][0]["index"], first.organisation_records[0]);
     assert_eq!(summary["out_of_scope_accounts"], 2);
+    assert_eq!(summary["accounts_awaiting_review_ambiguous"], 1);
     let reasons_listed: Vec<&str> =
         summary["withheld"].as_array().expect("w").iter().map(|w| w["reason"].as_str().expect("r")).collect();
     assert!(reasons_listed.contains(&reasons::EXACT_QUANTITIES));
@@ -396,4 +421,86 @@ fn a_period_with_many_organisations_is_listed_in_parts_that_fit_the_log() {
         );
     }
     assert_eq!(listed, out.organisation_records);
+}
+
+/// A vendor the Atlas of Surveillance names (fictional rows in its layout) that is also a
+/// customer: screening proposes the link, a reviewer confirms it, classification makes the
+/// vendor a supplier by the Atlas row, and the period's record discloses it as a supplier
+/// with the technology and the Atlas evidence; the site verifies from outside.
+#[test]
+fn an_atlas_vendor_that_is_a_customer_is_disclosed_as_a_supplier_with_the_atlas_evidence() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let atlas = tmp.path().join("atlas-fictional.csv");
+    std::fs::write(
+        &atlas,
+        "\"AOSNUMBER\",\"City\",\"County\",\"State\",\"Agency\",\"Type of LEA\",\"Summary\",\"Type of Juris\",\"Technology\",\"Vendor\",\"Link 1\",\"Link 1 Snapshot\",\"Link 1 Source\",\"Link 1 Type\",\"Link 1 Date\"\n\
+         \"AOS900001\",\"Lakemoor\",\"Lakemoor County\",\"MN\",\"Lakemoor Police Department (fictional)\",\"Police\",\"Test row (fictional).\",\"Municipal\",\"Face Recognition\",\"Examplar Vision Ltd (fictional)\",\"https://example.invalid/1\",\"\",\"Example Gazette\",\"\",\"03/04/2025\"\n",
+    )
+    .expect("write");
+    let mut store = SqliteStore::in_memory().expect("store");
+    registry::import::import_atlas(&mut store, &atlas, Default::default(), &mut |_, _| {}).expect("atlas");
+    let mut tx = store.begin().expect("tx");
+    tx.upsert_account(&Account {
+        account_id: "acct-secret-9".into(),
+        legal_name: "EXAMPLAR VISION LIMITED (fictional)".into(),
+        country: None,
+        state: Some("MN".into()),
+        city: None,
+        uei: None,
+        domain: None,
+    })
+    .expect("account");
+    tx.commit().expect("commit");
+    let screened = registry::screen::screen_all(&mut store, &Default::default()).expect("screen");
+    assert_eq!(screened.queued, 1);
+    let p = &screened.proposals[0];
+    assert_eq!(p.org_name, "Examplar Vision Ltd (fictional)");
+    let event = registry::review::queue(&store).expect("queue")[0].latest.id;
+    registry::review::decide(
+        &mut store,
+        &registry::review::Decision {
+            event_id: event,
+            accept: true,
+            org: None,
+            reviewer: "alice@provider.example",
+            reason: "the account's company is the vendor named in the Atlas",
+        },
+    )
+    .expect("decide");
+    registry::classify::classify(&mut store, &Default::default()).expect("classify");
+
+    let period = Period::parse("2026-Q3").expect("period");
+    let rows = vec![row("acct-secret-9", "2026-08", "face_identification", 500.0)];
+    let data = gather(&store, &rows, &period).expect("gather");
+    assert_eq!(data.orgs.len(), 1);
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let opts = Options { exact_quantities: false, demonstration: true, salt: b"salt".to_vec() };
+    let out = publish(&mut writer, &data, None, &opts).expect("publish");
+    drop(writer);
+    let log = entries(&home);
+    let record = json(&log[out.organisation_records[0] as usize]);
+    let org = &record["organisation"];
+    assert_eq!(org["law_enforcement_role"], "supplier");
+    assert_eq!(org["role_status"], "confirmed");
+    assert!(org["evidence"]["summary"].as_str().expect("summary").contains("EFF Atlas of Surveillance"));
+    let sources = org["evidence"]["sources"].as_array().expect("sources");
+    assert!(
+        sources.iter().any(|s| s.as_str().is_some_and(|s| s
+            .contains("Face Recognition, EFF Atlas of Surveillance AOS900001 (Example Gazette, 03/04/2025)")
+            && s.contains("atlas-fictional.csv line 2"))),
+        "{sources:?}"
+    );
+    assert_eq!(org["technologies"][0]["technology"], "Face Recognition");
+    assert_eq!(org["technologies"][0]["relation"], "supplies");
+    assert_eq!(org["technologies"][0]["counterpart"], "Lakemoor Police Department (fictional)");
+    assert_eq!(org["technologies"][0]["source"], "EFF Atlas of Surveillance AOS900001");
+    let text = String::from_utf8_lossy(&log[out.organisation_records[0] as usize]).into_owned();
+    assert!(!text.contains("acct-secret"), "no account id: {text}");
+
+    let public = home.public_dir();
+    write_site(&public, &home.verifier().expect("vkey"), "2026-11-30T00:00:00Z").expect("site");
+    let report =
+        check_report(&Dir::new(&public), &home.verifier().expect("vkey"), &[], &[], &mut |_| {}).expect("check");
+    assert!(report.faults.is_empty(), "{:?}", report.faults);
 }

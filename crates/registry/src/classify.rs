@@ -10,7 +10,9 @@
 //!    funding an ICE award) is **proposed** as an agency, for a reviewer to decide.
 //! 3. A recipient of law-enforcement contracts, or of subawards under them, is a **supplier**
 //!    when its total amount from them reaches `min_amount` and one is dated on or after
-//!    `since` (confirmed by rule: a public award record is a fact, not a judgement).
+//!    `since` (confirmed by rule: a public award record is a fact, not a judgement). So is a
+//!    vendor that the EFF Atlas of Surveillance records as supplying a surveillance technology
+//!    to an agency (dated on or after `since` when given; the Atlas gives no amounts).
 //! 4. Roll-up: the parents and subsidiaries of a supplier are **proposed** as suppliers,
 //!    shown as such ("through its subsidiary …").
 //!
@@ -183,7 +185,8 @@ impl Graph {
         let mut direct: HashMap<i64, BTreeSet<i64>> = HashMap::new();
         for r in &self.rels {
             let award = matches!(r.kind, RelationKind::ContractAward | RelationKind::Subaward);
-            if award && self.is_le(r, &agencies, &primes) && self.counts(r, cfg) {
+            let supply = r.kind == RelationKind::TechnologySupply;
+            if (award || supply) && self.is_le(r, &agencies, &primes) && self.counts(r, cfg) {
                 let agency = r.agency.filter(|a| agencies.contains(a)).or(r.funding_agency).unwrap_or(r.from);
                 direct.entry(r.to).or_default().insert(agency);
             }
@@ -236,11 +239,58 @@ impl Graph {
                     }
                     out.push(EnablementPath { steps, agency });
                 }
+                RelationKind::TechnologySupply => out.push(EnablementPath {
+                    steps: vec![Step {
+                        relation: "supplies_technology".into(),
+                        to: r.from,
+                        to_name: self.name(r.from),
+                        evidence: r.clone(),
+                    }],
+                    agency,
+                }),
                 _ => {}
             }
         }
         out
     }
+
+    /// The technologies an organisation supplies to law-enforcement agencies or uses, as the
+    /// Atlas of Surveillance records them.
+    pub fn technologies(&self, org: i64) -> Vec<TechnologyFact> {
+        let mut out: Vec<TechnologyFact> = self
+            .rels
+            .iter()
+            .filter(|r| r.kind == RelationKind::TechnologySupply && (r.to == org || r.from == org))
+            .map(|r| TechnologyFact {
+                technology: r.technology.clone().unwrap_or_default(),
+                relation: if r.to == org { "supplies".into() } else { "uses".into() },
+                counterpart: if r.to == org { self.name(r.from) } else { self.name(r.to) },
+                evidence: r.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.relation, &a.technology, &a.counterpart, &a.evidence.award_id).cmp(&(
+                &b.relation,
+                &b.technology,
+                &b.counterpart,
+                &b.evidence.award_id,
+            ))
+        });
+        out
+    }
+}
+
+/// A surveillance technology an organisation supplies or uses, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TechnologyFact {
+    /// The technology ("Face Recognition").
+    pub technology: String,
+    /// `supplies` (the organisation is the vendor) or `uses` (the agency).
+    pub relation: String,
+    /// The agency supplied, or the vendor used.
+    pub counterpart: String,
+    /// The Atlas record.
+    pub evidence: Relationship,
 }
 
 /// Derives classifications and appends the changes to the history.
@@ -288,6 +338,17 @@ pub fn classify(store: &mut dyn Store, cfg: &ClassifyConfig) -> Result<ClassifyR
             t.2.insert(a);
         }
     }
+    // Vendors the Atlas records as supplying a technology to an agency.
+    let mut supplies: BTreeMap<i64, BTreeSet<(String, String)>> = BTreeMap::new();
+    for r in g.rels.iter().filter(|r| r.kind == RelationKind::TechnologySupply && le(r) && g.counts(r, cfg)) {
+        if agencies.contains(&r.to) || derived.contains_key(&r.to) {
+            continue;
+        }
+        supplies
+            .entry(r.to)
+            .or_default()
+            .insert((r.technology.clone().unwrap_or_default(), g.name(r.agency.unwrap_or(r.from))));
+    }
     let mut suppliers = HashSet::new();
     for (org, (amount, n, via)) in &totals {
         if *amount < cfg.min_amount {
@@ -298,6 +359,28 @@ pub fn classify(store: &mut dyn Store, cfg: &ClassifyConfig) -> Result<ClassifyR
         let reason = format!(
             "holds {n} award(s) or subaward(s) under law-enforcement contracts of {} totalling ${amount:.2}",
             names.join(", ")
+        );
+        derived.insert(*org, (Role::Supplier, Status::Confirmed, reason));
+        suppliers.insert(*org);
+        report.suppliers += 1;
+    }
+    for (org, list) in &supplies {
+        if suppliers.contains(org) {
+            continue;
+        }
+        let mut technologies: Vec<&str> = list.iter().map(|(t, _)| t.as_str()).collect();
+        technologies.dedup();
+        let agencies_supplied: BTreeSet<&str> = list.iter().map(|(_, a)| a.as_str()).collect();
+        let shown: Vec<&str> = agencies_supplied.iter().take(5).copied().collect();
+        let more = if agencies_supplied.len() > 5 {
+            format!(" and {} more", agencies_supplied.len() - 5)
+        } else {
+            String::new()
+        };
+        let reason = format!(
+            "supplies {} to {}{more}, as the EFF Atlas of Surveillance records",
+            technologies.join(", "),
+            shown.join(", ")
         );
         derived.insert(*org, (Role::Supplier, Status::Confirmed, reason));
         suppliers.insert(*org);
@@ -346,6 +429,8 @@ pub struct Explanation {
     pub history: Vec<ClassificationEvent>,
     /// Enablement paths to law-enforcement agencies.
     pub paths: Vec<EnablementPath>,
+    /// Surveillance technologies it supplies or uses (EFF Atlas of Surveillance).
+    pub technologies: Vec<TechnologyFact>,
 }
 
 /// Explains one organisation, found by id, natural key, identifier or exact name.
@@ -379,6 +464,7 @@ pub fn explain(store: &dyn Store, query: &str, cfg: &ClassifyConfig) -> Result<E
         current: g.latest.get(&found).cloned(),
         history: g.history.iter().filter(|e| e.org_id == found).cloned().collect(),
         paths: g.paths(found, cfg),
+        technologies: g.technologies(found),
         organisation,
     })
 }

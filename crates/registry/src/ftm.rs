@@ -11,7 +11,10 @@
 //!   `sourceUrl`);
 //! - subawards ↔ a `Contract` whose `authority` is the prime contractor and a
 //!   `ContractAward` with `role` = `subaward`;
-//! - parent/subsidiary ↔ `Ownership` (`owner` = parent, `asset` = subsidiary, `role` = parent).
+//! - parent/subsidiary ↔ `Ownership` (`owner` = parent, `asset` = subsidiary, `role` = parent);
+//! - technology supplies (EFF Atlas of Surveillance) → `UnknownLink` (`subject` = vendor,
+//!   `object` = agency, `role` = "supplies <technology>"): exported, not read back (FtM has no
+//!   schema for them; re-import the Atlas file instead).
 //!
 //! Imported records keep the FtM file and line as their evidence.
 
@@ -172,6 +175,27 @@ pub fn export(store: &dyn Store, out: &mut dyn Write) -> Result<usize> {
                 );
                 emit(json!({"id": id, "schema": "ContractAward", "properties": a}))?;
             }
+            RelationKind::TechnologySupply => {
+                let technology = r.technology.clone().unwrap_or_default();
+                let id = format!(
+                    "candor-supply-{}",
+                    short_hash(&[to, from, &technology, r.award_id.as_deref().unwrap_or("")])
+                );
+                let mut p = Map::new();
+                p.insert("subject".into(), json!([to]));
+                p.insert("object".into(), json!([from]));
+                p.insert("role".into(), json!([format!("supplies {technology}")]));
+                if let Some(c) = &r.citation {
+                    p.insert("summary".into(), json!([format!("{} ({c})", r.award_id.as_deref().unwrap_or(""))]));
+                }
+                if let Some(d) = &r.action_date {
+                    p.insert("date".into(), json!([d]));
+                }
+                if !source.is_empty() {
+                    p.insert("sourceUrl".into(), json!(source));
+                }
+                emit(json!({"id": id, "schema": "UnknownLink", "properties": p}))?;
+            }
             RelationKind::ParentSubsidiary | RelationKind::SubAgency => {
                 let id = format!("candor-ownership-{}", short_hash(&[from, to]));
                 emit(
@@ -285,6 +309,8 @@ pub fn import(store: &mut dyn Store, path: &Path) -> Result<ImportReport> {
                     end_date: first(e, "endDate"),
                     action_date: first(e, "date"),
                     permalink: first(e, "sourceUrl").or_else(|| first(contract, "sourceUrl")),
+                    technology: None,
+                    citation: None,
                     source,
                 }
             }
@@ -303,6 +329,8 @@ pub fn import(store: &mut dyn Store, path: &Path) -> Result<ImportReport> {
                     end_date: first(e, "endDate"),
                     action_date: None,
                     permalink: first(e, "sourceUrl"),
+                    technology: None,
+                    citation: None,
                     source,
                 }
             }

@@ -91,6 +91,9 @@ string_enum! {
         ParentSubsidiary = "parent_subsidiary",
         /// `from` (a department) contains `to` (a sub-agency).
         SubAgency = "sub_agency",
+        /// `from` (an agency) uses a surveillance technology that `to` (a vendor) supplies, as
+        /// the EFF Atlas of Surveillance records it.
+        TechnologySupply = "technology_supply",
     }
 }
 
@@ -181,8 +184,15 @@ pub struct Relationship {
     pub end_date: Option<String>,
     /// Action date (ISO date).
     pub action_date: Option<String>,
-    /// USAspending permalink.
+    /// USAspending permalink, or the public source of an Atlas record.
     pub permalink: Option<String>,
+    /// For a technology supply: the technology ("Face Recognition").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technology: Option<String>,
+    /// For a technology supply: who reported it and when, as the source gives it ("RR Star,
+    /// 10/06/2018").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
     /// The row it came from.
     pub source: Source,
 }

@@ -1,6 +1,9 @@
 //! The review queue: proposed account-to-organisation links wait for a reviewer, who accepts
 //! or rejects each with their reviewer id and a reason. Decisions are appended to the
 //! history; the current state of a link is its latest event.
+//!
+//! An ambiguous proposal lists several candidate organisations: accepting it names the one
+//! chosen (the others are not linked); rejecting it rejects them all.
 
 use std::collections::BTreeMap;
 
@@ -65,8 +68,25 @@ pub fn confirmed(store: &dyn Store) -> Result<Vec<LinkState>> {
     Ok(links(store)?.into_iter().filter(|l| l.latest.status == Status::Confirmed).collect())
 }
 
-/// Accepts or rejects the link opened by proposal `event_id`.
-pub fn decide(store: &mut dyn Store, event_id: i64, accept: bool, reviewer: &str, reason: &str) -> Result<i64> {
+/// A reviewer's decision on one proposal.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    /// The proposal's event id (or the latest event of its link).
+    pub event_id: i64,
+    /// Accept (confirm the link) or reject it.
+    pub accept: bool,
+    /// For an ambiguous proposal: the candidate chosen (required to accept one).
+    pub org: Option<i64>,
+    /// Who decides (one word, e.g. a pseudonym).
+    pub reviewer: &'a str,
+    /// Why.
+    pub reason: &'a str,
+}
+
+/// Accepts or rejects the link opened by a proposal; returns the id of the event recording
+/// the decision (for an accepted ambiguous proposal, the confirmation of the chosen link).
+pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
+    let Decision { event_id, accept, org, reviewer, reason } = *d;
     if reviewer.trim().is_empty() || reviewer.chars().any(char::is_whitespace) {
         return Err(Error::Invalid("a reviewer id is required (one word, e.g. a pseudonym such as reviewer-7)".into()));
     }
@@ -77,9 +97,46 @@ pub fn decide(store: &mut dyn Store, event_id: i64, accept: bool, reviewer: &str
         .into_iter()
         .find(|l| l.latest.id == event_id || l.proposal.as_ref().is_some_and(|p| p.id == event_id))
         .ok_or_else(|| Error::NotFound(format!("no link with event {event_id}")))?;
-    let status = if accept { Status::Confirmed } else { Status::Rejected };
+    let candidates: Vec<i64> =
+        link.proposal.as_ref().map(|p| p.candidates.iter().map(|c| c.org_id).collect()).unwrap_or_default();
+    let proposed = link.latest.org_id;
+    let chosen = match org {
+        None if accept && !candidates.is_empty() => {
+            return Err(Error::Invalid(format!(
+                "proposal {event_id} is ambiguous: choose one of its {} candidates ({}) to accept",
+                candidates.len(),
+                candidates.iter().map(|c| format!("#{c}")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        None => proposed,
+        Some(o) if o == proposed || candidates.contains(&o) => o,
+        Some(o) => {
+            return Err(Error::Invalid(format!(
+                "organisation #{o} is not a candidate of proposal {event_id} (candidates: {})",
+                if candidates.is_empty() {
+                    format!("#{proposed}")
+                } else {
+                    candidates.iter().map(|c| format!("#{c}")).collect::<Vec<_>>().join(", ")
+                }
+            )));
+        }
+    };
+    if !accept && chosen != proposed {
+        return Err(Error::Invalid("rejecting a proposal rejects all its candidates: give no organisation".into()));
+    }
+    let account = link.latest.account_id.clone();
     let mut tx = store.begin()?;
-    let id = tx.append_link(&link.latest.account_id, link.latest.org_id, status, None, reason.trim(), reviewer)?;
+    let id = if accept {
+        let id = tx.append_link(&account, chosen, Status::Confirmed, None, reason.trim(), reviewer)?;
+        if chosen != proposed {
+            // The queue entry was opened on the first candidate: close it, saying why.
+            let why = format!("another candidate (#{chosen}) was chosen: {}", reason.trim());
+            tx.append_link(&account, proposed, Status::Rejected, None, &why, reviewer)?;
+        }
+        id
+    } else {
+        tx.append_link(&account, proposed, Status::Rejected, None, reason.trim(), reviewer)?
+    };
     tx.commit()?;
     Ok(id)
 }

@@ -85,8 +85,18 @@ CREATE TRIGGER classification_events_append_only_d BEFORE DELETE ON classificati
 ALTER TABLE link_events ADD COLUMN candidates TEXT;
 -- The latest classification of an organisation is read once per imported row.
 CREATE INDEX classification_events_org ON classification_events(org_id, id);
+-- Technology supplies (EFF Atlas of Surveillance): the technology, and who reported it when.
+ALTER TABLE relationships ADD COLUMN technology TEXT;
+ALTER TABLE relationships ADD COLUMN citation TEXT;
+-- Settings of the database's derived data (e.g. which name normaliser made aliases.norm).
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#,
 ];
+
+/// The version of [`crate::names::normalize`] that `aliases.norm` was computed with; a
+/// database opened by a newer candor has its keys recomputed (entity resolution compares
+/// them).
+const NAMES_VERSION: &str = "2";
 
 /// The registry in a SQLite file.
 pub struct SqliteStore {
@@ -127,8 +137,36 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i + 1)?;
             tx.commit()?;
         }
+        renormalize(&mut conn)?;
         Ok(SqliteStore { conn })
     }
+}
+
+/// Recomputes every alias's normalised key when the database was written by another
+/// normaliser, in one transaction.
+fn renormalize(conn: &mut Connection) -> Result<()> {
+    let current: Option<String> =
+        conn.query_row("SELECT value FROM settings WHERE key = 'names'", [], |r| r.get(0)).optional()?;
+    if current.as_deref() == Some(NAMES_VERSION) {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    {
+        let aliases: Vec<(i64, String)> = {
+            let mut st = tx.prepare("SELECT org_id, alias FROM aliases")?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+        };
+        let mut st = tx.prepare("UPDATE aliases SET norm = ?3 WHERE org_id = ?1 AND alias = ?2")?;
+        for (org, alias) in aliases {
+            st.execute(params![org, alias, crate::names::normalize(&alias).sorted_key()])?;
+        }
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('names', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [NAMES_VERSION],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 fn org_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Organisation> {
@@ -187,7 +225,7 @@ impl Store for SqliteStore {
     fn relationships(&self) -> Result<Vec<(i64, Relationship)>> {
         let mut st = self.conn.prepare(
             "SELECT id, kind, from_org, to_org, agency, funding_agency, award_id, amount, start_date, end_date, \
-             action_date, permalink, source_file, source_line FROM relationships ORDER BY id",
+             action_date, permalink, source_file, source_line, technology, citation FROM relationships ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
             let kind: String = r.get(1)?;
@@ -206,6 +244,8 @@ impl Store for SqliteStore {
                     end_date: r.get(9)?,
                     action_date: r.get(10)?,
                     permalink: r.get(11)?,
+                    technology: r.get(14)?,
+                    citation: r.get(15)?,
                     source: Source { file: r.get(12)?, line: r.get(13)? },
                 },
             ))
@@ -337,6 +377,18 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn organisations_by_norm(&mut self, name: &str) -> Result<Vec<(i64, Kind)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT DISTINCT a.org_id, o.kind FROM aliases a JOIN organisations o ON o.id = a.org_id \
+             WHERE a.norm = ?1 ORDER BY a.org_id",
+        )?;
+        let rows = st.query_map(params![crate::names::normalize(name).sorted_key()], |r| {
+            let kind: String = r.get(1)?;
+            Ok((r.get(0)?, Kind::parse(&kind).unwrap_or(Kind::Other)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn identifiers_of(&mut self, org: i64) -> Result<Vec<(Scheme, String)>> {
         let mut st = self.tx.prepare_cached("SELECT scheme, value FROM identifiers WHERE org_id = ?1")?;
         let rows = st.query_map([org], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
@@ -370,7 +422,7 @@ impl Tx for SqliteTx<'_> {
     fn add_relationship(&mut self, r: &Relationship) -> Result<bool> {
         // The fact a relationship states, independent of where it was read: re-importing the
         // same facts from another copy or layout of a file adds nothing.
-        let fact = format!(
+        let mut fact = format!(
             "{}|{}|{}|{}|{}|{}",
             r.kind.as_str(),
             r.from,
@@ -379,10 +431,13 @@ impl Tx for SqliteTx<'_> {
             r.action_date.as_deref().or(r.start_date.as_deref()).unwrap_or(""),
             r.amount.map(|a| format!("{a:.2}")).unwrap_or_default()
         );
+        if let Some(t) = &r.technology {
+            fact.push_str(&format!("|{t}"));
+        }
         let mut st = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO relationships (kind, from_org, to_org, agency, funding_agency, award_id, amount, \
-             start_date, end_date, action_date, permalink, source_file, source_line, fact) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             start_date, end_date, action_date, permalink, source_file, source_line, fact, technology, citation) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         let n = st.execute(params![
             r.kind.as_str(),
@@ -398,7 +453,9 @@ impl Tx for SqliteTx<'_> {
             r.permalink,
             r.source.file,
             r.source.line,
-            fact
+            fact,
+            r.technology,
+            r.citation
         ])?;
         Ok(n == 1)
     }
@@ -531,6 +588,32 @@ mod tests {
             .expect("org");
         }
         assert_eq!(s.counts().expect("counts").organisations, 0);
+    }
+
+    #[test]
+    fn keys_made_by_an_older_normaliser_are_recomputed_on_open() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let path = d.path().join("registry.db");
+        {
+            let mut s = SqliteStore::open(&path).expect("open");
+            let mut tx = s.begin().expect("tx");
+            let id = tx
+                .insert_organisation(&NewOrganisation {
+                    key: "name:x".into(),
+                    name: "Marin, County of".into(),
+                    kind: Kind::LocalAgency,
+                    jurisdiction: Jurisdiction::default(),
+                })
+                .expect("org");
+            tx.add_alias(id, "Marin, County of").expect("alias");
+            tx.commit().expect("commit");
+            // As an older candor left it.
+            s.conn.execute("UPDATE aliases SET norm = 'stale'", []).expect("stale");
+            s.conn.execute("DELETE FROM settings", []).expect("forget");
+        }
+        let s = SqliteStore::open(&path).expect("reopen");
+        let norm: String = s.conn.query_row("SELECT norm FROM aliases", [], |r| r.get(0)).expect("norm");
+        assert_eq!(norm, crate::names::normalize("County of Marin").sorted_key());
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub trait Tx {
     fn organisation_by_identifier(&mut self, scheme: Scheme, value: &str) -> Result<Option<i64>>;
     /// Organisations with an alias of the same normalised name, in the same state.
     fn organisations_by_name(&mut self, name: &str, state: Option<&str>) -> Result<Vec<i64>>;
+    /// Organisations with an alias of the same normalised name, in any state, with their kind.
+    fn organisations_by_norm(&mut self, name: &str) -> Result<Vec<(i64, crate::model::Kind)>>;
     /// The identifiers an organisation holds.
     fn identifiers_of(&mut self, org: i64) -> Result<Vec<(Scheme, String)>>;
     /// Stores a new organisation and returns its id.

@@ -280,3 +280,100 @@ fn followthemoney_export_imports_back_into_the_same_registry() {
     let only_reimported: Vec<&String> = c2.iter().filter(|k| !c1.contains(k)).collect();
     assert!(only_original.is_empty() && only_reimported.is_empty(), "{only_original:?} / {only_reimported:?}");
 }
+
+/// The EFF Atlas of Surveillance sample: every row imports, agencies resolve to the FBI's
+/// where the matcher is sure and are created otherwise, vendors become suppliers with the
+/// Atlas row as evidence; importing twice changes nothing; the newer 28-column layout (two
+/// columns more, elsewhere) reads the same facts; a corrupted row refuses the file naming its
+/// line and column, leaving the store unchanged.
+#[test]
+fn the_atlas_sample_imports_in_both_layouts_once_and_refuses_a_bad_row() {
+    let Some(data) = data_dir() else { return };
+    let sample = data.join("atlas/atlas-of-surveillance-sample.csv");
+    let mut store = SqliteStore::in_memory().expect("store");
+    let opts = ImportOptions::default();
+    import::import_reference(&mut store, None).expect("reference");
+    import::import_fbi_agencies(&mut store, &data.join("agencies/fbi-ucr-agencies-2018.csv"), opts, &mut |_, _| {})
+        .expect("fbi");
+    let before = store.counts().expect("counts");
+    let r = import::import_atlas(&mut store, &sample, opts, &mut |_, _| {}).expect("atlas");
+    assert_eq!(r.rows, 168);
+    assert!(r.skipped.is_empty());
+    let after = store.counts().expect("counts");
+    // 93 vendor mentions (77 rows name no vendor; two name two).
+    assert_eq!(after.relationships - before.relationships, 93);
+
+    // Rockford Police Department (IL, ShotSpotter) is the FBI's agency, with its ORI.
+    let rels = store.relationships().expect("rels");
+    let rockford = rels.iter().map(|(_, r)| r).find(|r| r.award_id.as_deref() == Some("AOS000002")).expect("row");
+    assert_eq!(rockford.technology.as_deref(), Some("Gunshot Detection"));
+    assert_eq!(rockford.citation.as_deref(), Some("RR Star, 10/06/2018"));
+    assert_eq!(rockford.action_date.as_deref(), Some("2018-10-06"));
+    assert_eq!(rockford.source.line, 3);
+    let ids = store.identifiers().expect("ids");
+    assert!(
+        ids.iter().any(|(o, s, v)| *o == rockford.from && s.as_str() == "ori" && v.starts_with("IL")),
+        "FBI's Rockford PD"
+    );
+    assert_eq!(store.organisation(rockford.to).expect("org").expect("vendor").name, "ShotSpotter");
+
+    let again = import::import_atlas(&mut store, &sample, opts, &mut |_, _| {}).expect("again");
+    assert!(again.already_imported);
+    assert_eq!(store.counts().expect("counts"), after);
+
+    // The 28-column layout: NEWAOSNUMBER first, TECH ABV after Technology.
+    let mut rdr = csv::Reader::from_path(&sample).expect("sample");
+    let headers: Vec<String> = rdr.headers().expect("headers").iter().map(str::to_string).collect();
+    let tech = headers.iter().position(|h| h == "Technology").expect("Technology");
+    let mut wtr = csv::Writer::from_writer(Vec::new());
+    let widen = |fields: Vec<String>, new: &str, abbreviation: &str| {
+        let mut out = vec![new.to_string()];
+        for (i, f) in fields.into_iter().enumerate() {
+            out.push(f);
+            if i == tech {
+                out.push(abbreviation.to_string());
+            }
+        }
+        out
+    };
+    wtr.write_record(widen(headers.clone(), "NEWAOSNUMBER", "TECH ABV")).expect("header");
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.expect("record");
+        wtr.write_record(widen(rec.iter().map(str::to_string).collect(), &format!("NEW{i:06}"), "T")).expect("row");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wide = dir.path().join("atlas-28.csv");
+    std::fs::write(&wide, wtr.into_inner().expect("bytes")).expect("write");
+    let r = import::import_atlas(&mut store, &wide, opts, &mut |_, _| {}).expect("28 columns");
+    assert_eq!(r.rows, 168);
+    let now = store.counts().expect("counts");
+    assert_eq!((now.organisations, now.relationships), (after.organisations, after.relationships), "the same facts");
+
+    // A corrupted row: the state written out.
+    let text = std::fs::read_to_string(&sample).expect("read");
+    let corrupted = text.replacen(
+        "\"Rockford\",\"Winnebago County, Ogle County\",\"IL\"",
+        "\"Rockford\",\"Winnebago County, Ogle County\",\"Illinois\"",
+        1,
+    );
+    assert_ne!(corrupted, text);
+    let bad = dir.path().join("atlas-bad.csv");
+    std::fs::write(&bad, corrupted).expect("write");
+    let mut fresh = SqliteStore::in_memory().expect("store");
+    import::import_reference(&mut fresh, None).expect("reference");
+    let before = fresh.counts().expect("counts");
+    let err = import::import_atlas(&mut fresh, &bad, opts, &mut |_, _| {}).expect_err("refused");
+    let msg = err.to_string();
+    assert!(msg.contains("line 3") && msg.contains("column State") && msg.contains("Illinois"), "{msg}");
+    assert_eq!(fresh.counts().expect("counts"), before, "nothing from the file is stored");
+
+    // Classification makes the vendors suppliers, with the Atlas row as the evidence.
+    registry::classify::classify(&mut store, &registry::classify::ClassifyConfig::default()).expect("classify");
+    let e = registry::classify::explain(&store, "Clearview AI", &Default::default()).expect("explain");
+    let c = e.current.expect("classified");
+    assert_eq!((c.role.as_str(), c.status.as_str()), ("supplier", "confirmed"));
+    assert!(c.reason.contains("Face Recognition") && c.reason.contains("EFF Atlas of Surveillance"), "{}", c.reason);
+    assert!(e.technologies.iter().all(|t| t.relation == "supplies" && t.technology == "Face Recognition"));
+    assert_eq!(e.technologies.len(), 2);
+    assert!(e.paths.iter().all(|p| p.steps[0].relation == "supplies_technology"));
+}

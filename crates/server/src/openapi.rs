@@ -121,7 +121,9 @@ pub fn spec() -> Value {
                 "ReviewDecision": {"type": "object", "required": ["proposal_id", "accept", "reason"],
                                    "additionalProperties": false, "properties": {
                     "proposal_id": {"type": "integer"}, "accept": {"type": "boolean"},
-                    "reason": {"type": "string", "maxLength": crate::review::MAX_REASON}}}
+                    "reason": {"type": "string", "maxLength": crate::review::MAX_REASON},
+                    "org_id": {"type": ["integer", "null"],
+                               "description": "For an ambiguous proposal: the candidate accepted (one of its candidates' org_id)"}}}
             }
         }
     })

@@ -36,14 +36,29 @@ pub async fn queue(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
     let Ok(store) = store.lock() else {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "the registry failed earlier");
     };
+    let names: std::collections::HashMap<i64, String> = match registry::Store::organisations(&*store) {
+        Ok(orgs) => orgs.into_iter().map(|o| (o.id, o.name)).collect(),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
     match registry::review::queue(&*store) {
         Ok(links) => {
             let rows: Vec<_> = links
                 .iter()
                 .map(|l| {
                     let p = l.proposal.as_ref().unwrap_or(&l.latest);
+                    // An ambiguous proposal lists every organisation that fits; the reviewer
+                    // accepts one of them by its id.
+                    let candidates: Vec<_> = p
+                        .candidates
+                        .iter()
+                        .map(|c| {
+                            json!({"org_id": c.org_id, "organisation": names.get(&c.org_id), "score": c.score,
+                                        "reasons": c.reason})
+                        })
+                        .collect();
                     json!({"proposal_id": p.id, "account_id": l.latest.account_id, "account_name": l.account_name,
-                           "organisation": l.org_name, "score": p.score, "reasons": p.reason, "proposed_at": p.at})
+                           "organisation": l.org_name, "org_id": l.latest.org_id, "score": p.score,
+                           "reasons": p.reason, "proposed_at": p.at, "candidates": candidates})
                 })
                 .collect();
             (StatusCode::OK, Json(json!({"count": rows.len(), "rows": rows})))
@@ -59,9 +74,13 @@ pub struct DecisionBody {
     proposal_id: i64,
     accept: bool,
     reason: String,
+    /// For an ambiguous proposal: the candidate accepted.
+    #[serde(default)]
+    org_id: Option<i64>,
 }
 
-/// `POST /v1/review/decisions` (reviewer or admin): `{"proposal_id", "accept", "reason"}`.
+/// `POST /v1/review/decisions` (reviewer or admin): `{"proposal_id", "accept", "reason"}`,
+/// and `"org_id"` to accept one candidate of an ambiguous proposal.
 /// The reviewer is the token's label; published records show only a pseudonym of it.
 pub async fn decide(
     State(state): State<Arc<AppState>>,
@@ -88,11 +107,18 @@ pub async fn decide(
     let Ok(mut store) = store.lock() else {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "the registry failed earlier");
     };
-    match registry::review::decide(&mut *store, body.proposal_id, body.accept, &reviewer, body.reason.trim()) {
+    let decision = registry::review::Decision {
+        event_id: body.proposal_id,
+        accept: body.accept,
+        org: body.org_id,
+        reviewer: &reviewer,
+        reason: body.reason.trim(),
+    };
+    match registry::review::decide(&mut *store, &decision) {
         Ok(event) => (
             StatusCode::OK,
             Json(json!({"event_id": event, "proposal_id": body.proposal_id, "accepted": body.accept,
-                        "reviewer": reviewer})),
+                        "org_id": body.org_id, "reviewer": reviewer})),
         ),
         Err(registry::Error::NotFound(m)) => error(StatusCode::NOT_FOUND, m),
         Err(registry::Error::Invalid(m)) => error(StatusCode::BAD_REQUEST, m),
@@ -114,7 +140,7 @@ pub async fn page() -> Response {
     res
 }
 
-const PAGE: &str = r#"<!doctype html>
+const PAGE: &str = r##"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>candor review</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:70rem;margin:auto;padding:1rem}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccd5df;padding:.25rem .5rem;vertical-align:top}
@@ -146,15 +172,30 @@ async function load() {
     const rows = $("rows"); rows.replaceChildren();
     for (const l of q.rows) {
       const tr = document.createElement("tr");
-      cell(tr, l.proposal_id); cell(tr, l.account_name + " (" + l.account_id + ")"); cell(tr, l.organisation);
+      cell(tr, l.proposal_id); cell(tr, l.account_name + " (" + l.account_id + ")");
+      const org = cell(tr, l.candidates.length > 1 ? "Ambiguous: choose one" : l.organisation);
+      let choice = null;
+      if (l.candidates.length > 1) {
+        choice = document.createElement("select");
+        choice.setAttribute("aria-label", "candidate organisation for proposal " + l.proposal_id);
+        for (const c of l.candidates) {
+          const o = document.createElement("option"); o.value = c.org_id;
+          o.textContent = "#" + c.org_id + " " + c.organisation + " (" + c.score.toFixed(2) + "): " + c.reasons;
+          choice.appendChild(o);
+        }
+        org.appendChild(document.createElement("br")); org.appendChild(choice);
+      }
       cell(tr, l.score == null ? "" : l.score.toFixed(2)); cell(tr, l.reasons);
       const td = cell(tr, "");
       const reason = document.createElement("input"); reason.placeholder = "reason"; reason.maxLength = 2000;
+      reason.setAttribute("aria-label", "reason for proposal " + l.proposal_id);
       td.appendChild(reason);
       for (const [label, accept] of [["Accept", true], ["Reject", false]]) {
         const b = document.createElement("button"); b.textContent = label;
         b.onclick = async () => {
-          try { await call("POST", "/v1/review/decisions", {proposal_id: l.proposal_id, accept, reason: reason.value}); await load(); }
+          const body = {proposal_id: l.proposal_id, accept, reason: reason.value};
+          if (accept && choice) body.org_id = Number(choice.value);
+          try { await call("POST", "/v1/review/decisions", body); await load(); }
           catch (e) { $("status").textContent = "Refused: " + e.message; }
         };
         td.appendChild(b);
@@ -166,4 +207,4 @@ async function load() {
 $("login").onsubmit = (ev) => { ev.preventDefault(); sessionStorage.setItem("candor-token", $("token").value.trim()); $("token").value = ""; load(); };
 if (token()) load();
 </script></body></html>
-"#;
+"##;

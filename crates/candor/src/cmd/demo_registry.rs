@@ -5,7 +5,9 @@
 //! - candor's federal reference (real agencies, real public facts) and, when present beside
 //!   the checkout, the real public records in `../shared/data` (real contract awards);
 //! - a fictional agency, a fictional supplier with a fictional award, and its fictional
-//!   parent, written here as demonstration records and labelled as such;
+//!   parent, written here as demonstration records and labelled as such; a fictional row in
+//!   the EFF Atlas of Surveillance's layout (the fictional agency uses face recognition from
+//!   a fictional vendor) and, when present beside the checkout, the real Atlas sample;
 //! - customer accounts: every one fictional. Some carry name variants of real public bodies
 //!   and contractors to exercise screening; those get no usage and their links stay proposed.
 //!   Generated usage (every row marked demonstration data) goes only to accounts with
@@ -49,6 +51,12 @@ fn fictional_records() -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
+/// A fictional row in the Atlas of Surveillance's layout: the fictional sheriff's office uses
+/// face recognition from a fictional vendor.
+const FICTIONAL_ATLAS: &str = "\"AOSNUMBER\",\"City\",\"County\",\"State\",\"Agency\",\"Type of LEA\",\"Summary\",\"Type of Juris\",\"Technology\",\"Vendor\",\"Link 1\",\"Link 1 Snapshot\",\"Link 1 Source\",\"Link 1 Type\",\"Link 1 Date\"
+\"AOS990001\",\"Lakemoor\",\"Lakemoor County\",\"MN\",\"Lakemoor County Sheriff's Office (fictional)\",\"Sheriff\",\"Demonstration data: a fictional record made up by candor demo.\",\"County\",\"Face Recognition\",\"Examplar Vision Ltd (fictional)\",\"https://example.invalid/demonstration-data\",\"\",\"demonstration data\",\"\",\"07/01/2026\"
+";
+
 /// What the registry demo did.
 pub struct Summary {
     pub text: String,
@@ -65,6 +73,13 @@ pub fn run(dir: &Path) -> Result<Summary> {
     registry::ftm::import(&mut store, &dir.join("demo-records.ftm.jsonl"))?;
     let shared = Path::new("../shared/data");
     let real = shared.join("usaspending").is_dir() && shared.join("agencies").is_dir();
+    // Atlas rows after the agencies they name: the fictional one, then the real sample.
+    let mut atlas_files = vec![dir.join("demo-atlas.csv")];
+    std::fs::write(&atlas_files[0], FICTIONAL_ATLAS)?;
+    let real_atlas = shared.join("atlas/atlas-of-surveillance-sample.csv");
+    if real && real_atlas.is_file() {
+        atlas_files.push(real_atlas);
+    }
     if real {
         let opts = ImportOptions::default();
         import::import_fbi_agencies(
@@ -80,6 +95,10 @@ pub fn run(dir: &Path) -> Result<Summary> {
                 .with_context(|| format!("{}", f.display()))?;
         }
     }
+    for f in &atlas_files {
+        import::import_atlas(&mut store, f, ImportOptions::default(), &mut |_, _| {})
+            .with_context(|| format!("{}", f.display()))?;
+    }
     let classified = classify(&mut store, &ClassifyConfig::default())?;
     let counts = store.counts()?;
     let _ = writeln!(
@@ -88,7 +107,11 @@ pub fn run(dir: &Path) -> Result<Summary> {
         dir.join("registry.db").display(),
         counts.organisations,
         counts.relationships,
-        if real { "the real public records in ../shared/data, " } else { "" }
+        if real {
+            "the real public records in ../shared/data (USAspending, FBI, the EFF Atlas of Surveillance sample), "
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         text,
@@ -141,10 +164,12 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let report = screen_all(&mut store, &ScreenConfig::default())?;
     let _ = writeln!(
         text,
-        "2. screened {} generated accounts ({}): {} proposed links, queued for review",
+        "2. screened {} generated accounts ({}): {} proposed links, queued for review ({} awaiting review: ambiguous, \
+         several organisations fit)",
         report.accounts,
         accounts_path.display(),
-        report.proposals.len()
+        report.proposals.len(),
+        report.ambiguous
     );
     for p in report.proposals.iter().filter(|p| p.org_name.contains("(fictional)")).take(3) {
         let _ = writeln!(text, "     {} → {} ({:.2}): {}", p.account_id, p.org_name, p.score, p.reasons.join("; "));
@@ -152,14 +177,19 @@ pub fn run(dir: &Path) -> Result<Summary> {
     // A reviewer's step, done here for the demonstration only: confirm the links to fictional
     // organisations (links to real bodies stay proposed, for a real reviewer).
     let mut confirmed = 0;
-    for l in registry::review::queue(&store)?.into_iter().filter(|l| l.org_name.contains("(fictional)")) {
+    // Ambiguous proposals (several organisations fit) stay for a real reviewer to choose.
+    let clear = |l: &registry::review::LinkState| l.proposal.as_ref().is_none_or(|p| p.candidates.len() <= 1);
+    for l in registry::review::queue(&store)?.into_iter().filter(|l| l.org_name.contains("(fictional)") && clear(l)) {
         let id = l.proposal.as_ref().map(|p| p.id).unwrap_or(l.latest.id);
         registry::review::decide(
             &mut store,
-            id,
-            true,
-            "demo-reviewer",
-            "demonstration data: link to a fictional organisation confirmed by candor demo",
+            &registry::review::Decision {
+                event_id: id,
+                accept: true,
+                org: None,
+                reviewer: "demo-reviewer",
+                reason: "demonstration data: link to a fictional organisation confirmed by candor demo",
+            },
         )?;
         confirmed += 1;
     }
@@ -227,7 +257,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
         writeln!(text, "   review the proposals with: {exe} review list --db {}", dir.join("registry.db").display());
     let json = json!({
         "registry": dir.join("registry.db"), "organisations": counts.organisations, "relationships": counts.relationships,
-        "real_public_records": real, "accounts": report.accounts, "proposals": report.proposals.len(),
+        "real_public_records": real, "accounts": report.accounts, "proposals": report.proposals.len(), "ambiguous": report.ambiguous,
         "suppliers": classified.suppliers, "notice": NOTICE,
         "usage_file": usage_file, "usage_lines": ingested.read.rows, "confirmed_demo_links": confirmed,
     });

@@ -23,6 +23,8 @@ pub struct Published {
     pub site: publish::site::SiteReport,
     pub organisations: usize,
     pub withheld: Vec<(String, u64)>,
+    /// Accounts with usage whose name fits several organisations, awaiting a reviewer.
+    pub ambiguous_accounts: u64,
 }
 
 /// Publishes `period` from the given places.
@@ -58,7 +60,13 @@ pub fn publish_period(
     if !exact_quantities && !data.orgs.is_empty() {
         withheld.push((publish::gather::reasons::EXACT_QUANTITIES.to_string(), data.orgs.len() as u64));
     }
-    Ok(Published { outcome, site, organisations: data.orgs.len(), withheld })
+    Ok(Published {
+        outcome,
+        site,
+        organisations: data.orgs.len(),
+        withheld,
+        ambiguous_accounts: data.ambiguous_accounts,
+    })
 }
 
 /// The provider's secret salt for reviewer pseudonyms: made once, kept beside the signing key
@@ -100,6 +108,7 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
             "period": args.period, "appended": p.outcome.appended, "organisation_records": p.outcome.organisation_records,
             "summary": p.outcome.summary, "size": p.outcome.size, "site": public, "files": p.site.files,
             "organisations": p.organisations, "withheld": p.withheld,
+            "accounts_awaiting_review_ambiguous": p.ambiguous_accounts,
         }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -116,7 +125,12 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
             println!("  #{i} {kind}");
         }
     }
-    println!("  {} organisations disclosed; withheld: {}", p.organisations, withheld_text(&p.withheld));
+    println!(
+        "  {} organisations disclosed; withheld: {}; {} accounts awaiting review: ambiguous",
+        p.organisations,
+        withheld_text(&p.withheld),
+        p.ambiguous_accounts
+    );
     println!(
         "  report: {} ({} files; open index.html, or candor serve --dir {})",
         public.display(),

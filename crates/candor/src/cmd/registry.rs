@@ -58,6 +58,7 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
                     let r = match kind {
                         ImportKind::Usaspending => import::import_usaspending(&mut store, f, opts, &mut tick),
                         ImportKind::Fbi => import::import_fbi_agencies(&mut store, f, opts, &mut tick),
+                        ImportKind::Atlas => import::import_atlas(&mut store, f, opts, &mut tick),
                         ImportKind::Accounts => import::import_accounts(&mut store, f, opts, &mut tick),
                         ImportKind::Ftm => registry::ftm::import(&mut store, f),
                         ImportKind::Reference => unreachable!("handled above"),
@@ -210,6 +211,27 @@ fn print_explanation(e: &Explanation) {
     for h in &e.history {
         println!("    {} {} {} by {}: {}", h.at, h.role, h.status, h.actor, h.reason);
     }
+    if !e.technologies.is_empty() {
+        println!("  surveillance technologies (EFF Atlas of Surveillance):");
+        for t in &e.technologies {
+            let ev = &t.evidence;
+            println!(
+                "    {} {} {} {}: {}{} [{}:{}]",
+                t.relation,
+                t.technology,
+                if t.relation == "supplies" { "to" } else { "from" },
+                t.counterpart,
+                ev.award_id.as_deref().unwrap_or("Atlas row"),
+                [ev.citation.as_deref(), ev.permalink.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .map(|x| format!(", {x}"))
+                    .collect::<String>(),
+                ev.source.file,
+                ev.source.line
+            );
+        }
+    }
     if e.paths.is_empty() {
         return;
     }
@@ -220,6 +242,10 @@ fn print_explanation(e: &Explanation) {
             let ev = &s.evidence;
             let amount = ev.amount.map(|a| format!(" ${a:.2}")).unwrap_or_default();
             let award = ev.award_id.as_deref().map(|a| format!(" {a}")).unwrap_or_default();
+            let award = match &ev.technology {
+                Some(t) => format!("{award} {t}"),
+                None => award,
+            };
             line.push_str(&format!(
                 " —{}{award}{amount} [{}:{}]→ {}",
                 s.relation, ev.source.file, ev.source.line, s.to_name
@@ -370,8 +396,25 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
             if json {
                 print_json(&serde_json::to_value(&links)?);
             } else {
+                let names: std::collections::HashMap<i64, String> =
+                    store.organisations()?.into_iter().map(|o| (o.id, o.name)).collect();
                 for l in &links {
                     let p = l.proposal.as_ref().unwrap_or(&l.latest);
+                    let open_ambiguous = l.latest.status == registry::model::Status::Proposed && p.candidates.len() > 1;
+                    if open_ambiguous {
+                        println!(
+                            "[{}] {} {:?} → ambiguous, {} candidates (accept with --org):",
+                            p.id,
+                            l.latest.account_id,
+                            l.account_name,
+                            p.candidates.len()
+                        );
+                        for c in &p.candidates {
+                            let name = names.get(&c.org_id).map(String::as_str).unwrap_or("?");
+                            println!("      #{} {name} {:.2}: {}", c.org_id, c.score, c.reason);
+                        }
+                        continue;
+                    }
                     println!(
                         "[{}] {} {:?} → {} (#{}) {} {}: {}",
                         p.id,
@@ -395,7 +438,33 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
 
 fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
     let mut store = open(&d.db.db)?;
-    let id = registry::review::decide(&mut store, d.id, accept, &d.reviewer, &d.reason)?;
-    println!("{} link {} (event {id}, by {})", if accept { "confirmed" } else { "rejected" }, d.id, d.reviewer);
+    let org = d.org.as_deref().map(|o| organisation_id(&store, o)).transpose()?;
+    let id = registry::review::decide(
+        &mut store,
+        &registry::review::Decision { event_id: d.id, accept, org, reviewer: &d.reviewer, reason: &d.reason },
+    )?;
+    let chosen = org.map(|o| format!(" to organisation #{o}")).unwrap_or_default();
+    println!("{} link {}{chosen} (event {id}, by {})", if accept { "confirmed" } else { "rejected" }, d.id, d.reviewer);
     Ok(ExitCode::SUCCESS)
+}
+
+/// An organisation named on the command line: `#123` or `123`, a natural key, or an
+/// identifier (`ori:…` or the bare value).
+fn organisation_id(store: &SqliteStore, text: &str) -> Result<i64> {
+    let t = text.trim();
+    if let Ok(id) = t.trim_start_matches('#').parse::<i64>()
+        && store.organisation(id)?.is_some()
+    {
+        return Ok(id);
+    }
+    if let Some(o) = store.organisations()?.into_iter().find(|o| o.key == t) {
+        return Ok(o.id);
+    }
+    let value = registry::names::normalize_identifier(t.split_once(':').map_or(t, |(_, v)| v));
+    let held: Vec<i64> = store.identifiers()?.into_iter().filter(|(_, _, v)| *v == value).map(|(o, _, _)| o).collect();
+    match held.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("--org {t:?}: no organisation has this id, key or identifier"),
+        _ => bail!("--org {t:?}: several organisations hold this identifier; give the organisation's #id"),
+    }
 }

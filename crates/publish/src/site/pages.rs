@@ -176,10 +176,31 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
             let sources: String = (0..n_sources)
                 .map(|i| format!("<li>{}</li>", val(v, &format!("/organisation/evidence/sources/{i}"))))
                 .collect();
+            // Surveillance technologies (EFF Atlas of Surveillance), when the record has them.
+            let n_tech = v["organisation"]["technologies"].as_array().map_or(0, Vec::len);
+            let technologies = if n_tech == 0 {
+                String::new()
+            } else {
+                let rows: String = (0..n_tech)
+                    .map(|i| {
+                        let p = |k: &str| format!("/organisation/technologies/{i}/{k}");
+                        format!(
+                            "<li>{} {} — {} ({}; {}) {}</li>",
+                            val(v, &p("relation")),
+                            val(v, &p("technology")),
+                            val(v, &p("counterpart")),
+                            val(v, &p("source")),
+                            val(v, &p("citation")),
+                            val(v, &p("link"))
+                        )
+                    })
+                    .collect();
+                format!("<dt>Surveillance technologies</dt><dd><ul>{rows}</ul></dd>")
+            };
             let _ = writeln!(
                 out,
                 "<dl class=\"facts\"><dt>Kind</dt><dd>{}</dd><dt>Law-enforcement role</dt><dd>{} ({})</dd>\
-                 <dt>Jurisdiction</dt><dd>{}</dd><dt>Evidence</dt><dd>{}<ul>{sources}</ul></dd></dl>",
+                 <dt>Jurisdiction</dt><dd>{}</dd><dt>Evidence</dt><dd>{}<ul>{sources}</ul></dd>{technologies}</dl>",
                 val(v, "/organisation/kind"),
                 val(v, "/organisation/law_enforcement_role"),
                 val(v, "/organisation/role_status"),
@@ -238,10 +259,20 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
                     vec![val(v, &format!("/withheld/{i}/reason")), val(v, &format!("/withheld/{i}/organisations"))]
                 })
                 .collect();
+            // Records written before candor counted ambiguous accounts do not carry the count.
+            let ambiguous = if v.get("accounts_awaiting_review_ambiguous").is_some() {
+                format!(
+                    " {} accounts with usage await review because their name fits several organisations, one at \
+                     least a law-enforcement organisation (awaiting review: ambiguous).",
+                    val(v, "/accounts_awaiting_review_ambiguous")
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 out,
                 "<h3>Period {}: summary</h3>\n<p>{} organisations disclosed (listed in records {}). {} accounts with \
-                 usage had no link to a law-enforcement organisation (not in scope). Policy in force: {}.</p>\n\
+                 usage had no link to a law-enforcement organisation (not in scope).{ambiguous} Policy in force: {}.</p>\n\
                  <h4>Withheld</h4>\n{}",
                 val(v, "/period"),
                 val(v, "/organisations_disclosed"),

@@ -42,7 +42,8 @@ pub fn import_fbi_agencies(
             };
             let jurisdiction = Jurisdiction {
                 country: Some("USA".into()),
-                state: Some(row.require("state_abbr")?.to_string()),
+                // The 2018 list writes Nebraska NB and Guam GM; USPS codes are NE and GU.
+                state: Some(crate::names::canonical_state(row.require("state_abbr")?)),
                 county: row.get("county_name").map(str::to_string),
                 city: None,
             };

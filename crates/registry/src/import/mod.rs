@@ -10,11 +10,13 @@
 //! natural key), and stores relationships with the file and line as evidence.
 
 mod accounts;
+mod atlas;
 mod fbi;
 mod reference;
 mod usaspending;
 
 pub use accounts::import_accounts;
+pub use atlas::{atlas_date, import_atlas};
 pub use fbi::import_fbi_agencies;
 pub use reference::{REFERENCE_FILE, immigration_enforcement_codes, import_reference};
 pub use usaspending::import_usaspending;

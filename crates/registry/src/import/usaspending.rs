@@ -286,6 +286,8 @@ fn prime_row(tx: &mut dyn Tx, row: &Row<'_>, layout: Layout, order: DateOrder, f
         end_date: date(row, "period_of_performance_current_end_date", order)?,
         action_date,
         permalink: row.get("usaspending_permalink").map(str::to_string),
+        technology: None,
+        citation: None,
         source,
     })?;
     Ok(())
@@ -318,6 +320,8 @@ fn parent(
             end_date: None,
             action_date: None,
             permalink: row.get("usaspending_permalink").map(str::to_string),
+            technology: None,
+            citation: None,
             source: source.clone(),
         })?;
     }
@@ -408,6 +412,8 @@ fn subaward_row(tx: &mut dyn Tx, row: &Row<'_>, order: DateOrder, file: &str) ->
         end_date: None,
         action_date: None,
         permalink: row.get("usaspending_permalink").map(str::to_string),
+        technology: None,
+        citation: None,
         source: source.clone(),
     })?;
     let sub_id = match (prime_award, row.get("subaward_number")) {
@@ -426,6 +432,8 @@ fn subaward_row(tx: &mut dyn Tx, row: &Row<'_>, order: DateOrder, file: &str) ->
         end_date: None,
         action_date: date(row, "subaward_action_date", order)?,
         permalink: row.get("usaspending_permalink").map(str::to_string),
+        technology: None,
+        citation: None,
         source,
     })?;
     Ok(())

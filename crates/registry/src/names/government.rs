@@ -187,6 +187,19 @@ pub fn canonicalize(mut tokens: Vec<String>) -> Vec<String> {
             i += 2;
             continue;
         }
+        // "Upper Saucon Township Police Department" is the police of Upper Saucon Township,
+        // which people write "Upper Saucon Police Department": before the police, a township
+        // or borough says whose police it is. (A town or village stays a word: New York's
+        // "Yorktown Town" and "Irvington Village" police are not assumed to be another
+        // Yorktown's or Irvington's.)
+        if matches!(tokens[i].as_str(), "township" | "borough")
+            && i > 0
+            && tokens.get(i + 1).is_some_and(|t| t == "police" || t == "pd")
+        {
+            out.push(format!("{}{}", super::SOFT_MARK, tokens[i]));
+            i += 1;
+            continue;
+        }
         for (phrase, canonical) in AGENCY_PHRASES {
             let len = phrase.len();
             if i + len <= n && tokens[i..i + len].iter().zip(phrase.iter()).all(|(t, p)| t == p) {

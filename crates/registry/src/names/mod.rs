@@ -476,6 +476,17 @@ pub fn skeleton(w: &str) -> String {
     out
 }
 
+/// A US state or territory code as USPS writes it: uppercase, with the codes older records
+/// use replaced (the FBI's 2018 agency list writes Nebraska `NB` and Guam `GM`).
+pub fn canonical_state(code: &str) -> String {
+    let up = code.trim().to_ascii_uppercase();
+    match up.as_str() {
+        "NB" => "NE".into(),
+        "GM" => "GU".into(),
+        _ => up,
+    }
+}
+
 /// Normalises a person-free identifier (UEI, DUNS, ORI, CAGE): uppercase, no separators.
 pub fn normalize_identifier(value: &str) -> String {
     value.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase()

@@ -26,7 +26,8 @@ use crate::model::{Account, Kind, Scheme};
 use crate::names::legal_forms::{FormId, FormMatch, legal_forms};
 use crate::names::numbers::is_number;
 use crate::names::{
-    FUNCTION_WORDS, NormalizedName, SOFT_MARK, edit_distance, normalize, normalize_identifier, one_edit, skeleton,
+    FUNCTION_WORDS, NormalizedName, SOFT_MARK, canonical_state, edit_distance, normalize, normalize_identifier,
+    one_edit, skeleton,
 };
 use crate::store::Store;
 
@@ -241,7 +242,7 @@ impl Matcher {
                     let state = match &info.state {
                         Some(st) => {
                             let next = m.states.len() as u32 + 1;
-                            *m.states.entry(st.to_ascii_uppercase()).or_insert(next)
+                            *m.states.entry(canonical_state(st)).or_insert(next)
                         }
                         None => 0,
                     };
@@ -570,7 +571,7 @@ impl Matcher {
         let forms = legal_forms();
         // The account's state as an interned id; a state no organisation has differs from all.
         let account_state =
-            account.state.as_deref().map(|st| self.states.get(&st.to_ascii_uppercase()).copied().unwrap_or(u32::MAX));
+            account.state.as_deref().map(|st| self.states.get(&canonical_state(st)).copied().unwrap_or(u32::MAX));
         // Below this, a candidate can neither be proposed nor fall within the margin of one
         // that is.
         let floor = cfg.threshold - cfg.ambiguity_margin;
@@ -670,7 +671,7 @@ impl Matcher {
 
     fn location_reasons(&self, account: &Account, info: &OrgInfo, reasons: &mut Vec<String>) {
         match (account.state.as_deref(), info.state.as_deref()) {
-            (Some(a), Some(o)) if a.eq_ignore_ascii_case(o) => reasons.push(format!("same state {o}")),
+            (Some(a), Some(o)) if canonical_state(a) == canonical_state(o) => reasons.push(format!("same state {o}")),
             (Some(a), Some(o)) => reasons.push(format!("different state: account {a}, organisation {o}")),
             _ if info.kind == Kind::FederalAgency => reasons.push("federal agency: location not compared".into()),
             _ => {}
@@ -717,7 +718,7 @@ impl Matcher {
     /// organisation; no state on either side says nothing.
     fn location_factor(&self, account: &Account, org: &OrgInfo, cfg: &ScreenConfig) -> f64 {
         match (account.state.as_deref(), org.state.as_deref()) {
-            (Some(a), Some(o)) if !a.eq_ignore_ascii_case(o) => cfg.state_mismatch_factor,
+            (Some(a), Some(o)) if canonical_state(a) != canonical_state(o) => cfg.state_mismatch_factor,
             _ => 1.0,
         }
     }
