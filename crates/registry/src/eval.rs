@@ -63,6 +63,11 @@ impl Tally {
     pub fn recall(&self) -> Option<f64> {
         (self.positives > 0).then(|| self.true_positives as f64 / self.positives as f64)
     }
+
+    /// For a category of negatives only (near misses): the share left unlinked.
+    pub fn rejected(&self) -> Option<f64> {
+        (self.positives == 0 && self.rows > 0).then(|| 1.0 - self.false_positives as f64 / self.rows as f64)
+    }
 }
 
 /// Evaluation results.
@@ -102,6 +107,8 @@ pub struct CategoryReport {
     pub precision: f64,
     /// Recall (`null` for negatives).
     pub recall: Option<f64>,
+    /// For negatives only: the share of rows that got no proposal.
+    pub rejected: Option<f64>,
 }
 
 /// Screens every row of the labelled set and scores the proposals.
@@ -206,8 +213,8 @@ pub fn evaluate(store: &dyn Store, path: &Path, cfg: &ScreenConfig) -> Result<Ev
         categories: categories
             .into_iter()
             .map(|(k, t)| {
-                let (precision, recall) = (t.precision(), t.recall());
-                (k, CategoryReport { tally: t, precision, recall })
+                let (precision, recall, rejected) = (t.precision(), t.recall(), t.rejected());
+                (k, CategoryReport { tally: t, precision, recall, rejected })
             })
             .collect(),
         misses,

@@ -362,15 +362,20 @@ fn print_evaluation(r: &registry::eval::EvalReport) {
         );
     }
     if r.categories.len() > 1 {
-        println!("{:<44} {:>6} {:>9} {:>10} {:>8}", "category (how)", "rows", "positives", "precision", "recall");
+        println!(
+            "{:<44} {:>6} {:>9} {:>10} {:>8} {:>9}",
+            "category (how)", "rows", "positives", "precision", "recall", "unlinked"
+        );
+        let num = |x: Option<f64>| x.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into());
         for (how, c) in &r.categories {
             println!(
-                "{:<44} {:>6} {:>9} {:>10.4} {:>8}",
+                "{:<44} {:>6} {:>9} {:>10.4} {:>8} {:>9}",
                 if how.is_empty() { "(none)" } else { how },
                 c.tally.rows,
                 c.tally.positives,
                 c.precision,
-                c.recall.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into())
+                num(c.recall),
+                num(c.rejected)
             );
         }
     }
