@@ -89,7 +89,15 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
     let (outcome, summary) = visit(&bin, profile.path(), &server.url("/index.html"));
     assert_eq!(outcome, "verified", "{summary}");
     assert!(summary.contains("Verified"), "{summary}");
-    let record = server.url("/record/2.html");
+    // The record page that shows face-recognition usage (its index moves as the demo gains organisations).
+    let k = (0..size(&public) as usize)
+        .find(|i| {
+            std::fs::read_to_string(public.join(format!("record/{i}.html")))
+                .map(|h| h.contains(">Amazon Rekognition<"))
+                .unwrap_or(false)
+        })
+        .expect("a record page showing Amazon Rekognition");
+    let record = server.url(&format!("/record/{k}.html"));
     let (outcome, summary) = visit(&bin, profile.path(), &record);
     assert_eq!(outcome, "verified", "{summary}");
     assert!(summary.contains("consistent with the checkpoint you saw"), "remembered from the first visit: {summary}");
@@ -102,20 +110,21 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
 
     // Offline, from the files alone: the proofs embedded in the page are checked.
     let offline = tempfile::tempdir().expect("profile");
-    let file_url = format!("file://{}", public.join("record/2.html").display());
+    let file_url = format!("file://{}", public.join(format!("record/{k}.html")).display());
     let (outcome, summary) = visit(&bin, offline.path(), &file_url);
     assert_eq!(outcome, "verified", "{summary}");
     assert!(summary.contains("offline"), "{summary}");
 
     let n = size(&public);
-    // One byte of the entry bundle (inside record 2's entry): the log no longer holds the record shown.
+    // One byte of the entry bundle (inside record k's entry): the log no longer holds the record shown.
     let bundle = public.join(format!("tile/entries/000.p/{n}"));
     let entries = tlog::tile::parse_bundle(&std::fs::read(&bundle).expect("bundle"))
         .expect("parse")
         .iter()
         .map(|e| e.len())
         .collect::<Vec<_>>();
-    let offset = 2 * 3 + entries[0] + entries[1] + entries.get(2).copied().unwrap_or(0) / 2;
+    // Each entry is preceded by its two-byte length.
+    let offset = 2 * (k + 1) + entries[..k].iter().sum::<usize>() + entries[k] / 2;
     let original = flip(&bundle, offset as isize);
     let (outcome, summary) = visit(&bin, profile.path(), &record);
     assert_eq!(outcome, "failed", "{summary}");
@@ -131,7 +140,7 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
     std::fs::write(&tile, original).expect("restore");
 
     // One byte of the record as the page shows it.
-    let page = public.join("record/2.html");
+    let page = public.join(format!("record/{k}.html"));
     let html = std::fs::read_to_string(&page).expect("page");
     let pre = html.find("<pre class=\"entry\">").expect("entry shown") + "<pre class=\"entry\">".len() + 10;
     let original = flip(&page, pre as isize);
