@@ -31,3 +31,9 @@ pub fn vkey_arg(arg: &str) -> Result<tlog::Verifier> {
 pub fn print_json(value: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));
 }
+
+/// Structured request logs on stderr (a server's); never headers, so never tokens.
+pub fn init_request_logs() {
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(ansi).with_target(false).try_init();
+}

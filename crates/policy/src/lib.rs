@@ -18,6 +18,10 @@ pub mod facts;
 pub mod schema;
 pub mod store;
 
+/// candor's default use policy: no face identification for law enforcement, no service to
+/// companies that enable immigration enforcement (see `data/default.cedar`).
+pub const DEFAULT_POLICY: &str = include_str!("../data/default.cedar");
+
 /// Errors of the policy crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -44,6 +48,15 @@ pub enum Error {
     /// The policy database failed.
     #[error("policy database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// The built-in capability taxonomy did not load.
+    #[error(transparent)]
+    Taxonomy(#[from] usage::taxonomy::Error),
+    /// Appending a policy version to the transparency log failed; nothing was recorded.
+    #[error("appending the policy version to the log: {0}")]
+    Log(#[from] tlog::Error),
+    /// A policy version's log entry could not be encoded.
+    #[error("encoding the policy version's log entry: {0}")]
+    Entry(#[from] publish::canonical::Error),
     /// Something else went wrong building entities or decisions.
     #[error("{0}")]
     Internal(String),

@@ -2,7 +2,7 @@
 //! taxonomy: one action per capability (so a provider's extra capabilities become actions
 //! too), grouped under `face_recognition` for the face capabilities.
 
-use cedar_policy::Schema;
+pub use cedar_policy::Schema;
 
 use crate::{Error, Result};
 
@@ -49,4 +49,22 @@ pub fn schema(capabilities: &[&str]) -> Result<Schema> {
     Schema::from_cedarschema_str(&schema_text(capabilities))
         .map(|(s, _warnings)| s)
         .map_err(|e| Error::Schema(format!("{e:?}")))
+}
+
+/// The ids of the built-in taxonomy's capabilities, in its order.
+fn builtin_capabilities() -> Result<Vec<String>> {
+    let t = usage::taxonomy::Taxonomy::builtin()?;
+    Ok(t.capabilities().iter().map(|c| c.id.clone()).collect())
+}
+
+/// The schema for the built-in capability taxonomy: the one every command and server uses.
+pub fn builtin() -> Result<Schema> {
+    let ids = builtin_capabilities()?;
+    schema(&ids.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// The text of [`builtin`] (what `candor policy schema` prints).
+pub fn builtin_text() -> Result<String> {
+    let ids = builtin_capabilities()?;
+    Ok(schema_text(&ids.iter().map(String::as_str).collect::<Vec<_>>()))
 }

@@ -8,8 +8,17 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use crate::engine::{Decision, Request};
+use crate::engine::{Decision, PolicyVersion, Request};
 use crate::{Error, Result};
+
+/// A policy version made public and recorded by [`PolicyStore::activate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Activated {
+    /// Its version number (1 for the first).
+    pub version: i64,
+    /// The log entry that made it public.
+    pub log_index: u64,
+}
 
 /// A stored policy version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +30,8 @@ pub struct StoredVersion {
     /// The file it was activated from (name only).
     pub file: String,
     /// The text.
+    /// (Not serialized: listings show the hash; the text is in the log entry.)
+    #[serde(skip_serializing)]
     pub text: String,
     /// Index of its entry in the transparency log.
     pub log_index: u64,
@@ -94,6 +105,24 @@ impl PolicyStore {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch(SCHEMA)?;
         Ok(PolicyStore { conn })
+    }
+
+    /// Activates `version` through the log: its entry is appended (durable once `append`
+    /// returns) and only then recorded as the active version. That order is the invariant: a
+    /// version never takes effect before it is public. A crash between the two leaves a public
+    /// entry with no effect; activating again records it (the log then shows both attempts).
+    pub fn activate<S: tlog::Storage>(
+        &mut self,
+        log: &mut tlog::LogWriter<S>,
+        version: &PolicyVersion,
+        file: &str,
+        by: &str,
+    ) -> Result<Activated> {
+        one_word("the operator id", by)?;
+        let entry = version_entry(&version.sha256, file, &version.text, &registry::model::now())?;
+        let log_index = log.append(&[&entry])?.start;
+        let number = self.record_version(&version.sha256, file, &version.text, log_index, by)?;
+        Ok(Activated { version: number, log_index })
     }
 
     /// Records a version made public at `log_index`; it becomes the active one.

@@ -5,6 +5,7 @@
 //! latest. Works over any [`ReadStorage`]: a folder, or a site fetched over HTTP.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
 
 use crate::records::sha256_hex;
 use base64::Engine as _;
@@ -286,6 +287,28 @@ fn links(page: &str, html: &str) -> Vec<String> {
             out.push(segs.join("/"));
         }
     }
+    out
+}
+
+/// Every HTML page of a report folder (the tiles excepted), as paths relative to it, sorted:
+/// the pages whose records a check compares with the log.
+pub fn html_pages(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let Ok(dir) = std::fs::read_dir(root.join(&rel)) else { continue };
+        for e in dir.flatten() {
+            let name = rel.join(e.file_name());
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                if !name.starts_with("tile") {
+                    stack.push(name);
+                }
+            } else if name.extension().is_some_and(|x| x == "html") {
+                out.push(name.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
     out
 }
 

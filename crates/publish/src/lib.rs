@@ -3,6 +3,7 @@
 //! - [`canonical`]: the JSON Canonicalization Scheme (RFC 8785) every record is written in,
 //!   so a record's bytes — and so its log entry and hash — follow from its content alone;
 //! - [`records`]: the kinds of disclosure records, volume bands and reviewer pseudonyms;
+//! - [`salt`]: the provider's secret salt for those pseudonyms;
 //! - [`gather`]: what a period may disclose, from the registry and the usage store;
 //! - [`append`]: appending a period's records to the log, idempotently, with corrections;
 //! - [`site`]: the static site written next to the log's tiles, a pure function of the log;
@@ -16,6 +17,7 @@ pub mod entries;
 mod error;
 pub mod gather;
 pub mod records;
+pub mod salt;
 pub mod site;
 
 pub use error::Error;

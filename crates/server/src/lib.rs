@@ -58,6 +58,20 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::R
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 
+/// Serves `state` on `listen` until Ctrl-C or SIGTERM, on a runtime of its own; `banner` is
+/// called with the server's URL once it listens (so a port 0 shows the port chosen).
+pub fn run_until_signal(state: AppState, listen: &str, banner: &dyn Fn(&str)) -> std::io::Result<()> {
+    let state = Arc::new(state);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| std::io::Error::new(e.kind(), format!("listening on {listen}: {e}")))?;
+        banner(&format!("http://{}", listener.local_addr()?));
+        serve(listener, router(state)).await
+    })
+}
+
 /// Serves `app` on `listener` until the runtime stops (tests, benchmarks).
 pub async fn serve_until_dropped(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     axum::serve(listener, app).await

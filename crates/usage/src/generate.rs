@@ -446,6 +446,38 @@ pub fn write_parquet<W: Write>(out: W, cfg: &GenConfig, layout: Layout, row_grou
     w.finish()
 }
 
+/// How a generated file is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Plain CSV.
+    Csv,
+    /// Gzip-compressed CSV.
+    GzipCsv,
+    /// Parquet with this many rows per row group.
+    Parquet {
+        /// Rows per row group.
+        row_group_rows: usize,
+    },
+}
+
+/// Writes a generated billing file to `path`, flushed to the end.
+pub fn write_file(path: &std::path::Path, cfg: &GenConfig, layout: Layout, encoding: Encoding) -> io::Result<()> {
+    let file = io::BufWriter::new(std::fs::File::create(path)?);
+    match encoding {
+        Encoding::Parquet { row_group_rows } => write_parquet(file, cfg, layout, row_group_rows)?.flush(),
+        Encoding::GzipCsv => {
+            let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+            write_csv(&mut gz, cfg, layout)?;
+            gz.finish()?.flush()
+        }
+        Encoding::Csv => {
+            let mut w = file;
+            write_csv(&mut w, cfg, layout)?;
+            w.flush()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,21 @@ fn any_like(expr: &str, globs: &[crate::taxonomy::Glob], d: Dialect) -> Option<S
     Some(format!("({})", globs.iter().map(|g| like(expr, &g.source, d)).collect::<Vec<_>>().join(" OR ")))
 }
 
+/// The FOCUS columns the query reads when no billing file's header is given.
+pub const FOCUS_COLUMNS: &[&str] = &[
+    "ProviderName",
+    "BillingAccountId",
+    "SubAccountId",
+    "ServiceName",
+    "SkuId",
+    "ChargeDescription",
+    "RegionId",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "BilledCost",
+    "ChargePeriodStart",
+];
+
 /// The aggregation query over `table`.
 pub fn aggregate_query(taxonomy: &Taxonomy, columns: &Columns, table: &str, d: Dialect) -> String {
     let s = d.string_type();

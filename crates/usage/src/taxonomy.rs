@@ -259,6 +259,18 @@ impl Taxonomy {
         Ok(t)
     }
 
+    /// The built-in taxonomy extended by a user's file, when one is given.
+    pub fn builtin_with(extra: Option<&std::path::Path>) -> Result<Taxonomy, Error> {
+        let mut t = Taxonomy::builtin()?;
+        if let Some(path) = extra {
+            let file = path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::Parse { file: file.clone(), message: e.to_string() })?;
+            t.extend(&text, &file)?;
+        }
+        Ok(t)
+    }
+
     /// Adds a user's taxonomy: its capabilities join, its rules and regions come first.
     pub fn extend(&mut self, text: &str, file: &str) -> Result<(), Error> {
         let raw: File = toml::from_str(text).map_err(|e| Error::Parse { file: file.into(), message: e.to_string() })?;

@@ -9,67 +9,20 @@
 //! the report from the outside; then the report is served. Every record with usage is about a
 //! fictional organisation and says "demonstration data".
 
-use std::fs;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use publish::check::check_report;
+use anyhow::Result;
+use app::demo::{NOTICE, ORIGIN, PERIOD};
 use serde_json::json;
-use tlog::{Dir, LocalLog};
 
-use crate::cli::{DemoArgs, PolicyPlaces};
+use crate::cli::DemoArgs;
 use crate::output::print_json;
 
-/// Marks a folder as made by `candor demo`, so a rerun may replace it and nothing else.
-const MARKER: &str = "DEMONSTRATION-DATA.txt";
-const ORIGIN: &str = "candor.example/demo-log";
-const NOTICE: &str = "demonstration data: fictional organisations and generated figures";
-const PERIOD: &str = "2026-Q3";
-
 pub fn run(args: &DemoArgs) -> Result<ExitCode> {
-    let dir = &args.dir;
-    prepare(dir)?;
-    let log = LocalLog::at(dir.join("log"));
-    log.init(ORIGIN).context("creating the demo log")?;
-    let verifier = log.verifier()?;
-
-    let registry = crate::cmd::demo_registry::run(dir).context("the registry demo")?;
-    let policy = crate::cmd::demo_policy::run(dir).context("the policy demo")?;
-
-    let publish = |dir: &Path| {
-        crate::cmd::publish::publish_period(
-            PERIOD,
-            &dir.join("log"),
-            &dir.join("registry.db"),
-            &dir.join("usage.db"),
-            &dir.join("policy.db"),
-            false,
-            true,
-        )
-    };
-    let first = publish(dir).context("publishing the demo period")?;
-    let again = publish(dir).context("publishing the demo period again")?;
-    if !again.outcome.appended.is_empty() {
-        bail!("publishing the same period twice appended {} records", again.outcome.appended.len());
-    }
-    // A reviewer confirms the role that was withheld as awaiting review; publishing again
-    // discloses the organisation and corrects the period's summary, openly.
-    let confirmed = confirm_withheld_role(dir)?;
-    let corrected = publish(dir).context("publishing the demo period after the review")?;
-
-    // Check the report from the outside, as an auditor would, and keep its checkpoint.
+    let run = app::demo::run(&args.dir)?;
+    let (first, corrected, confirmed, check) = (&run.first, &run.corrected, &run.confirmed, &run.check);
+    let (log, vkey, trusted, registry, policy) = (&run.log, &run.vkey, &run.trusted, &run.registry, &run.policy);
     let public = log.public_dir();
-    let check = check_report(&Dir::new(&public), &verifier, &[], &[], &mut |_| {})?;
-    if !check.faults.is_empty() {
-        bail!("the demo report does not verify: {}", check.faults.join("; "));
-    }
-    let trusted = dir.join("trusted-checkpoint");
-    fs::copy(public.join(tlog::CHECKPOINT_PATH), &trusted)?;
-
-    let vkey = verifier.to_vkey();
-    let places = PolicyPlaces { db: dir.join("registry.db"), policy_db: dir.join("policy.db") };
-    let state = crate::cmd::serve::state(&dir.join("log"), &places, &dir.join("usage.db"), &dir.join("tokens"), false)?;
     if args.json {
         print_json(&json!({
             "demonstration_data": true, "notice": NOTICE,
@@ -93,7 +46,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             first.outcome.appended.len(),
             first.outcome.size,
             first.organisations,
-            crate::cmd::publish::withheld_text(&first.withheld)
+            first.withheld_text()
         );
         println!("   wrote the static report ({} files) next to the tiles in {}", first.site.files, public.display());
         println!("   published {PERIOD} again: nothing new, nothing appended");
@@ -125,7 +78,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let json = args.json;
-    crate::cmd::serve::serve_until_signal(state, &args.listen, &|url| {
+    crate::output::init_request_logs();
+    server::run_until_signal(run.state, &args.listen, &|url| {
         if !json {
             println!("  {} verify {url} --vkey {vkey}\n", std::env::args().next().unwrap_or_else(|| "candor".into()));
             println!("10. serving the report on {url}/ — open it in a browser; each record page verifies itself.");
@@ -134,45 +88,4 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         }
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Confirms the first fictional organisation whose law-enforcement role is only proposed (the
-/// demo's fictional parent company), as the demo's reviewer. Returns its name.
-fn confirm_withheld_role(dir: &Path) -> Result<Option<String>> {
-    use registry::Store as _;
-    use registry::model::Status;
-    let mut store = registry::SqliteStore::open(&dir.join("registry.db"))?;
-    let graph = registry::classify::Graph::load(&store)?;
-    let mut proposed: Vec<_> = graph
-        .latest
-        .values()
-        .filter(|c| c.status == Status::Proposed)
-        .filter(|c| graph.orgs.get(&c.org_id).is_some_and(|o| o.name.contains("(fictional)")))
-        .collect();
-    proposed.sort_by_key(|c| c.org_id);
-    let Some(c) = proposed.first() else { return Ok(None) };
-    let name = graph.orgs[&c.org_id].name.clone();
-    let mut tx = store.begin()?;
-    tx.append_classification(
-        c.org_id,
-        c.role,
-        Status::Confirmed,
-        &format!("{} — confirmed on review (demonstration data)", c.reason),
-        "demo-reviewer",
-    )?;
-    tx.commit()?;
-    Ok(Some(name))
-}
-
-/// Makes `dir` an empty demo folder; replaces only a folder an earlier demo made.
-fn prepare(dir: &Path) -> Result<()> {
-    if dir.exists() {
-        if !dir.join(MARKER).exists() {
-            bail!("{} exists and was not made by candor demo; choose another --dir", dir.display());
-        }
-        fs::remove_dir_all(dir).with_context(|| format!("removing the earlier demo in {}", dir.display()))?;
-    }
-    fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
-    fs::write(dir.join(MARKER), format!("Everything in this folder was made by `candor demo`.\nIt is {NOTICE}.\n"))?;
-    Ok(())
 }

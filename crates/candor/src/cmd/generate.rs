@@ -1,10 +1,9 @@
 //! `candor gen …`: demonstration data.
 
-use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use usage::generate::{GenConfig, Layout, write_csv, write_parquet};
+use usage::generate::{Encoding, GenConfig, Layout, write_file};
 
 use crate::cli::GenCommand;
 
@@ -46,23 +45,19 @@ pub fn run(cmd: GenCommand) -> Result<ExitCode> {
                 seed,
             };
             let layout = if format == "cur" { Layout::Cur } else { Layout::Focus };
-            let file = std::fs::File::create(&out).with_context(|| format!("{}", out.display()))?;
             let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
             let (parquet, gzip) = (parquet || ext == "parquet", gzip || ext == "gz");
             if parquet && gzip {
                 bail!("--parquet and --gzip: Parquet compresses its own pages; choose one");
             }
-            if parquet {
-                write_parquet(BufWriter::new(file), &cfg, layout, row_group_rows)?.flush()?;
+            let encoding = if parquet {
+                Encoding::Parquet { row_group_rows }
             } else if gzip {
-                let mut gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::default());
-                write_csv(&mut gz, &cfg, layout)?;
-                gz.finish()?.flush()?;
+                Encoding::GzipCsv
             } else {
-                let mut w = BufWriter::new(file);
-                write_csv(&mut w, &cfg, layout)?;
-                w.flush()?;
-            }
+                Encoding::Csv
+            };
+            write_file(&out, &cfg, layout, encoding).with_context(|| format!("{}", out.display()))?;
             let kind = if parquet {
                 "Parquet"
             } else if gzip {

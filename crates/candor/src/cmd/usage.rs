@@ -11,12 +11,7 @@ use crate::cli::UsageCommand;
 use crate::output::{print_json, progress};
 
 fn load(extra: Option<&Path>) -> Result<Taxonomy> {
-    let mut t = Taxonomy::builtin()?;
-    if let Some(path) = extra {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-        t.extend(&text, &path.display().to_string())?;
-    }
-    Ok(t)
+    Ok(Taxonomy::builtin_with(extra)?)
 }
 
 pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
@@ -96,13 +91,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             let store = usage::aggregate::UsageStore::open(&usage_db)?;
             let rows = store.rows()?;
             // Accounts become organisations through confirmed links only.
-            let mut owners = std::collections::HashMap::new();
-            if db.db.exists() {
-                let registry = registry::SqliteStore::open(&db.db)?;
-                for l in registry::review::confirmed(&registry)? {
-                    owners.insert(l.latest.account_id.clone(), l.org_name.clone());
-                }
-            }
+            let owners = app::owners::confirmed_owners(&db.db)?;
             let g = if period == "month" {
                 usage::aggregate::Granularity::Month
             } else {
@@ -189,7 +178,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
                     std::io::BufRead::read_line(&mut std::io::BufReader::new(f), &mut first)?;
                     first
                 }
-                None => "ProviderName,BillingAccountId,SubAccountId,ServiceName,SkuId,ChargeDescription,RegionId,ConsumedQuantity,ConsumedUnit,BilledCost,ChargePeriodStart".into(),
+                None => usage::sql::FOCUS_COLUMNS.join(","),
             };
             let headers: Vec<&str> = header.trim().split(',').map(|h| h.trim().trim_matches('"')).collect();
             if !table.chars().all(|c| c.is_ascii_alphanumeric() || "_.`\"".contains(c)) {

@@ -1,7 +1,7 @@
 //! `candor verify URL-or-folder`: an auditor's check of a published report, trusting nothing
 //! the site says about itself except what the log's key signed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -12,71 +12,22 @@ use tlog::{Dir, ReadStorage};
 use crate::cli::VerifyArgs;
 use crate::output::{print_json, vkey_arg};
 
-/// Largest resource fetched over HTTP (a tile is at most 8 KiB, a bundle at most 16 MiB).
-const MAX_FETCH: u64 = 64 << 20;
-
-/// A report served over HTTP(S), read as a log's storage.
-struct Http {
-    base: String,
-    agent: ureq::Agent,
-}
-
-impl ReadStorage for Http {
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, tlog::Error> {
-        let url = format!("{}/{path}", self.base);
-        let fail = |e: String| tlog::Error::io(&url, std::io::Error::other(e));
-        match self.agent.get(&url).call() {
-            Ok(mut res) => {
-                res.body_mut().with_config().limit(MAX_FETCH).read_to_vec().map(Some).map_err(|e| fail(e.to_string()))
-            }
-            Err(ureq::Error::StatusCode(404)) => Ok(None),
-            Err(e) => Err(fail(e.to_string())),
-        }
-    }
-}
-
-/// Every HTML file under `root`, as paths relative to it.
-fn html_files(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let Ok(dir) = std::fs::read_dir(root.join(&rel)) else { continue };
-        for e in dir.flatten() {
-            let name = rel.join(e.file_name());
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                if !name.starts_with("tile") {
-                    stack.push(name);
-                }
-            } else if name.extension().is_some_and(|x| x == "html") {
-                out.push(name.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
-    let (source, pages): (Box<dyn ReadStorage>, Vec<String>) =
-        if args.source.starts_with("http://") || args.source.starts_with("https://") {
-            let agent = ureq::Agent::config_builder()
-                .timeout_global(Some(std::time::Duration::from_secs(30)))
-                .http_status_as_error(true)
-                .build()
-                .new_agent();
-            (Box::new(Http { base: args.source.trim_end_matches('/').to_string(), agent }), Vec::new())
-        } else {
-            let mut root = PathBuf::from(&args.source);
-            // A log's home holds its public folder; accept either.
-            if !root.join(tlog::CHECKPOINT_PATH).exists() && root.join("public").join(tlog::CHECKPOINT_PATH).exists() {
-                root = root.join("public");
-            }
-            if !root.join(tlog::CHECKPOINT_PATH).exists() {
-                bail!("{}: no checkpoint here; give the report's folder (the log's public folder) or URL", args.source);
-            }
-            let pages = html_files(&root);
-            (Box::new(Dir::new(root)), pages)
-        };
+    let (source, pages): (Box<dyn ReadStorage>, Vec<String>) = if app::remote::HttpStorage::is_url(&args.source) {
+        let http = app::remote::HttpStorage::new(&args.source, std::time::Duration::from_secs(30));
+        (Box::new(http), Vec::new())
+    } else {
+        let mut root = PathBuf::from(&args.source);
+        // A log's home holds its public folder; accept either.
+        if !root.join(tlog::CHECKPOINT_PATH).exists() && root.join("public").join(tlog::CHECKPOINT_PATH).exists() {
+            root = root.join("public");
+        }
+        if !root.join(tlog::CHECKPOINT_PATH).exists() {
+            bail!("{}: no checkpoint here; give the report's folder (the log's public folder) or URL", args.source);
+        }
+        let pages = publish::check::html_pages(&root);
+        (Box::new(Dir::new(root)), pages)
+    };
     let mut warnings = Vec::new();
     let verifier = match &args.vkey {
         Some(k) => vkey_arg(k)?,

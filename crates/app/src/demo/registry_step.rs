@@ -24,8 +24,9 @@ use registry::screen::{ScreenConfig, screen_all};
 use registry::{SqliteStore, Store};
 use serde_json::json;
 
-use crate::cmd::bench_screen::{FIRST, FORMS, Rng, SECOND, STATES, vary};
+use crate::fixtures::{FIRST, FORMS, Rng, SECOND, STATES, vary};
 
+/// What every demo account and row says about itself.
 pub const NOTICE: &str = "demonstration data: fictional account; no usage or conduct is attributed to anyone";
 
 const FICTIONAL_REFERENCE: &str = r#"# Demonstration data made by `candor demo`: a fictional agency.
@@ -59,10 +60,13 @@ const FICTIONAL_ATLAS: &str = "\"AOSNUMBER\",\"City\",\"County\",\"State\",\"Age
 
 /// What the registry demo did.
 pub struct Summary {
+    /// For people.
     pub text: String,
+    /// For machines.
     pub json: serde_json::Value,
 }
 
+/// Builds the demo registry in `dir`, screens the generated accounts, ingests their usage.
 pub fn run(dir: &Path) -> Result<Summary> {
     let mut store = SqliteStore::open(&dir.join("registry.db"))?;
     let mut text = String::new();

@@ -1,4 +1,4 @@
-//! `candor bench policy`: decisions per second and their latency, in process and over HTTP,
+//! `candor-bench policy`: decisions per second and their latency, in process and over HTTP,
 //! with the registry built from the real public files (over 20,000 organisations), side by
 //! side with calling cedar-policy directly on the same requests, so candor's own overhead
 //! (finding the account's facts, building the request's entities, naming the deciding
@@ -20,9 +20,10 @@ use registry::SqliteStore;
 use registry::import::{self, ImportOptions};
 use serde_json::json;
 
+use app::fixtures::Rng;
+use policy::DEFAULT_POLICY;
+
 use crate::cli::BenchPolicyArgs;
-use crate::cmd::bench_screen::Rng;
-use crate::cmd::policy::DEFAULT_POLICY;
 use crate::output::{print_json, progress};
 
 const CAPABILITIES: &[&str] =

@@ -1,4 +1,4 @@
-//! `candor bench log`: the transparency log's throughput on this machine, measured side by
+//! `candor-bench log`: the transparency log's throughput on this machine, measured side by
 //! side with the machine's raw SHA-256 rate in the same run.
 
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ impl Storage for Discard {
     }
 }
 
-pub fn log(args: &BenchLogArgs) -> Result<ExitCode> {
+pub fn run(args: &BenchLogArgs) -> Result<ExitCode> {
     let tmp;
     let base: PathBuf = match &args.dir {
         Some(d) => d.clone(),

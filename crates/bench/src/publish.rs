@@ -1,4 +1,4 @@
-//! `candor bench publish`: how publishing scales with the number of organisations disclosed.
+//! `candor-bench publish`: how publishing scales with the number of organisations disclosed.
 //! A registry of fictional organisations (confirmed roles, one confirmed account each) and
 //! generated usage for them; then, each timed: gathering the period, appending its records,
 //! writing the static site, publishing again (nothing new), and `candor verify`'s outside check
@@ -18,7 +18,7 @@ use tlog::{Dir, LocalLog};
 use usage::aggregate::UsageStore;
 
 use crate::cli::BenchPublishArgs;
-use crate::cmd::bench_usage::{peak_rss_kb, reset_peak};
+use crate::memory::{peak_rss_kb, reset_peak};
 use crate::output::{print_json, progress};
 
 const NOTE: &str = "benchmark data: a fictional organisation made up by candor bench publish";

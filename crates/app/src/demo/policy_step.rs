@@ -6,38 +6,35 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use policy::DEFAULT_POLICY;
 use policy::audit::audit;
 use policy::engine::{Decider, PolicyVersion, Request};
 use policy::facts::Facts;
-use policy::store::{PolicyStore, version_entry};
+use policy::store::PolicyStore;
 use registry::SqliteStore;
 use serde_json::{Value, json};
 use tlog::LocalLog;
 use usage::aggregate::{Granularity, UsageStore};
-use usage::taxonomy::Taxonomy;
-
-use crate::cmd::policy::DEFAULT_POLICY;
 
 /// What the step did: text for people, JSON for machines.
 pub struct Summary {
+    /// For people.
     pub text: String,
+    /// For machines.
     pub json: Value,
 }
 
+/// Activates the default policy in the demo folder, audits the demo usage, decides one request.
 pub fn run(dir: &Path) -> Result<Summary> {
-    let t = Taxonomy::builtin()?;
-    let ids: Vec<&str> = t.capabilities().iter().map(|c| c.id.as_str()).collect();
-    let schema = policy::schema::schema(&ids)?;
+    let schema = policy::schema::builtin()?;
     let policy_file = dir.join("policy.cedar");
     std::fs::write(&policy_file, DEFAULT_POLICY)?;
     let version = PolicyVersion::parse(DEFAULT_POLICY, "policy.cedar", &schema)?;
     // Public first: the version is in the log before it takes effect.
     let mut writer = LocalLog::at(dir.join("log")).open().context("opening the demo log")?;
-    let entry = version_entry(&version.sha256, "policy.cedar", &version.text, &registry::model::now())?;
-    let index = writer.append(&[&entry])?.start;
-    drop(writer);
     let mut store = PolicyStore::open(&dir.join("policy.db"))?;
-    store.record_version(&version.sha256, "policy.cedar", &version.text, index, "demo-operator")?;
+    let index = store.activate(&mut writer, &version, "policy.cedar", "demo-operator")?.log_index;
+    drop(writer);
     let registry = SqliteStore::open(&dir.join("registry.db"))?;
     let facts = Facts::from_registry(&registry, &store.registered_uses()?)?;
     let rows = UsageStore::open(&dir.join("usage.db"))?.rows()?;

@@ -1,4 +1,4 @@
-//! `candor bench usage`: the usage aggregation over a generated FOCUS file of N rows, as
+//! `candor-bench usage`: the usage aggregation over a generated FOCUS file of N rows, as
 //! Parquet and as gzip CSV, by candor and by DuckDB running the query `candor usage sql
 //! --dialect duckdb` prints, on the same files in one run. Reports wall time, rows per second
 //! and peak memory of each (the high-water mark is reset before each run), and checks that
@@ -24,6 +24,7 @@ use usage::sql::{Columns, Dialect, aggregate_query};
 use usage::taxonomy::Taxonomy;
 
 use crate::cli::BenchUsageArgs;
+use crate::memory::{peak_rss_kb, reset_peak};
 use crate::output::{print_json, progress};
 
 /// Counts bytes written, for a progress display.
@@ -96,20 +97,6 @@ fn generate(dir: &Path, rows: u64, row_group_rows: usize) -> Result<(PathBuf, Pa
     std::fs::rename(pq.with_extension("parquet.tmp"), &pq)?;
     std::fs::rename(gz.with_extension("gz.tmp"), &gz)?;
     Ok((pq, gz))
-}
-
-/// Resets this process's peak-memory mark (Linux), so the next reading is of what follows.
-pub(super) fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-pub(super) fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// One measured run.

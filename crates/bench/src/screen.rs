@@ -1,4 +1,4 @@
-//! `candor bench screen`: screening throughput and quality at scale, candor against a
+//! `candor-bench screen`: screening throughput and quality at scale, candor against a
 //! straightforward Python rapidfuzz baseline, on the same generated accounts in one run.
 //!
 //! The registry is built from the real public files. Accounts are generated from it with a
@@ -19,99 +19,10 @@ use registry::screen::{Matcher, Scratch, ScreenConfig};
 use registry::{SqliteStore, Store};
 use serde_json::json;
 
+use app::fixtures::{FIRST, FORMS, Rng, SECOND, STATES, vary};
+
 use crate::cli::BenchScreenArgs;
 use crate::output::{print_json, progress};
-
-/// Deterministic xorshift generator (fixed seed: reproducible inputs).
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// One way of writing a name differently, as customers do.
-pub(crate) fn vary(name: &str, rng: &mut Rng) -> String {
-    let upper = name.to_uppercase();
-    match rng.below(7) {
-        0 => name.to_lowercase(),
-        1 => upper.replace(" INC.", " Incorporated").replace(" LLC", " L.L.C.").replace(" CORPORATION", " Corp"),
-        2 => name.replace([',', '.'], ""),
-        3 => upper.replace("DEPARTMENT", "DEPT").replace("COUNTY", "CNTY").replace("SHERIFF'S OFFICE", "SO"),
-        4 => {
-            let mut w: Vec<&str> = name.split_whitespace().collect();
-            if w.len() >= 2 {
-                let i = rng.below(w.len() - 1);
-                w.swap(i, i + 1);
-            }
-            w.join(" ")
-        }
-        5 => {
-            // Swap two adjacent letters inside the longest word.
-            let mut w: Vec<String> = name.split_whitespace().map(str::to_string).collect();
-            if let Some(long) = w.iter_mut().filter(|x| x.len() >= 7 && x.is_ascii()).max_by_key(|x| x.len()) {
-                let j = 1 + rng.below(long.len() - 3);
-                let mut b = long.clone().into_bytes();
-                b.swap(j, j + 1);
-                *long = String::from_utf8(b).unwrap_or_default();
-            }
-            w.join(" ")
-        }
-        _ => name.to_string(),
-    }
-}
-
-pub(crate) const FIRST: &[&str] = &[
-    "Bluebird",
-    "Granite",
-    "Harbor",
-    "Maple",
-    "Silverline",
-    "Copperfield",
-    "Northstar",
-    "Juniper",
-    "Redwood",
-    "Brightwater",
-    "Oakridge",
-    "Sunfield",
-    "Lakeshore",
-    "Pinecrest",
-    "Riverbend",
-    "Stonegate",
-    "Amberly",
-    "Fernhill",
-    "Quillon",
-    "Tidewell",
-];
-pub(crate) const SECOND: &[&str] = &[
-    "Bakery",
-    "Dental Care",
-    "Logistics",
-    "Software",
-    "Design Studio",
-    "Veterinary Clinic",
-    "Florists",
-    "Analytics",
-    "Outfitters",
-    "Brewing",
-    "Tutoring",
-    "Architects",
-    "Robotics",
-    "Media Lab",
-    "Yoga",
-    "Plumbing",
-    "Print Shop",
-];
-pub(crate) const FORMS: &[&str] = &["LLC", "Inc.", "Ltd", "GmbH", "Corporation", "", "& Sons", "Partners"];
-pub(crate) const STATES: &[&str] =
-    &["AL", "AZ", "CA", "CO", "FL", "GA", "IL", "MA", "MI", "MN", "NC", "NY", "OH", "OR", "PA", "TX", "VA", "WA"];
 
 pub fn run(args: &BenchScreenArgs) -> Result<ExitCode> {
     if !args.data.join("usaspending").is_dir() || !args.data.join("agencies").is_dir() {

@@ -1,0 +1,143 @@
+//! `candor demo`: the whole pipeline on built-in demonstration data.
+//!
+//! 1–4 build a registry from candor's federal reference (and the real public records beside
+//! the checkout, when present) plus fictional records, screen generated fictional accounts,
+//! and generate and ingest usage for fictional accounts only; 5–7 activate the default use
+//! policy through the log and audit the usage; 8 publishes the period 2026-Q3 (records in the
+//! log, static report next to its tiles) and publishes again to show it adds nothing; 9 checks
+//! the report from the outside. Every record with usage is about a fictional organisation and
+//! says "demonstration data".
+
+pub mod policy_step;
+pub mod registry_step;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use publish::check::{CheckReport, check_report};
+use tlog::{Dir, LocalLog};
+
+use crate::period::{PublishPeriod, Published, publish_period};
+
+/// Marks a folder as made by `candor demo`, so a rerun may replace it and nothing else.
+const MARKER: &str = "DEMONSTRATION-DATA.txt";
+/// The demo log's origin.
+pub const ORIGIN: &str = "candor.example/demo-log";
+/// What every demo output says about itself.
+pub const NOTICE: &str = "demonstration data: fictional organisations and generated figures";
+/// The period the demo publishes.
+pub const PERIOD: &str = "2026-Q3";
+
+/// Everything a demo run did, for the caller to print.
+pub struct DemoRun {
+    /// The demo's log.
+    pub log: LocalLog,
+    /// Its verifier key.
+    pub vkey: String,
+    /// The registry step.
+    pub registry: registry_step::Summary,
+    /// The policy step.
+    pub policy: policy_step::Summary,
+    /// The first publication of the period.
+    pub first: Published,
+    /// The publication after a reviewer confirmed a withheld role.
+    pub corrected: Published,
+    /// The organisation whose role the reviewer confirmed.
+    pub confirmed: Option<String>,
+    /// The check of the report from its files.
+    pub check: CheckReport,
+    /// The checkpoint verified, kept to check later reports against.
+    pub trusted: PathBuf,
+    /// The server's state for the demo folder.
+    pub state: server::AppState,
+}
+
+/// Runs the demo in `dir` (replacing an earlier demo there, nothing else).
+pub fn run(dir: &Path) -> Result<DemoRun> {
+    prepare(dir)?;
+    let log = LocalLog::at(dir.join("log"));
+    log.init(ORIGIN).context("creating the demo log")?;
+    let verifier = log.verifier()?;
+
+    let registry = registry_step::run(dir).context("the registry demo")?;
+    let policy = policy_step::run(dir).context("the policy demo")?;
+
+    let request = PublishPeriod {
+        period: PERIOD.into(),
+        log_dir: dir.join("log"),
+        registry_db: dir.join("registry.db"),
+        usage_db: dir.join("usage.db"),
+        policy_db: dir.join("policy.db"),
+        exact_quantities: false,
+        demonstration: true,
+    };
+    let first = publish_period(&request).context("publishing the demo period")?;
+    let again = publish_period(&request).context("publishing the demo period again")?;
+    if !again.outcome.appended.is_empty() {
+        bail!("publishing the same period twice appended {} records", again.outcome.appended.len());
+    }
+    // A reviewer confirms the role that was withheld as awaiting review; publishing again
+    // discloses the organisation and corrects the period's summary, openly.
+    let confirmed = confirm_withheld_role(dir)?;
+    let corrected = publish_period(&request).context("publishing the demo period after the review")?;
+
+    // Check the report from the outside, as an auditor would, and keep its checkpoint.
+    let public = log.public_dir();
+    let check = check_report(&Dir::new(&public), &verifier, &[], &[], &mut |_| {})?;
+    if !check.faults.is_empty() {
+        bail!("the demo report does not verify: {}", check.faults.join("; "));
+    }
+    let trusted = dir.join("trusted-checkpoint");
+    fs::copy(public.join(tlog::CHECKPOINT_PATH), &trusted)?;
+
+    let state = crate::serving::state(&crate::serving::ServePlaces {
+        log_dir: dir.join("log"),
+        policy: crate::PolicyPlaces { registry_db: dir.join("registry.db"), policy_db: dir.join("policy.db") },
+        usage_db: dir.join("usage.db"),
+        tokens: dir.join("tokens"),
+        record: false,
+    })?;
+    Ok(DemoRun { vkey: verifier.to_vkey(), log, registry, policy, first, corrected, confirmed, check, trusted, state })
+}
+
+/// Confirms the first fictional organisation whose law-enforcement role is only proposed (the
+/// demo's fictional parent company), as the demo's reviewer. Returns its name.
+fn confirm_withheld_role(dir: &Path) -> Result<Option<String>> {
+    use registry::Store as _;
+    use registry::model::Status;
+    let mut store = registry::SqliteStore::open(&dir.join("registry.db"))?;
+    let graph = registry::classify::Graph::load(&store)?;
+    let mut proposed: Vec<_> = graph
+        .latest
+        .values()
+        .filter(|c| c.status == Status::Proposed)
+        .filter(|c| graph.orgs.get(&c.org_id).is_some_and(|o| o.name.contains("(fictional)")))
+        .collect();
+    proposed.sort_by_key(|c| c.org_id);
+    let Some(c) = proposed.first() else { return Ok(None) };
+    let name = graph.orgs[&c.org_id].name.clone();
+    let mut tx = store.begin()?;
+    tx.append_classification(
+        c.org_id,
+        c.role,
+        Status::Confirmed,
+        &format!("{} — confirmed on review (demonstration data)", c.reason),
+        "demo-reviewer",
+    )?;
+    tx.commit()?;
+    Ok(Some(name))
+}
+
+/// Makes `dir` an empty demo folder; replaces only a folder an earlier demo made.
+fn prepare(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        if !dir.join(MARKER).exists() {
+            bail!("{} exists and was not made by candor demo; choose another --dir", dir.display());
+        }
+        fs::remove_dir_all(dir).with_context(|| format!("removing the earlier demo in {}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    fs::write(dir.join(MARKER), format!("Everything in this folder was made by `candor demo`.\nIt is {NOTICE}.\n"))?;
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! candor's use cases: what a command or a server does, as functions over the library crates,
+//! with options structs for their inputs and plain structs for their results. The `candor`
+//! binary only parses flags, calls one of these and prints what it returns; the benchmarks
+//! call them too.
+//!
+//! - [`policy`]: the built-in schema and default policy applied — activate a version through
+//!   the log, decide, audit, compare, replay, the serving decider;
+//! - [`period`]: publish a period (records in the log, the static report beside its tiles);
+//! - [`serving`]: the server's state from the places on disk;
+//! - [`remote`]: a published report read over HTTP(S) as a log's storage;
+//! - [`demo`]: the whole pipeline on demonstration data;
+//! - [`owners`]: accounts named by their confirmed organisation;
+//! - [`fixtures`]: fictional names and a seeded generator, shared by the demo and the benchmarks.
+//!
+//! Errors are `anyhow` here: these functions sit one step from the edge and add the context a
+//! person needs (which file, which step) to the typed errors of the crates below.
+
+pub mod demo;
+pub mod fixtures;
+pub mod owners;
+pub mod period;
+pub mod policy;
+pub mod remote;
+pub mod serving;
+
+use std::path::PathBuf;
+
+/// The databases a policy decision reads.
+#[derive(Debug, Clone)]
+pub struct PolicyPlaces {
+    /// The registry's SQLite database.
+    pub registry_db: PathBuf,
+    /// The policy database (versions, registered uses, recorded decisions).
+    pub policy_db: PathBuf,
+}

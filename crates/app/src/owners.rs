@@ -1,0 +1,20 @@
+//! Who owns an account, as the usage report names it: accounts become organisations through
+//! confirmed links only.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Account id → organisation name, for every confirmed link in the registry at `db` (empty when
+/// there is no registry yet).
+pub fn confirmed_owners(db: &Path) -> Result<HashMap<String, String>> {
+    let mut owners = HashMap::new();
+    if db.exists() {
+        let registry = registry::SqliteStore::open(db).with_context(|| format!("opening {}", db.display()))?;
+        for l in registry::review::confirmed(&registry)? {
+            owners.insert(l.latest.account_id.clone(), l.org_name.clone());
+        }
+    }
+    Ok(owners)
+}

@@ -1,0 +1,231 @@
+//! Use policies applied: every step that reads the registry, the policy store and the usage
+//! store together, so the CLI, the server and the demo do it one way.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use policy::audit::{Diff, Violation, audit, diff};
+use policy::engine::{Decider, Decision, PolicyVersion, Request, entities_json, replay};
+use policy::facts::Facts;
+use policy::store::{Activated, PolicyStore};
+use registry::SqliteStore;
+use serde::Serialize;
+use tlog::LocalLog;
+use usage::aggregate::{Granularity, UsageStore};
+
+use crate::PolicyPlaces;
+
+/// Opens the policy database.
+pub fn open_store(places: &PolicyPlaces) -> Result<PolicyStore> {
+    PolicyStore::open(&places.policy_db).with_context(|| format!("opening {}", places.policy_db.display()))
+}
+
+/// The registry's facts about every account and organisation, with the registered uses.
+pub fn facts(places: &PolicyPlaces, store: &PolicyStore) -> Result<Facts> {
+    if !places.registry_db.exists() {
+        bail!(
+            "{}: no registry here (build one with candor registry import, or pass --db)",
+            places.registry_db.display()
+        );
+    }
+    let registry =
+        SqliteStore::open(&places.registry_db).with_context(|| format!("opening {}", places.registry_db.display()))?;
+    Ok(Facts::from_registry(&registry, &store.registered_uses()?)?)
+}
+
+/// A policy file, validated against the built-in schema.
+pub fn read_policy(path: &Path, schema: &policy::schema::Schema) -> Result<PolicyVersion> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    Ok(PolicyVersion::parse(&text, &path.display().to_string(), schema)?)
+}
+
+/// The active version.
+pub fn active(store: &PolicyStore, schema: &policy::schema::Schema) -> Result<PolicyVersion> {
+    let v = store.active()?.context(
+        "no policy is active yet: candor policy default > policy.cedar, then candor policy activate policy.cedar --by OPERATOR",
+    )?;
+    Ok(PolicyVersion::parse(&v.text, &format!("version {}", v.version), schema)?)
+}
+
+/// A policy named as a file, a stored version (number or hash prefix), or `active`.
+pub fn resolve(spec: &str, store: &PolicyStore, schema: &policy::schema::Schema) -> Result<PolicyVersion> {
+    let stored = if spec == "active" {
+        Some(store.active()?.context("no policy is active yet (candor policy activate FILE)")?)
+    } else if Path::new(spec).exists() {
+        None
+    } else {
+        Some(store.find(spec)?.with_context(|| format!("{spec:?} is neither a file nor a stored policy version"))?)
+    };
+    match stored {
+        Some(v) => Ok(PolicyVersion::parse(&v.text, &format!("version {}", v.version), schema)?),
+        None => read_policy(Path::new(spec), schema),
+    }
+}
+
+/// The decider a server uses: the active version over the registry's facts, with the
+/// resources of the services in the stored usage built up front.
+pub fn serving_decider(places: &PolicyPlaces, usage_db: &Path, store: &PolicyStore) -> Result<Decider> {
+    let schema = policy::schema::builtin()?;
+    let version = active(store, &schema)?;
+    let services: Vec<String> = if usage_db.exists() {
+        UsageStore::open(usage_db)?.rows()?.into_iter().map(|(k, _)| k.service).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Decider::with_services(schema, version, facts(places, store)?, &services)?)
+}
+
+/// What activating a file did.
+#[derive(Debug, Serialize)]
+pub enum Activation {
+    /// The file is already the active version; nothing was appended or recorded.
+    AlreadyActive {
+        /// Its hash.
+        sha256: String,
+    },
+    /// The version is public in the log and recorded as active.
+    Activated {
+        /// Its number and log entry.
+        activated: Activated,
+        /// Its hash.
+        sha256: String,
+        /// The file name recorded with it.
+        file: String,
+    },
+}
+
+/// Validates `file`, appends it to the log in `log_dir` and makes it the active version.
+pub fn activate_file(places: &PolicyPlaces, log_dir: &Path, file: &Path, by: &str) -> Result<Activation> {
+    let v = read_policy(file, &policy::schema::builtin()?)?;
+    let mut store = open_store(places)?;
+    if store.active()?.is_some_and(|a| a.sha256 == v.sha256) {
+        return Ok(Activation::AlreadyActive { sha256: v.sha256 });
+    }
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut writer = LocalLog::at(log_dir)
+        .open()
+        .with_context(|| format!("opening the log in {} (create one with candor log init)", log_dir.display()))?;
+    let activated = store.activate(&mut writer, &v, &name, by)?;
+    Ok(Activation::Activated { activated, sha256: v.sha256, file: name })
+}
+
+/// What `authorize` is asked.
+#[derive(Debug, Clone)]
+pub struct Authorize {
+    /// The request.
+    pub request: Request,
+    /// Decide under this file instead of the active version (never recorded).
+    pub policy_file: Option<PathBuf>,
+    /// Record the decision with its entities (active version only).
+    pub record: bool,
+}
+
+/// A decision and, when recorded, its id.
+#[derive(Debug, Serialize)]
+pub struct Authorized {
+    /// The request as decided.
+    pub request: Request,
+    /// The decision.
+    pub decision: Decision,
+    /// The recorded decision's id.
+    pub recorded: Option<i64>,
+}
+
+/// Decides one request.
+pub fn authorize(places: &PolicyPlaces, ask: Authorize) -> Result<Authorized> {
+    if ask.record && ask.policy_file.is_some() {
+        bail!("--record records decisions under the active version; it cannot be used with --policy-file");
+    }
+    let schema = policy::schema::builtin()?;
+    let mut store = open_store(places)?;
+    let version = match &ask.policy_file {
+        Some(f) => read_policy(f, &schema)?,
+        None => active(&store, &schema)?,
+    };
+    let decider = Decider::new(schema, version, facts(places, &store)?)?;
+    let decision = decider.decide(&ask.request)?;
+    let recorded = if ask.record {
+        let entities = entities_json(&decider.entities_for(&ask.request)?)?;
+        Some(store.record_decision(&ask.request, &entities, &decision)?)
+    } else {
+        None
+    };
+    Ok(Authorized { request: ask.request, decision, recorded })
+}
+
+/// The violations of one policy version in stored usage.
+#[derive(Debug, Serialize)]
+pub struct Audit {
+    /// The version's hash.
+    pub policy_version: String,
+    /// The period audited (`None`: all).
+    pub period: Option<String>,
+    /// What the version forbids that happened.
+    pub violations: Vec<Violation>,
+}
+
+/// Audits stored usage against `version` (a file, a stored version, or the active one when
+/// `None`), for `period` (`YYYY-Qn` or `YYYY-MM`; all quarters when `None`).
+pub fn audit_usage(
+    places: &PolicyPlaces,
+    usage_db: &Path,
+    version: Option<&str>,
+    period: Option<&str>,
+) -> Result<Audit> {
+    let schema = policy::schema::builtin()?;
+    let store = open_store(places)?;
+    let v = match version {
+        Some(spec) => resolve(spec, &store, &schema)?,
+        None => active(&store, &schema)?,
+    };
+    let sha = v.sha256.clone();
+    let d = Decider::new(schema, v, facts(places, &store)?)?;
+    let rows = UsageStore::open(usage_db)?.rows()?;
+    let granularity = match period {
+        Some(p) if !p.contains('Q') => Granularity::Month,
+        _ => Granularity::Quarter,
+    };
+    let violations = audit(&d, &rows, granularity, period)?;
+    Ok(Audit { policy_version: sha, period: period.map(str::to_string), violations })
+}
+
+/// How stored usage would be decided differently under `new` than under `old`.
+pub fn diff_versions(places: &PolicyPlaces, usage_db: &Path, old: &str, new: &str) -> Result<Diff> {
+    let schema = policy::schema::builtin()?;
+    let store = open_store(places)?;
+    let facts = facts(places, &store)?;
+    let (o, n) = (resolve(old, &store, &schema)?, resolve(new, &store, &schema)?);
+    let old_d = Decider::new(schema.clone(), o, facts.clone())?;
+    let new_d = Decider::new(schema, n, facts)?;
+    let rows = UsageStore::open(usage_db)?.rows()?;
+    Ok(diff(&old_d, &new_d, &rows)?)
+}
+
+/// Recorded decisions decided again under the version that made them.
+#[derive(Debug, Serialize)]
+pub struct Replay {
+    /// How many gave the same answer by the same policies.
+    pub same: u64,
+    /// The ids of those that did not.
+    pub different: Vec<i64>,
+}
+
+/// Replays every recorded decision.
+pub fn replay_decisions(places: &PolicyPlaces) -> Result<Replay> {
+    let schema = policy::schema::builtin()?;
+    let store = open_store(places)?;
+    let mut out = Replay { same: 0, different: Vec::new() };
+    for rec in store.decisions()? {
+        let stored = store
+            .find(&rec.version_sha256)?
+            .with_context(|| format!("decision {}: its policy version is not stored", rec.id))?;
+        let v = PolicyVersion::parse(&stored.text, &format!("version {}", stored.version), &schema)?;
+        let again = replay(&schema, &v, &rec.request, &rec.entities)?;
+        if again.allow == rec.allow && again.policies == rec.policies {
+            out.same += 1;
+        } else {
+            out.different.push(rec.id);
+        }
+    }
+    Ok(out)
+}

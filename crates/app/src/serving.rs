@@ -1,0 +1,65 @@
+//! The server's state from the places on disk. Each part is on when its files exist: the
+//! report when the log has published, the decision point when a policy is active, review when
+//! there is a registry.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use registry::SqliteStore;
+use tlog::LocalLog;
+
+use crate::PolicyPlaces;
+
+/// Where the server's parts live.
+#[derive(Debug, Clone)]
+pub struct ServePlaces {
+    /// The log's home folder (its public folder is the report).
+    pub log_dir: PathBuf,
+    /// The registry and policy databases.
+    pub policy: PolicyPlaces,
+    /// The usage store (its services are built into the decider up front).
+    pub usage_db: PathBuf,
+    /// The API token file.
+    pub tokens: PathBuf,
+    /// Record every decision the decision point makes.
+    pub record: bool,
+}
+
+/// Builds the server's state.
+pub fn state(places: &ServePlaces) -> Result<server::AppState> {
+    let tokens = server::auth::Tokens::load(&places.tokens)?;
+    let mut state = server::AppState::new(tokens);
+    let public = LocalLog::at(&places.log_dir).public_dir();
+    if public.join(tlog::CHECKPOINT_PATH).exists() {
+        state.report = Some(server::api::Report::at(public));
+    }
+    let p = &places.policy;
+    if p.registry_db.exists() {
+        state.registry = Some(Mutex::new(
+            SqliteStore::open(&p.registry_db).with_context(|| format!("opening {}", p.registry_db.display()))?,
+        ));
+    }
+    if p.policy_db.exists() && p.registry_db.exists() {
+        let store = crate::policy::open_store(p)?;
+        if store.active()?.is_some() {
+            state.decider = Some(crate::policy::serving_decider(p, &places.usage_db, &store)?);
+            if places.record {
+                state.store = Some(Mutex::new(store));
+            }
+        }
+    }
+    Ok(state)
+}
+
+/// The state of a decision point alone (`candor policy serve`): the active version, no report
+/// and no review.
+pub fn decision_point(places: &ServePlaces) -> Result<server::AppState> {
+    let store = crate::policy::open_store(&places.policy)?;
+    let decider = crate::policy::serving_decider(&places.policy, &places.usage_db, &store)?;
+    Ok(server::AppState {
+        decider: Some(decider),
+        store: places.record.then(|| Mutex::new(store)),
+        ..server::AppState::new(server::auth::Tokens::load(&places.tokens)?)
+    })
+}

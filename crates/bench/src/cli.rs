@@ -1,0 +1,147 @@
+//! The benchmarks' flags, as clap parses them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// candor's benchmarks: each measures real work on this machine, side by side with a named
+/// baseline in the same run, and prints the numbers (or JSON with --json).
+#[derive(Debug, Parser)]
+#[command(name = "candor-bench", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: BenchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Durable appends per second at several batch sizes, Merkle and tile work against raw
+    /// SHA-256, and inclusion proofs per second from the tiles.
+    Log(BenchLogArgs),
+    /// Screening of generated accounts against the registry built from the real public files,
+    /// side by side with a Python rapidfuzz baseline on the same inputs.
+    Screen(BenchScreenArgs),
+    /// Usage aggregation of a generated FOCUS file (Parquet and gzip CSV), side by side with
+    /// DuckDB running the `candor usage sql` query on the same files.
+    Usage(BenchUsageArgs),
+    /// Policy decisions per second and their latency, in process and over HTTP (wrk), side by
+    /// side with cedar-policy called directly.
+    Policy(BenchPolicyArgs),
+    /// Publishing a period for many (fictional) organisations: gathering, appending, writing
+    /// the site, publishing again (nothing new), and the outside check of the whole report.
+    Publish(BenchPublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchPublishArgs {
+    /// Fictional organisations disclosed (one account each).
+    #[arg(long, default_value_t = 10_000)]
+    pub orgs: usize,
+    /// Generated billing lines per organisation.
+    #[arg(long, default_value_t = 40)]
+    pub lines_per_org: u64,
+    /// Keep the benchmark's folder (printed) instead of removing it.
+    #[arg(long)]
+    pub keep: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchPolicyArgs {
+    /// The real public data (usaspending/, agencies/) the registry is built from.
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Fictional accounts linked to the registry's organisations.
+    #[arg(long, default_value_t = 50_000)]
+    pub accounts: usize,
+    /// Decisions timed in process (each way).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub decisions: usize,
+    /// Skip the HTTP measurement.
+    #[arg(long)]
+    pub no_http: bool,
+    /// Seconds of HTTP load.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Concurrent HTTP connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: u32,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchUsageArgs {
+    /// Billing lines in the generated file.
+    #[arg(long, default_value_t = 100_000_000)]
+    pub rows: u64,
+    /// Rows per Parquet row group.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub row_group_rows: usize,
+    /// Threads for candor and DuckDB (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Runs of each measurement; the fastest is reported.
+    #[arg(long, default_value_t = 1)]
+    pub runs: u32,
+    /// Skip the gzip CSV measurements.
+    #[arg(long)]
+    pub no_csv: bool,
+    /// Skip DuckDB.
+    #[arg(long)]
+    pub no_duckdb: bool,
+    /// The DuckDB side.
+    #[arg(long, default_value = "bench/usage_duckdb.py")]
+    pub duckdb_script: PathBuf,
+    /// Folder for the generated files (kept and reused for the same row count).
+    #[arg(long, default_value = "candor-bench-usage")]
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchScreenArgs {
+    /// The real public data (usaspending/, agencies/).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Generated accounts to screen.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub accounts: usize,
+    /// Run the Python rapidfuzz baseline (bench/screen_baseline.py) on the same inputs.
+    #[arg(long)]
+    pub baseline: bool,
+    /// The baseline script.
+    #[arg(long, default_value = "bench/screen_baseline.py")]
+    pub baseline_script: PathBuf,
+    /// Folder for the generated inputs and outputs [default: a temporary folder].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchLogArgs {
+    /// Entries appended at the largest batch size.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub entries: u64,
+    /// Batch sizes to measure; smaller batches append proportionally fewer entries.
+    #[arg(long, value_delimiter = ',', default_value = "1,64,1024")]
+    pub batch: Vec<u32>,
+    /// Size of each entry in bytes.
+    #[arg(long, default_value_t = 200)]
+    pub entry_size: usize,
+    /// Seconds to spend on each small-batch run at most.
+    #[arg(long, default_value_t = 20)]
+    pub max_seconds: u64,
+    /// Threads appending single entries concurrently through the sequencer (0 to skip).
+    #[arg(long, default_value_t = 256)]
+    pub appenders: usize,
+    /// Folder for the benchmark logs (must be on the disk to measure) [default: a temporary folder].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,37 @@
+//! `candor-bench`: candor's benchmarks, outside the product's crate graph. Each measures real
+//! work on this machine beside a named baseline in the same run (raw SHA-256, a Python
+//! rapidfuzz matcher, DuckDB, cedar-policy called directly, a publish of nothing new) and
+//! prints the numbers, or JSON with `--json`. Dated results are in `bench/README.md`.
+
+mod cli;
+mod log;
+mod memory;
+mod output;
+mod policy;
+mod publish;
+mod screen;
+mod usage;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{BenchCommand, Cli};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        BenchCommand::Log(args) => log::run(&args),
+        BenchCommand::Screen(args) => screen::run(&args),
+        BenchCommand::Usage(args) => usage::run(&args),
+        BenchCommand::Policy(args) => policy::run(&args),
+        BenchCommand::Publish(args) => publish::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
