@@ -16,12 +16,10 @@ use registry::{SqliteStore, Store};
 use usage::aggregate::{Granularity, Key, Sums};
 use usage::taxonomy::Taxonomy;
 
-const DEFAULT: &str = include_str!("../data/default.cedar");
+const DEFAULT: &str = policy::DEFAULT_POLICY;
 
 fn schema() -> cedar_policy::Schema {
-    let t = Taxonomy::builtin().expect("taxonomy");
-    let ids: Vec<&str> = t.capabilities().iter().map(|c| c.id.as_str()).collect();
-    policy::schema::schema(&ids).expect("schema")
+    policy::schema::builtin().expect("schema")
 }
 
 fn org(tx: &mut dyn registry::Tx, key: &str, name: &str, kind: Kind) -> i64 {

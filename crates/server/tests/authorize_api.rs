@@ -13,9 +13,8 @@ use policy::store::PolicyStore;
 use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, Role, Status};
 use registry::{SqliteStore, Store};
 use server::auth::{Role as TokenRole, Tokens};
-use usage::taxonomy::Taxonomy;
 
-const DEFAULT: &str = include_str!("../../policy/data/default.cedar");
+const DEFAULT: &str = policy::DEFAULT_POLICY;
 
 fn decider() -> Decider {
     let mut store = SqliteStore::in_memory().expect("store");
@@ -41,9 +40,7 @@ fn decider() -> Decider {
     .expect("account");
     tx.append_link("acct-sheriff", sheriff, Status::Confirmed, None, "test", "test-reviewer").expect("link");
     tx.commit().expect("commit");
-    let t = Taxonomy::builtin().expect("taxonomy");
-    let ids: Vec<&str> = t.capabilities().iter().map(|c| c.id.as_str()).collect();
-    let schema = policy::schema::schema(&ids).expect("schema");
+    let schema = policy::schema::builtin().expect("schema");
     let version = PolicyVersion::parse(DEFAULT, "default.cedar", &schema).expect("policy");
     Decider::new(schema, version, Facts::from_registry(&store, &[]).expect("facts")).expect("decider")
 }
