@@ -32,7 +32,7 @@ pub fn state(places: &ServePlaces) -> Result<server::AppState> {
     let mut state = server::AppState::new(tokens);
     let public = LocalLog::at(&places.log_dir).public_dir();
     if public.join(tlog::CHECKPOINT_PATH).exists() {
-        state.report = Some(server::api::Report::at(public));
+        state.report = Some(server::report::Report::at(public));
     }
     let p = &places.policy;
     if p.registry_db.exists() {

@@ -1,102 +1,32 @@
 //! The public JSON API: read-only, and only over what the report published (the site's
-//! `data/*.json` files and the log), so the API can never say more than the signed records.
-//! The files are read again whenever the log's checkpoint changes (after a publish).
+//! `data/*.json` files and the log, see [`crate::report`]), so the API can never say more than
+//! the signed records.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::StatusCode;
 use serde_json::{Value, json};
 use tlog::{Dir, TileReader};
 
-use crate::state::{AppState, Reply, error};
+use crate::error::{ApiError, ApiResult};
+use crate::report::Data;
+use crate::state::AppState;
 
-/// The published report behind the API.
-pub struct Report {
-    dir: PathBuf,
-    cache: RwLock<Option<(Vec<u8>, Arc<Data>)>>,
+fn data(state: &AppState) -> ApiResult<Arc<Data>> {
+    let report = state.report.as_ref().ok_or_else(|| ApiError::not_found("this server has no report"))?;
+    report.data().map_err(ApiError::unavailable)
 }
 
-/// The published data, as the site's downloads hold it.
-#[derive(Debug, Default)]
-pub struct Data {
-    /// The log's latest checkpoint (text).
-    pub checkpoint: String,
-    /// `demonstration_data` and `notice` of the downloads.
-    pub meta: Value,
-    /// `organisations.json` rows.
-    pub organisations: Vec<Value>,
-    /// `usage.json` rows.
-    pub usage: Vec<Value>,
-    /// `records.json` rows.
-    pub records: Vec<Value>,
-}
-
-impl Report {
-    /// The report in the log's public folder `dir` (resolved once here, so serving a file
-    /// resolves only the file).
-    pub fn at(dir: impl Into<PathBuf>) -> Report {
-        let dir = dir.into();
-        Report { dir: dir.canonicalize().unwrap_or(dir), cache: RwLock::new(None) }
-    }
-
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// The data, read again if the checkpoint changed since last time.
-    pub fn data(&self) -> Result<Arc<Data>, String> {
-        let cp = std::fs::read(self.dir.join(tlog::CHECKPOINT_PATH))
-            .map_err(|e| format!("the report has no checkpoint: {e}"))?;
-        if let Ok(c) = self.cache.read()
-            && let Some((seen, data)) = c.as_ref()
-            && *seen == cp
-        {
-            return Ok(data.clone());
-        }
-        let rows = |name: &str| -> Result<(Value, Vec<Value>), String> {
-            let path = self.dir.join("data").join(name);
-            let bytes = std::fs::read(&path).map_err(|e| format!("data/{name}: {e} (run candor publish)"))?;
-            let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| format!("data/{name}: {e}"))?;
-            let rows = match v.get_mut("rows").map(Value::take) {
-                Some(Value::Array(a)) => a,
-                _ => Vec::new(),
-            };
-            Ok((v, rows))
-        };
-        let (meta, organisations) = rows("organisations.json")?;
-        let data = Arc::new(Data {
-            checkpoint: String::from_utf8_lossy(&cp).into_owned(),
-            meta: json!({"demonstration_data": meta["demonstration_data"], "notice": meta["notice"],
-                         "log_origin": meta["log_origin"], "log_size": meta["log_size"]}),
-            organisations,
-            usage: rows("usage.json")?.1,
-            records: rows("records.json")?.1,
-        });
-        if let Ok(mut c) = self.cache.write() {
-            *c = Some((cp, data.clone()));
-        }
-        Ok(data)
-    }
-}
-
-fn data(state: &AppState) -> Result<Arc<Data>, Reply> {
-    let report = state.report.as_ref().ok_or_else(|| error(StatusCode::NOT_FOUND, "this server has no report"))?;
-    report.data().map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, e))
-}
-
-/// A route's answer: the JSON, or an error reply.
-type Answer = Result<Reply, Reply>;
+/// A route's answer: the JSON, or an error.
+type Answer = ApiResult<Json<Value>>;
 
 fn list(d: &Data, rows: Vec<&Value>) -> Answer {
     let mut v = d.meta.clone();
     v["count"] = json!(rows.len());
     v["rows"] = json!(rows);
-    Ok((StatusCode::OK, Json(v)))
+    Ok(Json(v))
 }
 
 /// Case-insensitive "contains".
@@ -126,13 +56,13 @@ pub async fn organisations(State(state): State<Arc<AppState>>, Query(q): Query<H
 pub async fn organisation(State(state): State<Arc<AppState>>, UrlPath(slug): UrlPath<String>) -> Answer {
     let d = data(&state)?;
     let Some(org) = d.organisations.iter().find(|o| o["slug"] == slug.as_str()) else {
-        return Err(error(StatusCode::NOT_FOUND, format!("no organisation {slug:?} in the report")));
+        return Err(ApiError::not_found(format!("no organisation {slug:?} in the report")));
     };
     let usage: Vec<&Value> = d.usage.iter().filter(|u| u["organisation"] == org["organisation"]).collect();
     let mut v = d.meta.clone();
     v["organisation"] = org.clone();
     v["usage"] = json!(usage);
-    Ok((StatusCode::OK, Json(v)))
+    Ok(Json(v))
 }
 
 /// `GET /v1/usage?period=&capability=&service=&region_class=&organisation=&law_enforcement_role=`.
@@ -160,12 +90,12 @@ pub async fn disclosures(State(state): State<Arc<AppState>>, Query(q): Query<Has
 pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlPath<String>) -> Answer {
     let d = data(&state)?;
     let Ok(index) = index.parse::<u64>() else {
-        return Err(error(StatusCode::BAD_REQUEST, "the index must be a non-negative integer"));
+        return Err(ApiError::bad_request("the index must be a non-negative integer"));
     };
     let Some(row) = d.records.iter().find(|r| r["index"] == index) else {
-        return Err(error(StatusCode::NOT_FOUND, format!("no record #{index} in the report")));
+        return Err(ApiError::not_found(format!("no record #{index} in the report")));
     };
-    let Some(report) = &state.report else { return Err(error(StatusCode::NOT_FOUND, "this server has no report")) };
+    let Some(report) = &state.report else { return Err(ApiError::not_found("this server has no report")) };
     let dir = report.dir().to_path_buf();
     let cp_text = d.checkpoint.clone();
     let proved = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<String>), String> {
@@ -187,10 +117,10 @@ pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlP
             v["entry"] = json!(base64::engine::general_purpose::STANDARD.encode(entry));
             v["inclusion"] = json!(inclusion);
             v["checkpoint"] = json!(d.checkpoint);
-            Ok((StatusCode::OK, Json(v)))
+            Ok(Json(v))
         }
-        Ok(Err(e)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e)),
-        Err(_) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, "proving the record failed")),
+        Ok(Err(e)) => Err(ApiError::internal(format!("proving record #{index}: {e}"))),
+        Err(e) => Err(ApiError::internal(format!("proving record #{index}: {e}"))),
     }
 }
 
@@ -199,14 +129,14 @@ pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlP
 pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Answer {
     let d = data(&state)?;
     let Some(needle) = q.get("q").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
-        return Err(error(StatusCode::BAD_REQUEST, "q (what to look for) is required"));
+        return Err(ApiError::bad_request("q (what to look for) is required"));
     };
     if needle.len() > 200 {
-        return Err(error(StatusCode::BAD_REQUEST, "q is longer than 200 bytes"));
+        return Err(ApiError::bad_request("q is longer than 200 bytes"));
     }
     let within = q.get("in").map(String::as_str).unwrap_or("all");
     if !["all", "agency", "supplier", "service", "capability"].contains(&within) {
-        return Err(error(StatusCode::BAD_REQUEST, "in must be agency, supplier, service or capability"));
+        return Err(ApiError::bad_request("in must be agency, supplier, service or capability"));
     }
     let mut hits: Vec<Value> = Vec::new();
     for o in &d.organisations {
@@ -231,5 +161,5 @@ pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<
     let mut v = d.meta.clone();
     v["count"] = json!(hits.len());
     v["rows"] = json!(hits);
-    Ok((StatusCode::OK, Json(v)))
+    Ok(Json(v))
 }

@@ -9,13 +9,11 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderMap, StatusCode};
-use policy::engine::{Request, entities_json};
-use serde_json::json;
+use policy::engine::{Decision, Request, entities_json};
 
-use crate::auth::Role;
-use crate::state::{AppState, Reply, error, require};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Authorizers, Caller};
+use crate::state::AppState;
 
 #[derive(serde::Deserialize)]
 /// The body of `POST /v1/authorize`.
@@ -29,43 +27,21 @@ pub struct AuthorizeBody {
 /// `POST /v1/authorize` (authorizer or admin).
 pub async fn authorize(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Json<AuthorizeBody>, JsonRejection>,
-) -> Reply {
-    if let Err(reply) = require(&state, &headers, &[Role::Authorizer, Role::Admin]) {
-        return reply;
-    }
+    _caller: Caller<Authorizers>,
+    ApiJson(body): ApiJson<AuthorizeBody>,
+) -> ApiResult<Json<Decision>> {
     let Some(decider) = &state.decider else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "this server has no active use policy (run candor policy activate)",
-        );
+        return Err(ApiError::unavailable("this server has no active use policy (run candor policy activate)"));
     };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return error(e.status(), e.body_text()),
-    };
-    let decision = match decider.decide(&body.request) {
-        Ok(d) => d,
-        Err(policy::Error::BadRequest(m)) => return error(StatusCode::BAD_REQUEST, m),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
+    let decision = decider.decide(&body.request)?;
     state.metrics.decision(decision.allow);
     if body.record {
         let Some(store) = &state.store else {
-            return error(StatusCode::BAD_REQUEST, "this server does not record decisions (start it with --record)");
+            return Err(ApiError::bad_request("this server does not record decisions (start it with --record)"));
         };
-        let entities = match decider.entities_for(&body.request).and_then(|e| entities_json(&e)) {
-            Ok(e) => e,
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        };
-        let recorded = match store.lock() {
-            Ok(mut s) => s.record_decision(&body.request, &entities, &decision),
-            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "the decision store failed earlier"),
-        };
-        if let Err(e) = recorded {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-        }
+        let entities = decider.entities_for(&body.request).and_then(|e| entities_json(&e))?;
+        let mut store = store.lock().map_err(|_| ApiError::internal("the decision store's lock is poisoned"))?;
+        store.record_decision(&body.request, &entities, &decision)?;
     }
-    (StatusCode::OK, Json(json!(decision)))
+    Ok(Json(decision))
 }

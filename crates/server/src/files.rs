@@ -15,7 +15,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::state::{AppState, error};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Largest file served.
 pub const MAX_FILE: u64 = 64 << 20;
@@ -23,13 +24,13 @@ pub const MAX_FILE: u64 = 64 << 20;
 /// The fallback route: a file of the report, or 404.
 pub async fn serve_file(State(state): State<Arc<AppState>>, method: Method, uri: Uri) -> Response {
     if method != Method::GET && method != Method::HEAD {
-        return error(StatusCode::METHOD_NOT_ALLOWED, "the report is read-only").into_response();
+        return ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "the report is read-only").into_response();
     }
     let Some(report) = &state.report else {
-        return error(StatusCode::NOT_FOUND, "this server has no report").into_response();
+        return ApiError::not_found("this server has no report").into_response();
     };
     let Some(rel) = safe_path(uri.path()) else {
-        return error(StatusCode::NOT_FOUND, "no such file").into_response();
+        return ApiError::not_found("no such file").into_response();
     };
     let root = report.dir().to_path_buf();
     let found = tokio::task::spawn_blocking(move || read_inside(&root, &rel)).await;
@@ -43,8 +44,8 @@ pub async fn serve_file(State(state): State<Arc<AppState>>, method: Method, uri:
             h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             res
         }
-        Ok(Err(status)) => error(status, "no such file").into_response(),
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "reading the file failed").into_response(),
+        Ok(Err(status)) => ApiError::new(status, "no such file").into_response(),
+        Err(e) => ApiError::internal(format!("reading a report file: {e}")).into_response(),
     }
 }
 

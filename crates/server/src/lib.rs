@@ -8,15 +8,22 @@
 //! - `/healthz` and Prometheus metrics at `/metrics` ([`metrics`]).
 //!
 //! Public routes only read. Every other route needs `Authorization: Bearer <token>` with a
-//! role allowed for it ([`auth`]); tokens are stored only as SHA-256 hashes. Bodies are
-//! limited to [`MAX_BODY`] bytes. Each request is logged (tracing) without its headers.
+//! role allowed for it ([`auth`]); tokens are stored only as SHA-256 hashes. A handler states
+//! both in its signature: [`extract::Caller`] checks the token's role, [`extract::ApiJson`] the
+//! body, and every failure is an [`ApiError`] (internal ones logged with an id and answered as
+//! a generic 500). Bodies are limited to [`MAX_BODY`] bytes. Each request is logged (tracing)
+//! without its headers.
 
 pub mod api;
 pub mod auth;
 pub mod authorize;
+pub mod error;
+pub mod extract;
 pub mod files;
+pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod report;
 pub mod review;
 mod state;
 
@@ -26,7 +33,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-pub use state::{AppState, Reply, error, require};
+pub use error::{ApiError, ApiResult};
+pub use state::AppState;
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -45,10 +53,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/review/decisions", post(review::decide))
         .route("/review", get(review::page))
         .route("/openapi.json", get(openapi::document))
-        .route("/healthz", get(state::health))
-        .route("/metrics", get(metrics::render))
+        .route("/healthz", get(health::health))
+        .route("/metrics", get(metrics::render).with_state(state.metrics.clone()))
         .fallback(files::serve_file)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::observe))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }

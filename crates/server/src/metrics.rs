@@ -17,8 +17,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::state::AppState;
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     method: String,
@@ -85,8 +83,8 @@ impl Metrics {
 }
 
 /// `GET /metrics`.
-pub async fn render(State(state): State<Arc<AppState>>) -> Response {
-    let mut res = (StatusCode::OK, state.metrics.encode()).into_response();
+pub async fn render(State(metrics): State<Arc<Metrics>>) -> Response {
+    let mut res = (StatusCode::OK, metrics.encode()).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
@@ -95,7 +93,7 @@ pub async fn render(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// Middleware: counts, times and logs every request.
-pub async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+pub async fn observe(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
     let route =
@@ -104,7 +102,7 @@ pub async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Nex
     let res = next.run(req).await;
     let status = res.status().as_u16();
     let seconds = start.elapsed().as_secs_f64();
-    state.metrics.request(&method, &route, status, seconds);
+    metrics.request(&method, &route, status, seconds);
     tracing::info!(method = %method, route = %route, path = %path, status, ms = seconds * 1e3, "request");
     res
 }

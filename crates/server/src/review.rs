@@ -3,68 +3,51 @@
 //! queue names customer accounts, which the public report never does); the page itself is
 //! only a shell that asks for the token and calls the routes.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::auth::Role;
-use crate::state::{AppState, Reply, error, require};
-
-const REVIEWERS: &[Role] = &[Role::Reviewer, Role::Admin];
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Caller, Reviewers};
+use crate::state::AppState;
 
 /// Longest reason accepted.
 pub const MAX_REASON: usize = 2_000;
 
-fn registry(state: &AppState) -> Result<&std::sync::Mutex<registry::SqliteStore>, Reply> {
-    state.registry.as_ref().ok_or_else(|| error(StatusCode::NOT_FOUND, "this server has no registry to review"))
+fn registry(state: &AppState) -> ApiResult<&Mutex<registry::SqliteStore>> {
+    state.registry.as_ref().ok_or_else(|| ApiError::not_found("this server has no registry to review"))
 }
 
 /// `GET /v1/review/queue` (reviewer or admin): links waiting for review, oldest first.
-pub async fn queue(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Reply {
-    if let Err(r) = require(&state, &headers, REVIEWERS) {
-        return r;
-    }
-    let store = match registry(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(store) = store.lock() else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "the registry failed earlier");
-    };
-    let names: std::collections::HashMap<i64, String> = match registry::Store::organisations(&*store) {
-        Ok(orgs) => orgs.into_iter().map(|o| (o.id, o.name)).collect(),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
-    match registry::review::queue(&*store) {
-        Ok(links) => {
-            let rows: Vec<_> = links
+pub async fn queue(State(state): State<Arc<AppState>>, _caller: Caller<Reviewers>) -> ApiResult<Json<Value>> {
+    let store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+    let names: std::collections::HashMap<i64, String> =
+        registry::Store::organisations(&*store)?.into_iter().map(|o| (o.id, o.name)).collect();
+    let links = registry::review::queue(&*store)?;
+    let rows: Vec<_> = links
+        .iter()
+        .map(|l| {
+            let p = l.proposal.as_ref().unwrap_or(&l.latest);
+            // An ambiguous proposal lists every organisation that fits; the reviewer accepts one
+            // of them by its id.
+            let candidates: Vec<_> = p
+                .candidates
                 .iter()
-                .map(|l| {
-                    let p = l.proposal.as_ref().unwrap_or(&l.latest);
-                    // An ambiguous proposal lists every organisation that fits; the reviewer
-                    // accepts one of them by its id.
-                    let candidates: Vec<_> = p
-                        .candidates
-                        .iter()
-                        .map(|c| {
-                            json!({"org_id": c.org_id, "organisation": names.get(&c.org_id), "score": c.score,
-                                        "reasons": c.reason})
-                        })
-                        .collect();
-                    json!({"proposal_id": p.id, "account_id": l.latest.account_id, "account_name": l.account_name,
-                           "organisation": l.org_name, "org_id": l.latest.org_id, "score": p.score,
-                           "reasons": p.reason, "proposed_at": p.at, "candidates": candidates})
+                .map(|c| {
+                    json!({"org_id": c.org_id, "organisation": names.get(&c.org_id), "score": c.score,
+                           "reasons": c.reason})
                 })
                 .collect();
-            (StatusCode::OK, Json(json!({"count": rows.len(), "rows": rows})))
-        }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
+            json!({"proposal_id": p.id, "account_id": l.latest.account_id, "account_name": l.account_name,
+                   "organisation": l.org_name, "org_id": l.latest.org_id, "score": p.score,
+                   "reasons": p.reason, "proposed_at": p.at, "candidates": candidates})
+        })
+        .collect();
+    Ok(Json(json!({"count": rows.len(), "rows": rows})))
 }
 
 #[derive(serde::Deserialize)]
@@ -84,29 +67,15 @@ pub struct DecisionBody {
 /// The reviewer is the token's label; published records show only a pseudonym of it.
 pub async fn decide(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Json<DecisionBody>, JsonRejection>,
-) -> Reply {
-    let who = match require(&state, &headers, REVIEWERS) {
-        Ok((_, label)) => label,
-        Err(r) => return r,
-    };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return error(e.status(), e.body_text()),
-    };
+    caller: Caller<Reviewers>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> ApiResult<Json<Value>> {
     if body.reason.trim().is_empty() || body.reason.len() > MAX_REASON {
-        return error(StatusCode::BAD_REQUEST, format!("reason: give one, of at most {MAX_REASON} bytes"));
+        return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} bytes")));
     }
-    let reviewer: String = who.split_whitespace().collect::<Vec<_>>().join("_");
+    let reviewer: String = caller.label.split_whitespace().collect::<Vec<_>>().join("_");
     let reviewer = if reviewer.is_empty() { "token-holder".to_string() } else { reviewer };
-    let store = match registry(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(mut store) = store.lock() else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "the registry failed earlier");
-    };
+    let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
     let decision = registry::review::Decision {
         event_id: body.proposal_id,
         accept: body.accept,
@@ -114,16 +83,9 @@ pub async fn decide(
         reviewer: &reviewer,
         reason: body.reason.trim(),
     };
-    match registry::review::decide(&mut *store, &decision) {
-        Ok(event) => (
-            StatusCode::OK,
-            Json(json!({"event_id": event, "proposal_id": body.proposal_id, "accepted": body.accept,
-                        "org_id": body.org_id, "reviewer": reviewer})),
-        ),
-        Err(registry::Error::NotFound(m)) => error(StatusCode::NOT_FOUND, m),
-        Err(registry::Error::Invalid(m)) => error(StatusCode::BAD_REQUEST, m),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
+    let event = registry::review::decide(&mut *store, &decision)?;
+    Ok(Json(json!({"event_id": event, "proposal_id": body.proposal_id, "accepted": body.accept,
+                   "org_id": body.org_id, "reviewer": reviewer})))
 }
 
 /// `GET /review`: the review UI (a shell; its data comes from the routes above, with the

@@ -1,0 +1,77 @@
+//! The published report a server serves: the log's public folder, and the site's `data/*.json`
+//! downloads read again whenever the log's checkpoint changes (after a publish).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use serde_json::{Value, json};
+
+/// The published report behind the API.
+pub struct Report {
+    dir: PathBuf,
+    cache: RwLock<Option<(Vec<u8>, Arc<Data>)>>,
+}
+
+/// The published data, as the site's downloads hold it.
+#[derive(Debug, Default)]
+pub struct Data {
+    /// The log's latest checkpoint (text).
+    pub checkpoint: String,
+    /// `demonstration_data` and `notice` of the downloads.
+    pub meta: Value,
+    /// `organisations.json` rows.
+    pub organisations: Vec<Value>,
+    /// `usage.json` rows.
+    pub usage: Vec<Value>,
+    /// `records.json` rows.
+    pub records: Vec<Value>,
+}
+
+impl Report {
+    /// The report in the log's public folder `dir` (resolved once here, so serving a file
+    /// resolves only the file).
+    pub fn at(dir: impl Into<PathBuf>) -> Report {
+        let dir = dir.into();
+        Report { dir: dir.canonicalize().unwrap_or(dir), cache: RwLock::new(None) }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The data, read again if the checkpoint changed since last time.
+    pub fn data(&self) -> Result<Arc<Data>, String> {
+        let cp = std::fs::read(self.dir.join(tlog::CHECKPOINT_PATH))
+            .map_err(|e| format!("the report has no checkpoint: {e}"))?;
+        if let Ok(c) = self.cache.read()
+            && let Some((seen, data)) = c.as_ref()
+            && *seen == cp
+        {
+            return Ok(data.clone());
+        }
+        let rows = |name: &str| -> Result<(Value, Vec<Value>), String> {
+            let path = self.dir.join("data").join(name);
+            let bytes = std::fs::read(&path).map_err(|e| format!("data/{name}: {e} (run candor publish)"))?;
+            let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| format!("data/{name}: {e}"))?;
+            let rows = match v.get_mut("rows").map(Value::take) {
+                Some(Value::Array(a)) => a,
+                _ => Vec::new(),
+            };
+            Ok((v, rows))
+        };
+        let (meta, organisations) = rows("organisations.json")?;
+        let data = Arc::new(Data {
+            checkpoint: String::from_utf8_lossy(&cp).into_owned(),
+            meta: json!({"demonstration_data": meta["demonstration_data"], "notice": meta["notice"],
+                         "log_origin": meta["log_origin"], "log_size": meta["log_size"]}),
+            organisations,
+            usage: rows("usage.json")?.1,
+            records: rows("records.json")?.1,
+        });
+        if let Ok(mut c) = self.cache.write() {
+            *c = Some((cp, data.clone()));
+        }
+        Ok(data)
+    }
+}
