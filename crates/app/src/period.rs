@@ -11,7 +11,7 @@ use publish::gather::{Period, gather};
 use registry::SqliteStore;
 use serde::Serialize;
 use tlog::LocalLog;
-use usage::aggregate::UsageStore;
+use usage::store::UsageStore;
 
 /// Where a period is published from and to, and how.
 #[derive(Debug, Clone)]

@@ -11,7 +11,8 @@ use policy::store::{Activated, PolicyStore};
 use registry::SqliteStore;
 use serde::Serialize;
 use tlog::LocalLog;
-use usage::aggregate::{Granularity, UsageStore};
+use usage::fold::Granularity;
+use usage::store::UsageStore;
 
 use crate::PolicyPlaces;
 

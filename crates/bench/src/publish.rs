@@ -15,7 +15,7 @@ use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, Role, Status
 use registry::{SqliteStore, Store};
 use serde_json::json;
 use tlog::{Dir, LocalLog};
-use usage::aggregate::UsageStore;
+use usage::store::UsageStore;
 
 use crate::cli::BenchPublishArgs;
 use crate::memory::{peak_rss_kb, reset_peak};

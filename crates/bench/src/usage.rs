@@ -17,9 +17,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use usage::aggregate::aggregate_file;
-use usage::columnar::aggregate_parquet;
 use usage::focus::ReadOptions;
 use usage::generate::{GenConfig, Layout, write_csv, write_parquet};
+use usage::parquet_aggregate::aggregate_parquet;
 use usage::sql::{Columns, Dialect, aggregate_query};
 use usage::taxonomy::Taxonomy;
 

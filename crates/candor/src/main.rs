@@ -6,7 +6,7 @@
 
 mod cli;
 mod cmd;
-mod output;
+mod console;
 
 use std::process::ExitCode;
 

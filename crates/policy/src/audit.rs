@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
-use usage::aggregate::{Granularity, Key, Sums, UNMAPPED};
+use usage::fold::{Granularity, Key, Sums, UNMAPPED};
 
 use crate::Result;
 use crate::engine::{Decider, Decision, Request};

@@ -48,7 +48,7 @@ pub struct PolicyInfo {
 }
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Collects `principal.x`, `context.x`, `resource.x` reads from a policy's JSON form.

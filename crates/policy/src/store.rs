@@ -63,7 +63,10 @@ pub struct PolicyStore {
     conn: Connection,
 }
 
-const SCHEMA: &str = "
+/// Schema migrations, applied in order; `user_version` is the number applied (the registry's
+/// and the usage store's style). The first is idempotent: databases made before versioning
+/// (user_version 0) already hold it.
+const MIGRATIONS: &[&str] = &["
 CREATE TABLE IF NOT EXISTS versions (
     version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, file TEXT NOT NULL, text TEXT NOT NULL,
     log_index INTEGER NOT NULL, activated_at TEXT NOT NULL, activated_by TEXT NOT NULL);
@@ -79,7 +82,25 @@ CREATE TRIGGER IF NOT EXISTS uses_append_only_u BEFORE UPDATE ON registered_uses
 CREATE TRIGGER IF NOT EXISTS uses_append_only_d BEFORE DELETE ON registered_uses BEGIN SELECT RAISE(ABORT, 'registered uses are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_append_only_u BEFORE UPDATE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_append_only_d BEFORE DELETE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-";
+"];
+
+/// Applies the migrations `conn` lacks, each in its own transaction; refuses a newer database.
+fn migrated(mut conn: Connection) -> Result<PolicyStore> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > MIGRATIONS.len() {
+        return Err(Error::Internal(format!(
+            "the policy database has schema version {version}, newer than this candor ({}); upgrade candor",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(m)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(PolicyStore { conn })
+}
 
 fn one_word(what: &str, v: &str) -> Result<()> {
     if v.trim().is_empty() || v.chars().any(char::is_whitespace) {
@@ -96,15 +117,12 @@ impl PolicyStore {
         }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(PolicyStore { conn })
+        migrated(conn)
     }
 
     /// An in-memory database (tests).
     pub fn in_memory() -> Result<PolicyStore> {
-        let conn = Connection::open_in_memory()?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(PolicyStore { conn })
+        migrated(Connection::open_in_memory()?)
     }
 
     /// Activates `version` through the log: its entry is appended (durable once `append`
@@ -264,4 +282,27 @@ pub fn version_entry(
         "activated_at": activated_at,
     });
     publish::canonical::to_vec(&v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_from_before_versioning_is_migrated_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("policy.db");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(MIGRATIONS[0]).expect("the unversioned schema");
+        }
+        let mut store = PolicyStore::open(&path).expect("migrated");
+        store.record_version("ab12", "p.cedar", "permit(principal, action, resource);", 0, "op").expect("v1");
+        let version: usize = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+        assert_eq!(version, MIGRATIONS.len());
+        store.conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1).expect("bump");
+        drop(store);
+        let refused = PolicyStore::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused.contains("newer than this candor"), "{refused}");
+    }
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use registry::Store;
 use registry::classify::{ClassifyConfig, Graph};
 use registry::model::{ClassificationEvent, Organisation, Role, Status};
-use usage::aggregate::{Granularity, Key, Sums};
+use usage::fold::{Granularity, Key, Sums};
 
 use crate::Error;
 

@@ -58,7 +58,7 @@ pub fn pseudonym(reviewer: &str, salt: &[u8]) -> String {
     h.update([0]);
     h.update(reviewer.as_bytes());
     let d = h.finalize();
-    format!("reviewer-{}", d[..4].iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!("reviewer-{}", hex::encode(&d[..4]))
 }
 
 /// Most links in one [`Record::PeriodRecords`] (about 47 KB of JSON).
@@ -210,7 +210,7 @@ pub fn link_to(index: u64, entry: &[u8]) -> Link {
 /// SHA-256 of `bytes` in lowercase hex, as records and downloads name entries.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub fn load_or_create(home: &Path) -> Result<Vec<u8>, Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| Error::io(&path, std::io::Error::other(format!("no randomness for the salt: {e}"))))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(bytes);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

@@ -60,7 +60,7 @@ fn short_hash(parts: &[&str]) -> String {
         h.update(p.as_bytes());
         h.update([0]);
     }
-    h.finalize().iter().take(10).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&h.finalize()[..10])
 }
 
 /// The FtM id of an organisation (stable across exports).

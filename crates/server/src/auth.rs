@@ -67,7 +67,7 @@ pub enum Error {
 }
 
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The known tokens, by hash.
@@ -125,7 +125,7 @@ impl Tokens {
         let io = |source| Error::Io { path: p.clone(), source };
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| io(std::io::Error::other(e.to_string())))?;
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = hex::encode(bytes);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }

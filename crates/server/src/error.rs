@@ -42,7 +42,7 @@ impl ApiError {
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         let mut bytes = [0u8; 6];
         let id = match getrandom::fill(&mut bytes) {
-            Ok(()) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            Ok(()) => hex::encode(bytes),
             Err(_) => "unidentified".to_string(),
         };
         tracing::error!(error_id = %id, "internal error: {cause}");

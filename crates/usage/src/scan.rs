@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::aggregate::{Error, UNMAPPED, aggregate_file};
+use crate::aggregate::{Error, aggregate_file};
 use crate::focus::{ReadOptions, ReadReport};
+use crate::fold::UNMAPPED;
 use crate::taxonomy::Taxonomy;
 
 /// Totals for one capability in one region class.

@@ -14,7 +14,8 @@ use policy::store::PolicyStore;
 use registry::SqliteStore;
 use serde_json::{Value, json};
 use tlog::LocalLog;
-use usage::aggregate::{Granularity, UsageStore};
+use usage::fold::Granularity;
+use usage::store::UsageStore;
 
 /// What the step did: text for people, JSON for machines.
 pub struct Summary {

@@ -211,12 +211,12 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
     std::io::Write::flush(&mut usage::generate::write_parquet(f, &cfg, usage::generate::Layout::Focus, 8_192)?)?;
     let taxonomy = usage::taxonomy::Taxonomy::builtin()?;
-    let mut usage_store = usage::aggregate::UsageStore::open(&dir.join("usage.db"))?;
+    let mut usage_store = usage::store::UsageStore::open(&dir.join("usage.db"))?;
     let ingested = usage_store.ingest(&taxonomy, &usage_file, usage::focus::ReadOptions::default())?;
     let owners: std::collections::HashMap<String, String> =
         registry::review::confirmed(&store)?.into_iter().map(|l| (l.latest.account_id, l.org_name)).collect();
     let rows = usage_store.rows()?;
-    let by_owner = usage::aggregate::report(&rows, usage::aggregate::Granularity::Quarter, |a| {
+    let by_owner = usage::aggregate::report(&rows, usage::fold::Granularity::Quarter, |a| {
         owners.get(a).cloned().unwrap_or_else(|| "(accounts not linked to a registry organisation)".into())
     });
     let _ = writeln!(

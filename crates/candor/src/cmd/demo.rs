@@ -16,7 +16,7 @@ use app::demo::{NOTICE, ORIGIN, PERIOD};
 use serde_json::json;
 
 use crate::cli::DemoArgs;
-use crate::output::print_json;
+use crate::console::print_json;
 
 pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let run = app::demo::run(&args.dir)?;
@@ -78,7 +78,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let json = args.json;
-    crate::output::init_request_logs();
+    crate::console::init_request_logs();
     server::run_until_signal(run.state, &args.listen, &|url| {
         if !json {
             println!("  {} verify {url} --vkey {vkey}\n", std::env::args().next().unwrap_or_else(|| "candor".into()));

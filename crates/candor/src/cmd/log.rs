@@ -10,7 +10,7 @@ use serde_json::json;
 use tlog::{Checkpoint, Dir, LocalLog, MAX_ENTRY_SIZE, ReadStorage, TileReader, TlogProof, Verifier};
 
 use crate::cli::LogCommand;
-use crate::output::{print_json, progress, vkey_arg};
+use crate::console::{print_json, progress, vkey_arg};
 
 /// Largest tlog-proof file read (a real one is a few kilobytes).
 const MAX_PROOF_FILE: u64 = 1 << 20;

@@ -9,7 +9,7 @@ use policy::engine::Request;
 use serde_json::json;
 
 use crate::cli::{PolicyCommand, PolicyPlaces};
-use crate::output::print_json;
+use crate::console::print_json;
 
 /// What `candor authorize` asks.
 pub struct Ask {
@@ -204,7 +204,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
                 record,
             })?;
             let sha = state.decider.as_ref().map(|d| d.version().sha256.clone()).unwrap_or_default();
-            crate::output::init_request_logs();
+            crate::console::init_request_logs();
             server::run_until_signal(state, &listen, &|url| {
                 eprintln!("serving POST /v1/authorize on {url} (policy {})", &sha[..12.min(sha.len())]);
             })?;

@@ -8,7 +8,7 @@ use serde_json::json;
 use tlog::LocalLog;
 
 use crate::cli::PublishArgs;
-use crate::output::print_json;
+use crate::console::print_json;
 
 pub fn run(args: &PublishArgs) -> Result<ExitCode> {
     let p = publish_period(&PublishPeriod {

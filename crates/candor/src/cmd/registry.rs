@@ -10,7 +10,7 @@ use registry::import::{self, ImportOptions, ImportReport};
 use registry::{SqliteStore, Store};
 
 use crate::cli::{ImportKind, RegistryCommand, ReviewCommand, ScreenArgs};
-use crate::output::{print_json, progress};
+use crate::console::{print_json, progress};
 
 pub fn open(db: &Path) -> Result<SqliteStore> {
     SqliteStore::open(db).with_context(|| format!("opening the registry {}", db.display()))

@@ -22,7 +22,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         ("review", state.registry.is_some()),
     ];
     let vkey = LocalLog::at(&args.log.dir).verifier().map(|v| v.to_vkey()).ok();
-    crate::output::init_request_logs();
+    crate::console::init_request_logs();
     server::run_until_signal(state, &args.listen, &|url| {
         let on: Vec<&str> = parts.iter().filter(|p| p.1).map(|p| p.0).collect();
         println!("serving {} on {url}/ (OpenAPI: {url}/openapi.json; Ctrl-C to stop)", on.join(", "));

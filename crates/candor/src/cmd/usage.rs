@@ -8,7 +8,7 @@ use serde_json::json;
 use usage::taxonomy::{Line, Taxonomy};
 
 use crate::cli::UsageCommand;
-use crate::output::{print_json, progress};
+use crate::console::{print_json, progress};
 
 fn load(extra: Option<&Path>) -> Result<Taxonomy> {
     Ok(Taxonomy::builtin_with(extra)?)
@@ -50,7 +50,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
         }
         UsageCommand::Ingest { files, usage_db, strict, extra, json } => {
             let t = load(extra.as_deref())?;
-            let mut store = usage::aggregate::UsageStore::open(&usage_db)?;
+            let mut store = usage::store::UsageStore::open(&usage_db)?;
             let mut reports = Vec::new();
             for f in &files {
                 let bar = progress(0, &format!("ingesting {}", f.display()));
@@ -88,15 +88,11 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Report { usage_db, db, period, json } => {
-            let store = usage::aggregate::UsageStore::open(&usage_db)?;
+            let store = usage::store::UsageStore::open(&usage_db)?;
             let rows = store.rows()?;
             // Accounts become organisations through confirmed links only.
             let owners = app::owners::confirmed_owners(&db.db)?;
-            let g = if period == "month" {
-                usage::aggregate::Granularity::Month
-            } else {
-                usage::aggregate::Granularity::Quarter
-            };
+            let g = if period == "month" { usage::fold::Granularity::Month } else { usage::fold::Granularity::Quarter };
             let report = usage::aggregate::report(&rows, g, |a| {
                 owners.get(a).cloned().unwrap_or_else(|| format!("account {a} (not linked)"))
             });
@@ -188,7 +184,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::IngestAggregate { files, usage_db } => {
-            let mut store = usage::aggregate::UsageStore::open(&usage_db)?;
+            let mut store = usage::store::UsageStore::open(&usage_db)?;
             for f in &files {
                 let r = store.ingest_aggregate(f)?;
                 if r.already_ingested {

@@ -10,7 +10,7 @@ use serde_json::json;
 use tlog::{Dir, ReadStorage};
 
 use crate::cli::VerifyArgs;
-use crate::output::{print_json, vkey_arg};
+use crate::console::{print_json, vkey_arg};
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     let (source, pages): (Box<dyn ReadStorage>, Vec<String>) = if app::remote::HttpStorage::is_url(&args.source) {
@@ -45,7 +45,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     for f in args.trusted.iter().chain(args.remember.iter().filter(|p| p.exists())) {
         trusted.push(std::fs::read(f).with_context(|| format!("reading trusted checkpoint {}", f.display()))?);
     }
-    let bar = crate::output::progress(3, "verifying");
+    let bar = crate::console::progress(3, "verifying");
     let result = check_report(&*source, &verifier, &trusted, &pages, &mut |step| {
         bar.set_message(step.to_string());
         bar.inc(1);

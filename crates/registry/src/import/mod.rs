@@ -150,7 +150,7 @@ pub(crate) fn file_digest(path: &Path) -> Result<(String, u64)> {
         h.update(&buf[..n]);
         total += n as u64;
     }
-    Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), total))
+    Ok((hex::encode(h.finalize()), total))
 }
 
 /// The file name only: evidence names the source file, not the importer's directories.

@@ -70,11 +70,7 @@ pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<Im
         None => {
             let sha =
                 sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(REFERENCE_FILE.as_bytes()));
-            (
-                REFERENCE_FILE.to_string(),
-                "federal-law-enforcement.toml".to_string(),
-                sha.iter().map(|b| format!("{b:02x}")).collect(),
-            )
+            (REFERENCE_FILE.to_string(), "federal-law-enforcement.toml".to_string(), hex::encode(sha))
         }
     };
     let reference: Reference =

@@ -1,5 +1,8 @@
 //! The screening index and the scoring of one account against it.
 //!
+//! Long because: the index, the blocking with its score bound and the scoring are one hot loop
+//! tuned together (`candor-bench screen`); split, each part would expose the others' internals.
+//!
 //! Every alias of every organisation is normalised ([`crate::names`]) and indexed by token.
 //! An account is compared only with aliases that share one of its rarest tokens (blocking),
 //! so the cost grows with the number of accounts, not accounts × organisations. Candidates

@@ -5,7 +5,6 @@
 //! the copy keeps the code small.
 
 use super::meta::Physical;
-use super::page::uleb;
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -142,6 +141,20 @@ pub fn to_plain(encoding: i32, data: &[u8], n: usize, physical: Physical) -> Res
         e => return Err(format!("encoding {e} is not supported")),
     }
     Ok(out)
+}
+
+/// An unsigned LEB128 varint at `pos`, advancing it.
+pub(super) fn uleb(buf: &[u8], pos: &mut usize) -> Result<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *buf.get(*pos).ok_or("truncated run header")?;
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err("run header too long".into())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use std::io::Read;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
+use super::delta::uleb;
 use super::meta::{Codec, Leaf, Physical};
 use super::thrift::{Reader, ThriftError, ty};
 
@@ -218,20 +219,6 @@ fn decompress<'a>(body: &'a [u8], codec: Codec, size: usize, out: &'a mut Vec<u8
 
 fn bit_width(max: u8) -> u32 {
     8 - u32::from(max).leading_zeros().saturating_sub(24)
-}
-
-/// An unsigned LEB128 varint at `pos`, advancing it.
-pub(super) fn uleb(buf: &[u8], pos: &mut usize) -> Result<u64> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *buf.get(*pos).ok_or("truncated run header")?;
-        *pos += 1;
-        v |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err("run header too long".into())
 }
 
 /// Unpacks `n` little-endian bit-packed values of `width` bits.

@@ -12,7 +12,7 @@ fn sample() -> Option<std::path::PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent", p.display());
+        crate::skip(&format!("{} is absent", p.display()));
         None
     }
 }

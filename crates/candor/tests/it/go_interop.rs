@@ -18,11 +18,11 @@ fn candor(args: &[&str], home: &Path) -> String {
 /// Builds the Go checker, or explains why it cannot be built here.
 fn build_checker() -> Option<PathBuf> {
     if Command::new("go").arg("version").output().is_err() {
-        eprintln!("skipping: no Go toolchain (apt-get install golang-go golang-golang-x-mod-dev)");
+        crate::skip("no Go toolchain (apt-get install golang-go golang-golang-x-mod-dev)");
         return None;
     }
     if !Path::new(GOPATH).join("src/golang.org/x/mod/sumdb/tlog").exists() {
-        eprintln!("skipping: {GOPATH} has no golang.org/x/mod (apt-get install golang-golang-x-mod-dev)");
+        crate::skip(&format!("{GOPATH} has no golang.org/x/mod (apt-get install golang-golang-x-mod-dev)"));
         return None;
     }
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("go-interop");

@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use usage::aggregate::{Key, Sums, UsageStore, aggregate_file};
-use usage::columnar::aggregate_parquet;
+use usage::aggregate::aggregate_file;
 use usage::focus::ReadOptions;
+use usage::fold::{Key, Sums};
 use usage::generate::{GenConfig, Layout, write_csv, write_parquet};
+use usage::parquet_aggregate::aggregate_parquet;
+use usage::store::UsageStore;
 use usage::taxonomy::Taxonomy;
 
 fn cfg(rows: u64) -> GenConfig {

@@ -13,7 +13,7 @@ use policy::facts::Facts;
 use policy::store::PolicyStore;
 use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, RelationKind, Relationship, Role, Source, Status};
 use registry::{SqliteStore, Store};
-use usage::aggregate::{Granularity, Key, Sums};
+use usage::fold::{Granularity, Key, Sums};
 use usage::taxonomy::Taxonomy;
 
 const DEFAULT: &str = policy::DEFAULT_POLICY;
@@ -359,7 +359,7 @@ fn data_dir() -> Option<PathBuf> {
     if d.join("usaspending").is_dir() && d.join("agencies").is_dir() {
         Some(d)
     } else {
-        eprintln!("skipping: {} is absent", d.display());
+        crate::skip(&format!("{} is absent", d.display()));
         None
     }
 }
@@ -469,7 +469,7 @@ fn a_policy_can_act_on_the_technologies_a_vendor_supplies_to_police() {
     tx.commit().expect("commit");
     registry::classify::classify(&mut store, &registry::classify::ClassifyConfig::default()).expect("classify");
 
-    let example = include_str!("../data/examples/no-face-recognition-vendors-of-police.cedar");
+    let example = include_str!("../../data/examples/no-face-recognition-vendors-of-police.cedar");
     let d = decider(&store, example, &[]);
     let r = ask(&d, "acct-vision", "compute", "");
     assert!(!r.allow, "{r:?}");

@@ -16,45 +16,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rustc_hash::FxHashMap;
 
-use crate::aggregate::{FileAggregate, Key, Sums, UNMAPPED};
 use crate::focus::{self, Error, Nonconformance, ReadOptions, ReadReport};
+use crate::fold::{
+    FastSums, FileAggregate, Interner, Key, Sums, add_stored, capability_id, capability_of, day_text, month_text,
+};
 use crate::parquet::meta::{Leaf, Logical, Physical};
 use crate::parquet::page::{Column, NULL, Scratch};
 use crate::parquet::{ParquetFile, convert};
 use crate::taxonomy::{Line, Taxonomy};
-
-/// Sums while reading: days as numbers.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FastSums {
-    quantity: f64,
-    cost: f64,
-    lines: u64,
-    first: i32,
-    last: i32,
-}
-
-impl FastSums {
-    pub(crate) fn new(day: i32) -> FastSums {
-        FastSums { quantity: 0.0, cost: 0.0, lines: 0, first: day, last: day }
-    }
-
-    #[inline]
-    pub(crate) fn add_line(&mut self, quantity: f64, cost: f64, day: i32) {
-        self.quantity += quantity;
-        self.cost += cost;
-        self.lines += 1;
-        self.first = self.first.min(day);
-        self.last = self.last.max(day);
-    }
-
-    pub(crate) fn add(&mut self, o: &FastSums) {
-        self.quantity += o.quantity;
-        self.cost += o.cost;
-        self.lines += o.lines;
-        self.first = self.first.min(o.first);
-        self.last = self.last.max(o.last);
-    }
-}
 
 /// Text fields, in the order of the row key after account and month.
 const TEXT: [&str; 7] = ["account", "provider", "service", "usage_type", "operation", "region", "unit"];
@@ -162,25 +131,6 @@ fn strict_schema(file: &ParquetFile, p: &Plan, cur: bool, report: &mut ReadRepor
 
 /// Per table entry (month key, day) and per row an entry id.
 type Times = (Vec<(u32, i32)>, Vec<u32>);
-
-/// One worker's interned strings.
-#[derive(Default)]
-pub(crate) struct Interner {
-    ids: FxHashMap<String, u32>,
-    pub(crate) strings: Vec<String>,
-}
-
-impl Interner {
-    pub(crate) fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = self.strings.len() as u32;
-        self.strings.push(s.to_string());
-        self.ids.insert(s.to_string(), id);
-        id
-    }
-}
 
 /// Sums keyed by (account, month, service, capability, region class, unit), with strings as
 /// interned ids and the capability as its index (`u32::MAX`: unmapped).
@@ -402,45 +352,6 @@ impl Merge {
             }
         }
     }
-}
-
-/// `YYYY-MM` of a month key (`year * 12 + month - 1`).
-pub(crate) fn month_text(k: u32) -> String {
-    format!("{:04}-{:02}", k / 12, k % 12 + 1)
-}
-
-/// `YYYY-MM-DD` of a day number.
-fn day_text(d: i32) -> String {
-    let (y, m, dd) = convert::civil_from_days(i64::from(d));
-    format!("{y:04}-{m:02}-{dd:02}")
-}
-
-/// The capability id of a capability index (`u32::MAX`: unmapped).
-pub(crate) fn capability_id(taxonomy: &Taxonomy, c: u32) -> String {
-    match c {
-        u32::MAX => UNMAPPED.to_string(),
-        c => taxonomy.capabilities()[c as usize].id.clone(),
-    }
-}
-
-/// The capability index of a line (`u32::MAX`: unmapped).
-pub(crate) fn capability_of(taxonomy: &Taxonomy, line: &Line<'_>) -> u32 {
-    taxonomy.rule_for(line).map(|r| taxonomy.rules()[r].capability as u32).unwrap_or(u32::MAX)
-}
-
-/// Adds sums under a stored key, counting unmapped lines by service.
-pub(crate) fn add_stored(out: &mut FileAggregate, key: Key, s: &FastSums) {
-    if key.capability == UNMAPPED {
-        let service = if key.service.is_empty() { "(no service)".to_string() } else { key.service.clone() };
-        *out.unmapped.entry(service).or_insert(0) += s.lines;
-    }
-    out.rows.entry(key).or_default().add(&Sums {
-        quantity: s.quantity,
-        cost: s.cost,
-        lines: s.lines,
-        first: day_text(s.first),
-        last: day_text(s.last),
-    });
 }
 
 /// Aggregates a FOCUS or CUR Parquet file on `threads` threads (0: one per core), calling

@@ -18,8 +18,7 @@ fn data_dir() -> Option<PathBuf> {
     if d.join("usaspending").is_dir() {
         return Some(d);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{} is absent under CI", d.display());
-    eprintln!("skipping: {} is absent", d.display());
+    crate::skip(&format!("{} is absent", d.display()));
     None
 }
 

@@ -20,7 +20,7 @@ fn tessera_dir() -> Option<PathBuf> {
     if dir.join("checkpoint").exists() {
         Some(dir)
     } else {
-        eprintln!("skipping: {} is absent", dir.display());
+        crate::skip(&format!("{} is absent", dir.display()));
         None
     }
 }

@@ -1,5 +1,5 @@
-//! Small helpers for command output: progress bars that only draw on a terminal, key
-//! arguments that may be a string or a file.
+//! What the command shows on the console: progress bars that only draw on a terminal, JSON on
+//! stdout, request logs on stderr; and key arguments that may be a string or a file.
 
 use std::path::Path;
 

@@ -3,11 +3,9 @@
 //! record differently from the log, the checkpoint's signature, the wrong key, and a history
 //! inconsistent with a checkpoint trusted (or remembered) earlier.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Server, candor, demo_copy, text, vkey};
+use crate::common::{Server, candor, demo_copy, text, vkey};
 
 fn verify(args: &[&str]) -> (Option<i32>, String) {
     let mut all = vec!["verify"];
@@ -151,7 +149,7 @@ fn verify_catches_a_rewritten_history_against_a_trusted_or_remembered_checkpoint
     assert!(memory.is_file(), "the checkpoint is remembered");
     let trusted = demo.path().join("trusted-checkpoint").display().to_string();
 
-    let b = common::rewrite_history(demo.path());
+    let b = crate::common::rewrite_history(demo.path());
     // The rewritten log is signed and self-consistent...
     let (code, out) = verify(&[&public(b.path()), "--vkey", &key]);
     assert_eq!(code, Some(0), "{out}");

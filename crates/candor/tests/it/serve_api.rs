@@ -3,10 +3,8 @@
 //! served folder, oversized requests, metrics, graceful shutdown; and the OpenAPI document
 //! walked operation by operation against the running server.
 
-mod common;
-
+use crate::common::{Server, demo_copy, http, token};
 use base64::Engine as _;
-use common::{Server, demo_copy, http, token};
 use serde_json::{Value, json};
 
 const FACE: &str = r#"{"account":"demo-acct-00001","capability":"face_identification","service":"Amazon Rekognition","region_class":"commercial"}"#;
@@ -110,7 +108,7 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
             .collect(),
         checkpoint: record["checkpoint"].as_str().expect("cp").as_bytes().to_vec(),
     };
-    let verifier = tlog::Verifier::from_vkey(&common::vkey(dir)).expect("vkey");
+    let verifier = tlog::Verifier::from_vkey(&crate::common::vkey(dir)).expect("vkey");
     proof.verify(&entry, &verifier).expect("the API's proof verifies");
     assert_eq!(get("/v1/disclosures/999").status, 404);
     assert_eq!(get("/v1/disclosures/x").status, 400);

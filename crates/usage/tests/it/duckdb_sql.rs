@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use usage::aggregate::{UsageStore, aggregate_file};
+use usage::aggregate::aggregate_file;
 use usage::focus::ReadOptions;
 use usage::generate::{GenConfig, Layout, write_csv, write_parquet};
 use usage::sql::{Columns, Dialect, aggregate_query};
+use usage::store::UsageStore;
 use usage::taxonomy::Taxonomy;
 
 const RUN: &str = r#"
@@ -37,7 +38,7 @@ fn duckdb_available() -> bool {
     let ok =
         Command::new("python3").args(["-c", "import duckdb"]).output().map(|o| o.status.success()).unwrap_or(false);
     if !ok {
-        eprintln!("skipping: the duckdb Python package is not installed (python3 -m pip install duckdb)");
+        crate::skip("the duckdb Python package is not installed (python3 -m pip install duckdb)");
     }
     ok
 }
@@ -224,7 +225,7 @@ fn candor_reads_duckdbs_parquet_in_every_codec_and_page_version() {
 fn duckdb_running_the_generated_sql_agrees_with_candor_on_the_real_sample() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/focus/focus-1.0-sample.csv");
     if !path.exists() {
-        eprintln!("skipping: {} is absent", path.display());
+        crate::skip(&format!("{} is absent", path.display()));
         return;
     }
     if !duckdb_available() {

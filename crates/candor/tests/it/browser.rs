@@ -7,12 +7,10 @@
 //!
 //! Skips (passing, with a message) where no Chromium is installed; `.ci/run` installs it.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Server, demo_copy, rewrite_history};
+use crate::common::{Server, demo_copy, rewrite_history};
 
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -61,7 +59,7 @@ fn visit(bin: &Path, profile: &Path, url: &str) -> (String, String) {
     (outcome, summary)
 }
 
-use common::size;
+use crate::common::size;
 
 /// Flips one byte of `file` at `at` (from the end when negative), returning the original.
 fn flip(file: &Path, at: isize) -> Vec<u8> {
@@ -76,7 +74,7 @@ fn flip(file: &Path, at: isize) -> Vec<u8> {
 #[test]
 fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
     let Some(bin) = chromium() else {
-        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium)");
+        crate::skip("no chromium on PATH (apt-get install chromium)");
         return;
     };
     let demo = demo_copy();
@@ -165,7 +163,7 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
 #[test]
 fn a_log_replaced_by_an_inconsistent_one_fails_the_consistency_check() {
     let Some(bin) = chromium() else {
-        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium)");
+        crate::skip("no chromium on PATH (apt-get install chromium)");
         return;
     };
     let demo = demo_copy();

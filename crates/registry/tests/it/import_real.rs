@@ -12,7 +12,7 @@ fn data_dir() -> Option<PathBuf> {
     if d.join("usaspending").is_dir() && d.join("agencies").is_dir() {
         Some(d)
     } else {
-        eprintln!("skipping: {} is absent", d.display());
+        crate::skip(&format!("{} is absent", d.display()));
         None
     }
 }

@@ -14,7 +14,7 @@ use registry::{SqliteStore, Store, Tx};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tlog::{Dir, LocalLog};
-use usage::aggregate::{Key, Sums};
+use usage::fold::{Key, Sums};
 
 const ORIGIN: &str = "test.example/log";
 

@@ -1,0 +1,108 @@
+//! Command-line flags, as clap parses them: the first of two typed stages (each command then
+//! turns its flags into the options struct of the use case it calls). No work happens here.
+//! One file per command group.
+
+mod log;
+mod policy;
+mod registry;
+mod report;
+mod usage;
+
+pub use log::*;
+pub use policy::*;
+pub use registry::*;
+pub use report::*;
+pub use usage::*;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// candor makes a provider's dealings with law enforcement transparent, enforceable and
+/// verifiable: disclosures go into an append-only, signed transparency log (C2SP tlog-tiles)
+/// that anyone can check.
+#[derive(Debug, Parser)]
+#[command(name = "candor", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline on built-in demonstration data and show where the results are.
+    Demo(DemoArgs),
+    /// Create, append to, prove and verify a transparency log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Import public records and customer accounts; classify organisations.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Link customer accounts to registry organisations and queue the proposals for review.
+    Screen(ScreenArgs),
+    /// List, accept and reject proposed account-to-organisation links.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// The capability taxonomy: how billing lines become capabilities.
+    #[command(subcommand)]
+    Usage(UsageCommand),
+    /// Generate demonstration data.
+    #[command(subcommand)]
+    Gen(GenCommand),
+    /// Decide whether an account may use a capability, under the active use policy.
+    Authorize {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        /// The provider's account id.
+        #[arg(long)]
+        account: String,
+        /// A capability of the taxonomy (see `candor usage taxonomy`), e.g. face_identification.
+        #[arg(long)]
+        capability: String,
+        /// Service name.
+        #[arg(long, default_value = "")]
+        service: String,
+        /// Region class: commercial, government or secret.
+        #[arg(long = "region", default_value = "commercial")]
+        region_class: String,
+        /// Declared purpose (e.g. missing_persons).
+        #[arg(long, default_value = "")]
+        purpose: String,
+        /// Decide under this policy file instead of the active version (nothing is recorded).
+        #[arg(long)]
+        policy_file: Option<PathBuf>,
+        /// Record the decision and the entities it used, for replay.
+        #[arg(long)]
+        record: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Use policies: validate, activate (into the transparency log), audit, compare, serve.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Publish a period: append its disclosure records to the log, sign the checkpoint, and
+    /// write the static report next to the log's tiles.
+    Publish(PublishArgs),
+    /// Serve the report, the log's tiles, the JSON API (OpenAPI at /openapi.json), the decision
+    /// point and the review UI.
+    Serve(ServeArgs),
+    /// Check a published report from the outside (a folder or an http(s) URL): checkpoint
+    /// signature, every entry, every record the site shows, consistency with trusted checkpoints.
+    Verify(VerifyArgs),
+    /// Explain why an organisation (or a customer account) is classified as it is, with its evidence.
+    Explain {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// A customer account id, or an organisation: natural key (agency:7012), identifier (UEI,
+        /// DUNS, ORI, agency code), #id or exact name.
+        org: String,
+        /// Only awards of at least this many dollars count (as for classify).
+        #[arg(long, default_value_t = 0.0)]
+        min_amount: f64,
+        /// Only awards dated on or after this ISO date count.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,149 @@
+//! Flags of `candor authorize` and `candor policy`: where the policy decision reads from.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::log::LogDir;
+
+/// The databases a policy decision reads.
+#[derive(Debug, Args, Clone)]
+pub struct PolicyPlaces {
+    /// The registry's SQLite database.
+    #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db")]
+    pub db: PathBuf,
+    /// The policy database (versions, registered uses, recorded decisions).
+    #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db")]
+    pub policy_db: PathBuf,
+}
+
+impl PolicyPlaces {
+    /// The places as the use cases take them.
+    pub fn places(&self) -> app::PolicyPlaces {
+        app::PolicyPlaces { registry_db: self.db.clone(), policy_db: self.policy_db.clone() }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the Cedar schema policies are validated against.
+    Schema,
+    /// Print candor's default policy (the two demands, with exceptions).
+    Default,
+    /// Validate a policy file against the schema (Cedar's diagnostics on failure).
+    Validate {
+        /// The policy file (Cedar).
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a policy file, append it to the transparency log, and make it the active version.
+    Activate {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        #[command(flatten)]
+        log: LogDir,
+        /// The policy file (Cedar).
+        file: PathBuf,
+        /// Who activates it (a pseudonymous operator id, recorded and published).
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the policy versions with their log indexes.
+    History {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a policy over the stored usage and list every violation.
+    Audit {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        /// The usage database.
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
+        /// Only this period (2026-Q3 or 2026-07).
+        #[arg(long)]
+        period: Option<String>,
+        /// A past version (number or hash prefix) instead of the active one.
+        #[arg(long)]
+        policy_version: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What changing from OLD to NEW would change on the stored usage (a dry run).
+    Diff {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        /// The usage database.
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
+        /// A policy file, a version number or hash prefix, or `active`.
+        old: String,
+        /// A policy file, a version number or hash prefix, or `active`.
+        new: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register (or withdraw) a reviewed use case for an account, e.g. missing_persons.
+    RegisterUse {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        /// The provider's account id.
+        #[arg(long)]
+        account: String,
+        /// The use case (one word).
+        #[arg(long = "use")]
+        use_case: String,
+        /// Reviewer id (a pseudonym).
+        #[arg(long)]
+        reviewer: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Withdraw it instead.
+        #[arg(long)]
+        withdraw: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate every recorded decision again under its own version; report any difference.
+    Replay {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the decision point over HTTP (POST /v1/authorize).
+    Serve {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        /// The usage database (its services are prepared for fast decisions).
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8181")]
+        listen: String,
+        /// The tokens file (role, SHA-256 of the token, label; see `candor policy token`).
+        #[arg(long, env = "CANDOR_TOKENS", default_value = "candor-data/tokens")]
+        tokens: PathBuf,
+        /// Let callers record decisions ("record": true).
+        #[arg(long)]
+        record: bool,
+    },
+    /// Make a bearer token for the server; prints it once and stores only its hash.
+    Token {
+        /// admin, reviewer or authorizer.
+        #[arg(long)]
+        role: String,
+        /// A label to recognise it by.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// The tokens file.
+        #[arg(long, env = "CANDOR_TOKENS", default_value = "candor-data/tokens")]
+        tokens: PathBuf,
+    },
+}

@@ -1,0 +1,135 @@
+//! Flags of `candor registry`, `candor screen`, `candor review` and `candor explain`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// Where the registry database is.
+#[derive(Debug, Args, Clone)]
+pub struct RegistryDb {
+    /// The registry's SQLite database.
+    #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Import files (each all-or-nothing; a file imported before changes nothing).
+    Import {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// What the files are.
+        #[arg(value_enum)]
+        kind: ImportKind,
+        /// The files (none for `reference`: candor's own reference is used).
+        files: Vec<PathBuf>,
+        /// Skip bad rows, listing each, instead of refusing the file.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Derive classifications (agencies, suppliers, roll-ups) and append changes to the history.
+    Classify {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Least total amount (US dollars) from law-enforcement contracts for a supplier.
+        #[arg(long, default_value_t = 0.0)]
+        min_amount: f64,
+        /// Only awards dated on or after this ISO date (YYYY-MM-DD) count.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the registry as FollowTheMoney JSON lines (for OpenSanctions and Aleph tooling).
+    ExportFtm {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Output file [default: stdout].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Counts of what the registry holds.
+    Stats {
+        #[command(flatten)]
+        db: RegistryDb,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Proposals waiting for a decision (or every link with --all).
+    List {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// Show every link with its current state, not only pending ones.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a proposed link: the account belongs to the organisation.
+    Accept(Decision),
+    /// Reject a proposed link.
+    Reject(Decision),
+}
+
+/// A reviewer's decision on one proposal.
+#[derive(Debug, Args)]
+pub struct Decision {
+    #[command(flatten)]
+    pub db: RegistryDb,
+    /// The proposal's event id (from `candor review list`).
+    pub id: i64,
+    /// For an ambiguous proposal, the candidate chosen: its id (#123), natural key or
+    /// identifier (uei:…, duns:…, ori:…).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Your reviewer id (a pseudonym; it may be published).
+    #[arg(long)]
+    pub reviewer: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// Importable file kinds.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportKind {
+    /// USAspending contract downloads (award summaries, transactions, subawards).
+    Usaspending,
+    /// The FBI UCR agency list.
+    Fbi,
+    /// The EFF Atlas of Surveillance CSV (agencies' surveillance technologies and their vendors).
+    Atlas,
+    /// A federal law-enforcement reference (TOML); candor's own when no file is given.
+    Reference,
+    /// Customer accounts (CSV: account_id, legal_name, country, state, city, uei, domain).
+    Accounts,
+    /// FollowTheMoney JSON lines (Organization, Company, PublicBody, Contract, ContractAward, Ownership).
+    Ftm,
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    #[command(flatten)]
+    pub db: RegistryDb,
+    /// Least score for a proposal (0 to 1).
+    #[arg(long, default_value_t = 0.82)]
+    pub threshold: f64,
+    /// Score a labelled evaluation set (CSV: account_id, legal_name, state, expect, how)
+    /// instead of the stored accounts, printing precision and recall overall and per category.
+    #[arg(long, conflicts_with = "name")]
+    pub evaluate: Option<PathBuf>,
+    /// Screen one name (and --state) without storing anything: what would be proposed, and why.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The state of the name given with --name (e.g. MN).
+    #[arg(long, requires = "name")]
+    pub state: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}

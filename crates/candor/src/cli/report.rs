@@ -1,0 +1,85 @@
+//! Flags of `candor demo`, `candor publish`, `candor serve` and `candor verify`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::log::LogDir;
+use super::policy::PolicyPlaces;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's files; replaced if it holds an earlier demo.
+    #[arg(long, default_value = "candor-demo")]
+    pub dir: PathBuf,
+    /// Address to serve the report on at the end.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Do not serve the report at the end; exit once it is published and verified.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Print a machine-readable summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The period to publish: YYYY-Qn.
+    #[arg(long)]
+    pub period: String,
+    #[command(flatten)]
+    pub policy: PolicyPlaces,
+    #[command(flatten)]
+    pub log: LogDir,
+    /// The usage database.
+    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+    pub usage_db: PathBuf,
+    /// Publish exact quantities instead of volume bands.
+    #[arg(long)]
+    pub exact_quantities: bool,
+    /// Mark every record and page as demonstration data (for generated usage).
+    #[arg(long)]
+    pub demonstration_data: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub log: LogDir,
+    #[command(flatten)]
+    pub policy: PolicyPlaces,
+    /// The usage database (its services are prepared for fast decisions).
+    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+    pub usage_db: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The tokens file (role, SHA-256 of the token, label; see `candor policy token`).
+    #[arg(long, env = "CANDOR_TOKENS", default_value = "candor-data/tokens")]
+    pub tokens: PathBuf,
+    /// Let callers of /v1/authorize record decisions ("record": true).
+    #[arg(long)]
+    pub record: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The report: the log's public folder, or its http(s) URL.
+    pub source: String,
+    /// The log's verifier key (or a file holding it). Without it the key the site itself
+    /// serves is used, which proves the site is self-consistent, not that it is the provider's.
+    #[arg(long)]
+    pub vkey: Option<String>,
+    /// Older checkpoints you trust (files); the log must be consistent with each.
+    #[arg(long)]
+    pub trusted: Vec<PathBuf>,
+    /// A file that remembers the last checkpoint verified: checked for consistency when it
+    /// exists, then replaced by the new checkpoint when everything verifies.
+    #[arg(long)]
+    pub remember: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
