@@ -240,6 +240,39 @@ fn every_command_has_help() {
 }
 
 #[test]
+fn the_readme_lists_every_command() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).expect("README");
+    let table = readme.split("## Commands").nth(1).and_then(|s| s.split("\n## ").next()).expect("a Commands section");
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '-')).map(str::to_string).collect()
+    };
+    // A top-level command is named as `candor X`; a subcommand in the row that names its group.
+    let named = |path: &[String], sub: &str| match path.first() {
+        None => table.contains(&format!("candor {sub}")),
+        Some(group) => table
+            .lines()
+            .filter(|row| row.starts_with('|') && row.contains(&format!("candor {group}")))
+            .any(|row| words(row).iter().any(|w| w == sub)),
+    };
+    let mut todo: Vec<Vec<String>> = vec![vec![]];
+    let mut missing = Vec::new();
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        for sub in subcommands(&ok(candor(&args))) {
+            if !named(&path, &sub) {
+                missing.push(format!("{} {sub}", path.join(" ")));
+            }
+            let mut next = path.clone();
+            next.push(sub);
+            todo.push(next);
+        }
+    }
+    assert!(missing.is_empty(), "commands the README's Commands table does not name: {missing:?}");
+}
+
+#[test]
 fn demo_runs_and_labels_everything_as_demonstration_data() {
     let d = tempfile::tempdir().expect("tempdir");
     let dir = d.path().join("demo");
