@@ -76,6 +76,9 @@ pub struct BenchUsageArgs {
     /// Billing lines in the generated file.
     #[arg(long, default_value_t = 100_000_000)]
     pub rows: u64,
+    /// Fictional accounts the lines are spread over (the number of groups grows with it).
+    #[arg(long, default_value_t = 5_000)]
+    pub accounts: usize,
     /// Rows per Parquet row group.
     #[arg(long, default_value_t = 1 << 20)]
     pub row_group_rows: usize,

@@ -44,10 +44,10 @@ impl<W: Write> Write for Counted<W> {
     }
 }
 
-fn config(rows: u64) -> GenConfig {
+fn config(rows: u64, accounts: usize) -> GenConfig {
     GenConfig {
         rows,
-        accounts: (1..=5_000).map(|i| format!("demo-acct-{i:05}")).collect(),
+        accounts: (1..=accounts).map(|i| format!("demo-acct-{i:05}")).collect(),
         face_accounts: vec!["demo-acct-00001".into(), "demo-acct-00007".into(), "demo-acct-00017".into()],
         start_month: (2026, 7),
         months: 3,
@@ -56,14 +56,14 @@ fn config(rows: u64) -> GenConfig {
 }
 
 /// Writes the Parquet and gzip CSV files (in parallel), unless they exist from an earlier run.
-fn generate(dir: &Path, rows: u64, row_group_rows: usize) -> Result<(PathBuf, PathBuf)> {
-    let pq = dir.join(format!("focus-{rows}.parquet"));
-    let gz = dir.join(format!("focus-{rows}.csv.gz"));
+fn generate(dir: &Path, rows: u64, accounts: usize, row_group_rows: usize) -> Result<(PathBuf, PathBuf)> {
+    let pq = dir.join(format!("focus-{rows}-{accounts}.parquet"));
+    let gz = dir.join(format!("focus-{rows}-{accounts}.csv.gz"));
     if pq.exists() && gz.exists() {
         eprintln!("reusing {} and {}", pq.display(), gz.display());
         return Ok((pq, gz));
     }
-    let cfg = config(rows);
+    let cfg = config(rows, accounts);
     let written = Arc::new(AtomicU64::new(0));
     let bar = progress(0, &format!("generating {rows} rows as Parquet and gzip CSV (not timed)"));
     let result = std::thread::scope(|s| -> Result<()> {
@@ -191,7 +191,10 @@ pub fn run(args: &BenchUsageArgs) -> Result<ExitCode> {
         bail!("--rows must be at least 1");
     }
     std::fs::create_dir_all(&args.dir).with_context(|| args.dir.display().to_string())?;
-    let (pq, gz) = generate(&args.dir, args.rows, args.row_group_rows)?;
+    if args.accounts < 17 {
+        bail!("--accounts must be at least 17 (three of them use face recognition)");
+    }
+    let (pq, gz) = generate(&args.dir, args.rows, args.accounts, args.row_group_rows)?;
     let t = Taxonomy::builtin()?;
     let file = usage::parquet::ParquetFile::open(&pq)?;
     let headers: Vec<&str> = file.meta.top.iter().map(|f| f.name.as_str()).collect();
@@ -241,7 +244,7 @@ pub fn run(args: &BenchUsageArgs) -> Result<ExitCode> {
             })
             .collect();
         print_json(
-            &json!({"rows": args.rows, "threads": threads, "parquet_bytes": size(&pq), "gzip_csv_bytes": size(&gz),
+            &json!({"rows": args.rows, "accounts": args.accounts, "threads": threads, "parquet_bytes": size(&pq), "gzip_csv_bytes": size(&gz),
                            "runs": list, "candor_over_duckdb_parquet": ratio, "results_agree": agree}),
         );
     } else {

@@ -317,7 +317,7 @@ impl TextCol {
 /// row group. FOCUS: decimal amounts and INT64 microsecond UTC timestamps, as the
 /// specification asks; CUR: DOUBLE amounts, INT96 timestamps and the note in a
 /// `resource_tags` MAP column, as AWS writes them.
-pub fn write_parquet<W: Write>(out: W, cfg: &GenConfig, layout: Layout, row_group_rows: usize) -> io::Result<W> {
+pub fn write_parquet<W: Write + Send>(out: W, cfg: &GenConfig, layout: Layout, row_group_rows: usize) -> io::Result<W> {
     use crate::parquet::page::NULL;
     use crate::parquet::write::{Data, Field, Kind, Writer};
     let mut lines = Lines::new(cfg);

@@ -141,7 +141,6 @@ struct Worker<'a> {
     taxonomy: &'a Taxonomy,
     plan: &'a Plan,
     strict: bool,
-    bytes: Vec<u8>,
     scratch: Scratch,
 }
 
@@ -155,7 +154,7 @@ struct TextColumn {
 
 impl Worker<'_> {
     fn column(&mut self, rg: usize, leaf: usize, first: u64, dedupe: bool) -> Result<Column, Error> {
-        self.file.read_column(rg, leaf, first, dedupe, &mut self.bytes, &mut self.scratch)
+        self.file.read_column(rg, leaf, first, dedupe, &mut self.scratch)
     }
 
     fn bad_value(&self, leaf: usize, row: u64, message: String) -> Error {
@@ -388,14 +387,7 @@ pub fn aggregate_parquet(
                 (&file, &plan, &next, &done, &stop, &errors, &rg_bytes, &firsts, &merge);
             let finished_tx = finished_tx.clone();
             scope.spawn(move || {
-                let mut w = Worker {
-                    file,
-                    taxonomy,
-                    plan,
-                    strict: opts.strict,
-                    bytes: Vec::new(),
-                    scratch: Scratch::default(),
-                };
+                let mut w = Worker { file, taxonomy, plan, strict: opts.strict, scratch: Scratch::default() };
                 loop {
                     let rg = next.fetch_add(1, Ordering::Relaxed);
                     if rg >= file.meta.row_groups.len() || stop.load(Ordering::Relaxed) {
@@ -474,12 +466,12 @@ pub(crate) fn read_aggregate(path: &Path, columns: &[&str; 11]) -> Result<Vec<(K
     let leaves: Vec<usize> = columns.iter().map(|c| leaf_of(c)).collect::<Option<_>>().ok_or_else(|| {
         Error::BadFile { path: path.into(), message: format!("expected the columns {}", columns.join(", ")) }
     })?;
-    let (mut bytes, mut scratch) = (Vec::new(), Scratch::default());
+    let mut scratch = Scratch::default();
     let mut out = Vec::new();
     for (rg, first_row) in file.first_rows().into_iter().enumerate() {
         let mut cols = Vec::with_capacity(leaves.len());
         for &leaf in &leaves {
-            cols.push(file.read_column(rg, leaf, first_row, true, &mut bytes, &mut scratch)?);
+            cols.push(file.read_column(rg, leaf, first_row, true, &mut scratch)?);
         }
         let rows = file.meta.row_groups[rg].num_rows as usize;
         for r in 0..rows {

@@ -1,10 +1,10 @@
-//! Parquet's footer (FileMetaData) read into what candor uses: the schema's leaf columns with
-//! their physical and logical types and level bounds, and per row group the byte range,
-//! codec and value count of each column chunk. Fields candor does not use are skipped.
+//! What candor uses of a Parquet file's footer, taken from the `parquet` crate's metadata: the
+//! schema's leaf columns with their physical and logical types and level bounds, the top-level
+//! fields, and per row group the byte range, codec and value count of each column chunk.
 
-use super::thrift::{Reader, ThriftError, ty};
-
-type Result<T> = std::result::Result<T, ThriftError>;
+use parquet::basic::{Compression, ConvertedType, LogicalType, Repetition, Type as PhysicalType};
+use parquet::file::metadata::ParquetMetaData;
+use parquet::schema::types::Type;
 
 /// Physical types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,41 +120,11 @@ pub struct TopField {
     pub group: bool,
 }
 
-/// Compression codecs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Codec {
-    /// None.
-    Uncompressed,
-    /// Snappy.
-    Snappy,
-    /// Gzip.
-    Gzip,
-    /// Another codec, by its id (LZO 3, BROTLI 4, LZ4 5, ZSTD 6, LZ4_RAW 7).
-    Other(i32),
-}
-
-impl Codec {
-    /// The codec's name in the specification.
-    pub fn name(self) -> String {
-        match self {
-            Codec::Uncompressed => "UNCOMPRESSED".into(),
-            Codec::Snappy => "SNAPPY".into(),
-            Codec::Gzip => "GZIP".into(),
-            Codec::Other(3) => "LZO".into(),
-            Codec::Other(4) => "BROTLI".into(),
-            Codec::Other(5) => "LZ4".into(),
-            Codec::Other(6) => "ZSTD".into(),
-            Codec::Other(7) => "LZ4_RAW".into(),
-            Codec::Other(n) => format!("codec {n}"),
-        }
-    }
-}
-
 /// One column chunk of a row group.
 #[derive(Debug, Clone)]
 pub struct Chunk {
-    /// Codec.
-    pub codec: Codec,
+    /// The codec's name in the specification (SNAPPY, ZSTD, …).
+    pub codec: String,
     /// Values (including nulls).
     pub num_values: i64,
     /// File offset of the first page (the dictionary page when there is one).
@@ -187,319 +157,160 @@ pub struct FileMeta {
     pub created_by: Option<String>,
 }
 
-fn bad<T>(msg: impl Into<String>) -> Result<T> {
-    Err(ThriftError(msg.into()))
+/// Most rows candor accepts in one row group (writers use about 1 million; a corrupt footer
+/// must not make candor allocate for billions).
+const MAX_ROW_GROUP_ROWS: i64 = 1 << 28;
+
+/// Deepest nesting read (a hostile schema must not recurse without end).
+const MAX_DEPTH: usize = 32;
+
+fn physical(t: PhysicalType, length: i32, name: &str) -> Result<Physical, String> {
+    Ok(match t {
+        PhysicalType::BOOLEAN => Physical::Boolean,
+        PhysicalType::INT32 => Physical::Int32,
+        PhysicalType::INT64 => Physical::Int64,
+        PhysicalType::INT96 => Physical::Int96,
+        PhysicalType::FLOAT => Physical::Float,
+        PhysicalType::DOUBLE => Physical::Double,
+        PhysicalType::BYTE_ARRAY => Physical::ByteArray,
+        PhysicalType::FIXED_LEN_BYTE_ARRAY => {
+            if !(1..=1 << 20).contains(&length) {
+                return Err(format!("column {name}: bad FIXED_LEN_BYTE_ARRAY length {length}"));
+            }
+            Physical::FixedLen(length as usize)
+        }
+    })
 }
 
-#[derive(Default)]
-struct Element {
-    physical: Option<i32>,
-    type_length: Option<i32>,
-    repetition: Option<i32>,
-    name: String,
-    num_children: Option<i32>,
-    converted: Option<i32>,
-    scale: Option<i32>,
-    logical: Option<Logical>,
+fn unit(u: &parquet::basic::TimeUnit) -> TimeUnit {
+    match u {
+        parquet::basic::TimeUnit::MILLIS => TimeUnit::Millis,
+        parquet::basic::TimeUnit::NANOS => TimeUnit::Nanos,
+        _ => TimeUnit::Micros,
+    }
 }
 
-fn read_time_unit(r: &mut Reader) -> Result<TimeUnit> {
-    r.enter()?;
-    let mut unit = TimeUnit::Micros;
-    let mut last = 0;
-    while let Some((id, t)) = r.field(&mut last)? {
-        unit = match id {
-            1 => TimeUnit::Millis,
-            2 => TimeUnit::Micros,
-            3 => TimeUnit::Nanos,
-            _ => unit,
+/// The logical type candor reads from a schema node: its logical type, else its converted
+/// (legacy) type.
+fn logical(info: &parquet::schema::types::BasicTypeInfo, scale: i32) -> Logical {
+    match info.logical_type_ref() {
+        Some(LogicalType::String) | Some(LogicalType::Enum) | Some(LogicalType::Json) => return Logical::String,
+        Some(LogicalType::Map) => return Logical::Map,
+        Some(LogicalType::List) => return Logical::List,
+        Some(LogicalType::Decimal(d)) => return Logical::Decimal { scale: d.scale.max(0) as u32 },
+        Some(LogicalType::Date) => return Logical::Date,
+        Some(LogicalType::Timestamp(t)) => {
+            return Logical::Timestamp { unit: unit(&t.unit), utc: t.is_adjusted_to_u_t_c };
+        }
+        Some(_) => return Logical::Other,
+        None => {}
+    }
+    match info.converted_type() {
+        ConvertedType::NONE => Logical::None,
+        ConvertedType::UTF8 | ConvertedType::ENUM | ConvertedType::JSON => Logical::String,
+        ConvertedType::MAP | ConvertedType::MAP_KEY_VALUE => Logical::Map,
+        ConvertedType::LIST => Logical::List,
+        ConvertedType::DECIMAL => Logical::Decimal { scale: scale.max(0) as u32 },
+        ConvertedType::DATE => Logical::Date,
+        // TIMESTAMP_MILLIS / TIMESTAMP_MICROS are UTC instants.
+        ConvertedType::TIMESTAMP_MILLIS => Logical::Timestamp { unit: TimeUnit::Millis, utc: true },
+        ConvertedType::TIMESTAMP_MICROS => Logical::Timestamp { unit: TimeUnit::Micros, utc: true },
+        _ => Logical::Other,
+    }
+}
+
+/// The leaves under `t` (depth first, the order of column chunks), with their levels.
+fn walk(t: &Type, path: &mut Vec<String>, def: u8, rep: u8, leaves: &mut Vec<Leaf>) -> Result<(), String> {
+    if path.len() > MAX_DEPTH {
+        return Err("schema nested too deep".into());
+    }
+    let info = t.get_basic_info();
+    let (def, rep) = match info.has_repetition().then(|| info.repetition()) {
+        Some(Repetition::OPTIONAL) => (def + 1, rep),
+        Some(Repetition::REPEATED) => (def + 1, rep + 1),
+        _ => (def, rep),
+    };
+    path.push(t.name().to_string());
+    if t.is_group() {
+        for f in t.get_fields() {
+            walk(f, path, def, rep, leaves)?;
+        }
+    } else {
+        let (length, scale) = match t {
+            Type::PrimitiveType { type_length, scale, .. } => (*type_length, *scale),
+            Type::GroupType { .. } => (0, 0),
         };
-        r.skip(t)?;
+        leaves.push(Leaf {
+            path: path.clone(),
+            physical: physical(t.get_physical_type(), length, &path.join("."))?,
+            logical: logical(info, scale),
+            max_def: def,
+            max_rep: rep,
+        });
     }
-    r.leave();
-    Ok(unit)
+    path.pop();
+    Ok(())
 }
 
-/// LogicalType is a union: exactly one field set, its id says which type.
-fn read_logical(r: &mut Reader) -> Result<Logical> {
-    r.enter()?;
-    let mut out = Logical::Other;
-    let mut last = 0;
-    while let Some((id, t)) = r.field(&mut last)? {
-        out = match (id, t) {
-            (1, _) => {
-                r.skip(t)?;
-                Logical::String
-            }
-            (2, _) => {
-                r.skip(t)?;
-                Logical::Map
-            }
-            (3, _) => {
-                r.skip(t)?;
-                Logical::List
-            }
-            (5, ty::STRUCT) => {
-                r.enter()?;
-                let mut scale = 0u32;
-                let mut l2 = 0;
-                while let Some((id, t)) = r.field(&mut l2)? {
-                    if id == 1 && t == ty::I32 {
-                        scale = u32::try_from(r.i32()?).or_else(|_| bad("negative decimal scale"))?;
-                    } else {
-                        r.skip(t)?;
-                    }
-                }
-                r.leave();
-                Logical::Decimal { scale }
-            }
-            (6, _) => {
-                r.skip(t)?;
-                Logical::Date
-            }
-            (8, ty::STRUCT) => {
-                r.enter()?;
-                let (mut utc, mut unit) = (true, TimeUnit::Micros);
-                let mut l2 = 0;
-                while let Some((id, t)) = r.field(&mut l2)? {
-                    match (id, t) {
-                        (1, ty::TRUE | ty::FALSE) => utc = t == ty::TRUE,
-                        (2, ty::STRUCT) => unit = read_time_unit(r)?,
-                        _ => r.skip(t)?,
-                    }
-                }
-                r.leave();
-                Logical::Timestamp { unit, utc }
-            }
-            _ => {
-                r.skip(t)?;
-                Logical::Other
-            }
-        };
-    }
-    r.leave();
-    Ok(out)
-}
-
-fn read_element(r: &mut Reader) -> Result<Element> {
-    r.enter()?;
-    let mut e = Element::default();
-    let mut last = 0;
-    while let Some((id, t)) = r.field(&mut last)? {
-        match (id, t) {
-            (1, ty::I32) => e.physical = Some(r.i32()?),
-            (2, ty::I32) => e.type_length = Some(r.i32()?),
-            (3, ty::I32) => e.repetition = Some(r.i32()?),
-            (4, ty::BINARY) => e.name = String::from_utf8_lossy(r.binary()?).into_owned(),
-            (5, ty::I32) => e.num_children = Some(r.i32()?),
-            (6, ty::I32) => e.converted = Some(r.i32()?),
-            (7, ty::I32) => e.scale = Some(r.i32()?),
-            (10, ty::STRUCT) => e.logical = Some(read_logical(r)?),
-            _ => r.skip(t)?,
-        }
-    }
-    r.leave();
-    Ok(e)
-}
-
-impl Element {
-    fn logical(&self) -> Logical {
-        if let Some(l) = self.logical
-            && l != Logical::Other
-        {
-            return l;
-        }
-        let scale = u32::try_from(self.scale.unwrap_or(0)).unwrap_or(0);
-        match self.converted {
-            Some(0) => Logical::String,
-            Some(1) | Some(2) => Logical::Map,
-            Some(3) => Logical::List,
-            Some(5) => Logical::Decimal { scale },
-            Some(6) => Logical::Date,
-            // TIMESTAMP_MILLIS / TIMESTAMP_MICROS are UTC instants.
-            Some(9) => Logical::Timestamp { unit: TimeUnit::Millis, utc: true },
-            Some(10) => Logical::Timestamp { unit: TimeUnit::Micros, utc: true },
-            Some(_) => Logical::Other,
-            None => self.logical.unwrap_or(Logical::None),
-        }
-    }
-
-    fn physical(&self) -> Result<Physical> {
-        Ok(match self.physical {
-            Some(0) => Physical::Boolean,
-            Some(1) => Physical::Int32,
-            Some(2) => Physical::Int64,
-            Some(3) => Physical::Int96,
-            Some(4) => Physical::Float,
-            Some(5) => Physical::Double,
-            Some(6) => Physical::ByteArray,
-            Some(7) => {
-                let n = self.type_length.unwrap_or(0);
-                if !(1..=1 << 20).contains(&n) {
-                    return bad(format!("column {}: bad FIXED_LEN_BYTE_ARRAY length {n}", self.name));
-                }
-                Physical::FixedLen(n as usize)
-            }
-            other => return bad(format!("column {}: unknown physical type {other:?}", self.name)),
-        })
-    }
-}
-
-/// Walks the flattened schema (depth first) into leaves and top-level fields.
-fn build_schema(elements: &[Element]) -> Result<(Vec<Leaf>, Vec<TopField>)> {
-    let root = elements.first().ok_or_else(|| ThriftError("empty schema".into()))?;
+/// What candor uses of the footer the `parquet` crate read. `size` is the file's length (column
+/// chunks must lie inside it).
+pub fn file_meta(md: &ParquetMetaData, size: u64) -> Result<FileMeta, String> {
+    let root = md.file_metadata().schema_descr().root_schema();
     let mut leaves = Vec::new();
     let mut top = Vec::new();
-    let mut next = 1usize;
-    // Stack of (children left, path, def, rep).
-    struct Frame {
-        left: i32,
-        path: Vec<String>,
-        def: u8,
-        rep: u8,
+    for f in root.get_fields() {
+        let info = f.get_basic_info();
+        let scale = match f.as_ref() {
+            Type::PrimitiveType { scale, .. } => *scale,
+            Type::GroupType { .. } => 0,
+        };
+        top.push(TopField { name: f.name().to_string(), logical: logical(info, scale), group: f.is_group() });
+        walk(f, &mut Vec::new(), 0, 0, &mut leaves)?;
     }
-    let mut stack = vec![Frame { left: root.num_children.unwrap_or(0), path: Vec::new(), def: 0, rep: 0 }];
-    while let Some(frame) = stack.last_mut() {
-        if frame.left == 0 {
-            stack.pop();
-            continue;
-        }
-        frame.left -= 1;
-        let (parent_path, parent_def, parent_rep) = (frame.path.clone(), frame.def, frame.rep);
-        let e = elements.get(next).ok_or_else(|| ThriftError("schema has fewer elements than it declares".into()))?;
-        next += 1;
-        let (mut def, mut rep) = (parent_def, parent_rep);
-        match e.repetition {
-            Some(1) => def += 1,
-            Some(2) => {
-                def += 1;
-                rep += 1;
-            }
-            _ => {}
-        }
-        if stack.len() > 32 || def > 32 {
-            return bad("schema nested too deep");
-        }
-        let mut path = parent_path;
-        path.push(e.name.clone());
-        let children = e.num_children.unwrap_or(0);
-        if path.len() == 1 {
-            top.push(TopField { name: e.name.clone(), logical: e.logical(), group: children > 0 });
-        }
-        if children > 0 {
-            stack.push(Frame { left: children, path, def, rep });
-        } else {
-            leaves.push(Leaf { path, physical: e.physical()?, logical: e.logical(), max_def: def, max_rep: rep });
-        }
-    }
-    if next != elements.len() {
-        return bad("schema has more elements than its tree");
-    }
-    Ok((leaves, top))
-}
-
-fn read_column_meta(r: &mut Reader) -> Result<Chunk> {
-    r.enter()?;
-    let (mut codec, mut num_values, mut data_off, mut dict_off, mut size) = (Codec::Uncompressed, 0, None, None, 0);
-    let mut last = 0;
-    while let Some((id, t)) = r.field(&mut last)? {
-        match (id, t) {
-            (4, ty::I32) => {
-                codec = match r.i32()? {
-                    0 => Codec::Uncompressed,
-                    1 => Codec::Snappy,
-                    2 => Codec::Gzip,
-                    n => Codec::Other(n),
-                }
-            }
-            (5, ty::I64) => num_values = r.i64()?,
-            (7, ty::I64) => size = r.i64()?,
-            (9, ty::I64) => data_off = Some(r.i64()?),
-            (11, ty::I64) => dict_off = Some(r.i64()?),
-            _ => r.skip(t)?,
-        }
-    }
-    r.leave();
-    let data_off = data_off.ok_or_else(|| ThriftError("column chunk without data_page_offset".into()))?;
-    // Some writers set dictionary_page_offset to 0 when there is no dictionary.
-    let start = match dict_off {
-        Some(d) if d > 0 && d < data_off => d,
-        _ => data_off,
-    };
-    // total_compressed_size covers every page of the chunk, the dictionary page included.
-    if start < 0 || size < 0 || num_values < 0 {
-        return bad("column chunk with negative offset or size");
-    }
-    Ok(Chunk { codec, num_values, start: start as u64, len: size as u64 })
-}
-
-fn read_row_group(r: &mut Reader) -> Result<RowGroup> {
-    r.enter()?;
-    let mut rg = RowGroup { num_rows: 0, chunks: Vec::new() };
-    let mut last = 0;
-    while let Some((id, t)) = r.field(&mut last)? {
-        match (id, t) {
-            (1, ty::LIST) => {
-                let (_, n) = r.list()?;
-                r.enter()?;
-                for _ in 0..n {
-                    r.enter()?;
-                    let mut chunk = None;
-                    let mut l2 = 0;
-                    while let Some((id, t)) = r.field(&mut l2)? {
-                        match (id, t) {
-                            (1, ty::BINARY) => return bad("column chunks in other files are not supported"),
-                            (3, ty::STRUCT) => chunk = Some(read_column_meta(r)?),
-                            _ => r.skip(t)?,
-                        }
-                    }
-                    r.leave();
-                    rg.chunks.push(chunk.ok_or_else(|| ThriftError("column chunk without metadata".into()))?);
-                }
-                r.leave();
-            }
-            (3, ty::I64) => rg.num_rows = r.i64()?,
-            _ => r.skip(t)?,
-        }
-    }
-    r.leave();
-    if rg.num_rows < 0 {
-        return bad("row group with a negative row count");
-    }
-    Ok(rg)
-}
-
-/// Reads FileMetaData.
-pub fn read_file_meta(buf: &[u8]) -> Result<FileMeta> {
-    let mut r = Reader::new(buf);
-    let mut elements = Vec::new();
     let mut row_groups = Vec::new();
-    let (mut num_rows, mut created_by) = (0, None);
-    let mut last = 0;
-    while let Some((id, t)) = r.field(&mut last)? {
-        match (id, t) {
-            (2, ty::LIST) => {
-                let (_, n) = r.list()?;
-                for _ in 0..n {
-                    elements.push(read_element(&mut r)?);
-                }
-            }
-            (3, ty::I64) => num_rows = r.i64()?,
-            (4, ty::LIST) => {
-                let (_, n) = r.list()?;
-                for _ in 0..n {
-                    row_groups.push(read_row_group(&mut r)?);
-                }
-            }
-            (6, ty::BINARY) => created_by = Some(String::from_utf8_lossy(r.binary()?).into_owned()),
-            _ => r.skip(t)?,
+    for (i, rg) in md.row_groups().iter().enumerate() {
+        if rg.num_rows() > MAX_ROW_GROUP_ROWS || rg.num_rows() < 0 {
+            return Err(format!(
+                "row group {i} claims {} rows, outside candor's limit of {MAX_ROW_GROUP_ROWS}",
+                rg.num_rows()
+            ));
         }
-    }
-    let (leaves, top) = build_schema(&elements)?;
-    for (i, rg) in row_groups.iter().enumerate() {
-        if rg.chunks.len() != leaves.len() {
-            return bad(format!("row group {i} has {} column chunks for {} columns", rg.chunks.len(), leaves.len()));
+        if rg.columns().len() != leaves.len() {
+            return Err(format!("row group {i} has {} column chunks for {} columns", rg.columns().len(), leaves.len()));
         }
+        let mut chunks = Vec::new();
+        for (c, leaf) in rg.columns().iter().zip(&leaves) {
+            let (start, len) = c.byte_range();
+            if start.checked_add(len).is_none_or(|end| end > size) {
+                return Err(format!(
+                    "row group {i}, column {}: column chunk lies outside the file",
+                    leaf.path.join(".")
+                ));
+            }
+            chunks.push(Chunk { codec: codec_name(c.compression()), num_values: c.num_values(), start, len });
+        }
+        row_groups.push(RowGroup { num_rows: rg.num_rows(), chunks });
     }
-    Ok(FileMeta { leaves, top, num_rows, row_groups, created_by })
+    Ok(FileMeta {
+        leaves,
+        top,
+        num_rows: md.file_metadata().num_rows(),
+        row_groups,
+        created_by: md.file_metadata().created_by().map(str::to_string),
+    })
+}
+
+/// A codec's name in the specification.
+fn codec_name(c: Compression) -> String {
+    match c {
+        Compression::UNCOMPRESSED => "UNCOMPRESSED",
+        Compression::SNAPPY => "SNAPPY",
+        Compression::GZIP(_) => "GZIP",
+        Compression::LZO => "LZO",
+        Compression::BROTLI(_) => "BROTLI",
+        Compression::LZ4 => "LZ4",
+        Compression::ZSTD(_) => "ZSTD",
+        Compression::LZ4_RAW => "LZ4_RAW",
+    }
+    .to_string()
 }

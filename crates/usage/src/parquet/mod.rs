@@ -1,42 +1,97 @@
-//! A Parquet reader and writer for billing data, written for candor's one query rather than
-//! for Parquet in general: it reads only the columns asked for, one row group at a time, and
-//! keeps dictionary-encoded values as ids (see [`page`]). It writes the files the generator
-//! makes: flat columns, dictionary-encoded text, plain doubles, INT64 or INT96 timestamps,
-//! an optional one-entry MAP column, Snappy compression.
-//!
-//! Why by hand: the general-purpose arrow and parquet crates take about 5.5 minutes to build
-//! on candor's two-core reference machine and materialise strings per row; candor needs a
-//! small, fixed subset (see ARCHITECTURE.md).
+//! Parquet through the `parquet` crate (arrow-rs, without arrow): the crate reads the footer,
+//! page headers and every codec (Snappy, gzip, zstd, LZ4, Brotli) and writes the generator's
+//! files; candor keeps one fast path of its own ([`page`]): column chunks decoded to a value
+//! table and dictionary ids per row, from the crate's page reader, so billing text is never
+//! expanded to strings per row. [`meta`] is what candor uses of the footer; [`convert`] turns
+//! values into text, amounts and days.
 
 pub mod convert;
-pub mod delta;
 pub mod meta;
 pub mod page;
-pub mod thrift;
 pub mod write;
 
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parquet::file::reader::{ChunkReader, FileReader, Length};
+use parquet::file::serialized_reader::SerializedFileReader;
 
 use crate::focus::Error;
 use meta::FileMeta;
-use page::{Column, Scratch};
+use page::{Column, Refused, Scratch};
 
 /// The magic bytes at both ends of a Parquet file.
 pub const MAGIC: &[u8; 4] = b"PAR1";
 
-/// Largest footer candor reads.
-const MAX_FOOTER: u64 = 256 << 20;
+/// A file read by offset (`pread`), so threads reading different row groups never share a
+/// file position (the crate's own reader for `File` seeks a shared descriptor).
+struct Positioned(File);
 
-/// Most rows candor accepts in one row group (writers use about 1 million; a corrupt footer
-/// must not make candor allocate for billions).
-const MAX_ROW_GROUP_ROWS: i64 = 1 << 28;
+/// A reader from an offset of a [`Positioned`] file to its end.
+struct At {
+    file: Arc<File>,
+    offset: u64,
+}
+
+impl Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = read_at(&self.file, buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl Length for Positioned {
+    fn len(&self) -> u64 {
+        self.0.metadata().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+impl ChunkReader for Positioned {
+    type T = At;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<At> {
+        Ok(At { file: Arc::new(self.0.try_clone()?), offset: start })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let mut buf = vec![0u8; length];
+        let mut got = 0;
+        while got < length {
+            match read_at(&self.0, &mut buf[got..], start + got as u64)? {
+                0 => {
+                    return Err(parquet::errors::ParquetError::EOF(format!(
+                        "expected {length} bytes at offset {start}, the file ends after {got}"
+                    )));
+                }
+                n => got += n,
+            }
+        }
+        Ok(buf.into())
+    }
+}
+
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_at(buf, offset)
+    }
+    #[cfg(not(unix))]
+    {
+        use std::os::windows::fs::FileExt;
+        file.seek_read(buf, offset)
+    }
+}
 
 /// An opened Parquet file.
 pub struct ParquetFile {
-    file: File,
+    reader: SerializedFileReader<Positioned>,
     path: PathBuf,
-    /// Its footer.
+    /// What candor uses of its footer.
     pub meta: FileMeta,
     /// Its size in bytes.
     pub size: u64,
@@ -58,21 +113,6 @@ pub fn is_parquet(path: &Path) -> Result<bool, Error> {
     Ok(got == 4 && &magic == MAGIC)
 }
 
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileExt;
-        file.read_exact_at(buf, offset)
-    }
-    #[cfg(not(unix))]
-    {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut f = file.try_clone()?;
-        f.seek(SeekFrom::Start(offset))?;
-        f.read_exact(buf)
-    }
-}
-
 impl ParquetFile {
     /// Opens a file and reads its footer.
     pub fn open(path: &Path) -> Result<ParquetFile, Error> {
@@ -83,35 +123,14 @@ impl ParquetFile {
         if size < 12 {
             return Err(bad("too short to be a Parquet file".into()));
         }
-        let mut tail = [0u8; 8];
-        read_at(&file, &mut tail, size - 8).map_err(io)?;
-        if &tail[4..] != MAGIC {
+        // Said plainly before the crate reads the footer: the commonest bad file is a cut one.
+        let mut tail = [0u8; 4];
+        if read_at(&file, &mut tail, size - 4).map_err(io)? != 4 || &tail != MAGIC {
             return Err(bad("does not end with PAR1: not a Parquet file, or a truncated one".into()));
         }
-        let len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
-        if len > size - 12 || len > MAX_FOOTER {
-            return Err(bad(format!("footer length {len} does not fit the file")));
-        }
-        let mut footer = vec![0u8; len as usize];
-        read_at(&file, &mut footer, size - 8 - len).map_err(io)?;
-        let meta = meta::read_file_meta(&footer).map_err(|e| bad(format!("Parquet footer: {}", e.0)))?;
-        for (i, rg) in meta.row_groups.iter().enumerate() {
-            if rg.num_rows > MAX_ROW_GROUP_ROWS {
-                return Err(bad(format!(
-                    "row group {i} claims {} rows, more than candor's limit of {MAX_ROW_GROUP_ROWS}",
-                    rg.num_rows
-                )));
-            }
-            for (c, leaf) in rg.chunks.iter().zip(&meta.leaves) {
-                if c.start.checked_add(c.len).is_none_or(|end| end > size - 8 - len) {
-                    return Err(bad(format!(
-                        "row group {i}, column {}: column chunk lies outside the file",
-                        leaf.path.join(".")
-                    )));
-                }
-            }
-        }
-        Ok(ParquetFile { file, path: path.into(), meta, size })
+        let reader = SerializedFileReader::new(Positioned(file)).map_err(|e| bad(format!("Parquet footer: {e}")))?;
+        let meta = meta::file_meta(reader.metadata(), size).map_err(bad)?;
+        Ok(ParquetFile { reader, path: path.into(), meta, size })
     }
 
     /// The file's path.
@@ -133,15 +152,14 @@ impl ParquetFile {
             .collect()
     }
 
-    /// Reads and decodes one column chunk. `first_row` (0-based) names the row group's rows
-    /// in errors.
+    /// Reads and decodes one column chunk: candor's fast path when its pages allow, else the
+    /// crate's column reader. `first_row` (0-based) names the row group's rows in errors.
     pub fn read_column(
         &self,
         row_group: usize,
         leaf: usize,
         first_row: u64,
         dedupe: bool,
-        bytes: &mut Vec<u8>,
         scratch: &mut Scratch,
     ) -> Result<Column, Error> {
         let l = &self.meta.leaves[leaf];
@@ -157,14 +175,19 @@ impl ParquetFile {
                 first_row + rg.num_rows as u64
             ),
         };
-        let len = usize::try_from(c.len).map_err(|_| bad("column chunk too large".into()))?;
-        bytes.clear();
-        bytes.resize(len, 0);
-        read_at(&self.file, bytes, c.start).map_err(|source| Error::Io { path: self.path.clone(), source })?;
         let num_values = usize::try_from(c.num_values).map_err(|_| bad("too many values".into()))?;
         if num_values as i64 != rg.num_rows {
             return Err(bad(format!("{num_values} values in a row group of {} rows", rg.num_rows)));
         }
-        page::decode_chunk(bytes, l, c.codec, num_values, dedupe, scratch).map_err(bad)
+        let group = self.reader.get_row_group(row_group).map_err(|e| bad(e.to_string()))?;
+        let mut pages = group.get_column_page_reader(leaf).map_err(|e| bad(e.to_string()))?;
+        match page::decode_pages(pages.as_mut(), l, num_values, dedupe, scratch) {
+            Ok(column) => Ok(column),
+            Err(Refused::Bad(m)) => Err(bad(m)),
+            Err(Refused::Encoding) => {
+                let reader = group.get_column_reader(leaf).map_err(|e| bad(e.to_string()))?;
+                page::decode_with_reader(reader, l, num_values, dedupe).map_err(bad)
+            }
+        }
     }
 }

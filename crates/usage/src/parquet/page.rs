@@ -1,4 +1,5 @@
-//! Column chunks decoded into values and per-row ids.
+//! Column chunks decoded into values and per-row ids — candor's fast path over the `parquet`
+//! crate's page reader (which parses page headers and decompresses).
 //!
 //! Every column chunk, whatever its encoding, comes out the same way: a table of distinct-ish
 //! values (the dictionary, then any plainly encoded values) and one id per row into it, with
@@ -7,24 +8,23 @@
 //! caller converts each table entry once and indexes by id. With `dedupe`, plainly encoded
 //! values are looked up and shared too, so equal values always have equal ids.
 //!
-//! Supported: data pages v1 and v2, PLAIN, PLAIN_DICTIONARY and RLE_DICTIONARY values,
-//! DELTA_* and BYTE_STREAM_SPLIT values (via [`super::delta`]), RLE/bit-packed levels, codecs
-//! UNCOMPRESSED, SNAPPY, GZIP and ZSTD, flat (non-repeated) columns.
+//! The fast path reads dictionary pages, PLAIN and dictionary-encoded data pages (v1 and v2)
+//! with RLE definition levels, flat columns. Any other encoding (DELTA_*, BYTE_STREAM_SPLIT)
+//! is [`Refused::Encoding`], and the chunk is read again with the crate's column reader
+//! ([`decode_with_reader`]), which reads them all.
 
 use std::hash::Hasher;
-use std::io::Read;
 
+use parquet::basic::Encoding;
+use parquet::column::page::{Page, PageReader};
+use parquet::column::reader::ColumnReader;
+use parquet::data_type::{ByteArray, FixedLenByteArray, Int96};
 use rustc_hash::{FxHashMap, FxHasher};
 
-use super::delta::uleb;
-use super::meta::{Codec, Leaf, Physical};
-use super::thrift::{Reader, ThriftError, ty};
+use super::meta::{Leaf, Physical};
 
 /// The id of a null.
 pub const NULL: u32 = u32::MAX;
-
-/// Largest page candor will decompress (pages are normally about 1 MiB).
-const MAX_PAGE: usize = 1 << 30;
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -101,120 +101,8 @@ pub struct Column {
 /// Reusable buffers for decoding (one per thread).
 #[derive(Default)]
 pub struct Scratch {
-    page: Vec<u8>,
     levels: Vec<u32>,
     indices: Vec<u32>,
-}
-
-struct PageHeader {
-    kind: i32,
-    uncompressed: usize,
-    compressed: usize,
-    num_values: usize,
-    encoding: i32,
-    def_encoding: i32,
-    // v2 only
-    def_len: usize,
-    rep_len: usize,
-    v2_compressed: bool,
-}
-
-fn read_page_header(r: &mut Reader) -> std::result::Result<PageHeader, ThriftError> {
-    let mut h = PageHeader {
-        kind: -1,
-        uncompressed: 0,
-        compressed: 0,
-        num_values: 0,
-        encoding: 0,
-        def_encoding: 3,
-        def_len: 0,
-        rep_len: 0,
-        v2_compressed: true,
-    };
-    let nonneg = |v: i32| usize::try_from(v).map_err(|_| ThriftError("negative size in page header".into()));
-    let mut last = 0;
-    while let Some((id, t)) = r.field(&mut last)? {
-        match (id, t) {
-            (1, ty::I32) => h.kind = r.i32()?,
-            (2, ty::I32) => h.uncompressed = nonneg(r.i32()?)?,
-            (3, ty::I32) => h.compressed = nonneg(r.i32()?)?,
-            (5 | 7 | 8, ty::STRUCT) => {
-                r.enter()?;
-                let mut l2 = 0;
-                while let Some((fid, ft)) = r.field(&mut l2)? {
-                    match (id, fid, ft) {
-                        // DataPageHeader: num_values, encoding, definition_level_encoding.
-                        (5, 1, ty::I32) => h.num_values = nonneg(r.i32()?)?,
-                        (5, 2, ty::I32) => h.encoding = r.i32()?,
-                        (5, 3, ty::I32) => h.def_encoding = r.i32()?,
-                        // DictionaryPageHeader: num_values, encoding.
-                        (7, 1, ty::I32) => h.num_values = nonneg(r.i32()?)?,
-                        (7, 2, ty::I32) => h.encoding = r.i32()?,
-                        // DataPageHeaderV2.
-                        (8, 1, ty::I32) => h.num_values = nonneg(r.i32()?)?,
-                        (8, 4, ty::I32) => h.encoding = r.i32()?,
-                        (8, 5, ty::I32) => h.def_len = nonneg(r.i32()?)?,
-                        (8, 6, ty::I32) => h.rep_len = nonneg(r.i32()?)?,
-                        (8, 7, ty::TRUE | ty::FALSE) => h.v2_compressed = ft == ty::TRUE,
-                        _ => r.skip(ft)?,
-                    }
-                }
-                r.leave();
-            }
-            _ => r.skip(t)?,
-        }
-    }
-    Ok(h)
-}
-
-fn encoding_name(e: i32) -> String {
-    match e {
-        0 => "PLAIN".into(),
-        2 => "PLAIN_DICTIONARY".into(),
-        3 => "RLE".into(),
-        4 => "BIT_PACKED".into(),
-        5 => "DELTA_BINARY_PACKED".into(),
-        6 => "DELTA_LENGTH_BYTE_ARRAY".into(),
-        7 => "DELTA_BYTE_ARRAY".into(),
-        8 => "RLE_DICTIONARY".into(),
-        9 => "BYTE_STREAM_SPLIT".into(),
-        n => format!("encoding {n}"),
-    }
-}
-
-fn decompress<'a>(body: &'a [u8], codec: Codec, size: usize, out: &'a mut Vec<u8>) -> Result<&'a [u8]> {
-    if size > MAX_PAGE {
-        return Err(format!("page of {size} bytes is larger than candor's limit of {MAX_PAGE}"));
-    }
-    // Each codec fills `out` with exactly the size the page header gives.
-    let (name, n) = match codec {
-        Codec::Uncompressed => return Ok(body),
-        Codec::Snappy => {
-            out.clear();
-            out.resize(size, 0);
-            ("snappy", snap::raw::Decoder::new().decompress(body, out).map_err(|e| format!("snappy: {e}"))?)
-        }
-        Codec::Gzip => {
-            out.clear();
-            let mut d = flate2::read::MultiGzDecoder::new(body).take(size as u64 + 1);
-            ("gzip", d.read_to_end(out).map_err(|e| format!("gzip: {e}"))?)
-        }
-        Codec::Other(6) => {
-            out.clear();
-            out.resize(size, 0);
-            ("zstd", ruzstd::decoding::FrameDecoder::new().decode_all(body, out).map_err(|e| format!("zstd: {e}"))?)
-        }
-        other => {
-            return Err(format!(
-                "compression {} is not supported (candor reads UNCOMPRESSED, SNAPPY, GZIP and ZSTD)",
-                other.name()
-            ));
-        }
-    };
-    if n != size {
-        return Err(format!("{name} page is {n} bytes, header says {size}"));
-    }
-    Ok(&out[..])
 }
 
 fn bit_width(max: u8) -> u32 {
@@ -243,6 +131,20 @@ fn unpack(bytes: &[u8], width: u32, n: usize, out: &mut Vec<u32>) {
         };
         out.push(((word >> shift) & mask) as u32);
     }
+}
+
+/// An unsigned LEB128 varint at `pos`, advancing it.
+fn uleb(buf: &[u8], pos: &mut usize) -> Result<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *buf.get(*pos).ok_or("truncated run header")?;
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err("run header too long".into())
 }
 
 /// Decodes `n` values of the RLE/bit-packed hybrid encoding.
@@ -341,15 +243,36 @@ fn intern(map: &mut FxHashMap<u64, u32>, values: &mut Values, v: &[u8]) -> Resul
     }
 }
 
-/// Decodes one column chunk (`bytes` from its first page to its end).
-pub fn decode_chunk(
-    bytes: &[u8],
+/// Why the fast path could not decode a column chunk.
+pub enum Refused {
+    /// A page in an encoding the fast path does not read (DELTA_*, BYTE_STREAM_SPLIT, …): read
+    /// the chunk with the crate's column reader instead.
+    Encoding,
+    /// The chunk is bad.
+    Bad(String),
+}
+
+impl From<String> for Refused {
+    fn from(m: String) -> Refused {
+        Refused::Bad(m)
+    }
+}
+
+impl From<&str> for Refused {
+    fn from(m: &str) -> Refused {
+        Refused::Bad(m.to_string())
+    }
+}
+
+/// Decodes one column chunk from the crate's page reader (pages already decompressed) when
+/// every data page is dictionary-encoded or PLAIN, keeping dictionary ids.
+pub fn decode_pages(
+    pages: &mut dyn PageReader,
     leaf: &Leaf,
-    codec: Codec,
     num_values: usize,
     dedupe: bool,
     scratch: &mut Scratch,
-) -> Result<Column> {
+) -> std::result::Result<Column, Refused> {
     if leaf.max_rep > 0 {
         return Err("repeated (nested) columns are not read by candor".into());
     }
@@ -358,73 +281,136 @@ pub fn decode_chunk(
     let mut dict_len: Option<usize> = None;
     let mut map: Option<FxHashMap<u64, u32>> = None;
     let def_width = bit_width(leaf.max_def);
-    let mut pos = 0;
     while ids.len() < num_values {
-        let rest = bytes.get(pos..).filter(|r| !r.is_empty()).ok_or("column chunk ends before all its values")?;
-        let mut r = Reader::new(rest);
-        let h = read_page_header(&mut r).map_err(|e| format!("page header: {}", e.0))?;
-        pos += r.position();
-        let body = bytes.get(pos..pos.saturating_add(h.compressed)).ok_or("page past the end of the column chunk")?;
-        pos += h.compressed;
-        let vals: Option<&[u8]> = match h.kind {
-            // Dictionary page.
-            2 => {
+        let page = pages
+            .get_next_page()
+            .map_err(|e| Refused::Bad(e.to_string()))?
+            .ok_or("column chunk ends before all its values")?;
+        let (vals, n, encoding) = match &page {
+            Page::DictionaryPage { buf, num_values, .. } => {
                 if dict_len.is_some() || !ids.is_empty() {
                     return Err("a second dictionary page".into());
                 }
-                let data = decompress(body, codec, h.uncompressed, &mut scratch.page)?;
                 let mut sink = Vec::new();
-                decode_plain(data, h.num_values, leaf.physical, &mut values, None, &mut sink)?;
+                decode_plain(buf, *num_values as usize, leaf.physical, &mut values, None, &mut sink)?;
                 dict_len = Some(values.len());
-                None
+                continue;
             }
-            // Data page v1: levels and values compressed together.
-            0 => {
-                let data = decompress(body, codec, h.uncompressed, &mut scratch.page)?;
-                let mut p = 0;
+            // v1: definition levels (RLE, length-prefixed) then values.
+            Page::DataPage { buf, num_values, encoding, def_level_encoding, .. } => {
+                let n = *num_values as usize;
                 scratch.levels.clear();
+                let mut p = 0;
                 if leaf.max_def > 0 {
-                    if h.def_encoding != 3 {
-                        return Err(format!(
-                            "definition levels in {} are not supported",
-                            encoding_name(h.def_encoding)
-                        ));
+                    if *def_level_encoding != Encoding::RLE {
+                        return Err(Refused::Encoding);
                     }
-                    let len = data.get(0..4).ok_or("truncated definition levels")?;
+                    let len = buf.get(0..4).ok_or("truncated definition levels")?;
                     let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-                    let levels = data.get(4..4usize.saturating_add(len)).ok_or("truncated definition levels")?;
-                    decode_hybrid(levels, def_width, h.num_values, &mut scratch.levels)?;
+                    let levels = buf.get(4..4usize.saturating_add(len)).ok_or("truncated definition levels")?;
+                    decode_hybrid(levels, def_width, n, &mut scratch.levels)?;
                     p = 4 + len;
                 }
-                let vals = data.get(p..).ok_or("truncated page")?;
-                Some(vals)
+                (buf.get(p..).ok_or("truncated page")?, n, *encoding)
             }
-            // Data page v2: levels first and never compressed.
-            3 => {
-                let levels_len = h.rep_len.saturating_add(h.def_len);
-                let levels = body.get(h.rep_len..levels_len).ok_or("truncated levels")?;
+            // v2: repetition and definition levels first, never compressed.
+            Page::DataPageV2 { buf, num_values, encoding, def_levels_byte_len, rep_levels_byte_len, .. } => {
+                let n = *num_values as usize;
+                let (rep_len, def_len) = (*rep_levels_byte_len as usize, *def_levels_byte_len as usize);
+                let levels = buf.get(rep_len..rep_len.saturating_add(def_len)).ok_or("truncated levels")?;
                 scratch.levels.clear();
                 if leaf.max_def > 0 {
-                    decode_hybrid(levels, def_width, h.num_values, &mut scratch.levels)?;
+                    decode_hybrid(levels, def_width, n, &mut scratch.levels)?;
                 }
-                let raw = body.get(levels_len..).ok_or("truncated page")?;
-                let vals = if h.v2_compressed {
-                    decompress(raw, codec, h.uncompressed.saturating_sub(levels_len), &mut scratch.page)?
-                } else {
-                    raw
-                };
-                Some(vals)
+                (buf.get(rep_len + def_len..).ok_or("truncated page")?, n, *encoding)
             }
-            // Index pages and unknown page types carry no values.
-            _ => None,
         };
-        if let Some(vals) = vals {
-            let d = Dedupe { wanted: dedupe, map: &mut map };
-            decode_values(vals, &h, leaf, dict_len, &mut values, d, &scratch.levels, &mut scratch.indices, &mut ids)?;
-        }
+        let d = Dedupe { wanted: dedupe, map: &mut map };
+        decode_values(
+            vals,
+            n,
+            encoding,
+            leaf,
+            dict_len,
+            &mut values,
+            d,
+            &scratch.levels,
+            &mut scratch.indices,
+            &mut ids,
+        )?;
         if ids.len() > num_values {
-            return Err(format!("pages hold {} values, the column chunk says {num_values}", ids.len()));
+            return Err(format!("pages hold {} values, the column chunk says {num_values}", ids.len()).into());
         }
+    }
+    Ok(Column { values, ids })
+}
+
+/// Values read by the crate's column reader, one batch at a time.
+const BATCH: usize = 8192;
+
+/// Decodes one column chunk with the crate's column reader: every encoding the crate reads,
+/// values interned as they come (so equal values share an id when `dedupe`).
+pub fn decode_with_reader(reader: ColumnReader, leaf: &Leaf, num_values: usize, dedupe: bool) -> Result<Column> {
+    if leaf.max_rep > 0 {
+        return Err("repeated (nested) columns are not read by candor".into());
+    }
+    let mut values = Values::new(leaf.physical);
+    let mut ids: Vec<u32> = Vec::with_capacity(num_values.min(1 << 20));
+    let mut map = FxHashMap::default();
+    let mut levels: Vec<i16> = Vec::with_capacity(BATCH);
+    let max_def = i16::from(leaf.max_def);
+    // Reads every record, calling `push` with each value's bytes in order; nulls from levels.
+    macro_rules! read_all {
+        ($r:expr, $bytes:expr) => {{
+            let mut r = $r;
+            let mut batch = Vec::with_capacity(BATCH);
+            while ids.len() < num_values {
+                batch.clear();
+                levels.clear();
+                let def = if leaf.max_def > 0 { Some(&mut levels) } else { None };
+                let (records, _, _) = r.read_records(BATCH, def, None, &mut batch).map_err(|e| e.to_string())?;
+                if records == 0 {
+                    return Err("column chunk ends before all its values".into());
+                }
+                let mut next = batch.iter();
+                for i in 0..records {
+                    let present = leaf.max_def == 0 || levels.get(i) == Some(&max_def);
+                    if !present {
+                        ids.push(NULL);
+                        continue;
+                    }
+                    let v = next.next().ok_or("fewer values than definition levels say")?;
+                    let bytes = $bytes(v);
+                    let id = if dedupe {
+                        intern(&mut map, &mut values, bytes.as_ref())?
+                    } else {
+                        values.push(bytes.as_ref())?;
+                        (values.len() - 1) as u32
+                    };
+                    ids.push(id);
+                }
+            }
+        }};
+    }
+    match reader {
+        ColumnReader::ByteArrayColumnReader(r) => read_all!(r, |v: &ByteArray| v.data().to_vec()),
+        ColumnReader::FixedLenByteArrayColumnReader(r) => read_all!(r, |v: &FixedLenByteArray| v.data().to_vec()),
+        ColumnReader::Int32ColumnReader(r) => read_all!(r, |v: &i32| v.to_le_bytes()),
+        ColumnReader::Int64ColumnReader(r) => read_all!(r, |v: &i64| v.to_le_bytes()),
+        ColumnReader::FloatColumnReader(r) => read_all!(r, |v: &f32| v.to_le_bytes()),
+        ColumnReader::DoubleColumnReader(r) => read_all!(r, |v: &f64| v.to_le_bytes()),
+        ColumnReader::Int96ColumnReader(r) => read_all!(r, |v: &Int96| {
+            let d = v.data();
+            let mut b = [0u8; 12];
+            b[..4].copy_from_slice(&d[0].to_le_bytes());
+            b[4..8].copy_from_slice(&d[1].to_le_bytes());
+            b[8..].copy_from_slice(&d[2].to_le_bytes());
+            b
+        }),
+        ColumnReader::BoolColumnReader(_) => return Err("BOOLEAN columns are not read by candor".into()),
+    }
+    if ids.len() != num_values {
+        return Err(format!("pages hold {} values, the column chunk says {num_values}", ids.len()));
     }
     Ok(Column { values, ids })
 }
@@ -460,7 +446,8 @@ impl<'a> Dedupe<'a> {
 #[allow(clippy::too_many_arguments)]
 fn decode_values(
     data: &[u8],
-    h: &PageHeader,
+    n: usize,
+    encoding: Encoding,
     leaf: &Leaf,
     dict_len: Option<usize>,
     values: &mut Values,
@@ -468,34 +455,27 @@ fn decode_values(
     levels: &[u32],
     indices: &mut Vec<u32>,
     ids: &mut Vec<u32>,
-) -> Result<()> {
-    let present =
-        if leaf.max_def > 0 { levels.iter().filter(|&&l| l == u32::from(leaf.max_def)).count() } else { h.num_values };
+) -> std::result::Result<(), Refused> {
+    let present = if leaf.max_def > 0 { levels.iter().filter(|&&l| l == u32::from(leaf.max_def)).count() } else { n };
     indices.clear();
-    match h.encoding {
-        0 => {
+    match encoding {
+        Encoding::PLAIN => {
             // Plain values after a dictionary (writers fall back when it grows too big), or
             // a chunk without one. Dedupe when asked so equal values share an id.
             let map = dedupe.map_for(values);
             decode_plain(data, present, leaf.physical, values, map, indices)?;
         }
-        2 | 8 => {
+        Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY => {
             let dict_len = dict_len.ok_or("dictionary-encoded page without a dictionary page")?;
             let width = u32::from(*data.first().ok_or("empty dictionary-encoded page")?);
             decode_hybrid(&data[1..], width, present, indices)?;
             if let Some(bad) = indices.iter().find(|&&i| i as usize >= dict_len) {
-                return Err(format!("dictionary index {bad} out of range ({dict_len} entries)"));
+                return Err(format!("dictionary index {bad} out of range ({dict_len} entries)").into());
             }
         }
-        5..=7 | 9 => {
-            let plain = super::delta::to_plain(h.encoding, data, present, leaf.physical)
-                .map_err(|e| format!("{}: {e}", encoding_name(h.encoding)))?;
-            let map = dedupe.map_for(values);
-            decode_plain(&plain, present, leaf.physical, values, map, indices)?;
-        }
-        e => return Err(format!("values in {} are not supported", encoding_name(e))),
+        _ => return Err(Refused::Encoding),
     }
-    if leaf.max_def == 0 || present == h.num_values {
+    if leaf.max_def == 0 || present == n {
         ids.extend_from_slice(indices);
     } else {
         let mut next = indices.iter();

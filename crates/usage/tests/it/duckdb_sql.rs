@@ -197,7 +197,7 @@ fn candor_reads_duckdbs_parquet_in_every_codec_and_page_version() {
     let reference = agg(&csv);
     let script = dir.path().join("rewrite.py");
     std::fs::write(&script, REWRITE).expect("write");
-    for codec in ["uncompressed", "snappy", "gzip", "zstd"] {
+    for codec in ["uncompressed", "snappy", "gzip", "zstd", "lz4", "brotli"] {
         for version in ["v1", "v2"] {
             let out = dir.path().join(format!("duck-{codec}-{version}.parquet"));
             let o = Command::new("python3")
