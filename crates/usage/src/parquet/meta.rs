@@ -280,7 +280,15 @@ pub fn file_meta(md: &ParquetMetaData, size: u64) -> Result<FileMeta, String> {
         }
         let mut chunks = Vec::new();
         for (c, leaf) in rg.columns().iter().zip(&leaves) {
-            let (start, len) = c.byte_range();
+            // Checked here: the crate's own `byte_range` panics on negative offsets, and a
+            // hostile footer may hold them (found by the fuzz target).
+            let start = c.dictionary_page_offset().unwrap_or_else(|| c.data_page_offset());
+            let (Ok(start), Ok(len)) = (u64::try_from(start), u64::try_from(c.compressed_size())) else {
+                return Err(format!(
+                    "row group {i}, column {}: negative column chunk offset or size",
+                    leaf.path.join(".")
+                ));
+            };
             if start.checked_add(len).is_none_or(|end| end > size) {
                 return Err(format!(
                     "row group {i}, column {}: column chunk lies outside the file",

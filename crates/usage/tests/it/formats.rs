@@ -200,3 +200,13 @@ fn random_corruption_of_parquet_is_an_error_or_a_result_never_a_panic() {
     }
     assert!(errors > 50 && results > 50, "both outcomes occur: {errors} errors, {results} results");
 }
+
+#[test]
+fn a_footer_with_a_negative_chunk_offset_is_an_error_not_a_panic() {
+    // Found by the Parquet fuzz target: the `parquet` crate's `byte_range` panics on it.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/negative-chunk-offset.parquet");
+    let t = Taxonomy::builtin().expect("taxonomy");
+    let e = aggregate_parquet(&t, &path, ReadOptions::default(), 0, &mut |_, _| {}).expect_err("refused");
+    let e = e.to_string();
+    assert!(e.contains("negative-chunk-offset.parquet") && e.contains("negative"), "{e}");
+}
