@@ -21,7 +21,7 @@ use crate::cli::BenchPublishArgs;
 use crate::memory::{peak_rss_kb, reset_peak};
 use crate::output::{print_json, progress};
 
-const NOTE: &str = "benchmark data: a fictional organisation made up by candor bench publish";
+const NOTE: &str = "benchmark data: a fictional organisation made up by candor-bench publish";
 
 fn registry(path: &Path, orgs: usize) -> Result<Vec<String>> {
     let mut store = SqliteStore::open(path)?;

@@ -12,11 +12,14 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::checkpoint::Checkpoint;
 use crate::error::Error;
 use crate::error::NoteError;
 use crate::log::LogWriter;
 use crate::note::{Signer, Verifier};
-use crate::storage::DirStorage;
+use crate::proof_file::TlogProof;
+use crate::reader::TileReader;
+use crate::storage::{CHECKPOINT_PATH, Dir, DirStorage, ReadStorage};
 
 /// File name of the private key inside a log home.
 pub const KEY_FILE: &str = "log.key";
@@ -118,6 +121,28 @@ impl LocalLog {
         let path = self.vkey_path();
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         Ok(Verifier::from_vkey(text.trim())?)
+    }
+
+    /// The latest checkpoint as served (its bytes), opened with the log's own key.
+    pub fn latest_checkpoint(&self) -> Result<(Vec<u8>, Checkpoint, Verifier), Error> {
+        let verifier = self.verifier()?;
+        let bytes = Dir::new(self.public_dir())
+            .read(CHECKPOINT_PATH)?
+            .ok_or_else(|| Error::Missing { path: CHECKPOINT_PATH.into() })?;
+        let checkpoint = Checkpoint::open(&bytes, &verifier)?;
+        Ok((bytes, checkpoint, verifier))
+    }
+
+    /// A tlog-proof of entry `index` at the latest checkpoint, with the entry. The proof is
+    /// verified before it is returned: one built from damaged tiles is never handed out.
+    pub fn prove(&self, index: u64) -> Result<(Vec<u8>, TlogProof), Error> {
+        let (bytes, checkpoint, verifier) = self.latest_checkpoint()?;
+        let public = Dir::new(self.public_dir());
+        let mut reader = TileReader::new(&public, checkpoint.size);
+        let entry = reader.entry(index)?;
+        let proof = TlogProof { extra: None, index, inclusion: reader.inclusion_proof(index)?, checkpoint: bytes };
+        proof.verify(&entry, &verifier)?;
+        Ok((entry, proof))
     }
 }
 

@@ -1,13 +1,15 @@
 //! `candor log …`: create, append to, prove and verify a transparency log.
 
 use std::fs;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
-use tlog::{Checkpoint, Dir, LocalLog, MAX_ENTRY_SIZE, ReadStorage, TileReader, TlogProof, Verifier};
+use tlog::{Checkpoint, Dir, LocalLog, MAX_ENTRY_SIZE, TlogProof, Verifier};
+
+use app::log_append::Batcher;
 
 use crate::cli::LogCommand;
 use crate::console::{print_json, progress, vkey_arg};
@@ -57,60 +59,6 @@ fn init(dir: &Path, origin: &str, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// An entry waiting for its batch, with where it came from (for output and errors).
-struct Pending {
-    entry: Vec<u8>,
-    source: String,
-}
-
-/// Collects entries into batches and appends each batch once it is full.
-struct Batcher<'a> {
-    writer: tlog::LogWriter<tlog::DirStorage>,
-    batch: Vec<Pending>,
-    batch_size: usize,
-    appended: u64,
-    json: bool,
-    out: io::StdoutLock<'a>,
-}
-
-impl Batcher<'_> {
-    fn push(&mut self, entry: Vec<u8>, source: String) -> Result<()> {
-        if entry.len() > MAX_ENTRY_SIZE {
-            bail!(
-                "{source}: the entry is {} bytes, but log entries are limited to {MAX_ENTRY_SIZE} bytes; \
-                 nothing from this batch was written ({} entries appended before it are durable)",
-                entry.len(),
-                self.appended
-            );
-        }
-        self.batch.push(Pending { entry, source });
-        if self.batch.len() >= self.batch_size {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    /// Appends the batch; prints each index only after the batch is durable.
-    fn flush(&mut self) -> Result<()> {
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let entries: Vec<&[u8]> = self.batch.iter().map(|p| p.entry.as_slice()).collect();
-        let range = self.writer.append(&entries).context("appending to the log")?;
-        let count = range.end - range.start;
-        for (index, p) in range.zip(self.batch.drain(..)) {
-            if self.json {
-                writeln!(self.out, "{}", json!({"index": index, "source": p.source}))?;
-            } else {
-                writeln!(self.out, "{index}\t{}", p.source)?;
-            }
-        }
-        self.out.flush()?;
-        self.appended += count;
-        Ok(())
-    }
-}
-
 fn append(dir: &Path, files: &[PathBuf], lines: bool, batch_size: usize, json: bool) -> Result<ExitCode> {
     let log = LocalLog::at(dir);
     let writer = log.open().with_context(|| format!("opening the log in {}", dir.display()))?;
@@ -127,18 +75,28 @@ fn append(dir: &Path, files: &[PathBuf], lines: bool, batch_size: usize, json: b
         }
     }
     let stdout = io::stdout();
-    let mut b = Batcher { writer, batch: Vec::new(), batch_size, appended: 0, json, out: stdout.lock() };
+    let mut out = stdout.lock();
+    // Each index is printed only once its batch is durable.
+    let mut print = |index: u64, source: &str| -> io::Result<()> {
+        if json {
+            writeln!(out, "{}", json!({"index": index, "source": source}))?;
+        } else {
+            writeln!(out, "{index}\t{source}")?;
+        }
+        out.flush()
+    };
+    let mut b = Batcher::new(writer, batch_size, &mut print);
     if files.is_empty() {
-        read_lines(io::stdin().lock(), "stdin", &mut b)?;
+        b.push_lines(io::stdin().lock(), "stdin")?;
     }
     for f in files {
         let name = f.display().to_string();
         if lines {
             if f.as_os_str() == "-" {
-                read_lines(io::stdin().lock(), "stdin", &mut b)?;
+                b.push_lines(io::stdin().lock(), "stdin")?;
             } else {
                 let file = fs::File::open(f).with_context(|| name.clone())?;
-                read_lines(BufReader::new(file), &name, &mut b)?;
+                b.push_lines(BufReader::new(file), &name)?;
             }
         } else if f.as_os_str() == "-" {
             let mut entry = Vec::new();
@@ -149,53 +107,23 @@ fn append(dir: &Path, files: &[PathBuf], lines: bool, batch_size: usize, json: b
             b.push(entry, name)?;
         }
     }
-    b.flush()?;
-    let (size, root) = (b.writer.size(), b.writer.root());
+    let done = b.finish()?;
     if json {
-        writeln!(b.out, "{}", json!({"appended": b.appended, "size": size, "root": root.to_base64()}))?;
+        println!("{}", json!({"appended": done.appended, "size": done.size, "root": done.root.to_base64()}));
     } else {
-        eprintln!("appended {} entries to {}; the log has {size} entries, root {root}", b.appended, b.writer.origin());
+        eprintln!(
+            "appended {} entries to {}; the log has {} entries, root {}",
+            done.appended, done.origin, done.size, done.root
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Pushes every line of `input` (without its newline) as an entry, never holding more
-/// than one over-long line's worth of bytes in memory.
-fn read_lines(mut input: impl BufRead, name: &str, b: &mut Batcher<'_>) -> Result<()> {
-    let mut line_no = 0u64;
-    loop {
-        let mut line = Vec::new();
-        let n = (&mut input)
-            .take(MAX_ENTRY_SIZE as u64 + 2)
-            .read_until(b'\n', &mut line)
-            .with_context(|| name.to_string())?;
-        if n == 0 {
-            return Ok(());
-        }
-        line_no += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        } else if line.len() > MAX_ENTRY_SIZE {
-            bail!(
-                "{name} line {line_no}: the line is longer than {MAX_ENTRY_SIZE} bytes, the limit for a log entry; \
-                 nothing from this batch was written ({} entries appended before it are durable)",
-                b.appended
-            );
-        }
-        b.push(line, format!("{name}:{line_no}"))?;
-    }
-}
-
-/// Reads and checks the latest checkpoint of a log home.
+/// The latest checkpoint of a log home, with what to do when there is none.
 fn latest_checkpoint(log: &LocalLog) -> Result<(Vec<u8>, Checkpoint, Verifier)> {
-    let verifier =
-        log.verifier().with_context(|| format!("reading the verifier key of the log in {}", log.home().display()))?;
-    let public = Dir::new(log.public_dir());
-    let bytes = public
-        .read(tlog::CHECKPOINT_PATH)?
-        .with_context(|| format!("{} has no checkpoint; is it a log? (candor log init)", log.public_dir().display()))?;
-    let cp = Checkpoint::open(&bytes, &verifier).context("the latest checkpoint")?;
-    Ok((bytes, cp, verifier))
+    log.latest_checkpoint().with_context(|| {
+        format!("reading the latest checkpoint of the log in {} (is it a log? candor log init)", log.home().display())
+    })
 }
 
 fn checkpoint(dir: &Path, out: Option<&Path>, json: bool) -> Result<ExitCode> {
@@ -217,7 +145,7 @@ fn checkpoint(dir: &Path, out: Option<&Path>, json: bool) -> Result<ExitCode> {
 
 fn prove(dir: &Path, index: u64, out: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     let log = LocalLog::at(dir);
-    let (bytes, cp, verifier) = latest_checkpoint(&log)?;
+    let (_, cp, _) = latest_checkpoint(&log)?;
     if index >= cp.size {
         bail!(
             "entry {index} is not in the log: it has {} entries (indexes 0 to {})",
@@ -225,14 +153,9 @@ fn prove(dir: &Path, index: u64, out: Option<PathBuf>, json: bool) -> Result<Exi
             cp.size.saturating_sub(1)
         );
     }
-    let public = Dir::new(log.public_dir());
-    let mut reader = TileReader::new(&public, cp.size);
-    let entry = reader.entry(index)?;
-    let proof = TlogProof { extra: None, index, inclusion: reader.inclusion_proof(index)?, checkpoint: bytes };
-    // Never hand out a proof that does not verify.
-    proof
-        .verify(&entry, &verifier)
-        .context("the proof built from the stored tiles does not verify; run candor log verify")?;
+    // Never hand out a proof that does not verify (`prove` checks it).
+    let (_, proof) =
+        log.prove(index).context("the proof built from the stored tiles does not verify; run candor log verify")?;
     let out = out.unwrap_or_else(|| PathBuf::from(format!("entry-{index}.tlog-proof")));
     fs::write(&out, proof.to_bytes()).with_context(|| format!("{}", out.display()))?;
     if json {
