@@ -172,3 +172,33 @@ fn no_source_file_is_long_without_a_reason() {
         .collect();
     assert!(long.is_empty(), "split these, or say in their opening comment why not (\"Long because …\"): {long:?}");
 }
+
+#[test]
+fn cargo_run_finds_the_product_binary_alone() {
+    // The README's quick start is `cargo run --release -- demo`: the workspace's default members
+    // must hold exactly one binary, candor's (the benchmarks' binary is run with -p).
+    let manifest = fs::read_to_string(workspace().join("Cargo.toml")).expect("manifest");
+    let members: Vec<&str> = manifest
+        .split("default-members = [")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .expect("default-members")
+        .split(',')
+        .map(|m| m.trim().trim_matches('"'))
+        .filter(|m| !m.is_empty())
+        .collect();
+    let with_binaries: Vec<&str> = members
+        .iter()
+        .copied()
+        .filter(|m| {
+            let toml = fs::read_to_string(workspace().join(m).join("Cargo.toml")).unwrap_or_default();
+            toml.contains("[[bin]]") || workspace().join(m).join("src/main.rs").exists()
+        })
+        .collect();
+    assert_eq!(with_binaries, vec!["crates/candor"], "default members with a binary");
+    for krate in fs::read_dir(workspace().join("crates")).expect("crates").flatten() {
+        let name = format!("crates/{}", krate.file_name().to_string_lossy());
+        let has_binary = krate.path().join("src/main.rs").exists();
+        assert!(!has_binary || members.contains(&name.as_str()) || name == "crates/bench", "{name}");
+    }
+}
