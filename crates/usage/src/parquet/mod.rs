@@ -28,7 +28,7 @@ pub const MAGIC: &[u8; 4] = b"PAR1";
 
 /// A file read by offset (`pread`), so threads reading different row groups never share a
 /// file position (the crate's own reader for `File` seeks a shared descriptor).
-struct Positioned(File);
+struct Positioned(Arc<File>);
 
 /// A reader from an offset of a [`Positioned`] file to its end.
 struct At {
@@ -54,7 +54,7 @@ impl ChunkReader for Positioned {
     type T = At;
 
     fn get_read(&self, start: u64) -> parquet::errors::Result<At> {
-        Ok(At { file: Arc::new(self.0.try_clone()?), offset: start })
+        Ok(At { file: Arc::clone(&self.0), offset: start })
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
@@ -128,7 +128,8 @@ impl ParquetFile {
         if read_at(&file, &mut tail, size - 4).map_err(io)? != 4 || &tail != MAGIC {
             return Err(bad("does not end with PAR1: not a Parquet file, or a truncated one".into()));
         }
-        let reader = SerializedFileReader::new(Positioned(file)).map_err(|e| bad(format!("Parquet footer: {e}")))?;
+        let reader =
+            SerializedFileReader::new(Positioned(Arc::new(file))).map_err(|e| bad(format!("Parquet footer: {e}")))?;
         let meta = meta::file_meta(reader.metadata(), size).map_err(bad)?;
         Ok(ParquetFile { reader, path: path.into(), meta, size })
     }
