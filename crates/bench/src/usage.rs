@@ -132,9 +132,9 @@ fn candor(t: &Taxonomy, path: &Path, input: &'static str, threads: usize, runs: 
             engine: "candor",
             seconds,
             peak_rss_kb: peak_rss_kb(),
-            rows: agg.rows.len() as u64,
-            lines: agg.rows.values().map(|s| s.lines).sum(),
-            cost: agg.rows.values().map(|s| s.cost).sum(),
+            rows: agg.groups.len() as u64,
+            lines: agg.groups.iter().map(|g| g.sums.lines).sum(),
+            cost: agg.groups.iter().map(|g| g.sums.cost).sum(),
         };
         if best.as_ref().is_none_or(|b| run.seconds < b.seconds) {
             best = Some(run);

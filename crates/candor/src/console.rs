@@ -27,6 +27,27 @@ pub fn vkey_arg(arg: &str) -> Result<tlog::Verifier> {
     tlog::Verifier::from_vkey(text.trim()).with_context(|| format!("--vkey {arg:?}"))
 }
 
+/// Prints a report on stdout: as JSON with `--json`, else as its text. Both come from the
+/// same struct (`Serialize` and `Display`), so they say the same thing.
+pub fn emit<T: serde::Serialize + std::fmt::Display>(value: &T, json: bool) -> Result<()> {
+    if json {
+        print_json(&serde_json::to_value(value)?);
+    } else {
+        print!("{value}");
+    }
+    Ok(())
+}
+
+/// Prints several reports like [`emit`]: a JSON array, or each one's text.
+pub fn emit_all<T: serde::Serialize + std::fmt::Display>(values: &[T], json: bool) -> Result<()> {
+    if json {
+        print_json(&serde_json::to_value(values)?);
+    } else {
+        values.iter().for_each(|v| print!("{v}"));
+    }
+    Ok(())
+}
+
 /// Prints a JSON value on stdout.
 pub fn print_json(value: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));

@@ -18,6 +18,7 @@ pub mod review;
 pub mod screen;
 mod sqlite;
 mod store;
+mod text;
 
 pub use error::{Error, Result};
 pub use sqlite::SqliteStore;

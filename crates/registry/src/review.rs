@@ -140,3 +140,26 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
     tx.commit()?;
     Ok(id)
 }
+
+/// The organisation a person names: `#123` or `123`, a natural key, or an identifier
+/// (`ori:…`, `uei:…` or the bare value).
+pub fn organisation_named(store: &dyn Store, text: &str) -> Result<i64> {
+    let t = text.trim();
+    if let Ok(id) = t.trim_start_matches('#').parse::<i64>()
+        && store.organisation(id)?.is_some()
+    {
+        return Ok(id);
+    }
+    if let Some(o) = store.organisations()?.into_iter().find(|o| o.key == t) {
+        return Ok(o.id);
+    }
+    let value = crate::names::normalize_identifier(t.split_once(':').map_or(t, |(_, v)| v));
+    let held: Vec<i64> = store.identifiers()?.into_iter().filter(|(_, _, v)| *v == value).map(|(o, _, _)| o).collect();
+    match held.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Error::NotFound(format!("{t:?}: no organisation has this id, key or identifier"))),
+        _ => Err(Error::Invalid(format!(
+            "{t:?}: several organisations hold this identifier; give the organisation's #id"
+        ))),
+    }
+}

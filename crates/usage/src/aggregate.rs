@@ -9,12 +9,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
+use serde::Serialize;
 
 use crate::focus::{self, ReadOptions};
-use crate::fold::{
-    FastSums, FileAggregate, Granularity, Interner, Key, Sums, add_stored, capability_id, capability_of, month_text,
-};
+use crate::fold::{Granularity, Key, LineClasses, Sums};
+use crate::groups::{FileAggregate, GroupTable, Interner};
 use crate::parquet::convert;
 use crate::taxonomy::{Line, Taxonomy};
 
@@ -57,10 +56,11 @@ pub fn aggregate_file(
     if crate::parquet::is_parquet(path)? {
         return Ok(crate::parquet_aggregate::aggregate_parquet(taxonomy, path, opts, 0, progress)?);
     }
-    // Text is interned (a lookup per field, no allocation once seen) and rows are summed
-    // under a key of ids; each distinct key is classified once at the end.
+    // Text is interned (a lookup per field, no allocation once seen), each distinct
+    // combination classified once, and rows summed under a key of ids.
     let mut strings = Interner::default();
-    let mut sums: FxHashMap<[u32; 8], FastSums> = FxHashMap::default();
+    let mut classes = LineClasses::new(taxonomy, &mut strings);
+    let mut table = GroupTable::default();
     let mut last_day = (String::new(), 0i32);
     let read = focus::read_csv_with_progress(path, opts, progress, |l| {
         if l.day != last_day.0 {
@@ -68,41 +68,15 @@ pub fn aggregate_file(
             last_day = (l.day.clone(), convert::days_from_civil(y, m, d) as i32);
         }
         let day = last_day.1;
-        let month = l.month[..4].parse::<u32>().unwrap_or(0) * 12 + l.month[5..7].parse::<u32>().unwrap_or(1) - 1;
-        let key = [
-            strings.id(&l.account),
-            month,
-            strings.id(&l.provider),
-            strings.id(&l.service),
-            strings.id(&l.usage_type),
-            strings.id(&l.operation),
-            strings.id(&l.region),
-            strings.id(&l.unit),
-        ];
-        let s = sums.entry(key).or_insert_with(|| FastSums::new(day));
-        s.add_line(l.quantity, l.cost, day);
+        let [p, s, u, o, r] = [&l.provider, &l.service, &l.usage_type, &l.operation, &l.region].map(|t| strings.id(t));
+        let line =
+            || Line { provider: &l.provider, service: &l.service, usage_type: &l.usage_type, operation: &l.operation };
+        let capability = classes.capability([p, s, u, o], line);
+        let class = classes.region_class([p, r], || (&l.provider, &l.region));
+        let key = [strings.id(&l.account), strings.id(&l.month), s, capability, class, strings.id(&l.unit)];
+        table.sums(key, day).add_line(l.quantity, l.cost, day);
     })?;
-    let mut entries: Vec<([u32; 8], FastSums)> = sums.into_iter().collect();
-    entries.sort_unstable_by_key(|(k, _)| *k);
-    let text = |i: u32| strings.strings[i as usize].as_str();
-    let mut caps: FxHashMap<[u32; 4], u32> = FxHashMap::default();
-    let mut classes: FxHashMap<[u32; 2], &'static str> = FxHashMap::default();
-    let mut out = FileAggregate { read, ..FileAggregate::default() };
-    for ([a, month, p, sv, u, o, r, un], s) in entries {
-        let line = Line { provider: text(p), service: text(sv), usage_type: text(u), operation: text(o) };
-        let cap = *caps.entry([p, sv, u, o]).or_insert_with(|| capability_of(taxonomy, &line));
-        let class = *classes.entry([p, r]).or_insert_with(|| taxonomy.region_class(text(p), text(r)).as_str());
-        let key = Key {
-            account: text(a).to_string(),
-            month: month_text(month),
-            service: text(sv).to_string(),
-            capability: capability_id(taxonomy, cap),
-            region_class: class.to_string(),
-            unit: text(un).to_string(),
-        };
-        add_stored(&mut out, key, &s);
-    }
-    Ok(out)
+    Ok(FileAggregate::new(read, strings, table.into_entries()))
 }
 
 /// The columns of an aggregate computed elsewhere (`candor usage sql`'s result).
@@ -164,4 +138,76 @@ pub fn report(
         out.entry(key).or_default().add(v);
     }
     out
+}
+
+/// One row of the usage report: an owner's use of one capability in one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnerUsage {
+    /// The organisation, or the account when it is not linked to one.
+    pub owner: String,
+    /// Period (`2026-07` or `2026-Q3`).
+    pub period: String,
+    /// Service.
+    pub service: String,
+    /// Capability id, or `unmapped`.
+    pub capability: String,
+    /// Region class.
+    pub region_class: String,
+    /// Unit of the quantity.
+    pub unit: String,
+    /// Quantity in that unit.
+    pub quantity: f64,
+    /// Billed cost.
+    pub cost: f64,
+    /// Billing lines.
+    pub lines: u64,
+    /// First day of use.
+    pub first_use: String,
+    /// Last day of use.
+    pub last_use: String,
+}
+
+/// The usage report: every owner's use per period, service, capability and region class, in
+/// that order.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(transparent)]
+pub struct UsageReport(pub Vec<OwnerUsage>);
+
+/// [`report`] as rows for people and programs.
+pub fn owner_report(rows: &[(Key, Sums)], granularity: Granularity, owner: impl Fn(&str) -> String) -> UsageReport {
+    let rows = report(rows, granularity, owner).into_iter().map(
+        |((owner, period, service, capability, region_class, unit), v)| OwnerUsage {
+            owner,
+            period,
+            service,
+            capability,
+            region_class,
+            unit,
+            quantity: v.quantity,
+            cost: v.cost,
+            lines: v.lines,
+            first_use: v.first,
+            last_use: v.last,
+        },
+    );
+    UsageReport(rows.collect())
+}
+
+impl std::fmt::Display for UsageReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut last_owner = "";
+        for r in &self.0 {
+            if r.owner != last_owner {
+                writeln!(f, "{}", r.owner)?;
+                last_owner = &r.owner;
+            }
+            let (p, cap, class, service, unit) = (&r.period, &r.capability, &r.region_class, &r.service, &r.unit);
+            writeln!(
+                f,
+                "  {p}  {cap:24} {class:10} {service:30} {:>14.2} {unit:10} ${:>10.2}  {}..{}",
+                r.quantity, r.cost, r.first_use, r.last_use
+            )?;
+        }
+        Ok(())
+    }
 }

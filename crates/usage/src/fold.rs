@@ -1,15 +1,13 @@
-//! The in-memory fold every billing file goes through: the aggregate row's key and sums, the
-//! compact sums and interned strings used while reading, and the step that turns a key of
-//! indices into the stored key (account, month, service, capability, region class, unit).
-
-use std::collections::BTreeMap;
+//! The aggregate row every billing file is folded into, as stored: its key (account, month,
+//! service, capability, region class, unit) and sums, the period a month falls in, and the
+//! text of the numbers the fold keeps while reading ([`crate::groups`] holds the fold itself).
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::focus::ReadReport;
+use crate::groups::Interner;
 use crate::parquet::convert;
-use crate::taxonomy::{Line, Taxonomy};
+use crate::taxonomy::{Line, RegionClass, Taxonomy};
 
 /// The capability recorded for lines no rule maps.
 pub const UNMAPPED: &str = "unmapped";
@@ -82,69 +80,6 @@ impl Sums {
     }
 }
 
-/// What aggregating a file produced.
-#[derive(Debug, Clone, Default)]
-pub struct FileAggregate {
-    /// Rows read and non-conformance.
-    pub read: ReadReport,
-    /// The aggregate.
-    pub rows: BTreeMap<Key, Sums>,
-    /// Unmapped lines by service.
-    pub unmapped: BTreeMap<String, u64>,
-}
-
-/// Sums while reading: days as numbers.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FastSums {
-    quantity: f64,
-    cost: f64,
-    lines: u64,
-    pub(crate) first: i32,
-    last: i32,
-}
-
-impl FastSums {
-    pub(crate) fn new(day: i32) -> FastSums {
-        FastSums { quantity: 0.0, cost: 0.0, lines: 0, first: day, last: day }
-    }
-
-    #[inline]
-    pub(crate) fn add_line(&mut self, quantity: f64, cost: f64, day: i32) {
-        self.quantity += quantity;
-        self.cost += cost;
-        self.lines += 1;
-        self.first = self.first.min(day);
-        self.last = self.last.max(day);
-    }
-
-    pub(crate) fn add(&mut self, o: &FastSums) {
-        self.quantity += o.quantity;
-        self.cost += o.cost;
-        self.lines += o.lines;
-        self.first = self.first.min(o.first);
-        self.last = self.last.max(o.last);
-    }
-}
-
-/// One worker's interned strings.
-#[derive(Default)]
-pub(crate) struct Interner {
-    ids: FxHashMap<String, u32>,
-    pub(crate) strings: Vec<String>,
-}
-
-impl Interner {
-    pub(crate) fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = self.strings.len() as u32;
-        self.strings.push(s.to_string());
-        self.ids.insert(s.to_string(), id);
-        id
-    }
-}
-
 /// `YYYY-MM` of a month key (`year * 12 + month - 1`).
 pub(crate) fn month_text(k: u32) -> String {
     format!("{:04}-{:02}", k / 12, k % 12 + 1)
@@ -156,32 +91,74 @@ pub(crate) fn day_text(d: i32) -> String {
     format!("{y:04}-{m:02}-{dd:02}")
 }
 
-/// The capability id of a capability index (`u32::MAX`: unmapped).
-pub(crate) fn capability_id(taxonomy: &Taxonomy, c: u32) -> String {
-    match c {
-        u32::MAX => UNMAPPED.to_string(),
-        c => taxonomy.capabilities()[c as usize].id.clone(),
-    }
+/// The capability and region class of lines as string ids, each worked out once per distinct
+/// combination of the ids it depends on, so a line costs two lookups in small tables. The ids
+/// a line is given are its reader's (dictionary ids in Parquet, interned ids in CSV); call
+/// [`LineClasses::forget`] when they change meaning.
+#[derive(Clone)]
+pub(crate) struct LineClasses<'t> {
+    taxonomy: &'t Taxonomy,
+    /// String id per capability index, then `unmapped`'s.
+    capability_ids: Vec<u32>,
+    /// String ids of `commercial`, `government`, `secret`.
+    class_ids: [u32; 3],
+    capabilities: FxHashMap<[u32; 4], u32>,
+    classes: FxHashMap<[u32; 2], u32>,
 }
 
-/// The capability index of a line (`u32::MAX`: unmapped).
-pub(crate) fn capability_of(taxonomy: &Taxonomy, line: &Line<'_>) -> u32 {
-    taxonomy.rule_for(line).map(|r| taxonomy.rules()[r].capability as u32).unwrap_or(u32::MAX)
-}
-
-/// Adds sums under a stored key, counting unmapped lines by service.
-pub(crate) fn add_stored(out: &mut FileAggregate, key: Key, s: &FastSums) {
-    if key.capability == UNMAPPED {
-        let service = if key.service.is_empty() { "(no service)".to_string() } else { key.service.clone() };
-        *out.unmapped.entry(service).or_insert(0) += s.lines;
+impl<'t> LineClasses<'t> {
+    /// Interns every capability id, `unmapped` and every region class.
+    pub(crate) fn new(taxonomy: &'t Taxonomy, strings: &mut Interner) -> LineClasses<'t> {
+        let mut capability_ids: Vec<u32> = taxonomy.capabilities().iter().map(|c| strings.id(&c.id)).collect();
+        capability_ids.push(strings.id(UNMAPPED));
+        let class_ids =
+            [RegionClass::Commercial, RegionClass::Government, RegionClass::Secret].map(|c| strings.id(c.as_str()));
+        LineClasses {
+            taxonomy,
+            capability_ids,
+            class_ids,
+            capabilities: FxHashMap::default(),
+            classes: FxHashMap::default(),
+        }
     }
-    out.rows.entry(key).or_default().add(&Sums {
-        quantity: s.quantity,
-        cost: s.cost,
-        lines: s.lines,
-        first: day_text(s.first),
-        last: day_text(s.last),
-    });
+
+    /// Forgets what ids meant (a new row group's dictionaries).
+    pub(crate) fn forget(&mut self) {
+        self.capabilities.clear();
+        self.classes.clear();
+    }
+
+    /// The capability's string id for a line with these (provider, service, usage type,
+    /// operation) ids; `line` gives their text the first time.
+    #[inline]
+    pub(crate) fn capability<'l>(&mut self, ids: [u32; 4], line: impl FnOnce() -> Line<'l>) -> u32 {
+        if let Some(&id) = self.capabilities.get(&ids) {
+            return id;
+        }
+        let taxonomy = self.taxonomy;
+        let index =
+            taxonomy.rule_for(&line()).map_or(taxonomy.capabilities().len(), |r| taxonomy.rules()[r].capability);
+        let id = self.capability_ids[index];
+        self.capabilities.insert(ids, id);
+        id
+    }
+
+    /// The region class's string id for these (provider, region) ids; `text` gives their text
+    /// the first time.
+    #[inline]
+    pub(crate) fn region_class<'l>(&mut self, ids: [u32; 2], text: impl FnOnce() -> (&'l str, &'l str)) -> u32 {
+        if let Some(&id) = self.classes.get(&ids) {
+            return id;
+        }
+        let (provider, region) = text();
+        let id = match self.taxonomy.region_class(provider, region) {
+            RegionClass::Commercial => self.class_ids[0],
+            RegionClass::Government => self.class_ids[1],
+            RegionClass::Secret => self.class_ids[2],
+        };
+        self.classes.insert(ids, id);
+        id
+    }
 }
 
 #[cfg(test)]

@@ -1,25 +1,23 @@
 //! The aggregation straight from Parquet, in parallel over row groups.
 //!
 //! Life of a row group: each worker thread takes the next row group, reads only the columns
-//! the aggregation needs, and keeps text as dictionary ids. Rows are summed under a key of
-//! ids (account, month, provider, service, usage type, operation, region, unit) — one hash
-//! lookup per row, no strings. Only the distinct keys of the row group are then classified
-//! (once per distinct provider/service/usage type/operation) and turned into the stored key
-//! (account, month, service, capability, region class, unit). Partial sums are added up in
-//! row-group order, so the result does not depend on which thread read what; memory holds
-//! one row group per thread and the distinct keys, whatever the file's length.
+//! the aggregation needs, and keeps text as dictionary ids. Each dictionary entry of the
+//! stored key's text (account, service, unit, month) is given its shared string id once;
+//! each distinct (provider, service, usage type, operation) is classified once and each
+//! (provider, region) given its region class once. Rows are then summed under a key of six
+//! ids (account, month, service, capability, region class, unit) — three lookups per row, no
+//! strings. Partial sums are added up in row-group order, so the result does not depend on
+//! which thread read what; memory holds one row group per thread and the distinct groups
+//! (56 bytes each, [`crate::groups`]), whatever the file's length.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use rustc_hash::FxHashMap;
-
 use crate::focus::{self, Error, Nonconformance, ReadOptions, ReadReport};
-use crate::fold::{
-    FastSums, FileAggregate, Interner, Key, Sums, add_stored, capability_id, capability_of, day_text, month_text,
-};
+use crate::fold::{Key, LineClasses, Sums, day_text, month_text};
+use crate::groups::{DaySums, FileAggregate, GroupKey, GroupTable, Interner};
 use crate::parquet::meta::{Leaf, Logical, Physical};
 use crate::parquet::page::{Column, NULL, Scratch};
 use crate::parquet::{ParquetFile, convert};
@@ -132,16 +130,14 @@ fn strict_schema(file: &ParquetFile, p: &Plan, cur: bool, report: &mut ReadRepor
 /// Per table entry (month key, day) and per row an entry id.
 type Times = (Vec<(u32, i32)>, Vec<u32>);
 
-/// Sums keyed by (account, month, service, capability, region class, unit), with strings as
-/// interned ids and the capability as its index (`u32::MAX`: unmapped).
-type Partial = FxHashMap<[u32; 6], FastSums>;
-
 struct Worker<'a> {
     file: &'a ParquetFile,
-    taxonomy: &'a Taxonomy,
     plan: &'a Plan,
     strict: bool,
     scratch: Scratch,
+    classes: LineClasses<'a>,
+    /// This row group's sums (its room kept from one row group to the next).
+    groups: GroupTable,
 }
 
 /// A text column as a table of strings (null and `NULL` are empty) and per-row ids.
@@ -241,7 +237,7 @@ impl Worker<'_> {
     }
 
     /// Aggregates one row group and hands its sums to the merge.
-    fn row_group(&mut self, rg: usize, first: u64, merge: &Mutex<Merge>) -> Result<(), Error> {
+    fn row_group(&mut self, rg: usize, first: u64, shared: &Shared) -> Result<(), Error> {
         let rows = self.file.meta.row_groups[rg].num_rows as usize;
         let mut text = Vec::with_capacity(TEXT.len());
         for leaf in self.plan.text {
@@ -268,68 +264,66 @@ impl Worker<'_> {
                 }
             }
         }
-        // One hash lookup per row.
-        let [acct, prov, svc, usg, op, reg, unit] = [0, 1, 2, 3, 4, 5, 6].map(|i| text[i].ids.as_slice());
-        let mut sums: FxHashMap<[u32; 8], FastSums> = FxHashMap::default();
-        for r in 0..rows {
-            let (month, day) = tt[tid[r] as usize];
-            let key = [acct[r], month, prov[r], svc[r], usg[r], op[r], reg[r], unit[r]];
-            let s = sums.entry(key).or_insert_with(|| FastSums::new(day));
-            s.add_line(qt[qid[r] as usize], ct[cid[r] as usize], day);
-        }
-        // The distinct keys, in a fixed order, classified and re-keyed.
-        let mut entries: Vec<([u32; 8], FastSums)> = sums.into_iter().collect();
-        entries.sort_unstable_by_key(|(k, _)| *k);
-        let mut caps: FxHashMap<[u32; 4], u32> = FxHashMap::default();
-        let mut classes: FxHashMap<[u32; 2], u32> = FxHashMap::default();
-        let mut global: Vec<Vec<u32>> = text.iter().map(|c| vec![u32::MAX; c.table.len()]).collect();
-        let mut out: FxHashMap<[u32; 6], FastSums> = FxHashMap::default();
-        let Ok(mut merge) = merge.lock() else {
-            return Err(Error::BadFile { path: self.file.path().into(), message: "a reader thread failed".into() });
+        // The stored key's text as shared string ids, once per dictionary entry.
+        let poisoned = || Error::BadFile { path: self.file.path().into(), message: "a reader thread failed".into() };
+        let (accounts, services, units, months) = {
+            let mut strings = shared.strings.lock().map_err(|_| poisoned())?;
+            let mut ids = |col: &TextColumn| col.table.iter().map(|t| strings.id(t)).collect::<Vec<u32>>();
+            let (a, s, u) = (ids(&text[0]), ids(&text[2]), ids(&text[6]));
+            let m: Vec<u32> = tt.iter().map(|&(mk, _)| strings.id(&month_text(mk))).collect();
+            (a, s, u, m)
         };
-        let interner = &mut merge.strings;
-        let aws = "AWS";
-        for (k, s) in entries {
-            let [a, month, p, sv, u, o, rg_, un] = k;
-            let provider = if self.plan.cur { aws } else { text[1].table[p as usize].as_str() };
-            let cap = *caps.entry([p, sv, u, o]).or_insert_with(|| {
-                let line = Line {
-                    provider,
-                    service: &text[2].table[sv as usize],
-                    usage_type: &text[3].table[u as usize],
-                    operation: &text[4].table[o as usize],
-                };
-                capability_of(self.taxonomy, &line)
+        // One lookup per row in each of two small tables (classification) and one in the
+        // group table.
+        let [acct, prov, svc, usg, op, reg, unit] = [0, 1, 2, 3, 4, 5, 6].map(|i| text[i].ids.as_slice());
+        let provider = |p: u32| if self.plan.cur { "AWS" } else { text[1].table[p as usize].as_str() };
+        let table = |col: usize, id: u32| text[col].table[id as usize].as_str();
+        self.classes.forget();
+        for r in 0..rows {
+            let (p, s) = (prov[r], svc[r]);
+            let capability = self.classes.capability([p, s, usg[r], op[r]], || Line {
+                provider: provider(p),
+                service: table(2, s),
+                usage_type: table(3, usg[r]),
+                operation: table(4, op[r]),
             });
-            let class = *classes.entry([p, rg_]).or_insert_with(|| {
-                interner.id(self.taxonomy.region_class(provider, &text[5].table[rg_ as usize]).as_str())
-            });
-            let mut g = |col: usize, id: u32| {
-                let slot = &mut global[col][id as usize];
-                if *slot == u32::MAX {
-                    *slot = interner.id(&text[col].table[id as usize]);
-                }
-                *slot
-            };
-            let key6 = [g(0, a), month, g(2, sv), cap, class, g(6, un)];
-            out.entry(key6).or_insert_with(|| FastSums::new(s.first)).add(&s);
+            let class = self.classes.region_class([p, reg[r]], || (provider(p), table(5, reg[r])));
+            let t = tid[r] as usize;
+            let day = tt[t].1;
+            let key = [
+                accounts[acct[r] as usize],
+                months[t],
+                services[s as usize],
+                capability,
+                class,
+                units[unit[r] as usize],
+            ];
+            self.groups.sums(key, day).add_line(qt[qid[r] as usize], ct[cid[r] as usize], day);
         }
-        merge.pending.insert(rg, (out, report));
+        let partial = self.groups.take();
+        let mut merge = shared.merge.lock().map_err(|_| poisoned())?;
+        merge.pending.insert(rg, (partial, report));
         merge.advance();
         Ok(())
     }
 }
 
+/// What the workers share: the string ids of every key, and the merge.
+#[derive(Default)]
+struct Shared {
+    strings: Mutex<Interner>,
+    merge: Mutex<Merge>,
+}
+
 /// Row groups' sums, added up in row-group order as they become ready (so the result does not
-/// depend on thread timing), with the strings of all keys.
+/// depend on thread timing).
 #[derive(Default)]
 struct Merge {
-    strings: Interner,
     /// The next row group to add.
     next: usize,
     /// Finished row groups waiting for an earlier one (at most about one per thread).
-    pending: BTreeMap<usize, (Partial, ReadReport)>,
-    total: Partial,
+    pending: BTreeMap<usize, (Vec<(GroupKey, DaySums)>, ReadReport)>,
+    total: GroupTable,
     read: ReadReport,
 }
 
@@ -346,8 +340,8 @@ impl Merge {
                     self.read.nonconformance.push(nc);
                 }
             }
-            for (k, s) in partial {
-                self.total.entry(k).or_insert_with(|| FastSums::new(s.first)).add(&s);
+            for (k, s) in &partial {
+                self.total.add(*k, s);
             }
         }
     }
@@ -378,22 +372,32 @@ pub fn aggregate_parquet(
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let errors: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
-    let merge = Mutex::new(Merge::default());
+    let mut strings = Interner::default();
+    let classes = LineClasses::new(taxonomy, &mut strings);
+    let shared = Shared { strings: Mutex::new(strings), merge: Mutex::default() };
     // Each worker says when it is done; the caller's thread shows progress meanwhile.
     let (finished_tx, finished) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (file, plan, next, done, stop, errors, rg_bytes, firsts, merge) =
-                (&file, &plan, &next, &done, &stop, &errors, &rg_bytes, &firsts, &merge);
+            let (file, plan, next, done, stop, errors, rg_bytes, firsts, shared) =
+                (&file, &plan, &next, &done, &stop, &errors, &rg_bytes, &firsts, &shared);
+            let classes = classes.clone();
             let finished_tx = finished_tx.clone();
             scope.spawn(move || {
-                let mut w = Worker { file, taxonomy, plan, strict: opts.strict, scratch: Scratch::default() };
+                let mut w = Worker {
+                    file,
+                    plan,
+                    strict: opts.strict,
+                    scratch: Scratch::default(),
+                    classes,
+                    groups: GroupTable::default(),
+                };
                 loop {
                     let rg = next.fetch_add(1, Ordering::Relaxed);
                     if rg >= file.meta.row_groups.len() || stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    if let Err(e) = w.row_group(rg, firsts[rg], merge) {
+                    if let Err(e) = w.row_group(rg, firsts[rg], shared) {
                         stop.store(true, Ordering::Relaxed);
                         if let Ok(mut errs) = errors.lock() {
                             errs.push((rg, e));
@@ -422,9 +426,9 @@ pub fn aggregate_parquet(
     if let Some((_, e)) = errors.into_iter().next() {
         return Err(e);
     }
-    let merge = merge
-        .into_inner()
-        .map_err(|_| Error::BadFile { path: path.into(), message: "a reader thread failed".into() })?;
+    let failed = || Error::BadFile { path: path.into(), message: "a reader thread failed".into() };
+    let merge = shared.merge.into_inner().map_err(|_| failed())?;
+    let strings = shared.strings.into_inner().map_err(|_| failed())?;
     if merge.next != file.meta.row_groups.len() {
         return Err(Error::BadFile { path: path.into(), message: "a reader thread stopped early".into() });
     }
@@ -433,26 +437,7 @@ pub fn aggregate_parquet(
         *read.nonconformance_counts.entry(k).or_insert(0) += n;
     }
     read.nonconformance.extend(merge.read.nonconformance);
-    let (strings, total_sums) = (merge.strings, merge.total);
-    let mut out = FileAggregate { read, ..FileAggregate::default() };
-    for (k, s) in total_sums {
-        let strings = &strings.strings;
-        let text = |i: u32| strings[i as usize].clone();
-        let capability = capability_id(taxonomy, k[3]);
-        add_stored(
-            &mut out,
-            Key {
-                account: text(k[0]),
-                month: month_text(k[1]),
-                service: text(k[2]),
-                capability,
-                region_class: text(k[4]),
-                unit: text(k[5]),
-            },
-            &s,
-        );
-    }
-    Ok(out)
+    Ok(FileAggregate::new(read, strings, merge.total.into_entries()))
 }
 
 /// Reads an aggregate computed elsewhere from Parquet: one row per stored key, with the

@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use serde_json::json;
+use usage::store::Phase;
 use usage::taxonomy::{Line, Taxonomy};
 
 use crate::cli::UsageCommand;
-use crate::console::{print_json, progress};
+use crate::console::{emit, emit_all, print_json, progress};
 
 fn load(extra: Option<&Path>) -> Result<Taxonomy> {
     Ok(Taxonomy::builtin_with(extra)?)
@@ -53,11 +54,19 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             let mut store = usage::store::UsageStore::open(&usage_db)?;
             let mut reports = Vec::new();
             for f in &files {
-                let bar = progress(0, &format!("ingesting {}", f.display()));
-                let r = store.ingest_with_progress(&t, f, usage::focus::ReadOptions { strict }, &mut |done, total| {
+                let mut bar = progress(0, &format!("ingesting {}", f.display()));
+                let mut writing = false;
+                let mut tick = |phase, done, total| {
+                    if phase == Phase::Writing && !writing {
+                        // The file is folded; the store write is the second, counted in groups.
+                        writing = true;
+                        bar.finish_and_clear();
+                        bar = progress(total, &format!("writing the groups of {} to the store", f.display()));
+                    }
                     bar.set_length(total);
                     bar.set_position(done);
-                });
+                };
+                let r = store.ingest_with_progress(&t, f, usage::focus::ReadOptions { strict }, &mut tick);
                 bar.finish_and_clear();
                 let r = r?;
                 if strict && !r.read.nonconformance.is_empty() {
@@ -70,21 +79,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
                 }
                 reports.push(r);
             }
-            if json {
-                print_json(&serde_json::to_value(&reports)?);
-            } else {
-                for r in &reports {
-                    if r.already_ingested {
-                        println!("{}: ingested before (same SHA-256); nothing added", r.file);
-                        continue;
-                    }
-                    let unmapped: u64 = r.unmapped.values().sum();
-                    println!(
-                        "{}: {} lines into {} aggregate rows; {unmapped} unmapped line(s)",
-                        r.file, r.read.rows, r.rows
-                    );
-                }
-            }
+            emit_all(&reports, json)?;
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Report { usage_db, db, period, json } => {
@@ -93,28 +88,10 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             // Accounts become organisations through confirmed links only.
             let owners = app::owners::confirmed_owners(&db.db)?;
             let g = if period == "month" { usage::fold::Granularity::Month } else { usage::fold::Granularity::Quarter };
-            let report = usage::aggregate::report(&rows, g, |a| {
+            let report = usage::aggregate::owner_report(&rows, g, |a| {
                 owners.get(a).cloned().unwrap_or_else(|| format!("account {a} (not linked)"))
             });
-            if json {
-                let out: Vec<_> = report
-                    .iter()
-                    .map(|((owner, p, service, cap, class, unit), v)| json!({"owner": owner, "period": p, "service": service, "capability": cap, "region_class": class, "unit": unit, "quantity": v.quantity, "cost": v.cost, "lines": v.lines, "first_use": v.first, "last_use": v.last}))
-                    .collect();
-                print_json(&json!(out));
-                return Ok(ExitCode::SUCCESS);
-            }
-            let mut last_owner = String::new();
-            for ((owner, p, service, cap, class, unit), v) in &report {
-                if *owner != last_owner {
-                    println!("{owner}");
-                    last_owner = owner.clone();
-                }
-                println!(
-                    "  {p}  {cap:24} {class:10} {service:30} {:>14.2} {unit:10} ${:>10.2}  {}..{}",
-                    v.quantity, v.cost, v.first, v.last
-                );
-            }
+            emit(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Scan { files, strict, extra, json } => {
@@ -132,36 +109,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
                 },
             );
             bar.finish_and_clear();
-            let r = r?;
-            if json {
-                let caps: Vec<_> = r
-                    .capabilities
-                    .iter()
-                    .map(|((c, class), v)| json!({"capability": c, "region_class": class, "lines": v.lines, "quantity": v.quantity, "cost": v.cost, "first_month": v.months.0, "last_month": v.months.1}))
-                    .collect();
-                print_json(&json!({"files": r.files, "capabilities": caps, "unmapped": r.unmapped}));
-                return Ok(ExitCode::SUCCESS);
-            }
-            for (file, read) in &r.files {
-                println!("{file}: {} rows", read.rows);
-                for (kind, n) in &read.nonconformance_counts {
-                    println!("  not conformant: {kind}: {n} finding(s)");
-                }
-                for n in read.nonconformance.iter().take(10) {
-                    println!("    row {}, column {}: {}", n.row, n.column, n.message);
-                }
-            }
-            println!("{:26} {:10} {:>8} {:>14}  months", "capability", "region", "lines", "cost");
-            for ((c, class), v) in &r.capabilities {
-                println!("{c:26} {class:10} {:>8} {:>14.2}  {}..{}", v.lines, v.cost, v.months.0, v.months.1);
-            }
-            let unmapped: u64 = r.unmapped.values().sum();
-            if unmapped > 0 {
-                println!(
-                    "unmapped: {unmapped} line(s): {}",
-                    r.unmapped.iter().map(|(s, n)| format!("{s} ({n})")).collect::<Vec<_>>().join(", ")
-                );
-            }
+            emit(&r?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Sql { dialect, columns_from, table, extra } => {
@@ -186,12 +134,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
         UsageCommand::IngestAggregate { files, usage_db } => {
             let mut store = usage::store::UsageStore::open(&usage_db)?;
             for f in &files {
-                let r = store.ingest_aggregate(f)?;
-                if r.already_ingested {
-                    println!("{}: ingested before (same SHA-256); nothing added", r.file);
-                } else {
-                    println!("{}: {} aggregate rows", r.file, r.rows);
-                }
+                print!("{}", store.ingest_aggregate(f)?);
             }
             Ok(ExitCode::SUCCESS)
         }

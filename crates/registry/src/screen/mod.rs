@@ -122,6 +122,40 @@ pub struct ScreenReport {
     pub ambiguous: usize,
 }
 
+/// One name screened on its own (`candor screen --name`): how it was read and what it matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct NameScreening {
+    /// The name as given.
+    pub name: String,
+    /// The score a match had to reach.
+    pub threshold: f64,
+    /// How the name was read.
+    pub reading: crate::names::Reading,
+    /// What it matched, if anything reached the threshold.
+    pub proposal: Option<Proposal>,
+}
+
+/// Screens one name (in a state, if given) against the registry, without storing anything.
+pub fn screen_name(store: &dyn Store, name: &str, state: Option<&str>, cfg: &ScreenConfig) -> Result<NameScreening> {
+    let matcher = Matcher::build(store)?;
+    let account = crate::model::Account {
+        account_id: "(name given on the command line)".into(),
+        legal_name: name.to_string(),
+        country: None,
+        state: state.map(str::to_string),
+        city: None,
+        uei: None,
+        domain: None,
+    };
+    let proposal = matcher.screen(&account, cfg, &mut Scratch::default());
+    Ok(NameScreening {
+        name: name.to_string(),
+        threshold: cfg.threshold,
+        reading: crate::names::reading(name),
+        proposal,
+    })
+}
+
 /// Screens every account in the store and queues new proposals for review.
 pub fn screen_all(store: &mut dyn Store, cfg: &ScreenConfig) -> Result<ScreenReport> {
     let matcher = Matcher::build(store)?;

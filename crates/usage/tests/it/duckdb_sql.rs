@@ -193,7 +193,8 @@ fn candor_reads_duckdbs_parquet_in_every_codec_and_page_version() {
     write_csv(&mut f, &generated(), Layout::Focus).expect("generate");
     drop(f);
     let t = Taxonomy::builtin().expect("taxonomy");
-    let agg = |p: &Path| aggregate_file(&t, p, ReadOptions::default(), &mut |_, _| {}).expect("aggregate").rows;
+    let agg =
+        |p: &Path| aggregate_file(&t, p, ReadOptions::default(), &mut |_, _| {}).expect("aggregate").groups.to_map();
     let reference = agg(&csv);
     let script = dir.path().join("rewrite.py");
     std::fs::write(&script, REWRITE).expect("write");
