@@ -230,3 +230,55 @@ pub fn replay_decisions(places: &PolicyPlaces) -> Result<Replay> {
     }
     Ok(out)
 }
+
+impl std::fmt::Display for Authorized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = &self.decision;
+        writeln!(f, "{}", if d.allow { "ALLOW" } else { "DENY" })?;
+        writeln!(f, "  decided by: {}", d.policies.join(", "))?;
+        for (k, v) in &d.attributes {
+            writeln!(f, "  {k} = {v}")?;
+        }
+        for e in &d.errors {
+            writeln!(f, "  error in a policy (skipped): {e}")?;
+        }
+        writeln!(f, "  policy version: {}", d.policy_version)?;
+        if let Some(id) = self.recorded {
+            writeln!(f, "  recorded as decision {id}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Audit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let version = self.policy_version.get(..12).unwrap_or(&self.policy_version);
+        let period = self.period.as_deref().unwrap_or("all periods");
+        writeln!(f, "{} violation(s) of policy {version} in {period}", self.violations.len())?;
+        for x in &self.violations {
+            let q: Vec<String> = x.quantity.iter().map(|(u, q)| format!("{q:.0} {u}")).collect();
+            writeln!(
+                f,
+                "  {} ({} account(s)) — {} {} ({}, {}): {}, ${:.2}, {} lines — forbidden by {}",
+                x.organisation,
+                x.accounts.len(),
+                x.capability,
+                x.period,
+                x.service,
+                x.region_class,
+                q.join(", "),
+                x.cost,
+                x.lines,
+                x.policies.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (same, different) = (self.same, &self.different);
+        writeln!(f, "{same} recorded decision(s) replay to the same answer; {} differ {different:?}", different.len())
+    }
+}

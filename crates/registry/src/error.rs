@@ -40,6 +40,10 @@ pub enum Error {
     /// Something asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A request conflicts with what is stored (deciding a decided proposal again without
+    /// overriding it).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A request is not valid (missing reviewer, unknown status, ...).
     #[error("{0}")]
     Invalid(String),

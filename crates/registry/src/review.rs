@@ -81,12 +81,15 @@ pub struct Decision<'a> {
     pub reviewer: &'a str,
     /// Why.
     pub reason: &'a str,
+    /// Decide a proposal that was decided before (recorded as a reversal); without it, a second
+    /// decision is refused as a conflict.
+    pub overrides: bool,
 }
 
 /// Accepts or rejects the link opened by a proposal; returns the id of the event recording
 /// the decision (for an accepted ambiguous proposal, the confirmation of the chosen link).
 pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
-    let Decision { event_id, accept, org, reviewer, reason } = *d;
+    let Decision { event_id, accept, org, reviewer, reason, overrides } = *d;
     if reviewer.trim().is_empty() || reviewer.chars().any(char::is_whitespace) {
         return Err(Error::Invalid("a reviewer id is required (one word, e.g. a pseudonym such as reviewer-7)".into()));
     }
@@ -97,6 +100,24 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
         .into_iter()
         .find(|l| l.latest.id == event_id || l.proposal.as_ref().is_some_and(|p| p.id == event_id))
         .ok_or_else(|| Error::NotFound(format!("no link with event {event_id}")))?;
+    // A decided proposal is decided again only on purpose, and then says so in its record.
+    let reason = if link.latest.status == Status::Proposed {
+        reason.trim().to_string()
+    } else if overrides {
+        format!(
+            "reversal of event {} ({} by {}): {}",
+            link.latest.id,
+            link.latest.status,
+            link.latest.actor,
+            reason.trim()
+        )
+    } else {
+        return Err(Error::Conflict(format!(
+            "proposal {event_id} was already decided: {} by {} at {} (event {}); to decide it again, override it with a reason",
+            link.latest.status, link.latest.actor, link.latest.at, link.latest.id
+        )));
+    };
+    let reason = reason.as_str();
     let candidates: Vec<i64> =
         link.proposal.as_ref().map(|p| p.candidates.iter().map(|c| c.org_id).collect()).unwrap_or_default();
     let proposed = link.latest.org_id;
@@ -127,15 +148,15 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
     let account = link.latest.account_id.clone();
     let mut tx = store.begin()?;
     let id = if accept {
-        let id = tx.append_link(&account, chosen, Status::Confirmed, None, reason.trim(), reviewer)?;
+        let id = tx.append_link(&account, chosen, Status::Confirmed, None, reason, reviewer)?;
         if chosen != proposed {
             // The queue entry was opened on the first candidate: close it, saying why.
-            let why = format!("another candidate (#{chosen}) was chosen: {}", reason.trim());
+            let why = format!("another candidate (#{chosen}) was chosen: {reason}");
             tx.append_link(&account, proposed, Status::Rejected, None, &why, reviewer)?;
         }
         id
     } else {
-        tx.append_link(&account, proposed, Status::Rejected, None, reason.trim(), reviewer)?
+        tx.append_link(&account, proposed, Status::Rejected, None, reason, reviewer)?
     };
     tx.commit()?;
     Ok(id)

@@ -33,6 +33,11 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, message)
     }
 
+    /// 409: the request conflicts with what is stored.
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, message)
+    }
+
     /// 503: this server lacks the part the route needs, or it is not ready.
     pub fn unavailable(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
@@ -80,6 +85,7 @@ impl From<registry::Error> for ApiError {
         match e {
             registry::Error::NotFound(m) => ApiError::not_found(m),
             registry::Error::Invalid(m) => ApiError::bad_request(m),
+            registry::Error::Conflict(m) => ApiError::conflict(m),
             other => ApiError::internal(other),
         }
     }
@@ -119,6 +125,7 @@ mod tests {
     fn typed_errors_of_the_crates_below_keep_their_client_status() {
         assert_eq!(ApiError::from(registry::Error::NotFound("x".into())).status(), StatusCode::NOT_FOUND);
         assert_eq!(ApiError::from(registry::Error::Invalid("x".into())).status(), StatusCode::BAD_REQUEST);
+        assert_eq!(ApiError::from(registry::Error::Conflict("x".into())).status(), StatusCode::CONFLICT);
         assert_eq!(ApiError::from(policy::Error::BadRequest("x".into())).status(), StatusCode::BAD_REQUEST);
         assert_eq!(ApiError::from(policy::Error::Internal("x".into())).status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -1,7 +1,9 @@
 //! Prometheus metrics (`GET /metrics`, text format) and the per-request log line.
 //!
-//! Counted per method, route template (never the raw path, so label sets stay bounded) and
-//! status; timed per route; decisions counted by outcome. The log line carries method, route,
+//! Counted per method, route template and status class; timed per route; decisions counted by
+//! outcome. Every label comes from a closed set (known methods or `other`, route templates or
+//! `(files)`, `2xx`…`5xx`), so no client can grow `/metrics` by inventing methods, paths or
+//! statuses. The log line carries method, route,
 //! path, status and duration — never headers, so tokens are never logged.
 
 use std::sync::Arc;
@@ -61,9 +63,12 @@ impl Default for Metrics {
 
 impl Metrics {
     fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests
-            .get_or_create(&RequestLabels { method: method.into(), route: route.into(), status: status.to_string() })
-            .inc();
+        let labels = RequestLabels {
+            method: method_label(method).into(),
+            route: route.into(),
+            status: status_class(status).into(),
+        };
+        self.requests.get_or_create(&labels).inc();
         self.durations.get_or_create(&RouteLabels { route: route.into() }).observe(seconds);
     }
 
@@ -79,6 +84,23 @@ impl Metrics {
             out.clear();
         }
         out
+    }
+}
+
+/// The method as a label: one of HTTP's registered methods, else `other`.
+fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
+}
+
+/// The status as a label: its class.
+fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
     }
 }
 

@@ -90,6 +90,7 @@ pub fn spec() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewDecision"}}}},
                 "responses": responses(&[("200", "Recorded"), ("400", "Bad request"), ("401", "No valid token"),
                                          ("403", "Token of another role"), ("404", "No such proposal"),
+                                         ("409", "Decided before: send override to reverse it"),
                                          ("413", "Body too large")], object)}},
             "/review": {"get": {"operationId": "reviewPage", "summary": "The review UI (asks for a reviewer token)",
                                 "responses": text("The page", "text/html")}},
@@ -123,7 +124,9 @@ pub fn spec() -> Value {
                     "proposal_id": {"type": "integer"}, "accept": {"type": "boolean"},
                     "reason": {"type": "string", "maxLength": crate::review::MAX_REASON},
                     "org_id": {"type": ["integer", "null"],
-                               "description": "For an ambiguous proposal: the candidate accepted (one of its candidates' org_id)"}}}
+                               "description": "For an ambiguous proposal: the candidate accepted (one of its candidates' org_id)"},
+                    "override": {"type": "boolean",
+                                 "description": "Decide a proposal decided before; recorded as a reversal (else 409)"}}}
             }
         }
     })

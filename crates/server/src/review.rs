@@ -60,6 +60,9 @@ pub struct DecisionBody {
     /// For an ambiguous proposal: the candidate accepted.
     #[serde(default)]
     org_id: Option<i64>,
+    /// Decide a proposal decided before (recorded as a reversal); without it, 409.
+    #[serde(default, rename = "override")]
+    overrides: bool,
 }
 
 /// `POST /v1/review/decisions` (reviewer or admin): `{"proposal_id", "accept", "reason"}`,
@@ -82,6 +85,7 @@ pub async fn decide(
         org: body.org_id,
         reviewer: &reviewer,
         reason: body.reason.trim(),
+        overrides: body.overrides,
     };
     let event = registry::review::decide(&mut *store, &decision)?;
     Ok(Json(json!({"event_id": event, "proposal_id": body.proposal_id, "accepted": body.accept,

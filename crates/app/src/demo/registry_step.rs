@@ -193,6 +193,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
                 org: None,
                 reviewer: "demo-reviewer",
                 reason: "demonstration data: link to a fictional organisation confirmed by candor demo",
+                overrides: false,
             },
         )?;
         confirmed += 1;

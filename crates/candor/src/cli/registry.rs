@@ -94,6 +94,9 @@ pub struct Decision {
     /// Why.
     #[arg(long)]
     pub reason: String,
+    /// Decide a proposal that was decided before; recorded as a reversal of that decision.
+    #[arg(long = "override")]
+    pub overrides: bool,
 }
 
 /// Importable file kinds.

@@ -9,7 +9,7 @@ use policy::engine::Request;
 use serde_json::json;
 
 use crate::cli::{PolicyCommand, PolicyPlaces};
-use crate::console::print_json;
+use crate::console::{emit, print_json};
 
 /// What `candor authorize` asks.
 pub struct Ask {
@@ -35,24 +35,8 @@ pub fn authorize(
         purpose: ask.purpose,
     };
     let a = app::policy::authorize(&places.places(), Authorize { request, policy_file, record })?;
-    let d = &a.decision;
-    if json {
-        print_json(&json!(a));
-    } else {
-        println!("{}", if d.allow { "ALLOW" } else { "DENY" });
-        println!("  decided by: {}", d.policies.join(", "));
-        for (k, v) in &d.attributes {
-            println!("  {k} = {v}");
-        }
-        for e in &d.errors {
-            println!("  error in a policy (skipped): {e}");
-        }
-        println!("  policy version: {}", d.policy_version);
-        if let Some(id) = a.recorded {
-            println!("  recorded as decision {id}");
-        }
-    }
-    Ok(if d.allow { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    emit(&a, json)?;
+    Ok(if a.decision.allow { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
@@ -114,32 +98,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::Audit { policy: places, usage_db, period, policy_version, json } => {
             let a =
                 app::policy::audit_usage(&places.places(), &usage_db, policy_version.as_deref(), period.as_deref())?;
-            if json {
-                print_json(&json!(a));
-            } else {
-                println!(
-                    "{} violation(s) of policy {} in {}",
-                    a.violations.len(),
-                    &a.policy_version[..12],
-                    period.as_deref().unwrap_or("all periods")
-                );
-                for x in &a.violations {
-                    let q: Vec<String> = x.quantity.iter().map(|(u, q)| format!("{q:.0} {u}")).collect();
-                    println!(
-                        "  {} ({} account(s)) — {} {} ({}, {}): {}, ${:.2}, {} lines — forbidden by {}",
-                        x.organisation,
-                        x.accounts.len(),
-                        x.capability,
-                        x.period,
-                        x.service,
-                        x.region_class,
-                        q.join(", "),
-                        x.cost,
-                        x.lines,
-                        x.policies.join(", ")
-                    );
-                }
-            }
+            emit(&a, json)?;
             return Ok(if a.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         PolicyCommand::Diff { policy: places, usage_db, old, new, json } => {
@@ -183,16 +142,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         }
         PolicyCommand::Replay { policy: places, json } => {
             let r = app::policy::replay_decisions(&places.places())?;
-            if json {
-                print_json(&json!(r));
-            } else {
-                println!(
-                    "{} recorded decision(s) replay to the same answer; {} differ {:?}",
-                    r.same,
-                    r.different.len(),
-                    r.different
-                );
-            }
+            emit(&r, json)?;
             return Ok(if r.different.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         PolicyCommand::Serve { policy: places, usage_db, listen, tokens, record } => {

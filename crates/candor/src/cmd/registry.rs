@@ -180,7 +180,14 @@ fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
     let org = d.org.as_deref().map(|o| registry::review::organisation_named(&store, o).context("--org")).transpose()?;
     let id = registry::review::decide(
         &mut store,
-        &registry::review::Decision { event_id: d.id, accept, org, reviewer: &d.reviewer, reason: &d.reason },
+        &registry::review::Decision {
+            event_id: d.id,
+            accept,
+            org,
+            reviewer: &d.reviewer,
+            reason: &d.reason,
+            overrides: d.overrides,
+        },
     )?;
     let chosen = org.map(|o| format!(" to organisation #{o}")).unwrap_or_default();
     println!("{} link {}{chosen} (event {id}, by {})", if accept { "confirmed" } else { "rejected" }, d.id, d.reviewer);

@@ -90,6 +90,19 @@ fn import_classify_explain_screen_review() {
         &db,
         &["review", "accept", &id, "--reviewer", "reviewer-7", "--reason", "same company per its contract file"],
     ));
+    // Deciding it again is refused unless overridden, and an override is a recorded reversal.
+    let again = candor(&db, &["review", "reject", &id, "--reviewer", "reviewer-8", "--reason", "changed my mind"]);
+    assert_eq!(again.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("already decided") && err.contains("confirmed by reviewer-7"), "{err}");
+    assert!(ok(candor(&db, &["explain", "acct-1"])).contains("confirmed by reviewer-7"), "still confirmed");
+    ok(candor(&db, &["review", "reject", &id, "--reviewer", "reviewer-8", "--reason", "wrong company", "--override"]));
+    let out = ok(candor(&db, &["explain", "acct-1"]));
+    assert!(out.contains("rejected by reviewer-8") && out.contains("reversal of event"), "{out}");
+    ok(candor(
+        &db,
+        &["review", "accept", &id, "--reviewer", "reviewer-7", "--reason", "right company after all", "--override"],
+    ));
     let all = ok(candor(&db, &["review", "list", "--all"]));
     assert!(all.contains("confirmed"), "{all}");
     assert!(ok(candor(&db, &["review", "list"])).contains("0 link(s) waiting"));

@@ -150,6 +150,13 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
     let done = post("/v1/review/decisions", Some(&reviewer), &decision);
     assert_eq!(done.status, 200, "{}", done.text());
     assert_eq!(done.json()["reviewer"], "Rev_One", "recorded under the token's label");
+    // A decided proposal is decided again only with override (a recorded reversal): else 409.
+    let flip = json!({"proposal_id": id, "accept": true, "reason": "same after all"}).to_string();
+    let conflict = post("/v1/review/decisions", Some(&reviewer), &flip);
+    assert_eq!(conflict.status, 409, "{}", conflict.text());
+    assert!(conflict.text().contains("already decided"), "{}", conflict.text());
+    let flip = json!({"proposal_id": id, "accept": false, "reason": "still not it", "override": true}).to_string();
+    assert_eq!(post("/v1/review/decisions", Some(&reviewer), &flip).status, 200);
     let unknown = json!({"proposal_id": 99_999_999, "accept": true, "reason": "x"}).to_string();
     assert_eq!(post("/v1/review/decisions", Some(&admin), &unknown).status, 404);
     let after = queue(Some(&admin)).json();
@@ -165,10 +172,29 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
     let m = get("/metrics");
     assert_eq!(m.status, 200);
     let m = m.text();
-    assert!(m.contains(r#"candor_http_requests_total{method="POST",route="/v1/authorize",status="401"}"#), "{m}");
+    assert!(m.contains(r#"candor_http_requests_total{method="POST",route="/v1/authorize",status="4xx"}"#), "{m}");
     assert!(m.contains(r#"candor_authorize_decisions_total{decision="deny"}"#), "{m}");
     assert!(m.contains("candor_http_request_duration_seconds_bucket"), "{m}");
     assert!(!m.contains(&reviewer) && !m.contains(&authorizer), "tokens are never exposed");
+}
+
+/// Invented methods, paths and statuses never become new metric labels: 1,000 such requests
+/// leave `/metrics` about as long as one does.
+#[test]
+fn metrics_labels_come_from_a_closed_set() {
+    let demo = demo_copy();
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let a = server.addr.as_str();
+    http(a, "BREW0", "/nowhere-0", None, b"");
+    let one = http(a, "GET", "/metrics", None, b"").text().len();
+    for i in 1..1_000 {
+        let r = http(a, &format!("BREW{i}"), &format!("/nowhere-{i}"), None, b"");
+        assert!(r.status >= 400, "{}", r.status);
+    }
+    let m = http(a, "GET", "/metrics", None, b"").text();
+    assert!(!m.contains("BREW") && !m.contains("nowhere"), "raw methods or paths became labels");
+    assert!(m.contains(r#"method="other""#), "{m}");
+    assert!(m.len() < one + 2_000, "/metrics grew from {one} to {} bytes", m.len());
 }
 
 #[test]

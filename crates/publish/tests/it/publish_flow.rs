@@ -464,6 +464,7 @@ fn an_atlas_vendor_that_is_a_customer_is_disclosed_as_a_supplier_with_the_atlas_
             org: None,
             reviewer: "alice@provider.example",
             reason: "the account's company is the vendor named in the Atlas",
+            overrides: false,
         },
     )
     .expect("decide");

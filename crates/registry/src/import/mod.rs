@@ -169,6 +169,52 @@ pub(crate) fn open_csv(path: &Path) -> Result<(csv::Reader<File>, HashMap<String
     Ok((rdr, columns))
 }
 
+/// Physical line numbers (1-based, as `grep -n` counts them: every `\n`, inside quotes too)
+/// of byte offsets in a file, read a second time beside the CSV reader. The csv crate's own
+/// line numbers are not those (they drift after blank lines and around the header), and
+/// evidence and errors must cite the line a person finds in the file.
+pub(crate) struct PhysicalLines {
+    reader: std::io::BufReader<File>,
+    offset: u64,
+    newlines: u64,
+}
+
+impl PhysicalLines {
+    pub(crate) fn open(path: &Path) -> Result<PhysicalLines> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(PhysicalLines { reader: std::io::BufReader::new(file), offset: 0, newlines: 0 })
+    }
+
+    /// The line where a record starts, given where the previous one ended (the reader's
+    /// position before reading it): the first line after `end` that is not a line end (the
+    /// CSV reader skips blank lines). Offsets must not go backwards.
+    pub(crate) fn record_line(&mut self, end: u64, path: &Path) -> Result<u64> {
+        use std::io::BufRead;
+        let io = |e| Error::io(path, e);
+        while self.offset < end {
+            let buf = self.reader.fill_buf().map_err(io)?;
+            if buf.is_empty() {
+                break;
+            }
+            let take = buf.len().min(usize::try_from(end - self.offset).unwrap_or(usize::MAX));
+            self.newlines += buf[..take].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.reader.consume(take);
+            self.offset += take as u64;
+        }
+        loop {
+            let buf = self.reader.fill_buf().map_err(io)?;
+            match buf.first() {
+                Some(b'\n') => self.newlines += 1,
+                Some(b'\r') => {}
+                _ => break,
+            }
+            self.reader.consume(1);
+            self.offset += 1;
+        }
+        Ok(self.newlines + 1)
+    }
+}
+
 /// Runs one CSV file through `per_row` inside one transaction, with the idempotency,
 /// all-or-nothing and bad-row rules of this module.
 pub(crate) fn run_csv(
@@ -205,13 +251,14 @@ pub(crate) fn run_csv(
         return Ok(report);
     }
     let mut record = csv::StringRecord::new();
+    let mut lines = PhysicalLines::open(path)?;
     loop {
-        let line = rdr.position().line() + 1;
+        let start = rdr.position().byte();
         match rdr.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                let line = lines.record_line(start, path)?;
                 let message = e.to_string();
                 if opts.skip_bad_rows {
                     report.skipped.push(SkippedRow { line, column: "(row)".into(), message });
@@ -220,7 +267,7 @@ pub(crate) fn run_csv(
                 return Err(Error::BadRow { file: path.into(), line, column: "(row)".into(), message });
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        let line = lines.record_line(start, path)?;
         report.rows += 1;
         let outcome = if record.len() != columns.len() {
             Err(bad("(row)", format!("has {} fields but the header has {}", record.len(), columns.len())))

@@ -121,6 +121,33 @@ fn evidence_is_kept_with_source_lines_and_parents() {
     assert!(rels.iter().any(|(_, r)| r.kind == registry::model::RelationKind::Subaward && r.agency == Some(ice.id)));
 }
 
+/// Evidence cites the physical line of the file (as `grep -n` counts) where its row starts.
+#[test]
+fn evidence_cites_the_line_grep_finds_in_every_usaspending_layout() {
+    let Some(data) = data_dir() else { return };
+    let mut store = SqliteStore::in_memory().expect("store");
+    import_all(&mut store, &data);
+    let mut checked = std::collections::BTreeMap::<String, usize>::new();
+    let files: std::collections::HashMap<&str, Vec<String>> = USASPENDING
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(data.join("usaspending").join(f)).expect("read");
+            (*f, text.split('\n').map(str::to_string).collect())
+        })
+        .collect();
+    for (_, r) in store.relationships().expect("relationships") {
+        let (Some(lines), Some(award)) = (files.get(r.source.file.as_str()), r.award_id.as_deref()) else { continue };
+        let line = &lines[usize::try_from(r.source.line).expect("line") - 1];
+        // A subaward is cited as "prime award key/subaward number"; its row starts with the key.
+        let award = award.split('/').next().unwrap_or(award);
+        assert!(line.contains(award), "{}:{} is {line:?}, not the row of {award}", r.source.file, r.source.line);
+        *checked.entry(r.source.file.clone()).or_insert(0) += 1;
+    }
+    for f in USASPENDING {
+        assert!(checked.get(f).copied().unwrap_or(0) > 0, "no evidence from {f} was checked: {checked:?}");
+    }
+}
+
 #[test]
 fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
     let Some(data) = data_dir() else { return };
@@ -142,14 +169,21 @@ fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("corrupted.csv");
     std::fs::write(&path, wtr.into_inner().expect("bytes")).expect("write");
-    // The line where the corrupted record starts in the file as written.
-    let bad_line = csv::Reader::from_path(&path)
+    // The line (as grep -n counts) where the corrupted record starts in the file as written:
+    // the one that begins with its unique key.
+    let key = csv::Reader::from_path(&path)
         .expect("reopen")
         .records()
         .map(|r| r.expect("record"))
         .find(|r| r.get(amount_col) == Some("12O0.00"))
-        .and_then(|r| r.position().map(|p| p.line()))
+        .and_then(|r| r.get(0).map(str::to_string))
         .expect("corrupted record");
+    let written = std::fs::read_to_string(&path).expect("read");
+    let bad_line = written
+        .split('\n')
+        .position(|l| l.starts_with(&key) || l.starts_with(&format!("\"{key}")))
+        .map(|i| i as u64 + 1)
+        .expect("the record's line");
 
     let mut store = SqliteStore::in_memory().expect("store");
     import::import_reference(&mut store, None).expect("reference");
