@@ -11,8 +11,8 @@
 //! role allowed for it ([`auth`]); tokens are stored only as SHA-256 hashes. A handler states
 //! both in its signature: [`extract::Caller`] checks the token's role, [`extract::ApiJson`] the
 //! body, and every failure is an [`ApiError`] (internal ones logged with an id and answered as
-//! a generic 500). Bodies are limited to [`MAX_BODY`] bytes. Each request is logged (tracing)
-//! without its headers.
+//! a generic 500). Bodies are limited to [`MAX_BODY`] bytes; connections, header and request
+//! times to [`Limits`] ([`listen`]). Each request is logged (tracing) without its headers.
 
 pub mod api;
 pub mod auth;
@@ -21,6 +21,7 @@ pub mod error;
 pub mod extract;
 pub mod files;
 pub mod health;
+pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod report;
@@ -34,6 +35,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub use error::{ApiError, ApiResult};
+pub use listen::Limits;
 pub use state::AppState;
 
 /// Largest request body accepted.
@@ -41,6 +43,7 @@ pub const MAX_BODY: usize = 16 * 1024;
 
 /// Every route of the server.
 pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.limits.request_timeout;
     Router::new()
         .route("/v1/authorize", post(authorize::authorize))
         .route("/v1/organisations", get(api::organisations))
@@ -56,19 +59,22 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(health::health))
         .route("/metrics", get(metrics::render).with_state(state.metrics.clone()))
         .fallback(files::serve_file)
+        .layer(axum::middleware::from_fn(move |req, next| listen::request_timeout(limit, req, next)))
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::observe))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until Ctrl-C (or SIGTERM), then finishes the requests in flight.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+/// Serves `app` on `listener` within `limits` until Ctrl-C (or SIGTERM), then finishes the
+/// requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router, limits: Limits) -> std::io::Result<()> {
+    listen::serve_with_limits(listener, app, limits, shutdown_signal()).await
 }
 
 /// Serves `state` on `listen` until Ctrl-C or SIGTERM, on a runtime of its own; `banner` is
 /// called with the server's URL once it listens (so a port 0 shows the port chosen).
 pub fn run_until_signal(state: AppState, listen: &str, banner: &dyn Fn(&str)) -> std::io::Result<()> {
+    let limits = state.limits;
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -76,13 +82,13 @@ pub fn run_until_signal(state: AppState, listen: &str, banner: &dyn Fn(&str)) ->
             .await
             .map_err(|e| std::io::Error::new(e.kind(), format!("listening on {listen}: {e}")))?;
         banner(&format!("http://{}", listener.local_addr()?));
-        serve(listener, router(state)).await
+        serve(listener, router(state), limits).await
     })
 }
 
 /// Serves `app` on `listener` until the runtime stops (tests, benchmarks).
 pub async fn serve_until_dropped(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app).await
+    listen::serve_with_limits(listener, app, Limits::default(), std::future::pending()).await
 }
 
 async fn shutdown_signal() {

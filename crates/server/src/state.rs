@@ -25,6 +25,8 @@ pub struct AppState {
     pub registry: Option<Mutex<registry::SqliteStore>>,
     /// Request counters and timings.
     pub metrics: Arc<Metrics>,
+    /// Connections served at once, header and request timeouts.
+    pub limits: crate::Limits,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             report: None,
             registry: None,
             metrics: Arc::new(Metrics::default()),
+            limits: crate::Limits::default(),
         }
     }
 }

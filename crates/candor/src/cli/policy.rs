@@ -133,6 +133,8 @@ pub enum PolicyCommand {
         /// Let callers record decisions ("record": true).
         #[arg(long)]
         record: bool,
+        #[command(flatten)]
+        limits: super::ServeLimits,
     },
     /// Make a bearer token for the server; prints it once and stores only its hash.
     Token {

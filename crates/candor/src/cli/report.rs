@@ -63,6 +63,34 @@ pub struct ServeArgs {
     /// Let callers of /v1/authorize record decisions ("record": true).
     #[arg(long)]
     pub record: bool,
+    #[command(flatten)]
+    pub limits: ServeLimits,
+}
+
+/// How many connections and for how long.
+#[derive(Debug, Args)]
+pub struct ServeLimits {
+    /// Connections served at once; more are answered 503 with Retry-After (health checks are
+    /// still answered).
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers, and the longest an open connection may
+    /// wait for its next request.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's body and get its answer (else 408).
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+}
+
+impl ServeLimits {
+    pub fn limits(&self) -> server::Limits {
+        server::Limits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout.max(1)),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            max_connections: self.max_connections.max(1),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

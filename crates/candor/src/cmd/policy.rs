@@ -145,14 +145,15 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             emit(&r, json)?;
             return Ok(if r.different.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
-        PolicyCommand::Serve { policy: places, usage_db, listen, tokens, record } => {
-            let state = app::serving::decision_point(&app::serving::ServePlaces {
+        PolicyCommand::Serve { policy: places, usage_db, listen, tokens, record, limits } => {
+            let mut state = app::serving::decision_point(&app::serving::ServePlaces {
                 log_dir: PathBuf::new(),
                 policy: places.places(),
                 usage_db,
                 tokens,
                 record,
             })?;
+            state.limits = limits.limits();
             let sha = state.decider.as_ref().map(|d| d.version().sha256.clone()).unwrap_or_default();
             crate::console::init_request_logs();
             server::run_until_signal(state, &listen, &|url| {

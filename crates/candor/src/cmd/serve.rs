@@ -9,13 +9,14 @@ use tlog::LocalLog;
 use crate::cli::ServeArgs;
 
 pub fn run(args: &ServeArgs) -> Result<ExitCode> {
-    let state = app::serving::state(&app::serving::ServePlaces {
+    let mut state = app::serving::state(&app::serving::ServePlaces {
         log_dir: args.log.dir.clone(),
         policy: args.policy.places(),
         usage_db: args.usage_db.clone(),
         tokens: args.tokens.clone(),
         record: args.record,
     })?;
+    state.limits = args.limits.limits();
     let parts = [
         ("report and log tiles", state.report.is_some()),
         ("decision point", state.decider.is_some()),

@@ -178,6 +178,108 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
     assert!(!m.contains(&reviewer) && !m.contains(&authorizer), "tokens are never exposed");
 }
 
+/// This process's open-file limits (soft, hard), from /proc.
+fn open_file_limits() -> (u64, u64) {
+    let text = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let line = text.lines().find(|l| l.starts_with("Max open files")).unwrap_or("");
+    let mut n = line.split_whitespace().skip(3).map(|v| v.parse::<u64>().unwrap_or(u64::MAX));
+    (n.next().unwrap_or(1024), n.next().unwrap_or(1024))
+}
+
+/// Raises this process's soft open-file limit towards 16,384 (within the hard limit) with
+/// util-linux `prlimit` (std has no setrlimit, and this project forbids unsafe code); returns
+/// the soft limit in force.
+fn raise_open_files() -> u64 {
+    let (soft, hard) = open_file_limits();
+    let want = hard.min(16_384);
+    if want > soft {
+        let _ = std::process::Command::new("prlimit")
+            .args(["--pid", &std::process::id().to_string(), &format!("--nofile={want}:{hard}")])
+            .status();
+    }
+    open_file_limits().0
+}
+
+/// One request with timeouts: (status, whole answer), or None when nothing came in time.
+fn timed_get(addr: &str, path: &str, within: std::time::Duration) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(within)).ok()?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).ok()?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).ok()?;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, text))
+}
+
+/// Thousands of idle and half-sent connections neither starve `/healthz` nor stay open:
+/// beyond the limit, requests are shed with 503 and Retry-After; every connection that sends
+/// nothing, or not a whole request, is closed after the header timeout.
+#[test]
+fn idle_and_slow_connections_are_bounded_and_closed() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let demo = demo_copy();
+    let authorizer = token(demo.path(), "authorizer", "gateway");
+    let flags = ["--max-connections", "256", "--header-timeout", "2", "--request-timeout", "2"];
+    let server = Server::start_with(demo.path(), "127.0.0.1:0", &flags);
+    let a = server.addr.as_str();
+    let room = raise_open_files();
+    let (idle_n, slow_n) = if room >= 4_096 { (2_000, 500) } else { (600, 200) };
+    let mut held = Vec::new();
+    for _ in 0..idle_n {
+        held.push(std::net::TcpStream::connect(a).expect("connect idle"));
+    }
+    for _ in 0..slow_n {
+        let mut s = std::net::TcpStream::connect(a).expect("connect slow");
+        s.write_all(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nX-Slow: ").expect("half a request");
+        held.push(s);
+    }
+    // The health check answers within a second, however many connections are held.
+    let start = Instant::now();
+    let (status, _) = timed_get(a, "/healthz", Duration::from_secs(1)).expect("/healthz answered");
+    assert_eq!(status, 200);
+    assert!(start.elapsed() < Duration::from_secs(1), "/healthz took {:?}", start.elapsed());
+    // Anything else over the limit is shed, saying when to retry.
+    let (status, text) = timed_get(a, "/openapi.json", Duration::from_secs(2)).expect("an answer");
+    assert_eq!(status, 503, "{text}");
+    assert!(text.to_ascii_lowercase().contains("retry-after: 1"), "{text}");
+    // After the header timeout every held connection is closed by the server.
+    std::thread::sleep(Duration::from_secs(3));
+    let mut open = 0;
+    for s in &mut held {
+        s.set_read_timeout(Some(Duration::from_millis(50))).expect("timeout");
+        let mut buf = [0u8; 1024];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                    open += 1;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    assert_eq!(open, 0, "{open} of {} connections are still open after the header timeout", held.len());
+    drop(held);
+    let (status, _) = timed_get(a, "/openapi.json", Duration::from_secs(2)).expect("served again");
+    assert_eq!(status, 200);
+    // A body sent too slowly gets 408 after the request timeout.
+    let mut s = std::net::TcpStream::connect(a).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let head = format!(
+        "POST /v1/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {authorizer}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"account\""
+    );
+    s.write_all(head.as_bytes()).expect("half a body");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
 /// Invented methods, paths and statuses never become new metric labels: 1,000 such requests
 /// leave `/metrics` about as long as one does.
 #[test]

@@ -71,10 +71,16 @@ pub struct Server {
 impl Server {
     /// Serves `dir` (a demo folder) on `listen` (`127.0.0.1:0` for any free port).
     pub fn start(dir: &Path, listen: &str) -> Server {
+        Server::start_with(dir, listen, &[])
+    }
+
+    /// Like [`Server::start`], with more flags.
+    pub fn start_with(dir: &Path, listen: &str, flags: &[&str]) -> Server {
         let p = |n: &str| dir.join(n).display().to_string();
         let mut child = Command::new(env!("CARGO_BIN_EXE_candor"))
             .args(["serve", "--dir", &p("log"), "--db", &p("registry.db"), "--policy-db", &p("policy.db")])
             .args(["--usage-db", &p("usage.db"), "--tokens", &p("tokens"), "--listen", listen])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
