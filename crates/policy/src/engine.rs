@@ -253,6 +253,16 @@ impl Actions {
 
 /// The Cedar request for `req`, validated against the schema.
 pub fn cedar_request(req: &Request, schema: &Schema) -> Result<cedar_policy::Request> {
+    use usage::taxonomy::RegionClass;
+    let classes = [RegionClass::Commercial, RegionClass::Government, RegionClass::Secret].map(RegionClass::as_str);
+    // Empty means not given; anything else must be a class, as a capability must be one.
+    if !req.region_class.is_empty() && !classes.contains(&req.region_class.as_str()) {
+        return Err(Error::BadRequest(format!(
+            "{:?} is not a region class ({})",
+            req.region_class,
+            classes.join(", ")
+        )));
+    }
     let action = uid("Action", &req.capability)?;
     let principal = uid("Account", &req.account)?;
     let resource = uid("Service", &format!("{}@{}", req.service, req.region_class))?;

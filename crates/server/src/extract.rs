@@ -59,6 +59,10 @@ impl<R: Roles> FromRequestParts<Arc<AppState>> for Caller<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        // Two credentials are ambiguous: which one was meant is not guessed.
+        if parts.headers.get_all(header::AUTHORIZATION).iter().nth(1).is_some() {
+            return Err(ApiError::bad_request("send one Authorization header, not several"));
+        }
         let auth = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         match state.tokens.who(auth) {
             None => {

@@ -24,7 +24,9 @@ pub const MAX_FILE: u64 = 64 << 20;
 /// The fallback route: a file of the report, or 404.
 pub async fn serve_file(State(state): State<Arc<AppState>>, method: Method, uri: Uri) -> Response {
     if method != Method::GET && method != Method::HEAD {
-        return ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "the report is read-only").into_response();
+        let mut res = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "the report is read-only").into_response();
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return res;
     }
     let Some(report) = &state.report else {
         return ApiError::not_found("this server has no report").into_response();
@@ -37,8 +39,11 @@ pub async fn serve_file(State(state): State<Arc<AppState>>, method: Method, uri:
     match found {
         Ok(Ok((name, bytes))) => {
             let (content_type, cache) = kind_of(&name);
+            // HEAD says the length GET would send.
+            let length = HeaderValue::from(bytes.len());
             let mut res = if method == Method::HEAD { Body::empty() } else { Body::from(bytes) }.into_response();
             let h = res.headers_mut();
+            h.insert(header::CONTENT_LENGTH, length);
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
             h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

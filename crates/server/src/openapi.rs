@@ -118,7 +118,7 @@ pub fn spec() -> Value {
                     "notice": {"type": ["string", "null"]}}},
                 "AuthorizeRequest": {"type": "object", "required": ["account", "capability"], "properties": {
                     "account": {"type": "string"}, "capability": {"type": "string"}, "service": {"type": "string"},
-                    "region_class": {"type": "string"}, "purpose": {"type": "string"}, "record": {"type": "boolean"}}},
+                    "region_class": {"type": "string", "enum": ["commercial", "government", "secret", ""]}, "purpose": {"type": "string"}, "record": {"type": "boolean"}}},
                 "ReviewDecision": {"type": "object", "required": ["proposal_id", "accept", "reason"],
                                    "additionalProperties": false, "properties": {
                     "proposal_id": {"type": "integer"}, "accept": {"type": "boolean"},

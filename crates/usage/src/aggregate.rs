@@ -12,8 +12,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::focus::{self, ReadOptions};
-use crate::fold::{Granularity, Key, LineClasses, Sums};
+use crate::fold::{Granularity, Key, Sums};
 use crate::groups::{FileAggregate, GroupTable, Interner};
+use crate::line_classes::LineClasses;
 use crate::parquet::convert;
 use crate::taxonomy::{Line, Taxonomy};
 
@@ -76,7 +77,7 @@ pub fn aggregate_file(
         let key = [strings.id(&l.account), strings.id(&l.month), s, capability, class, strings.id(&l.unit)];
         table.sums(key, day).add_line(l.quantity, l.cost, day);
     })?;
-    Ok(FileAggregate::new(read, strings, table.into_entries()))
+    Ok(FileAggregate::new(path, read, strings, table.into_entries())?)
 }
 
 /// The columns of an aggregate computed elsewhere (`candor usage sql`'s result).

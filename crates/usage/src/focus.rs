@@ -38,6 +38,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A sum overflowed; nothing was stored.
+    #[error("{}: {what}; nothing was stored", path.display())]
+    Overflow {
+        /// The file.
+        path: PathBuf,
+        /// Which sum.
+        what: Overflowed,
+    },
     /// A value cannot be read, even leniently.
     #[error("{}: row {row}, column {column}: {message}", path.display())]
     BadValue {
@@ -50,6 +58,29 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+}
+
+/// Summing a column overflowed: the total is beyond what a 64-bit float holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflowed {
+    /// Account.
+    pub account: String,
+    /// Month.
+    pub month: String,
+    /// Service.
+    pub service: String,
+    /// `quantity` or `cost`.
+    pub column: &'static str,
+}
+
+impl std::fmt::Display for Overflowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the {} of account {} in {} ({}) adds up beyond the largest number a sum can hold",
+            self.column, self.account, self.month, self.service
+        )
+    }
 }
 
 /// One billing line, with what the taxonomy and aggregation need.
@@ -283,7 +314,20 @@ pub fn read_csv_with_progress(
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers =
         rdr.headers().map_err(|e| Error::BadFile { path: path.into(), message: format!("header row: {e}") })?.clone();
-    let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(first) = index.insert(h, i) {
+            // Which of the two is meant cannot be known; reading either would be a guess.
+            return Err(Error::BadFile {
+                path: path.into(),
+                message: format!(
+                    "line 1 (the header): the column {h:?} appears twice (columns {} and {}); which one to read is unclear",
+                    first + 1,
+                    i + 1
+                ),
+            });
+        }
+    }
     // CUR 2.0 names its columns in snake_case; it is AWS's own, so the provider is AWS.
     let cur = index.contains_key("line_item_usage_account_id");
     let layout = if cur { CUR_COLUMNS } else { COLUMNS };
@@ -342,6 +386,14 @@ pub fn read_csv_with_progress(
         }
         report.rows += 1;
         let row = report.rows;
+        if record.len() != headers.len() {
+            return Err(Error::BadValue {
+                path: path.into(),
+                row,
+                column: "(row)".into(),
+                message: format!("has {} fields but the header has {}", record.len(), headers.len()),
+            });
+        }
         if row % 8192 == 0 {
             progress(bytes_read.load(Ordering::Relaxed), size);
         }
@@ -378,12 +430,16 @@ pub fn read_csv_with_progress(
         let number = |field: &str| -> Result<f64, Error> {
             match get(field) {
                 None | Some(("" | "NULL", _)) => Ok(0.0),
-                Some((v, name)) => v.trim().parse::<f64>().map_err(|_| Error::BadValue {
-                    path: path.into(),
-                    row,
-                    column: name.to_string(),
-                    message: format!("{v:?} is not a number"),
-                }),
+                Some((v, name)) => {
+                    let bad = |what: &str| Error::BadValue {
+                        path: path.into(),
+                        row,
+                        column: name.to_string(),
+                        message: format!("{v:?} is not a {what}"),
+                    };
+                    let n = v.trim().parse::<f64>().map_err(|_| bad("number"))?;
+                    if n.is_finite() { Ok(n) } else { Err(bad("finite number")) }
+                }
             }
         };
         line.quantity = number("quantity")?;
@@ -553,6 +609,32 @@ mod tests {
         assert_eq!(lines[0].service, "AmazonRekognition");
         assert_eq!(lines[0].operation, "CompareFaces");
         assert_eq!((lines[0].quantity, lines[0].unit.as_str(), lines[0].month.as_str()), (7.0, "Images", "2026-07"));
+    }
+
+    #[test]
+    fn non_finite_numbers_short_or_long_rows_and_a_doubled_header_are_refused() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let read = |name: &str, text: &str| {
+            read_csv(&write(d.path(), name, text, false), ReadOptions::default(), |_| {}).map_err(|e| e.to_string())
+        };
+        for (value, column) in [("inf", "ConsumedQuantity"), ("NaN", "ConsumedQuantity"), ("-infinity", "BilledCost")] {
+            let text = if column == "BilledCost" {
+                SAMPLE.replace("0.01,", &format!("{value},"))
+            } else {
+                SAMPLE.replace(",10,", &format!(",{value},"))
+            };
+            let e = read("nonfinite.csv", &text).expect_err(value);
+            assert!(e.contains("row 2") && e.contains(column) && e.contains("not a finite number"), "{value}: {e}");
+        }
+        let short = SAMPLE.replace(",us-gov-west-1,10,Images,0.01,", ",us-gov-west-1,10,Images,");
+        let e = read("short.csv", &short).expect_err("short");
+        assert!(e.contains("row 2") && e.contains("has 9 fields but the header has 10"), "{e}");
+        let long = SAMPLE.replace("2026-08-03T00:00:00Z", "2026-08-03T00:00:00Z,extra");
+        let e = read("long.csv", &long).expect_err("long");
+        assert!(e.contains("row 2") && e.contains("has 11 fields"), "{e}");
+        let doubled = SAMPLE.replacen("x_Operation", "ServiceName", 1);
+        let e = read("doubled.csv", &doubled).expect_err("doubled");
+        assert!(e.contains("\"ServiceName\" appears twice (columns 3 and 5)"), "{e}");
     }
 
     #[test]

@@ -238,6 +238,23 @@ impl Groups {
         })
     }
 
+    /// The first group whose quantity or cost summed beyond a finite number.
+    pub fn overflowed(&self) -> Option<crate::focus::Overflowed> {
+        self.iter().find_map(|g| {
+            let column = match (g.sums.quantity.is_finite(), g.sums.cost.is_finite()) {
+                (true, true) => return None,
+                (false, _) => "quantity",
+                (true, false) => "cost",
+            };
+            Some(crate::focus::Overflowed {
+                account: g.account.into(),
+                month: g.month.into(),
+                service: g.service.into(),
+                column,
+            })
+        })
+    }
+
     /// The groups with owned keys and stored sums (for small aggregates and tests).
     pub fn to_map(&self) -> BTreeMap<Key, Sums> {
         self.iter().map(|g| (g.key(), g.sums.to_sums())).collect()
@@ -262,15 +279,24 @@ pub struct FileAggregate {
 }
 
 impl FileAggregate {
-    /// The aggregate of folded entries, with its unmapped lines counted by service.
-    pub(crate) fn new(read: ReadReport, strings: Interner, entries: Vec<(GroupKey, DaySums)>) -> FileAggregate {
+    /// The aggregate of folded entries, with its unmapped lines counted by service; a sum that
+    /// overflowed is an error naming the group.
+    pub(crate) fn new(
+        path: &std::path::Path,
+        read: ReadReport,
+        strings: Interner,
+        entries: Vec<(GroupKey, DaySums)>,
+    ) -> Result<FileAggregate, crate::focus::Error> {
         let groups = Groups::sorted(strings, entries);
+        if let Some(what) = groups.overflowed() {
+            return Err(crate::focus::Error::Overflow { path: path.into(), what });
+        }
         let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
         for g in groups.iter().filter(|g| g.capability == UNMAPPED) {
             let service = if g.service.is_empty() { "(no service)" } else { g.service };
             *unmapped.entry(service.to_string()).or_insert(0) += g.sums.lines;
         }
-        FileAggregate { read, groups, unmapped }
+        Ok(FileAggregate { read, groups, unmapped })
     }
 }
 
@@ -293,7 +319,8 @@ mod tests {
         table.sums(k1, 9).add_line(1.0, 2.0, 9);
         table.sums(k3, 5).add_line(0.0, 0.0, 5);
         assert_eq!(table.len(), 3);
-        let agg = FileAggregate::new(ReadReport::default(), strings, table.take());
+        let agg = FileAggregate::new(std::path::Path::new("t.csv"), ReadReport::default(), strings, table.take())
+            .expect("finite");
         let keys: Vec<(&str, &str)> = agg.groups.iter().map(|g| (g.account, g.service)).collect();
         assert_eq!(keys, [("a", ""), ("a", "Amazon EC2"), ("b", "Amazon Rekognition")]);
         let b = agg.groups.iter().last().expect("b");
@@ -302,5 +329,18 @@ mod tests {
         assert_eq!(agg.unmapped.get("(no service)"), Some(&1));
         assert_eq!(agg.groups.to_map().len(), 3);
         assert_eq!(table.len(), 0);
+    }
+
+    #[test]
+    fn a_sum_beyond_a_finite_number_is_an_error_naming_its_group() {
+        let mut strings = Interner::default();
+        let mut table = GroupTable::default();
+        let key = ["111", "2026-07", "Amazon EC2", "compute", "commercial", "Hrs"].map(|t| strings.id(t));
+        table.sums(key, 1).add_line(1e308, 1.0, 1);
+        table.sums(key, 1).add_line(1e308, 1.0, 1);
+        let e = FileAggregate::new(std::path::Path::new("big.csv"), ReadReport::default(), strings, table.take())
+            .expect_err("overflow")
+            .to_string();
+        assert!(e.contains("big.csv") && e.contains("quantity of account 111 in 2026-07 (Amazon EC2)"), "{e}");
     }
 }

@@ -6,7 +6,8 @@
 //! [`focus`]: the FOCUS / CUR 2.0 CSV reader (plain or gzip), lenient or strict.
 //! [`parquet`]: Parquet through the `parquet` crate, with a dictionary-id fast path.
 //! [`fold`]: the aggregate row every file is folded into, as stored; [`groups`]: the fold
-//! itself, compact (interned ids, 56 bytes a group). [`parquet_aggregate`]: that fold over
+//! itself, compact (interned ids, 56 bytes a group); `line_classes`: each line classified
+//! through two small tables. [`parquet_aggregate`]: that fold over
 //! Parquet on every core. [`aggregate`]: the fold of any billing file, aggregates read back,
 //! reports per owner and period. [`store`]: the usage store. [`scan`]: the fold without the
 //! store. [`generate`]: demonstration billing files (FOCUS or CUR; CSV, gzip CSV or Parquet).
@@ -18,6 +19,7 @@ pub mod focus;
 pub mod fold;
 pub mod generate;
 pub mod groups;
+mod line_classes;
 pub mod parquet;
 pub mod parquet_aggregate;
 pub mod scan;

@@ -16,8 +16,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use crate::focus::{self, Error, Nonconformance, ReadOptions, ReadReport};
-use crate::fold::{Key, LineClasses, Sums, day_text, month_text};
+use crate::fold::{Key, Sums, day_text, month_text};
 use crate::groups::{DaySums, FileAggregate, GroupKey, GroupTable, Interner};
+use crate::line_classes::LineClasses;
 use crate::parquet::meta::{Leaf, Logical, Physical};
 use crate::parquet::page::{Column, NULL, Scratch};
 use crate::parquet::{ParquetFile, convert};
@@ -437,7 +438,7 @@ pub fn aggregate_parquet(
         *read.nonconformance_counts.entry(k).or_insert(0) += n;
     }
     read.nonconformance.extend(merge.read.nonconformance);
-    Ok(FileAggregate::new(read, strings, merge.total.into_entries()))
+    FileAggregate::new(path, read, strings, merge.total.into_entries())
 }
 
 /// Reads an aggregate computed elsewhere from Parquet: one row per stored key, with the

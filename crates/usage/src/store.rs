@@ -195,10 +195,24 @@ impl UsageStore {
                  quantity = quantity + excluded.quantity, cost = cost + excluded.cost, lines = lines + excluded.lines, \
                  first = CASE WHEN first = '' OR (excluded.first <> '' AND excluded.first < first) \
                          THEN excluded.first ELSE first END, \
-                 last = max(last, excluded.last)",
+                 last = max(last, excluded.last) \
+                 RETURNING quantity, cost",
             )?;
             for ([account, month, service, capability, region_class, unit], v) in rows {
-                put.execute(params![
+                // A stored sum plus this one may overflow (infinity, or NaN, which SQLite
+                // stores as NULL): refused, naming the group, and the transaction rolled back.
+                let overflow = |column| {
+                    Error::Read(crate::focus::Error::Overflow {
+                        path: file.into(),
+                        what: crate::focus::Overflowed {
+                            account: account.into(),
+                            month: month.into(),
+                            service: service.into(),
+                            column,
+                        },
+                    })
+                };
+                let params = params![
                     account,
                     month,
                     service,
@@ -210,7 +224,17 @@ impl UsageStore {
                     v.lines as i64,
                     v.first,
                     v.last
-                ])?;
+                ];
+                let sums = put.query_row(params, |r| Ok((r.get::<_, Option<f64>>(0)?, r.get::<_, Option<f64>>(1)?)));
+                match sums {
+                    Ok((Some(q), Some(c))) if q.is_finite() && c.is_finite() => {}
+                    Ok((Some(q), _)) if q.is_finite() => return Err(overflow("cost")),
+                    Ok(_) => return Err(overflow("quantity")),
+                    Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                        return Err(overflow(if v.quantity.is_finite() { "cost" } else { "quantity" }));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         tx.execute("INSERT INTO ingested (sha256, file, rows) VALUES (?1, ?2, ?3)", params![sha, file, lines as i64])?;
@@ -366,6 +390,29 @@ mod tests {
         assert!(rows.iter().any(|(k, v)| k.month == "2026-06" && v.first == "2026-06-30"));
         assert!(rows.iter().any(|(k, v)| k.month == "2026-10" && v.lines == 1));
         assert_eq!(rows.len(), 6);
+    }
+
+    #[test]
+    fn sums_that_overflow_across_files_are_refused_naming_the_group() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let t = Taxonomy::builtin().expect("taxonomy");
+        let mut s = UsageStore::in_memory().expect("store");
+        let big = |name: &str, day: &str| {
+            let p = d.path().join(name);
+            let header = FILE.lines().next().expect("header");
+            std::fs::write(
+                &p,
+                format!("{header}\nAWS,111,Amazon EC2,BoxUsage:m5.large,RunInstances,us-east-1,1e308,Hrs,1.00,{day}\n"),
+            )
+            .expect("write");
+            p
+        };
+        s.ingest(&t, &big("one.csv", "2026-07-01T00:00:00Z"), ReadOptions::default()).expect("one");
+        let before = s.rows().expect("rows");
+        let e = s.ingest(&t, &big("two.csv", "2026-07-02T00:00:00Z"), ReadOptions::default()).expect_err("overflow");
+        let e = e.to_string();
+        assert!(e.contains("two.csv") && e.contains("quantity of account 111 in 2026-07 (Amazon EC2)"), "{e}");
+        assert_eq!(s.rows().expect("rows"), before, "nothing stored");
     }
 
     #[test]

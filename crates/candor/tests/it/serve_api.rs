@@ -36,8 +36,12 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
     assert_eq!(tile.header("content-type").as_deref(), Some("application/octet-stream"));
     assert!(tile.header("cache-control").expect("cache").contains("immutable"));
     assert_eq!(get(&format!("/tile/entries/000.p/{size}")).status, 200);
-    assert_eq!(http(a, "HEAD", "/checkpoint", None, b"").status, 200);
-    assert_eq!(http(a, "POST", "/index.html", None, b"").status, 405, "the report is read-only");
+    let head = http(a, "HEAD", "/checkpoint", None, b"");
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length"), Some(cp.body.len().to_string()), "HEAD says GET's length");
+    let post_page = http(a, "POST", "/index.html", None, b"");
+    assert_eq!(post_page.status, 405, "the report is read-only");
+    assert_eq!(post_page.header("allow").as_deref(), Some("GET, HEAD"));
 
     // Paths cannot leave the served folder (the signing key sits one level up).
     for bad in [
@@ -144,6 +148,21 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
     assert_eq!(post("/v1/review/decisions", None, &decision).status, 401);
     assert_eq!(post("/v1/review/decisions", Some("wrong"), &decision).status, 401);
     assert_eq!(post("/v1/review/decisions", Some(&authorizer), &decision).status, 403);
+    // Two credentials are refused, whichever comes first.
+    {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(a).expect("connect");
+        let req = format!(
+            "POST /v1/review/decisions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {reviewer}\r\n\
+             Authorization: Bearer {authorizer}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{decision}",
+            decision.len()
+        );
+        s.write_all(req.as_bytes()).expect("write");
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    }
     assert_eq!(post("/v1/review/decisions", Some(&reviewer), r#"{"proposal_id":1}"#).status, 422);
     let no_reason = json!({"proposal_id": id, "accept": true, "reason": " "}).to_string();
     assert_eq!(post("/v1/review/decisions", Some(&reviewer), &no_reason).status, 400);

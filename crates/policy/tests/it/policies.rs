@@ -174,6 +174,16 @@ fn ordinary_and_unknown_customers_are_allowed() {
         purpose: String::new(),
     });
     assert!(bad.is_err());
+    // So is a region class that does not exist.
+    let bad = d.decide(&Request {
+        account: "acct-retail".into(),
+        capability: "compute".into(),
+        service: String::new(),
+        region_class: "low-earth-orbit".into(),
+        purpose: String::new(),
+    });
+    let e = bad.expect_err("refused").to_string();
+    assert!(e.contains("\"low-earth-orbit\" is not a region class"), "{e}");
 }
 
 #[test]

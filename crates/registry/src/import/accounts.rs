@@ -17,6 +17,7 @@ pub fn import_accounts(
     progress: Progress<'_>,
 ) -> Result<ImportReport> {
     run_csv(store, path, "customer accounts", &["account_id", "legal_name"], opts, progress, |tx, row| {
+        row.one_line()?;
         let account_id = row.require("account_id")?;
         if account_id.len() > 128 {
             return Err(bad("account_id", "is longer than 128 characters"));

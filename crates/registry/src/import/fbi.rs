@@ -27,6 +27,7 @@ pub fn import_fbi_agencies(
         opts,
         progress,
         |tx, row| {
+            row.one_line()?;
             let ori = row.require("ori")?;
             if ori.len() != 9 || !ori.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(bad("ori", format!("{ori:?} is not a 9-character ORI")));

@@ -98,6 +98,16 @@ pub(crate) struct Row<'a> {
 }
 
 impl Row<'_> {
+    /// Refuses a row of a one-line-per-row format (the FBI list, account lists) with a value
+    /// that runs over several lines: the mark of an unclosed quote, which would otherwise merge
+    /// the rows that follow into this one.
+    pub fn one_line(&self) -> Result<(), RowFail> {
+        let Some(i) = self.record.iter().position(|v| v.contains('\n')) else { return Ok(()) };
+        let column = self.columns.iter().find(|(_, c)| **c == i).map(|(n, _)| n.as_str()).unwrap_or("(row)");
+        let lines = self.record.get(i).map_or(0, |v| v.matches('\n').count()) + 1;
+        Err(bad(column, format!("the value runs over {lines} lines; is a quote left open?")))
+    }
+
     /// The trimmed value of a column; `None` when the column is absent or the value empty.
     pub fn get(&self, column: &str) -> Option<&str> {
         let v = self.record.get(*self.columns.get(column)?)?.trim();

@@ -148,6 +148,37 @@ fn evidence_cites_the_line_grep_finds_in_every_usaspending_layout() {
     }
 }
 
+/// An unclosed quote in a one-line-per-row file would merge the rows up to the next quote
+/// into one (with the right number of fields when the quote closes in the same column): refused,
+/// naming the line where the merged row starts and the column.
+#[test]
+fn an_unclosed_quote_in_the_fbi_list_is_refused_not_merged() {
+    let Some(data) = data_dir() else { return };
+    let original = std::fs::read_to_string(data.join("agencies/fbi-ucr-agencies-2018.csv")).expect("read");
+    let header: Vec<&str> = original.lines().next().expect("header").split(',').collect();
+    let col = header.iter().position(|h| h.trim() == "agency_name").expect("agency_name");
+    let mut lines: Vec<String> = original.split('\n').map(str::to_string).collect();
+    let quote = |line: &mut String, open: bool| {
+        let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+        f[col] = if open { format!("\"{}", f[col]) } else { format!("{}\"", f[col]) };
+        *line = f.join(",");
+    };
+    // Physical lines 11 (opened) to 17 (closed), all without quotes of their own.
+    assert!(lines[10..17].iter().all(|l| !l.contains('"')), "the sample has no quotes there");
+    quote(&mut lines[10], true);
+    quote(&mut lines[16], false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fbi-unclosed.csv");
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    let mut store = SqliteStore::in_memory().expect("store");
+    let before = store.counts().expect("counts");
+    let err = import::import_fbi_agencies(&mut store, &path, ImportOptions::default(), &mut |_, _| {})
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("line 11, column agency_name") && err.contains("runs over 7 lines"), "{err}");
+    assert_eq!(store.counts().expect("counts"), before, "nothing stored");
+}
+
 #[test]
 fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
     let Some(data) = data_dir() else { return };

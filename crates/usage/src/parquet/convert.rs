@@ -39,6 +39,11 @@ fn scaled(n: f64, leaf: &Leaf) -> f64 {
 
 /// A value as an amount (DOUBLE, FLOAT, integers and decimals; numeric text).
 pub fn number(leaf: &Leaf, v: &[u8]) -> Result<f64> {
+    let n = any_number(leaf, v)?;
+    if n.is_finite() { Ok(n) } else { Err(format!("{n} is not a finite number")) }
+}
+
+fn any_number(leaf: &Leaf, v: &[u8]) -> Result<f64> {
     Ok(match (leaf.physical, leaf.logical) {
         (Physical::Double, _) => f64::from_le_bytes(v.try_into().unwrap_or([0; 8])),
         (Physical::Float, _) => f64::from(f32::from_le_bytes(v.try_into().unwrap_or([0; 4]))),
