@@ -10,6 +10,7 @@
 //! - [`remote`]: a published report read over HTTP(S) as a log's storage;
 //! - [`demo`]: the whole pipeline on demonstration data;
 //! - [`owners`]: accounts named by their confirmed organisation;
+//! - [`log`]: create a log, read its checkpoint, prove an entry, verify the log or a proof;
 //! - [`log_append`]: entries appended in batches, each index reported once durable;
 //! - [`fixtures`]: fictional names and a seeded generator, shared by the demo and the benchmarks.
 //!
@@ -18,6 +19,7 @@
 
 pub mod demo;
 pub mod fixtures;
+pub mod log;
 pub mod log_append;
 pub mod owners;
 pub mod period;

@@ -2,7 +2,7 @@
 //! (idempotently, with corrections when something changed), then write the static report next
 //! to the log's tiles.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use policy::store::PolicyStore;
@@ -54,6 +54,87 @@ impl Published {
             return "nothing".into();
         }
         self.withheld.iter().map(|(r, n)| format!("{n} ({r})")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// What `candor publish` reports: the period, the records appended and the report written.
+#[derive(Debug, serde::Serialize)]
+pub struct PeriodReport {
+    /// The period.
+    pub period: String,
+    /// Entries appended (index and record type).
+    pub appended: Vec<(u64, String)>,
+    /// The period's organisation records.
+    pub organisation_records: Vec<u64>,
+    /// The period summary's index.
+    pub summary: u64,
+    /// Log size after publishing.
+    pub size: u64,
+    /// The report's folder.
+    pub site: std::path::PathBuf,
+    /// Files written there.
+    pub files: usize,
+    /// Organisations disclosed.
+    pub organisations: usize,
+    /// What was withheld and why, with counts.
+    pub withheld: Vec<(String, u64)>,
+    /// Accounts awaiting a reviewer's choice between organisations.
+    pub accounts_awaiting_review_ambiguous: u64,
+    /// The log's home, for the hint to serve it.
+    #[serde(skip)]
+    log_dir: std::path::PathBuf,
+    #[serde(skip)]
+    withheld_text: String,
+}
+
+impl Published {
+    /// The report of publishing `period` into the log at `log_dir`.
+    pub fn report(&self, period: &str, log_dir: &Path) -> PeriodReport {
+        PeriodReport {
+            period: period.to_string(),
+            appended: self.outcome.appended.clone(),
+            organisation_records: self.outcome.organisation_records.clone(),
+            summary: self.outcome.summary,
+            size: self.outcome.size,
+            site: LocalLog::at(log_dir).public_dir(),
+            files: self.site.files,
+            organisations: self.organisations,
+            withheld: self.withheld.clone(),
+            accounts_awaiting_review_ambiguous: self.ambiguous_accounts,
+            log_dir: log_dir.to_path_buf(),
+            withheld_text: self.withheld_text(),
+        }
+    }
+}
+
+impl std::fmt::Display for PeriodReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.appended.is_empty() {
+            writeln!(f, "{}: nothing new to publish; the log is unchanged at size {}", self.period, self.size)?;
+        } else {
+            writeln!(
+                f,
+                "{}: appended {} records (log now {} entries) and signed the checkpoint:",
+                self.period,
+                self.appended.len(),
+                self.size
+            )?;
+            for (i, kind) in &self.appended {
+                writeln!(f, "  #{i} {kind}")?;
+            }
+        }
+        writeln!(
+            f,
+            "  {} organisations disclosed; withheld: {}; {} accounts awaiting review: ambiguous",
+            self.organisations, self.withheld_text, self.accounts_awaiting_review_ambiguous
+        )?;
+        writeln!(
+            f,
+            "  report: {} ({} files; open index.html, or candor serve --dir {})",
+            self.site.display(),
+            self.files,
+            self.log_dir.display()
+        )
     }
 }
 

@@ -78,15 +78,19 @@ pub fn serving_decider(places: &PolicyPlaces, usage_db: &Path, store: &PolicySto
 
 /// What activating a file did.
 #[derive(Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Activation {
     /// The file is already the active version; nothing was appended or recorded.
     AlreadyActive {
         /// Its hash.
         sha256: String,
+        /// The file given.
+        file: String,
     },
     /// The version is public in the log and recorded as active.
     Activated {
         /// Its number and log entry.
+        #[serde(flatten)]
         activated: Activated,
         /// Its hash.
         sha256: String,
@@ -100,7 +104,7 @@ pub fn activate_file(places: &PolicyPlaces, log_dir: &Path, file: &Path, by: &st
     let v = read_policy(file, &policy::schema::builtin()?)?;
     let mut store = open_store(places)?;
     if store.active()?.is_some_and(|a| a.sha256 == v.sha256) {
-        return Ok(Activation::AlreadyActive { sha256: v.sha256 });
+        return Ok(Activation::AlreadyActive { sha256: v.sha256, file: file.display().to_string() });
     }
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut writer = LocalLog::at(log_dir)
@@ -191,7 +195,7 @@ pub fn audit_usage(
 }
 
 /// How stored usage would be decided differently under `new` than under `old`.
-pub fn diff_versions(places: &PolicyPlaces, usage_db: &Path, old: &str, new: &str) -> Result<Diff> {
+pub fn diff_versions(places: &PolicyPlaces, usage_db: &Path, old: &str, new: &str) -> Result<VersionDiff> {
     let schema = policy::schema::builtin()?;
     let store = open_store(places)?;
     let facts = facts(places, &store)?;
@@ -199,7 +203,74 @@ pub fn diff_versions(places: &PolicyPlaces, usage_db: &Path, old: &str, new: &st
     let old_d = Decider::new(schema.clone(), o, facts.clone())?;
     let new_d = Decider::new(schema, n, facts)?;
     let rows = UsageStore::open(usage_db)?.rows()?;
-    Ok(diff(&old_d, &new_d, &rows)?)
+    Ok(VersionDiff { old: old.to_string(), new: new.to_string(), diff: diff(&old_d, &new_d, &rows)? })
+}
+
+/// [`diff_versions`]'s answer, with the versions as given.
+#[derive(Debug, Serialize)]
+pub struct VersionDiff {
+    /// The version compared from, as given.
+    pub old: String,
+    /// The version compared to, as given.
+    pub new: String,
+    /// What changes.
+    #[serde(flatten)]
+    pub diff: Diff,
+}
+
+/// A policy file checked against the schema.
+#[derive(Debug, Serialize)]
+pub struct Validated {
+    /// The file.
+    pub file: String,
+    /// Always true: an invalid file is an error.
+    pub valid: bool,
+    /// SHA-256 of its text.
+    pub sha256: String,
+    /// Its policies.
+    pub policies: Vec<policy::engine::PolicyInfo>,
+}
+
+/// Checks a policy file against the built-in schema.
+pub fn validate(file: &Path) -> Result<Validated> {
+    let v = read_policy(file, &policy::schema::builtin()?)?;
+    Ok(Validated { file: file.display().to_string(), valid: true, sha256: v.sha256.clone(), policies: v.policies() })
+}
+
+/// Every activated version, oldest first (the last is active).
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct History(pub Vec<policy::store::StoredVersion>);
+
+/// The versions activated so far.
+pub fn history(places: &PolicyPlaces) -> Result<History> {
+    Ok(History(open_store(places)?.versions()?))
+}
+
+/// A use case registered for (or withdrawn from) an account.
+#[derive(Debug, Serialize)]
+pub struct Registration {
+    /// The event recording it.
+    pub event: i64,
+    /// The account.
+    pub account: String,
+    /// The use case.
+    pub use_case: String,
+    /// Registered (true) or withdrawn.
+    pub registered: bool,
+}
+
+/// Registers (or withdraws) a use case for an account, by a reviewer, for a reason.
+pub fn register_use(
+    places: &PolicyPlaces,
+    account: &str,
+    use_case: &str,
+    registered: bool,
+    reviewer: &str,
+    reason: &str,
+) -> Result<Registration> {
+    let event = open_store(places)?.register_use(account, use_case, registered, reviewer, reason)?;
+    Ok(Registration { event, account: account.into(), use_case: use_case.into(), registered })
 }
 
 /// Recorded decisions decided again under the version that made them.
@@ -280,5 +351,89 @@ impl std::fmt::Display for Replay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (same, different) = (self.same, &self.different);
         writeln!(f, "{same} recorded decision(s) replay to the same answer; {} differ {different:?}", different.len())
+    }
+}
+
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Activation::AlreadyActive { file, .. } => {
+                writeln!(f, "{file} is already the active version; nothing to do")
+            }
+            Activation::Activated { activated, sha256, file } => writeln!(
+                f,
+                "activated {file} as policy version {} (sha256 {sha256}), log entry {}",
+                activated.version, activated.log_index
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for VersionDiff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = &self.diff;
+        writeln!(
+            f,
+            "{} → {}: {} account(s) newly denied ({} lines of past usage), {} newly allowed ({} lines)",
+            self.old,
+            self.new,
+            d.accounts_newly_denied,
+            d.lines_newly_denied,
+            d.accounts_newly_allowed,
+            d.lines_newly_allowed
+        )?;
+        let word = |allow: bool| if allow { "allow" } else { "deny" };
+        for c in &d.changes {
+            writeln!(
+                f,
+                "  {} [{}] {} ({}, {}): {} → {} ({} lines, ${:.2}) by {}",
+                c.organisation,
+                c.account,
+                c.capability,
+                c.service,
+                c.region_class,
+                word(c.before),
+                word(c.after),
+                c.lines,
+                c.cost,
+                c.policies.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Validated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}: valid ({} policies, sha256 {})", self.file, self.policies.len(), self.sha256)?;
+        for p in &self.policies {
+            writeln!(f, "  {:7} {}", p.effect, p.id)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return writeln!(f, "no policy version has been activated");
+        }
+        let last = self.0.len();
+        for v in &self.0 {
+            let mark = if v.version as usize == last { " (active)" } else { "" };
+            writeln!(
+                f,
+                "version {}{mark}: {} sha256 {} log entry {} activated {} by {}",
+                v.version, v.file, v.sha256, v.log_index, v.activated_at, v.activated_by
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.registered { "registered" } else { "withdrew" };
+        writeln!(f, "{what} use case {} for account {} (event {})", self.use_case, self.account, self.event)
     }
 }

@@ -2,7 +2,8 @@
 //! billing lines into what a customer did — face identification, face detection, compute —
 //! and which class of region it did it in.
 //!
-//! [`taxonomy`]: rules as data, a caching [`taxonomy::Classifier`] that counts unmapped lines.
+//! [`taxonomy`]: rules as data, a caching [`taxonomy::Classifier`] that counts unmapped lines;
+//! [`listing`]: the taxonomy and one line's classification as people and programs read them.
 //! [`focus`]: the FOCUS / CUR 2.0 CSV reader (plain or gzip), lenient or strict.
 //! [`parquet`]: Parquet through the `parquet` crate, with a dictionary-id fast path.
 //! [`fold`]: the aggregate row every file is folded into, as stored; [`groups`]: the fold
@@ -20,6 +21,7 @@ pub mod fold;
 pub mod generate;
 pub mod groups;
 mod line_classes;
+pub mod listing;
 pub mod parquet;
 pub mod parquet_aggregate;
 pub mod scan;

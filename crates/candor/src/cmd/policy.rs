@@ -4,12 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use app::policy::{Activation, Authorize};
+use app::policy::Authorize;
 use policy::engine::Request;
-use serde_json::json;
 
 use crate::cli::{PolicyCommand, PolicyPlaces};
-use crate::console::{emit, print_json};
+use crate::console::emit;
 
 /// What `candor authorize` asks.
 pub struct Ask {
@@ -47,54 +46,11 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::Default => {
             print!("{}", policy::DEFAULT_POLICY);
         }
-        PolicyCommand::Validate { file, json } => {
-            let v = app::policy::read_policy(&file, &policy::schema::builtin()?)?;
-            if json {
-                print_json(&json!({"file": file, "valid": true, "sha256": v.sha256, "policies": v.policies()}));
-            } else {
-                println!("{}: valid ({} policies, sha256 {})", file.display(), v.policies().len(), v.sha256);
-                for p in v.policies() {
-                    println!("  {:7} {}", p.effect, p.id);
-                }
-            }
-        }
+        PolicyCommand::Validate { file, json } => emit(&app::policy::validate(&file)?, json)?,
         PolicyCommand::Activate { policy: places, log, file, by, json } => {
-            match app::policy::activate_file(&places.places(), &log.dir, &file, &by)? {
-                Activation::AlreadyActive { .. } => {
-                    println!("{} is already the active version; nothing to do", file.display());
-                }
-                Activation::Activated { activated, sha256, file: name } => {
-                    if json {
-                        print_json(&json!({"version": activated.version, "sha256": sha256,
-                                           "log_index": activated.log_index, "file": name}));
-                    } else {
-                        println!(
-                            "activated {} as policy version {} (sha256 {sha256}), log entry {}",
-                            file.display(),
-                            activated.version,
-                            activated.log_index
-                        );
-                    }
-                }
-            }
+            emit(&app::policy::activate_file(&places.places(), &log.dir, &file, &by)?, json)?;
         }
-        PolicyCommand::History { policy: places, json } => {
-            let versions = app::policy::open_store(&places.places())?.versions()?;
-            if json {
-                print_json(&json!(versions));
-            } else if versions.is_empty() {
-                println!("no policy version has been activated");
-            } else {
-                let last = versions.len();
-                for v in &versions {
-                    let mark = if v.version as usize == last { " (active)" } else { "" };
-                    println!(
-                        "version {}{mark}: {} sha256 {} log entry {} activated {} by {}",
-                        v.version, v.file, v.sha256, v.log_index, v.activated_at, v.activated_by
-                    );
-                }
-            }
-        }
+        PolicyCommand::History { policy: places, json } => emit(&app::policy::history(&places.places())?, json)?,
         PolicyCommand::Audit { policy: places, usage_db, period, policy_version, json } => {
             let a =
                 app::policy::audit_usage(&places.places(), &usage_db, policy_version.as_deref(), period.as_deref())?;
@@ -102,43 +58,11 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             return Ok(if a.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         PolicyCommand::Diff { policy: places, usage_db, old, new, json } => {
-            let change = app::policy::diff_versions(&places.places(), &usage_db, &old, &new)?;
-            if json {
-                print_json(&json!(change));
-            } else {
-                println!(
-                    "{old} → {new}: {} account(s) newly denied ({} lines of past usage), {} newly allowed ({} lines)",
-                    change.accounts_newly_denied,
-                    change.lines_newly_denied,
-                    change.accounts_newly_allowed,
-                    change.lines_newly_allowed
-                );
-                for c in &change.changes {
-                    println!(
-                        "  {} [{}] {} ({}, {}): {} → {} ({} lines, ${:.2}) by {}",
-                        c.organisation,
-                        c.account,
-                        c.capability,
-                        c.service,
-                        c.region_class,
-                        if c.before { "allow" } else { "deny" },
-                        if c.after { "allow" } else { "deny" },
-                        c.lines,
-                        c.cost,
-                        c.policies.join(", ")
-                    );
-                }
-            }
+            emit(&app::policy::diff_versions(&places.places(), &usage_db, &old, &new)?, json)?;
         }
         PolicyCommand::RegisterUse { policy: places, account, use_case, reviewer, reason, withdraw, json } => {
-            let mut store = app::policy::open_store(&places.places())?;
-            let id = store.register_use(&account, &use_case, !withdraw, &reviewer, &reason)?;
-            if json {
-                print_json(&json!({"event": id, "account": account, "use_case": use_case, "registered": !withdraw}));
-            } else {
-                let what = if withdraw { "withdrew" } else { "registered" };
-                println!("{what} use case {use_case} for account {account} (event {id})");
-            }
+            let r = app::policy::register_use(&places.places(), &account, &use_case, !withdraw, &reviewer, &reason)?;
+            emit(&r, json)?;
         }
         PolicyCommand::Replay { policy: places, json } => {
             let r = app::policy::replay_decisions(&places.places())?;

@@ -4,12 +4,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use serde_json::json;
 use usage::store::Phase;
 use usage::taxonomy::{Line, Taxonomy};
 
 use crate::cli::UsageCommand;
-use crate::console::{emit, emit_all, print_json, progress};
+use crate::console::{emit, emit_all, progress};
 
 fn load(extra: Option<&Path>) -> Result<Taxonomy> {
     Ok(Taxonomy::builtin_with(extra)?)
@@ -18,35 +17,7 @@ fn load(extra: Option<&Path>) -> Result<Taxonomy> {
 pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
     match cmd {
         UsageCommand::Taxonomy { extra, json } => {
-            let t = load(extra.as_deref())?;
-            if json {
-                let caps: Vec<_> = t.capabilities().iter().map(|c| json!({"id": c.id, "name": c.name})).collect();
-                let rules: Vec<_> = t
-                    .rules()
-                    .iter()
-                    .map(|r| json!({"provider": r.provider, "capability": t.capabilities()[r.capability].id, "note": r.note, "file": r.origin.0, "rule": r.origin.1}))
-                    .collect();
-                print_json(&json!({"capabilities": caps, "rules": rules}));
-            } else {
-                println!("capabilities:");
-                for c in t.capabilities() {
-                    println!("  {:26} {}", c.id, c.name);
-                }
-                println!("rules, tried in order ({}):", t.rules().len());
-                for r in t.rules() {
-                    let e = r.example.as_ref();
-                    let example = e
-                        .map(|e| format!("e.g. {} / {} / {}", e.service, e.usage_type, e.operation))
-                        .unwrap_or_default();
-                    println!(
-                        "  {}#{:<3} {:6} → {:26} {example}",
-                        r.origin.0,
-                        r.origin.1,
-                        r.provider,
-                        t.capabilities()[r.capability].id
-                    );
-                }
-            }
+            emit(&usage::listing::Listing::of(&load(extra.as_deref())?), json)?;
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Ingest { files, usage_db, strict, extra, json } => {
@@ -141,26 +112,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
         UsageCommand::Classify { provider, service, usage_type, operation, region, extra, json } => {
             let t = load(extra.as_deref())?;
             let line = Line { provider: &provider, service: &service, usage_type: &usage_type, operation: &operation };
-            let rule = t.rule_for(&line);
-            let capability = rule.map(|i| &t.capabilities()[t.rules()[i].capability]);
-            let class = t.region_class(&provider, &region);
-            if json {
-                print_json(&json!({
-                    "capability": capability.map(|c| &c.id),
-                    "rule": rule.map(|i| format!("{}#{}", t.rules()[i].origin.0, t.rules()[i].origin.1)),
-                    "region_class": class.as_str(),
-                }));
-            } else {
-                match (capability, rule) {
-                    (Some(c), Some(i)) => {
-                        println!("{} ({}) — by rule {}#{}", c.id, c.name, t.rules()[i].origin.0, t.rules()[i].origin.1)
-                    }
-                    _ => println!("unmapped: no rule matches this line (it would be counted under {service:?})"),
-                }
-                if !region.is_empty() {
-                    println!("region {region}: {}", class.as_str());
-                }
-            }
+            emit(&usage::listing::Classification::of(&t, &line, &region), json)?;
             Ok(ExitCode::SUCCESS)
         }
     }

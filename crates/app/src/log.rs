@@ -1,0 +1,354 @@
+//! The log commands' use cases and what they report: create a log, read its checkpoint, prove
+//! one entry, verify the whole log or one proof. Each result serializes for `--json` and
+//! displays as text, so both say the same; a verification that fails is a result (a fault), not
+//! an error, so the caller can say so and exit with 1.
+
+use std::fmt::{self, Display, Formatter};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use tlog::{Checkpoint, Dir, LocalLog, MAX_ENTRY_SIZE, TlogProof, Verifier};
+
+/// Largest tlog-proof file read (a real one is a few kilobytes).
+const MAX_PROOF_FILE: u64 = 1 << 20;
+
+/// A log created.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    /// Its origin line.
+    pub origin: String,
+    /// Its home folder.
+    pub home: PathBuf,
+    /// The folder to serve.
+    pub public_dir: PathBuf,
+    /// The private key (mode 0600).
+    pub private_key_file: PathBuf,
+    /// The verifier key to publish.
+    pub vkey: String,
+    /// Entries (0).
+    pub size: u64,
+}
+
+/// Creates a log in `dir` with `origin`.
+pub fn init(dir: &Path, origin: &str) -> Result<Created> {
+    if !tlog::note::is_valid_key_name(origin) {
+        bail!("--origin {origin:?}: an origin must be non-empty, without spaces or '+' (e.g. example.com/log)");
+    }
+    let log = LocalLog::at(dir);
+    let writer = log.init(origin).with_context(|| format!("creating a log in {}", dir.display()))?;
+    Ok(Created {
+        origin: origin.to_string(),
+        home: dir.to_path_buf(),
+        public_dir: log.public_dir(),
+        private_key_file: log.key_path(),
+        vkey: log.verifier()?.to_vkey(),
+        size: writer.size(),
+    })
+}
+
+impl Display for Created {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "created log {} in {}", self.origin, self.home.display())?;
+        writeln!(f, "  serve this folder:          {}", self.public_dir.display())?;
+        writeln!(f, "  private key (mode 0600):    {}", self.private_key_file.display())?;
+        writeln!(f, "  verifier key (publish it):  {}", self.vkey)
+    }
+}
+
+/// The latest checkpoint of a log home, with what to do when there is none.
+pub fn latest_checkpoint(log: &LocalLog) -> Result<(Vec<u8>, Checkpoint, Verifier)> {
+    log.latest_checkpoint().with_context(|| {
+        format!("reading the latest checkpoint of the log in {} (is it a log? candor log init)", log.home().display())
+    })
+}
+
+/// A log's latest checkpoint.
+#[derive(Debug, Serialize)]
+pub struct Latest {
+    /// Origin.
+    pub origin: String,
+    /// Size.
+    pub size: u64,
+    /// Root hash (base64).
+    pub root: String,
+    /// The log's verifier key.
+    pub vkey: String,
+    /// The signed checkpoint as written.
+    pub checkpoint: String,
+}
+
+/// The latest checkpoint of the log in `dir`.
+pub fn checkpoint(dir: &Path) -> Result<Latest> {
+    let (bytes, cp, verifier) = latest_checkpoint(&LocalLog::at(dir))?;
+    Ok(Latest {
+        origin: cp.origin,
+        size: cp.size,
+        root: cp.root.to_base64(),
+        vkey: verifier.to_vkey(),
+        checkpoint: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
+impl Display for Latest {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.checkpoint)
+    }
+}
+
+/// A proof of one entry written to a file.
+#[derive(Debug, Serialize)]
+pub struct Proven {
+    /// The entry.
+    pub index: u64,
+    /// The checkpoint's origin.
+    #[serde(skip)]
+    pub origin: String,
+    /// The checkpoint's size.
+    pub size: u64,
+    /// Its root (base64).
+    pub root: String,
+    /// The tlog-proof file.
+    pub proof_file: PathBuf,
+}
+
+/// Writes a tlog-proof of entry `index` of the log in `dir` to `out` (default
+/// `entry-INDEX.tlog-proof`); never one that does not verify.
+pub fn prove(dir: &Path, index: u64, out: Option<PathBuf>) -> Result<Proven> {
+    let log = LocalLog::at(dir);
+    let (_, cp, _) = latest_checkpoint(&log)?;
+    if index >= cp.size {
+        bail!(
+            "entry {index} is not in the log: it has {} entries (indexes 0 to {})",
+            cp.size,
+            cp.size.saturating_sub(1)
+        );
+    }
+    let (_, proof) =
+        log.prove(index).context("the proof built from the stored tiles does not verify; run candor log verify")?;
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("entry-{index}.tlog-proof")));
+    std::fs::write(&out, proof.to_bytes()).with_context(|| format!("{}", out.display()))?;
+    Ok(Proven { index, origin: cp.origin, size: cp.size, root: cp.root.to_base64(), proof_file: out })
+}
+
+impl Display for Proven {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "wrote {} (entry {} in {} at size {})",
+            self.proof_file.display(),
+            self.index,
+            self.origin,
+            self.size
+        )
+    }
+}
+
+/// A checkpoint as reported (size and base64 root).
+#[derive(Debug, Serialize)]
+pub struct SizeRoot {
+    /// Size.
+    pub size: u64,
+    /// Root (base64).
+    pub root: String,
+}
+
+/// What verifying a whole log found.
+#[derive(Debug, Serialize)]
+pub struct Verified {
+    /// No fault.
+    pub ok: bool,
+    /// The tlog-tiles folder checked.
+    pub folder: PathBuf,
+    /// When ok: origin, size, root, work done and the trusted checkpoints it is consistent with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub root: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub entries_rehashed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub tiles_checked: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub trusted_checkpoints: Option<Vec<SizeRoot>>,
+    /// When not ok: the fault and its category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub category: Option<&'static str>,
+    #[serde(skip)]
+    signer: String,
+}
+
+/// Verifies the log at `target`: a log home (its `public/` folder, its own key unless `vkey`
+/// is given) or a bare tlog-tiles folder (then `vkey` is required), with `trusted` older
+/// checkpoints; `progress(done, total)` as entries are rehashed.
+pub fn verify(
+    target: &Path,
+    vkey: Option<Verifier>,
+    trusted: &[PathBuf],
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Verified> {
+    let home = LocalLog::at(target);
+    let (folder, verifier) = if home.public_dir().join(tlog::CHECKPOINT_PATH).exists() {
+        let v = match vkey {
+            Some(k) => k,
+            None => home.verifier().with_context(|| format!("reading {}", home.vkey_path().display()))?,
+        };
+        (home.public_dir(), v)
+    } else if target.join(tlog::CHECKPOINT_PATH).exists() {
+        let v = vkey.with_context(|| {
+            format!("{} is a bare tlog-tiles folder: give the log's key with --vkey", target.display())
+        })?;
+        (target.to_path_buf(), v)
+    } else {
+        bail!("{} has no checkpoint: it is neither a log home nor a tlog-tiles folder", target.display());
+    };
+    let mut trusted_bytes = Vec::new();
+    for t in trusted {
+        trusted_bytes.push(std::fs::read(t).with_context(|| format!("--trusted {}", t.display()))?);
+    }
+    let mut out = Verified {
+        ok: false,
+        folder: folder.clone(),
+        origin: None,
+        size: None,
+        root: None,
+        entries_rehashed: None,
+        tiles_checked: None,
+        trusted_checkpoints: None,
+        fault: None,
+        category: None,
+        signer: verifier.to_vkey(),
+    };
+    match tlog::verify_log(&Dir::new(&folder), &verifier, &trusted_bytes, progress) {
+        Ok(r) => {
+            out.ok = true;
+            out.origin = Some(r.checkpoint.origin.clone());
+            out.size = Some(r.checkpoint.size);
+            out.root = Some(r.checkpoint.root.to_base64());
+            out.entries_rehashed = Some(r.entries);
+            out.tiles_checked = Some(r.tiles);
+            out.trusted_checkpoints =
+                Some(r.trusted.iter().map(|c| SizeRoot { size: c.size, root: c.root.to_base64() }).collect());
+        }
+        Err(e) => {
+            out.fault = Some(e.to_string());
+            out.category = Some(e.category());
+        }
+    }
+    Ok(out)
+}
+
+impl Display for Verified {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if let Some(fault) = &self.fault {
+            return writeln!(f, "FAULT: {}: {fault}", self.folder.display());
+        }
+        writeln!(
+            f,
+            "OK: {} verified: signature by {}, {} entries rehashed, {} tiles checked, root {}",
+            self.folder.display(),
+            self.signer,
+            self.entries_rehashed.unwrap_or(0),
+            self.tiles_checked.unwrap_or(0),
+            self.root.as_deref().unwrap_or("")
+        )?;
+        let trusted = self.trusted_checkpoints.as_deref().unwrap_or_default();
+        if !trusted.is_empty() {
+            let sizes: Vec<String> = trusted.iter().map(|c| c.size.to_string()).collect();
+            writeln!(f, "    consistent with {} trusted checkpoint(s) at sizes {}", trusted.len(), sizes.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// What checking one tlog-proof found.
+#[derive(Debug, Serialize)]
+pub struct ProofChecked {
+    /// No fault.
+    pub ok: bool,
+    /// The entry's index in the proof.
+    pub index: u64,
+    /// When ok: the checkpoint's origin, size and root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub root: Option<String>,
+    /// When not ok: the fault and its category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub category: Option<&'static str>,
+    #[serde(skip)]
+    proof_file: PathBuf,
+}
+
+/// Checks a tlog-proof file against an entry (`-`: stdin) and a verifier key.
+pub fn verify_proof(proof_path: &Path, entry_path: &Path, verifier: &Verifier) -> Result<ProofChecked> {
+    let mut proof_bytes = Vec::new();
+    std::fs::File::open(proof_path)
+        .and_then(|f| f.take(MAX_PROOF_FILE).read_to_end(&mut proof_bytes))
+        .with_context(|| format!("{}", proof_path.display()))?;
+    let proof = TlogProof::parse(&proof_bytes).with_context(|| format!("{}", proof_path.display()))?;
+    let entry = if entry_path.as_os_str() == "-" {
+        let mut e = Vec::new();
+        std::io::stdin().lock().take(MAX_ENTRY_SIZE as u64 + 1).read_to_end(&mut e).context("stdin")?;
+        e
+    } else {
+        std::fs::read(entry_path).with_context(|| format!("{}", entry_path.display()))?
+    };
+    let mut out = ProofChecked {
+        ok: false,
+        index: proof.index,
+        origin: None,
+        size: None,
+        root: None,
+        fault: None,
+        category: None,
+        proof_file: proof_path.to_path_buf(),
+    };
+    match proof.verify(&entry, verifier) {
+        Ok(cp) => {
+            out.ok = true;
+            out.origin = Some(cp.origin);
+            out.size = Some(cp.size);
+            out.root = Some(cp.root.to_base64());
+        }
+        Err(e) => {
+            out.fault = Some(e.to_string());
+            out.category = Some(e.category());
+        }
+    }
+    Ok(out)
+}
+
+impl Display for ProofChecked {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match &self.fault {
+            Some(fault) => writeln!(f, "FAULT: {}: {fault}", self.proof_file.display()),
+            None => writeln!(
+                f,
+                "OK: the entry is at index {} of {} (checkpoint size {}, root {})",
+                self.index,
+                self.origin.as_deref().unwrap_or(""),
+                self.size.unwrap_or(0),
+                self.root.as_deref().unwrap_or("")
+            ),
+        }
+    }
+}
