@@ -12,11 +12,10 @@
 //! A value that cannot be read even leniently is an error naming file, row and column.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::atomic::Ordering;
+
+use crate::csv_input::{LineBounded, Opened, open};
 
 /// Errors reading a billing file.
 #[derive(Debug, thiserror::Error)]
@@ -188,116 +187,6 @@ fn names_lookup<'a>(
     (index.get(n).copied().unwrap_or(0), n)
 }
 
-/// Counts the bytes read from the file itself (compressed bytes for gzip), for progress.
-struct Counting {
-    inner: File,
-    read: Arc<AtomicU64>,
-}
-
-impl Read for Counting {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-/// Decompressed bytes arriving from the thread that inflates a gzip file, so that inflating
-/// and parsing run on two cores at once.
-struct Inflated {
-    rx: mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    chunk: Vec<u8>,
-    pos: usize,
-}
-
-impl Read for Inflated {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.chunk.len() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    self.chunk = chunk;
-                    self.pos = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                // The inflating thread has finished: end of data.
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.chunk.len() - self.pos);
-        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-/// Inflates `input` on its own thread, in 1 MiB chunks; the thread stops when the reader is
-/// dropped.
-fn inflate_in_background(input: Counting) -> Inflated {
-    let (tx, rx) = mpsc::sync_channel(8);
-    std::thread::spawn(move || {
-        let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, input));
-        loop {
-            let mut chunk = vec![0u8; 1 << 20];
-            let mut filled = 0;
-            let result = loop {
-                match gz.read(&mut chunk[filled..]) {
-                    Ok(0) => break Ok(()),
-                    Ok(n) => {
-                        filled += n;
-                        if filled == chunk.len() {
-                            break Ok(());
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => break Err(e),
-                }
-            };
-            let last = filled < chunk.len();
-            chunk.truncate(filled);
-            let sent = match result {
-                Ok(()) if chunk.is_empty() => break,
-                Ok(()) => tx.send(Ok(chunk)),
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    break;
-                }
-            };
-            if sent.is_err() || last {
-                break;
-            }
-        }
-    });
-    Inflated { rx, chunk: Vec::new(), pos: 0 }
-}
-
-/// An opened billing file.
-struct Opened {
-    /// Decompressed bytes.
-    reader: Box<dyn Read>,
-    /// The file's size on disk.
-    size: u64,
-    /// Bytes read from the file so far.
-    read: Arc<AtomicU64>,
-}
-
-/// Opens a file, decompressing gzip (on a second thread) when the file starts with its magic
-/// bytes.
-fn open(path: &Path) -> Result<Opened, Error> {
-    let io = |source| Error::Io { path: path.into(), source };
-    let mut f = File::open(path).map_err(io)?;
-    let size = f.metadata().map_err(io)?.len();
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic).map_err(io)?;
-    let read = Arc::new(AtomicU64::new(0));
-    let counting = Counting { inner: File::open(path).map_err(io)?, read: read.clone() };
-    let reader: Box<dyn Read> = if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(inflate_in_background(counting))
-    } else {
-        Box::new(BufReader::with_capacity(1 << 20, counting))
-    };
-    Ok(Opened { reader, size, read })
-}
-
 /// Reads a FOCUS or CUR CSV file, calling `each` for every line.
 pub fn read_csv(path: &Path, opts: ReadOptions, each: impl FnMut(&UsageLine)) -> Result<ReadReport, Error> {
     read_csv_with_progress(path, opts, &mut |_, _| {}, each)
@@ -310,7 +199,9 @@ pub fn read_csv_with_progress(
     progress: &mut dyn FnMut(u64, u64),
     mut each: impl FnMut(&UsageLine),
 ) -> Result<ReadReport, Error> {
-    let Opened { reader, size, read: bytes_read } = open(path)?;
+    let Opened { reader, size, read: bytes_read } =
+        open(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    let reader = LineBounded::new(reader);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers =
         rdr.headers().map_err(|e| Error::BadFile { path: path.into(), message: format!("header row: {e}") })?.clone();

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+mod csv_input;
 pub mod focus;
 pub mod fold;
 pub mod generate;
