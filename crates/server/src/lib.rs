@@ -68,7 +68,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Serves `app` on `listener` within `limits` until Ctrl-C (or SIGTERM), then finishes the
 /// requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router, limits: Limits) -> std::io::Result<()> {
-    listen::serve_with_limits(listener, app, limits, shutdown_signal()).await
+    listen::serve_with_limits(listener, app, limits, Some(shutdown_signal())).await
 }
 
 /// Serves `state` on `listen` until Ctrl-C or SIGTERM, on a runtime of its own; `banner` is
@@ -88,7 +88,7 @@ pub fn run_until_signal(state: AppState, listen: &str, banner: &dyn Fn(&str)) ->
 
 /// Serves `app` on `listener` until the runtime stops (tests, benchmarks).
 pub async fn serve_until_dropped(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    listen::serve_with_limits(listener, app, Limits::default(), std::future::pending()).await
+    listen::serve_with_limits(listener, app, Limits::default(), None::<std::future::Pending<()>>).await
 }
 
 async fn shutdown_signal() {

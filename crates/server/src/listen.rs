@@ -68,18 +68,26 @@ pub async fn request_timeout(limit: Duration, req: Request, next: Next) -> Respo
 }
 
 /// Serves `app` on `listener` within `limits` until `shutdown` completes, then lets the
-/// requests in flight finish (for at most the request timeout).
+/// requests in flight finish (for at most the request timeout). Without `shutdown` it serves
+/// until the runtime stops, and connections are not watched for a shutdown that cannot come.
 pub async fn serve_with_limits(
     listener: TcpListener,
     app: Router,
     limits: Limits,
-    shutdown: impl Future<Output = ()>,
+    shutdown: Option<impl Future<Output = ()>>,
 ) -> std::io::Result<()> {
     let served = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let shedding = Arc::new(Semaphore::new(limits.max_connections.max(1).saturating_mul(SHED_ROOM)));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
+    let watch = shutdown.is_some();
+    let shutdown = async move {
+        match shutdown {
+            Some(signal) => signal.await,
+            None => std::future::pending().await,
+        }
+    };
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -96,12 +104,19 @@ pub async fn serve_with_limits(
         };
         let _ = stream.set_nodelay(true);
         if let Ok(permit) = served.clone().try_acquire_owned() {
-            let conn =
-                graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone())));
-            tokio::spawn(async move {
-                let _ = conn.await;
-                drop(permit);
-            });
+            let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+            if watch {
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                    drop(permit);
+                });
+            } else {
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                    drop(permit);
+                });
+            }
         } else if let Ok(permit) = shedding.clone().try_acquire_owned() {
             let (app, http) = (app.clone(), http.clone());
             tokio::spawn(async move {
