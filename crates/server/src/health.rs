@@ -8,12 +8,21 @@ use serde_json::{Value, json};
 
 use crate::state::AppState;
 
-/// `GET /healthz`.
+/// `GET /healthz`. `report` is true only when the report's data can be served (the API would
+/// answer 503 otherwise), and then `report_unavailable` says why.
 pub async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let (report, why) = match &state.report {
+        None => (false, None),
+        Some(r) => match r.data() {
+            Ok(_) => (true, None),
+            Err(e) => (false, Some(e)),
+        },
+    };
     Json(json!({
         "status": "ok",
         "policy_version": state.decider.as_ref().map(|d| d.version().sha256.clone()),
-        "report": state.report.is_some(),
+        "report": report,
+        "report_unavailable": why,
         "review": state.registry.is_some(),
     }))
 }

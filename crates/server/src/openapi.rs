@@ -28,8 +28,52 @@ fn text(description: &str, media: &str) -> Value {
     json!({"200": {"description": description, "content": {media: {"schema": {"type": "string"}}}}})
 }
 
-/// The document.
+/// The document, with the answers any operation may get from the layers in front of its
+/// handler (see [`with_common_answers`]).
 pub fn spec() -> Value {
+    let mut doc = operations();
+    with_common_answers(&mut doc);
+    doc
+}
+
+/// Adds to every operation the answers the server's layers give before or around its handler:
+/// 408 (request not sent or answered in time) and 503 (over the connection limit, with
+/// `Retry-After`); and for operations with a body, 400, 413 (too large), 415 (not JSON) and 422
+/// (JSON of the wrong shape). An answer an operation already documents is kept as written.
+fn with_common_answers(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(ops) = item.as_object_mut() else { continue };
+        for op in ops.values_mut() {
+            let has_body = op.get("requestBody").is_some();
+            let Some(answers) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            let mut common = vec![
+                ("408", "The request was not sent or answered in time"),
+                ("503", "The server is at its connection limit or lacks this part; retry (Retry-After)"),
+            ];
+            if has_body {
+                common.extend([
+                    ("400", "Bad request"),
+                    ("413", "Body too large"),
+                    ("415", "The body is not application/json"),
+                    ("422", "JSON of the wrong shape"),
+                ]);
+            }
+            for (code, description) in common {
+                if !answers.contains_key(code) {
+                    let error = json!({"$ref": "#/components/schemas/Error"});
+                    answers.insert(
+                        code.into(),
+                        json!({"description": description, "content": {"application/json": {"schema": error}}}),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every operation, as each handler answers it.
+fn operations() -> Value {
     let list = "#/components/schemas/List";
     let object = "#/components/schemas/Object";
     let bearer = json!([{"bearer": []}]);
@@ -135,4 +179,36 @@ pub fn spec() -> Value {
 /// `GET /openapi.json`.
 pub async fn document() -> Json<Value> {
     Json(spec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_documents_the_answers_of_the_layers_in_front_of_it() {
+        let doc = spec();
+        let paths = doc["paths"].as_object().expect("paths");
+        let mut with_body = 0;
+        for (path, item) in paths {
+            for (method, op) in item.as_object().expect("operations") {
+                let answers = op["responses"].as_object().expect("responses");
+                for code in ["408", "503"] {
+                    assert!(answers.contains_key(code), "{method} {path} lacks {code}");
+                }
+                if op.get("requestBody").is_some() {
+                    with_body += 1;
+                    for code in ["400", "413", "415", "422"] {
+                        assert!(answers.contains_key(code), "{method} {path} lacks {code}");
+                    }
+                }
+            }
+        }
+        assert!(with_body >= 2, "the write routes have bodies");
+        // What a handler documents itself is kept.
+        assert_eq!(
+            doc["paths"]["/v1/review/decisions"]["post"]["responses"]["409"]["description"],
+            "Decided before: send override to reverse it"
+        );
+    }
 }

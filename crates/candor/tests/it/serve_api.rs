@@ -299,6 +299,27 @@ fn idle_and_slow_connections_are_bounded_and_closed() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
 
+/// When the report's data cannot be read, the API answers 503 and `/healthz` says the report
+/// is unavailable, and why.
+#[test]
+fn healthz_says_when_the_report_is_unavailable() {
+    let demo = demo_copy();
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let a = server.addr.as_str();
+    let usage = demo.path().join("log/public/data/usage.json");
+    let kept = std::fs::read(&usage).expect("read");
+    std::fs::remove_file(&usage).expect("remove");
+    assert_eq!(http(a, "GET", "/v1/organisations", None, b"").status, 503);
+    let health = http(a, "GET", "/healthz", None, b"").json();
+    assert_eq!(health["report"], false, "{health}");
+    assert!(health["report_unavailable"].as_str().is_some_and(|w| w.contains("usage.json")), "{health}");
+    std::fs::write(&usage, kept).expect("restore");
+    let health = http(a, "GET", "/healthz", None, b"").json();
+    assert_eq!(health["report"], true, "{health}");
+    assert!(health["report_unavailable"].is_null(), "{health}");
+    assert_eq!(http(a, "GET", "/v1/organisations", None, b"").status, 200);
+}
+
 /// Invented methods, paths and statuses never become new metric labels: 1,000 such requests
 /// leave `/metrics` about as long as one does.
 #[test]
