@@ -54,6 +54,75 @@ fn first(e: &Entity, name: &str) -> Option<String> {
     prop(e, name).into_iter().find(|s| !s.trim().is_empty())
 }
 
+/// A relationship's values that would otherwise be stored wrong or dropped: an amount that is
+/// not a finite number, a date that is not an ISO date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as FtM
+/// writes them), a reference to an entity the file does not have. A reference to an entity of
+/// a schema candor does not read (a `Person`) is not an error; that relationship is left out.
+fn check_award_values(
+    e: &Entity,
+    known: &std::collections::HashSet<&str>,
+    contracts: &HashMap<&str, &Entity>,
+) -> std::result::Result<(), (&'static str, String)> {
+    let refs: &[&'static str] = match e.schema.as_str() {
+        "ContractAward" => &["contract", "supplier"],
+        "Ownership" => &["owner", "asset"],
+        "Contract" => &["authority"],
+        _ => return Ok(()),
+    };
+    for &column in refs {
+        if let Some(id) = first(e, column)
+            && !known.contains(id.as_str())
+        {
+            return Err((column, format!("{} {} refers to {id:?}, which is not in the file", e.schema, e.id)));
+        }
+    }
+    if e.schema == "ContractAward"
+        && let Some(c) = first(e, "contract")
+        && !contracts.contains_key(c.as_str())
+    {
+        return Err(("contract", format!("{c:?} is not a Contract")));
+    }
+    if let Some(a) = first(e, "amount") {
+        let ok = a.trim().parse::<f64>().is_ok_and(f64::is_finite);
+        if !ok {
+            return Err(("amount", format!("{a:?} is not a number")));
+        }
+    }
+    for column in ["startDate", "endDate", "date"] {
+        if let Some(d) = first(e, column)
+            && !is_iso_date(&d)
+        {
+            return Err((column, format!("{d:?} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")));
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` with a valid month and day (a time may follow a full date).
+fn is_iso_date(d: &str) -> bool {
+    let date = d.split('T').next().unwrap_or(d);
+    let parts: Vec<&str> = date.split('-').collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let num = |s: &str| s.parse::<u32>().unwrap_or(0);
+    match parts.as_slice() {
+        [y] => digits(y, 4),
+        [y, m] => digits(y, 4) && digits(m, 2) && (1..=12).contains(&num(m)),
+        [y, m, day] => {
+            let days = match num(m) {
+                2 => 29,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            digits(y, 4)
+                && digits(m, 2)
+                && digits(day, 2)
+                && (1..=12).contains(&num(m))
+                && (1..=days).contains(&num(day))
+        }
+        _ => false,
+    }
+}
+
 fn short_hash(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
@@ -288,8 +357,15 @@ pub fn import(store: &mut dyn Store, path: &Path) -> Result<ImportReport> {
     let contracts: HashMap<&str, &Entity> =
         entities.iter().filter(|(_, e)| e.schema == "Contract").map(|(_, e)| (e.id.as_str(), e)).collect();
     let org_of = |e: &Entity, p: &str| first(e, p).and_then(|id| orgs.get(&id).copied());
+    let known: std::collections::HashSet<&str> = entities.iter().map(|(_, e)| e.id.as_str()).collect();
     for (line, e) in &entities {
         let source = Source { file: file.clone(), line: *line };
+        check_award_values(e, &known, &contracts).map_err(|(column, message)| Error::BadRow {
+            file: path.into(),
+            line: *line,
+            column: column.into(),
+            message,
+        })?;
         let rel = match e.schema.as_str() {
             "ContractAward" => {
                 let contract = first(e, "contract").and_then(|c| contracts.get(c.as_str()).copied());

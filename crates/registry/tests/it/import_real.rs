@@ -148,6 +148,42 @@ fn evidence_cites_the_line_grep_finds_in_every_usaspending_layout() {
     }
 }
 
+/// FollowTheMoney awards with a value that would be stored wrong or dropped are refused,
+/// naming the line and property, and nothing of the file is stored.
+#[test]
+fn followthemoney_awards_with_bad_values_or_missing_entities_are_refused() {
+    let good = [
+        r#"{"id":"org-1","schema":"PublicBody","properties":{"name":["Example Sheriff's Office"],"country":["us"]}}"#,
+        r#"{"id":"org-2","schema":"Company","properties":{"name":["EXAMPLE LOGISTICS LLC"],"country":["us"]}}"#,
+        r#"{"id":"c-1","schema":"Contract","properties":{"authority":["org-1"],"title":["TEST_AWD_1"]}}"#,
+        r#"{"id":"a-1","schema":"ContractAward","properties":{"contract":["c-1"],"supplier":["org-2"],"amount":["1000.50"],"startDate":["2020-01"],"date":["2020-01-02"]}}"#,
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let import = |name: &str, last: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, [&good[..3], &[last]].concat().join("\n")).expect("write");
+        let mut store = SqliteStore::in_memory().expect("store");
+        let before = store.counts().expect("counts");
+        let r = registry::ftm::import(&mut store, &path).map_err(|e| e.to_string());
+        if r.is_err() {
+            assert_eq!(store.counts().expect("counts"), before, "{name}: nothing stored");
+        }
+        r
+    };
+    import("good.ftm.jsonl", good[3]).expect("a good file imports");
+    for (name, from, to, expect) in [
+        ("amount", "\"1000.50\"", "\"a thousand\"", "line 4, column amount"),
+        ("infinite", "\"1000.50\"", "\"inf\"", "line 4, column amount"),
+        ("date", "\"2020-01-02\"", "\"2020-13-45\"", "line 4, column date"),
+        ("start", "\"2020-01\"", "\"last spring\"", "line 4, column startDate"),
+        ("supplier", "\"org-2\"", "\"org-404\"", "line 4, column supplier"),
+        ("contract", "\"c-1\"", "\"c-404\"", "line 4, column contract"),
+    ] {
+        let e = import(&format!("{name}.ftm.jsonl"), &good[3].replace(from, to)).expect_err(name);
+        assert!(e.contains(expect), "{name}: {e}");
+    }
+}
+
 /// An unclosed quote in a one-line-per-row file would merge the rows up to the next quote
 /// into one (with the right number of fields when the quote closes in the same column): refused,
 /// naming the line where the merged row starts and the column.
