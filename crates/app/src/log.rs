@@ -154,37 +154,52 @@ pub struct SizeRoot {
     pub root: String,
 }
 
-/// What verifying a whole log found.
+/// A verification that failed: the fault and its category.
+#[derive(Debug, Serialize)]
+pub struct Fault {
+    /// What is wrong, naming the resource.
+    pub fault: String,
+    /// Its category (`signature`, `hash`, …).
+    pub category: &'static str,
+}
+
+impl From<tlog::Error> for Fault {
+    fn from(e: tlog::Error) -> Fault {
+        Fault { fault: e.to_string(), category: e.category() }
+    }
+}
+
+/// A log that verified: its checkpoint, the work done and the trusted checkpoints it is
+/// consistent with.
+#[derive(Debug, Serialize)]
+pub struct LogChecked {
+    /// Origin.
+    pub origin: String,
+    /// Size.
+    pub size: u64,
+    /// Root (base64).
+    pub root: String,
+    /// Entries rehashed.
+    pub entries_rehashed: u64,
+    /// Hash tiles checked.
+    pub tiles_checked: u64,
+    /// Older checkpoints it is consistent with.
+    pub trusted_checkpoints: Vec<SizeRoot>,
+}
+
+/// What verifying a whole log found: what verified, or the fault.
 #[derive(Debug, Serialize)]
 pub struct Verified {
     /// No fault.
     pub ok: bool,
     /// The tlog-tiles folder checked.
     pub folder: PathBuf,
-    /// When ok: origin, size, root, work done and the trusted checkpoints it is consistent with.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub size: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub root: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub entries_rehashed: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub tiles_checked: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub trusted_checkpoints: Option<Vec<SizeRoot>>,
-    /// When not ok: the fault and its category.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fault: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub category: Option<&'static str>,
+    /// When ok.
+    #[serde(flatten)]
+    pub checked: Option<LogChecked>,
+    /// When not ok.
+    #[serde(flatten)]
+    pub fault: Option<Fault>,
     #[serde(skip)]
     signer: String,
 }
@@ -217,59 +232,60 @@ pub fn verify(
     for t in trusted {
         trusted_bytes.push(std::fs::read(t).with_context(|| format!("--trusted {}", t.display()))?);
     }
-    let mut out = Verified {
-        ok: false,
-        folder: folder.clone(),
-        origin: None,
-        size: None,
-        root: None,
-        entries_rehashed: None,
-        tiles_checked: None,
-        trusted_checkpoints: None,
-        fault: None,
-        category: None,
-        signer: verifier.to_vkey(),
-    };
-    match tlog::verify_log(&Dir::new(&folder), &verifier, &trusted_bytes, progress) {
+    let signer = verifier.to_vkey();
+    let (checked, fault) = match tlog::verify_log(&Dir::new(&folder), &verifier, &trusted_bytes, progress) {
         Ok(r) => {
-            out.ok = true;
-            out.origin = Some(r.checkpoint.origin.clone());
-            out.size = Some(r.checkpoint.size);
-            out.root = Some(r.checkpoint.root.to_base64());
-            out.entries_rehashed = Some(r.entries);
-            out.tiles_checked = Some(r.tiles);
-            out.trusted_checkpoints =
-                Some(r.trusted.iter().map(|c| SizeRoot { size: c.size, root: c.root.to_base64() }).collect());
+            let cp = &r.checkpoint;
+            let trusted_checkpoints =
+                r.trusted.iter().map(|c| SizeRoot { size: c.size, root: c.root.to_base64() }).collect();
+            let checked = LogChecked {
+                origin: cp.origin.clone(),
+                size: cp.size,
+                root: cp.root.to_base64(),
+                entries_rehashed: r.entries,
+                tiles_checked: r.tiles,
+                trusted_checkpoints,
+            };
+            (Some(checked), None)
         }
-        Err(e) => {
-            out.fault = Some(e.to_string());
-            out.category = Some(e.category());
-        }
-    }
-    Ok(out)
+        Err(e) => (None, Some(Fault::from(e))),
+    };
+    Ok(Verified { ok: fault.is_none(), folder, checked, fault, signer })
 }
 
 impl Display for Verified {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if let Some(fault) = &self.fault {
+        let (Some(c), None) = (&self.checked, &self.fault) else {
+            let fault = self.fault.as_ref().map_or("", |x| x.fault.as_str());
             return writeln!(f, "FAULT: {}: {fault}", self.folder.display());
-        }
+        };
         writeln!(
             f,
             "OK: {} verified: signature by {}, {} entries rehashed, {} tiles checked, root {}",
             self.folder.display(),
             self.signer,
-            self.entries_rehashed.unwrap_or(0),
-            self.tiles_checked.unwrap_or(0),
-            self.root.as_deref().unwrap_or("")
+            c.entries_rehashed,
+            c.tiles_checked,
+            c.root
         )?;
-        let trusted = self.trusted_checkpoints.as_deref().unwrap_or_default();
-        if !trusted.is_empty() {
-            let sizes: Vec<String> = trusted.iter().map(|c| c.size.to_string()).collect();
-            writeln!(f, "    consistent with {} trusted checkpoint(s) at sizes {}", trusted.len(), sizes.join(", "))?;
+        if !c.trusted_checkpoints.is_empty() {
+            let sizes: Vec<String> = c.trusted_checkpoints.iter().map(|t| t.size.to_string()).collect();
+            let n = c.trusted_checkpoints.len();
+            writeln!(f, "    consistent with {n} trusted checkpoint(s) at sizes {}", sizes.join(", "))?;
         }
         Ok(())
     }
+}
+
+/// The checkpoint a proof led to (origin, size, base64 root).
+#[derive(Debug, Serialize)]
+pub struct ProofCheckpoint {
+    /// Origin.
+    pub origin: String,
+    /// Size.
+    pub size: u64,
+    /// Root (base64).
+    pub root: String,
 }
 
 /// What checking one tlog-proof found.
@@ -279,21 +295,12 @@ pub struct ProofChecked {
     pub ok: bool,
     /// The entry's index in the proof.
     pub index: u64,
-    /// When ok: the checkpoint's origin, size and root.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub size: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub root: Option<String>,
-    /// When not ok: the fault and its category.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fault: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub category: Option<&'static str>,
+    /// When ok.
+    #[serde(flatten)]
+    pub checkpoint: Option<ProofCheckpoint>,
+    /// When not ok.
+    #[serde(flatten)]
+    pub fault: Option<Fault>,
     #[serde(skip)]
     proof_file: PathBuf,
 }
@@ -312,43 +319,31 @@ pub fn verify_proof(proof_path: &Path, entry_path: &Path, verifier: &Verifier) -
     } else {
         std::fs::read(entry_path).with_context(|| format!("{}", entry_path.display()))?
     };
-    let mut out = ProofChecked {
-        ok: false,
-        index: proof.index,
-        origin: None,
-        size: None,
-        root: None,
-        fault: None,
-        category: None,
-        proof_file: proof_path.to_path_buf(),
+    let (checkpoint, fault) = match proof.verify(&entry, verifier) {
+        Ok(cp) => (Some(ProofCheckpoint { origin: cp.origin, size: cp.size, root: cp.root.to_base64() }), None),
+        Err(e) => (None, Some(Fault::from(e))),
     };
-    match proof.verify(&entry, verifier) {
-        Ok(cp) => {
-            out.ok = true;
-            out.origin = Some(cp.origin);
-            out.size = Some(cp.size);
-            out.root = Some(cp.root.to_base64());
-        }
-        Err(e) => {
-            out.fault = Some(e.to_string());
-            out.category = Some(e.category());
-        }
-    }
-    Ok(out)
+    Ok(ProofChecked {
+        ok: fault.is_none(),
+        index: proof.index,
+        checkpoint,
+        fault,
+        proof_file: proof_path.to_path_buf(),
+    })
 }
 
 impl Display for ProofChecked {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match &self.fault {
-            Some(fault) => writeln!(f, "FAULT: {}: {fault}", self.proof_file.display()),
-            None => writeln!(
+        match (&self.checkpoint, &self.fault) {
+            (Some(c), None) => writeln!(
                 f,
                 "OK: the entry is at index {} of {} (checkpoint size {}, root {})",
-                self.index,
-                self.origin.as_deref().unwrap_or(""),
-                self.size.unwrap_or(0),
-                self.root.as_deref().unwrap_or("")
+                self.index, c.origin, c.size, c.root
             ),
+            (_, fault) => {
+                let fault = fault.as_ref().map_or("", |x| x.fault.as_str());
+                writeln!(f, "FAULT: {}: {fault}", self.proof_file.display())
+            }
         }
     }
 }
