@@ -11,7 +11,7 @@ use crate::records::sha256_hex;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
-use tlog::{Checkpoint, Hash, ReadStorage, TileReader, Verifier, leaf_hash, merkle};
+use tlog::{Checkpoint, Hash, ReadStorage, TileId, TileKind, TileReader, Verifier, leaf_hash, merkle};
 
 use crate::Error;
 use crate::site::{Model, render_section};
@@ -33,9 +33,14 @@ pub struct CheckReport {
     pub pages: usize,
     /// Records shown on pages and checked.
     pub records_on_pages: usize,
-    /// Files of the site (pages, listings, downloads, charts, feed) compared with what the
-    /// log's records make.
+    /// Files of the site (pages, listings, downloads, charts, feed, the file list) compared
+    /// with what the log's records make.
     pub files_compared: usize,
+    /// Files found in the report's folder and accounted for (zero over HTTP, where a folder
+    /// cannot be listed).
+    pub folder_files: usize,
+    /// Earlier checkpointed sizes whose partial tiles were checked.
+    pub earlier_sizes: usize,
     /// Faults, each naming the file and the record.
     pub faults: Vec<String>,
 }
@@ -43,19 +48,21 @@ pub struct CheckReport {
 /// Most pages followed from `index.html`; a report larger than this is refused, not half-checked.
 pub const MAX_PAGES: usize = 100_000;
 
-/// Checks the report in `src` against `verifier`'s key. `extra_pages` are pages to check
-/// besides those reachable from `index.html` (for a folder: every HTML file in it).
-/// `progress` is called with a short description of each step.
+/// Checks the report in `src` against `verifier`'s key. `folder_files` lists every file of a
+/// report folder (paths relative to it; empty over HTTP): each must be the checkpoint, a tile
+/// of the log or a file the log's records make, and its HTML pages are checked besides those
+/// reachable from `index.html`. `progress` is called with a short description of each step.
 pub fn check_report(
     src: &dyn ReadStorage,
     verifier: &Verifier,
     trusted: &[Vec<u8>],
-    extra_pages: &[String],
+    folder_files: &[String],
     progress: &mut dyn FnMut(&str),
 ) -> Result<CheckReport, Error> {
     progress("checking the log: signature, entries, tiles, consistency");
     let log = tlog::verify_log(src, verifier, trusted, &mut |_, _| {})?;
     let size = log.checkpoint.size;
+    let trusted_sizes: BTreeSet<u64> = log.trusted.iter().map(|c| c.size).collect();
     let entries = crate::entries::read_all(src, size)?;
     let mut report = CheckReport {
         size,
@@ -95,7 +102,7 @@ pub fn check_report(
 
     progress("checking every record on every page");
     let mut queue: VecDeque<String> = VecDeque::from(vec!["index.html".to_string()]);
-    queue.extend(extra_pages.iter().cloned());
+    queue.extend(folder_files.iter().filter(|f| f.ends_with(".html") && !f.starts_with("tile/")).cloned());
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     // The site's model of the log at each checkpoint size pages were built for.
     let mut models: Models = BTreeMap::new();
@@ -122,6 +129,7 @@ pub fn check_report(
     // Everything the site derives from the records (listings, downloads, charts, feed) must be
     // exactly what the log's records make, at the checkpoint the site was built for.
     progress("comparing every file of the site with what the log's records make");
+    let mut site_files: BTreeSet<String> = BTreeSet::new();
     let built_for = src
         .read("index.html")?
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -135,13 +143,70 @@ pub fn check_report(
                 Err(e) => report.faults.push(format!("index.html: {e}")),
                 Ok(model) => {
                     let (faults, compared) = crate::site::compare_site(src, &verifier.to_vkey(), &text, &cp, model)?;
-                    report.files_compared = compared;
+                    report.files_compared = compared.len();
                     report.faults.extend(faults);
+                    site_files.extend(compared);
                 }
             }
         }
     }
+
+    progress("accounting for every file and the partial tiles of earlier checkpoints");
+    let earlier = check_folder_files(src, size, folder_files, &site_files, &mut report);
+    for old in trusted_sizes.into_iter().chain(earlier).collect::<BTreeSet<u64>>() {
+        report.earlier_sizes += 1;
+        if let Err(e) = tlog::verify_tiles_at(src, old, size) {
+            report.faults.push(format!("the log's tiles for size {old}: {e}"));
+        }
+    }
     Ok(report)
+}
+
+/// Accounts for every file of a report folder: the checkpoint, a tile of the log (an earlier
+/// partial tile must be the start of the log's tile), or one of `site_files`. Returns the
+/// sizes earlier partial tiles show a checkpoint was produced for.
+fn check_folder_files(
+    src: &dyn ReadStorage,
+    size: u64,
+    folder_files: &[String],
+    site_files: &BTreeSet<String>,
+    report: &mut CheckReport,
+) -> BTreeSet<u64> {
+    let mut sizes = BTreeSet::new();
+    for f in folder_files {
+        report.folder_files += 1;
+        if f == tlog::CHECKPOINT_PATH || site_files.contains(f) {
+            continue;
+        }
+        if !f.starts_with("tile/") {
+            report.faults.push(format!(
+                "{f}: not part of the report: neither a tile of the log nor a file its records make ({} lists those)",
+                crate::site::FILE_LIST
+            ));
+            continue;
+        }
+        let id = match TileId::parse_path(f) {
+            Ok(id) => id,
+            Err(e) => {
+                report.faults.push(format!("{f}: under tile/ but not a tile: {e}"));
+                continue;
+            }
+        };
+        let level = match id.kind {
+            TileKind::Hashes { level } => level,
+            TileKind::Entries => 0,
+        };
+        // The log's own tiles at its size were checked with the log.
+        if tlog::tile::width_at(level, id.index, size) == id.width {
+            continue;
+        }
+        if let Err(e) = tlog::verify_stored_tile(src, id, size) {
+            report.faults.push(format!("{f}: {e}"));
+        } else if level == 0 {
+            sizes.insert(id.index * 256 + u64::from(id.width));
+        }
+    }
+    sizes
 }
 
 /// The checkpoint a page says it was built for.
@@ -290,9 +355,9 @@ fn links(page: &str, html: &str) -> Vec<String> {
     out
 }
 
-/// Every HTML page of a report folder (the tiles excepted), as paths relative to it, sorted:
-/// the pages whose records a check compares with the log.
-pub fn html_pages(root: &Path) -> Vec<String> {
+/// Every file of a report folder, as paths relative to it with `/` between segments, sorted:
+/// what a check must account for.
+pub fn folder_files(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
@@ -300,10 +365,8 @@ pub fn html_pages(root: &Path) -> Vec<String> {
         for e in dir.flatten() {
             let name = rel.join(e.file_name());
             if e.file_type().is_ok_and(|t| t.is_dir()) {
-                if !name.starts_with("tile") {
-                    stack.push(name);
-                }
-            } else if name.extension().is_some_and(|x| x == "html") {
+                stack.push(name);
+            } else {
                 out.push(name.to_string_lossy().replace('\\', "/"));
             }
         }

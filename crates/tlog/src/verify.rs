@@ -8,7 +8,7 @@ use crate::merkle::verify_consistency;
 use crate::note::Verifier;
 use crate::reader::{TileReader, read_tile};
 use crate::storage::{CHECKPOINT_PATH, ReadStorage};
-use crate::tile::{TILE_WIDTH, TileKind, parse_bundle, parse_hash_tile, tiles_of, top_level};
+use crate::tile::{TILE_WIDTH, TileId, TileKind, parse_bundle, parse_hash_tile, tiles_of, top_level, width_at};
 
 /// What a successful check covered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,4 +135,80 @@ pub fn verify_log(
         trusted_ok.push(old);
     }
     Ok(VerifyReport { checkpoint: cp, entries: size, tiles, trusted: trusted_ok })
+}
+
+/// Checks one stored tile against a log already verified at `size`. A tile the log at `size`
+/// does not have is refused; an earlier partial tile (tlog-tiles keeps serving the partial
+/// tiles of every size a checkpoint was produced for) must hold exactly the start of the log's
+/// tile at its position.
+pub fn verify_stored_tile(storage: &dyn ReadStorage, id: TileId, size: u64) -> Result<(), Error> {
+    let level = match id.kind {
+        TileKind::Hashes { level } => level,
+        TileKind::Entries => 0,
+    };
+    let now = width_at(level, id.index, size);
+    if id.width > now {
+        return Err(Error::Inconsistent(format!(
+            "{} holds {} {}, but the log of size {size} has {now} there",
+            id.path(),
+            id.width,
+            if id.kind == TileKind::Entries { "entries" } else { "hashes" }
+        )));
+    }
+    let stored = storage.read(&id.path())?.ok_or_else(|| Error::Missing { path: id.path() })?;
+    let current_id = TileId { width: now, ..id };
+    let current = read_tile(storage, current_id)?;
+    let same = match id.kind {
+        TileKind::Hashes { .. } => current.get(..id.hash_tile_len()) == Some(&stored[..]),
+        TileKind::Entries => {
+            let now_entries = parse_bundle(&current)?;
+            let stored_entries =
+                parse_bundle(&stored).map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?;
+            stored_entries.len() == usize::from(id.width)
+                && now_entries.get(..stored_entries.len()) == Some(&stored_entries[..])
+        }
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(Error::Inconsistent(format!(
+            "{} is not the first {} of {}: an earlier tile was changed",
+            id.path(),
+            id.width,
+            current_id.path()
+        )))
+    }
+}
+
+/// Checks that the tiles a tree of `old` entries needs (a size a checkpoint was produced for)
+/// are still served and agree with the log verified at `size`. A partial tile may be gone
+/// once its full tile exists, as tlog-tiles allows. Returns the partial tiles checked.
+pub fn verify_tiles_at(storage: &dyn ReadStorage, old: u64, size: u64) -> Result<u64, Error> {
+    if old > size {
+        return Err(Error::Inconsistent(format!("size {old} is beyond the log's {size}")));
+    }
+    let mut checked = 0;
+    let kinds = std::iter::once(TileKind::Entries)
+        .chain((0..=top_level(old).unwrap_or(0)).map(|level| TileKind::Hashes { level }));
+    for kind in kinds {
+        let level = match kind {
+            TileKind::Hashes { level } => level,
+            TileKind::Entries => 0,
+        };
+        // Full tiles at `old` are full tiles of the log, checked with it; only the partial one is new.
+        for id in tiles_of(kind, old).filter(|id| !id.is_full()) {
+            if storage.read(&id.path())?.is_none() {
+                if u64::from(width_at(level, id.index, size)) == TILE_WIDTH {
+                    continue;
+                }
+                return Err(Error::Inconsistent(format!(
+                    "{} is missing: a checkpoint was produced for size {old}, so the log must serve it",
+                    id.path()
+                )));
+            }
+            verify_stored_tile(storage, id, size)?;
+            checked += 1;
+        }
+    }
+    Ok(checked)
 }

@@ -9,6 +9,12 @@
 
 use std::io::{self, Write};
 
+mod focus_columns;
+mod parquet_writer;
+
+use focus_columns::{FOCUS_COLUMNS, Source, region_name};
+pub use parquet_writer::write_parquet;
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct GenConfig {
@@ -57,24 +63,102 @@ impl Rng {
     }
 }
 
-/// (service name, CUR product code, usage type, operation, unit, price per unit, weight)
-const SERVICES: &[(&str, &str, &str, &str, &str, f64, u32)] = &[
-    ("Amazon Elastic Compute Cloud", "AmazonEC2", "BoxUsage:m5.large", "RunInstances", "Hrs", 0.096, 40),
-    ("Amazon Simple Storage Service", "AmazonS3", "TimedStorage-ByteHrs", "StandardStorage", "GB-Mo", 0.023, 20),
-    (
-        "Amazon Relational Database Service",
-        "AmazonRDS",
-        "InstanceUsage:db.r5.large",
-        "CreateDBInstance",
-        "Hrs",
-        0.25,
-        10,
-    ),
-    ("AWS Lambda", "AWSLambda", "Lambda-GB-Second", "Invoke", "Lambda-GB-Second", 0.0000166667, 10),
-    ("Amazon CloudFront", "AmazonCloudFront", "US-DataTransfer-Out-Bytes", "GET", "GB", 0.085, 5),
-    ("AmazonCloudWatch", "AmazonCloudWatch", "CW:MetricMonitorUsage", "MetricStorage", "Metrics", 0.30, 8),
-    ("Amazon SageMaker", "AmazonSageMaker", "ml.m5.large-Training", "CreateTrainingJob", "Hrs", 0.115, 3),
-    ("Amazon Transcribe", "transcribe", "USE1-TranscribeAudio", "StartTranscriptionJob", "Minutes", 0.024, 2),
+/// A service the generator bills: name, CUR product code, FOCUS service category, usage type,
+/// operation, unit, price per unit and how often it is drawn.
+struct ServiceSpec {
+    name: &'static str,
+    code: &'static str,
+    category: &'static str,
+    usage: &'static str,
+    operation: &'static str,
+    unit: &'static str,
+    price: f64,
+    weight: u32,
+}
+
+const AI: &str = "AI and Machine Learning";
+
+const SERVICES: &[ServiceSpec] = &[
+    ServiceSpec {
+        name: "Amazon Elastic Compute Cloud",
+        code: "AmazonEC2",
+        category: "Compute",
+        usage: "BoxUsage:m5.large",
+        operation: "RunInstances",
+        unit: "Hrs",
+        price: 0.096,
+        weight: 40,
+    },
+    ServiceSpec {
+        name: "Amazon Simple Storage Service",
+        code: "AmazonS3",
+        category: "Storage",
+        usage: "TimedStorage-ByteHrs",
+        operation: "StandardStorage",
+        unit: "GB-Mo",
+        price: 0.023,
+        weight: 20,
+    },
+    ServiceSpec {
+        name: "Amazon Relational Database Service",
+        code: "AmazonRDS",
+        category: "Databases",
+        usage: "InstanceUsage:db.r5.large",
+        operation: "CreateDBInstance",
+        unit: "Hrs",
+        price: 0.25,
+        weight: 10,
+    },
+    ServiceSpec {
+        name: "AWS Lambda",
+        code: "AWSLambda",
+        category: "Compute",
+        usage: "Lambda-GB-Second",
+        operation: "Invoke",
+        unit: "Lambda-GB-Second",
+        price: 0.0000166667,
+        weight: 10,
+    },
+    ServiceSpec {
+        name: "Amazon CloudFront",
+        code: "AmazonCloudFront",
+        category: "Networking",
+        usage: "US-DataTransfer-Out-Bytes",
+        operation: "GET",
+        unit: "GB",
+        price: 0.085,
+        weight: 5,
+    },
+    ServiceSpec {
+        name: "AmazonCloudWatch",
+        code: "AmazonCloudWatch",
+        category: "Management and Governance",
+        usage: "CW:MetricMonitorUsage",
+        operation: "MetricStorage",
+        unit: "Metrics",
+        price: 0.30,
+        weight: 8,
+    },
+    ServiceSpec {
+        name: "Amazon SageMaker",
+        code: "AmazonSageMaker",
+        category: AI,
+        usage: "ml.m5.large-Training",
+        operation: "CreateTrainingJob",
+        unit: "Hrs",
+        price: 0.115,
+        weight: 3,
+    },
+    ServiceSpec {
+        name: "Amazon Transcribe",
+        code: "transcribe",
+        category: AI,
+        usage: "USE1-TranscribeAudio",
+        operation: "StartTranscriptionJob",
+        unit: "Minutes",
+        price: 0.024,
+        weight: 2,
+    },
 ];
 
 /// (usage type suffix, operation, unit, price, weight): Rekognition for face users.
@@ -99,10 +183,11 @@ fn pick<T>(items: &[T], weight: impl Fn(&T) -> u32, rng: &mut Rng) -> usize {
     items.len() - 1
 }
 
-/// A billable item: (service, CUR product code, usage type, operation, unit, price).
+/// A billable item: (service, CUR product code, category, usage type, operation, unit, price).
 struct Item {
     service: &'static str,
     code: &'static str,
+    category: &'static str,
     usage: String,
     operation: &'static str,
     unit: &'static str,
@@ -137,6 +222,8 @@ struct GenLine {
     cost: f64,
     /// Hours since `base`.
     hour: u32,
+    /// Months since the first.
+    month: u32,
 }
 
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -147,13 +234,22 @@ impl Lines {
     fn new(cfg: &GenConfig) -> Lines {
         let mut items: Vec<Item> = SERVICES
             .iter()
-            .map(|s| Item { service: s.0, code: s.1, usage: s.2.into(), operation: s.3, unit: s.4, price: s.5 })
+            .map(|s| Item {
+                service: s.name,
+                code: s.code,
+                category: s.category,
+                usage: s.usage.into(),
+                operation: s.operation,
+                unit: s.unit,
+                price: s.price,
+            })
             .collect();
         for prefix in ["USE1", "UGW1"] {
             for f in FACE {
                 items.push(Item {
                     service: "Amazon Rekognition",
                     code: "AmazonRekognition",
+                    category: AI,
                     usage: format!("{prefix}-{}", f.0),
                     operation: f.1,
                     unit: f.2,
@@ -192,7 +288,7 @@ impl Lines {
         let item = if face {
             SERVICES.len() + if gov { FACE.len() } else { 0 } + pick(FACE, |f| f.4, rng)
         } else {
-            pick(SERVICES, |s| s.6, rng)
+            pick(SERVICES, |s| s.weight, rng)
         };
         // Heavy-tailed quantity (Pareto, alpha 1.5), rounded to 3 decimals; the cost is rounded
         // to 10 decimals so that CSV text and Parquet doubles hold the same number.
@@ -201,7 +297,7 @@ impl Lines {
         let month = rng.below(self.month_days.len() - 1);
         let day = self.month_days[month] + rng.below(28) as i64;
         let hour = ((day - self.month_days[0]) * 24) as u32 + rng.below(24) as u32;
-        GenLine { account, item, gov, quantity, cost, hour }
+        GenLine { account, item, gov, quantity, cost, hour, month: month as u32 }
     }
 
     fn region(gov: bool) -> &'static str {
@@ -216,24 +312,6 @@ fn iso(micros: i64) -> String {
     let s = secs.rem_euclid(86_400);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
 }
-
-const FOCUS_COLUMNS: [&str; 15] = [
-    "ProviderName",
-    "BillingAccountId",
-    "SubAccountId",
-    "ServiceName",
-    "SkuId",
-    "x_UsageType",
-    "x_Operation",
-    "RegionId",
-    "ConsumedQuantity",
-    "ConsumedUnit",
-    "BilledCost",
-    "BillingCurrency",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "x_CandorNote",
-];
 
 const CUR_COLUMNS: [&str; 11] = [
     "line_item_usage_account_id",
@@ -253,7 +331,7 @@ const CUR_COLUMNS: [&str; 11] = [
 pub fn write_csv(out: &mut dyn Write, cfg: &GenConfig, layout: Layout) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     match layout {
-        Layout::Focus => w.write_record(FOCUS_COLUMNS)?,
+        Layout::Focus => w.write_record(FOCUS_COLUMNS.iter().map(|(name, _)| name))?,
         Layout::Cur => w.write_record(CUR_COLUMNS)?,
     }
     let mut lines = Lines::new(cfg);
@@ -263,26 +341,42 @@ pub fn write_csv(out: &mut dyn Write, cfg: &GenConfig, layout: Layout) -> io::Re
         let it = &lines.items[l.item];
         let region = Lines::region(l.gov);
         let start = lines.base + i64::from(l.hour) * HOUR;
-        let (start, end) = (iso(start), iso(start + HOUR - 1_000_000));
+        // Charge and billing periods end where the next begins (FOCUS: exclusive end).
+        let (start, end) = (iso(start), iso(start + HOUR));
         let (q, c) = (format!("{}", l.quantity), format!("{}", l.cost));
         match layout {
-            Layout::Focus => w.write_record([
-                "AWS",
-                "demo-payer",
-                account,
-                it.service,
-                &it.usage,
-                &it.usage,
-                it.operation,
-                region,
-                &q,
-                it.unit,
-                &c,
-                "USD",
-                &start,
-                &end,
-                NOTE,
-            ])?,
+            Layout::Focus => {
+                let month = l.month as usize;
+                let day_micros = |i: usize| lines.month_days[i] * 24 * HOUR;
+                let (billing_start, billing_end) = (iso(day_micros(month)), iso(day_micros(month + 1)));
+                let (price, sku_price) = (format!("{}", it.price), format!("{}/{region}", it.usage));
+                let description = format!("{} {} ({})", it.service, it.usage, it.unit);
+                for (_, source) in FOCUS_COLUMNS {
+                    let field: &str = match source {
+                        Source::Const(v) => v,
+                        Source::Null => "",
+                        Source::Account => account,
+                        Source::Service => it.service,
+                        Source::ServiceCategory => it.category,
+                        Source::Sku => &it.usage,
+                        Source::SkuPriceId => &sku_price,
+                        Source::Description => &description,
+                        Source::Operation => it.operation,
+                        Source::RegionId => region,
+                        Source::RegionName => region_name(l.gov),
+                        Source::Quantity => &q,
+                        Source::Unit => it.unit,
+                        Source::Cost => &c,
+                        Source::UnitPrice => &price,
+                        Source::ChargeStart => &start,
+                        Source::ChargeEnd => &end,
+                        Source::BillingStart => &billing_start,
+                        Source::BillingEnd => &billing_end,
+                    };
+                    w.write_field(field)?;
+                }
+                w.write_record(None::<&[u8]>)?;
+            }
             Layout::Cur => w.write_record([
                 account,
                 it.code,
@@ -299,151 +393,6 @@ pub fn write_csv(out: &mut dyn Write, cfg: &GenConfig, layout: Layout) -> io::Re
         }
     }
     w.flush()
-}
-
-/// A text column being filled: distinct values and per-row ids.
-struct TextCol {
-    dict: Vec<String>,
-    ids: Vec<u32>,
-}
-
-impl TextCol {
-    fn of(values: impl IntoIterator<Item = String>) -> TextCol {
-        TextCol { dict: values.into_iter().collect(), ids: Vec::new() }
-    }
-}
-
-/// Writes `cfg.rows` generated lines as Parquet in the given layout, `row_group_rows` rows per
-/// row group. FOCUS: decimal amounts and INT64 microsecond UTC timestamps, as the
-/// specification asks; CUR: DOUBLE amounts, INT96 timestamps and the note in a
-/// `resource_tags` MAP column, as AWS writes them.
-pub fn write_parquet<W: Write + Send>(out: W, cfg: &GenConfig, layout: Layout, row_group_rows: usize) -> io::Result<W> {
-    use crate::parquet::page::NULL;
-    use crate::parquet::write::{Data, Field, Kind, Writer};
-    let mut lines = Lines::new(cfg);
-    // Distinct values of each item field, and each item's id in them.
-    let distinct = |f: &dyn Fn(&Item) -> String| -> (Vec<String>, Vec<u32>) {
-        let mut dict: Vec<String> = Vec::new();
-        let ids = lines
-            .items
-            .iter()
-            .map(|it| {
-                let v = f(it);
-                match dict.iter().position(|d| *d == v) {
-                    Some(i) => i as u32,
-                    None => {
-                        dict.push(v);
-                        (dict.len() - 1) as u32
-                    }
-                }
-            })
-            .collect();
-        (dict, ids)
-    };
-    let (service_dict, service_of) = distinct(&|it| it.service.to_string());
-    let (code_dict, code_of) = distinct(&|it| it.code.to_string());
-    let (usage_dict, usage_of) = distinct(&|it| it.usage.clone());
-    let (op_dict, op_of) = distinct(&|it| it.operation.to_string());
-    let (unit_dict, unit_of) = distinct(&|it| it.unit.to_string());
-    let hours = (lines.month_days[lines.month_days.len() - 1] - lines.month_days[0]) * 24;
-    let starts: Vec<i64> = (0..hours).map(|h| lines.base + h * HOUR).collect();
-    let ends: Vec<i64> = starts.iter().map(|s| s + HOUR - 1_000_000).collect();
-    let text = |name: &str| Field { name: name.into(), kind: Kind::Text };
-    let double = |name: &str| Field { name: name.into(), kind: Kind::Double };
-    // FOCUS amounts are decimals: quantities have 3 digits after the point, costs 10.
-    let decimal = |name: &str, scale: u32| Field { name: name.into(), kind: Kind::Decimal { scale } };
-    let time_kind = if layout == Layout::Cur { Kind::Int96 } else { Kind::TimestampMicros };
-    let time = |name: &str| Field { name: name.into(), kind: time_kind.clone() };
-    let fields: Vec<Field> = match layout {
-        Layout::Focus => FOCUS_COLUMNS
-            .iter()
-            .map(|&c| match c {
-                "ConsumedQuantity" => decimal(c, 3),
-                "BilledCost" => decimal(c, 10),
-                "ChargePeriodStart" | "ChargePeriodEnd" => time(c),
-                _ => text(c),
-            })
-            .collect(),
-        Layout::Cur => CUR_COLUMNS
-            .iter()
-            .map(|&c| match c {
-                "line_item_usage_amount" | "line_item_unblended_cost" => double(c),
-                "line_item_usage_start_date" | "line_item_usage_end_date" => time(c),
-                "resource_tags_candor_note" => {
-                    Field { name: "resource_tags".into(), kind: Kind::MapOneEntry { key: "user_candor_note".into() } }
-                }
-                _ => text(c),
-            })
-            .collect(),
-    };
-    let mut w = Writer::new(out, fields, 65_536, concat!("candor version ", env!("CARGO_PKG_VERSION")))?;
-    let one = |s: &str| TextCol::of([s.to_string()]);
-    let mut left = cfg.rows;
-    while left > 0 {
-        let n = left.min(row_group_rows.max(1) as u64) as usize;
-        left -= n as u64;
-        let mut account = TextCol::of(cfg.accounts.iter().cloned());
-        let mut service = TextCol::of(service_dict.iter().cloned());
-        let mut code = TextCol::of(code_dict.iter().cloned());
-        let mut usage = TextCol::of(usage_dict.iter().cloned());
-        let mut op = TextCol::of(op_dict.iter().cloned());
-        let mut unit = TextCol::of(unit_dict.iter().cloned());
-        let mut region = TextCol::of(["us-east-1".to_string(), "us-gov-west-1".to_string()]);
-        let (mut quantity, mut cost, mut hour) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        for _ in 0..n {
-            let l = lines.next();
-            account.ids.push(l.account as u32);
-            service.ids.push(service_of[l.item]);
-            code.ids.push(code_of[l.item]);
-            usage.ids.push(usage_of[l.item]);
-            // An empty operation is a null, as in the CSV.
-            op.ids.push(if lines.items[l.item].operation.is_empty() { NULL } else { op_of[l.item] });
-            unit.ids.push(unit_of[l.item]);
-            region.ids.push(u32::from(l.gov));
-            quantity.push(l.quantity);
-            cost.push(l.cost);
-            hour.push(l.hour);
-        }
-        let (aws, payer, usd, note) = (one("AWS"), one("demo-payer"), one("USD"), one(NOTE));
-        let zeros = vec![0u32; n];
-        fn t(c: &TextCol) -> Data<'_> {
-            Data::Text { dict: &c.dict, ids: &c.ids }
-        }
-        let data: Vec<Data<'_>> = match layout {
-            Layout::Focus => vec![
-                Data::Text { dict: &aws.dict, ids: &zeros },
-                Data::Text { dict: &payer.dict, ids: &zeros },
-                t(&account),
-                t(&service),
-                t(&usage),
-                t(&usage),
-                t(&op),
-                t(&region),
-                Data::Double(&quantity),
-                t(&unit),
-                Data::Double(&cost),
-                Data::Text { dict: &usd.dict, ids: &zeros },
-                Data::Time { dict: &starts, ids: &hour },
-                Data::Time { dict: &ends, ids: &hour },
-                Data::Text { dict: &note.dict, ids: &zeros },
-            ],
-            Layout::Cur => vec![
-                t(&account),
-                t(&code),
-                t(&usage),
-                t(&op),
-                t(&region),
-                Data::Double(&quantity),
-                t(&unit),
-                Data::Double(&cost),
-                Data::Time { dict: &starts, ids: &hour },
-                Data::Time { dict: &ends, ids: &hour },
-                Data::MapConst { value: NOTE, rows: n },
-            ],
-        };
-        w.write_row_group(&data)?;
-    }
-    w.finish()
 }
 
 /// How a generated file is encoded.

@@ -4,7 +4,8 @@
 //!
 //! [`taxonomy`]: rules as data, a caching [`taxonomy::Classifier`] that counts unmapped lines;
 //! [`listing`]: the taxonomy and one line's classification as people and programs read them.
-//! [`focus`]: the FOCUS / CUR 2.0 CSV reader (plain or gzip), lenient or strict.
+//! [`focus`]: the FOCUS / CUR 2.0 CSV reader (plain or gzip), lenient or strict;
+//! [`conformance`]: the FOCUS 1.0 rules strict mode checks, named as the FinOps validator names them.
 //! [`parquet`]: Parquet through the `parquet` crate, with a dictionary-id fast path.
 //! [`fold`]: the aggregate row every file is folded into, as stored; [`groups`]: the fold
 //! itself, compact (interned ids, 56 bytes a group); `line_classes`: each line classified
@@ -16,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod conformance;
 mod csv_input;
 pub mod focus;
 pub mod fold;

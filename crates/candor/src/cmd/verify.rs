@@ -25,7 +25,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         if !root.join(tlog::CHECKPOINT_PATH).exists() {
             bail!("{}: no checkpoint here; give the report's folder (the log's public folder) or URL", args.source);
         }
-        let pages = publish::check::html_pages(&root);
+        let pages = publish::check::folder_files(&root);
         (Box::new(Dir::new(root)), pages)
     };
     let mut warnings = Vec::new();

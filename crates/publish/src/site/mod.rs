@@ -59,28 +59,23 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
     let model = Model::build(&entries, &mut reader, &mut first_seen, now)?;
     let checkpoint_text = String::from_utf8_lossy(&checkpoint).into_owned();
     let vkey = verifier.to_vkey();
+    // What an earlier run wrote, read before this run replaces the list.
+    let earlier: Vec<String> =
+        std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     // Each file is written as soon as it is made, so memory holds one page at a time.
     let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new() };
     render_all(&model, &cp, &checkpoint_text, &vkey, &first_seen, &mut sink)?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
-    let manifest_path = public.join("data").join("site-files.json");
     let written: std::collections::HashSet<&str> = sink.written.iter().map(String::as_str).collect();
-    let earlier: Vec<String> =
-        std::fs::read(&manifest_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     for stale in earlier.iter().filter(|e| !written.contains(e.as_str())) {
         // Only plain relative paths this module writes; never anything under tile/.
         if safe_relative(stale) {
             let _ = std::fs::remove_file(public.join(stale));
         }
     }
-    let mut manifest: Vec<&str> = sink.written.iter().map(String::as_str).collect();
-    manifest.push("data/site-files.json");
-    let manifest =
-        serde_json::to_vec_pretty(&manifest).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
-    write_atomic(&manifest_path, &manifest)?;
     Ok(SiteReport {
-        files: sink.written.len() + 1,
+        files: sink.written.len(),
         record_pages: model.records.len(),
         organisations: model.organisations.len(),
         size: cp.size,
@@ -103,29 +98,36 @@ fn render_all(
     sink.put("vkey", format!("{vkey}\n").as_bytes())?;
     let seen =
         serde_json::to_vec_pretty(first_seen).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
-    sink.put("data/first-seen.json", &seen)
+    sink.put("data/first-seen.json", &seen)?;
+    // Last, the list of every file above and itself: made from the log like the rest, so a
+    // check can tell the site's own files from anything added beside them.
+    let mut list: Vec<&str> = sink.written.iter().map(String::as_str).collect();
+    list.push(FILE_LIST);
+    let list = serde_json::to_vec_pretty(&list).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
+    sink.put(FILE_LIST, &list)
 }
+
+/// The list of the site's files, itself one of them.
+pub const FILE_LIST: &str = "data/site-files.json";
 
 /// Renders the site that `model` (the log at `cp`, the verified checkpoint the site says it
 /// was built for, whose signed text is `checkpoint`) makes, and compares every file with the
-/// one `src` holds. Returns the differences, each naming the file, and how many files were
-/// compared.
+/// one `src` holds. Returns the differences, each naming the file, and the files compared.
 pub(crate) fn compare_site(
     src: &dyn ReadStorage,
     vkey: &str,
     checkpoint: &str,
     cp: &Checkpoint,
     model: &Model,
-) -> Result<(Vec<String>, usize), Error> {
+) -> Result<(Vec<String>, Vec<String>), Error> {
     // When each record was first seen is the site's own data (for the feed), not the log's.
     let first_seen: BTreeMap<u64, String> =
         src.read("data/first-seen.json")?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let mut sink = Sink { target: Target::Compare { src, faults: Vec::new() }, written: Vec::new() };
     render_all(model, cp, checkpoint, vkey, &first_seen, &mut sink)?;
-    let compared = sink.written.len();
     match sink.target {
-        Target::Compare { faults, .. } => Ok((faults, compared)),
-        Target::Folder(_) => Ok((Vec::new(), compared)),
+        Target::Compare { faults, .. } => Ok((faults, sink.written)),
+        Target::Folder(_) => Ok((Vec::new(), sink.written)),
     }
 }
 

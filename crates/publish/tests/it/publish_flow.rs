@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use publish::append::{Options, publish};
-use publish::check::check_report;
+use publish::check::{check_report, folder_files};
 use publish::gather::{Period, gather, reasons};
 use publish::site::write_site;
 use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, Role, Status};
@@ -250,6 +250,8 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     assert_eq!(fix["replacement"]["index"], changed.organisation_records[0]);
     assert_eq!(log.len() as u64, changed.size, "nothing was removed");
 
+    // An auditor who checked the log now holds this checkpoint.
+    let earlier_checkpoint = std::fs::read(home.public_dir().join("checkpoint")).expect("checkpoint");
     let verifier = home.verifier().expect("vkey");
     write_site(&home.public_dir(), &verifier, "2026-10-01T00:00:00Z").expect("site");
     assert!(home.public_dir().join("capability/face-verification.html").is_file());
@@ -327,21 +329,33 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     );
 
     // The outside check passes, then names the fault on altered copies.
-    let report = check_report(&Dir::new(&public), &verifier, &[], &[], &mut |_| {}).expect("check");
+    let all = folder_files(&public);
+    let trusted = [earlier_checkpoint.clone()];
+    let report = check_report(&Dir::new(&public), &verifier, &trusted, &all, &mut |_| {}).expect("check");
     assert!(report.faults.is_empty(), "{:?}", report.faults);
     assert!(report.pages > 5 && report.records_on_pages > 8, "{report:?}");
+    assert_eq!(report.folder_files, all.len());
+    assert!(report.earlier_sizes >= 2, "{report:?}");
 
-    let altered = |name: &str, edit: &dyn Fn(&mut Vec<u8>)| -> Vec<String> {
+    let changed_copy = |change: &dyn Fn(&Path), trusted: &[Vec<u8>]| -> Vec<String> {
         let copy = tempfile::tempdir().expect("tmp");
         copy_dir(&public, copy.path());
-        let path = copy.path().join(name);
-        let mut bytes = std::fs::read(&path).expect("read");
-        edit(&mut bytes);
-        std::fs::write(&path, bytes).expect("write");
-        match check_report(&Dir::new(copy.path()), &verifier, &[], &[], &mut |_| {}) {
+        change(copy.path());
+        match check_report(&Dir::new(copy.path()), &verifier, trusted, &folder_files(copy.path()), &mut |_| {}) {
             Ok(r) => r.faults,
             Err(e) => vec![e.to_string()],
         }
+    };
+    let altered = |name: &str, edit: &dyn Fn(&mut Vec<u8>)| -> Vec<String> {
+        changed_copy(
+            &|dir| {
+                let path = dir.join(name);
+                let mut bytes = std::fs::read(&path).expect("read");
+                edit(&mut bytes);
+                std::fs::write(&path, bytes).expect("write");
+            },
+            &[],
+        )
     };
     let size = report.size;
     let bundle = format!("tile/entries/000.p/{size}");
@@ -370,6 +384,60 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
         b[i] = if b[i] == b'A' { b'B' } else { b'A' };
     });
     assert!(faults.iter().any(|f| f.contains("checkpoint") || f.contains("signature")), "{faults:?}");
+
+    // Partial tiles of earlier checkpoints: a changed one is named; one deleted while the
+    // other tile of its size stays is named; both deleted are named for an auditor holding
+    // that size's checkpoint.
+    let earlier: Vec<&String> =
+        all.iter().filter(|f| f.starts_with("tile/0/000.p/") && !f.ends_with(&format!("/{size}"))).collect();
+    assert!(!earlier.is_empty(), "the log had earlier checkpoints: {all:?}");
+    let old_hashes = earlier[0].as_str();
+    let faults = altered(old_hashes, &|b| b[3] ^= 1);
+    assert!(faults.iter().any(|f| f.starts_with(old_hashes) && f.contains("was changed")), "{faults:?}");
+    let old_bundle = old_hashes.replace("tile/0/", "tile/entries/");
+    let faults = altered(&old_bundle, &|b| {
+        let i = b.len() - 3;
+        b[i] ^= 1;
+    });
+    assert!(faults.iter().any(|f| f.starts_with(&old_bundle)), "{faults:?}");
+    let faults = changed_copy(&|dir| std::fs::remove_file(dir.join(old_hashes)).expect("rm"), &[]);
+    assert!(faults.iter().any(|f| f.contains(old_hashes) && f.contains("missing")), "{faults:?}");
+    let old_size = earlier_checkpoint_size(&earlier_checkpoint);
+    let (held_hashes, held_bundle) = (format!("tile/0/000.p/{old_size}"), format!("tile/entries/000.p/{old_size}"));
+    let remove_both = |dir: &Path| {
+        std::fs::remove_file(dir.join(&held_hashes)).expect("rm");
+        std::fs::remove_file(dir.join(&held_bundle)).expect("rm");
+    };
+    assert!(changed_copy(&remove_both, &[]).is_empty(), "without the checkpoint, a size's tiles can vanish unseen");
+    let faults = changed_copy(&remove_both, &trusted);
+    assert!(faults.iter().any(|f| f.contains(&held_bundle) || f.contains(&held_hashes)), "{faults:?}");
+    // A tile beyond the log.
+    let faults = changed_copy(&|dir| std::fs::write(dir.join("tile/0/001"), [0u8; 32 * 256]).expect("write"), &[]);
+    assert!(faults.iter().any(|f| f.starts_with("tile/0/001")), "{faults:?}");
+
+    // Files beside the site's own: a page the log's records do not make, a file list deleted
+    // or trimmed.
+    let faults = changed_copy(
+        &|dir| {
+            let page = std::fs::read(dir.join("org/lakemoor-county-sheriff-s-office-fictional.html")).expect("read");
+            std::fs::write(dir.join("org/invented-agency.html"), page).expect("write");
+        },
+        &[],
+    );
+    assert!(faults.iter().any(|f| f.starts_with("org/invented-agency.html: not part of the report")), "{faults:?}");
+    let faults = changed_copy(&|dir| std::fs::remove_file(dir.join("data/site-files.json")).expect("rm"), &[]);
+    assert!(faults.iter().any(|f| f.starts_with("data/site-files.json: missing")), "{faults:?}");
+    let faults = altered("data/site-files.json", &|b| {
+        let mut list: Vec<String> = serde_json::from_slice(b).expect("json");
+        list.retain(|f| !f.starts_with("org/"));
+        *b = serde_json::to_vec_pretty(&list).expect("json");
+    });
+    assert!(faults.iter().any(|f| f.starts_with("data/site-files.json: differs")), "{faults:?}");
+}
+
+/// The tree size a signed checkpoint names (its second line).
+fn earlier_checkpoint_size(checkpoint: &[u8]) -> u64 {
+    String::from_utf8_lossy(checkpoint).lines().nth(1).and_then(|l| l.parse().ok()).expect("size line")
 }
 
 fn copy_dir(from: &Path, to: &Path) {

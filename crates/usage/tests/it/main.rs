@@ -3,6 +3,7 @@
 
 mod duckdb_sql;
 mod focus_real;
+mod focus_validator;
 mod formats;
 
 /// A test that needs a tool or the shared public data skips locally, saying why; under
