@@ -74,7 +74,16 @@ pub fn aggregate_file(
             || Line { provider: &l.provider, service: &l.service, usage_type: &l.usage_type, operation: &l.operation };
         let capability = classes.capability([p, s, u, o], line);
         let class = classes.region_class([p, r], || (&l.provider, &l.region));
-        let key = [strings.id(&l.account), strings.id(&l.month), s, capability, class, strings.id(&l.unit)];
+        let key = [
+            strings.id(&l.account),
+            strings.id(&l.month),
+            s,
+            capability,
+            class,
+            strings.id(&l.unit),
+            strings.id(&l.billing_account),
+            strings.id(&l.billing_period),
+        ];
         table.sums(key, day).add_line(l.quantity, l.cost, day);
     })?;
     Ok(FileAggregate::new(path, read, strings, table.into_entries())?)

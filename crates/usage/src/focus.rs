@@ -107,6 +107,11 @@ pub struct UsageLine {
     pub month: String,
     /// Day of the charge period start, `YYYY-MM-DD`.
     pub day: String,
+    /// The billing account the line was billed to (empty where the export has none).
+    pub billing_account: String,
+    /// Month of the billing period's start, `YYYY-MM` (the charge month where the export
+    /// names no billing period). With the billing account, what a re-export replaces.
+    pub billing_period: String,
 }
 
 /// How strictly to read.
@@ -149,6 +154,8 @@ const CUR_COLUMNS: &[(&str, &[&str])] = &[
     ("unit", &["pricing_unit"]),
     ("cost", &["line_item_unblended_cost"]),
     ("period", &["line_item_usage_start_date"]),
+    ("billing_account", &["bill_payer_account_id"]),
+    ("billing_period", &["bill_billing_period_start_date"]),
 ];
 
 /// Column names per field, newest FOCUS name first.
@@ -163,6 +170,8 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("unit", &["ConsumedUnit"]),
     ("cost", &["BilledCost"]),
     ("period", &["ChargePeriodStart"]),
+    ("billing_account", &["BillingAccountId"]),
+    ("billing_period", &["BillingPeriodStart"]),
 ];
 
 /// For each field, the column a file with these headers provides it in (FOCUS or CUR 2.0,
@@ -356,6 +365,17 @@ pub fn read_csv_with_progress(
         line.month.push_str(month);
         line.day.clear();
         line.day.push_str(&period[..10]);
+        text("billing_account", &mut line.billing_account, &mut report);
+        line.billing_period.clear();
+        match get("billing_period") {
+            None | Some(("" | "NULL", _)) => line.billing_period.push_str(month),
+            Some((v, name)) => line.billing_period.push_str(month_of(v).ok_or_else(|| Error::BadValue {
+                path: path.into(),
+                row,
+                column: name.to_string(),
+                message: format!("{v:?} is not a date-time"),
+            })?),
+        }
         each(&line);
     }
     progress(size, size);

@@ -8,7 +8,7 @@
 //! [`conformance`]: the FOCUS 1.0 rules strict mode checks, named as the FinOps validator names them.
 //! [`parquet`]: Parquet through the `parquet` crate, with a dictionary-id fast path.
 //! [`fold`]: the aggregate row every file is folded into, as stored; [`groups`]: the fold
-//! itself, compact (interned ids, 56 bytes a group); `line_classes`: each line classified
+//! itself, compact (interned ids, 64 bytes a group); `line_classes`: each line classified
 //! through two small tables. [`parquet_aggregate`]: that fold over
 //! Parquet on every core. [`aggregate`]: the fold of any billing file, aggregates read back,
 //! reports per owner and period. [`store`]: the usage store. [`scan`]: the fold without the

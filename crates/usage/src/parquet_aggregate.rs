@@ -4,11 +4,11 @@
 //! the aggregation needs, and keeps text as dictionary ids. Each dictionary entry of the
 //! stored key's text (account, service, unit, month) is given its shared string id once;
 //! each distinct (provider, service, usage type, operation) is classified once and each
-//! (provider, region) given its region class once. Rows are then summed under a key of six
-//! ids (account, month, service, capability, region class, unit) — three lookups per row, no
-//! strings. Partial sums are added up in row-group order, so the result does not depend on
+//! (provider, region) given its region class once. Rows are then summed under a key of eight
+//! ids (account, month, service, capability, region class, unit, billing account, billing
+//! period) — three lookups per row, no strings. Partial sums are added up in row-group order, so the result does not depend on
 //! which thread read what; memory holds one row group per thread and the distinct groups
-//! (56 bytes each, [`crate::groups`]), whatever the file's length.
+//! (64 bytes each, [`crate::groups`]), whatever the file's length.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,15 +24,18 @@ use crate::parquet::page::{Column, NULL, Scratch};
 use crate::parquet::{ParquetFile, convert};
 use crate::taxonomy::{Line, Taxonomy};
 
-/// Text fields, in the order of the row key after account and month.
-const TEXT: [&str; 7] = ["account", "provider", "service", "usage_type", "operation", "region", "unit"];
+/// Text fields read as dictionary ids.
+const TEXT: [&str; 8] =
+    ["account", "provider", "service", "usage_type", "operation", "region", "unit", "billing_account"];
 
 /// Which leaf column holds each field.
 struct Plan {
-    text: [Option<usize>; 7],
+    text: [Option<usize>; 8],
     quantity: Option<usize>,
     cost: usize,
     period: usize,
+    /// The billing period's start (the charge period's month where absent).
+    billing_period: Option<usize>,
     /// CUR 2.0: the provider is AWS.
     cur: bool,
 }
@@ -60,6 +63,7 @@ fn plan(file: &ParquetFile, opts: ReadOptions, report: &mut ReadReport) -> Resul
         quantity: leaf_of("quantity"),
         cost: leaf_of("cost").unwrap_or(0),
         period: leaf_of("period").unwrap_or(0),
+        billing_period: leaf_of("billing_period"),
         cur,
     };
     if opts.strict {
@@ -223,13 +227,16 @@ impl Worker<'_> {
         Ok((table, col.ids))
     }
 
-    /// (month key, day) per entry and ids; a null date-time is an error.
-    fn times(&mut self, rg: usize, leaf: usize, first: u64) -> Result<Times, Error> {
+    /// (month key, day) per entry and ids; a null date-time is an error unless `null` gives
+    /// its entry.
+    fn times(&mut self, rg: usize, leaf: usize, first: u64, null: Option<(u32, i32)>) -> Result<Times, Error> {
         let mut col = self.column(rg, leaf, first, true)?;
-        if let Some(row) = col.ids.iter().position(|&id| id == NULL) {
+        if null.is_none()
+            && let Some(row) = col.ids.iter().position(|&id| id == NULL)
+        {
             return Err(self.bad_value(leaf, first + row as u64, "no date-time (null)".into()));
         }
-        let table = self.table(leaf, first, &mut col, None, |l, v| {
+        let table = self.table(leaf, first, &mut col, null, |l, v| {
             let d = convert::day(l, v)?;
             let (y, m, _) = convert::civil_from_days(i64::from(d));
             u32::try_from(y * 12 + i64::from(m) - 1).map(|mk| (mk, d)).map_err(|_| "date out of range".to_string())
@@ -246,7 +253,13 @@ impl Worker<'_> {
         }
         let (qt, qid) = self.numbers(rg, self.plan.quantity, first, rows)?;
         let (ct, cid) = self.numbers(rg, Some(self.plan.cost), first, rows)?;
-        let (tt, tid) = self.times(rg, self.plan.period, first)?;
+        let (tt, tid) = self.times(rg, self.plan.period, first, None)?;
+        // A billing period's month key per row, or none where the file names no billing period
+        // (the charge month then stands in); a null one is marked by the key u32::MAX.
+        let billing = match self.plan.billing_period {
+            Some(leaf) => Some(self.times(rg, leaf, first, Some((u32::MAX, 0)))?),
+            None => None,
+        };
         let mut report = ReadReport { rows: rows as u64, ..ReadReport::default() };
         if self.strict {
             for (col, leaf) in text.iter().zip(self.plan.text) {
@@ -267,16 +280,24 @@ impl Worker<'_> {
         }
         // The stored key's text as shared string ids, once per dictionary entry.
         let poisoned = || Error::BadFile { path: self.file.path().into(), message: "a reader thread failed".into() };
-        let (accounts, services, units, months) = {
+        let (accounts, services, units, months, payers, billing_months) = {
             let mut strings = shared.strings.lock().map_err(|_| poisoned())?;
             let mut ids = |col: &TextColumn| col.table.iter().map(|t| strings.id(t)).collect::<Vec<u32>>();
-            let (a, s, u) = (ids(&text[0]), ids(&text[2]), ids(&text[6]));
+            let (a, s, u, b) = (ids(&text[0]), ids(&text[2]), ids(&text[6]), ids(&text[7]));
             let m: Vec<u32> = tt.iter().map(|&(mk, _)| strings.id(&month_text(mk))).collect();
-            (a, s, u, m)
+            let bm: Vec<u32> = billing
+                .as_ref()
+                .map(|(table, _)| {
+                    table.iter().map(|&(mk, _)| if mk == u32::MAX { u32::MAX } else { strings.id(&month_text(mk)) })
+                })
+                .into_iter()
+                .flatten()
+                .collect();
+            (a, s, u, m, b, bm)
         };
         // One lookup per row in each of two small tables (classification) and one in the
         // group table.
-        let [acct, prov, svc, usg, op, reg, unit] = [0, 1, 2, 3, 4, 5, 6].map(|i| text[i].ids.as_slice());
+        let [acct, prov, svc, usg, op, reg, unit, payer] = [0, 1, 2, 3, 4, 5, 6, 7].map(|i| text[i].ids.as_slice());
         let provider = |p: u32| if self.plan.cur { "AWS" } else { text[1].table[p as usize].as_str() };
         let table = |col: usize, id: u32| text[col].table[id as usize].as_str();
         self.classes.forget();
@@ -291,6 +312,13 @@ impl Worker<'_> {
             let class = self.classes.region_class([p, reg[r]], || (provider(p), table(5, reg[r])));
             let t = tid[r] as usize;
             let day = tt[t].1;
+            let billing_month = match &billing {
+                Some((_, bid)) => match billing_months[bid[r] as usize] {
+                    u32::MAX => months[t],
+                    m => m,
+                },
+                None => months[t],
+            };
             let key = [
                 accounts[acct[r] as usize],
                 months[t],
@@ -298,6 +326,8 @@ impl Worker<'_> {
                 capability,
                 class,
                 units[unit[r] as usize],
+                payers[payer[r] as usize],
+                billing_month,
             ];
             self.groups.sums(key, day).add_line(qt[qid[r] as usize], ct[cid[r] as usize], day);
         }
@@ -360,8 +390,15 @@ pub fn aggregate_parquet(
     let file = ParquetFile::open(path)?;
     let mut read = ReadReport::default();
     let plan = plan(&file, opts, &mut read)?;
-    let needed: Vec<usize> =
-        plan.text.iter().flatten().copied().chain(plan.quantity).chain([plan.cost, plan.period]).collect();
+    let needed: Vec<usize> = plan
+        .text
+        .iter()
+        .flatten()
+        .copied()
+        .chain(plan.quantity)
+        .chain([plan.cost, plan.period])
+        .chain(plan.billing_period)
+        .collect();
     let rg_bytes: Vec<u64> =
         file.meta.row_groups.iter().map(|rg| needed.iter().map(|&l| rg.chunks[l].len).sum()).collect();
     let total: u64 = rg_bytes.iter().sum();

@@ -7,7 +7,7 @@
 //! commitment-discount, resource and charge-class columns are null, and list, contracted,
 //! effective and billed cost are the same amount.
 
-use super::NOTE;
+use super::{NOTE, PAYER};
 
 /// Where a column's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,7 @@ use Source::*;
 /// The generated FOCUS 1.0 columns, in order.
 pub(super) const FOCUS_COLUMNS: &[(&str, Source)] = &[
     ("BilledCost", Cost),
-    ("BillingAccountId", Const("demo-payer")),
+    ("BillingAccountId", Const(PAYER)),
     ("BillingAccountName", Const("Demonstration payer (fictional)")),
     ("BillingCurrency", Const("USD")),
     ("BillingPeriodEnd", BillingEnd),

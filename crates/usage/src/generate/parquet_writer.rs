@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::focus_columns::{FOCUS_COLUMNS, Source, region_name};
-use super::{CUR_COLUMNS, GenConfig, HOUR, Item, Layout, Lines, NOTE};
+use super::{CUR_COLUMNS, GenConfig, HOUR, Item, Layout, Lines, NOTE, PAYER};
 
 /// The distinct values of one property of the items, and each item's id among them.
 struct ItemDict {
@@ -95,6 +95,7 @@ pub fn write_parquet<W: Write + Send>(out: W, cfg: &GenConfig, layout: Layout, r
     let ends: Vec<i64> = starts.iter().map(|s| s + HOUR).collect();
     let month_starts: Vec<i64> = lines.month_days.iter().map(|d| d * 24 * HOUR).collect();
     let month_ends = &month_starts[1..];
+    let payer = [PAYER.to_string()];
     let consts: Vec<[String; 1]> = FOCUS_COLUMNS
         .iter()
         .map(|(_, s)| [if let Source::Const(v) = s { v.to_string() } else { String::new() }])
@@ -119,7 +120,7 @@ pub fn write_parquet<W: Write + Send>(out: W, cfg: &GenConfig, layout: Layout, r
             .iter()
             .map(|&c| match c {
                 "line_item_usage_amount" | "line_item_unblended_cost" => Field { name: c.into(), kind: Kind::Double },
-                "line_item_usage_start_date" | "line_item_usage_end_date" => {
+                "line_item_usage_start_date" | "line_item_usage_end_date" | "bill_billing_period_start_date" => {
                     Field { name: c.into(), kind: Kind::Int96 }
                 }
                 "resource_tags_candor_note" => {
@@ -178,6 +179,8 @@ pub fn write_parquet<W: Write + Send>(out: W, cfg: &GenConfig, layout: Layout, r
                 })
                 .collect(),
             Layout::Cur => vec![
+                Column::Text(&payer, vec![0; n]),
+                Column::Time(&month_starts, d.month.clone()),
                 Column::Text(&cfg.accounts, d.account.clone()),
                 Column::Text(&code.dict, code.ids(&d.item)),
                 Column::Text(&usage.dict, usage.ids(&d.item)),
