@@ -384,6 +384,21 @@ impl Decider {
         &self.version
     }
 
+    /// Every action a request may name (the capabilities, not the groups they are in), sorted.
+    pub fn action_ids(&self) -> Vec<String> {
+        let groups: HashSet<EntityUid> =
+            self.actions.0.values().flat_map(|chain| chain.iter().skip(1).map(Entity::uid)).collect();
+        let mut ids: Vec<String> = self
+            .actions
+            .0
+            .iter()
+            .filter(|(_, chain)| chain.first().is_some_and(|e| !groups.contains(&e.uid())))
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// The facts.
     pub fn facts(&self) -> &Facts {
         &self.facts

@@ -294,8 +294,15 @@ pub fn import(store: &mut dyn Store, path: &Path) -> Result<ImportReport> {
     // All entities first: relationships may name entities later in the file.
     let mut entities: Vec<(u64, Entity)> = Vec::new();
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let (f, budget) = crate::import::RecordBounded::new(f);
     for (i, line) in BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
+        let line = line.map_err(|e| Error::BadRow {
+            file: path.into(),
+            line: i as u64 + 1,
+            column: "(line)".into(),
+            message: e.to_string(),
+        })?;
+        budget.reset();
         if line.trim().is_empty() {
             continue;
         }

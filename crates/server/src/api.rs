@@ -124,15 +124,18 @@ pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlP
     }
 }
 
+/// The longest search, in characters.
+pub const MAX_QUERY: usize = 200;
+
 /// `GET /v1/search?q=…&in=agency|supplier|service|capability`: organisations whose name, or
 /// whose services or capabilities, contain `q`.
 pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Answer {
     let d = data(&state)?;
-    let Some(needle) = q.get("q").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+    let Some(needle) = q.get("q").map(|s| s.trim_matches(crate::extract::is_blank)).filter(|s| !s.is_empty()) else {
         return Err(ApiError::bad_request("q (what to look for) is required"));
     };
-    if needle.len() > 200 {
-        return Err(ApiError::bad_request("q is longer than 200 bytes"));
+    if q.get("q").map_or(0, |s| s.chars().count()) > MAX_QUERY {
+        return Err(ApiError::bad_request(format!("q is longer than {MAX_QUERY} characters")));
     }
     let within = q.get("in").map(String::as_str).unwrap_or("all");
     if !["all", "agency", "supplier", "service", "capability"].contains(&within) {

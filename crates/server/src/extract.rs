@@ -9,6 +9,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::http::request::Parts;
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 
 use crate::auth::Role;
@@ -75,5 +76,93 @@ impl<R: Roles> FromRequestParts<Arc<AppState>> for Caller<R> {
                 Err(ApiError::new(StatusCode::FORBIDDEN, format!("a {} token may not do this", role.as_str())))
             }
         }
+    }
+}
+
+/// A JSON integer, also when written with a zero fraction (`7.0`): JSON Schema counts that as an
+/// integer, so a client following the OpenAPI document may send it.
+pub fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    whole(&n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not an integer from -2^63 to 2^63-1")))
+}
+
+/// Like [`integer`], or null.
+pub fn optional_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => whole(&n)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("{n} is not an integer from -2^63 to 2^63-1"))),
+    }
+}
+
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        // 2^63 itself is out of range; every f64 below it with no fraction fits.
+        (f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f))
+            .then_some(f as i64)
+    })
+}
+
+/// Characters that do not count as text in a reason or a search: Unicode's White_Space (what
+/// `char::is_whitespace` and `str::trim` use) and the byte-order mark, as ranges. The OpenAPI
+/// document's `pattern` is written from the same ranges ([`has_text_pattern`]), so schema and
+/// server agree on every character whatever the regular-expression dialect.
+const BLANK: &[(char, char)] = &[
+    ('\u{9}', '\u{d}'),
+    (' ', ' '),
+    ('\u{85}', '\u{85}'),
+    ('\u{a0}', '\u{a0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200a}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202f}', '\u{202f}'),
+    ('\u{205f}', '\u{205f}'),
+    ('\u{3000}', '\u{3000}'),
+    ('\u{feff}', '\u{feff}'),
+];
+
+/// Whether `c` does not count as text (see [`BLANK`]).
+pub fn is_blank(c: char) -> bool {
+    BLANK.iter().any(|&(lo, hi)| (lo..=hi).contains(&c))
+}
+
+/// The OpenAPI `pattern` for "holds a character that is not blank": a negated class of
+/// [`BLANK`] in `\uXXXX` escapes, which JSON Schema (ECMA-262) and Python read alike.
+pub fn has_text_pattern() -> String {
+    let u = |c: char| format!("\\u{:04x}", u32::from(c));
+    let ranges: String =
+        BLANK.iter().map(|&(lo, hi)| if lo == hi { u(lo) } else { format!("{}-{}", u(lo), u(hi)) }).collect();
+    format!("[^{ranges}]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_is_unicode_white_space_and_the_byte_order_mark_and_the_pattern_says_so() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(is_blank(c), c.is_whitespace() || c == '\u{feff}', "U+{:04X}", u32::from(c));
+        }
+        let p = has_text_pattern();
+        assert!(p.starts_with("[^\\u0009-\\u000d\\u0020\\u0085") && p.ends_with("\\ufeff]"), "{p}");
+    }
+
+    #[test]
+    fn integers_may_carry_a_zero_fraction_and_nothing_else() {
+        let read = |json: &str| -> Result<i64, String> {
+            integer(&mut serde_json::Deserializer::from_str(json)).map_err(|e| e.to_string())
+        };
+        assert_eq!(read("7"), Ok(7));
+        assert_eq!(read("-14000.0"), Ok(-14000));
+        assert!(read("7.5").is_err());
+        assert!(read("1e19").is_err(), "beyond 2^63");
+        assert!(read("\"7\"").is_err());
+        let read =
+            |json: &str| optional_integer(&mut serde_json::Deserializer::from_str(json)).map_err(|e| e.to_string());
+        assert_eq!(read("null"), Ok(None));
+        assert_eq!(read("3.0"), Ok(Some(3)));
     }
 }

@@ -5,7 +5,16 @@ use axum::Json;
 use serde_json::{Value, json};
 
 fn query(name: &str, description: &str, required: bool) -> Value {
-    json!({"name": name, "in": "query", "required": required, "description": description, "schema": {"type": "string"}})
+    query_with(name, description, required, json!({"type": "string"}))
+}
+
+fn query_with(name: &str, description: &str, required: bool, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": required, "description": description, "schema": schema})
+}
+
+/// Text that holds more than white space, of at most `max` characters.
+fn some_text(max: usize) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": crate::extract::has_text_pattern()})
 }
 
 fn path_param(name: &str, description: &str, schema: Value) -> Value {
@@ -29,10 +38,21 @@ fn text(description: &str, media: &str) -> Value {
 }
 
 /// The document, with the answers any operation may get from the layers in front of its
-/// handler (see [`with_common_answers`]).
-pub fn spec() -> Value {
+/// handler (see [`with_common_answers`]). `actions` are the capabilities (and groups) the
+/// decision point knows, where it runs: a request naming another is refused, so the schema
+/// lists them.
+/// `records` says whether it records decisions on request.
+pub fn spec(actions: Option<&[String]>, records: bool) -> Value {
     let mut doc = operations();
     with_common_answers(&mut doc);
+    let request = &mut doc["components"]["schemas"]["AuthorizeRequest"]["properties"];
+    if let Some(actions) = actions {
+        request["capability"]["enum"] = json!(actions);
+    }
+    if !records {
+        request["record"] = json!({"const": false,
+            "description": "This server does not record decisions (it runs without --record); true is refused"});
+    }
     doc
 }
 
@@ -109,12 +129,14 @@ fn operations() -> Value {
                 "responses": responses(&[("200", "Records")], list)}},
             "/v1/disclosures/{index}": {"get": {
                 "operationId": "getDisclosure", "summary": "One record with its log entry (base64), inclusion proof and checkpoint",
-                "parameters": [path_param("index", "Log index", json!({"type": "integer", "minimum": 0}))],
+                "parameters": [path_param("index", "Log index", json!({"type": "integer", "minimum": 0, "maximum": u64::MAX}))],
                 "responses": responses(&[("200", "The record and its proof"), ("400", "Not an index"), ("404", "No such record")], object)}},
             "/v1/search": {"get": {
                 "operationId": "search", "summary": "Search by agency, supplier, service or capability",
-                "parameters": [query("q", "What to look for (part of a name, service or capability)", true),
-                               query("in", "agency, supplier, service or capability (default: all)", false)],
+                "parameters": [query_with("q", "What to look for (part of a name, service or capability)", true,
+                                          some_text(crate::api::MAX_QUERY)),
+                               query_with("in", "agency, supplier, service or capability (default: all)", false,
+                                          json!({"type": "string", "enum": ["all", "agency", "supplier", "service", "capability"]}))],
                 "responses": responses(&[("200", "Matches"), ("400", "q missing or too long, or in unknown")], list)}},
             "/v1/authorize": {"post": {
                 "operationId": "authorize", "summary": "Decide one request under the active use policy (authorizer or admin token)",
@@ -161,13 +183,13 @@ fn operations() -> Value {
                     "demonstration_data": {"type": ["boolean", "null"]},
                     "notice": {"type": ["string", "null"]}}},
                 "AuthorizeRequest": {"type": "object", "required": ["account", "capability"], "properties": {
-                    "account": {"type": "string"}, "capability": {"type": "string"}, "service": {"type": "string"},
+                    "account": {"type": "string"}, "capability": {"type": "string", "minLength": 1}, "service": {"type": "string"},
                     "region_class": {"type": "string", "enum": ["commercial", "government", "secret", ""]}, "purpose": {"type": "string"}, "record": {"type": "boolean"}}},
                 "ReviewDecision": {"type": "object", "required": ["proposal_id", "accept", "reason"],
                                    "additionalProperties": false, "properties": {
-                    "proposal_id": {"type": "integer"}, "accept": {"type": "boolean"},
-                    "reason": {"type": "string", "maxLength": crate::review::MAX_REASON},
-                    "org_id": {"type": ["integer", "null"],
+                    "proposal_id": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}, "accept": {"type": "boolean"},
+                    "reason": some_text(crate::review::MAX_REASON),
+                    "org_id": {"type": ["integer", "null"], "minimum": i64::MIN, "maximum": i64::MAX,
                                "description": "For an ambiguous proposal: the candidate accepted (one of its candidates' org_id)"},
                     "override": {"type": "boolean",
                                  "description": "Decide a proposal decided before; recorded as a reversal (else 409)"}}}
@@ -177,8 +199,11 @@ fn operations() -> Value {
 }
 
 /// `GET /openapi.json`.
-pub async fn document() -> Json<Value> {
-    Json(spec())
+pub async fn document(
+    axum::extract::State(state): axum::extract::State<std::sync::Arc<crate::AppState>>,
+) -> Json<Value> {
+    let actions = state.decider.as_ref().map(|d| d.action_ids());
+    Json(spec(actions.as_deref(), state.store.is_some()))
 }
 
 #[cfg(test)]
@@ -187,7 +212,7 @@ mod tests {
 
     #[test]
     fn every_operation_documents_the_answers_of_the_layers_in_front_of_it() {
-        let doc = spec();
+        let doc = spec(None, true);
         let paths = doc["paths"].as_object().expect("paths");
         let mut with_body = 0;
         for (path, item) in paths {

@@ -54,11 +54,12 @@ pub async fn queue(State(state): State<Arc<AppState>>, _caller: Caller<Reviewers
 #[serde(deny_unknown_fields)]
 /// The body of `POST /v1/review/decisions`.
 pub struct DecisionBody {
+    #[serde(deserialize_with = "crate::extract::integer")]
     proposal_id: i64,
     accept: bool,
     reason: String,
     /// For an ambiguous proposal: the candidate accepted.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::optional_integer")]
     org_id: Option<i64>,
     /// Decide a proposal decided before (recorded as a reversal); without it, 409.
     #[serde(default, rename = "override")]
@@ -73,8 +74,9 @@ pub async fn decide(
     caller: Caller<Reviewers>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Value>> {
-    if body.reason.trim().is_empty() || body.reason.len() > MAX_REASON {
-        return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} bytes")));
+    let reason = body.reason.trim_matches(crate::extract::is_blank);
+    if reason.is_empty() || body.reason.chars().count() > MAX_REASON {
+        return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} characters")));
     }
     let reviewer: String = caller.label.split_whitespace().collect::<Vec<_>>().join("_");
     let reviewer = if reviewer.is_empty() { "token-holder".to_string() } else { reviewer };
@@ -84,7 +86,7 @@ pub async fn decide(
         accept: body.accept,
         org: body.org_id,
         reviewer: &reviewer,
-        reason: body.reason.trim(),
+        reason,
         overrides: body.overrides,
     };
     let event = registry::review::decide(&mut *store, &decision)?;

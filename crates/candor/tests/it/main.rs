@@ -8,6 +8,7 @@ mod crash;
 mod go_interop;
 mod policy_cli;
 mod registry_cli;
+mod schemathesis;
 mod serve_api;
 mod tidy;
 mod verify_cli;

@@ -239,6 +239,7 @@ fn timed_get(addr: &str, path: &str, within: std::time::Duration) -> Option<(u16
 fn idle_and_slow_connections_are_bounded_and_closed() {
     use std::io::{Read, Write};
     use std::time::{Duration, Instant};
+    let _alone = crate::common::machine_to_myself();
     let demo = demo_copy();
     let authorizer = token(demo.path(), "authorizer", "gateway");
     let flags = ["--max-connections", "256", "--header-timeout", "5", "--request-timeout", "2"];

@@ -168,15 +168,70 @@ pub(crate) fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
-/// Opens a CSV file and maps its header names to column positions.
-pub(crate) fn open_csv(path: &Path) -> Result<(csv::Reader<File>, HashMap<String, usize>)> {
+/// Longest record (a CSV record, with every line of its quoted fields, or a FollowTheMoney
+/// line) an importer holds in memory, in bytes. Real records are a few kilobytes; a file with an
+/// unclosed quote or no line ends is refused, naming where the record began, rather than read
+/// whole into memory.
+pub(crate) const MAX_RECORD: u64 = 1 << 20;
+
+/// How many bytes the current record has taken so far: reset after each record.
+#[derive(Clone, Default)]
+pub(crate) struct RecordBudget(std::rc::Rc<std::cell::Cell<u64>>);
+
+impl RecordBudget {
+    /// A record ended: the next one starts from nothing.
+    pub(crate) fn reset(&self) {
+        self.0.set(0);
+    }
+}
+
+/// A reader that fails once more than [`MAX_RECORD`] bytes pass between two resets of its
+/// budget. (The CSV reader reads ahead by its buffer, 8 KiB, so a record may reach that much
+/// beyond the limit.)
+pub(crate) struct RecordBounded<R> {
+    inner: R,
+    budget: RecordBudget,
+}
+
+impl<R: Read> RecordBounded<R> {
+    pub(crate) fn new(inner: R) -> (RecordBounded<R>, RecordBudget) {
+        let budget = RecordBudget::default();
+        (RecordBounded { inner, budget: budget.clone() }, budget)
+    }
+}
+
+impl<R: Read> Read for RecordBounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let taken = self.budget.0.get() + n as u64;
+        self.budget.0.set(taken);
+        if n > 0 && taken > MAX_RECORD {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a record longer than {MAX_RECORD} bytes (1 MiB; an unclosed quote?), refused rather than held in memory"
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// A CSV reader over a file, its records bounded.
+pub(crate) type CsvReader = csv::Reader<RecordBounded<File>>;
+
+/// Opens a CSV file and maps its header names to column positions; the budget is to be reset
+/// after each record.
+pub(crate) fn open_csv(path: &Path) -> Result<(CsvReader, HashMap<String, usize>, RecordBudget)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let (file, budget) = RecordBounded::new(file);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(file);
     let headers =
         rdr.headers().map_err(|e| Error::BadFile { file: path.into(), message: format!("header row: {e}") })?;
     let columns =
         headers.iter().enumerate().map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i)).collect();
-    Ok((rdr, columns))
+    budget.reset();
+    Ok((rdr, columns, budget))
 }
 
 /// Physical line numbers (1-based, as `grep -n` counts them: every `\n`, inside quotes too)
@@ -247,7 +302,7 @@ pub(crate) fn run_csv(
         before,
         after: before,
     };
-    let (mut rdr, columns) = open_csv(path)?;
+    let (mut rdr, columns, budget) = open_csv(path)?;
     let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
     if !missing.is_empty() {
         return Err(Error::BadFile {
@@ -264,13 +319,18 @@ pub(crate) fn run_csv(
     let mut lines = PhysicalLines::open(path)?;
     loop {
         let start = rdr.position().byte();
-        match rdr.read_record(&mut record) {
+        let read = rdr.read_record(&mut record);
+        budget.reset();
+        match read {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
                 let line = lines.record_line(start, path)?;
                 let message = e.to_string();
-                if opts.skip_bad_rows {
+                // A record too long to hold is not a row to skip: the rest cannot be trusted.
+                let too_long =
+                    matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData);
+                if opts.skip_bad_rows && !too_long {
                     report.skipped.push(SkippedRow { line, column: "(row)".into(), message });
                     continue;
                 }

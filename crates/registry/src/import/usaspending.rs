@@ -74,14 +74,14 @@ pub fn import_usaspending(
     opts: ImportOptions,
     progress: Progress<'_>,
 ) -> Result<ImportReport> {
-    let (mut rdr, columns) = open_csv(path)?;
+    let (mut rdr, columns, budget) = open_csv(path)?;
     let layout = Layout::detect(|c| columns.contains_key(c)).ok_or_else(|| Error::BadFile {
         file: path.into(),
         message: "not a USAspending contract download (no prime award, transaction or subaward columns)".into(),
     })?;
     // Slash dates are written month-first in some downloads and day-first in others: the
     // file's own dates decide, before anything is imported.
-    let order = scan_date_order(&mut rdr, &columns, layout, path)?;
+    let order = scan_date_order(&mut rdr, &columns, layout, &budget, path)?;
     let file = file_name(path);
     run_csv(store, path, layout.name(), layout.required(), opts, progress, |tx, row| match layout {
         Layout::AwardSummary | Layout::Transaction => prime_row(tx, row, layout, order, &file),
@@ -90,14 +90,18 @@ pub fn import_usaspending(
 }
 
 fn scan_date_order(
-    rdr: &mut csv::Reader<std::fs::File>,
+    rdr: &mut super::CsvReader,
     columns: &std::collections::HashMap<String, usize>,
     layout: Layout,
+    budget: &super::RecordBudget,
     path: &Path,
 ) -> Result<DateOrder> {
     let idx: Vec<usize> = layout.date_columns().iter().filter_map(|c| columns.get(*c).copied()).collect();
     let (mut day_first, mut month_first) = (false, false);
-    for record in rdr.records().flatten() {
+    for record in rdr.records() {
+        budget.reset();
+        // A bad record is reported where the import reads it.
+        let Ok(record) = record else { continue };
         for &i in &idx {
             let Some(v) = record.get(i) else { continue };
             let mut parts = v.split(['/', ' ']);

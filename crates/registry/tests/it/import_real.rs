@@ -215,6 +215,41 @@ fn an_unclosed_quote_in_the_fbi_list_is_refused_not_merged() {
     assert_eq!(store.counts().expect("counts"), before, "nothing stored");
 }
 
+/// A quote never closed (or a file with no line ends) would make one record of the rest of the
+/// file, held in memory whole: refused past 1 MiB, naming the line where it began, also with
+/// `--skip-bad-rows`; a FollowTheMoney line past 1 MiB likewise. Needs no shared data.
+#[test]
+fn a_record_beyond_a_mebibyte_is_refused_naming_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let filler = "x".repeat(100);
+    let mut csv = String::from("account_id,legal_name\nacct-1,First\nacct-2,\"never closed\n");
+    for _ in 0..12_000 {
+        csv.push_str(&filler);
+        csv.push('\n');
+    }
+    let path = dir.path().join("accounts.csv");
+    std::fs::write(&path, &csv).expect("write");
+    let mut store = SqliteStore::in_memory().expect("store");
+    let before = store.counts().expect("counts");
+    for skip_bad_rows in [false, true] {
+        let err = import::import_accounts(&mut store, &path, ImportOptions { skip_bad_rows }, &mut |_, _| {})
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("line 3") && err.contains("longer than 1048576 bytes"), "{err}");
+        assert_eq!(store.counts().expect("counts"), before, "nothing stored");
+    }
+    let ftm = dir.path().join("long.ftm.jsonl");
+    let long =
+        format!("{{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{{\"name\":[\"{}\"]}}}}\n", "y".repeat(1 << 21));
+    std::fs::write(
+        &ftm,
+        format!("{{\"id\":\"b\",\"schema\":\"Company\",\"properties\":{{\"name\":[\"B\"]}}}}\n{long}"),
+    )
+    .expect("write");
+    let err = registry::ftm::import(&mut store, &ftm).expect_err("refused").to_string();
+    assert!(err.contains("line 2") && err.contains("longer than 1048576 bytes"), "{err}");
+}
+
 #[test]
 fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
     let Some(data) = data_dir() else { return };

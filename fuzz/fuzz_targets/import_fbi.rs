@@ -1,0 +1,7 @@
+//! The fbi importer on arbitrary bytes (see `common/import.rs`).
+#![no_main]
+
+#[path = "common/import.rs"]
+mod import;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| import::run(import::Importer::Fbi, data));
