@@ -141,4 +141,14 @@ pub enum NoteError {
     /// No signature from any known key was found.
     #[error("no signature by a trusted key{}", if .0.is_empty() { String::new() } else { format!(" (signed by: {})", .0.join(", ")) })]
     NoTrustedSignature(Vec<String>),
+    /// A cosignature from a known witness is dated after now.
+    #[error("the cosignature by {name} is dated {timestamp}, after now ({now}); a witness cannot have cosigned then")]
+    FutureCosignature {
+        /// Witness name.
+        name: String,
+        /// Its timestamp (seconds since the epoch).
+        timestamp: u64,
+        /// Now, as the verifier counts it.
+        now: u64,
+    },
 }

@@ -10,7 +10,9 @@
 //! - a crash-safe writer ([`LogWriter`]) over a storage contract ([`Storage`]) with a local
 //!   directory backend ([`DirStorage`]) and an in-memory fake ([`MemStorage`]);
 //! - batched sequencing of concurrent appends ([`Sequencer`]);
-//! - a full check of a stored log ([`verify_log`]).
+//! - a full check of a stored log ([`verify_log`]);
+//! - witness cosignatures, tlog-cosignature `cosignature/v1` ([`cosignature`]), and trust
+//!   policies naming the witnesses a checkpoint needs ([`policy`]).
 //!
 //! ```
 //! use tlog::{Checkpoint, LogWriter, MemStorage, Signer, TileReader, TlogProof};
@@ -35,12 +37,14 @@
 #![deny(missing_docs)]
 
 mod checkpoint;
+pub mod cosignature;
 mod error;
 mod hash;
 mod local;
 mod log;
 pub mod merkle;
 pub mod note;
+pub mod policy;
 mod proof_file;
 mod reader;
 mod sequencer;

@@ -6,8 +6,9 @@
 use registry::import::{self, ImportOptions};
 use registry::{SqliteStore, Store};
 
-/// Which importer a target drives.
+/// Which importer a target drives. (Each target builds this module and names one variant.)
 #[derive(Clone, Copy)]
+#[allow(dead_code)]
 pub enum Importer {
     Usaspending,
     Fbi,

@@ -17,6 +17,11 @@ fn candor(args: &[&str], home: &Path) -> String {
 
 /// Builds the Go checker, or explains why it cannot be built here.
 fn build_checker() -> Option<PathBuf> {
+    build_go("interop", "tests/go/interop.go")
+}
+
+/// Builds one Go program of `tests/go`, or explains why it cannot be built here.
+fn build_go(name: &str, source: &str) -> Option<PathBuf> {
     if Command::new("go").arg("version").output().is_err() {
         crate::skip("no Go toolchain (apt-get install golang-go golang-golang-x-mod-dev)");
         return None;
@@ -27,8 +32,8 @@ fn build_checker() -> Option<PathBuf> {
     }
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("go-interop");
     std::fs::create_dir_all(&work).expect("mkdir");
-    let bin = work.join("interop");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/interop.go");
+    let bin = work.join(name);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(source);
     let out = Command::new("go")
         .args(["build", "-o"])
         .arg(&bin)
@@ -153,4 +158,47 @@ fn base64_decode(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Witness cosignatures (tlog-cosignature, Ed25519 `cosignature/v1`) cross between candor and a
+/// Go program written from the spec with crypto/ed25519 and sumdb/note, both ways: Go verifies
+/// candor's cosignature line (and x/mod opens the log's signature beside it), and candor
+/// verifies a cosignature Go made; a changed timestamp fails in Go.
+#[test]
+fn witness_cosignatures_cross_between_go_and_candor() {
+    use tlog::cosignature::{CosignatureVerifier, Cosigned, Cosigner, check_cosignatures};
+    let Some(bin) = build_go("cosignature", "tests/go/cosignature/main.go") else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tlog::Signer::generate("candor.example/log").expect("log key");
+    let body = "candor.example/log\n42\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    let witness = Cosigner::generate("witness.example/w1").expect("witness key");
+    let mut signed = log.sign(body).expect("sign");
+    signed.push_str(&witness.cosign(body, 1_764_460_800).expect("cosign"));
+    let file = tmp.path().join("checkpoint");
+    std::fs::write(&file, &signed).expect("write");
+    let wkey = witness.verifier().to_vkey().expect("vkey");
+    let path = file.display().to_string();
+    let out = run_checker(&bin, &["-check", &path, "-log", &log.verifier().to_vkey(), "-witness", &wkey]);
+    assert_eq!(out, "cosigned witness.example/w1 1764460800\n");
+    // A cosignature whose timestamp was changed fails in Go.
+    let line = signed.lines().last().expect("line").to_string();
+    let b64 = line.rsplit(' ').next().expect("blob");
+    let mut blob = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).expect("b64");
+    blob[11] ^= 1;
+    let moved = signed.replace(b64, &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &blob));
+    std::fs::write(&file, &moved).expect("write");
+    let refused = Command::new(&bin)
+        .args(["-check", &path, "-log", &log.verifier().to_vkey(), "-witness", &wkey])
+        .output()
+        .expect("run");
+    assert!(!refused.status.success(), "Go accepted a moved timestamp");
+    // The other way: Go cosigns, candor verifies.
+    std::fs::write(&file, log.sign(body).expect("sign")).expect("write");
+    let out = run_checker(&bin, &["-cosign", &path, "-name", "witness.example/go", "-time", "1764460801"]);
+    let (go_vkey, go_signed) = out.split_once('\n').expect("vkey line");
+    let go_witness = CosignatureVerifier::from_vkey(go_vkey).expect("Go's witness key");
+    let verdicts = check_cosignatures(go_signed.as_bytes(), &[go_witness, witness.verifier()], 1_900_000_000)
+        .expect("candor checks Go's cosignature");
+    assert_eq!(verdicts[0], ("witness.example/go".to_string(), Cosigned::Verified { timestamp: 1_764_460_801 }));
+    assert_eq!(verdicts[1].1, Cosigned::Absent);
 }
