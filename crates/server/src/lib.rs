@@ -75,14 +75,30 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Router, limits: Limit
 /// called with the server's URL once it listens (so a port 0 shows the port chosen).
 pub fn run_until_signal(state: AppState, listen: &str, banner: &dyn Fn(&str)) -> std::io::Result<()> {
     let limits = state.limits;
-    let state = Arc::new(state);
+    run_app(router(Arc::new(state)), limits, listen, banner)
+}
+
+/// Serves any `app` (a witness, say) on `listen` within `limits` until Ctrl-C or SIGTERM, on a
+/// runtime of its own, with the same accept loop, timeouts and connection limit as the report.
+pub fn run_router_until_signal(
+    app: Router,
+    limits: Limits,
+    listen: &str,
+    banner: &dyn Fn(&str),
+) -> std::io::Result<()> {
+    let limit = limits.request_timeout;
+    let app = app.layer(axum::middleware::from_fn(move |req, next| listen::request_timeout(limit, req, next)));
+    run_app(app, limits, listen, banner)
+}
+
+fn run_app(app: Router, limits: Limits, listen: &str, banner: &dyn Fn(&str)) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| std::io::Error::new(e.kind(), format!("listening on {listen}: {e}")))?;
         banner(&format!("http://{}", listener.local_addr()?));
-        serve(listener, router(state), limits).await
+        serve(listener, app, limits).await
     })
 }
 

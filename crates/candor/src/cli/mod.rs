@@ -7,12 +7,14 @@ mod policy;
 mod registry;
 mod report;
 mod usage;
+mod witness;
 
 pub use log::*;
 pub use policy::*;
 pub use registry::*;
 pub use report::*;
 pub use usage::*;
+pub use witness::*;
 
 use std::path::PathBuf;
 
@@ -89,6 +91,10 @@ pub enum Command {
     /// Check a published report from the outside (a folder or an http(s) URL): checkpoint
     /// signature, every entry, every record the site shows, consistency with trusted checkpoints.
     Verify(VerifyArgs),
+    /// Run a witness (C2SP tlog-witness): cosign a log's checkpoints only while they stay
+    /// consistent.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
     /// Explain why an organisation (or a customer account) is classified as it is, with its evidence.
     Explain {
         #[command(flatten)]

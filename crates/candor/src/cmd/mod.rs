@@ -9,6 +9,7 @@ mod registry;
 mod serve;
 mod usage;
 mod verify;
+mod witness;
 
 use std::process::ExitCode;
 
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Publish(args) => publish::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Witness(cmd) => witness::run(cmd),
         Command::Explain { db, org, min_amount, since, json } => {
             registry::explain(&db.db, &org, min_amount, since, json)
         }

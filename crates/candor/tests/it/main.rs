@@ -12,6 +12,7 @@ mod schemathesis;
 mod serve_api;
 mod tidy;
 mod verify_cli;
+mod witness_cli;
 
 /// A test that needs a tool or the shared public data skips locally, saying why; under
 /// `CI=true` (where CI installed everything) a missing one fails instead, so a broken install

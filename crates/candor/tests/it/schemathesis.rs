@@ -19,13 +19,27 @@ fn schemathesis_finds_no_failure_in_the_api() {
     let demo = demo_copy();
     let admin = token(demo.path(), "admin", "schemathesis");
     let server = Server::start(demo.path(), "127.0.0.1:0");
-    let out = Command::new("schemathesis")
-        .args(["run", &format!("http://{}/openapi.json", server.addr), "--checks", "all"])
-        .args(["--header", &format!("Authorization: Bearer {admin}")])
-        .args(["--max-examples", "40", "--seed", "20261130", "--workers", "2", "--no-color"])
-        .output()
-        .expect("schemathesis");
-    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "schemathesis found failures:\n{report}");
+    let run = || {
+        let out = Command::new("schemathesis")
+            .args(["run", &format!("http://{}/openapi.json", server.addr), "--checks", "all"])
+            .args(["--header", &format!("Authorization: Bearer {admin}")])
+            .args(["--max-examples", "40", "--seed", "20261130", "--workers", "2", "--no-color"])
+            // It keeps a cache (`.schemathesis/`) in its working folder: the demo copy's, not the source tree.
+            .current_dir(demo.path())
+            .output()
+            .expect("schemathesis");
+        let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), report)
+    };
+    let (mut ok, mut report) = run();
+    // Hypothesis, under schemathesis, sometimes fails inside Python while describing a strategy
+    // ("AST constructor recursion depth mismatch"): a runtime error of the tool, reported apart
+    // from check failures. Such a run tested nothing to the end, so it runs again once; a check
+    // failure is never retried.
+    if !ok && report.contains("Runtime Error") && !report.contains("FAILURES") {
+        eprintln!("schemathesis had a runtime error of its own; running it again:\n{report}");
+        (ok, report) = run();
+    }
+    assert!(ok, "schemathesis found failures:\n{report}");
     assert!(report.contains(" passed") && !report.contains("Tested: 0"), "{report}");
 }

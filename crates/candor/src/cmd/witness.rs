@@ -1,0 +1,50 @@
+//! `candor witness init|add-log|serve`.
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use witness::home::WitnessHome;
+
+use crate::cli::WitnessCommand;
+use crate::console::print_json;
+
+pub fn run(cmd: WitnessCommand) -> Result<ExitCode> {
+    match cmd {
+        WitnessCommand::Init { dir, name, json } => {
+            let v = WitnessHome::at(&dir.dir).init(&name)?;
+            let vkey = v.to_vkey().unwrap_or_default();
+            if json {
+                print_json(&json!({"name": v.name(), "vkey": vkey, "dir": dir.dir}));
+            } else {
+                println!("witness {} created in {}", v.name(), dir.dir.display());
+                println!("verifier key (for trust policies): {vkey}");
+            }
+        }
+        WitnessCommand::AddLog { dir, vkey, origin, json } => {
+            let key = tlog::Verifier::from_vkey(&vkey).context("the log's verifier key")?;
+            let origin = origin.unwrap_or_else(|| key.name().to_string());
+            let mut w = WitnessHome::at(&dir.dir).open()?;
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            let added = w.state().add_log(&origin, &key, now)?;
+            if json {
+                print_json(&json!({"origin": origin, "vkey": key.to_vkey(), "added": added}));
+            } else if added {
+                println!("watching {origin} ({})", key.to_vkey());
+            } else {
+                println!("already watching {origin} with this key; nothing changed");
+            }
+        }
+        WitnessCommand::Serve { dir, listen, limits } => {
+            let w = WitnessHome::at(&dir.dir).open()?;
+            let name = w.name().to_string();
+            let app = witness::http::router(Arc::new(Mutex::new(w)));
+            crate::console::init_request_logs();
+            server::run_router_until_signal(app, limits.limits(), &listen, &|url| {
+                println!("witness {name} on {url}/add-checkpoint (Ctrl-C to stop)");
+            })?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

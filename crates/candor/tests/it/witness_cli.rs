@@ -1,0 +1,94 @@
+//! `candor witness` as an operator runs it: init (key mode 0600), add-log (never changed),
+//! serve; a log's checkpoints submitted over HTTP as tlog-witness says, cosigned, refused with
+//! 409 and the witness's size when stale, and the state kept across a restart.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::common::{candor, http, text};
+
+struct WitnessProcess {
+    child: Child,
+    addr: String,
+}
+
+impl WitnessProcess {
+    fn start(dir: &std::path::Path) -> WitnessProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_candor"))
+            .args(["witness", "serve", "--dir", &dir.display().to_string(), "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn witness");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().expect("stdout")).read_line(&mut line).expect("banner");
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        WitnessProcess { child, addr }
+    }
+}
+
+impl Drop for WitnessProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_witness_cosigns_a_log_refuses_stale_sizes_and_keeps_its_state() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (log_dir, w_dir) = (tmp.path().join("log"), tmp.path().join("witness"));
+    let (log, wd) = (log_dir.display().to_string(), w_dir.display().to_string());
+    let o = candor(&["log", "init", "--dir", &log, "--origin", "candor.example/log"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let entry = tmp.path().join("entry");
+    std::fs::write(&entry, "an entry").expect("write");
+    let o = candor(&["log", "append", "--dir", &log, &entry.display().to_string()]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = candor(&["witness", "init", "--dir", &wd, "--name", "witness.example/w1", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let wkey = serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")["vkey"]
+        .as_str()
+        .expect("vkey")
+        .to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(w_dir.join("witness.key")).expect("key").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the witness's key is private");
+    }
+    let again = candor(&["witness", "init", "--dir", &wd, "--name", "witness.example/w1"]);
+    assert!(!again.status.success() && text(&again).contains("never overwritten"), "{}", text(&again));
+    let log_vkey = std::fs::read_to_string(log_dir.join("log.vkey")).expect("vkey");
+    let o = candor(&["witness", "add-log", "--dir", &wd, log_vkey.trim()]);
+    assert!(o.status.success() && text(&o).contains("watching candor.example/log"), "{}", text(&o));
+    let o = candor(&["witness", "add-log", "--dir", &wd, log_vkey.trim()]);
+    assert!(o.status.success() && text(&o).contains("nothing changed"), "{}", text(&o));
+
+    let checkpoint = std::fs::read(log_dir.join("public/checkpoint")).expect("checkpoint");
+    let mut body = b"old 0\n\n".to_vec();
+    body.extend_from_slice(&checkpoint);
+    let w = WitnessProcess::start(&w_dir);
+    let first = http(&w.addr, "POST", "/add-checkpoint", None, &body);
+    assert_eq!(first.status, 200, "{}", first.text());
+    let mut cosigned = checkpoint.clone();
+    cosigned.extend_from_slice(&first.body);
+    let key = tlog::cosignature::CosignatureVerifier::from_vkey(&wkey).expect("witness key");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let verdicts = tlog::cosignature::check_cosignatures(&cosigned, &[key], now + 1).expect("verifies");
+    assert!(matches!(verdicts[0].1, tlog::cosignature::Cosigned::Verified { .. }), "{verdicts:?}");
+    drop(w);
+    // After a restart the witness remembers: old size 0 is stale now.
+    let w = WitnessProcess::start(&w_dir);
+    let stale = http(&w.addr, "POST", "/add-checkpoint", None, &body);
+    assert_eq!(stale.status, 409, "{}", stale.text());
+    assert_eq!(stale.header("content-type").as_deref(), Some("text/x.tlog.size"));
+    assert_eq!(stale.text(), "1\n");
+    assert_eq!(http(&w.addr, "GET", "/add-checkpoint", None, b"").status, 405);
+}

@@ -1,0 +1,37 @@
+//! The witness over HTTP: `POST /add-checkpoint` (and the same under any prefix a front server
+//! strips), bodies up to 64 KiB (63 proof lines and a checkpoint with its signatures fit many
+//! times over), one submission at a time against the state.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State as AxumState};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use crate::Witness;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The witness's routes.
+pub fn router(witness: Arc<Mutex<Witness>>) -> Router {
+    Router::new()
+        .route("/add-checkpoint", post(add_checkpoint))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(witness)
+}
+
+async fn add_checkpoint(AxumState(witness): AxumState<Arc<Mutex<Witness>>>, body: Bytes) -> Response {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs().max(1));
+    let answer = match witness.lock() {
+        Ok(mut w) => w.add_checkpoint(&body, now),
+        Err(_) => {
+            crate::Answer { status: 500, content_type: "text/plain", body: b"the witness failed earlier\n".to_vec() }
+        }
+    };
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, answer.content_type)], answer.body).into_response()
+}
