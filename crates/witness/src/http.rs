@@ -28,10 +28,17 @@ async fn add_checkpoint(AxumState(witness): AxumState<Arc<Mutex<Witness>>>, body
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs().max(1));
     let answer = match witness.lock() {
         Ok(mut w) => w.add_checkpoint(&body, now),
-        Err(_) => {
-            crate::Answer { status: 500, content_type: "text/plain", body: b"the witness failed earlier\n".to_vec() }
-        }
+        Err(_) => crate::Answer {
+            status: 500,
+            content_type: "text/plain",
+            body: b"the witness failed earlier\n".to_vec(),
+            retry_after: None,
+        },
     };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, answer.content_type)], answer.body).into_response()
+    let mut response = (status, [(header::CONTENT_TYPE, answer.content_type)], answer.body).into_response();
+    if let Some(wait) = answer.retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+    }
+    response
 }

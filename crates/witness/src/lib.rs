@@ -6,11 +6,13 @@
 //!
 //! [`request`] parses `add-checkpoint` bodies; [`state`] is the SQLite state (logs, the latest
 //! cosigned checkpoint per log, refused checkpoints kept as evidence); [`Witness`] answers a
-//! submission as the spec says; [`http`] serves it; [`home`] is its folder (key, state).
+//! submission as the spec says, within a per-log [`rate`] limit; [`http`] serves it; [`home`] is
+//! its folder (key, state).
 #![deny(missing_docs)]
 
 pub mod home;
 pub mod http;
+pub mod rate;
 pub mod request;
 pub mod state;
 mod witness;

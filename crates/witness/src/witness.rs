@@ -3,11 +3,12 @@
 //! signature by the log's key, 409 (body: the size it last cosigned, `text/x.tlog.size`) when
 //! the old size is not that size, 422 when the checkpoint is not consistent with the one it
 //! cosigned (kept as evidence), else 200 with its cosignature line, after the new state is on
-//! disk.
+//! disk. A log over its rate limit gets 429 with `Retry-After` (see [`crate::rate`]).
 
 use tlog::cosignature::Cosigner;
 use tlog::{Checkpoint, Hash, NoteError, empty_root, merkle, note};
 
+use crate::rate::{Buckets, RateLimit};
 use crate::request;
 use crate::state::{Latest, Outcome, State};
 
@@ -20,13 +21,15 @@ pub struct Answer {
     pub content_type: &'static str,
     /// Its body.
     pub body: Vec<u8>,
+    /// Seconds to wait before retrying (429).
+    pub retry_after: Option<u64>,
 }
 
 impl Answer {
     fn text(status: u16, body: impl Into<String>) -> Answer {
         let mut body = body.into();
         body.push('\n');
-        Answer { status, content_type: "text/plain; charset=utf-8", body: body.into_bytes() }
+        Answer { status, content_type: "text/plain; charset=utf-8", body: body.into_bytes(), retry_after: None }
     }
 }
 
@@ -34,12 +37,20 @@ impl Answer {
 pub struct Witness {
     cosigner: Cosigner,
     state: State,
+    limit: RateLimit,
+    buckets: Buckets,
 }
 
 impl Witness {
-    /// A witness with this key and state.
+    /// A witness with this key and state, and the default per-log rate limit.
     pub fn new(cosigner: Cosigner, state: State) -> Witness {
-        Witness { cosigner, state }
+        Witness { cosigner, state, limit: RateLimit::default(), buckets: Buckets::default() }
+    }
+
+    /// The same witness with another per-log rate limit.
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Witness {
+        self.limit = limit;
+        self
     }
 
     /// The state (to add logs, read evidence).
@@ -76,6 +87,11 @@ impl Witness {
         let Some(key) = self.state.log_key(&cp.origin)? else {
             return Ok(Answer::text(404, format!("this witness does not watch {}", cp.origin)));
         };
+        if let Err(wait) = self.buckets.take(&cp.origin, self.limit, std::time::Instant::now()) {
+            let mut answer = Answer::text(429, format!("too many submissions for {}; retry in {wait} s", cp.origin));
+            answer.retry_after = Some(wait);
+            return Ok(answer);
+        }
         match note::open(&req.checkpoint, &[key]) {
             Ok(_) => {}
             Err(NoteError::InvalidSignature { .. } | NoteError::NoTrustedSignature(_)) => {
@@ -104,8 +120,12 @@ fn decide(
 ) -> (Outcome, Answer) {
     let latest_size = latest.map_or(0, |l| l.size);
     if req.old != latest_size {
-        let answer =
-            Answer { status: 409, content_type: "text/x.tlog.size", body: format!("{latest_size}\n").into_bytes() };
+        let answer = Answer {
+            status: 409,
+            content_type: "text/x.tlog.size",
+            body: format!("{latest_size}\n").into_bytes(),
+            retry_after: None,
+        };
         return (Outcome::Nothing, answer);
     }
     let refuse = |reason: String| {
@@ -129,7 +149,15 @@ fn decide(
     match cosigner.cosign(text, now) {
         Ok(line) => {
             let outcome = Outcome::Cosign { size: cp.size, root: cp.root, checkpoint: req.checkpoint.clone(), at: now };
-            (outcome, Answer { status: 200, content_type: "text/plain; charset=utf-8", body: line.into_bytes() })
+            (
+                outcome,
+                Answer {
+                    status: 200,
+                    content_type: "text/plain; charset=utf-8",
+                    body: line.into_bytes(),
+                    retry_after: None,
+                },
+            )
         }
         Err(e) => (Outcome::Nothing, Answer::text(500, format!("cosigning failed: {e}"))),
     }

@@ -36,8 +36,12 @@ pub fn run(cmd: WitnessCommand) -> Result<ExitCode> {
                 println!("already watching {origin} with this key; nothing changed");
             }
         }
-        WitnessCommand::Serve { dir, listen, limits } => {
-            let w = WitnessHome::at(&dir.dir).open()?;
+        WitnessCommand::Serve { dir, listen, rate_per_log, limits } => {
+            if !(rate_per_log.is_finite() && rate_per_log > 0.0) {
+                anyhow::bail!("--rate-per-log must be a positive number of submissions a second");
+            }
+            let limit = witness::rate::RateLimit { per_second: rate_per_log, burst: 2.0 * rate_per_log.max(1.0) };
+            let w = WitnessHome::at(&dir.dir).open()?.with_rate_limit(limit);
             let name = w.name().to_string();
             let app = witness::http::router(Arc::new(Mutex::new(w)));
             crate::console::init_request_logs();

@@ -121,6 +121,29 @@ fn every_answer_the_spec_defines() {
     assert_eq!(w.add_checkpoint(&body, now).status, 422);
 }
 
+#[test]
+fn a_log_over_its_rate_limit_gets_429_and_others_do_not() {
+    let log = Signer::generate(ORIGIN).expect("log key");
+    let other_key = Signer::generate("example.com/other").expect("key");
+    let honest = History::new(&log, 5, 5, "honest");
+    let other = History::new(&other_key, 2, 2, "other");
+    let mut state = State::in_memory().expect("state");
+    state.add_log(ORIGIN, &log.verifier(), 1).expect("add");
+    state.add_log("example.com/other", &other_key.verifier(), 1).expect("add");
+    let (w, _) = witness(state);
+    let mut w = w.with_rate_limit(witness::rate::RateLimit { per_second: 0.01, burst: 2.0 });
+    assert_eq!(w.add_checkpoint(&honest.body(0, 1), 1_764_460_800).status, 200);
+    assert_eq!(w.add_checkpoint(&honest.body(1, 2), 1_764_460_800).status, 200);
+    let limited = w.add_checkpoint(&honest.body(2, 3), 1_764_460_800);
+    assert_eq!((limited.status, limited.retry_after.is_some()), (429, true));
+    assert_eq!(w.add_checkpoint(&other.body(0, 2), 1_764_460_800).status, 200, "another log is not limited");
+    assert_eq!(
+        w.state().latest(ORIGIN).expect("latest").expect("some").size,
+        2,
+        "a limited submission changes nothing"
+    );
+}
+
 /// One submission: from which history, up to which size, claiming which old size.
 #[derive(Debug, Clone)]
 struct Submission {
