@@ -12,7 +12,8 @@
 //! - [`owners`]: accounts named by their confirmed organisation;
 //! - [`log`]: create a log, read its checkpoint, prove an entry, verify the log or a proof;
 //! - [`log_append`]: entries appended in batches, each index reported once durable;
-//! - [`fixtures`]: fictional names and a seeded generator, shared by the demo and the benchmarks.
+//! - [`fixtures`]: fictional names and a seeded generator, shared by the demo and the benchmarks;
+//! - [`witnessed`]: a checkpoint judged by a trust policy (witness cosignatures, quorum).
 //!
 //! Errors are `anyhow` here: these functions sit one step from the edge and add the context a
 //! person needs (which file, which step) to the typed errors of the crates below.
@@ -26,6 +27,7 @@ pub mod period;
 pub mod policy;
 pub mod remote;
 pub mod serving;
+pub mod witnessed;
 
 use std::path::PathBuf;
 

@@ -185,6 +185,9 @@ pub struct LogChecked {
     pub tiles_checked: u64,
     /// Older checkpoints it is consistent with.
     pub trusted_checkpoints: Vec<SizeRoot>,
+    /// What the trust policy says of its checkpoint, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnessed: Option<crate::witnessed::Witnessed>,
 }
 
 /// What verifying a whole log found: what verified, or the fault.
@@ -206,11 +209,14 @@ pub struct Verified {
 
 /// Verifies the log at `target`: a log home (its `public/` folder, its own key unless `vkey`
 /// is given) or a bare tlog-tiles folder (then `vkey` is required), with `trusted` older
-/// checkpoints; `progress(done, total)` as entries are rehashed.
+/// checkpoints; `progress(done, total)` as entries are rehashed. With a trust `policy`, the
+/// log's key must be one the policy lists (when it lists any), every cosignature by a witness it
+/// names must verify, and its quorum must be met.
 pub fn verify(
     target: &Path,
     vkey: Option<Verifier>,
     trusted: &[PathBuf],
+    policy: Option<&tlog::policy::Policy>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Verified> {
     let home = LocalLog::at(target);
@@ -238,26 +244,69 @@ pub fn verify(
             let cp = &r.checkpoint;
             let trusted_checkpoints =
                 r.trusted.iter().map(|c| SizeRoot { size: c.size, root: c.root.to_base64() }).collect();
-            let checked = LogChecked {
+            let mut checked = LogChecked {
                 origin: cp.origin.clone(),
                 size: cp.size,
                 root: cp.root.to_base64(),
                 entries_rehashed: r.entries,
                 tiles_checked: r.tiles,
                 trusted_checkpoints,
+                witnessed: None,
             };
-            (Some(checked), None)
+            match policy.map(|p| judge(&folder, &verifier, p)).transpose() {
+                Ok(w) => {
+                    checked.witnessed = w;
+                    let unmet = checked.witnessed.as_ref().filter(|w| !w.quorum_met).map(|w| {
+                        let by: Vec<&str> =
+                            w.witnesses.iter().filter(|v| v.timestamp.is_some()).map(|v| v.witness.as_str()).collect();
+                        let by = if by.is_empty() { "no witness".to_string() } else { by.join(", ") };
+                        Fault {
+                            fault: format!(
+                                "the checkpoint is not witnessed as the policy requires: quorum {} not met (cosigned by {by})",
+                                w.quorum.as_deref().unwrap_or("")
+                            ),
+                            category: "witness",
+                        }
+                    });
+                    (Some(checked), unmet)
+                }
+                Err(fault) => (Some(checked), Some(fault)),
+            }
         }
         Err(e) => (None, Some(Fault::from(e))),
     };
     Ok(Verified { ok: fault.is_none(), folder, checked, fault, signer })
 }
 
+/// The policy's verdict on the log's checkpoint, or the fault (a log the policy does not list,
+/// a bad cosignature).
+fn judge(
+    folder: &Path,
+    verifier: &Verifier,
+    policy: &tlog::policy::Policy,
+) -> Result<crate::witnessed::Witnessed, Fault> {
+    if !policy.logs.is_empty() && !policy.logs.iter().any(|l| l.key == *verifier) {
+        return Err(Fault {
+            fault: format!("the policy does not list this log's key {}", verifier.to_vkey()),
+            category: "witness",
+        });
+    }
+    let path = folder.join(tlog::CHECKPOINT_PATH);
+    let checkpoint =
+        std::fs::read(&path).map_err(|e| Fault { fault: format!("{}: {e}", path.display()), category: "io" })?;
+    crate::witnessed::witnessed(&checkpoint, policy, crate::witnessed::now())
+        .map_err(|e| Fault { fault: format!("checkpoint cosignatures: {e}"), category: "witness" })
+}
+
 impl Display for Verified {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let (Some(c), None) = (&self.checked, &self.fault) else {
             let fault = self.fault.as_ref().map_or("", |x| x.fault.as_str());
-            return writeln!(f, "FAULT: {}: {fault}", self.folder.display());
+            writeln!(f, "FAULT: {}: {fault}", self.folder.display())?;
+            if let Some(w) = self.checked.as_ref().and_then(|c| c.witnessed.as_ref()) {
+                write!(f, "{w}")?;
+            }
+            return Ok(());
         };
         writeln!(
             f,
@@ -272,6 +321,9 @@ impl Display for Verified {
             let sizes: Vec<String> = c.trusted_checkpoints.iter().map(|t| t.size.to_string()).collect();
             let n = c.trusted_checkpoints.len();
             writeln!(f, "    consistent with {n} trusted checkpoint(s) at sizes {}", sizes.join(", "))?;
+        }
+        if let Some(w) = &c.witnessed {
+            write!(f, "{w}")?;
         }
         Ok(())
     }

@@ -75,6 +75,10 @@ pub enum LogCommand {
         /// An older signed checkpoint the latest must be consistent with (repeatable).
         #[arg(long)]
         trusted: Vec<PathBuf>,
+        /// A trust policy (log, witness, group, quorum lines): the checkpoint's witness
+        /// cosignatures are checked and its quorum required.
+        #[arg(long)]
+        policy: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },

@@ -22,8 +22,8 @@ pub fn run(cmd: LogCommand) -> Result<ExitCode> {
         }
         LogCommand::Checkpoint { log, out, json } => checkpoint(&log.dir, out.as_deref(), json),
         LogCommand::Prove { log, index, out, json } => prove(&log.dir, index, out, json),
-        LogCommand::Verify { target, log, vkey, trusted, json } => {
-            verify(target.as_deref().unwrap_or(&log.dir), vkey.as_deref(), &trusted, json)
+        LogCommand::Verify { target, log, vkey, trusted, policy, json } => {
+            verify(target.as_deref().unwrap_or(&log.dir), vkey.as_deref(), &trusted, policy.as_deref(), json)
         }
         LogCommand::VerifyProof { proof, entry, vkey, log, json } => {
             verify_proof(&proof, &entry, vkey.as_deref(), &log.dir, json)
@@ -110,10 +110,17 @@ fn prove(dir: &Path, index: u64, out: Option<PathBuf>, json: bool) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(target: &Path, vkey: Option<&str>, trusted: &[PathBuf], json: bool) -> Result<ExitCode> {
+fn verify(
+    target: &Path,
+    vkey: Option<&str>,
+    trusted: &[PathBuf],
+    policy: Option<&Path>,
+    json: bool,
+) -> Result<ExitCode> {
     let vkey = vkey.map(vkey_arg).transpose()?;
+    let policy = policy.map(app::witnessed::read_policy).transpose()?;
     let bar = progress(0, "verifying entries");
-    let r = app::log::verify(target, vkey, trusted, &mut |done, total| {
+    let r = app::log::verify(target, vkey, trusted, policy.as_ref(), &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     });

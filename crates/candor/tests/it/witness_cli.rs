@@ -92,3 +92,84 @@ fn a_witness_cosigns_a_log_refuses_stale_sizes_and_keeps_its_state() {
     assert_eq!(stale.text(), "1\n");
     assert_eq!(http(&w.addr, "GET", "/add-checkpoint", None, b"").status, 405);
 }
+
+/// `candor log verify --policy`: each witness the policy names is reported cosigned or absent,
+/// the quorum is required (exit 1 when unmet), a forged cosignature fails, and a policy that
+/// does not list the log's key fails.
+#[test]
+fn log_verify_checks_the_policys_witnesses_and_quorum() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log_dir = tmp.path().join("log");
+    let log = log_dir.display().to_string();
+    assert!(candor(&["log", "init", "--dir", &log, "--origin", "candor.example/log"]).status.success());
+    let entry = tmp.path().join("entry");
+    std::fs::write(&entry, "an entry").expect("write");
+    assert!(candor(&["log", "append", "--dir", &log, &entry.display().to_string()]).status.success());
+    let log_vkey = std::fs::read_to_string(log_dir.join("log.vkey")).expect("vkey").trim().to_string();
+    let checkpoint_path = log_dir.join("public/checkpoint");
+    let checkpoint = std::fs::read(&checkpoint_path).expect("checkpoint");
+    // Two witnesses cosign the checkpoint.
+    let mut lines = Vec::new();
+    let mut keys = Vec::new();
+    for name in ["w1", "w2"] {
+        let dir = tmp.path().join(name);
+        let home = witness::home::WitnessHome::at(&dir);
+        keys.push(home.init(&format!("witness.example/{name}")).expect("init").to_vkey().expect("vkey"));
+        let mut w = home.open().expect("open");
+        w.state().add_log("candor.example/log", &tlog::Verifier::from_vkey(&log_vkey).expect("key"), 1).expect("add");
+        let mut body = b"old 0\n\n".to_vec();
+        body.extend_from_slice(&checkpoint);
+        let answer = w.add_checkpoint(&body, 1_764_460_800);
+        assert_eq!(answer.status, 200);
+        lines.push(String::from_utf8(answer.body).expect("utf-8"));
+    }
+    let policy = |quorum: &str, log_key: &str| {
+        let p = tmp.path().join(format!("policy-{quorum}"));
+        let text = format!(
+            "log {log_key}\nwitness w1 {}\nwitness w2 {}\ngroup both all w1 w2\ngroup either any w1 w2\nquorum {quorum}\n",
+            keys[0], keys[1]
+        );
+        std::fs::write(&p, text).expect("write");
+        p.display().to_string()
+    };
+    let (both, either) = (policy("both", &log_vkey), policy("either", &log_vkey));
+    let verify = |policy: &str| candor(&["log", "verify", "--dir", &log, "--policy", policy]);
+    // Only w1's cosignature on the checkpoint.
+    std::fs::write(&checkpoint_path, [checkpoint.clone(), lines[0].clone().into_bytes()].concat()).expect("write");
+    let o = verify(&either);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("witness w1: cosigned")
+            && out.contains("witness w2: absent")
+            && out.contains("quorum either: met"),
+        "{out}"
+    );
+    let o = verify(&both);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("quorum both not met (cosigned by w1)"), "{}", text(&o));
+    // Both: the stricter policy is met; JSON says the same.
+    let cosigned = [checkpoint.clone(), lines[0].clone().into_bytes(), lines[1].clone().into_bytes()].concat();
+    std::fs::write(&checkpoint_path, &cosigned).expect("write");
+    let o = candor(&["log", "verify", "--dir", &log, "--policy", &both, "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["witnessed"]["quorum_met"], true, "{v}");
+    assert_eq!(v["witnessed"]["witnesses"][1]["status"], "cosigned");
+    // A forged cosignature (one byte of w2's signature changed) fails.
+    let forged = String::from_utf8(cosigned).expect("utf-8");
+    let w2_blob = lines[1].trim_end().rsplit(' ').next().expect("blob").to_string();
+    let mut changed = w2_blob.clone().into_bytes();
+    let i = changed.len() - 4;
+    changed[i] = if changed[i] == b'A' { b'B' } else { b'A' };
+    std::fs::write(&checkpoint_path, forged.replace(&w2_blob, &String::from_utf8(changed).expect("ascii")))
+        .expect("write");
+    let o = verify(&either);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("invalid signature by witness.example/w2"), "{}", text(&o));
+    // A policy for another log.
+    std::fs::write(&checkpoint_path, &checkpoint).expect("write");
+    let stranger = tlog::Signer::generate("candor.example/other").expect("key").verifier().to_vkey();
+    let o = verify(&policy("either", &stranger));
+    assert!(!o.status.success() && text(&o).contains("does not list this log's key"), "{}", text(&o));
+}
