@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 
 use crate::error::NoteError;
-use crate::note::{is_valid_key_name, key_id, parse};
+use crate::note::{is_valid_key_name, key_id, parse, split_key};
 
 /// Key type byte of Ed25519 cosigners (`cosignature/v1`).
 pub const ALG_COSIGNATURE_ED25519: u8 = 0x04;
@@ -250,15 +250,6 @@ pub fn check_cosignatures(
         out.push((c.name.clone(), verdict));
     }
     Ok(out)
-}
-
-fn split_key(text: &str) -> Option<(&str, u32, &str)> {
-    let mut parts = text.splitn(3, '+');
-    let (name, id, key) = (parts.next()?, parts.next()?, parts.next()?);
-    if !is_valid_key_name(name) || id.len() != 8 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    Some((name, u32::from_str_radix(id, 16).ok()?, key))
 }
 
 #[cfg(test)]

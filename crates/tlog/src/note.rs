@@ -184,7 +184,8 @@ impl fmt::Debug for Verifier {
     }
 }
 
-fn split_key(text: &str) -> Option<(&str, u32, &str)> {
+/// Splits `name+hexid+key` (a verifier key, or a private key after its prefix).
+pub(crate) fn split_key(text: &str) -> Option<(&str, u32, &str)> {
     let mut parts = text.splitn(3, '+');
     let name = parts.next()?;
     let id = parts.next()?;

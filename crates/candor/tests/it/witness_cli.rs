@@ -2,7 +2,6 @@
 //! serve; a log's checkpoints submitted over HTTP as tlog-witness says, cosigned, refused with
 //! 409 and the witness's size when stale, and the state kept across a restart.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use crate::common::{candor, http, text};
@@ -20,14 +19,7 @@ impl WitnessProcess {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn witness");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().expect("stdout")).read_line(&mut line).expect("banner");
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+        let addr = crate::common::banner_address(&mut child);
         WitnessProcess { child, addr }
     }
 }

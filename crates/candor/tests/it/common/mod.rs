@@ -85,14 +85,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().expect("stdout")).read_line(&mut line).expect("banner");
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+        let addr = banner_address(&mut child);
         // Drain the request log, so a busy test never fills the pipe.
         let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let mut stderr = child.stderr.take().expect("stderr");
@@ -252,4 +245,15 @@ pub fn rewrite_history(demo: &Path) -> tempfile::TempDir {
 pub fn machine_to_myself() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The address a server prints on its first line (`… http://ADDR/…`), read from its stdout.
+pub fn banner_address(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().expect("stdout")).read_line(&mut line).expect("banner");
+    line.split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string()
 }
