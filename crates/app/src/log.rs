@@ -253,21 +253,10 @@ pub fn verify(
                 trusted_checkpoints,
                 witnessed: None,
             };
-            match policy.map(|p| judge(&folder, &verifier, p)).transpose() {
+            match policy.map(|p| judge_folder(&folder, &verifier, p)).transpose() {
                 Ok(w) => {
                     checked.witnessed = w;
-                    let unmet = checked.witnessed.as_ref().filter(|w| !w.quorum_met).map(|w| {
-                        let by: Vec<&str> =
-                            w.witnesses.iter().filter(|v| v.timestamp.is_some()).map(|v| v.witness.as_str()).collect();
-                        let by = if by.is_empty() { "no witness".to_string() } else { by.join(", ") };
-                        Fault {
-                            fault: format!(
-                                "the checkpoint is not witnessed as the policy requires: quorum {} not met (cosigned by {by})",
-                                w.quorum.as_deref().unwrap_or("")
-                            ),
-                            category: "witness",
-                        }
-                    });
+                    let unmet = checked.witnessed.as_ref().and_then(unmet_quorum);
                     (Some(checked), unmet)
                 }
                 Err(fault) => (Some(checked), Some(fault)),
@@ -278,10 +267,38 @@ pub fn verify(
     Ok(Verified { ok: fault.is_none(), folder, checked, fault, signer })
 }
 
+/// The fault of a checkpoint whose policy quorum is not met, naming who did cosign.
+fn unmet_quorum(w: &crate::witnessed::Witnessed) -> Option<Fault> {
+    if w.quorum_met {
+        return None;
+    }
+    let by: Vec<&str> = w.witnesses.iter().filter(|v| v.timestamp.is_some()).map(|v| v.witness.as_str()).collect();
+    let by = if by.is_empty() { "no witness".to_string() } else { by.join(", ") };
+    Some(Fault {
+        fault: format!(
+            "the checkpoint is not witnessed as the policy requires: quorum {} not met (cosigned by {by})",
+            w.quorum.as_deref().unwrap_or("")
+        ),
+        category: "witness",
+    })
+}
+
 /// The policy's verdict on the log's checkpoint, or the fault (a log the policy does not list,
 /// a bad cosignature).
-fn judge(
+fn judge_folder(
     folder: &Path,
+    verifier: &Verifier,
+    policy: &tlog::policy::Policy,
+) -> Result<crate::witnessed::Witnessed, Fault> {
+    let path = folder.join(tlog::CHECKPOINT_PATH);
+    let checkpoint =
+        std::fs::read(&path).map_err(|e| Fault { fault: format!("{}: {e}", path.display()), category: "io" })?;
+    judge(&checkpoint, verifier, policy)
+}
+
+/// The policy's verdict on a signed checkpoint, or the fault.
+fn judge(
+    checkpoint: &[u8],
     verifier: &Verifier,
     policy: &tlog::policy::Policy,
 ) -> Result<crate::witnessed::Witnessed, Fault> {
@@ -291,10 +308,7 @@ fn judge(
             category: "witness",
         });
     }
-    let path = folder.join(tlog::CHECKPOINT_PATH);
-    let checkpoint =
-        std::fs::read(&path).map_err(|e| Fault { fault: format!("{}: {e}", path.display()), category: "io" })?;
-    crate::witnessed::witnessed(&checkpoint, policy, crate::witnessed::now())
+    crate::witnessed::witnessed(checkpoint, policy, crate::witnessed::now())
         .map_err(|e| Fault { fault: format!("checkpoint cosignatures: {e}"), category: "witness" })
 }
 
@@ -353,12 +367,21 @@ pub struct ProofChecked {
     /// When not ok.
     #[serde(flatten)]
     pub fault: Option<Fault>,
+    /// What the trust policy says of the proof's checkpoint, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnessed: Option<crate::witnessed::Witnessed>,
     #[serde(skip)]
     proof_file: PathBuf,
 }
 
-/// Checks a tlog-proof file against an entry (`-`: stdin) and a verifier key.
-pub fn verify_proof(proof_path: &Path, entry_path: &Path, verifier: &Verifier) -> Result<ProofChecked> {
+/// Checks a tlog-proof file against an entry (`-`: stdin) and a verifier key, and with a trust
+/// `policy` the witness cosignatures on its checkpoint and the policy's quorum.
+pub fn verify_proof(
+    proof_path: &Path,
+    entry_path: &Path,
+    verifier: &Verifier,
+    policy: Option<&tlog::policy::Policy>,
+) -> Result<ProofChecked> {
     let mut proof_bytes = Vec::new();
     std::fs::File::open(proof_path)
         .and_then(|f| f.take(MAX_PROOF_FILE).read_to_end(&mut proof_bytes))
@@ -371,15 +394,26 @@ pub fn verify_proof(proof_path: &Path, entry_path: &Path, verifier: &Verifier) -
     } else {
         std::fs::read(entry_path).with_context(|| format!("{}", entry_path.display()))?
     };
-    let (checkpoint, fault) = match proof.verify(&entry, verifier) {
+    let (checkpoint, mut fault) = match proof.verify(&entry, verifier) {
         Ok(cp) => (Some(ProofCheckpoint { origin: cp.origin, size: cp.size, root: cp.root.to_base64() }), None),
         Err(e) => (None, Some(Fault::from(e))),
     };
+    let mut witnessed = None;
+    if let (Some(p), None) = (policy, &fault) {
+        match judge(&proof.checkpoint, verifier, p) {
+            Ok(w) => {
+                fault = unmet_quorum(&w);
+                witnessed = Some(w);
+            }
+            Err(f) => fault = Some(f),
+        }
+    }
     Ok(ProofChecked {
         ok: fault.is_none(),
         index: proof.index,
         checkpoint,
         fault,
+        witnessed,
         proof_file: proof_path.to_path_buf(),
     })
 }
@@ -391,11 +425,15 @@ impl Display for ProofChecked {
                 f,
                 "OK: the entry is at index {} of {} (checkpoint size {}, root {})",
                 self.index, c.origin, c.size, c.root
-            ),
+            )?,
             (_, fault) => {
                 let fault = fault.as_ref().map_or("", |x| x.fault.as_str());
-                writeln!(f, "FAULT: {}: {fault}", self.proof_file.display())
+                writeln!(f, "FAULT: {}: {fault}", self.proof_file.display())?
             }
+        }
+        match &self.witnessed {
+            Some(w) => write!(f, "{w}"),
+            None => Ok(()),
         }
     }
 }

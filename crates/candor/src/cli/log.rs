@@ -94,6 +94,9 @@ pub enum LogCommand {
         vkey: Option<String>,
         #[command(flatten)]
         log: LogDir,
+        /// A trust policy: the proof's checkpoint must carry its quorum of witness cosignatures.
+        #[arg(long)]
+        policy: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },

@@ -25,8 +25,8 @@ pub fn run(cmd: LogCommand) -> Result<ExitCode> {
         LogCommand::Verify { target, log, vkey, trusted, policy, json } => {
             verify(target.as_deref().unwrap_or(&log.dir), vkey.as_deref(), &trusted, policy.as_deref(), json)
         }
-        LogCommand::VerifyProof { proof, entry, vkey, log, json } => {
-            verify_proof(&proof, &entry, vkey.as_deref(), &log.dir, json)
+        LogCommand::VerifyProof { proof, entry, vkey, log, policy, json } => {
+            verify_proof(&proof, &entry, vkey.as_deref(), &log.dir, policy.as_deref(), json)
         }
     }
 }
@@ -130,12 +130,20 @@ fn verify(
     Ok(if r.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn verify_proof(proof_path: &Path, entry_path: &Path, vkey: Option<&str>, dir: &Path, json: bool) -> Result<ExitCode> {
+fn verify_proof(
+    proof_path: &Path,
+    entry_path: &Path,
+    vkey: Option<&str>,
+    dir: &Path,
+    policy: Option<&Path>,
+    json: bool,
+) -> Result<ExitCode> {
+    let policy = policy.map(app::witnessed::read_policy).transpose()?;
     let verifier = match vkey {
         Some(k) => vkey_arg(k)?,
         None => LocalLog::at(dir).verifier().context("no --vkey given and no log.vkey in --dir")?,
     };
-    let r = app::log::verify_proof(proof_path, entry_path, &verifier)?;
+    let r = app::log::verify_proof(proof_path, entry_path, &verifier, policy.as_ref())?;
     emit(&r, json)?;
     Ok(if r.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

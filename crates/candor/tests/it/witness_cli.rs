@@ -148,6 +148,20 @@ fn log_verify_checks_the_policys_witnesses_and_quorum() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["witnessed"]["quorum_met"], true, "{v}");
     assert_eq!(v["witnessed"]["witnesses"][1]["status"], "cosigned");
+    // A tlog-proof made now carries the cosigned checkpoint: verify-proof applies the policy.
+    let proof = tmp.path().join("entry-0.tlog-proof").display().to_string();
+    let o = candor(&["log", "prove", "0", "--dir", &log, "--out", &proof]);
+    assert!(o.status.success(), "{}", text(&o));
+    let entry_path = entry.display().to_string();
+    let o = candor(&["log", "verify-proof", &proof, "--entry", &entry_path, "--dir", &log, "--policy", &both]);
+    assert!(o.status.success() && text(&o).contains("witness w2: cosigned"), "{}", text(&o));
+    // A proof made from the checkpoint with only w1's cosignature fails the stricter policy.
+    std::fs::write(&checkpoint_path, [checkpoint.clone(), lines[0].clone().into_bytes()].concat()).expect("write");
+    assert!(candor(&["log", "prove", "0", "--dir", &log, "--out", &proof]).status.success());
+    let o = candor(&["log", "verify-proof", &proof, "--entry", &entry_path, "--dir", &log, "--policy", &both]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("quorum both not met"), "{}", text(&o));
+    std::fs::write(&checkpoint_path, &cosigned).expect("write");
     // A forged cosignature (one byte of w2's signature changed) fails.
     let forged = String::from_utf8(cosigned).expect("utf-8");
     let w2_blob = lines[1].trim_end().rsplit(' ').next().expect("blob").to_string();
