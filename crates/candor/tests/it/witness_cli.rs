@@ -179,3 +179,128 @@ fn log_verify_checks_the_policys_witnesses_and_quorum() {
     let o = verify(&policy("either", &stranger));
     assert!(!o.status.success() && text(&o).contains("does not list this log's key"), "{}", text(&o));
 }
+
+/// One submission that may meet a dead server: (status, body), or None when the connection
+/// failed or was cut.
+fn try_submit(addr: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    let head = format!(
+        "POST /add-checkpoint HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(body).ok()?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).ok()?;
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let status = String::from_utf8_lossy(&out[..split]).split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, out[split + 4..].to_vec()))
+}
+
+/// SIGKILL the witness at random moments while honest and forked checkpoints of one log (both
+/// signed with its key) are submitted: after every restart it still knows what it cosigned,
+/// every cosignature it gave verifies, everything it cosigned is one history, and a fork of what
+/// it cosigned last is refused.
+#[test]
+fn a_witness_killed_mid_submission_never_cosigns_two_histories() {
+    use tlog::cosignature::{Cosigned, check_cosignatures};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log_key = tlog::Signer::generate("candor.example/log").expect("key");
+    // Two histories: 16 entries, the first 5 shared; every checkpoint signed with the log's key.
+    let history = |tag: &str| {
+        let storage = tlog::MemStorage::new();
+        let key = tlog::Signer::from_private_key(&log_key.to_private_key()).expect("key");
+        let mut log = tlog::LogWriter::create(storage.clone(), key).expect("log");
+        let mut checkpoints = vec![log.checkpoint().to_vec()];
+        for i in 0..16u64 {
+            let e = if i < 5 { format!("entry {i}") } else { format!("entry {i} {tag}") };
+            log.append(&[e.as_bytes()]).expect("append");
+            checkpoints.push(log.checkpoint().to_vec());
+        }
+        (storage, checkpoints)
+    };
+    let histories = [history("honest"), history("fork")];
+    let body = |h: usize, old: u64, new: u64| {
+        let (storage, checkpoints) = &histories[h];
+        let mut b = format!("old {old}\n").into_bytes();
+        if old > 0 && old <= new {
+            for p in tlog::TileReader::new(storage, new).consistency_proof(old).expect("proof") {
+                b.extend_from_slice(format!("{}\n", p.to_base64()).as_bytes());
+            }
+        }
+        b.push(b'\n');
+        b.extend_from_slice(&checkpoints[new as usize]);
+        b
+    };
+    let root = |h: usize, size: u64| tlog::TileReader::new(&histories[h].0, size).root().expect("root").0;
+    let w_dir = tmp.path().join("witness");
+    let home = witness::home::WitnessHome::at(&w_dir);
+    let wkey = home.init("witness.example/w1").expect("init");
+    home.open().expect("open").state().add_log("candor.example/log", &log_key.verifier(), 1).expect("add");
+
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    // (history, size, cosignature line) of every 200.
+    let mut cosigned: Vec<(usize, u64, String)> = Vec::new();
+    let mut known = 0u64;
+    for _round in 0..20 {
+        let w = WitnessProcess::start(&w_dir);
+        let pid = w.child.id();
+        let delay = std::time::Duration::from_millis(next(60));
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        });
+        for _ in 0..200 {
+            let (h, size) = (next(2) as usize, 1 + next(16));
+            let old = if next(4) == 0 { next(17) } else { known.min(size) };
+            let Some((status, answer)) = try_submit(&w.addr, &body(h, old, size)) else { break };
+            match status {
+                200 => {
+                    cosigned.push((h, size, String::from_utf8(answer).expect("utf-8")));
+                    known = size;
+                }
+                409 => known = String::from_utf8_lossy(&answer).trim().parse().expect("size"),
+                _ => {}
+            }
+        }
+        killer.join().expect("killer");
+        drop(w);
+    }
+    assert!(cosigned.len() >= 2, "some checkpoints were cosigned ({})", cosigned.len());
+    eprintln!("{} cosignatures received over 20 killed runs", cosigned.len());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() + 1;
+    for (h, size, line) in &cosigned {
+        let note = [histories[*h].1[*size as usize].clone(), line.clone().into_bytes()].concat();
+        let v = check_cosignatures(&note, std::slice::from_ref(&wkey), now).expect("each cosignature verifies");
+        assert!(matches!(v[0].1, Cosigned::Verified { .. }));
+    }
+    // One history: each cosigned checkpoint is a prefix of every larger one.
+    for a in &cosigned {
+        for b in cosigned.iter().filter(|b| b.1 >= a.1) {
+            assert_eq!(
+                root(b.0, a.1),
+                root(a.0, a.1),
+                "cosigned size {} is not a prefix of cosigned size {}",
+                a.1,
+                b.1
+            );
+        }
+    }
+    // After the last kill the witness still refuses a fork of what it cosigned last (read from
+    // its state: a kill between its commit and its answer leaves a cosignature nobody received).
+    let latest = witness::state::State::open(&w_dir.join("witness.db")).expect("state").latest("candor.example/log");
+    let latest = latest.expect("read").expect("something was cosigned");
+    let on = usize::from(root(1, latest.size) == latest.root.0 && root(0, latest.size) != latest.root.0);
+    let w = WitnessProcess::start(&w_dir);
+    let (status, _) = try_submit(&w.addr, &body(1 - on, latest.size, 16)).expect("answer");
+    let shared = latest.size < 5;
+    assert!(status == 422 || (shared && status == 200), "a fork after size {} got {status}", latest.size);
+}
