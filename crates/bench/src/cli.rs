@@ -30,6 +30,24 @@ pub enum BenchCommand {
     /// Publishing a period for many (fictional) organisations: gathering, appending, writing
     /// the site, publishing again (nothing new), and the outside check of the whole report.
     Publish(BenchPublishArgs),
+    /// Witness cosignatures per second and their latency for many logs, durable state, in
+    /// process and over HTTP on loopback.
+    Witness(BenchWitnessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchWitnessArgs {
+    /// Logs submitting checkpoints.
+    #[arg(long, default_value_t = 100)]
+    pub logs: usize,
+    /// Checkpoints each log submits, one entry apart.
+    #[arg(long, default_value_t = 30)]
+    pub checkpoints: u64,
+    /// Concurrent keep-alive HTTP clients.
+    #[arg(long, default_value_t = 8)]
+    pub clients: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

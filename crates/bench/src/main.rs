@@ -11,6 +11,7 @@ mod policy;
 mod publish;
 mod screen;
 mod usage;
+mod witness;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         BenchCommand::Usage(args) => usage::run(&args),
         BenchCommand::Policy(args) => policy::run(&args),
         BenchCommand::Publish(args) => publish::run(&args),
+        BenchCommand::Witness(args) => witness::run(&args),
     };
     match result {
         Ok(code) => code,
