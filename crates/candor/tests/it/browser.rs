@@ -77,6 +77,8 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
         crate::skip("no chromium on PATH (apt-get install chromium)");
         return;
     };
+    // Chromium loads both cores; the timing tests must not run beside it.
+    let _alone = crate::common::machine_to_myself();
     let demo = demo_copy();
     let public = demo.path().join("log/public");
     let server = Server::start(demo.path(), "127.0.0.1:0");
@@ -166,6 +168,8 @@ fn a_log_replaced_by_an_inconsistent_one_fails_the_consistency_check() {
         crate::skip("no chromium on PATH (apt-get install chromium)");
         return;
     };
+    // Chromium loads both cores; the timing tests must not run beside it.
+    let _alone = crate::common::machine_to_myself();
     let demo = demo_copy();
     let profile = tempfile::tempdir().expect("profile");
     let addr = {

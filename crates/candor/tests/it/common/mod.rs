@@ -240,8 +240,8 @@ pub fn rewrite_history(demo: &Path) -> tempfile::TempDir {
 }
 
 /// Held by tests that load the machine or time it (thousands of connections and timeouts;
-/// an external fuzzer of the API), so that they do not run at once: on two cores the load of
-/// one would decide the timing of the other.
+/// an external fuzzer of the API; Chromium), so that they do not run at once: on two cores the
+/// load of one would decide the timing of the other.
 pub fn machine_to_myself() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
