@@ -142,6 +142,12 @@ pub fn verify_log(
 /// tiles of every size a checkpoint was produced for) must hold exactly the start of the log's
 /// tile at its position.
 pub fn verify_stored_tile(storage: &dyn ReadStorage, id: TileId, size: u64) -> Result<(), Error> {
+    let stored = storage.read(&id.path())?.ok_or_else(|| Error::Missing { path: id.path() })?;
+    check_stored_tile(storage, id, &stored, size)
+}
+
+/// [`verify_stored_tile`] on bytes already read.
+fn check_stored_tile(storage: &dyn ReadStorage, id: TileId, stored: &[u8], size: u64) -> Result<(), Error> {
     let level = match id.kind {
         TileKind::Hashes { level } => level,
         TileKind::Entries => 0,
@@ -155,15 +161,14 @@ pub fn verify_stored_tile(storage: &dyn ReadStorage, id: TileId, size: u64) -> R
             if id.kind == TileKind::Entries { "entries" } else { "hashes" }
         )));
     }
-    let stored = storage.read(&id.path())?.ok_or_else(|| Error::Missing { path: id.path() })?;
     let current_id = TileId { width: now, ..id };
     let current = read_tile(storage, current_id)?;
     let same = match id.kind {
-        TileKind::Hashes { .. } => current.get(..id.hash_tile_len()) == Some(&stored[..]),
+        TileKind::Hashes { .. } => current.get(..id.hash_tile_len()) == Some(stored),
         TileKind::Entries => {
             let now_entries = parse_bundle(&current)?;
             let stored_entries =
-                parse_bundle(&stored).map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?;
+                parse_bundle(stored).map_err(|e| Error::Inconsistent(format!("{}: {e}", id.path())))?;
             stored_entries.len() == usize::from(id.width)
                 && now_entries.get(..stored_entries.len()) == Some(&stored_entries[..])
         }
@@ -197,7 +202,7 @@ pub fn verify_tiles_at(storage: &dyn ReadStorage, old: u64, size: u64) -> Result
         };
         // Full tiles at `old` are full tiles of the log, checked with it; only the partial one is new.
         for id in tiles_of(kind, old).filter(|id| !id.is_full()) {
-            if storage.read(&id.path())?.is_none() {
+            let Some(stored) = storage.read(&id.path())? else {
                 if u64::from(width_at(level, id.index, size)) == TILE_WIDTH {
                     continue;
                 }
@@ -205,8 +210,8 @@ pub fn verify_tiles_at(storage: &dyn ReadStorage, old: u64, size: u64) -> Result
                     "{} is missing: a checkpoint was produced for size {old}, so the log must serve it",
                     id.path()
                 )));
-            }
-            verify_stored_tile(storage, id, size)?;
+            };
+            check_stored_tile(storage, id, &stored, size)?;
             checked += 1;
         }
     }

@@ -113,15 +113,7 @@ impl State {
         decide: impl FnOnce(Option<&Latest>) -> (Outcome, T),
     ) -> Result<T, Error> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let latest: Option<Latest> = tx
-            .query_row("SELECT size, root, checkpoint FROM latest WHERE origin = ?1", [origin], |r| {
-                let root: Vec<u8> = r.get(1)?;
-                Ok((r.get::<_, i64>(0)?, root, r.get::<_, Vec<u8>>(2)?))
-            })
-            .optional()?
-            .and_then(|(size, root, checkpoint)| {
-                Some(Latest { size: size as u64, root: Hash(root.try_into().ok()?), checkpoint })
-            });
+        let latest = read_latest(&tx, origin)?;
         let (outcome, answer) = decide(latest.as_ref());
         match outcome {
             Outcome::Cosign { size, root, checkpoint, at } => {
@@ -147,15 +139,7 @@ impl State {
 
     /// The latest cosigned checkpoint of a log.
     pub fn latest(&self, origin: &str) -> Result<Option<Latest>, Error> {
-        let row = self
-            .conn
-            .query_row("SELECT size, root, checkpoint FROM latest WHERE origin = ?1", [origin], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))
-            })
-            .optional()?;
-        Ok(row.and_then(|(size, root, checkpoint)| {
-            Some(Latest { size: size as u64, root: Hash(root.try_into().ok()?), checkpoint })
-        }))
+        read_latest(&self.conn, origin)
     }
 
     /// Every refused submission kept, oldest first.
@@ -166,6 +150,22 @@ impl State {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// A log's latest cosigned checkpoint, read in `conn` (or a transaction on it). A stored root
+/// that is not 32 bytes is an error, never "nothing cosigned": that would let any checkpoint
+/// through.
+fn read_latest(conn: &Connection, origin: &str) -> Result<Option<Latest>, Error> {
+    let row = conn
+        .query_row("SELECT size, root, checkpoint FROM latest WHERE origin = ?1", [origin], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))
+        })
+        .optional()?;
+    row.map(|(size, root, checkpoint)| {
+        let root = root.try_into().map_err(|_| Error::Log(format!("{origin}: the stored root is not 32 bytes")))?;
+        Ok(Latest { size: size as u64, root: Hash(root), checkpoint })
+    })
+    .transpose()
 }
 
 /// What a submission leaves in the state.
