@@ -13,7 +13,8 @@
 //! - [`log`]: create a log, read its checkpoint, prove an entry, verify the log or a proof;
 //! - [`log_append`]: entries appended in batches, each index reported once durable;
 //! - [`fixtures`]: fictional names and a seeded generator, shared by the demo and the benchmarks;
-//! - [`witnessed`]: a checkpoint judged by a trust policy (witness cosignatures, quorum).
+//! - [`witnessed`]: a checkpoint judged by a trust policy (witness cosignatures, quorum);
+//! - [`witnessing`]: the log's side: ask the policy's witnesses, publish on a quorum.
 //!
 //! Errors are `anyhow` here: these functions sit one step from the edge and add the context a
 //! person needs (which file, which step) to the typed errors of the crates below.
@@ -28,6 +29,7 @@ pub mod policy;
 pub mod remote;
 pub mod serving;
 pub mod witnessed;
+pub mod witnessing;
 
 use std::path::PathBuf;
 

@@ -100,13 +100,20 @@ impl<'a> Batcher<'a> {
     }
 
     /// Appends what is left and says what the whole run did.
-    pub fn finish(mut self) -> Result<Appended> {
+    pub fn finish(self) -> Result<Appended> {
+        self.finish_with_writer().map(|(done, _)| done)
+    }
+
+    /// Appends what is left and gives the writer back (to publish its checkpoint once
+    /// witnessed).
+    pub fn finish_with_writer(mut self) -> Result<(Appended, LogWriter<DirStorage>)> {
         self.flush()?;
-        Ok(Appended {
+        let done = Appended {
             appended: self.appended,
             size: self.writer.size(),
             root: self.writer.root(),
             origin: self.writer.origin().to_string(),
-        })
+        };
+        Ok((done, self.writer))
     }
 }

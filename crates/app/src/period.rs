@@ -30,6 +30,9 @@ pub struct PublishPeriod {
     pub exact_quantities: bool,
     /// Mark every record and page as demonstration data.
     pub demonstration: bool,
+    /// Publish even if the log's witnesses miss their quorum (bootstrap only; the period
+    /// summary says so).
+    pub witness_fail_open: bool,
 }
 
 /// What a publish run did.
@@ -45,6 +48,8 @@ pub struct Published {
     pub withheld: Vec<(String, u64)>,
     /// Accounts with usage whose name fits several organisations, awaiting a reviewer.
     pub ambiguous_accounts: u64,
+    /// What the log's witnesses said of the new checkpoint, when the log has a trust policy.
+    pub witnessing: Option<crate::witnessing::Round>,
 }
 
 impl Published {
@@ -80,6 +85,8 @@ pub struct PeriodReport {
     pub withheld: Vec<(String, u64)>,
     /// Accounts awaiting a reviewer's choice between organisations.
     pub accounts_awaiting_review_ambiguous: u64,
+    /// What the log's witnesses said, when it has a trust policy.
+    pub witnessing: Option<crate::witnessing::Round>,
     /// The log's home, for the hint to serve it.
     #[serde(skip)]
     log_dir: std::path::PathBuf,
@@ -101,6 +108,7 @@ impl Published {
             organisations: self.organisations,
             withheld: self.withheld.clone(),
             accounts_awaiting_review_ambiguous: self.ambiguous_accounts,
+            witnessing: self.witnessing.clone(),
             log_dir: log_dir.to_path_buf(),
             withheld_text: self.withheld_text(),
         }
@@ -128,6 +136,9 @@ impl std::fmt::Display for PeriodReport {
             "  {} organisations disclosed; withheld: {}; {} accounts awaiting review: ambiguous",
             self.organisations, self.withheld_text, self.accounts_awaiting_review_ambiguous
         )?;
+        if let Some(round) = &self.witnessing {
+            write!(f, "{round}")?;
+        }
         writeln!(
             f,
             "  report: {} ({} files; open index.html, or candor serve --dir {})",
@@ -147,9 +158,7 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
         }
     }
     let home = LocalLog::at(&req.log_dir);
-    let mut writer = home
-        .open()
-        .with_context(|| format!("opening the log in {} (create one with candor log init)", req.log_dir.display()))?;
+    let (mut writer, trust) = crate::witnessing::open_writer(&home)?;
     let registry =
         SqliteStore::open(&req.registry_db).with_context(|| format!("opening {}", req.registry_db.display()))?;
     let rows =
@@ -161,9 +170,17 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
         exact_quantities: req.exact_quantities,
         demonstration: req.demonstration,
         salt: publish::salt::load_or_create(home.home())?,
+        witness_fail_open: req.witness_fail_open && trust.is_some(),
     };
     let outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
+    // A witnessed log serves the new checkpoint only once its quorum cosigned it; the report
+    // is written for the checkpoint served.
+    let witnessing =
+        trust.map(|p| crate::witnessing::witness_and_publish(&home, &writer, &p, req.witness_fail_open)).transpose()?;
     drop(writer);
+    if let Some(round) = witnessing.as_ref().filter(|r| !r.published) {
+        return Err(round.unpublished_error().context(format!("{} {round}", req.period)));
+    }
     let site = publish::site::write_site(&home.public_dir(), &home.verifier()?, &registry::model::now())?;
     let mut withheld: Vec<(String, u64)> = data.withheld.into_iter().collect();
     if !req.exact_quantities && !data.orgs.is_empty() {
@@ -175,5 +192,6 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
         organisations: data.orgs.len(),
         withheld,
         ambiguous_accounts: data.ambiguous_accounts,
+        witnessing,
     })
 }

@@ -25,6 +25,9 @@ pub struct Options {
     pub demonstration: bool,
     /// Salt for reviewer pseudonyms (kept private by the provider).
     pub salt: Vec<u8>,
+    /// The operator publishes even if the log's witnesses miss their quorum
+    /// (`--witness-fail-open`); the period summary says so.
+    pub witness_fail_open: bool,
 }
 
 /// What publishing did.
@@ -207,6 +210,7 @@ pub fn publish<S: Storage>(
             ambiguous_accounts: data.ambiguous_accounts,
             policy: policy.clone(),
             record_lists,
+            witness_fail_open: opts.witness_fail_open,
         },
         demo,
     )?;

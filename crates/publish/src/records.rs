@@ -119,6 +119,8 @@ pub enum Record {
         policy: Option<Link>,
         /// The period's record lists ([`Record::PeriodRecords`]), which link to its records.
         record_lists: Vec<Link>,
+        /// Published with `--witness-fail-open`: its checkpoint may lack the witnesses' quorum.
+        witness_fail_open: bool,
     },
     /// Part of the list of a period's organisation records: at most [`LINKS_PER_LIST`] links,
     /// so that every entry stays far below the log's 64 KiB limit however many organisations
@@ -175,15 +177,21 @@ impl Record {
                 ambiguous_accounts,
                 policy,
                 record_lists,
+                witness_fail_open,
             } => {
-                json!({
+                let mut v = json!({
                     "type": self.kind(), "period": period, "organisations_disclosed": organisations,
                     "withheld": withheld.iter().map(|(r, n)| json!({"reason": r, "organisations": n})).collect::<Vec<_>>(),
                     "out_of_scope_accounts": out_of_scope_accounts,
                     "accounts_awaiting_review_ambiguous": ambiguous_accounts,
                     "policy": policy.as_ref().map(Link::to_json),
                     "record_lists": links(record_lists),
-                })
+                });
+                // Only a fail-open period carries the field, so other summaries keep their bytes.
+                if *witness_fail_open && let Value::Object(m) = &mut v {
+                    m.insert("witness_fail_open".into(), Value::Bool(true));
+                }
+                v
             }
         };
         if demonstration && let Value::Object(m) = &mut v {

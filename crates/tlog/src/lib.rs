@@ -55,7 +55,7 @@ mod verify;
 pub use checkpoint::Checkpoint;
 pub use error::{Error, NoteError, ProofError};
 pub use hash::{HASH_SIZE, Hash, empty_root, leaf_hash, node_hash, subtree_root};
-pub use local::LocalLog;
+pub use local::{LocalLog, POLICY_FILE, STATE_DIR};
 pub use log::{LogWriter, check_entry_sizes};
 pub use note::{Signer, Verifier};
 pub use proof_file::TlogProof;

@@ -4,7 +4,9 @@
 //! <home>/log.key      private key (mode 0600; never served)
 //! <home>/log.vkey     verifier key (public)
 //! <home>/public/      the tlog-tiles tree: checkpoint, tile/… — serve this folder
-//! <home>/state/       writer lock and temporary files (never served)
+//! <home>/public/trust-policy  the trust policy, when the log is witnessed
+//! <home>/state/       writer lock, temporary files, a checkpoint awaiting its witnesses
+//!                     (never served)
 //! ```
 
 use std::fs::{self, OpenOptions};
@@ -29,6 +31,8 @@ pub const VKEY_FILE: &str = "log.vkey";
 pub const PUBLIC_DIR: &str = "public";
 /// The writer's private folder inside a log home.
 pub const STATE_DIR: &str = "state";
+/// The log's trust policy (which witnesses must cosign), served next to its verifier key.
+pub const POLICY_FILE: &str = "trust-policy";
 
 /// Paths of a log home.
 #[derive(Debug, Clone)]
@@ -62,6 +66,12 @@ impl LocalLog {
         self.home.join(VKEY_FILE)
     }
 
+    /// The log's trust policy, when it has one: inside the served folder, so readers find the
+    /// witnesses it asks next to the verifier key (`public/vkey`).
+    pub fn policy_path(&self) -> PathBuf {
+        self.public_dir().join(POLICY_FILE)
+    }
+
     /// True when the home holds a log (a key file or a checkpoint).
     pub fn exists(&self) -> bool {
         self.key_path().exists() || self.public_dir().join("checkpoint").exists()
@@ -93,6 +103,14 @@ impl LocalLog {
     pub fn open(&self) -> Result<LogWriter<DirStorage>, Error> {
         let signer = self.signer()?;
         let storage = DirStorage::open(self.public_dir(), self.home.join(STATE_DIR))?;
+        LogWriter::open(storage, signer)
+    }
+
+    /// Opens the log for a witnessed writer: each commit's checkpoint is held back in the state
+    /// folder until [`LogWriter::publish_checkpoint`] serves it with its cosignatures.
+    pub fn open_held(&self) -> Result<LogWriter<DirStorage>, Error> {
+        let signer = self.signer()?;
+        let storage = DirStorage::open_held(self.public_dir(), self.home.join(STATE_DIR))?;
         LogWriter::open(storage, signer)
     }
 
@@ -198,5 +216,36 @@ mod tests {
         fs::set_permissions(log.key_path(), fs::Permissions::from_mode(0o644)).expect("chmod");
         let err = log.open().err().expect("refused");
         assert!(err.to_string().contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn a_held_log_serves_a_checkpoint_only_once_published() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let log = LocalLog::at(d.path());
+        drop(log.init("test.example/log").expect("init"));
+        let served = || fs::read(log.public_dir().join("checkpoint")).expect("served");
+        let empty = served();
+        let mut w = log.open_held().expect("held");
+        w.append(&[b"a".as_slice(), b"b"]).expect("append");
+        assert_eq!(served(), empty, "a held commit must not change the served checkpoint");
+        drop(w);
+
+        // Reopened held, the writer continues from the held checkpoint, not the served one.
+        let mut w = log.open_held().expect("held again");
+        assert_eq!(w.size(), 2);
+        w.append(&[b"c".as_slice()]).expect("append");
+        let line = "\u{2014} witness.example/w AAAA\n".to_string();
+        let published = w.publish_checkpoint(std::slice::from_ref(&line)).expect("publish");
+        assert_eq!(served(), published);
+        assert!(published.ends_with(line.as_bytes()) && published.starts_with(w.checkpoint()));
+        assert!(w.publish_checkpoint(&["not a line".into()]).is_err());
+        w.append(&[b"d".as_slice()]).expect("append");
+        drop(w);
+
+        // A writer that publishes as it goes first publishes what was held.
+        let w = log.open().expect("open");
+        assert_eq!(w.size(), 4);
+        assert_eq!(served(), w.checkpoint());
+        assert!(!log.home().join(STATE_DIR).join("checkpoint").exists());
     }
 }

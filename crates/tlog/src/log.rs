@@ -230,6 +230,23 @@ impl<S: Storage> LogWriter<S> {
     }
 }
 
+impl LogWriter<crate::storage::DirStorage> {
+    /// Publishes the latest checkpoint with `cosignatures` (witness signature lines, each
+    /// ending in a newline) added after the log's own signature. For a held log this is what
+    /// readers see; for a log that publishes as it goes it adds the lines to the served one.
+    pub fn publish_checkpoint(&self, cosignatures: &[String]) -> Result<Vec<u8>, Error> {
+        let mut bytes = self.state.checkpoint.clone();
+        for line in cosignatures {
+            if !line.starts_with('\u{2014}') || !line.ends_with('\n') || line[..line.len() - 1].contains('\n') {
+                return Err(Error::malformed("cosignature line", format!("{line:?} is not one signature line")));
+            }
+            bytes.extend_from_slice(line.as_bytes());
+        }
+        self.storage.publish_checkpoint(&bytes)?;
+        Ok(bytes)
+    }
+}
+
 /// What one batch writes.
 struct Batch {
     objects: Vec<Object>,

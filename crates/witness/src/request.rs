@@ -17,6 +17,18 @@ pub struct AddCheckpoint {
     pub checkpoint: Vec<u8>,
 }
 
+/// Encodes a submission, as a log sends it.
+pub fn encode(old: u64, proof: &[Hash], checkpoint: &[u8]) -> Vec<u8> {
+    let mut body = format!("old {old}\n").into_bytes();
+    for h in proof {
+        body.extend_from_slice(h.to_base64().as_bytes());
+        body.push(b'\n');
+    }
+    body.push(b'\n');
+    body.extend_from_slice(checkpoint);
+    body
+}
+
 /// Parses a request body; the error says what is malformed (answered 400).
 pub fn parse(body: &[u8]) -> Result<AddCheckpoint, String> {
     let mut rest = body;
@@ -62,6 +74,7 @@ mod tests {
         let r = parse(body.as_bytes()).expect("parse");
         assert_eq!((r.old, r.proof.len()), (20852014, 4));
         assert!(r.checkpoint.starts_with(b"example.com/behind-the-sofa\n20852163\n"));
+        assert_eq!(encode(r.old, &r.proof, &r.checkpoint), body.as_bytes());
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         policy_db: dir.join("policy.db"),
         exact_quantities: false,
         demonstration: true,
+        witness_fail_open: false,
     };
     let first = publish_period(&request).context("publishing the demo period")?;
     let again = publish_period(&request).context("publishing the demo period again")?;

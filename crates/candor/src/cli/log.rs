@@ -36,7 +36,33 @@ pub enum LogCommand {
         /// Most entries integrated under one checkpoint.
         #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         batch_size: u32,
+        /// Publish the new checkpoint even when the trust policy's witnesses do not reach their
+        /// quorum (bootstrap only: readers holding the policy will see it as not witnessed).
+        #[arg(long)]
+        witness_fail_open: bool,
         /// One JSON object per entry instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a trust policy the log's own: from now on each new checkpoint goes to the
+    /// policy's witnesses and is published only once its quorum cosigned it. The policy is
+    /// served next to the verifier key (public/trust-policy).
+    SetPolicy {
+        #[command(flatten)]
+        log: LogDir,
+        /// The policy file (log, witness NAME VKEY URL, group, quorum lines).
+        policy: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the log's witnesses to cosign its latest checkpoint and publish it on a quorum
+    /// (after a run that missed its quorum, or to add cosignatures to the served checkpoint).
+    Witness {
+        #[command(flatten)]
+        log: LogDir,
+        /// Publish even without the quorum (bootstrap only).
+        #[arg(long)]
+        witness_fail_open: bool,
         #[arg(long)]
         json: bool,
     },

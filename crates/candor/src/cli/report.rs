@@ -41,6 +41,10 @@ pub struct PublishArgs {
     /// Mark every record and page as demonstration data (for generated usage).
     #[arg(long)]
     pub demonstration_data: bool,
+    /// Publish the report even if the log's witnesses miss their quorum (bootstrap only; the
+    /// period summary and every page say so).
+    #[arg(long)]
+    pub witness_fail_open: bool,
     #[arg(long)]
     pub json: bool,
 }

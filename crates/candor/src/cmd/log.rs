@@ -17,8 +17,20 @@ use crate::console::{emit, progress, vkey_arg};
 pub fn run(cmd: LogCommand) -> Result<ExitCode> {
     match cmd {
         LogCommand::Init { log, origin, json } => init(&log.dir, &origin, json),
-        LogCommand::Append { log, files, lines, batch_size, json } => {
-            append(&log.dir, &files, lines, batch_size as usize, json)
+        LogCommand::Append { log, files, lines, batch_size, witness_fail_open, json } => {
+            append(&log.dir, &files, lines, batch_size as usize, witness_fail_open, json)
+        }
+        LogCommand::SetPolicy { log, policy, json } => {
+            emit(&app::witnessing::set_policy(&LocalLog::at(&log.dir), &policy)?, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LogCommand::Witness { log, witness_fail_open, json } => {
+            let round = app::witnessing::witness_log(&log.dir, witness_fail_open)?;
+            emit(&round, json)?;
+            if !round.published {
+                return Err(round.unpublished_error());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         LogCommand::Checkpoint { log, out, json } => checkpoint(&log.dir, out.as_deref(), json),
         LogCommand::Prove { log, index, out, json } => prove(&log.dir, index, out, json),
@@ -36,9 +48,16 @@ fn init(dir: &Path, origin: &str, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn append(dir: &Path, files: &[PathBuf], lines: bool, batch_size: usize, json: bool) -> Result<ExitCode> {
+fn append(
+    dir: &Path,
+    files: &[PathBuf],
+    lines: bool,
+    batch_size: usize,
+    witness_fail_open: bool,
+    json: bool,
+) -> Result<ExitCode> {
     let log = LocalLog::at(dir);
-    let writer = log.open().with_context(|| format!("opening the log in {}", dir.display()))?;
+    let (writer, policy) = app::witnessing::open_writer(&log)?;
     // Whole files are checked against the size limit before anything is written.
     if !lines {
         for f in files.iter().filter(|f| f.as_os_str() != "-") {
@@ -84,16 +103,27 @@ fn append(dir: &Path, files: &[PathBuf], lines: bool, batch_size: usize, json: b
             b.push(entry, name)?;
         }
     }
-    let done = b.finish()?;
+    let (done, writer) = b.finish_with_writer()?;
+    let round =
+        policy.map(|p| app::witnessing::witness_and_publish(&log, &writer, &p, witness_fail_open)).transpose()?;
     if json {
-        println!("{}", json!({"appended": done.appended, "size": done.size, "root": done.root.to_base64()}));
+        println!(
+            "{}",
+            json!({"appended": done.appended, "size": done.size, "root": done.root.to_base64(), "witnessing": round})
+        );
     } else {
         eprintln!(
             "appended {} entries to {}; the log has {} entries, root {}",
             done.appended, done.origin, done.size, done.root
         );
+        if let Some(r) = &round {
+            eprint!("{r}");
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    match round {
+        Some(r) if !r.published => Err(r.unpublished_error()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn checkpoint(dir: &Path, out: Option<&Path>, json: bool) -> Result<ExitCode> {

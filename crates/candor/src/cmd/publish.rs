@@ -17,6 +17,7 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
         policy_db: args.policy.policy_db.clone(),
         exact_quantities: args.exact_quantities,
         demonstration: args.demonstration_data,
+        witness_fail_open: args.witness_fail_open,
     })?;
     emit(&p.report(&args.period, &args.log.dir), args.json)?;
     Ok(ExitCode::SUCCESS)

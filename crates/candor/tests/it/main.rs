@@ -13,6 +13,7 @@ mod serve_api;
 mod tidy;
 mod verify_cli;
 mod witness_cli;
+mod witnessing;
 
 /// A test that needs a tool or the shared public data skips locally, saying why; under
 /// `CI=true` (where CI installed everything) a missing one fails instead, so a broken install

@@ -2,34 +2,9 @@
 //! serve; a log's checkpoints submitted over HTTP as tlog-witness says, cosigned, refused with
 //! 409 and the witness's size when stale, and the state kept across a restart.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use crate::common::{candor, http, text};
-
-struct WitnessProcess {
-    child: Child,
-    addr: String,
-}
-
-impl WitnessProcess {
-    fn start(dir: &std::path::Path) -> WitnessProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_candor"))
-            .args(["witness", "serve", "--dir", &dir.display().to_string(), "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn witness");
-        let addr = crate::common::banner_address(&mut child);
-        WitnessProcess { child, addr }
-    }
-}
-
-impl Drop for WitnessProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::common::{WitnessProcess, candor, http, text};
 
 #[test]
 fn a_witness_cosigns_a_log_refuses_stale_sizes_and_keeps_its_state() {

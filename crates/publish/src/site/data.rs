@@ -83,8 +83,7 @@ fn json_bytes(value: &Value) -> Vec<u8> {
 pub(crate) fn render(
     m: &Model,
     cp: &Checkpoint,
-    checkpoint: &str,
-    vkey: &str,
+    signed: &super::signed::Signed,
     first_seen: &BTreeMap<u64, String>,
     sink: &mut super::Sink<'_>,
 ) -> Result<(), Error> {
@@ -174,7 +173,7 @@ pub(crate) fn render(
         "records.json": RECORD_FIELDS.iter().map(|(c, d)| json!({"field": c, "meaning": d})).collect::<Vec<_>>(),
     });
     files.push(("data/dictionary.json", json_bytes(&dictionary)));
-    files.push(("data/dictionary.html", dictionary_page(m, cp, checkpoint, vkey).into_bytes()));
+    files.push(("data/dictionary.html", dictionary_page(m, cp, signed).into_bytes()));
     files.push(("feed.xml", feed(m, cp, first_seen).into_bytes()));
     for (path, bytes) in files {
         sink.put(path, &bytes)?;
@@ -182,7 +181,7 @@ pub(crate) fn render(
     Ok(())
 }
 
-fn dictionary_page(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> String {
+fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed) -> String {
     let mut body = String::from(
         "<h1>Data dictionary</h1>\n<p>The downloads hold exactly what the records in the log say; every row names \
          the record it comes from (index and SHA-256). The JSON files (<a href=\"usage.json\">usage.json</a>, \
@@ -199,8 +198,7 @@ fn dictionary_page(m: &Model, cp: &Checkpoint, checkpoint: &str, vkey: &str) -> 
             super::html::table(&["Column", "Meaning"], &rows)
         );
     }
-    let frame =
-        super::html::Frame { root: "../", origin: &cp.origin, vkey, checkpoint, demonstration: m.demonstration };
+    let frame = super::html::Frame { root: "../", origin: &cp.origin, signed, demonstration: m.demonstration };
     frame.page("Data dictionary", &body)
 }
 

@@ -44,10 +44,8 @@ pub struct Frame<'a> {
     pub root: &'a str,
     /// The log's origin line.
     pub origin: &'a str,
-    /// The verifier key (signed-note vkey).
-    pub vkey: &'a str,
-    /// The signed checkpoint the page's proofs are for.
-    pub checkpoint: &'a str,
+    /// The log's key, checkpoint and trust policy, and who witnessed the checkpoint.
+    pub signed: &'a super::signed::Signed,
     /// Whether the report holds demonstration data.
     pub demonstration: bool,
 }
@@ -90,7 +88,7 @@ impl Frame<'_> {
             out,
             "<p id=\"verification-summary\" class=\"verification\" data-state=\"pending\" aria-live=\"polite\">\
              Checking this page against the signed log… (needs JavaScript; the proofs are also in each record's details)</p>\n\
-             <main>\n{body}\n</main>\n<footer>\n<p>Log <code>{origin}</code>. Verifier key: <code>{vkey}</code>. \
+             {witnessing}<main>\n{body}\n</main>\n<footer>\n<p>Log <code>{origin}</code>. Verifier key: <code>{vkey}</code>. \
              Compare the key with the one the provider publishes elsewhere before trusting a \"verified\".</p>\n\
              <p>Downloads: <a href=\"{root}data/organisations.csv\">organisations.csv</a>, \
              <a href=\"{root}data/usage.csv\">usage.csv</a>, <a href=\"{root}data/records.json\">records.json</a>, \
@@ -99,9 +97,11 @@ impl Frame<'_> {
              <script type=\"application/json\" id=\"candor-log\">{log}</script>\n\
              <script src=\"{root}assets/verify.js\"></script>\n</body>\n</html>\n",
             origin = esc(self.origin),
-            vkey = esc(self.vkey),
+            vkey = esc(&self.signed.vkey),
+            witnessing = self.signed.witnessing.replace("ROOT/", root),
             log = script_json(&serde_json::json!({
-                "origin": self.origin, "vkey": self.vkey, "checkpoint": self.checkpoint, "root": root,
+                "origin": self.origin, "vkey": self.signed.vkey, "checkpoint": self.signed.checkpoint, "root": root,
+                "policy": self.signed.policy,
             })),
         );
         out

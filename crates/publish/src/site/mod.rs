@@ -8,6 +8,7 @@ mod data;
 pub mod html;
 mod model;
 mod pages;
+pub mod signed;
 mod svg;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,12 @@ use tlog::{Checkpoint, Dir, ReadStorage, TileReader, Verifier};
 
 use crate::Error;
 pub use model::{Model, RecordView};
+pub use signed::Signed;
+
+/// Seconds since the epoch (a cosignature dated later is refused).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
 
 /// A record's section exactly as a page at depth `root` (`""` or `"../"`) shows it, so an
 /// outside check can compare what a page shows with what the log says.
@@ -57,14 +64,14 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
     let mut first_seen: BTreeMap<u64, String> =
         std::fs::read(&first_seen_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let model = Model::build(&entries, &mut reader, &mut first_seen, now)?;
-    let checkpoint_text = String::from_utf8_lossy(&checkpoint).into_owned();
-    let vkey = verifier.to_vkey();
+    let policy = std::fs::read(public.join(tlog::POLICY_FILE)).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
+    let signed = Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy, unix_now());
     // What an earlier run wrote, read before this run replaces the list.
     let earlier: Vec<String> =
         std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     // Each file is written as soon as it is made, so memory holds one page at a time.
     let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new() };
-    render_all(&model, &cp, &checkpoint_text, &vkey, &first_seen, &mut sink)?;
+    render_all(&model, &cp, &signed, &first_seen, &mut sink)?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
     let written: std::collections::HashSet<&str> = sink.written.iter().map(String::as_str).collect();
@@ -86,16 +93,19 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
 fn render_all(
     model: &Model,
     cp: &Checkpoint,
-    checkpoint_text: &str,
-    vkey: &str,
+    signed: &Signed,
     first_seen: &BTreeMap<u64, String>,
     sink: &mut Sink<'_>,
 ) -> Result<(), Error> {
-    pages::render(model, cp, checkpoint_text, vkey, sink)?;
-    data::render(model, cp, checkpoint_text, vkey, first_seen, sink)?;
+    pages::render(model, cp, signed, sink)?;
+    data::render(model, cp, signed, first_seen, sink)?;
     sink.put("assets/verify.js", VERIFY_JS.as_bytes())?;
     sink.put("assets/style.css", STYLE_CSS.as_bytes())?;
-    sink.put("vkey", format!("{vkey}\n").as_bytes())?;
+    sink.put("vkey", format!("{}\n", signed.vkey).as_bytes())?;
+    if let Some(policy) = &signed.policy {
+        // The operator's own file, served as is; listed so a check accounts for it.
+        sink.put(tlog::POLICY_FILE, policy.as_bytes())?;
+    }
     let seen =
         serde_json::to_vec_pretty(first_seen).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
     sink.put("data/first-seen.json", &seen)?;
@@ -123,8 +133,10 @@ pub(crate) fn compare_site(
     // When each record was first seen is the site's own data (for the feed), not the log's.
     let first_seen: BTreeMap<u64, String> =
         src.read("data/first-seen.json")?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let policy = src.read(tlog::POLICY_FILE)?.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let signed = Signed::new(vkey.to_string(), checkpoint.to_string(), policy, unix_now());
     let mut sink = Sink { target: Target::Compare { src, faults: Vec::new() }, written: Vec::new() };
-    render_all(model, cp, checkpoint, vkey, &first_seen, &mut sink)?;
+    render_all(model, cp, &signed, &first_seen, &mut sink)?;
     match sink.target {
         Target::Compare { faults, .. } => Ok((faults, sink.written)),
         Target::Folder(_) => Ok((Vec::new(), sink.written)),

@@ -32,15 +32,13 @@ pub(crate) fn short(name: &str) -> String {
 pub(crate) fn render(
     m: &Model,
     cp: &Checkpoint,
-    checkpoint: &str,
-    vkey: &str,
+    signed: &super::signed::Signed,
     sink: &mut super::Sink<'_>,
 ) -> Result<(), Error> {
     let names = capability_names();
     let full_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let cap_name = |id: &str| short(&full_name(id));
-    let frame =
-        |root: &'static str| Frame { root, origin: &cp.origin, vkey, checkpoint, demonstration: m.demonstration };
+    let frame = |root: &'static str| Frame { root, origin: &cp.origin, signed, demonstration: m.demonstration };
     let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
 
     // One page per record.
@@ -116,7 +114,7 @@ pub(crate) fn render(
         put(format!("policy/{i}.html"), frame("../").page(&title, &body))?;
     }
 
-    put("index.html".into(), frame("").page("Overview", &overview(m, cp, vkey, &by_cap, &cap_name)))?;
+    put("index.html".into(), frame("").page("Overview", &overview(m, cp, &signed.vkey, &by_cap, &cap_name)))?;
     for (path, svg) in charts(m, &by_cap, &cap_name) {
         sink.put(&path, &svg)?;
     }

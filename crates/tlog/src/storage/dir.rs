@@ -7,6 +7,11 @@
 //! checkpoint renamed over the old one and the root directory fsynced. A crash before the
 //! last rename leaves the old checkpoint in force; a crash after it leaves the new one,
 //! with everything it refers to already durable.
+//!
+//! A witnessed log ([`DirStorage::open_held`]) commits its checkpoint to the state folder
+//! instead and replaces the served one only once its witnesses cosigned it
+//! ([`DirStorage::publish_checkpoint`]): readers see a checkpoint only with its cosignatures,
+//! while the log can still extend the one it held (a witness may have cosigned it already).
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -59,6 +64,9 @@ fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
     }
 }
 
+/// The held checkpoint's file name inside the state folder.
+const HELD_CHECKPOINT: &str = "checkpoint";
+
 /// The writer's view of a log directory: holds the single-writer lock.
 #[derive(Debug)]
 pub struct DirStorage {
@@ -71,6 +79,10 @@ pub struct DirStorage {
     // Directories known to exist, so steady-state commits make no mkdir calls.
     known_dirs: HashSet<PathBuf>,
     next_tmp: u64,
+    // When set, commits write the checkpoint here (a private file) and only
+    // `publish_checkpoint` replaces the served one: a witnessed log publishes a checkpoint
+    // after its witnesses cosigned it.
+    held: Option<PathBuf>,
 }
 
 impl DirStorage {
@@ -80,8 +92,17 @@ impl DirStorage {
     /// file system as `root` (renames move temporary files into place) and should not be
     /// served. Fails with [`Error::Locked`] when another process holds the lock.
     pub fn open(root: impl Into<PathBuf>, state: impl AsRef<Path>) -> Result<DirStorage, Error> {
-        let root = root.into();
-        let state = state.as_ref();
+        DirStorage::open_with(root.into(), state.as_ref(), false)
+    }
+
+    /// Opens the log directory `root` for a witnessed writer: commits keep each new checkpoint
+    /// in `state` (the writer recovers from it) and the served `checkpoint` changes only when
+    /// [`DirStorage::publish_checkpoint`] is called, once witnesses cosigned it.
+    pub fn open_held(root: impl Into<PathBuf>, state: impl AsRef<Path>) -> Result<DirStorage, Error> {
+        DirStorage::open_with(root.into(), state.as_ref(), true)
+    }
+
+    fn open_with(root: PathBuf, state: &Path, held: bool) -> Result<DirStorage, Error> {
         for d in [&root, &state.to_path_buf()] {
             fs::create_dir_all(d).map_err(|e| Error::io(d.clone(), e))?;
         }
@@ -115,7 +136,38 @@ impl DirStorage {
             Err(e) => return Err(Error::io(&tmp, e)),
         }
         fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        Ok(DirStorage { root, tmp, _lock: lock, lock_path, known_dirs: HashSet::new(), next_tmp: 0 })
+        let held_path = state.join(HELD_CHECKPOINT);
+        let storage = DirStorage {
+            root,
+            tmp,
+            _lock: lock,
+            lock_path,
+            known_dirs: HashSet::new(),
+            next_tmp: 0,
+            held: held.then(|| held_path.clone()),
+        };
+        // A checkpoint held back by an earlier witnessed writer is the log's state: a writer
+        // that publishes as it goes publishes it first, so it never continues from an older one.
+        if !held && let Some(bytes) = read_path(&held_path)? {
+            storage.publish_checkpoint(&bytes)?;
+            fs::remove_file(&held_path).map_err(|e| Error::io(&held_path, e))?;
+            sync_dir(state)?;
+        }
+        Ok(storage)
+    }
+
+    /// Whether commits hold the checkpoint back until it is published.
+    pub fn is_held(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Replaces the served checkpoint with `checkpoint`, atomically and durably.
+    pub fn publish_checkpoint(&self, checkpoint: &[u8]) -> Result<(), Error> {
+        let tmp = self.tmp.join("published-checkpoint");
+        write_synced(&tmp, checkpoint)?;
+        let dest = self.root.join(CHECKPOINT_PATH);
+        fs::rename(&tmp, &dest).map_err(|e| Error::io(dest, e))?;
+        sync_dir(&self.root)
     }
 
     /// The served directory.
@@ -161,6 +213,12 @@ impl DirStorage {
 
 impl ReadStorage for DirStorage {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        if path == CHECKPOINT_PATH
+            && let Some(held) = &self.held
+            && let Some(bytes) = read_path(held)?
+        {
+            return Ok(Some(bytes));
+        }
         read_file(&self.root, path)
     }
 }
@@ -181,7 +239,7 @@ impl Storage for DirStorage {
             let tmp = self.tmp_path();
             writes.push((tmp, dest, &o.data));
         }
-        let checkpoint_dest = self.root.join(CHECKPOINT_PATH);
+        let checkpoint_dest = self.held.clone().unwrap_or_else(|| self.root.join(CHECKPOINT_PATH));
         let checkpoint_tmp = self.tmp_path();
         writes.push((checkpoint_tmp.clone(), checkpoint_dest.clone(), checkpoint));
 
@@ -199,7 +257,16 @@ impl Storage for DirStorage {
 
         // 3. Publish the checkpoint.
         fs::rename(&checkpoint_tmp, &checkpoint_dest).map_err(|e| Error::io(checkpoint_dest.clone(), e))?;
-        sync_dir(&self.root)
+        sync_dir(checkpoint_dest.parent().unwrap_or(&self.root))
+    }
+}
+
+/// A whole file, or `None` when it does not exist.
+fn read_path(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
     }
 }
 

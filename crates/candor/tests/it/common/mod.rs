@@ -257,3 +257,35 @@ pub fn banner_address(child: &mut Child) -> String {
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string()
 }
+
+/// A `candor witness serve` process, killed when dropped.
+pub struct WitnessProcess {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl WitnessProcess {
+    /// Serves the witness home `dir` on a free loopback port.
+    pub fn start(dir: &Path) -> WitnessProcess {
+        WitnessProcess::start_at(dir, "127.0.0.1:0")
+    }
+
+    /// Serves the witness home `dir` on `listen`.
+    pub fn start_at(dir: &Path, listen: &str) -> WitnessProcess {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+            .args(["witness", "serve", "--dir", &dir.display().to_string(), "--listen", listen])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn witness");
+        let addr = banner_address(&mut child);
+        WitnessProcess { child, addr }
+    }
+}
+
+impl Drop for WitnessProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

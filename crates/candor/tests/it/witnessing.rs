@@ -1,0 +1,135 @@
+//! The log's side of witnessing, as an operator runs it: `candor log set-policy`, then every
+//! `candor log append` asks the policy's witnesses (two `candor witness serve` processes on
+//! loopback) and serves the checkpoint only with its quorum; a missing witness holds the
+//! checkpoint back (exit 1, the served one unchanged) until `candor log witness`, or
+//! `--witness-fail-open`, publishes it; a fork signed with the log's own key is refused by the
+//! witnesses (422) and the refusal kept as evidence.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{WitnessProcess, candor, copy_dir, text};
+
+/// A log with two witnesses watching it, both serving.
+struct Setup {
+    _tmp: tempfile::TempDir,
+    log: PathBuf,
+    witness_dirs: Vec<PathBuf>,
+    witnesses: Vec<Option<WitnessProcess>>,
+    policy: PathBuf,
+}
+
+fn setup() -> Setup {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log");
+    let o = candor(&["log", "init", "--dir", &s(&log), "--origin", "candor.example/log"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let log_vkey = std::fs::read_to_string(log.join("log.vkey")).expect("vkey").trim().to_string();
+    let mut policy = format!("log {log_vkey}\n");
+    let (mut witness_dirs, mut witnesses) = (Vec::new(), Vec::new());
+    for name in ["w1", "w2"] {
+        let dir = tmp.path().join(name);
+        let o = candor(&["witness", "init", "--dir", &s(&dir), "--name", &format!("witness.example/{name}"), "--json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let vkey = serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")["vkey"]
+            .as_str()
+            .expect("vkey")
+            .to_string();
+        assert!(candor(&["witness", "add-log", "--dir", &s(&dir), &log_vkey]).status.success());
+        let w = WitnessProcess::start(&dir);
+        policy.push_str(&format!("witness {name} {vkey} http://{}\n", w.addr));
+        witness_dirs.push(dir);
+        witnesses.push(Some(w));
+    }
+    policy.push_str("group both all w1 w2\nquorum both\n");
+    let policy_path = tmp.path().join("policy.txt");
+    std::fs::write(&policy_path, policy).expect("policy");
+    let o = candor(&["log", "set-policy", "--dir", &s(&log), &s(&policy_path)]);
+    assert!(o.status.success() && text(&o).contains("trust policy saved"), "{}", text(&o));
+    Setup { _tmp: tmp, log, witness_dirs, witnesses, policy: policy_path }
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn append(log: &Path, entry: &str, extra: &[&str]) -> std::process::Output {
+    let file = log.with_file_name(format!("entry-{}", entry.len()));
+    std::fs::write(&file, entry).expect("entry");
+    let mut args = vec!["log", "append", "--dir"];
+    let (log, file) = (s(log), s(&file));
+    args.push(&log);
+    args.push(&file);
+    args.extend_from_slice(extra);
+    candor(&args)
+}
+
+fn served(log: &Path) -> String {
+    std::fs::read_to_string(log.join("public/checkpoint")).expect("served checkpoint")
+}
+
+fn cosignatures(checkpoint: &str) -> usize {
+    checkpoint.lines().filter(|l| l.starts_with("\u{2014} witness.example/")).count()
+}
+
+#[test]
+fn a_witnessed_log_publishes_only_with_its_quorum() {
+    let mut t = setup();
+    let o = append(&t.log, "first", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("quorum both: met"), "{}", text(&o));
+    let first = served(&t.log);
+    assert!(first.starts_with("candor.example/log\n1\n") && cosignatures(&first) == 2, "{first}");
+    let policy = s(&t.policy);
+    let o = candor(&["log", "verify", &s(&t.log), "--policy", &policy]);
+    assert!(o.status.success() && text(&o).contains("quorum both: met"), "{}", text(&o));
+
+    // One witness down: the entry is durable, but the checkpoint is held back.
+    let w2_addr = t.witnesses[1].as_ref().expect("w2").addr.clone();
+    t.witnesses[1] = None;
+    let o = append(&t.log, "second", &[]);
+    assert!(!o.status.success(), "a missing quorum must fail the append: {}", text(&o));
+    assert!(text(&o).contains("NOT published") && text(&o).contains("w2: unreachable"), "{}", text(&o));
+    assert_eq!(served(&t.log), first, "the served checkpoint must not change without the quorum");
+    let o = candor(&["log", "verify", &s(&t.log), "--policy", &policy]);
+    assert!(o.status.success(), "the served log still verifies: {}", text(&o));
+
+    // The witness is back: `candor log witness` publishes the held checkpoint.
+    t.witnesses[1] = Some(WitnessProcess::start_at(&t.witness_dirs[1], &w2_addr));
+    let o = candor(&["log", "witness", "--dir", &s(&t.log), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let round: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!((round["quorum_met"].as_bool(), round["size"].as_u64()), (Some(true), Some(2)), "{round}");
+    let second = served(&t.log);
+    assert!(second.starts_with("candor.example/log\n2\n") && cosignatures(&second) == 2, "{second}");
+
+    // Bootstrap: without a quorum, --witness-fail-open publishes with what it got, and the
+    // policy's verifiers see the gap.
+    t.witnesses[0] = None;
+    let o = append(&t.log, "third", &["--witness-fail-open"]);
+    assert!(o.status.success() && text(&o).contains("published anyway"), "{}", text(&o));
+    let third = served(&t.log);
+    assert!(third.starts_with("candor.example/log\n3\n") && cosignatures(&third) == 1, "{third}");
+    let o = candor(&["log", "verify", &s(&t.log), "--policy", &policy]);
+    assert!(!o.status.success() && text(&o).contains("NOT met"), "{}", text(&o));
+}
+
+#[test]
+fn witnesses_refuse_a_fork_signed_with_the_logs_key_and_the_refusal_is_kept() {
+    let t = setup();
+    assert!(append(&t.log, "first", &[]).status.success());
+    // Someone holding the log's key copies the log at size 1 and grows it differently.
+    let fork = t.log.with_file_name("fork");
+    copy_dir(&t.log, &fork);
+    assert!(append(&t.log, "honest second", &[]).status.success());
+    let honest = served(&t.log);
+    let o = append(&fork, "forked second", &[]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("w1: 422") && text(&o).contains("w2: 422"), "{}", text(&o));
+    let evidence: Vec<_> =
+        std::fs::read_dir(fork.join("state/witness-evidence")).expect("evidence kept").flatten().collect();
+    assert_eq!(evidence.len(), 2, "one piece of evidence per refusing witness");
+    let kept = std::fs::read_to_string(evidence[0].path()).expect("read");
+    assert!(kept.contains("candor.example/log\n2\n") && kept.contains("# answer"), "{kept}");
+    assert_eq!(served(&t.log), honest, "the honest log is untouched");
+    assert!(!served(&fork).starts_with("candor.example/log\n2\n"), "the fork is never published");
+}
