@@ -107,10 +107,19 @@ pub fn activate_file(places: &PolicyPlaces, log_dir: &Path, file: &Path, by: &st
         return Ok(Activation::AlreadyActive { sha256: v.sha256, file: file.display().to_string() });
     }
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut writer = LocalLog::at(log_dir)
-        .open()
-        .with_context(|| format!("opening the log in {} (create one with candor log init)", log_dir.display()))?;
+    let home = LocalLog::at(log_dir);
+    let (mut writer, trust) = crate::witnessing::open_writer(&home)?;
     let activated = store.activate(&mut writer, &v, &name, by)?;
+    // A witnessed log serves the version's checkpoint only once its quorum cosigned it.
+    if let Some(trust) = trust {
+        let round = crate::witnessing::witness_and_publish(&home, &writer, &trust, false)?;
+        if !round.published {
+            return Err(round.unpublished_error().context(format!(
+                "policy version {} is active and in the log (entry #{}), but not yet served",
+                activated.version, activated.log_index
+            )));
+        }
+    }
     Ok(Activation::Activated { activated, sha256: v.sha256, file: name })
 }
 

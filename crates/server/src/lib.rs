@@ -102,6 +102,32 @@ fn run_app(app: Router, limits: Limits, listen: &str, banner: &dyn Fn(&str)) -> 
     })
 }
 
+/// A router served on its own small runtime in the background until dropped: the demo's
+/// witnesses, benchmarks.
+pub struct Background {
+    addr: std::net::SocketAddr,
+    // Dropping the runtime stops the server.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Background {
+    /// Binds `listen` (e.g. `127.0.0.1:0`) and serves `app` there with the default limits.
+    pub fn start(app: Router, listen: &str) -> std::io::Result<Background> {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(listen))
+            .map_err(|e| std::io::Error::new(e.kind(), format!("listening on {listen}: {e}")))?;
+        let addr = listener.local_addr()?;
+        runtime.spawn(serve_until_dropped(listener, app));
+        Ok(Background { addr, _runtime: runtime })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+}
+
 /// Serves `app` on `listener` until the runtime stops (tests, benchmarks).
 pub async fn serve_until_dropped(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     listen::serve_with_limits(listener, app, Limits::default(), None::<std::future::Pending<()>>).await

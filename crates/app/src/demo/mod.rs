@@ -5,11 +5,14 @@
 //! and generate and ingest usage for fictional accounts only; 5–7 activate the default use
 //! policy through the log and audit the usage; 8 publishes the period 2026-Q3 (records in the
 //! log, static report next to its tiles) and publishes again to show it adds nothing; 9 checks
-//! the report from the outside. Every record with usage is about a fictional organisation and
+//! the report from the outside. From step 8 on, two witnesses on loopback must both cosign each
+//! checkpoint before it is served; at the end a checkpoint forked with the log's own key is
+//! shown to both and refused. Every record with usage is about a fictional organisation and
 //! says "demonstration data".
 
 pub mod policy_step;
 pub mod registry_step;
+pub mod witness_step;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -51,6 +54,10 @@ pub struct DemoRun {
     pub trusted: PathBuf,
     /// The server's state for the demo folder.
     pub state: server::AppState,
+    /// The two witnesses (served while this lives).
+    pub witnesses: witness_step::DemoWitnesses,
+    /// The forked checkpoint and the witnesses' refusals.
+    pub fork: witness_step::ForkRefused,
 }
 
 /// Runs the demo in `dir` (replacing an earlier demo there, nothing else).
@@ -62,6 +69,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
 
     let registry = registry_step::run(dir).context("the registry demo")?;
     let policy = policy_step::run(dir).context("the policy demo")?;
+    let witnesses = witness_step::start(dir, &log).context("starting the demo's witnesses")?;
 
     let request = PublishPeriod {
         period: PERIOD.into(),
@@ -92,6 +100,10 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     }
     let trusted = dir.join("trusted-checkpoint");
     fs::copy(public.join(tlog::CHECKPOINT_PATH), &trusted)?;
+    let fork = witness_step::fork_refused(&log, &witnesses).context("showing the witnesses a forked checkpoint")?;
+    if let Some((name, status, _)) = fork.answers.iter().find(|(_, status, _)| *status != 422) {
+        bail!("witness {name} answered a forked checkpoint with {status}, not 422");
+    }
 
     let state = crate::serving::state(&crate::serving::ServePlaces {
         log_dir: dir.join("log"),
@@ -100,7 +112,20 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         tokens: dir.join("tokens"),
         record: false,
     })?;
-    Ok(DemoRun { vkey: verifier.to_vkey(), log, registry, policy, first, corrected, confirmed, check, trusted, state })
+    Ok(DemoRun {
+        vkey: verifier.to_vkey(),
+        log,
+        registry,
+        policy,
+        first,
+        corrected,
+        confirmed,
+        check,
+        trusted,
+        state,
+        witnesses,
+        fork,
+    })
 }
 
 /// Confirms the first fictional organisation whose law-enforcement role is only proposed (the

@@ -112,6 +112,11 @@ pub struct VerifyArgs {
     /// exists, then replaced by the new checkpoint when everything verifies.
     #[arg(long)]
     pub remember: Option<PathBuf>,
+    /// A trust policy (log, witness, group, quorum lines): the site's checkpoint must carry
+    /// its quorum of witness cosignatures. Without it, the policy the site serves
+    /// (trust-policy) is used, if any, with a warning.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }

@@ -35,6 +35,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             "verified": {"records_listed": check.listed_records, "pages": check.pages,
                          "records_on_pages": check.records_on_pages},
             "registry": registry.json, "policy": policy.json,
+            "witnesses": {"trust_policy": run.witnesses.policy, "urls": run.witnesses.urls(),
+                          "witnessed": first.witnessing, "fork_refused": run.fork},
             "url": if args.no_serve { serde_json::Value::Null } else { json!(format!("http://{}", args.listen)) },
         }));
     } else {
@@ -48,6 +50,15 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             first.organisations,
             first.withheld_text()
         );
+        if let Some(round) = &first.witnessing {
+            let names: Vec<&str> =
+                round.answers.iter().filter(|a| a.outcome == "cosigned").map(|a| a.witness.as_str()).collect();
+            println!(
+                "   witnessed: {} cosigned the checkpoint before it was served (trust policy {}, quorum 2 of 2)",
+                names.join(" and "),
+                run.witnesses.policy.display()
+            );
+        }
         println!("   wrote the static report ({} files) next to the tiles in {}", first.site.files, public.display());
         println!("   published {PERIOD} again: nothing new, nothing appended");
         if let Some(name) = &confirmed {
@@ -61,6 +72,12 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             "9. verified the report from its files: checkpoint signature, {} entries rehashed, {} pages, {} records shown on them and {} listed, each in the log with a valid proof",
             check.entries, check.pages, check.records_on_pages, check.listed_records
         );
+        println!(
+            "10. a forked history: a checkpoint of the same size with its last entry replaced, signed with the log's own key"
+        );
+        for (name, status, why) in &run.fork.answers {
+            println!("    {name} refused it: {status} {why}");
+        }
         println!();
         println!("Files:");
         println!(
@@ -82,7 +99,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     server::run_until_signal(run.state, &args.listen, &|url| {
         if !json {
             println!("  {} verify {url} --vkey {vkey}\n", std::env::args().next().unwrap_or_else(|| "candor".into()));
-            println!("10. serving the report on {url}/ — open it in a browser; each record page verifies itself.");
+            println!("11. serving the report on {url}/ — open it in a browser; each record page verifies itself.");
             println!("    Verifier key: {vkey}");
             println!("    API: {url}/openapi.json · review UI: {url}/review · metrics: {url}/metrics · Ctrl-C to stop");
         }

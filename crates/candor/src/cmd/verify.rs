@@ -58,6 +58,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         }
         Err(e) => (None, vec![format!("the log (checkpoint, tiles, entries): {e:#}")]),
     };
+    let witnessed = judge_witnesses(&*source, args, &mut warnings, &mut faults)?;
     if faults.is_empty()
         && let Some(path) = &args.remember
     {
@@ -68,7 +69,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     }
     if args.json {
         print_json(&json!({"source": args.source, "verified": faults.is_empty(), "faults": faults,
-                           "warnings": warnings, "report": report}));
+                           "warnings": warnings, "report": report, "witnessed": witnessed}));
     } else {
         for w in &warnings {
             eprintln!("warning: {w}");
@@ -87,6 +88,10 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
                 r.listed_records, r.pages, r.records_on_pages
             );
         }
+        if let Some(w) = &witnessed {
+            println!("witnesses of the checkpoint:");
+            print!("{w}");
+        }
         if faults.is_empty() {
             println!("VERIFIED: every record the site shows is in the log, with a valid proof");
         } else {
@@ -97,4 +102,45 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         }
     }
     Ok(if faults.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The site's checkpoint judged by the trust policy given, or else the one the site serves:
+/// per witness, cosigned or not; a quorum not met, a bad cosignature by a known witness or
+/// one dated in the future is a fault.
+fn judge_witnesses(
+    source: &dyn ReadStorage,
+    args: &VerifyArgs,
+    warnings: &mut Vec<String>,
+    faults: &mut Vec<String>,
+) -> Result<Option<app::witnessed::Witnessed>> {
+    let policy = match &args.policy {
+        Some(p) => app::witnessed::read_policy(p)?,
+        None => match source.read(tlog::POLICY_FILE)? {
+            None => return Ok(None),
+            Some(text) => {
+                warnings.push(
+                    "no --policy given: judging the witnesses by the trust policy the site itself serves; \
+                     compare its witness keys with the ones the witnesses publish"
+                        .to_string(),
+                );
+                tlog::policy::Policy::parse(&String::from_utf8_lossy(&text)).context("the site's trust-policy")?
+            }
+        },
+    };
+    let Some(checkpoint) = source.read(tlog::CHECKPOINT_PATH)? else { return Ok(None) };
+    match app::witnessed::witnessed(&checkpoint, &policy, app::witnessed::now()) {
+        Ok(w) => {
+            if !w.quorum_met {
+                faults.push(format!(
+                    "the checkpoint is not witnessed as the policy requires: quorum {} not met",
+                    w.quorum.as_deref().unwrap_or("none")
+                ));
+            }
+            Ok(Some(w))
+        }
+        Err(e) => {
+            faults.push(format!("the checkpoint's witness cosignatures: {e}"));
+            Ok(None)
+        }
+    }
 }

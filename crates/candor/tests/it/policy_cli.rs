@@ -29,6 +29,7 @@ impl Demo {
         let dir = tmp.path().join("demo");
         let o = candor(&["demo", "--no-serve", "--dir", dir.to_str().expect("utf8")]);
         assert!(o.status.success(), "{}", text(&o));
+        crate::common::without_witnesses(&dir);
         Demo { _tmp: tmp, dir }
     }
     fn p(&self, name: &str) -> String {

@@ -125,17 +125,24 @@ fn verify_passes_on_the_demo_and_names_each_fault_on_altered_copies() {
         &|b| String::from_utf8_lossy(&b).replacen("Amazon Rekognition", "Amazon Textract", 1).into_bytes(),
         "data/usage.csv: differs",
     );
-    altered(
-        "checkpoint",
-        &|b| {
+    // One character of a signature line of the checkpoint, `at` characters into its base64:
+    // line 0 is the log's own signature, the next ones the witnesses' cosignatures.
+    let signature_char = |line: usize, at: usize| {
+        move |b: Vec<u8>| {
             let mut t = String::from_utf8_lossy(&b).into_owned();
-            let sig = t.rfind(' ').expect("signature") + 5;
+            let start = t.match_indices("\n\u{2014} ").nth(line).expect("signature line").0 + 1;
+            let sig = start + t[start..].find(' ').expect("name") + 1;
+            let sig = sig + t[sig..].find(' ').expect("signature") + 1 + at;
             let c = if t.as_bytes()[sig] == b'A' { "B" } else { "A" };
             t.replace_range(sig..sig + 1, c);
             t.into_bytes()
-        },
-        "signature",
-    );
+        }
+    };
+    altered("checkpoint", &signature_char(0, 10), "signature");
+    // A witness's key id changed: that witness is absent, and the 2-of-2 quorum is not met.
+    altered("checkpoint", &signature_char(2, 1), "quorum both not met");
+    // A forged cosignature by a known witness fails outright.
+    altered("checkpoint", &signature_char(1, 40), "witness cosignatures: invalid signature");
 }
 
 #[test]

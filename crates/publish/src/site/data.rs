@@ -198,7 +198,7 @@ fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed) -
             super::html::table(&["Column", "Meaning"], &rows)
         );
     }
-    let frame = super::html::Frame { root: "../", origin: &cp.origin, signed, demonstration: m.demonstration };
+    let frame = signed.frame("../", &cp.origin, m.demonstration);
     frame.page("Data dictionary", &body)
 }
 

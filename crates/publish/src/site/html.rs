@@ -44,8 +44,14 @@ pub struct Frame<'a> {
     pub root: &'a str,
     /// The log's origin line.
     pub origin: &'a str,
-    /// The log's key, checkpoint and trust policy, and who witnessed the checkpoint.
-    pub signed: &'a super::signed::Signed,
+    /// The verifier key (signed-note vkey).
+    pub vkey: &'a str,
+    /// The signed checkpoint the page's proofs are for, cosignatures included.
+    pub checkpoint: &'a str,
+    /// The log's trust policy, when it has one.
+    pub policy: Option<&'a str>,
+    /// Who witnessed the checkpoint (HTML; `ROOT/` stands for the path to the site root).
+    pub witnessing: &'a str,
     /// Whether the report holds demonstration data.
     pub demonstration: bool,
 }
@@ -97,11 +103,11 @@ impl Frame<'_> {
              <script type=\"application/json\" id=\"candor-log\">{log}</script>\n\
              <script src=\"{root}assets/verify.js\"></script>\n</body>\n</html>\n",
             origin = esc(self.origin),
-            vkey = esc(&self.signed.vkey),
-            witnessing = self.signed.witnessing.replace("ROOT/", root),
+            vkey = esc(self.vkey),
+            witnessing = self.witnessing.replace("ROOT/", root),
             log = script_json(&serde_json::json!({
-                "origin": self.origin, "vkey": self.signed.vkey, "checkpoint": self.signed.checkpoint, "root": root,
-                "policy": self.signed.policy,
+                "origin": self.origin, "vkey": self.vkey, "checkpoint": self.checkpoint, "root": root,
+                "policy": self.policy,
             })),
         );
         out

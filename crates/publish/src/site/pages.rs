@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 use tlog::Checkpoint;
 
-use super::html::{Frame, esc, script_json, table};
+use super::html::{esc, script_json, table};
 use super::model::{Model, RecordView};
 use super::svg::bar_chart;
 use crate::Error;
@@ -38,7 +38,7 @@ pub(crate) fn render(
     let names = capability_names();
     let full_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let cap_name = |id: &str| short(&full_name(id));
-    let frame = |root: &'static str| Frame { root, origin: &cp.origin, signed, demonstration: m.demonstration };
+    let frame = |root: &'static str| signed.frame(root, &cp.origin, m.demonstration);
     let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
 
     // One page per record.

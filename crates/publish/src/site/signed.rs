@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use tlog::cosignature::{Cosigned, check_cosignatures};
 use tlog::policy::Policy;
 
-use super::html::esc;
+use super::html::{Frame, esc};
 
 /// The log's signed facts a page carries.
 pub struct Signed {
@@ -29,13 +29,26 @@ impl Signed {
         let witnessing = policy.as_deref().map(|p| notice(&checkpoint, p, now)).unwrap_or_default();
         Signed { vkey, checkpoint, policy, witnessing }
     }
+
+    /// The frame of a page at depth `root` of the log `origin`.
+    pub fn frame<'a>(&'a self, root: &'a str, origin: &'a str, demonstration: bool) -> Frame<'a> {
+        Frame {
+            root,
+            origin,
+            vkey: &self.vkey,
+            checkpoint: &self.checkpoint,
+            policy: self.policy.as_deref(),
+            witnessing: &self.witnessing,
+            demonstration,
+        }
+    }
 }
 
 /// The notice for a checkpoint under a policy's text.
 fn notice(checkpoint: &str, policy: &str, now: u64) -> String {
     let not_witnessed = |why: String| {
         format!(
-            "<p class=\"witnessing not-witnessed\" data-quorum=\"not-met\"><strong>Not witnessed.</strong> {why} \
+            "<p id=\"witnessing\" class=\"witnessing not-witnessed\" data-quorum=\"not-met\"><strong>Not witnessed.</strong> {why} \
              Without its witnesses, this log could show you a history that others do not see.</p>\n"
         )
     };
@@ -67,7 +80,7 @@ fn notice(checkpoint: &str, policy: &str, now: u64) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "<p class=\"witnessing\" data-quorum=\"met\">Witnessed by {}: independent witnesses cosigned this \
+            "<p id=\"witnessing\" class=\"witnessing\" data-quorum=\"met\">Witnessed by {}: independent witnesses cosigned this \
              page's checkpoint, each only because it extends every checkpoint of this log they cosigned before \
              (quorum <code>{quorum}</code> of the log's <a href=\"ROOT/trust-policy\">trust policy</a> met).</p>",
             names(&cosigned)

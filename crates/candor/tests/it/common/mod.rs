@@ -36,6 +36,13 @@ pub fn vkey(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("log/log.vkey")).expect("vkey").trim().to_string()
 }
 
+/// The demo's two witnesses served only while `candor demo` ran: a test that appends to a
+/// demo log afterwards drops its trust policy first (an operator would serve them again), so
+/// the log publishes its checkpoints unwitnessed.
+pub fn without_witnesses(demo: &Path) {
+    std::fs::remove_file(demo.join("log/public").join(tlog::POLICY_FILE)).expect("the demo's trust policy");
+}
+
 /// A copy of the demo in a fresh temporary folder.
 pub fn demo_copy() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -207,6 +214,7 @@ pub fn rewrite_history(demo: &Path) -> tempfile::TempDir {
     let entries = publish::entries::read_all(&Dir::new(&a_public), size(&a_public)).expect("entries");
     let b = tempfile::tempdir().expect("tmp");
     copy_dir(demo, b.path());
+    without_witnesses(b.path());
     let home = b.path().join("log");
     std::fs::remove_dir_all(home.join("public/tile")).expect("rm tiles");
     std::fs::remove_file(home.join("public/checkpoint")).expect("rm checkpoint");

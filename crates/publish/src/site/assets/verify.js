@@ -9,6 +9,11 @@
 //   embedded in the page is used. Either way the proof is checked (RFC 9162 2.1.3.2).
 // - The page's checkpoint must be consistent with the log's latest one, and the latest with
 //   the one this browser remembers from an earlier visit (RFC 9162 2.1.4.2).
+// - When the log has a trust policy (C2SP tlog-cosignature, Sigsum policy grammar), each
+//   witness it names is checked: an Ed25519 cosignature/v1 line by its key must verify and not
+//   be dated in the future (5 minutes' grace for a slow clock); the quorum must be met, or the
+//   page says plainly that it is not witnessed. ML-DSA-44 witnesses are reported as not
+//   verifiable here. A bad cosignature by a known witness fails the page.
 "use strict";
 (function () {
   const enc = new TextEncoder();
@@ -95,6 +100,85 @@
     }
     if (!verified) fail(what + " carries no signature by " + key.name);
     return { size, root, text };
+  }
+
+  // ---- witnesses (C2SP tlog-cosignature) and the trust policy ----
+
+  function parsePolicy(text) {
+    const witnesses = [], groups = new Map();
+    let quorum = null;
+    const defined = (n) => witnesses.some((w) => w.name === n) || groups.has(n);
+    text.split("\n").forEach((raw, i) => {
+      const words = raw.split("#")[0].trim().split(/\s+/).filter((w) => w);
+      if (words.length === 0) return;
+      const where = "trust policy line " + (i + 1);
+      if (words[0] === "witness") {
+        if (words.length < 3) fail(where + ": witness NAME VKEY [URL]");
+        witnesses.push({ name: words[1], vkey: words[2] });
+      } else if (words[0] === "group") {
+        if (words.length < 4) fail(where + ": group NAME all|any|K MEMBER...");
+        const members = words.slice(3);
+        for (const m of members) if (!defined(m)) fail(where + ": " + m + " is not defined above");
+        const t = words[2] === "all" ? members.length : words[2] === "any" ? 1 : Number(words[2]);
+        if (!Number.isInteger(t) || t < 1 || t > members.length) fail(where + ": bad threshold " + words[2]);
+        groups.set(words[1], { threshold: t, members });
+      } else if (words[0] === "quorum") {
+        if (words[1] !== "none" && !defined(words[1])) fail(where + ": quorum " + words[1] + " is not defined");
+        quorum = words[1] === "none" ? null : words[1];
+      } else if (words[0] !== "log") {
+        fail(where + ": unknown keyword " + words[0]);
+      }
+    });
+    return { witnesses, groups, quorum };
+  }
+
+  async function parseCosignerKey(vkey) {
+    const a = vkey.indexOf("+"), b = a < 0 ? -1 : vkey.indexOf("+", a + 1);
+    if (a <= 0 || b < 0) fail("a witness key is not name+id+key");
+    const [name, id, key] = [vkey.slice(0, a), vkey.slice(a + 1, b), vkey.slice(b + 1)];
+    const raw = b64(key);
+    const want = (await sha256(concat(enc.encode(name + "\n"), raw))).slice(0, 4);
+    if (hex(want) !== id) fail("witness key " + name + ": its id does not match its key");
+    if (raw[0] === 6) return { name, id: want, mlDsa: true };
+    if (raw.length !== 33 || raw[0] !== 4) fail("witness key " + name + " is not an Ed25519 cosigner key");
+    const cryptoKey = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]);
+    return { name, id: want, cryptoKey };
+  }
+
+  // Per witness of the policy: "cosigned", "absent" or "not verifiable here"; and the quorum.
+  async function checkWitnesses(checkpointText, policy) {
+    const split = checkpointText.indexOf("\n\n");
+    const body = checkpointText.slice(0, split + 1);
+    const lines = checkpointText.slice(split + 2).split("\n").filter((l) => l.startsWith("\u2014 "));
+    const now = Date.now() / 1000 + 300;
+    const status = new Map();
+    for (const w of policy.witnesses) {
+      const key = await parseCosignerKey(w.vkey);
+      let verdict = "absent";
+      for (const line of lines) {
+        const [name, sig64] = line.slice(2).split(" ");
+        if (name !== key.name) continue;
+        const blob = b64(sig64 || "");
+        if (blob.length < 4 || !equal(blob.slice(0, 4), key.id)) continue;
+        if (key.mlDsa) { verdict = "not verifiable here"; continue; }
+        if (blob.length !== 76) fail("the cosignature of witness " + w.name + " is malformed");
+        let time = 0;
+        for (const byte of blob.slice(4, 12)) time = time * 256 + byte;
+        const message = enc.encode("cosignature/v1\ntime " + time + "\n" + body);
+        if (!(await crypto.subtle.verify({ name: "Ed25519" }, key.cryptoKey, blob.slice(12), message))) {
+          fail("the cosignature of witness " + w.name + " is not valid");
+        }
+        if (time > now) fail("the cosignature of witness " + w.name + " is dated in the future");
+        verdict = "cosigned";
+      }
+      status.set(w.name, verdict);
+    }
+    const met = (name) => {
+      if (status.has(name)) return status.get(name) === "cosigned";
+      const g = policy.groups.get(name);
+      return g.members.filter(met).length >= g.threshold;
+    };
+    return { status, quorum: policy.quorum, met: policy.quorum === null || met(policy.quorum) };
   }
 
   // ---- RFC 9162 proof checks ----
@@ -352,6 +436,27 @@
     } catch (e) {
       problems.push(e instanceof Failure ? e.message : "could not verify: " + e.message);
     }
+    let witnessed = null;
+    if (problems.length === 0 && log.policy) {
+      try {
+        witnessed = await checkWitnesses(cp.text, parsePolicy(log.policy));
+      } catch (e) {
+        problems.push(e instanceof Failure ? e.message : "could not check the witnesses: " + e.message);
+      }
+    }
+    const notice = document.getElementById("witnessing");
+    if (witnessed && notice) {
+      const cosigned = Array.from(witnessed.status).filter(([, v]) => v === "cosigned").map(([n]) => n);
+      const each = Array.from(witnessed.status).map(([n, v]) => n + ": " + v).join(", ");
+      notice.dataset.quorum = witnessed.met ? "met" : "not-met";
+      notice.dataset.state = witnessed.met ? "witnessed" : "not-witnessed";
+      notice.textContent = witnessed.met
+        ? "\u2714 Witnessed by " + cosigned.join(", ") + " (quorum " + (witnessed.quorum || "none") +
+          " met; cosignatures checked in your browser: " + each + ")."
+        : "\u2718 Not witnessed: quorum " + witnessed.quorum + " of the log's trust policy is not met (" + each +
+          "). This log could be showing you a history that others do not see.";
+      document.body.dataset.witnessing = witnessed.met ? "witnessed" : "not-witnessed";
+    }
     if (problems.length === 0) {
       const where = tiles ? "the log's latest checkpoint" : "the checkpoint embedded in this page (the log could not be fetched; offline check)";
       show(summary, true, sections.length + " record(s) on this page checked against " + where + ", size " + cp.size +
@@ -360,6 +465,7 @@
     } else {
       show(summary, false, problems.join("; "));
       document.body.dataset.verification = "failed";
+      if (log.policy) document.body.dataset.witnessing = "failed";
       for (const s of sections) {
         const el = s.querySelector("p.verification");
         if (el && el.dataset.state === "pending") show(el, false, problems[0]);
