@@ -2,7 +2,10 @@
 //! and a record page show "verified"; one altered byte of a tile, of an entry bundle or of a
 //! record on disk makes the page show the failure; a log replaced by an inconsistent one
 //! (same key, different history) fails the consistency check against the checkpoint the
-//! browser remembers; the static files alone (file://) verify offline. Screenshots of the
+//! browser remembers; the static files alone (file://) verify offline; the checkpoint's
+//! witness cosignatures are checked against the log's trust policy (quorum met → witnessed by
+//! name; one cosignature missing under 2-of-2 → "not witnessed"; a forged one → failed).
+//! Screenshots of the
 //! overview and a record page are saved under target/tmp/screenshots/.
 //!
 //! Skips (passing, with a message) where no Chromium is installed; `.ci/run` installs it.
@@ -189,4 +192,80 @@ fn a_log_replaced_by_an_inconsistent_one_fails_the_consistency_check() {
     // is signed and self-consistent. That is what remembered (or witnessed) checkpoints are for.
     let fresh = tempfile::tempdir().expect("profile");
     assert_eq!(visit(&bin, fresh.path(), &url).0, "verified");
+}
+
+/// The page's witnessing outcome (`data-witnessing` on <body>) and the notice's text.
+fn witnessing(bin: &Path, profile: &Path, url: &str) -> (String, String, String) {
+    let dom = chrome(bin, profile, &["--dump-dom"], url);
+    let attr = |name: &str| {
+        dom.split(&format!("{name}=\"")).nth(1).and_then(|r| r.split('"').next()).unwrap_or("(none)").to_string()
+    };
+    let notice = dom
+        .split("id=\"witnessing\"")
+        .nth(1)
+        .and_then(|r| r.split_once('>'))
+        .and_then(|(_, r)| r.split("</p>").next())
+        .unwrap_or("")
+        .to_string();
+    (attr("data-verification"), attr("data-witnessing"), notice)
+}
+
+/// Replaces the served checkpoint's signature lines after the log's own with `lines(old)`.
+fn rewrite_cosignatures(public: &Path, lines: &dyn Fn(Vec<String>) -> Vec<String>) {
+    let path = public.join("checkpoint");
+    let text = std::fs::read_to_string(&path).expect("checkpoint");
+    let (body, sigs) = text.split_once("\n\n").expect("signed note");
+    let mut sigs: Vec<String> = sigs.lines().map(str::to_string).collect();
+    let cosigs = sigs.split_off(1);
+    sigs.extend(lines(cosigs));
+    std::fs::write(&path, format!("{body}\n\n{}\n", sigs.join("\n"))).expect("write");
+}
+
+#[test]
+fn the_browser_checks_the_witnesses_of_the_checkpoint() {
+    let Some(bin) = chromium() else {
+        crate::skip("no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let _alone = crate::common::machine_to_myself();
+    let demo = demo_copy();
+    let public = demo.path().join("log/public");
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let page = server.url("/index.html");
+
+    let profile = tempfile::tempdir().expect("profile");
+    let (verification, witnessed, notice) = witnessing(&bin, profile.path(), &page);
+    assert_eq!((verification.as_str(), witnessed.as_str()), ("verified", "witnessed"), "{notice}");
+    assert!(notice.contains("Witnessed by witness-a, witness-b") && notice.contains("quorum both met"), "{notice}");
+
+    // witness-b's cosignature is gone from the log's checkpoint: the quorum (2 of 2) is not met.
+    let original = std::fs::read(public.join("checkpoint")).expect("checkpoint");
+    rewrite_cosignatures(&public, &|mut c| {
+        c.retain(|l| !l.starts_with("\u{2014} witness-b."));
+        c
+    });
+    let profile = tempfile::tempdir().expect("profile");
+    let (verification, witnessed, notice) = witnessing(&bin, profile.path(), &page);
+    assert_eq!((verification.as_str(), witnessed.as_str()), ("verified", "not-witnessed"), "{notice}");
+    assert!(notice.contains("Not witnessed") && notice.contains("witness-b: absent"), "{notice}");
+
+    // witness-a's cosignature forged (one signature byte changed): the page fails.
+    std::fs::write(public.join("checkpoint"), &original).expect("restore");
+    rewrite_cosignatures(&public, &|c| {
+        c.into_iter()
+            .map(|l| {
+                if !l.starts_with("\u{2014} witness-a.") {
+                    return l;
+                }
+                let at = l.len() - 20;
+                let swap = if &l[at..at + 1] == "A" { "B" } else { "A" };
+                format!("{}{swap}{}", &l[..at], &l[at + 1..])
+            })
+            .collect()
+    });
+    let profile = tempfile::tempdir().expect("profile");
+    let (verification, witnessed, _) = witnessing(&bin, profile.path(), &page);
+    assert_eq!((verification.as_str(), witnessed.as_str()), ("failed", "failed"));
+    let (_, summary) = visit(&bin, profile.path(), &page);
+    assert!(summary.contains("the cosignature of witness witness-a is not valid"), "{summary}");
 }
