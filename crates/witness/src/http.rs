@@ -1,15 +1,19 @@
 //! The witness over HTTP: `POST /add-checkpoint` (and the same under any prefix a front server
 //! strips), bodies up to 64 KiB (63 proof lines and a checkpoint with its signatures fit many
 //! times over), one submission at a time against the state.
+//!
+//! `GET /checkpoints/<origin>` (a candor extension; tlog-witness defines only the submission)
+//! answers the latest checkpoint of that log this witness cosigned, as the log signed it, so a
+//! monitor can compare the witness's view with what the log shows it (split-view detection).
 
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State as AxumState};
+use axum::extract::{DefaultBodyLimit, Path, State as AxumState};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 
 use crate::Witness;
 
@@ -20,8 +24,23 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub fn router(witness: Arc<Mutex<Witness>>) -> Router {
     Router::new()
         .route("/add-checkpoint", post(add_checkpoint))
+        .route("/checkpoints/{*origin}", get(latest_checkpoint))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(witness)
+}
+
+async fn latest_checkpoint(AxumState(witness): AxumState<Arc<Mutex<Witness>>>, Path(origin): Path<String>) -> Response {
+    let latest = match witness.lock() {
+        Ok(mut w) => w.state().latest(&origin),
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "the witness failed earlier\n").into_response(),
+    };
+    match latest {
+        Ok(Some(l)) => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], l.checkpoint).into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, format!("no checkpoint of {origin} cosigned here\n")).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("the witness's state failed: {e}\n")).into_response(),
+    }
 }
 
 async fn add_checkpoint(AxumState(witness): AxumState<Arc<Mutex<Witness>>>, body: Bytes) -> Response {

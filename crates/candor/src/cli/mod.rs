@@ -95,6 +95,18 @@ pub enum Command {
     /// consistent.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Follow logs as a monitor: verify each whole on every poll, prove it extends what was
+    /// verified before, compare it with its witnesses' views (split views kept as proof), and
+    /// alert on the organisations, capabilities and record kinds you watch.
+    Monitor {
+        /// The configuration file (TOML: state_dir, [[log]] source/vkey/policy, [watch],
+        /// [alerts] stdout/exec/webhook/atom; see the guide).
+        #[arg(long)]
+        config: std::path::PathBuf,
+        /// Poll every log once and exit (for cron and tests).
+        #[arg(long)]
+        once: bool,
+    },
     /// Explain why an organisation (or a customer account) is classified as it is, with its evidence.
     Explain {
         #[command(flatten)]

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod crash;
 mod go_interop;
+mod monitor;
 mod policy_cli;
 mod registry_cli;
 mod schemathesis;

@@ -10,15 +10,15 @@ use std::path::{Path, PathBuf};
 use crate::common::{WitnessProcess, candor, copy_dir, text};
 
 /// A log with two witnesses watching it, both serving.
-struct Setup {
-    _tmp: tempfile::TempDir,
-    log: PathBuf,
-    witness_dirs: Vec<PathBuf>,
-    witnesses: Vec<Option<WitnessProcess>>,
-    policy: PathBuf,
+pub(crate) struct Setup {
+    pub _tmp: tempfile::TempDir,
+    pub log: PathBuf,
+    pub witness_dirs: Vec<PathBuf>,
+    pub witnesses: Vec<Option<WitnessProcess>>,
+    pub policy: PathBuf,
 }
 
-fn setup() -> Setup {
+pub(crate) fn setup() -> Setup {
     let tmp = tempfile::tempdir().expect("tmp");
     let log = tmp.path().join("log");
     let o = candor(&["log", "init", "--dir", &s(&log), "--origin", "candor.example/log"]);
@@ -48,11 +48,11 @@ fn setup() -> Setup {
     Setup { _tmp: tmp, log, witness_dirs, witnesses, policy: policy_path }
 }
 
-fn s(p: &Path) -> String {
+pub(crate) fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
-fn append(log: &Path, entry: &str, extra: &[&str]) -> std::process::Output {
+pub(crate) fn append(log: &Path, entry: &str, extra: &[&str]) -> std::process::Output {
     let file = log.with_file_name(format!("entry-{}", entry.len()));
     std::fs::write(&file, entry).expect("entry");
     let mut args = vec!["log", "append", "--dir"];
@@ -63,7 +63,7 @@ fn append(log: &Path, entry: &str, extra: &[&str]) -> std::process::Output {
     candor(&args)
 }
 
-fn served(log: &Path) -> String {
+pub(crate) fn served(log: &Path) -> String {
     std::fs::read_to_string(log.join("public/checkpoint")).expect("served checkpoint")
 }
 

@@ -1,0 +1,217 @@
+//! One poll of one log: verify it whole (every entry rehashed, the tree recomputed from the
+//! entry bundles, the signature checked), prove it extends the checkpoint verified last time,
+//! compare it with each witness's latest view, then read the new entries for what the user
+//! watches. A conflict (rollback, inconsistent history, split view) alerts once with the two
+//! signed checkpoints as proof, kept in `state_dir/proofs/`, and the monitor keeps its old
+//! base, so it never accepts the history it could not reconcile.
+
+use std::path::Path;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tlog::policy::Policy;
+use tlog::{Checkpoint, ReadStorage, TileReader, Verifier, merkle};
+
+use crate::alert::{Alert, Proof, now};
+use crate::config::Watch;
+use crate::source::{LogSource, witness_view};
+use crate::state::LogState;
+
+/// A log as the monitor follows it.
+pub struct Followed {
+    /// Where it is read.
+    pub source: String,
+    /// Its key.
+    pub verifier: Verifier,
+    /// Its trust policy, if the user gave one.
+    pub policy: Option<Policy>,
+}
+
+/// What one poll needs besides the log.
+pub struct Context<'a> {
+    /// What the user watches.
+    pub watch: &'a Watch,
+    /// Where proofs are kept.
+    pub state_dir: &'a Path,
+    /// Consecutive failures before they alert.
+    pub failures_before_alert: u32,
+    /// HTTP agent.
+    pub agent: &'a ureq::Agent,
+}
+
+/// Polls `log` once, updating `state`; returns the alerts raised.
+pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    let origin = log.verifier.name().to_string();
+    let source = LogSource::new(&log.source, ctx.agent);
+    let served = match source.read(tlog::CHECKPOINT_PATH) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            transient(state, &log.source, "the log serves no checkpoint".into(), &origin, ctx, &mut alerts);
+            return alerts;
+        }
+        Err(e) => {
+            transient(state, &log.source, e.to_string(), &origin, ctx, &mut alerts);
+            return alerts;
+        }
+    };
+    let verified = match tlog::verify_log(&source, &log.verifier, &[], &mut |_, _| {}) {
+        Ok(r) => r.checkpoint,
+        Err(tlog::Error::Io { path, source: e }) => {
+            transient(state, &log.source, format!("{}: {e}", path.display()), &origin, ctx, &mut alerts);
+            return alerts;
+        }
+        Err(e) => {
+            let message = format!("the log at {} does not verify: {e}", log.source);
+            once(state, "verification", &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
+            return alerts;
+        }
+    };
+    match Checkpoint::open(&served, &log.verifier) {
+        Ok(cp) if cp == verified => {}
+        // The log moved on between the two reads; the next poll sees it whole.
+        _ => return alerts,
+    }
+    state.failures.remove(&log.source);
+    let served_text = String::from_utf8_lossy(&served).into_owned();
+
+    let base = state.checkpoint.as_deref().and_then(|t| Checkpoint::open(t.as_bytes(), &log.verifier).ok());
+    if let Some(base) = &base
+        && let Err(why) = extends(&source, base, &verified)
+    {
+        let old = state.checkpoint.clone().unwrap_or_default();
+        let message = format!(
+            "the log's checkpoint (size {}) does not extend the one verified before (size {}): {why}",
+            verified.size, base.size
+        );
+        conflict(state, "consistency", &origin, message, [old, served_text], ctx, &mut alerts);
+        return alerts;
+    }
+
+    for (name, url) in log.policy.iter().flat_map(|p| &p.witnesses).filter_map(|w| Some((&w.name, w.url.as_ref()?))) {
+        let view = match witness_view(ctx.agent, url, &origin) {
+            Ok(Some(v)) => v,
+            Ok(None) => continue,
+            Err(e) => {
+                let what = format!("witness {name} ({url})");
+                transient(state, &what, e, &origin, ctx, &mut alerts);
+                continue;
+            }
+        };
+        state.failures.remove(&format!("witness {name} ({url})"));
+        let Ok(seen) = Checkpoint::open(&view, &log.verifier) else {
+            let message = format!("witness {name} serves a checkpoint of this log that the log's key did not sign");
+            once(state, "witness-view", &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
+            continue;
+        };
+        let split = if seen.size <= verified.size {
+            extends(&source, &seen, &verified).err()
+        } else {
+            // The witness saw a later checkpoint; the log's tiles may already hold it.
+            extends(&source, &verified, &seen).err().filter(|why| !why.starts_with("unavailable"))
+        };
+        if let Some(why) = split {
+            let message = format!(
+                "split view: witness {name} cosigned a checkpoint of size {} that the log's checkpoint of size {} \
+                 contradicts ({why})",
+                seen.size, verified.size
+            );
+            let seen_text = String::from_utf8_lossy(&view).into_owned();
+            conflict(state, "split_view", &origin, message, [served_text.clone(), seen_text], ctx, &mut alerts);
+        }
+    }
+
+    let from = base.map_or(0, |b| b.size);
+    let reader = TileReader::new(&source, verified.size);
+    for index in from..verified.size {
+        let entry = match reader.entry(index) {
+            Ok(e) => e,
+            Err(e) => {
+                transient(state, &log.source, format!("entry {index}: {e}"), &origin, ctx, &mut alerts);
+                return alerts;
+            }
+        };
+        let record: Value = match serde_json::from_slice(&entry) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                let mut a = Alert::new(
+                    "unparseable_entry",
+                    &origin,
+                    format!("entry #{index} is not a JSON record ({} bytes); read it with candor log", entry.len()),
+                );
+                a.index = Some(index);
+                alerts.push(a);
+                continue;
+            }
+        };
+        for item in crate::watch::matches(&record, ctx.watch) {
+            let kind = record["type"].as_str().unwrap_or("record");
+            let mut a = Alert::new("watch", &origin, format!("entry #{index} ({kind}) matches {item}"));
+            a.item = Some(item);
+            a.index = Some(index);
+            alerts.push(a);
+        }
+    }
+    state.checkpoint = Some(served_text);
+    alerts
+}
+
+/// Whether `new` extends `old` in the log at `source`; why not. An error starting with
+/// `unavailable` means the tiles to decide are not there.
+fn extends(source: &dyn ReadStorage, old: &Checkpoint, new: &Checkpoint) -> Result<(), String> {
+    if old.size > new.size {
+        return Err(format!("the log shrank from {} to {} entries", old.size, new.size));
+    }
+    let proof = TileReader::new(source, new.size)
+        .consistency_proof(old.size)
+        .map_err(|e| format!("unavailable: no consistency proof from the log's tiles: {e}"))?;
+    merkle::verify_consistency(old.size, new.size, &old.root, &new.root, &proof).map_err(|e| e.to_string())
+}
+
+/// Counts a transient failure of `what`; alerts once when the run reaches the threshold.
+fn transient(state: &mut LogState, what: &str, why: String, origin: &str, ctx: &Context<'_>, alerts: &mut Vec<Alert>) {
+    let n = state.failures.entry(what.to_string()).or_insert(0);
+    *n += 1;
+    if *n == ctx.failures_before_alert {
+        alerts.push(Alert::new("unreachable", origin, format!("{what}: {n} polls in a row failed; the last: {why}")));
+    }
+}
+
+/// Raises `alert` unless one with this key was raised before.
+fn once(state: &mut LogState, kind: &str, key: &str, alert: Alert, alerts: &mut Vec<Alert>) {
+    if state.alerted.insert(format!("{kind}:{}", hex(&Sha256::digest(key.as_bytes())))) {
+        alerts.push(alert);
+    }
+}
+
+/// Raises a conflict once, keeping both signed checkpoints in `state_dir/proofs/`.
+fn conflict(
+    state: &mut LogState,
+    kind: &'static str,
+    origin: &str,
+    message: String,
+    checkpoints: [String; 2],
+    ctx: &Context<'_>,
+    alerts: &mut Vec<Alert>,
+) {
+    let key = hex(&Sha256::digest(format!("{}\0{}", checkpoints[0], checkpoints[1]).as_bytes()));
+    if !state.alerted.insert(format!("{kind}:{key}")) {
+        return;
+    }
+    let file = ctx.state_dir.join("proofs").join(format!("{kind}-{}-{}.txt", &key[..16], now()));
+    let text = format!(
+        "# candor monitor: two checkpoints signed by the key of {origin} that no consistent history explains.\n\
+         # {message}\n\n{}\n{}",
+        checkpoints[0], checkpoints[1]
+    );
+    if let Err(e) = crate::state::write_atomic(&file, text.as_bytes()) {
+        eprintln!("{}: {e}", file.display());
+    }
+    let mut a = Alert::new(kind, origin, message);
+    a.proof = Some(Proof { file, checkpoints: checkpoints.to_vec() });
+    alerts.push(a);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
