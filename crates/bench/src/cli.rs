@@ -46,6 +46,9 @@ pub struct BenchWitnessArgs {
     /// Concurrent keep-alive HTTP clients.
     #[arg(long, default_value_t = 8)]
     pub clients: usize,
+    /// Publishing rounds timed with and without a 2-of-2 witness quorum.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub rounds: u64,
     #[arg(long)]
     pub json: bool,
 }

@@ -100,9 +100,13 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     }
     let trusted = dir.join("trusted-checkpoint");
     fs::copy(public.join(tlog::CHECKPOINT_PATH), &trusted)?;
-    let fork = witness_step::fork_refused(&log, &witnesses).context("showing the witnesses a forked checkpoint")?;
+    let fork =
+        witness_step::fork_refused(dir, &log, &witnesses).context("showing the witnesses a forked checkpoint")?;
     if let Some((name, status, _)) = fork.answers.iter().find(|(_, status, _)| *status != 422) {
         bail!("witness {name} answered a forked checkpoint with {status}, not 422");
+    }
+    if !fork.monitor_alerts.iter().any(|a| a.kind == "split_view") {
+        bail!("the monitor shown the forked view raised no split-view alert");
     }
 
     let state = crate::serving::state(&crate::serving::ServePlaces {

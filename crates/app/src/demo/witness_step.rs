@@ -2,13 +2,15 @@
 //! `witness-a` and `witness-b`), a trust policy that needs both (quorum 2 of 2), made the demo
 //! log's own so that every checkpoint the demo publishes is cosigned first. At the end the demo
 //! plays the attack witnesses exist for: it signs, with the log's own key, a checkpoint of the
-//! same size whose last entry differs (a forked history) and shows both witnesses refusing it.
+//! same size whose last entry differs (a forked history), shows both witnesses refusing it,
+//! and has a monitor (`monitor.toml`, kept for `candor monitor`) shown the forked view raise a
+//! split-view alert with both signed checkpoints as its proof.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
-use tlog::{LocalLog, LogWriter, MemStorage, TileReader};
+use tlog::{DirStorage, LocalLog, LogWriter, TileReader};
 use witness::home::WitnessHome;
 
 /// The witnesses' names in the policy.
@@ -67,11 +69,17 @@ pub struct ForkRefused {
     pub forked_checkpoint: String,
     /// Per witness: its name, the HTTP status and its reason.
     pub answers: Vec<(String, u16, String)>,
+    /// The folder serving the forked view (as a provider might to one reader).
+    pub forked_view: PathBuf,
+    /// The monitor's configuration, following the forked view.
+    pub monitor_config: PathBuf,
+    /// The monitor's alerts on it.
+    pub monitor_alerts: Vec<monitor::alert::Alert>,
 }
 
 /// Signs, with the log's key, a checkpoint of the log's size whose last entry is replaced, and
 /// submits it to each witness as the next checkpoint after the one it cosigned.
-pub fn fork_refused(log: &LocalLog, witnesses: &DemoWitnesses) -> Result<ForkRefused> {
+pub fn fork_refused(dir: &Path, log: &LocalLog, witnesses: &DemoWitnesses) -> Result<ForkRefused> {
     let (_, honest, _) = log.latest_checkpoint()?;
     let public = tlog::Dir::new(log.public_dir());
     let reader = TileReader::new(&public, honest.size);
@@ -83,9 +91,12 @@ pub fn fork_refused(log: &LocalLog, witnesses: &DemoWitnesses) -> Result<ForkRef
         br#"{"type":"candor.forged","notice":"demonstration data: a forged entry that rewrites the log's history"}"#
             .to_vec(),
     );
-    let mut fork = LogWriter::create(MemStorage::default(), log.signer()?)?;
+    let forked_view = dir.join("forked-view");
+    let storage = DirStorage::open(forked_view.join("public"), forked_view.join("state"))?;
+    let mut fork = LogWriter::create(storage, log.signer()?)?;
     fork.append(&entries)?;
     let forked = fork.checkpoint().to_vec();
+    drop(fork);
     let body = witness::request::encode(honest.size, &[], &forked);
     let agent = ureq::Agent::config_builder()
         .timeout_global(Some(crate::witnessing::WITNESS_TIMEOUT))
@@ -99,5 +110,25 @@ pub fn fork_refused(log: &LocalLog, witnesses: &DemoWitnesses) -> Result<ForkRef
         let text = res.body_mut().read_to_string().unwrap_or_default();
         answers.push((name.clone(), status, text.trim().to_string()));
     }
-    Ok(ForkRefused { forked_checkpoint: String::from_utf8_lossy(&forked).into_owned(), answers })
+    let monitor_config = dir.join("monitor.toml");
+    let text = format!(
+        "# candor monitor, as the demo ran it (demonstration data): it follows the forked view\n\
+         # and asks the demo's witnesses for theirs. Run: candor monitor --config {}\n\
+         state_dir = \"monitor-state\"\n\n[[log]]\nsource = {:?}\nvkey = {:?}\npolicy = {:?}\n\n\
+         [watch]\nrecord_kinds = [\"correction\"]\n\n[alerts]\nstdout = false\natom = \"monitor-alerts.xml\"\n",
+        monitor_config.display(),
+        forked_view.join("public").display().to_string(),
+        log.verifier()?.to_vkey(),
+        witnesses.policy.display().to_string(),
+    );
+    std::fs::write(&monitor_config, text).with_context(|| format!("writing {}", monitor_config.display()))?;
+    let config = monitor::config::Config::load(&monitor_config)?;
+    let monitor_alerts = monitor::poll_once(&config, &monitor_config, &mut std::io::sink())?;
+    Ok(ForkRefused {
+        forked_checkpoint: String::from_utf8_lossy(&forked).into_owned(),
+        answers,
+        forked_view,
+        monitor_config,
+        monitor_alerts,
+    })
 }

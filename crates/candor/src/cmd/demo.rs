@@ -78,6 +78,17 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         for (name, status, why) in &run.fork.answers {
             println!("    {name} refused it: {status} {why}");
         }
+        for a in run.fork.monitor_alerts.iter().filter(|a| a.kind == "split_view") {
+            println!("    a monitor shown that forked view alerted: {}", a.message);
+            if let Some(p) = &a.proof {
+                println!("    its proof (both signed checkpoints): {}", p.file.display());
+            }
+        }
+        println!(
+            "    (follow the log yourself: {} monitor --config {} --once)",
+            std::env::args().next().unwrap_or_else(|| "candor".into()),
+            run.fork.monitor_config.display()
+        );
         println!();
         println!("Files:");
         println!(

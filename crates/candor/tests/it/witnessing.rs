@@ -101,6 +101,15 @@ fn a_witnessed_log_publishes_only_with_its_quorum() {
     assert_eq!((round["quorum_met"].as_bool(), round["size"].as_u64()), (Some(true), Some(2)), "{round}");
     let second = served(&t.log);
     assert!(second.starts_with("candor.example/log\n2\n") && cosignatures(&second) == 2, "{second}");
+    // A tlog-proof made now carries the cosigned checkpoint, and checks offline with the policy.
+    let proof = t.log.with_file_name("entry-1.tlog-proof");
+    let o = candor(&["log", "prove", "--dir", &s(&t.log), "1", "--out", &s(&proof)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(cosignatures(&String::from_utf8_lossy(&std::fs::read(&proof).expect("proof"))), 2);
+    let entry = t.log.with_file_name("entry-6");
+    let o =
+        candor(&["log", "verify-proof", &s(&proof), "--entry", &s(&entry), "--dir", &s(&t.log), "--policy", &policy]);
+    assert!(o.status.success() && text(&o).contains("quorum both: met"), "{}", text(&o));
 
     // Bootstrap: without a quorum, --witness-fail-open publishes with what it got, and the
     // policy's verifiers see the gap.
