@@ -2,7 +2,7 @@
 //! a watched organisation's new record, a correction, an entry that is not a record, a log
 //! whose history was rewritten under the same key (consistency break) and a fork shown to the
 //! monitor while the witnesses hold the honest history (split view) each raise exactly one
-//! alert naming the right item, once; the webhook receiver on loopback and the exec program
+//! alert naming the right item, once, from a folder or over HTTP; the webhook receiver on loopback and the exec program
 //! get the same JSON; a conflict's two signed checkpoints are kept as proof.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -227,4 +227,55 @@ fn the_configuration_reloads_on_sighup() {
     let _ = child.wait();
     let alert: Value = serde_json::from_str(&line).expect("json");
     assert_eq!(alert["kind"], "heartbeat", "{alert}");
+}
+
+/// A static file server on loopback for `root` (GET only, one request per connection).
+fn static_server(root: std::path::PathBuf) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
+            let answer = match std::fs::read(root.join(&path)) {
+                Ok(body) if !path.contains("..") => {
+                    let mut a =
+                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                            .into_bytes();
+                    a.extend_from_slice(&body);
+                    a
+                }
+                _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+            };
+            let _ = reader.get_mut().write_all(&answer);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_log_is_followed_over_http_as_from_a_folder() {
+    let t = setup();
+    let vkey = std::fs::read_to_string(t.log.join("log.vkey")).expect("vkey").trim().to_string();
+    let correction = record(
+        r#"{"type":"candor.correction","demonstration_data":true,"corrects":{"index":0},"reason":"test","replacement":null}"#,
+    );
+    assert!(append(&t.log, &correction, &[]).status.success());
+    let url = static_server(t.log.join("public"));
+    let dir = t.log.parent().expect("tmp").join("monitor-http");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let (hook, _received) = webhook();
+    let config = config(&dir, Path::new(&url), &vkey, &t.policy, &hook);
+    assert!(std::fs::read_to_string(&config).expect("config").contains(&format!("source = {url:?}")));
+    let alerts = poll(&config);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!((alerts[0]["item"].as_str(), alerts[0]["index"].as_u64()), (Some("record kind correction"), Some(0)));
 }

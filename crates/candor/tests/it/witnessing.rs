@@ -142,3 +142,46 @@ fn witnesses_refuse_a_fork_signed_with_the_logs_key_and_the_refusal_is_kept() {
     assert_eq!(served(&t.log), honest, "the honest log is untouched");
     assert!(!served(&fork).starts_with("candor.example/log\n2\n"), "the fork is never published");
 }
+
+/// `candor publish` on the demo (whose two witnesses ran only while the demo did): with
+/// `--witness-fail-open` the period is published, its summary says so, and every page says it
+/// is not witnessed; without it, new records stay held and the report is unchanged.
+#[test]
+fn publish_without_the_quorum_holds_the_report_unless_told_to_fail_open() {
+    let demo = crate::common::demo_copy();
+    let p = |n: &str| demo.path().join(n).display().to_string();
+    let publish = |extra: &[&str]| {
+        let mut args = vec!["publish", "--period", "2026-Q3", "--demonstration-data", "--json"];
+        let (log, db, usage, pdb) = (p("log"), p("registry.db"), p("usage.db"), p("policy.db"));
+        args.extend_from_slice(&["--dir", &log, "--db", &db, "--usage-db", &usage, "--policy-db", &pdb]);
+        args.extend_from_slice(extra);
+        candor(&args)
+    };
+    let index = demo.path().join("log/public/index.html");
+    // Nothing new to publish: the served checkpoint already has its quorum; nobody is asked.
+    assert!(publish(&[]).status.success());
+    let o = publish(&["--witness-fail-open"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(report["witnessing"]["fail_open"], true, "{report}");
+    let records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo.path().join("log/public/data/records.json")).expect("records"))
+            .expect("json");
+    let summary = records["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .rev()
+        .find(|r| r["type"] == "candor.period_summary")
+        .expect("a summary");
+    assert_eq!(summary["record"]["witness_fail_open"], true, "{summary}");
+    let page = std::fs::read_to_string(&index).expect("index");
+    assert!(page.contains("<strong>Not witnessed.</strong>"), "the overview says it plainly");
+
+    // Publishing normally again changes the summary back: those records stay held, and the
+    // served checkpoint and the report do not change.
+    let before = (served(&demo.path().join("log")), std::fs::read(&index).expect("index"));
+    let o = publish(&[]);
+    assert!(!o.status.success() && text(&o).contains("NOT published"), "{}", text(&o));
+    assert_eq!((served(&demo.path().join("log")), std::fs::read(&index).expect("index")), before);
+}
