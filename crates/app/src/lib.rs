@@ -6,6 +6,7 @@
 //! - [`policy`]: the built-in schema and default policy applied — activate a version through
 //!   the log, decide, audit, compare, replay, the serving decider;
 //! - [`period`]: publish a period (records in the log, the static report beside its tiles);
+//! - [`enforce`]: enforcement actions recorded, and a period's audit with them for publishing;
 //! - [`serving`]: the server's state from the places on disk;
 //! - [`remote`]: a published report read over HTTP(S) as a log's storage;
 //! - [`demo`]: the whole pipeline on demonstration data;
@@ -20,6 +21,7 @@
 //! person needs (which file, which step) to the typed errors of the crates below.
 
 pub mod demo;
+pub mod enforce;
 pub mod fixtures;
 pub mod log;
 pub mod log_append;

@@ -165,7 +165,12 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
         UsageStore::open(&req.usage_db).with_context(|| format!("opening {}", req.usage_db.display()))?.rows()?;
     let policy_index =
         if req.policy_db.exists() { PolicyStore::open(&req.policy_db)?.active()?.map(|v| v.log_index) } else { None };
-    let data = gather(&registry, &rows, &period)?;
+    let mut data = gather(&registry, &rows, &period)?;
+    // The audit against the policy in force, and what the provider did about it.
+    let places = crate::PolicyPlaces { registry_db: req.registry_db.clone(), policy_db: req.policy_db.clone() };
+    let disclosed: Vec<String> = data.orgs.iter().map(|o| o.org.name.clone()).collect();
+    data.enforcement = crate::enforce::period_enforcement(&places, &req.usage_db, &req.period, &disclosed)
+        .context("auditing the period against the policy in force")?;
     let opts = Options {
         exact_quantities: req.exact_quantities,
         demonstration: req.demonstration,

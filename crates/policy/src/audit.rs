@@ -37,6 +37,10 @@ pub struct Violation {
     pub lines: u64,
     /// The policies that forbid it.
     pub policies: Vec<String>,
+    /// First day of the usage (`YYYY-MM-DD`; empty when the billing data gave none).
+    pub first_day: String,
+    /// Last day of the usage.
+    pub last_day: String,
 }
 
 /// One change a new policy would make.
@@ -160,7 +164,15 @@ pub fn audit(d: &Decider, rows: &[(Key, Sums)], g: Granularity, period: Option<&
                 cost: 0.0,
                 lines: 0,
                 policies: dec.policies.clone(),
+                first_day: String::new(),
+                last_day: String::new(),
             });
+        if v.first_day.is_empty() || (!s.first.is_empty() && s.first < v.first_day) {
+            v.first_day = s.first.clone();
+        }
+        if s.last > v.last_day {
+            v.last_day = s.last.clone();
+        }
         if !v.accounts.contains(&k.account) {
             v.accounts.push(k.account.clone());
         }

@@ -82,7 +82,37 @@ CREATE TRIGGER IF NOT EXISTS uses_append_only_u BEFORE UPDATE ON registered_uses
 CREATE TRIGGER IF NOT EXISTS uses_append_only_d BEFORE DELETE ON registered_uses BEGIN SELECT RAISE(ABORT, 'registered uses are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_append_only_u BEFORE UPDATE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_append_only_d BEFORE DELETE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+", "
+CREATE TABLE enforcement_actions (
+    id INTEGER PRIMARY KEY, organisation TEXT NOT NULL, action TEXT NOT NULL, policy TEXT NOT NULL,
+    reason TEXT NOT NULL, reviewer TEXT NOT NULL, effective TEXT NOT NULL, recorded_at TEXT NOT NULL);
+CREATE TRIGGER enforcement_append_only_u BEFORE UPDATE ON enforcement_actions BEGIN SELECT RAISE(ABORT, 'enforcement actions are append-only: record a new one'); END;
+CREATE TRIGGER enforcement_append_only_d BEFORE DELETE ON enforcement_actions BEGIN SELECT RAISE(ABORT, 'enforcement actions are append-only: record a new one'); END;
 "];
+
+/// What a provider may do about a finding.
+pub const ACTIONS: &[&str] = &["warned", "suspended", "terminated", "exception-granted", "no-action"];
+
+/// An enforcement action as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnforcementAction {
+    /// Its id (recording order).
+    pub id: i64,
+    /// The organisation's name, as the registry has it.
+    pub organisation: String,
+    /// One of [`ACTIONS`].
+    pub action: String,
+    /// The policy (`@id`) it enforces.
+    pub policy: String,
+    /// Why.
+    pub reason: String,
+    /// Who decided (a reviewer id; published as a pseudonym).
+    pub reviewer: String,
+    /// When it takes effect (`YYYY-MM-DD`).
+    pub effective: String,
+    /// When it was recorded.
+    pub recorded_at: String,
+}
 
 /// Applies the migrations `conn` lacks, each in its own transaction; refuses a newer database.
 fn migrated(mut conn: Connection) -> Result<PolicyStore> {
@@ -224,6 +254,70 @@ impl PolicyStore {
         Ok(all.into_iter().filter(|(_, _, on)| *on).map(|(a, u, _)| (a, u)).collect())
     }
 
+    /// Records an enforcement action (append-only: a changed action is a new one, which the
+    /// report shows as a correction of the earlier).
+    pub fn record_action(
+        &mut self,
+        organisation: &str,
+        action: &str,
+        policy: &str,
+        reason: &str,
+        reviewer: &str,
+        effective: &str,
+    ) -> Result<EnforcementAction> {
+        if !ACTIONS.contains(&action) {
+            return Err(Error::BadRequest(format!("action {action:?} is not one of {}", ACTIONS.join(", "))));
+        }
+        one_word("the reviewer id", reviewer)?;
+        one_word("the policy id", policy)?;
+        if reason.trim().is_empty() {
+            return Err(Error::BadRequest("a reason is required".into()));
+        }
+        let date_ok = effective.len() == 10
+            && effective
+                .bytes()
+                .enumerate()
+                .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        if !date_ok {
+            return Err(Error::BadRequest(format!("effective date {effective:?} is not YYYY-MM-DD")));
+        }
+        let at = registry::model::now();
+        self.conn.execute(
+            "INSERT INTO enforcement_actions (organisation, action, policy, reason, reviewer, effective, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![organisation, action, policy, reason.trim(), reviewer, effective, at],
+        )?;
+        Ok(EnforcementAction {
+            id: self.conn.last_insert_rowid(),
+            organisation: organisation.into(),
+            action: action.into(),
+            policy: policy.into(),
+            reason: reason.trim().into(),
+            reviewer: reviewer.into(),
+            effective: effective.into(),
+            recorded_at: at,
+        })
+    }
+
+    /// Every enforcement action, in recording order.
+    pub fn actions(&self) -> Result<Vec<EnforcementAction>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, organisation, action, policy, reason, reviewer, effective, recorded_at FROM enforcement_actions ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(EnforcementAction {
+                id: r.get(0)?,
+                organisation: r.get(1)?,
+                action: r.get(2)?,
+                policy: r.get(3)?,
+                reason: r.get(4)?,
+                reviewer: r.get(5)?,
+                effective: r.get(6)?,
+                recorded_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Records a decision with the entities it used.
     pub fn record_decision(&mut self, req: &Request, entities: &serde_json::Value, d: &Decision) -> Result<i64> {
         let request = serde_json::to_string(req).map_err(|e| Error::Internal(e.to_string()))?;
@@ -304,5 +398,28 @@ mod tests {
         drop(store);
         let refused = PolicyStore::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(refused.contains("newer than this candor"), "{refused}");
+    }
+
+    #[test]
+    fn enforcement_actions_are_checked_and_append_only() {
+        let mut st = PolicyStore::in_memory().expect("store");
+        let a = st
+            .record_action("Org (fictional)", "suspended", "no-face", "a reason", "reviewer-1", "2026-10-01")
+            .expect("record");
+        assert_eq!(a.id, 1);
+        for (action, policy, reason, reviewer, date) in [
+            ("fined", "no-face", "r", "reviewer-1", "2026-10-01"),
+            ("warned", "no face", "r", "reviewer-1", "2026-10-01"),
+            ("warned", "no-face", " ", "reviewer-1", "2026-10-01"),
+            ("warned", "no-face", "r", "two words", "2026-10-01"),
+            ("warned", "no-face", "r", "reviewer-1", "1 Oct 2026"),
+        ] {
+            assert!(st.record_action("Org (fictional)", action, policy, reason, reviewer, date).is_err(), "{action}");
+        }
+        for sql in ["UPDATE enforcement_actions SET action = 'warned'", "DELETE FROM enforcement_actions"] {
+            let err = st.conn.execute(sql, []).expect_err("append-only");
+            assert!(err.to_string().contains("append-only"), "{err}");
+        }
+        assert_eq!(st.actions().expect("list"), vec![a]);
     }
 }

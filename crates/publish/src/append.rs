@@ -82,12 +82,18 @@ pub fn publish<S: Storage>(
     let period = data.period.as_str();
     // Current (uncorrected) records of this period: organisation usage by name, and the summary.
     let mut current_org: BTreeMap<String, u64> = BTreeMap::new();
+    let mut current_enforcement: BTreeMap<String, u64> = BTreeMap::new();
     let mut current_summary: Option<u64> = None;
     for (i, v) in records.iter().filter(|(i, v)| !corrected.contains(i) && v["period"] == period) {
         match v["type"].as_str() {
             Some("candor.organisation_usage") => {
                 if let Some(name) = v["organisation"]["name"].as_str() {
                     current_org.insert(name.to_string(), *i);
+                }
+            }
+            Some("candor.enforcement") => {
+                if let Some(name) = v["organisation"].as_str() {
+                    current_enforcement.insert(name.to_string(), *i);
                 }
             }
             Some("candor.period_summary") => current_summary = Some(*i),
@@ -121,6 +127,7 @@ pub fn publish<S: Storage>(
 
     let mut org_links = Vec::new();
     let mut banded = 0u64;
+    let mut counts = crate::enforcement::Counts::default();
     for o in &data.orgs {
         let c = &o.classification;
         let actor = if c.actor.starts_with("candor:") { c.actor.clone() } else { pseudonym(&c.actor, &opts.salt) };
@@ -171,7 +178,44 @@ pub fn publish<S: Storage>(
                 demo,
             )?;
         }
+        let enforcement = data.enforcement.as_ref().and_then(|e| e.orgs.get(&o.org.name));
+        if let Some(e) = enforcement.filter(|e| !e.findings.is_empty() || !e.actions.is_empty()) {
+            e.count(&mut counts);
+            let mut depends_on: Vec<Link> = policy.iter().cloned().collect();
+            depends_on.push(link.clone());
+            let record = Record::Enforcement {
+                period: period.to_string(),
+                organisation: o.org.name.clone(),
+                findings: e.findings_json(opts.exact_quantities),
+                actions: e.actions_json(&opts.salt),
+                depends_on,
+            };
+            let placed = batch.place(&record, demo)?;
+            if let Some(old) = current_enforcement.remove(&o.org.name)
+                && old != placed.index
+            {
+                batch.place(
+                    &Record::Correction {
+                        corrects: link_of(old),
+                        reason: "replaced: the findings or the actions taken for the period changed".into(),
+                        replacement: Some(placed.clone()),
+                    },
+                    demo,
+                )?;
+            }
+            org_links.push(placed);
+        }
         org_links.push(link);
+    }
+    for (_, old) in current_enforcement {
+        batch.place(
+            &Record::Correction {
+                corrects: link_of(old),
+                reason: "withdrawn: no finding or action remains for the organisation in the period".into(),
+                replacement: None,
+            },
+            demo,
+        )?;
     }
     for (_, old) in current_org {
         batch.place(
@@ -211,6 +255,10 @@ pub fn publish<S: Storage>(
             policy: policy.clone(),
             record_lists,
             witness_fail_open: opts.witness_fail_open,
+            enforcement: data.enforcement.as_ref().map(|e| {
+                counts.findings_not_disclosed = e.findings_not_disclosed;
+                counts.to_json()
+            }),
         },
         demo,
     )?;

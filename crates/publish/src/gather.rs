@@ -93,6 +93,9 @@ pub struct PeriodData {
     /// Accounts with usage in the period whose name fits several organisations, one at least
     /// a law-enforcement organisation, awaiting a reviewer's choice.
     pub ambiguous_accounts: u64,
+    /// The audit against the use policy in force and the actions taken (set by the caller that
+    /// ran it; `None` when no policy was in force).
+    pub enforcement: Option<crate::enforcement::PeriodEnforcement>,
 }
 
 /// Gathers a period from the registry and the stored usage rows.
@@ -202,6 +205,7 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
         withheld: counts,
         out_of_scope_accounts: out_of_scope.len() as u64,
         ambiguous_accounts: ambiguous.len() as u64,
+        enforcement: None,
     })
 }
 

@@ -5,6 +5,7 @@
 //! - [`records`]: the kinds of disclosure records, volume bands and reviewer pseudonyms;
 //! - [`salt`]: the provider's secret salt for those pseudonyms;
 //! - [`gather`]: what a period may disclose, from the registry and the usage store;
+//! - [`enforcement`]: the audit's findings and the provider's actions, as records list them;
 //! - [`append`]: appending a period's records to the log, idempotently, with corrections;
 //! - [`site`]: the static site written next to the log's tiles, a pure function of the log;
 //! - [`check`]: checking a published report from the outside.
@@ -13,6 +14,7 @@
 pub mod append;
 pub mod canonical;
 pub mod check;
+pub mod enforcement;
 pub mod entries;
 mod error;
 pub mod gather;

@@ -93,6 +93,19 @@ pub enum Record {
         /// When (RFC 3339).
         decided_at: String,
     },
+    /// What the audit found about an organisation in a period, and what the provider did.
+    Enforcement {
+        /// Period.
+        period: String,
+        /// The organisation's name.
+        organisation: String,
+        /// The findings, as the enforcement module lists them.
+        findings: Vec<Value>,
+        /// The actions, reviewers as pseudonyms.
+        actions: Vec<Value>,
+        /// The policy version and the organisation's usage record.
+        depends_on: Vec<Link>,
+    },
     /// A correction of an earlier record (which stays in the log).
     Correction {
         /// The record corrected.
@@ -121,6 +134,8 @@ pub enum Record {
         record_lists: Vec<Link>,
         /// Published with `--witness-fail-open`: its checkpoint may lack the witnesses' quorum.
         witness_fail_open: bool,
+        /// The audit's counts (findings, open findings, actions by kind), when a policy was in force.
+        enforcement: Option<Value>,
     },
     /// Part of the list of a period's organisation records: at most [`LINKS_PER_LIST`] links,
     /// so that every entry stays far below the log's 64 KiB limit however many organisations
@@ -144,6 +159,7 @@ impl Record {
             Record::OrganisationUsage { .. } => "candor.organisation_usage",
             Record::ClassificationChange { .. } => "candor.classification",
             Record::Correction { .. } => "candor.correction",
+            Record::Enforcement { .. } => "candor.enforcement",
             Record::PeriodRecords { .. } => "candor.period_records",
             Record::PeriodSummary { .. } => "candor.period_summary",
         }
@@ -160,6 +176,10 @@ impl Record {
             Record::ClassificationChange { organisation, role, status, reason, decided_by, decided_at } => json!({
                 "type": self.kind(), "organisation": organisation, "role": role, "status": status,
                 "reason": reason, "decided_by": decided_by, "decided_at": decided_at,
+            }),
+            Record::Enforcement { period, organisation, findings, actions, depends_on } => json!({
+                "type": self.kind(), "period": period, "organisation": organisation,
+                "findings": findings, "actions": actions, "depends_on": links(depends_on),
             }),
             Record::Correction { corrects, reason, replacement } => json!({
                 "type": self.kind(), "corrects": corrects.to_json(), "reason": reason,
@@ -178,6 +198,7 @@ impl Record {
                 policy,
                 record_lists,
                 witness_fail_open,
+                enforcement,
             } => {
                 let mut v = json!({
                     "type": self.kind(), "period": period, "organisations_disclosed": organisations,
@@ -188,8 +209,13 @@ impl Record {
                     "record_lists": links(record_lists),
                 });
                 // Only a fail-open period carries the field, so other summaries keep their bytes.
-                if *witness_fail_open && let Value::Object(m) = &mut v {
-                    m.insert("witness_fail_open".into(), Value::Bool(true));
+                if let Value::Object(m) = &mut v {
+                    if *witness_fail_open {
+                        m.insert("witness_fail_open".into(), Value::Bool(true));
+                    }
+                    if let Some(e) = enforcement {
+                        m.insert("enforcement".into(), e.clone());
+                    }
                 }
                 v
             }

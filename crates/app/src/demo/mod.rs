@@ -31,6 +31,8 @@ pub const ORIGIN: &str = "candor.example/demo-log";
 pub const NOTICE: &str = "demonstration data: fictional organisations and generated figures";
 /// The period the demo publishes.
 pub const PERIOD: &str = "2026-Q3";
+/// The fictional agency whose face identification the audit finds.
+pub const SHERIFF: &str = "Lakemoor County Sheriff's Office (fictional)";
 
 /// Everything a demo run did, for the caller to print.
 pub struct DemoRun {
@@ -58,6 +60,8 @@ pub struct DemoRun {
     pub witnesses: witness_step::DemoWitnesses,
     /// The forked checkpoint and the witnesses' refusals.
     pub fork: witness_step::ForkRefused,
+    /// The enforcement action the provider recorded after the first publication.
+    pub suspended: policy::store::EnforcementAction,
 }
 
 /// Runs the demo in `dir` (replacing an earlier demo there, nothing else).
@@ -86,8 +90,24 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     if !again.outcome.appended.is_empty() {
         bail!("publishing the same period twice appended {} records", again.outcome.appended.len());
     }
+    // The audit found the fictional sheriff's face identification (an open finding in the
+    // first publication); the provider suspends it.
+    let places = crate::PolicyPlaces { registry_db: dir.join("registry.db"), policy_db: dir.join("policy.db") };
+    let suspended = crate::enforce::record(
+        &places,
+        &crate::enforce::RecordAction {
+            subject: crate::enforce::Subject::Organisation(SHERIFF.into()),
+            action: "suspended".into(),
+            policy: "no-face-recognition-for-police".into(),
+            reason: "face identification by a police agency is forbidden by the use policy; access to Amazon Rekognition suspended (demonstration data)"
+                .into(),
+            reviewer: "demo-reviewer".into(),
+            effective: Some("2026-10-01".into()),
+        },
+    )
+    .context("recording the demo's enforcement action")?;
     // A reviewer confirms the role that was withheld as awaiting review; publishing again
-    // discloses the organisation and corrects the period's summary, openly.
+    // discloses the organisation, the action taken, and corrects what changed, openly.
     let confirmed = confirm_withheld_role(dir)?;
     let corrected = publish_period(&request).context("publishing the demo period after the review")?;
 
@@ -129,6 +149,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         state,
         witnesses,
         fork,
+        suspended,
     })
 }
 

@@ -2,6 +2,7 @@
 //! turns its flags into the options struct of the use case it calls). No work happens here.
 //! One file per command group.
 
+mod enforce;
 mod log;
 mod policy;
 mod registry;
@@ -9,6 +10,7 @@ mod report;
 mod usage;
 mod witness;
 
+pub use enforce::*;
 pub use log::*;
 pub use policy::*;
 pub use registry::*;
@@ -95,6 +97,10 @@ pub enum Command {
     /// consistent.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Record and list what the provider did about its use policy's findings (warned,
+    /// suspended, terminated, exception granted, no action).
+    #[command(subcommand)]
+    Enforce(EnforceCommand),
     /// Follow logs as a monitor: verify each whole on every poll, prove it extends what was
     /// verified before, compare it with its witnesses' views (split views kept as proof), and
     /// alert on the organisations, capabilities and record kinds you watch.

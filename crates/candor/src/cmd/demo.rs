@@ -61,10 +61,15 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         }
         println!("   wrote the static report ({} files) next to the tiles in {}", first.site.files, public.display());
         println!("   published {PERIOD} again: nothing new, nothing appended");
+        let open = first.outcome.appended.iter().filter(|(_, k)| k == "candor.enforcement").count();
+        println!(
+            "   the audit's findings are disclosed with the organisation ({open} enforcement record(s), every finding open); then the provider recorded: {} {} under {} from {} (candor enforce record)",
+            run.suspended.organisation, run.suspended.action, run.suspended.policy, run.suspended.effective
+        );
         if let Some(name) = &confirmed {
             let kinds: Vec<String> = corrected.outcome.appended.iter().map(|(i, k)| format!("#{i} {k}")).collect();
             println!(
-                "   a reviewer (demo-reviewer, published as a pseudonym) confirmed the role of {name}; publishing again appended {}",
+                "   a reviewer (demo-reviewer, published as a pseudonym) confirmed the role of {name}; publishing again disclosed it and the action taken, appending {}",
                 kinds.join(", ")
             );
         }

@@ -1,6 +1,7 @@
 //! One module per command group; [`run`] dispatches.
 
 mod demo;
+mod enforce;
 mod generate;
 mod log;
 mod policy;
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Witness(cmd) => witness::run(cmd),
+        Command::Enforce(cmd) => enforce::run(cmd),
         Command::Monitor { config, once } => {
             monitor::run(&config, once, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod common;
 mod crash;
+mod enforce_cli;
 mod go_interop;
 mod monitor;
 mod policy_cli;

@@ -57,7 +57,24 @@ const RECORD_FIELDS: &[(&str, &str)] = &[
     ("sha256", "SHA-256 of the entry bytes (canonical JSON, RFC 8785)"),
     (
         "type",
-        "candor.organisation_usage, candor.classification, candor.correction, candor.period_summary or candor.policy_version",
+        "candor.organisation_usage, candor.classification, candor.enforcement, candor.correction, candor.period_records, \
+         candor.period_summary or candor.policy_version",
+    ),
+    (
+        "record.findings (candor.enforcement)",
+        "Usage of a disclosed organisation in the period that a policy in force forbids: policies, capability, service, \
+         region class, volume, first_day and last_day of the usage, and status: open (no action yet) or the latest \
+         action taken",
+    ),
+    (
+        "record.actions (candor.enforcement)",
+        "What the provider did about those findings: action (warned, suspended, terminated, exception-granted, \
+         no-action), policy, effective date, decided_by (a reviewer pseudonym), reason",
+    ),
+    (
+        "record.enforcement (candor.period_summary)",
+        "The period's audit counts: findings about disclosed organisations, open_findings, actions by kind, \
+         findings_not_disclosed (about usage the report does not disclose)",
     ),
     ("page", "The record's page in this report"),
     ("corrected_by", "Index of the correction that corrects it, or null"),

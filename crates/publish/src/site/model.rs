@@ -48,6 +48,8 @@ pub struct OrgView {
     pub usage_records: Vec<u64>,
     /// Classification records, oldest first.
     pub classification_records: Vec<u64>,
+    /// Enforcement records (the audit's findings, the actions taken), oldest first.
+    pub enforcement_records: Vec<u64>,
     /// Periods with a current usage record.
     pub periods: BTreeSet<String>,
     /// Capabilities in its current records.
@@ -168,6 +170,10 @@ impl Model {
                 "classification" => {
                     let Some(name) = r.value["organisation"].as_str() else { continue };
                     m.organisations.entry(name.to_string()).or_default().classification_records.push(r.index);
+                }
+                "enforcement" => {
+                    let Some(name) = r.value["organisation"].as_str() else { continue };
+                    m.organisations.entry(name.to_string()).or_default().enforcement_records.push(r.index);
                 }
                 "period_summary" if current => {
                     if let Some(p) = r.value["period"].as_str() {

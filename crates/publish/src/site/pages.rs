@@ -55,6 +55,12 @@ pub(crate) fn render(
         for &i in o.usage_records.iter().rev() {
             body.push_str(&section(&m.records[&i], "../", &cap_name));
         }
+        if !o.enforcement_records.is_empty() {
+            body.push_str("<h2>Use-policy findings and actions taken</h2>\n");
+            for &i in o.enforcement_records.iter().rev() {
+                body.push_str(&section(&m.records[&i], "../", &cap_name));
+            }
+        }
         body.push_str("<h2>Classification</h2>\n");
         for &i in o.classification_records.iter().rev() {
             body.push_str(&section(&m.records[&i], "../", &cap_name));
@@ -241,6 +247,71 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
                 val(v, "/decided_at"),
             );
         }
+        "enforcement" => {
+            let n = v["findings"].as_array().map_or(0, Vec::len);
+            let findings: Vec<Vec<String>> = (0..n)
+                .map(|i| {
+                    let p = |k: &str| format!("/findings/{i}/{k}");
+                    let policies = v.pointer(&p("policies")).and_then(Value::as_array).map_or(0, Vec::len);
+                    let units = v.pointer(&p("volume")).and_then(Value::as_array).map_or(0, Vec::len);
+                    let volume: Vec<String> = (0..units)
+                        .map(|u| {
+                            let q = format!("/findings/{i}/volume/{u}");
+                            let amount = if v.pointer(&format!("{q}/volume_band")).is_some() {
+                                val(v, &format!("{q}/volume_band"))
+                            } else {
+                                val(v, &format!("{q}/quantity"))
+                            };
+                            format!("{amount} {}", val(v, &format!("{q}/unit")))
+                        })
+                        .collect();
+                    let status = v.pointer(&p("status")).and_then(Value::as_str).unwrap_or("");
+                    let shown = val(v, &p("status"));
+                    vec![
+                        (0..policies)
+                            .map(|k| val(v, &format!("/findings/{i}/policies/{k}")))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        val(v, &p("capability")),
+                        val(v, &p("service")),
+                        val(v, &p("region_class")),
+                        volume.join(", "),
+                        format!("{} to {}", val(v, &p("first_day")), val(v, &p("last_day"))),
+                        if status == "open" { format!("<strong class=\"open\">{shown}</strong>") } else { shown },
+                    ]
+                })
+                .collect();
+            let n = v["actions"].as_array().map_or(0, Vec::len);
+            let actions: Vec<Vec<String>> = (0..n)
+                .map(|i| {
+                    let p = |k: &str| format!("/actions/{i}/{k}");
+                    vec![
+                        val(v, &p("action")),
+                        val(v, &p("policy")),
+                        val(v, &p("effective")),
+                        val(v, &p("decided_by")),
+                        val(v, &p("reason")),
+                    ]
+                })
+                .collect();
+            let _ = write!(
+                out,
+                "<h3>{} — {}: use-policy findings and actions</h3>\n<h4>Findings</h4>\n{}<h4>Actions taken</h4>\n{}<p>Depends on records {}.</p>\n",
+                val(v, "/organisation"),
+                val(v, "/period"),
+                if findings.is_empty() {
+                    "<p>None.</p>\n".to_string()
+                } else {
+                    table(&["Policy", "Capability", "Service", "Region class", "Volume", "Days", "Status"], &findings)
+                },
+                if actions.is_empty() {
+                    "<p>None yet: every finding is open.</p>\n".to_string()
+                } else {
+                    table(&["Action", "Policy", "Effective", "Decided by", "Reason"], &actions)
+                },
+                links("/depends_on").join(", "),
+            );
+        }
         "correction" => {
             let _ = write!(
                 out,
@@ -267,6 +338,28 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
             } else {
                 String::new()
             };
+            // Only periods published with a use policy in force carry the audit's counts.
+            let enforcement = if v.get("enforcement").is_some() {
+                let n = v["enforcement"]["actions"].as_array().map_or(0, Vec::len);
+                let actions: Vec<String> = (0..n)
+                    .map(|i| {
+                        format!(
+                            "{} {}",
+                            val(v, &format!("/enforcement/actions/{i}/action")),
+                            val(v, &format!("/enforcement/actions/{i}/count"))
+                        )
+                    })
+                    .collect();
+                format!(
+                    "<h4>Use-policy audit</h4>\n<p>{} findings about disclosed organisations, {} of them open (no action yet); actions taken: {}. {} findings about usage that is not disclosed.</p>\n",
+                    val(v, "/enforcement/findings"),
+                    val(v, "/enforcement/open_findings"),
+                    if actions.is_empty() { "none".to_string() } else { actions.join(", ") },
+                    val(v, "/enforcement/findings_not_disclosed"),
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 out,
                 "<h3>Period {}: summary</h3>\n<p>{} organisations disclosed (listed in records {}). {} accounts with \
@@ -283,6 +376,7 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
                     table(&["Reason", "Organisations"], &withheld)
                 }
             );
+            out.push_str(&enforcement);
         }
         "period_records" => {
             let listed = links("/records");

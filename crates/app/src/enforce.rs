@@ -1,0 +1,126 @@
+//! What the provider did about its use policy's findings: enforcement actions recorded
+//! (append-only, in the policy database) against an organisation named directly or through one
+//! of its accounts, for a policy of the active version; and the period's audit with those
+//! actions, as `candor publish` discloses it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use policy::store::{EnforcementAction, PolicyStore};
+use publish::enforcement::{ActionTaken, Enforcement, Finding, PeriodEnforcement};
+use registry::Store as _;
+
+use crate::PolicyPlaces;
+use crate::policy::{active, audit_usage, open_store};
+
+/// Who an action is about: an organisation (name, `#id`, key or identifier) or an account.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// An organisation as a person names it.
+    Organisation(String),
+    /// A customer account; its confirmed organisation is the subject.
+    Account(String),
+}
+
+/// An action to record.
+#[derive(Debug, Clone)]
+pub struct RecordAction {
+    /// Who it is about.
+    pub subject: Subject,
+    /// `warned`, `suspended`, `terminated`, `exception-granted` or `no-action`.
+    pub action: String,
+    /// The policy `@id` (of the active version) it enforces.
+    pub policy: String,
+    /// Why.
+    pub reason: String,
+    /// The reviewer's id (published as a pseudonym).
+    pub reviewer: String,
+    /// When it takes effect (`YYYY-MM-DD`; today when not given).
+    pub effective: Option<String>,
+}
+
+/// Records `req`: the subject must be a registry organisation (an account must have a
+/// confirmed link), the policy an `@id` of the active version.
+pub fn record(places: &PolicyPlaces, req: &RecordAction) -> Result<EnforcementAction> {
+    let registry = registry::SqliteStore::open(&places.registry_db)
+        .with_context(|| format!("opening {}", places.registry_db.display()))?;
+    let organisation = match &req.subject {
+        Subject::Organisation(text) => {
+            let t = text.trim();
+            let all = registry.organisations()?;
+            match all.iter().find(|o| o.name.eq_ignore_ascii_case(t)) {
+                Some(o) => o.name.clone(),
+                None => {
+                    let id = registry::review::organisation_named(&registry, t)?;
+                    registry.organisation(id)?.context("the organisation vanished")?.name
+                }
+            }
+        }
+        Subject::Account(account) => crate::owners::confirmed_owners(&places.registry_db)?
+            .remove(account)
+            .with_context(|| format!("account {account}: no confirmed link to an organisation (review it first)"))?,
+    };
+    let mut store = open_store(places)?;
+    let schema = policy::schema::builtin()?;
+    let version = active(&store, &schema)?;
+    let ids: Vec<String> = version.policies().into_iter().map(|p| p.id).collect();
+    if !ids.contains(&req.policy) {
+        bail!("policy {:?} is not in the active version (its policies: {})", req.policy, ids.join(", "));
+    }
+    let effective = req.effective.clone().unwrap_or_else(|| registry::model::now()[..10].to_string());
+    Ok(store.record_action(&organisation, &req.action, &req.policy, &req.reason, &req.reviewer, &effective)?)
+}
+
+/// Every action recorded, oldest first.
+pub fn list(places: &PolicyPlaces) -> Result<Vec<EnforcementAction>> {
+    Ok(open_store(places)?.actions()?)
+}
+
+/// The period's audit against the active version, per organisation among `disclosed`, with the
+/// actions recorded about the policies each finding names; `None` when no version is active.
+pub fn period_enforcement(
+    places: &PolicyPlaces,
+    usage_db: &Path,
+    period: &str,
+    disclosed: &[String],
+) -> Result<Option<PeriodEnforcement>> {
+    if !places.policy_db.exists() || PolicyStore::open(&places.policy_db)?.active()?.is_none() {
+        return Ok(None);
+    }
+    let audit = audit_usage(places, usage_db, None, Some(period))?;
+    let actions = list(places)?;
+    let mut out = PeriodEnforcement::default();
+    for v in audit.violations {
+        if !disclosed.contains(&v.organisation) {
+            out.findings_not_disclosed += 1;
+            continue;
+        }
+        out.orgs.entry(v.organisation.clone()).or_insert_with(Enforcement::default).findings.push(Finding {
+            policies: v.policies,
+            capability: v.capability,
+            service: v.service,
+            region_class: v.region_class,
+            quantity: v.quantity,
+            first_day: v.first_day,
+            last_day: v.last_day,
+        });
+    }
+    let mut by_org: BTreeMap<&str, Vec<&EnforcementAction>> = BTreeMap::new();
+    for a in &actions {
+        by_org.entry(a.organisation.as_str()).or_default().push(a);
+    }
+    for (name, e) in out.orgs.iter_mut() {
+        let named: Vec<&String> = e.findings.iter().flat_map(|f| &f.policies).collect();
+        for a in by_org.get(name.as_str()).into_iter().flatten().filter(|a| named.contains(&&a.policy)) {
+            e.actions.push(ActionTaken {
+                action: a.action.clone(),
+                policy: a.policy.clone(),
+                reason: a.reason.clone(),
+                reviewer: a.reviewer.clone(),
+                effective: a.effective.clone(),
+            });
+        }
+    }
+    Ok(Some(out))
+}

@@ -1,0 +1,183 @@
+//! What the provider's audit found against its use policy and what it did about it, per
+//! disclosed organisation and period: the findings (policy, capability, service, region class,
+//! volume, first and last day, and open or the action taken) and the actions (what, when, by
+//! whom as a pseudonym, why). The caller runs the audit (the policy crate sits above this one)
+//! and hands the results in; this module turns them into a record's JSON.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::records::{pseudonym, volume_band};
+
+/// One finding of the audit: usage a policy in force forbids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The policies (`@id`) that forbid it.
+    pub policies: Vec<String>,
+    /// Capability id.
+    pub capability: String,
+    /// Service as billed.
+    pub service: String,
+    /// Region class.
+    pub region_class: String,
+    /// Quantity per unit.
+    pub quantity: BTreeMap<String, f64>,
+    /// First day of the usage (`YYYY-MM-DD`).
+    pub first_day: String,
+    /// Last day of the usage.
+    pub last_day: String,
+}
+
+/// One action the provider recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionTaken {
+    /// `warned`, `suspended`, `terminated`, `exception-granted` or `no-action`.
+    pub action: String,
+    /// The policy it enforces.
+    pub policy: String,
+    /// Why.
+    pub reason: String,
+    /// The reviewer's id (published only as a salted pseudonym).
+    pub reviewer: String,
+    /// When it takes effect.
+    pub effective: String,
+}
+
+/// An organisation's findings and the actions about them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Enforcement {
+    /// The audit's findings for the period.
+    pub findings: Vec<Finding>,
+    /// Every action recorded for the organisation about a policy one of the findings names,
+    /// in recording order.
+    pub actions: Vec<ActionTaken>,
+}
+
+/// A period's audit: per disclosed organisation (by name), and what is not disclosed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PeriodEnforcement {
+    /// Per disclosed organisation.
+    pub orgs: BTreeMap<String, Enforcement>,
+    /// Findings about usage that is not disclosed.
+    pub findings_not_disclosed: u64,
+}
+
+/// The counts a period summary gives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Findings about disclosed organisations.
+    pub findings: u64,
+    /// Of those, findings with no action yet.
+    pub open: u64,
+    /// Actions by kind.
+    pub actions: BTreeMap<String, u64>,
+    /// Findings about usage that is not disclosed (accounts not linked, roles awaiting review).
+    pub findings_not_disclosed: u64,
+}
+
+impl Enforcement {
+    /// The latest action about any of `policies`, if one was taken.
+    fn status(&self, policies: &[String]) -> Option<&ActionTaken> {
+        self.actions.iter().rev().find(|a| policies.contains(&a.policy))
+    }
+
+    /// The findings as a record lists them.
+    pub fn findings_json(&self, exact: bool) -> Vec<Value> {
+        self.findings
+            .iter()
+            .map(|f| {
+                let volume: Vec<Value> = f
+                    .quantity
+                    .iter()
+                    .map(|(unit, q)| {
+                        if exact {
+                            json!({"unit": unit, "quantity": (q * 1e6).round() / 1e6})
+                        } else {
+                            json!({"unit": unit, "volume_band": volume_band(*q)})
+                        }
+                    })
+                    .collect();
+                json!({
+                    "policies": f.policies, "capability": f.capability, "service": f.service,
+                    "region_class": f.region_class, "volume": volume,
+                    "first_day": f.first_day, "last_day": f.last_day,
+                    "status": self.status(&f.policies).map_or("open", |a| a.action.as_str()),
+                })
+            })
+            .collect()
+    }
+
+    /// The actions as a record lists them, reviewers as pseudonyms.
+    pub fn actions_json(&self, salt: &[u8]) -> Vec<Value> {
+        self.actions
+            .iter()
+            .map(|a| {
+                json!({"action": a.action, "policy": a.policy, "effective": a.effective,
+                       "decided_by": pseudonym(&a.reviewer, salt), "reason": a.reason})
+            })
+            .collect()
+    }
+
+    /// Adds this organisation's findings and actions to `counts`.
+    pub fn count(&self, counts: &mut Counts) {
+        counts.findings += self.findings.len() as u64;
+        counts.open += self.findings.iter().filter(|f| self.status(&f.policies).is_none()).count() as u64;
+        for a in &self.actions {
+            *counts.actions.entry(a.action.clone()).or_insert(0) += 1;
+        }
+    }
+}
+
+impl Counts {
+    /// The summary's `enforcement` object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "findings": self.findings, "open_findings": self.open,
+            "actions": self.actions.iter().map(|(k, n)| json!({"action": k, "count": n})).collect::<Vec<_>>(),
+            "findings_not_disclosed": self.findings_not_disclosed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(policy: &str) -> Finding {
+        Finding {
+            policies: vec![policy.into()],
+            capability: "face_identification".into(),
+            service: "Amazon Rekognition".into(),
+            region_class: "commercial".into(),
+            quantity: BTreeMap::from([("Images".to_string(), 31_689.0)]),
+            first_day: "2026-07-01".into(),
+            last_day: "2026-09-30".into(),
+        }
+    }
+
+    #[test]
+    fn a_finding_is_open_until_an_action_about_its_policy_and_then_shows_the_latest() {
+        let mut e = Enforcement { findings: vec![finding("no-face"), finding("other")], actions: vec![] };
+        let status = |e: &Enforcement| -> Vec<String> {
+            e.findings_json(false).iter().map(|f| f["status"].as_str().unwrap_or("").to_string()).collect()
+        };
+        assert_eq!(status(&e), ["open", "open"]);
+        let act = |action: &str| ActionTaken {
+            action: action.into(),
+            policy: "no-face".into(),
+            reason: "r".into(),
+            reviewer: "alice".into(),
+            effective: "2026-10-01".into(),
+        };
+        e.actions.push(act("warned"));
+        e.actions.push(act("suspended"));
+        assert_eq!(status(&e), ["suspended", "open"]);
+        let mut counts = Counts::default();
+        e.count(&mut counts);
+        assert_eq!((counts.findings, counts.open, counts.actions.len()), (2, 1, 2));
+        let actions = e.actions_json(b"salt");
+        assert!(actions[0]["decided_by"].as_str().is_some_and(|p| p.starts_with("reviewer-") && !p.contains("alice")));
+        assert_eq!(e.findings_json(false)[0]["volume"][0]["volume_band"], "10,000\u{2013}99,999");
+    }
+}
