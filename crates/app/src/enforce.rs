@@ -77,6 +77,37 @@ pub fn list(places: &PolicyPlaces) -> Result<Vec<EnforcementAction>> {
     Ok(open_store(places)?.actions()?)
 }
 
+/// The uses registered now for organisations among `disclosed`, with their declarations (one
+/// per organisation and use case: the latest registration of any of its accounts).
+pub fn disclosed_uses(places: &PolicyPlaces, disclosed: &[String]) -> Result<Vec<publish::enforcement::DisclosedUse>> {
+    if !places.policy_db.exists() {
+        return Ok(Vec::new());
+    }
+    let owners = crate::owners::confirmed_owners(&places.registry_db)?;
+    let mut latest: BTreeMap<(String, String), policy::store::RegisteredUse> = BTreeMap::new();
+    for u in PolicyStore::open(&places.policy_db)?.registered_use_declarations()? {
+        let Some(org) = owners.get(&u.account).filter(|o| disclosed.contains(o)) else { continue };
+        if u.declaration.is_none() {
+            continue;
+        }
+        let key = (org.clone(), u.use_case.clone());
+        if latest.get(&key).is_none_or(|l| l.at <= u.at) {
+            latest.insert(key, u);
+        }
+    }
+    latest
+        .into_iter()
+        .map(|((organisation, use_case), u)| {
+            Ok(publish::enforcement::DisclosedUse {
+                organisation,
+                use_case,
+                declaration: serde_json::to_value(&u.declaration)?,
+                registered_by: u.reviewer,
+            })
+        })
+        .collect()
+}
+
 /// The period's audit against the active version, per organisation among `disclosed`, with the
 /// actions recorded about the policies each finding names; `None` when no version is active.
 pub fn period_enforcement(

@@ -171,6 +171,7 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
     let disclosed: Vec<String> = data.orgs.iter().map(|o| o.org.name.clone()).collect();
     data.enforcement = crate::enforce::period_enforcement(&places, &req.usage_db, &req.period, &disclosed)
         .context("auditing the period against the policy in force")?;
+    data.registered_uses = crate::enforce::disclosed_uses(&places, &disclosed)?;
     let opts = Options {
         exact_quantities: req.exact_quantities,
         demonstration: req.demonstration,

@@ -277,8 +277,9 @@ pub fn register_use(
     registered: bool,
     reviewer: &str,
     reason: &str,
+    declaration: Option<&policy::declaration::UseDeclaration>,
 ) -> Result<Registration> {
-    let event = open_store(places)?.register_use(account, use_case, registered, reviewer, reason)?;
+    let event = open_store(places)?.register_use(account, use_case, registered, reviewer, reason, declaration)?;
     Ok(Registration { event, account: account.into(), use_case: use_case.into(), registered })
 }
 

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod declaration;
 pub mod engine;
 pub mod facts;
 pub mod schema;

@@ -88,7 +88,24 @@ CREATE TABLE enforcement_actions (
     reason TEXT NOT NULL, reviewer TEXT NOT NULL, effective TEXT NOT NULL, recorded_at TEXT NOT NULL);
 CREATE TRIGGER enforcement_append_only_u BEFORE UPDATE ON enforcement_actions BEGIN SELECT RAISE(ABORT, 'enforcement actions are append-only: record a new one'); END;
 CREATE TRIGGER enforcement_append_only_d BEFORE DELETE ON enforcement_actions BEGIN SELECT RAISE(ABORT, 'enforcement actions are append-only: record a new one'); END;
+", "
+ALTER TABLE registered_uses ADD COLUMN declaration TEXT NOT NULL DEFAULT '';
 "];
+
+/// A use registered now, with what the provider declared of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegisteredUse {
+    /// The account.
+    pub account: String,
+    /// The use case.
+    pub use_case: String,
+    /// What was declared (empty for registrations made before declarations existed).
+    pub declaration: Option<crate::declaration::UseDeclaration>,
+    /// Who registered it (published as a pseudonym).
+    pub reviewer: String,
+    /// When.
+    pub at: String,
+}
 
 /// What a provider may do about a finding.
 pub const ACTIONS: &[&str] = &["warned", "suspended", "terminated", "exception-granted", "no-action"];
@@ -229,15 +246,26 @@ impl PolicyStore {
         registered: bool,
         reviewer: &str,
         reason: &str,
+        declaration: Option<&crate::declaration::UseDeclaration>,
     ) -> Result<i64> {
         one_word("the reviewer id", reviewer)?;
         one_word("the use case", use_case)?;
         if reason.trim().is_empty() {
             return Err(Error::BadRequest("a reason is required".into()));
         }
+        // A use is registered only with its declaration; a withdrawal needs none.
+        let declared = match (registered, declaration) {
+            (true, None) => crate::declaration::UseDeclaration::default().check().map(|()| String::new())?,
+            (true, Some(d)) => {
+                d.check()?;
+                serde_json::to_string(d).map_err(|e| Error::Internal(e.to_string()))?
+            }
+            (false, _) => String::new(),
+        };
         self.conn.execute(
-            "INSERT INTO registered_uses (account_id, use_case, registered, reviewer, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![account, use_case, registered, reviewer, reason.trim(), registry::model::now()],
+            "INSERT INTO registered_uses (account_id, use_case, registered, reviewer, reason, at, declaration) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![account, use_case, registered, reviewer, reason.trim(), registry::model::now(), declared],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -316,6 +344,35 @@ impl PolicyStore {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The uses registered now, with their declarations (the latest event of each account and
+    /// use case deciding).
+    pub fn registered_use_declarations(&self) -> Result<Vec<RegisteredUse>> {
+        let mut st = self.conn.prepare(
+            "SELECT account_id, use_case, registered, declaration, reviewer, at FROM registered_uses u WHERE id = \
+             (SELECT MAX(id) FROM registered_uses v WHERE v.account_id = u.account_id AND v.use_case = u.use_case) \
+             ORDER BY account_id, use_case",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (account, use_case, on, declaration, reviewer, at) = row?;
+            if on {
+                let declaration = serde_json::from_str(&declaration).ok();
+                out.push(RegisteredUse { account, use_case, declaration, reviewer, at });
+            }
+        }
+        Ok(out)
     }
 
     /// Records a decision with the entities it used.

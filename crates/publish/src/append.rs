@@ -83,6 +83,7 @@ pub fn publish<S: Storage>(
     // Current (uncorrected) records of this period: organisation usage by name, and the summary.
     let mut current_org: BTreeMap<String, u64> = BTreeMap::new();
     let mut current_enforcement: BTreeMap<String, u64> = BTreeMap::new();
+    let mut current_uses: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut current_summary: Option<u64> = None;
     for (i, v) in records.iter().filter(|(i, v)| !corrected.contains(i) && v["period"] == period) {
         match v["type"].as_str() {
@@ -94,6 +95,11 @@ pub fn publish<S: Storage>(
             Some("candor.enforcement") => {
                 if let Some(name) = v["organisation"].as_str() {
                     current_enforcement.insert(name.to_string(), *i);
+                }
+            }
+            Some("candor.registered_use") => {
+                if let (Some(name), Some(u)) = (v["organisation"].as_str(), v["use"].as_str()) {
+                    current_uses.insert((name.to_string(), u.to_string()), *i);
                 }
             }
             Some("candor.period_summary") => current_summary = Some(*i),
@@ -205,7 +211,43 @@ pub fn publish<S: Storage>(
             }
             org_links.push(placed);
         }
+        for u in data.registered_uses.iter().filter(|u| u.organisation == o.org.name) {
+            let mut depends_on: Vec<Link> = policy.iter().cloned().collect();
+            depends_on.push(link.clone());
+            let record = Record::RegisteredUse {
+                period: period.to_string(),
+                organisation: u.organisation.clone(),
+                use_case: u.use_case.clone(),
+                declaration: u.declaration_json(&opts.salt),
+                registered_by: pseudonym(&u.registered_by, &opts.salt),
+                depends_on,
+            };
+            let placed = batch.place(&record, demo)?;
+            if let Some(old) = current_uses.remove(&(u.organisation.clone(), u.use_case.clone()))
+                && old != placed.index
+            {
+                batch.place(
+                    &Record::Correction {
+                        corrects: link_of(old),
+                        reason: "replaced: the registered use or its declaration changed".into(),
+                        replacement: Some(placed.clone()),
+                    },
+                    demo,
+                )?;
+            }
+            org_links.push(placed);
+        }
         org_links.push(link);
+    }
+    for (_, old) in current_uses {
+        batch.place(
+            &Record::Correction {
+                corrects: link_of(old),
+                reason: "withdrawn: the use is no longer registered for the organisation".into(),
+                replacement: None,
+            },
+            demo,
+        )?;
     }
     for (_, old) in current_enforcement {
         batch.place(

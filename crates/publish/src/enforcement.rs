@@ -63,6 +63,31 @@ pub struct PeriodEnforcement {
     pub findings_not_disclosed: u64,
 }
 
+/// A use the provider registered for a disclosed organisation (an exception to its policy),
+/// with the facts it declared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisclosedUse {
+    /// The organisation's name.
+    pub organisation: String,
+    /// The use case (e.g. `missing_persons`).
+    pub use_case: String,
+    /// The declared fields, as registered (`approved_by` is published as a pseudonym).
+    pub declaration: Value,
+    /// Who registered it (published as a pseudonym).
+    pub registered_by: String,
+}
+
+impl DisclosedUse {
+    /// The declaration as a record carries it: people only as salted pseudonyms.
+    pub fn declaration_json(&self, salt: &[u8]) -> Value {
+        let mut d = self.declaration.clone();
+        if let Some(by) = d.get("approved_by").and_then(Value::as_str).map(|b| pseudonym(b, salt)) {
+            d["approved_by"] = Value::String(by);
+        }
+        d
+    }
+}
+
 /// The counts a period summary gives.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {

@@ -96,6 +96,9 @@ pub struct PeriodData {
     /// The audit against the use policy in force and the actions taken (set by the caller that
     /// ran it; `None` when no policy was in force).
     pub enforcement: Option<crate::enforcement::PeriodEnforcement>,
+    /// Uses registered for disclosed organisations, with their declarations (set by the
+    /// caller that reads the policy store).
+    pub registered_uses: Vec<crate::enforcement::DisclosedUse>,
 }
 
 /// Gathers a period from the registry and the stored usage rows.
@@ -206,6 +209,7 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
         out_of_scope_accounts: out_of_scope.len() as u64,
         ambiguous_accounts: ambiguous.len() as u64,
         enforcement: None,
+        registered_uses: Vec::new(),
     })
 }
 

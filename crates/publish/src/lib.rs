@@ -5,6 +5,7 @@
 //! - [`records`]: the kinds of disclosure records, volume bands and reviewer pseudonyms;
 //! - [`salt`]: the provider's secret salt for those pseudonyms;
 //! - [`gather`]: what a period may disclose, from the registry and the usage store;
+//! - [`declared`]: the facts declared of a registered use, and the regimes that ask for each;
 //! - [`enforcement`]: the audit's findings and the provider's actions, as records list them;
 //! - [`append`]: appending a period's records to the log, idempotently, with corrections;
 //! - [`site`]: the static site written next to the log's tiles, a pure function of the log;
@@ -14,6 +15,7 @@
 pub mod append;
 pub mod canonical;
 pub mod check;
+pub mod declared;
 pub mod enforcement;
 pub mod entries;
 mod error;

@@ -106,6 +106,21 @@ pub enum Record {
         /// The policy version and the organisation's usage record.
         depends_on: Vec<Link>,
     },
+    /// A use the provider registered for an organisation, with the facts it declared.
+    RegisteredUse {
+        /// Period.
+        period: String,
+        /// The organisation's name.
+        organisation: String,
+        /// The use case.
+        use_case: String,
+        /// The declared fields (people as pseudonyms).
+        declaration: Value,
+        /// Who registered it (a pseudonym).
+        registered_by: String,
+        /// The policy version and the organisation's usage record.
+        depends_on: Vec<Link>,
+    },
     /// A correction of an earlier record (which stays in the log).
     Correction {
         /// The record corrected.
@@ -160,6 +175,7 @@ impl Record {
             Record::ClassificationChange { .. } => "candor.classification",
             Record::Correction { .. } => "candor.correction",
             Record::Enforcement { .. } => "candor.enforcement",
+            Record::RegisteredUse { .. } => "candor.registered_use",
             Record::PeriodRecords { .. } => "candor.period_records",
             Record::PeriodSummary { .. } => "candor.period_summary",
         }
@@ -180,6 +196,10 @@ impl Record {
             Record::Enforcement { period, organisation, findings, actions, depends_on } => json!({
                 "type": self.kind(), "period": period, "organisation": organisation,
                 "findings": findings, "actions": actions, "depends_on": links(depends_on),
+            }),
+            Record::RegisteredUse { period, organisation, use_case, declaration, registered_by, depends_on } => json!({
+                "type": self.kind(), "period": period, "organisation": organisation, "use": use_case,
+                "declaration": declaration, "registered_by": registered_by, "depends_on": links(depends_on),
             }),
             Record::Correction { corrects, reason, replacement } => json!({
                 "type": self.kind(), "corrects": corrects.to_json(), "reason": reason,

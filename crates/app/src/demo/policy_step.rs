@@ -25,6 +25,25 @@ pub struct Summary {
     pub json: Value,
 }
 
+/// What the demo's provider declares of the fictional police department's missing-persons use
+/// (demonstration data).
+pub fn missing_persons_declaration() -> policy::declaration::UseDeclaration {
+    policy::declaration::UseDeclaration {
+        purpose: "identify missing persons from photographs their families provide (demonstration data)".into(),
+        authority: "court-order".into(),
+        authority_detail: Some("a fictional court order for each search (demonstration data)".into()),
+        human_review: Some(true),
+        human_review_by: Some("a trained facial examiner".into()),
+        confidence_threshold: Some(0.99),
+        reference_data: vec!["photographs supplied by the missing person's family".into()],
+        sharing: vec!["none".into()],
+        retention: "30 days after the case closes".into(),
+        start: "2026-07-01".into(),
+        end: Some("2027-06-30".into()),
+        approved_by: "demo-approver".into(),
+    }
+}
+
 /// Activates the default policy in the demo folder, audits the demo usage, decides one request.
 pub fn run(dir: &Path) -> Result<Summary> {
     let schema = policy::schema::builtin()?;
@@ -37,6 +56,21 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let index = store.activate(&mut writer, &version, "policy.cedar", "demo-operator")?.log_index;
     drop(writer);
     let registry = SqliteStore::open(&dir.join("registry.db"))?;
+    // The fictional police department's face identification is a registered missing-persons
+    // use, with the facts the provider declares of it.
+    let mut registered = 0;
+    for l in registry::review::confirmed(&registry)?.iter().filter(|l| l.org_name == super::registry_step::HARBOR_CITY)
+    {
+        store.register_use(
+            &l.latest.account_id,
+            "missing_persons",
+            true,
+            "demo-reviewer",
+            "reviewed demonstration use: missing-persons searches (demonstration data)",
+            Some(&missing_persons_declaration()),
+        )?;
+        registered += 1;
+    }
     let facts = Facts::from_registry(&registry, &store.registered_uses()?)?;
     let rows = UsageStore::open(&dir.join("usage.db"))?.rows()?;
     let decider = Decider::new(schema, version, facts)?;
@@ -44,7 +78,13 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "5. activated candor's default use policy ({} policies; {}) as version 1: log entry {index}, sha256 {}",
+        "5. registered a missing-persons use for the {registered} accounts of {}, with its declaration: \
+         purpose, court order, human review by a trained examiner, threshold 0.99, retention 30 days",
+        super::registry_step::HARBOR_CITY
+    );
+    let _ = writeln!(
+        text,
+        "   activated candor's default use policy ({} policies; {}) as version 1: log entry {index}, sha256 {}",
         decider.version().policies().len(),
         policy_file.display(),
         &decider.version().sha256[..16]

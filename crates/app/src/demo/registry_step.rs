@@ -26,6 +26,10 @@ use serde_json::json;
 
 use crate::fixtures::{FIRST, FORMS, Rng, SECOND, STATES, vary};
 
+/// The fictional police department whose face identification the provider registered as a
+/// missing-persons use.
+pub const HARBOR_CITY: &str = "Harbor City Police Department (fictional)";
+
 /// What every demo account and row says about itself.
 pub const NOTICE: &str = "demonstration data: fictional account; no usage or conduct is attributed to anyone";
 
@@ -36,6 +40,14 @@ abbreviation = "LCSO-DEMO"
 kind = "local_agency"
 state = "MN"
 aliases = ["Lakemoor County Sheriff (fictional)"]
+sources = ["demonstration data: a fictional agency made up by candor demo"]
+
+[[agency]]
+name = "Harbor City Police Department (fictional)"
+abbreviation = "HCPD-DEMO"
+kind = "local_agency"
+state = "WA"
+aliases = ["Harbor City Police (fictional)"]
 sources = ["demonstration data: a fictional agency made up by candor demo"]
 "#;
 
@@ -143,7 +155,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
         for _ in 0..3 {
             write(&mut w, &mut n, &vary(&o.name, &mut rng), o.jurisdiction.state.as_deref().unwrap_or(""))?;
             fictional_accounts.push(format!("demo-acct-{n:05}"));
-            if o.name.contains("Sheriff") {
+            if o.name.contains("Sheriff") || o.name.contains(HARBOR_CITY) {
                 face_accounts.push(format!("demo-acct-{n:05}"));
             }
         }

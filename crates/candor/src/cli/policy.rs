@@ -17,6 +17,52 @@ pub struct PolicyPlaces {
     pub policy_db: PathBuf,
 }
 
+/// What the provider declares of a use it registers: the facts oversight regimes ask for
+/// (mandatory unless noted). Give them as flags, in a TOML file (`--declaration`), or both
+/// (flags win).
+#[derive(Debug, Args, Clone, Default)]
+pub struct Declared {
+    /// A TOML file with the fields below (purpose = "…", authority = "warrant", …).
+    #[arg(long)]
+    pub declaration: Option<PathBuf>,
+    /// What the use is for.
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// Authorisation type: court-order, warrant, administrative, statute or consent.
+    #[arg(long)]
+    pub authority: Option<String>,
+    /// The legal basis in words (optional).
+    #[arg(long)]
+    pub authority_detail: Option<String>,
+    /// Whether a person reviews every result before it is acted on.
+    #[arg(long, value_parser = ["yes", "no"])]
+    pub human_review: Option<String>,
+    /// Who reviews (a role), required with --human-review yes.
+    #[arg(long)]
+    pub human_review_by: Option<String>,
+    /// The similarity or confidence threshold a result must meet (0 to 1).
+    #[arg(long)]
+    pub confidence_threshold: Option<f64>,
+    /// Reference data searched (repeatable).
+    #[arg(long)]
+    pub reference_data: Vec<String>,
+    /// Who receives results outside the organisation (repeatable; "none" when nobody).
+    #[arg(long)]
+    pub sharing: Vec<String>,
+    /// How long inputs and results are kept.
+    #[arg(long)]
+    pub retention: Option<String>,
+    /// First day of the use, YYYY-MM-DD.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Last day, when it ends (optional).
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Who approved it (a pseudonym or role).
+    #[arg(long)]
+    pub approved_by: Option<String>,
+}
+
 impl PolicyPlaces {
     /// The places as the use cases take them.
     pub fn places(&self) -> app::PolicyPlaces {
@@ -107,6 +153,8 @@ pub enum PolicyCommand {
         /// Withdraw it instead.
         #[arg(long)]
         withdraw: bool,
+        #[command(flatten)]
+        declared: Box<Declared>,
         #[arg(long)]
         json: bool,
     },

@@ -60,8 +60,26 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::Diff { policy: places, usage_db, old, new, json } => {
             emit(&app::policy::diff_versions(&places.places(), &usage_db, &old, &new)?, json)?;
         }
-        PolicyCommand::RegisterUse { policy: places, account, use_case, reviewer, reason, withdraw, json } => {
-            let r = app::policy::register_use(&places.places(), &account, &use_case, !withdraw, &reviewer, &reason)?;
+        PolicyCommand::RegisterUse {
+            policy: places,
+            account,
+            use_case,
+            reviewer,
+            reason,
+            withdraw,
+            declared,
+            json,
+        } => {
+            let declaration = if withdraw { None } else { Some(declaration(&declared)?) };
+            let r = app::policy::register_use(
+                &places.places(),
+                &account,
+                &use_case,
+                !withdraw,
+                &reviewer,
+                &reason,
+                declaration.as_ref(),
+            )?;
             emit(&r, json)?;
         }
         PolicyCommand::Replay { policy: places, json } => {
@@ -92,4 +110,47 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The declaration from `--declaration FILE` (TOML), overridden by the flags given.
+fn declaration(d: &crate::cli::Declared) -> Result<policy::declaration::UseDeclaration> {
+    let mut out = match &d.declaration {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            policy::declaration::UseDeclaration::from_toml(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => policy::declaration::UseDeclaration::default(),
+    };
+    let set = |field: &mut String, v: &Option<String>| {
+        if let Some(v) = v {
+            field.clone_from(v);
+        }
+    };
+    set(&mut out.purpose, &d.purpose);
+    set(&mut out.authority, &d.authority);
+    set(&mut out.retention, &d.retention);
+    set(&mut out.start, &d.start);
+    set(&mut out.approved_by, &d.approved_by);
+    if d.authority_detail.is_some() {
+        out.authority_detail.clone_from(&d.authority_detail);
+    }
+    if let Some(h) = &d.human_review {
+        out.human_review = Some(h == "yes");
+    }
+    if d.human_review_by.is_some() {
+        out.human_review_by.clone_from(&d.human_review_by);
+    }
+    if d.confidence_threshold.is_some() {
+        out.confidence_threshold = d.confidence_threshold;
+    }
+    if !d.reference_data.is_empty() {
+        out.reference_data.clone_from(&d.reference_data);
+    }
+    if !d.sharing.is_empty() {
+        out.sharing.clone_from(&d.sharing);
+    }
+    if d.end.is_some() {
+        out.end.clone_from(&d.end);
+    }
+    Ok(out)
 }

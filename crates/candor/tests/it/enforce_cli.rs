@@ -123,3 +123,58 @@ fn findings_and_actions_are_disclosed_and_corrected_openly() {
     let o = candor(&["verify", &p("log/public"), "--vkey", &vkey(demo.path())]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// The demo's registered missing-persons use for the fictional police department is disclosed
+/// with every declared field, and no file of the report names a reviewer, an approver or an
+/// account: people appear only as salted pseudonyms.
+#[test]
+fn registered_uses_are_disclosed_and_no_file_names_a_person_or_an_account() {
+    let demo = crate::common::demo();
+    let rows = records(demo);
+    let uses: Vec<&Value> = rows.iter().filter(|r| r["type"] == "candor.registered_use").collect();
+    assert_eq!(uses.len(), 1, "{uses:?}");
+    let r = &uses[0]["record"];
+    assert_eq!(r["organisation"], "Harbor City Police Department (fictional)");
+    assert_eq!(r["use"], "missing_persons");
+    let d = &r["declaration"];
+    for field in [
+        "purpose",
+        "authority",
+        "human_review",
+        "human_review_by",
+        "confidence_threshold",
+        "reference_data",
+        "sharing",
+        "retention",
+        "start",
+        "end",
+        "approved_by",
+    ] {
+        assert!(!d[field].is_null(), "{field} missing from {d}");
+    }
+    assert!(d["approved_by"].as_str().is_some_and(|a| a.starts_with("reviewer-")), "{d}");
+    let page = std::fs::read_to_string(demo.join("log/public/org/harbor-city-police-department-fictional.html"))
+        .expect("org page");
+    assert!(page.contains("registered use") && page.contains("a trained facial examiner"), "org page");
+    let dictionary = std::fs::read_to_string(demo.join("log/public/data/dictionary.html")).expect("dictionary");
+    assert!(dictionary.contains("EU AI Act Art. 26(10)") && dictionary.contains("<code>confidence_threshold</code>"));
+
+    // No reviewer, approver or account id in any file of the report.
+    let mut stack = vec![demo.join("log/public")];
+    let mut scanned = 0;
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("dir").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = String::from_utf8_lossy(&std::fs::read(&path).expect("read")).into_owned();
+            for id in ["demo-reviewer", "demo-approver", "demo-operator", "demo-acct-"] {
+                assert!(!text.contains(id), "{} names {id}", path.display());
+            }
+            scanned += 1;
+        }
+    }
+    assert!(scanned > 40, "{scanned} files scanned");
+}

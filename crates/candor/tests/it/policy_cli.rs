@@ -85,18 +85,48 @@ fn policy_commands_end_to_end() {
     let o = ask("missing_persons");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert_eq!(json(&o)["decision"]["policies"][0], "no-face-recognition-for-police");
-    let o = d.run(&[
-        "policy",
-        "register-use",
-        "--account",
-        &account,
-        "--use",
-        "missing_persons",
-        "--reviewer",
-        "reviewer-7",
-        "--reason",
-        "reviewed demonstration use case",
-    ]);
+    let register = |extra: &[&str]| {
+        let mut args = vec![
+            "policy",
+            "register-use",
+            "--account",
+            &account,
+            "--use",
+            "missing_persons",
+            "--reviewer",
+            "reviewer-7",
+            "--reason",
+            "reviewed demonstration use case",
+        ];
+        args.extend_from_slice(extra);
+        d.run(&args)
+    };
+    // Without its declaration a use is not registered, and every missing field is named.
+    let o = register(&["--purpose", "find missing persons"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    for field in [
+        "authority",
+        "human_review",
+        "confidence_threshold",
+        "reference_data",
+        "sharing",
+        "retention",
+        "start",
+        "approved_by",
+    ] {
+        assert!(text(&o).contains(field), "{field} not named: {}", text(&o));
+    }
+    assert_eq!(ask("missing_persons").status.code(), Some(1), "nothing was registered");
+    // A declaration file, with one field from the command line.
+    let file = d.dir.join("declaration.toml");
+    std::fs::write(
+        &file,
+        "purpose = \"find missing persons (demonstration data)\"\nauthority = \"warrant\"\nhuman_review = true\n\
+         human_review_by = \"trained examiner\"\nconfidence_threshold = 0.99\nreference_data = [\"family photographs\"]\n\
+         sharing = [\"none\"]\nretention = \"30 days\"\nstart = \"2026-07-01\"\n",
+    )
+    .expect("write");
+    let o = register(&["--declaration", file.to_str().expect("utf8"), "--approved-by", "approver-2"]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(ask("missing_persons").status.code(), Some(0));
     assert_eq!(ask("").status.code(), Some(1));

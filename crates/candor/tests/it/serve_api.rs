@@ -93,8 +93,9 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
     let current: Vec<&Value> =
         summaries["rows"].as_array().expect("rows").iter().filter(|r| r["corrected_by"].is_null()).collect();
     assert_eq!(current.len(), 1);
-    // The fictional sheriff, supplier and parent, and the vendor the demo's Atlas row names.
-    assert_eq!(current[0]["record"]["organisations_disclosed"], 3 + 1);
+    // The fictional sheriff, police department, supplier and parent, and the vendor the demo's
+    // Atlas row names.
+    assert_eq!(current[0]["record"]["organisations_disclosed"], 4 + 1);
     let body = serde_json::to_string(&disclosures).expect("json");
     assert!(!body.contains("demo-acct"), "no account id in the public API");
     // One record with its proof, checked here with the tlog crate.

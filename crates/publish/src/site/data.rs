@@ -57,7 +57,7 @@ const RECORD_FIELDS: &[(&str, &str)] = &[
     ("sha256", "SHA-256 of the entry bytes (canonical JSON, RFC 8785)"),
     (
         "type",
-        "candor.organisation_usage, candor.classification, candor.enforcement, candor.correction, candor.period_records, \
+        "candor.organisation_usage, candor.classification, candor.enforcement, candor.registered_use, candor.correction, candor.period_records, \
          candor.period_summary or candor.policy_version",
     ),
     (
@@ -188,6 +188,9 @@ pub(crate) fn render(
         "usage.csv": USAGE_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
         "organisations.csv": ORG_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
         "records.json": RECORD_FIELDS.iter().map(|(c, d)| json!({"field": c, "meaning": d})).collect::<Vec<_>>(),
+        "candor.registered_use declaration": crate::declared::FIELDS.iter().map(|f| json!({
+            "field": f.name, "mandatory": f.mandatory, "meaning": f.meaning, "asked_by": f.asked_by,
+        })).collect::<Vec<_>>(),
     });
     files.push(("data/dictionary.json", json_bytes(&dictionary)));
     files.push(("data/dictionary.html", dictionary_page(m, cp, signed).into_bytes()));
@@ -215,6 +218,23 @@ fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed) -
             super::html::table(&["Column", "Meaning"], &rows)
         );
     }
+    let declared: Vec<Vec<String>> = crate::declared::FIELDS
+        .iter()
+        .map(|f| {
+            vec![
+                format!("<code>{}</code>", f.name),
+                if f.mandatory { "yes".into() } else { "no".into() },
+                esc(f.meaning),
+                f.asked_by.iter().map(|r| esc(r)).collect::<Vec<_>>().join("; "),
+            ]
+        })
+        .collect();
+    let _ = write!(
+        body,
+        "<h2>What a registered use declares (<code>candor.registered_use</code>)</h2>\n<p>A provider registers a use \
+         (an exception to its policy) only with these facts; each is asked for by the oversight regimes named.</p>\n{}",
+        super::html::table(&["Field", "Mandatory", "Meaning", "Asked for by"], &declared)
+    );
     let frame = signed.frame("../", &cp.origin, m.demonstration);
     frame.page("Data dictionary", &body)
 }

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use serde_json::Value;
+
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -36,6 +38,23 @@ pub fn slug(text: &str) -> String {
     let out = out.trim_end_matches('-');
     let cut = out.char_indices().nth(80).map_or(out.len(), |(i, _)| i);
     if cut == 0 { "organisation".into() } else { out[..cut].trim_end_matches('-').to_string() }
+}
+
+/// A value of the record, marked with its JSON pointer so the page's script can check that
+/// what the page shows is what the verified record says (`—` when absent).
+pub(crate) fn val(v: &Value, ptr: &str) -> String {
+    let shown = match v.pointer(ptr) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => u.to_string(),
+            (None, Some(i), _) => i.to_string(),
+            (None, None, Some(f)) => format!("{f}"),
+            _ => return "—".into(),
+        },
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => return "—".into(),
+    };
+    format!("<span data-v=\"{}\">{}</span>", esc(ptr), esc(&shown))
 }
 
 /// What every page shares.

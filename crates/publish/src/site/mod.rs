@@ -4,6 +4,7 @@
 //! the signed entries, and every record shown carries its index, entry bytes and inclusion
 //! proof, which `assets/verify.js` checks in the reader's browser.
 
+mod accountability;
 mod data;
 pub mod html;
 mod model;

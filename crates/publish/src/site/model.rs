@@ -50,6 +50,8 @@ pub struct OrgView {
     pub classification_records: Vec<u64>,
     /// Enforcement records (the audit's findings, the actions taken), oldest first.
     pub enforcement_records: Vec<u64>,
+    /// Registered-use records (exceptions with their declared facts), oldest first.
+    pub use_records: Vec<u64>,
     /// Periods with a current usage record.
     pub periods: BTreeSet<String>,
     /// Capabilities in its current records.
@@ -174,6 +176,10 @@ impl Model {
                 "enforcement" => {
                     let Some(name) = r.value["organisation"].as_str() else { continue };
                     m.organisations.entry(name.to_string()).or_default().enforcement_records.push(r.index);
+                }
+                "registered_use" => {
+                    let Some(name) = r.value["organisation"].as_str() else { continue };
+                    m.organisations.entry(name.to_string()).or_default().use_records.push(r.index);
                 }
                 "period_summary" if current => {
                     if let Some(p) = r.value["period"].as_str() {

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 use tlog::Checkpoint;
 
-use super::html::{esc, script_json, table};
+use super::html::{esc, script_json, table, val};
 use super::model::{Model, RecordView};
 use super::svg::bar_chart;
 use crate::Error;
@@ -54,6 +54,12 @@ pub(crate) fn render(
         body.push_str("<h2>Usage by period</h2>\n");
         for &i in o.usage_records.iter().rev() {
             body.push_str(&section(&m.records[&i], "../", &cap_name));
+        }
+        if !o.use_records.is_empty() {
+            body.push_str("<h2>Registered uses (exceptions) and what was declared</h2>\n");
+            for &i in o.use_records.iter().rev() {
+                body.push_str(&section(&m.records[&i], "../", &cap_name));
+            }
         }
         if !o.enforcement_records.is_empty() {
             body.push_str("<h2>Use-policy findings and actions taken</h2>\n");
@@ -133,23 +139,6 @@ fn volume(band: Option<&str>, quantity: Option<f64>, unit: &str) -> String {
         (None, Some(q)) => format!("{q} {}", esc(unit)),
         _ => "—".into(),
     }
-}
-
-/// A value of the record, marked with its JSON pointer so the page's script can check that
-/// what the page shows is what the verified record says (`—` when absent).
-fn val(v: &Value, ptr: &str) -> String {
-    let shown = match v.pointer(ptr) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => u.to_string(),
-            (None, Some(i), _) => i.to_string(),
-            (None, None, Some(f)) => format!("{f}"),
-            _ => return "—".into(),
-        },
-        Some(Value::Bool(b)) => b.to_string(),
-        _ => return "—".into(),
-    };
-    format!("<span data-v=\"{}\">{}</span>", esc(ptr), esc(&shown))
 }
 
 /// A record's section: what it says, for people, then the entry and its proof, which the
@@ -247,71 +236,8 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
                 val(v, "/decided_at"),
             );
         }
-        "enforcement" => {
-            let n = v["findings"].as_array().map_or(0, Vec::len);
-            let findings: Vec<Vec<String>> = (0..n)
-                .map(|i| {
-                    let p = |k: &str| format!("/findings/{i}/{k}");
-                    let policies = v.pointer(&p("policies")).and_then(Value::as_array).map_or(0, Vec::len);
-                    let units = v.pointer(&p("volume")).and_then(Value::as_array).map_or(0, Vec::len);
-                    let volume: Vec<String> = (0..units)
-                        .map(|u| {
-                            let q = format!("/findings/{i}/volume/{u}");
-                            let amount = if v.pointer(&format!("{q}/volume_band")).is_some() {
-                                val(v, &format!("{q}/volume_band"))
-                            } else {
-                                val(v, &format!("{q}/quantity"))
-                            };
-                            format!("{amount} {}", val(v, &format!("{q}/unit")))
-                        })
-                        .collect();
-                    let status = v.pointer(&p("status")).and_then(Value::as_str).unwrap_or("");
-                    let shown = val(v, &p("status"));
-                    vec![
-                        (0..policies)
-                            .map(|k| val(v, &format!("/findings/{i}/policies/{k}")))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        val(v, &p("capability")),
-                        val(v, &p("service")),
-                        val(v, &p("region_class")),
-                        volume.join(", "),
-                        format!("{} to {}", val(v, &p("first_day")), val(v, &p("last_day"))),
-                        if status == "open" { format!("<strong class=\"open\">{shown}</strong>") } else { shown },
-                    ]
-                })
-                .collect();
-            let n = v["actions"].as_array().map_or(0, Vec::len);
-            let actions: Vec<Vec<String>> = (0..n)
-                .map(|i| {
-                    let p = |k: &str| format!("/actions/{i}/{k}");
-                    vec![
-                        val(v, &p("action")),
-                        val(v, &p("policy")),
-                        val(v, &p("effective")),
-                        val(v, &p("decided_by")),
-                        val(v, &p("reason")),
-                    ]
-                })
-                .collect();
-            let _ = write!(
-                out,
-                "<h3>{} — {}: use-policy findings and actions</h3>\n<h4>Findings</h4>\n{}<h4>Actions taken</h4>\n{}<p>Depends on records {}.</p>\n",
-                val(v, "/organisation"),
-                val(v, "/period"),
-                if findings.is_empty() {
-                    "<p>None.</p>\n".to_string()
-                } else {
-                    table(&["Policy", "Capability", "Service", "Region class", "Volume", "Days", "Status"], &findings)
-                },
-                if actions.is_empty() {
-                    "<p>None yet: every finding is open.</p>\n".to_string()
-                } else {
-                    table(&["Action", "Policy", "Effective", "Decided by", "Reason"], &actions)
-                },
-                links("/depends_on").join(", "),
-            );
-        }
+        "enforcement" => out.push_str(&super::accountability::enforcement(v, &links("/depends_on").join(", "))),
+        "registered_use" => out.push_str(&super::accountability::registered_use(v, &links("/depends_on").join(", "))),
         "correction" => {
             let _ = write!(
                 out,

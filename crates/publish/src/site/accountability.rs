@@ -1,0 +1,101 @@
+//! The accountability sections of a record's page: what the audit found about an organisation
+//! and what the provider did (`candor.enforcement`), and a registered use with the facts the
+//! provider declared of it (`candor.registered_use`). Every value shown is marked with its JSON
+//! pointer ([`super::html::val`]) so the page's script checks it against the verified record.
+
+use serde_json::Value;
+
+use super::html::{esc, table, val};
+
+/// The section body of an enforcement record; `depends_on` is its links, as HTML.
+pub(crate) fn enforcement(v: &Value, depends_on: &str) -> String {
+    let n = v["findings"].as_array().map_or(0, Vec::len);
+    let findings: Vec<Vec<String>> = (0..n)
+        .map(|i| {
+            let p = |k: &str| format!("/findings/{i}/{k}");
+            let policies = v.pointer(&p("policies")).and_then(Value::as_array).map_or(0, Vec::len);
+            let units = v.pointer(&p("volume")).and_then(Value::as_array).map_or(0, Vec::len);
+            let volume: Vec<String> = (0..units)
+                .map(|u| {
+                    let q = format!("/findings/{i}/volume/{u}");
+                    let amount = if v.pointer(&format!("{q}/volume_band")).is_some() {
+                        val(v, &format!("{q}/volume_band"))
+                    } else {
+                        val(v, &format!("{q}/quantity"))
+                    };
+                    format!("{amount} {}", val(v, &format!("{q}/unit")))
+                })
+                .collect();
+            let status = v.pointer(&p("status")).and_then(Value::as_str).unwrap_or("");
+            let shown = val(v, &p("status"));
+            vec![
+                (0..policies).map(|k| val(v, &format!("/findings/{i}/policies/{k}"))).collect::<Vec<_>>().join(", "),
+                val(v, &p("capability")),
+                val(v, &p("service")),
+                val(v, &p("region_class")),
+                volume.join(", "),
+                format!("{} to {}", val(v, &p("first_day")), val(v, &p("last_day"))),
+                if status == "open" { format!("<strong class=\"open\">{shown}</strong>") } else { shown },
+            ]
+        })
+        .collect();
+    let n = v["actions"].as_array().map_or(0, Vec::len);
+    let actions: Vec<Vec<String>> = (0..n)
+        .map(|i| {
+            let p = |k: &str| format!("/actions/{i}/{k}");
+            vec![
+                val(v, &p("action")),
+                val(v, &p("policy")),
+                val(v, &p("effective")),
+                val(v, &p("decided_by")),
+                val(v, &p("reason")),
+            ]
+        })
+        .collect();
+    format!(
+        "<h3>{} — {}: use-policy findings and actions</h3>\n<h4>Findings</h4>\n{}<h4>Actions taken</h4>\n{}<p>Depends on records {}.</p>\n",
+        val(v, "/organisation"),
+        val(v, "/period"),
+        if findings.is_empty() {
+            "<p>None.</p>\n".to_string()
+        } else {
+            table(&["Policy", "Capability", "Service", "Region class", "Volume", "Days", "Status"], &findings)
+        },
+        if actions.is_empty() {
+            "<p>None yet: every finding is open.</p>\n".to_string()
+        } else {
+            table(&["Action", "Policy", "Effective", "Decided by", "Reason"], &actions)
+        },
+        depends_on,
+    )
+}
+
+/// The section body of a registered use; `depends_on` is its links, as HTML.
+pub(crate) fn registered_use(v: &Value, depends_on: &str) -> String {
+    let fields: String = v["declaration"]
+        .as_object()
+        .map(|d| {
+            d.iter()
+                .map(|(k, x)| {
+                    let shown = match x {
+                        Value::Array(items) => (0..items.len())
+                            .map(|i| val(v, &format!("/declaration/{k}/{i}")))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        _ => val(v, &format!("/declaration/{k}")),
+                    };
+                    format!("<dt>{}</dt><dd>{shown}</dd>", esc(&k.replace('_', " ")))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "<h3>{} — registered use: {}</h3>\n<dl class=\"facts\">{fields}</dl>\n<p>Registered by {} (period {}). \
+             Depends on records {}.</p>\n",
+        val(v, "/organisation"),
+        val(v, "/use"),
+        val(v, "/registered_by"),
+        val(v, "/period"),
+        depends_on,
+    )
+}
