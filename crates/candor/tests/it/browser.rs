@@ -269,3 +269,91 @@ fn the_browser_checks_the_witnesses_of_the_checkpoint() {
     let (_, summary) = visit(&bin, profile.path(), &page);
     assert!(summary.contains("the cosignature of witness witness-a is not valid"), "{summary}");
 }
+
+/// axe-core (from the npm registry; `.ci/run` puts `axe.min.js` under `target/tools/axe-core/`).
+fn axe_core() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tools/axe-core/axe.min.js");
+    p.is_file().then_some(p)
+}
+
+/// Runs axe-core on the page (its scripts added to the served copy) and returns the violations
+/// it reports, as JSON.
+fn axe_violations(bin: &Path, profile: &Path, url: &str) -> Vec<serde_json::Value> {
+    let dom = chrome(bin, profile, &["--dump-dom"], url);
+    let json = dom
+        .split("<pre id=\"axe-results\">")
+        .nth(1)
+        .and_then(|r| r.split("</pre>").next())
+        .unwrap_or_else(|| panic!("axe did not report on {url}"))
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+#[test]
+fn pages_pass_axe_core_with_no_serious_or_critical_violation() {
+    let Some(bin) = chromium() else {
+        crate::skip("no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let Some(axe) = axe_core() else {
+        crate::skip("no axe-core in target/tools/axe-core (run .ci/run, which fetches it from the npm registry)");
+        return;
+    };
+    let _alone = crate::common::machine_to_myself();
+    let demo = demo_copy();
+    let public = demo.path().join("log/public");
+    std::fs::copy(&axe, public.join("assets/axe.min.js")).expect("copy axe");
+    std::fs::write(
+        public.join("assets/axe-run.js"),
+        "axe.run(document, { resultTypes: ['violations'] }).then((r) => {\n\
+         const pre = document.createElement('pre'); pre.id = 'axe-results';\n\
+         pre.textContent = JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,\n\
+           nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })));\n\
+         document.body.appendChild(pre); });\n",
+    )
+    .expect("runner");
+    // Every kind of page: overview, organisation (with findings and a registered use), record,
+    // capability, the data dictionary.
+    let pick = |dir: &str, contains: &str| -> String {
+        let mut names: Vec<String> = std::fs::read_dir(public.join(dir))
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".html"))
+            .filter(|n| std::fs::read_to_string(public.join(dir).join(n)).is_ok_and(|t| t.contains(contains)))
+            .collect();
+        names.sort();
+        format!("{dir}/{}", names.first().unwrap_or_else(|| panic!("no page in {dir} with {contains:?}")))
+    };
+    let pages = [
+        "index.html".to_string(),
+        pick("org", "Use-policy findings"),
+        pick("org", "registered use"),
+        pick("record", "candor.enforcement"),
+        pick("capability", "face"),
+        "data/dictionary.html".to_string(),
+    ];
+    for page in &pages {
+        let path = public.join(page);
+        let html = std::fs::read_to_string(&path).expect("page");
+        let root = if page.contains('/') { "../" } else { "" };
+        let with_axe = html.replace(
+            "</body>",
+            &format!("<script src=\"{root}assets/axe.min.js\"></script>\n<script src=\"{root}assets/axe-run.js\"></script>\n</body>"),
+        );
+        std::fs::write(&path, with_axe).expect("write");
+    }
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let profile = tempfile::tempdir().expect("profile");
+    let mut serious = Vec::new();
+    for page in &pages {
+        for v in axe_violations(&bin, profile.path(), &server.url(&format!("/{page}"))) {
+            if matches!(v["impact"].as_str(), Some("serious" | "critical")) {
+                serious.push(format!("{page}: {v}"));
+            }
+        }
+    }
+    assert!(serious.is_empty(), "serious or critical accessibility violations:\n{}", serious.join("\n"));
+}

@@ -97,7 +97,7 @@ impl Frame<'_> {
              <a href=\"{root}index.html#capabilities\">Capabilities</a> \
              <a href=\"{root}index.html#policies\">Policies</a> \
              <a href=\"{root}data/dictionary.html\">Data</a> \
-             <a href=\"{root}feed.xml\">Feed</a></nav></header>\n",
+             <a href=\"{root}feed.xml\">Feed</a></nav></header>\n<main>\n",
             title = esc(title),
             demo_title = if self.demonstration { " (demonstration data)" } else { "" },
         );
@@ -113,7 +113,7 @@ impl Frame<'_> {
             out,
             "<p id=\"verification-summary\" class=\"verification\" data-state=\"pending\" aria-live=\"polite\">\
              Checking this page against the signed log… (needs JavaScript; the proofs are also in each record's details)</p>\n\
-             {witnessing}<main>\n{body}\n</main>\n<footer>\n<p>Log <code>{origin}</code>. Verifier key: <code>{vkey}</code>. \
+             {witnessing}{body}\n</main>\n<footer>\n<p>Log <code>{origin}</code>. Verifier key: <code>{vkey}</code>. \
              Compare the key with the one the provider publishes elsewhere before trusting a \"verified\".</p>\n\
              <p>Downloads: <a href=\"{root}data/organisations.csv\">organisations.csv</a>, \
              <a href=\"{root}data/usage.csv\">usage.csv</a>, <a href=\"{root}data/records.json\">records.json</a>, \
