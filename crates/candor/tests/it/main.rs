@@ -8,6 +8,7 @@ mod crash;
 mod enforce_cli;
 mod go_interop;
 mod monitor;
+mod open_formats;
 mod policy_cli;
 mod registry_cli;
 mod schemathesis;

@@ -168,6 +168,22 @@ pub(crate) fn render(
         }));
     }
     files.push(("data/organisations.csv", csv_bytes(ORG_COLUMNS, &org_rows)?));
+    let atlas_columns: Vec<(&str, &str)> = super::formats::ATLAS_COLUMNS
+        .iter()
+        .map(|c| (*c, "A column of the EFF Atlas of Surveillance's layout (Link 1: the record's page in this report)"))
+        .collect();
+    files.push(("data/atlas-of-surveillance.csv", csv_bytes(&atlas_columns, &super::formats::atlas_rows(m))?));
+    let package = super::formats::datapackage(
+        m,
+        &cp.origin,
+        &[
+            ("usage", "usage.csv", USAGE_COLUMNS),
+            ("organisations", "organisations.csv", ORG_COLUMNS),
+            ("atlas-of-surveillance", "atlas-of-surveillance.csv", &atlas_columns),
+        ],
+    );
+    files.push(("data/datapackage.json", json_bytes(&package)));
+    files.push(("data/disclosures.ftm.jsonl", super::formats::ftm_lines(m).into_bytes()));
     let mut orgs = meta.clone();
     orgs["rows"] = json!(org_json);
     files.push(("data/organisations.json", json_bytes(&orgs)));
@@ -206,7 +222,13 @@ fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed) -
         "<h1>Data dictionary</h1>\n<p>The downloads hold exactly what the records in the log say; every row names \
          the record it comes from (index and SHA-256). The JSON files (<a href=\"usage.json\">usage.json</a>, \
          <a href=\"organisations.json\">organisations.json</a>, <a href=\"records.json\">records.json</a>) have the \
-         same fields under <code>rows</code>. No file names a person or an account.</p>\n",
+         same fields under <code>rows</code>. No file names a person or an account.</p>\n\
+         <p>In other formats: <a href=\"datapackage.json\">datapackage.json</a> (a Frictionless Data Package \
+         describing the CSV files with these types and meanings); <a href=\"atlas-of-surveillance.csv\">\
+         atlas-of-surveillance.csv</a> (the agencies' face recognition in the EFF Atlas of Surveillance's column layout: \
+         the vendor is the provider's service, Link 1 the record's page, relative to this report's root); \
+         <a href=\"disclosures.ftm.jsonl\">disclosures.ftm.jsonl</a> (the disclosed organisations as FollowTheMoney \
+         entities, their usage as notes).</p>\n",
     );
     for (file, cols) in
         [("usage.csv", USAGE_COLUMNS), ("organisations.csv", ORG_COLUMNS), ("records.json", RECORD_FIELDS)]

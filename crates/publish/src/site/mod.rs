@@ -6,6 +6,7 @@
 
 mod accountability;
 mod data;
+mod formats;
 pub mod html;
 mod model;
 mod pages;
