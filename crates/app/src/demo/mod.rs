@@ -31,6 +31,10 @@ pub const ORIGIN: &str = "candor.example/demo-log";
 pub const NOTICE: &str = "demonstration data: fictional organisations and generated figures";
 /// The period the demo publishes.
 pub const PERIOD: &str = "2026-Q3";
+/// The second period the demo publishes.
+pub const SECOND_PERIOD: &str = "2026-Q4";
+/// The fictional face-recognition vendor, which starts using face recognition in the second period.
+pub const VENDOR: &str = "Examplar Vision Ltd (fictional)";
 /// The fictional agency whose face identification the audit finds.
 pub const SHERIFF: &str = "Lakemoor County Sheriff's Office (fictional)";
 
@@ -62,6 +66,8 @@ pub struct DemoRun {
     pub fork: witness_step::ForkRefused,
     /// The enforcement action the provider recorded after the first publication.
     pub suspended: policy::store::EnforcementAction,
+    /// The publication of the second period.
+    pub second: Published,
 }
 
 /// Runs the demo in `dir` (replacing an earlier demo there, nothing else).
@@ -110,6 +116,16 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     // discloses the organisation, the action taken, and corrects what changed, openly.
     let confirmed = confirm_withheld_role(dir)?;
     let corrected = publish_period(&request).context("publishing the demo period after the review")?;
+    // A second quarter: the suspended sheriff's office no longer uses face recognition, the
+    // fictional vendor starts to; publishing 2026-Q4 shows what is new and what stopped.
+    let face_q4: Vec<String> = [registry_step::HARBOR_CITY, VENDOR]
+        .iter()
+        .flat_map(|n| registry.org_accounts.get(*n).cloned().unwrap_or_default())
+        .collect();
+    registry_step::generate_quarter(dir, &registry.usage_accounts, &face_q4, (2026, 10), 2027)
+        .context("generating the second quarter's demonstration usage")?;
+    let second = publish_period(&PublishPeriod { period: SECOND_PERIOD.into(), ..request.clone() })
+        .context("publishing the second demo period")?;
 
     // Check the report from the outside, as an auditor would, and keep its checkpoint.
     let public = log.public_dir();
@@ -150,6 +166,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         witnesses,
         fork,
         suspended,
+        second,
     })
 }
 

@@ -76,6 +76,37 @@ pub struct Summary {
     pub text: String,
     /// For machines.
     pub json: serde_json::Value,
+    /// Every account that carries generated usage.
+    pub usage_accounts: Vec<String>,
+    /// The accounts of each fictional organisation, by its name.
+    pub org_accounts: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Generates `rows` billing lines (FOCUS Parquet, demonstration data) for `accounts` over the
+/// quarter starting at `start_month`, face recognition for `face_accounts` only, and ingests
+/// them into the demo's usage store. Returns the file written.
+pub fn generate_quarter(
+    dir: &Path,
+    accounts: &[String],
+    face_accounts: &[String],
+    start_month: (u32, u32),
+    seed: u64,
+) -> Result<std::path::PathBuf> {
+    let usage_file = dir.join(format!("usage-focus-{}-{:02}-demonstration-data.parquet", start_month.0, start_month.1));
+    let cfg = usage::generate::GenConfig {
+        rows: 20_000,
+        accounts: accounts.to_vec(),
+        face_accounts: face_accounts.to_vec(),
+        start_month,
+        months: 3,
+        seed,
+    };
+    let f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
+    std::io::Write::flush(&mut usage::generate::write_parquet(f, &cfg, usage::generate::Layout::Focus, 8_192)?)?;
+    let taxonomy = usage::taxonomy::Taxonomy::builtin()?;
+    let mut usage_store = usage::store::UsageStore::open(&dir.join("usage.db"))?;
+    usage_store.ingest(&taxonomy, &usage_file, usage::focus::ReadOptions::default())?;
+    Ok(usage_file)
 }
 
 /// Builds the demo registry in `dir`, screens the generated accounts, ingests their usage.
@@ -146,6 +177,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     // accounts also use face identification.
     let mut fictional_accounts: Vec<String> = Vec::new();
     let mut face_accounts: Vec<String> = Vec::new();
+    let mut org_accounts: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
     let write = |w: &mut csv::Writer<std::fs::File>, n: &mut usize, name: &str, state: &str| -> Result<()> {
         *n += 1;
         w.write_record([&format!("demo-acct-{n:05}"), name, "USA", state, "", "", "", NOTICE])?;
@@ -155,6 +187,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
         for _ in 0..3 {
             write(&mut w, &mut n, &vary(&o.name, &mut rng), o.jurisdiction.state.as_deref().unwrap_or(""))?;
             fictional_accounts.push(format!("demo-acct-{n:05}"));
+            org_accounts.entry(o.name.clone()).or_default().push(format!("demo-acct-{n:05}"));
             if o.name.contains("Sheriff") || o.name.contains(HARBOR_CITY) {
                 face_accounts.push(format!("demo-acct-{n:05}"));
             }
@@ -278,5 +311,5 @@ pub fn run(dir: &Path) -> Result<Summary> {
         "suppliers": classified.suppliers, "notice": NOTICE,
         "usage_file": usage_file, "usage_lines": ingested.read.rows, "confirmed_demo_links": confirmed,
     });
-    Ok(Summary { text, json })
+    Ok(Summary { text, json, usage_accounts: fictional_accounts, org_accounts })
 }

@@ -74,6 +74,13 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             );
         }
         println!(
+            "   published {} too (generated usage for October to December: the suspended sheriff's office no longer \
+             uses face recognition, the fictional vendor starts to): {} records appended; every organisation's page now \
+             shows both periods side by side with what is new and what stopped, and the overview lists the changes first",
+            app::demo::SECOND_PERIOD,
+            run.second.outcome.appended.len()
+        );
+        println!(
             "9. verified the report from its files: checkpoint signature, {} entries rehashed, {} pages, {} records shown on them and {} listed, each in the log with a valid proof",
             check.entries, check.pages, check.records_on_pages, check.listed_records
         );

@@ -9,6 +9,7 @@ mod enforce_cli;
 mod go_interop;
 mod monitor;
 mod open_formats;
+mod over_time;
 mod policy_cli;
 mod registry_cli;
 mod schemathesis;

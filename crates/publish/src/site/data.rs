@@ -214,6 +214,9 @@ pub(crate) fn render(
     for (path, bytes) in files {
         sink.put(path, &bytes)?;
     }
+    for (path, bytes) in subject_feeds(m, cp, first_seen) {
+        sink.put(&path, &bytes)?;
+    }
     Ok(())
 }
 
@@ -262,18 +265,83 @@ fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed) -
 }
 
 fn feed(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>) -> String {
-    let updated = m.records.keys().filter_map(|i| first_seen.get(i)).max().cloned().unwrap_or_default();
+    let all: Vec<&super::model::RecordView> = m.records.values().collect();
+    feed_of(m, cp, first_seen, &Feed { title: "new records", id: "", root: "", alternate: "index.html" }, &all)
+}
+
+/// What a feed is about.
+struct Feed<'a> {
+    /// Its subject, in the title.
+    title: &'a str,
+    /// Added to the feed's id (empty for the whole log).
+    id: &'a str,
+    /// From the feed's folder to the site root.
+    root: &'a str,
+    /// The page it follows, from the site root.
+    alternate: &'a str,
+}
+
+/// One Atom feed per organisation (`feed/org/<slug>.xml`: its usage, classification,
+/// enforcement and registered-use records) and per capability (`feed/capability/<id>.xml`: the
+/// usage records naming it).
+fn subject_feeds(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for o in m.organisations.values() {
+        let mut indexes: Vec<u64> = o
+            .usage_records
+            .iter()
+            .chain(&o.classification_records)
+            .chain(&o.enforcement_records)
+            .chain(&o.use_records)
+            .copied()
+            .collect();
+        indexes.sort_unstable();
+        let records: Vec<&super::model::RecordView> = indexes.iter().filter_map(|i| m.records.get(i)).collect();
+        let (alternate, id) = (format!("org/{}.html", o.slug), format!(":org:{}", o.slug));
+        let feed = Feed { title: &o.name, id: &id, root: "../../", alternate: &alternate };
+        out.push((format!("feed/org/{}.xml", o.slug), feed_of(m, cp, first_seen, &feed, &records).into_bytes()));
+    }
+    let mut by_cap: BTreeMap<String, Vec<&super::model::RecordView>> = BTreeMap::new();
+    for r in m.records.values().filter(|r| r.kind == "organisation_usage") {
+        let caps: std::collections::BTreeSet<&str> =
+            r.value["usage"].as_array().into_iter().flatten().filter_map(|u| u["capability"].as_str()).collect();
+        for c in caps {
+            by_cap.entry(c.to_string()).or_default().push(r);
+        }
+    }
+    for (cap, records) in by_cap {
+        let slug = super::html::slug(&cap);
+        let (alternate, id) = (format!("capability/{slug}.html"), format!(":capability:{slug}"));
+        let feed = Feed { title: &cap, id: &id, root: "../../", alternate: &alternate };
+        out.push((format!("feed/capability/{slug}.xml"), feed_of(m, cp, first_seen, &feed, &records).into_bytes()));
+    }
+    out
+}
+
+/// An Atom feed of `records`, newest first (at most 200).
+fn feed_of(
+    m: &Model,
+    cp: &Checkpoint,
+    first_seen: &BTreeMap<u64, String>,
+    feed: &Feed<'_>,
+    records: &[&super::model::RecordView],
+) -> String {
+    let updated = records.iter().filter_map(|r| first_seen.get(&r.index)).max().cloned().unwrap_or_default();
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
-         <title>candor transparency report{}: new records</title>\n<id>urn:candor:{}</id>\n<updated>{}</updated>\n\
-         <author><name>{}</name></author>\n<link rel=\"alternate\" href=\"index.html\"/>\n",
+         <title>candor transparency report{}: {}</title>\n<id>urn:candor:{}{}</id>\n<updated>{}</updated>\n\
+         <author><name>{}</name></author>\n<link rel=\"alternate\" href=\"{}{}\"/>\n",
         if m.demonstration { " (demonstration data)" } else { "" },
+        esc(feed.title),
         esc(&cp.origin),
+        esc(feed.id),
         esc(&updated),
         esc(&cp.origin),
+        feed.root,
+        esc(feed.alternate),
     );
     // Newest first, at most 200.
-    for r in m.records.values().rev().take(200) {
+    for r in records.iter().rev().take(200) {
         let what = r.value["organisation"]["name"]
             .as_str()
             .or(r.value["organisation"].as_str())
@@ -290,7 +358,7 @@ fn feed(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>) -> Strin
             origin = esc(&cp.origin),
             sha = r.sha256,
             at = esc(first_seen.get(&r.index).map(String::as_str).unwrap_or(&updated)),
-            page = r.page(),
+            page = format!("{}{}", feed.root, r.page()),
             summary = esc(&format!(
                 "Log entry {} (SHA-256 {}){}",
                 r.index,

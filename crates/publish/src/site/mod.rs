@@ -12,6 +12,7 @@ mod model;
 mod pages;
 pub mod signed;
 mod svg;
+mod timeline;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -48,9 +48,15 @@ pub(crate) fn render(
         put(r.page(), frame("../").page(&title, &body))?;
     }
 
+    let timeline = super::timeline::Timeline::build(m);
     // One page per organisation.
     for o in m.organisations.values() {
-        let mut body = format!("<h1>{}</h1>\n", esc(&o.name));
+        let mut body = format!(
+            "<h1>{}</h1>\n<p><a href=\"../feed/org/{}.xml\">Atom feed of this organisation's records</a></p>\n",
+            esc(&o.name),
+            o.slug
+        );
+        body.push_str(&timeline.org_section(&o.name, &cap_name));
         body.push_str("<h2>Usage by period</h2>\n");
         for &i in o.usage_records.iter().rev() {
             body.push_str(&section(&m.records[&i], "../", &cap_name));
@@ -111,9 +117,12 @@ pub(crate) fn render(
             table(&["Period", "Organisation", "Role", "Service", "Region class", "Volume", "Record"], &cells)
         };
         let body = format!(
-            "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period.</p>\n{listing}",
+            "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period. \
+             <a href=\"../feed/capability/{}.xml\">Atom feed of its records</a>.</p>\n{}{listing}",
             esc(&t),
             esc(cap),
+            super::html::slug(cap),
+            timeline.capability_section(m, cap),
         );
         put(format!("capability/{}.html", super::html::slug(cap)), frame("../").page(&t, &body))?;
     }
@@ -126,7 +135,12 @@ pub(crate) fn render(
         put(format!("policy/{i}.html"), frame("../").page(&title, &body))?;
     }
 
-    put("index.html".into(), frame("").page("Overview", &overview(m, cp, &signed.vkey, &by_cap, &cap_name)))?;
+    // The latest changes come first, after the overview's introduction.
+    let mut front = overview(m, cp, &signed.vkey, &by_cap, &cap_name);
+    let changes = timeline.overview_changes(m);
+    let at = front.find("<h2").or_else(|| front.find("<section")).unwrap_or(front.len());
+    front.insert_str(at, &changes);
+    put("index.html".into(), frame("").page("Overview", &front))?;
     for (path, svg) in charts(m, &by_cap, &cap_name) {
         sink.put(&path, &svg)?;
     }

@@ -1,0 +1,251 @@
+//! Every period side by side: per organisation and capability, the volume band of each
+//! published period (the highest among its services, regions and units), what is new in the
+//! latest period and what stopped, as a table, a chart with a text equivalent, and a list of
+//! the latest changes for the overview.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::html::esc;
+use super::model::Model;
+
+/// Volume per organisation, capability and period: (band level, label).
+type Volumes = BTreeMap<String, BTreeMap<String, BTreeMap<String, (i32, String)>>>;
+
+/// The usage of every organisation over the published periods.
+pub(crate) struct Timeline {
+    /// Published periods, oldest first.
+    pub periods: Vec<String>,
+    volumes: Volumes,
+}
+
+/// What changed for one organisation from the period before the latest to the latest.
+pub(crate) struct Change {
+    /// The period before.
+    pub before: String,
+    /// The latest period.
+    pub latest: String,
+    /// Capabilities used in the latest period and not the one before.
+    pub new: Vec<String>,
+    /// Capabilities used the period before and not in the latest.
+    pub stopped: Vec<String>,
+}
+
+/// The order of a volume band (`0` < `under 1` < `1–9` < `10–99` < …), or of an exact quantity.
+pub(crate) fn band_level(band: Option<&str>, quantity: Option<f64>) -> i32 {
+    match (band, quantity) {
+        (Some("0"), _) => -1,
+        (Some(b), _) if b.starts_with("under") => 0,
+        (Some(b), _) => b.split(['–', '-', '+', ' ']).next().map_or(0, |low| low.replace(',', "").len() as i32),
+        (None, Some(q)) if q >= 1.0 => q.log10().floor() as i32 + 1,
+        (None, Some(q)) if q > 0.0 => 0,
+        _ => -1,
+    }
+}
+
+impl Timeline {
+    /// From the model's current usage rows and published periods.
+    pub fn build(m: &Model) -> Timeline {
+        let periods: Vec<String> = m.periods.keys().cloned().collect();
+        let mut volumes: Volumes = BTreeMap::new();
+        for u in &m.usage {
+            let level = band_level(u.volume_band.as_deref(), u.quantity);
+            let amount = u.volume_band.clone().or_else(|| u.quantity.map(|q| q.to_string())).unwrap_or_default();
+            let slot = volumes
+                .entry(u.organisation.clone())
+                .or_default()
+                .entry(u.capability.clone())
+                .or_default()
+                .entry(u.period.clone())
+                .or_insert((i32::MIN, String::new()));
+            if level > slot.0 {
+                *slot = (level, format!("{amount} {}", u.unit));
+            }
+        }
+        Timeline { periods, volumes }
+    }
+
+    fn capabilities_in(&self, org: &str, period: &str) -> BTreeSet<String> {
+        self.volumes
+            .get(org)
+            .map(|caps| caps.iter().filter(|(_, p)| p.contains_key(period)).map(|(c, _)| c.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The change from the period before the latest to the latest, when two were published.
+    pub fn change(&self, org: &str) -> Option<Change> {
+        let [.., before, latest] = self.periods.as_slice() else { return None };
+        let (was, is) = (self.capabilities_in(org, before), self.capabilities_in(org, latest));
+        Some(Change {
+            before: before.clone(),
+            latest: latest.clone(),
+            new: is.difference(&was).cloned().collect(),
+            stopped: was.difference(&is).cloned().collect(),
+        })
+    }
+
+    /// The organisation's section: periods side by side, a chart, and the latest changes.
+    pub fn org_section(&self, org: &str, cap_name: &dyn Fn(&str) -> String) -> String {
+        let Some(caps) = self.volumes.get(org) else { return String::new() };
+        let mut out = String::from("<h2>Over time</h2>\n<table>\n<thead><tr><th scope=\"col\">Capability</th>");
+        for p in &self.periods {
+            let _ = write!(out, "<th scope=\"col\">{}</th>", esc(p));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for (cap, by_period) in caps {
+            let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(&cap_name(cap)));
+            for p in &self.periods {
+                let cell = by_period.get(p).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
+                let _ = write!(out, "<td>{cell}</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+        out.push_str(&self.chart(org, caps, cap_name));
+        if let Some(c) = self.change(org) {
+            let list = |v: &[String]| {
+                if v.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    v.iter().map(|c| esc(&cap_name(c))).collect::<Vec<_>>().join(", ")
+                }
+            };
+            let _ = writeln!(
+                out,
+                "<p class=\"changes\">{} compared with {}: <strong>new</strong>: {}; <strong>stopped</strong>: {}.</p>",
+                esc(&c.latest),
+                esc(&c.before),
+                list(&c.new),
+                list(&c.stopped)
+            );
+        }
+        out
+    }
+
+    /// A line chart of the volume band per capability over the periods; its title and
+    /// description say every value in words.
+    fn chart(
+        &self,
+        org: &str,
+        caps: &BTreeMap<String, BTreeMap<String, (i32, String)>>,
+        cap_name: &dyn Fn(&str) -> String,
+    ) -> String {
+        let (w, h, left, top) = (640.0, 40.0 + 22.0 * 10.0, 60.0, 20.0);
+        let n = self.periods.len().max(1);
+        let x = |i: usize| left + (w - left - 20.0) * if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 };
+        let y = |level: i32| top + 200.0 - 20.0 * f64::from(level.clamp(-1, 9) + 1);
+        let colours = ["#2f5d8a", "#c76b00", "#2e7d32", "#8a2f5d", "#5d8a2f", "#6b00c7", "#7d2e32", "#00897b"];
+        let mut desc = Vec::new();
+        let mut lines = String::new();
+        for (k, (cap, by_period)) in caps.iter().enumerate() {
+            let points: Vec<String> = self
+                .periods
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| by_period.get(p).map(|(level, _)| format!("{:.1},{:.1}", x(i), y(*level))))
+                .collect();
+            let said: Vec<String> = self
+                .periods
+                .iter()
+                .map(|p| format!("{p} {}", by_period.get(p).map_or("none", |(_, label)| label.as_str())))
+                .collect();
+            desc.push(format!("{}: {}", cap_name(cap), said.join(", ")));
+            let colour = colours[k % colours.len()];
+            let _ = writeln!(
+                lines,
+                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
+                points.join(" ")
+            );
+            for pt in &points {
+                let (px, py) = pt.split_once(',').unwrap_or(("0", "0"));
+                let _ = writeln!(lines, "<circle cx=\"{px}\" cy=\"{py}\" r=\"3\" fill=\"{colour}\"/>");
+            }
+        }
+        let mut axis = String::new();
+        for (i, p) in self.periods.iter().enumerate() {
+            let _ =
+                writeln!(axis, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", x(i), h - 8.0, esc(p));
+        }
+        let id = "timeline";
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
+             aria-labelledby=\"{id}-t {id}-d\" font-family=\"sans-serif\" font-size=\"12\">\n\
+             <title id=\"{id}-t\">Volume band per capability and period: {}</title>\n<desc id=\"{id}-d\">{}</desc>\n\
+             <text x=\"4\" y=\"{:.1}\">more</text><text x=\"4\" y=\"{:.1}\">less</text>\n{lines}{axis}</svg>\n",
+            esc(org),
+            esc(&desc.join("; ")),
+            top + 10.0,
+            top + 200.0,
+        )
+    }
+
+    /// The capability's section: each organisation that used it, period by period.
+    pub fn capability_section(&self, m: &Model, cap: &str) -> String {
+        if self.periods.len() < 2 {
+            return String::new();
+        }
+        let mut out = String::from("<h2>Over time</h2>\n<table>\n<thead><tr><th scope=\"col\">Organisation</th>");
+        for p in &self.periods {
+            let _ = write!(out, "<th scope=\"col\">{}</th>", esc(p));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for o in m.organisations.values() {
+            let Some(by_period) = self.volumes.get(&o.name).and_then(|c| c.get(cap)) else { continue };
+            let _ = write!(out, "<tr><th scope=\"row\"><a href=\"../org/{}.html\">{}</a></th>", o.slug, esc(&o.name));
+            for p in &self.periods {
+                let cell = by_period.get(p).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
+                let _ = write!(out, "<td>{cell}</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+        out
+    }
+
+    /// The overview's list of what changed in the latest period, organisations with a change first.
+    pub fn overview_changes(&self, m: &Model) -> String {
+        let mut items = Vec::new();
+        let mut latest = None;
+        for o in m.organisations.values() {
+            let Some(c) = self.change(&o.name) else { return String::new() };
+            latest = Some((c.before.clone(), c.latest.clone()));
+            if c.new.is_empty() && c.stopped.is_empty() {
+                continue;
+            }
+            items.push(format!(
+                "<li><a href=\"org/{}.html\">{}</a>: new {}; stopped {}</li>",
+                o.slug,
+                esc(&o.name),
+                if c.new.is_empty() { "nothing".into() } else { esc(&c.new.join(", ")) },
+                if c.stopped.is_empty() { "nothing".into() } else { esc(&c.stopped.join(", ")) },
+            ));
+        }
+        let Some((before, latest)) = latest else { return String::new() };
+        format!(
+            "<section id=\"changes\">\n<h2>What changed in {} (compared with {})</h2>\n{}</section>\n",
+            esc(&latest),
+            esc(&before),
+            if items.is_empty() {
+                "<p>No organisation started or stopped using a capability.</p>\n".to_string()
+            } else {
+                format!("<ul>\n{}\n</ul>\n", items.join("\n"))
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_order_as_their_ranges() {
+        let levels: Vec<i32> = ["0", "under 1", "1–9", "10–99", "1,000–9,999", "1,000,000–9,999,999"]
+            .iter()
+            .map(|b| band_level(Some(b), None))
+            .collect();
+        assert_eq!(levels, [-1, 0, 1, 2, 4, 7]);
+        assert_eq!(band_level(None, Some(31_689.0)), 5);
+        assert_eq!(band_level(None, Some(0.5)), 0);
+    }
+}
