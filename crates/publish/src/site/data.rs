@@ -350,7 +350,7 @@ fn feed_of(
         let _ = write!(
             out,
             "<entry>\n<title>#{i} {kind}{sep}{what}</title>\n<id>urn:candor:{origin}:{i}:{sha}</id>\n\
-             <updated>{at}</updated>\n<link href=\"{page}\"/>\n<summary>{summary}</summary>\n</entry>\n",
+             <updated>{at}</updated>\n<link href=\"{root}{page}\"/>\n<summary>{summary}</summary>\n</entry>\n",
             i = r.index,
             kind = esc(&r.kind.replace('_', " ")),
             sep = if what.is_empty() { "" } else { ": " },
@@ -358,7 +358,8 @@ fn feed_of(
             origin = esc(&cp.origin),
             sha = r.sha256,
             at = esc(first_seen.get(&r.index).map(String::as_str).unwrap_or(&updated)),
-            page = format!("{}{}", feed.root, r.page()),
+            root = feed.root,
+            page = r.page(),
             summary = esc(&format!(
                 "Log entry {} (SHA-256 {}){}",
                 r.index,
