@@ -57,6 +57,21 @@ fn registry(path: &Path, orgs: usize) -> Result<Vec<String>> {
     Ok(accounts)
 }
 
+/// The largest HTML page under `dir`: its size and path relative to `root`.
+fn largest_page(root: &Path, dir: &Path, best: &mut (u64, String)) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            largest_page(root, &path, best);
+        } else if path.extension().is_some_and(|x| x == "html") {
+            let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+            if len > best.0 {
+                *best = (len, path.strip_prefix(root).unwrap_or(&path).display().to_string());
+            }
+        }
+    }
+}
+
 fn folder_size(dir: &Path) -> (u64, u64) {
     let (mut files, mut bytes) = (0, 0);
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -146,11 +161,18 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         bail!("the report does not verify: {}", check.faults.join("; "));
     }
     let (files, bytes) = folder_size(&home.public_dir());
+    let mut largest = (0u64, String::new());
+    largest_page(&home.public_dir(), &home.public_dir(), &mut largest);
+    let index_kb =
+        std::fs::metadata(home.public_dir().join("data/search.json")).map(|m| m.len()).unwrap_or(0) as f64 / 1e3;
+    let overview_kb =
+        std::fs::metadata(home.public_dir().join("index.html")).map(|m| m.len()).unwrap_or(0) as f64 / 1e3;
     let result = json!({
         "organisations": data.orgs.len(), "usage_rows": rows.len(), "records": first.appended.len(),
         "gather_s": gather_s, "append_s": append_s, "site_s": site_s, "republish_s": again_s, "verify_s": check_s,
         "peak_mb": {"gather": peaks[0], "append": peaks[1], "site": peaks[2], "republish": peaks[3], "verify": peaks[4]},
-        "site_files": files, "site_bytes": bytes, "pages_checked": check.pages, "records_on_pages": check.records_on_pages,
+        "site_files": files, "site_bytes": bytes, "largest_page": largest.1, "largest_page_kb": largest.0 as f64 / 1e3,
+        "overview_kb": overview_kb, "search_index_kb": index_kb, "pages_checked": check.pages, "records_on_pages": check.records_on_pages,
     });
     if args.keep {
         let kept = tmp.keep();
@@ -180,6 +202,13 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         check.pages,
         check.records_on_pages,
         check.entries
+    );
+    println!(
+        "  pages: the largest is {} ({:.0} KB; target: none over ~500 KB); the overview {:.0} KB; search index data/search.json {:.0} KB",
+        largest.1,
+        largest.0 as f64 / 1e3,
+        overview_kb,
+        index_kb
     );
     Ok(ExitCode::SUCCESS)
 }

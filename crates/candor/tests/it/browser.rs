@@ -334,6 +334,7 @@ fn pages_pass_axe_core_with_no_serious_or_critical_violation() {
         pick("record", "candor.enforcement"),
         pick("capability", "face"),
         "data/dictionary.html".to_string(),
+        "search.html".to_string(),
     ];
     for page in &pages {
         let path = public.join(page);
@@ -356,4 +357,26 @@ fn pages_pass_axe_core_with_no_serious_or_critical_violation() {
         }
     }
     assert!(serious.is_empty(), "serious or critical accessibility violations:\n{}", serious.join("\n"));
+}
+
+#[test]
+fn the_search_finds_an_agency_a_capability_and_a_service_in_the_browser() {
+    let Some(bin) = chromium() else {
+        crate::skip("no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let _alone = crate::common::machine_to_myself();
+    let demo = demo_copy();
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let profile = tempfile::tempdir().expect("profile");
+    let results = |q: &str| -> String {
+        let dom = chrome(&bin, profile.path(), &["--dump-dom"], &server.url(&format!("/search.html?q={q}")));
+        dom.split("<ul id=\"search-results\">").nth(1).and_then(|r| r.split("</ul>").next()).unwrap_or("").to_string()
+    };
+    let sheriff = results("lakemoor%20sheriff");
+    assert!(sheriff.contains("org/lakemoor-county-sheriff-s-office-fictional.html"), "{sheriff}");
+    assert!(!sheriff.contains("harbor-city"), "every word must match: {sheriff}");
+    assert!(results("face_identification").contains("capability/face-identification.html"));
+    assert!(results("rekognition").contains(">Amazon Rekognition</a>"));
+    assert!(results("no-such-thing-anywhere").is_empty());
 }

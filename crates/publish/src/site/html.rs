@@ -97,6 +97,7 @@ impl Frame<'_> {
              <a href=\"{root}index.html#capabilities\">Capabilities</a> \
              <a href=\"{root}index.html#policies\">Policies</a> \
              <a href=\"{root}data/dictionary.html\">Data</a> \
+             <a href=\"{root}search.html\">Search</a> \
              <a href=\"{root}feed.xml\">Feed</a></nav></header>\n<main>\n",
             title = esc(title),
             demo_title = if self.demonstration { " (demonstration data)" } else { "" },

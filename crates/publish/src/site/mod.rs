@@ -8,6 +8,7 @@ mod accountability;
 mod data;
 mod formats;
 pub mod html;
+mod listing;
 mod model;
 mod pages;
 pub mod signed;
@@ -104,6 +105,7 @@ fn render_all(
     data::render(model, cp, signed, first_seen, sink)?;
     sink.put("assets/verify.js", VERIFY_JS.as_bytes())?;
     sink.put("assets/style.css", STYLE_CSS.as_bytes())?;
+    sink.put("assets/search.js", listing::SEARCH_JS.as_bytes())?;
     sink.put("vkey", format!("{}\n", signed.vkey).as_bytes())?;
     if let Some(policy) = &signed.policy {
         // The operator's own file, served as is; listed so a check accounts for it.

@@ -95,36 +95,60 @@ pub(crate) fn render(
     }
     for (cap, rows) in &by_cap {
         let t = full_name(cap);
-        let cells: Vec<Vec<String>> = rows
-            .iter()
-            .map(|u| {
-                vec![
-                    esc(&u.period),
-                    format!("<a href=\"../org/{}.html\">{}</a>", u.slug, esc(&u.organisation)),
-                    esc(&u.law_enforcement_role),
-                    esc(&u.service),
-                    esc(&u.region_class),
-                    volume(u.volume_band.as_deref(), u.quantity, &u.unit),
-                    format!("<a href=\"../record/{0}.html\">#{0}</a>", u.record_index),
-                ]
-            })
-            .collect();
-        let listing = if cells.is_empty() {
+        let slug = super::html::slug(cap);
+        // Rows with links from a page `root` away from the site's root.
+        let cells = |root: &str, part: &[&super::model::UsageRow]| -> Vec<Vec<String>> {
+            part.iter()
+                .map(|u| {
+                    vec![
+                        esc(&u.period),
+                        format!("<a href=\"{root}org/{}.html\">{}</a>", u.slug, esc(&u.organisation)),
+                        esc(&u.law_enforcement_role),
+                        esc(&u.service),
+                        esc(&u.region_class),
+                        volume(u.volume_band.as_deref(), u.quantity, &u.unit),
+                        format!("<a href=\"{root}record/{0}.html\">#{0}</a>", u.record_index),
+                    ]
+                })
+                .collect()
+        };
+        const HEADERS: &[&str] = &["Period", "Organisation", "Role", "Service", "Region class", "Volume", "Record"];
+        let pages = rows.len().div_ceil(super::listing::PAGE_ROWS);
+        let listing = if rows.is_empty() {
             "<p>No current record lists this capability; the records that did were corrected or withdrawn \
              (they stay in the log).</p>\n"
                 .to_string()
         } else {
-            table(&["Period", "Organisation", "Role", "Service", "Region class", "Volume", "Record"], &cells)
+            let first = &rows[..rows.len().min(super::listing::PAGE_ROWS)];
+            format!(
+                "{}{}",
+                table(HEADERS, &cells("../", first)),
+                super::listing::pager(pages, 1, &|k| format!("{slug}/{k}.html"))
+            )
         };
         let body = format!(
             "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period. \
-             <a href=\"../feed/capability/{}.xml\">Atom feed of its records</a>.</p>\n{}{listing}",
+             <a href=\"../feed/capability/{slug}.xml\">Atom feed of its records</a>.</p>\n{}{listing}",
             esc(&t),
             esc(cap),
-            super::html::slug(cap),
             timeline.capability_section(m, cap),
         );
-        put(format!("capability/{}.html", super::html::slug(cap)), frame("../").page(&t, &body))?;
+        put(format!("capability/{slug}.html"), frame("../").page(&t, &body))?;
+        // Later pages of a long listing (page 1 is the capability's page itself).
+        for (k, part) in rows.chunks(super::listing::PAGE_ROWS).enumerate().skip(1) {
+            let title = format!("{t}, page {} of {pages}", k + 1);
+            let body = format!(
+                "<h1>{}</h1>\n{}{}",
+                esc(&title),
+                table(HEADERS, &cells("../../", part)),
+                super::listing::pager(pages, k + 1, &|n| if n == 1 {
+                    format!("../{slug}.html")
+                } else {
+                    format!("{n}.html")
+                })
+            );
+            put(format!("capability/{slug}/{}.html", k + 1), frame("../../").page(&title, &body))?;
+        }
     }
 
     // One page per policy version.
@@ -135,6 +159,22 @@ pub(crate) fn render(
         put(format!("policy/{i}.html"), frame("../").page(&title, &body))?;
     }
 
+    // The organisation listing, page by page, and the search.
+    let rows = super::listing::organisation_rows(m, "../", &cap_name);
+    let pages = rows.len().div_ceil(super::listing::PAGE_ROWS);
+    for (k, chunk) in rows.chunks(super::listing::PAGE_ROWS).enumerate() {
+        let title = format!("Organisations, page {} of {pages}", k + 1);
+        let body = format!(
+            "<h1>{}</h1>\n{}{}",
+            esc(&title),
+            table(super::listing::ORG_HEADERS, chunk),
+            super::listing::pager(pages, k + 1, &|n| format!("{n}.html"))
+        );
+        put(format!("organisations/{}.html", k + 1), frame("../").page(&title, &body))?;
+    }
+    put("search.html".into(), frame("").page("Search", &super::listing::search_page()))?;
+    let index = serde_json::to_string(&super::listing::search_index(m, &cap_name)).unwrap_or_default();
+    put("data/search.json".into(), index)?;
     // The latest changes come first, after the overview's introduction.
     let mut front = overview(m, cp, &signed.vkey, &by_cap, &cap_name);
     let changes = timeline.overview_changes(m);
@@ -399,34 +439,19 @@ fn overview(
         out.push_str(&section(&m.records[&i], "", cap_name));
     }
     out.push_str("<h2 id=\"organisations\">Organisations</h2>\n");
-    let rows: Vec<Vec<String>> = m
-        .organisations
-        .values()
-        .filter(|o| o.is_current())
-        .map(|o| {
-            let org = &o.record["organisation"];
-            let caps = &o.capabilities;
-            let classes: Vec<&str> = o.region_classes.iter().map(String::as_str).collect();
-            let j = &org["jurisdiction"];
-            let place: Vec<&str> = ["state", "country"].iter().filter_map(|k| j[*k].as_str()).collect();
-            vec![
-                format!("<a href=\"org/{}.html\">{}</a>", o.slug, esc(&o.name)),
-                esc(org["kind"].as_str().unwrap_or("")).replace('_', " "),
-                esc(org["law_enforcement_role"].as_str().unwrap_or("")),
-                esc(&place.join(", ")),
-                caps.iter()
-                    .map(|c| format!("<a href=\"capability/{}.html\">{}</a>", super::html::slug(c), esc(&cap_name(c))))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                esc(&classes.join(", ")),
-                esc(&o.periods.iter().cloned().collect::<Vec<_>>().join(", ")),
-            ]
-        })
-        .collect();
-    out.push_str(&table(
-        &["Organisation", "Kind", "Role", "Jurisdiction", "Capabilities", "Region classes", "Periods"],
-        &rows,
-    ));
+    // The first page here; every page of the listing under organisations/.
+    let rows = super::listing::organisation_rows(m, "", cap_name);
+    let pages = rows.len().div_ceil(super::listing::PAGE_ROWS);
+    if pages > 1 {
+        let _ = writeln!(
+            out,
+            "<p>{} organisations; the first {} here, all of them on the listing's pages, or <a href=\"search.html\">search</a>.</p>",
+            rows.len(),
+            super::listing::PAGE_ROWS
+        );
+    }
+    out.push_str(&table(super::listing::ORG_HEADERS, &rows[..rows.len().min(super::listing::PAGE_ROWS)]));
+    out.push_str(&super::listing::pager(pages, 0, &|k| format!("organisations/{k}.html")));
     out.push_str(
         "<h2 id=\"capabilities\">Capabilities</h2>\n<figure><img src=\"charts/capabilities.svg\" alt=\"Organisations \
          using each capability, by period\"></figure>\n<figure><img src=\"charts/kinds.svg\" alt=\"Disclosed \

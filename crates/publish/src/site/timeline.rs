@@ -221,6 +221,12 @@ impl Timeline {
             ));
         }
         let Some((before, latest)) = latest else { return String::new() };
+        // At a large provider's scale the list is long: the first ones here, each page has its own.
+        let more = items.len().saturating_sub(super::listing::PAGE_ROWS);
+        items.truncate(super::listing::PAGE_ROWS);
+        if more > 0 {
+            items.push(format!("<li>and {more} more: see each organisation's page, or search</li>"));
+        }
         format!(
             "<section id=\"changes\">\n<h2>What changed in {} (compared with {})</h2>\n{}</section>\n",
             esc(&latest),

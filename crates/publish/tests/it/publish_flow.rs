@@ -494,6 +494,45 @@ fn a_period_with_many_organisations_is_listed_in_parts_that_fit_the_log() {
         );
     }
     assert_eq!(listed, out.organisation_records);
+
+    // The listings are paged and a static index finds every organisation.
+    drop(writer);
+    let public = home.public_dir();
+    publish::site::write_site(&public, &home.verifier().expect("vkey"), "2026-10-01T00:00:00Z").expect("site");
+    let read = |rel: &str| std::fs::read_to_string(public.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let index = read("index.html");
+    assert_eq!(index.matches("org/example-police-department-").count(), 200, "the first page of 200 only");
+    assert!(index.contains("href=\"organisations/6.html\">6</a>"), "a link to every page");
+    assert_eq!(read("organisations/6.html").matches("../org/example-police-department-").count(), 1);
+    assert!(read("capability/compute.html").contains("href=\"compute/6.html\""));
+    let last = read("capability/compute/6.html");
+    assert!(
+        last.contains("../../org/example-police-department-1000-fictional.html")
+            && last.contains("href=\"../compute.html\">1</a>")
+    );
+    let search: Value = json(read("data/search.json").as_bytes());
+    let rows = search["rows"].as_array().expect("rows");
+    assert!(rows.iter().any(|r| r[0] == "Example Police Department 0999 (fictional)"
+        && r[4] == "org/example-police-department-0999-fictional.html"));
+    assert!(rows.iter().any(|r| r[1] == "capability" && r[2] == "compute"));
+    assert!(read("search.html").contains("assets/search.js"));
+    let mut files = Vec::new();
+    all_files(&public, &mut files);
+    let largest = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "html"))
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .max();
+    assert!(largest.is_some_and(|l| l < 500_000), "{largest:?}");
+    let report = publish::check::check_report(
+        &Dir::new(&public),
+        &home.verifier().expect("vkey"),
+        &[],
+        &publish::check::folder_files(&public),
+        &mut |_| {},
+    )
+    .expect("check");
+    assert!(report.faults.is_empty(), "{:?}", report.faults);
 }
 
 /// A vendor the Atlas of Surveillance names (fictional rows in its layout) that is also a
