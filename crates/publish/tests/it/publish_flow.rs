@@ -459,10 +459,44 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn a_period_with_many_organisations_is_listed_in_parts_that_fit_the_log() {
+    let (store, rows) = many(1_001);
+    check_many(&store, &rows);
+}
+
+/// At a large provider's scale: 10,000 disclosed organisations, with the listings paged, no
+/// page over 500 KB, and every organisation in the search index.
+#[test]
+fn at_ten_thousand_organisations_no_page_is_over_500_kb_and_search_finds_each() {
+    let (store, rows) = many(10_000);
+    let data = gather(&store, &rows, &Period::parse("2026-Q3").expect("period")).expect("gather");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    publish(&mut writer, &data, None, &Options::default()).expect("publish");
+    drop(writer);
+    let public = home.public_dir();
+    publish::site::write_site(&public, &home.verifier().expect("vkey"), "2026-10-01T00:00:00Z").expect("site");
+    let mut files = Vec::new();
+    all_files(&public, &mut files);
+    let (largest, path) = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "html"))
+        .map(|f| (std::fs::metadata(f).map_or(0, |m| m.len()), f.clone()))
+        .max()
+        .expect("pages");
+    assert!(largest < 500_000, "{} is {largest} bytes", path.display());
+    assert!(public.join("organisations/50.html").exists() && !public.join("organisations/51.html").exists());
+    let search: Value = json(&std::fs::read(public.join("data/search.json")).expect("index"));
+    let orgs = search["rows"].as_array().expect("rows").iter().filter(|r| r[1] == "local_agency").count();
+    assert_eq!(orgs, 10_000);
+}
+
+/// `n` fictional agencies, confirmed, one confirmed account each with compute usage.
+fn many(n: usize) -> (SqliteStore, Vec<(Key, Sums)>) {
     let mut store = SqliteStore::in_memory().expect("store");
     let mut tx = store.begin().expect("tx");
     let mut rows = Vec::new();
-    for i in 0..1_001 {
+    for i in 0..n {
         let name = format!("Example Police Department {i:04} (fictional)");
         let org = add_org(
             &mut *tx,
@@ -476,10 +510,14 @@ fn a_period_with_many_organisations_is_listed_in_parts_that_fit_the_log() {
         rows.push(row(&account, "2026-08", "compute", 3.0));
     }
     tx.commit().expect("commit");
+    (store, rows)
+}
+
+fn check_many(store: &SqliteStore, rows: &[(Key, Sums)]) {
     let tmp = tempfile::tempdir().expect("tmp");
     let home = LocalLog::at(tmp.path().join("log"));
     let mut writer = home.init(ORIGIN).expect("init");
-    let data = gather(&store, &rows, &Period::parse("2026-Q3").expect("period")).expect("gather");
+    let data = gather(store, rows, &Period::parse("2026-Q3").expect("period")).expect("gather");
     let out = publish(&mut writer, &data, None, &Options::default()).expect("publish fits the 64 KiB entry limit");
     let log = entries(&home);
     let summary = json(&log[out.summary as usize]);
