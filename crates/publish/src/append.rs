@@ -64,6 +64,23 @@ impl Batch {
         self.pending.push((bytes, record.kind().to_string()));
         Ok(link)
     }
+
+    /// Places `record`; when `old` (the current record of the same subject) is another entry,
+    /// also a correction that names it and says `reason`. The old record stays in the log.
+    fn place_replacing(&mut self, record: &Record, old: Option<Link>, reason: &str, demo: bool) -> Result<Link, Error> {
+        let placed = self.place(record, demo)?;
+        if let Some(old) = old.filter(|o| o.index != placed.index) {
+            let correction =
+                Record::Correction { corrects: old, reason: reason.into(), replacement: Some(placed.clone()) };
+            self.place(&correction, demo)?;
+        }
+        Ok(placed)
+    }
+
+    /// A correction withdrawing `old`, which nothing replaces.
+    fn withdraw(&mut self, old: Link, reason: &str, demo: bool) -> Result<(), Error> {
+        self.place(&Record::Correction { corrects: old, reason: reason.into(), replacement: None }, demo).map(|_| ())
+    }
 }
 
 /// Appends the records of `data` (after the policy version at `policy_index`, which must
@@ -171,19 +188,12 @@ pub fn publish<S: Storage>(
             usage,
             depends_on,
         };
-        let link = batch.place(&record, demo)?;
-        if let Some(old) = current_org.remove(&o.org.name)
-            && old != link.index
-        {
-            batch.place(
-                &Record::Correction {
-                    corrects: link_of(old),
-                    reason: "replaced: the organisation's usage or classification for the period changed".into(),
-                    replacement: Some(link.clone()),
-                },
-                demo,
-            )?;
-        }
+        let link = batch.place_replacing(
+            &record,
+            current_org.remove(&o.org.name).map(link_of),
+            "replaced: the organisation's usage or classification for the period changed",
+            demo,
+        )?;
         let enforcement = data.enforcement.as_ref().and_then(|e| e.orgs.get(&o.org.name));
         if let Some(e) = enforcement.filter(|e| !e.findings.is_empty() || !e.actions.is_empty()) {
             e.count(&mut counts);
@@ -196,20 +206,9 @@ pub fn publish<S: Storage>(
                 actions: e.actions_json(&opts.salt),
                 depends_on,
             };
-            let placed = batch.place(&record, demo)?;
-            if let Some(old) = current_enforcement.remove(&o.org.name)
-                && old != placed.index
-            {
-                batch.place(
-                    &Record::Correction {
-                        corrects: link_of(old),
-                        reason: "replaced: the findings or the actions taken for the period changed".into(),
-                        replacement: Some(placed.clone()),
-                    },
-                    demo,
-                )?;
-            }
-            org_links.push(placed);
+            let old = current_enforcement.remove(&o.org.name).map(link_of);
+            let reason = "replaced: the findings or the actions taken for the period changed";
+            org_links.push(batch.place_replacing(&record, old, reason, demo)?);
         }
         for u in data.registered_uses.iter().filter(|u| u.organisation == o.org.name) {
             let mut depends_on: Vec<Link> = policy.iter().cloned().collect();
@@ -222,52 +221,23 @@ pub fn publish<S: Storage>(
                 registered_by: pseudonym(&u.registered_by, &opts.salt),
                 depends_on,
             };
-            let placed = batch.place(&record, demo)?;
-            if let Some(old) = current_uses.remove(&(u.organisation.clone(), u.use_case.clone()))
-                && old != placed.index
-            {
-                batch.place(
-                    &Record::Correction {
-                        corrects: link_of(old),
-                        reason: "replaced: the registered use or its declaration changed".into(),
-                        replacement: Some(placed.clone()),
-                    },
-                    demo,
-                )?;
-            }
-            org_links.push(placed);
+            let old = current_uses.remove(&(u.organisation.clone(), u.use_case.clone())).map(link_of);
+            let reason = "replaced: the registered use or its declaration changed";
+            org_links.push(batch.place_replacing(&record, old, reason, demo)?);
         }
         org_links.push(link);
     }
     for (_, old) in current_uses {
-        batch.place(
-            &Record::Correction {
-                corrects: link_of(old),
-                reason: "withdrawn: the use is no longer registered for the organisation".into(),
-                replacement: None,
-            },
-            demo,
-        )?;
+        batch.withdraw(link_of(old), "withdrawn: the use is no longer registered for the organisation", demo)?;
     }
     for (_, old) in current_enforcement {
-        batch.place(
-            &Record::Correction {
-                corrects: link_of(old),
-                reason: "withdrawn: no finding or action remains for the organisation in the period".into(),
-                replacement: None,
-            },
-            demo,
-        )?;
+        let reason = "withdrawn: no finding or action remains for the organisation in the period";
+        batch.withdraw(link_of(old), reason, demo)?;
     }
     for (_, old) in current_org {
-        batch.place(
-            &Record::Correction {
-                corrects: link_of(old),
-                reason: "withdrawn: the organisation is no longer disclosed for the period (its link or classification was withdrawn)".into(),
-                replacement: None,
-            },
-            demo,
-        )?;
+        let reason = "withdrawn: the organisation is no longer disclosed for the period (its link or classification \
+                      was withdrawn)";
+        batch.withdraw(link_of(old), reason, demo)?;
     }
     let mut withheld: Vec<(String, u64)> = data.withheld.iter().map(|(r, n)| (r.clone(), *n)).collect();
     if banded > 0 {
@@ -287,7 +257,7 @@ pub fn publish<S: Storage>(
             demo,
         )?);
     }
-    let summary = batch.place(
+    let summary = batch.place_replacing(
         &Record::PeriodSummary {
             period: period.to_string(),
             organisations: data.orgs.len() as u64,
@@ -302,20 +272,10 @@ pub fn publish<S: Storage>(
                 counts.to_json()
             }),
         },
+        current_summary.map(link_of),
+        "replaced: the period was published again with changed records",
         demo,
     )?;
-    if let Some(old) = current_summary
-        && old != summary.index
-    {
-        batch.place(
-            &Record::Correction {
-                corrects: link_of(old),
-                reason: "replaced: the period was published again with changed records".into(),
-                replacement: Some(summary.clone()),
-            },
-            demo,
-        )?;
-    }
     let mut outcome = Outcome {
         organisation_records: org_links.iter().map(|l| l.index).collect(),
         summary: summary.index,
