@@ -117,9 +117,10 @@ pub fn fork_refused(dir: &Path, log: &LocalLog, witnesses: &DemoWitnesses) -> Re
          state_dir = \"monitor-state\"\n\n[[log]]\nsource = {:?}\nvkey = {:?}\npolicy = {:?}\n\n\
          [watch]\nrecord_kinds = [\"correction\"]\n\n[alerts]\nstdout = false\natom = \"monitor-alerts.xml\"\n",
         monitor_config.display(),
-        forked_view.join("public").display().to_string(),
+        // Relative to the configuration's folder (the demo folder), as the monitor reads them.
+        "forked-view/public",
         log.verifier()?.to_vkey(),
-        witnesses.policy.display().to_string(),
+        witnesses.policy.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
     );
     std::fs::write(&monitor_config, text).with_context(|| format!("writing {}", monitor_config.display()))?;
     let config = monitor::config::Config::load(&monitor_config)?;

@@ -278,9 +278,15 @@ fn the_readme_lists_every_command() {
 #[test]
 fn demo_runs_and_labels_everything_as_demonstration_data() {
     let d = tempfile::tempdir().expect("tempdir");
-    let dir = d.path().join("demo");
-    let out = ok(candor(&["demo", "--no-serve", "--dir", dir.to_str().expect("utf8")]));
+    let dir = d.path().join("candor-demo");
+    // As the quick start runs it: the default folder, relative to the working directory.
+    let out = ok(std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(["demo", "--no-serve"])
+        .current_dir(d.path())
+        .output()
+        .expect("run candor demo"));
     assert!(out.contains("demonstration data"), "{out}");
+    assert!(out.contains("monitor shown that forked view alerted: split view"), "{out}");
     // Every published record about organisations says it is demonstration data (the policy
     // version is candor's real default policy, not data about anyone).
     let records: serde_json::Value =
