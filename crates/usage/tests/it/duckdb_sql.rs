@@ -5,7 +5,6 @@
 //! versions, reads in candor to the same aggregate as the CSV it came from. Skips, saying why,
 //! where DuckDB (or the sample) is absent.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -15,6 +14,8 @@ use usage::generate::{GenConfig, Layout, write_csv, write_parquet};
 use usage::sql::{Columns, Dialect, aggregate_query};
 use usage::store::UsageStore;
 use usage::taxonomy::Taxonomy;
+
+use crate::engine_rows::{assert_agree, candor_rows, close, engine_rows, headers_of};
 
 const RUN: &str = r#"
 import csv, sys, duckdb
@@ -43,32 +44,12 @@ fn duckdb_available() -> bool {
     ok
 }
 
-type Row = (String, String, String, String, String, String);
-
 fn check(path: &Path) {
     let t = Taxonomy::builtin().expect("taxonomy");
-    // candor's own aggregation.
-    let mut store = UsageStore::in_memory().expect("store");
-    store.ingest(&t, path, ReadOptions::default()).expect("ingest");
-    let ours: BTreeMap<Row, (f64, f64, u64, String, String)> = store
-        .rows()
-        .expect("rows")
-        .into_iter()
-        .map(|(k, v)| {
-            (
-                (k.account, k.month, k.service, k.capability, k.region_class, k.unit),
-                (v.quantity, v.cost, v.lines, v.first, v.last),
-            )
-        })
-        .collect();
+    let ours = candor_rows(path);
     // DuckDB running the generated SQL.
-    let header = if path.extension().is_some_and(|e| e == "parquet") {
-        let file = usage::parquet::ParquetFile::open(path).expect("parquet");
-        file.meta.top.iter().map(|f| f.name.clone()).collect::<Vec<_>>().join(",")
-    } else {
-        std::fs::read_to_string(path).expect("read").lines().next().expect("header").to_string()
-    };
-    let headers: Vec<&str> = header.split(',').map(|h| h.trim_matches('"')).collect();
+    let header = headers_of(path);
+    let headers: Vec<&str> = header.iter().map(String::as_str).collect();
     let sql = aggregate_query(&t, &Columns::from_headers(&headers), "focus", Dialect::DuckDb);
     let dir = tempfile::tempdir().expect("tempdir");
     let (sql_file, script) = (dir.path().join("q.sql"), dir.path().join("run.py"));
@@ -78,16 +59,7 @@ fn check(path: &Path) {
     let out =
         Command::new("python3").arg(&script).arg(path).arg(&sql_file).arg(&agg_parquet).output().expect("python3");
     assert!(out.status.success(), "duckdb failed: {}\n{sql}", String::from_utf8_lossy(&out.stderr));
-    let mut theirs = BTreeMap::new();
-    for rec in csv::ReaderBuilder::new().has_headers(false).from_reader(out.stdout.as_slice()).records() {
-        let r = rec.expect("record");
-        let f = |i: usize| r.get(i).unwrap_or("").to_string();
-        let n = |i: usize| f(i).parse::<f64>().expect("number");
-        theirs.insert(
-            (f(0), f(1), f(2), f(3), f(4), f(5)),
-            (n(6), n(7), f(8).parse::<u64>().expect("count"), f(9), f(10)),
-        );
-    }
+    let theirs = engine_rows(&out.stdout);
     // Their result, brought back into candor with `ingest-aggregate` (CSV and Parquet), stores
     // the same rows.
     let agg = dir.path().join("aggregate.csv");
@@ -106,7 +78,6 @@ fn check(path: &Path) {
     let parquet_rows = from_parquet.rows().expect("rows");
     assert_eq!(parquet_rows.len(), back_rows.len());
     // (DuckDB ran the query twice; its parallel sums may differ in the last bits.)
-    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
     for ((ka, a), (kb, b)) in parquet_rows.iter().zip(&back_rows) {
         assert_eq!((ka, a.lines, &a.first, &a.last), (kb, b.lines, &b.first, &b.last), "Parquet vs CSV aggregate");
         assert!(close(a.quantity, b.quantity) && close(a.cost, b.cost), "{ka:?}: {a:?} vs {b:?}");
@@ -121,20 +92,14 @@ fn check(path: &Path) {
             k.unit.clone(),
         );
         let (q, c, l, first, last) = &ours[&key];
-        assert!((v.quantity - q).abs() <= 1e-9 * q.abs().max(1.0) && (v.cost - c).abs() <= 1e-9 * c.abs().max(1.0));
+        assert!(close(v.quantity, *q) && close(v.cost, *c), "{key:?}");
         assert_eq!((&v.lines, &v.first, &v.last), (l, first, last));
     }
 
-    assert_eq!(ours.len(), theirs.len(), "row counts differ");
-    for (k, (q, c, l, first, last)) in &ours {
-        let (tq, tc, tl, tfirst, tlast) = theirs.get(k).unwrap_or_else(|| panic!("DuckDB has no row {k:?}"));
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
-        assert!(close(*q, *tq) && close(*c, *tc), "{k:?}: candor ({q}, {c}) vs DuckDB ({tq}, {tc})");
-        assert_eq!((l, first, last), (tl, tfirst, tlast), "{k:?}");
-    }
+    assert_agree("DuckDB", &ours, &theirs);
 }
 
-fn generated() -> GenConfig {
+pub fn generated() -> GenConfig {
     GenConfig {
         rows: 20_000,
         accounts: (1..=200).map(|i| format!("demo-acct-{i:05}")).collect(),
@@ -214,7 +179,6 @@ fn candor_reads_duckdbs_parquet_in_every_codec_and_page_version() {
             assert_eq!(theirs.len(), reference.len(), "{codec} {version}");
             for (k, v) in &reference {
                 let w = theirs.get(k).unwrap_or_else(|| panic!("{codec} {version}: no {k:?}"));
-                let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
                 assert!(close(v.quantity, w.quantity) && close(v.cost, w.cost), "{codec} {version}: {k:?}");
                 assert_eq!((v.lines, &v.first, &v.last), (w.lines, &w.first, &w.last), "{codec} {version}: {k:?}");
             }

@@ -2,9 +2,12 @@
 //! once per run). Each module is one area; `cargo test -p usage --test it MODULE` runs one.
 
 mod duckdb_sql;
+mod engine_rows;
 mod focus_real;
 mod focus_validator;
 mod formats;
+mod spark_sql;
+mod sqlglot_parse;
 
 /// A test that needs a tool or the shared public data skips locally, saying why; under
 /// `CI=true` (where CI installed everything) a missing one fails instead, so a broken install
