@@ -43,8 +43,8 @@ pub struct RecordAction {
 /// Records `req`: the subject must be a registry organisation (an account must have a
 /// confirmed link), the policy an `@id` of the active version.
 pub fn record(places: &PolicyPlaces, req: &RecordAction) -> Result<EnforcementAction> {
-    let registry = registry::SqliteStore::open(&places.registry_db)
-        .with_context(|| format!("opening {}", places.registry_db.display()))?;
+    let registry = registry::open(&places.registry_db)
+        .with_context(|| format!("opening {}", registry::describe(&places.registry_db)))?;
     let organisation = match &req.subject {
         Subject::Organisation(text) => {
             let t = text.trim();

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 pub fn confirmed_owners(db: &Path) -> Result<HashMap<String, String>> {
     let mut owners = HashMap::new();
     if db.exists() {
-        let registry = registry::SqliteStore::open(db).with_context(|| format!("opening {}", db.display()))?;
+        let registry = registry::open(db).with_context(|| format!("opening {}", registry::describe(db)))?;
         for l in registry::review::confirmed(&registry)? {
             owners.insert(l.latest.account_id.clone(), l.org_name.clone());
         }

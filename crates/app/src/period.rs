@@ -8,7 +8,6 @@ use anyhow::{Context, Result, bail};
 use policy::store::PolicyStore;
 use publish::append::{self, Options};
 use publish::gather::{Period, gather};
-use registry::SqliteStore;
 use serde::Serialize;
 use tlog::LocalLog;
 use usage::store::UsageStore;
@@ -159,8 +158,8 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
     }
     let home = LocalLog::at(&req.log_dir);
     let (mut writer, trust) = crate::witnessing::open_writer(&home)?;
-    let registry =
-        SqliteStore::open(&req.registry_db).with_context(|| format!("opening {}", req.registry_db.display()))?;
+    let registry = registry::open(&req.registry_db)
+        .with_context(|| format!("opening {}", registry::describe(&req.registry_db)))?;
     let rows =
         UsageStore::open(&req.usage_db).with_context(|| format!("opening {}", req.usage_db.display()))?.rows()?;
     let policy_index =

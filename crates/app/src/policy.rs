@@ -8,7 +8,6 @@ use policy::audit::{Diff, Violation, audit, diff};
 use policy::engine::{Decider, Decision, PolicyVersion, Request, entities_json, replay};
 use policy::facts::Facts;
 use policy::store::{Activated, PolicyStore};
-use registry::SqliteStore;
 use serde::Serialize;
 use tlog::LocalLog;
 use usage::fold::Granularity;
@@ -23,14 +22,14 @@ pub fn open_store(places: &PolicyPlaces) -> Result<PolicyStore> {
 
 /// The registry's facts about every account and organisation, with the registered uses.
 pub fn facts(places: &PolicyPlaces, store: &PolicyStore) -> Result<Facts> {
-    if !places.registry_db.exists() {
+    if !registry::exists(&places.registry_db) {
         bail!(
             "{}: no registry here (build one with candor registry import, or pass --db)",
-            places.registry_db.display()
+            registry::describe(&places.registry_db)
         );
     }
-    let registry =
-        SqliteStore::open(&places.registry_db).with_context(|| format!("opening {}", places.registry_db.display()))?;
+    let registry = registry::open(&places.registry_db)
+        .with_context(|| format!("opening {}", registry::describe(&places.registry_db)))?;
     Ok(Facts::from_registry(&registry, &store.registered_uses()?)?)
 }
 

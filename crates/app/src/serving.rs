@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use registry::SqliteStore;
 use tlog::LocalLog;
 
 use crate::PolicyPlaces;
@@ -35,12 +34,13 @@ pub fn state(places: &ServePlaces) -> Result<server::AppState> {
         state.report = Some(server::report::Report::at(public));
     }
     let p = &places.policy;
-    if p.registry_db.exists() {
+    if registry::exists(&p.registry_db) {
         state.registry = Some(Mutex::new(
-            SqliteStore::open(&p.registry_db).with_context(|| format!("opening {}", p.registry_db.display()))?,
+            registry::open(&p.registry_db)
+                .with_context(|| format!("opening {}", registry::describe(&p.registry_db)))?,
         ));
     }
-    if p.policy_db.exists() && p.registry_db.exists() {
+    if p.policy_db.exists() && registry::exists(&p.registry_db) {
         let store = crate::policy::open_store(p)?;
         if store.active()?.is_some() {
             state.decider = Some(crate::policy::serving_decider(p, &places.usage_db, &store)?);

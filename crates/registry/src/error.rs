@@ -9,6 +9,9 @@ pub enum Error {
     /// The database failed.
     #[error("registry database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// The PostgreSQL database failed.
+    #[error("registry database: {0}")]
+    Postgres(pg::Error),
     /// A file could not be read.
     #[error("{}: {source}", path.display())]
     Io {

@@ -3,7 +3,8 @@
 //! backed by public-record evidence and a human review trail.
 //!
 //! - [`model`]: organisations, identifiers, relationships with evidence, accounts, history;
-//! - [`Store`]/[`Tx`]: the storage contract, with [`SqliteStore`] (embedded SQLite, WAL);
+//! - [`Store`]/[`Tx`]: the storage contract, with [`SqliteStore`] (embedded SQLite, WAL) and
+//!   [`PgStore`] (a shared PostgreSQL database), chosen by [`open`];
 //! - [`names`]: name normalisation for matching.
 #![deny(missing_docs)]
 
@@ -13,7 +14,9 @@ pub mod eval;
 pub mod ftm;
 pub mod import;
 pub mod model;
+pub mod moving;
 pub mod names;
+mod postgres;
 pub mod review;
 pub mod screen;
 mod sqlite;
@@ -21,5 +24,29 @@ mod store;
 mod text;
 
 pub use error::{Error, Result};
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use store::{Counts, Store, Tx};
+
+/// How to name `place` in a message: the path, or the URL without its password.
+pub fn describe(place: &std::path::Path) -> String {
+    match place.to_str() {
+        Some(url) if pg::is_url(url) => pg::redact(url),
+        _ => place.display().to_string(),
+    }
+}
+
+/// True when a registry is at `place`: a `postgres://` URL (the server is asked when opened),
+/// or a SQLite file that exists.
+pub fn exists(place: &std::path::Path) -> bool {
+    place.to_str().is_some_and(pg::is_url) || place.exists()
+}
+
+/// Opens the registry at `place`: a `postgres://` URL, or the path of a SQLite file (created
+/// if absent).
+pub fn open(place: &std::path::Path) -> Result<Box<dyn Store>> {
+    match place.to_str() {
+        Some(url) if pg::is_url(url) => Ok(Box::new(PgStore::connect(url)?)),
+        _ => Ok(Box::new(SqliteStore::open(place)?)),
+    }
+}

@@ -147,6 +147,16 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
     }
     let account = link.latest.account_id.clone();
     let mut tx = store.begin()?;
+    // Under the write lock: if another reviewer (another process, another server) decided
+    // this link since it was read above, this decision would silently follow theirs. Refuse.
+    if let Some(now) = tx.latest_link(&account, proposed)?
+        && now.id != link.latest.id
+    {
+        return Err(Error::Conflict(format!(
+            "proposal {event_id} was decided meanwhile: {} by {} at {} (event {}); to decide it again, override it with a reason",
+            now.status, now.actor, now.at, now.id
+        )));
+    }
     let id = if accept {
         let id = tx.append_link(&account, chosen, Status::Confirmed, None, reason, reviewer)?;
         if chosen != proposed {

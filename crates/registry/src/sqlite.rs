@@ -96,7 +96,7 @@ CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 /// The version of [`crate::names::normalize`] that `aliases.norm` was computed with; a
 /// database opened by a newer candor has its keys recomputed (entity resolution compares
 /// them).
-const NAMES_VERSION: &str = "2";
+pub(crate) const NAMES_VERSION: &str = "2";
 
 /// The registry in a SQLite file.
 pub struct SqliteStore {
@@ -114,6 +114,11 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         SqliteStore::migrated(conn)
+    }
+
+    /// The SQLite connection (for moving the registry elsewhere).
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     /// An in-memory registry (tests, tools).
@@ -169,6 +174,24 @@ fn renormalize(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
+/// The fact a relationship states, independent of where it was read: re-importing the same
+/// facts from another copy or layout of a file adds nothing (both stores key on it).
+pub(crate) fn relationship_fact(r: &Relationship) -> String {
+    let mut fact = format!(
+        "{}|{}|{}|{}|{}|{}",
+        r.kind.as_str(),
+        r.from,
+        r.to,
+        r.award_id.as_deref().unwrap_or(""),
+        r.action_date.as_deref().or(r.start_date.as_deref()).unwrap_or(""),
+        r.amount.map(|a| format!("{a:.2}")).unwrap_or_default()
+    );
+    if let Some(t) = &r.technology {
+        fact.push_str(&format!("|{t}"));
+    }
+    fact
+}
+
 fn org_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Organisation> {
     let kind: String = r.get(3)?;
     Ok(Organisation {
@@ -181,11 +204,30 @@ fn org_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Organisation> {
     })
 }
 
+fn link_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkEvent> {
+    let status: String = r.get(3)?;
+    let candidates: Option<String> = r.get(8)?;
+    Ok(LinkEvent {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        org_id: r.get(2)?,
+        status: Status::parse(&status).unwrap_or(Status::Proposed),
+        score: r.get(4)?,
+        reason: r.get(5)?,
+        actor: r.get(6)?,
+        at: r.get(7)?,
+        candidates: candidates.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default(),
+    })
+}
+
 const ORG_COLUMNS: &str = "id, key, name, kind, country, state, county, city, parent_id";
 
 impl Store for SqliteStore {
     fn begin(&mut self) -> Result<Box<dyn Tx + '_>> {
-        Ok(Box::new(SqliteTx { tx: self.conn.transaction()? }))
+        // Immediate: the write lock is taken now, so what the transaction reads stays true
+        // until it commits (another process's decision cannot slip in between).
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        Ok(Box::new(SqliteTx { tx }))
     }
 
     fn organisations(&self) -> Result<Vec<Organisation>> {
@@ -282,21 +324,7 @@ impl Store for SqliteStore {
         let mut st = self.conn.prepare(
             "SELECT id, account_id, org_id, status, score, reason, actor, at, candidates FROM link_events ORDER BY id",
         )?;
-        let rows = st.query_map([], |r| {
-            let status: String = r.get(3)?;
-            let candidates: Option<String> = r.get(8)?;
-            Ok(LinkEvent {
-                id: r.get(0)?,
-                account_id: r.get(1)?,
-                org_id: r.get(2)?,
-                status: Status::parse(&status).unwrap_or(Status::Proposed),
-                score: r.get(4)?,
-                reason: r.get(5)?,
-                actor: r.get(6)?,
-                at: r.get(7)?,
-                candidates: candidates.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default(),
-            })
-        })?;
+        let rows = st.query_map([], link_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -420,20 +448,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn add_relationship(&mut self, r: &Relationship) -> Result<bool> {
-        // The fact a relationship states, independent of where it was read: re-importing the
-        // same facts from another copy or layout of a file adds nothing.
-        let mut fact = format!(
-            "{}|{}|{}|{}|{}|{}",
-            r.kind.as_str(),
-            r.from,
-            r.to,
-            r.award_id.as_deref().unwrap_or(""),
-            r.action_date.as_deref().or(r.start_date.as_deref()).unwrap_or(""),
-            r.amount.map(|a| format!("{a:.2}")).unwrap_or_default()
-        );
-        if let Some(t) = &r.technology {
-            fact.push_str(&format!("|{t}"));
-        }
+        let fact = relationship_fact(r);
         let mut st = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO relationships (kind, from_org, to_org, agency, funding_agency, award_id, amount, \
              start_date, end_date, action_date, permalink, source_file, source_line, fact, technology, citation) \
@@ -531,6 +546,14 @@ impl Tx for SqliteTx<'_> {
         )?;
         let row: Option<(String, String)> = st.query_row([org], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         Ok(row.and_then(|(r, s)| Some((Role::parse(&r)?, Status::parse(&s)?))))
+    }
+
+    fn latest_link(&mut self, account_id: &str, org: i64) -> Result<Option<LinkEvent>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT id, account_id, org_id, status, score, reason, actor, at, candidates FROM link_events \
+             WHERE account_id = ?1 AND org_id = ?2 ORDER BY id DESC LIMIT 1",
+        )?;
+        Ok(st.query_row(params![account_id, org], link_from_row).optional()?)
     }
 
     fn import_seen(&mut self, sha256: &str) -> Result<bool> {

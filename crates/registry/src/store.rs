@@ -1,5 +1,5 @@
-//! The store contract. Callers see only these traits, so a PostgreSQL store can be added
-//! beside [`crate::SqliteStore`] without touching them.
+//! The store contract. Callers see only these traits; [`crate::SqliteStore`] and
+//! [`crate::PgStore`] keep it alike, and the registry's tests run on both.
 //!
 //! Writes happen in a [`Tx`]: everything written through it lands on [`Tx::commit`], or
 //! nothing does (dropping a `Tx` rolls back). Review history is append-only: there are no
@@ -32,7 +32,7 @@ pub struct Counts {
 }
 
 /// Read access to the registry, and the way into a write transaction.
-pub trait Store {
+pub trait Store: Send {
     /// Starts a transaction.
     fn begin(&mut self) -> Result<Box<dyn Tx + '_>>;
     /// Every organisation, by id.
@@ -55,7 +55,8 @@ pub trait Store {
     fn counts(&self) -> Result<Counts>;
 }
 
-/// A write transaction.
+/// A write transaction. Write transactions of one registry run one at a time (SQLite's
+/// writer lock, PostgreSQL's advisory lock), whichever process holds them.
 pub trait Tx {
     /// The organisation with this natural key.
     fn organisation_by_key(&mut self, key: &str) -> Result<Option<i64>>;
@@ -106,10 +107,48 @@ pub trait Tx {
     -> Result<i64>;
     /// The latest classification event of an organisation: (role, status).
     fn latest_classification(&mut self, org: i64) -> Result<Option<(Role, Status)>>;
+    /// The latest event of the link between an account and an organisation, read under the
+    /// transaction's write lock (so a decision checks what it decides against).
+    fn latest_link(&mut self, account_id: &str, org: i64) -> Result<Option<LinkEvent>>;
     /// True when a file with this SHA-256 was imported before.
     fn import_seen(&mut self, sha256: &str) -> Result<bool>;
     /// Records an imported file.
     fn record_import(&mut self, sha256: &str, file: &str, kind: &str, rows: u64) -> Result<()>;
     /// Makes every write of this transaction durable.
     fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// A boxed store is a store (what [`crate::open`] returns passes where `&mut dyn Store` is
+/// asked for).
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn begin(&mut self) -> Result<Box<dyn Tx + '_>> {
+        (**self).begin()
+    }
+    fn organisations(&self) -> Result<Vec<Organisation>> {
+        (**self).organisations()
+    }
+    fn organisation(&self, id: i64) -> Result<Option<Organisation>> {
+        (**self).organisation(id)
+    }
+    fn aliases(&self) -> Result<Vec<(i64, String)>> {
+        (**self).aliases()
+    }
+    fn identifiers(&self) -> Result<Vec<(i64, Scheme, String)>> {
+        (**self).identifiers()
+    }
+    fn relationships(&self) -> Result<Vec<(i64, Relationship)>> {
+        (**self).relationships()
+    }
+    fn accounts(&self) -> Result<Vec<Account>> {
+        (**self).accounts()
+    }
+    fn link_events(&self) -> Result<Vec<LinkEvent>> {
+        (**self).link_events()
+    }
+    fn classification_events(&self) -> Result<Vec<ClassificationEvent>> {
+        (**self).classification_events()
+    }
+    fn counts(&self) -> Result<Counts> {
+        (**self).counts()
+    }
 }

@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// Longest reason accepted.
 pub const MAX_REASON: usize = 2_000;
 
-fn registry(state: &AppState) -> ApiResult<&Mutex<registry::SqliteStore>> {
+fn registry(state: &AppState) -> ApiResult<&Mutex<Box<dyn registry::Store>>> {
     state.registry.as_ref().ok_or_else(|| ApiError::not_found("this server has no registry to review"))
 }
 

@@ -22,7 +22,7 @@ pub struct AppState {
     /// The published report (the log's public folder), served as files and through the API.
     pub report: Option<Report>,
     /// The registry, for the review routes.
-    pub registry: Option<Mutex<registry::SqliteStore>>,
+    pub registry: Option<Mutex<Box<dyn registry::Store>>>,
     /// Request counters and timings.
     pub metrics: Arc<Metrics>,
     /// Connections served at once, header and request timeouts.

@@ -9,7 +9,7 @@ use super::log::LogDir;
 /// The databases a policy decision reads.
 #[derive(Debug, Args, Clone)]
 pub struct PolicyPlaces {
-    /// The registry's SQLite database.
+    /// The registry: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
     #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db")]
     pub db: PathBuf,
     /// The policy database (versions, registered uses, recorded decisions).

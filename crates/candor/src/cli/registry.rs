@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 /// Where the registry database is.
 #[derive(Debug, Args, Clone)]
 pub struct RegistryDb {
-    /// The registry's SQLite database.
+    /// The registry: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
     #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db")]
     pub db: PathBuf,
 }
@@ -49,6 +49,19 @@ pub enum RegistryCommand {
         /// Output file [default: stdout].
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Move the registry from its SQLite file into PostgreSQL (ids kept; resumable; checked by
+    /// row counts and content hashes).
+    Migrate {
+        /// The SQLite registry (`sqlite:PATH` or a path).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database (postgres://user@host/db); an empty one, or one an interrupted
+        /// run of this command began.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Counts of what the registry holds.
     Stats {

@@ -1,19 +1,19 @@
 //! `candor registry …` and `candor explain`: import public records and accounts, classify,
 //! and explain a classification with its evidence.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use registry::Store;
 use registry::classify::{ClassifyConfig, classify};
 use registry::import::{self, ImportOptions};
-use registry::{SqliteStore, Store};
 
 use crate::cli::{ImportKind, RegistryCommand, ReviewCommand, ScreenArgs};
 use crate::console::{emit, emit_all, print_json, progress};
 
-pub fn open(db: &Path) -> Result<SqliteStore> {
-    SqliteStore::open(db).with_context(|| format!("opening the registry {}", db.display()))
+pub fn open(db: &Path) -> Result<Box<dyn Store>> {
+    registry::open(db).with_context(|| format!("opening the registry {}", registry::describe(db)))
 }
 
 fn config(min_amount: f64, since: Option<String>) -> Result<ClassifyConfig> {
@@ -90,6 +90,24 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
                 None => registry::ftm::export(&store, &mut std::io::stdout().lock())?,
             };
             eprintln!("wrote {n} FollowTheMoney entities");
+            Ok(ExitCode::SUCCESS)
+        }
+        RegistryCommand::Migrate { from, to, json } => {
+            let from = PathBuf::from(from.strip_prefix("sqlite:").unwrap_or(&from));
+            if !from.exists() {
+                bail!("{}: no such SQLite registry", from.display());
+            }
+            if !pg::is_url(&to) {
+                bail!("--to must be a PostgreSQL URL (postgres://user@host/db)");
+            }
+            let bar = progress(0, "moving the registry");
+            let moved = registry::moving::to_postgres(&from, &to, &mut |table, n| {
+                bar.set_message(format!("moving {table}"));
+                bar.set_position(n);
+            })
+            .with_context(|| format!("moving {} to {}", from.display(), pg::redact(&to)))?;
+            bar.finish_and_clear();
+            emit_all(&moved, json)?;
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::Stats { db, json } => {

@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use registry::Store;
 use registry::import::{self, ImportOptions};
-use registry::{SqliteStore, Store};
+
+use crate::backends::Backend;
 
 fn data_dir() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
@@ -25,7 +27,7 @@ const USASPENDING: [&str; 5] = [
     "ice-subawards-since-2020.csv",
 ];
 
-fn import_all(store: &mut SqliteStore, data: &Path) -> Vec<import::ImportReport> {
+fn import_all(store: &mut dyn Store, data: &Path) -> Vec<import::ImportReport> {
     let mut reports = vec![import::import_reference(store, None).expect("reference")];
     let opts = ImportOptions::default();
     reports.push(
@@ -41,10 +43,9 @@ fn import_all(store: &mut SqliteStore, data: &Path) -> Vec<import::ImportReport>
     reports
 }
 
-#[test]
-fn every_real_file_imports_once_and_a_second_time_changes_nothing() {
+fn every_real_file_imports_once_and_a_second_time_changes_nothing(b: &Backend) {
     let Some(data) = data_dir() else { return };
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     let reports = import_all(&mut store, &data);
     for r in &reports {
         eprintln!(
@@ -77,10 +78,9 @@ fn every_real_file_imports_once_and_a_second_time_changes_nothing() {
 const EXPECTED_ORGANISATIONS: u64 = 20_423;
 const EXPECTED_RELATIONSHIPS: u64 = 5_656;
 
-#[test]
-fn evidence_is_kept_with_source_lines_and_parents() {
+fn evidence_is_kept_with_source_lines_and_parents(b: &Backend) {
     let Some(data) = data_dir() else { return };
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     import_all(&mut store, &data);
     let orgs = store.organisations().expect("orgs");
     let by_name = |n: &str| orgs.iter().find(|o| o.name == n).unwrap_or_else(|| panic!("{n} missing"));
@@ -122,10 +122,9 @@ fn evidence_is_kept_with_source_lines_and_parents() {
 }
 
 /// Evidence cites the physical line of the file (as `grep -n` counts) where its row starts.
-#[test]
-fn evidence_cites_the_line_grep_finds_in_every_usaspending_layout() {
+fn evidence_cites_the_line_grep_finds_in_every_usaspending_layout(b: &Backend) {
     let Some(data) = data_dir() else { return };
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     import_all(&mut store, &data);
     let mut checked = std::collections::BTreeMap::<String, usize>::new();
     let files: std::collections::HashMap<&str, Vec<String>> = USASPENDING
@@ -150,8 +149,7 @@ fn evidence_cites_the_line_grep_finds_in_every_usaspending_layout() {
 
 /// FollowTheMoney awards with a value that would be stored wrong or dropped are refused,
 /// naming the line and property, and nothing of the file is stored.
-#[test]
-fn followthemoney_awards_with_bad_values_or_missing_entities_are_refused() {
+fn followthemoney_awards_with_bad_values_or_missing_entities_are_refused(b: &Backend) {
     let good = [
         r#"{"id":"org-1","schema":"PublicBody","properties":{"name":["Example Sheriff's Office"],"country":["us"]}}"#,
         r#"{"id":"org-2","schema":"Company","properties":{"name":["EXAMPLE LOGISTICS LLC"],"country":["us"]}}"#,
@@ -162,7 +160,7 @@ fn followthemoney_awards_with_bad_values_or_missing_entities_are_refused() {
     let import = |name: &str, last: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, [&good[..3], &[last]].concat().join("\n")).expect("write");
-        let mut store = SqliteStore::in_memory().expect("store");
+        let mut store = b.store();
         let before = store.counts().expect("counts");
         let r = registry::ftm::import(&mut store, &path).map_err(|e| e.to_string());
         if r.is_err() {
@@ -187,8 +185,7 @@ fn followthemoney_awards_with_bad_values_or_missing_entities_are_refused() {
 /// An unclosed quote in a one-line-per-row file would merge the rows up to the next quote
 /// into one (with the right number of fields when the quote closes in the same column): refused,
 /// naming the line where the merged row starts and the column.
-#[test]
-fn an_unclosed_quote_in_the_fbi_list_is_refused_not_merged() {
+fn an_unclosed_quote_in_the_fbi_list_is_refused_not_merged(b: &Backend) {
     let Some(data) = data_dir() else { return };
     let original = std::fs::read_to_string(data.join("agencies/fbi-ucr-agencies-2018.csv")).expect("read");
     let header: Vec<&str> = original.lines().next().expect("header").split(',').collect();
@@ -206,7 +203,7 @@ fn an_unclosed_quote_in_the_fbi_list_is_refused_not_merged() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("fbi-unclosed.csv");
     std::fs::write(&path, lines.join("\n")).expect("write");
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     let before = store.counts().expect("counts");
     let err = import::import_fbi_agencies(&mut store, &path, ImportOptions::default(), &mut |_, _| {})
         .expect_err("refused")
@@ -218,8 +215,7 @@ fn an_unclosed_quote_in_the_fbi_list_is_refused_not_merged() {
 /// A quote never closed (or a file with no line ends) would make one record of the rest of the
 /// file, held in memory whole: refused past 1 MiB, naming the line where it began, also with
 /// `--skip-bad-rows`; a FollowTheMoney line past 1 MiB likewise. Needs no shared data.
-#[test]
-fn a_record_beyond_a_mebibyte_is_refused_naming_its_line() {
+fn a_record_beyond_a_mebibyte_is_refused_naming_its_line(b: &Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
     let filler = "x".repeat(100);
     let mut csv = String::from("account_id,legal_name\nacct-1,First\nacct-2,\"never closed\n");
@@ -229,7 +225,7 @@ fn a_record_beyond_a_mebibyte_is_refused_naming_its_line() {
     }
     let path = dir.path().join("accounts.csv");
     std::fs::write(&path, &csv).expect("write");
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     let before = store.counts().expect("counts");
     for skip_bad_rows in [false, true] {
         let err = import::import_accounts(&mut store, &path, ImportOptions { skip_bad_rows }, &mut |_, _| {})
@@ -250,8 +246,7 @@ fn a_record_beyond_a_mebibyte_is_refused_naming_its_line() {
     assert!(err.contains("line 2") && err.contains("longer than 1048576 bytes"), "{err}");
 }
 
-#[test]
-fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
+fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column(b: &Backend) {
     let Some(data) = data_dir() else { return };
     let original = std::fs::read_to_string(data.join("usaspending/ice-awards-to-state-governments.csv")).expect("read");
     let header: Vec<&str> = original.lines().next().expect("header").split(',').collect();
@@ -287,7 +282,7 @@ fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
         .map(|i| i as u64 + 1)
         .expect("the record's line");
 
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     import::import_reference(&mut store, None).expect("reference");
     let before = store.counts().expect("counts");
     let err =
@@ -307,12 +302,11 @@ fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column() {
     assert_eq!(report.rows, 331);
 }
 
-#[test]
-fn classification_explains_suppliers_with_enablement_paths() {
+fn classification_explains_suppliers_with_enablement_paths(b: &Backend) {
     use registry::classify::{ClassifyConfig, classify, explain};
     use registry::model::{Role, Status};
     let Some(data) = data_dir() else { return };
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     import_all(&mut store, &data);
     let cfg = ClassifyConfig::default();
     let report = classify(&mut store, &cfg).expect("classify");
@@ -351,17 +345,16 @@ fn classification_explains_suppliers_with_enablement_paths() {
     assert_eq!(ocpo.current.as_ref().map(|c| (c.role, c.status)), Some((Role::Agency, Status::Proposed)));
 
     // A threshold above every award leaves no rule-confirmed supplier.
-    let mut fresh = SqliteStore::in_memory().expect("store");
+    let mut fresh = b.store();
     import_all(&mut fresh, &data);
     let strict = ClassifyConfig { min_amount: 1e13, since: None };
     assert_eq!(classify(&mut fresh, &strict).expect("classify").suppliers, 0);
 }
 
-#[test]
-fn followthemoney_export_imports_back_into_the_same_registry() {
+fn followthemoney_export_imports_back_into_the_same_registry(b: &Backend) {
     use registry::classify::{ClassifyConfig, classify};
     let Some(data) = data_dir() else { return };
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     import_all(&mut store, &data);
     let mut lines = Vec::new();
     let n = registry::ftm::export(&store, &mut lines).expect("export");
@@ -380,7 +373,7 @@ fn followthemoney_export_imports_back_into_the_same_registry() {
     let path = dir.path().join("registry.ftm.jsonl");
     std::fs::write(&path, &text).expect("write");
 
-    let mut back = SqliteStore::in_memory().expect("store");
+    let mut back = b.store();
     import::import_reference(&mut back, None).expect("reference");
     let r = registry::ftm::import(&mut back, &path).expect("import");
     let (a, b) = (store.counts().expect("counts"), back.counts().expect("counts"));
@@ -392,7 +385,7 @@ fn followthemoney_export_imports_back_into_the_same_registry() {
     let cfg = ClassifyConfig::default();
     classify(&mut store, &cfg).expect("classify");
     classify(&mut back, &cfg).expect("classify");
-    let supplier_companies = |s: &SqliteStore| {
+    let supplier_companies = |s: &dyn Store| {
         let orgs: std::collections::HashMap<i64, registry::model::Organisation> =
             s.organisations().expect("orgs").into_iter().map(|o| (o.id, o)).collect();
         let mut names: Vec<String> = s
@@ -422,11 +415,10 @@ fn followthemoney_export_imports_back_into_the_same_registry() {
 /// Atlas row as evidence; importing twice changes nothing; the newer 28-column layout (two
 /// columns more, elsewhere) reads the same facts; a corrupted row refuses the file naming its
 /// line and column, leaving the store unchanged.
-#[test]
-fn the_atlas_sample_imports_in_both_layouts_once_and_refuses_a_bad_row() {
+fn the_atlas_sample_imports_in_both_layouts_once_and_refuses_a_bad_row(b: &Backend) {
     let Some(data) = data_dir() else { return };
     let sample = data.join("atlas/atlas-of-surveillance-sample.csv");
-    let mut store = SqliteStore::in_memory().expect("store");
+    let mut store = b.store();
     let opts = ImportOptions::default();
     import::import_reference(&mut store, None).expect("reference");
     import::import_fbi_agencies(&mut store, &data.join("agencies/fbi-ucr-agencies-2018.csv"), opts, &mut |_, _| {})
@@ -495,7 +487,7 @@ fn the_atlas_sample_imports_in_both_layouts_once_and_refuses_a_bad_row() {
     assert_ne!(corrupted, text);
     let bad = dir.path().join("atlas-bad.csv");
     std::fs::write(&bad, corrupted).expect("write");
-    let mut fresh = SqliteStore::in_memory().expect("store");
+    let mut fresh = b.store();
     import::import_reference(&mut fresh, None).expect("reference");
     let before = fresh.counts().expect("counts");
     let err = import::import_atlas(&mut fresh, &bad, opts, &mut |_, _| {}).expect_err("refused");
@@ -513,3 +505,16 @@ fn the_atlas_sample_imports_in_both_layouts_once_and_refuses_a_bad_row() {
     assert_eq!(e.technologies.len(), 2);
     assert!(e.paths.iter().all(|p| p.steps[0].relation == "supplies_technology"));
 }
+
+crate::on_both!(
+    every_real_file_imports_once_and_a_second_time_changes_nothing,
+    evidence_is_kept_with_source_lines_and_parents,
+    evidence_cites_the_line_grep_finds_in_every_usaspending_layout,
+    followthemoney_awards_with_bad_values_or_missing_entities_are_refused,
+    an_unclosed_quote_in_the_fbi_list_is_refused_not_merged,
+    a_record_beyond_a_mebibyte_is_refused_naming_its_line,
+    a_corrupted_row_refuses_the_whole_file_and_names_line_and_column,
+    classification_explains_suppliers_with_enablement_paths,
+    followthemoney_export_imports_back_into_the_same_registry,
+    the_atlas_sample_imports_in_both_layouts_once_and_refuses_a_bad_row,
+);

@@ -1,7 +1,9 @@
 //! The registry crate's integration tests, in one test binary (one link, shared fixtures built
 //! once per run). Each module is one area; `cargo test -p registry --test it MODULE` runs one.
 
+mod backends;
 mod import_real;
+mod postgres;
 mod screening;
 
 /// A test that needs a tool or the shared public data skips locally, saying why; under
