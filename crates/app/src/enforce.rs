@@ -80,7 +80,7 @@ pub fn list(places: &PolicyPlaces) -> Result<Vec<EnforcementAction>> {
 /// The uses registered now for organisations among `disclosed`, with their declarations (one
 /// per organisation and use case: the latest registration of any of its accounts).
 pub fn disclosed_uses(places: &PolicyPlaces, disclosed: &[String]) -> Result<Vec<publish::enforcement::DisclosedUse>> {
-    if !places.policy_db.exists() {
+    if !pg::place_exists(&places.policy_db) {
         return Ok(Vec::new());
     }
     let owners = crate::owners::confirmed_owners(&places.registry_db)?;
@@ -116,7 +116,7 @@ pub fn period_enforcement(
     period: &str,
     disclosed: &[String],
 ) -> Result<Option<PeriodEnforcement>> {
-    if !places.policy_db.exists() || PolicyStore::open(&places.policy_db)?.active()?.is_none() {
+    if !pg::place_exists(&places.policy_db) || PolicyStore::open(&places.policy_db)?.active()?.is_none() {
         return Ok(None);
     }
     let audit = audit_usage(places, usage_db, None, Some(period))?;

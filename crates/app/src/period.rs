@@ -162,8 +162,11 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
         .with_context(|| format!("opening {}", registry::describe(&req.registry_db)))?;
     let rows =
         UsageStore::open(&req.usage_db).with_context(|| format!("opening {}", req.usage_db.display()))?.rows()?;
-    let policy_index =
-        if req.policy_db.exists() { PolicyStore::open(&req.policy_db)?.active()?.map(|v| v.log_index) } else { None };
+    let policy_index = if pg::place_exists(&req.policy_db) {
+        PolicyStore::open(&req.policy_db)?.active()?.map(|v| v.log_index)
+    } else {
+        None
+    };
     let mut data = gather(&registry, &rows, &period)?;
     // The audit against the policy in force, and what the provider did about it.
     let places = crate::PolicyPlaces { registry_db: req.registry_db.clone(), policy_db: req.policy_db.clone() };

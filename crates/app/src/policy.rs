@@ -17,7 +17,7 @@ use crate::PolicyPlaces;
 
 /// Opens the policy database.
 pub fn open_store(places: &PolicyPlaces) -> Result<PolicyStore> {
-    PolicyStore::open(&places.policy_db).with_context(|| format!("opening {}", places.policy_db.display()))
+    PolicyStore::open(&places.policy_db).with_context(|| format!("opening {}", pg::describe(&places.policy_db)))
 }
 
 /// The registry's facts about every account and organisation, with the registered uses.

@@ -40,7 +40,7 @@ pub fn state(places: &ServePlaces) -> Result<server::AppState> {
                 .with_context(|| format!("opening {}", registry::describe(&p.registry_db)))?,
         ));
     }
-    if p.policy_db.exists() && registry::exists(&p.registry_db) {
+    if pg::place_exists(&p.policy_db) && registry::exists(&p.registry_db) {
         let store = crate::policy::open_store(p)?;
         if store.active()?.is_some() {
             state.decider = Some(crate::policy::serving_decider(p, &places.usage_db, &store)?);

@@ -48,6 +48,17 @@ pub fn emit_all<T: serde::Serialize + std::fmt::Display>(values: &[T], json: boo
     Ok(())
 }
 
+/// Runs a move to PostgreSQL with a progress line naming the table being copied.
+pub fn moving<T, E>(what: &str, run: impl FnOnce(&mut dyn FnMut(&str, u64)) -> Result<T, E>) -> Result<T, E> {
+    let bar = progress(0, &format!("moving {what}"));
+    let out = run(&mut |table, n| {
+        bar.set_message(format!("moving {table}"));
+        bar.set_position(n);
+    });
+    bar.finish_and_clear();
+    out
+}
+
 /// Prints a JSON value on stdout.
 pub fn print_json(value: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with an error, or the connection failed.
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", explain(.0))]
     Postgres(#[from] postgres::Error),
     /// No connection could be had from the pool in time.
     #[error("PostgreSQL connection pool: {0}")]
@@ -44,6 +44,22 @@ impl Error {
             Error::Postgres(e) => e.as_db_error().map(|d| d.message()),
             _ => None,
         }
+    }
+}
+
+/// The client's own text says only "db error": the server's message (and the cause of a
+/// connection failure) is what a person needs.
+fn explain(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        return text;
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
     }
 }
 

@@ -14,6 +14,6 @@ mod pool;
 pub mod scratch;
 
 pub use error::{Error, Result};
-pub use pool::{Conn, Database, is_url, redact};
+pub use pool::{Conn, Database, describe, is_url, place_exists, redact};
 pub use postgres::types::ToSql;
 pub use postgres::{Error as PostgresError, Row, Statement};

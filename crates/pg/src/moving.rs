@@ -114,7 +114,9 @@ fn select(t: &Table, cast: bool) -> String {
         .order_by
         .iter()
         // Qualified: an unqualified name would order by the output column (the text cast).
-        .map(|(k, text)| if cast && *text { format!("{}.{k} COLLATE \"C\"", t.name) } else { format!("{}.{k}", t.name) })
+        .map(
+            |(k, text)| if cast && *text { format!("{}.{k} COLLATE \"C\"", t.name) } else { format!("{}.{k}", t.name) },
+        )
         .collect();
     format!("SELECT {} FROM {} ORDER BY {}", cols.join(", "), t.name, keys.join(", "))
 }

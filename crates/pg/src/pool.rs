@@ -29,6 +29,20 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// True when a store is at `place`: a `postgres://` URL (the server is asked when it is
+/// opened), or a file that exists.
+pub fn place_exists(place: &std::path::Path) -> bool {
+    place.to_str().is_some_and(is_url) || place.exists()
+}
+
+/// How to name a store's `place` in a message: the path, or the URL without its password.
+pub fn describe(place: &std::path::Path) -> String {
+    match place.to_str() {
+        Some(url) if is_url(url) => redact(url),
+        _ => place.display().to_string(),
+    }
+}
+
 /// True when `text` names a PostgreSQL database rather than a SQLite file.
 pub fn is_url(text: &str) -> bool {
     text.starts_with("postgres://") || text.starts_with("postgresql://")

@@ -30,16 +30,13 @@ pub use store::{Counts, Store, Tx};
 
 /// How to name `place` in a message: the path, or the URL without its password.
 pub fn describe(place: &std::path::Path) -> String {
-    match place.to_str() {
-        Some(url) if pg::is_url(url) => pg::redact(url),
-        _ => place.display().to_string(),
-    }
+    pg::describe(place)
 }
 
 /// True when a registry is at `place`: a `postgres://` URL (the server is asked when opened),
 /// or a SQLite file that exists.
 pub fn exists(place: &std::path::Path) -> bool {
-    place.to_str().is_some_and(pg::is_url) || place.exists()
+    pg::place_exists(place)
 }
 
 /// Opens the registry at `place`: a `postgres://` URL, or the path of a SQLite file (created

@@ -12,7 +12,8 @@ pub struct PolicyPlaces {
     /// The registry: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
     #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db")]
     pub db: PathBuf,
-    /// The policy database (versions, registered uses, recorded decisions).
+    /// The policy database (versions, registered uses, decisions, enforcement): a SQLite file, or
+    /// a PostgreSQL database (postgres://user@host/db).
     #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db")]
     pub policy_db: PathBuf,
 }
@@ -74,6 +75,18 @@ impl PolicyPlaces {
 pub enum PolicyCommand {
     /// Print the Cedar schema policies are validated against.
     Schema,
+    /// Move the policy database from its SQLite file into PostgreSQL (ids kept; resumable;
+    /// checked by row counts and content hashes).
+    Migrate {
+        /// The SQLite policy database (`sqlite:PATH` or a path).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database (postgres://user@host/db).
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print candor's default policy (the two demands, with exceptions).
     Default,
     /// Validate a policy file against the schema (Cedar's diagnostics on failure).

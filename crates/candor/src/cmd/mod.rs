@@ -61,3 +61,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
 }
+
+/// The `--from sqlite:PATH` and `--to postgres://…` of a `migrate` command, checked.
+fn migrate_places(from: &str, to: &str) -> Result<(std::path::PathBuf, String)> {
+    let from = std::path::PathBuf::from(from.strip_prefix("sqlite:").unwrap_or(from));
+    if !from.is_file() {
+        anyhow::bail!("{}: no such SQLite database", from.display());
+    }
+    if !pg::is_url(to) {
+        anyhow::bail!("--to must be a PostgreSQL URL (postgres://user@host/db)");
+    }
+    Ok((from, to.to_string()))
+}

@@ -43,6 +43,14 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::Schema => {
             print!("{}", policy::schema::builtin_text()?);
         }
+        PolicyCommand::Migrate { from, to, json } => {
+            let (from, to) = crate::cmd::migrate_places(&from, &to)?;
+            let moved = crate::console::moving("the policy database", |progress| {
+                policy::store::PolicyStore::move_to_postgres(&from, &to, progress)
+            })
+            .with_context(|| format!("moving {} to {}", from.display(), pg::redact(&to)))?;
+            crate::console::emit_all(&moved, json)?;
+        }
         PolicyCommand::Default => {
             print!("{}", policy::DEFAULT_POLICY);
         }

@@ -1,7 +1,7 @@
 //! `candor registry …` and `candor explain`: import public records and accounts, classify,
 //! and explain a classification with its evidence.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -93,20 +93,10 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::Migrate { from, to, json } => {
-            let from = PathBuf::from(from.strip_prefix("sqlite:").unwrap_or(&from));
-            if !from.exists() {
-                bail!("{}: no such SQLite registry", from.display());
-            }
-            if !pg::is_url(&to) {
-                bail!("--to must be a PostgreSQL URL (postgres://user@host/db)");
-            }
-            let bar = progress(0, "moving the registry");
-            let moved = registry::moving::to_postgres(&from, &to, &mut |table, n| {
-                bar.set_message(format!("moving {table}"));
-                bar.set_position(n);
-            })
-            .with_context(|| format!("moving {} to {}", from.display(), pg::redact(&to)))?;
-            bar.finish_and_clear();
+            let (from, to) = crate::cmd::migrate_places(&from, &to)?;
+            let moved =
+                crate::console::moving("the registry", |progress| registry::moving::to_postgres(&from, &to, progress))
+                    .with_context(|| format!("moving {} to {}", from.display(), pg::redact(&to)))?;
             emit_all(&moved, json)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -2,6 +2,7 @@
 //! once per run). Each module is one area; `cargo test -p policy --test it MODULE` runs one.
 
 mod policies;
+mod stores;
 
 /// A test that needs a tool or the shared public data skips locally, saying why; under
 /// `CI=true` (where CI installed everything) a missing one fails instead, so a broken install
