@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 /// there is no registry yet).
 pub fn confirmed_owners(db: &Path) -> Result<HashMap<String, String>> {
     let mut owners = HashMap::new();
-    if db.exists() {
+    if registry::exists(db) {
         let registry = registry::open(db).with_context(|| format!("opening {}", registry::describe(db)))?;
         for l in registry::review::confirmed(&registry)? {
             owners.insert(l.latest.account_id.clone(), l.org_name.clone());

@@ -152,8 +152,23 @@ impl std::fmt::Display for PeriodReport {
 pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
     let period = Period::parse(&req.period)?;
     for (what, p) in [("registry", &req.registry_db), ("usage database", &req.usage_db)] {
-        if !p.exists() {
+        if !pg::place_exists(p) {
             bail!("{}: no {what} here (pass its path; see candor publish --help)", p.display());
+        }
+    }
+    // Stores shared in PostgreSQL: one publisher at a time across every machine, besides the
+    // log's own lock (which only guards its folder). Held until this function returns.
+    let mut _db_locks = Vec::new();
+    let urls: std::collections::BTreeSet<&str> = [&req.registry_db, &req.usage_db, &req.policy_db]
+        .into_iter()
+        .filter_map(|p| p.to_str().filter(|u| pg::is_url(u)))
+        .collect();
+    for url in urls {
+        {
+            match pg::SessionLock::try_acquire(url, "publish")? {
+                Some(lock) => _db_locks.push(lock),
+                None => bail!("another candor publish is running on {} (its database lock is held)", pg::redact(url)),
+            }
         }
     }
     let home = LocalLog::at(&req.log_dir);
@@ -161,7 +176,7 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
     let registry = registry::open(&req.registry_db)
         .with_context(|| format!("opening {}", registry::describe(&req.registry_db)))?;
     let rows =
-        UsageStore::open(&req.usage_db).with_context(|| format!("opening {}", req.usage_db.display()))?.rows()?;
+        UsageStore::open(&req.usage_db).with_context(|| format!("opening {}", pg::describe(&req.usage_db)))?.rows()?;
     let policy_index = if pg::place_exists(&req.policy_db) {
         PolicyStore::open(&req.policy_db)?.active()?.map(|v| v.log_index)
     } else {

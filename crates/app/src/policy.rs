@@ -67,7 +67,7 @@ pub fn resolve(spec: &str, store: &PolicyStore, schema: &policy::schema::Schema)
 pub fn serving_decider(places: &PolicyPlaces, usage_db: &Path, store: &PolicyStore) -> Result<Decider> {
     let schema = policy::schema::builtin()?;
     let version = active(store, &schema)?;
-    let services: Vec<String> = if usage_db.exists() {
+    let services: Vec<String> = if pg::place_exists(usage_db) {
         UsageStore::open(usage_db)?.rows()?.into_iter().map(|(k, _)| k.service).collect()
     } else {
         Vec::new()

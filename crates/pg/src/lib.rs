@@ -14,6 +14,7 @@ mod pool;
 pub mod scratch;
 
 pub use error::{Error, Result};
-pub use pool::{Conn, Database, describe, is_url, place_exists, redact};
+pub use pool::{Conn, Database, SessionLock, describe, is_url, place_exists, redact};
+pub use postgres::error::SqlState;
 pub use postgres::types::ToSql;
 pub use postgres::{Error as PostgresError, Row, Statement};

@@ -48,6 +48,40 @@ pub fn is_url(text: &str) -> bool {
     text.starts_with("postgres://") || text.starts_with("postgresql://")
 }
 
+/// TLS by rustls with Mozilla's roots, used when the server offers it (libpq's `sslmode`
+/// in the URL decides whether it is required).
+fn tls() -> Result<MakeRustlsConnect> {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Url(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// A PostgreSQL advisory lock held for as long as this value lives, on a connection of its
+/// own (a pooled one would keep the lock after going back to the pool).
+pub struct SessionLock {
+    _client: postgres::Client,
+}
+
+impl SessionLock {
+    /// Takes the lock named `name` in the database at `url`, or fails at once when another
+    /// session holds it.
+    pub fn try_acquire(url: &str, name: &str) -> Result<Option<SessionLock>> {
+        if !is_url(url) {
+            return Err(Error::Url("it must start with postgres:// or postgresql://".into()));
+        }
+        let mut client = postgres::Client::connect(url, tls()?)?;
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock(hashtextextended('candor-lock:' || $1, 0))", &[&name])?
+            .get(0);
+        Ok(got.then_some(SessionLock { _client: client }))
+    }
+}
+
 /// One store's schema in one PostgreSQL database.
 #[derive(Clone)]
 pub struct Database {
@@ -76,14 +110,7 @@ impl Database {
         // Every connection works in the store's schema; the option is sent at startup, so a
         // pooled connection cannot lose it.
         config.options(&format!("-c search_path={schema}"));
-        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Url(format!("TLS: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let manager = PostgresConnectionManager::new(config, MakeRustlsConnect::new(tls));
+        let manager = PostgresConnectionManager::new(config, tls()?);
         let pool = r2d2::Pool::builder()
             .max_size(8)
             .min_idle(Some(1))

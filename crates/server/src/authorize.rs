@@ -36,12 +36,17 @@ pub async fn authorize(
     let decision = decider.decide(&body.request)?;
     state.metrics.decision(decision.allow);
     if body.record {
-        let Some(store) = &state.store else {
+        if state.store.is_none() {
             return Err(ApiError::bad_request("this server does not record decisions (start it with --record)"));
-        };
+        }
         let entities = decider.entities_for(&body.request).and_then(|e| entities_json(&e))?;
-        let mut store = store.lock().map_err(|_| ApiError::internal("the decision store's lock is poisoned"))?;
-        store.record_decision(&body.request, &entities, &decision)?;
+        let (state, request, recorded) = (state.clone(), body.request.clone(), decision.clone());
+        crate::blocking(move || {
+            let Some(store) = &state.store else { return Err(ApiError::internal("the decision store went away")) };
+            let mut store = store.lock().map_err(|_| ApiError::internal("the decision store's lock is poisoned"))?;
+            Ok(store.record_decision(&request, &entities, &recorded)?)
+        })
+        .await?;
     }
     Ok(Json(decision))
 }

@@ -41,6 +41,14 @@ pub use state::AppState;
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 16 * 1024;
 
+/// Runs store work (SQLite, or PostgreSQL through its synchronous client, which must not run
+/// on a runtime thread) on tokio's blocking pool, and waits for it.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> error::ApiResult<T> + Send + 'static,
+) -> error::ApiResult<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|_| error::ApiError::internal("a store task failed"))?
+}
+
 /// Every route of the server.
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.limits.request_timeout;

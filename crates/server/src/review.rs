@@ -24,7 +24,11 @@ fn registry(state: &AppState) -> ApiResult<&Mutex<Box<dyn registry::Store>>> {
 
 /// `GET /v1/review/queue` (reviewer or admin): links waiting for review, oldest first.
 pub async fn queue(State(state): State<Arc<AppState>>, _caller: Caller<Reviewers>) -> ApiResult<Json<Value>> {
-    let store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+    crate::blocking(move || queue_now(&state)).await.map(Json)
+}
+
+fn queue_now(state: &AppState) -> ApiResult<Value> {
+    let store = registry(state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
     let names: std::collections::HashMap<i64, String> =
         registry::Store::organisations(&*store)?.into_iter().map(|o| (o.id, o.name)).collect();
     let links = registry::review::queue(&*store)?;
@@ -47,7 +51,7 @@ pub async fn queue(State(state): State<Arc<AppState>>, _caller: Caller<Reviewers
                    "reasons": p.reason, "proposed_at": p.at, "candidates": candidates})
         })
         .collect();
-    Ok(Json(json!({"count": rows.len(), "rows": rows})))
+    Ok(json!({"count": rows.len(), "rows": rows}))
 }
 
 #[derive(serde::Deserialize)]
@@ -80,16 +84,15 @@ pub async fn decide(
     }
     let reviewer: String = caller.label.split_whitespace().collect::<Vec<_>>().join("_");
     let reviewer = if reviewer.is_empty() { "token-holder".to_string() } else { reviewer };
-    let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
-    let decision = registry::review::Decision {
-        event_id: body.proposal_id,
-        accept: body.accept,
-        org: body.org_id,
-        reviewer: &reviewer,
-        reason,
-        overrides: body.overrides,
-    };
-    let event = registry::review::decide(&mut *store, &decision)?;
+    let reason = reason.to_string();
+    let (who, body_) = (reviewer.clone(), (body.proposal_id, body.accept, body.org_id, body.overrides));
+    let event = crate::blocking(move || {
+        let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+        let (event_id, accept, org, overrides) = body_;
+        let decision = registry::review::Decision { event_id, accept, org, reviewer: &who, reason: &reason, overrides };
+        Ok(registry::review::decide(&mut **store, &decision)?)
+    })
+    .await?;
     Ok(Json(json!({"event_id": event, "proposal_id": body.proposal_id, "accepted": body.accept,
                    "org_id": body.org_id, "reviewer": reviewer})))
 }

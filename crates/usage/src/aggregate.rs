@@ -28,6 +28,9 @@ pub enum Error {
     /// The usage database failed.
     #[error("usage database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// The PostgreSQL usage database failed.
+    #[error("usage database: {0}")]
+    Postgres(pg::Error),
     /// The usage database was made by a newer candor.
     #[error("the usage database has schema version {version}, newer than this candor ({known}); upgrade candor")]
     Newer {

@@ -121,7 +121,7 @@ pub enum PolicyCommand {
     Audit {
         #[command(flatten)]
         policy: PolicyPlaces,
-        /// The usage database.
+        /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
         #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
         usage_db: PathBuf,
         /// Only this period (2026-Q3 or 2026-07).
@@ -137,7 +137,7 @@ pub enum PolicyCommand {
     Diff {
         #[command(flatten)]
         policy: PolicyPlaces,
-        /// The usage database.
+        /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
         #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
         usage_db: PathBuf,
         /// A policy file, a version number or hash prefix, or `active`.

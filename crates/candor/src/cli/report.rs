@@ -32,7 +32,7 @@ pub struct PublishArgs {
     pub policy: PolicyPlaces,
     #[command(flatten)]
     pub log: LogDir,
-    /// The usage database.
+    /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
     #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
     pub usage_db: PathBuf,
     /// Publish exact quantities instead of volume bands.

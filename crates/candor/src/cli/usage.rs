@@ -49,6 +49,18 @@ pub enum GenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UsageCommand {
+    /// Move the usage database from its SQLite file into PostgreSQL (resumable; checked by
+    /// row counts and content hashes).
+    Migrate {
+        /// The SQLite usage database (`sqlite:PATH` or a path).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database (postgres://user@host/db).
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// List the capabilities and the rules that map billing lines to them.
     Taxonomy {
         /// Your own taxonomy file (TOML, same format); its rules come first.
@@ -78,7 +90,7 @@ pub enum UsageCommand {
         /// The billing files (format recognised by content).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// The usage database.
+        /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
         #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
         usage_db: PathBuf,
         /// Refuse non-conformant files instead of reading them leniently.
@@ -92,7 +104,7 @@ pub enum UsageCommand {
     },
     /// How each organisation used the services: per period, service, capability and region class.
     Report {
-        /// The usage database.
+        /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
         #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
         usage_db: PathBuf,
         #[command(flatten)]
@@ -127,7 +139,7 @@ pub enum UsageCommand {
         /// The aggregate files (CSV or Parquet).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// The usage database.
+        /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
         #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
         usage_db: PathBuf,
     },

@@ -16,6 +16,15 @@ fn load(extra: Option<&Path>) -> Result<Taxonomy> {
 
 pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
     match cmd {
+        UsageCommand::Migrate { from, to, json } => {
+            let (from, to) = crate::cmd::migrate_places(&from, &to)?;
+            let moved = crate::console::moving("the usage database", |progress| {
+                usage::store::UsageStore::move_to_postgres(&from, &to, progress)
+            })
+            .with_context(|| format!("moving {} to {}", from.display(), pg::redact(&to)))?;
+            crate::console::emit_all(&moved, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         UsageCommand::Taxonomy { extra, json } => {
             emit(&usage::listing::Listing::of(&load(extra.as_deref())?), json)?;
             Ok(ExitCode::SUCCESS)

@@ -11,6 +11,7 @@ mod monitor;
 mod open_formats;
 mod over_time;
 mod policy_cli;
+mod postgres_cli;
 mod registry_cli;
 mod schemathesis;
 mod serve_api;

@@ -84,9 +84,17 @@ impl Server {
     /// Like [`Server::start`], with more flags.
     pub fn start_with(dir: &Path, listen: &str, flags: &[&str]) -> Server {
         let p = |n: &str| dir.join(n).display().to_string();
+        Server::start_on(dir, [&p("registry.db"), &p("policy.db"), &p("usage.db")], listen, flags)
+    }
+
+    /// Serves `dir`'s log and tokens with the registry, policy and usage stores at `stores`
+    /// (files or PostgreSQL URLs).
+    pub fn start_on(dir: &Path, stores: [&str; 3], listen: &str, flags: &[&str]) -> Server {
+        let p = |n: &str| dir.join(n).display().to_string();
+        let [registry, policy, usage] = stores;
         let mut child = Command::new(env!("CARGO_BIN_EXE_candor"))
-            .args(["serve", "--dir", &p("log"), "--db", &p("registry.db"), "--policy-db", &p("policy.db")])
-            .args(["--usage-db", &p("usage.db"), "--tokens", &p("tokens"), "--listen", listen])
+            .args(["serve", "--dir", &p("log"), "--db", registry, "--policy-db", policy])
+            .args(["--usage-db", usage, "--tokens", &p("tokens"), "--listen", listen])
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
