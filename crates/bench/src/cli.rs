@@ -33,6 +33,37 @@ pub enum BenchCommand {
     /// Witness cosignatures per second and their latency for many logs, durable state, in
     /// process and over HTTP on loopback.
     Witness(BenchWitnessArgs),
+    /// The stores on SQLite and on PostgreSQL side by side: importing the real files,
+    /// screening accounts, recording decisions, two server replicas over HTTP.
+    Stores(BenchStoresArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchStoresArgs {
+    /// The real public data (usaspending/, agencies/).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// A PostgreSQL server's admin URL (a role that may create databases) [default:
+    /// CANDOR_TEST_POSTGRES].
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Fictional accounts stored and screened.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub accounts: usize,
+    /// Decisions recorded one by one.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub decisions: usize,
+    /// Skip the HTTP measurement.
+    #[arg(long)]
+    pub no_http: bool,
+    /// Seconds of HTTP load.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Concurrent HTTP connections per replica.
+    #[arg(long, default_value_t = 16)]
+    pub connections: u32,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod output;
 mod policy;
 mod publish;
 mod screen;
+mod stores;
 mod usage;
 mod witness;
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         BenchCommand::Policy(args) => policy::run(&args),
         BenchCommand::Publish(args) => publish::run(&args),
         BenchCommand::Witness(args) => witness::run(&args),
+        BenchCommand::Stores(args) => stores::run(&args),
     };
     match result {
         Ok(code) => code,

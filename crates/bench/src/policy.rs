@@ -84,11 +84,11 @@ fn measure(n: usize, mut call: impl FnMut(usize) -> Result<()>) -> Result<Latenc
 }
 
 /// wrk's results: requests per second and latency percentiles (µs).
-struct Wrk {
-    per_second: f64,
-    p50_us: f64,
-    p99_us: f64,
-    non_2xx: u64,
+pub(crate) struct Wrk {
+    pub(crate) per_second: f64,
+    pub(crate) p50_us: f64,
+    pub(crate) p99_us: f64,
+    pub(crate) non_2xx: u64,
 }
 
 fn parse_duration_us(s: &str) -> Option<f64> {
@@ -102,7 +102,7 @@ fn parse_duration_us(s: &str) -> Option<f64> {
     })
 }
 
-fn run_wrk(url: &str, token: &str, bodies: &[String], seconds: u64, connections: u32) -> Result<Wrk> {
+pub(crate) fn run_wrk(url: &str, token: &str, bodies: &[String], seconds: u64, connections: u32) -> Result<Wrk> {
     let script = tempfile::Builder::new().suffix(".lua").tempfile()?;
     let list: Vec<String> = bodies.iter().map(|b| format!("[==[{b}]==]")).collect();
     std::fs::write(

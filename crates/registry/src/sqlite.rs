@@ -12,7 +12,7 @@ use crate::model::{
 use crate::store::{Counts, Store, Tx};
 
 /// Schema migrations, applied in order; `user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE organisations (
     id INTEGER PRIMARY KEY,
