@@ -312,6 +312,15 @@ pub fn import(store: &mut dyn Store, path: &Path) -> Result<ImportReport> {
             column: "(json)".into(),
             message: e.to_string(),
         })?;
+        if line.to_ascii_lowercase().contains("\\u0000") {
+            // No name or identifier holds one, and PostgreSQL's text refuses it: say where.
+            return Err(Error::BadRow {
+                file: path.into(),
+                line: i as u64 + 1,
+                column: "(json)".into(),
+                message: "contains a NUL character (\\u0000)".into(),
+            });
+        }
         entities.push((i as u64 + 1, e));
     }
     report.rows = entities.len() as u64;

@@ -447,14 +447,14 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn add_relationship(&mut self, r: &Relationship) -> Result<bool> {
+    fn add_relationship(&mut self, r: &Relationship) -> Result<()> {
         let fact = relationship_fact(r);
         let mut st = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO relationships (kind, from_org, to_org, agency, funding_agency, award_id, amount, \
              start_date, end_date, action_date, permalink, source_file, source_line, fact, technology, citation) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
-        let n = st.execute(params![
+        st.execute(params![
             r.kind.as_str(),
             r.from,
             r.to,
@@ -472,10 +472,10 @@ impl Tx for SqliteTx<'_> {
             r.technology,
             r.citation
         ])?;
-        Ok(n == 1)
+        Ok(())
     }
 
-    fn upsert_account(&mut self, a: &Account) -> Result<bool> {
+    fn upsert_account(&mut self, a: &Account) -> Result<()> {
         let mut st = self.tx.prepare_cached(
             "INSERT INTO accounts (account_id, legal_name, country, state, city, uei, domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
              ON CONFLICT(account_id) DO UPDATE SET legal_name = excluded.legal_name, country = excluded.country, \
@@ -484,7 +484,8 @@ impl Tx for SqliteTx<'_> {
              OR accounts.state IS NOT excluded.state OR accounts.city IS NOT excluded.city \
              OR accounts.uei IS NOT excluded.uei OR accounts.domain IS NOT excluded.domain",
         )?;
-        Ok(st.execute(params![a.account_id, a.legal_name, a.country, a.state, a.city, a.uei, a.domain])? == 1)
+        st.execute(params![a.account_id, a.legal_name, a.country, a.state, a.city, a.uei, a.domain])?;
+        Ok(())
     }
 
     fn append_link(
@@ -525,19 +526,12 @@ impl Tx for SqliteTx<'_> {
         Ok(self.tx.last_insert_rowid())
     }
 
-    fn append_classification(
-        &mut self,
-        org: i64,
-        role: Role,
-        status: Status,
-        reason: &str,
-        actor: &str,
-    ) -> Result<i64> {
+    fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str) -> Result<()> {
         let mut st = self.tx.prepare_cached(
             "INSERT INTO classification_events (org_id, role, status, reason, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         st.execute(params![org, role.as_str(), status.as_str(), reason, actor, now()])?;
-        Ok(self.tx.last_insert_rowid())
+        Ok(())
     }
 
     fn latest_classification(&mut self, org: i64) -> Result<Option<(Role, Status)>> {

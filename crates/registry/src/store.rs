@@ -57,6 +57,11 @@ pub trait Store: Send {
 
 /// A write transaction. Write transactions of one registry run one at a time (SQLite's
 /// writer lock, PostgreSQL's advisory lock), whichever process holds them.
+///
+/// Writes whose outcome no caller needs (aliases, identifiers, parents, relationships,
+/// accounts, classifications) return nothing, so a store may hold them and send them in
+/// batches; reads through the transaction still see them. A write the database refuses then
+/// fails the transaction at a later call or at commit, and nothing of it is stored.
 pub trait Tx {
     /// The organisation with this natural key.
     fn organisation_by_key(&mut self, key: &str) -> Result<Option<i64>>;
@@ -77,10 +82,10 @@ pub trait Tx {
     fn add_identifier(&mut self, org: i64, scheme: Scheme, value: &str) -> Result<()>;
     /// Sets the parent organisation if none is set yet.
     fn set_parent(&mut self, child: i64, parent: i64) -> Result<()>;
-    /// Stores a relationship; returns false when the same fact is already stored.
-    fn add_relationship(&mut self, rel: &Relationship) -> Result<bool>;
-    /// Stores or updates a customer account; returns true when anything changed.
-    fn upsert_account(&mut self, account: &Account) -> Result<bool>;
+    /// Stores a relationship; ignored when the same fact is already stored.
+    fn add_relationship(&mut self, rel: &Relationship) -> Result<()>;
+    /// Stores or updates a customer account.
+    fn upsert_account(&mut self, account: &Account) -> Result<()>;
     /// Appends a link event.
     fn append_link(
         &mut self,
@@ -103,8 +108,7 @@ pub trait Tx {
         candidates: &[crate::model::LinkCandidate],
     ) -> Result<i64>;
     /// Appends a classification event.
-    fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str)
-    -> Result<i64>;
+    fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str) -> Result<()>;
     /// The latest classification event of an organisation: (role, status).
     fn latest_classification(&mut self, org: i64) -> Result<Option<(Role, Status)>>;
     /// The latest event of the link between an account and an organisation, read under the

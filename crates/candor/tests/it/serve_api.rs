@@ -267,12 +267,23 @@ fn idle_and_slow_connections_are_bounded_and_closed() {
     let (status, _) = timed_get(a, "/healthz", Duration::from_secs(1)).expect("/healthz answered");
     assert_eq!(status, 200);
     assert!(start.elapsed() < Duration::from_secs(1), "/healthz took {:?}", start.elapsed());
-    // Anything else over the limit is shed, saying when to retry. (More idle connections first:
-    // on a loaded machine the first ones may already have timed out and freed their slots.)
-    for _ in 0..300 {
-        held.push(std::net::TcpStream::connect(a).expect("connect idle"));
+    // Anything else over the limit is shed, saying when to retry. More idle connections first,
+    // and again if the request was served: on a loaded machine the served connections may time
+    // out (freeing their slots) just after a top-up; the new ones then hold the slots for the
+    // whole header timeout, so a server that sheds must shed the next request.
+    let mut answer = None;
+    for _ in 0..3 {
+        for _ in 0..300 {
+            held.push(std::net::TcpStream::connect(a).expect("connect idle"));
+        }
+        let (status, text) = timed_get(a, "/openapi.json", Duration::from_secs(2)).expect("an answer");
+        let shed = status == 503;
+        answer = Some((status, text));
+        if shed {
+            break;
+        }
     }
-    let (status, text) = timed_get(a, "/openapi.json", Duration::from_secs(2)).expect("an answer");
+    let (status, text) = answer.expect("asked");
     assert_eq!(status, 503, "{text}");
     assert!(text.to_ascii_lowercase().contains("retry-after: 1"), "{text}");
     // After the header timeout every held connection is closed by the server.

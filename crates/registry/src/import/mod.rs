@@ -341,6 +341,10 @@ pub(crate) fn run_csv(
         report.rows += 1;
         let outcome = if record.len() != columns.len() {
             Err(bad("(row)", format!("has {} fields but the header has {}", record.len(), columns.len())))
+        } else if let Some(i) = record.iter().position(|v| v.contains('\0')) {
+            // No name or identifier holds one, and PostgreSQL's text refuses it: say where.
+            let column = columns.iter().find(|(_, c)| **c == i).map(|(n, _)| n.clone()).unwrap_or("(row)".into());
+            Err(RowFail::Bad { column, message: "contains a NUL character".into() })
         } else {
             per_row(tx.as_mut(), &Row { record: &record, columns: &columns, line })
         };

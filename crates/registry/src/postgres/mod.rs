@@ -9,18 +9,20 @@
 //! reviews and imports, rare next to reads, and one order of writes is what makes the
 //! history's ids a true order.
 
-use std::collections::HashMap;
-
-use pg::{Conn, Database, Row, Statement, ToSql};
+use pg::{Database, Row, ToSql};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Account, ClassificationEvent, Jurisdiction, Kind, LinkCandidate, LinkEvent, NewOrganisation, Organisation,
-    RelationKind, Relationship, Role, Scheme, Source, Status, now,
+    Account, ClassificationEvent, Jurisdiction, Kind, LinkEvent, Organisation, RelationKind, Relationship, Role,
+    Scheme, Source, Status,
 };
 use crate::store::{Counts, Store, Tx};
+use tx::PgTx;
 
+mod known;
 mod migrations;
+mod pending;
+mod tx;
 
 pub(crate) use migrations::MIGRATIONS;
 
@@ -109,12 +111,7 @@ const ORG_COLUMNS: &str = "id, key, name, kind, country, state, county, city, pa
 
 impl Store for PgStore {
     fn begin(&mut self) -> Result<Box<dyn Tx + '_>> {
-        let mut conn = self.db.conn()?;
-        conn.batch_execute("BEGIN")?;
-        let mut tx = PgTx { conn, statements: HashMap::new(), open: true };
-        let lock = tx.statement("SELECT pg_advisory_xact_lock($1)")?;
-        tx.conn.execute(&lock, &[&WRITE_LOCK])?;
-        Ok(Box::new(tx))
+        Ok(Box::new(PgTx::begin(self.db.conn()?)?))
     }
 
     fn organisations(&self) -> Result<Vec<Organisation>> {
@@ -258,267 +255,6 @@ fn link_from_row(r: &Row) -> LinkEvent {
         actor: r.get(6),
         at: r.get(7),
         candidates: candidates.and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default(),
-    }
-}
-
-/// A write transaction on one pooled connection: `BEGIN` and the writer lock at the start,
-/// `COMMIT` in [`Tx::commit`], `ROLLBACK` when dropped uncommitted. Statements are prepared
-/// once per transaction (an import runs hundreds of thousands of them).
-struct PgTx {
-    conn: Conn,
-    statements: HashMap<&'static str, Statement>,
-    open: bool,
-}
-
-impl PgTx {
-    fn statement(&mut self, sql: &'static str) -> Result<Statement> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
-        }
-        let s = self.conn.prepare(sql)?;
-        self.statements.insert(sql, s.clone());
-        Ok(s)
-    }
-
-    fn rows(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
-        let st = self.statement(sql)?;
-        Ok(self.conn.query(&st, params)?)
-    }
-
-    fn exec(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
-        let st = self.statement(sql)?;
-        Ok(self.conn.execute(&st, params)?)
-    }
-
-    fn id(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<i64> {
-        let rows = self.rows(sql, params)?;
-        rows.first().map(|r| r.get(0)).ok_or_else(|| Error::Invalid("insert returned no id".into()))
-    }
-}
-
-impl PgTx {
-    /// The organisations with an alias of this normalised name.
-    fn alias_orgs(&mut self, name: &str) -> Result<Vec<i64>> {
-        let rows = self.rows(
-            "SELECT DISTINCT org_id FROM aliases WHERE norm = $1",
-            &[&crate::names::normalize(name).sorted_key()],
-        )?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-}
-
-impl Drop for PgTx {
-    fn drop(&mut self) {
-        if self.open {
-            // A connection whose rollback fails is broken; the pool tests connections before
-            // handing them out again.
-            let _ = self.conn.batch_execute("ROLLBACK");
-        }
-    }
-}
-
-impl Tx for PgTx {
-    fn organisation_by_key(&mut self, key: &str) -> Result<Option<i64>> {
-        Ok(self.rows("SELECT id FROM organisations WHERE key = $1", &[&key])?.first().map(|r| r.get(0)))
-    }
-
-    fn organisation_by_identifier(&mut self, scheme: Scheme, value: &str) -> Result<Option<i64>> {
-        let rows =
-            self.rows("SELECT org_id FROM identifiers WHERE scheme = $1 AND value = $2", &[&scheme.as_str(), &value])?;
-        Ok(rows.first().map(|r| r.get(0)))
-    }
-
-    // Two lookups, each by an index, rather than one join: during an import the tables grow
-    // inside one transaction with no statistics yet, and the planner then joined them by
-    // scanning every organisation (3 ms a row, sixty times SQLite's import time).
-    fn organisations_by_name(&mut self, name: &str, state: Option<&str>) -> Result<Vec<i64>> {
-        let ids = self.alias_orgs(name)?;
-        if ids.is_empty() {
-            return Ok(ids);
-        }
-        let rows = self.rows(
-            "SELECT id FROM organisations WHERE id = ANY($1) AND state IS NOT DISTINCT FROM $2 ORDER BY id",
-            &[&ids, &state],
-        )?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
-    fn organisations_by_norm(&mut self, name: &str) -> Result<Vec<(i64, Kind)>> {
-        let ids = self.alias_orgs(name)?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = self.rows("SELECT id, kind FROM organisations WHERE id = ANY($1) ORDER BY id", &[&ids])?;
-        Ok(rows.iter().map(|r| (r.get(0), Kind::parse(r.get(1)).unwrap_or(Kind::Other))).collect())
-    }
-
-    fn identifiers_of(&mut self, org: i64) -> Result<Vec<(Scheme, String)>> {
-        let rows = self.rows("SELECT scheme, value FROM identifiers WHERE org_id = $1", &[&org])?;
-        Ok(rows.iter().filter_map(|r| Scheme::parse(r.get(0)).map(|s| (s, r.get(1)))).collect())
-    }
-
-    fn insert_organisation(&mut self, o: &NewOrganisation) -> Result<i64> {
-        let j = &o.jurisdiction;
-        self.id(
-            "INSERT INTO organisations (key, name, kind, country, state, county, city) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            &[&o.key, &o.name, &o.kind.as_str(), &j.country, &j.state, &j.county, &j.city],
-        )
-    }
-
-    fn add_alias(&mut self, org: i64, alias: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO aliases (org_id, alias, norm) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&org, &alias, &crate::names::normalize(alias).sorted_key()],
-        )?;
-        Ok(())
-    }
-
-    fn add_identifier(&mut self, org: i64, scheme: Scheme, value: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO identifiers (org_id, scheme, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&org, &scheme.as_str(), &value],
-        )?;
-        Ok(())
-    }
-
-    fn set_parent(&mut self, child: i64, parent: i64) -> Result<()> {
-        if child != parent {
-            self.exec(
-                "UPDATE organisations SET parent_id = $2 WHERE id = $1 AND parent_id IS NULL",
-                &[&child, &parent],
-            )?;
-        }
-        Ok(())
-    }
-
-    fn add_relationship(&mut self, r: &Relationship) -> Result<bool> {
-        let fact = crate::sqlite::relationship_fact(r);
-        let line = r.source.line as i64;
-        let n = self.exec(
-            "INSERT INTO relationships (kind, from_org, to_org, agency, funding_agency, award_id, amount, \
-             start_date, end_date, action_date, permalink, source_file, source_line, fact, technology, citation) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING",
-            &[
-                &r.kind.as_str(),
-                &r.from,
-                &r.to,
-                &r.agency,
-                &r.funding_agency,
-                &r.award_id,
-                &r.amount,
-                &r.start_date,
-                &r.end_date,
-                &r.action_date,
-                &r.permalink,
-                &r.source.file,
-                &line,
-                &fact,
-                &r.technology,
-                &r.citation,
-            ],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn upsert_account(&mut self, a: &Account) -> Result<bool> {
-        let n = self.exec(
-            "INSERT INTO accounts (account_id, legal_name, country, state, city, uei, domain) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (account_id) DO UPDATE SET legal_name = excluded.legal_name, country = excluded.country, \
-             state = excluded.state, city = excluded.city, uei = excluded.uei, domain = excluded.domain \
-             WHERE (accounts.legal_name, accounts.country, accounts.state, accounts.city, accounts.uei, accounts.domain) \
-             IS DISTINCT FROM (excluded.legal_name, excluded.country, excluded.state, excluded.city, excluded.uei, excluded.domain)",
-            &[&a.account_id, &a.legal_name, &a.country, &a.state, &a.city, &a.uei, &a.domain],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn append_link(
-        &mut self,
-        account_id: &str,
-        org: i64,
-        status: Status,
-        score: Option<f64>,
-        reason: &str,
-        actor: &str,
-    ) -> Result<i64> {
-        self.id(
-            "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            &[&account_id, &org, &status.as_str(), &score, &reason, &actor, &now()],
-        )
-    }
-
-    fn append_proposal(
-        &mut self,
-        account_id: &str,
-        org: i64,
-        score: f64,
-        reason: &str,
-        actor: &str,
-        candidates: &[LinkCandidate],
-    ) -> Result<i64> {
-        let list = if candidates.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(candidates).map_err(|e| Error::Invalid(format!("candidates: {e}")))?)
-        };
-        self.id(
-            "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates) \
-             VALUES ($1, $2, 'proposed', $3, $4, $5, $6, $7) RETURNING id",
-            &[&account_id, &org, &score, &reason, &actor, &now(), &list],
-        )
-    }
-
-    fn append_classification(
-        &mut self,
-        org: i64,
-        role: Role,
-        status: Status,
-        reason: &str,
-        actor: &str,
-    ) -> Result<i64> {
-        self.id(
-            "INSERT INTO classification_events (org_id, role, status, reason, actor, at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            &[&org, &role.as_str(), &status.as_str(), &reason, &actor, &now()],
-        )
-    }
-
-    fn latest_classification(&mut self, org: i64) -> Result<Option<(Role, Status)>> {
-        let rows = self.rows(
-            "SELECT role, status FROM classification_events WHERE org_id = $1 ORDER BY id DESC LIMIT 1",
-            &[&org],
-        )?;
-        Ok(rows.first().and_then(|r| Some((Role::parse(r.get(0))?, Status::parse(r.get(1))?))))
-    }
-
-    fn latest_link(&mut self, account_id: &str, org: i64) -> Result<Option<LinkEvent>> {
-        let rows = self.rows(
-            "SELECT id, account_id, org_id, status, score, reason, actor, at, candidates FROM link_events \
-             WHERE account_id = $1 AND org_id = $2 ORDER BY id DESC LIMIT 1",
-            &[&account_id, &org],
-        )?;
-        Ok(rows.first().map(link_from_row))
-    }
-
-    fn import_seen(&mut self, sha256: &str) -> Result<bool> {
-        Ok(!self.rows("SELECT 1 FROM imports WHERE sha256 = $1", &[&sha256])?.is_empty())
-    }
-
-    fn record_import(&mut self, sha256: &str, file: &str, kind: &str, rows: u64) -> Result<()> {
-        self.exec(
-            "INSERT INTO imports (sha256, file, kind, rows, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            &[&sha256, &file, &kind, &(rows as i64), &now()],
-        )?;
-        Ok(())
-    }
-
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        self.open = false;
-        self.conn.batch_execute("COMMIT")?;
-        Ok(())
     }
 }
 
