@@ -512,7 +512,7 @@ impl Tx for SqliteTx<'_> {
         reason: &str,
         actor: &str,
         candidates: &[crate::model::LinkCandidate],
-    ) -> Result<i64> {
+    ) -> Result<()> {
         let list = if candidates.is_empty() {
             None
         } else {
@@ -523,7 +523,7 @@ impl Tx for SqliteTx<'_> {
              VALUES (?1, ?2, 'proposed', ?3, ?4, ?5, ?6, ?7)",
         )?;
         st.execute(params![account_id, org, score, reason, actor, now(), list])?;
-        Ok(self.tx.last_insert_rowid())
+        Ok(())
     }
 
     fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str) -> Result<()> {

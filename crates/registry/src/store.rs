@@ -59,7 +59,7 @@ pub trait Store: Send {
 /// writer lock, PostgreSQL's advisory lock), whichever process holds them.
 ///
 /// Writes whose outcome no caller needs (aliases, identifiers, parents, relationships,
-/// accounts, classifications) return nothing, so a store may hold them and send them in
+/// accounts, classifications, proposals) return nothing, so a store may hold them and send them in
 /// batches; reads through the transaction still see them. A write the database refuses then
 /// fails the transaction at a later call or at commit, and nothing of it is stored.
 pub trait Tx {
@@ -106,7 +106,7 @@ pub trait Tx {
         reason: &str,
         actor: &str,
         candidates: &[crate::model::LinkCandidate],
-    ) -> Result<i64>;
+    ) -> Result<()>;
     /// Appends a classification event.
     fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str) -> Result<()>;
     /// The latest classification event of an organisation: (role, status).

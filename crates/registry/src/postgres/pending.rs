@@ -36,6 +36,18 @@ pub(super) struct Pending {
     accounts: Vec<Account>,
     account_at: HashMap<String, usize>,
     classifications: Vec<(i64, Role, Status, String, String, String)>,
+    proposals: Vec<ProposalRow>,
+}
+
+/// A proposed link, waiting (sent after the accounts it may name).
+struct ProposalRow {
+    account_id: String,
+    org: i64,
+    score: f64,
+    reason: String,
+    actor: String,
+    at: String,
+    candidates: Option<String>,
 }
 
 impl Pending {
@@ -47,6 +59,7 @@ impl Pending {
             + self.relationships.len()
             + self.accounts.len()
             + self.classifications.len()
+            + self.proposals.len()
     }
 
     pub(super) fn identifier(&mut self, org: i64, scheme: &'static str, value: &str) {
@@ -87,6 +100,28 @@ impl Pending {
         at: String,
     ) {
         self.classifications.push((org, role, status, reason.to_string(), actor.to_string(), at));
+    }
+
+    #[allow(clippy::too_many_arguments)] // one link event's columns
+    pub(super) fn proposal(
+        &mut self,
+        account_id: &str,
+        org: i64,
+        score: f64,
+        reason: &str,
+        actor: &str,
+        at: String,
+        candidates: Option<String>,
+    ) {
+        self.proposals.push(ProposalRow {
+            account_id: account_id.to_string(),
+            org,
+            score,
+            reason: reason.to_string(),
+            actor: actor.to_string(),
+            at,
+            candidates,
+        });
     }
 
     /// Sends every waiting row, table by table, and forgets them. Rows are inserted in the
@@ -148,8 +183,34 @@ impl Pending {
                 &[&orgs, &roles, &statuses, &reasons, &actors, &ats],
             )?;
         }
+        if !p.proposals.is_empty() {
+            send_proposals(conn, p.proposals)?;
+        }
         Ok(())
     }
+}
+
+fn send_proposals(conn: &mut Conn, rows: Vec<ProposalRow>) -> Result<()> {
+    let n = rows.len();
+    let (mut account, mut org, mut score) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut reason, mut actor) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut at, mut candidates) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for r in rows {
+        account.push(r.account_id);
+        org.push(r.org);
+        score.push(r.score);
+        reason.push(r.reason);
+        actor.push(r.actor);
+        at.push(r.at);
+        candidates.push(r.candidates);
+    }
+    conn.execute(
+        "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates) \
+         SELECT a, o, 'proposed', s, r, w, t, c FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::text[], \
+         $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(a, o, s, r, w, t, c, n) ORDER BY n",
+        &[&account, &org, &score, &reason, &actor, &at, &candidates],
+    )?;
+    Ok(())
 }
 
 fn unzip3<A, B, C>(rows: Vec<(A, B, C)>) -> (Vec<A>, Vec<B>, Vec<C>) {

@@ -189,17 +189,14 @@ impl Tx for PgTx {
         reason: &str,
         actor: &str,
         candidates: &[LinkCandidate],
-    ) -> Result<i64> {
+    ) -> Result<()> {
         let list = if candidates.is_empty() {
             None
         } else {
             Some(serde_json::to_string(candidates).map_err(|e| Error::Invalid(format!("candidates: {e}")))?)
         };
-        self.id(
-            "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates) \
-             VALUES ($1, $2, 'proposed', $3, $4, $5, $6, $7) RETURNING id",
-            &[&account_id, &org, &score, &reason, &actor, &now(), &list],
-        )
+        self.pending.proposal(account_id, org, score, reason, actor, now(), list);
+        self.waited()
     }
 
     fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str) -> Result<()> {

@@ -269,7 +269,8 @@ fn a_nul_character_is_refused_naming_line_and_column(b: &Backend) {
 }
 
 /// PostgreSQL's store sends an import's writes in batches and answers its lookups from
-/// memory; SQLite's writes row by row. Every real file must come out the same in both.
+/// memory; SQLite's writes row by row. Every real file, and accounts screened against them,
+/// must come out the same in both.
 #[test]
 fn postgres_stores_the_real_files_exactly_as_sqlite_does() {
     let Some(data) = data_dir() else { return };
@@ -294,6 +295,32 @@ fn postgres_stores_the_real_files_exactly_as_sqlite_does() {
         events.into_iter().map(|e| (e.id, e.org_id, e.role, e.status, e.reason, e.actor)).collect::<Vec<_>>()
     };
     assert_eq!(classes(lite.as_ref()), classes(post.as_ref()));
+
+    // Fictional accounts named as every 40th alias (one id twice: the later row wins),
+    // stored and screened on both: the same accounts and the same proposals.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let accounts = dir.path().join("accounts.csv");
+    let mut csv = String::from("account_id,legal_name,state\n");
+    for (i, (_, alias)) in lite.aliases().expect("aliases").iter().step_by(40).enumerate() {
+        csv.push_str(&format!("demo-{i:05},\"{}\",MN\n", alias.to_uppercase().replace('"', "")));
+    }
+    csv.push_str("demo-00000,Renamed Demonstration Account,TX\n");
+    std::fs::write(&accounts, csv).expect("write");
+    for store in [&mut lite, &mut post] {
+        import::import_accounts(store, &accounts, ImportOptions::default(), &mut |_, _| {}).expect("accounts");
+        registry::screen::screen_all(store, &registry::screen::ScreenConfig::default()).expect("screen");
+    }
+    assert_eq!(lite.accounts().expect("accounts"), post.accounts().expect("accounts"));
+    let links = |s: &dyn Store| {
+        let events = s.link_events().expect("links");
+        events
+            .into_iter()
+            .map(|e| (e.id, e.account_id, e.org_id, e.status, e.score, e.reason, e.candidates))
+            .collect::<Vec<_>>()
+    };
+    let proposed = links(lite.as_ref());
+    assert!(proposed.len() > 50, "{} proposals", proposed.len());
+    assert_eq!(proposed, links(post.as_ref()));
 }
 
 fn a_corrupted_row_refuses_the_whole_file_and_names_line_and_column(b: &Backend) {
