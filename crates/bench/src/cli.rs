@@ -107,6 +107,9 @@ pub struct BenchPolicyArgs {
     /// Fictional accounts linked to the registry's organisations.
     #[arg(long, default_value_t = 50_000)]
     pub accounts: usize,
+    /// Fictional accounts linked to no organisation (a provider's ordinary customers).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub unlinked: usize,
     /// Decisions timed in process (each way).
     #[arg(long, default_value_t = 1_000_000)]
     pub decisions: usize,

@@ -15,7 +15,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use cedar_policy::{Authorizer, Entities};
 use policy::engine::{Decider, PolicyVersion, Request};
-use policy::facts::{AccountFacts, Facts};
+use policy::facts::{AccountFacts, Facts, Principal};
 use registry::SqliteStore;
 use registry::import::{self, ImportOptions};
 use serde_json::json;
@@ -159,8 +159,18 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
     let caps: Vec<&str> = t.capabilities().iter().map(|c| c.id.as_str()).collect();
     let schema = policy::schema::schema(&caps)?;
     let version = PolicyVersion::parse(DEFAULT_POLICY, "default.cedar", &schema)?;
+    for i in 0..args.unlinked {
+        facts
+            .accounts
+            .insert(format!("bench-free-{i:07}"), AccountFacts { org: None, principal: Principal::unknown() });
+    }
     let services: Vec<String> = SERVICES.iter().map(|s| s.to_string()).collect();
+    crate::memory::reset_peak();
+    let before_kb = crate::memory::peak_rss_kb();
+    let built = Instant::now();
     let decider = Decider::with_services(schema.clone(), version.clone(), facts, &services)?;
+    let build_s = built.elapsed().as_secs_f64();
+    let decider_mb = crate::memory::peak_rss_kb().saturating_sub(before_kb) as f64 / 1024.0;
     let requests: Vec<Request> = (0..args.decisions.min(100_000))
         .map(|_| Request {
             account: format!("bench-acct-{:06}", rng.below(args.accounts)),
@@ -171,6 +181,12 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
         })
         .collect();
     let denied = requests.iter().filter(|r| decider.decide(r).map(|d| !d.allow).unwrap_or(false)).count();
+    // Unlinked accounts: their entities are built per request (they are not in the store).
+    let unlinked: Vec<Request> = requests
+        .iter()
+        .take(if args.unlinked == 0 { 0 } else { 20_000 })
+        .map(|r| Request { account: format!("bench-free-{:07}", rng.below(args.unlinked.max(1))), ..r.clone() })
+        .collect();
 
     // cedar-policy directly: the request and its entities built beforehand, only the call timed.
     let authorizer = Authorizer::new();
@@ -196,6 +212,14 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
         std::hint::black_box(decider.decide(&requests[i % requests.len()])?);
         Ok(())
     })?;
+    let ours_unlinked = if unlinked.is_empty() {
+        None
+    } else {
+        Some(measure(n.min(200_000), |i| {
+            std::hint::black_box(decider.decide(&unlinked[i % unlinked.len()])?);
+            Ok(())
+        })?)
+    };
     // Both cores in process.
     let decider = Arc::new(decider);
     let start = Instant::now();
@@ -255,6 +279,9 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
             "cedar_direct": {"per_second": direct.per_second, "p50_us": direct.p50_us, "p99_us": direct.p99_us, "p999_us": direct.p999_us},
             "candor_in_process": {"per_second": ours.per_second, "p50_us": ours.p50_us, "p99_us": ours.p99_us, "p999_us": ours.p999_us},
             "candor_in_process_two_threads_per_second": two_threads,
+            "unlinked_accounts": args.unlinked,
+            "candor_in_process_unlinked": ours_unlinked.as_ref().map(|u| json!({"per_second": u.per_second, "p50_us": u.p50_us, "p99_us": u.p99_us, "p999_us": u.p999_us})),
+            "decider_build_seconds": build_s, "decider_peak_mb": decider_mb,
             "http": http.as_ref().map(|w| json!({"per_second": w.per_second, "p50_us": w.p50_us, "p99_us": w.p99_us, "non_2xx": w.non_2xx, "connections": args.connections, "seconds": args.seconds})),
         }));
     } else {
@@ -272,6 +299,12 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
             "{:38} {:>12.0} {:>9.2} {:>9.2} {:>9.2}",
             "candor in process (1 thread)", ours.per_second, ours.p50_us, ours.p99_us, ours.p999_us
         );
+        if let Some(u) = &ours_unlinked {
+            println!(
+                "{:38} {:>12.0} {:>9.2} {:>9.2} {:>9.2}",
+                "candor, unlinked accounts (1 thread)", u.per_second, u.p50_us, u.p99_us, u.p999_us
+            );
+        }
         println!("{:38} {:>12.0}", "candor in process (2 threads)", two_threads);
         if let Some(w) = &http {
             println!(
@@ -283,6 +316,10 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
                 w.non_2xx
             );
         }
+        println!(
+            "decider built in {build_s:.2} s for {} linked and {} unlinked accounts; memory it took: {decider_mb:.0} MB",
+            args.accounts, args.unlinked
+        );
         println!(
             "candor's own overhead at p50: {overhead_p50:.2} µs per decision (targets: p99 < 50 µs in process; > 20,000/s over HTTP)"
         );

@@ -140,7 +140,7 @@ fn two_replicas(b: &Backend, reqs: &[Request], args: &BenchStoresArgs) -> Result
     let tokens_path = dir.path().join("tokens");
     let token = server::auth::Tokens::issue(&tokens_path, server::auth::Role::Authorizer, "bench")?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let mut urls = Vec::new();
+    let (mut urls, mut states) = (Vec::new(), Vec::new());
     for _ in 0..2 {
         let (decider, _) = decider(b)?;
         let state = Arc::new(server::AppState {
@@ -150,6 +150,8 @@ fn two_replicas(b: &Backend, reqs: &[Request], args: &BenchStoresArgs) -> Result
         });
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         urls.push(format!("http://{}/v1/authorize", listener.local_addr()?));
+        // Kept here to be dropped after the runtime (PostgreSQL's client may not close inside it).
+        states.push(state.clone());
         let app = server::router(state);
         rt.spawn(async move {
             let _ = server::serve_until_dropped(listener, app).await;
@@ -176,7 +178,8 @@ fn two_replicas(b: &Backend, reqs: &[Request], args: &BenchStoresArgs) -> Result
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("wrk thread")))).collect()
     });
     bar.finish_and_clear();
-    rt.shutdown_background();
+    rt.shutdown_timeout(std::time::Duration::from_secs(10));
+    drop(states);
     let (mut per_second, mut non_2xx) = (0.0, 0);
     for r in results {
         let w = r?;

@@ -274,10 +274,13 @@ pub fn cedar_request(req: &Request, schema: &Schema) -> Result<cedar_policy::Req
 
 /// Decides requests under one policy version.
 ///
-/// Every organisation and known account, every action and the resources of the services it
+/// Every organisation and linked account, every action and the resources of the services it
 /// was told about are built into one entity store when the decider is made, so a request
-/// for a known account and service costs one Cedar evaluation; anything else gets the few
-/// entities it needs built for it.
+/// for a linked account and a known service costs one Cedar evaluation; anything else gets
+/// the few entities it needs built for it. Accounts linked to no organisation (a large
+/// provider's millions of ordinary customers) are not in the store: each would cost kilobytes
+/// of Cedar entity (about 10 GB at a million accounts) to say what every one of them says,
+/// "unknown, not linked".
 pub struct Decider {
     schema: Schema,
     actions: Actions,
@@ -287,7 +290,7 @@ pub struct Decider {
     orgs: HashMap<i64, Entity>,
     unknown: Principal,
     authorizer: Authorizer,
-    /// All organisations, accounts, actions and known resources.
+    /// All organisations, linked accounts, actions and known resources.
     all: Entities,
     /// Resource ids (`service@class`) in `all`.
     resources: HashSet<String>,
@@ -351,7 +354,7 @@ impl Decider {
     /// Builds the entity store with resources for these services (in every region class).
     fn build_all(&mut self, services: &[String]) -> Result<()> {
         let mut list: Vec<Entity> = self.orgs.values().cloned().collect();
-        for (id, a) in &self.facts.accounts {
+        for (id, a) in self.facts.accounts.iter().filter(|(_, a)| a.org.is_some()) {
             list.push(account_entity(id, &a.principal, a.org)?);
         }
         let mut seen_actions = HashSet::new();
@@ -434,7 +437,7 @@ impl Decider {
         let linked = account.is_some_and(|a| a.org.is_some());
         let attr = |a: &str| principal_value(principal, linked, a);
         let resource = format!("{}@{}", req.service, req.region_class);
-        if account.is_some() && self.resources.contains(&resource) {
+        if linked && self.resources.contains(&resource) {
             return decide_in(&self.authorizer, &self.schema, &self.version, req, &self.all, &attr);
         }
         let mut entities = self.entities_for(req)?;

@@ -100,14 +100,21 @@ pub fn run_router_until_signal(
 }
 
 fn run_app(app: Router, limits: Limits, listen: &str, banner: &dyn Fn(&str)) -> std::io::Result<()> {
+    // The stores are dropped here, after the runtime, never inside it: PostgreSQL's synchronous
+    // client closes its connection by blocking, which the runtime refuses with a panic (and a
+    // panic while unwinding aborts the process).
+    let stores = app.clone();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| std::io::Error::new(e.kind(), format!("listening on {listen}: {e}")))?;
         banner(&format!("http://{}", listener.local_addr()?));
         serve(listener, app, limits).await
-    })
+    });
+    drop(rt);
+    drop(stores);
+    served
 }
 
 /// A router served on its own small runtime in the background until dropped: the demo's

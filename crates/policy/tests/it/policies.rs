@@ -188,7 +188,20 @@ fn ordinary_and_unknown_customers_are_allowed() {
 
 #[test]
 fn prepared_and_per_request_entities_decide_alike() {
-    let store = fictional();
+    let mut store = fictional();
+    // A customer account linked to no organisation (kept out of the prepared store).
+    let mut tx = store.begin().expect("tx");
+    tx.upsert_account(&Account {
+        account_id: "acct-unlinked".into(),
+        legal_name: "Example Bakery (fictional)".into(),
+        country: Some("USA".into()),
+        state: Some("MN".into()),
+        city: None,
+        uei: None,
+        domain: None,
+    })
+    .expect("account");
+    tx.commit().expect("commit");
     // With rules on resources too: by region class (hierarchy) and by service attributes.
     let text = format!(
         "{DEFAULT}\n@id(\"no-face-in-secret-regions\")\nforbid (principal, action in Candor::Action::\"face_recognition\", resource in Candor::RegionClass::\"secret\");\n\
@@ -200,7 +213,7 @@ fn prepared_and_per_request_entities_decide_alike() {
     let services = ["Amazon Rekognition".to_string(), "Amazon EC2".to_string()];
     let fast = Decider::with_services(schema(), version, facts, &services).expect("services");
     let t = Taxonomy::builtin().expect("taxonomy");
-    for account in ["acct-sheriff", "acct-edl", "acct-parent", "acct-retail", "acct-unknown"] {
+    for account in ["acct-sheriff", "acct-edl", "acct-parent", "acct-retail", "acct-unlinked", "acct-unknown"] {
         for cap in t.capabilities() {
             for service in ["Amazon Rekognition", "Amazon EC2", "Some Other Service"] {
                 for class in ["commercial", "government", "secret"] {

@@ -119,6 +119,18 @@ impl Server {
         Server { child, addr, log }
     }
 
+    /// Stops the server as an operator or a load balancer would (SIGTERM), and waits: its
+    /// exit status, and everything it wrote on stderr.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(sent.success(), "kill -TERM {pid}");
+        let status = self.child.wait().expect("wait");
+        // The stderr reader ends with the process; give it a moment to take the last bytes.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        (status, self.log())
+    }
+
     /// What the server wrote on stderr so far (its request log).
     pub fn log(&self) -> String {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
