@@ -174,6 +174,15 @@ fn renormalize(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
+/// The `candidates` column of a proposal: the ambiguous proposal's candidates as JSON, or
+/// nothing (both stores write it alike).
+pub(crate) fn candidates_column(candidates: &[crate::model::LinkCandidate]) -> Result<Option<String>> {
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(candidates).map(Some).map_err(|e| Error::Invalid(format!("candidates: {e}")))
+}
+
 /// The fact a relationship states, independent of where it was read: re-importing the same
 /// facts from another copy or layout of a file adds nothing (both stores key on it).
 pub(crate) fn relationship_fact(r: &Relationship) -> String {
@@ -513,11 +522,7 @@ impl Tx for SqliteTx<'_> {
         actor: &str,
         candidates: &[crate::model::LinkCandidate],
     ) -> Result<()> {
-        let list = if candidates.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(candidates).map_err(|e| Error::Invalid(format!("candidates: {e}")))?)
-        };
+        let list = candidates_column(candidates)?;
         let mut st = self.tx.prepare_cached(
             "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates) \
              VALUES (?1, ?2, 'proposed', ?3, ?4, ?5, ?6, ?7)",

@@ -40,14 +40,15 @@ pub(super) struct Pending {
 }
 
 /// A proposed link, waiting (sent after the accounts it may name).
-struct ProposalRow {
-    account_id: String,
-    org: i64,
-    score: f64,
-    reason: String,
-    actor: String,
-    at: String,
-    candidates: Option<String>,
+pub(super) struct ProposalRow {
+    pub(super) account_id: String,
+    pub(super) org: i64,
+    pub(super) score: f64,
+    pub(super) reason: String,
+    pub(super) actor: String,
+    pub(super) at: String,
+    /// The ambiguous proposal's candidates, as JSON.
+    pub(super) candidates: Option<String>,
 }
 
 impl Pending {
@@ -70,6 +71,7 @@ impl Pending {
         self.aliases.push((org, alias.to_string(), norm));
     }
 
+    /// A parent for a child (never itself: the transaction checks).
     pub(super) fn parent(&mut self, child: i64, parent: i64) {
         if self.parent_of.insert(child) {
             self.parents.push((child, parent));
@@ -102,26 +104,8 @@ impl Pending {
         self.classifications.push((org, role, status, reason.to_string(), actor.to_string(), at));
     }
 
-    #[allow(clippy::too_many_arguments)] // one link event's columns
-    pub(super) fn proposal(
-        &mut self,
-        account_id: &str,
-        org: i64,
-        score: f64,
-        reason: &str,
-        actor: &str,
-        at: String,
-        candidates: Option<String>,
-    ) {
-        self.proposals.push(ProposalRow {
-            account_id: account_id.to_string(),
-            org,
-            score,
-            reason: reason.to_string(),
-            actor: actor.to_string(),
-            at,
-            candidates,
-        });
+    pub(super) fn proposal(&mut self, row: ProposalRow) {
+        self.proposals.push(row);
     }
 
     /// Sends every waiting row, table by table, and forgets them. Rows are inserted in the
@@ -152,7 +136,7 @@ impl Pending {
             conn.execute(
                 "UPDATE organisations o SET parent_id = u.parent \
                  FROM unnest($1::bigint[], $2::bigint[]) AS u(child, parent) \
-                 WHERE o.id = u.child AND o.parent_id IS NULL AND u.child <> u.parent",
+                 WHERE o.id = u.child AND o.parent_id IS NULL",
                 &[&children, &parents],
             )?;
         }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use pg::{Conn, Row, Statement, ToSql};
 
 use super::known::Known;
-use super::pending::{FLUSH_AT, Pending};
+use super::pending::{FLUSH_AT, Pending, ProposalRow};
 use super::{WRITE_LOCK, link_from_row};
 use crate::error::{Error, Result};
 use crate::model::{Account, Kind, LinkCandidate, LinkEvent, NewOrganisation, Relationship, Role, Scheme, Status, now};
@@ -190,12 +190,15 @@ impl Tx for PgTx {
         actor: &str,
         candidates: &[LinkCandidate],
     ) -> Result<()> {
-        let list = if candidates.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(candidates).map_err(|e| Error::Invalid(format!("candidates: {e}")))?)
-        };
-        self.pending.proposal(account_id, org, score, reason, actor, now(), list);
+        self.pending.proposal(ProposalRow {
+            account_id: account_id.to_string(),
+            org,
+            score,
+            reason: reason.to_string(),
+            actor: actor.to_string(),
+            at: now(),
+            candidates: crate::sqlite::candidates_column(candidates)?,
+        });
         self.waited()
     }
 
