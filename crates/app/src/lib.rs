@@ -5,6 +5,9 @@
 //!
 //! - [`policy`]: the built-in schema and default policy applied — activate a version through
 //!   the log, decide, audit, compare, replay, the serving decider;
+//! - [`notice`]: policy changes announced before they take effect — proposals with their
+//!   effect, objections, withdrawals, the minimum notice; [`notice_log`]: the log they read
+//!   and append to, and the activation gate;
 //! - [`period`]: publish a period (records in the log, the static report beside its tiles);
 //! - [`enforce`]: enforcement actions recorded, and a period's audit with them for publishing;
 //! - [`serving`]: the server's state from the places on disk;
@@ -25,6 +28,8 @@ pub mod enforce;
 pub mod fixtures;
 pub mod log;
 pub mod log_append;
+pub mod notice;
+pub mod notice_log;
 pub mod owners;
 pub mod period;
 pub mod policy;

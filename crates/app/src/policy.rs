@@ -9,7 +9,6 @@ use policy::engine::{Decider, Decision, PolicyVersion, Request, entities_json, r
 use policy::facts::Facts;
 use policy::store::{Activated, PolicyStore};
 use serde::Serialize;
-use tlog::LocalLog;
 use usage::fold::Granularity;
 use usage::store::UsageStore;
 
@@ -95,31 +94,46 @@ pub enum Activation {
         sha256: String,
         /// The file name recorded with it.
         file: String,
+        /// How it came into force, as every page naming it says: "activated after notice
+        /// (proposal #n)", "activated in an emergency, …" or "activated without notice".
+        notice: String,
     },
 }
 
-/// Validates `file`, appends it to the log in `log_dir` and makes it the active version.
-pub fn activate_file(places: &PolicyPlaces, log_dir: &Path, file: &Path, by: &str) -> Result<Activation> {
+/// How to activate.
+#[derive(Debug, Clone, Default)]
+pub struct Activate {
+    /// Activate before a proposal's notice ran out (or with no proposal), for this reason;
+    /// recorded and shown as an emergency.
+    pub emergency: Option<String>,
+}
+
+/// Validates `file`, appends it to the log in `log_dir` and makes it the active version. A
+/// version proposed with notice is refused before its effective date unless `how` is an
+/// emergency.
+pub fn activate_file(
+    places: &PolicyPlaces,
+    log_dir: &Path,
+    file: &Path,
+    by: &str,
+    how: &Activate,
+) -> Result<Activation> {
     let v = read_policy(file, &policy::schema::builtin()?)?;
     let mut store = open_store(places)?;
     if store.active()?.is_some_and(|a| a.sha256 == v.sha256) {
         return Ok(Activation::AlreadyActive { sha256: v.sha256, file: file.display().to_string() });
     }
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let home = LocalLog::at(log_dir);
-    let (mut writer, trust) = crate::witnessing::open_writer(&home)?;
-    let activated = store.activate(&mut writer, &v, &name, by)?;
+    let mut log = crate::notice_log::NoticeLog::open(log_dir)?;
+    let notice = crate::notice_log::activation_notice(&log, &v, how.emergency.as_deref())?;
+    let activated = store.activate(log.writer(), &v, &name, by, &notice)?;
+    let entry = policy::store::version_entry_with(&v.sha256, &name, &v.text, "", &notice)?;
+    let words = publish::notices::activation_words(&serde_json::from_slice(&entry)?);
     // A witnessed log serves the version's checkpoint only once its quorum cosigned it.
-    if let Some(trust) = trust {
-        let round = crate::witnessing::witness_and_publish(&home, &writer, &trust, false)?;
-        if !round.published {
-            return Err(round.unpublished_error().context(format!(
-                "policy version {} is active and in the log (entry #{}), but not yet served",
-                activated.version, activated.log_index
-            )));
-        }
-    }
-    Ok(Activation::Activated { activated, sha256: v.sha256, file: name })
+    log.finish().with_context(|| {
+        format!("policy version {} is active and in the log (entry #{})", activated.version, activated.log_index)
+    })?;
+    Ok(Activation::Activated { activated, sha256: v.sha256, file: name, notice: words })
 }
 
 /// What `authorize` is asked.
@@ -202,15 +216,26 @@ pub fn audit_usage(
     Ok(Audit { policy_version: sha, period: period.map(str::to_string), violations })
 }
 
-/// How stored usage would be decided differently under `new` than under `old`.
-pub fn diff_versions(places: &PolicyPlaces, usage_db: &Path, old: &str, new: &str) -> Result<VersionDiff> {
+/// How stored usage (of `period` only, when given: `YYYY-Qn` or `YYYY-MM`) would be decided
+/// differently under `new` than under `old`.
+pub fn diff_versions(
+    places: &PolicyPlaces,
+    usage_db: &Path,
+    old: &str,
+    new: &str,
+    period: Option<&str>,
+) -> Result<VersionDiff> {
     let schema = policy::schema::builtin()?;
     let store = open_store(places)?;
     let facts = facts(places, &store)?;
     let (o, n) = (resolve(old, &store, &schema)?, resolve(new, &store, &schema)?);
     let old_d = Decider::new(schema.clone(), o, facts.clone())?;
     let new_d = Decider::new(schema, n, facts)?;
-    let rows = UsageStore::open(usage_db)?.rows()?;
+    let mut rows = UsageStore::open(usage_db)?.rows()?;
+    if let Some(p) = period {
+        let g = if p.contains('Q') { Granularity::Quarter } else { Granularity::Month };
+        rows.retain(|(k, _)| g.period(&k.month) == p);
+    }
     Ok(VersionDiff { old: old.to_string(), new: new.to_string(), diff: diff(&old_d, &new_d, &rows)? })
 }
 
@@ -369,9 +394,9 @@ impl std::fmt::Display for Activation {
             Activation::AlreadyActive { file, .. } => {
                 writeln!(f, "{file} is already the active version; nothing to do")
             }
-            Activation::Activated { activated, sha256, file } => writeln!(
+            Activation::Activated { activated, sha256, file, notice } => writeln!(
                 f,
-                "activated {file} as policy version {} (sha256 {sha256}), log entry {}",
+                "activated {file} as policy version {} (sha256 {sha256}), log entry {}: {notice}",
                 activated.version, activated.log_index
             ),
         }

@@ -32,6 +32,7 @@ pub fn state(places: &ServePlaces) -> Result<server::AppState> {
     let public = LocalLog::at(&places.log_dir).public_dir();
     if public.join(tlog::CHECKPOINT_PATH).exists() {
         state.report = Some(server::report::Report::at(public));
+        state.objections = Some(std::sync::Arc::new(crate::notice::LogDesk(places.log_dir.clone())));
     }
     let p = &places.policy;
     if registry::exists(&p.registry_db) {

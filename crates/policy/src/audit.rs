@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use publish::notices::{Effect, EffectRow};
 use serde::Serialize;
 use usage::fold::{Granularity, Key, Sums, UNMAPPED};
 
@@ -62,6 +63,8 @@ pub struct Change {
     pub after: bool,
     /// Deciding policies after.
     pub policies: Vec<String>,
+    /// Deciding policies before (for a newly allowed use, the rules that denied it).
+    pub policies_before: Vec<String>,
     /// Past usage affected: lines and cost.
     pub lines: u64,
     /// Billed cost.
@@ -188,6 +191,44 @@ pub fn audit(d: &Decider, rows: &[(Key, Sums)], g: Granularity, period: Option<&
     Ok(out.into_values().collect())
 }
 
+/// A diff summarised as a proposal's effect: per capability, deciding rule and direction,
+/// the organisations in `disclosed` by name and every other account only counted. The rule of a
+/// newly denied use is the rule that would deny it; of a newly allowed use, the rule that
+/// denied it before.
+pub fn effect(d: &Diff, disclosed: &std::collections::BTreeSet<String>, period: Option<&str>) -> Effect {
+    use std::collections::BTreeSet;
+    type Affected = (BTreeSet<String>, BTreeSet<String>);
+    let mut rows: BTreeMap<(String, String, &str), Affected> = BTreeMap::new();
+    for c in &d.changes {
+        let change = if c.after { "newly_allowed" } else { "newly_denied" };
+        let rules = if c.after { &c.policies_before } else { &c.policies };
+        let rules: Vec<&str> =
+            if rules.is_empty() { vec!["(no rule)"] } else { rules.iter().map(String::as_str).collect() };
+        for rule in rules {
+            let (orgs, accounts) = rows.entry((c.capability.clone(), rule.to_string(), change)).or_default();
+            if disclosed.contains(&c.organisation) {
+                orgs.insert(c.organisation.clone());
+            } else {
+                accounts.insert(c.account.clone());
+            }
+        }
+    }
+    Effect {
+        period: period.map(str::to_string),
+        rows: rows
+            .into_iter()
+            .map(|((capability, policy, change), (orgs, accounts))| EffectRow {
+                capability,
+                policy,
+                change: change.to_string(),
+                organisations_count: orgs.len() as u64,
+                organisations: orgs.into_iter().take(publish::notices::MAX_NAMED).collect(),
+                undisclosed_accounts: accounts.len() as u64,
+            })
+            .collect(),
+    }
+}
+
 /// What changing from `old` to `new` would change on the usage in `rows`.
 pub fn diff(old: &Decider, new: &Decider, rows: &[(Key, Sums)]) -> Result<Diff> {
     let (before, after) = (decisions(old, rows)?, decisions(new, rows)?);
@@ -228,6 +269,7 @@ pub fn diff(old: &Decider, new: &Decider, rows: &[(Key, Sums)]) -> Result<Diff> 
             before: b.allow,
             after: a.allow,
             policies: a.policies.clone(),
+            policies_before: b.policies.clone(),
             lines,
             cost,
         });

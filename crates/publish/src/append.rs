@@ -271,6 +271,11 @@ pub fn publish<S: Storage>(
                 counts.findings_not_disclosed = e.findings_not_disclosed;
                 counts.to_json()
             }),
+            proposals: crate::notices::summary_lines(
+                records.iter().map(|(i, v)| (*i, v)),
+                &|i| all.get(i as usize).map(|e| crate::records::sha256_hex(e)),
+                period,
+            ),
         },
         current_summary.map(link_of),
         "replaced: the period was published again with changed records",

@@ -305,7 +305,7 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
                     Some(format!("record #{index}: the text shown differs from the log's entry"))
                 } else if let Err(err) = merkle::verify_inclusion(index, cp.size, &leaf_hash(&e), &p, &cp.root) {
                     Some(format!("record #{index}: its inclusion proof fails: {err}"))
-                } else if model.records.get(&index).map(|r| render_section(r, &root)) != Some(shown) {
+                } else if model.records.get(&index).map(|r| render_section(model, r, &root)) != Some(shown) {
                     Some(format!("record #{index}: the page shows it differently from how the log's entry reads"))
                 } else {
                     None

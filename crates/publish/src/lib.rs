@@ -7,6 +7,8 @@
 //! - [`gather`]: what a period may disclose, from the registry and the usage store;
 //! - [`declared`]: the facts declared of a registered use, and the regimes that ask for each;
 //! - [`enforcement`]: the audit's findings and the provider's actions, as records list them;
+//! - [`notices`]: policy proposals, objections, withdrawals and the minimum notice, and
+//!   every proposal's state derived from those records;
 //! - [`append`]: appending a period's records to the log, idempotently, with corrections;
 //! - [`site`]: the static site written next to the log's tiles, a pure function of the log;
 //! - [`check`]: checking a published report from the outside.
@@ -20,6 +22,7 @@ pub mod enforcement;
 pub mod entries;
 mod error;
 pub mod gather;
+pub mod notices;
 pub mod records;
 pub mod salt;
 pub mod site;

@@ -151,6 +151,9 @@ pub enum Record {
         witness_fail_open: bool,
         /// The audit's counts (findings, open findings, actions by kind), when a policy was in force.
         enforcement: Option<Value>,
+        /// Policy proposals open at some time during the period: link, effective date, status
+        /// and number of objections (see the `notices` module).
+        proposals: Vec<Value>,
     },
     /// Part of the list of a period's organisation records: at most [`LINKS_PER_LIST`] links,
     /// so that every entry stays far below the log's 64 KiB limit however many organisations
@@ -219,6 +222,7 @@ impl Record {
                 record_lists,
                 witness_fail_open,
                 enforcement,
+                proposals,
             } => {
                 let mut v = json!({
                     "type": self.kind(), "period": period, "organisations_disclosed": organisations,
@@ -235,6 +239,10 @@ impl Record {
                     }
                     if let Some(e) = enforcement {
                         m.insert("enforcement".into(), e.clone());
+                    }
+                    // Only periods with policy proposals carry the list, so others keep their bytes.
+                    if !proposals.is_empty() {
+                        m.insert("policy_proposals".into(), Value::Array(proposals.clone()));
                     }
                 }
                 v

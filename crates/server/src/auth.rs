@@ -16,15 +16,18 @@ pub enum Role {
     Reviewer,
     /// The decision point.
     Authorizer,
+    /// People the provider admits to object to policy proposals (its staff).
+    Staff,
 }
 
 impl Role {
-    /// Parses `admin`, `reviewer` or `authorizer`.
+    /// Parses `admin`, `reviewer`, `authorizer` or `staff`.
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "admin" => Some(Role::Admin),
             "reviewer" => Some(Role::Reviewer),
             "authorizer" => Some(Role::Authorizer),
+            "staff" => Some(Role::Staff),
             _ => None,
         }
     }
@@ -35,6 +38,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Reviewer => "reviewer",
             Role::Authorizer => "authorizer",
+            Role::Staff => "staff",
         }
     }
 }

@@ -46,6 +46,12 @@ impl Roles for Authorizers {
     const ALLOWED: &'static [Role] = &[Role::Authorizer, Role::Admin];
 }
 
+/// Staff and admins (objections to policy proposals).
+pub struct Staff;
+impl Roles for Staff {
+    const ALLOWED: &'static [Role] = &[Role::Staff, Role::Admin];
+}
+
 /// The caller, holding a token of one of `R`'s roles: 401 without a valid token, 403 with a
 /// token of another role.
 pub struct Caller<R: Roles> {

@@ -5,6 +5,7 @@
 //!   OpenAPI 3.1 document at `/openapi.json` ([`openapi`]);
 //! - the policy decision point, `POST /v1/authorize` ([`authorize`]);
 //! - a small review UI and its routes for reviewers ([`review`]);
+//! - objections to policy proposals, for staff ([`objections`]);
 //! - `/healthz` and Prometheus metrics at `/metrics` ([`metrics`]).
 //!
 //! Public routes only read. Every other route needs `Authorization: Bearer <token>` with a
@@ -17,12 +18,14 @@
 pub mod api;
 pub mod auth;
 pub mod authorize;
+pub mod desk;
 pub mod error;
 pub mod extract;
 pub mod files;
 pub mod health;
 pub mod listen;
 pub mod metrics;
+pub mod objections;
 pub mod openapi;
 pub mod report;
 pub mod review;
@@ -62,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/search", get(api::search))
         .route("/v1/review/queue", get(review::queue))
         .route("/v1/review/decisions", post(review::decide))
+        .route("/v1/proposals/{index}/objections", post(objections::file))
         .route("/review", get(review::page))
         .route("/openapi.json", get(openapi::document))
         .route("/healthz", get(health::health))

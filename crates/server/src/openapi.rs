@@ -158,6 +158,18 @@ fn operations() -> Value {
                                          ("403", "Token of another role"), ("404", "No such proposal"),
                                          ("409", "Decided before: send override to reverse it"),
                                          ("413", "Body too large")], object)}},
+            "/v1/proposals/{index}/objections": {"post": {
+                "operationId": "objectToProposal",
+                "summary": "Object to an open policy proposal (staff or admin token); published under a pseudonym of the token's label",
+                "security": bearer,
+                "parameters": [path_param("index", "The proposal's log index",
+                                          json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}))],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Objection"}}}},
+                "responses": responses(&[("201", "Filed: the objection's log index and pseudonym"), ("400", "Bad request"),
+                                         ("401", "No valid token"), ("403", "Token of another role"),
+                                         ("404", "No such proposal, or this server takes no objections"),
+                                         ("409", "The proposal is not open, or this person already objected"),
+                                         ("413", "Body too large")], object)}},
             "/review": {"get": {"operationId": "reviewPage", "summary": "The review UI (asks for a reviewer token)",
                                 "responses": text("The page", "text/html")}},
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
@@ -173,7 +185,7 @@ fn operations() -> Value {
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "A token made by `candor policy token`; roles admin, reviewer, authorizer"}},
+                                           "description": "A token made by `candor policy token`; roles admin, reviewer, authorizer, staff"}},
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
                 "Object": {"type": "object"},
@@ -185,6 +197,8 @@ fn operations() -> Value {
                 "AuthorizeRequest": {"type": "object", "required": ["account", "capability"], "properties": {
                     "account": {"type": "string"}, "capability": {"type": "string", "minLength": 1}, "service": {"type": "string"},
                     "region_class": {"type": "string", "enum": ["commercial", "government", "secret", ""]}, "purpose": {"type": "string"}, "record": {"type": "boolean"}}},
+                "Objection": {"type": "object", "required": ["reason"], "additionalProperties": false, "properties": {
+                    "reason": some_text(crate::objections::MAX_REASON)}},
                 "ReviewDecision": {"type": "object", "required": ["proposal_id", "accept", "reason"],
                                    "additionalProperties": false, "properties": {
                     "proposal_id": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}, "accept": {"type": "boolean"},

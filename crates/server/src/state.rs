@@ -23,6 +23,8 @@ pub struct AppState {
     pub report: Option<Report>,
     /// The registry, for the review routes.
     pub registry: Option<Mutex<Box<dyn registry::Store>>>,
+    /// Where objections to policy proposals are filed, if this server takes them.
+    pub objections: Option<Arc<dyn crate::desk::Desk>>,
     /// Request counters and timings.
     pub metrics: Arc<Metrics>,
     /// Connections served at once, header and request timeouts.
@@ -38,6 +40,7 @@ impl AppState {
             store: None,
             report: None,
             registry: None,
+            objections: None,
             metrics: Arc::new(Metrics::default()),
             limits: crate::Limits::default(),
         }

@@ -4,12 +4,14 @@
 //! the checkout, when present) plus fictional records, screen generated fictional accounts,
 //! and generate and ingest usage for fictional accounts only; 5–7 activate the default use
 //! policy through the log and audit the usage; 8 publishes the period 2026-Q3 (records in the
-//! log, static report next to its tiles) and publishes again to show it adds nothing; 9 checks
+//! log, static report next to its tiles) and publishes again to show it adds nothing, then a
+//! policy change is proposed with notice, objected to and withdrawn; 9 checks
 //! the report from the outside. From step 8 on, two witnesses on loopback must both cosign each
 //! checkpoint before it is served; at the end a checkpoint forked with the log's own key is
 //! shown to both and refused. Every record with usage is about a fictional organisation and
 //! says "demonstration data".
 
+pub mod notice_step;
 pub mod policy_step;
 pub mod registry_step;
 pub mod witness_step;
@@ -68,6 +70,8 @@ pub struct DemoRun {
     pub suspended: policy::store::EnforcementAction,
     /// The publication of the second period.
     pub second: Published,
+    /// The policy change proposed, objected to and withdrawn.
+    pub notice: notice_step::Summary,
 }
 
 /// Runs the demo in `dir` (replacing an earlier demo there, nothing else).
@@ -116,6 +120,9 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     // discloses the organisation, the action taken, and corrects what changed, openly.
     let confirmed = confirm_withheld_role(dir)?;
     let corrected = publish_period(&request).context("publishing the demo period after the review")?;
+    // A change announced before it takes effect, with its effect on the published period,
+    // objected to by two staff members and withdrawn.
+    let notice = notice_step::run(dir, SHERIFF).context("the demo's policy proposal")?;
     // A second quarter: the suspended sheriff's office no longer uses face recognition, the
     // fictional vendor starts to; publishing 2026-Q4 shows what is new and what stopped.
     let face_q4: Vec<String> = [registry_step::HARBOR_CITY, VENDOR]
@@ -167,6 +174,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         fork,
         suspended,
         second,
+        notice,
     })
 }
 

@@ -53,7 +53,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     // Public first: the version is in the log before it takes effect.
     let mut writer = LocalLog::at(dir.join("log")).open().context("opening the demo log")?;
     let mut store = PolicyStore::open(&dir.join("policy.db"))?;
-    let index = store.activate(&mut writer, &version, "policy.cedar", "demo-operator")?.log_index;
+    let index = store.activate(&mut writer, &version, "policy.cedar", "demo-operator", &Default::default())?.log_index;
     drop(writer);
     let registry = SqliteStore::open(&dir.join("registry.db"))?;
     // The fictional police department's face identification is a registered missing-persons

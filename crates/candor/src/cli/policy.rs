@@ -97,6 +97,8 @@ pub enum PolicyCommand {
         json: bool,
     },
     /// Validate a policy file, append it to the transparency log, and make it the active version.
+    /// A version proposed with notice (candor policy propose) is refused before its effective
+    /// date unless --emergency; one never proposed is shown as "activated without notice".
     Activate {
         #[command(flatten)]
         policy: PolicyPlaces,
@@ -105,6 +107,90 @@ pub enum PolicyCommand {
         /// The policy file (Cedar).
         file: PathBuf,
         /// Who activates it (a pseudonymous operator id, recorded and published).
+        #[arg(long)]
+        by: String,
+        /// Activate before the proposal's notice ran out; recorded and shown as an emergency
+        /// activation on every page that names the version. Needs --reason.
+        #[arg(long, requires = "reason")]
+        emergency: bool,
+        /// Why it cannot wait (published with an emergency activation).
+        #[arg(long, requires = "emergency")]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Announce a policy version before it takes effect: validated as activate does, its
+    /// effect on the last published period's usage computed, appended to the log.
+    Propose {
+        #[command(flatten)]
+        policy: PolicyPlaces,
+        #[command(flatten)]
+        log: LogDir,
+        /// The usage database the effect is computed on.
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
+        /// The proposed policy file (Cedar).
+        file: PathBuf,
+        /// First day it may take effect (YYYY-MM-DD), at least the log's minimum notice away.
+        #[arg(long)]
+        effective: String,
+        /// Why the change is proposed (published).
+        #[arg(long)]
+        reason: String,
+        /// Who proposes it (an operator id; published as a pseudonym).
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the policy proposals in the log, with their status and objections.
+    Proposals {
+        #[command(flatten)]
+        log: LogDir,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Object to an open proposal (published under a salted pseudonym of --objector).
+    Object {
+        #[command(flatten)]
+        log: LogDir,
+        /// The proposal's log index.
+        proposal: u64,
+        /// Why (published).
+        #[arg(long)]
+        reason: String,
+        /// Who objects (a staff id; only a pseudonym of it is published).
+        #[arg(long)]
+        objector: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Withdraw an open proposal (a record too).
+    Withdraw {
+        #[command(flatten)]
+        log: LogDir,
+        /// The proposal's log index.
+        proposal: u64,
+        /// Why (published).
+        #[arg(long)]
+        reason: String,
+        /// Who withdraws it (an operator id; published as a pseudonym).
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the log's minimum notice for later proposals (a record; 30 days until set).
+    SetNotice {
+        #[command(flatten)]
+        log: LogDir,
+        /// Days between a proposal and its effective date, at least.
+        #[arg(long)]
+        days: u32,
+        /// Why (published).
+        #[arg(long)]
+        reason: String,
+        /// Who sets it (an operator id; published as a pseudonym).
         #[arg(long)]
         by: String,
         #[arg(long)]
@@ -144,6 +230,9 @@ pub enum PolicyCommand {
         old: String,
         /// A policy file, a version number or hash prefix, or `active`.
         new: String,
+        /// Only this period's usage (2026-Q3 or 2026-07).
+        #[arg(long)]
+        period: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -199,7 +288,7 @@ pub enum PolicyCommand {
     },
     /// Make a bearer token for the server; prints it once and stores only its hash.
     Token {
-        /// admin, reviewer or authorizer.
+        /// admin, reviewer, authorizer or staff (staff may object to policy proposals).
         #[arg(long)]
         role: String,
         /// A label to recognise it by.

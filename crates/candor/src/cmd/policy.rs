@@ -55,8 +55,23 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             print!("{}", policy::DEFAULT_POLICY);
         }
         PolicyCommand::Validate { file, json } => emit(&app::policy::validate(&file)?, json)?,
-        PolicyCommand::Activate { policy: places, log, file, by, json } => {
-            emit(&app::policy::activate_file(&places.places(), &log.dir, &file, &by)?, json)?;
+        PolicyCommand::Activate { policy: places, log, file, by, emergency, reason, json } => {
+            let how = app::policy::Activate { emergency: if emergency { reason } else { None } };
+            emit(&app::policy::activate_file(&places.places(), &log.dir, &file, &by, &how)?, json)?;
+        }
+        PolicyCommand::Propose { policy: places, log, usage_db, file, effective, reason, by, json } => {
+            let req = app::notice::Propose { file, effective, reason, by };
+            emit(&app::notice::propose(&places.places(), &usage_db, &log.dir, &req)?, json)?;
+        }
+        PolicyCommand::Proposals { log, json } => emit(&app::notice::Listing(app::notice::list(&log.dir)?), json)?,
+        PolicyCommand::Object { log, proposal, reason, objector, json } => {
+            emit(&app::notice::object(&log.dir, proposal, &reason, &objector)?, json)?;
+        }
+        PolicyCommand::Withdraw { log, proposal, reason, by, json } => {
+            emit(&app::notice::withdraw(&log.dir, proposal, &reason, &by)?, json)?;
+        }
+        PolicyCommand::SetNotice { log, days, reason, by, json } => {
+            emit(&app::notice::set_notice_days(&log.dir, days, &reason, &by)?, json)?;
         }
         PolicyCommand::History { policy: places, json } => emit(&app::policy::history(&places.places())?, json)?,
         PolicyCommand::Audit { policy: places, usage_db, period, policy_version, json } => {
@@ -65,8 +80,8 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             emit(&a, json)?;
             return Ok(if a.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
-        PolicyCommand::Diff { policy: places, usage_db, old, new, json } => {
-            emit(&app::policy::diff_versions(&places.places(), &usage_db, &old, &new)?, json)?;
+        PolicyCommand::Diff { policy: places, usage_db, old, new, period, json } => {
+            emit(&app::policy::diff_versions(&places.places(), &usage_db, &old, &new, period.as_deref())?, json)?;
         }
         PolicyCommand::RegisterUse {
             policy: places,
@@ -111,7 +126,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             })?;
         }
         PolicyCommand::Token { role, label, tokens } => {
-            let r = server::auth::Role::parse(&role).context("--role must be admin, reviewer or authorizer")?;
+            let r = server::auth::Role::parse(&role).context("--role must be admin, reviewer, authorizer or staff")?;
             let token = server::auth::Tokens::issue(&tokens, r, &label)?;
             eprintln!("a {role} token (shown once; {} keeps only its hash):", tokens.display());
             println!("{token}");

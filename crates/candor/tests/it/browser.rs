@@ -92,6 +92,13 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
     let (outcome, summary) = visit(&bin, profile.path(), &server.url("/index.html"));
     assert_eq!(outcome, "verified", "{summary}");
     assert!(summary.contains("Verified"), "{summary}");
+    // A policy proposal's page (the demo's, withdrawn after two objections) verifies its
+    // proposal, objection and withdrawal records like every other page.
+    let proposal = std::fs::read_dir(public.join("proposal")).expect("proposal pages").flatten().next().expect("one");
+    let url = server.url(&format!("/proposal/{}", proposal.file_name().to_string_lossy()));
+    let (outcome, summary) = visit(&bin, profile.path(), &url);
+    assert_eq!(outcome, "verified", "{summary}");
+    assert!(summary.contains("4 record(s)"), "the proposal, two objections and the withdrawal: {summary}");
     // The record page that shows face-recognition usage (its index moves as the demo gains organisations).
     let k = (0..size(&public) as usize)
         .find(|i| {
@@ -335,6 +342,8 @@ fn pages_pass_axe_core_with_no_serious_or_critical_violation() {
         pick("capability", "face"),
         "data/dictionary.html".to_string(),
         "search.html".to_string(),
+        pick("proposal", "Objections"),
+        "policies.html".to_string(),
     ];
     for page in &pages {
         let path = public.join(page);

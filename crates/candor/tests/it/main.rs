@@ -8,6 +8,7 @@ mod crash;
 mod enforce_cli;
 mod go_interop;
 mod monitor;
+mod notice_cli;
 mod open_formats;
 mod over_time;
 mod policy_cli;

@@ -196,15 +196,23 @@ impl PolicyStore {
     /// returns) and only then recorded as the active version. That order is the invariant: a
     /// version never takes effect before it is public. A crash between the two leaves a public
     /// entry with no effect; activating again records it (the log then shows both attempts).
+    ///
+    /// `notice` says what the entry records of notice: the proposal it follows, and an
+    /// emergency's reason. Whether the activation may happen at all is the caller's check
+    /// against the log's proposals (`publish::notices::gate`).
     pub fn activate<S: tlog::Storage>(
         &mut self,
         log: &mut tlog::LogWriter<S>,
         version: &PolicyVersion,
         file: &str,
         by: &str,
+        notice: &ActivationNotice,
     ) -> Result<Activated> {
         one_word("the operator id", by)?;
-        let entry = version_entry(&version.sha256, file, &version.text, &registry::model::now())?;
+        if notice.emergency.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            return Err(Error::BadRequest("an emergency activation needs a reason".into()));
+        }
+        let entry = version_entry_with(&version.sha256, file, &version.text, &registry::model::now(), notice)?;
         let log_index = log.append(&[&entry])?.start;
         let number = self.record_version(&version.sha256, file, &version.text, log_index, by)?;
         Ok(Activated { version: number, log_index })
@@ -369,6 +377,15 @@ impl PolicyStore {
     }
 }
 
+/// What an activation's log entry records of notice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivationNotice {
+    /// The proposal this activation follows (or, in an emergency, cuts short).
+    pub proposal: Option<publish::records::Link>,
+    /// Why it could not wait for the notice to run out: an emergency activation.
+    pub emergency: Option<String>,
+}
+
 /// The log entry that makes a policy version public, in canonical JSON (RFC 8785).
 pub fn version_entry(
     sha256: &str,
@@ -376,12 +393,31 @@ pub fn version_entry(
     text: &str,
     activated_at: &str,
 ) -> std::result::Result<Vec<u8>, publish::canonical::Error> {
-    let v = serde_json::json!({
+    version_entry_with(sha256, file, text, activated_at, &ActivationNotice::default())
+}
+
+/// [`version_entry`] with what it records of notice. An activation with neither a proposal nor
+/// an emergency has exactly the fields entries had before notice existed, so pages tell
+/// "activated without notice" from the entry alone.
+pub fn version_entry_with(
+    sha256: &str,
+    file: &str,
+    text: &str,
+    activated_at: &str,
+    notice: &ActivationNotice,
+) -> std::result::Result<Vec<u8>, publish::canonical::Error> {
+    let mut v = serde_json::json!({
         "type": "candor.policy_version",
         "sha256": sha256,
         "file": file,
         "text": text,
         "activated_at": activated_at,
     });
+    if let Some(p) = &notice.proposal {
+        v["proposal"] = serde_json::json!({"index": p.index, "sha256": p.sha256});
+    }
+    if let Some(reason) = &notice.emergency {
+        v["emergency"] = serde_json::json!({"reason": reason.trim()});
+    }
     publish::canonical::to_vec(&v)
 }

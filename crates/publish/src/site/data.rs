@@ -301,6 +301,11 @@ fn subject_feeds(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>)
         let feed = Feed { title: &o.name, id: &id, root: "../../", alternate: &alternate };
         out.push((format!("feed/org/{}.xml", o.slug), feed_of(m, cp, first_seen, &feed, &records).into_bytes()));
     }
+    // The use policy: its versions, the changes proposed with notice, objections, withdrawals.
+    let policy: Vec<&super::model::RecordView> = m.records.values().filter(|r| r.kind.starts_with("policy_")).collect();
+    let feed =
+        Feed { title: "use policies and proposed changes", id: ":policies", root: "../", alternate: "policies.html" };
+    out.push(("feed/policies.xml".into(), feed_of(m, cp, first_seen, &feed, &policy).into_bytes()));
     let mut by_cap: BTreeMap<String, Vec<&super::model::RecordView>> = BTreeMap::new();
     for r in m.records.values().filter(|r| r.kind == "organisation_usage") {
         let caps: std::collections::BTreeSet<&str> =
@@ -342,10 +347,14 @@ fn feed_of(
     );
     // Newest first, at most 200.
     for r in records.iter().rev().take(200) {
+        let proposed = r.value["effective"]
+            .as_str()
+            .map(|d| format!("{}, to take effect on {d}", r.value["file"].as_str().unwrap_or("a policy")));
         let what = r.value["organisation"]["name"]
             .as_str()
             .or(r.value["organisation"].as_str())
             .or(r.value["period"].as_str())
+            .or(proposed.as_deref())
             .unwrap_or("");
         let _ = write!(
             out,

@@ -11,6 +11,7 @@ pub mod html;
 mod listing;
 mod model;
 mod pages;
+mod proposals;
 pub mod signed;
 mod svg;
 mod timeline;
@@ -31,10 +32,10 @@ fn unix_now() -> u64 {
 
 /// A record's section exactly as a page at depth `root` (`""` or `"../"`) shows it, so an
 /// outside check can compare what a page shows with what the log says.
-pub(crate) fn render_section(r: &RecordView, root: &str) -> String {
+pub(crate) fn render_section(m: &Model, r: &RecordView, root: &str) -> String {
     let names = pages::capability_names();
     let cap_name = |id: &str| pages::short(names.get(id).map(String::as_str).unwrap_or(id));
-    pages::section(r, root, &cap_name)
+    pages::section(m, r, root, &cap_name)
 }
 
 /// The browser verifier, served as `assets/verify.js`.

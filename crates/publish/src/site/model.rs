@@ -111,6 +111,8 @@ pub struct Model {
     pub periods: BTreeMap<String, u64>,
     /// Policy version records, oldest first.
     pub policies: Vec<u64>,
+    /// Policy proposals, with their objections, withdrawal and activation, by index.
+    pub proposals: BTreeMap<u64, crate::notices::ProposalState>,
     /// Usage rows of current records, by period, organisation, capability.
     pub usage: Vec<UsageRow>,
     /// Whether any record is demonstration data.
@@ -190,6 +192,7 @@ impl Model {
                 _ => {}
             }
         }
+        m.proposals = crate::notices::proposals(m.records.values().map(|r| (r.index, &r.value)));
         // Organisations only classified, never disclosed with usage, get no page.
         m.organisations.retain(|_, o| !o.usage_records.is_empty());
         for (name, o) in m.organisations.iter_mut() {

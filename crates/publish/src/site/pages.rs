@@ -44,7 +44,7 @@ pub(crate) fn render(
     // One page per record.
     for r in m.records.values() {
         let title = format!("Record #{} ({})", r.index, r.kind.replace('_', " "));
-        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, "../", &cap_name));
+        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(m, r, "../", &cap_name));
         put(r.page(), frame("../").page(&title, &body))?;
     }
 
@@ -59,23 +59,23 @@ pub(crate) fn render(
         body.push_str(&timeline.org_section(&o.name, &cap_name));
         body.push_str("<h2>Usage by period</h2>\n");
         for &i in o.usage_records.iter().rev() {
-            body.push_str(&section(&m.records[&i], "../", &cap_name));
+            body.push_str(&section(m, &m.records[&i], "../", &cap_name));
         }
         if !o.use_records.is_empty() {
             body.push_str("<h2>Registered uses (exceptions) and what was declared</h2>\n");
             for &i in o.use_records.iter().rev() {
-                body.push_str(&section(&m.records[&i], "../", &cap_name));
+                body.push_str(&section(m, &m.records[&i], "../", &cap_name));
             }
         }
         if !o.enforcement_records.is_empty() {
             body.push_str("<h2>Use-policy findings and actions taken</h2>\n");
             for &i in o.enforcement_records.iter().rev() {
-                body.push_str(&section(&m.records[&i], "../", &cap_name));
+                body.push_str(&section(m, &m.records[&i], "../", &cap_name));
             }
         }
         body.push_str("<h2>Classification</h2>\n");
         for &i in o.classification_records.iter().rev() {
-            body.push_str(&section(&m.records[&i], "../", &cap_name));
+            body.push_str(&section(m, &m.records[&i], "../", &cap_name));
         }
         put(format!("org/{}.html", o.slug), frame("../").page(&o.name, &body))?;
     }
@@ -155,8 +155,15 @@ pub(crate) fn render(
     for (n, &i) in m.policies.iter().enumerate() {
         let r = &m.records[&i];
         let title = format!("Policy version {}", n + 1);
-        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(r, "../", &cap_name));
+        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(m, r, "../", &cap_name));
         put(format!("policy/{i}.html"), frame("../").page(&title, &body))?;
+    }
+
+    // A page per proposal, and the policies page.
+    let record_section =
+        |i: u64, root: &str| m.records.get(&i).map(|r| section(m, r, root, &cap_name)).unwrap_or_default();
+    for (path, root, title, body) in super::proposals::pages(m, &record_section) {
+        put(path, frame(root).page(&title, &body))?;
     }
 
     // The organisation listing, page by page, and the search.
@@ -197,13 +204,17 @@ fn volume(band: Option<&str>, quantity: Option<f64>, unit: &str) -> String {
 
 /// A record's section: what it says, for people, then the entry and its proof, which the
 /// page's script verifies. Every value shown is marked with where it is in the record.
-pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
+pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
     let v = &r.value;
     let mut out = format!("<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\">\n", r.index);
     // A link to the record named at `ptr` (an object with `index` and `sha256`).
+    // A link to the record named at `ptr`; a policy version's says how it came into force.
     let link = |ptr: &str| -> String {
         match v.pointer(&format!("{ptr}/index")).and_then(Value::as_u64) {
-            Some(n) => format!("<a href=\"{root}record/{n}.html\">#{}</a>", val(v, &format!("{ptr}/index"))),
+            Some(n) => {
+                let words = super::proposals::policy_words(m, n).map(|w| format!(" ({})", esc(&w))).unwrap_or_default();
+                format!("<a href=\"{root}record/{n}.html\">#{}</a>{words}", val(v, &format!("{ptr}/index")))
+            }
             None => "—".into(),
         }
     };
@@ -292,6 +303,10 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
         }
         "enforcement" => out.push_str(&super::accountability::enforcement(v, &links("/depends_on").join(", "))),
         "registered_use" => out.push_str(&super::accountability::registered_use(v, &links("/depends_on").join(", "))),
+        "policy_proposal" => out.push_str(&super::proposals::proposal(v, &link)),
+        "policy_objection" | "policy_withdrawal" | "policy_notice_setting" => {
+            out.push_str(&super::proposals::notice_record(&r.kind, v, &link));
+        }
         "correction" => {
             let _ = write!(
                 out,
@@ -357,6 +372,7 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
                 }
             );
             out.push_str(&enforcement);
+            out.push_str(&super::proposals::summary_lines(m, v, root, &link));
         }
         "period_records" => {
             let listed = links("/records");
@@ -372,9 +388,24 @@ pub(crate) fn section(r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> Str
         "policy_version" => {
             // The newline after <pre> is dropped by HTML parsers, so the text shown is exact.
             let text = v["text"].as_str().unwrap_or("");
+            let notice = if v.get("emergency").is_some() {
+                format!(
+                    "Activated in an emergency, before its notice ran out{}: {}",
+                    if v.get("proposal").is_some() {
+                        format!(" (proposal {})", link("/proposal"))
+                    } else {
+                        String::new()
+                    },
+                    val(v, "/emergency/reason")
+                )
+            } else if v.get("proposal").is_some() {
+                format!("Activated after notice: proposal {}.", link("/proposal"))
+            } else {
+                "Activated without notice: no proposal announced it before it took effect.".into()
+            };
             let _ = write!(
                 out,
-                "<h3>Policy {} activated {}</h3>\n<p>SHA-256 of the text <code>{}</code>.</p>\n\
+                "<h3>Policy {} activated {}</h3>\n<p class=\"notice\">{notice}</p>\n<p>SHA-256 of the text <code>{}</code>.</p>\n\
                  <pre class=\"policy\" data-v=\"/text\">\n{}</pre>\n",
                 val(v, "/file"),
                 val(v, "/activated_at"),
@@ -436,7 +467,7 @@ fn overview(
     );
     for (period, &i) in m.periods.iter().rev() {
         let _ = writeln!(out, "<h2>Period {}</h2>", esc(period));
-        out.push_str(&section(&m.records[&i], "", cap_name));
+        out.push_str(&section(m, &m.records[&i], "", cap_name));
     }
     out.push_str("<h2 id=\"organisations\">Organisations</h2>\n");
     // The first page here; every page of the listing under organisations/.
@@ -487,14 +518,27 @@ fn overview(
         }
         out.push_str("</ul>\n");
     }
-    out.push_str("<h2 id=\"policies\">Use policies</h2>\n<ul>\n");
+    out.push_str(
+        "<h2 id=\"policies\">Use policies</h2>\n<p><a href=\"policies.html\">Every version and every proposed change</a>, \
+         with its effect and objections.</p>\n<ul>\n",
+    );
     for (n, &i) in m.policies.iter().enumerate() {
         let v = &m.records[&i].value;
         let _ = writeln!(
             out,
-            "<li><a href=\"policy/{i}.html\">Version {}</a>, activated {} (log entry #{i})</li>",
+            "<li><a href=\"policy/{i}.html\">Version {}</a>, activated {} (log entry #{i}): {}</li>",
             n + 1,
-            esc(v["activated_at"].as_str().unwrap_or(""))
+            esc(v["activated_at"].as_str().unwrap_or("")),
+            esc(&super::proposals::activation_words(v))
+        );
+    }
+    for s in m.proposals.values().rev().filter(|s| s.status == crate::notices::Status::Open) {
+        let _ = writeln!(
+            out,
+            "<li><a href=\"proposal/{i}.html\">Proposed change #{i}</a>, to take effect on {}: open, {} objection(s)</li>",
+            esc(&s.effective),
+            s.objections.len(),
+            i = s.index
         );
     }
     out.push_str("</ul>\n");

@@ -1,0 +1,107 @@
+//! The log as the notice steps use it: opened for writing with its records read, so a step
+//! decides from exactly what the public can read, appends one record, and serves it (witnessed
+//! when the log has a trust policy, the report's pages rebuilt); and the gate an activation
+//! passes against the log's proposals.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use policy::engine::PolicyVersion;
+use publish::notices::{self, ProposalState};
+use publish::records::{Link, link_to};
+use serde_json::Value;
+use tlog::{DirStorage, LocalLog, LogWriter};
+
+/// A log opened for writing, with its records read: what every notice step decides from.
+pub struct NoticeLog {
+    pub(crate) home: LocalLog,
+    writer: LogWriter<DirStorage>,
+    trust: Option<tlog::policy::Policy>,
+    entries: Vec<Vec<u8>>,
+    pub(crate) records: Vec<(u64, Value)>,
+}
+
+impl NoticeLog {
+    /// Opens the log in `log_dir` (taking its writer lock) and reads its records.
+    pub fn open(log_dir: &Path) -> Result<NoticeLog> {
+        let home = LocalLog::at(log_dir);
+        let (writer, trust) = crate::witnessing::open_writer(&home)?;
+        let entries = publish::entries::read_all(writer.storage(), writer.size())?;
+        let records = publish::entries::records(&entries);
+        Ok(NoticeLog { home, writer, trust, entries, records })
+    }
+
+    /// Every proposal with what later records say of it.
+    pub fn proposals(&self) -> BTreeMap<u64, ProposalState> {
+        notices::proposals(self.records.iter().map(|(i, v)| (*i, v)))
+    }
+
+    /// A link to the entry at `index`.
+    pub fn link(&self, index: u64) -> Option<Link> {
+        self.entries.get(usize::try_from(index).ok()?).map(|e| link_to(index, e))
+    }
+
+    /// Whether the log's records are demonstration data (a demo's log).
+    pub(crate) fn demonstration(&self) -> bool {
+        self.records.iter().any(|(_, v)| v["demonstration_data"] == true)
+    }
+
+    /// The writer, for a step that appends through another crate (a policy activation).
+    pub fn writer(&mut self) -> &mut LogWriter<DirStorage> {
+        &mut self.writer
+    }
+
+    /// Appends one record (canonical JSON); durable when this returns.
+    pub(crate) fn append(&mut self, record: &Value) -> Result<u64> {
+        let entry = publish::canonical::to_vec(record)?;
+        if entry.len() > tlog::MAX_ENTRY_SIZE {
+            bail!(
+                "the {} record is {} bytes, more than a log entry may hold ({}); shorten the text or reason",
+                record["type"].as_str().unwrap_or("candor"),
+                entry.len(),
+                tlog::MAX_ENTRY_SIZE
+            );
+        }
+        let index = self.writer.append(&[&entry])?.start;
+        self.records.push((index, record.clone()));
+        self.entries.push(entry);
+        Ok(index)
+    }
+
+    /// Serves what was appended: witnessed first when the log has a trust policy, then the
+    /// report's pages rebuilt when the log already has a report.
+    pub fn finish(self) -> Result<()> {
+        let NoticeLog { home, writer, trust, .. } = self;
+        if let Some(trust) = trust {
+            let round = crate::witnessing::witness_and_publish(&home, &writer, &trust, false)?;
+            if !round.published {
+                return Err(round.unpublished_error().context("the record is in the log, but not yet served"));
+            }
+        }
+        drop(writer);
+        if home.public_dir().join("index.html").exists() {
+            publish::site::write_site(&home.public_dir(), &home.verifier()?, &registry::model::now())?;
+        }
+        Ok(())
+    }
+}
+
+/// Today, `YYYY-MM-DD` (UTC).
+pub fn today() -> String {
+    registry::model::now().chars().take(10).collect()
+}
+
+/// The gate an activation of `version` passes today, and what its record says of notice.
+pub fn activation_notice(
+    log: &NoticeLog,
+    version: &PolicyVersion,
+    emergency: Option<&str>,
+) -> Result<policy::store::ActivationNotice> {
+    let gate = notices::gate(&log.proposals(), &version.sha256, &today(), emergency.is_some())?;
+    let proposal = match gate {
+        notices::Gate::AfterNotice(i) | notices::Gate::Emergency(Some(i)) => log.link(i),
+        notices::Gate::WithoutNotice | notices::Gate::Emergency(None) => None,
+    };
+    Ok(policy::store::ActivationNotice { proposal, emergency: emergency.map(str::to_string) })
+}
