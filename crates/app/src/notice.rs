@@ -39,7 +39,7 @@ pub struct Propose {
     pub file: std::path::PathBuf,
     /// First day it may take effect (`YYYY-MM-DD`).
     pub effective: String,
-    /// Why the provider proposes it.
+    /// Why the provider proposes it (may be empty).
     pub reason: String,
     /// Who proposes it (an operator id; published as a pseudonym).
     pub by: String,
@@ -69,7 +69,9 @@ pub struct Proposed {
 pub fn propose(places: &PolicyPlaces, usage_db: &Path, log_dir: &Path, req: &Propose) -> Result<Proposed> {
     let schema = policy::schema::builtin()?;
     let proposed = crate::policy::read_policy(&req.file, &schema)?;
-    let why = reason(&req.reason).map_err(anyhow::Error::msg)?;
+    // A proposal may give no reason (its pages then say so); one given is bounded.
+    let why =
+        if req.reason.trim().is_empty() { String::new() } else { reason(&req.reason).map_err(anyhow::Error::msg)? };
     one_word(&req.by)?;
     let store = crate::policy::open_store(places)?;
     let active = store.active()?;

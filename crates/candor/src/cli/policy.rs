@@ -134,8 +134,8 @@ pub enum PolicyCommand {
         /// First day it may take effect (YYYY-MM-DD), at least the log's minimum notice away.
         #[arg(long)]
         effective: String,
-        /// Why the change is proposed (published).
-        #[arg(long)]
+        /// Why the change is proposed (published; the pages say when none was given).
+        #[arg(long, default_value = "")]
         reason: String,
         /// Who proposes it (an operator id; published as a pseudonym).
         #[arg(long)]
@@ -185,7 +185,7 @@ pub enum PolicyCommand {
         #[command(flatten)]
         log: LogDir,
         /// Days between a proposal and its effective date, at least.
-        #[arg(long)]
+        #[arg(long = "notice-days", visible_alias = "days")]
         days: u32,
         /// Why (published).
         #[arg(long)]

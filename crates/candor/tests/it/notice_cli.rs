@@ -279,7 +279,7 @@ fn activation_waits_for_the_notice_unless_an_emergency_is_recorded() {
     );
 
     // With no notice required, a proposal effective today is activated after notice.
-    let o = run(dir, &["policy", "set-notice", "--days", "0", "--reason", "test", "--by", "op-1"]);
+    let o = run(dir, &["policy", "set-notice", "--notice-days", "0", "--reason", "test", "--by", "op-1"]);
     assert!(o.status.success(), "{}", text(&o));
     let default = dir.join("default.cedar");
     std::fs::write(&default, candor(&["policy", "default"]).stdout).expect("default");
@@ -310,10 +310,8 @@ fn objections_over_http_need_a_staff_token_and_are_filed_once_per_person() {
     let dir = demo.path();
     without_witnesses(dir);
     let file = stricter(dir, "stricter.cedar");
-    let o = run(
-        dir,
-        &["policy", "propose", &file, "--effective", &days_from_today(40), "--reason", "r", "--by", "op-1", "--json"],
-    );
+    // A proposal may give no reason; its page says none was given.
+    let o = run(dir, &["policy", "propose", &file, "--effective", &days_from_today(40), "--by", "op-1", "--json"]);
     assert!(o.status.success(), "{}", text(&o));
     let open = json(&o)["index"].as_u64().expect("index");
     let withdrawn = json(&run(dir, &["policy", "proposals", "--json"]))
@@ -348,8 +346,19 @@ fn objections_over_http_need_a_staff_token_and_are_filed_once_per_person() {
     assert_eq!(entry.2["type"], "candor.policy_objection");
     assert_eq!(entry.2["proposal"]["index"].as_u64(), Some(open));
     assert!(!String::from_utf8_lossy(&entry.1).contains("alice"), "only the pseudonym is published");
+    let mut stack = vec![dir.join("log/public")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten().map(|e| e.path()) {
+            if e.is_dir() {
+                stack.push(e);
+            } else if let Ok(t) = std::fs::read_to_string(&e) {
+                assert!(!t.contains("alice.staff") && !t.contains("bob.staff"), "{} names a staff member", e.display());
+            }
+        }
+    }
     let page = std::fs::read_to_string(dir.join(format!("log/public/proposal/{open}.html"))).expect("page");
     assert!(page.contains("Objections (2)") && page.contains("without asking them"), "the page shows them");
+    assert!(page.contains("No reason was given."), "the page says the proposal gave no reason");
     drop(server);
     // The CLI takes objections too, with the same rules.
     let o = run(

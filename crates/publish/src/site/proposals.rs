@@ -27,7 +27,11 @@ pub(crate) fn proposal(v: &Value, link: &dyn Fn(&str) -> String) -> String {
          <dt>SHA-256 of the text</dt><dd><code>{}</code></dd></dl>\n",
         val(v, "/file"),
         val(v, "/effective"),
-        val(v, "/reason"),
+        if v["reason"].as_str().is_some_and(|r| !r.is_empty()) {
+            val(v, "/reason")
+        } else {
+            "No reason was given.".into()
+        },
         val(v, "/proposed_at"),
         val(v, "/proposed_by"),
         if v["replaces"].is_null() { "no version (none in force)".into() } else { link("/replaces") },
