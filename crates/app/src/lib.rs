@@ -11,6 +11,8 @@
 //! - [`period`]: publish a period (records in the log, the static report beside its tiles);
 //! - [`enforce`]: enforcement actions recorded, and a period's audit with them for publishing;
 //! - [`serving`]: the server's state from the places on disk;
+//! - [`review`]: the review queue ordered by consequence, with each proposal's facts side by
+//!   side, filtered and paged; the server's cached queue;
 //! - [`remote`]: a published report read over HTTP(S) as a log's storage;
 //! - [`demo`]: the whole pipeline on demonstration data;
 //! - [`owners`]: accounts named by their confirmed organisation;
@@ -34,6 +36,7 @@ pub mod owners;
 pub mod period;
 pub mod policy;
 pub mod remote;
+pub mod review;
 pub mod serving;
 pub mod witnessed;
 pub mod witnessing;

@@ -25,6 +25,10 @@ pub struct ServePlaces {
     pub record: bool,
 }
 
+/// How long a server's review queue serves from memory before it is built again from the
+/// stores (decisions are caught up with on every request regardless).
+pub const REVIEW_QUEUE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Builds the server's state.
 pub fn state(places: &ServePlaces) -> Result<server::AppState> {
     let tokens = server::auth::Tokens::load(&places.tokens)?;
@@ -36,6 +40,11 @@ pub fn state(places: &ServePlaces) -> Result<server::AppState> {
     }
     let p = &places.policy;
     if registry::exists(&p.registry_db) {
+        state.review_queue = Some(std::sync::Arc::new(crate::review::CachedQueue::new(
+            p.clone(),
+            places.usage_db.clone(),
+            REVIEW_QUEUE_TTL,
+        )));
         state.registry = Some(Mutex::new(
             registry::open(&p.registry_db)
                 .with_context(|| format!("opening {}", registry::describe(&p.registry_db)))?,

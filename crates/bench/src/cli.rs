@@ -36,6 +36,25 @@ pub enum BenchCommand {
     /// The stores on SQLite and on PostgreSQL side by side: importing the real files,
     /// screening accounts, recording decisions, two server replicas over HTTP.
     Stores(BenchStoresArgs),
+    /// The review queue at a large provider's shape: listing, ordering by consequence and
+    /// filtering some 100,000 proposals, in process and over HTTP (p50, p95; target p95 under
+    /// 200 ms).
+    Review(BenchReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchReviewArgs {
+    /// The real public data (usaspending/, agencies/).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Fictional accounts stored and screened (about 5.5% become proposals).
+    #[arg(long, default_value_t = 1_850_000)]
+    pub accounts: usize,
+    /// Times each listing is asked, in process and over HTTP.
+    #[arg(long, default_value_t = 40)]
+    pub repeats: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

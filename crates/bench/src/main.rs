@@ -9,6 +9,7 @@ mod memory;
 mod output;
 mod policy;
 mod publish;
+mod review;
 mod screen;
 mod stores;
 mod usage;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         BenchCommand::Publish(args) => publish::run(&args),
         BenchCommand::Witness(args) => witness::run(&args),
         BenchCommand::Stores(args) => stores::run(&args),
+        BenchCommand::Review(args) => review::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -36,7 +36,14 @@ fn seconds(t: Instant) -> f64 {
 /// Imports the real files; returns seconds.
 fn import_real(b: &Backend, data: &Path) -> Result<f64> {
     let t = Instant::now();
-    let mut store = registry::open(&b.registry)?;
+    import_real_into(&b.registry, data)?;
+    Ok(seconds(t))
+}
+
+/// Imports the reference, the FBI list and every USAspending file in `data` into the registry
+/// at `registry`, then classifies (the review benchmark's registry too).
+pub(crate) fn import_real_into(registry: &Path, data: &Path) -> Result<()> {
+    let mut store = registry::open(registry)?;
     let opts = ImportOptions::default();
     import::import_reference(&mut store, None)?;
     import::import_fbi_agencies(&mut store, &data.join("agencies/fbi-ucr-agencies-2018.csv"), opts, &mut |_, _| {})?;
@@ -46,11 +53,11 @@ fn import_real(b: &Backend, data: &Path) -> Result<f64> {
         import::import_usaspending(&mut store, f, opts, &mut |_, _| {})?;
     }
     registry::classify::classify(&mut store, &registry::classify::ClassifyConfig::default())?;
-    Ok(seconds(t))
+    Ok(())
 }
 
 /// Fictional accounts: 60% spelling variants of registry names, 40% ordinary companies.
-fn write_accounts(path: &Path, registry: &Path, n: usize) -> Result<()> {
+pub(crate) fn write_fictional_accounts(path: &Path, registry: &Path, n: usize) -> Result<()> {
     let store = registry::open(registry)?;
     let aliases = store.aliases()?;
     let mut rng = Rng(0x5eed_2026_1201);
@@ -75,6 +82,13 @@ fn write_accounts(path: &Path, registry: &Path, n: usize) -> Result<()> {
 
 /// Stores the accounts, then screens them all (proposals written); returns both seconds and
 /// the number of proposals.
+/// Stores the accounts in `registry` and screens them; returns the proposals queued.
+pub(crate) fn store_and_screen(registry: &Path, accounts: &Path) -> Result<u64> {
+    let mut store = registry::open(registry)?;
+    import::import_accounts(&mut store, accounts, ImportOptions::default(), &mut |_, _| {})?;
+    Ok(registry::screen::screen_all(&mut store, &registry::screen::ScreenConfig::default())?.queued as u64)
+}
+
 fn screen(b: &Backend, accounts: &Path) -> Result<(f64, f64, u64)> {
     let mut store = registry::open(&b.registry)?;
     let t = Instant::now();
@@ -212,7 +226,7 @@ pub fn run(args: &BenchStoresArgs) -> Result<ExitCode> {
         let import_s = import_real(b, &args.data)?;
         bar.finish_and_clear();
         if !accounts_csv.exists() {
-            write_accounts(&accounts_csv, &b.registry, args.accounts)?;
+            write_fictional_accounts(&accounts_csv, &b.registry, args.accounts)?;
         }
         let bar = progress(0, &format!("storing and screening {} accounts ({})", args.accounts, b.name));
         let (store_s, screen_s, proposals) = screen(b, &accounts_csv)?;

@@ -445,6 +445,36 @@ impl Decider {
         let entities = Entities::from_entities(entities, None).map_err(|e| Error::Internal(e.to_string()))?;
         decide_in(&self.authorizer, &self.schema, &self.version, req, &entities, &attr)
     }
+
+    /// Decides `req` as if its account were confirmed to belong to organisation `org`: what
+    /// accepting a proposed link would make of the account's requests (the review queue's
+    /// impact). The account keeps its registered uses. Entities are built per call.
+    pub fn decide_if_linked(&self, req: &Request, org: i64) -> Result<Decision> {
+        let Some(o) = self.facts.orgs.get(&org) else {
+            return Err(Error::BadRequest(format!("organisation #{org} is not in the registry's facts")));
+        };
+        let mut principal = o.principal.clone();
+        if let Some(a) = self.facts.accounts.get(&req.account) {
+            principal.registered_uses.extend(a.principal.registered_uses.iter().cloned());
+        }
+        let mut entities = vec![account_entity(&req.account, &principal, Some(org))?];
+        let mut next = Some(org);
+        while let Some(id) = next {
+            if entities.len() > 16 {
+                break;
+            }
+            match self.orgs.get(&id) {
+                Some(e) => entities.push(e.clone()),
+                None => break,
+            }
+            next = self.facts.orgs.get(&id).and_then(|o| o.parent);
+        }
+        entities.extend(resource_entities(&req.service, &req.region_class)?);
+        entities.extend(self.actions.entities_for(&req.capability));
+        let entities = Entities::from_entities(entities, None).map_err(|e| Error::Internal(e.to_string()))?;
+        let attr = |a: &str| principal_value(&principal, true, a);
+        decide_in(&self.authorizer, &self.schema, &self.version, req, &entities, &attr)
+    }
 }
 
 /// Decides `req` against `entities`; `principal_attr` gives the value of a principal

@@ -337,6 +337,15 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn link_events_after(&self, after: i64) -> Result<Vec<LinkEvent>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, account_id, org_id, status, score, reason, actor, at, candidates FROM link_events \
+             WHERE id > ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([after], link_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn classification_events(&self) -> Result<Vec<ClassificationEvent>> {
         let mut st = self
             .conn

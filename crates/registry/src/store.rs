@@ -49,6 +49,9 @@ pub trait Store: Send {
     fn accounts(&self) -> Result<Vec<Account>>;
     /// The link history, oldest first.
     fn link_events(&self) -> Result<Vec<LinkEvent>>;
+    /// The link events after event `after`, oldest first: what changed since a reader last
+    /// looked (a server's cached review queue).
+    fn link_events_after(&self, after: i64) -> Result<Vec<LinkEvent>>;
     /// The classification history, oldest first.
     fn classification_events(&self) -> Result<Vec<ClassificationEvent>>;
     /// Row counts.
@@ -148,6 +151,9 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
     fn link_events(&self) -> Result<Vec<LinkEvent>> {
         (**self).link_events()
+    }
+    fn link_events_after(&self, after: i64) -> Result<Vec<LinkEvent>> {
+        (**self).link_events_after(after)
     }
     fn classification_events(&self) -> Result<Vec<ClassificationEvent>> {
         (**self).classification_events()

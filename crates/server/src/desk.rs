@@ -1,6 +1,7 @@
 //! Where the server hands work it does not know how to do: filing an objection to a policy
-//! proposal is a record in the transparency log, which the application writes. The server
-//! holds a [`Desk`] and maps its [`Refused`] answers to HTTP statuses.
+//! proposal is a record in the transparency log ([`Desk`]), and the review queue ordered by
+//! consequence joins the registry, the usage store and the policy ([`ReviewQueue`]); the
+//! application provides both. The server maps their [`Refused`] answers to HTTP statuses.
 
 use serde_json::Value;
 
@@ -14,7 +15,14 @@ pub trait Desk: Send + Sync {
     fn object(&self, proposal: u64, reason: &str, staff: &str) -> Result<Value, Refused>;
 }
 
-/// Why an objection was not filed.
+/// The review queue, filtered, ordered and paged.
+pub trait ReviewQueue: Send + Sync {
+    /// A page for the URL query's `key=value` pairs (`sort`, `offset`, `limit`, filters),
+    /// caught up with `store`'s latest decisions.
+    fn page(&self, store: &dyn registry::Store, query: &[(String, String)]) -> Result<Value, Refused>;
+}
+
+/// Why an objection was not filed, or a request not answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
     /// No proposal at that index.

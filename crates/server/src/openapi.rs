@@ -4,6 +4,11 @@
 use axum::Json;
 use serde_json::{Value, json};
 
+/// A score band of the review queue's `score` filter: `LOW-HIGH`, `LOW-`, `-HIGH` or `LOW`,
+/// each end 0, 1, 0.xyz or 1.000 (what `app::review` accepts, no more).
+pub const SCORE_BAND_PATTERN: &str =
+    r"^((0(\.[0-9]+)?|1(\.0+)?)(-(0(\.[0-9]+)?|1(\.0+)?)?)?|-(0(\.[0-9]+)?|1(\.0+)?))$";
+
 fn query(name: &str, description: &str, required: bool) -> Value {
     query_with(name, description, required, json!({"type": "string"}))
 }
@@ -146,9 +151,28 @@ fn operations() -> Value {
                                          ("403", "Token of another role"), ("413", "Body too large"),
                                          ("503", "No active policy")], object)}},
             "/v1/review/queue": {"get": {
-                "operationId": "reviewQueue", "summary": "Proposed account-to-organisation links waiting for review (reviewer or admin token)",
+                "operationId": "reviewQueue",
+                "summary": "Proposed account-to-organisation links waiting for review, ordered by consequence, filtered and paged, each with the account's and the organisation's facts (reviewer or admin token)",
                 "security": bearer,
-                "responses": responses(&[("200", "The queue"), ("401", "No valid token"), ("403", "Token of another role"),
+                "parameters": [
+                    query_with("sort", "impact (a link that would make a deny first, then usage volume, then score), score, or age (oldest first)", false,
+                               json!({"type": "string", "enum": ["impact", "score", "age"]})),
+                    query_with("offset", "Skip this many", false, json!({"type": "integer", "minimum": 0, "maximum": i64::MAX})),
+                    query_with("limit", "At most this many (50 unless given)", false, json!({"type": "integer", "minimum": 1, "maximum": 500})),
+                    query("kind", "The organisation's kind (local_agency, company, …)", false),
+                    query("role", "Its law-enforcement role (agency, supplier, none)", false),
+                    query("status", "That role's status (confirmed, proposed, none)", false),
+                    query("country", "The organisation's country (else the account's)", false),
+                    query("state", "The organisation's state (else the account's)", false),
+                    query("capability", "A capability the account used", false),
+                    query_with("score", "A score band, LOW-HIGH (either end may be left out)", false,
+                               json!({"type": "string", "pattern": SCORE_BAND_PATTERN})),
+                    query_with("age", "Waiting at least this many days", false,
+                               json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})),
+                    query_with("would_deny", "Only links that would (true) or would not (false) make a deny", false,
+                               json!({"type": "boolean"}))],
+                "responses": responses(&[("200", "A page of the queue"), ("400", "A parameter the queue does not take"),
+                                         ("401", "No valid token"), ("403", "Token of another role"),
                                          ("404", "No registry")], list)}},
             "/v1/review/decisions": {"post": {
                 "operationId": "reviewDecide", "summary": "Accept or reject a proposed link (reviewer or admin token)",

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -22,9 +22,25 @@ fn registry(state: &AppState) -> ApiResult<&Mutex<Box<dyn registry::Store>>> {
     state.registry.as_ref().ok_or_else(|| ApiError::not_found("this server has no registry to review"))
 }
 
-/// `GET /v1/review/queue` (reviewer or admin): links waiting for review, oldest first.
-pub async fn queue(State(state): State<Arc<AppState>>, _caller: Caller<Reviewers>) -> ApiResult<Json<Value>> {
-    crate::blocking(move || queue_now(&state)).await.map(Json)
+/// `GET /v1/review/queue` (reviewer or admin): links waiting for review. With the
+/// application's [`crate::desk::ReviewQueue`], ordered by consequence (`sort=impact`, `score` or
+/// `age`), filtered (`kind`, `role`, `status`, `country`, `state`, `capability`,
+/// `score=LOW-HIGH`, `age=DAYS`, `would_deny`) and paged (`offset`, `limit`), each row with the
+/// account's and the organisation's facts side by side; without it, oldest first.
+pub async fn queue(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller<Reviewers>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<Value>> {
+    crate::blocking(move || match state.review_queue.clone() {
+        Some(q) => {
+            let store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+            Ok(q.page(&**store, &query)?)
+        }
+        None => queue_now(&state),
+    })
+    .await
+    .map(Json)
 }
 
 fn queue_now(state: &AppState) -> ApiResult<Value> {
@@ -122,7 +138,9 @@ with a reason; your decision is recorded under your token's name (published repo
 <form id="login"><label>Reviewer token <input id="token" type="password" autocomplete="off" size="70"></label>
 <button>Load queue</button></form>
 <p id="status" role="status">Enter a reviewer token.</p>
-<table><thead><tr><th>#</th><th>Account</th><th>Organisation</th><th>Score</th><th>Why</th><th>Decision</th></tr></thead>
+<p><label>Order <select id="sort"><option value="impact">by consequence</option><option value="score">by score</option>
+<option value="age">oldest first</option></select></label></p>
+<table><thead><tr><th>#</th><th>Account</th><th>Organisation</th><th>Score</th><th>Why</th><th>Impact</th><th>Decision</th></tr></thead>
 <tbody id="rows"></tbody></table>
 <script>
 "use strict";
@@ -136,27 +154,44 @@ async function call(method, url, body) {
   return v;
 }
 function cell(tr, text) { const td = document.createElement("td"); td.textContent = text; tr.appendChild(td); return td; }
+function line(td, text) { const d = document.createElement("div"); d.textContent = text; td.appendChild(d); }
+const place = (x) => [x.city, x.state, x.country].filter(Boolean).join(", ");
 async function load() {
   try {
-    const q = await call("GET", "/v1/review/queue");
-    $("status").textContent = q.count + " link(s) waiting for review.";
+    const q = await call("GET", "/v1/review/queue?sort=" + encodeURIComponent($("sort").value));
+    $("status").textContent = (q.total ?? q.count) + " link(s) waiting for review" + (q.total > q.count ? "; the first " + q.count + " shown." : ".");
     const rows = $("rows"); rows.replaceChildren();
     for (const l of q.rows) {
       const tr = document.createElement("tr");
-      cell(tr, l.proposal_id); cell(tr, l.account_name + " (" + l.account_id + ")");
-      const org = cell(tr, l.candidates.length > 1 ? "Ambiguous: choose one" : l.organisation);
+      cell(tr, l.proposal_id);
+      const a = l.account || {name: l.account_name, id: l.account_id, capabilities: []};
+      const acc = cell(tr, a.name + " (" + a.id + ")");
+      if (place(a)) line(acc, place(a));
+      if (a.domain) line(acc, a.domain);
+      for (const c of a.capabilities || []) line(acc, c.capability + ": " + c.volume_band + " " + c.unit);
+      if (a.first_usage) line(acc, "used " + a.first_usage + " to " + a.last_usage);
+      const o = typeof l.organisation === "object" ? l.organisation : {name: l.organisation};
+      const candidates = l.candidates || [];
+      const org = cell(tr, candidates.length > 1 ? "Ambiguous: choose one" : o.name);
+      if (candidates.length <= 1 && o.kind) {
+        line(org, o.kind + ", " + o.role + " (" + o.role_status + ")");
+        if (o.role_reason) line(org, o.role_reason);
+        if (o.identifiers && o.identifiers.length) line(org, o.identifiers.join(" "));
+        line(org, o.accounts_linked + " account(s) already linked");
+      }
       let choice = null;
-      if (l.candidates.length > 1) {
+      if (candidates.length > 1) {
         choice = document.createElement("select");
         choice.setAttribute("aria-label", "candidate organisation for proposal " + l.proposal_id);
-        for (const c of l.candidates) {
-          const o = document.createElement("option"); o.value = c.org_id;
-          o.textContent = "#" + c.org_id + " " + c.organisation + " (" + c.score.toFixed(2) + "): " + c.reasons;
-          choice.appendChild(o);
+        for (const c of candidates) {
+          const opt = document.createElement("option"); opt.value = c.id ?? c.org_id;
+          opt.textContent = "#" + (c.id ?? c.org_id) + " " + (c.name ?? c.organisation) + " (" + c.score.toFixed(2) + "): " + c.reasons;
+          choice.appendChild(opt);
         }
         org.appendChild(document.createElement("br")); org.appendChild(choice);
       }
       cell(tr, l.score == null ? "" : l.score.toFixed(2)); cell(tr, l.reasons);
+      cell(tr, l.would_deny && l.would_deny.length ? "Accepting makes a deny: " + l.would_deny.join(", ") : "");
       const td = cell(tr, "");
       const reason = document.createElement("input"); reason.placeholder = "reason"; reason.maxLength = 2000;
       reason.setAttribute("aria-label", "reason for proposal " + l.proposal_id);
@@ -175,6 +210,7 @@ async function load() {
     }
   } catch (e) { $("status").textContent = "Could not load the queue: " + e.message; }
 }
+$("sort").onchange = () => load();
 $("login").onsubmit = (ev) => { ev.preventDefault(); sessionStorage.setItem("candor-token", $("token").value.trim()); $("token").value = ""; load(); };
 if (token()) load();
 </script></body></html>

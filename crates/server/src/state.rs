@@ -25,6 +25,8 @@ pub struct AppState {
     pub registry: Option<Mutex<Box<dyn registry::Store>>>,
     /// Where objections to policy proposals are filed, if this server takes them.
     pub objections: Option<Arc<dyn crate::desk::Desk>>,
+    /// The review queue ordered by consequence; without it, the queue is the registry's, oldest first.
+    pub review_queue: Option<Arc<dyn crate::desk::ReviewQueue>>,
     /// Request counters and timings.
     pub metrics: Arc<Metrics>,
     /// Connections served at once, header and request timeouts.
@@ -41,6 +43,7 @@ impl AppState {
             report: None,
             registry: None,
             objections: None,
+            review_queue: None,
             metrics: Arc::new(Metrics::default()),
             limits: crate::Limits::default(),
         }

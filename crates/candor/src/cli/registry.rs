@@ -74,11 +74,32 @@ pub enum RegistryCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
-    /// Proposals waiting for a decision (or every link with --all).
+    /// Proposals waiting for a decision, ordered by consequence, with the account's and the
+    /// organisation's facts (or every link with its state, with --all).
     List {
         #[command(flatten)]
         db: RegistryDb,
-        /// Show every link with its current state, not only pending ones.
+        /// The usage database (what each account used, for the order and the facts).
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+        usage_db: PathBuf,
+        /// The policy database (the active policy says which links would make a deny).
+        #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db")]
+        policy_db: PathBuf,
+        /// Only proposals with KEY=VALUE (repeatable): kind, role, status, country, state,
+        /// capability, score=LOW-HIGH, age=DAYS (waiting at least), would_deny=true|false.
+        #[arg(long = "filter", value_name = "KEY=VALUE")]
+        filters: Vec<String>,
+        /// impact (a link that would make a deny first, then usage volume, then score), score
+        /// or age (oldest first).
+        #[arg(long, default_value = "impact")]
+        sort: String,
+        /// Skip this many proposals.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Show at most this many (up to 500).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Show every link with its current state, not only pending ones (no order or filters).
         #[arg(long)]
         all: bool,
         #[arg(long)]

@@ -137,31 +137,14 @@ pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
 
 pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
     match cmd {
-        ReviewCommand::List { db, all, json } => {
+        ReviewCommand::List { db, all: true, json, .. } => {
             let store = open(&db.db)?;
-            let links = if all { registry::review::links(&store)? } else { registry::review::queue(&store)? };
+            let links = registry::review::links(&store)?;
             if json {
                 print_json(&serde_json::to_value(&links)?);
             } else {
-                let names: std::collections::HashMap<i64, String> =
-                    store.organisations()?.into_iter().map(|o| (o.id, o.name)).collect();
                 for l in &links {
                     let p = l.proposal.as_ref().unwrap_or(&l.latest);
-                    let open_ambiguous = l.latest.status == registry::model::Status::Proposed && p.candidates.len() > 1;
-                    if open_ambiguous {
-                        println!(
-                            "[{}] {} {:?} → ambiguous, {} candidates (accept with --org):",
-                            p.id,
-                            l.latest.account_id,
-                            l.account_name,
-                            p.candidates.len()
-                        );
-                        for c in &p.candidates {
-                            let name = names.get(&c.org_id).map(String::as_str).unwrap_or("?");
-                            println!("      #{} {name} {:.2}: {}", c.org_id, c.score, c.reason);
-                        }
-                        continue;
-                    }
                     println!(
                         "[{}] {} {:?} → {} (#{}) {} {}: {}",
                         p.id,
@@ -174,7 +157,28 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
                         l.latest.reason
                     );
                 }
-                println!("{} link(s){}", links.len(), if all { "" } else { " waiting for review" });
+                println!("{} link(s)", links.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReviewCommand::List { db, usage_db, policy_db, filters, sort, offset, limit, all: false, json } => {
+            let mut pairs = vec![
+                ("sort".to_string(), sort),
+                ("offset".to_string(), offset.to_string()),
+                ("limit".to_string(), limit.to_string()),
+            ];
+            for f in &filters {
+                let (k, v) = f.split_once('=').with_context(|| format!("--filter {f:?}: KEY=VALUE"))?;
+                pairs.push((k.trim().to_string(), v.to_string()));
+            }
+            let query = app::review::query_from_pairs(&pairs)?;
+            let places = app::PolicyPlaces { registry_db: db.db, policy_db };
+            let index = app::review::QueueIndex::build(&places, &usage_db, &app::notice_log::today())?;
+            let page = index.page(&query);
+            if json {
+                print_json(&serde_json::to_value(&page)?);
+            } else {
+                print!("{}", app::review::PageText(&page));
             }
             Ok(ExitCode::SUCCESS)
         }

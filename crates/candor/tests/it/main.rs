@@ -14,6 +14,7 @@ mod over_time;
 mod policy_cli;
 mod postgres_cli;
 mod registry_cli;
+mod review_queue;
 mod schemathesis;
 mod serve_api;
 mod tidy;

@@ -83,7 +83,8 @@ fn import_classify_explain_screen_review() {
     assert!(again.contains("0 new"), "{again}");
     let list = ok(candor(&db, &["review", "list", "--json"]));
     let items: serde_json::Value = serde_json::from_str(&list).expect("json");
-    let id = items[0]["latest"]["id"].as_i64().expect("id").to_string();
+    assert_eq!(items["total"], 1, "{items}");
+    let id = items["rows"][0]["proposal_id"].as_i64().expect("id").to_string();
     let o = candor(&db, &["review", "accept", &id, "--reviewer", "", "--reason", "x"]);
     assert_eq!(o.status.code(), Some(2));
     ok(candor(
@@ -170,11 +171,11 @@ fn an_ambiguous_proposal_lists_every_candidate_and_the_reviewer_picks_one() {
     let list = ok(candor(&db, &["review", "list"]));
     assert!(list.contains("ambiguous, 2 candidates (accept with --org)"), "{list}");
     let items: serde_json::Value = serde_json::from_str(&ok(candor(&db, &["review", "list", "--json"]))).expect("json");
-    let proposal = &items[0]["proposal"];
+    let proposal = &items["rows"][0];
     let candidates = proposal["candidates"].as_array().expect("candidates");
     assert_eq!(candidates.len(), 2);
-    let id = proposal["id"].as_i64().expect("id").to_string();
-    let second = candidates[1]["org_id"].as_i64().expect("org");
+    let id = proposal["proposal_id"].as_i64().expect("id").to_string();
+    let second = candidates[1]["id"].as_i64().expect("org");
 
     // Accepting needs a choice, and the choice must be a candidate.
     let o = candor(&db, &["review", "accept", &id, "--reviewer", "reviewer-7", "--reason", "x"]);

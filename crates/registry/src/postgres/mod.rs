@@ -203,6 +203,15 @@ impl Store for PgStore {
         Ok(rows.iter().map(link_from_row).collect())
     }
 
+    fn link_events_after(&self, after: i64) -> Result<Vec<LinkEvent>> {
+        let rows = self.query(
+            "SELECT id, account_id, org_id, status, score, reason, actor, at, candidates FROM link_events \
+             WHERE id > $1 ORDER BY id",
+            &[&after],
+        )?;
+        Ok(rows.iter().map(link_from_row).collect())
+    }
+
     fn classification_events(&self) -> Result<Vec<ClassificationEvent>> {
         let rows = self
             .query("SELECT id, org_id, role, status, reason, actor, at FROM classification_events ORDER BY id", &[])?;

@@ -1,0 +1,723 @@
+//! The reviewer's queue, ordered by consequence: every proposed link with what a reviewer needs
+//! beside it — the account (place, domain, usage by capability with volume bands, first and
+//! last day), the organisation (kind, role and status with the reason, identifiers, accounts
+//! already linked), why the screening matched, every candidate of an ambiguous proposal — and
+//! its impact: the capabilities the account used that the active policy would deny once the
+//! link is accepted.
+//!
+//! The index is built once from the registry, the usage store and the active policy, then
+//! filtered, sorted and paged in memory, so a listing of a large queue answers in
+//! milliseconds; a server keeps one and rebuilds it when it is older than its time to live.
+//!
+//! Long because the row types, the query grammar, the index and the server's cache are one
+//! contract (what a reviewer is shown, how it is asked for); the text form and the tests sit
+//! beside them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use policy::engine::{Decider, Request};
+use registry::model::Status;
+use serde::Serialize;
+use usage::fold::UNMAPPED;
+
+use crate::PolicyPlaces;
+
+/// One capability an account used.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapabilityUse {
+    /// Capability id.
+    pub capability: String,
+    /// Unit.
+    pub unit: String,
+    /// Volume band (as the report would disclose it).
+    pub volume_band: String,
+    /// Billing lines.
+    pub lines: u64,
+}
+
+/// The account side of a proposal.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountSide {
+    /// The provider's account id (reviewers see it; the report never does).
+    pub id: String,
+    /// Legal name.
+    pub name: String,
+    /// Country, state, city and web domain, when known.
+    pub country: Option<String>,
+    /// State.
+    pub state: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Web domain.
+    pub domain: Option<String>,
+    /// First and last day of usage (empty when none is stored).
+    pub first_usage: String,
+    /// Last day.
+    pub last_usage: String,
+    /// Capabilities used, most lines first.
+    pub capabilities: Vec<CapabilityUse>,
+}
+
+/// The organisation side of a proposal (the proposed one, or a candidate).
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganisationSide {
+    /// Registry id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Law-enforcement role and its status, with why.
+    pub role: String,
+    /// `confirmed`, `proposed` or `none`.
+    pub role_status: String,
+    /// The classification's reason (rules, evidence, sources).
+    pub role_reason: String,
+    /// Country and state.
+    pub country: Option<String>,
+    /// State.
+    pub state: Option<String>,
+    /// Identifiers (`uei:…`, `ori:…`, …).
+    pub identifiers: Vec<String>,
+    /// Accounts already confirmed to it.
+    pub accounts_linked: u64,
+}
+
+/// A candidate of an ambiguous proposal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    /// The organisation.
+    #[serde(flatten)]
+    pub organisation: OrganisationSide,
+    /// Its match score.
+    pub score: f64,
+    /// Why it fits.
+    pub reasons: String,
+}
+
+/// One proposal in the queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    /// The proposal's event id (what a decision names).
+    pub proposal_id: i64,
+    /// The account.
+    pub account: AccountSide,
+    /// The organisation proposed (the best candidate of an ambiguous one).
+    pub organisation: OrganisationSide,
+    /// Match score.
+    pub score: f64,
+    /// Why the screening matched (tokens, rules, identifiers).
+    pub reasons: String,
+    /// Whether it matched on an identifier (UEI, DUNS, ORI) rather than a name.
+    pub identifier_match: bool,
+    /// Every organisation an ambiguous proposal fits (empty otherwise).
+    pub candidates: Vec<Candidate>,
+    /// When it was proposed, and how many whole days ago.
+    pub proposed_at: String,
+    /// Days waiting.
+    pub age_days: i64,
+    /// Capabilities the account used that the active policy would deny once linked.
+    pub would_deny: Vec<String>,
+    /// The rules that would deny them.
+    pub denying_policies: Vec<String>,
+    /// Billing lines of the account, over all its usage.
+    pub usage_lines: u64,
+}
+
+/// How to order the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// What the decision changes first: a link that would make a deny, then usage volume,
+    /// then score.
+    #[default]
+    Impact,
+    /// Highest score first.
+    Score,
+    /// Oldest first.
+    Age,
+}
+
+impl Sort {
+    /// Parses `impact`, `score` or `age`.
+    pub fn parse(s: &str) -> Result<Sort> {
+        match s {
+            "impact" => Ok(Sort::Impact),
+            "score" => Ok(Sort::Score),
+            "age" => Ok(Sort::Age),
+            other => bail!("sort {other:?}: use impact, score or age"),
+        }
+    }
+}
+
+/// Which proposals to list. Text filters match exactly (case-insensitive).
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Organisation kind (`local_agency`, `company`, …).
+    pub kind: Option<String>,
+    /// Law-enforcement role of the organisation (`agency`, `supplier`, `none`).
+    pub role: Option<String>,
+    /// Its status (`confirmed`, `proposed`).
+    pub role_status: Option<String>,
+    /// The organisation's country (ISO 3166-1 alpha-3), else the account's.
+    pub country: Option<String>,
+    /// The organisation's state, else the account's.
+    pub state: Option<String>,
+    /// A capability the account used.
+    pub capability: Option<String>,
+    /// Score band, inclusive.
+    pub min_score: Option<f64>,
+    /// Upper end.
+    pub max_score: Option<f64>,
+    /// Waiting at least this many days.
+    pub min_age_days: Option<i64>,
+    /// Only proposals whose link would make a deny.
+    pub would_deny: Option<bool>,
+    /// Order.
+    pub sort: Sort,
+    /// First row (0-based).
+    pub offset: usize,
+    /// Rows at most (at most [`MAX_PAGE`]).
+    pub limit: usize,
+}
+
+/// Most rows a page holds.
+pub const MAX_PAGE: usize = 500;
+
+impl Query {
+    /// Applies one `key=value` filter (`candor review list --filter`, the API's query).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let text = || Some(value.trim().to_string());
+        match key {
+            "kind" => self.kind = text(),
+            "role" => self.role = text(),
+            "status" => self.role_status = text(),
+            "country" => self.country = text(),
+            "state" => self.state = text(),
+            "capability" => self.capability = text(),
+            "score" => (self.min_score, self.max_score) = score_band(value)?,
+            "age" => {
+                self.min_age_days = Some(value.trim().parse().context("age: whole days waiting, at least")?);
+            }
+            "would_deny" => {
+                self.would_deny = Some(match value.trim() {
+                    "true" | "yes" => true,
+                    "false" | "no" => false,
+                    _ => bail!("would_deny: true or false"),
+                });
+            }
+            other => bail!(
+                "filter {other:?}: use kind, role, status, country, state, capability, score (LOW-HIGH), age (days) or would_deny"
+            ),
+        }
+        Ok(())
+    }
+
+    fn matches(&self, i: &QueueItem) -> bool {
+        let eq = |want: &Option<String>, have: &str| want.as_ref().is_none_or(|w| w.eq_ignore_ascii_case(have));
+        let place = |o: &Option<String>, a: &Option<String>| o.clone().or_else(|| a.clone()).unwrap_or_default();
+        eq(&self.kind, &i.organisation.kind)
+            && eq(&self.role, &i.organisation.role)
+            && eq(&self.role_status, &i.organisation.role_status)
+            && eq(&self.country, &place(&i.organisation.country, &i.account.country))
+            && eq(&self.state, &place(&i.organisation.state, &i.account.state))
+            && self
+                .capability
+                .as_ref()
+                .is_none_or(|c| i.account.capabilities.iter().any(|u| u.capability.eq_ignore_ascii_case(c)))
+            && self.min_score.is_none_or(|m| i.score >= m)
+            && self.max_score.is_none_or(|m| i.score <= m)
+            && self.min_age_days.is_none_or(|d| i.age_days >= d)
+            && self.would_deny.is_none_or(|w| w != i.would_deny.is_empty())
+    }
+}
+
+/// The grammar of one end of a score band: 0, 1, 0.xyz or 1.000 (the API document states
+/// the same as a pattern, `server::openapi::SCORE_BAND_PATTERN`).
+fn score_bound(t: &str) -> Option<f64> {
+    let digits = |r: &str, only: &dyn Fn(char) -> bool| !r.is_empty() && r.chars().all(only);
+    let ok = t == "0"
+        || t == "1"
+        || t.strip_prefix("0.").is_some_and(|r| digits(r, &|c| c.is_ascii_digit()))
+        || t.strip_prefix("1.").is_some_and(|r| digits(r, &|c| c == '0'));
+    if ok { t.parse().ok() } else { None }
+}
+
+/// `LOW-HIGH`, `LOW-`, `-HIGH` or `LOW` (at least LOW), each end from 0 to 1.
+fn score_band(value: &str) -> Result<(Option<f64>, Option<f64>)> {
+    let bad = || anyhow::anyhow!("score {value:?}: LOW-HIGH between 0 and 1, e.g. 0.8-0.95");
+    let (lo, hi) = match value.split_once('-') {
+        Some((lo, hi)) => (lo, Some(hi)),
+        None => (value, None),
+    };
+    let lo = if lo.is_empty() && hi.is_some() { None } else { Some(score_bound(lo).ok_or_else(bad)?) };
+    let hi = match hi {
+        None | Some("") if lo.is_some() => None,
+        None | Some("") => return Err(bad()),
+        Some(h) => Some(score_bound(h).ok_or_else(bad)?),
+    };
+    Ok((lo, hi))
+}
+
+/// A page of the queue.
+#[derive(Debug, Serialize)]
+pub struct Page<'a> {
+    /// Proposals matching the filters.
+    pub total: usize,
+    /// First row's position.
+    pub offset: usize,
+    /// Rows asked for.
+    pub limit: usize,
+    /// Rows in this page.
+    pub count: usize,
+    /// The order.
+    pub sort: Sort,
+    /// The rows.
+    pub rows: Vec<&'a QueueItem>,
+}
+
+/// The queue, built once.
+#[derive(Debug, Default)]
+pub struct QueueIndex {
+    items: Vec<QueueItem>,
+    /// The last link event it reflects.
+    last_event: i64,
+}
+
+impl QueueIndex {
+    /// Builds the queue from the registry, the usage store (when present) and the active
+    /// policy (when one is active), as of `today` (`YYYY-MM-DD`).
+    pub fn build(places: &PolicyPlaces, usage_db: &Path, today: &str) -> Result<QueueIndex> {
+        let store = registry::open(&places.registry_db)
+            .with_context(|| format!("opening {}", registry::describe(&places.registry_db)))?;
+        QueueIndex::build_from(&*store, places, usage_db, today)
+    }
+
+    /// [`QueueIndex::build`] over a registry already open.
+    pub fn build_from(
+        store: &dyn registry::Store,
+        places: &PolicyPlaces,
+        usage_db: &Path,
+        today: &str,
+    ) -> Result<QueueIndex> {
+        let decider = if pg::place_exists(&places.policy_db) {
+            let pstore = crate::policy::open_store(places)?;
+            match pstore.active()? {
+                Some(_) => Some(Decider::new(
+                    policy::schema::builtin()?,
+                    crate::policy::active(&pstore, &policy::schema::builtin()?)?,
+                    crate::policy::facts(places, &pstore)?,
+                )?),
+                None => None,
+            }
+        } else {
+            None
+        };
+        let usage = if pg::place_exists(usage_db) { usage_by_account(usage_db)? } else { HashMap::new() };
+        build(store, &usage, decider.as_ref(), today)
+    }
+
+    /// Catches up with the link events recorded since the index was built (by this process or
+    /// another): decided proposals leave it. Returns false when new proposals arrived, which
+    /// only a rebuild can add.
+    pub fn catch_up(&mut self, store: &dyn registry::Store) -> Result<bool> {
+        let events = store.link_events_after(self.last_event)?;
+        let mut complete = true;
+        for e in &events {
+            if e.status == Status::Proposed {
+                complete = false;
+            } else {
+                self.items.retain(|i| !(i.account.id == e.account_id && i.organisation.id == e.org_id));
+            }
+            self.last_event = self.last_event.max(e.id);
+        }
+        Ok(complete)
+    }
+
+    /// The proposals in the index.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the queue is empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// A page: filtered, sorted, cut.
+    pub fn page(&self, q: &Query) -> Page<'_> {
+        let mut rows: Vec<&QueueItem> = self.items.iter().filter(|i| q.matches(i)).collect();
+        match q.sort {
+            Sort::Impact => rows.sort_by(|a, b| {
+                // A link that would make a deny first (false sorts before true).
+                a.would_deny
+                    .is_empty()
+                    .cmp(&b.would_deny.is_empty())
+                    .then(b.usage_lines.cmp(&a.usage_lines))
+                    .then(b.score.total_cmp(&a.score))
+                    .then(a.proposal_id.cmp(&b.proposal_id))
+            }),
+            Sort::Score => rows.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.proposal_id.cmp(&b.proposal_id))),
+            Sort::Age => rows.sort_by(|a, b| a.proposed_at.cmp(&b.proposed_at).then(a.proposal_id.cmp(&b.proposal_id))),
+        }
+        let total = rows.len();
+        let limit = q.limit.clamp(1, MAX_PAGE);
+        let rows: Vec<&QueueItem> = rows.into_iter().skip(q.offset).take(limit).collect();
+        Page { total, offset: q.offset, limit, count: rows.len(), sort: q.sort, rows }
+    }
+
+    /// Drops a decided proposal (a server does after its own decisions).
+    pub fn remove(&mut self, proposal_id: i64) {
+        self.items.retain(|i| i.proposal_id != proposal_id);
+    }
+}
+
+/// Per account: its usage rows summed by capability and unit, with first and last day.
+type AccountUsage = HashMap<String, (Vec<CapabilityUse>, String, String, u64)>;
+
+fn usage_by_account(usage_db: &Path) -> Result<AccountUsage> {
+    let rows = usage::store::UsageStore::open(usage_db)
+        .with_context(|| format!("opening {}", pg::describe(usage_db)))?
+        .rows()?;
+    // Per account, per (capability, unit): quantity and lines.
+    type Sums = BTreeMap<(String, String), (f64, u64)>;
+    let mut sums: HashMap<String, Sums> = HashMap::new();
+    let mut days: HashMap<String, (String, String)> = HashMap::new();
+    for (k, s) in rows.iter().filter(|(k, _)| k.capability != UNMAPPED) {
+        let e = sums.entry(k.account.clone()).or_default().entry((k.capability.clone(), k.unit.clone())).or_default();
+        e.0 += s.quantity;
+        e.1 += s.lines;
+        let d = days.entry(k.account.clone()).or_insert_with(|| (s.first.clone(), s.last.clone()));
+        if !s.first.is_empty() && (d.0.is_empty() || s.first < d.0) {
+            d.0 = s.first.clone();
+        }
+        if s.last > d.1 {
+            d.1 = s.last.clone();
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(account, caps)| {
+            let mut list: Vec<CapabilityUse> = caps
+                .into_iter()
+                .map(|((capability, unit), (q, lines))| CapabilityUse {
+                    capability,
+                    unit,
+                    volume_band: publish::records::volume_band(q),
+                    lines,
+                })
+                .collect();
+            list.sort_by(|a, b| b.lines.cmp(&a.lines).then(a.capability.cmp(&b.capability)));
+            let lines = list.iter().map(|c| c.lines).sum();
+            let (first, last) = days.remove(&account).unwrap_or_default();
+            (account, (list, first, last, lines))
+        })
+        .collect())
+}
+
+/// The index from an open registry, usage by account and the active policy's decider.
+fn build(
+    store: &dyn registry::Store,
+    usage: &AccountUsage,
+    decider: Option<&Decider>,
+    today: &str,
+) -> Result<QueueIndex> {
+    let links = registry::review::links(store)?;
+    let last_event = links.iter().map(|l| l.latest.id).max().unwrap_or(0);
+    let graph = registry::classify::Graph::load(store)?;
+    let mut identifiers: HashMap<i64, Vec<String>> = HashMap::new();
+    for (org, scheme, value) in store.identifiers()? {
+        identifiers.entry(org).or_default().push(format!("{}:{value}", scheme.as_str()));
+    }
+    let mut linked: HashMap<i64, u64> = HashMap::new();
+    for l in links.iter().filter(|l| l.latest.status == Status::Confirmed) {
+        *linked.entry(l.latest.org_id).or_default() += 1;
+    }
+    let accounts: HashMap<String, registry::model::Account> =
+        store.accounts()?.into_iter().map(|a| (a.account_id.clone(), a)).collect();
+    let side = |id: i64| -> OrganisationSide {
+        let o = graph.orgs.get(&id);
+        let c = graph.latest.get(&id);
+        OrganisationSide {
+            id,
+            name: o.map(|o| o.name.clone()).unwrap_or_default(),
+            kind: o.map(|o| o.kind.as_str().to_string()).unwrap_or_default(),
+            role: c.map_or("none", |c| c.role.as_str()).to_string(),
+            role_status: c.map_or("none", |c| c.status.as_str()).to_string(),
+            role_reason: c.map(|c| c.reason.clone()).unwrap_or_default(),
+            country: o.and_then(|o| o.jurisdiction.country.clone()),
+            state: o.and_then(|o| o.jurisdiction.state.clone()),
+            identifiers: identifiers.get(&id).cloned().unwrap_or_default(),
+            accounts_linked: linked.get(&id).copied().unwrap_or(0),
+        }
+    };
+    let today_n = publish::notices::day_number(today).unwrap_or(0);
+    // Impact per (organisation, capability): the same for every account without registered
+    // uses, so most proposals reuse an earlier decision.
+    let mut decided: HashMap<(i64, String), Option<Vec<String>>> = HashMap::new();
+    let mut items = Vec::new();
+    for l in links.iter().filter(|l| l.latest.status == Status::Proposed) {
+        let p = l.proposal.as_ref().unwrap_or(&l.latest);
+        let a = accounts.get(&l.latest.account_id);
+        let (caps, first, last, lines) = usage.get(&l.latest.account_id).cloned().unwrap_or_default();
+        let mut would_deny = Vec::new();
+        let mut denying: BTreeSet<String> = BTreeSet::new();
+        if let Some(d) = decider {
+            let registered =
+                d.facts().accounts.get(&l.latest.account_id).is_some_and(|f| !f.principal.registered_uses.is_empty());
+            for c in &caps {
+                let denied = if registered {
+                    deny_if_linked(d, &l.latest.account_id, &c.capability, l.latest.org_id)?
+                } else {
+                    match decided.get(&(l.latest.org_id, c.capability.clone())) {
+                        Some(v) => v.clone(),
+                        None => {
+                            let v = deny_if_linked(d, &l.latest.account_id, &c.capability, l.latest.org_id)?;
+                            decided.insert((l.latest.org_id, c.capability.clone()), v.clone());
+                            v
+                        }
+                    }
+                };
+                if let Some(policies) = denied {
+                    would_deny.push(c.capability.clone());
+                    denying.extend(policies);
+                }
+            }
+        }
+        items.push(QueueItem {
+            proposal_id: p.id,
+            account: AccountSide {
+                id: l.latest.account_id.clone(),
+                name: l.account_name.clone(),
+                country: a.and_then(|a| a.country.clone()),
+                state: a.and_then(|a| a.state.clone()),
+                city: a.and_then(|a| a.city.clone()),
+                domain: a.and_then(|a| a.domain.clone()),
+                first_usage: first,
+                last_usage: last,
+                capabilities: caps,
+            },
+            organisation: side(l.latest.org_id),
+            score: p.score.unwrap_or(0.0),
+            reasons: p.reason.clone(),
+            identifier_match: is_identifier_match(&p.reason),
+            candidates: p
+                .candidates
+                .iter()
+                .map(|c| Candidate { organisation: side(c.org_id), score: c.score, reasons: c.reason.clone() })
+                .collect(),
+            proposed_at: p.at.clone(),
+            age_days: publish::notices::day_number(p.at.get(..10).unwrap_or("")).map_or(0, |d| (today_n - d).max(0)),
+            would_deny,
+            denying_policies: denying.into_iter().collect(),
+            usage_lines: lines,
+        });
+    }
+    Ok(QueueIndex { items, last_event })
+}
+
+/// The rules that would deny `capability` to `account` once linked to `org` (any service,
+/// commercial regions; allowed if allowed for no purpose or one of its registered uses), or
+/// `None` when it would be allowed.
+fn deny_if_linked(d: &Decider, account: &str, capability: &str, org: i64) -> Result<Option<Vec<String>>> {
+    let uses: Vec<String> = d
+        .facts()
+        .accounts
+        .get(account)
+        .map(|a| a.principal.registered_uses.iter().cloned().collect())
+        .unwrap_or_default();
+    let mut last = Vec::new();
+    for purpose in std::iter::once(String::new()).chain(uses) {
+        let req = Request {
+            account: account.to_string(),
+            capability: capability.to_string(),
+            service: String::new(),
+            region_class: "commercial".into(),
+            purpose,
+        };
+        let decision = d.decide_if_linked(&req, org)?;
+        if decision.allow {
+            return Ok(None);
+        }
+        last = decision.policies;
+    }
+    Ok(Some(last))
+}
+
+/// Whether the matcher's reasons say it matched on an identifier (UEI, DUNS, ORI).
+pub fn is_identifier_match(reasons: &str) -> bool {
+    ["UEI ", "DUNS ", "ORI "].iter().any(|k| reasons.contains(k)) && reasons.contains("is the organisation's")
+}
+
+/// A query from `key=value` pairs: `sort`, `offset`, `limit` (50 unless given) and filters.
+pub fn query_from_pairs(pairs: &[(String, String)]) -> Result<Query> {
+    let mut q = Query { limit: 50, ..Query::default() };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "sort" => q.sort = Sort::parse(v)?,
+            "offset" => {
+                // As the API document bounds it: 0 to 2^63 - 1.
+                let n: i64 = v.trim().parse().context("offset: a whole number from 0")?;
+                q.offset = usize::try_from(n).context("offset: a whole number from 0")?;
+            }
+            "limit" => {
+                q.limit = v.trim().parse().context("limit: a whole number")?;
+                if q.limit == 0 || q.limit > MAX_PAGE {
+                    bail!("limit: from 1 to {MAX_PAGE}");
+                }
+            }
+            _ => q.set(k, v)?,
+        }
+    }
+    Ok(q)
+}
+
+/// A server's review queue: one index, caught up with the registry's decisions on every
+/// request (so several servers on one database agree), rebuilt when new proposals arrived or
+/// when it is older than its time to live (the usage and the policy it read may have moved).
+pub struct CachedQueue {
+    places: PolicyPlaces,
+    usage_db: std::path::PathBuf,
+    ttl: std::time::Duration,
+    /// When the index was built, and the index; one request builds it, the others wait.
+    index: std::sync::Mutex<Option<(std::time::Instant, QueueIndex)>>,
+}
+
+impl CachedQueue {
+    /// A queue over these stores, rebuilt at least every `ttl`.
+    pub fn new(places: PolicyPlaces, usage_db: std::path::PathBuf, ttl: std::time::Duration) -> CachedQueue {
+        CachedQueue { places, usage_db, ttl, index: std::sync::Mutex::new(None) }
+    }
+}
+
+impl server::desk::ReviewQueue for CachedQueue {
+    fn page(
+        &self,
+        store: &dyn registry::Store,
+        pairs: &[(String, String)],
+    ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
+        use server::desk::Refused;
+        let q = query_from_pairs(pairs).map_err(|e| Refused::Invalid(format!("{e:#}")))?;
+        let failed = |e: anyhow::Error| Refused::Failed(format!("{e:#}"));
+        let mut slot = self.index.lock().map_err(|_| Refused::Failed("the review queue's lock is poisoned".into()))?;
+        let current = match slot.as_mut() {
+            Some((at, index)) if at.elapsed() < self.ttl => index.catch_up(store).map_err(failed)?,
+            _ => false,
+        };
+        if !current {
+            let today = crate::notice_log::today();
+            let index = QueueIndex::build_from(store, &self.places, &self.usage_db, &today).map_err(failed)?;
+            *slot = Some((std::time::Instant::now(), index));
+        }
+        let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
+        serde_json::to_value(index.page(&q)).map_err(|e| Refused::Failed(e.to_string()))
+    }
+}
+
+/// A page as text: one block per proposal, the account beside the organisation.
+pub struct PageText<'a, 'b>(pub &'b Page<'a>);
+
+impl std::fmt::Display for PageText<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = self.0;
+        for i in &p.rows {
+            let a = &i.account;
+            let o = &i.organisation;
+            let place =
+                [&a.city, &a.state, &a.country].iter().filter_map(|x| x.as_deref()).collect::<Vec<_>>().join(", ");
+            if i.candidates.len() > 1 {
+                writeln!(
+                    f,
+                    "[{}] {} {:?} ({place}) → ambiguous, {} candidates (accept with --org):",
+                    i.proposal_id,
+                    a.id,
+                    a.name,
+                    i.candidates.len()
+                )?;
+                for c in &i.candidates {
+                    let o = &c.organisation;
+                    writeln!(
+                        f,
+                        "      #{} {} ({}, {} {}) {:.2}: {}",
+                        o.id, o.name, o.kind, o.role, o.role_status, c.score, c.reasons
+                    )?;
+                }
+            } else {
+                writeln!(
+                    f,
+                    "[{}] {} {:?} ({place}) → {} (#{}; {}, {} {}) {:.2}{}: {}",
+                    i.proposal_id,
+                    a.id,
+                    a.name,
+                    o.name,
+                    o.id,
+                    o.kind,
+                    o.role,
+                    o.role_status,
+                    i.score,
+                    if i.identifier_match { ", identifier match" } else { "" },
+                    i.reasons
+                )?;
+            }
+            if !a.capabilities.is_empty() {
+                let used: Vec<String> =
+                    a.capabilities.iter().map(|c| format!("{} ({} {})", c.capability, c.volume_band, c.unit)).collect();
+                writeln!(f, "      uses {} from {} to {}", used.join(", "), a.first_usage, a.last_usage)?;
+            }
+            if !i.would_deny.is_empty() {
+                writeln!(
+                    f,
+                    "      accepting makes a deny: {} (by {})",
+                    i.would_deny.join(", "),
+                    i.denying_policies.join(", ")
+                )?;
+            }
+        }
+        let shown = if p.count == p.total {
+            String::new()
+        } else {
+            format!(" (showing {} from {}; --offset, --limit)", p.count, p.offset + 1)
+        };
+        writeln!(f, "{} link(s) waiting for review{shown}", p.total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_bands_follow_the_documented_grammar() {
+        for (text, want) in [
+            ("0.8-0.95", Some((Some(0.8), Some(0.95)))),
+            ("0.9-", Some((Some(0.9), None))),
+            ("-0.5", Some((None, Some(0.5)))),
+            ("1", Some((Some(1.0), None))),
+            ("1.000-1", Some((Some(1.0), Some(1.0)))),
+            ("", None),
+            ("-", None),
+            ("1.5", None),
+            ("+0.5", None),
+            ("0.", None),
+            ("NaN", None),
+            (" 0.5", None),
+            ("0.5-0.6-0.7", None),
+        ] {
+            assert_eq!(score_band(text).ok(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_query_names_its_bad_key_or_value() {
+        let pairs = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        assert!(query_from_pairs(&pairs("colour", "blue")).is_err());
+        assert!(query_from_pairs(&pairs("limit", "0")).is_err());
+        assert!(query_from_pairs(&pairs("limit", "501")).is_err());
+        assert!(query_from_pairs(&pairs("sort", "loudest")).is_err());
+        assert!(query_from_pairs(&pairs("would_deny", "maybe")).is_err());
+        let q = query_from_pairs(&pairs("age", "7")).expect("age");
+        assert_eq!((q.min_age_days, q.limit, q.sort), (Some(7), 50, Sort::Impact));
+    }
+}
