@@ -125,6 +125,19 @@ pub fn run(args: &BenchReviewArgs) -> Result<ExitCode> {
                                "p50_ms": percentile(&times, 0.5), "p95_ms": percentile(&times, 0.95)}));
     }
 
+    // The baseline, side by side: what the queue route did before it was indexed (read every
+    // link from the registry on each request, oldest first, no facts, no filters).
+    let store = registry::open(&places.registry_db)?;
+    let mut before = Vec::new();
+    for _ in 0..args.repeats.min(10) {
+        let t = Instant::now();
+        let links = registry::review::queue(&*store)?;
+        std::hint::black_box(serde_json::to_vec(&links)?);
+        before.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    drop(store);
+    before.sort_by(f64::total_cmp);
+
     // Over HTTP: `candor serve`'s state on these stores, a reviewer's token.
     let tokens_path = dir.path().join("tokens");
     let token = server::auth::Tokens::issue(&tokens_path, server::auth::Role::Reviewer, "bench")?;
@@ -162,6 +175,7 @@ pub fn run(args: &BenchReviewArgs) -> Result<ExitCode> {
         "index_build_seconds": build_s, "first_request_seconds": first_s,
         "in_process": in_process, "http": http,
         "http_p95_ms_all": percentile(&all, 0.95), "target_p95_ms": 200,
+        "baseline_unindexed_queue_ms": {"p50": percentile(&before, 0.5), "p95": percentile(&before, 0.95)},
     });
     if args.json {
         print_json(&out);
@@ -200,4 +214,9 @@ fn print_text(v: &Value) {
         );
     }
     println!("HTTP p95 over every listing: {:.2} ms (target < 200 ms)", v["http_p95_ms_all"].as_f64().unwrap_or(0.0));
+    println!(
+        "baseline, the queue read from the registry on every request (no order, facts or filters): p50 {:.2} ms, p95 {:.2} ms",
+        v["baseline_unindexed_queue_ms"]["p50"].as_f64().unwrap_or(0.0),
+        v["baseline_unindexed_queue_ms"]["p95"].as_f64().unwrap_or(0.0)
+    );
 }
