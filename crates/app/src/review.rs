@@ -9,9 +9,9 @@
 //! filtered, sorted and paged in memory, so a listing of a large queue answers in
 //! milliseconds; a server keeps one and rebuilds it when it is older than its time to live.
 //!
-//! Long because the row types, the query grammar, the index and the server's cache are one
-//! contract (what a reviewer is shown, how it is asked for); the text form and the tests sit
-//! beside them.
+//! Long because the row types, the query grammar and the index are one contract (what a
+//! reviewer is shown, how it is asked for); the tests sit beside them. The server's cache and
+//! the text form are in `review_serve`, decisions in `review_decide`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -124,6 +124,43 @@ pub struct QueueItem {
     pub denying_policies: Vec<String>,
     /// Billing lines of the account, over all its usage.
     pub usage_lines: u64,
+    /// The latest event of the link (what a decision must follow).
+    pub latest_event: i64,
+    /// The first of two acceptances, when the link needs a second reviewer (four eyes).
+    pub first_acceptance: Option<FirstAcceptance>,
+}
+
+/// A first acceptance of a link that needs two reviewers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FirstAcceptance {
+    /// Who accepted first.
+    pub reviewer: String,
+    /// The organisation they chose.
+    pub org_id: i64,
+    /// Their reason.
+    pub reason: String,
+    /// When.
+    pub at: String,
+}
+
+/// How a first acceptance's event reason begins (the event keeps the link proposed).
+pub const FIRST_ACCEPTANCE: &str = "accepted once, awaiting a second reviewer (four eyes), candidate #";
+
+impl FirstAcceptance {
+    /// The first acceptance an event records, if it is one.
+    pub fn of(e: &registry::model::LinkEvent) -> Option<FirstAcceptance> {
+        if e.status != Status::Proposed {
+            return None;
+        }
+        let rest = e.reason.strip_prefix(FIRST_ACCEPTANCE)?;
+        let (org, reason) = rest.split_once(": ")?;
+        Some(FirstAcceptance {
+            reviewer: e.actor.clone(),
+            org_id: org.parse().ok()?,
+            reason: reason.into(),
+            at: e.at.clone(),
+        })
+    }
 }
 
 /// How to order the queue.
@@ -326,10 +363,17 @@ impl QueueIndex {
         let events = store.link_events_after(self.last_event)?;
         let mut complete = true;
         for e in &events {
-            if e.status == Status::Proposed {
-                complete = false;
-            } else {
-                self.items.retain(|i| !(i.account.id == e.account_id && i.organisation.id == e.org_id));
+            let same = |i: &QueueItem| i.account.id == e.account_id && i.organisation.id == e.org_id;
+            match (e.status, FirstAcceptance::of(e)) {
+                // A first acceptance keeps the link queued, now waiting for a second reviewer.
+                (_, Some(first)) => {
+                    for i in self.items.iter_mut().filter(|i| same(i)) {
+                        i.first_acceptance = Some(first.clone());
+                        i.latest_event = e.id;
+                    }
+                }
+                (Status::Proposed, None) => complete = false,
+                _ => self.items.retain(|i| !same(i)),
             }
             self.last_event = self.last_event.max(e.id);
         }
@@ -368,9 +412,9 @@ impl QueueIndex {
         Page { total, offset: q.offset, limit, count: rows.len(), sort: q.sort, rows }
     }
 
-    /// Drops a decided proposal (a server does after its own decisions).
-    pub fn remove(&mut self, proposal_id: i64) {
-        self.items.retain(|i| i.proposal_id != proposal_id);
+    /// The queued proposal named by `id` (its proposal or its link's latest event).
+    pub fn item(&self, id: i64) -> Option<&QueueItem> {
+        self.items.iter().find(|i| i.proposal_id == id || i.latest_event == id)
     }
 }
 
@@ -513,6 +557,8 @@ fn build(
             would_deny,
             denying_policies: denying.into_iter().collect(),
             usage_lines: lines,
+            latest_event: l.latest.id,
+            first_acceptance: FirstAcceptance::of(&l.latest),
         });
     }
     Ok(QueueIndex { items, last_event })
@@ -572,116 +618,6 @@ pub fn query_from_pairs(pairs: &[(String, String)]) -> Result<Query> {
         }
     }
     Ok(q)
-}
-
-/// A server's review queue: one index, caught up with the registry's decisions on every
-/// request (so several servers on one database agree), rebuilt when new proposals arrived or
-/// when it is older than its time to live (the usage and the policy it read may have moved).
-pub struct CachedQueue {
-    places: PolicyPlaces,
-    usage_db: std::path::PathBuf,
-    ttl: std::time::Duration,
-    /// When the index was built, and the index; one request builds it, the others wait.
-    index: std::sync::Mutex<Option<(std::time::Instant, QueueIndex)>>,
-}
-
-impl CachedQueue {
-    /// A queue over these stores, rebuilt at least every `ttl`.
-    pub fn new(places: PolicyPlaces, usage_db: std::path::PathBuf, ttl: std::time::Duration) -> CachedQueue {
-        CachedQueue { places, usage_db, ttl, index: std::sync::Mutex::new(None) }
-    }
-}
-
-impl server::desk::ReviewQueue for CachedQueue {
-    fn page(
-        &self,
-        store: &dyn registry::Store,
-        pairs: &[(String, String)],
-    ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
-        use server::desk::Refused;
-        let q = query_from_pairs(pairs).map_err(|e| Refused::Invalid(format!("{e:#}")))?;
-        let failed = |e: anyhow::Error| Refused::Failed(format!("{e:#}"));
-        let mut slot = self.index.lock().map_err(|_| Refused::Failed("the review queue's lock is poisoned".into()))?;
-        let current = match slot.as_mut() {
-            Some((at, index)) if at.elapsed() < self.ttl => index.catch_up(store).map_err(failed)?,
-            _ => false,
-        };
-        if !current {
-            let today = crate::notice_log::today();
-            let index = QueueIndex::build_from(store, &self.places, &self.usage_db, &today).map_err(failed)?;
-            *slot = Some((std::time::Instant::now(), index));
-        }
-        let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
-        serde_json::to_value(index.page(&q)).map_err(|e| Refused::Failed(e.to_string()))
-    }
-}
-
-/// A page as text: one block per proposal, the account beside the organisation.
-pub struct PageText<'a, 'b>(pub &'b Page<'a>);
-
-impl std::fmt::Display for PageText<'_, '_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let p = self.0;
-        for i in &p.rows {
-            let a = &i.account;
-            let o = &i.organisation;
-            let place =
-                [&a.city, &a.state, &a.country].iter().filter_map(|x| x.as_deref()).collect::<Vec<_>>().join(", ");
-            if i.candidates.len() > 1 {
-                writeln!(
-                    f,
-                    "[{}] {} {:?} ({place}) → ambiguous, {} candidates (accept with --org):",
-                    i.proposal_id,
-                    a.id,
-                    a.name,
-                    i.candidates.len()
-                )?;
-                for c in &i.candidates {
-                    let o = &c.organisation;
-                    writeln!(
-                        f,
-                        "      #{} {} ({}, {} {}) {:.2}: {}",
-                        o.id, o.name, o.kind, o.role, o.role_status, c.score, c.reasons
-                    )?;
-                }
-            } else {
-                writeln!(
-                    f,
-                    "[{}] {} {:?} ({place}) → {} (#{}; {}, {} {}) {:.2}{}: {}",
-                    i.proposal_id,
-                    a.id,
-                    a.name,
-                    o.name,
-                    o.id,
-                    o.kind,
-                    o.role,
-                    o.role_status,
-                    i.score,
-                    if i.identifier_match { ", identifier match" } else { "" },
-                    i.reasons
-                )?;
-            }
-            if !a.capabilities.is_empty() {
-                let used: Vec<String> =
-                    a.capabilities.iter().map(|c| format!("{} ({} {})", c.capability, c.volume_band, c.unit)).collect();
-                writeln!(f, "      uses {} from {} to {}", used.join(", "), a.first_usage, a.last_usage)?;
-            }
-            if !i.would_deny.is_empty() {
-                writeln!(
-                    f,
-                    "      accepting makes a deny: {} (by {})",
-                    i.would_deny.join(", "),
-                    i.denying_policies.join(", ")
-                )?;
-            }
-        }
-        let shown = if p.count == p.total {
-            String::new()
-        } else {
-            format!(" (showing {} from {}; --offset, --limit)", p.count, p.offset + 1)
-        };
-        writeln!(f, "{} link(s) waiting for review{shown}", p.total)
-    }
 }
 
 #[cfg(test)]

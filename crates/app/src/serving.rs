@@ -23,6 +23,8 @@ pub struct ServePlaces {
     pub tokens: PathBuf,
     /// Record every decision the decision point makes.
     pub record: bool,
+    /// Accepting a link that would make a deny needs a second reviewer.
+    pub four_eyes: bool,
 }
 
 /// How long a server's review queue serves from memory before it is built again from the
@@ -40,10 +42,11 @@ pub fn state(places: &ServePlaces) -> Result<server::AppState> {
     }
     let p = &places.policy;
     if registry::exists(&p.registry_db) {
-        state.review_queue = Some(std::sync::Arc::new(crate::review::CachedQueue::new(
+        state.review_queue = Some(std::sync::Arc::new(crate::review_serve::CachedQueue::new(
             p.clone(),
             places.usage_db.clone(),
             REVIEW_QUEUE_TTL,
+            places.four_eyes,
         )));
         state.registry = Some(Mutex::new(
             registry::open(&p.registry_db)

@@ -147,6 +147,7 @@ pub fn run(args: &BenchReviewArgs) -> Result<ExitCode> {
         usage_db: usage_db.clone(),
         tokens: tokens_path,
         record: false,
+        four_eyes: true,
     })?;
     let served = server::Background::start(server::router(Arc::new(state)), "127.0.0.1:0")?;
     let addr = served.addr().to_string();

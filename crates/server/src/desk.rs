@@ -15,11 +15,51 @@ pub trait Desk: Send + Sync {
     fn object(&self, proposal: u64, reason: &str, staff: &str) -> Result<Value, Refused>;
 }
 
-/// The review queue, filtered, ordered and paged.
+/// The review queue, filtered, ordered and paged, and the decisions made from it.
 pub trait ReviewQueue: Send + Sync {
     /// A page for the URL query's `key=value` pairs (`sort`, `offset`, `limit`, filters),
     /// caught up with `store`'s latest decisions.
     fn page(&self, store: &dyn registry::Store, query: &[(String, String)]) -> Result<Value, Refused>;
+    /// One decision, with the queue's rules (a link that would make a deny needs a second
+    /// reviewer when four eyes are on). Durable once it returns.
+    fn decide(&self, store: &mut dyn registry::Store, ask: &DecisionAsk) -> Result<Value, Refused>;
+    /// Accepts every proposal in `ids`, each recorded as its own decision with `reason`; refused
+    /// as a whole, naming them, when any is not an exact identifier match.
+    fn bulk_accept(
+        &self,
+        store: &mut dyn registry::Store,
+        ids: &[i64],
+        reviewer: &str,
+        reason: &str,
+    ) -> Result<Value, Refused>;
+}
+
+/// A reviewer's decision as the route received it (already checked for shape).
+#[derive(Debug, Clone)]
+pub struct DecisionAsk {
+    /// The proposal (or its link's latest event).
+    pub proposal_id: i64,
+    /// Accept or reject.
+    pub accept: bool,
+    /// For an ambiguous proposal, the candidate accepted.
+    pub org_id: Option<i64>,
+    /// Who (the token's label).
+    pub reviewer: String,
+    /// Why.
+    pub reason: String,
+    /// Decide again a proposal decided before (a recorded reversal).
+    pub overrides: bool,
+}
+
+impl From<registry::Error> for Refused {
+    fn from(e: registry::Error) -> Refused {
+        match e {
+            registry::Error::NotFound(m) => Refused::NotFound(m),
+            registry::Error::Invalid(m) => Refused::Invalid(m),
+            registry::Error::Conflict(m) => Refused::Conflict(m),
+            other => Refused::Failed(other.to_string()),
+        }
+    }
 }
 
 /// Why an objection was not filed, or a request not answered.

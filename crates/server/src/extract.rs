@@ -102,6 +102,16 @@ pub fn optional_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option
     }
 }
 
+/// A list of [`integer`]s.
+pub fn integers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    Vec::<serde_json::Number>::deserialize(d)?
+        .iter()
+        .map(|n| {
+            whole(n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not an integer from -2^63 to 2^63-1")))
+        })
+        .collect()
+}
+
 fn whole(n: &serde_json::Number) -> Option<i64> {
     n.as_i64().or_else(|| {
         let f = n.as_f64()?;

@@ -65,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/search", get(api::search))
         .route("/v1/review/queue", get(review::queue))
         .route("/v1/review/decisions", post(review::decide))
+        .route("/v1/review/bulk-accept", post(review::bulk_accept))
         .route("/v1/proposals/{index}/objections", post(objections::file))
         .route("/review", get(review::page))
         .route("/openapi.json", get(openapi::document))

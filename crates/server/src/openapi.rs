@@ -180,7 +180,7 @@ fn operations() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewDecision"}}}},
                 "responses": responses(&[("200", "Recorded"), ("400", "Bad request"), ("401", "No valid token"),
                                          ("403", "Token of another role"), ("404", "No such proposal"),
-                                         ("409", "Decided before: send override to reverse it"),
+                                         ("409", "Decided before (send override to reverse it), or accepted first by this same reviewer (four eyes)"),
                                          ("413", "Body too large")], object)}},
             "/v1/proposals/{index}/objections": {"post": {
                 "operationId": "objectToProposal",
@@ -194,6 +194,15 @@ fn operations() -> Value {
                                          ("404", "No such proposal, or this server takes no objections"),
                                          ("409", "The proposal is not open, or this person already objected"),
                                          ("413", "Body too large")], object)}},
+            "/v1/review/bulk-accept": {"post": {
+                "operationId": "reviewBulkAccept",
+                "summary": "Accept several proposals with one reason, each recorded as its own decision: only exact identifier matches (reviewer or admin token)",
+                "security": bearer,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkAccept"}}}},
+                "responses": responses(&[("200", "Accepted: one decision per proposal"), ("400", "Bad request, or a proposal matched by name"),
+                                         ("401", "No valid token"), ("403", "Token of another role"),
+                                         ("404", "A proposal not in the queue, or no registry"),
+                                         ("409", "Decided meanwhile"), ("413", "Body too large")], object)}},
             "/review": {"get": {"operationId": "reviewPage", "summary": "The review UI (asks for a reviewer token)",
                                 "responses": text("The page", "text/html")}},
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
@@ -223,6 +232,10 @@ fn operations() -> Value {
                     "region_class": {"type": "string", "enum": ["commercial", "government", "secret", ""]}, "purpose": {"type": "string"}, "record": {"type": "boolean"}}},
                 "Objection": {"type": "object", "required": ["reason"], "additionalProperties": false, "properties": {
                     "reason": some_text(crate::objections::MAX_REASON)}},
+                "BulkAccept": {"type": "object", "required": ["proposal_ids", "reason"], "additionalProperties": false, "properties": {
+                    "proposal_ids": {"type": "array", "minItems": 1, "maxItems": crate::review::MAX_BULK,
+                                     "items": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}},
+                    "reason": some_text(crate::review::MAX_REASON)}},
                 "ReviewDecision": {"type": "object", "required": ["proposal_id", "accept", "reason"],
                                    "additionalProperties": false, "properties": {
                     "proposal_id": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}, "accept": {"type": "boolean"},
@@ -271,7 +284,7 @@ mod tests {
         // What a handler documents itself is kept.
         assert_eq!(
             doc["paths"]["/v1/review/decisions"]["post"]["responses"]["409"]["description"],
-            "Decided before: send override to reverse it"
+            "Decided before (send override to reverse it), or accepted first by this same reviewer (four eyes)"
         );
     }
 }

@@ -101,6 +101,23 @@ pub async fn decide(
     let reviewer: String = caller.label.split_whitespace().collect::<Vec<_>>().join("_");
     let reviewer = if reviewer.is_empty() { "token-holder".to_string() } else { reviewer };
     let reason = reason.to_string();
+    if let Some(q) = state.review_queue.clone() {
+        let ask = crate::desk::DecisionAsk {
+            proposal_id: body.proposal_id,
+            accept: body.accept,
+            org_id: body.org_id,
+            reviewer,
+            reason,
+            overrides: body.overrides,
+        };
+        return crate::blocking(move || {
+            let mut store =
+                registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+            Ok(q.decide(&mut **store, &ask)?)
+        })
+        .await
+        .map(Json);
+    }
     let (who, body_) = (reviewer.clone(), (body.proposal_id, body.accept, body.org_id, body.overrides));
     let event = crate::blocking(move || {
         let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
@@ -111,6 +128,44 @@ pub async fn decide(
     .await?;
     Ok(Json(json!({"event_id": event, "proposal_id": body.proposal_id, "accepted": body.accept,
                    "org_id": body.org_id, "reviewer": reviewer})))
+}
+
+/// The body of `POST /v1/review/bulk-accept`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkBody {
+    #[serde(deserialize_with = "crate::extract::integers")]
+    proposal_ids: Vec<i64>,
+    reason: String,
+}
+
+/// Most proposals one bulk acceptance takes.
+pub const MAX_BULK: usize = 500;
+
+/// `POST /v1/review/bulk-accept` (reviewer or admin): `{"proposal_ids": [..], "reason"}`.
+/// Only exact identifier matches (UEI, DUNS, ORI); each is recorded as its own decision.
+pub async fn bulk_accept(
+    State(state): State<Arc<AppState>>,
+    caller: Caller<Reviewers>,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> ApiResult<Json<Value>> {
+    let reason = body.reason.trim_matches(crate::extract::is_blank);
+    if reason.is_empty() || body.reason.chars().count() > MAX_REASON {
+        return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} characters")));
+    }
+    if body.proposal_ids.is_empty() || body.proposal_ids.len() > MAX_BULK {
+        return Err(ApiError::bad_request(format!("proposal_ids: from 1 to {MAX_BULK} proposals")));
+    }
+    let q = state.review_queue.clone().ok_or_else(|| ApiError::not_found("this server has no review queue"))?;
+    let reviewer: String = caller.label.split_whitespace().collect::<Vec<_>>().join("_");
+    let reviewer = if reviewer.is_empty() { "token-holder".to_string() } else { reviewer };
+    let reason = reason.to_string();
+    crate::blocking(move || {
+        let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+        Ok(q.bulk_accept(&mut **store, &body.proposal_ids, &reviewer, &reason)?)
+    })
+    .await
+    .map(Json)
 }
 
 /// `GET /review`: the review UI (a shell; its data comes from the routes above, with the
@@ -191,7 +246,8 @@ async function load() {
         org.appendChild(document.createElement("br")); org.appendChild(choice);
       }
       cell(tr, l.score == null ? "" : l.score.toFixed(2)); cell(tr, l.reasons);
-      cell(tr, l.would_deny && l.would_deny.length ? "Accepting makes a deny: " + l.would_deny.join(", ") : "");
+      const impact = cell(tr, l.would_deny && l.would_deny.length ? "Accepting makes a deny: " + l.would_deny.join(", ") : "");
+      if (l.first_acceptance) line(impact, "Accepted once by " + l.first_acceptance.reviewer + "; a second reviewer must confirm.");
       const td = cell(tr, "");
       const reason = document.createElement("input"); reason.placeholder = "reason"; reason.maxLength = 2000;
       reason.setAttribute("aria-label", "reason for proposal " + l.proposal_id);
@@ -201,7 +257,11 @@ async function load() {
         b.onclick = async () => {
           const body = {proposal_id: l.proposal_id, accept, reason: reason.value};
           if (accept && choice) body.org_id = Number(choice.value);
-          try { await call("POST", "/v1/review/decisions", body); await load(); }
+          try {
+            const d = await call("POST", "/v1/review/decisions", body);
+            await load();
+            if (d.awaiting_second_reviewer) $("status").textContent = "Proposal " + l.proposal_id + " accepted once: a second reviewer must confirm it.";
+          }
           catch (e) { $("status").textContent = "Refused: " + e.message; }
         };
         td.appendChild(b);

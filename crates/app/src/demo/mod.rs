@@ -158,6 +158,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         usage_db: dir.join("usage.db"),
         tokens: dir.join("tokens"),
         record: false,
+        four_eyes: true,
     })?;
     Ok(DemoRun {
         vkey: verifier.to_vkey(),

@@ -105,8 +105,28 @@ pub enum ReviewCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Accept a proposed link: the account belongs to the organisation.
+    /// Accept a proposed link: the account belongs to the organisation. A link that would make
+    /// the active policy deny something the account uses needs a second reviewer (four eyes).
     Accept(Decision),
+    /// Accept several proposals with one reason, each recorded as its own decision: only exact
+    /// identifier matches (UEI, DUNS, ORI); refused as a whole otherwise.
+    BulkAccept {
+        #[command(flatten)]
+        db: RegistryDb,
+        /// The proposals' ids (from `candor review list`).
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// Your reviewer id (a pseudonym; it may be published).
+        #[arg(long)]
+        reviewer: String,
+        /// Why (recorded with each link).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        queue: QueueStores,
+        #[arg(long)]
+        json: bool,
+    },
     /// Reject a proposed link.
     Reject(Decision),
 }
@@ -131,6 +151,23 @@ pub struct Decision {
     /// Decide a proposal that was decided before; recorded as a reversal of that decision.
     #[arg(long = "override")]
     pub overrides: bool,
+    #[command(flatten)]
+    pub queue: QueueStores,
+}
+
+/// What the review queue reads besides the registry, and its four-eyes rule.
+#[derive(Debug, Args, Clone)]
+pub struct QueueStores {
+    /// The usage database (what each account used).
+    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
+    pub usage_db: PathBuf,
+    /// The policy database (the active policy says which links would make a deny).
+    #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db")]
+    pub policy_db: PathBuf,
+    /// Which accepted links need a second reviewer: deny (those that would make the active
+    /// policy deny something the account uses) or off.
+    #[arg(long, default_value = "deny", value_parser = ["deny", "off"])]
+    pub four_eyes: String,
 }
 
 /// Importable file kinds.

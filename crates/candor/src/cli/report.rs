@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// Let callers of /v1/authorize record decisions ("record": true).
     #[arg(long)]
     pub record: bool,
+    /// Which accepted links need a second reviewer: deny (those that would make the active
+    /// policy deny something the account uses) or off.
+    #[arg(long, default_value = "deny", value_parser = ["deny", "off"])]
+    pub four_eyes: String,
     #[command(flatten)]
     pub limits: ServeLimits,
 }

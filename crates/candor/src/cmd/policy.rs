@@ -117,6 +117,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
                 usage_db,
                 tokens,
                 record,
+                four_eyes: true,
             })?;
             state.limits = limits.limits();
             let sha = state.decider.as_ref().map(|d| d.version().sha256.clone()).unwrap_or_default();

@@ -178,11 +178,14 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
             if json {
                 print_json(&serde_json::to_value(&page)?);
             } else {
-                print!("{}", app::review::PageText(&page));
+                print!("{}", app::review_serve::PageText(&page));
             }
             Ok(ExitCode::SUCCESS)
         }
         ReviewCommand::Accept(d) => decide(d, true),
+        ReviewCommand::BulkAccept { db, ids, reviewer, reason, queue, json } => {
+            bulk_accept(&db.db, &ids, &reviewer, &reason, &queue, json)
+        }
         ReviewCommand::Reject(d) => decide(d, false),
     }
 }
@@ -190,18 +193,54 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
 fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
     let mut store = open(&d.db.db)?;
     let org = d.org.as_deref().map(|o| registry::review::organisation_named(&store, o).context("--org")).transpose()?;
-    let id = registry::review::decide(
-        &mut store,
-        &registry::review::Decision {
-            event_id: d.id,
-            accept,
-            org,
-            reviewer: &d.reviewer,
-            reason: &d.reason,
-            overrides: d.overrides,
-        },
-    )?;
+    let index = queue_index(&d.db.db, &d.queue)?;
+    let ask = app::review_decide::Ask {
+        proposal_id: d.id,
+        accept,
+        org,
+        reviewer: &d.reviewer,
+        reason: &d.reason,
+        overrides: d.overrides,
+    };
+    let done = app::review_decide::decide(&mut store, index.item(d.id), &ask, d.queue.four_eyes == "deny")?;
     let chosen = org.map(|o| format!(" to organisation #{o}")).unwrap_or_default();
-    println!("{} link {}{chosen} (event {id}, by {})", if accept { "confirmed" } else { "rejected" }, d.id, d.reviewer);
+    let what = if done.awaiting_second_reviewer {
+        "accepted once (accepting it makes a deny: a second reviewer must confirm)"
+    } else if accept {
+        "confirmed"
+    } else {
+        "rejected"
+    };
+    println!("{what} link {}{chosen} (event {}, by {})", d.id, done.event_id, d.reviewer);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The review queue over the registry at `db` and the stores `q` names.
+fn queue_index(db: &std::path::Path, q: &crate::cli::QueueStores) -> Result<app::review::QueueIndex> {
+    let places = app::PolicyPlaces { registry_db: db.to_path_buf(), policy_db: q.policy_db.clone() };
+    app::review::QueueIndex::build(&places, &q.usage_db, &app::notice_log::today())
+}
+
+fn bulk_accept(
+    db: &std::path::Path,
+    ids: &[i64],
+    reviewer: &str,
+    reason: &str,
+    q: &crate::cli::QueueStores,
+    json: bool,
+) -> Result<ExitCode> {
+    let mut store = open(db)?;
+    let index = queue_index(db, q)?;
+    let done = app::review_decide::bulk_accept(&mut store, &index, ids, reviewer, reason, q.four_eyes == "deny")?;
+    if json {
+        print_json(&serde_json::to_value(&done)?);
+    } else {
+        for d in &done {
+            let what =
+                if d.awaiting_second_reviewer { "accepted once, awaiting a second reviewer" } else { "confirmed" };
+            println!("{what}: link {} (event {})", d.proposal_id, d.event_id);
+        }
+        println!("{} link(s) accepted by {reviewer}", done.len());
+    }
     Ok(ExitCode::SUCCESS)
 }

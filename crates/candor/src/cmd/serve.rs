@@ -15,6 +15,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         usage_db: args.usage_db.clone(),
         tokens: args.tokens.clone(),
         record: args.record,
+        four_eyes: args.four_eyes == "deny",
     })?;
     state.limits = args.limits.limits();
     let parts = [

@@ -114,6 +114,7 @@ fn the_api_pages_and_filters_the_queue_and_a_decision_leaves_it_at_once() {
     let dir = demo.path();
     let id = sheriff_lookalike(dir);
     let reviewer = token(dir, "reviewer", "Rev Queue");
+    let second = token(dir, "reviewer", "Rev Two");
     let server = Server::start(dir, "127.0.0.1:0");
     let get = |q: &str| http(&server.addr, "GET", &format!("/v1/review/queue{q}"), Some(&reviewer), b"");
     let page = get("?sort=impact&limit=5");
@@ -130,11 +131,116 @@ fn the_api_pages_and_filters_the_queue_and_a_decision_leaves_it_at_once() {
         assert_eq!(get(bad).status, 400, "{bad}");
     }
     assert_eq!(http(&server.addr, "GET", "/v1/review/queue", None, b"").status, 401);
+    // Accepting it would make a deny: four eyes. The first acceptance keeps it queued.
     let body =
         serde_json::json!({"proposal_id": id, "accept": true, "reason": "same office, a new account"}).to_string();
-    let d = http(&server.addr, "POST", "/v1/review/decisions", Some(&reviewer), body.as_bytes());
+    let decide = |t: &str| http(&server.addr, "POST", "/v1/review/decisions", Some(t), body.as_bytes());
+    let d = decide(&reviewer);
     assert_eq!(d.status, 200, "{}", d.text());
+    assert_eq!(
+        (d.json()["awaiting_second_reviewer"].as_bool(), d.json()["confirmed"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let waiting = get("?capability=face_identification").json();
+    assert_eq!(waiting["rows"][0]["first_acceptance"]["reviewer"], "Rev_Queue", "{waiting}");
+    let again = decide(&reviewer);
+    assert_eq!(again.status, 409, "the same reviewer cannot confirm: {}", again.text());
+    assert!(again.text().contains("second reviewer"), "{}", again.text());
+    let d = decide(&second);
+    assert_eq!(d.status, 200, "{}", d.text());
+    assert_eq!(d.json()["confirmed"], true);
     let after = get("?capability=face_identification").json();
     assert_eq!(after["total"], 0, "decided, so no longer queued: {after}");
     assert_eq!(get("").json()["total"].as_u64(), Some(total - 1));
+    // Bulk acceptance: only identifier matches (the demo's queue has none); no token, no entry.
+    let first = get("?limit=2").json();
+    let ids: Vec<i64> =
+        first["rows"].as_array().expect("rows").iter().filter_map(|r| r["proposal_id"].as_i64()).collect();
+    let bulk = serde_json::json!({"proposal_ids": ids, "reason": "identifiers match"}).to_string();
+    let b = http(&server.addr, "POST", "/v1/review/bulk-accept", Some(&reviewer), bulk.as_bytes());
+    assert_eq!(b.status, 400, "{}", b.text());
+    assert!(b.text().contains("matched by name"), "{}", b.text());
+    assert_eq!(http(&server.addr, "POST", "/v1/review/bulk-accept", None, bulk.as_bytes()).status, 401);
+    assert_eq!(get("").json()["total"].as_u64(), Some(total - 1), "nothing was accepted");
+}
+
+const AWARDS: &str = "contract_award_unique_key,award_id_piid,recipient_uei,recipient_duns,recipient_name,recipient_name_raw,recipient_parent_name,recipient_parent_uei,awarding_agency_code,awarding_agency_name,awarding_sub_agency_code,awarding_sub_agency_name,funding_sub_agency_code,funding_sub_agency_name,total_obligated_amount,period_of_performance_start_date,period_of_performance_current_end_date,recipient_state_code,recipient_city_name,usaspending_permalink\n\
+TEST_AWD_1,TEST-0001,TESTUEI00001,,EXAMPLE DETENTION LOGISTICS LLC,EXAMPLE DETENTION LOGISTICS LLC,,,070,Department of Homeland Security,7012,U.S. Immigration and Customs Enforcement,7012,U.S. Immigration and Customs Enforcement,250000.00,2026-01-01,2026-12-31,MN,EXAMPLEVILLE,\n";
+
+#[test]
+fn bulk_acceptance_takes_identifier_matches_only_and_four_eyes_hold_in_the_cli() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = |n: &str| d.path().join(n).display().to_string();
+    let (db, usage, pdb) = (p("registry.db"), p("usage.db"), p("policy.db"));
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--db", &db]);
+        if args[0] == "review" {
+            all.extend(["--usage-db", &usage, "--policy-db", &pdb]);
+        }
+        candor(&all)
+    };
+    let ok = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    // A fictional supplier of an immigration-enforcement agency, and three fictional accounts:
+    // two give its UEI, one only a spelling of its name; all use compute.
+    std::fs::write(d.path().join("awards.csv"), AWARDS).expect("awards");
+    ok(run(&["registry", "import", "reference"]));
+    ok(run(&["registry", "import", "usaspending", &p("awards.csv")]));
+    ok(run(&["registry", "classify"]));
+    std::fs::write(
+        d.path().join("accounts.csv"),
+        "account_id,legal_name,state,uei\nacct-u1,Example Detention Logistics,MN,TESTUEI00001\n\
+         acct-u2,EDL Example Detention,MN,TESTUEI00001\nacct-n1,Example Detention Logistics L.L.C.,MN,\n",
+    )
+    .expect("accounts");
+    ok(run(&["registry", "import", "accounts", &p("accounts.csv")]));
+    ok(run(&["screen"]));
+    let mut lines = String::from("account,month,service,capability,region_class,unit,quantity,cost,lines,first,last\n");
+    for a in ["acct-u1", "acct-u2", "acct-n1"] {
+        lines.push_str(&format!("{a},2026-08,Amazon EC2,compute,commercial,Hours,100,5,10,2026-08-01,2026-08-31\n"));
+    }
+    std::fs::write(d.path().join("usage.csv"), lines).expect("usage");
+    ok(candor(&["usage", "ingest-aggregate", &p("usage.csv"), "--usage-db", &usage]));
+    ok(candor(&["log", "init", "--dir", &p("log"), "--origin", "example.org/review-test"]));
+    std::fs::write(d.path().join("policy.cedar"), ok(candor(&["policy", "default"]))).expect("policy");
+    let policy_file = p("policy.cedar");
+    let log = p("log");
+    ok(candor(&["policy", "activate", &policy_file, "--by", "op-1", "--dir", &log, "--db", &db, "--policy-db", &pdb]));
+    let queue: Value = serde_json::from_str(&ok(run(&["review", "list", "--json"]))).expect("json");
+    let row = |account: &str| {
+        queue["rows"].as_array().expect("rows").iter().find(|r| r["account"]["id"] == account).cloned().expect(account)
+    };
+    let (u1, u2, n1) = (row("acct-u1"), row("acct-u2"), row("acct-n1"));
+    assert_eq!((u1["identifier_match"].as_bool(), n1["identifier_match"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(n1["would_deny"][0], "compute", "a supplier of ICE gets no service under the default policy: {n1}");
+    let id = |r: &Value| r["proposal_id"].as_i64().expect("id").to_string();
+    let (u1, u2, n1) = (id(&u1), id(&u2), id(&n1));
+
+    // A name-only match refuses the whole bulk acceptance, and nothing is recorded.
+    let reason = ["--reviewer", "r1", "--reason", "UEI given", "--four-eyes", "off"];
+    let o = run(&[&["review", "bulk-accept", &u1, &n1][..], &reason[..]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("matched by name") && text(&o).contains(&n1), "{}", text(&o));
+    let total = |out: String| serde_json::from_str::<Value>(&out).expect("json")["total"].as_u64();
+    assert_eq!(total(ok(run(&["review", "list", "--json"]))), Some(3));
+    // Identifier matches alone: each recorded as its own decision (four eyes off here).
+    let out = ok(run(&[&["review", "bulk-accept", &u1, &u2][..], &reason[..], &["--json"][..]].concat()));
+    let done: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(done.as_array().map(Vec::len), Some(2));
+    assert!(done.as_array().expect("done").iter().all(|d| d["confirmed"] == true));
+    assert_eq!(total(ok(run(&["review", "list", "--json"]))), Some(1));
+
+    // Four eyes in the CLI: the first acceptance waits, the same reviewer cannot confirm.
+    let out = ok(run(&["review", "accept", &n1, "--reviewer", "r1", "--reason", "same company"]));
+    assert!(out.contains("a second reviewer must confirm"), "{out}");
+    let o = run(&["review", "accept", &n1, "--reviewer", "r1", "--reason", "same company"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let out = ok(run(&["review", "accept", &n1, "--reviewer", "r2", "--reason", "checked the contract file"]));
+    assert!(out.starts_with("confirmed"), "{out}");
+    assert_eq!(total(ok(run(&["review", "list", "--json"]))), Some(0));
+    let out = ok(run(&["explain", "acct-n1"]));
+    assert!(out.contains("second acceptance (four eyes; first by r1)"), "{out}");
 }

@@ -1,0 +1,169 @@
+//! The review queue as a server serves it: one index, kept current with the registry, and the
+//! decisions made through it (four eyes, bulk acceptance; `review_decide`); and a page as text
+//! for `candor review list`.
+
+use crate::PolicyPlaces;
+use crate::review::{Page, QueueIndex, query_from_pairs};
+
+/// A server's review queue: one index, caught up with the registry's decisions on every
+/// request (so several servers on one database agree), rebuilt when new proposals arrived or
+/// when it is older than its time to live (the usage and the policy it read may have moved).
+pub struct CachedQueue {
+    places: PolicyPlaces,
+    usage_db: std::path::PathBuf,
+    ttl: std::time::Duration,
+    /// Whether accepting a link that would make a deny needs a second reviewer.
+    four_eyes: bool,
+    /// When the index was built, and the index; one request builds it, the others wait.
+    index: std::sync::Mutex<Option<(std::time::Instant, QueueIndex)>>,
+}
+
+impl CachedQueue {
+    /// A queue over these stores, rebuilt at least every `ttl`.
+    pub fn new(
+        places: PolicyPlaces,
+        usage_db: std::path::PathBuf,
+        ttl: std::time::Duration,
+        four_eyes: bool,
+    ) -> CachedQueue {
+        CachedQueue { places, usage_db, ttl, four_eyes, index: std::sync::Mutex::new(None) }
+    }
+
+    /// The index, current with `store` (caught up, or rebuilt), held locked.
+    #[allow(clippy::type_complexity)]
+    fn current(
+        &self,
+        store: &dyn registry::Store,
+    ) -> std::result::Result<std::sync::MutexGuard<'_, Option<(std::time::Instant, QueueIndex)>>, server::desk::Refused>
+    {
+        use server::desk::Refused;
+        let failed = |e: anyhow::Error| Refused::Failed(format!("{e:#}"));
+        let mut slot = self.index.lock().map_err(|_| Refused::Failed("the review queue's lock is poisoned".into()))?;
+        let current = match slot.as_mut() {
+            Some((at, index)) if at.elapsed() < self.ttl => index.catch_up(store).map_err(failed)?,
+            _ => false,
+        };
+        if !current {
+            let today = crate::notice_log::today();
+            let index = QueueIndex::build_from(store, &self.places, &self.usage_db, &today).map_err(failed)?;
+            *slot = Some((std::time::Instant::now(), index));
+        }
+        Ok(slot)
+    }
+}
+
+impl server::desk::ReviewQueue for CachedQueue {
+    fn page(
+        &self,
+        store: &dyn registry::Store,
+        pairs: &[(String, String)],
+    ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
+        use server::desk::Refused;
+        let q = query_from_pairs(pairs).map_err(|e| Refused::Invalid(format!("{e:#}")))?;
+        let slot = self.current(store)?;
+        let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
+        serde_json::to_value(index.page(&q)).map_err(|e| Refused::Failed(e.to_string()))
+    }
+
+    fn decide(
+        &self,
+        store: &mut dyn registry::Store,
+        ask: &server::desk::DecisionAsk,
+    ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
+        use server::desk::Refused;
+        let slot = self.current(&*store)?;
+        let item = slot.as_ref().and_then(|(_, index)| index.item(ask.proposal_id));
+        let a = crate::review_decide::Ask {
+            proposal_id: ask.proposal_id,
+            accept: ask.accept,
+            org: ask.org_id,
+            reviewer: &ask.reviewer,
+            reason: &ask.reason,
+            overrides: ask.overrides,
+        };
+        let done = crate::review_decide::decide(store, item, &a, self.four_eyes)?;
+        serde_json::to_value(done).map_err(|e| Refused::Failed(e.to_string()))
+    }
+
+    fn bulk_accept(
+        &self,
+        store: &mut dyn registry::Store,
+        ids: &[i64],
+        reviewer: &str,
+        reason: &str,
+    ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
+        use server::desk::Refused;
+        let slot = self.current(&*store)?;
+        let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
+        let done = crate::review_decide::bulk_accept(store, index, ids, reviewer, reason, self.four_eyes)?;
+        Ok(serde_json::json!({"accepted": done.len(), "decisions": done}))
+    }
+}
+
+/// A page as text: one block per proposal, the account beside the organisation.
+pub struct PageText<'a, 'b>(pub &'b Page<'a>);
+
+impl std::fmt::Display for PageText<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = self.0;
+        for i in &p.rows {
+            let a = &i.account;
+            let o = &i.organisation;
+            let place =
+                [&a.city, &a.state, &a.country].iter().filter_map(|x| x.as_deref()).collect::<Vec<_>>().join(", ");
+            if i.candidates.len() > 1 {
+                writeln!(
+                    f,
+                    "[{}] {} {:?} ({place}) → ambiguous, {} candidates (accept with --org):",
+                    i.proposal_id,
+                    a.id,
+                    a.name,
+                    i.candidates.len()
+                )?;
+                for c in &i.candidates {
+                    let o = &c.organisation;
+                    writeln!(
+                        f,
+                        "      #{} {} ({}, {} {}) {:.2}: {}",
+                        o.id, o.name, o.kind, o.role, o.role_status, c.score, c.reasons
+                    )?;
+                }
+            } else {
+                writeln!(
+                    f,
+                    "[{}] {} {:?} ({place}) → {} (#{}; {}, {} {}) {:.2}{}: {}",
+                    i.proposal_id,
+                    a.id,
+                    a.name,
+                    o.name,
+                    o.id,
+                    o.kind,
+                    o.role,
+                    o.role_status,
+                    i.score,
+                    if i.identifier_match { ", identifier match" } else { "" },
+                    i.reasons
+                )?;
+            }
+            if !a.capabilities.is_empty() {
+                let used: Vec<String> =
+                    a.capabilities.iter().map(|c| format!("{} ({} {})", c.capability, c.volume_band, c.unit)).collect();
+                writeln!(f, "      uses {} from {} to {}", used.join(", "), a.first_usage, a.last_usage)?;
+            }
+            if !i.would_deny.is_empty() {
+                writeln!(
+                    f,
+                    "      accepting makes a deny: {} (by {})",
+                    i.would_deny.join(", "),
+                    i.denying_policies.join(", ")
+                )?;
+            }
+        }
+        let shown = if p.count == p.total {
+            String::new()
+        } else {
+            format!(" (showing {} from {}; --offset, --limit)", p.count, p.offset + 1)
+        };
+        writeln!(f, "{} link(s) waiting for review{shown}", p.total)
+    }
+}
