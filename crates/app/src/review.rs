@@ -144,7 +144,7 @@ pub struct FirstAcceptance {
 }
 
 /// How a first acceptance's event reason begins (the event keeps the link proposed).
-pub const FIRST_ACCEPTANCE: &str = "accepted once, awaiting a second reviewer (four eyes), candidate #";
+pub use registry::review::FIRST_ACCEPTANCE;
 
 impl FirstAcceptance {
     /// The first acceptance an event records, if it is one.

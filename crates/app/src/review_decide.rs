@@ -107,7 +107,8 @@ pub fn decide(store: &mut dyn Store, item: Option<&QueueItem>, ask: &Ask<'_>, fo
             first.org_id, ask.proposal_id
         ))),
         Some(first) => {
-            let reason = format!("second acceptance (four eyes; first by {}): {}", first.reviewer, ask.reason.trim());
+            let reason =
+                format!("{} first by {}): {}", registry::review::SECOND_ACCEPTANCE, first.reviewer, ask.reason.trim());
             let org = (chosen != proposed).then_some(chosen);
             Ok(out(plain(store, &reason, org)?, true, false))
         }

@@ -271,6 +271,7 @@ pub fn publish<S: Storage>(
                 counts.findings_not_disclosed = e.findings_not_disclosed;
                 counts.to_json()
             }),
+            review: Some(data.review.to_json(&opts.salt)),
             proposals: crate::notices::summary_lines(
                 records.iter().map(|(i, v)| (*i, v)),
                 &|i| all.get(i as usize).map(|e| crate::records::sha256_hex(e)),

@@ -99,6 +99,8 @@ pub struct PeriodData {
     /// Uses registered for disclosed organisations, with their declarations (set by the
     /// caller that reads the policy store).
     pub registered_uses: Vec<crate::enforcement::DisclosedUse>,
+    /// What review did in the period (counts only).
+    pub review: crate::review_facts::ReviewFacts,
 }
 
 /// Gathers a period from the registry and the stored usage rows.
@@ -210,6 +212,11 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
         ambiguous_accounts: ambiguous.len() as u64,
         enforcement: None,
         registered_uses: Vec::new(),
+        review: crate::review_facts::review_facts(
+            &store.link_events()?,
+            period.as_str(),
+            registry::model::now().get(..10).unwrap_or(""),
+        ),
     })
 }
 

@@ -9,6 +9,8 @@
 //! - [`enforcement`]: the audit's findings and the provider's actions, as records list them;
 //! - [`notices`]: policy proposals, objections, withdrawals and the minimum notice, and
 //!   every proposal's state derived from those records;
+//! - [`review_facts`]: what a period says of review itself (made, decided, pending, four eyes,
+//!   per reviewer pseudonym);
 //! - [`append`]: appending a period's records to the log, idempotently, with corrections;
 //! - [`site`]: the static site written next to the log's tiles, a pure function of the log;
 //! - [`check`]: checking a published report from the outside.
@@ -24,6 +26,7 @@ mod error;
 pub mod gather;
 pub mod notices;
 pub mod records;
+pub mod review_facts;
 pub mod salt;
 pub mod site;
 

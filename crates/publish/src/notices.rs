@@ -416,7 +416,7 @@ pub fn summary_lines<'a>(
 
 /// The first day of `period` (`YYYY-Qn`) and the first day after it, as `YYYY-MM-DD`; a
 /// period that is not a quarter covers nothing.
-fn quarter_bounds(period: &str) -> (String, String) {
+pub(crate) fn quarter_bounds(period: &str) -> (String, String) {
     let year: Option<u32> = period.get(..4).and_then(|y| y.parse().ok());
     let q: Option<u32> = period.strip_prefix(period.get(..6).unwrap_or("")).and_then(|q| q.parse().ok());
     match (year, q, period.get(4..6)) {

@@ -154,6 +154,9 @@ pub enum Record {
         /// Policy proposals open at some time during the period: link, effective date, status
         /// and number of objections (see the `notices` module).
         proposals: Vec<Value>,
+        /// What review did in the period: counts, and per reviewer pseudonym (see the
+        /// `review_facts` module).
+        review: Option<Value>,
     },
     /// Part of the list of a period's organisation records: at most [`LINKS_PER_LIST`] links,
     /// so that every entry stays far below the log's 64 KiB limit however many organisations
@@ -223,6 +226,7 @@ impl Record {
                 witness_fail_open,
                 enforcement,
                 proposals,
+                review,
             } => {
                 let mut v = json!({
                     "type": self.kind(), "period": period, "organisations_disclosed": organisations,
@@ -243,6 +247,9 @@ impl Record {
                     // Only periods with policy proposals carry the list, so others keep their bytes.
                     if !proposals.is_empty() {
                         m.insert("policy_proposals".into(), Value::Array(proposals.clone()));
+                    }
+                    if let Some(r) = review {
+                        m.insert("review".into(), r.clone());
                     }
                 }
                 v

@@ -13,6 +13,13 @@ use crate::error::{Error, Result};
 use crate::model::{LinkEvent, Status};
 use crate::store::Store;
 
+/// How the event of a first acceptance begins, for a link that needs a second reviewer (four
+/// eyes): the event keeps the link proposed, naming the candidate chosen (`…candidate #ID: why`).
+pub const FIRST_ACCEPTANCE: &str = "accepted once, awaiting a second reviewer (four eyes), candidate #";
+
+/// How the reason of a confirmation by the second reviewer begins (`… first by R): why`).
+pub const SECOND_ACCEPTANCE: &str = "second acceptance (four eyes;";
+
 /// A link and its current state.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkState {

@@ -99,6 +99,9 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
     let (outcome, summary) = visit(&bin, profile.path(), &url);
     assert_eq!(outcome, "verified", "{summary}");
     assert!(summary.contains("4 record(s)"), "the proposal, two objections and the withdrawal: {summary}");
+    // The review page shows each period's summary, verified like every other record.
+    let (outcome, summary) = visit(&bin, profile.path(), &server.url("/review.html"));
+    assert_eq!(outcome, "verified", "{summary}");
     // The record page that shows face-recognition usage (its index moves as the demo gains organisations).
     let k = (0..size(&public) as usize)
         .find(|i| {
@@ -344,6 +347,7 @@ fn pages_pass_axe_core_with_no_serious_or_critical_violation() {
         "search.html".to_string(),
         pick("proposal", "Objections"),
         "policies.html".to_string(),
+        "review.html".to_string(),
     ];
     for page in &pages {
         let path = public.join(page);

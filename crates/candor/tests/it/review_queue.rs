@@ -162,6 +162,59 @@ fn the_api_pages_and_filters_the_queue_and_a_decision_leaves_it_at_once() {
     assert!(b.text().contains("matched by name"), "{}", b.text());
     assert_eq!(http(&server.addr, "POST", "/v1/review/bulk-accept", None, bulk.as_bytes()).status, 401);
     assert_eq!(get("").json()["total"].as_u64(), Some(total - 1), "nothing was accepted");
+    drop(server);
+
+    // Published, the period's summary says what review did, reviewers as pseudonyms only.
+    crate::common::without_witnesses(dir);
+    let out = std::process::Command::new("date").args(["-u", "+%Y %m"]).output().expect("date");
+    let ym = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let (y, m) = ym.split_once(' ').expect("year and month");
+    let period = format!("{y}-Q{}", (m.parse::<u32>().expect("month") - 1) / 3 + 1);
+    let p = |n: &str| dir.join(n).display().to_string();
+    let (log, db, pdb, udb) = (p("log"), p("registry.db"), p("policy.db"), p("usage.db"));
+    let o = candor(&[
+        "publish",
+        "--period",
+        &period,
+        "--dir",
+        &log,
+        "--db",
+        &db,
+        "--policy-db",
+        &pdb,
+        "--usage-db",
+        &udb,
+        "--demonstration-data",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let records: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
+            .expect("json");
+    let summary = records["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["type"] == "candor.period_summary" && r["record"]["period"] == period.as_str())
+        .filter(|r| r["corrected_by"].is_null())
+        .map(|r| r["record"].clone())
+        .next()
+        .expect("the period's summary");
+    let review = &summary["review"];
+    assert_eq!(review["decided_under_four_eyes"], 1, "{review}");
+    let reviewers = review["reviewers"].as_array().expect("reviewers");
+    assert!(reviewers.iter().any(|r| r["first_acceptances"] == 1), "{review}");
+    assert!(reviewers.iter().all(|r| r["reviewer"].as_str().is_some_and(|n| n.starts_with("reviewer-"))));
+    for file in ["log/public/data/records.json", "log/public/review.html"] {
+        let t = std::fs::read_to_string(dir.join(file)).expect(file);
+        assert!(
+            !t.contains("Rev_Queue") && !t.contains("Rev_Two") && !t.contains("acct-lookalike"),
+            "{file} names a reviewer or an account"
+        );
+    }
+    let page = std::fs::read_to_string(dir.join("log/public/review.html")).expect("review page");
+    assert!(page.contains("confirmed by a second reviewer under four eyes"), "the review page shows the facts");
+    let o = candor(&["verify", &dir.join("log/public").display().to_string(), "--vkey", &crate::common::vkey(dir)]);
+    assert!(o.status.success(), "{}", text(&o));
 }
 
 const AWARDS: &str = "contract_award_unique_key,award_id_piid,recipient_uei,recipient_duns,recipient_name,recipient_name_raw,recipient_parent_name,recipient_parent_uei,awarding_agency_code,awarding_agency_name,awarding_sub_agency_code,awarding_sub_agency_name,funding_sub_agency_code,funding_sub_agency_name,total_obligated_amount,period_of_performance_start_date,period_of_performance_current_end_date,recipient_state_code,recipient_city_name,usaspending_permalink\n\

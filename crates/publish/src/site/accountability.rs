@@ -99,3 +99,43 @@ pub(crate) fn registered_use(v: &Value, depends_on: &str) -> String {
         depends_on,
     )
 }
+
+/// The review facts of a period summary: what was proposed, decided and still waits, and a
+/// table of decisions per reviewer pseudonym (empty for summaries written before they existed).
+pub(crate) fn review(v: &Value) -> String {
+    if v.get("review").is_none() {
+        return String::new();
+    }
+    let n = v.pointer("/review/reviewers").and_then(Value::as_array).map_or(0, Vec::len);
+    let rows: Vec<Vec<String>> = (0..n)
+        .map(|i| {
+            let p = |k: &str| format!("/review/reviewers/{i}/{k}");
+            vec![
+                val(v, &p("reviewer")),
+                val(v, &p("accepted")),
+                val(v, &p("rejected")),
+                val(v, &p("first_acceptances")),
+            ]
+        })
+        .collect();
+    let table = if rows.is_empty() {
+        "<p>No reviewer decided a link in the period.</p>\n".to_string()
+    } else {
+        table(&["Reviewer (pseudonym)", "Accepted", "Rejected", "First of two acceptances"], &rows)
+    };
+    format!(
+        "<h4>Review</h4>\n<p>{} links proposed by the screening in the period; {} decided ({} accepted, {} rejected; {} \
+         reversing an earlier decision; {} confirmed by a second reviewer under four eyes). {} proposals waited for \
+         review on {} (median age {} days, oldest {} days).</p>\n{table}",
+        val(v, "/review/proposals_made"),
+        val(v, "/review/decided"),
+        val(v, "/review/accepted"),
+        val(v, "/review/rejected"),
+        val(v, "/review/reversed"),
+        val(v, "/review/decided_under_four_eyes"),
+        val(v, "/review/pending"),
+        val(v, "/review/as_of"),
+        val(v, "/review/pending_median_age_days"),
+        val(v, "/review/pending_oldest_age_days"),
+    )
+}

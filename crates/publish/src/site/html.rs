@@ -96,6 +96,7 @@ impl Frame<'_> {
              <nav><a href=\"{root}index.html#organisations\">Organisations</a> \
              <a href=\"{root}index.html#capabilities\">Capabilities</a> \
              <a href=\"{root}policies.html\">Policies</a> \
+             <a href=\"{root}review.html\">Review</a> \
              <a href=\"{root}data/dictionary.html\">Data</a> \
              <a href=\"{root}search.html\">Search</a> \
              <a href=\"{root}feed.xml\">Feed</a></nav></header>\n<main>\n",

@@ -159,6 +159,18 @@ pub(crate) fn render(
         put(format!("policy/{i}.html"), frame("../").page(&title, &body))?;
     }
 
+    // The review page: each period's review facts, as its summary records them.
+    let mut body = String::from(
+        "<h1>Review</h1>\n<p>How the links between customer accounts and organisations were reviewed, period by \
+         period: proposals made and decided, reversals, decisions under four eyes, what still waits, and decisions per \
+         reviewer pseudonym. No reviewer is named and no account appears.</p>\n",
+    );
+    for (period, &i) in m.periods.iter().rev() {
+        let _ = writeln!(body, "<h2>Period {}</h2>", esc(period));
+        body.push_str(&section(m, &m.records[&i], "", &cap_name));
+    }
+    put("review.html".into(), frame("").page("Review", &body))?;
+
     // A page per proposal, and the policies page.
     let record_section =
         |i: u64, root: &str| m.records.get(&i).map(|r| section(m, r, root, &cap_name)).unwrap_or_default();
@@ -373,6 +385,7 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
             );
             out.push_str(&enforcement);
             out.push_str(&super::proposals::summary_lines(m, v, root, &link));
+            out.push_str(&super::accountability::review(v));
         }
         "period_records" => {
             let listed = links("/records");
