@@ -8,6 +8,11 @@
 //! Screenshots of the
 //! overview and a record page are saved under target/tmp/screenshots/.
 //!
+//! The review page is driven by keyboard alone from a harness page with two same-origin frames
+//! (two reviewers' tabs): a link that would make a deny comes first and takes two reviewers, a
+//! filtered view, an ambiguous proposal resolved by picking a candidate, two tabs deciding one
+//! proposal (one decision, one conflict message).
+//!
 //! Skips (passing, with a message) where no Chromium is installed; `.ci/run` installs it.
 
 use std::path::{Path, PathBuf};
@@ -392,4 +397,155 @@ fn the_search_finds_an_agency_a_capability_and_a_service_in_the_browser() {
     assert!(results("face_identification").contains("capability/face-identification.html"));
     assert!(results("rekognition").contains(">Amazon Rekognition</a>"));
     assert!(results("no-such-thing-anywhere").is_empty());
+}
+
+/// Drives the review page by keyboard in two same-origin frames (two reviewers' tabs) from a
+/// harness page, and leaves what each step showed in `<pre id="result">`.
+const REVIEW_HARNESS: &str = r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>harness</title></head>
+<body><iframe id="f1" title="reviewer one" width="1200" height="700"></iframe>
+<iframe id="f2" title="reviewer two" width="1200" height="700"></iframe><pre id="result">running</pre>
+<script>
+"use strict";
+const A = "TOKEN_A", B = "TOKEN_B", out = {};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(cond, what) {
+  for (let i = 0; i < 400; i++) { try { if (cond()) return; } catch (e) {} await sleep(50); }
+  throw new Error("timed out waiting for " + what);
+}
+const doc = (f) => document.getElementById(f).contentDocument;
+const status = (f) => doc(f).getElementById("status").textContent;
+const rows = (f) => [...doc(f).querySelectorAll("#rows tr")];
+async function keys(f, list) {
+  const w = document.getElementById(f).contentWindow;
+  for (const k of list) { doc(f).dispatchEvent(new w.KeyboardEvent("keydown", {key: k, bubbles: true})); await sleep(30); }
+}
+async function open(f, token) {
+  sessionStorage.setItem("candor-token", token);
+  const el = document.getElementById(f), nonce = String(Math.random()).slice(2);
+  el.src = "/review?" + nonce;
+  // The frame's new document, not the one it is leaving.
+  await until(() => el.contentDocument.URL.includes(nonce) && el.contentDocument.readyState === "complete" &&
+                    rows(f).length > 0, f + " rows");
+}
+async function filter(f, capability) {
+  doc(f).getElementById("f-capability").value = capability;
+  const before = status(f);
+  doc(f).getElementById("filters").requestSubmit();
+  await until(() => status(f) !== before || rows(f).length === 1, "the filtered view");
+}
+async function main() {
+  await open("f1", A);
+  out.first = rows("f1")[0].id;
+  // Keyboard only: template 1, accept. The link would make a deny: four eyes.
+  await keys("f1", ["1", "a"]);
+  await until(() => /accepted once|Conflict|Refused/.test(status("f1")), "the first acceptance");
+  out.first_acceptance = status("f1");
+  // A filtered view, in the second reviewer's tab, then the second acceptance.
+  await open("f2", B);
+  await filter("f2", "face_identification");
+  out.filtered_rows = rows("f2").length;
+  out.filtered_text = rows("f2")[0].textContent;
+  sessionStorage.setItem("candor-token", B);
+  await keys("f2", ["1", "a"]);
+  await until(() => /confirmed|Conflict|Refused/.test(status("f2")), "the second acceptance");
+  out.second_acceptance = status("f2");
+  // An ambiguous proposal: move to it, pick its second candidate, accept.
+  await open("f1", A);
+  const all = rows("f1"), at = all.findIndex((tr) => tr.querySelector("select"));
+  out.ambiguous = at >= 0 ? all[at].id : null;
+  if (at >= 0) {
+    await keys("f1", Array(at).fill("j"));
+    const select = all[at].querySelector("select");
+    await keys("f1", ["c", "1", "a"]);
+    out.chosen = select.value;
+    await until(() => /confirmed|Conflict|Refused/.test(status("f1")), "the ambiguous acceptance");
+    out.ambiguous_status = status("f1");
+  }
+  // Two tabs decide the same proposal at once: one decision, one conflict.
+  await open("f1", A);
+  await open("f2", A);
+  out.same = [rows("f1")[0].id, rows("f2")[0].id];
+  await Promise.all([keys("f1", ["3", "r"]), keys("f2", ["3", "r"])]);
+  await until(() => [status("f1"), status("f2")].every((s) => /rejected|Conflict|Refused/.test(s)), "both answers");
+  out.race = [status("f1"), status("f2")];
+}
+main().then(() => { document.getElementById("result").textContent = JSON.stringify(out); },
+            (e) => { out.error = String(e); document.getElementById("result").textContent = JSON.stringify(out); });
+</script></body></html>"##;
+
+#[test]
+fn a_reviewer_works_through_the_queue_by_keyboard_with_four_eyes_and_conflicts() {
+    let Some(bin) = chromium() else {
+        crate::skip("no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let _alone = crate::common::machine_to_myself();
+    let demo = demo_copy();
+    let dir = demo.path();
+    let lookalike = crate::review_queue::sheriff_lookalike(dir);
+    // Two fictional bodies of one name in two states, and an account of that name giving no
+    // state: ambiguous.
+    let p = |n: &str| dir.join(n).display().to_string();
+    std::fs::write(
+        dir.join("twins.ftm.json"),
+        "{\"id\": \"test-twin-1\", \"schema\": \"PublicBody\", \"properties\": {\"name\": [\"Millbrook Police Department (fictional)\"], \"region\": [\"MN\"], \"country\": [\"us\"]}}\n\
+         {\"id\": \"test-twin-2\", \"schema\": \"PublicBody\", \"properties\": {\"name\": [\"Millbrook Police Department (fictional)\"], \"region\": [\"WI\"], \"country\": [\"us\"]}}\n",
+    )
+    .expect("twins");
+    std::fs::write(
+        dir.join("twin-account.csv"),
+        "account_id,legal_name,state\nacct-twin-1,Millbrook Police Department (fictional),\n",
+    )
+    .expect("account");
+    for args in [
+        vec!["registry", "import", "ftm", &p("twins.ftm.json")],
+        vec!["registry", "import", "accounts", &p("twin-account.csv")],
+        vec!["screen"],
+    ] {
+        let mut all = args.clone();
+        let db = p("registry.db");
+        all.extend(["--db", &db]);
+        let o = crate::common::candor(&all);
+        assert!(o.status.success(), "{}", crate::common::text(&o));
+    }
+    let a = crate::common::token(dir, "reviewer", "Rev A");
+    let b = crate::common::token(dir, "reviewer", "Rev B");
+    std::fs::write(
+        dir.join("log/public/review-harness.html"),
+        REVIEW_HARNESS.replace("TOKEN_A", &a).replace("TOKEN_B", &b),
+    )
+    .expect("harness");
+    let server = Server::start(dir, "127.0.0.1:0");
+    let profile = tempfile::tempdir().expect("profile");
+    let dom = chrome(
+        &bin,
+        profile.path(),
+        &["--dump-dom", "--virtual-time-budget=60000"],
+        &server.url("/review-harness.html"),
+    );
+    let result = dom.split("<pre id=\"result\">").nth(1).and_then(|r| r.split("</pre>").next()).unwrap_or("");
+    let out: serde_json::Value = serde_json::from_str(&result.replace("&quot;", "\"").replace("&amp;", "&"))
+        .unwrap_or_else(|e| panic!("{e}: {result}"));
+    assert!(out.get("error").is_none(), "{out}");
+    assert_eq!(out["first"], format!("p-{lookalike}"), "the link that would make a deny comes first: {out}");
+    assert!(out["first_acceptance"].as_str().expect("status").contains("accepted once"), "{out}");
+    assert_eq!(out["filtered_rows"], 1, "{out}");
+    assert!(out["filtered_text"].as_str().expect("text").contains("Accepted once by Rev_A"), "{out}");
+    assert!(out["second_acceptance"].as_str().expect("status").contains("confirmed"), "{out}");
+    // The demo's queue holds ambiguous proposals (names that fit several organisations).
+    assert!(out["ambiguous"].is_string(), "{out}");
+    assert!(out["ambiguous_status"].as_str().expect("status").contains("confirmed"), "{out}");
+    let chosen = out["chosen"].as_str().expect("the candidate picked").to_string();
+    let o = crate::common::candor(&["explain", "acct-twin-1", "--db", &p("registry.db")]);
+    let text = crate::common::text(&o);
+    assert!(text.contains(&format!("(#{chosen})")) && text.contains("confirmed by Rev_A"), "{chosen}: {text}");
+    assert_eq!(out["same"][0], out["same"][1], "both tabs show the same first proposal: {out}");
+    let race: Vec<&str> = out["race"].as_array().expect("race").iter().filter_map(|s| s.as_str()).collect();
+    assert_eq!(race.iter().filter(|s| s.starts_with("Proposal") && s.ends_with("rejected.")).count(), 1, "{race:?}");
+    assert_eq!(race.iter().filter(|s| s.starts_with("Conflict on proposal")).count(), 1, "{race:?}");
+    // The registry holds what the page said: the look-alike confirmed by two reviewers.
+    let p = |n: &str| dir.join(n).display().to_string();
+    let o = crate::common::candor(&["explain", "acct-lookalike-1", "--db", &p("registry.db")]);
+    let text = crate::common::text(&o);
+    assert!(text.contains("second acceptance (four eyes; first by Rev_A)"), "{text}");
 }

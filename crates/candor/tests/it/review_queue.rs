@@ -25,7 +25,7 @@ fn list(dir: &Path, extra: &[&str]) -> std::process::Output {
 
 /// Adds a fictional account fitting the sheriff's office, screens it, gives it face
 /// identification usage; returns its proposal id.
-fn sheriff_lookalike(dir: &Path) -> i64 {
+pub(crate) fn sheriff_lookalike(dir: &Path) -> i64 {
     let p = |n: &str| dir.join(n).display().to_string();
     let accounts = dir.join("more-accounts.csv");
     std::fs::write(
