@@ -81,6 +81,9 @@ pub struct OrganisationSide {
     pub state: Option<String>,
     /// Identifiers (`uei:…`, `ori:…`, …).
     pub identifiers: Vec<String>,
+    /// The evidence of its role: for a supplier, its enablement paths to agencies with each
+    /// award, its link and the file and line it came from (as a report discloses them).
+    pub evidence: Vec<String>,
     /// Accounts already confirmed to it.
     pub accounts_linked: u64,
 }
@@ -481,6 +484,18 @@ fn build(
     }
     let accounts: HashMap<String, registry::model::Account> =
         store.accounts()?.into_iter().map(|a| (a.account_id.clone(), a)).collect();
+    // The evidence of each organisation proposed, made once however many proposals name it.
+    let cfg = registry::classify::ClassifyConfig::default();
+    let mut evidence: HashMap<i64, Vec<String>> = HashMap::new();
+    for l in links.iter().filter(|l| l.latest.status == Status::Proposed) {
+        let p = l.proposal.as_ref().unwrap_or(&l.latest);
+        for org in std::iter::once(l.latest.org_id).chain(p.candidates.iter().map(|c| c.org_id)) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = evidence.entry(org) {
+                let role = graph.latest.get(&org).map_or(registry::model::Role::None, |c| c.role);
+                slot.insert(publish::gather::sources(&graph, org, role, None, &cfg));
+            }
+        }
+    }
     let side = |id: i64| -> OrganisationSide {
         let o = graph.orgs.get(&id);
         let c = graph.latest.get(&id);
@@ -494,6 +509,7 @@ fn build(
             country: o.and_then(|o| o.jurisdiction.country.clone()),
             state: o.and_then(|o| o.jurisdiction.state.clone()),
             identifiers: identifiers.get(&id).cloned().unwrap_or_default(),
+            evidence: evidence.get(&id).cloned().unwrap_or_default(),
             accounts_linked: linked.get(&id).copied().unwrap_or(0),
         }
     };

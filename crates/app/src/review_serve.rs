@@ -145,6 +145,9 @@ impl std::fmt::Display for PageText<'_, '_> {
                     i.reasons
                 )?;
             }
+            for e in i.organisation.evidence.iter().take(3) {
+                writeln!(f, "      evidence: {e}")?;
+            }
             if !a.capabilities.is_empty() {
                 let used: Vec<String> =
                     a.capabilities.iter().map(|c| format!("{} ({} {})", c.capability, c.volume_band, c.unit)).collect();

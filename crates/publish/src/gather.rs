@@ -220,9 +220,11 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
     })
 }
 
-/// The public sources behind an organisation's role: for a supplier, its awards (with
-/// USAspending links and the file and line they came from); then its public identifiers.
-fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cfg: &ClassifyConfig) -> Vec<String> {
+/// The public sources behind an organisation's role: for a supplier, its enablement paths to
+/// agencies with their awards (with USAspending links and the file and line they came from);
+/// then its public identifiers. What a report discloses, and what a reviewer sees beside a
+/// proposed link.
+pub fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cfg: &ClassifyConfig) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let paths = if role == Role::Supplier { graph.paths(org, cfg) } else { Vec::new() };
     for path in paths.into_iter().take(5) {

@@ -269,6 +269,14 @@ fn bulk_acceptance_takes_identifier_matches_only_and_four_eyes_hold_in_the_cli()
     let (u1, u2, n1) = (row("acct-u1"), row("acct-u2"), row("acct-n1"));
     assert_eq!((u1["identifier_match"].as_bool(), n1["identifier_match"].as_bool()), (Some(true), Some(false)));
     assert_eq!(n1["would_deny"][0], "compute", "a supplier of ICE gets no service under the default policy: {n1}");
+    // Beside it, the evidence: the enablement path to the agency, the award, where it came from.
+    let evidence = n1["organisation"]["evidence"][0].as_str().expect("evidence").to_string();
+    assert!(
+        evidence.contains("U.S. Immigration and Customs Enforcement")
+            && evidence.contains("TEST_AWD_1")
+            && evidence.contains("awards.csv line 2"),
+        "{evidence}"
+    );
     let id = |r: &Value| r["proposal_id"].as_i64().expect("id").to_string();
     let (u1, u2, n1) = (id(&u1), id(&u2), id(&n1));
 
