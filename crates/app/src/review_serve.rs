@@ -29,6 +29,19 @@ impl CachedQueue {
         CachedQueue { places, usage_db, ttl, four_eyes, index: std::sync::Mutex::new(None) }
     }
 
+    /// Builds the index now, from a registry handle of its own, so the first reviewer does not
+    /// wait for it (a server calls this on a thread of its own at start; requests that come
+    /// meanwhile wait for the lock, then find it built).
+    pub fn warm(&self) -> anyhow::Result<()> {
+        let store = registry::open(&self.places.registry_db)?;
+        let mut slot = self.index.lock().map_err(|_| anyhow::anyhow!("the review queue's lock is poisoned"))?;
+        if slot.is_none() {
+            let index = QueueIndex::build_from(&*store, &self.places, &self.usage_db, &crate::notice_log::today())?;
+            *slot = Some((std::time::Instant::now(), index));
+        }
+        Ok(())
+    }
+
     /// The index, current with `store` (caught up, or rebuilt), held locked.
     #[allow(clippy::type_complexity)]
     fn current(

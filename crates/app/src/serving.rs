@@ -42,12 +42,20 @@ pub fn state(places: &ServePlaces) -> Result<server::AppState> {
     }
     let p = &places.policy;
     if registry::exists(&p.registry_db) {
-        state.review_queue = Some(std::sync::Arc::new(crate::review_serve::CachedQueue::new(
+        let queue = std::sync::Arc::new(crate::review_serve::CachedQueue::new(
             p.clone(),
             places.usage_db.clone(),
             REVIEW_QUEUE_TTL,
             places.four_eyes,
-        )));
+        ));
+        // Built in the background from the start: at a large provider's size it takes seconds.
+        let warming = queue.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = warming.warm() {
+                eprintln!("the review queue will be built on its first request: {e:#}");
+            }
+        });
+        state.review_queue = Some(queue);
         state.registry = Some(Mutex::new(
             registry::open(&p.registry_db)
                 .with_context(|| format!("opening {}", registry::describe(&p.registry_db)))?,
