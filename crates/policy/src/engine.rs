@@ -414,10 +414,18 @@ impl Decider {
         let principal = account.map(|a| &a.principal).unwrap_or(&self.unknown);
         let org = account.and_then(|a| a.org);
         let mut out = vec![account_entity(&req.account, principal, org)?];
-        // The organisation and its parents (guarding against a cycle in the data).
+        out.extend(self.org_chain(org));
+        out.extend(resource_entities(&req.service, &req.region_class)?);
+        Ok(out)
+    }
+
+    /// The organisation's entity and its parents', nearest first (at most 16: a cycle in the
+    /// data must not loop).
+    fn org_chain(&self, org: Option<i64>) -> Vec<Entity> {
+        let mut out = Vec::new();
         let mut next = org;
         while let Some(id) = next {
-            if out.len() > 16 {
+            if out.len() >= 16 {
                 break;
             }
             match self.orgs.get(&id) {
@@ -426,8 +434,7 @@ impl Decider {
             }
             next = self.facts.orgs.get(&id).and_then(|o| o.parent);
         }
-        out.extend(resource_entities(&req.service, &req.region_class)?);
-        Ok(out)
+        out
     }
 
     /// Decides a request.
@@ -458,17 +465,7 @@ impl Decider {
             principal.registered_uses.extend(a.principal.registered_uses.iter().cloned());
         }
         let mut entities = vec![account_entity(&req.account, &principal, Some(org))?];
-        let mut next = Some(org);
-        while let Some(id) = next {
-            if entities.len() > 16 {
-                break;
-            }
-            match self.orgs.get(&id) {
-                Some(e) => entities.push(e.clone()),
-                None => break,
-            }
-            next = self.facts.orgs.get(&id).and_then(|o| o.parent);
-        }
+        entities.extend(self.org_chain(Some(org)));
         entities.extend(resource_entities(&req.service, &req.region_class)?);
         entities.extend(self.actions.entities_for(&req.capability));
         let entities = Entities::from_entities(entities, None).map_err(|e| Error::Internal(e.to_string()))?;

@@ -52,6 +52,15 @@ impl Roles for Staff {
     const ALLOWED: &'static [Role] = &[Role::Staff, Role::Admin];
 }
 
+impl<R: Roles> Caller<R> {
+    /// Who the caller is, as decisions record it: the token's label as one word (spaces become
+    /// `_`), or `token-holder` for a token issued without one.
+    pub fn id(&self) -> String {
+        let id: String = self.label.split_whitespace().collect::<Vec<_>>().join("_");
+        if id.is_empty() { "token-holder".to_string() } else { id }
+    }
+}
+
 /// The caller, holding a token of one of `R`'s roles: 401 without a valid token, 403 with a
 /// token of another role.
 pub struct Caller<R: Roles> {

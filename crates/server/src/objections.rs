@@ -40,8 +40,7 @@ pub async fn file(
         return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} characters")));
     }
     let desk = state.objections.clone().ok_or_else(|| ApiError::not_found("this server takes no objections"))?;
-    let staff: String = caller.label.split_whitespace().collect::<Vec<_>>().join("_");
-    let staff = if staff.is_empty() { "token-holder".to_string() } else { staff };
+    let staff = caller.id();
     let reason = reason.to_string();
     let filed = crate::blocking(move || Ok(desk.object(index, &reason, &staff)?)).await?;
     Ok((StatusCode::CREATED, Json(json!({"objection": filed}))))

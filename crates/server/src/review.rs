@@ -98,8 +98,7 @@ pub async fn decide(
     if reason.is_empty() || body.reason.chars().count() > MAX_REASON {
         return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} characters")));
     }
-    let reviewer: String = caller.label.split_whitespace().collect::<Vec<_>>().join("_");
-    let reviewer = if reviewer.is_empty() { "token-holder".to_string() } else { reviewer };
+    let reviewer = caller.id();
     let reason = reason.to_string();
     if let Some(q) = state.review_queue.clone() {
         let ask = crate::desk::DecisionAsk {
@@ -157,8 +156,7 @@ pub async fn bulk_accept(
         return Err(ApiError::bad_request(format!("proposal_ids: from 1 to {MAX_BULK} proposals")));
     }
     let q = state.review_queue.clone().ok_or_else(|| ApiError::not_found("this server has no review queue"))?;
-    let reviewer: String = caller.label.split_whitespace().collect::<Vec<_>>().join("_");
-    let reviewer = if reviewer.is_empty() { "token-holder".to_string() } else { reviewer };
+    let reviewer = caller.id();
     let reason = reason.to_string();
     crate::blocking(move || {
         let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;

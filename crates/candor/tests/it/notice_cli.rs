@@ -149,9 +149,7 @@ fn the_demo_proposal_objections_and_withdrawal_are_canonical_records_without_ids
     );
     let feed = std::fs::read_to_string(dir.join("log/public/feed/policies.xml")).expect("feed");
     assert!(feed.contains(&format!("record/{}.html", proposal.0)), "the policies feed lists the proposal");
-    let vkey = crate::common::vkey(dir);
-    let o = candor(&["verify", &dir.join("log/public").display().to_string(), "--vkey", &vkey]);
-    assert!(o.status.success(), "{}", text(&o));
+    crate::common::verify_demo(dir);
 }
 
 #[test]
@@ -252,23 +250,7 @@ fn activation_waits_for_the_notice_unless_an_emergency_is_recorded() {
     let policies = std::fs::read_to_string(public.join("policies.html")).expect("policies page");
     assert!(policies.contains("activated in an emergency"), "the policies page says so");
     // Published again, every record that names the version says how it came into force.
-    let p = |n: &str| dir.join(n).display().to_string();
-    let (log, db, pdb, udb) = (p("log"), p("registry.db"), p("policy.db"), p("usage.db"));
-    let o = candor(&[
-        "publish",
-        "--period",
-        "2026-Q4",
-        "--dir",
-        &log,
-        "--db",
-        &db,
-        "--policy-db",
-        &pdb,
-        "--usage-db",
-        &udb,
-        "--demonstration-data",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    crate::common::publish_demo(dir, "2026-Q4");
     let summary =
         records(dir).into_iter().rev().find(|(_, _, v)| v["type"] == "candor.period_summary").expect("summary");
     assert_eq!(summary.2["policy"]["index"].as_u64(), Some(index), "published under the emergency version");
@@ -299,9 +281,7 @@ fn activation_waits_for_the_notice_unless_an_emergency_is_recorded() {
     let o = run(dir, &["policy", "activate", &file, "--by", "op-1", "--json"]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(json(&o)["notice"], "activated without notice");
-    let vkey = crate::common::vkey(dir);
-    let o = candor(&["verify", &public.display().to_string(), "--vkey", &vkey]);
-    assert!(o.status.success(), "{}", text(&o));
+    crate::common::verify_demo(dir);
 }
 
 #[test]

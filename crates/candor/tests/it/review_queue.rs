@@ -170,23 +170,7 @@ fn the_api_pages_and_filters_the_queue_and_a_decision_leaves_it_at_once() {
     let ym = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let (y, m) = ym.split_once(' ').expect("year and month");
     let period = format!("{y}-Q{}", (m.parse::<u32>().expect("month") - 1) / 3 + 1);
-    let p = |n: &str| dir.join(n).display().to_string();
-    let (log, db, pdb, udb) = (p("log"), p("registry.db"), p("policy.db"), p("usage.db"));
-    let o = candor(&[
-        "publish",
-        "--period",
-        &period,
-        "--dir",
-        &log,
-        "--db",
-        &db,
-        "--policy-db",
-        &pdb,
-        "--usage-db",
-        &udb,
-        "--demonstration-data",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    crate::common::publish_demo(dir, &period);
     let records: Value =
         serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
             .expect("json");
@@ -213,8 +197,7 @@ fn the_api_pages_and_filters_the_queue_and_a_decision_leaves_it_at_once() {
     }
     let page = std::fs::read_to_string(dir.join("log/public/review.html")).expect("review page");
     assert!(page.contains("confirmed by a second reviewer under four eyes"), "the review page shows the facts");
-    let o = candor(&["verify", &dir.join("log/public").display().to_string(), "--vkey", &crate::common::vkey(dir)]);
-    assert!(o.status.success(), "{}", text(&o));
+    crate::common::verify_demo(dir);
 }
 
 const AWARDS: &str = "contract_award_unique_key,award_id_piid,recipient_uei,recipient_duns,recipient_name,recipient_name_raw,recipient_parent_name,recipient_parent_uei,awarding_agency_code,awarding_agency_name,awarding_sub_agency_code,awarding_sub_agency_name,funding_sub_agency_code,funding_sub_agency_name,total_obligated_amount,period_of_performance_start_date,period_of_performance_current_end_date,recipient_state_code,recipient_city_name,usaspending_permalink\n\

@@ -317,3 +317,31 @@ impl Drop for WitnessProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Publishes `period` in a demo folder from its own stores (its witnesses dropped first by the
+/// caller), as demonstration data; panics with candor's output when it fails.
+pub fn publish_demo(dir: &Path, period: &str) {
+    let p = |n: &str| dir.join(n).display().to_string();
+    let (log, db, pdb, udb) = (p("log"), p("registry.db"), p("policy.db"), p("usage.db"));
+    let o = candor(&[
+        "publish",
+        "--period",
+        period,
+        "--dir",
+        &log,
+        "--db",
+        &db,
+        "--policy-db",
+        &pdb,
+        "--usage-db",
+        &udb,
+        "--demonstration-data",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// `candor verify` of a demo folder's report with its own key; panics with the faults.
+pub fn verify_demo(dir: &Path) {
+    let o = candor(&["verify", &dir.join("log/public").display().to_string(), "--vkey", &vkey(dir)]);
+    assert!(o.status.success(), "{}", text(&o));
+}
