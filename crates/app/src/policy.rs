@@ -127,8 +127,7 @@ pub fn activate_file(
     let mut log = crate::notice_log::NoticeLog::open(log_dir)?;
     let notice = crate::notice_log::activation_notice(&log, &v, how.emergency.as_deref())?;
     let activated = store.activate(log.writer(), &v, &name, by, &notice)?;
-    let entry = policy::store::version_entry_with(&v.sha256, &name, &v.text, "", &notice)?;
-    let words = publish::notices::activation_words(&serde_json::from_slice(&entry)?);
+    let words = publish::notices::notice_words(notice.proposal.as_ref().map(|l| l.index), notice.emergency.is_some());
     // A witnessed log serves the version's checkpoint only once its quorum cosigned it.
     log.finish().with_context(|| {
         format!("policy version {} is active and in the log (entry #{})", activated.version, activated.log_index)

@@ -345,11 +345,11 @@ impl QueueIndex {
         let decider = if pg::place_exists(&places.policy_db) {
             let pstore = crate::policy::open_store(places)?;
             match pstore.active()? {
-                Some(_) => Some(Decider::new(
-                    policy::schema::builtin()?,
-                    crate::policy::active(&pstore, &policy::schema::builtin()?)?,
-                    crate::policy::facts(places, &pstore)?,
-                )?),
+                Some(_) => {
+                    let schema = policy::schema::builtin()?;
+                    let version = crate::policy::active(&pstore, &schema)?;
+                    Some(Decider::new(schema, version, crate::policy::facts(places, &pstore)?)?)
+                }
                 None => None,
             }
         } else {

@@ -158,12 +158,16 @@ pub fn notice_days<'a>(records: impl IntoIterator<Item = (u64, &'a Value)>) -> (
 /// How a `candor.policy_version` record says the version came into force, in words every
 /// page naming the version shows.
 pub fn activation_words(v: &Value) -> String {
-    if v.get("emergency").is_some() {
-        "activated in an emergency, before its notice ran out".into()
-    } else if let Some(i) = linked(v, "proposal") {
-        format!("activated after notice (proposal #{i})")
-    } else {
-        "activated without notice".into()
+    notice_words(linked(v, "proposal"), v.get("emergency").is_some())
+}
+
+/// The words for an activation that follows the proposal at `proposal` (if any), in an
+/// emergency or not: what [`activation_words`] reads from the record.
+pub fn notice_words(proposal: Option<u64>, emergency: bool) -> String {
+    match (emergency, proposal) {
+        (true, _) => "activated in an emergency, before its notice ran out".into(),
+        (false, Some(i)) => format!("activated after notice (proposal #{i})"),
+        (false, None) => "activated without notice".into(),
     }
 }
 

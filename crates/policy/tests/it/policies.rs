@@ -32,18 +32,22 @@ fn org(tx: &mut dyn registry::Tx, key: &str, name: &str, kind: Kind) -> i64 {
     .expect("org")
 }
 
-fn link(tx: &mut dyn registry::Tx, account: &str, org: i64) {
-    tx.upsert_account(&Account {
-        account_id: account.into(),
-        legal_name: format!("{account} (fictional test account)"),
+/// A fictional customer account in Minnesota.
+fn account(id: &str, name: &str) -> Account {
+    Account {
+        account_id: id.into(),
+        legal_name: name.into(),
         country: Some("USA".into()),
         state: Some("MN".into()),
         city: None,
         uei: None,
         domain: None,
-    })
-    .expect("account");
-    tx.append_link(account, org, Status::Confirmed, None, "test link", "test-reviewer").expect("link");
+    }
+}
+
+fn link(tx: &mut dyn registry::Tx, account_id: &str, org: i64) {
+    tx.upsert_account(&account(account_id, &format!("{account_id} (fictional test account)"))).expect("account");
+    tx.append_link(account_id, org, Status::Confirmed, None, "test link", "test-reviewer").expect("link");
 }
 
 /// A registry of fictional organisations around the real federal reference (ICE is real, and
@@ -191,16 +195,7 @@ fn prepared_and_per_request_entities_decide_alike() {
     let mut store = fictional();
     // A customer account linked to no organisation (kept out of the prepared store).
     let mut tx = store.begin().expect("tx");
-    tx.upsert_account(&Account {
-        account_id: "acct-unlinked".into(),
-        legal_name: "Example Bakery (fictional)".into(),
-        country: Some("USA".into()),
-        state: Some("MN".into()),
-        city: None,
-        uei: None,
-        domain: None,
-    })
-    .expect("account");
+    tx.upsert_account(&account("acct-unlinked", "Example Bakery (fictional)")).expect("account");
     tx.commit().expect("commit");
     // With rules on resources too: by region class (hierarchy) and by service attributes.
     let text = format!(
