@@ -29,6 +29,7 @@ fn reason(text: &str) -> std::result::Result<String, String> {
     if t.is_empty() || t.chars().count() > notices::MAX_REASON_CHARS {
         return Err(format!("a reason is required, of at most {} characters", notices::MAX_REASON_CHARS));
     }
+    registry::input::check("reason", t, registry::input::Lines::Many)?;
     Ok(t.to_string())
 }
 
@@ -158,7 +159,7 @@ fn one_word(id: &str) -> Result<()> {
     if id.trim().is_empty() || id.chars().any(char::is_whitespace) {
         bail!("--by must be one word (a pseudonymous operator id such as operator-3)");
     }
-    Ok(())
+    registry::input::check("--by", id, registry::input::Lines::One).map_err(anyhow::Error::msg)
 }
 
 /// The last published period (the latest with a current summary) and the organisations it
@@ -230,6 +231,7 @@ pub fn object(log_dir: &Path, proposal: u64, why: &str, staff: &str) -> std::res
     if staff.trim().is_empty() || staff.chars().any(char::is_whitespace) {
         return Err(Refused::Invalid("the objector id must be one word".into()));
     }
+    registry::input::check("the objector id", staff, registry::input::Lines::One).map_err(Refused::Invalid)?;
     let mut log = NoticeLog::open(log_dir).map_err(|e| match e.downcast_ref::<tlog::Error>() {
         Some(tlog::Error::Locked { .. }) => Refused::Busy("the log is being written; try again shortly".into()),
         _ => Refused::Failed(format!("{e:#}")),
@@ -246,8 +248,11 @@ pub fn object(log_dir: &Path, proposal: u64, why: &str, staff: &str) -> std::res
         )));
     }
     let salt = publish::salt::load_or_create(log.home.home()).map_err(|e| failed(e.into()))?;
-    let objector = notices::pseudonym_as("objector", staff, &salt);
-    if p.objections.iter().any(|o| o.objector == objector) {
+    // One person however their id is spelled (`alice`, `Alice`, full-width): the pseudonym is
+    // of the id's key. An objection filed before ids had keys was filed under the id as given.
+    let objector = notices::pseudonym_as("objector", &registry::person::key(staff), &salt);
+    let as_given = notices::pseudonym_as("objector", staff.trim(), &salt);
+    if p.objections.iter().any(|o| o.objector == objector || o.objector == as_given) {
         return Err(Refused::Conflict(format!("{objector} already objected to proposal #{proposal}")));
     }
     let link = log.link(proposal).ok_or_else(|| Refused::NotFound(format!("no entry at {proposal}")))?;

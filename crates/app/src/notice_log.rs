@@ -98,6 +98,9 @@ pub fn activation_notice(
     version: &PolicyVersion,
     emergency: Option<&str>,
 ) -> Result<policy::store::ActivationNotice> {
+    if let Some(why) = emergency {
+        registry::input::check("--reason", why, registry::input::Lines::Many).map_err(anyhow::Error::msg)?;
+    }
     let gate = notices::gate(&log.proposals(), &version.sha256, &today(), emergency.is_some())?;
     let proposal = match gate {
         notices::Gate::AfterNotice(i) | notices::Gate::Emergency(Some(i)) => log.link(i),

@@ -98,6 +98,9 @@ pub struct Candidate {
     pub score: f64,
     /// Why it fits.
     pub reasons: String,
+    /// Capabilities the account used that the active policy would deny once linked to this
+    /// candidate (accepting it needs a second reviewer when four eyes are on).
+    pub would_deny: Vec<String>,
 }
 
 /// One proposal in the queue.
@@ -318,10 +321,33 @@ pub struct Page<'a> {
     pub rows: Vec<&'a QueueItem>,
 }
 
+/// A link a reviewer already decided whose acceptance by override would make a deny: what
+/// four eyes needs to know about a proposal that is no longer queued, so that reversing a
+/// decision is not a way around the second reviewer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecidedLink {
+    /// The account.
+    pub account: String,
+    /// The organisation of the link (the first candidate of an ambiguous proposal).
+    pub org: i64,
+    /// The proposal that opened it.
+    pub proposal_id: i64,
+    /// Its latest event (what a reversal follows).
+    pub latest_event: i64,
+    /// Its current state.
+    pub status: Status,
+    /// The proposal's candidates (empty unless it was ambiguous).
+    pub candidates: Vec<i64>,
+    /// Per organisation an acceptance could confirm: the capabilities it would deny.
+    pub would_deny: BTreeMap<i64, Vec<String>>,
+}
+
 /// The queue, built once.
 #[derive(Debug, Default)]
 pub struct QueueIndex {
     items: Vec<QueueItem>,
+    /// Decided links whose acceptance would make a deny (none when no policy is active).
+    decided: Vec<DecidedLink>,
     /// The last link event it reflects.
     last_event: i64,
 }
@@ -368,15 +394,33 @@ impl QueueIndex {
         for e in &events {
             let same = |i: &QueueItem| i.account.id == e.account_id && i.organisation.id == e.org_id;
             match (e.status, FirstAcceptance::of(e)) {
-                // A first acceptance keeps the link queued, now waiting for a second reviewer.
+                // A first acceptance keeps the link queued, now waiting for a second reviewer; a
+                // first acceptance that reverses a decision brings a link back that only a
+                // rebuild can add.
                 (_, Some(first)) => {
+                    let mut found = false;
                     for i in self.items.iter_mut().filter(|i| same(i)) {
                         i.first_acceptance = Some(first.clone());
                         i.latest_event = e.id;
+                        found = true;
                     }
+                    complete &= found;
                 }
                 (Status::Proposed, None) => complete = false,
-                _ => self.items.retain(|i| !same(i)),
+                // Decided: it leaves the queue, and what accepting it would deny stays known
+                // for a later reversal.
+                (status, None) => {
+                    let (left, kept): (Vec<QueueItem>, Vec<QueueItem>) =
+                        std::mem::take(&mut self.items).into_iter().partition(|i| same(i));
+                    self.items = kept;
+                    for i in left {
+                        self.remember_decided(DecidedLink::from_item(&i, e.id, status));
+                    }
+                    for d in self.decided.iter_mut().filter(|d| d.account == e.account_id && d.org == e.org_id) {
+                        d.latest_event = e.id;
+                        d.status = status;
+                    }
+                }
             }
             self.last_event = self.last_event.max(e.id);
         }
@@ -418,6 +462,58 @@ impl QueueIndex {
     /// The queued proposal named by `id` (its proposal or its link's latest event).
     pub fn item(&self, id: i64) -> Option<&QueueItem> {
         self.items.iter().find(|i| i.proposal_id == id || i.latest_event == id)
+    }
+
+    /// The decided link named by `id` (its proposal or its latest event), when accepting it
+    /// (by override) would make a deny.
+    pub fn decided(&self, id: i64) -> Option<&DecidedLink> {
+        self.decided.iter().find(|d| d.proposal_id == id || d.latest_event == id)
+    }
+
+    fn remember_decided(&mut self, link: DecidedLink) {
+        if link.would_deny.values().all(Vec::is_empty) {
+            return;
+        }
+        self.decided.retain(|d| !(d.account == link.account && d.org == link.org));
+        self.decided.push(link);
+    }
+}
+
+impl QueueItem {
+    /// What accepting `org` (the proposed organisation or one of the candidates) would deny.
+    pub fn would_deny_for(&self, org: i64) -> &[String] {
+        match self.candidates.iter().find(|c| c.organisation.id == org) {
+            Some(c) => &c.would_deny,
+            None => &self.would_deny,
+        }
+    }
+}
+
+impl DecidedLink {
+    /// A queued proposal as it leaves the queue with the event `latest` (`status`).
+    fn from_item(i: &QueueItem, latest: i64, status: Status) -> DecidedLink {
+        let mut would_deny = BTreeMap::new();
+        would_deny.insert(i.organisation.id, i.would_deny.clone());
+        for c in &i.candidates {
+            would_deny.insert(c.organisation.id, c.would_deny.clone());
+        }
+        DecidedLink {
+            account: i.account.id.clone(),
+            org: i.organisation.id,
+            proposal_id: i.proposal_id,
+            latest_event: latest,
+            status,
+            candidates: i.candidates.iter().map(|c| c.organisation.id).collect(),
+            would_deny,
+        }
+    }
+
+    /// What accepting `org` would deny (nothing when it is already the confirmed link).
+    pub fn would_deny_for(&self, org: i64) -> &[String] {
+        if self.status == Status::Confirmed && org == self.org {
+            return &[];
+        }
+        self.would_deny.get(&org).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -516,35 +612,22 @@ fn build(
     let today_n = publish::notices::day_number(today).unwrap_or(0);
     // Impact per (organisation, capability): the same for every account without registered
     // uses, so most proposals reuse an earlier decision.
-    let mut decided: HashMap<(i64, String), Option<Vec<String>>> = HashMap::new();
+    let mut impacts = Impacts { decider, decided: HashMap::new() };
     let mut items = Vec::new();
     for l in links.iter().filter(|l| l.latest.status == Status::Proposed) {
         let p = l.proposal.as_ref().unwrap_or(&l.latest);
         let a = accounts.get(&l.latest.account_id);
         let (caps, first, last, lines) = usage.get(&l.latest.account_id).cloned().unwrap_or_default();
-        let mut would_deny = Vec::new();
-        let mut denying: BTreeSet<String> = BTreeSet::new();
-        if let Some(d) = decider {
-            let registered =
-                d.facts().accounts.get(&l.latest.account_id).is_some_and(|f| !f.principal.registered_uses.is_empty());
-            for c in &caps {
-                let denied = if registered {
-                    deny_if_linked(d, &l.latest.account_id, &c.capability, l.latest.org_id)?
-                } else {
-                    match decided.get(&(l.latest.org_id, c.capability.clone())) {
-                        Some(v) => v.clone(),
-                        None => {
-                            let v = deny_if_linked(d, &l.latest.account_id, &c.capability, l.latest.org_id)?;
-                            decided.insert((l.latest.org_id, c.capability.clone()), v.clone());
-                            v
-                        }
-                    }
-                };
-                if let Some(policies) = denied {
-                    would_deny.push(c.capability.clone());
-                    denying.extend(policies);
-                }
-            }
+        let (would_deny, denying) = impacts.of(&l.latest.account_id, &caps, l.latest.org_id)?;
+        let mut candidates = Vec::with_capacity(p.candidates.len());
+        for c in &p.candidates {
+            let (would_deny, _) = impacts.of(&l.latest.account_id, &caps, c.org_id)?;
+            candidates.push(Candidate {
+                organisation: side(c.org_id),
+                score: c.score,
+                reasons: c.reason.clone(),
+                would_deny,
+            });
         }
         items.push(QueueItem {
             proposal_id: p.id,
@@ -563,11 +646,7 @@ fn build(
             score: p.score.unwrap_or(0.0),
             reasons: p.reason.clone(),
             identifier_match: is_identifier_match(&p.reason),
-            candidates: p
-                .candidates
-                .iter()
-                .map(|c| Candidate { organisation: side(c.org_id), score: c.score, reasons: c.reason.clone() })
-                .collect(),
+            candidates,
             proposed_at: p.at.clone(),
             age_days: publish::notices::day_number(p.at.get(..10).unwrap_or("")).map_or(0, |d| (today_n - d).max(0)),
             would_deny,
@@ -577,7 +656,70 @@ fn build(
             first_acceptance: FirstAcceptance::of(&l.latest),
         });
     }
-    Ok(QueueIndex { items, last_event })
+    // Decided links: a reversal that accepts one of them takes four eyes as a first acceptance
+    // does, so what it would deny is known before anyone asks.
+    let mut index = QueueIndex { items, decided: Vec::new(), last_event };
+    if impacts.decider.is_some() {
+        for l in links.iter().filter(|l| l.latest.status != Status::Proposed) {
+            let caps = usage.get(&l.latest.account_id).map(|u| u.0.as_slice()).unwrap_or_default();
+            if caps.is_empty() {
+                continue;
+            }
+            let candidates: Vec<i64> =
+                l.proposal.as_ref().map(|p| p.candidates.iter().map(|c| c.org_id).collect()).unwrap_or_default();
+            let mut would_deny = BTreeMap::new();
+            for org in std::iter::once(l.latest.org_id).chain(candidates.iter().copied()) {
+                would_deny.insert(org, impacts.of(&l.latest.account_id, caps, org)?.0);
+            }
+            index.remember_decided(DecidedLink {
+                account: l.latest.account_id.clone(),
+                org: l.latest.org_id,
+                proposal_id: l.proposal.as_ref().map_or(l.latest.id, |p| p.id),
+                latest_event: l.latest.id,
+                status: l.latest.status,
+                candidates,
+                would_deny,
+            });
+        }
+    }
+    Ok(index)
+}
+
+/// What linking an account to an organisation would deny under the active policy, each
+/// (organisation, capability) decided once for accounts without registered uses.
+struct Impacts<'a> {
+    decider: Option<&'a Decider>,
+    decided: HashMap<(i64, String), Option<Vec<String>>>,
+}
+
+impl Impacts<'_> {
+    /// The capabilities of `caps` the policy would deny to `account` once linked to `org`,
+    /// and the rules that would deny them.
+    fn of(&mut self, account: &str, caps: &[CapabilityUse], org: i64) -> Result<(Vec<String>, BTreeSet<String>)> {
+        let mut would_deny = Vec::new();
+        let mut denying = BTreeSet::new();
+        let Some(d) = self.decider else { return Ok((would_deny, denying)) };
+        let registered = d.facts().accounts.get(account).is_some_and(|f| !f.principal.registered_uses.is_empty());
+        for c in caps {
+            let denied = if registered {
+                deny_if_linked(d, account, &c.capability, org)?
+            } else {
+                match self.decided.get(&(org, c.capability.clone())) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let v = deny_if_linked(d, account, &c.capability, org)?;
+                        self.decided.insert((org, c.capability.clone()), v.clone());
+                        v
+                    }
+                }
+            };
+            if let Some(policies) = denied {
+                would_deny.push(c.capability.clone());
+                denying.extend(policies);
+            }
+        }
+        Ok((would_deny, denying))
+    }
 }
 
 /// The rules that would deny `capability` to `account` once linked to `org` (any service,

@@ -53,9 +53,10 @@ fn invalid(m: String) -> registry::Error {
     registry::Error::Invalid(m)
 }
 
-/// Decides `ask` on the queued `item` (none when the proposal is not queued: decided before,
-/// or unknown). With `four_eyes`, accepting a link that would make a deny takes two reviewers.
-pub fn decide(store: &mut dyn Store, item: Option<&QueueItem>, ask: &Ask<'_>, four_eyes: bool) -> Result<Decided> {
+/// Decides `ask` against the queue `index` (where the proposal is queued, or was decided
+/// before). With `four_eyes`, accepting a link that would make a deny takes two reviewers,
+/// whether the proposal is queued or a decision on it is reversed.
+pub fn decide(store: &mut dyn Store, index: &QueueIndex, ask: &Ask<'_>, four_eyes: bool) -> Result<Decided> {
     let out = |event_id: i64, confirmed: bool, waiting: bool| Decided {
         event_id,
         proposal_id: ask.proposal_id,
@@ -76,59 +77,133 @@ pub fn decide(store: &mut dyn Store, item: Option<&QueueItem>, ask: &Ask<'_>, fo
         };
         registry::review::decide(store, &d)
     };
-    let Some(item) = item.filter(|i| four_eyes && ask.accept && !i.would_deny.is_empty()) else {
+    if !(four_eyes && ask.accept) {
         return Ok(out(plain(store, ask.reason, ask.org)?, ask.accept, false));
+    }
+    if let Some(item) = index.item(ask.proposal_id) {
+        let chosen =
+            chosen(ask, item.organisation.id, &item.candidates.iter().map(|c| c.organisation.id).collect::<Vec<_>>())?;
+        if item.would_deny_for(chosen).is_empty() && item.first_acceptance.is_none() {
+            return Ok(out(plain(store, ask.reason, ask.org)?, true, false));
+        }
+        return queued(store, item, ask, chosen, plain).map(|(id, confirmed)| out(id, confirmed, !confirmed));
+    }
+    // Not queued: decided before. Accepting it now is a reversal, and when the link would make
+    // a deny, the reversal is a first acceptance like any other.
+    let Some(link) = index.decided(ask.proposal_id) else {
+        return Ok(out(plain(store, ask.reason, ask.org)?, true, false));
     };
+    let chosen = chosen(ask, link.org, &link.candidates)?;
+    if link.would_deny_for(chosen).is_empty() || !ask.overrides {
+        // Nothing to deny, or not an override: the registry decides (or refuses) as usual.
+        return Ok(out(plain(store, ask.reason, ask.org)?, true, false));
+    }
+    check_words(ask)?;
+    let id = first_acceptance(store, &link.account, link.org, link.latest_event, ask, chosen, true)?;
+    Ok(out(id, false, true))
+}
+
+/// The organisation an acceptance confirms: the one asked for, which must be the proposed one
+/// or a candidate; an ambiguous proposal needs one named.
+fn chosen(ask: &Ask<'_>, proposed: i64, candidates: &[i64]) -> Result<i64> {
+    match ask.org {
+        None if !candidates.is_empty() => {
+            Err(invalid(format!("proposal {} is ambiguous: choose one of its candidates", ask.proposal_id)))
+        }
+        None => Ok(proposed),
+        Some(o) if o == proposed || candidates.contains(&o) => Ok(o),
+        Some(o) => Err(invalid(format!("organisation #{o} is not a candidate of proposal {}", ask.proposal_id))),
+    }
+}
+
+fn check_words(ask: &Ask<'_>) -> Result<()> {
     if ask.reviewer.trim().is_empty() || ask.reviewer.chars().any(char::is_whitespace) {
         return Err(invalid("a reviewer id is required (one word, e.g. a pseudonym such as reviewer-7)".into()));
     }
     if ask.reason.trim().is_empty() {
         return Err(invalid("a reason is required".into()));
     }
+    Ok(())
+}
+
+/// A queued proposal whose acceptance takes four eyes: a first acceptance, or the second
+/// reviewer's confirmation. Returns the event and whether the link is now confirmed.
+fn queued(
+    store: &mut dyn Store,
+    item: &QueueItem,
+    ask: &Ask<'_>,
+    chosen: i64,
+    plain: impl Fn(&mut dyn Store, &str, Option<i64>) -> Result<i64>,
+) -> Result<(i64, bool)> {
+    check_words(ask)?;
     let proposed = item.organisation.id;
-    let candidates: Vec<i64> = item.candidates.iter().map(|c| c.organisation.id).collect();
-    let chosen = match ask.org {
-        None if !candidates.is_empty() => {
-            return Err(invalid(format!("proposal {} is ambiguous: choose one of its candidates", ask.proposal_id)));
-        }
-        None => proposed,
-        Some(o) if o == proposed || candidates.contains(&o) => o,
-        Some(o) => {
-            return Err(invalid(format!("organisation #{o} is not a candidate of proposal {}", ask.proposal_id)));
-        }
-    };
     match &item.first_acceptance {
-        Some(first) if first.reviewer == ask.reviewer => Err(registry::Error::Conflict(format!(
-            "you accepted proposal {} first; accepting it would make a deny, so a second reviewer must confirm it",
-            ask.proposal_id
-        ))),
+        Some(first) if registry::person::same(&first.reviewer, ask.reviewer) => {
+            Err(registry::Error::Conflict(format!(
+                "you accepted proposal {} first; accepting it would make a deny, so a second reviewer must confirm it",
+                ask.proposal_id
+            )))
+        }
         Some(first) if first.org_id != chosen => Err(registry::Error::Conflict(format!(
             "the first reviewer accepted #{} for proposal {}; confirm that one or reject the proposal",
             first.org_id, ask.proposal_id
         ))),
         Some(first) => {
-            let reason =
-                format!("{} first by {}): {}", registry::review::SECOND_ACCEPTANCE, first.reviewer, ask.reason.trim());
+            // A confirmation of a first acceptance that reversed a decision is itself a
+            // reversal, and the review facts count it so.
+            let reversal = if first.reason.starts_with(registry::review::REVERSAL) { "; a reversal" } else { "" };
+            let reason = format!(
+                "{} first by {}{reversal}): {}",
+                registry::review::SECOND_ACCEPTANCE,
+                first.reviewer,
+                ask.reason.trim()
+            );
             let org = (chosen != proposed).then_some(chosen);
-            Ok(out(plain(store, &reason, org)?, true, false))
+            Ok((plain(store, &reason, org)?, true))
         }
         None => {
-            let mut tx = store.begin()?;
-            // Under the write lock, as every decision: refuse to follow a decision made meanwhile.
-            if let Some(now) = tx.latest_link(&item.account.id, proposed)?
-                && now.id != item.latest_event
-            {
-                return Err(registry::Error::Conflict(format!(
-                    "proposal {} was decided meanwhile: {} by {} at {} (event {})",
-                    ask.proposal_id, now.status, now.actor, now.at, now.id
-                )));
-            }
-            let reason = format!("{FIRST_ACCEPTANCE}{chosen}: {}", ask.reason.trim());
-            let id = tx.append_link(&item.account.id, proposed, Status::Proposed, None, &reason, ask.reviewer)?;
-            tx.commit()?;
-            Ok(out(id, false, true))
+            Ok((first_acceptance(store, &item.account.id, proposed, item.latest_event, ask, chosen, false)?, false))
         }
     }
+}
+
+/// Records a first acceptance of `chosen` (an event that keeps the link (`account`, `org`)
+/// proposed, or puts it back when it `reverses` a decision), refusing if the link's latest
+/// event is no longer `latest`.
+fn first_acceptance(
+    store: &mut dyn Store,
+    account: &str,
+    org: i64,
+    latest: i64,
+    ask: &Ask<'_>,
+    chosen: i64,
+    reverses: bool,
+) -> Result<i64> {
+    let mut tx = store.begin()?;
+    // Under the write lock, as every decision: refuse to follow a decision made meanwhile.
+    let now = tx.latest_link(account, org)?;
+    if let Some(now) = &now
+        && now.id != latest
+    {
+        return Err(registry::Error::Conflict(format!(
+            "proposal {} was decided meanwhile: {} by {} at {} (event {})",
+            ask.proposal_id, now.status, now.actor, now.at, now.id
+        )));
+    }
+    let why = ask.reason.trim();
+    let reason = match &now {
+        Some(now) if reverses => format!(
+            "{FIRST_ACCEPTANCE}{chosen}: {} {} ({} by {}): {why}",
+            registry::review::REVERSAL,
+            now.id,
+            now.status,
+            now.actor
+        ),
+        _ => format!("{FIRST_ACCEPTANCE}{chosen}: {why}"),
+    };
+    let id = tx.append_link(account, org, Status::Proposed, None, &reason, ask.reviewer)?;
+    tx.commit()?;
+    Ok(id)
 }
 
 /// Accepts every proposal in `ids` with one reason, each recorded as its own decision (four eyes
@@ -163,7 +238,7 @@ pub fn bulk_accept(
     // A proposal named twice is decided once.
     for &id in ids.iter().filter(|id| seen.insert(**id)) {
         let ask = Ask { proposal_id: id, accept: true, org: None, reviewer, reason, overrides: false };
-        out.push(decide(store, index.item(id), &ask, four_eyes)?);
+        out.push(decide(store, index, &ask, four_eyes)?);
     }
     Ok(out)
 }

@@ -85,7 +85,7 @@ impl server::desk::ReviewQueue for CachedQueue {
     ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
         use server::desk::Refused;
         let slot = self.current(&*store)?;
-        let item = slot.as_ref().and_then(|(_, index)| index.item(ask.proposal_id));
+        let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
         let a = crate::review_decide::Ask {
             proposal_id: ask.proposal_id,
             accept: ask.accept,
@@ -94,7 +94,7 @@ impl server::desk::ReviewQueue for CachedQueue {
             reason: &ask.reason,
             overrides: ask.overrides,
         };
-        let done = crate::review_decide::decide(store, item, &a, self.four_eyes)?;
+        let done = crate::review_decide::decide(store, index, &a, self.four_eyes)?;
         serde_json::to_value(done).map_err(|e| Refused::Failed(e.to_string()))
     }
 

@@ -114,6 +114,32 @@ impl UseDeclaration {
         if blank(&self.approved_by) {
             missing.push("approved_by");
         }
+        // Published on the report's pages: no control character (registry::input says why).
+        let texts = [
+            ("purpose", &self.purpose),
+            ("authority", &self.authority),
+            ("retention", &self.retention),
+            ("start", &self.start),
+            ("approved_by", &self.approved_by),
+        ]
+        .into_iter()
+        .map(|(f, v)| (f, v.as_str()))
+        .chain(
+            [
+                ("authority_detail", &self.authority_detail),
+                ("human_review_by", &self.human_review_by),
+                ("end", &self.end),
+            ]
+            .into_iter()
+            .filter_map(|(f, v)| v.as_deref().map(|v| (f, v))),
+        )
+        .chain(self.reference_data.iter().map(|v| ("reference_data", v.as_str())))
+        .chain(self.sharing.iter().map(|v| ("sharing", v.as_str())));
+        for (field, value) in texts {
+            if let Err(e) = registry::input::check(field, value, registry::input::Lines::Many) {
+                bad.push(e);
+            }
+        }
         if missing.is_empty() && bad.is_empty() {
             return Ok(());
         }

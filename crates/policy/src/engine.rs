@@ -81,6 +81,11 @@ impl PolicyVersion {
     /// policy needs a unique `@id("…")`. An invalid text is refused with Cedar's diagnostics.
     pub fn parse(text: &str, file: &str, schema: &Schema) -> Result<PolicyVersion> {
         let invalid = |diagnostics: String| Error::InvalidPolicy { file: file.to_string(), diagnostics };
+        // The text is published on the report's pages: no control character but tab and line
+        // breaks (registry::input says why), named by line.
+        for (n, line) in text.split('\n').enumerate() {
+            registry::input::check(&format!("line {}", n + 1), line, registry::input::Lines::Data).map_err(invalid)?;
+        }
         let parsed = PolicySet::from_str(text).map_err(|e| invalid(format!("{:?}", miette_text(&e))))?;
         let mut set = PolicySet::new();
         let mut reads = HashMap::new();

@@ -76,13 +76,16 @@ pub fn review_facts(events: &[LinkEvent], period: &str, today: &str) -> ReviewFa
         let first = e.reason.starts_with(registry::review::FIRST_ACCEPTANCE);
         match e.status {
             Status::Proposed if !by_person(e) => f.proposals_made += 1,
-            Status::Proposed if first => f.by_reviewer.entry(e.actor.clone()).or_default().first_acceptances += 1,
+            Status::Proposed if first => {
+                f.by_reviewer.entry(registry::person::key(&e.actor)).or_default().first_acceptances += 1
+            }
             Status::Proposed => {}
             // The queue entry an ambiguous acceptance closes is not a decision of its own.
             Status::Rejected if e.reason.starts_with("another candidate (#") => {}
             s if by_person(e) => {
                 f.decided += 1;
-                let counts = f.by_reviewer.entry(e.actor.clone()).or_default();
+                // One person however their id was spelled (`Alice`, `alice`, full-width).
+                let counts = f.by_reviewer.entry(registry::person::key(&e.actor)).or_default();
                 if s == Status::Confirmed {
                     f.accepted += 1;
                     counts.accepted += 1;
@@ -90,7 +93,7 @@ pub fn review_facts(events: &[LinkEvent], period: &str, today: &str) -> ReviewFa
                     f.rejected += 1;
                     counts.rejected += 1;
                 }
-                if e.reason.starts_with("reversal of event") {
+                if is_reversal(&e.reason) {
                     f.reversed += 1;
                 }
                 if e.reason.starts_with(registry::review::SECOND_ACCEPTANCE) {
@@ -115,6 +118,17 @@ pub fn review_facts(events: &[LinkEvent], period: &str, today: &str) -> ReviewFa
     };
     f.pending_oldest_age_days = ages.last().copied().unwrap_or(0);
     f
+}
+
+/// Whether a decision's reason says it reverses an earlier decision: a reversal, or the second
+/// acceptance that confirms a first acceptance which reversed one (four eyes on a reversal).
+fn is_reversal(reason: &str) -> bool {
+    use registry::review::{REVERSAL, SECOND_ACCEPTANCE};
+    reason.starts_with(REVERSAL)
+        || reason
+            .strip_prefix(SECOND_ACCEPTANCE)
+            .and_then(|r| r.split_once("): "))
+            .is_some_and(|(head, _)| head.ends_with("; a reversal"))
 }
 
 impl ReviewFacts {
@@ -187,5 +201,34 @@ mod tests {
         assert_eq!(v["reviewers"].as_array().map(Vec::len), Some(2));
         // A period not over yet is counted as of today.
         assert_eq!(review_facts(&events, "2026-Q4", "2026-11-01").as_of, "2026-11-01");
+    }
+
+    #[test]
+    fn a_reversal_under_four_eyes_counts_as_reversed_and_people_not_spellings() {
+        use registry::review::{FIRST_ACCEPTANCE, REVERSAL, SECOND_ACCEPTANCE};
+        let events = [
+            ev(1, "a", Status::Proposed, "candor:screen", "name", "2026-07-01"),
+            ev(2, "a", Status::Rejected, "Alice", "no", "2026-07-02"),
+            ev(
+                3,
+                "a",
+                Status::Proposed,
+                "alice",
+                &format!("{FIRST_ACCEPTANCE}1: {REVERSAL} 2 (rejected by Alice): yes"),
+                "2026-07-03",
+            ),
+            ev(
+                4,
+                "a",
+                Status::Confirmed,
+                "bob",
+                &format!("{SECOND_ACCEPTANCE} first by alice; a reversal): agreed"),
+                "2026-07-04",
+            ),
+        ];
+        let f = review_facts(&events, "2026-Q3", "2026-12-01");
+        assert_eq!((f.decided, f.reversed, f.decided_under_four_eyes), (2, 1, 1));
+        assert_eq!(f.by_reviewer.len(), 2, "Alice and alice are one reviewer: {:?}", f.by_reviewer);
+        assert_eq!(f.by_reviewer["alice"], ReviewerCounts { accepted: 0, rejected: 1, first_acceptances: 1 });
     }
 }

@@ -42,6 +42,28 @@ pub struct Entity {
     pub properties: Map<String, Value>,
 }
 
+/// The first property value (or the id or schema) holding a character text from outside may not
+/// hold: (where, why).
+fn refused_in(e: &Entity) -> Option<(String, String)> {
+    use crate::input::{Lines, check};
+    let fail = |field: &str, text: &str, lines| check(field, text, lines).err().map(|m| (field.to_string(), m));
+    fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s) => out.push(s),
+            Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    fail("id", &e.id, Lines::One).or_else(|| fail("schema", &e.schema, Lines::One)).or_else(|| {
+        e.properties.iter().find_map(|(name, v)| {
+            let mut all = Vec::new();
+            strings(v, &mut all);
+            all.into_iter().find_map(|text| fail(&format!("properties.{name}"), text, Lines::Data))
+        })
+    })
+}
+
 fn prop(e: &Entity, name: &str) -> Vec<String> {
     match e.properties.get(name) {
         Some(Value::Array(v)) => v.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
@@ -312,14 +334,10 @@ pub fn import(store: &mut dyn Store, path: &Path) -> Result<ImportReport> {
             column: "(json)".into(),
             message: e.to_string(),
         })?;
-        if line.to_ascii_lowercase().contains("\\u0000") {
-            // No name or identifier holds one, and PostgreSQL's text refuses it: say where.
-            return Err(Error::BadRow {
-                file: path.into(),
-                line: i as u64 + 1,
-                column: "(json)".into(),
-                message: "contains a NUL character (\\u0000)".into(),
-            });
+        // No name or identifier holds a control character (and PostgreSQL's text refuses
+        // NUL): say which property.
+        if let Some((column, message)) = refused_in(&e) {
+            return Err(Error::BadRow { file: path.into(), line: i as u64 + 1, column, message });
         }
         entities.push((i as u64 + 1, e));
     }

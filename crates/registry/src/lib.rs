@@ -5,7 +5,8 @@
 //! - [`model`]: organisations, identifiers, relationships with evidence, accounts, history;
 //! - [`Store`]/[`Tx`]: the storage contract, with [`SqliteStore`] (embedded SQLite, WAL) and
 //!   [`PgStore`] (a shared PostgreSQL database), chosen by [`open`];
-//! - [`names`]: name normalisation for matching.
+//! - [`names`]: name normalisation for matching;
+//! - [`input`]: the characters text from outside may hold; [`person`]: one person's ids.
 #![deny(missing_docs)]
 
 pub mod classify;
@@ -13,9 +14,11 @@ mod error;
 pub mod eval;
 pub mod ftm;
 pub mod import;
+pub mod input;
 pub mod model;
 pub mod moving;
 pub mod names;
+pub mod person;
 mod postgres;
 pub mod review;
 pub mod screen;

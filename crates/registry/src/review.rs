@@ -20,6 +20,9 @@ pub const FIRST_ACCEPTANCE: &str = "accepted once, awaiting a second reviewer (f
 /// How the reason of a confirmation by the second reviewer begins (`… first by R): why`).
 pub const SECOND_ACCEPTANCE: &str = "second acceptance (four eyes;";
 
+/// How the reason of a decision that reverses an earlier one begins (`… N (rejected by R): why`).
+pub const REVERSAL: &str = "reversal of event";
+
 /// A link and its current state.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkState {
@@ -103,6 +106,8 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
     if reason.trim().is_empty() {
         return Err(Error::Invalid("a reason is required".into()));
     }
+    crate::input::check("reviewer", reviewer, crate::input::Lines::One).map_err(Error::Invalid)?;
+    crate::input::check("reason", reason, crate::input::Lines::Many).map_err(Error::Invalid)?;
     let link = links(store)?
         .into_iter()
         .find(|l| l.latest.id == event_id || l.proposal.as_ref().is_some_and(|p| p.id == event_id))
@@ -111,13 +116,7 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
     let reason = if link.latest.status == Status::Proposed {
         reason.trim().to_string()
     } else if overrides {
-        format!(
-            "reversal of event {} ({} by {}): {}",
-            link.latest.id,
-            link.latest.status,
-            link.latest.actor,
-            reason.trim()
-        )
+        format!("{REVERSAL} {} ({} by {}): {}", link.latest.id, link.latest.status, link.latest.actor, reason.trim())
     } else {
         return Err(Error::Conflict(format!(
             "proposal {event_id} was already decided: {} by {} at {} (event {}); to decide it again, override it with a reason",

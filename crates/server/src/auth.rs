@@ -68,6 +68,17 @@ pub enum Error {
         /// The file.
         path: String,
     },
+    /// A reviewer or staff token needs a label: decisions and objections are recorded under it.
+    #[error(
+        "a {role} token needs a --label naming who holds it: four eyes and one objection per person tell people apart by it"
+    )]
+    LabelRequired {
+        /// The role.
+        role: &'static str,
+    },
+    /// A label holds a character no id may hold.
+    #[error("--label: {0}")]
+    BadLabel(String),
 }
 
 fn hash(token: &str) -> String {
@@ -140,8 +151,13 @@ impl Tokens {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
+        let label = label.trim();
+        registry::input::check("label", label, registry::input::Lines::One)
+            .map_err(|m| Error::BadLabel(m.trim_start_matches("label: ").to_string()))?;
+        if label.is_empty() && matches!(role, Role::Reviewer | Role::Staff) {
+            return Err(Error::LabelRequired { role: role.as_str() });
+        }
         let mut f = opts.open(path).map_err(io)?;
-        let label: String = label.chars().filter(|c| !c.is_control()).collect();
         writeln!(f, "{}\t{}\t{label}", role.as_str(), hash(&token)).map_err(io)?;
         f.sync_all().map_err(io)?;
         Ok(token)

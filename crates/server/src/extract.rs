@@ -53,11 +53,20 @@ impl Roles for Staff {
 }
 
 impl<R: Roles> Caller<R> {
-    /// Who the caller is, as decisions record it: the token's label as one word (spaces become
-    /// `_`), or `token-holder` for a token issued without one.
-    pub fn id(&self) -> String {
+    /// Who the caller is, as decisions and objections record it: the token's label as one word
+    /// (spaces become `_`). A token issued without a label (possible before labels were
+    /// required) is refused (403): its holder could not be told apart from another's, so four
+    /// eyes and one objection per person would not hold.
+    pub fn id(&self) -> Result<String, ApiError> {
         let id: String = self.label.split_whitespace().collect::<Vec<_>>().join("_");
-        if id.is_empty() { "token-holder".to_string() } else { id }
+        if id.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "this token carries no label, so what it decides could not be told apart from another holder's; \
+                 use a token made with candor policy token --label",
+            ));
+        }
+        Ok(id)
     }
 }
 
@@ -162,9 +171,52 @@ pub fn has_text_pattern() -> String {
     format!("[^{ranges}]")
 }
 
+/// The control characters a reason may not hold, as a regular-expression class body: C0 but
+/// tab and line feed, DEL, C1, U+FFFE and U+FFFF (`registry::input`, `Lines::Many`).
+const CONTROLS: &str = "\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\ufffe\\uffff";
+
+/// The OpenAPI `pattern` of a reason: no control character but tab and line feed, and at
+/// least one character that is not blank.
+pub fn reason_pattern() -> String {
+    let blank = has_text_pattern();
+    let blank = blank.trim_start_matches("[^").trim_end_matches(']');
+    format!("^[^{CONTROLS}]*[^{blank}{CONTROLS}][^{CONTROLS}]*$")
+}
+
+/// A reason from a request body, trimmed: 400 naming `field` when it is blank, longer than
+/// `max` characters, or holds a control character other than tab and line feed.
+pub fn reason<'a>(field: &str, raw: &'a str, max: usize) -> Result<&'a str, ApiError> {
+    let reason = raw.trim_matches(is_blank);
+    if reason.is_empty() || raw.chars().count() > max {
+        return Err(ApiError::bad_request(format!("{field}: give one, of at most {max} characters")));
+    }
+    registry::input::check(field, raw, registry::input::Lines::Many).map_err(ApiError::bad_request)?;
+    Ok(reason)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reason_pattern_refuses_what_the_server_refuses() {
+        let p = reason_pattern();
+        assert!(p.starts_with("^[^\\u0000-\\u0008\\u000b-\\u001f") && p.ends_with("*$"), "{p}");
+        for (text, ok) in [
+            ("why", true),
+            ("a\tb\nc", true),
+            ("  x ", true),
+            ("", false),
+            (" \n", false),
+            ("a\u{0}", false),
+            ("a\r\nb", false),
+            ("a\u{1b}", false),
+            ("a\u{85}", false),
+        ] {
+            assert_eq!(reason("reason", text, 10).is_ok(), ok, "{text:?}");
+        }
+        assert!(reason("reason", "12345678901", 10).is_err());
+    }
 
     #[test]
     fn blank_is_unicode_white_space_and_the_byte_order_mark_and_the_pattern_says_so() {

@@ -12,7 +12,7 @@
 //! role allowed for it ([`auth`]); tokens are stored only as SHA-256 hashes. A handler states
 //! both in its signature: [`extract::Caller`] checks the token's role, [`extract::ApiJson`] the
 //! body, and every failure is an [`ApiError`] (internal ones logged with an id and answered as
-//! a generic 500). Bodies are limited to [`MAX_BODY`] bytes; connections, header and request
+//! a generic 500). Bodies are limited to [`MAX_BODY`] bytes (routes that take a reason to what their schema allows); connections, header and request
 //! times to [`Limits`] ([`listen`]). Each request is logged (tracing) without its headers.
 
 pub mod api;
@@ -64,9 +64,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/disclosures/{index}", get(api::disclosure))
         .route("/v1/search", get(api::search))
         .route("/v1/review/queue", get(review::queue))
-        .route("/v1/review/decisions", post(review::decide))
-        .route("/v1/review/bulk-accept", post(review::bulk_accept))
-        .route("/v1/proposals/{index}/objections", post(objections::file))
+        // Bodies with a reason may be larger than the default: every body the API document
+        // allows must fit (a reason of 4-byte characters written as escapes is 12 bytes each).
+        .route("/v1/review/decisions", post(review::decide).layer(DefaultBodyLimit::max(review::DECISION_BODY)))
+        .route("/v1/review/bulk-accept", post(review::bulk_accept).layer(DefaultBodyLimit::max(review::BULK_BODY)))
+        .route(
+            "/v1/proposals/{index}/objections",
+            post(objections::file).layer(DefaultBodyLimit::max(objections::OBJECTION_BODY)),
+        )
         .route("/review", get(review::page))
         .route("/openapi.json", get(openapi::document))
         .route("/healthz", get(health::health))

@@ -19,6 +19,9 @@ pub use crate::desk::{Desk, Refused};
 /// Longest reason accepted, in characters.
 pub const MAX_REASON: usize = 4_000;
 
+/// The body limit of `POST /v1/proposals/{index}/objections`: any body its schema allows fits.
+pub const OBJECTION_BODY: usize = MAX_REASON * crate::review::MAX_BYTES_PER_CHAR + 1024;
+
 /// The body of `POST /v1/proposals/{index}/objections`.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,12 +38,9 @@ pub async fn file(
     ApiJson(body): ApiJson<ObjectionBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let index: u64 = index.parse().map_err(|_| ApiError::bad_request("the proposal is named by its log index"))?;
-    let reason = body.reason.trim_matches(crate::extract::is_blank);
-    if reason.is_empty() || body.reason.chars().count() > MAX_REASON {
-        return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} characters")));
-    }
+    let reason = crate::extract::reason("reason", &body.reason, MAX_REASON)?;
     let desk = state.objections.clone().ok_or_else(|| ApiError::not_found("this server takes no objections"))?;
-    let staff = caller.id();
+    let staff = caller.id()?;
     let reason = reason.to_string();
     let filed = crate::blocking(move || Ok(desk.object(index, &reason, &staff)?)).await?;
     Ok((StatusCode::CREATED, Json(json!({"objection": filed}))))

@@ -17,9 +17,29 @@ fn query_with(name: &str, description: &str, required: bool, schema: Value) -> V
     json!({"name": name, "in": "query", "required": required, "description": description, "schema": schema})
 }
 
-/// Text that holds more than white space, of at most `max` characters.
+/// A reason: text that holds more than white space and no control character but tab and line
+/// feed, of at most `max` characters.
 fn some_text(max: usize) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": crate::extract::reason_pattern()})
+}
+
+/// Search text: more than white space, of at most `max` characters.
+fn search_text(max: usize) -> Value {
     json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": crate::extract::has_text_pattern()})
+}
+
+/// A JSON request body of `schema`, at most `limit` bytes: enough for any body the schema
+/// allows, whatever characters its text holds and however a writer escapes them.
+fn body(schema: &str, limit: usize) -> Value {
+    json!({"required": true,
+           "description": format!("At most {limit} bytes (lengths in the schema count characters; the limit leaves room for any of them written as JSON escapes)"),
+           "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+/// `answers` with `links` on its 200 answer (what the stateful phase of an API tester follows).
+fn with_links(mut answers: Value, links: Value) -> Value {
+    answers["200"]["links"] = links;
+    answers
 }
 
 fn path_param(name: &str, description: &str, schema: Value) -> Value {
@@ -115,7 +135,9 @@ fn operations() -> Value {
                 "operationId": "listOrganisations", "summary": "Disclosed organisations (agencies and suppliers)",
                 "parameters": [query("role", "agency or supplier", false), query("kind", "local_agency, company, …", false),
                                query("q", "part of the name", false)],
-                "responses": responses(&[("200", "The organisations")], list)}},
+                "responses": with_links(responses(&[("200", "The organisations")], list), json!({
+                    "GetFirstOrganisation": {"operationId": "getOrganisation",
+                                             "parameters": {"slug": "$response.body#/rows/0/slug"}}}))}},
             "/v1/organisations/{slug}": {"get": {
                 "operationId": "getOrganisation", "summary": "One organisation with its usage rows",
                 "parameters": [path_param("slug", "The organisation's slug (from listOrganisations)", json!({"type": "string"}))],
@@ -131,7 +153,9 @@ fn operations() -> Value {
                 "operationId": "listDisclosures", "summary": "Disclosure records in the log, newest first",
                 "parameters": [query("type", "organisation_usage, classification, correction, period_summary or policy_version", false),
                                query("period", "YYYY-Qn", false)],
-                "responses": responses(&[("200", "Records")], list)}},
+                "responses": with_links(responses(&[("200", "Records")], list), json!({
+                    "GetFirstDisclosure": {"operationId": "getDisclosure",
+                                           "parameters": {"index": "$response.body#/rows/0/index"}}}))}},
             "/v1/disclosures/{index}": {"get": {
                 "operationId": "getDisclosure", "summary": "One record with its log entry (base64), inclusion proof and checkpoint",
                 "parameters": [path_param("index", "Log index", json!({"type": "integer", "minimum": 0, "maximum": u64::MAX}))],
@@ -139,7 +163,7 @@ fn operations() -> Value {
             "/v1/search": {"get": {
                 "operationId": "search", "summary": "Search by agency, supplier, service or capability",
                 "parameters": [query_with("q", "What to look for (part of a name, service or capability)", true,
-                                          some_text(crate::api::MAX_QUERY)),
+                                          search_text(crate::api::MAX_QUERY)),
                                query_with("in", "agency, supplier, service or capability (default: all)", false,
                                           json!({"type": "string", "enum": ["all", "agency", "supplier", "service", "capability"]}))],
                 "responses": responses(&[("200", "Matches"), ("400", "q missing or too long, or in unknown")], list)}},
@@ -171,13 +195,16 @@ fn operations() -> Value {
                                json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})),
                     query_with("would_deny", "Only links that would (true) or would not (false) make a deny", false,
                                json!({"type": "boolean"}))],
-                "responses": responses(&[("200", "A page of the queue"), ("400", "A parameter the queue does not take"),
+                "responses": with_links(responses(&[("200", "A page of the queue"), ("400", "A parameter the queue does not take"),
                                          ("401", "No valid token"), ("403", "Token of another role"),
-                                         ("404", "No registry")], list)}},
+                                         ("404", "No registry")], list), json!({
+                    "DecideFirstProposal": {"operationId": "reviewDecide",
+                                            "requestBody": {"proposal_id": "$response.body#/rows/0/proposal_id",
+                                                            "accept": false, "reason": "checked: not this organisation"}}}))}},
             "/v1/review/decisions": {"post": {
                 "operationId": "reviewDecide", "summary": "Accept or reject a proposed link (reviewer or admin token)",
                 "security": bearer,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewDecision"}}}},
+                "requestBody": body("ReviewDecision", crate::review::DECISION_BODY),
                 "responses": responses(&[("200", "Recorded"), ("400", "Bad request"), ("401", "No valid token"),
                                          ("403", "Token of another role"), ("404", "No such proposal"),
                                          ("409", "Decided before (send override to reverse it), or accepted first by this same reviewer (four eyes)"),
@@ -188,7 +215,7 @@ fn operations() -> Value {
                 "security": bearer,
                 "parameters": [path_param("index", "The proposal's log index",
                                           json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}))],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Objection"}}}},
+                "requestBody": body("Objection", crate::objections::OBJECTION_BODY),
                 "responses": responses(&[("201", "Filed: the objection's log index and pseudonym"), ("400", "Bad request"),
                                          ("401", "No valid token"), ("403", "Token of another role"),
                                          ("404", "No such proposal, or this server takes no objections"),
@@ -198,7 +225,7 @@ fn operations() -> Value {
                 "operationId": "reviewBulkAccept",
                 "summary": "Accept several proposals with one reason, each recorded as its own decision: only exact identifier matches (reviewer or admin token)",
                 "security": bearer,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkAccept"}}}},
+                "requestBody": body("BulkAccept", crate::review::BULK_BODY),
                 "responses": responses(&[("200", "Accepted: one decision per proposal"), ("400", "Bad request, or a proposal matched by name"),
                                          ("401", "No valid token"), ("403", "Token of another role"),
                                          ("404", "A proposal not in the queue, or no registry"),

@@ -94,11 +94,8 @@ pub async fn decide(
     caller: Caller<Reviewers>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Value>> {
-    let reason = body.reason.trim_matches(crate::extract::is_blank);
-    if reason.is_empty() || body.reason.chars().count() > MAX_REASON {
-        return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} characters")));
-    }
-    let reviewer = caller.id();
+    let reason = crate::extract::reason("reason", &body.reason, MAX_REASON)?;
+    let reviewer = caller.id()?;
     let reason = reason.to_string();
     if let Some(q) = state.review_queue.clone() {
         let ask = crate::desk::DecisionAsk {
@@ -141,6 +138,22 @@ pub struct BulkBody {
 /// Most proposals one bulk acceptance takes.
 pub const MAX_BULK: usize = 500;
 
+/// Most bytes a JSON text needs for one character of a reason: a character beyond the Basic
+/// Multilingual Plane written as two `\uXXXX` escapes, as JSON writers that keep to ASCII do.
+pub const MAX_BYTES_PER_CHAR: usize = 12;
+
+/// Most bytes a JSON integer takes (`-9223372036854775808.0`) with its separator.
+const MAX_INTEGER_BYTES: usize = 24;
+
+/// Room for the keys, the other fields and the white space a writer adds.
+const BODY_OVERHEAD: usize = 1024;
+
+/// The body limit of `POST /v1/review/decisions`: any body its schema allows fits.
+pub const DECISION_BODY: usize = MAX_REASON * MAX_BYTES_PER_CHAR + BODY_OVERHEAD;
+
+/// The body limit of `POST /v1/review/bulk-accept`: any body its schema allows fits.
+pub const BULK_BODY: usize = MAX_BULK * MAX_INTEGER_BYTES + MAX_REASON * MAX_BYTES_PER_CHAR + BODY_OVERHEAD;
+
 /// `POST /v1/review/bulk-accept` (reviewer or admin): `{"proposal_ids": [..], "reason"}`.
 /// Only exact identifier matches (UEI, DUNS, ORI); each is recorded as its own decision.
 pub async fn bulk_accept(
@@ -148,15 +161,12 @@ pub async fn bulk_accept(
     caller: Caller<Reviewers>,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> ApiResult<Json<Value>> {
-    let reason = body.reason.trim_matches(crate::extract::is_blank);
-    if reason.is_empty() || body.reason.chars().count() > MAX_REASON {
-        return Err(ApiError::bad_request(format!("reason: give one, of at most {MAX_REASON} characters")));
-    }
+    let reason = crate::extract::reason("reason", &body.reason, MAX_REASON)?;
     if body.proposal_ids.is_empty() || body.proposal_ids.len() > MAX_BULK {
         return Err(ApiError::bad_request(format!("proposal_ids: from 1 to {MAX_BULK} proposals")));
     }
     let q = state.review_queue.clone().ok_or_else(|| ApiError::not_found("this server has no review queue"))?;
-    let reviewer = caller.id();
+    let reviewer = caller.id()?;
     let reason = reason.to_string();
     crate::blocking(move || {
         let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;

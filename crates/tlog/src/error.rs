@@ -63,6 +63,14 @@ pub enum Error {
     /// The writer failed earlier and must be reopened to recover.
     #[error("the log writer failed earlier ({0}); reopen the log to recover")]
     Poisoned(String),
+    /// A file a reader will not read: not a regular file, a link out of the folder, too large.
+    #[error("{path}: {why}; refused unread")]
+    Refused {
+        /// The resource path, relative to the folder.
+        path: String,
+        /// Why.
+        why: String,
+    },
 }
 
 impl Error {
@@ -88,6 +96,7 @@ impl Error {
             Error::Note(_) => "signature",
             Error::AlreadyExists(_) => "exists",
             Error::Poisoned(_) => "poisoned",
+            Error::Refused { .. } => "refused",
         }
     }
 }

@@ -202,7 +202,7 @@ fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
         reason: &d.reason,
         overrides: d.overrides,
     };
-    let done = app::review_decide::decide(&mut store, index.item(d.id), &ask, d.queue.four_eyes == "deny")?;
+    let done = app::review_decide::decide(&mut store, &index, &ask, d.queue.four_eyes == "deny")?;
     let chosen = org.map(|o| format!(" to organisation #{o}")).unwrap_or_default();
     let what = if done.awaiting_second_reviewer {
         "accepted once (accepting it makes a deny: a second reviewer must confirm)"

@@ -203,53 +203,91 @@ fn the_api_pages_and_filters_the_queue_and_a_decision_leaves_it_at_once() {
 const AWARDS: &str = "contract_award_unique_key,award_id_piid,recipient_uei,recipient_duns,recipient_name,recipient_name_raw,recipient_parent_name,recipient_parent_uei,awarding_agency_code,awarding_agency_name,awarding_sub_agency_code,awarding_sub_agency_name,funding_sub_agency_code,funding_sub_agency_name,total_obligated_amount,period_of_performance_start_date,period_of_performance_current_end_date,recipient_state_code,recipient_city_name,usaspending_permalink\n\
 TEST_AWD_1,TEST-0001,TESTUEI00001,,EXAMPLE DETENTION LOGISTICS LLC,EXAMPLE DETENTION LOGISTICS LLC,,,070,Department of Homeland Security,7012,U.S. Immigration and Customs Enforcement,7012,U.S. Immigration and Customs Enforcement,250000.00,2026-01-01,2026-12-31,MN,EXAMPLEVILLE,\n";
 
-#[test]
-fn bulk_acceptance_takes_identifier_matches_only_and_four_eyes_hold_in_the_cli() {
-    let d = tempfile::tempdir().expect("tmp");
-    let p = |n: &str| d.path().join(n).display().to_string();
-    let (db, usage, pdb) = (p("registry.db"), p("usage.db"), p("policy.db"));
-    let run = |args: &[&str]| {
+/// A registry, usage store, log and active default policy in a temporary folder: a fictional
+/// supplier of an immigration-enforcement agency and three fictional accounts using compute
+/// (two give its UEI, one only a spelling of its name), each proposed for review.
+struct CliFixture {
+    dir: tempfile::TempDir,
+}
+
+impl CliFixture {
+    fn p(&self, n: &str) -> String {
+        self.dir.path().join(n).display().to_string()
+    }
+
+    /// `candor ARGS --db …` (and the review queue's stores for `review …`).
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let (db, usage, pdb) = (self.p("registry.db"), self.p("usage.db"), self.p("policy.db"));
         let mut all = args.to_vec();
         all.extend(["--db", &db]);
         if args[0] == "review" {
             all.extend(["--usage-db", &usage, "--policy-db", &pdb]);
         }
         candor(&all)
-    };
-    let ok = |o: std::process::Output| {
-        assert!(o.status.success(), "{}", text(&o));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
-    // A fictional supplier of an immigration-enforcement agency, and three fictional accounts:
-    // two give its UEI, one only a spelling of its name; all use compute.
-    std::fs::write(d.path().join("awards.csv"), AWARDS).expect("awards");
-    ok(run(&["registry", "import", "reference"]));
-    ok(run(&["registry", "import", "usaspending", &p("awards.csv")]));
-    ok(run(&["registry", "classify"]));
-    std::fs::write(
-        d.path().join("accounts.csv"),
-        "account_id,legal_name,state,uei\nacct-u1,Example Detention Logistics,MN,TESTUEI00001\n\
-         acct-u2,EDL Example Detention,MN,TESTUEI00001\nacct-n1,Example Detention Logistics L.L.C.,MN,\n",
-    )
-    .expect("accounts");
-    ok(run(&["registry", "import", "accounts", &p("accounts.csv")]));
-    ok(run(&["screen"]));
-    let mut lines = String::from("account,month,service,capability,region_class,unit,quantity,cost,lines,first,last\n");
-    for a in ["acct-u1", "acct-u2", "acct-n1"] {
-        lines.push_str(&format!("{a},2026-08,Amazon EC2,compute,commercial,Hours,100,5,10,2026-08-01,2026-08-31\n"));
     }
-    std::fs::write(d.path().join("usage.csv"), lines).expect("usage");
-    ok(candor(&["usage", "ingest-aggregate", &p("usage.csv"), "--usage-db", &usage]));
-    ok(candor(&["log", "init", "--dir", &p("log"), "--origin", "example.org/review-test"]));
-    std::fs::write(d.path().join("policy.cedar"), ok(candor(&["policy", "default"]))).expect("policy");
-    let policy_file = p("policy.cedar");
-    let log = p("log");
-    ok(candor(&["policy", "activate", &policy_file, "--by", "op-1", "--dir", &log, "--db", &db, "--policy-db", &pdb]));
-    let queue: Value = serde_json::from_str(&ok(run(&["review", "list", "--json"]))).expect("json");
-    let row = |account: &str| {
+
+    fn new() -> CliFixture {
+        let f = CliFixture { dir: tempfile::tempdir().expect("tmp") };
+        let d = &f.dir;
+        let p = |n: &str| f.p(n);
+        let (db, usage, pdb) = (p("registry.db"), p("usage.db"), p("policy.db"));
+        let run = |args: &[&str]| f.run(args);
+        std::fs::write(d.path().join("awards.csv"), AWARDS).expect("awards");
+        ok(run(&["registry", "import", "reference"]));
+        ok(run(&["registry", "import", "usaspending", &p("awards.csv")]));
+        ok(run(&["registry", "classify"]));
+        std::fs::write(
+            d.path().join("accounts.csv"),
+            "account_id,legal_name,state,uei\nacct-u1,Example Detention Logistics,MN,TESTUEI00001\n\
+             acct-u2,EDL Example Detention,MN,TESTUEI00001\nacct-n1,Example Detention Logistics L.L.C.,MN,\n",
+        )
+        .expect("accounts");
+        ok(run(&["registry", "import", "accounts", &p("accounts.csv")]));
+        ok(run(&["screen"]));
+        let mut lines =
+            String::from("account,month,service,capability,region_class,unit,quantity,cost,lines,first,last\n");
+        for a in ["acct-u1", "acct-u2", "acct-n1"] {
+            lines
+                .push_str(&format!("{a},2026-08,Amazon EC2,compute,commercial,Hours,100,5,10,2026-08-01,2026-08-31\n"));
+        }
+        std::fs::write(d.path().join("usage.csv"), lines).expect("usage");
+        ok(candor(&["usage", "ingest-aggregate", &p("usage.csv"), "--usage-db", &usage]));
+        ok(candor(&["log", "init", "--dir", &p("log"), "--origin", "example.org/review-test"]));
+        std::fs::write(d.path().join("policy.cedar"), ok(candor(&["policy", "default"]))).expect("policy");
+        let (policy_file, log) = (p("policy.cedar"), p("log"));
+        ok(candor(&[
+            "policy",
+            "activate",
+            &policy_file,
+            "--by",
+            "op-1",
+            "--dir",
+            &log,
+            "--db",
+            &db,
+            "--policy-db",
+            &pdb,
+        ]));
+        f
+    }
+
+    /// The queue's row for `account`.
+    fn row(&self, account: &str) -> Value {
+        let queue: Value = serde_json::from_str(&ok(self.run(&["review", "list", "--json"]))).expect("json");
         queue["rows"].as_array().expect("rows").iter().find(|r| r["account"]["id"] == account).cloned().expect(account)
-    };
-    let (u1, u2, n1) = (row("acct-u1"), row("acct-u2"), row("acct-n1"));
+    }
+}
+
+fn ok(o: std::process::Output) -> String {
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn bulk_acceptance_takes_identifier_matches_only_and_four_eyes_hold_in_the_cli() {
+    let f = CliFixture::new();
+    let run = |args: &[&str]| f.run(args);
+    let (u1, u2, n1) = (f.row("acct-u1"), f.row("acct-u2"), f.row("acct-n1"));
     assert_eq!((u1["identifier_match"].as_bool(), n1["identifier_match"].as_bool()), (Some(true), Some(false)));
     assert_eq!(n1["would_deny"][0], "compute", "a supplier of ICE gets no service under the default policy: {n1}");
     // Beside it, the evidence: the enablement path to the agency, the award, where it came from.
@@ -287,4 +325,105 @@ fn bulk_acceptance_takes_identifier_matches_only_and_four_eyes_hold_in_the_cli()
     assert_eq!(total(ok(run(&["review", "list", "--json"]))), Some(0));
     let out = ok(run(&["explain", "acct-n1"]));
     assert!(out.contains("second acceptance (four eyes; first by r1)"), "{out}");
+}
+
+#[test]
+fn four_eyes_hold_when_one_reviewer_rejects_then_overrides_in_the_cli() {
+    // Regression: a reviewer refused as their own second reviewer rejected the proposal, then
+    // accepted it with --override, and the link was confirmed by one person.
+    let f = CliFixture::new();
+    let n1 = f.row("acct-n1")["proposal_id"].as_i64().expect("id").to_string();
+    let accept = |who: &str, extra: &[&str]| {
+        let mut args = vec!["review", "accept", &n1, "--reviewer", who, "--reason", "same company"];
+        args.extend_from_slice(extra);
+        f.run(&args)
+    };
+    assert!(ok(accept("r1", &[])).contains("a second reviewer must confirm"));
+    let o = accept("r1", &[]);
+    assert_eq!(o.status.code(), Some(2), "the same reviewer cannot confirm: {}", text(&o));
+    ok(f.run(&["review", "reject", &n1, "--reviewer", "r1", "--reason", "changed my mind"]));
+    // The override is a first acceptance like any other: the link waits for a second reviewer.
+    let out = ok(accept("r1", &["--override"]));
+    assert!(out.contains("a second reviewer must confirm"), "{out}");
+    let row = f.row("acct-n1");
+    assert_eq!(row["first_acceptance"]["reviewer"], "r1", "back in the queue, awaiting a second reviewer: {row}");
+    for same_person in ["r1", "R1", "Ｒ１"] {
+        let o = accept(same_person, &[]);
+        assert_eq!(o.status.code(), Some(2), "{same_person} is r1: {}", text(&o));
+        assert!(text(&o).contains("second reviewer"), "{}", text(&o));
+        let o = accept(same_person, &["--override"]);
+        assert_eq!(o.status.code(), Some(2), "{same_person} is r1, also with --override: {}", text(&o));
+    }
+    let explain = ok(f.run(&["explain", "acct-n1"]));
+    assert!(
+        explain.contains("proposed by r1") && !explain.contains("confirmed by r"),
+        "nobody confirmed it yet: {explain}"
+    );
+    let out = ok(accept("r2", &[]));
+    assert!(out.starts_with("confirmed"), "{out}");
+    let explain = ok(f.run(&["explain", "acct-n1"]));
+    assert!(explain.contains("second acceptance (four eyes; first by r1; a reversal)"), "{explain}");
+}
+
+#[test]
+fn four_eyes_hold_over_http_when_one_reviewer_rejects_then_overrides_and_labels_name_people() {
+    // Regression: the same reviewer rejected a proposal that would make a deny, then accepted it
+    // with `override: true`, and the link was confirmed by one person; tokens labelled `Rev
+    // One` and `rev one` counted as two reviewers; tokens without a label shared one name.
+    let demo = demo_copy();
+    let dir = demo.path();
+    let id = sheriff_lookalike(dir);
+    let first = token(dir, "reviewer", "Rev One");
+    let same_person = token(dir, "reviewer", "rev ONE");
+    let second = token(dir, "reviewer", "Rev Two");
+    // A reviewer token must carry a label; one without it (an older tokens file) is refused.
+    let tokens = dir.join("tokens").display().to_string();
+    let o = candor(&["policy", "token", "--role", "reviewer", "--tokens", &tokens]);
+    assert!(!o.status.success() && text(&o).contains("needs a --label"), "{}", text(&o));
+    let o = candor(&["policy", "token", "--role", "staff", "--label", "  ", "--tokens", &tokens]);
+    assert!(!o.status.success() && text(&o).contains("needs a --label"), "{}", text(&o));
+    let o = candor(&["policy", "token", "--role", "reviewer", "--label", "tab\tbed", "--tokens", &tokens]);
+    assert!(!o.status.success() && text(&o).contains("--label: contains a tab"), "{}", text(&o));
+    let unlabelled = token(dir, "admin", "");
+    let file = std::fs::read_to_string(dir.join("tokens")).expect("tokens");
+    let line = file.lines().last().expect("the admin token").to_string();
+    assert!(line.starts_with("admin\t") && line.ends_with('\t'), "{line:?}");
+    std::fs::write(dir.join("tokens"), file.replace(&line, &line.replacen("admin", "reviewer", 1))).expect("tokens");
+    let server = Server::start(dir, "127.0.0.1:0");
+    let decide = |t: &str, accept: bool, overrides: bool| {
+        let body =
+            serde_json::json!({"proposal_id": id, "accept": accept, "reason": "same office", "override": overrides});
+        http(&server.addr, "POST", "/v1/review/decisions", Some(t), body.to_string().as_bytes())
+    };
+    let d = decide(&unlabelled, true, false);
+    assert_eq!(d.status, 403, "a token without a label decides nothing: {}", d.text());
+    assert!(d.text().contains("no label"), "{}", d.text());
+
+    let d = decide(&first, true, false);
+    assert_eq!((d.status, d.json()["awaiting_second_reviewer"].as_bool()), (200, Some(true)), "{}", d.text());
+    assert_eq!(decide(&first, true, false).status, 409, "the same reviewer cannot confirm");
+    assert_eq!(decide(&same_person, true, false).status, 409, "`rev ONE` is `Rev One`");
+    let r = decide(&first, false, false);
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The reversal is a first acceptance like any other.
+    let o = decide(&first, true, true);
+    assert_eq!(o.status, 200, "{}", o.text());
+    assert_eq!(
+        (o.json()["confirmed"].as_bool(), o.json()["awaiting_second_reviewer"].as_bool()),
+        (Some(false), Some(true)),
+        "one reviewer cannot confirm a link that makes a deny by reversing a rejection: {}",
+        o.text()
+    );
+    for t in [&first, &same_person] {
+        for overrides in [false, true] {
+            let d = decide(t, true, overrides);
+            assert_eq!(d.status, 409, "override {overrides}: {}", d.text());
+        }
+    }
+    let queue = |q: &str| http(&server.addr, "GET", &format!("/v1/review/queue{q}"), Some(&second), b"").json();
+    let waiting = queue("?capability=face_identification");
+    assert_eq!(waiting["rows"][0]["first_acceptance"]["reviewer"], "Rev_One", "{waiting}");
+    let d = decide(&second, true, false);
+    assert_eq!((d.status, d.json()["confirmed"].as_bool()), (200, Some(true)), "{}", d.text());
+    assert_eq!(queue("?capability=face_identification")["total"], 0);
 }

@@ -4,6 +4,7 @@
 //! inconsistent with a checkpoint trusted (or remembered) earlier.
 
 use std::path::Path;
+use std::process::Command;
 
 use crate::common::{Server, candor, demo_copy, text, vkey};
 
@@ -172,4 +173,62 @@ fn verify_catches_a_rewritten_history_against_a_trusted_or_remembered_checkpoint
         std::fs::read(demo.path().join("log/public/checkpoint")).expect("cp"),
         "a failed check does not replace the memory"
     );
+}
+
+#[test]
+fn verify_names_huge_special_and_escaping_files_and_finishes_in_bounded_memory() {
+    // Regression: a 4 GiB index.html aborted verify on allocation, an unlisted 4 GiB file was
+    // read to memory first, a link to /dev/zero read until memory ran out and a FIFO hung it.
+    let demo = demo_copy();
+    let key = vkey(demo.path());
+    let site = demo.path().join("log/public");
+    let sparse = |name: &str| {
+        let f = std::fs::File::create(site.join(name)).expect("create");
+        f.set_len(4 << 30).expect("a sparse 4 GiB file");
+    };
+    std::fs::rename(site.join("index.html"), demo.path().join("index.html.real")).expect("move");
+    sparse("index.html");
+    sparse("unlisted.bin");
+    std::os::unix::fs::symlink("/dev/zero", site.join("zero.html")).expect("link");
+    std::os::unix::fs::symlink("/etc/hostname", site.join("outside.html")).expect("link");
+    let fifo = Command::new("mkfifo").arg(site.join("pipe.html")).status().expect("mkfifo");
+    assert!(fifo.success());
+    // At most 1 GiB of address space: reading any of these whole would fail, not pass.
+    let bounded = Command::new("prlimit").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !bounded {
+        crate::skip("prlimit is not installed (util-linux); memory is not bounded in this run");
+    }
+    let mut cmd = if bounded {
+        let mut c = Command::new("prlimit");
+        c.arg(format!("--as={}", 1u64 << 30)).arg(env!("CARGO_BIN_EXE_candor"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_candor"))
+    };
+    let mut child = cmd
+        .args(["verify", &site.display().to_string(), "--vkey", &key])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("verify");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(300) {
+            let _ = child.kill();
+            panic!("verify did not finish (a FIFO or /dev/zero held it)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let o = child.wait_with_output().expect("output");
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "faults, not a crash: {out}");
+    for (file, why) in [
+        ("index.html", "over the 67108864 bytes a reader takes"),
+        ("zero.html", "not a regular file"),
+        ("pipe.html", "not a regular file"),
+        ("outside.html", "a link that leads out of the folder"),
+        ("unlisted.bin", "not part of the report"),
+    ] {
+        assert!(out.lines().any(|l| l.contains(file) && l.contains(why)), "{file}: {why}:\n{out}");
+    }
 }

@@ -163,7 +163,15 @@ fn one_word(what: &str, v: &str) -> Result<()> {
     if v.trim().is_empty() || v.chars().any(char::is_whitespace) {
         return Err(Error::BadRequest(format!("{what} must be one word (e.g. a pseudonym such as reviewer-7)")));
     }
-    Ok(())
+    registry::input::check(what, v, registry::input::Lines::One).map_err(Error::BadRequest)
+}
+
+/// A reason given with a change: some text, no control character but tab and line feed.
+fn some_reason(reason: &str) -> Result<()> {
+    if reason.trim().is_empty() {
+        return Err(Error::BadRequest("a reason is required".into()));
+    }
+    registry::input::check("the reason", reason, registry::input::Lines::Many).map_err(Error::BadRequest)
 }
 
 impl PolicyStore {
@@ -260,9 +268,7 @@ impl PolicyStore {
     ) -> Result<i64> {
         one_word("the reviewer id", reviewer)?;
         one_word("the use case", use_case)?;
-        if reason.trim().is_empty() {
-            return Err(Error::BadRequest("a reason is required".into()));
-        }
+        some_reason(reason)?;
         // A use is registered only with its declaration; a withdrawal needs none.
         let declared = match (registered, declaration) {
             (true, None) => crate::declaration::UseDeclaration::default().check().map(|()| String::new())?,
@@ -296,9 +302,9 @@ impl PolicyStore {
         }
         one_word("the reviewer id", reviewer)?;
         one_word("the policy id", policy)?;
-        if reason.trim().is_empty() {
-            return Err(Error::BadRequest("a reason is required".into()));
-        }
+        registry::input::check("the organisation", organisation, registry::input::Lines::One)
+            .map_err(Error::BadRequest)?;
+        some_reason(reason)?;
         let date_ok = effective.len() == 10
             && effective
                 .bytes()

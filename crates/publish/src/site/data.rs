@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 use tlog::Checkpoint;
 
-use super::html::{DEMO_NOTICE, esc};
+use super::html::{DEMO_NOTICE, esc, xml_esc};
 use super::model::Model;
 use crate::Error;
 
@@ -80,12 +80,26 @@ const RECORD_FIELDS: &[(&str, &str)] = &[
     ("corrected_by", "Index of the correction that corrects it, or null"),
 ];
 
+/// What the data dictionary says of cells a spreadsheet would run as formulas.
+pub const SPREADSHEET_NOTE: &str = "In the CSV files, a text cell that begins with =, +, -, @, a tab or a carriage \
+    return is written with a leading apostrophe (') so that a spreadsheet shows it as text instead of running it as \
+    a formula (OWASP's advice on CSV injection); numbers are written as they are. The JSON files hold every value \
+    exactly.";
+
+/// A cell as a spreadsheet should show it: text a spreadsheet would read as a formula gets a
+/// leading `'` (OWASP's CSV-injection rule); a plain number (`-5`, `-1.5`) stays a number.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<f64>().is_ok_and(f64::is_finite) && !cell.starts_with(['=', '@', '\t', '\r']);
+    if risky && !number { std::borrow::Cow::Owned(format!("'{cell}")) } else { std::borrow::Cow::Borrowed(cell) }
+}
+
 fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
     let bad = |e: csv::Error| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header.iter().map(|(c, _)| *c)).map_err(bad)?;
     for r in rows {
-        w.write_record(r).map_err(bad)?;
+        w.write_record(r.iter().map(|c| spreadsheet_safe(c).into_owned())).map_err(bad)?;
     }
     w.into_inner().map_err(|e| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") })
 }
@@ -201,6 +215,7 @@ pub(crate) fn render(
     files.push(("data/records.json", json_bytes(&records)));
 
     let dictionary = json!({
+        "csv_cells": SPREADSHEET_NOTE,
         "usage.csv": USAGE_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
         "organisations.csv": ORG_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
         "records.json": RECORD_FIELDS.iter().map(|(c, d)| json!({"field": c, "meaning": d})).collect::<Vec<_>>(),
@@ -233,6 +248,7 @@ fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed) -
          <a href=\"disclosures.ftm.jsonl\">disclosures.ftm.jsonl</a> (the disclosed organisations as FollowTheMoney \
          entities, their usage as notes).</p>\n",
     );
+    let _ = writeln!(body, "<p>{}</p>", esc(SPREADSHEET_NOTE));
     for (file, cols) in
         [("usage.csv", USAGE_COLUMNS), ("organisations.csv", ORG_COLUMNS), ("records.json", RECORD_FIELDS)]
     {
@@ -337,13 +353,13 @@ fn feed_of(
          <title>candor transparency report{}: {}</title>\n<id>urn:candor:{}{}</id>\n<updated>{}</updated>\n\
          <author><name>{}</name></author>\n<link rel=\"alternate\" href=\"{}{}\"/>\n",
         if m.demonstration { " (demonstration data)" } else { "" },
-        esc(feed.title),
-        esc(&cp.origin),
-        esc(feed.id),
-        esc(&updated),
-        esc(&cp.origin),
+        xml_esc(feed.title),
+        xml_esc(&cp.origin),
+        xml_esc(feed.id),
+        xml_esc(&updated),
+        xml_esc(&cp.origin),
         feed.root,
-        esc(feed.alternate),
+        xml_esc(feed.alternate),
     );
     // Newest first, at most 200.
     for r in records.iter().rev().take(200) {
@@ -361,15 +377,15 @@ fn feed_of(
             "<entry>\n<title>#{i} {kind}{sep}{what}</title>\n<id>urn:candor:{origin}:{i}:{sha}</id>\n\
              <updated>{at}</updated>\n<link href=\"{root}{page}\"/>\n<summary>{summary}</summary>\n</entry>\n",
             i = r.index,
-            kind = esc(&r.kind.replace('_', " ")),
+            kind = xml_esc(&r.kind.replace('_', " ")),
             sep = if what.is_empty() { "" } else { ": " },
-            what = esc(what),
-            origin = esc(&cp.origin),
+            what = xml_esc(what),
+            origin = xml_esc(&cp.origin),
             sha = r.sha256,
-            at = esc(first_seen.get(&r.index).map(String::as_str).unwrap_or(&updated)),
+            at = xml_esc(first_seen.get(&r.index).map(String::as_str).unwrap_or(&updated)),
             root = feed.root,
             page = r.page(),
-            summary = esc(&format!(
+            summary = xml_esc(&format!(
                 "Log entry {} (SHA-256 {}){}",
                 r.index,
                 r.sha256,
@@ -379,4 +395,32 @@ fn feed_of(
     }
     out.push_str("</feed>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_written_as_text() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+1-2", "'+1-2"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+            ("-5", "-5"),
+            ("-1.5", "-1.5"),
+            ("+3", "+3"),
+            ("Lakemoor County Sheriff's Office", "Lakemoor County Sheriff's Office"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), want, "{cell:?}");
+        }
+        let bytes = csv_bytes(&[("name", "")], &[vec!["=1+1".into()], vec!["12".into()]]).expect("csv");
+        assert_eq!(String::from_utf8_lossy(&bytes), "name\n'=1+1\n12\n");
+    }
 }

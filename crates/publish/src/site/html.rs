@@ -4,7 +4,11 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values, so that a browser's DOM holds
+/// exactly `text`: an HTML parser turns a raw CR into LF, but keeps a CR written `&#13;`; C0
+/// controls are written as references too (kept by the parser). NUL is the one character no
+/// page can show (a parser drops or replaces it); it is written as U+FFFD, which is what a
+/// browser would show, and both verifiers refuse a record that holds it.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -14,10 +18,42 @@ pub fn esc(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\0' => out.push('\u{fffd}'),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Escapes text for XML 1.0 (the Atom feeds): markup characters as entities, CR as `&#13;`
+/// (an XML parser would turn a raw one into LF), and the characters XML 1.0 cannot hold at all
+/// (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) as U+FFFD, so a feed always parses.
+pub fn xml_esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A name for element content, isolated from the text around it (`<bdi>`): a name holding a
+/// right-to-left override (U+202E) or other bidi controls cannot reorder the page beside it.
+pub fn name(text: &str) -> String {
+    format!("<bdi>{}</bdi>", esc(text))
 }
 
 /// JSON for a `<script type="application/json">` block: `</` cannot end the block early.
@@ -45,16 +81,19 @@ pub fn slug(text: &str) -> String {
 pub(crate) fn val(v: &Value, ptr: &str) -> String {
     let shown = match v.pointer(ptr) {
         Some(Value::String(s)) => s.clone(),
+        // As a browser's String(number) writes it (ECMAScript), so the page's check agrees.
         Some(Value::Number(n)) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
             (Some(u), _, _) => u.to_string(),
             (None, Some(i), _) => i.to_string(),
-            (None, None, Some(f)) => format!("{f}"),
+            (None, None, Some(f)) => crate::canonical::es_number(f).unwrap_or_else(|_| "—".into()),
             _ => return "—".into(),
         },
         Some(Value::Bool(b)) => b.to_string(),
         _ => return "—".into(),
     };
-    format!("<span data-v=\"{}\">{}</span>", esc(ptr), esc(&shown))
+    // `<bdi>`: a value (a name, a reason) is isolated from the text around it, so bidi
+    // controls in it cannot reorder the page beside it.
+    format!("<bdi data-v=\"{}\">{}</bdi>", esc(ptr), esc(&shown))
 }
 
 /// What every page shares.
@@ -164,5 +203,12 @@ mod tests {
         assert_eq!(slug("Lakemoor County Sheriff's Office (fictional)"), "lakemoor-county-sheriff-s-office-fictional");
         assert_eq!(slug("../../etc/passwd"), "etc-passwd");
         assert_eq!(slug("—"), "organisation");
+    }
+
+    #[test]
+    fn hostile_text_stays_text_in_html_and_xml() {
+        assert_eq!(esc("a\r\nb\u{1}c\u{0}d\te"), "a&#13;\nb&#1;c\u{fffd}d\te");
+        assert_eq!(xml_esc("a\r\nb\u{1}c\u{0}d\u{ffff}<'&"), "a&#13;\nb\u{fffd}c\u{fffd}d\u{fffd}&lt;&apos;&amp;");
+        assert_eq!(name("\u{202e}evil"), "<bdi>\u{202e}evil</bdi>");
     }
 }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::html::esc;
+use super::html::{esc, name};
 use super::model::Model;
 
 /// Rows per listing page.
@@ -47,7 +47,7 @@ pub(crate) fn organisation_rows(m: &Model, root: &str, cap_name: &dyn Fn(&str) -
             let j = &org["jurisdiction"];
             let place: Vec<&str> = ["state", "country"].iter().filter_map(|k| j[*k].as_str()).collect();
             vec![
-                format!("<a href=\"{root}org/{}.html\">{}</a>", o.slug, esc(&o.name)),
+                format!("<a href=\"{root}org/{}.html\">{}</a>", o.slug, name(&o.name)),
                 esc(org["kind"].as_str().unwrap_or("")).replace('_', " "),
                 esc(org["law_enforcement_role"].as_str().unwrap_or("")),
                 esc(&place.join(", ")),

@@ -166,10 +166,12 @@ impl Sink<'_> {
     pub(crate) fn put(&mut self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
         match &mut self.target {
             Target::Folder(public) => write_atomic(&public.join(rel), bytes)?,
-            Target::Compare { src, faults } => match src.read(rel)? {
-                None => faults.push(format!("{rel}: missing, although the log's records make it")),
-                Some(b) if b != bytes => faults.push(format!("{rel}: differs from what the log's records make")),
-                Some(_) => {}
+            Target::Compare { src, faults } => match src.read(rel) {
+                Ok(None) => faults.push(format!("{rel}: missing, although the log's records make it")),
+                Ok(Some(b)) if b != bytes => faults.push(format!("{rel}: differs from what the log's records make")),
+                Ok(Some(_)) => {}
+                // Refused by the folder (too large, not a regular file): a fault, named.
+                Err(e) => faults.push(format!("{rel}: {e}")),
             },
         }
         self.written.push(rel.to_string());

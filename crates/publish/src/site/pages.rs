@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 use tlog::Checkpoint;
 
-use super::html::{esc, script_json, table, val};
+use super::html::{esc, name, script_json, table, val};
 use super::model::{Model, RecordView};
 use super::svg::bar_chart;
 use crate::Error;
@@ -53,7 +53,7 @@ pub(crate) fn render(
     for o in m.organisations.values() {
         let mut body = format!(
             "<h1>{}</h1>\n<p><a href=\"../feed/org/{}.xml\">Atom feed of this organisation's records</a></p>\n",
-            esc(&o.name),
+            name(&o.name),
             o.slug
         );
         body.push_str(&timeline.org_section(&o.name, &cap_name));

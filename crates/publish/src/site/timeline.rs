@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::html::esc;
+use super::html::{esc, name};
 use super::model::Model;
 
 /// Volume per organisation, capability and period: (band level, label).
@@ -191,7 +191,7 @@ impl Timeline {
         out.push_str("</tr></thead>\n<tbody>\n");
         for o in m.organisations.values() {
             let Some(by_period) = self.volumes.get(&o.name).and_then(|c| c.get(cap)) else { continue };
-            let _ = write!(out, "<tr><th scope=\"row\"><a href=\"../org/{}.html\">{}</a></th>", o.slug, esc(&o.name));
+            let _ = write!(out, "<tr><th scope=\"row\"><a href=\"../org/{}.html\">{}</a></th>", o.slug, name(&o.name));
             for p in &self.periods {
                 let cell = by_period.get(p).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
                 let _ = write!(out, "<td>{cell}</td>");
@@ -215,7 +215,7 @@ impl Timeline {
             items.push(format!(
                 "<li><a href=\"org/{}.html\">{}</a>: new {}; stopped {}</li>",
                 o.slug,
-                esc(&o.name),
+                name(&o.name),
                 if c.new.is_empty() { "nothing".into() } else { esc(&c.new.join(", ")) },
                 if c.stopped.is_empty() { "nothing".into() } else { esc(&c.stopped.join(", ")) },
             ));

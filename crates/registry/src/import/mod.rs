@@ -102,6 +102,10 @@ impl Row<'_> {
     /// that runs over several lines: the mark of an unclosed quote, which would otherwise merge
     /// the rows that follow into this one.
     pub fn one_line(&self) -> Result<(), RowFail> {
+        if let Some(i) = self.record.iter().position(|v| v.contains(['\r', '\t'])) {
+            let column = self.columns.iter().find(|(_, c)| **c == i).map(|(n, _)| n.as_str()).unwrap_or("(row)");
+            return Err(bad(column, "contains a tab or a carriage return; this file has one line per row"));
+        }
         let Some(i) = self.record.iter().position(|v| v.contains('\n')) else { return Ok(()) };
         let column = self.columns.iter().find(|(_, c)| **c == i).map(|(n, _)| n.as_str()).unwrap_or("(row)");
         let lines = self.record.get(i).map_or(0, |v| v.matches('\n').count()) + 1;
@@ -341,10 +345,15 @@ pub(crate) fn run_csv(
         report.rows += 1;
         let outcome = if record.len() != columns.len() {
             Err(bad("(row)", format!("has {} fields but the header has {}", record.len(), columns.len())))
-        } else if let Some(i) = record.iter().position(|v| v.contains('\0')) {
-            // No name or identifier holds one, and PostgreSQL's text refuses it: say where.
+        } else if let Some((i, message)) = record
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| crate::input::check("", v, crate::input::Lines::Data).err().map(|m| (i, m)))
+        {
+            // No name or identifier holds a control character (and PostgreSQL's text refuses
+            // NUL): say where. Public files keep line breaks inside quoted descriptions.
             let column = columns.iter().find(|(_, c)| **c == i).map(|(n, _)| n.clone()).unwrap_or("(row)".into());
-            Err(RowFail::Bad { column, message: "contains a NUL character".into() })
+            Err(RowFail::Bad { column, message: message.trim_start_matches(": ").to_string() })
         } else {
             per_row(tx.as_mut(), &Row { record: &record, columns: &columns, line })
         };
@@ -385,6 +394,22 @@ pub(crate) struct OrgRef<'a> {
 
 /// Finds the organisation a record names (by any identifier, then by natural key) or creates
 /// it; records every identifier and the name as an alias.
+/// A name as one line: a public file's name that runs over lines (or holds tabs) is shown
+/// with each run of such whitespace as one space.
+pub(crate) fn one_line(name: &str) -> String {
+    if !name.contains(['\r', '\n', '\t']) {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    for part in name.split(['\r', '\n', '\t']).filter(|p| !p.is_empty()) {
+        if !out.is_empty() && !out.ends_with(' ') && !part.starts_with(' ') {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 pub(crate) fn resolve(tx: &mut dyn Tx, r: OrgRef<'_>) -> Result<i64> {
     let ids: Vec<(Scheme, String)> =
         r.ids.into_iter().map(|(s, v)| (s, normalize_identifier(&v))).filter(|(_, v)| !v.is_empty()).collect();
@@ -419,7 +444,7 @@ pub(crate) fn resolve(tx: &mut dyn Tx, r: OrgRef<'_>) -> Result<i64> {
         Some(id) => id,
         None => tx.insert_organisation(&NewOrganisation {
             key,
-            name: r.name.to_string(),
+            name: one_line(r.name),
             kind: r.kind,
             jurisdiction: r.jurisdiction,
         })?,

@@ -52,6 +52,33 @@ struct Agency {
     state: Option<String>,
 }
 
+impl Reference {
+    /// Refuses a control character in any of its texts (TOML's escapes can write one), naming
+    /// the table and the field.
+    fn check(&self) -> std::result::Result<(), String> {
+        use crate::input::{Lines, check};
+        for (i, d) in self.department.iter().enumerate() {
+            let at = |f: &str| format!("department {} ({:?}): {f}", i + 1, d.name);
+            for (f, v) in [("name", &d.name), ("abbreviation", &d.abbreviation), ("code", &d.code)] {
+                check(&at(f), v, Lines::One)?;
+            }
+            d.sources.iter().try_for_each(|s| check(&at("sources"), s, Lines::One))?;
+        }
+        for (i, a) in self.agency.iter().enumerate() {
+            let at = |f: &str| format!("agency {} ({:?}): {f}", i + 1, a.name);
+            check(&at("name"), &a.name, Lines::One)?;
+            check(&at("abbreviation"), &a.abbreviation, Lines::One)?;
+            for (f, list) in [("codes", &a.codes), ("aliases", &a.aliases), ("sources", &a.sources)] {
+                list.iter().try_for_each(|v| check(&at(f), v, Lines::One))?;
+            }
+            for (f, v) in [("department", &a.department), ("kind", &a.kind), ("state", &a.state)] {
+                v.iter().try_for_each(|v| check(&at(f), v, Lines::One))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Agency codes of the immigration-enforcement agencies in candor's reference (ICE, CBP).
 pub fn immigration_enforcement_codes() -> Vec<String> {
     let reference: Result<Reference, _> = toml::from_str(REFERENCE_FILE);
@@ -75,6 +102,7 @@ pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<Im
     };
     let reference: Reference =
         toml::from_str(&text).map_err(|e| Error::BadFile { file: name.clone().into(), message: format!("{e}") })?;
+    reference.check().map_err(|message| Error::BadFile { file: name.clone().into(), message })?;
     let before = store.counts()?;
     let mut report = ImportReport {
         file: name.clone(),

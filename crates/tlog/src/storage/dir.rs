@@ -50,18 +50,54 @@ impl ReadStorage for Dir {
     }
 }
 
+/// Largest file a reader reads: the largest object a tlog-tiles log stores is an entry bundle
+/// (256 entries of at most 64 KiB each, 16 MiB), and the pages served beside it are far smaller.
+pub const MAX_READ: u64 = 64 << 20;
+
+/// Reads `path` under `root`, refusing what a folder someone else filled may hold to stop or
+/// exhaust a reader: anything but a regular file (a FIFO would block forever, `/dev/zero` never
+/// ends), a link that leads out of the folder, and a file over [`MAX_READ`] (read at most that
+/// far, never whole).
 fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
     if !is_safe_relative_path(path) {
         return Err(Error::malformed("resource path", format!("{path:?} is not a plain relative path")));
     }
     let full = root.join(path);
-    match fs::read(&full) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+    let meta = match fs::metadata(&full) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         // A path through a regular file (e.g. `tile/0/000/...` where `000` is a file).
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => Ok(None),
-        Err(e) => Err(Error::io(full, e)),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => return Ok(None),
+        Err(e) => return Err(Error::io(full, e)),
+    };
+    if !meta.is_file() {
+        return Err(Error::Refused {
+            path: path.into(),
+            why: "not a regular file (a folder, FIFO, socket or device)".into(),
+        });
     }
+    let inside = match (fs::canonicalize(&full), fs::canonicalize(root)) {
+        (Ok(file), Ok(folder)) => file.starts_with(folder),
+        _ => false,
+    };
+    if !inside {
+        return Err(Error::Refused { path: path.into(), why: "a link that leads out of the folder".into() });
+    }
+    if meta.len() > MAX_READ {
+        return Err(too_large(path, meta.len()));
+    }
+    let file = File::open(&full).map_err(|e| Error::io(&full, e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The file may grow after it was measured: read one byte past the limit, at most.
+    file.take(MAX_READ + 1).read_to_end(&mut bytes).map_err(|e| Error::io(&full, e))?;
+    if bytes.len() as u64 > MAX_READ {
+        return Err(too_large(path, bytes.len() as u64));
+    }
+    Ok(Some(bytes))
+}
+
+fn too_large(path: &str, len: u64) -> Error {
+    Error::Refused { path: path.into(), why: format!("{len} bytes or more, over the {MAX_READ} bytes a reader takes") }
 }
 
 /// The held checkpoint's file name inside the state folder.

@@ -7,7 +7,7 @@
 mod dir;
 mod mem;
 
-pub use dir::{Dir, DirStorage};
+pub use dir::{Dir, DirStorage, MAX_READ};
 pub use mem::MemStorage;
 
 use crate::error::Error;

@@ -352,6 +352,21 @@
     } catch (e) {
       fail("the record is not JSON");
     }
+    // No page can show NUL (an HTML parser drops it): a record holding one fails here, and in
+    // candor verify, so the two always agree.
+    const nulAt = (v, at) => {
+      if (typeof v === "string") return v.includes("\u0000") ? at || "/" : null;
+      if (v === null || typeof v !== "object") return null;
+      for (const k of Object.keys(v)) {
+        const here = at + "/" + k.replace(/~/g, "~0").replace(/\//g, "~1");
+        if (k.includes("\u0000")) return here;
+        const found = nulAt(v[k], here);
+        if (found) return found;
+      }
+      return null;
+    };
+    const nul = nulAt(record, "");
+    if (nul) fail(nul + " holds a NUL character, which no page can show and the disclosure format does not allow");
     for (const el of section.querySelectorAll("[data-v]")) {
       let want = record;
       for (const key of el.dataset.v.split("/").slice(1)) {
