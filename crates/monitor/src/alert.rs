@@ -164,8 +164,25 @@ fn write_feed(atom: &Path, history: &Path) -> std::io::Result<()> {
     crate::state::write_atomic(atom, feed.as_bytes()).map_err(|e| std::io::Error::other(e.to_string()))
 }
 
+/// `s` as XML 1.0 text or attribute value: markup characters escaped, and every character XML
+/// 1.0 does not allow (C0 controls but tab, newline and carriage return; U+FFFE, U+FFFF)
+/// replaced by U+FFFD. Alerts carry what logs and configurations say, and one such character
+/// would make the whole feed unreadable to every feed reader.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Seconds since the epoch.
@@ -191,6 +208,14 @@ pub fn rfc3339(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feed_text_is_xml_escaped_and_has_only_characters_xml_allows() {
+        assert_eq!(esc("a<b>&\"c\"'d'"), "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;");
+        assert_eq!(esc("tab\tline\ncr\r"), "tab\tline\ncr\r");
+        assert_eq!(esc("nul\u{0}bell\u{7}esc\u{1b}us\u{1f}"), "nul\u{fffd}bell\u{fffd}esc\u{fffd}us\u{fffd}");
+        assert_eq!(esc("\u{fffe}\u{ffff}\u{fffd}\u{7f}\u{10000}"), "\u{fffd}\u{fffd}\u{fffd}\u{7f}\u{10000}");
+    }
 
     #[test]
     fn times_are_rfc3339() {

@@ -1,9 +1,13 @@
 //! One poll of one log: verify it whole (every entry rehashed, the tree recomputed from the
 //! entry bundles, the signature checked), prove it extends the checkpoint verified last time,
 //! compare it with each witness's latest view, then read the new entries for what the user
-//! watches. A conflict (rollback, inconsistent history, split view) alerts once with the two
-//! signed checkpoints as proof, kept in `state_dir/proofs/`, and the monitor keeps its old
-//! base, so it never accepts the history it could not reconcile.
+//! watches. A conflict (rollback, inconsistent history, split view) alerts with the two signed
+//! checkpoints as proof, kept in `state_dir/proofs/`, and the monitor keeps its old base, so it
+//! never accepts the history it could not reconcile.
+//!
+//! A fault alerts when it appears, not on every poll while it stands; a poll that finds its
+//! check passing clears it, so the same fault coming back later alerts again. A checkpoint
+//! claiming more than [`MAX_SIZE`] entries is a verification fault, never read further.
 
 use std::path::Path;
 
@@ -16,6 +20,16 @@ use crate::alert::{Alert, Proof, now};
 use crate::config::Watch;
 use crate::source::{LogSource, witness_view};
 use crate::state::LogState;
+
+/// The most entries a checkpoint may claim. No storage holds 2^63 entries, and larger sizes do
+/// not fit the signed 64-bit integers that databases and other implementations keep them in,
+/// so a log's key signing one is itself a fault, whatever its tiles say.
+pub const MAX_SIZE: u64 = i64::MAX as u64;
+
+/// The fault of a log that does not verify (its signature, its tiles, its size).
+const VERIFICATION: &str = "verification";
+/// The fault of a log whose checkpoint does not extend the one verified before.
+const CONSISTENCY: &str = "consistency";
 
 /// A log as the monitor follows it.
 pub struct Followed {
@@ -55,6 +69,16 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
             return alerts;
         }
     };
+    if let Ok(claimed) = Checkpoint::open(&served, &log.verifier)
+        && claimed.size > MAX_SIZE
+    {
+        let message = format!(
+            "the log at {} signed a checkpoint claiming {} entries, more than any log can hold (at most {MAX_SIZE})",
+            log.source, claimed.size
+        );
+        raise(state, VERIFICATION, &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
+        return alerts;
+    }
     let verified = match tlog::verify_log(&source, &log.verifier, &[], &mut |_, _| {}) {
         Ok(r) => r.checkpoint,
         Err(tlog::Error::Io { path, source: e }) => {
@@ -63,10 +87,11 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
         }
         Err(e) => {
             let message = format!("the log at {} does not verify: {e}", log.source);
-            once(state, "verification", &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
+            raise(state, VERIFICATION, &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
             return alerts;
         }
     };
+    clear(state, VERIFICATION);
     match Checkpoint::open(&served, &log.verifier) {
         Ok(cp) if cp == verified => {}
         // The log moved on between the two reads; the next poll sees it whole.
@@ -76,22 +101,32 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
     let served_text = String::from_utf8_lossy(&served).into_owned();
 
     let base = state.checkpoint.as_deref().and_then(|t| Checkpoint::open(t.as_bytes(), &log.verifier).ok());
-    if let Some(base) = &base
-        && let Err(why) = extends(&source, base, &verified)
-    {
-        let old = state.checkpoint.clone().unwrap_or_default();
-        let message = format!(
-            "the log's checkpoint (size {}) does not extend the one verified before (size {}): {why}",
-            verified.size, base.size
-        );
-        conflict(state, "consistency", &origin, message, [old, served_text], ctx, &mut alerts);
-        return alerts;
+    if let Some(base) = &base {
+        if let Err(why) = extends(&source, base, &verified) {
+            let old = state.checkpoint.clone().unwrap_or_default();
+            let message = format!(
+                "the log's checkpoint (size {}) does not extend the one verified before (size {}): {why}",
+                verified.size, base.size
+            );
+            let fault = Fault { kind: "consistency", id: CONSISTENCY.to_string() };
+            conflict(state, &fault, &origin, message, [old, served_text], ctx, &mut alerts);
+            return alerts;
+        }
+        clear(state, CONSISTENCY);
     }
 
     for (name, url) in log.policy.iter().flat_map(|p| &p.witnesses).filter_map(|w| Some((&w.name, w.url.as_ref()?))) {
+        // Per witness (its name hex-encoded, so no name can be a prefix of another's id).
+        let view_fault = format!("witness-view:{}", hex(name.as_bytes()));
+        let split_fault = Fault { kind: "split_view", id: format!("split_view:{}", hex(name.as_bytes())) };
         let view = match witness_view(ctx.agent, url, &origin) {
             Ok(Some(v)) => v,
-            Ok(None) => continue,
+            Ok(None) => {
+                // It holds no view of this log now: neither fault stands.
+                clear(state, &view_fault);
+                clear(state, &split_fault.id);
+                continue;
+            }
             Err(e) => {
                 let what = format!("witness {name} ({url})");
                 transient(state, &what, e, &origin, ctx, &mut alerts);
@@ -101,9 +136,19 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
         state.failures.remove(&format!("witness {name} ({url})"));
         let Ok(seen) = Checkpoint::open(&view, &log.verifier) else {
             let message = format!("witness {name} serves a checkpoint of this log that the log's key did not sign");
-            once(state, "witness-view", &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
+            raise(state, &view_fault, &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
             continue;
         };
+        if seen.size > MAX_SIZE {
+            let message = format!(
+                "witness {name} serves a checkpoint signed by this log's key claiming {} entries, more than any \
+                 log can hold (at most {MAX_SIZE})",
+                seen.size
+            );
+            raise(state, &view_fault, &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
+            continue;
+        }
+        clear(state, &view_fault);
         let split = if seen.size <= verified.size {
             extends(&source, &seen, &verified).err()
         } else {
@@ -117,7 +162,9 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
                 seen.size, verified.size
             );
             let seen_text = String::from_utf8_lossy(&view).into_owned();
-            conflict(state, "split_view", &origin, message, [served_text.clone(), seen_text], ctx, &mut alerts);
+            conflict(state, &split_fault, &origin, message, [served_text.clone(), seen_text], ctx, &mut alerts);
+        } else {
+            clear(state, &split_fault.id);
         }
     }
 
@@ -177,17 +224,32 @@ fn transient(state: &mut LogState, what: &str, why: String, origin: &str, ctx: &
     }
 }
 
-/// Raises `alert` unless one with this key was raised before.
-fn once(state: &mut LogState, kind: &str, key: &str, alert: Alert, alerts: &mut Vec<Alert>) {
-    if state.alerted.insert(format!("{kind}:{}", hex(&Sha256::digest(key.as_bytes())))) {
+/// Raises `alert` for the fault `fault` found as `key`, unless it was raised before and no
+/// poll since found the fault gone.
+fn raise(state: &mut LogState, fault: &str, key: &str, alert: Alert, alerts: &mut Vec<Alert>) {
+    if state.alerted.insert(format!("{fault}:{}", hex(&Sha256::digest(key.as_bytes())))) {
         alerts.push(alert);
     }
 }
 
-/// Raises a conflict once, keeping both signed checkpoints in `state_dir/proofs/`.
+/// The check of `fault` passed: whatever it found before is gone, so it alerts again if it
+/// comes back.
+fn clear(state: &mut LogState, fault: &str) {
+    let prefix = format!("{fault}:");
+    state.alerted.retain(|k| !k.starts_with(&prefix));
+}
+
+/// A conflict's alert kind and the fault it is kept under.
+struct Fault {
+    kind: &'static str,
+    id: String,
+}
+
+/// Raises a conflict (unless it stands since it was raised), keeping both signed checkpoints
+/// in `state_dir/proofs/`.
 fn conflict(
     state: &mut LogState,
-    kind: &'static str,
+    fault: &Fault,
     origin: &str,
     message: String,
     checkpoints: [String; 2],
@@ -195,9 +257,10 @@ fn conflict(
     alerts: &mut Vec<Alert>,
 ) {
     let key = hex(&Sha256::digest(format!("{}\0{}", checkpoints[0], checkpoints[1]).as_bytes()));
-    if !state.alerted.insert(format!("{kind}:{key}")) {
+    if !state.alerted.insert(format!("{}:{key}", fault.id)) {
         return;
     }
+    let kind = fault.kind;
     let file = ctx.state_dir.join("proofs").join(format!("{kind}-{}-{}.txt", &key[..16], now()));
     let text = format!(
         "# candor monitor: two checkpoints signed by the key of {origin} that no consistent history explains.\n\

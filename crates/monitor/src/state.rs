@@ -1,7 +1,8 @@
 //! What the monitor remembers between polls, in `state_dir/state.json` (replaced atomically):
 //! per log, the last checkpoint it verified (the base every later checkpoint must extend), its
-//! run of failed polls, and the conflicts it already alerted on (so a standing conflict alerts
-//! once, not every poll); and when the last heartbeat went out.
+//! run of failed polls, and the faults standing since they alerted (so a standing fault alerts
+//! once, not every poll, and alerts again if it clears and comes back); and when the last
+//! heartbeat went out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -19,7 +20,7 @@ pub struct LogState {
     /// Consecutive polls that failed for a transient reason (per source: the log, each witness).
     #[serde(default)]
     pub failures: BTreeMap<String, u32>,
-    /// Keys of conflicts and faults already alerted.
+    /// Keys of the faults and conflicts alerted and not yet found gone (`fault:key`).
     #[serde(default)]
     pub alerted: BTreeSet<String>,
 }
@@ -60,11 +61,32 @@ impl State {
 /// Writes `path` by rename after an fsync, so readers see the old or the new bytes.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let fail = |e: std::io::Error| Error::State { path: path.to_path_buf(), message: e.to_string() };
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = folder_of(path);
     std::fs::create_dir_all(dir).map_err(fail)?;
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::File::create(&tmp).map_err(fail)?;
     f.write_all(bytes).and_then(|()| f.sync_all()).map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)?;
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(fail)
+}
+
+/// The folder `path` is in: `.` for a bare file name, whose parent is the empty path (which
+/// cannot be opened to sync the rename).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_file_name_is_in_the_current_folder() {
+        assert_eq!(folder_of(Path::new("alerts.xml")), Path::new("."));
+        assert_eq!(folder_of(Path::new("state/state.json")), Path::new("state"));
+        assert_eq!(folder_of(Path::new("/state.json")), Path::new("/"));
+    }
 }

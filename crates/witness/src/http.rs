@@ -2,9 +2,10 @@
 //! strips), bodies up to 64 KiB (63 proof lines and a checkpoint with its signatures fit many
 //! times over), one submission at a time against the state.
 //!
-//! `GET /checkpoints/<origin>` (a candor extension; tlog-witness defines only the submission)
-//! answers the latest checkpoint of that log this witness cosigned, as the log signed it, so a
-//! monitor can compare the witness's view with what the log shows it (split-view detection).
+//! `GET /checkpoints/<origin>` (a candor extension) answers the latest checkpoint of that log
+//! this witness cosigned, with the log's signature and this witness's cosignature and no other
+//! line, so a monitor can compare the witness's view with what the log shows it (split-view
+//! detection).
 
 use std::sync::{Arc, Mutex};
 
@@ -31,13 +32,11 @@ pub fn router(witness: Arc<Mutex<Witness>>) -> Router {
 
 async fn latest_checkpoint(AxumState(witness): AxumState<Arc<Mutex<Witness>>>, Path(origin): Path<String>) -> Response {
     let latest = match witness.lock() {
-        Ok(mut w) => w.state().latest(&origin),
+        Ok(w) => w.latest_checkpoint(&origin),
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "the witness failed earlier\n").into_response(),
     };
     match latest {
-        Ok(Some(l)) => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], l.checkpoint).into_response()
-        }
+        Ok(Some(note)) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, format!("no checkpoint of {origin} cosigned here\n")).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("the witness's state failed: {e}\n")).into_response(),
     }

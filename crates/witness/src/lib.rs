@@ -6,14 +6,16 @@
 //!
 //! [`request`] parses `add-checkpoint` bodies; [`state`] is the SQLite state (logs, the latest
 //! cosigned checkpoint per log, refused checkpoints kept as evidence); [`Witness`] answers a
-//! submission as the spec says, within a per-log [`rate`] limit; [`http`] serves it; [`home`] is
-//! its folder (key, state).
+//! submission as the spec says, within per-log [`rate`] limits that only submissions signed by
+//! the log's key draw on; `signed` keeps of a checkpoint only the log's verified lines and the
+//! witness's own cosignature; [`http`] serves it; [`home`] is its folder (key, state).
 #![deny(missing_docs)]
 
 pub mod home;
 pub mod http;
 pub mod rate;
 pub mod request;
+mod signed;
 pub mod state;
 mod witness;
 

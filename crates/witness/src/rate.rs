@@ -1,7 +1,13 @@
-//! A per-log rate limit: each log's submissions draw from a bucket of `burst` tokens refilled at
+//! Per-log rate limits: a log's submissions draw from a bucket of `burst` tokens refilled at
 //! `per_second`, so one busy or misbehaving log cannot take the witness from the others. A
-//! submission over the limit is answered 429 with `Retry-After`, before any signature is checked
-//! or state is touched.
+//! submission over its limit is answered 429 with `Retry-After`, before state is touched.
+//!
+//! Only submissions validly signed by the log's key draw on its buckets, so nobody without the
+//! key can empty them (one without the signature costs a signature check and gets 403), and the
+//! witness keeps two per log (see [`crate::Witness`]): one for new checkpoints, which cost a
+//! durable write, and one for submissions that change nothing (the checkpoint cosigned last,
+//! which anyone can replay from the log, or a refused one), so replays cannot spend what the
+//! log's next checkpoint needs.
 
 use std::collections::HashMap;
 use std::time::Instant;

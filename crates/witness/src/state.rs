@@ -1,7 +1,10 @@
 //! The witness's state in SQLite: the logs it watches (added, never changed or removed; the
 //! database refuses it), the latest checkpoint it cosigned per log, and the checkpoints it
-//! refused as inconsistent, kept as evidence of the log's misbehaviour. Writes use the full
-//! `synchronous` mode, so a checkpoint is on disk before its cosignature leaves.
+//! refused as inconsistent, kept as evidence of the log's misbehaviour, each once. Writes use
+//! the full `synchronous` mode, so a checkpoint is on disk before its cosignature leaves.
+//! Checkpoints are kept as the witness's `signed` module makes them: the text, the log's
+//! verified lines and, for the latest, this witness's cosignature; never a submitter's other
+//! lines.
 
 use std::path::Path;
 
@@ -31,8 +34,11 @@ pub struct Latest {
     pub size: u64,
     /// Its root hash.
     pub root: Hash,
-    /// The signed checkpoint as submitted.
+    /// The signed checkpoint: its text, the log's signature lines and this witness's
+    /// cosignature (a state written before kept the submission verbatim).
     pub checkpoint: Vec<u8>,
+    /// When this witness cosigned it (seconds since the epoch): its cosignature's timestamp.
+    pub cosigned_at: u64,
 }
 
 /// A refused submission kept as evidence.
@@ -42,7 +48,7 @@ pub struct Evidence {
     pub origin: String,
     /// Why it was refused.
     pub reason: String,
-    /// The refused signed checkpoint.
+    /// The refused signed checkpoint (its text and the log's signature lines).
     pub submitted: Vec<u8>,
     /// The cosigned checkpoint it contradicts.
     pub latest: Option<Vec<u8>>,
@@ -106,7 +112,8 @@ impl State {
     /// Runs `decide` on a log's latest cosigned checkpoint inside one immediate transaction and
     /// stores what it returns: a new latest checkpoint, evidence, or nothing. Checking the old
     /// size and recording the new checkpoint are one atomic step, so two submissions cannot
-    /// both pass against the same old state.
+    /// both pass against the same old state. Evidence already kept (the same refused checkpoint
+    /// sent again) is not written again, so repeating a refused submission writes nothing.
     pub fn update<T>(
         &mut self,
         origin: &str,
@@ -124,12 +131,19 @@ impl State {
                     params![origin, size as i64, root.0.to_vec(), checkpoint, at as i64],
                 )?;
             }
-            Outcome::Evidence { reason, old_size, proof, submitted, at } => {
-                tx.execute(
-                    "INSERT INTO evidence (origin, at, reason, old_size, proof, submitted, latest) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![origin, at as i64, reason, old_size as i64, proof, submitted, latest.map(|l| l.checkpoint)],
+            Outcome::Evidence { reason, old_size, proof, submitted, latest, at } => {
+                let kept: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM evidence WHERE origin = ?1 AND submitted = ?2)",
+                    params![origin, submitted],
+                    |r| r.get(0),
                 )?;
+                if !kept {
+                    tx.execute(
+                        "INSERT INTO evidence (origin, at, reason, old_size, proof, submitted, latest) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![origin, at as i64, reason, old_size as i64, proof, submitted, latest],
+                    )?;
+                }
             }
             Outcome::Nothing => {}
         }
@@ -157,13 +171,13 @@ impl State {
 /// through.
 fn read_latest(conn: &Connection, origin: &str) -> Result<Option<Latest>, Error> {
     let row = conn
-        .query_row("SELECT size, root, checkpoint FROM latest WHERE origin = ?1", [origin], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))
+        .query_row("SELECT size, root, checkpoint, cosigned_at FROM latest WHERE origin = ?1", [origin], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?))
         })
         .optional()?;
-    row.map(|(size, root, checkpoint)| {
+    row.map(|(size, root, checkpoint, cosigned_at)| {
         let root = root.try_into().map_err(|_| Error::Log(format!("{origin}: the stored root is not 32 bytes")))?;
-        Ok(Latest { size: size as u64, root: Hash(root), checkpoint })
+        Ok(Latest { size: size as u64, root: Hash(root), checkpoint, cosigned_at: cosigned_at as u64 })
     })
     .transpose()
 }
@@ -192,6 +206,8 @@ pub enum Outcome {
         proof: String,
         /// The signed checkpoint.
         submitted: Vec<u8>,
+        /// The cosigned checkpoint it contradicts, if any.
+        latest: Option<Vec<u8>>,
         /// When.
         at: u64,
     },

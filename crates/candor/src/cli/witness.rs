@@ -44,7 +44,8 @@ pub enum WitnessCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: String,
-        /// Submissions a second each log may make (bursts of twice as many); more get 429.
+        /// Submissions a second each log may make (bursts of twice as many), new checkpoints and
+        /// repeats of the one cosigned last counted apart; more get 429.
         #[arg(long, default_value_t = 20.0)]
         rate_per_log: f64,
         #[command(flatten)]

@@ -41,7 +41,7 @@ pub fn run(cmd: WitnessCommand) -> Result<ExitCode> {
                 anyhow::bail!("--rate-per-log must be a positive number of submissions a second");
             }
             let limit = witness::rate::RateLimit { per_second: rate_per_log, burst: 2.0 * rate_per_log.max(1.0) };
-            let w = WitnessHome::at(&dir.dir).open()?.with_rate_limit(limit);
+            let w = WitnessHome::at(&dir.dir).open()?.with_rate_limit(limit).with_replay_limit(limit);
             let name = w.name().to_string();
             let app = witness::http::router(Arc::new(Mutex::new(w)));
             crate::console::init_request_logs();

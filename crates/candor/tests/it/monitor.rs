@@ -1,9 +1,11 @@
 //! `candor monitor` as a journalist or auditor runs it, against a witnessed log on loopback:
-//! a watched organisation's new record, a correction, an entry that is not a record, a log
-//! whose history was rewritten under the same key (consistency break) and a fork shown to the
-//! monitor while the witnesses hold the honest history (split view) each raise exactly one
-//! alert naming the right item, once, from a folder or over HTTP; the webhook receiver on loopback and the exec program
-//! get the same JSON; a conflict's two signed checkpoints are kept as proof.
+//! a watched organisation's new record, a correction, an entry that is not a record and a log
+//! whose history was rewritten under the same key (consistency break) each raise exactly one
+//! alert naming the right item, once, from a folder or over HTTP; a fork shown to the monitor
+//! while the witnesses hold the honest history (split view) raises one per witness; the webhook
+//! receiver on loopback and the exec program get the same JSON; a conflict's two signed
+//! checkpoints are kept as proof; a feed beside a configuration named without a folder is
+//! written without a spurious error.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -160,13 +162,18 @@ fn a_rewritten_history_and_a_split_view_each_alert_once_with_proof() {
     std::fs::create_dir_all(&shown_fork).expect("mkdir");
     let config_fork = config(&shown_fork, &fork, &vkey, &t.policy, &hook);
     // (The entries are not records: each also raises an unparseable_entry alert, not counted here.)
+    // One alert per witness, each proven by that witness's cosignature on the other history.
     let alerts: Vec<Value> = poll(&config_fork).into_iter().filter(|a| a["kind"] == "split_view").collect();
-    assert_eq!(alerts.len(), 1, "{alerts:?}");
-    assert_eq!(alerts[0]["kind"], "split_view");
-    let proof = &alerts[0]["proof"];
-    assert_eq!(proof["checkpoints"].as_array().map(Vec::len), Some(2));
-    assert_eq!(proof["checkpoints"][0], served(&fork).as_str());
-    assert!(Path::new(proof["file"].as_str().expect("file")).exists());
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    for (alert, w) in alerts.iter().zip(["w1", "w2"]) {
+        assert!(alert["message"].as_str().expect("message").contains(&format!("witness {w} cosigned")), "{alert}");
+        let proof = &alert["proof"];
+        assert_eq!(proof["checkpoints"].as_array().map(Vec::len), Some(2));
+        assert_eq!(proof["checkpoints"][0], served(&fork).as_str());
+        let view = proof["checkpoints"][1].as_str().expect("the witness's view");
+        assert!(view.contains(&format!("\n\u{2014} witness.example/{w} ")), "{view}");
+        assert!(Path::new(proof["file"].as_str().expect("file")).exists());
+    }
     assert!(poll(&config_fork).iter().all(|a| a["kind"] != "split_view"), "a standing split view alerts once");
 
     // Consistency break: the monitor verified the honest log; then the history it serves is
@@ -278,4 +285,29 @@ fn a_log_is_followed_over_http_as_from_a_folder() {
     let alerts = poll(&config);
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!((alerts[0]["item"].as_str(), alerts[0]["index"].as_u64()), (Some("record kind correction"), Some(0)));
+}
+
+/// Issue 26, finding 11b: with the configuration named without a folder (`--config
+/// monitor.toml`, run from its folder) and `atom = "alerts.xml"`, the feed was written but the
+/// monitor reported "No such file or directory": it synced the feed's folder as the empty path.
+#[test]
+fn regression_a_feed_beside_a_configuration_named_without_a_folder_is_written_without_an_error() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log");
+    assert!(candor(&["log", "init", "--dir", &s(&log), "--origin", "candor.example/log"]).status.success());
+    let vkey = std::fs::read_to_string(log.join("log.vkey")).expect("vkey").trim().to_string();
+    let config = format!(
+        "state_dir = \"state\"\nheartbeat_hours = 1\n\n[[log]]\nsource = \"log\"\nvkey = {vkey:?}\n\n\
+         [alerts]\natom = \"alerts.xml\"\n"
+    );
+    std::fs::write(tmp.path().join("monitor.toml"), config).expect("config");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(["monitor", "--config", "monitor.toml", "--once"])
+        .current_dir(tmp.path())
+        .output()
+        .expect("run candor");
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "", "nothing failed, so nothing is reported");
+    let feed = std::fs::read_to_string(tmp.path().join("alerts.xml")).expect("the feed");
+    assert!(feed.contains("<entry>") && feed.contains("heartbeat"), "{feed}");
 }

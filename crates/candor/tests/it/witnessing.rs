@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{WitnessProcess, candor, copy_dir, text};
+use crate::common::{WitnessProcess, candor, copy_dir, http, text};
 
 /// A log with two witnesses watching it, both serving.
 pub(crate) struct Setup {
@@ -184,4 +184,68 @@ fn publish_without_the_quorum_holds_the_report_unless_told_to_fail_open() {
     let o = publish(&[]);
     assert!(!o.status.success() && text(&o).contains("NOT published"), "{}", text(&o));
     assert_eq!((served(&demo.path().join("log")), std::fs::read(&index).expect("index")), before);
+}
+
+/// Issue 26, findings 3 and 4, end to end: while one of the log's served witnesses is flooded
+/// with submissions naming the log (signed by another key in its name, with a broken
+/// signature, replays of the served checkpoint with a forged cosignature appended, stale old
+/// sizes), the log still publishes its next checkpoint with its quorum met, and the witness's
+/// view holds the log's signature and its own cosignature, nothing else.
+#[test]
+fn regression_a_flooded_witness_still_cosigns_the_logs_next_checkpoint() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let t = setup();
+    assert!(append(&t.log, "first", &[]).status.success());
+    let first = served(&t.log);
+    let addr = t.witnesses[0].as_ref().expect("w1").addr.clone();
+    let checkpoint_text = format!("{}\n", first.split_once("\n\n").expect("a signed note").0);
+    let impostor = tlog::Signer::generate("candor.example/log").expect("key");
+    let forger = tlog::cosignature::Cosigner::generate("witness.example/w9").expect("key");
+    let log_line = first.lines().find(|l| l.starts_with("\u{2014} candor.example/log ")).expect("the log's line");
+    let mut broken_line = log_line.to_string().into_bytes();
+    let i = broken_line.len() - 5;
+    broken_line[i] = if broken_line[i] == b'A' { b'B' } else { b'A' };
+    let broken_line = String::from_utf8(broken_line).expect("utf-8");
+    let forged = forger.cosign(&checkpoint_text, 1).expect("cosign");
+    // Each with the answers it may get (once the log moved on to size 2, old size 1 is stale).
+    let flood: [(Vec<u8>, &[u16]); 4] = [
+        (format!("old 1\n\n{}", impostor.sign(&checkpoint_text).expect("sign")).into_bytes(), &[403]),
+        (format!("old 1\n\n{checkpoint_text}\n{broken_line}\n").into_bytes(), &[403]),
+        (format!("old 1\n\n{first}{forged}").into_bytes(), &[200, 409, 429]),
+        (format!("old 0\n\n{first}").into_bytes(), &[409]),
+    ];
+    let stop = AtomicBool::new(false);
+    let (answers, appended) = std::thread::scope(|s| {
+        let flooding = s.spawn(|| {
+            let mut answers = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                for (n, (body, _)) in flood.iter().enumerate() {
+                    answers.push((n, http(&addr, "POST", "/add-checkpoint", None, body).status));
+                }
+            }
+            answers
+        });
+        // The log appends while the flood goes on.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let o = append(&t.log, "second", &[]);
+        stop.store(true, Ordering::Relaxed);
+        (flooding.join().expect("flood"), o)
+    });
+    assert!(appended.status.success() && text(&appended).contains("quorum both: met"), "{}", text(&appended));
+    let second = served(&t.log);
+    assert!(second.starts_with("candor.example/log\n2\n") && cosignatures(&second) == 2, "{second}");
+    assert!(answers.len() >= 100, "the flood sent {}", answers.len());
+    for (n, status) in &answers {
+        assert!(flood[*n].1.contains(status), "flood submission {n} got {status}");
+    }
+
+    let view = http(&addr, "GET", "/checkpoints/candor.example/log", None, b"");
+    assert_eq!(view.status, 200, "{}", view.text());
+    let view = view.text();
+    assert!(view.starts_with("candor.example/log\n2\n"), "{view}");
+    let lines: Vec<&str> = view.split_once("\n\n").expect("signed").1.lines().collect();
+    assert_eq!(lines.len(), 2, "the log's signature and w1's cosignature only: {view}");
+    assert!(
+        lines[0].starts_with("\u{2014} candor.example/log ") && lines[1].starts_with("\u{2014} witness.example/w1 ")
+    );
 }
