@@ -262,6 +262,13 @@ fn decide(
         Verdict::Replay { at } => {
             (Outcome::Nothing, keys.cosigner.cosign(s.text, at).map(Answer::cosigned).map_err(Into::into))
         }
+        // The checkpoint cosigned last with a bad proof: the submitter's mistake (anyone can
+        // replay a public checkpoint), not evidence that the log contradicts itself.
+        Verdict::Refuse(reason)
+            if latest.is_some_and(|l| note::parse(&l.checkpoint).is_ok_and(|(stored, _)| stored == s.text)) =>
+        {
+            (Outcome::Nothing, Ok(Answer::text(422, reason)))
+        }
         Verdict::Refuse(reason) => {
             let contradicted = match latest.map(|l| signed::served(l, keys.log, keys.cosigner)).transpose() {
                 Ok(c) => c,

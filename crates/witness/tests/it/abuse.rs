@@ -66,6 +66,14 @@ fn regression_a_flood_naming_a_log_does_not_stop_its_next_checkpoint() {
     let first = w.add_checkpoint(&honest.body(0, 1), T0);
     assert_eq!(first.status, 200, "{}", String::from_utf8_lossy(&first.body));
 
+    // The checkpoint cosigned last (public: anyone has it) with a junk proof is refused, and is
+    // no evidence against the log.
+    let mut junk = b"old 1\n".to_vec();
+    junk.extend_from_slice(format!("{}\n\n", honest.root(3).to_base64()).as_bytes());
+    junk.extend_from_slice(&honest.checkpoints[1]);
+    let a = w.add_checkpoint(&junk, T0 + 1);
+    assert_eq!(a.status, 422, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(w.state().evidence().expect("evidence").len(), 0, "a replay with a junk proof is kept as nothing");
     let text = |size: usize| note_text(&honest.checkpoints[size]);
     let impostor = History::new(&Signer::generate(ORIGIN).expect("key"), 2, 2, "honest");
     let stranger = Signer::generate("example.com/other").expect("key");
