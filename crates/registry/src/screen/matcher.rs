@@ -18,8 +18,9 @@
 //!
 //! Words the registry does not know are looked up one edit away (long words), then two edits
 //! away (rare long words), split into two known words ("Northwind" → "North Wind") or joined
-//! with the next ("North Wind" → "Northwind"). A name that is one capitalised word may be an
-//! acronym: it matches the one organisation whose name has those initials.
+//! with the next ("North Wind" → "Northwind"); a word of more than [`MAX_FUZZY_LEN`] letters
+//! is matched only exactly, so the work per word is bounded. A name that is one capitalised
+//! word may be an acronym: it matches the one organisation whose name has those initials.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
