@@ -195,6 +195,13 @@ pub struct BenchScreenArgs {
     /// Folder for the generated inputs and outputs [default: a temporary folder].
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Lengths of the long word (letters) in the long-word comparison, comma-separated;
+    /// each run beside one without it; `--long-words 0` skips the comparison.
+    #[arg(long, value_delimiter = ',', default_value = "102400")]
+    pub long_words: Vec<usize>,
+    /// Accounts screened in the long-word comparison (the first of the generated ones).
+    #[arg(long, default_value_t = 10_000)]
+    pub long_word_accounts: usize,
     #[arg(long)]
     pub json: bool,
 }

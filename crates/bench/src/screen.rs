@@ -5,6 +5,11 @@
 //! fixed seed: 60% are spelling variants of registry names (case, legal form, punctuation,
 //! abbreviation, word order, a typo), labelled with the organisation they came from; 40% are
 //! fictional ordinary companies that must match nothing.
+//!
+//! Then the long-word comparison (`--long-words`): the first accounts screened as `candor
+//! screen` screens them, against the same registry without and with one organisation's and
+//! one account's name holding a very long word, so that the times show whether the work grows
+//! with the bytes read or faster.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -14,7 +19,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use registry::import::{self, ImportOptions};
-use registry::model::Account;
+use registry::model::{Account, Jurisdiction, Kind, NewOrganisation};
 use registry::screen::{Matcher, Scratch, ScreenConfig};
 use registry::{SqliteStore, Store};
 use serde_json::json;
@@ -42,21 +47,7 @@ pub fn run(args: &BenchScreenArgs) -> Result<ExitCode> {
 
     // 1. The registry from the real files.
     let t = Instant::now();
-    let mut store = SqliteStore::in_memory()?;
-    let opts = ImportOptions::default();
-    import::import_reference(&mut store, None)?;
-    import::import_fbi_agencies(
-        &mut store,
-        &args.data.join("agencies/fbi-ucr-agencies-2018.csv"),
-        opts,
-        &mut |_, _| {},
-    )?;
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(args.data.join("usaspending"))?.flatten().map(|e| e.path()).collect();
-    files.sort();
-    for f in &files {
-        import::import_usaspending(&mut store, f, opts, &mut |_, _| {})?;
-    }
+    let store = real_registry(&args.data)?;
     let import_secs = t.elapsed().as_secs_f64();
     let orgs = store.organisations()?;
     let states: HashMap<i64, Option<String>> = orgs.iter().map(|o| (o.id, o.jurisdiction.state.clone())).collect();
@@ -176,16 +167,119 @@ pub fn run(args: &BenchScreenArgs) -> Result<ExitCode> {
         );
         baseline_json = json!({"seconds": wall, "precision": b.0, "recall": b.1, "f1": b.2});
     }
+    // 4. Names holding one very long word, beside the same accounts without.
+    let n = args.long_word_accounts.min(accounts.len());
+    let mut long_words = Vec::new();
+    let lengths: Vec<usize> = args.long_words.iter().copied().filter(|&l| l > 0).collect();
+    if !lengths.is_empty() {
+        summary += &format!(
+            "long words ({n} accounts screened as `candor screen` screens them: index built from the store, one thread):\n"
+        );
+        for letters in std::iter::once(0).chain(lengths) {
+            let run = long_word_run(&args.data, &accounts[..n], letters)?;
+            summary += &format!(
+                "  {}: {} bytes of names; index {:.3} s, screen {:.3} s, total {:.3} s; {} proposals\n",
+                if letters == 0 {
+                    "without".to_string()
+                } else {
+                    format!("a {letters}-letter word in one organisation's and one account's name")
+                },
+                run.bytes,
+                run.index_secs,
+                run.screen_secs,
+                run.index_secs + run.screen_secs,
+                run.proposals
+            );
+            long_words.push(json!({
+                "letters": letters, "bytes": run.bytes, "index_seconds": run.index_secs,
+                "screen_seconds": run.screen_secs, "proposals": run.proposals,
+            }));
+        }
+    }
     if args.json {
         print_json(&json!({
             "organisations": orgs.len(), "aliases": aliases.len(), "accounts": accounts.len(), "threads": threads,
             "candor": {"seconds": screen_secs, "index_seconds": build_secs, "precision": candor.0, "recall": candor.1, "f1": candor.2},
             "baseline": baseline_json,
+            "long_words": long_words,
         }));
     } else {
         print!("{summary}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The registry from the real files: the curated reference, the FBI's agency list and every
+/// USAspending file, in name order.
+fn real_registry(data: &Path) -> Result<SqliteStore> {
+    let mut store = SqliteStore::in_memory()?;
+    let opts = ImportOptions::default();
+    import::import_reference(&mut store, None)?;
+    import::import_fbi_agencies(&mut store, &data.join("agencies/fbi-ucr-agencies-2018.csv"), opts, &mut |_, _| {})?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data.join("usaspending"))?.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for f in &files {
+        import::import_usaspending(&mut store, f, opts, &mut |_, _| {})?;
+    }
+    Ok(store)
+}
+
+/// One long-word run's input size and times.
+struct LongWordRun {
+    /// Bytes of every alias in the registry and every account name screened.
+    bytes: usize,
+    index_secs: f64,
+    screen_secs: f64,
+    proposals: usize,
+}
+
+/// Screens `accounts` as `candor screen` does (the index built from the store, then each
+/// account in turn on one thread) against a fresh registry from the real files. With
+/// `letters` > 0, one more organisation's name holds a word of that many letters, and one
+/// more account's name the same word with two letters changed: an unknown word that today's
+/// typo readings would look up, so a bound on the work per word is what keeps this time about
+/// proportional to the bytes read.
+fn long_word_run(data: &Path, accounts: &[Account], letters: usize) -> Result<LongWordRun> {
+    let mut store = real_registry(data)?;
+    let mut accounts = accounts.to_vec();
+    if letters > 0 {
+        let mut rng = Rng(0x10e9_5eed ^ letters as u64);
+        let word: Vec<u8> = (0..letters).map(|_| b'a' + rng.below(26) as u8).collect();
+        let org_name = format!("{} Surveillance Systems Inc", String::from_utf8_lossy(&word));
+        let mut typo = word.clone();
+        for at in [letters / 3, 2 * letters / 3] {
+            typo[at] = if typo[at] == b'z' { b'a' } else { typo[at] + 1 };
+        }
+        let mut tx = store.begin()?;
+        let org = tx.insert_organisation(&NewOrganisation {
+            key: format!("bench:long-word:{letters}"),
+            name: org_name.clone(),
+            kind: Kind::Company,
+            jurisdiction: Jurisdiction::default(),
+        })?;
+        tx.add_alias(org, &org_name)?;
+        tx.commit()?;
+        accounts.push(Account {
+            account_id: "bench-long-word".into(),
+            legal_name: format!("{} Surveillance Systems", String::from_utf8_lossy(&typo)),
+            country: None,
+            state: None,
+            city: None,
+            uei: None,
+            domain: None,
+        });
+    }
+    let bytes = store.aliases()?.iter().map(|(_, a)| a.len()).sum::<usize>()
+        + accounts.iter().map(|a| a.legal_name.len()).sum::<usize>();
+    let t = Instant::now();
+    let matcher = Matcher::build(&store)?;
+    let index_secs = t.elapsed().as_secs_f64();
+    let cfg = ScreenConfig::default();
+    let mut scratch = Scratch::default();
+    let t = Instant::now();
+    let proposals = accounts.iter().filter(|a| matcher.screen(a, &cfg, &mut scratch).is_some()).count();
+    let screen_secs = t.elapsed().as_secs_f64();
+    Ok(LongWordRun { bytes, index_secs, screen_secs, proposals })
 }
 
 fn write_inputs(

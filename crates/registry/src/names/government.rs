@@ -174,6 +174,9 @@ pub fn canonicalize(mut tokens: Vec<String>) -> Vec<String> {
         }
     }
     let n = tokens.len();
+    // Where the last agency word is, found once: asking at every "co" whether one follows
+    // would read the rest of the name again each time.
+    let last_agency_word = tokens.iter().rposition(|t| is_agency_word(t));
     let mut out: Vec<String> = Vec::with_capacity(n);
     let mut i = 0;
     'outer: while i < n {
@@ -218,7 +221,7 @@ pub fn canonicalize(mut tokens: Vec<String>) -> Vec<String> {
             continue;
         }
         // "Co." is a county inside a government name ("Adams Co. Sheriff").
-        if tokens[i] == "co" && i + 1 < n && tokens[i + 1..].iter().any(|t| is_agency_word(t)) {
+        if tokens[i] == "co" && last_agency_word.is_some_and(|last| last > i) {
             out.push("county".into());
             i += 1;
             continue;

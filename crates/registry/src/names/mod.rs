@@ -258,16 +258,22 @@ pub fn tokenize(name: &str) -> Vec<Vec<Word>> {
     out
 }
 
-/// "d b a" written with slashes or dots arrives as three words: make it one marker.
+/// "d b a" written with slashes or dots arrives as three words: make it one marker. (Words
+/// are moved down in one pass: removing two from the middle each time would move the rest of
+/// the name again for every marker.)
 fn split_markers(seg: &mut Vec<Word>) {
-    let mut i = 0;
-    while i + 2 < seg.len() {
-        if seg[i].text == "d" && seg[i + 1].text == "b" && seg[i + 2].text == "a" {
-            seg[i].text = "dba".into();
-            seg.drain(i + 1..i + 3);
+    let n = seg.len();
+    let (mut read, mut write) = (0, 0);
+    while read < n {
+        let marker = read + 2 < n && seg[read].text == "d" && seg[read + 1].text == "b" && seg[read + 2].text == "a";
+        if marker {
+            seg[read].text = "dba".into();
         }
-        i += 1;
+        seg.swap(write, read);
+        write += 1;
+        read += if marker { 3 } else { 1 };
     }
+    seg.truncate(write);
 }
 
 /// Joins runs of two or more one-letter words: "l l c" → `llc`, "u s a" → `usa` (digits
@@ -399,46 +405,80 @@ pub fn one_edit(a: &[u8], b: &[u8]) -> bool {
 /// Damerau–Levenshtein distance (optimal string alignment: insertions, deletions,
 /// substitutions and swaps of neighbours), or `None` when it exceeds `max`.
 pub fn edit_distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    // Three rows of the dynamic programme (two back, for swaps), on the stack for words.
-    const STACK: usize = 48;
-    let m = b.len();
-    if m + 1 > STACK {
-        let mut rows = vec![0usize; 3 * (m + 1)];
-        return osa(a, b, max, &mut rows);
-    }
-    let mut rows = [0usize; 3 * STACK];
-    osa(a, b, max, &mut rows[..3 * (m + 1)])
+    edit_distance_cells(a, b, max).0
 }
 
-fn osa(a: &[u8], b: &[u8], max: usize, rows: &mut [usize]) -> Option<usize> {
-    let (n, m) = (a.len(), b.len());
-    let (mut prev2, rest) = rows.split_at_mut(m + 1);
-    let (mut prev, mut cur) = rest.split_at_mut(m + 1);
-    for (j, x) in prev.iter_mut().enumerate() {
-        *x = j;
+/// [`edit_distance`], and how many cells of the dynamic programme it filled: at most
+/// `(2 * max + 1)` per letter of `a`, whatever the words' lengths.
+fn edit_distance_cells(a: &[u8], b: &[u8], max: usize) -> (Option<usize>, usize) {
+    if a.len().abs_diff(b.len()) > max {
+        return (None, 0);
     }
+    // Three rows of the band (two back, for swaps), on the stack for the distances candor
+    // asks for (one or two edits).
+    const STACK_MAX: usize = 8;
+    let width = 2 * max + 3;
+    if max > STACK_MAX {
+        let mut rows = vec![0usize; 3 * width];
+        return osa(a, b, max, &mut rows);
+    }
+    let mut rows = [0usize; 3 * (2 * STACK_MAX + 3)];
+    osa(a, b, max, &mut rows[..3 * width])
+}
+
+/// The optimal-string-alignment programme over the diagonal band `|i - j| <= max` only
+/// (Ukkonen's cut-off): a cell outside it is more than `max` edits away, so it can never lead
+/// to a distance within `max`. Work is `O(len(a) · max)` instead of `len(a) · len(b)`: for
+/// two 100 KB words two edits apart, half a million cells instead of ten billion. Cell
+/// `(i, j)` of a row is kept at `j + max + 1 - i`; beyond the band, and beyond `max`, a cell
+/// holds `max + 1`.
+fn osa(a: &[u8], b: &[u8], max: usize, rows: &mut [usize]) -> (Option<usize>, usize) {
+    let (n, m) = (a.len(), b.len());
+    let width = 2 * max + 3;
+    let far = max + 1;
+    let (prev2, rest) = rows.split_at_mut(width);
+    let (prev, cur) = rest.split_at_mut(width);
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
+    // Row 0: the first j letters of b are j insertions away.
+    for (k, x) in prev.iter_mut().enumerate() {
+        *x = match k.checked_sub(max + 1) {
+            Some(j) if j <= m => j.min(far),
+            _ => far,
+        };
+    }
+    prev2.fill(far);
+    let mut cells = 0;
     for i in 1..=n {
-        cur[0] = i;
-        let mut row_min = cur[0];
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(prev2[j - 2] + 1);
+        cur.fill(far);
+        let (lo, hi) = (i.saturating_sub(max), (i + max).min(m));
+        let mut row_min = far;
+        for j in lo..=hi {
+            // (i, j) at k; (i - 1, j) at k + 1; (i, j - 1) at k - 1; (i - 1, j - 1) and
+            // (i - 2, j - 2) at k in their rows.
+            let k = j + max + 1 - i;
+            let d = if j == 0 {
+                i
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut d = (prev[k + 1] + 1).min(cur[k - 1] + 1).min(prev[k] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d = d.min(prev2[k] + 1);
+                }
+                d
             }
-            cur[j] = d;
+            .min(far);
+            cur[k] = d;
             row_min = row_min.min(d);
+            cells += 1;
         }
         if row_min > max {
-            return None;
+            return (None, cells);
         }
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    (prev[m] <= max).then_some(prev[m])
+    let d = prev[m + max + 1 - n];
+    ((d <= max).then_some(d), cells)
 }
 
 /// A key under which the Latin spellings of one word written in another script agree: the
@@ -586,6 +626,93 @@ mod tests {
         assert_eq!(edit_distance(b"publishing", b"pblishng", 2), Some(2), "two deletions");
         assert_eq!(edit_distance(b"publishing", b"pxblxshxng", 2), None, "three");
         assert_eq!(edit_distance(b"ab", b"abcd", 1), None);
+    }
+
+    /// The whole optimal-string-alignment table, for checking the banded one.
+    fn osa_full(a: &[u8], b: &[u8]) -> usize {
+        let (n, m) = (a.len(), b.len());
+        let mut d = vec![vec![0usize; m + 1]; n + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, x) in d[0].iter_mut().enumerate() {
+            *x = j;
+        }
+        for i in 1..=n {
+            for j in 1..=m {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[n][m]
+    }
+
+    #[test]
+    fn the_banded_edit_distance_agrees_with_the_whole_table() {
+        // Every pair of words of up to six letters over three letters (so that swaps and
+        // repeats abound), at every cut-off up to three.
+        let words: Vec<Vec<u8>> = (0..=6usize)
+            .flat_map(|len| {
+                (0..3usize.pow(len as u32)).map(move |mut x| {
+                    (0..len)
+                        .map(|_| {
+                            let c = b"abc"[x % 3];
+                            x /= 3;
+                            c
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let a = &words[(rng % words.len() as u64) as usize];
+            let b = &words[((rng >> 20) % words.len() as u64) as usize];
+            let full = osa_full(a, b);
+            for max in 0..=3 {
+                let want = (full <= max).then_some(full);
+                assert_eq!(edit_distance(a, b, max), want, "{:?} {:?} within {max}", a, b);
+            }
+        }
+    }
+
+    /// Issue 26: two long words cost the letters of one times the band, not the product of
+    /// their lengths (which for two 100 KB words was 10^10 cells).
+    #[test]
+    fn edit_distance_work_grows_with_the_length_not_its_square() {
+        for len in [1_000usize, 100 * 1024] {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i * 7 % 26) as u8).collect();
+            let mut b = a.clone();
+            b[len / 3] = b'!';
+            b.swap(2 * len / 3, 2 * len / 3 + 1);
+            let (d, cells) = edit_distance_cells(&a, &b, 2);
+            assert_eq!(d, Some(2), "a substitution and a swap");
+            assert!(cells <= len * 5, "{len} letters: {cells} cells, more than 5 per letter");
+            // A third difference: given up at the row where every cell is beyond two.
+            b[len / 2] = b'!';
+            let (d, cells) = edit_distance_cells(&a, &b, 2);
+            assert_eq!(d, None);
+            assert!(cells <= len * 5);
+        }
+    }
+
+    #[test]
+    fn registration_markers_start_segments() {
+        let texts = |name: &str| -> Vec<Vec<String>> {
+            tokenize(name).into_iter().map(|s| s.into_iter().map(|w| w.text).collect()).collect()
+        };
+        assert_eq!(texts("Acme d/b/a Widgets"), [vec!["acme"], vec!["widgets"]]);
+        assert_eq!(texts("D.B.A. Widgets"), [vec!["widgets"]]);
+        // "d b d b a": the marker is the last three; the two letters before it are initials.
+        assert_eq!(texts("d b d/b/a x"), [vec!["db"], vec!["x"]]);
+        // Many markers in one name, each a new segment.
+        assert_eq!(texts(&"Acme d/b/a ".repeat(2_000)).len(), 2_000);
     }
 
     #[test]

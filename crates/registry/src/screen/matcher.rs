@@ -18,8 +18,9 @@
 //!
 //! Words the registry does not know are looked up one edit away (long words), then two edits
 //! away (rare long words), split into two known words ("Northwind" → "North Wind") or joined
-//! with the next ("North Wind" → "Northwind"). A name that is one capitalised word may be an
-//! acronym: it matches the one organisation whose name has those initials.
+//! with the next ("North Wind" → "Northwind"); a word of more than [`MAX_FUZZY_LEN`] letters
+//! is matched only exactly, so the work per word is bounded. A name that is one capitalised
+//! word may be an acronym: it matches the one organisation whose name has those initials.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -60,6 +61,15 @@ const ACRONYM_SCORE: f64 = 0.9;
 const ACRONYM_MIN_LEN: usize = 3;
 /// Most readings of an account's typos tried.
 const MAX_TYPO_READINGS: usize = 6;
+/// Longest word (in bytes) read as a typo, two edits away or as a compound; a longer word is
+/// matched only exactly (and by its transliteration key, a linear step). A word's typo keys
+/// are its deletion variants, up to `1 + n + n(n-1)/2` hashes of `n` bytes each (work that
+/// grows with the cube of its length), and a compound is tried at every cut (the square): one
+/// 3,200-letter word in a name added 28 s to every screening, a 10 KB one minutes (issue 26).
+/// With this bound a word costs at most 529 keys however long it is. The longest word in the
+/// real files is 22 letters (PRICEWATERHOUSECOOPERS); a long German compound
+/// ("Versicherungsaktiengesellschaft") has 31.
+const MAX_FUZZY_LEN: usize = 32;
 /// Most candidates listed on one ambiguous proposal.
 pub const MAX_CANDIDATES: usize = 25;
 
@@ -146,9 +156,13 @@ fn fnv(parts: &[&[u8]]) -> u64 {
 }
 
 /// Hashes of `w` and of every string made by deleting one of its bytes (`depth` 1) or one
-/// or two (`depth` 2).
+/// or two (`depth` 2); none for a word longer than [`MAX_FUZZY_LEN`], which is matched only
+/// exactly, so that no word costs more than `1 + 32 + 32·31/2` keys.
 fn deletion_hashes(w: &[u8], depth: usize, out: &mut Vec<u64>) {
     out.clear();
+    if w.len() > MAX_FUZZY_LEN {
+        return;
+    }
     out.push(fnv(&[w]));
     for i in 0..w.len() {
         out.push(fnv(&[&w[..i], &w[i + 1..]]));
@@ -422,7 +436,13 @@ impl Matcher {
         let mut split = Vec::with_capacity(tokens.len() + 1);
         let mut changed = false;
         for t in tokens {
-            if t.len() >= 6 && t.is_ascii() && (split_known || !self.vocab.contains_key(t)) && !is_number(t) {
+            // Every cut of a word is two lookups, each hashing its half: a longer word than
+            // MAX_FUZZY_LEN is not cut (its work would grow with the square of its length).
+            if (6..=MAX_FUZZY_LEN).contains(&t.len())
+                && t.is_ascii()
+                && (split_known || !self.vocab.contains_key(t))
+                && !is_number(t)
+            {
                 let best = (3..=t.len() - 3)
                     .filter_map(|k| {
                         let (a, b) = t.split_at(k);
@@ -462,6 +482,9 @@ impl Matcher {
         let mut options: Vec<(Vec<(u32, f64)>, bool)> = Vec::new();
         let mut unknown_weight = 0.0;
         let mut numbers: Vec<Option<u32>> = Vec::new();
+        // The words written in another script, as a set: a name of many foreign words would
+        // otherwise compare each of its words with all of them.
+        let foreign_words: HashSet<&str> = norm.foreign.iter().map(String::as_str).collect();
         for t in tokens {
             let (t, soft) = match t.strip_prefix(SOFT_MARK) {
                 Some(word) => (word, true),
@@ -479,7 +502,7 @@ impl Matcher {
                 unknown_weight += self.max_weight;
                 continue;
             }
-            let foreign = norm.foreign.iter().any(|f| f == t);
+            let foreign = foreign_words.contains(t);
             let near = scratch.readings(t, foreign, |t| self.readings(t, foreign));
             match near.len() {
                 0 if soft => unknown_weight += SOFT_WEIGHT,
@@ -745,10 +768,10 @@ impl Matcher {
         near
     }
 
-    /// The known tokens one edit away from `t` (at least five letters), most frequent first
-    /// (at most three).
+    /// The known tokens one edit away from `t` (five to [`MAX_FUZZY_LEN`] letters), most
+    /// frequent first (at most three).
     fn near_tokens(&self, t: &str) -> Vec<u32> {
-        if t.len() < 5 || !t.is_ascii() {
+        if t.len() < 5 || t.len() > MAX_FUZZY_LEN || !t.is_ascii() {
             return Vec::new();
         }
         // t with one letter more than a known word, a known word with one letter more, or
@@ -784,10 +807,10 @@ impl Matcher {
     }
 
     /// The known long tokens two edits away from `t` (one of the two at least
-    /// [`TWO_EDIT_MIN_LEN`] letters), most frequent first (at most three): the account's
-    /// other words and its state choose among them.
+    /// [`TWO_EDIT_MIN_LEN`] letters, neither over [`MAX_FUZZY_LEN`]), most frequent first (at
+    /// most three): the account's other words and its state choose among them.
     fn two_edits(&self, t: &str) -> Vec<u32> {
-        if t.len() < TWO_EDIT_MIN_LEN - 2 || !t.is_ascii() {
+        if t.len() < TWO_EDIT_MIN_LEN - 2 || t.len() > MAX_FUZZY_LEN || !t.is_ascii() {
             return Vec::new();
         }
         let mut hashes = Vec::new();
@@ -827,6 +850,11 @@ const READINGS_CACHED: usize = 50_000;
 impl Scratch {
     /// The readings of an unknown word, from the cache or computed by `compute`.
     fn readings(&mut self, t: &str, foreign: bool, compute: impl FnOnce(&str) -> Vec<(u32, f64)>) -> Vec<(u32, f64)> {
+        // A word longer than MAX_FUZZY_LEN has only exact readings, cheaper to compute again
+        // than to copy into the cache, and the cache would hold every such word whole.
+        if t.len() > MAX_FUZZY_LEN {
+            return compute(t);
+        }
         if let Some(r) = self.readings.get(&(t.to_string(), foreign)) {
             return r.clone();
         }
@@ -861,5 +889,135 @@ impl Scratch {
             self.acc[e as usize] = w;
             true
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SqliteStore;
+    use crate::model::{Jurisdiction, NewOrganisation};
+
+    /// Most typo keys one word can have: itself, its one- and its two-letter deletions.
+    const MOST_KEYS: usize = 1 + MAX_FUZZY_LEN + MAX_FUZZY_LEN * (MAX_FUZZY_LEN - 1) / 2;
+
+    /// A word of `n` letters, the same for the same seed.
+    fn word(n: usize, seed: u64) -> String {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (b'a' + (x % 26) as u8) as char
+            })
+            .collect()
+    }
+
+    /// `w` with its middle letter changed: one edit away.
+    fn one_letter_changed(w: &str) -> String {
+        let mut b = w.as_bytes().to_vec();
+        let at = b.len() / 2;
+        b[at] = if b[at] == b'z' { b'a' } else { b[at] + 1 };
+        String::from_utf8(b).expect("ascii")
+    }
+
+    /// The index over organisations of these names (no state), beside a few others.
+    fn matcher(names: &[&str]) -> Matcher {
+        let mut store = SqliteStore::in_memory().expect("store");
+        let mut tx = store.begin().expect("tx");
+        let others = ["Bluebird Bakery LLC", "Granite Dental Care Inc", "Harbor Logistics Corporation"];
+        for (i, name) in names.iter().chain(&others).enumerate() {
+            let id = tx
+                .insert_organisation(&NewOrganisation {
+                    key: format!("test:{i}"),
+                    name: name.to_string(),
+                    kind: Kind::Company,
+                    jurisdiction: Jurisdiction::default(),
+                })
+                .expect("org");
+            tx.add_alias(id, name).expect("alias");
+        }
+        tx.commit().expect("commit");
+        Matcher::build(&store).expect("matcher")
+    }
+
+    fn screen(m: &Matcher, name: &str, scratch: &mut Scratch) -> Option<Proposal> {
+        let a = Account {
+            account_id: "a".into(),
+            legal_name: name.into(),
+            country: None,
+            state: None,
+            city: None,
+            uei: None,
+            domain: None,
+        };
+        m.screen(&a, &ScreenConfig::default(), scratch)
+    }
+
+    /// Entries in the typo indexes (every key of every word).
+    fn typo_index_size(m: &Matcher) -> usize {
+        m.deletes.values().chain(m.deletes2.values()).map(Vec::len).sum()
+    }
+
+    /// Issue 26: a word's typo keys were all its one- and two-letter deletions, so their
+    /// number grew with the square of its length and their hashing with the cube.
+    #[test]
+    fn a_word_has_a_bounded_number_of_typo_keys_whatever_its_length() {
+        let mut keys = Vec::new();
+        deletion_hashes(b"publishing", 2, &mut keys);
+        assert_eq!(keys.len(), 1 + 10 + 45, "an ordinary word keeps all its keys");
+        for len in [MAX_FUZZY_LEN, MAX_FUZZY_LEN + 1, 1_000, 100 * 1024] {
+            let w = word(len, 7);
+            for depth in [1, 2] {
+                deletion_hashes(w.as_bytes(), depth, &mut keys);
+                assert!(keys.len() <= MOST_KEYS, "{len} letters, depth {depth}: {} keys", keys.len());
+                if len > MAX_FUZZY_LEN {
+                    assert!(keys.is_empty(), "{len} letters: matched only exactly");
+                }
+            }
+        }
+    }
+
+    /// A long word in an organisation's name adds nothing to the typo indexes: the index over
+    /// "<100 KB word> Surveillance Systems Inc" is the index over "Surveillance Systems Inc".
+    #[test]
+    fn a_long_word_adds_nothing_to_the_typo_index() {
+        let without = typo_index_size(&matcher(&["Surveillance Systems Inc"]));
+        for len in [1_000, 100 * 1024] {
+            let name = format!("{} Surveillance Systems Inc", word(len, 11));
+            let m = matcher(&[&name]);
+            assert_eq!(typo_index_size(&m), without, "{len} letters");
+            assert!(m.words.iter().any(|w| w.len() == len), "the word itself is indexed, for exact matches");
+        }
+    }
+
+    /// A long word matches itself, never a word one letter off; a compound longer than
+    /// MAX_FUZZY_LEN is not cut into known words; and no long word is kept in the cache of
+    /// readings.
+    #[test]
+    fn long_words_match_only_exactly() {
+        for len in [1_000, 100 * 1024] {
+            let w = word(len, 13);
+            let m = matcher(&[&format!("{w} Surveillance Systems Inc")]);
+            let mut scratch = Scratch::default();
+            let exact = screen(&m, &format!("{w} Surveillance Systems"), &mut scratch);
+            assert!(exact.is_some_and(|p| p.score >= 0.99), "{len} letters, exactly");
+            let typo = screen(&m, &format!("{} Surveillance Systems", one_letter_changed(&w)), &mut scratch);
+            assert!(typo.is_none(), "{len} letters, one letter off: scored {:?}", typo.map(|p| p.score));
+            assert!(scratch.readings.keys().all(|(t, _)| t.len() <= MAX_FUZZY_LEN));
+        }
+        // A short word one letter off still reads as the known word.
+        let w = word(12, 17);
+        let m = matcher(&[&format!("{w} Surveillance Systems Inc")]);
+        let typo = screen(&m, &format!("{} Surveillance Systems", one_letter_changed(&w)), &mut Scratch::default());
+        assert!(typo.is_some(), "a 12-letter word one letter off");
+        // Two known 20-letter words written as one: 40 letters, beyond the bound, not cut.
+        let (a, b) = (word(20, 19), word(20, 23));
+        let m = matcher(&[&format!("{a} {b} Inc")]);
+        assert!(screen(&m, &format!("{a}{b}"), &mut Scratch::default()).is_none());
+        let (a, b) = (word(10, 19), word(10, 23));
+        let m = matcher(&[&format!("{a} {b} Inc")]);
+        assert!(screen(&m, &format!("{a}{b}"), &mut Scratch::default()).is_some(), "20 letters are cut");
     }
 }

@@ -3,6 +3,7 @@
 
 mod backends;
 mod import_real;
+mod long_words;
 mod postgres;
 mod screening;
 
