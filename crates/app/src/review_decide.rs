@@ -107,9 +107,12 @@ pub fn decide(store: &mut dyn Store, index: &QueueIndex, ask: &Ask<'_>, four_eye
 /// or a candidate; an ambiguous proposal needs one named.
 fn chosen(ask: &Ask<'_>, proposed: i64, candidates: &[i64]) -> Result<i64> {
     match ask.org {
-        None if !candidates.is_empty() => {
-            Err(invalid(format!("proposal {} is ambiguous: choose one of its candidates", ask.proposal_id)))
-        }
+        None if !candidates.is_empty() => Err(invalid(format!(
+            "proposal {} is ambiguous: choose one of its {} candidates ({}) to accept",
+            ask.proposal_id,
+            candidates.len(),
+            candidates.iter().map(|c| format!("#{c}")).collect::<Vec<_>>().join(", ")
+        ))),
         None => Ok(proposed),
         Some(o) if o == proposed || candidates.contains(&o) => Ok(o),
         Some(o) => Err(invalid(format!("organisation #{o} is not a candidate of proposal {}", ask.proposal_id))),

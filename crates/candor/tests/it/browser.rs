@@ -549,3 +549,118 @@ fn a_reviewer_works_through_the_queue_by_keyboard_with_four_eyes_and_conflicts()
     let text = crate::common::text(&o);
     assert!(text.contains("second acceptance (four eyes; first by Rev_A)"), "{text}");
 }
+
+/// Headless Chromium's console while it loads `url` (its `CONSOLE` log lines).
+fn console(bin: &Path, profile: &Path, url: &str) -> String {
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(bin)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--virtual-time-budget=20000", "--enable-logging=stderr", "--v=0", "--dump-dom"])
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains("CONSOLE")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn no_page_breaks_its_own_content_security_policy() {
+    // Regression: the search page's inline onsubmit was refused by the page's own
+    // Content-Security-Policy, a console error on every load.
+    let Some(bin) = chromium() else {
+        crate::skip("no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let _alone = crate::common::machine_to_myself();
+    let demo = demo_copy();
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let profile = tempfile::tempdir().expect("profile");
+    for page in ["index.html", "search.html?q=sheriff", "policies.html", "data/dictionary.html", "record/0.html"] {
+        let log = console(&bin, profile.path(), &server.url(&format!("/{page}")));
+        assert!(!log.contains("Content Security Policy"), "{page} breaks its own policy:\n{log}");
+    }
+}
+
+#[test]
+fn hostile_text_verifies_alike_in_the_browser_and_in_candor_verify() {
+    // Regression: a record whose text held CR (or NUL) showed "FAILED" in the browser while
+    // `candor verify` said verified. Every string the format allows now verifies in both;
+    // NUL, which no page can show, fails in both.
+    let Some(bin) = chromium() else {
+        crate::skip("no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let _alone = crate::common::machine_to_myself();
+    let records = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
+            .expect("json")
+    };
+    // An objection (a record type whose reason a page shows) holding `reason`, appended to a
+    // copy of the demo's log and published; returns the copy and the record's index.
+    let with_reason = |reason: &str| -> (tempfile::TempDir, u64) {
+        let demo = demo_copy();
+        let dir = demo.path();
+        crate::common::without_witnesses(dir);
+        let objection = records(dir)["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["type"] == "candor.policy_objection")
+            .map(|r| r["record"].clone())
+            .expect("the demo's objection");
+        let mut hostile = objection;
+        hostile["reason"] = reason.into();
+        let file = dir.join("hostile.json");
+        std::fs::write(&file, publish::canonical::to_vec(&hostile).expect("canonical")).expect("write");
+        let o = crate::common::candor(&[
+            "log",
+            "append",
+            "--dir",
+            &dir.join("log").display().to_string(),
+            &file.display().to_string(),
+        ]);
+        assert!(o.status.success(), "{}", crate::common::text(&o));
+        crate::common::publish_demo(dir, "2026-Q4");
+        let index = records(dir)["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter(|r| r["record"]["reason"] == reason)
+            .filter_map(|r| r["index"].as_u64())
+            .next()
+            .expect("the hostile record");
+        (demo, index)
+    };
+    let allowed = "tab\there, line\nbreak, CRLF\r\nand a lone CR\r; a bell \u{7}, DEL \u{7f}, NEL \u{85}; \
+                   \u{202e}reversed, \u{feff}BOM, <script>alert(1)</script> &amp; \"quotes\" 'single'; 😀 é é";
+    let (demo, index) = with_reason(allowed);
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let profile = tempfile::tempdir().expect("profile");
+    let (outcome, summary) = visit(&bin, profile.path(), &server.url(&format!("/record/{index}.html")));
+    assert_eq!(outcome, "verified", "the browser: {summary}");
+    let o = crate::common::candor(&[
+        "verify",
+        &demo.path().join("log/public").display().to_string(),
+        "--vkey",
+        &crate::common::vkey(demo.path()),
+    ]);
+    assert!(o.status.success(), "candor verify: {}", crate::common::text(&o));
+    drop(server);
+
+    let (demo, index) = with_reason("a NUL \u{0} here");
+    let server = Server::start(demo.path(), "127.0.0.1:0");
+    let profile = tempfile::tempdir().expect("profile");
+    let (outcome, summary) = visit(&bin, profile.path(), &server.url(&format!("/record/{index}.html")));
+    assert_eq!(outcome, "failed", "the browser: {summary}");
+    assert!(summary.contains("NUL"), "{summary}");
+    let o = crate::common::candor(&[
+        "verify",
+        &demo.path().join("log/public").display().to_string(),
+        "--vkey",
+        &crate::common::vkey(demo.path()),
+    ]);
+    let out = crate::common::text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("record #{index}: /reason holds a NUL character")), "{out}");
+}

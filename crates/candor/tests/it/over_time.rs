@@ -17,9 +17,9 @@ fn changes_come_first_and_periods_sit_side_by_side() {
     assert!(changes < first_period, "the changes come before the periods");
     let section = &index[changes..index[changes..].find("</section>").map_or(index.len(), |e| changes + e)];
     assert!(section.contains("What changed in 2026-Q4 (compared with 2026-Q3)"), "{section}");
-    assert!(section.contains("Lakemoor County Sheriff&#39;s Office (fictional)</a>: new nothing; stopped face_detection_analysis, face_identification"), "{section}");
+    assert!(section.contains("Lakemoor County Sheriff&#39;s Office (fictional)</bdi></a>: new nothing; stopped face_detection_analysis, face_identification"), "{section}");
     assert!(
-        section.contains("Examplar Vision Ltd (fictional)</a>: new face_detection_analysis, face_identification"),
+        section.contains("Examplar Vision Ltd (fictional)</bdi></a>: new face_detection_analysis, face_identification"),
         "{section}"
     );
 

@@ -427,3 +427,73 @@ fn four_eyes_hold_over_http_when_one_reviewer_rejects_then_overrides_and_labels_
     assert_eq!((d.status, d.json()["confirmed"].as_bool()), (200, Some(true)), "{}", d.text());
     assert_eq!(queue("?capability=face_identification")["total"], 0);
 }
+
+#[test]
+fn control_characters_in_reasons_are_refused_over_http_and_in_the_cli_naming_the_field() {
+    // Regression: objection and decision reasons took NUL and C0 controls over HTTP; pages
+    // holding them failed their own check in the browser and made the Atom feeds invalid XML.
+    let demo = demo_copy();
+    let dir = demo.path();
+    let id = sheriff_lookalike(dir);
+    let reviewer = token(dir, "reviewer", "Rev Hostile");
+    let staff = token(dir, "staff", "Staff Hostile");
+    let server = Server::start(dir, "127.0.0.1:0");
+    for reason in ["nul \u{0} here", "escape \u{1b}[2J", "bell \u{7}", "crlf\r\nline", "c1 \u{85}", "end \u{ffff}"] {
+        let decision = serde_json::json!({"proposal_id": id, "accept": false, "reason": reason}).to_string();
+        let bulk = serde_json::json!({"proposal_ids": [id], "reason": reason}).to_string();
+        let objection = serde_json::json!({"reason": reason}).to_string();
+        for (path, token, body) in [
+            ("/v1/review/decisions", &reviewer, &decision),
+            ("/v1/review/bulk-accept", &reviewer, &bulk),
+            ("/v1/proposals/21/objections", &staff, &objection),
+        ] {
+            let a = http(&server.addr, "POST", path, Some(token), body.as_bytes());
+            assert_eq!(a.status, 400, "{path} {reason:?}: {}", a.text());
+            assert!(a.text().contains("reason: contains"), "{path} {reason:?}: {}", a.text());
+        }
+    }
+    // Tab and line feed are text; the decision goes through.
+    let fine = serde_json::json!({"proposal_id": id, "accept": false, "reason": "two\tcolumns\nand lines"}).to_string();
+    let a = http(&server.addr, "POST", "/v1/review/decisions", Some(&reviewer), fine.as_bytes());
+    assert_eq!(a.status, 200, "{}", a.text());
+    drop(server);
+    let p = |n: &str| dir.join(n).display().to_string();
+    let o = candor(&["policy", "object", "21", "--reason", "a\u{1b}b", "--objector", "staff-1", "--dir", &p("log")]);
+    assert!(!o.status.success() && text(&o).contains("reason: contains the control character U+001B"), "{}", text(&o));
+}
+
+#[test]
+fn any_body_the_api_document_allows_fits_under_its_route_s_limit() {
+    // Regression: a bulk acceptance of 500 ids with a 2,000-character reason of 4-byte
+    // characters (written as JSON escapes) was schema-valid and got 413.
+    let demo = demo_copy();
+    let dir = demo.path();
+    let reviewer = token(dir, "reviewer", "Rev Limits");
+    let staff = token(dir, "staff", "Staff Limits");
+    let server = Server::start(dir, "127.0.0.1:0");
+    // ASCII-only JSON, as Python's json.dumps writes it: each 😀 is "\ud83d\ude00" (12 bytes).
+    let reason = |n: usize| "\\ud83d\\ude00".repeat(n);
+    let ids = vec![i64::MIN.to_string(); 500].join(", ");
+    let bulk = format!("{{\"proposal_ids\": [{ids}], \"reason\": \"{}\"}}", reason(2000));
+    let decision = format!(
+        "{{\"proposal_id\": {}, \"accept\": true, \"org_id\": {}, \"override\": true, \"reason\": \"{}\"}}",
+        i64::MIN,
+        i64::MIN,
+        reason(2000)
+    );
+    let objection = format!("{{\"reason\": \"{}\"}}", reason(4000));
+    for (path, token, body) in [
+        ("/v1/review/bulk-accept", &reviewer, &bulk),
+        ("/v1/review/decisions", &reviewer, &decision),
+        ("/v1/proposals/21/objections", &staff, &objection),
+    ] {
+        assert!(body.len() > 16 * 1024, "{path}: over the default limit ({} bytes)", body.len());
+        let a = http(&server.addr, "POST", path, Some(token), body.as_bytes());
+        assert_ne!(a.status, 413, "{path}: {} bytes: {}", body.len(), a.text());
+        assert!(a.status < 500, "{path}: {}", a.text());
+    }
+    // One character more than the schema allows is refused by the handler, not the limit.
+    let over = format!("{{\"reason\": \"{}\"}}", reason(4001));
+    let a = http(&server.addr, "POST", "/v1/proposals/21/objections", Some(&staff), over.as_bytes());
+    assert_eq!(a.status, 400, "{}", a.text());
+}

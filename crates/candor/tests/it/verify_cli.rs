@@ -116,7 +116,7 @@ fn verify_passes_on_the_demo_and_names_each_fault_on_altered_copies() {
         "index.html",
         &|b| {
             String::from_utf8_lossy(&b)
-                .replacen("Northwind Detention Services Inc. (fictional)</a>", "(withheld)</a>", 1)
+                .replacen("Northwind Detention Services Inc. (fictional)</bdi></a>", "(withheld)</bdi></a>", 1)
                 .into_bytes()
         },
         "index.html: differs from what the log's records make",

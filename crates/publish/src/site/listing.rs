@@ -111,7 +111,7 @@ pub(crate) fn search_index(m: &Model, cap_name: &dyn Fn(&str) -> String) -> Valu
 pub(crate) fn search_page() -> String {
     "<h1>Search</h1>\n<p>Find an organisation (agency or supplier), a capability or a service. The search runs in \
      your browser over <a href=\"data/search.json\">data/search.json</a>; nothing is sent anywhere.</p>\n\
-     <form role=\"search\" onsubmit=\"return false\"><label for=\"q\">Search</label> \
+     <form role=\"search\" id=\"search-form\"><label for=\"q\">Search</label> \
      <input id=\"q\" type=\"search\" autocomplete=\"off\" placeholder=\"e.g. sheriff, face_identification, Rekognition\"></form>\n\
      <p id=\"search-status\" aria-live=\"polite\">Type to search (needs JavaScript, and the report served over HTTP).</p>\n\
      <ul id=\"search-results\"></ul>\n<script src=\"assets/search.js\"></script>\n"

@@ -268,6 +268,52 @@ fn a_nul_character_is_refused_naming_line_and_column(b: &Backend) {
     assert!(err.contains("line 1") && err.contains("NUL"), "{err}");
 }
 
+fn control_characters_are_refused_at_every_importer_naming_the_field(b: &Backend) {
+    // Regression: `registry import reference` took NUL in names, and every importer took other
+    // C0 controls (an escape sequence, a bell) that break pages, feeds and terminals.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = b.store();
+    let before = store.counts().expect("counts");
+    let reference = dir.path().join("reference.toml");
+    for (text, field) in [
+        (
+            "[[agency]]\nname = \"Bad\\u0000Agency\"\nabbreviation = \"BA\"\nsources = []\n",
+            "agency 1 (\"Bad\\0Agency\"): name",
+        ),
+        (
+            "[[agency]]\nname = \"Good Agency\"\nabbreviation = \"GA\"\naliases = [\"G\\u001bA\"]\nsources = []\n",
+            "aliases",
+        ),
+        (
+            "[[department]]\nname = \"Dept\"\nabbreviation = \"D\\tX\"\ncode = \"001\"\n",
+            "department 1 (\"Dept\"): abbreviation",
+        ),
+    ] {
+        std::fs::write(&reference, text).expect("write");
+        let err = import::import_reference(&mut store, Some(&reference)).expect_err("refused").to_string();
+        assert!(err.contains("reference.toml") && err.contains(field) && err.contains("U+00"), "{field}: {err}");
+    }
+    let accounts = dir.path().join("accounts.csv");
+    for (cell, what) in [("Acme\u{1b}[31m", "U+001B"), ("Acme\u{7}", "U+0007"), ("Acme\u{85}", "U+0085")] {
+        std::fs::write(&accounts, format!("account_id,legal_name\nacct-1,First\nacct-2,{cell}\n")).expect("write");
+        let err = import::import_accounts(&mut store, &accounts, ImportOptions::default(), &mut |_, _| {})
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("line 3") && err.contains("legal_name") && err.contains(what), "{err}");
+    }
+    std::fs::write(&accounts, "account_id,legal_name\nacct-1,\"Two\r\nLines\"\n").expect("write");
+    let err = import::import_accounts(&mut store, &accounts, ImportOptions::default(), &mut |_, _| {})
+        .expect_err("one line per row")
+        .to_string();
+    assert!(err.contains("legal_name"), "{err}");
+    let ftm = dir.path().join("c0.ftm.jsonl");
+    std::fs::write(&ftm, "{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"A\\u0008B\"]}}\n")
+        .expect("write");
+    let err = registry::ftm::import(&mut store, &ftm).expect_err("refused").to_string();
+    assert!(err.contains("line 1") && err.contains("properties.name") && err.contains("U+0008"), "{err}");
+    assert_eq!(store.counts().expect("counts"), before, "nothing stored");
+}
+
 /// PostgreSQL's store sends an import's writes in batches and answers its lookups from
 /// memory; SQLite's writes row by row. Every real file, and accounts screened against them,
 /// must come out the same in both.
@@ -591,6 +637,7 @@ crate::on_both!(
     an_unclosed_quote_in_the_fbi_list_is_refused_not_merged,
     a_record_beyond_a_mebibyte_is_refused_naming_its_line,
     a_nul_character_is_refused_naming_line_and_column,
+    control_characters_are_refused_at_every_importer_naming_the_field,
     a_corrupted_row_refuses_the_whole_file_and_names_line_and_column,
     classification_explains_suppliers_with_enablement_paths,
     followthemoney_export_imports_back_into_the_same_registry,

@@ -42,4 +42,10 @@
     }
   }
   input.addEventListener("input", search);
+  // Enter searches in place (an inline onsubmit would be refused by the page's own
+  // Content-Security-Policy).
+  document.getElementById("search-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    search();
+  });
 })();
