@@ -12,9 +12,9 @@
 //! - [`enforce`]: enforcement actions recorded, and a period's audit with them for publishing;
 //! - [`serving`]: the server's state from the places on disk;
 //! - [`review`]: the review queue ordered by consequence, with each proposal's facts side by
-//!   side, filtered and paged; the server's cached queue; [`review_decide`]: decisions from
-//!   it, four eyes for links that would make a deny, bulk acceptance of identifier matches;
-//!   [`review_serve`]: the server's cached queue, a page as text;
+//!   side, filtered and paged; decisions from it (`review::decide`: four eyes for links that
+//!   would make a deny, reversals included; bulk acceptance of identifier matches); the
+//!   server's cached queue and a page as text (`review::serve`);
 //! - [`remote`]: a published report read over HTTP(S) as a log's storage;
 //! - [`demo`]: the whole pipeline on demonstration data;
 //! - [`owners`]: accounts named by their confirmed organisation;
@@ -39,8 +39,6 @@ pub mod period;
 pub mod policy;
 pub mod remote;
 pub mod review;
-pub mod review_decide;
-pub mod review_serve;
 pub mod serving;
 pub mod witnessed;
 pub mod witnessing;

@@ -42,7 +42,7 @@ pub fn state(places: &ServePlaces) -> Result<server::AppState> {
     }
     let p = &places.policy;
     if registry::exists(&p.registry_db) {
-        let queue = std::sync::Arc::new(crate::review_serve::CachedQueue::new(
+        let queue = std::sync::Arc::new(crate::review::serve::CachedQueue::new(
             p.clone(),
             places.usage_db.clone(),
             REVIEW_QUEUE_TTL,

@@ -178,7 +178,7 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
             if json {
                 print_json(&serde_json::to_value(&page)?);
             } else {
-                print!("{}", app::review_serve::PageText(&page));
+                print!("{}", app::review::serve::PageText(&page));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -194,7 +194,7 @@ fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
     let mut store = open(&d.db.db)?;
     let org = d.org.as_deref().map(|o| registry::review::organisation_named(&store, o).context("--org")).transpose()?;
     let index = queue_index(&d.db.db, &d.queue)?;
-    let ask = app::review_decide::Ask {
+    let ask = app::review::decide::Ask {
         proposal_id: d.id,
         accept,
         org,
@@ -202,7 +202,7 @@ fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
         reason: &d.reason,
         overrides: d.overrides,
     };
-    let done = app::review_decide::decide(&mut store, &index, &ask, d.queue.four_eyes == "deny")?;
+    let done = app::review::decide::decide(&mut store, &index, &ask, d.queue.four_eyes == "deny")?;
     let chosen = org.map(|o| format!(" to organisation #{o}")).unwrap_or_default();
     let what = if done.awaiting_second_reviewer {
         "accepted once (accepting it makes a deny: a second reviewer must confirm)"
@@ -231,7 +231,7 @@ fn bulk_accept(
 ) -> Result<ExitCode> {
     let mut store = open(db)?;
     let index = queue_index(db, q)?;
-    let done = app::review_decide::bulk_accept(&mut store, &index, ids, reviewer, reason, q.four_eyes == "deny")?;
+    let done = app::review::decide::bulk_accept(&mut store, &index, ids, reviewer, reason, q.four_eyes == "deny")?;
     if json {
         print_json(&serde_json::to_value(&done)?);
     } else {

@@ -1,9 +1,9 @@
 //! The review queue as a server serves it: one index, kept current with the registry, and the
-//! decisions made through it (four eyes, bulk acceptance; `review_decide`); and a page as text
+//! decisions made through it (four eyes, bulk acceptance; `decide`); and a page as text
 //! for `candor review list`.
 
+use super::{Page, QueueIndex, query_from_pairs};
 use crate::PolicyPlaces;
-use crate::review::{Page, QueueIndex, query_from_pairs};
 
 /// A server's review queue: one index, caught up with the registry's decisions on every
 /// request (so several servers on one database agree), rebuilt when new proposals arrived or
@@ -86,7 +86,7 @@ impl server::desk::ReviewQueue for CachedQueue {
         use server::desk::Refused;
         let slot = self.current(&*store)?;
         let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
-        let a = crate::review_decide::Ask {
+        let a = super::decide::Ask {
             proposal_id: ask.proposal_id,
             accept: ask.accept,
             org: ask.org_id,
@@ -94,7 +94,7 @@ impl server::desk::ReviewQueue for CachedQueue {
             reason: &ask.reason,
             overrides: ask.overrides,
         };
-        let done = crate::review_decide::decide(store, index, &a, self.four_eyes)?;
+        let done = super::decide::decide(store, index, &a, self.four_eyes)?;
         serde_json::to_value(done).map_err(|e| Refused::Failed(e.to_string()))
     }
 
@@ -108,7 +108,7 @@ impl server::desk::ReviewQueue for CachedQueue {
         use server::desk::Refused;
         let slot = self.current(&*store)?;
         let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
-        let done = crate::review_decide::bulk_accept(store, index, ids, reviewer, reason, self.four_eyes)?;
+        let done = super::decide::bulk_accept(store, index, ids, reviewer, reason, self.four_eyes)?;
         Ok(serde_json::json!({"accepted": done.len(), "decisions": done}))
     }
 }

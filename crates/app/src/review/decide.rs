@@ -9,7 +9,7 @@ use registry::model::Status;
 use registry::review::Decision;
 use serde::Serialize;
 
-use crate::review::{FIRST_ACCEPTANCE, QueueIndex, QueueItem};
+use super::{FIRST_ACCEPTANCE, QueueIndex, QueueItem};
 
 /// A reviewer's decision.
 #[derive(Debug, Clone, Copy)]

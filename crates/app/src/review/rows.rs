@@ -1,0 +1,163 @@
+//! The rows of the review queue: what a reviewer is shown of each proposal — the account (place,
+//! domain, usage by capability with volume bands, first and last day), the organisation (kind,
+//! role and status with the reason, identifiers, evidence, accounts already linked), every
+//! candidate of an ambiguous proposal with what linking it would deny, and a first acceptance
+//! that waits for a second reviewer.
+
+use registry::model::Status;
+use serde::Serialize;
+
+/// One capability an account used.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapabilityUse {
+    /// Capability id.
+    pub capability: String,
+    /// Unit.
+    pub unit: String,
+    /// Volume band (as the report would disclose it).
+    pub volume_band: String,
+    /// Billing lines.
+    pub lines: u64,
+}
+
+/// The account side of a proposal.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountSide {
+    /// The provider's account id (reviewers see it; the report never does).
+    pub id: String,
+    /// Legal name.
+    pub name: String,
+    /// Country, state, city and web domain, when known.
+    pub country: Option<String>,
+    /// State.
+    pub state: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Web domain.
+    pub domain: Option<String>,
+    /// First and last day of usage (empty when none is stored).
+    pub first_usage: String,
+    /// Last day.
+    pub last_usage: String,
+    /// Capabilities used, most lines first.
+    pub capabilities: Vec<CapabilityUse>,
+}
+
+/// The organisation side of a proposal (the proposed one, or a candidate).
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganisationSide {
+    /// Registry id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Law-enforcement role and its status, with why.
+    pub role: String,
+    /// `confirmed`, `proposed` or `none`.
+    pub role_status: String,
+    /// The classification's reason (rules, evidence, sources).
+    pub role_reason: String,
+    /// Country and state.
+    pub country: Option<String>,
+    /// State.
+    pub state: Option<String>,
+    /// Identifiers (`uei:…`, `ori:…`, …).
+    pub identifiers: Vec<String>,
+    /// The evidence of its role: for a supplier, its enablement paths to agencies with each
+    /// award, its link and the file and line it came from (as a report discloses them).
+    pub evidence: Vec<String>,
+    /// Accounts already confirmed to it.
+    pub accounts_linked: u64,
+}
+
+/// A candidate of an ambiguous proposal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    /// The organisation.
+    #[serde(flatten)]
+    pub organisation: OrganisationSide,
+    /// Its match score.
+    pub score: f64,
+    /// Why it fits.
+    pub reasons: String,
+    /// Capabilities the account used that the active policy would deny once linked to this
+    /// candidate (accepting it needs a second reviewer when four eyes are on).
+    pub would_deny: Vec<String>,
+}
+
+/// One proposal in the queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    /// The proposal's event id (what a decision names).
+    pub proposal_id: i64,
+    /// The account.
+    pub account: AccountSide,
+    /// The organisation proposed (the best candidate of an ambiguous one).
+    pub organisation: OrganisationSide,
+    /// Match score.
+    pub score: f64,
+    /// Why the screening matched (tokens, rules, identifiers).
+    pub reasons: String,
+    /// Whether it matched on an identifier (UEI, DUNS, ORI) rather than a name.
+    pub identifier_match: bool,
+    /// Every organisation an ambiguous proposal fits (empty otherwise).
+    pub candidates: Vec<Candidate>,
+    /// When it was proposed, and how many whole days ago.
+    pub proposed_at: String,
+    /// Days waiting.
+    pub age_days: i64,
+    /// Capabilities the account used that the active policy would deny once linked.
+    pub would_deny: Vec<String>,
+    /// The rules that would deny them.
+    pub denying_policies: Vec<String>,
+    /// Billing lines of the account, over all its usage.
+    pub usage_lines: u64,
+    /// The latest event of the link (what a decision must follow).
+    pub latest_event: i64,
+    /// The first of two acceptances, when the link needs a second reviewer (four eyes).
+    pub first_acceptance: Option<FirstAcceptance>,
+}
+
+/// A first acceptance of a link that needs two reviewers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FirstAcceptance {
+    /// Who accepted first.
+    pub reviewer: String,
+    /// The organisation they chose.
+    pub org_id: i64,
+    /// Their reason.
+    pub reason: String,
+    /// When.
+    pub at: String,
+}
+
+/// How a first acceptance's event reason begins (the event keeps the link proposed).
+pub use registry::review::FIRST_ACCEPTANCE;
+
+impl FirstAcceptance {
+    /// The first acceptance an event records, if it is one.
+    pub fn of(e: &registry::model::LinkEvent) -> Option<FirstAcceptance> {
+        if e.status != Status::Proposed {
+            return None;
+        }
+        let rest = e.reason.strip_prefix(FIRST_ACCEPTANCE)?;
+        let (org, reason) = rest.split_once(": ")?;
+        Some(FirstAcceptance {
+            reviewer: e.actor.clone(),
+            org_id: org.parse().ok()?,
+            reason: reason.into(),
+            at: e.at.clone(),
+        })
+    }
+}
+
+impl QueueItem {
+    /// What accepting `org` (the proposed organisation or one of the candidates) would deny.
+    pub fn would_deny_for(&self, org: i64) -> &[String] {
+        match self.candidates.iter().find(|c| c.organisation.id == org) {
+            Some(c) => &c.would_deny,
+            None => &self.would_deny,
+        }
+    }
+}
