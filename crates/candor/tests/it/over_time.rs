@@ -47,3 +47,46 @@ fn each_organisation_and_capability_has_its_own_feed() {
         assert!(demo().join("log/public").join(rel).exists(), "{rel}");
     }
 }
+
+#[test]
+fn every_feed_parses_as_xml_whatever_a_record_holds() {
+    // Regression: a record's text with NUL or other C0 controls made the Atom feeds invalid XML.
+    if std::process::Command::new("python3").arg("--version").output().is_err() {
+        return crate::skip("python3 is not installed (the XML parser the test uses)");
+    }
+    let demo = crate::common::demo_copy();
+    let dir = demo.path();
+    crate::common::without_witnesses(dir);
+    let records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
+            .expect("json");
+    let mut proposal = records["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["type"] == "candor.policy_proposal")
+        .map(|r| r["record"].clone())
+        .expect("the demo's proposal");
+    // The feed's entry title names a proposal's file.
+    proposal["file"] = "evil\u{0}\u{1}\u{8}\u{b}\u{1b}[31m\u{7f}\u{85}\u{fffe}\u{ffff} <x> & ' \" \r\n]]>".into();
+    let file = dir.join("hostile.json");
+    std::fs::write(&file, publish::canonical::to_vec(&proposal).expect("canonical")).expect("write");
+    let log = dir.join("log").display().to_string();
+    let o = crate::common::candor(&["log", "append", "--dir", &log, &file.display().to_string()]);
+    assert!(o.status.success(), "{}", crate::common::text(&o));
+    crate::common::publish_demo(dir, "2026-Q4");
+    let feeds: Vec<String> =
+        publish::check::folder_files(&dir.join("log/public")).into_iter().filter(|f| f.ends_with(".xml")).collect();
+    assert!(feeds.iter().any(|f| f == "feed.xml") && feeds.len() > 3, "{feeds:?}");
+    let feed = std::fs::read_to_string(dir.join("log/public/feed.xml")).expect("feed");
+    assert!(feed.contains("evil"), "the hostile record is in the feed");
+    let script = "import sys, xml.dom.minidom\n\
+                  for p in sys.argv[1:]:\n    xml.dom.minidom.parse(p)\nprint('ok', len(sys.argv) - 1)\n";
+    let o = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(feeds.iter().map(|f| dir.join("log/public").join(f)))
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "a feed is not XML: {}", crate::common::text(&o));
+}

@@ -2,8 +2,9 @@
 //! `candor serve` on the demo, called with an admin token, with every check schemathesis has
 //! (server errors, status codes and headers the document does not list, responses that break
 //! their schema, schema-valid requests refused, schema-invalid ones accepted, methods not
-//! allowed). A bounded budget and a fixed seed, so a failure reproduces; zero failures
-//! required. Skips, saying why, where schemathesis is absent.
+//! allowed), and its stateful phase, which follows the document's links (the queue to a
+//! decision, a listing to one of its items). A bounded budget and a fixed seed, so a failure
+//! reproduces; zero failures required. Skips, saying why, where schemathesis is absent.
 
 use std::process::Command;
 
@@ -42,4 +43,9 @@ fn schemathesis_finds_no_failure_in_the_api() {
     }
     assert!(ok, "schemathesis found failures:\n{report}");
     assert!(report.contains(" passed") && !report.contains("Tested: 0"), "{report}");
+    // The stateful phase follows the document's links (queue → decision, listings → one item):
+    // it ran, and covered them.
+    let links = report.lines().find(|l| l.trim_start().starts_with("API Links:")).unwrap_or("");
+    let covered: u32 = links.split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(covered >= 3, "the stateful phase did not follow the API's links: {links:?}\n{report}");
 }
