@@ -45,7 +45,7 @@ pub struct Entity {
 /// The first property value (or the id or schema) holding a character text from outside may not
 /// hold: (where, why).
 fn refused_in(e: &Entity) -> Option<(String, String)> {
-    use crate::input::{Lines, check};
+    use input::{Lines, check};
     let fail = |field: &str, text: &str, lines| check(field, text, lines).err().map(|m| (field.to_string(), m));
     fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
         match v {

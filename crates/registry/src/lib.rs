@@ -14,7 +14,8 @@ mod error;
 pub mod eval;
 pub mod ftm;
 pub mod import;
-pub mod input;
+/// What text from outside may hold (the `input` crate, named here for the registry's users).
+pub use input;
 pub mod model;
 pub mod moving;
 pub mod names;

@@ -106,8 +106,8 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
     if reason.trim().is_empty() {
         return Err(Error::Invalid("a reason is required".into()));
     }
-    crate::input::check("reviewer", reviewer, crate::input::Lines::One).map_err(Error::Invalid)?;
-    crate::input::check("reason", reason, crate::input::Lines::Many).map_err(Error::Invalid)?;
+    input::check("reviewer", reviewer, input::Lines::One).map_err(Error::Invalid)?;
+    input::check("reason", reason, input::Lines::Many).map_err(Error::Invalid)?;
     let link = links(store)?
         .into_iter()
         .find(|l| l.latest.id == event_id || l.proposal.as_ref().is_some_and(|p| p.id == event_id))

@@ -345,10 +345,8 @@ pub(crate) fn run_csv(
         report.rows += 1;
         let outcome = if record.len() != columns.len() {
             Err(bad("(row)", format!("has {} fields but the header has {}", record.len(), columns.len())))
-        } else if let Some((i, message)) = record
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| crate::input::check("", v, crate::input::Lines::Data).err().map(|m| (i, m)))
+        } else if let Some((i, message)) =
+            record.iter().enumerate().find_map(|(i, v)| input::check("", v, input::Lines::Data).err().map(|m| (i, m)))
         {
             // No name or identifier holds a control character (and PostgreSQL's text refuses
             // NUL): say where. Public files keep line breaks inside quoted descriptions.

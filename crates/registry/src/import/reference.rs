@@ -56,7 +56,7 @@ impl Reference {
     /// Refuses a control character in any of its texts (TOML's escapes can write one), naming
     /// the table and the field.
     fn check(&self) -> std::result::Result<(), String> {
-        use crate::input::{Lines, check};
+        use input::{Lines, check};
         for (i, d) in self.department.iter().enumerate() {
             let at = |f: &str| format!("department {} ({:?}): {f}", i + 1, d.name);
             for (f, v) in [("name", &d.name), ("abbreviation", &d.abbreviation), ("code", &d.code)] {

@@ -5,6 +5,13 @@
 //! U+FFFE/U+FFFF. So every input refuses them, naming the field: C0 controls (U+0000–U+001F)
 //! except tab and line feed where the text may run over lines, DEL, the C1 controls
 //! (U+0080–U+009F) and the noncharacters U+FFFE and U+FFFF.
+//!
+//! ```
+//! use input::{Lines, check};
+//! assert!(check("reason", "two\nlines", Lines::Many).is_ok());
+//! assert!(check("name", "a\u{0}b", Lines::One).is_err());
+//! ```
+#![deny(missing_docs)]
 
 /// Which layout characters a text may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
