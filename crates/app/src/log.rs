@@ -36,6 +36,8 @@ pub fn init(dir: &Path, origin: &str) -> Result<Created> {
     if !tlog::note::is_valid_key_name(origin) {
         bail!("--origin {origin:?}: an origin must be non-empty, without spaces or '+' (e.g. example.com/log)");
     }
+    // The origin is shown on every page and in every feed: no control character.
+    registry::input::check("--origin", origin, registry::input::Lines::One).map_err(anyhow::Error::msg)?;
     let log = LocalLog::at(dir);
     let writer = log.init(origin).with_context(|| format!("creating a log in {}", dir.display()))?;
     Ok(Created {

@@ -159,7 +159,7 @@ fn one_word(id: &str) -> Result<()> {
     if id.trim().is_empty() || id.chars().any(char::is_whitespace) {
         bail!("--by must be one word (a pseudonymous operator id such as operator-3)");
     }
-    registry::input::check("--by", id, registry::input::Lines::One).map_err(anyhow::Error::msg)
+    registry::person::check("--by", id).map_err(anyhow::Error::msg)
 }
 
 /// The last published period (the latest with a current summary) and the organisations it
@@ -231,7 +231,7 @@ pub fn object(log_dir: &Path, proposal: u64, why: &str, staff: &str) -> std::res
     if staff.trim().is_empty() || staff.chars().any(char::is_whitespace) {
         return Err(Refused::Invalid("the objector id must be one word".into()));
     }
-    registry::input::check("the objector id", staff, registry::input::Lines::One).map_err(Refused::Invalid)?;
+    registry::person::check("the objector id", staff).map_err(Refused::Invalid)?;
     let mut log = NoticeLog::open(log_dir).map_err(|e| match e.downcast_ref::<tlog::Error>() {
         Some(tlog::Error::Locked { .. }) => Refused::Busy("the log is being written; try again shortly".into()),
         _ => Refused::Failed(format!("{e:#}")),

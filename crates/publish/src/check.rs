@@ -193,6 +193,13 @@ fn check_folder_files(
         if f == tlog::CHECKPOINT_PATH || site_files.contains(f) {
             continue;
         }
+        if f.ends_with('/') {
+            report.faults.push(format!(
+                "{}: a folder that cannot be listed here; its files cannot be accounted for",
+                if f == "/" { "the report's folder" } else { f }
+            ));
+            continue;
+        }
         if !f.starts_with("tile/") {
             report.faults.push(format!(
                 "{f}: not part of the report: neither a tile of the log nor a file its records make ({} lists those)",
@@ -227,7 +234,7 @@ fn check_folder_files(
 /// The checkpoint a page says it was built for.
 fn page_checkpoint(html: &str) -> Option<String> {
     between(html, "<script type=\"application/json\" id=\"candor-log\">", "</script>")
-        .and_then(|j| serde_json::from_str::<Value>(&j.replace("<\\/", "</")).ok())
+        .and_then(|j| serde_json::from_str::<Value>(&j).ok())
         .and_then(|v| v["checkpoint"].as_str().map(str::to_string))
 }
 
@@ -298,7 +305,7 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
         let shown = format!("<section class=\"record\"{}", s.split("</section>").next().unwrap_or(""));
         let shown = format!("{shown}</section>\n");
         let proof = between(s, "<script type=\"application/json\" class=\"candor-proof\">", "</script>")
-            .and_then(|j| serde_json::from_str::<Value>(&j.replace("<\\/", "</")).ok());
+            .and_then(|j| serde_json::from_str::<Value>(&j).ok());
         let Some(proof) = proof else {
             report.faults.push(format!("{page}: a record without its proof"));
             continue;
@@ -393,12 +400,24 @@ fn links(page: &str, html: &str) -> Vec<String> {
 
 /// Every file of a report folder, as paths relative to it with `/` between segments, sorted:
 /// what a check must account for.
+/// A folder that cannot be listed (no permission, a path too long) is listed as itself with a
+/// trailing `/`: its files cannot be accounted for, which the check reports.
 pub fn folder_files(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
-        let Ok(dir) = std::fs::read_dir(root.join(&rel)) else { continue };
-        for e in dir.flatten() {
+        let dir = match std::fs::read_dir(root.join(&rel)) {
+            Ok(dir) => dir,
+            Err(_) => {
+                out.push(format!("{}/", rel.to_string_lossy().replace('\\', "/")));
+                continue;
+            }
+        };
+        for e in dir {
+            let Ok(e) = e else {
+                out.push(format!("{}/", rel.to_string_lossy().replace('\\', "/")));
+                continue;
+            };
             let name = rel.join(e.file_name());
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(name);

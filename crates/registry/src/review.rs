@@ -106,7 +106,7 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
     if reason.trim().is_empty() {
         return Err(Error::Invalid("a reason is required".into()));
     }
-    input::check("reviewer", reviewer, input::Lines::One).map_err(Error::Invalid)?;
+    crate::person::check("reviewer", reviewer).map_err(Error::Invalid)?;
     input::check("reason", reason, input::Lines::Many).map_err(Error::Invalid)?;
     let link = links(store)?
         .into_iter()
@@ -128,8 +128,10 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
         link.proposal.as_ref().map(|p| p.candidates.iter().map(|c| c.org_id).collect()).unwrap_or_default();
     let proposed = link.latest.org_id;
     let chosen = match org {
+        // A body the API's schema allows, refused for what it names: conflict (409) and not
+        // found (404), not a malformed request (400).
         None if accept && !candidates.is_empty() => {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Conflict(format!(
                 "proposal {event_id} is ambiguous: choose one of its {} candidates ({}) to accept",
                 candidates.len(),
                 candidates.iter().map(|c| format!("#{c}")).collect::<Vec<_>>().join(", ")
@@ -138,7 +140,7 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
         None => proposed,
         Some(o) if o == proposed || candidates.contains(&o) => o,
         Some(o) => {
-            return Err(Error::Invalid(format!(
+            return Err(Error::NotFound(format!(
                 "organisation #{o} is not a candidate of proposal {event_id} (candidates: {})",
                 if candidates.is_empty() {
                     format!("#{proposed}")
@@ -149,7 +151,7 @@ pub fn decide(store: &mut dyn Store, d: &Decision<'_>) -> Result<i64> {
         }
     };
     if !accept && chosen != proposed {
-        return Err(Error::Invalid("rejecting a proposal rejects all its candidates: give no organisation".into()));
+        return Err(Error::Conflict("rejecting a proposal rejects all its candidates: give no organisation".into()));
     }
     let account = link.latest.account_id.clone();
     let mut tx = store.begin()?;

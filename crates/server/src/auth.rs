@@ -152,7 +152,7 @@ impl Tokens {
             opts.mode(0o600);
         }
         let label = label.trim();
-        registry::input::check("label", label, registry::input::Lines::One)
+        registry::person::check("label", label)
             .map_err(|m| Error::BadLabel(m.trim_start_matches("label: ").to_string()))?;
         if label.is_empty() && matches!(role, Role::Reviewer | Role::Staff) {
             return Err(Error::LabelRequired { role: role.as_str() });

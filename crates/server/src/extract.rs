@@ -59,6 +59,10 @@ impl<R: Roles> Caller<R> {
     /// eyes and one objection per person would not hold.
     pub fn id(&self) -> Result<String, ApiError> {
         let id: String = self.label.split_whitespace().collect::<Vec<_>>().join("_");
+        // A label issued before labels were checked may hold what cannot tell people apart.
+        if let Err(why) = registry::person::check("this token's label", &self.label) {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, format!("{why}; use a token with another label")));
+        }
         if id.is_empty() {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,

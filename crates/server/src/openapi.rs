@@ -206,8 +206,8 @@ fn operations() -> Value {
                 "security": bearer,
                 "requestBody": body("ReviewDecision", crate::review::DECISION_BODY),
                 "responses": responses(&[("200", "Recorded"), ("400", "Bad request"), ("401", "No valid token"),
-                                         ("403", "Token of another role"), ("404", "No such proposal"),
-                                         ("409", "Decided before (send override to reverse it), or accepted first by this same reviewer (four eyes)"),
+                                         ("403", "Token of another role"), ("404", "No such proposal, or the organisation is not one of its candidates"),
+                                         ("409", "Decided before (send override to reverse it), or accepted first by this same reviewer (four eyes), or an ambiguous proposal accepted without choosing a candidate"),
                                          ("413", "Body too large")], object)}},
             "/v1/proposals/{index}/objections": {"post": {
                 "operationId": "objectToProposal",
@@ -254,9 +254,12 @@ fn operations() -> Value {
                     "count": {"type": "integer"},
                     "demonstration_data": {"type": ["boolean", "null"]},
                     "notice": {"type": ["string", "null"]}}},
-                "AuthorizeRequest": {"type": "object", "required": ["account", "capability"], "properties": {
-                    "account": {"type": "string"}, "capability": {"type": "string", "minLength": 1}, "service": {"type": "string"},
-                    "region_class": {"type": "string", "enum": ["commercial", "government", "secret", ""]}, "purpose": {"type": "string"}, "record": {"type": "boolean"}}},
+                "AuthorizeRequest": {"type": "object", "required": ["account", "capability"], "additionalProperties": false, "properties": {
+                    "account": {"type": "string", "maxLength": crate::authorize::MAX_ID},
+                    "capability": {"type": "string", "minLength": 1, "maxLength": crate::authorize::MAX_CAPABILITY},
+                    "service": {"type": "string", "maxLength": crate::authorize::MAX_ID},
+                    "region_class": {"type": "string", "enum": ["commercial", "government", "secret", ""]},
+                    "purpose": {"type": "string", "maxLength": crate::authorize::MAX_ID}, "record": {"type": "boolean"}}},
                 "Objection": {"type": "object", "required": ["reason"], "additionalProperties": false, "properties": {
                     "reason": some_text(crate::objections::MAX_REASON)}},
                 "BulkAccept": {"type": "object", "required": ["proposal_ids", "reason"], "additionalProperties": false, "properties": {
@@ -311,7 +314,7 @@ mod tests {
         // What a handler documents itself is kept.
         assert_eq!(
             doc["paths"]["/v1/review/decisions"]["post"]["responses"]["409"]["description"],
-            "Decided before (send override to reverse it), or accepted first by this same reviewer (four eyes)"
+            "Decided before (send override to reverse it), or accepted first by this same reviewer (four eyes), or an ambiguous proposal accepted without choosing a candidate"
         );
     }
 }

@@ -142,8 +142,9 @@ pub const MAX_BULK: usize = 500;
 /// Multilingual Plane written as two `\uXXXX` escapes, as JSON writers that keep to ASCII do.
 pub const MAX_BYTES_PER_CHAR: usize = 12;
 
-/// Most bytes a JSON integer takes (`-9223372036854775808.0`) with its separator.
-const MAX_INTEGER_BYTES: usize = 24;
+/// Most bytes a JSON integer the server reads takes, with its separator: `-9223372036854775808`,
+/// `-9.223372036854775808e+18` or with a zero fraction (what JSON writers produce for an integer).
+const MAX_INTEGER_BYTES: usize = 32;
 
 /// Room for the keys, the other fields and the white space a writer adds.
 const BODY_OVERHEAD: usize = 1024;

@@ -11,6 +11,9 @@ use serde::Serialize;
 
 use super::{FIRST_ACCEPTANCE, QueueIndex, QueueItem};
 
+/// How the reason of an acceptance that makes a deny begins when four eyes were turned off.
+pub const FOUR_EYES_OFF: &str = "(four eyes off; accepting makes a deny) ";
+
 /// A reviewer's decision.
 #[derive(Debug, Clone, Copy)]
 pub struct Ask<'a> {
@@ -77,8 +80,19 @@ pub fn decide(store: &mut dyn Store, index: &QueueIndex, ask: &Ask<'_>, four_eye
         };
         registry::review::decide(store, &d)
     };
-    if !(four_eyes && ask.accept) {
-        return Ok(out(plain(store, ask.reason, ask.org)?, ask.accept, false));
+    if !ask.accept {
+        return Ok(out(plain(store, ask.reason, ask.org)?, false, false));
+    }
+    if !four_eyes {
+        // Four eyes were turned off: a link that makes a deny is confirmed by one person, and
+        // its record says so.
+        let deny = match (index.item(ask.proposal_id), index.decided(ask.proposal_id)) {
+            (Some(i), _) => !i.would_deny_for(ask.org.unwrap_or(i.organisation.id)).is_empty(),
+            (None, Some(d)) => !d.would_deny_for(ask.org.unwrap_or(d.org)).is_empty(),
+            (None, None) => false,
+        };
+        let reason = if deny { format!("{FOUR_EYES_OFF}{}", ask.reason.trim()) } else { ask.reason.to_string() };
+        return Ok(out(plain(store, &reason, ask.org)?, true, false));
     }
     if let Some(item) = index.item(ask.proposal_id) {
         let chosen =
@@ -107,7 +121,8 @@ pub fn decide(store: &mut dyn Store, index: &QueueIndex, ask: &Ask<'_>, four_eye
 /// or a candidate; an ambiguous proposal needs one named.
 fn chosen(ask: &Ask<'_>, proposed: i64, candidates: &[i64]) -> Result<i64> {
     match ask.org {
-        None if !candidates.is_empty() => Err(invalid(format!(
+        // Refused for what the request names (409, 404), as the registry refuses it.
+        None if !candidates.is_empty() => Err(registry::Error::Conflict(format!(
             "proposal {} is ambiguous: choose one of its {} candidates ({}) to accept",
             ask.proposal_id,
             candidates.len(),
@@ -115,7 +130,10 @@ fn chosen(ask: &Ask<'_>, proposed: i64, candidates: &[i64]) -> Result<i64> {
         ))),
         None => Ok(proposed),
         Some(o) if o == proposed || candidates.contains(&o) => Ok(o),
-        Some(o) => Err(invalid(format!("organisation #{o} is not a candidate of proposal {}", ask.proposal_id))),
+        Some(o) => Err(registry::Error::NotFound(format!(
+            "organisation #{o} is not a candidate of proposal {}",
+            ask.proposal_id
+        ))),
     }
 }
 
@@ -126,7 +144,7 @@ fn check_words(ask: &Ask<'_>) -> Result<()> {
     if ask.reason.trim().is_empty() {
         return Err(invalid("a reason is required".into()));
     }
-    Ok(())
+    registry::person::check("reviewer", ask.reviewer).map_err(invalid)
 }
 
 /// A queued proposal whose acceptance takes four eyes: a first acceptance, or the second

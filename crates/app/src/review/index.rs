@@ -40,6 +40,9 @@ pub struct DecidedLink {
 /// The queue, built once.
 #[derive(Debug, Default)]
 pub struct QueueIndex {
+    /// What it was built from; when the stores say otherwise, what accepting a link would deny
+    /// may have changed, and a decision must not trust it.
+    sources: Sources,
     items: Vec<QueueItem>,
     /// Decided links whose acceptance would make a deny (none when no policy is active).
     decided: Vec<DecidedLink>,
@@ -63,6 +66,8 @@ impl QueueIndex {
         usage_db: &Path,
         today: &str,
     ) -> Result<QueueIndex> {
+        // Read first: a change made while the index is built shows as a difference later.
+        let sources = Sources::read(store, places, usage_db)?;
         let decider = if pg::place_exists(&places.policy_db) {
             let pstore = crate::policy::open_store(places)?;
             match pstore.active()? {
@@ -77,7 +82,17 @@ impl QueueIndex {
             None
         };
         let usage = if pg::place_exists(usage_db) { usage_by_account(usage_db)? } else { HashMap::new() };
-        build(store, &usage, decider.as_ref(), today)
+        let mut index = build(store, &usage, decider.as_ref(), today)?;
+        index.sources = sources;
+        Ok(index)
+    }
+
+    /// Whether the stores still hold what the index was built from (the registry's
+    /// organisations, identifiers, relationships, classifications and accounts; the active
+    /// policy and registered uses; the usage). Link decisions are not part of it: `catch_up`
+    /// follows those.
+    pub fn is_current(&self, store: &dyn registry::Store, places: &PolicyPlaces, usage_db: &Path) -> Result<bool> {
+        Ok(Sources::read(store, places, usage_db)? == self.sources)
     }
 
     /// Catches up with the link events recorded since the index was built (by this process or
@@ -85,8 +100,13 @@ impl QueueIndex {
     /// only a rebuild can add.
     pub fn catch_up(&mut self, store: &dyn registry::Store) -> Result<bool> {
         let events = store.link_events_after(self.last_event)?;
+        Ok(self.follow(&events))
+    }
+
+    /// [`QueueIndex::catch_up`] on events read: false when only a rebuild can reflect them.
+    fn follow(&mut self, events: &[registry::model::LinkEvent]) -> bool {
         let mut complete = true;
-        for e in &events {
+        for e in events {
             let same = |i: &QueueItem| i.account.id == e.account_id && i.organisation.id == e.org_id;
             match (e.status, FirstAcceptance::of(e)) {
                 // A first acceptance keeps the link queued, now waiting for a second reviewer; a
@@ -105,21 +125,44 @@ impl QueueIndex {
                 // Decided: it leaves the queue, and what accepting it would deny stays known
                 // for a later reversal.
                 (status, None) => {
+                    // What accepting this link would deny, while its proposal is still known:
+                    // a chosen candidate of an ambiguous proposal is confirmed on a link of its
+                    // own before the proposal's link is closed.
+                    let known = self.impact_known(&e.account_id, e.org_id);
                     let (left, kept): (Vec<QueueItem>, Vec<QueueItem>) =
                         std::mem::take(&mut self.items).into_iter().partition(|i| same(i));
                     self.items = kept;
+                    let mut followed = !left.is_empty();
                     for i in left {
                         self.remember_decided(DecidedLink::from_item(&i, e.id, status));
                     }
                     for d in self.decided.iter_mut().filter(|d| d.account == e.account_id && d.org == e.org_id) {
                         d.latest_event = e.id;
                         d.status = status;
+                        followed = true;
+                    }
+                    match known {
+                        _ if followed => {}
+                        Some(would_deny) => {
+                            self.remember_decided(DecidedLink {
+                                account: e.account_id.clone(),
+                                org: e.org_id,
+                                proposal_id: e.id,
+                                latest_event: e.id,
+                                status,
+                                candidates: Vec::new(),
+                                would_deny: BTreeMap::from([(e.org_id, would_deny)]),
+                            });
+                        }
+                        // A link the index knows nothing of: only a rebuild can say what
+                        // accepting it again would deny.
+                        None => complete = false,
                     }
                 }
             }
             self.last_event = self.last_event.max(e.id);
         }
-        Ok(complete)
+        complete
     }
 
     /// The proposals in the index.
@@ -165,6 +208,18 @@ impl QueueIndex {
         self.decided.iter().find(|d| d.proposal_id == id || d.latest_event == id)
     }
 
+    /// What accepting (`account`, `org`) would deny, when the index knows: from a queued
+    /// proposal or a decided link that names the organisation (as proposed or a candidate).
+    fn impact_known(&self, account: &str, org: i64) -> Option<Vec<String>> {
+        let queued = self.items.iter().filter(|i| i.account.id == account).find_map(|i| {
+            (i.organisation.id == org || i.candidates.iter().any(|c| c.organisation.id == org))
+                .then(|| i.would_deny_for(org).to_vec())
+        });
+        queued.or_else(|| {
+            self.decided.iter().filter(|d| d.account == account).find_map(|d| d.would_deny.get(&org).cloned())
+        })
+    }
+
     fn remember_decided(&mut self, link: DecidedLink) {
         if link.would_deny.values().all(Vec::is_empty) {
             return;
@@ -199,6 +254,45 @@ impl DecidedLink {
             return &[];
         }
         self.would_deny.get(&org).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What an index was built from, read cheaply (counts, a version, a generation): any change to
+/// the facts a decision on a link depends on changes one of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Sources {
+    /// Organisations, identifiers, relationships, classification events, accounts, imports.
+    registry: [u64; 6],
+    /// The active version and a digest of the registered uses.
+    policy: Option<(i64, u64)>,
+    /// The usage store's generation.
+    usage: Option<u64>,
+}
+
+impl Sources {
+    fn read(store: &dyn registry::Store, places: &PolicyPlaces, usage_db: &Path) -> Result<Sources> {
+        use std::hash::{Hash, Hasher};
+        let c = store.counts()?;
+        let registry =
+            [c.organisations, c.identifiers, c.relationships, c.classification_events, c.accounts, c.imports];
+        let policy = if pg::place_exists(&places.policy_db) {
+            let pstore = crate::policy::open_store(places)?;
+            let mut uses = std::collections::hash_map::DefaultHasher::new();
+            pstore.registered_uses()?.hash(&mut uses);
+            Some((pstore.active()?.map_or(0, |v| v.version), uses.finish()))
+        } else {
+            None
+        };
+        let usage = if pg::place_exists(usage_db) {
+            Some(
+                usage::store::UsageStore::open(usage_db)
+                    .with_context(|| format!("opening {}", pg::describe(usage_db)))?
+                    .generation()?,
+            )
+        } else {
+            None
+        };
+        Ok(Sources { registry, policy, usage })
     }
 }
 
@@ -343,7 +437,7 @@ fn build(
     }
     // Decided links: a reversal that accepts one of them takes four eyes as a first acceptance
     // does, so what it would deny is known before anyone asks.
-    let mut index = QueueIndex { items, decided: Vec::new(), last_event };
+    let mut index = QueueIndex { sources: Sources::default(), items, decided: Vec::new(), last_event };
     if impacts.decider.is_some() {
         for l in links.iter().filter(|l| l.latest.status != Status::Proposed) {
             let caps = usage.get(&l.latest.account_id).map(|u| u.0.as_slice()).unwrap_or_default();
@@ -438,4 +532,94 @@ fn deny_if_linked(d: &Decider, account: &str, capability: &str, org: i64) -> Res
 /// Whether the matcher's reasons say it matched on an identifier (UEI, DUNS, ORI).
 pub fn is_identifier_match(reasons: &str) -> bool {
     ["UEI ", "DUNS ", "ORI "].iter().any(|k| reasons.contains(k)) && reasons.contains("is the organisation's")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::rows::Candidate;
+    use registry::model::LinkEvent;
+
+    fn side(id: i64) -> OrganisationSide {
+        OrganisationSide {
+            id,
+            name: format!("org {id}"),
+            kind: "company".into(),
+            role: "supplier".into(),
+            role_status: "confirmed".into(),
+            role_reason: String::new(),
+            country: None,
+            state: None,
+            identifiers: Vec::new(),
+            evidence: Vec::new(),
+            accounts_linked: 0,
+        }
+    }
+
+    fn event(id: i64, org: i64, status: Status, reason: &str) -> LinkEvent {
+        LinkEvent {
+            id,
+            account_id: "acct".into(),
+            org_id: org,
+            status,
+            score: None,
+            reason: reason.into(),
+            actor: "alice".into(),
+            at: "2026-12-06T10:00:00Z".into(),
+            candidates: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_chosen_candidate_that_makes_a_deny_stays_known_after_its_proposal_leaves() {
+        // Regression: an ambiguous proposal whose second candidate makes a deny was confirmed to
+        // that candidate under four eyes; one reviewer then rejected that link and accepted it
+        // again with override, and the server's queue, which knew nothing of the candidate's
+        // own link, let one person confirm it.
+        let candidate = |org: i64, deny: &[&str]| Candidate {
+            organisation: side(org),
+            score: 0.9,
+            reasons: String::new(),
+            would_deny: deny.iter().map(|d| d.to_string()).collect(),
+        };
+        let item = QueueItem {
+            proposal_id: 5,
+            account: AccountSide {
+                id: "acct".into(),
+                name: "Acme".into(),
+                country: None,
+                state: None,
+                city: None,
+                domain: None,
+                first_usage: String::new(),
+                last_usage: String::new(),
+                capabilities: Vec::new(),
+            },
+            organisation: side(1),
+            score: 0.9,
+            reasons: String::new(),
+            identifier_match: false,
+            candidates: vec![candidate(1, &[]), candidate(2, &["face_identification"])],
+            proposed_at: "2026-12-01T00:00:00Z".into(),
+            age_days: 5,
+            would_deny: Vec::new(),
+            denying_policies: Vec::new(),
+            usage_lines: 1,
+            latest_event: 5,
+            first_acceptance: None,
+        };
+        let mut index = QueueIndex { items: vec![item], last_event: 5, ..QueueIndex::default() };
+        let events = [
+            event(6, 2, Status::Confirmed, "second acceptance (four eyes; first by bob): yes"),
+            event(7, 1, Status::Rejected, "another candidate (#2) was chosen: yes"),
+            event(8, 2, Status::Rejected, "reversal of event 6 (confirmed by alice): no"),
+        ];
+        assert!(index.follow(&events), "the index knows what each of these links would deny");
+        assert!(index.item(5).is_none(), "decided, so no longer queued");
+        let link = index.decided(8).expect("the candidate's own link, rejected");
+        assert_eq!((link.org, link.status), (2, Status::Rejected));
+        assert_eq!(link.would_deny_for(2), ["face_identification".to_string()]);
+        // A decision on a link the index never saw asks for a rebuild.
+        assert!(!index.follow(&[event(9, 3, Status::Rejected, "no")]));
+    }
 }

@@ -42,20 +42,30 @@ impl CachedQueue {
         Ok(())
     }
 
-    /// The index, current with `store` (caught up, or rebuilt), held locked.
+    /// The index, current with `store` (caught up, or rebuilt), held locked. For an acceptance
+    /// (`exact`), also current with the usage, the policy and the registry's facts, read now:
+    /// what accepting a link would deny decides whether one reviewer may confirm it, so it is
+    /// never taken from an index that is out of date (new usage, another active policy).
     #[allow(clippy::type_complexity)]
     fn current(
         &self,
         store: &dyn registry::Store,
+        exact: bool,
     ) -> std::result::Result<std::sync::MutexGuard<'_, Option<(std::time::Instant, QueueIndex)>>, server::desk::Refused>
     {
         use server::desk::Refused;
         let failed = |e: anyhow::Error| Refused::Failed(format!("{e:#}"));
         let mut slot = self.index.lock().map_err(|_| Refused::Failed("the review queue's lock is poisoned".into()))?;
-        let current = match slot.as_mut() {
+        let mut current = match slot.as_mut() {
             Some((at, index)) if at.elapsed() < self.ttl => index.catch_up(store).map_err(failed)?,
             _ => false,
         };
+        if current
+            && exact
+            && let Some((_, index)) = slot.as_ref()
+        {
+            current = index.is_current(store, &self.places, &self.usage_db).map_err(failed)?;
+        }
         if !current {
             let today = crate::notice_log::today();
             let index = QueueIndex::build_from(store, &self.places, &self.usage_db, &today).map_err(failed)?;
@@ -73,7 +83,7 @@ impl server::desk::ReviewQueue for CachedQueue {
     ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
         use server::desk::Refused;
         let q = query_from_pairs(pairs).map_err(|e| Refused::Invalid(format!("{e:#}")))?;
-        let slot = self.current(store)?;
+        let slot = self.current(store, false)?;
         let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
         serde_json::to_value(index.page(&q)).map_err(|e| Refused::Failed(e.to_string()))
     }
@@ -84,7 +94,7 @@ impl server::desk::ReviewQueue for CachedQueue {
         ask: &server::desk::DecisionAsk,
     ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
         use server::desk::Refused;
-        let slot = self.current(&*store)?;
+        let slot = self.current(&*store, ask.accept)?;
         let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
         let a = super::decide::Ask {
             proposal_id: ask.proposal_id,
@@ -106,7 +116,7 @@ impl server::desk::ReviewQueue for CachedQueue {
         reason: &str,
     ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
         use server::desk::Refused;
-        let slot = self.current(&*store)?;
+        let slot = self.current(&*store, true)?;
         let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
         let done = super::decide::bulk_accept(store, index, ids, reviewer, reason, self.four_eyes)?;
         Ok(serde_json::json!({"accepted": done.len(), "decisions": done}))

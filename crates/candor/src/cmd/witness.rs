@@ -13,6 +13,8 @@ use crate::console::print_json;
 pub fn run(cmd: WitnessCommand) -> Result<ExitCode> {
     match cmd {
         WitnessCommand::Init { dir, name, json } => {
+            // Names are shown on every page and in every checkpoint: no control character.
+            registry::input::check("--name", &name, registry::input::Lines::One).map_err(anyhow::Error::msg)?;
             let v = WitnessHome::at(&dir.dir).init(&name)?;
             let vkey = v.to_vkey().unwrap_or_default();
             if json {
@@ -25,6 +27,7 @@ pub fn run(cmd: WitnessCommand) -> Result<ExitCode> {
         WitnessCommand::AddLog { dir, vkey, origin, json } => {
             let key = tlog::Verifier::from_vkey(&vkey).context("the log's verifier key")?;
             let origin = origin.unwrap_or_else(|| key.name().to_string());
+            registry::input::check("--origin", &origin, registry::input::Lines::One).map_err(anyhow::Error::msg)?;
             let mut w = WitnessHome::at(&dir.dir).open()?;
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
             let added = w.state().add_log(&origin, &key, now)?;

@@ -26,6 +26,15 @@ fn list(dir: &Path, extra: &[&str]) -> std::process::Output {
 /// Adds a fictional account fitting the sheriff's office, screens it, gives it face
 /// identification usage; returns its proposal id.
 pub(crate) fn sheriff_lookalike(dir: &Path) -> i64 {
+    lookalike_account(dir);
+    lookalike_usage(dir);
+    let all = json(&list(dir, &["--json", "--limit", "500", "--filter", "capability=face_identification"]));
+    assert_eq!(all["total"], 1, "only the look-alike uses face identification among the proposals: {all}");
+    all["rows"][0]["proposal_id"].as_i64().expect("id")
+}
+
+/// The look-alike account, screened (a proposal), without usage yet.
+fn lookalike_account(dir: &Path) {
     let p = |n: &str| dir.join(n).display().to_string();
     let accounts = dir.join("more-accounts.csv");
     std::fs::write(
@@ -37,6 +46,11 @@ pub(crate) fn sheriff_lookalike(dir: &Path) -> i64 {
     assert!(o.status.success(), "{}", text(&o));
     let o = candor(&["screen", "--db", &p("registry.db")]);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// The look-alike's face identification, ingested.
+fn lookalike_usage(dir: &Path) {
+    let p = |n: &str| dir.join(n).display().to_string();
     let usage = dir.join("more-usage.csv");
     std::fs::write(
         &usage,
@@ -46,9 +60,36 @@ pub(crate) fn sheriff_lookalike(dir: &Path) -> i64 {
     .expect("usage");
     let o = candor(&["usage", "ingest-aggregate", &usage.display().to_string(), "--usage-db", &p("usage.db")]);
     assert!(o.status.success(), "{}", text(&o));
-    let all = json(&list(dir, &["--json", "--limit", "500", "--filter", "capability=face_identification"]));
-    assert_eq!(all["total"], 1, "only the look-alike uses face identification among the proposals: {all}");
-    all["rows"][0]["proposal_id"].as_i64().expect("id")
+}
+
+#[test]
+fn a_server_s_queue_does_not_let_one_reviewer_confirm_on_what_it_read_before_new_usage() {
+    // Regression: the server's cached queue was built before the account's face identification
+    // was ingested, believed accepting its link denied nothing, and let one reviewer confirm it.
+    let demo = demo_copy();
+    let dir = demo.path();
+    lookalike_account(dir);
+    let reviewer = token(dir, "reviewer", "Rev Stale");
+    let server = Server::start(dir, "127.0.0.1:0");
+    let queue = http(&server.addr, "GET", "/v1/review/queue?limit=500", Some(&reviewer), b"").json();
+    let row = queue["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["account"]["id"] == "acct-lookalike-1")
+        .cloned()
+        .expect("the look-alike's proposal");
+    assert_eq!(row["would_deny"], serde_json::json!([]), "no usage yet: {row}");
+    lookalike_usage(dir);
+    let body = serde_json::json!({"proposal_id": row["proposal_id"], "accept": true, "reason": "same office"});
+    let d = http(&server.addr, "POST", "/v1/review/decisions", Some(&reviewer), body.to_string().as_bytes());
+    assert_eq!(d.status, 200, "{}", d.text());
+    assert_eq!(
+        (d.json()["confirmed"].as_bool(), d.json()["awaiting_second_reviewer"].as_bool()),
+        (Some(false), Some(true)),
+        "the new usage makes a deny, so a second reviewer must confirm: {}",
+        d.text()
+    );
 }
 
 #[test]
@@ -347,10 +388,11 @@ fn four_eyes_hold_when_one_reviewer_rejects_then_overrides_in_the_cli() {
     assert!(out.contains("a second reviewer must confirm"), "{out}");
     let row = f.row("acct-n1");
     assert_eq!(row["first_acceptance"]["reviewer"], "r1", "back in the queue, awaiting a second reviewer: {row}");
-    for same_person in ["r1", "R1", "Ｒ１"] {
+    // `R1` is r1; full-width `Ｒ１` and `r1` with a zero-width space are refused as ids.
+    for same_person in ["r1", "R1", "Ｒ１", "r1\u{200b}", "r\u{ad}1"] {
         let o = accept(same_person, &[]);
         assert_eq!(o.status.code(), Some(2), "{same_person} is r1: {}", text(&o));
-        assert!(text(&o).contains("second reviewer"), "{}", text(&o));
+        assert!(text(&o).contains("second reviewer") || text(&o).contains("is not a letter"), "{}", text(&o));
         let o = accept(same_person, &["--override"]);
         assert_eq!(o.status.code(), Some(2), "{same_person} is r1, also with --override: {}", text(&o));
     }
@@ -384,6 +426,10 @@ fn four_eyes_hold_over_http_when_one_reviewer_rejects_then_overrides_and_labels_
     assert!(!o.status.success() && text(&o).contains("needs a --label"), "{}", text(&o));
     let o = candor(&["policy", "token", "--role", "reviewer", "--label", "tab\tbed", "--tokens", &tokens]);
     assert!(!o.status.success() && text(&o).contains("--label: contains a tab"), "{}", text(&o));
+    for lookalike in ["Rev One\u{200b}", "Rev O\u{ad}ne", "Rev Оne"] {
+        let o = candor(&["policy", "token", "--role", "reviewer", "--label", lookalike, "--tokens", &tokens]);
+        assert!(!o.status.success() && text(&o).contains("--label: "), "{lookalike:?}: {}", text(&o));
+    }
     let unlabelled = token(dir, "admin", "");
     let file = std::fs::read_to_string(dir.join("tokens")).expect("tokens");
     let line = file.lines().last().expect("the admin token").to_string();
@@ -473,7 +519,8 @@ fn any_body_the_api_document_allows_fits_under_its_route_s_limit() {
     let server = Server::start(dir, "127.0.0.1:0");
     // ASCII-only JSON, as Python's json.dumps writes it: each 😀 is "\ud83d\ude00" (12 bytes).
     let reason = |n: usize| "\\ud83d\\ude00".repeat(n);
-    let ids = vec![i64::MIN.to_string(); 500].join(", ");
+    // The longest form of an id the server reads as an integer.
+    let ids = vec!["-9.223372036854775808e+18"; 500].join(", ");
     let bulk = format!("{{\"proposal_ids\": [{ids}], \"reason\": \"{}\"}}", reason(2000));
     let decision = format!(
         "{{\"proposal_id\": {}, \"accept\": true, \"org_id\": {}, \"override\": true, \"reason\": \"{}\"}}",

@@ -163,7 +163,8 @@ fn one_word(what: &str, v: &str) -> Result<()> {
     if v.trim().is_empty() || v.chars().any(char::is_whitespace) {
         return Err(Error::BadRequest(format!("{what} must be one word (e.g. a pseudonym such as reviewer-7)")));
     }
-    registry::input::check(what, v, registry::input::Lines::One).map_err(Error::BadRequest)
+    // Ids of people (reviewers, operators) name them with what a reader can tell apart.
+    registry::person::check(what, v).map_err(Error::BadRequest)
 }
 
 /// A reason given with a change: some text, no control character but tab and line feed.

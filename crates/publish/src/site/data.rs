@@ -81,22 +81,36 @@ const RECORD_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// What the data dictionary says of cells a spreadsheet would run as formulas.
-pub const SPREADSHEET_NOTE: &str = "In the CSV files, a text cell that begins with =, +, -, @, a tab or a carriage \
-    return is written with a leading apostrophe (') so that a spreadsheet shows it as text instead of running it as \
-    a formula (OWASP's advice on CSV injection); numbers are written as they are. The JSON files hold every value \
-    exactly.";
+pub const SPREADSHEET_NOTE: &str = "In the CSV files, a text cell that a spreadsheet could run as a formula (one \
+    beginning with =, +, -, @ or their full-width forms, after any white space, or with a tab or a carriage return; \
+    or holding one of those after a ; , | tab or line break) is written with a leading apostrophe (') so that a \
+    spreadsheet shows it as text (OWASP's advice on CSV injection), and every cell but a number is quoted; numbers \
+    are written as they are. The JSON files hold every value exactly.";
+
+/// Characters a spreadsheet may take as the start of a formula (with their full-width forms,
+/// which some spreadsheets read the same).
+const FORMULA_STARTS: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
 
 /// A cell as a spreadsheet should show it: text a spreadsheet would read as a formula gets a
-/// leading `'` (OWASP's CSV-injection rule); a plain number (`-5`, `-1.5`) stays a number.
+/// leading `'` (OWASP's CSV-injection rule) — text beginning with `=`, `+`, `-`, `@`, a tab or
+/// a CR, also after leading white space or in full-width form, and text holding a `;`, tab or
+/// line break followed by one (a spreadsheet that splits cells on `;` would start a cell
+/// there); a plain number (`-5`, `-1.5`) stays a number. Cells are also quoted unless numeric
+/// (see `csv_bytes`).
 pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let number = cell.parse::<f64>().is_ok_and(f64::is_finite) && !cell.starts_with(['=', '@', '\t', '\r']);
+    let starts_formula = |t: &str| t.trim_start().starts_with(FORMULA_STARTS);
+    let risky = cell.starts_with(['\t', '\r'])
+        || starts_formula(cell)
+        || cell.split([';', '\t', '\r', '\n', ',', '|']).skip(1).any(starts_formula);
+    let number = cell.parse::<f64>().is_ok_and(f64::is_finite) && cell.trim() == cell;
     if risky && !number { std::borrow::Cow::Owned(format!("'{cell}")) } else { std::borrow::Cow::Borrowed(cell) }
 }
 
 fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
     let bad = |e: csv::Error| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") };
-    let mut w = csv::Writer::from_writer(Vec::new());
+    // Every cell that is not a number is quoted: a spreadsheet that splits on `;` keeps a
+    // quoted cell whole.
+    let mut w = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::NonNumeric).from_writer(Vec::new());
     w.write_record(header.iter().map(|(c, _)| *c)).map_err(bad)?;
     for r in rows {
         w.write_record(r.iter().map(|c| spreadsheet_safe(c).into_owned())).map_err(bad)?;
@@ -353,7 +367,7 @@ fn feed_of(
          <title>candor transparency report{}: {}</title>\n<id>urn:candor:{}{}</id>\n<updated>{}</updated>\n\
          <author><name>{}</name></author>\n<link rel=\"alternate\" href=\"{}{}\"/>\n",
         if m.demonstration { " (demonstration data)" } else { "" },
-        xml_esc(feed.title),
+        xml_esc(&super::html::bidi_isolated(feed.title)),
         xml_esc(&cp.origin),
         xml_esc(feed.id),
         xml_esc(&updated),
@@ -379,7 +393,7 @@ fn feed_of(
             i = r.index,
             kind = xml_esc(&r.kind.replace('_', " ")),
             sep = if what.is_empty() { "" } else { ": " },
-            what = xml_esc(what),
+            what = xml_esc(&super::html::bidi_isolated(what)),
             origin = xml_esc(&cp.origin),
             sha = r.sha256,
             at = xml_esc(first_seen.get(&r.index).map(String::as_str).unwrap_or(&updated)),
@@ -417,10 +431,17 @@ mod tests {
             ("Lakemoor County Sheriff's Office", "Lakemoor County Sheriff's Office"),
             ("a=b", "a=b"),
             ("", ""),
+            (" =1+1 Tessaly Labs", "' =1+1 Tessaly Labs"),
+            ("＝1+1", "'＝1+1"),
+            ("Quillfeather Systems Inc;=1+2;", "'Quillfeather Systems Inc;=1+2;"),
+            ("a; -cmd|' /C calc'!A0", "'a; -cmd|' /C calc'!A0"),
+            ("line\n@SUM(A1)", "'line\n@SUM(A1)"),
+            ("Smith, Jones & Co", "Smith, Jones & Co"),
+            (" -5", "' -5"),
         ] {
             assert_eq!(spreadsheet_safe(cell), want, "{cell:?}");
         }
         let bytes = csv_bytes(&[("name", "")], &[vec!["=1+1".into()], vec!["12".into()]]).expect("csv");
-        assert_eq!(String::from_utf8_lossy(&bytes), "name\n'=1+1\n12\n");
+        assert_eq!(String::from_utf8_lossy(&bytes), "\"name\"\n\"'=1+1\"\n12\n");
     }
 }

@@ -50,15 +50,27 @@ pub fn xml_esc(text: &str) -> String {
     out
 }
 
+/// Text isolated for a feed's title (FSI … PDI) when it holds bidi controls, so a
+/// right-to-left override in a name cannot reorder the title around it.
+pub fn bidi_isolated(text: &str) -> std::borrow::Cow<'_, str> {
+    let controls =
+        |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}');
+    if text.contains(controls) { format!("\u{2068}{text}\u{2069}").into() } else { text.into() }
+}
+
 /// A name for element content, isolated from the text around it (`<bdi>`): a name holding a
 /// right-to-left override (U+202E) or other bidi controls cannot reorder the page beside it.
 pub fn name(text: &str) -> String {
     format!("<bdi>{}</bdi>", esc(text))
 }
 
-/// JSON for a `<script type="application/json">` block: `</` cannot end the block early.
+/// JSON for a `<script type="application/json">` block. A script block ends at `</script`, and
+/// `<!--` followed by `<script` puts an HTML parser in a state where the next `</script>` does
+/// not end it (swallowing the verifier's own script): so `<`, `>` and `&` are written as the
+/// JSON escapes `\u003c`, `\u003e`, `\u0026`, which any JSON parser reads back as themselves.
+/// They can only occur inside strings, where the escapes mean the same text.
 pub fn script_json(value: &serde_json::Value) -> String {
-    value.to_string().replace("</", "<\\/")
+    value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
 /// A file-name-safe slug: lowercase ASCII letters and digits joined by single dashes.
@@ -199,7 +211,11 @@ mod tests {
     #[test]
     fn escaping_and_slugs() {
         assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-        assert_eq!(script_json(&serde_json::json!("</script>")), "\"<\\/script>\"");
+        assert_eq!(script_json(&serde_json::json!("</script>")), "\"\\u003c/script\\u003e\"");
+        let hostile = serde_json::json!({"origin": "ex.com/<!--<script>", "x": "a&b"});
+        let written = script_json(&hostile);
+        assert!(!written.contains(['<', '>', '&']), "{written}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&written).expect("json"), hostile);
         assert_eq!(slug("Lakemoor County Sheriff's Office (fictional)"), "lakemoor-county-sheriff-s-office-fictional");
         assert_eq!(slug("../../etc/passwd"), "etc-passwd");
         assert_eq!(slug("—"), "organisation");

@@ -60,12 +60,24 @@ impl Reference {
         for (i, d) in self.department.iter().enumerate() {
             let at = |f: &str| format!("department {} ({:?}): {f}", i + 1, d.name);
             for (f, v) in [("name", &d.name), ("abbreviation", &d.abbreviation), ("code", &d.code)] {
+                if v.trim().is_empty() {
+                    return Err(format!("{}: is empty", at(f)));
+                }
+            }
+            for (f, v) in [("name", &d.name), ("abbreviation", &d.abbreviation), ("code", &d.code)] {
                 check(&at(f), v, Lines::One)?;
             }
             d.sources.iter().try_for_each(|s| check(&at("sources"), s, Lines::One))?;
         }
         for (i, a) in self.agency.iter().enumerate() {
             let at = |f: &str| format!("agency {} ({:?}): {f}", i + 1, a.name);
+            // An empty name or abbreviation would become an empty alias (and agencies without
+            // codes are keyed by their abbreviation: two empty ones would be one agency).
+            for (f, v) in [("name", &a.name), ("abbreviation", &a.abbreviation)] {
+                if v.trim().is_empty() {
+                    return Err(format!("{}: is empty", at(f)));
+                }
+            }
             check(&at("name"), &a.name, Lines::One)?;
             check(&at("abbreviation"), &a.abbreviation, Lines::One)?;
             for (f, list) in [("codes", &a.codes), ("aliases", &a.aliases), ("sources", &a.sources)] {

@@ -86,14 +86,55 @@ fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
     if meta.len() > MAX_READ {
         return Err(too_large(path, meta.len()));
     }
-    let file = File::open(&full).map_err(|e| Error::io(&full, e))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Opened without waiting (a FIFO swapped in since the check above would block an open
+    // forever), then checked again on the open file: what is read is what was checked.
+    let file = open_nonblocking(&full).map_err(|e| Error::io(&full, e))?;
+    let opened = file.metadata().map_err(|e| Error::io(&full, e))?;
+    if !opened.is_file() {
+        return Err(Error::Refused { path: path.into(), why: "not a regular file once opened".into() });
+    }
+    let mut bytes = Vec::with_capacity(opened.len().min(MAX_READ) as usize);
     // The file may grow after it was measured: read one byte past the limit, at most.
     file.take(MAX_READ + 1).read_to_end(&mut bytes).map_err(|e| Error::io(&full, e))?;
     if bytes.len() as u64 > MAX_READ {
         return Err(too_large(path, bytes.len() as u64));
     }
     Ok(Some(bytes))
+}
+
+/// `O_NONBLOCK`, where its value is the same on every architecture Linux runs candor on
+/// (x86, Arm, RISC-V, PowerPC, s390: 0o4000); elsewhere a plain open.
+#[cfg(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64",
+        target_arch = "powerpc64",
+        target_arch = "s390x"
+    )
+))]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new().read(true).custom_flags(0o4000).open(path)
+}
+
+#[cfg(not(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64",
+        target_arch = "powerpc64",
+        target_arch = "s390x"
+    )
+)))]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    File::open(path)
 }
 
 fn too_large(path: &str, len: u64) -> Error {
@@ -372,6 +413,41 @@ mod tests {
         assert_eq!(s.read("tile/0/000").expect("read"), None);
         // Nothing is left behind in the temporary directory.
         assert_eq!(fs::read_dir(d.path().join("state/tmp")).expect("tmp").count(), 0);
+    }
+
+    #[test]
+    fn a_reader_refuses_what_could_stop_or_exhaust_it_unread() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path().join("public");
+        fs::create_dir_all(&root).expect("mkdir");
+        let dir = Dir::new(&root);
+        let refused = |path: &str, why: &str| match dir.read(path) {
+            Err(Error::Refused { why: w, .. }) if w.contains(why) => {}
+            other => panic!("{path}: {other:?}"),
+        };
+        fs::File::create(root.join("huge.html")).expect("file").set_len(MAX_READ + 1).expect("sparse");
+        refused("huge.html", "bytes or more");
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero")).expect("link");
+        refused("zero", "not a regular file");
+        let outside = d.path().join("outside.txt");
+        fs::write(&outside, b"secret").expect("write");
+        std::os::unix::fs::symlink(&outside, root.join("out")).expect("link");
+        refused("out", "leads out of the folder");
+        fs::write(root.join("ok"), b"fine").expect("write");
+        std::os::unix::fs::symlink(root.join("ok"), root.join("in")).expect("link");
+        assert_eq!(dir.read("in").expect("inside"), Some(b"fine".to_vec()), "a link inside the folder is read");
+        // A FIFO is opened without waiting for a writer, and refused once open: the race where
+        // one replaces a checked file cannot hold a reader.
+        let fifo = root.join("pipe");
+        if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(open_nonblocking(&fifo).and_then(|f| f.metadata()).map(|m| m.is_file()));
+            });
+            let opened = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the open did not wait");
+            assert_eq!(opened.expect("opened"), false);
+            refused("pipe", "not a regular file");
+        }
     }
 
     #[test]

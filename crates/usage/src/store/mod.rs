@@ -69,6 +69,8 @@ pub(crate) trait Backend: Send {
     /// Every stored row, one per key and slice, ordered bytewise by key, then billing account
     /// and period (the order [`UsageStore::rows`] adds them in).
     fn slice_rows(&self) -> Result<Vec<(Key, Sums)>, Error>;
+    /// How many times a file changed the store (one more in each such file's transaction).
+    fn generation(&self) -> Result<u64, Error>;
 }
 
 /// A billing account's billing period that a file replaced.
@@ -236,6 +238,13 @@ impl UsageStore {
             return Ok(IngestReport::seen(file));
         };
         Ok(IngestReport { file, already_ingested: false, replaced, rows: agg.len(), read, unmapped })
+    }
+
+    /// A number that grows whenever a file changes what the store holds (never otherwise): a
+    /// reader that derived something from the rows can tell, cheaply, whether to derive it
+    /// again (the review queue does, before it lets one reviewer confirm a link).
+    pub fn generation(&self) -> Result<u64, Error> {
+        self.backend.generation()
     }
 
     /// Every stored aggregate row, billing accounts and periods added up.

@@ -37,6 +37,10 @@ CREATE TABLE ingested_slices (
     PRIMARY KEY (billing_account, billing_period, sha256));
 CREATE INDEX ingested_slices_by_file ON ingested_slices (sha256, in_force);
 "#,
+    r#"
+CREATE TABLE generation (one INTEGER PRIMARY KEY CHECK (one = 1), n BIGINT NOT NULL);
+INSERT INTO generation (one, n) VALUES (1, 0);
+"#,
 ];
 
 /// The key of the usage store's writer lock.
@@ -243,8 +247,13 @@ impl Backend for PgBackend {
                 &[billing_account, billing_period, &sha],
             )?;
         }
+        tx.execute("UPDATE generation SET n = n + 1", &[])?;
         tx.commit()?;
         Ok(Some(replaced))
+    }
+
+    fn generation(&self) -> Result<u64, Error> {
+        Ok(self.db.conn()?.query_one("SELECT n FROM generation", &[])?.get::<_, i64>(0) as u64)
     }
 
     fn slice_rows(&self) -> Result<Vec<(Key, Sums)>, Error> {

@@ -43,6 +43,9 @@ CREATE TABLE ingested_slices (
     billing_account TEXT NOT NULL, billing_period TEXT NOT NULL, sha256 TEXT NOT NULL, in_force INTEGER NOT NULL,
     PRIMARY KEY (billing_account, billing_period, sha256)) WITHOUT ROWID;
 CREATE INDEX ingested_slices_by_file ON ingested_slices (sha256, in_force);
+", "
+CREATE TABLE generation (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
+INSERT INTO generation (one, n) VALUES (1, 0);
 "];
 
 /// The tables, for moving the store to PostgreSQL.
@@ -262,8 +265,13 @@ impl Backend for SqliteBackend {
                 params![billing_account, billing_period, sha],
             )?;
         }
+        tx.execute("UPDATE generation SET n = n + 1", [])?;
         tx.commit()?;
         Ok(Some(replaced))
+    }
+
+    fn generation(&self) -> Result<u64, Error> {
+        Ok(self.conn.query_row("SELECT n FROM generation", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
     fn slice_rows(&self) -> Result<Vec<(Key, Sums)>, Error> {
