@@ -664,3 +664,33 @@ fn hostile_text_verifies_alike_in_the_browser_and_in_candor_verify() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains(&format!("record #{index}: /reason holds a NUL character")), "{out}");
 }
+
+#[test]
+fn text_in_the_page_s_own_json_cannot_hide_its_verifier() {
+    // Regression: a witness named `w.example/<!--<script>` (or such a log origin, or a trust
+    // policy's comment) in the page's JSON put the HTML parser in a state that swallowed the
+    // verifier's script: every page stayed "Checking…" while `candor verify` passed.
+    let Some(bin) = chromium() else {
+        crate::skip("no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let _alone = crate::common::machine_to_myself();
+    let demo = demo_copy();
+    let dir = demo.path();
+    let policy = dir.join("log/public/trust-policy");
+    let log_line = std::fs::read_to_string(&policy)
+        .expect("policy")
+        .lines()
+        .find(|l| l.starts_with("log "))
+        .expect("the log line")
+        .to_string();
+    std::fs::write(&policy, format!("# <!--<script> and </script> in a comment\n{log_line}\nquorum none\n"))
+        .expect("policy");
+    crate::common::publish_demo(dir, "2026-Q4");
+    let server = Server::start(dir, "127.0.0.1:0");
+    let profile = tempfile::tempdir().expect("profile");
+    let (outcome, summary) = visit(&bin, profile.path(), &server.url("/index.html"));
+    assert_eq!(outcome, "verified", "the verifier ran: {summary}");
+    let index = std::fs::read_to_string(dir.join("log/public/index.html")).expect("index");
+    assert!(index.contains("\\u003c!--\\u003cscript"), "the comment is in the page's JSON, escaped");
+}
