@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::focus::{self, ReadOptions};
+use crate::focus::{self, ReadOptions, Refused};
 use crate::fold::{Granularity, Key, Sums};
 use crate::groups::{FileAggregate, GroupTable, Interner};
 use crate::line_classes::LineClasses;
@@ -60,8 +60,9 @@ pub fn aggregate_file(
     if crate::parquet::is_parquet(path)? {
         return Ok(crate::parquet_aggregate::aggregate_parquet(taxonomy, path, opts, 0, progress)?);
     }
-    // Text is interned (a lookup per field, no allocation once seen), each distinct
-    // combination classified once, and rows summed under a key of ids.
+    // Text is interned (a lookup per field, no allocation once seen; checked for control
+    // characters once, when first seen), each distinct combination classified once, and rows
+    // summed under a key of ids.
     let mut strings = Interner::default();
     let mut classes = LineClasses::new(taxonomy, &mut strings);
     let mut table = GroupTable::default();
@@ -72,22 +73,25 @@ pub fn aggregate_file(
             last_day = (l.day.clone(), convert::days_from_civil(y, m, d) as i32);
         }
         let day = last_day.1;
-        let [p, s, u, o, r] = [&l.provider, &l.service, &l.usage_type, &l.operation, &l.region].map(|t| strings.id(t));
+        let mut text = |field: &'static str, t: &str| strings.outside_id(t).ok_or(Refused(field));
+        let [p, s, u, o, r] = [
+            text("provider", &l.provider)?,
+            text("service", &l.service)?,
+            text("usage_type", &l.usage_type)?,
+            text("operation", &l.operation)?,
+            text("region", &l.region)?,
+        ];
+        let [account, unit, billing_account] =
+            [text("account", &l.account)?, text("unit", &l.unit)?, text("billing_account", &l.billing_account)?];
         let line =
             || Line { provider: &l.provider, service: &l.service, usage_type: &l.usage_type, operation: &l.operation };
         let capability = classes.capability([p, s, u, o], line);
         let class = classes.region_class([p, r], || (&l.provider, &l.region));
-        let key = [
-            strings.id(&l.account),
-            strings.id(&l.month),
-            s,
-            capability,
-            class,
-            strings.id(&l.unit),
-            strings.id(&l.billing_account),
-            strings.id(&l.billing_period),
-        ];
+        // Months are the reader's own text (`YYYY-MM` of a date it parsed).
+        let key =
+            [account, strings.id(&l.month), s, capability, class, unit, billing_account, strings.id(&l.billing_period)];
         table.sums(key, day).add_line(l.quantity, l.cost, day);
+        Ok(())
     })?;
     Ok(FileAggregate::new(path, read, strings, table.into_entries())?)
 }
@@ -105,7 +109,9 @@ pub fn read_aggregate(path: &Path) -> Result<Vec<(Key, Sums)>, Error> {
     }
 }
 
-/// Reads an aggregate from CSV with the header [`AGGREGATE_COLUMNS`].
+/// Reads an aggregate from CSV with the header [`AGGREGATE_COLUMNS`]; a text holding a control
+/// character is refused, naming its row and column (every cell is checked: an aggregate has
+/// one row per group, and its text is stored as it is).
 fn read_aggregate_csv(path: &Path) -> Result<Vec<(Key, Sums)>, Error> {
     let bad = |row: u64, column: &str, message: String| {
         Error::Read(focus::Error::BadValue { path: path.into(), row, column: column.into(), message })
@@ -122,11 +128,25 @@ fn read_aggregate_csv(path: &Path) -> Result<Vec<(Key, Sums)>, Error> {
         let row = i as u64 + 1;
         let r = rec.map_err(|e| bad(row, "(row)", e.to_string()))?;
         let f = |i: usize| r.get(i).unwrap_or("").to_string();
+        let text = |i: usize| {
+            let t = f(i);
+            match input::check("", &t, input::Lines::One) {
+                Ok(()) => Ok(t),
+                Err(m) => Err(bad(row, expected[i], m.trim_start_matches(": ").to_string())),
+            }
+        };
         let num =
             |i: usize| f(i).parse::<f64>().map_err(|_| bad(row, expected[i], format!("{:?} is not a number", f(i))));
         let lines = f(8).parse::<u64>().map_err(|_| bad(row, "lines", format!("{:?} is not a count", f(8))))?;
-        let key = Key { account: f(0), month: f(1), service: f(2), capability: f(3), region_class: f(4), unit: f(5) };
-        out.push((key, Sums { quantity: num(6)?, cost: num(7)?, lines, first: f(9), last: f(10) }));
+        let key = Key {
+            account: text(0)?,
+            month: text(1)?,
+            service: text(2)?,
+            capability: text(3)?,
+            region_class: text(4)?,
+            unit: text(5)?,
+        };
+        out.push((key, Sums { quantity: num(6)?, cost: num(7)?, lines, first: text(9)?, last: text(10)? }));
     }
     Ok(out)
 }

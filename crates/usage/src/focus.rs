@@ -9,7 +9,9 @@
 //!
 //! Life of a row: the CSV record is read into a reused buffer; the mapped columns are parsed
 //! (amounts as decimals, date-times to their month); the row goes to the caller's closure.
-//! A value that cannot be read even leniently is an error naming file, row and column.
+//! A value that cannot be read even leniently is an error naming file, row and column; so is
+//! a text the caller refuses ([`Refused`]: the fold checks each distinct text once, as it
+//! interns it, for control characters).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -114,6 +116,12 @@ pub struct UsageLine {
     pub billing_period: String,
 }
 
+/// A field of a line the caller will not take (its text holds a control character): the reader
+/// names the file, the row and the field's column. The field is named as [`choose_columns`]
+/// names it (`"unit"`, `"service"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused(pub &'static str);
+
 /// How strictly to read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReadOptions {
@@ -196,17 +204,22 @@ fn names_lookup<'a>(
     (index.get(n).copied().unwrap_or(0), n)
 }
 
-/// Reads a FOCUS or CUR CSV file, calling `each` for every line.
-pub fn read_csv(path: &Path, opts: ReadOptions, each: impl FnMut(&UsageLine)) -> Result<ReadReport, Error> {
-    read_csv_with_progress(path, opts, &mut |_, _| {}, each)
+/// Reads a FOCUS or CUR CSV file, calling `each` for every line. Text is passed on as read:
+/// what is stored goes through the fold (`aggregate_file`), which refuses control characters.
+pub fn read_csv(path: &Path, opts: ReadOptions, mut each: impl FnMut(&UsageLine)) -> Result<ReadReport, Error> {
+    read_csv_with_progress(path, opts, &mut |_, _| {}, |l| {
+        each(l);
+        Ok(())
+    })
 }
 
-/// Like [`read_csv`], calling `progress(bytes read, file size)` as it goes.
+/// Like [`read_csv`], calling `progress(bytes read, file size)` as it goes; `each` may refuse a
+/// line's field, which ends the read with an error naming its row and column.
 pub fn read_csv_with_progress(
     path: &Path,
     opts: ReadOptions,
     progress: &mut dyn FnMut(u64, u64),
-    mut each: impl FnMut(&UsageLine),
+    mut each: impl FnMut(&UsageLine) -> Result<(), Refused>,
 ) -> Result<ReadReport, Error> {
     let Opened { reader, size, read: bytes_read } =
         open(path).map_err(|source| Error::Io { path: path.into(), source })?;
@@ -376,7 +389,13 @@ pub fn read_csv_with_progress(
                 message: format!("{v:?} is not a date-time"),
             })?),
         }
-        each(&line);
+        if let Err(Refused(field)) = each(&line) {
+            let (value, column) = get(field).unwrap_or(("", field));
+            let message = input::check("", value, input::Lines::One)
+                .err()
+                .map_or_else(|| "refused".to_string(), |m| m.trim_start_matches(": ").to_string());
+            return Err(Error::BadValue { path: path.into(), row, column: column.to_string(), message });
+        }
     }
     progress(size, size);
     Ok(report)

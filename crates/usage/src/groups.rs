@@ -83,6 +83,22 @@ impl Interner {
         if let Some(&id) = self.ids.get(s) {
             return id;
         }
+        self.insert(s)
+    }
+
+    /// The id of a text read from outside, or `None` when it holds a character no name or id
+    /// may hold (a control character: it would reach published records and pages). Checked
+    /// once, when first seen, so a line costs no more than [`Interner::id`]. What is already
+    /// interned was checked, or is candor's own text (capability ids, months).
+    #[inline]
+    pub(crate) fn outside_id(&mut self, s: &str) -> Option<u32> {
+        if let Some(&id) = self.ids.get(s) {
+            return Some(id);
+        }
+        input::refused(s, input::Lines::One).is_none().then(|| self.insert(s))
+    }
+
+    fn insert(&mut self, s: &str) -> u32 {
         let id = self.strings.len() as u32;
         self.strings.push(s.into());
         self.ids.insert(s.into(), id);

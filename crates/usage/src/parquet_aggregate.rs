@@ -1,7 +1,9 @@
 //! The aggregation straight from Parquet, in parallel over row groups.
 //!
 //! Life of a row group: each worker thread takes the next row group, reads only the columns
-//! the aggregation needs, and keeps text as dictionary ids. Each dictionary entry of the
+//! the aggregation needs, and keeps text as dictionary ids. Each entry of a text column's
+//! value table is converted and checked for control characters once (a bad one is refused at
+//! the first row that holds it). Each dictionary entry of the
 //! stored key's text (account, service, unit, month) is given its shared string id once;
 //! each distinct (provider, service, usage type, operation) is classified once and each
 //! (provider, region) given its region class once. Rows are then summed under a key of eight
@@ -168,8 +170,9 @@ impl Worker<'_> {
     }
 
     /// Converts each entry of a column's value table once; a bad entry is reported at the first
-    /// row that holds it. With `null`, nulls become an extra last entry holding that value.
-    fn table<T>(
+    /// row that holds it, and one no row holds is never used (a dictionary may hold more than
+    /// its rows do). With `null`, nulls become an extra last entry holding that value.
+    fn table<T: Default>(
         &self,
         leaf: usize,
         first: u64,
@@ -182,10 +185,10 @@ impl Worker<'_> {
         for i in 0..col.values.len() {
             match convert(l, col.values.get(i)) {
                 Ok(v) => table.push(v),
-                Err(e) => {
-                    let row = col.ids.iter().position(|&id| id as usize == i).unwrap_or(0) as u64;
-                    return Err(self.bad_value(leaf, first + row, e));
-                }
+                Err(e) => match col.ids.iter().position(|&id| id as usize == i) {
+                    Some(row) => return Err(self.bad_value(leaf, first + row as u64, e)),
+                    None => table.push(T::default()),
+                },
             }
         }
         if let Some(v) = null {
@@ -203,8 +206,13 @@ impl Worker<'_> {
             return Ok(TextColumn { table: vec![String::new()], ids: vec![0; rows], null_text: Vec::new() });
         };
         let mut col = self.column(rg, leaf, first, true)?;
-        let mut table =
-            self.table(leaf, first, &mut col, Some(String::new()), |l, v| convert::text(l, v).map(|s| s.into_owned()))?;
+        // Text reaches the stored key or the taxonomy: no control character (checked per
+        // distinct value, not per row).
+        let mut table = self.table(leaf, first, &mut col, Some(String::new()), |l, v| {
+            let text = convert::text(l, v)?;
+            input::check("", &text, input::Lines::One).map_err(|m| m.trim_start_matches(": ").to_string())?;
+            Ok(text.into_owned())
+        })?;
         // The text `NULL` is read as empty, as in CSV (and reported in strict mode).
         let mut null_text = Vec::new();
         for (i, t) in table.iter_mut().enumerate().filter(|(_, t)| *t == "NULL") {
@@ -481,7 +489,7 @@ pub fn aggregate_parquet(
 /// Reads an aggregate computed elsewhere from Parquet: one row per stored key, with the
 /// columns named in `columns` (account, month, service, capability, region class, unit,
 /// quantity, cost, lines, first, last; names compared without case). `first` and `last` may
-/// be text, dates or timestamps.
+/// be text, dates or timestamps. Text holding a control character is refused.
 pub(crate) fn read_aggregate(path: &Path, columns: &[&str; 11]) -> Result<Vec<(Key, Sums)>, Error> {
     let file = ParquetFile::open(path)?;
     let leaf_of =
@@ -513,7 +521,12 @@ pub(crate) fn read_aggregate(path: &Path, columns: &[&str; 11]) -> Result<Vec<(K
             let text = |i: usize| -> Result<String, Error> {
                 match raw(i) {
                     None => Ok(String::new()),
-                    Some(v) => convert::text(leaf(i), v).map(|s| s.into_owned()).map_err(|e| bad(i, e)),
+                    Some(v) => {
+                        let text = convert::text(leaf(i), v).map_err(|e| bad(i, e))?;
+                        input::check("", &text, input::Lines::One)
+                            .map_err(|m| bad(i, m.trim_start_matches(": ").to_string()))?;
+                        Ok(text.into_owned())
+                    }
                 }
             };
             let number = |i: usize| -> Result<f64, Error> {

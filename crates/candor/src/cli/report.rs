@@ -82,6 +82,12 @@ pub struct ServeLimits {
     /// still answered).
     #[arg(long, default_value_t = 1024)]
     pub max_connections: usize,
+    /// Connections served at once to one client (an IP address; an IPv6 /64), so that one
+    /// client cannot take them all; more are treated as beyond --max-connections [default: a
+    /// quarter of --max-connections]. 0: no cap, for a server behind a proxy, where every
+    /// client has the proxy's address.
+    #[arg(long)]
+    pub max_per_client: Option<usize>,
     /// Seconds a client has to send a request's headers, and the longest an open connection may
     /// wait for its next request.
     #[arg(long, default_value_t = 10)]
@@ -97,6 +103,9 @@ impl ServeLimits {
             header_timeout: std::time::Duration::from_secs(self.header_timeout.max(1)),
             request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
             max_connections: self.max_connections.max(1),
+            max_per_client: self
+                .max_per_client
+                .unwrap_or_else(|| server::Limits::per_client_for(self.max_connections.max(1))),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{WitnessProcess, candor, copy_dir, http, text};
+use crate::common::{WitnessProcess, candor, connect_from, copy_dir, http, raise_open_files, text};
 
 /// A log with two witnesses watching it, both serving.
 pub(crate) struct Setup {
@@ -248,4 +248,57 @@ fn regression_a_flooded_witness_still_cosigns_the_logs_next_checkpoint() {
     assert!(
         lines[0].starts_with("\u{2014} candor.example/log ") && lines[1].starts_with("\u{2014} witness.example/w1 ")
     );
+}
+
+/// Finding F6 of the outside attack, end to end: keep-alive connections from one address held
+/// open on a served witness took every connection it serves, so the log's own submission got
+/// 503 and its quorum was unmet. With the per-client cap (by default a quarter of the limit)
+/// the flood holds only its share, and the log, another client, is served.
+#[test]
+fn regression_a_witness_held_open_by_one_address_still_cosigns_the_logs_next_checkpoint() {
+    use std::io::{Read, Write};
+    use std::net::Ipv4Addr;
+    let _alone = crate::common::machine_to_myself();
+    let mut t = setup();
+    assert!(append(&t.log, "first", &[]).status.success());
+    // w1 again, with a header timeout long enough that no held connection is closed before the
+    // log submits, and the default limits where there are file descriptors for them (the
+    // witness inherits this process's limit).
+    let room = raise_open_files();
+    let (limit_flags, limit, flood_n): (&[&str], usize, usize) =
+        if room >= 4_096 { (&[], 1_024, 1_500) } else { (&["--max-connections", "256"], 256, 400) };
+    let addr = t.witnesses[0].as_ref().expect("w1").addr.clone();
+    t.witnesses[0] = None;
+    let mut flags = vec!["--header-timeout", "60"];
+    flags.extend_from_slice(limit_flags);
+    t.witnesses[0] = Some(WitnessProcess::start_with(&t.witness_dirs[0], &addr, &flags));
+    // The flood, from 127.0.0.2: each connection asks once, keeping the connection alive, then
+    // sits idle. The log submits from 127.0.0.1.
+    let ask = format!("GET /checkpoints/candor.example/log HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let flood: Vec<std::net::TcpStream> = (0..flood_n)
+        .map(|_| {
+            let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 2), &addr).expect("connect from 127.0.0.2");
+            s.write_all(ask.as_bytes()).expect("ask");
+            s
+        })
+        .collect();
+    let o = append(&t.log, "second", &[]);
+    assert!(o.status.success() && text(&o).contains("quorum both: met"), "{}", text(&o));
+    let second = served(&t.log);
+    assert!(second.starts_with("candor.example/log\n2\n") && cosignatures(&second) == 2, "{second}");
+    // The flood was served up to its cap and shed beyond it.
+    let mut shed = 0;
+    for mut s in flood {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5))).expect("timeout");
+        let mut head = Vec::new();
+        let mut buf = [0u8; 256];
+        while head.len() < 12 {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        shed += usize::from(head.starts_with(b"HTTP/1.1 503"));
+    }
+    assert_eq!(flood_n - shed, limit / 4, "served to the flooding address: its cap, no more");
 }

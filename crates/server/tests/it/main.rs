@@ -2,3 +2,4 @@
 //! once per run). Each module is one area; `cargo test -p server --test it MODULE` runs one.
 
 mod authorize_api;
+mod connections;

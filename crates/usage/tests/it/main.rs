@@ -1,6 +1,7 @@
 //! The usage crate's integration tests, in one test binary (one link, shared fixtures built
 //! once per run). Each module is one area; `cargo test -p usage --test it MODULE` runs one.
 
+mod control_characters;
 mod duckdb_sql;
 mod engine_rows;
 mod focus_real;

@@ -286,6 +286,39 @@ pub fn banner_address(child: &mut Child) -> String {
         .to_string()
 }
 
+/// This process's open-file limits (soft, hard), from /proc.
+pub fn open_file_limits() -> (u64, u64) {
+    let text = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let line = text.lines().find(|l| l.starts_with("Max open files")).unwrap_or("");
+    let mut n = line.split_whitespace().skip(3).map(|v| v.parse::<u64>().unwrap_or(u64::MAX));
+    (n.next().unwrap_or(1024), n.next().unwrap_or(1024))
+}
+
+/// Raises this process's soft open-file limit towards 16,384 (within the hard limit) with
+/// util-linux `prlimit` (std has no setrlimit, and this project forbids unsafe code); returns
+/// the soft limit in force.
+pub fn raise_open_files() -> u64 {
+    let (soft, hard) = open_file_limits();
+    let want = hard.min(16_384);
+    if want > soft {
+        let _ = std::process::Command::new("prlimit")
+            .args(["--pid", &std::process::id().to_string(), &format!("--nofile={want}:{hard}")])
+            .status();
+    }
+    open_file_limits().0
+}
+
+/// A connection to `addr` from the loopback address `from` (Linux routes all of 127.0.0.0/8 to
+/// loopback, so 127.0.0.2 is another client than 127.0.0.1 to a server).
+pub fn connect_from(from: std::net::Ipv4Addr, addr: &str) -> std::io::Result<TcpStream> {
+    let addr: std::net::SocketAddr =
+        addr.parse().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{addr}: {e}")))?;
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    socket.bind(&std::net::SocketAddr::from((from, 0)).into())?;
+    socket.connect(&addr.into())?;
+    Ok(socket.into())
+}
+
 /// A `candor witness serve` process, killed when dropped.
 pub struct WitnessProcess {
     pub child: Child,
@@ -300,8 +333,14 @@ impl WitnessProcess {
 
     /// Serves the witness home `dir` on `listen`.
     pub fn start_at(dir: &Path, listen: &str) -> WitnessProcess {
+        WitnessProcess::start_with(dir, listen, &[])
+    }
+
+    /// Serves the witness home `dir` on `listen` with more flags (limits, say).
+    pub fn start_with(dir: &Path, listen: &str, flags: &[&str]) -> WitnessProcess {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
             .args(["witness", "serve", "--dir", &dir.display().to_string(), "--listen", listen])
+            .args(flags)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
