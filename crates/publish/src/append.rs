@@ -272,6 +272,7 @@ pub fn publish<S: Storage>(
                 counts.to_json()
             }),
             review: Some(data.review.to_json(&opts.salt)),
+            screening: Some(data.screening.to_json()),
             proposals: crate::notices::summary_lines(
                 records.iter().map(|(i, v)| (*i, v)),
                 &|i| all.get(i as usize).map(|e| crate::records::sha256_hex(e)),

@@ -101,6 +101,8 @@ pub struct PeriodData {
     pub registered_uses: Vec<crate::enforcement::DisclosedUse>,
     /// What review did in the period (counts only).
     pub review: crate::review_facts::ReviewFacts,
+    /// The screening's quality as reviewers' decisions measure it (counts only).
+    pub screening: crate::screening_facts::ScreeningFacts,
 }
 
 /// Gathers a period from the registry and the stored usage rows.
@@ -204,6 +206,8 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
             counts.insert(reason.to_string(), fresh.len() as u64);
         }
     }
+    let events = store.link_events()?;
+    let today = registry::model::now().get(..10).unwrap_or("").to_string();
     Ok(PeriodData {
         period: period.clone(),
         orgs,
@@ -212,11 +216,8 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
         ambiguous_accounts: ambiguous.len() as u64,
         enforcement: None,
         registered_uses: Vec::new(),
-        review: crate::review_facts::review_facts(
-            &store.link_events()?,
-            period.as_str(),
-            registry::model::now().get(..10).unwrap_or(""),
-        ),
+        review: crate::review_facts::review_facts(&events, period.as_str(), &today),
+        screening: crate::screening_facts::screening_facts(&events, period.as_str(), &today),
     })
 }
 

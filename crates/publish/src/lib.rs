@@ -27,6 +27,7 @@ pub mod gather;
 pub mod notices;
 pub mod records;
 pub mod review_facts;
+pub mod screening_facts;
 pub mod salt;
 pub mod site;
 

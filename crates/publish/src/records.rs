@@ -157,6 +157,10 @@ pub enum Record {
         /// What review did in the period: counts, and per reviewer pseudonym (see the
         /// `review_facts` module).
         review: Option<Value>,
+        /// The screening's measured quality: the period's proposals by score band and what
+        /// reviewers made of them, and the labelled sets' precision and recall (see the
+        /// `screening_facts` module).
+        screening: Option<Value>,
     },
     /// Part of the list of a period's organisation records: at most [`LINKS_PER_LIST`] links,
     /// so that every entry stays far below the log's 64 KiB limit however many organisations
@@ -227,6 +231,7 @@ impl Record {
                 enforcement,
                 proposals,
                 review,
+                screening,
             } => {
                 let mut v = json!({
                     "type": self.kind(), "period": period, "organisations_disclosed": organisations,
@@ -250,6 +255,10 @@ impl Record {
                     }
                     if let Some(r) = review {
                         m.insert("review".into(), r.clone());
+                    }
+                    // Summaries written before it was measured keep their bytes.
+                    if let Some(q) = screening {
+                        m.insert("screening".into(), q.clone());
                     }
                 }
                 v

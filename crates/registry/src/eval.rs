@@ -93,6 +93,9 @@ pub struct EvalReport {
     pub f1: f64,
     /// Per category (`how`).
     pub categories: BTreeMap<String, CategoryReport>,
+    /// Per score band of the proposals made (`screen::bands`): how many were right, so a
+    /// score can be read as a chance (the review queue's prior).
+    pub bands: BTreeMap<String, BandReport>,
     /// Every mistake.
     pub misses: Vec<Miss>,
 }
@@ -109,6 +112,22 @@ pub struct CategoryReport {
     pub recall: Option<f64>,
     /// For negatives only: the share of rows that got no proposal.
     pub rejected: Option<f64>,
+}
+
+/// The proposals made at one score band.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BandReport {
+    /// Proposals with a score in the band.
+    pub proposals: usize,
+    /// Of which correct.
+    pub correct: usize,
+}
+
+impl BandReport {
+    /// correct / proposals; `None` when the band holds no proposal.
+    pub fn precision(&self) -> Option<f64> {
+        (self.proposals > 0).then(|| self.correct as f64 / self.proposals as f64)
+    }
 }
 
 /// Screens every row of the labelled set and scores the proposals.
@@ -131,6 +150,7 @@ pub fn evaluate(store: &dyn Store, path: &Path, cfg: &ScreenConfig) -> Result<Ev
     let (c_id, c_state, c_how) = (col("account_id"), col("state"), col("how"));
     let mut total = Tally::default();
     let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut bands: BTreeMap<String, BandReport> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut scratch = Scratch::default();
     for rec in rdr.records() {
@@ -166,6 +186,11 @@ pub fn evaluate(store: &dyn Store, path: &Path, cfg: &ScreenConfig) -> Result<Ev
             }
             Some(p) => expected.len() == 1 && p.org_id == expected[0],
         };
+        if let Some(p) = &proposal {
+            let b = bands.entry(crate::screen::bands::band(p.score).to_string()).or_default();
+            b.proposals += 1;
+            b.correct += usize::from(correct);
+        }
         let tally = categories.entry(how.clone()).or_default();
         for t in [&mut total, tally] {
             t.rows += 1;
@@ -217,6 +242,7 @@ pub fn evaluate(store: &dyn Store, path: &Path, cfg: &ScreenConfig) -> Result<Ev
                 (k, CategoryReport { tally: t, precision, recall, rejected })
             })
             .collect(),
+        bands,
         misses,
     })
 }

@@ -241,6 +241,15 @@ impl Display for EvalReport {
                 )?;
             }
         }
+        if !self.bands.is_empty() {
+            writeln!(f, "{:<12} {:>9} {:>8} {:>10}", "score band", "proposals", "correct", "precision")?;
+            for band in crate::screen::bands::BANDS.iter().rev() {
+                if let Some(b) = self.bands.get(*band) {
+                    let precision = b.precision().map(|p| format!("{p:.4}")).unwrap_or_else(|| "-".into());
+                    writeln!(f, "{band:<12} {:>9} {:>8} {precision:>10}", b.proposals, b.correct)?;
+                }
+            }
+        }
         writeln!(
             f,
             "{} rows ({} positives): precision {:.4}, recall {:.4}, F1 {:.4} (TP {}, FP {}, FN {}; {} true positives ambiguous)",

@@ -179,8 +179,8 @@ fn operations() -> Value {
                 "summary": "Proposed account-to-organisation links waiting for review, ordered by consequence, filtered and paged, each with the account's and the organisation's facts (reviewer or admin token)",
                 "security": bearer,
                 "parameters": [
-                    query_with("sort", "impact (a link that would make a deny first, then usage volume, then score), score, or age (oldest first)", false,
-                               json!({"type": "string", "enum": ["impact", "score", "age"]})),
+                    query_with("sort", "impact (a link that would make a deny first, then usage volume, then score), score, age (oldest first), or value (the expected value of a review: the chance it is right, calibrated on reviewers' decisions, times what accepting it changes)", false,
+                               json!({"type": "string", "enum": ["impact", "score", "age", "value"]})),
                     query_with("offset", "Skip this many", false, json!({"type": "integer", "minimum": 0, "maximum": i64::MAX})),
                     query_with("limit", "At most this many (50 unless given)", false, json!({"type": "integer", "minimum": 1, "maximum": 500})),
                     query("kind", "The organisation's kind (local_agency, company, …)", false),

@@ -13,7 +13,7 @@ use registry::model::Status;
 use usage::fold::UNMAPPED;
 
 use super::query::{MAX_PAGE, Page, Query, Sort};
-use super::rows::{AccountSide, Candidate, CapabilityUse, FirstAcceptance, OrganisationSide, QueueItem};
+use super::rows::{AccountSide, Calibration, Candidate, CapabilityUse, FirstAcceptance, OrganisationSide, QueueItem};
 use crate::PolicyPlaces;
 
 /// A link a reviewer already decided whose acceptance by override would make a deny: what
@@ -190,6 +190,9 @@ impl QueueIndex {
             }),
             Sort::Score => rows.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.proposal_id.cmp(&b.proposal_id))),
             Sort::Age => rows.sort_by(|a, b| a.proposed_at.cmp(&b.proposed_at).then(a.proposal_id.cmp(&b.proposal_id))),
+            Sort::Value => rows.sort_by(|a, b| {
+                b.expected_value.total_cmp(&a.expected_value).then(a.proposal_id.cmp(&b.proposal_id))
+            }),
         }
         let total = rows.len();
         let limit = q.limit.clamp(1, MAX_PAGE);
@@ -389,6 +392,21 @@ fn build(
         }
     };
     let today_n = publish::notices::day_number(today).unwrap_or(0);
+    // Per score band: how many screening proposals people decided, and accepted.
+    let mut decisions: HashMap<&'static str, (u64, u64)> = HashMap::new();
+    for (score, _, outcome) in publish::screening_facts::proposals(&store.link_events()?, None) {
+        let d = decisions.entry(registry::screen::bands::band(score)).or_default();
+        match outcome {
+            publish::screening_facts::Outcome::Accepted => (d.0, d.1) = (d.0 + 1, d.1 + 1),
+            publish::screening_facts::Outcome::Rejected => d.1 += 1,
+            publish::screening_facts::Outcome::Open => {}
+        }
+    }
+    let calibration = |score: f64| {
+        let band = registry::screen::bands::band(score);
+        let (accepted, decided) = decisions.get(band).copied().unwrap_or_default();
+        Calibration::new(band, accepted, decided, labelled_precision(band))
+    };
     // Impact per (organisation, capability): the same for every account without registered
     // uses, so most proposals reuse an earlier decision.
     let mut impacts = Impacts { decider, decided: HashMap::new() };
@@ -433,7 +451,12 @@ fn build(
             usage_lines: lines,
             latest_event: l.latest.id,
             first_acceptance: FirstAcceptance::of(&l.latest),
+            calibration: calibration(p.score.unwrap_or(0.0)),
+            expected_value: 0.0,
         });
+        if let Some(i) = items.last_mut() {
+            i.expected_value = i.calibration.expected_value(!i.would_deny.is_empty(), i.usage_lines);
+        }
     }
     // Decided links: a reversal that accepts one of them takes four eyes as a first acceptance
     // does, so what it would deny is known before anyone asks.
@@ -462,6 +485,12 @@ fn build(
         }
     }
     Ok(index)
+}
+
+/// The precision the labelled sets shipped with this release measure at `band`, if they hold
+/// proposals there.
+fn labelled_precision(band: &str) -> Option<f64> {
+    registry::screen::quality::RELEASE.precision_at(band)
 }
 
 /// What linking an account to an organisation would deny under the active policy, each
@@ -607,6 +636,8 @@ mod tests {
             usage_lines: 1,
             latest_event: 5,
             first_acceptance: None,
+            calibration: Calibration::new("0.85-0.90", 0, 0, None),
+            expected_value: 0.0,
         };
         let mut index = QueueIndex { items: vec![item], last_event: 5, ..QueueIndex::default() };
         let events = [

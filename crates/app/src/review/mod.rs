@@ -14,4 +14,7 @@ pub mod serve;
 
 pub use index::{DecidedLink, QueueIndex, is_identifier_match};
 pub use query::{MAX_PAGE, Page, Query, Sort, query_from_pairs};
-pub use rows::{AccountSide, Candidate, CapabilityUse, FIRST_ACCEPTANCE, FirstAcceptance, OrganisationSide, QueueItem};
+pub use rows::{
+    AccountSide, Calibration, Candidate, CapabilityUse, FIRST_ACCEPTANCE, FirstAcceptance, OrganisationSide, PRIOR_WEIGHT,
+    QueueItem,
+};

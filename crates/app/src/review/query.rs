@@ -18,16 +18,20 @@ pub enum Sort {
     Score,
     /// Oldest first.
     Age,
+    /// The expected value of a review first: the chance the proposal is right (calibrated on
+    /// reviewers' decisions) times what accepting it changes.
+    Value,
 }
 
 impl Sort {
-    /// Parses `impact`, `score` or `age`.
+    /// Parses `impact`, `score`, `age` or `value`.
     pub fn parse(s: &str) -> Result<Sort> {
         match s {
             "impact" => Ok(Sort::Impact),
             "score" => Ok(Sort::Score),
             "age" => Ok(Sort::Age),
-            other => bail!("sort {other:?}: use impact, score or age"),
+            "value" => Ok(Sort::Value),
+            other => bail!("sort {other:?}: use impact, score, age or value"),
         }
     }
 }

@@ -117,6 +117,56 @@ pub struct QueueItem {
     pub latest_event: i64,
     /// The first of two acceptances, when the link needs a second reviewer (four eyes).
     pub first_acceptance: Option<FirstAcceptance>,
+    /// What the score means, measured: how often reviewers accepted proposals at this score.
+    pub calibration: Calibration,
+    /// The expected value of reviewing it: the chance it is right times what accepting it
+    /// changes (see [`Calibration::expected_value`]); the queue's `value` order.
+    pub expected_value: f64,
+}
+
+/// A proposal's score as reviewers' decisions (and the labelled sets) measure it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// The score band (`registry::screen::bands`).
+    pub band: String,
+    /// Screening proposals at this band that a person decided, over all history.
+    pub decided: u64,
+    /// Of which a person accepted ("accepted N of M at this score").
+    pub accepted: u64,
+    /// The precision the labelled sets shipped with this release measure at this band, when
+    /// they hold proposals there.
+    pub labelled_precision: Option<f64>,
+    /// The chance a proposal at this band is right: reviewers' acceptances, with the labelled
+    /// precision (or one half) standing in for [`PRIOR_WEIGHT`] decisions, so a band few
+    /// proposals reached is not judged on one or two.
+    pub probability: f64,
+}
+
+/// How many decisions the prior (the labelled precision, or one half) counts for.
+pub const PRIOR_WEIGHT: f64 = 10.0;
+
+impl Calibration {
+    /// The calibration of `band` from reviewers' `accepted` of `decided` and the labelled
+    /// precision there.
+    pub fn new(band: &str, accepted: u64, decided: u64, labelled_precision: Option<f64>) -> Calibration {
+        let prior = labelled_precision.unwrap_or(0.5);
+        let probability = (accepted as f64 + PRIOR_WEIGHT * prior) / (decided as f64 + PRIOR_WEIGHT);
+        Calibration { band: band.to_string(), decided, accepted, labelled_precision, probability }
+    }
+
+    /// The expected value of a review: the probability the proposal is right times the
+    /// consequence of accepting it — ten times as much when accepting would make the active
+    /// policy deny something, growing with the logarithm of the account's billing lines
+    /// (`(1 + 9·deny) × ln(e + lines)`).
+    pub fn expected_value(&self, would_deny: bool, usage_lines: u64) -> f64 {
+        let consequence = (1.0 + 9.0 * f64::from(u8::from(would_deny))) * (std::f64::consts::E + usage_lines as f64).ln();
+        self.probability * consequence
+    }
+
+    /// "accepted N of M at this score".
+    pub fn words(&self) -> String {
+        format!("accepted {} of {} at this score ({})", self.accepted, self.decided, self.band)
+    }
 }
 
 /// A first acceptance of a link that needs two reviewers.

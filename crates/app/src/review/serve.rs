@@ -176,6 +176,7 @@ impl std::fmt::Display for PageText<'_, '_> {
                     a.capabilities.iter().map(|c| format!("{} ({} {})", c.capability, c.volume_band, c.unit)).collect();
                 writeln!(f, "      uses {} from {} to {}", used.join(", "), a.first_usage, a.last_usage)?;
             }
+            writeln!(f, "      {}; chance right {:.0}%", i.calibration.words(), i.calibration.probability * 100.0)?;
             if !i.would_deny.is_empty() {
                 writeln!(
                     f,

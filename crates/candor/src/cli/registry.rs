@@ -89,8 +89,9 @@ pub enum ReviewCommand {
         /// capability, score=LOW-HIGH, age=DAYS (waiting at least), would_deny=true|false.
         #[arg(long = "filter", value_name = "KEY=VALUE")]
         filters: Vec<String>,
-        /// impact (a link that would make a deny first, then usage volume, then score), score
-        /// or age (oldest first).
+        /// impact (a link that would make a deny first, then usage volume, then score), score,
+        /// age (oldest first) or value (the chance it is right, calibrated on reviewers'
+        /// decisions, times what accepting it changes).
         #[arg(long, default_value = "impact")]
         sort: String,
         /// Skip this many proposals.

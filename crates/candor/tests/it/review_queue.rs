@@ -544,3 +544,142 @@ fn any_body_the_api_document_allows_fits_under_its_route_s_limit() {
     let a = http(&server.addr, "POST", "/v1/proposals/21/objections", Some(&staff), over.as_bytes());
     assert_eq!(a.status, 400, "{}", a.text());
 }
+
+/// The current quarter (`YYYY-Qn`), as `date` gives it.
+fn this_quarter() -> String {
+    let out = std::process::Command::new("date").args(["-u", "+%Y %m"]).output().expect("date");
+    let ym = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let (y, m) = ym.split_once(' ').expect("year and month");
+    format!("{y}-Q{}", (m.parse::<u32>().expect("month") - 1) / 3 + 1)
+}
+
+#[test]
+fn scores_are_calibrated_on_reviewers_decisions_and_the_period_publishes_the_screening_s_quality() {
+    let demo = demo_copy();
+    let dir = demo.path();
+    let p = |n: &str| dir.join(n).display().to_string();
+    let page = json(&list(dir, &["--json", "--limit", "500", "--sort", "score"]));
+    let rows = page["rows"].as_array().expect("rows").clone();
+    assert!(rows.len() >= 6, "the demo's queue: {page}");
+    // Decide some proposals of one band: two accepted, one rejected (the links are to real
+    // bodies' name variants with no usage: nothing here is published as a customer).
+    let band = rows[0]["calibration"]["band"].as_str().expect("band").to_string();
+    let same_band: Vec<&Value> = rows.iter().filter(|r| r["calibration"]["band"] == band.as_str()).collect();
+    assert!(same_band.len() >= 4, "{band}: {}", same_band.len());
+    let before = same_band[3]["calibration"].clone();
+    for (row, accept) in same_band.iter().take(3).zip([true, true, false]) {
+        let id = row["proposal_id"].as_i64().expect("id").to_string();
+        let mut args: Vec<String> = vec!["review".into(), if accept { "accept" } else { "reject" }.into(), id];
+        for (flag, value) in [("--reviewer", "rev-cal".to_string()), ("--reason", "checked".into()),
+            ("--db", p("registry.db")), ("--usage-db", p("usage.db")), ("--policy-db", p("policy.db")),
+            ("--four-eyes", "off".into())]
+        {
+            args.extend([flag.to_string(), value]);
+        }
+        if let Some(org) = row["candidates"][0]["id"].as_i64().filter(|_| accept) {
+            args.extend(["--org".to_string(), format!("#{org}")]);
+        }
+        let o = candor(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let after = json(&list(dir, &["--json", "--limit", "500", "--filter", &format!("score={}", band_filter(&band))]));
+    let still = after["rows"].as_array().expect("rows").iter().find(|r| r["proposal_id"] == same_band[3]["proposal_id"]).expect("the fourth");
+    let cal = &still["calibration"];
+    assert_eq!(
+        (cal["accepted"].as_u64(), cal["decided"].as_u64()),
+        (before["accepted"].as_u64().map(|a| a + 2), before["decided"].as_u64().map(|d| d + 3)),
+        "{cal}"
+    );
+    let probability = cal["probability"].as_f64().expect("p");
+    let (a, d) = (cal["accepted"].as_f64().expect("a"), cal["decided"].as_f64().expect("d"));
+    let quality = registry::screen::quality::RELEASE;
+    assert_eq!(cal["labelled_precision"].as_f64(), quality.precision_at(&band), "the labelled sets' prior: {cal}");
+    let prior = cal["labelled_precision"].as_f64().unwrap_or(0.5);
+    assert!((probability - (a + 10.0 * prior) / (d + 10.0)).abs() < 1e-9, "{cal}");
+    let text_page = list(dir, &["--filter", &format!("score={}", band_filter(&band)), "--limit", "500"]);
+    assert!(text(&text_page).contains(&format!("accepted {} of {} at this score ({band})", a, d)), "{}", text(&text_page));
+    // Ordered by expected value: highest first.
+    let by_value = json(&list(dir, &["--json", "--limit", "500", "--sort", "value"]));
+    let values: Vec<f64> =
+        by_value["rows"].as_array().expect("rows").iter().filter_map(|r| r["expected_value"].as_f64()).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]) && !values.is_empty(), "{values:?}");
+
+    // Published, the period's summary states the screening's quality, equal to what the
+    // registry's decisions give when counted here.
+    crate::common::without_witnesses(dir);
+    let period = this_quarter();
+    crate::common::publish_demo(dir, &period);
+    let records: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
+            .expect("json");
+    let summary = records["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["type"] == "candor.period_summary" && r["record"]["period"] == period.as_str())
+        .filter(|r| r["corrected_by"].is_null())
+        .map(|r| r["record"].clone())
+        .next()
+        .expect("the period's summary");
+    let published = &summary["screening"];
+    let store = registry::open(&dir.join("registry.db")).expect("registry");
+    let events = store.link_events().expect("events");
+    // Counted here, independently: each screening proposal made in the period, by band, and
+    // the latest person's decision on its pair (or a candidate of it).
+    let quarter_start = format!("{}-{:02}-01", &period[..4], (period[6..].parse::<u32>().expect("q") - 1) * 3 + 1);
+    let mut want: std::collections::BTreeMap<String, (u64, u64, u64)> = std::collections::BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if e.status != registry::model::Status::Proposed || e.actor != "candor:screen" || e.at[..10] < *quarter_start {
+            continue;
+        }
+        let score = e.score.expect("score");
+        let band = if score >= 1.0 {
+            "1.00".to_string()
+        } else if score < 0.8 {
+            "below 0.80".to_string()
+        } else {
+            let lo = ((score * 20.0).floor() / 20.0 * 100.0).round() / 100.0;
+            format!("{lo:.2}-{:.2}", lo + 0.05)
+        };
+        let orgs: Vec<i64> = std::iter::once(e.org_id).chain(e.candidates.iter().map(|c| c.org_id)).collect();
+        let decision = events[i + 1..]
+            .iter()
+            .filter(|d| d.account_id == e.account_id && orgs.contains(&d.org_id) && !d.actor.starts_with("candor:"))
+            .filter(|d| d.status != registry::model::Status::Proposed && !d.reason.starts_with("another candidate"))
+            .last()
+            .map(|d| d.status);
+        let w = want.entry(band).or_default();
+        w.0 += 1;
+        match decision {
+            Some(registry::model::Status::Confirmed) => (w.1, w.2) = (w.1 + 1, w.2 + 1),
+            Some(_) => w.1 += 1,
+            None => {}
+        }
+    }
+    for b in published["bands"].as_array().expect("bands") {
+        let name = b["band"].as_str().expect("band");
+        let (proposed, decided, accepted) = want.get(name).copied().unwrap_or_default();
+        assert_eq!(
+            (b["proposed"].as_u64(), b["decided"].as_u64(), b["accepted"].as_u64()),
+            (Some(proposed), Some(decided), Some(accepted)),
+            "{name}: {published}"
+        );
+    }
+    assert!(want.values().map(|w| w.1).sum::<u64>() >= 3, "the decisions above are in the period: {want:?}");
+    // And the labelled sets' precision and recall, as this release records them.
+    assert_eq!(published["labelled"]["precision"].as_f64(), Some(quality.precision), "{published}");
+    assert_eq!(published["labelled"]["recall"].as_f64(), Some(quality.recall), "{published}");
+    assert_eq!(published["labelled"]["names"].as_u64(), Some(quality.names), "{published}");
+    let page = std::fs::read_to_string(dir.join("log/public/review.html")).expect("review page");
+    assert!(page.contains("Screening quality"), "the review page shows it");
+    crate::common::verify_demo(dir);
+}
+
+/// A `score=` filter that selects one band.
+fn band_filter(band: &str) -> String {
+    match band {
+        "1.00" => "1".into(),
+        "below 0.80" => "-0.79".into(),
+        b => b.replacen("-1.00", "-0.9999", 1),
+    }
+}

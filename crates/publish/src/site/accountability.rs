@@ -3,6 +3,8 @@
 //! provider declared of it (`candor.registered_use`). Every value shown is marked with its JSON
 //! pointer ([`super::html::val`]) so the page's script checks it against the verified record.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use super::html::{esc, table, val};
@@ -98,6 +100,44 @@ pub(crate) fn registered_use(v: &Value, depends_on: &str) -> String {
         val(v, "/period"),
         depends_on,
     )
+}
+
+/// The screening's measured quality in a period summary: per score band, the proposals the
+/// screening made, how many a person decided and accepted; and the labelled sets' precision and
+/// recall (empty for summaries written before it was measured).
+pub(crate) fn screening(v: &Value) -> String {
+    if v.get("screening").is_none() {
+        return String::new();
+    }
+    let n = v.pointer("/screening/bands").and_then(Value::as_array).map_or(0, Vec::len);
+    let rows: Vec<Vec<String>> = (0..n)
+        .map(|i| {
+            let p = |k: &str| format!("/screening/bands/{i}/{k}");
+            let share = match v.pointer(&p("share_accepted")) {
+                Some(Value::Number(_)) => val(v, &p("share_accepted")),
+                _ => "—".into(),
+            };
+            vec![val(v, &p("band")), val(v, &p("proposed")), val(v, &p("decided")), val(v, &p("accepted")), share]
+        })
+        .collect();
+    let mut out = format!(
+        "<h4>Screening quality</h4>\n<p>How often the screening was right, as reviewers' decisions up to {} measure \
+         it: the links it proposed in the period, by score, and the share of those decided that a person accepted. \
+         A low share at a score means proposals there are often wrong; a list of customers is only as complete as \
+         the screening that finds them.</p>\n{}",
+        val(v, "/screening/as_of"),
+        table(&["Score", "Proposed", "Decided", "Accepted", "Share accepted"], &rows)
+    );
+    if v.pointer("/screening/labelled").is_some() {
+        let _ = write!(
+            out,
+            "<p>On the labelled evaluation sets shipped with this release ({} names): precision {}, recall {}.</p>\n",
+            val(v, "/screening/labelled/names"),
+            val(v, "/screening/labelled/precision"),
+            val(v, "/screening/labelled/recall"),
+        );
+    }
+    out
 }
 
 /// The review facts of a period summary: what was proposed, decided and still waits, and a

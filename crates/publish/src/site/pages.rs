@@ -162,8 +162,9 @@ pub(crate) fn render(
     // The review page: each period's review facts, as its summary records them.
     let mut body = String::from(
         "<h1>Review</h1>\n<p>How the links between customer accounts and organisations were reviewed, period by \
-         period: proposals made and decided, reversals, decisions under four eyes, what still waits, and decisions per \
-         reviewer pseudonym. No reviewer is named and no account appears.</p>\n",
+         period: proposals made and decided, reversals, decisions under four eyes, what still waits, decisions per \
+         reviewer pseudonym, and the screening's quality by score as those decisions measure it. No reviewer is named \
+         and no account appears.</p>\n",
     );
     for (period, &i) in m.periods.iter().rev() {
         let _ = writeln!(body, "<h2>Period {}</h2>", esc(period));
@@ -386,6 +387,7 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
             out.push_str(&enforcement);
             out.push_str(&super::proposals::summary_lines(m, v, root, &link));
             out.push_str(&super::accountability::review(v));
+            out.push_str(&super::accountability::screening(v));
         }
         "period_records" => {
             let listed = links("/records");

@@ -11,6 +11,8 @@
 //! two offices of one name), the proposal lists every candidate and the reviewer picks one:
 //! nothing is dropped.
 
+pub mod bands;
+pub mod quality;
 mod matcher;
 
 use serde::Serialize;

@@ -121,3 +121,46 @@ fn screening_meets_its_targets_on_both_evaluation_sets() {
     // Names shared by several registrations reach a reviewer with every candidate.
     assert!(forms.categories["shared name"].tally.ambiguous >= 50);
 }
+
+/// The quality a period summary publishes (`screen::quality::RELEASE`) is what the labelled
+/// sets give today: every set screened again, counts summed, figures to four decimals.
+#[test]
+fn the_release_s_recorded_quality_is_what_the_labelled_sets_give() {
+    use registry::screen::quality::{RELEASE, SETS};
+    let Some(data) = data_dir() else { return };
+    let store = full_registry(&data);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let (mut names, mut positives, mut tp, mut fp) = (0u64, 0u64, 0u64, 0u64);
+    let mut bands: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for set in SETS {
+        let r = evaluate(&store, &dir.join(set), &ScreenConfig::default()).expect("evaluate");
+        names += r.rows as u64;
+        positives += r.positives as u64;
+        tp += r.true_positives as u64;
+        fp += r.false_positives as u64;
+        for (band, b) in &r.bands {
+            let e = bands.entry(band.clone()).or_default();
+            e.0 += b.proposals;
+            e.1 += b.correct;
+        }
+    }
+    let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
+    let precision = round(tp as f64 / (tp + fp).max(1) as f64);
+    let recall = round(tp as f64 / positives.max(1) as f64);
+    // Highest band first, as RELEASE lists them.
+    let measured: Vec<(String, f64)> = registry::screen::bands::BANDS
+        .iter()
+        .rev()
+        .filter_map(|b| bands.get(*b).map(|(n, c)| (b.to_string(), round(*c as f64 / *n as f64))))
+        .collect();
+    let recorded: Vec<(String, f64)> = RELEASE.bands.iter().map(|(b, p)| (b.to_string(), *p)).collect();
+    let wanted = format!(
+        "names: {names}, positives: {positives}, precision: {precision}, recall: {recall}, bands: &{:?}",
+        measured.iter().map(|(b, p)| (b.as_str(), *p)).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        (RELEASE.names, RELEASE.positives, RELEASE.precision, RELEASE.recall, recorded),
+        (names, positives, precision, recall, measured),
+        "record in screen::quality::RELEASE: {wanted}"
+    );
+}
