@@ -394,6 +394,11 @@ impl LegalForms {
         })
     }
 
+    /// Every spelling, its words joined by spaces.
+    pub(crate) fn spellings(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
     /// Number of distinct spellings.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -514,6 +519,17 @@ pub fn strip(segments: &mut [Vec<Word>]) -> Vec<FormId> {
                 && let Some(f) = table.lookup(&[word])
             {
                 taken = Some((1, f, 1));
+            }
+            if taken.is_none() {
+                // Mistyped or cut short ("Aktiengeselschaft", "JOINT STOCK COMPAN").
+                let seg = &segments[s];
+                let non_stop = |len: usize| {
+                    seg[seg.len() - len..].iter().filter(|w| !super::STOP_WORDS.contains(&w.text.as_str())).count()
+                };
+                taken = super::form_words::near_form(table, seg, max, s + 1 == segments.len(), |len| {
+                    remaining > non_stop(len)
+                })
+                .map(|(len, f)| (len, f, non_stop(len)));
             }
             let Some((len, f, non_stop)) = taken else { break };
             let seg = &mut segments[s];

@@ -30,10 +30,13 @@ use crate::model::{Account, Kind, Scheme};
 use crate::names::legal_forms::{FormId, FormMatch, legal_forms};
 use crate::names::numbers::is_number;
 use crate::names::{
-    FUNCTION_WORDS, NormalizedName, SOFT_MARK, canonical_state, edit_distance, normalize, normalize_identifier,
+    FUNCTION_WORDS, NormalizedName, SOFT_MARK, canonical_state, edit_distance, given_names, normalize, normalize_identifier,
     one_edit, skeleton,
 };
 use crate::store::Store;
+
+mod sounds;
+mod truncated;
 
 /// Beyond the rarest token, only tokens in at most this many aliases open candidate lists
 /// ("county", "police" and "department" never do).
@@ -130,6 +133,8 @@ pub struct Matcher {
     initials: HashMap<String, Vec<i64>>,
     /// Aliases written as one capitalised word ("NTSB") → organisations.
     acronym_aliases: HashMap<String, Vec<i64>>,
+    /// Known words by sound key, for names in other scripts ([`sounds`]).
+    sounds: sounds::Sounds,
     max_weight: f64,
 }
 
@@ -203,6 +208,7 @@ impl Matcher {
             number: Vec::new(),
             initials: HashMap::default(),
             acronym_aliases: HashMap::default(),
+            sounds: sounds::Sounds::default(),
             max_weight: 1.0,
         };
         for (org, scheme, value) in store.identifiers()? {
@@ -244,6 +250,16 @@ impl Matcher {
                 }
             });
             let (tokens, soft): (Vec<u32>, Vec<bool>) = pairs.into_iter().unzip();
+            if !norm.foreign.is_empty() {
+                let foreign: HashSet<&str> = norm.foreign.iter().map(String::as_str).collect();
+                for w in norm.tokens.iter().map(|t| t.trim_start_matches(SOFT_MARK)) {
+                    if foreign.contains(w)
+                        && let Some(&id) = m.vocab.get(w)
+                    {
+                        m.sounds.mark_foreign(id);
+                    }
+                }
+            }
             if tokens.is_empty() || !seen.insert((org, tokens.clone(), soft.clone(), norm.forms.clone())) {
                 continue;
             }
@@ -313,6 +329,7 @@ impl Matcher {
                 }
             }
         }
+        m.sounds.index(&m.words);
         m.function = m.words.iter().map(|w| FUNCTION_WORDS.contains(&w.as_str())).collect();
         m.number = m.words.iter().map(|w| is_number(w)).collect();
         Ok(m)
@@ -485,7 +502,7 @@ impl Matcher {
         // The words written in another script, as a set: a name of many foreign words would
         // otherwise compare each of its words with all of them.
         let foreign_words: HashSet<&str> = norm.foreign.iter().map(String::as_str).collect();
-        for t in tokens {
+        for (i, t) in tokens.iter().enumerate() {
             let (t, soft) = match t.strip_prefix(SOFT_MARK) {
                 Some(word) => (word, true),
                 None => (t.as_str(), false),
@@ -503,6 +520,16 @@ impl Matcher {
                 continue;
             }
             let foreign = foreign_words.contains(t);
+            // The last word may be cut short by a form field: its completions among the
+            // organisations that share the account's rarest known word.
+            if i + 1 == tokens.len() && !foreign {
+                let anchor = base.iter().filter(|b| b.1 >= 1.0 && !b.2).map(|b| b.0).min_by_key(|&id| self.df[id as usize]);
+                let cut = self.completions(t, anchor);
+                if !cut.is_empty() {
+                    options.push((cut, soft));
+                    continue;
+                }
+            }
             let near = scratch.readings(t, foreign, |t| self.readings(t, foreign));
             match near.len() {
                 0 if soft => unknown_weight += SOFT_WEIGHT,
@@ -765,6 +792,11 @@ impl Matcher {
         if near.is_empty() {
             near.extend(self.two_edits(t).into_iter().map(|id| (id, typo(2))));
         }
+        if near.is_empty() {
+            near.extend(self.by_sound(t, foreign).into_iter().map(|id| (id, TRANSLITERATION_FACTOR)));
+        }
+        // "Giulio" is not a typo of "Giulia": two people.
+        near.retain(|&(id, _)| !given_names::different_people(t, &self.words[id as usize]));
         near
     }
 
