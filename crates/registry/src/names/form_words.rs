@@ -16,6 +16,8 @@ use super::legal_forms::{FormId, LegalForms};
 
 /// Least length of a word read as a mistyped form word.
 const TYPO_MIN_LEN: usize = 5;
+/// Least length of a one-word spelling that a typo or a cut may stand for.
+const SINGLE_MIN_LEN: usize = 7;
 /// Least length of a word read as a form word cut short, when it is the form's only word.
 const CUT_MIN_LEN_ALONE: usize = 6;
 /// Least length of a cut word when the form's other words are there ("Sociedad Anoni…").
@@ -36,12 +38,21 @@ fn form_words(table: &LegalForms) -> &'static FormWords {
     static WORDS: OnceLock<FormWords> = OnceLock::new();
     WORDS.get_or_init(|| {
         let mut all = HashSet::new();
+        // Words a typo or a cut may stand for: the words of spellings of several words, and
+        // long one-word spellings. A short abbreviation ("PartG") is no word to misspell.
+        let mut long = HashSet::new();
         for spelling in table.spellings() {
-            all.extend(spelling.split(' ').map(str::to_string));
+            let words: Vec<&str> = spelling.split(' ').collect();
+            for w in &words {
+                all.insert(w.to_string());
+                if w.len() >= TYPO_MIN_LEN && w.is_ascii() && (words.len() > 1 || w.len() >= SINGLE_MIN_LEN) {
+                    long.insert(w.to_string());
+                }
+            }
         }
         let mut by_start: HashMap<([u8; 2], usize), Vec<String>> = HashMap::new();
         let mut by_prefix: HashMap<String, Vec<String>> = HashMap::new();
-        let mut long: Vec<&String> = all.iter().filter(|w| w.len() >= TYPO_MIN_LEN && w.is_ascii()).collect();
+        let mut long: Vec<&String> = long.iter().collect();
         long.sort();
         for w in long {
             let b = w.as_bytes();
@@ -72,9 +83,9 @@ fn readings<'a>(words: &'a FormWords, w: &str, cut: Option<usize>) -> Vec<&'a st
             }
         }
     }
-    // A form word itself ("anonim", Turkish) may still be the start of another ("anonima").
-    if (found.is_empty() || exact.is_some())
-        && let Some(min) = cut
+    // A form word itself ("anonim", Turkish), or one edit from one ("corporat": corporate),
+    // may still be the start of another ("anonima", "corporation").
+    if let Some(min) = cut
         && w.len() >= min
     {
         // Cut by a length limit: at least 60% of the word is there.
@@ -88,12 +99,13 @@ fn readings<'a>(words: &'a FormWords, w: &str, cut: Option<usize>) -> Vec<&'a st
 }
 
 /// The legal form the last words of `seg` spell once mistyped or cut words are read as form
-/// words: (how many words, the form), at most `max` words. `last_of_name`: the segment ends
+/// words: (how many words, the form), `min` to `max` words. `last_of_name`: the segment ends
 /// the name, so its last word may be cut short. `allowed(n)`: whether taking `n` words
 /// leaves the name a word.
 pub fn near_form(
     table: &LegalForms,
     seg: &[Word],
+    min: usize,
     max: usize,
     last_of_name: bool,
     allowed: impl Fn(usize) -> bool,
@@ -106,7 +118,7 @@ pub fn near_form(
         return None;
     }
     let max = max.min(seg.len());
-    for len in (1..=max).rev() {
+    for len in (min.max(1)..=max).rev() {
         if !allowed(len) {
             continue;
         }
@@ -139,8 +151,13 @@ pub fn near_form(
         }
         for c in combos {
             let changed = c.iter().zip(&seg[seg.len() - len..]).any(|(r, w)| *r != w.text);
-            let alone_cut = len == 1 && c[0].len() > last.text.len() && last.text.len() < CUT_MIN_LEN_ALONE;
-            if changed && !alone_cut && let Some(f) = table.lookup(&c) {
+            // Alone, a word is read as a form only for a long form word ("Limted": limited),
+            // never as a short one one letter off ("Partn" is not PartG).
+            let alone = len == 1 && (c[0].len() < SINGLE_MIN_LEN || last.text.len() < CUT_MIN_LEN_ALONE);
+            if changed
+                && !alone
+                && let Some(f) = table.lookup(&c)
+            {
                 return Some((len, f));
             }
         }

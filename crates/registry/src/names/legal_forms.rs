@@ -520,16 +520,21 @@ pub fn strip(segments: &mut [Vec<Word>]) -> Vec<FormId> {
             {
                 taken = Some((1, f, 1));
             }
-            if taken.is_none() {
-                // Mistyped or cut short ("Aktiengeselschaft", "JOINT STOCK COMPAN").
+            // Mistyped or cut short ("Aktiengeselschaft", "JOINT STOCK COMPAN"), and longer
+            // than a form found as written ("Joynt Stock Company" is more than "Company").
+            let longer = taken.map_or(1, |(len, _, _)| len + 1);
+            if longer <= max {
                 let seg = &segments[s];
                 let non_stop = |len: usize| {
                     seg[seg.len() - len..].iter().filter(|w| !super::STOP_WORDS.contains(&w.text.as_str())).count()
                 };
-                taken = super::form_words::near_form(table, seg, max, s + 1 == segments.len(), |len| {
+                let last_of_name = s + 1 == segments.len();
+                let near = super::form_words::near_form(table, seg, longer, max, last_of_name, |len| {
                     remaining > non_stop(len)
-                })
-                .map(|(len, f)| (len, f, non_stop(len)));
+                });
+                if let Some((len, f)) = near {
+                    taken = Some((len, f, non_stop(len)));
+                }
             }
             let Some((len, f, non_stop)) = taken else { break };
             let seg = &mut segments[s];

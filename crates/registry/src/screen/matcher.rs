@@ -30,8 +30,8 @@ use crate::model::{Account, Kind, Scheme};
 use crate::names::legal_forms::{FormId, FormMatch, legal_forms};
 use crate::names::numbers::is_number;
 use crate::names::{
-    FUNCTION_WORDS, NormalizedName, SOFT_MARK, canonical_state, edit_distance, given_names, normalize, normalize_identifier,
-    one_edit, skeleton,
+    FUNCTION_WORDS, NormalizedName, SOFT_MARK, canonical_state, edit_distance, given_names, normalize,
+    normalize_identifier, one_edit, skeleton,
 };
 use crate::store::Store;
 
@@ -378,14 +378,19 @@ impl Matcher {
         let norm = normalize(&account.legal_name);
         let mut scored: Vec<(i64, Scored)> = Vec::new();
         for variant in self.variants(&norm.tokens, false) {
-            self.score_variant(&variant, &norm, account, cfg, scratch, &mut scored);
+            self.score_variant(&variant, &norm, account, cfg, scratch, false, &mut scored);
         }
         // Nothing fits: a known word may still be two the registry writes apart ("Glenrock"
         // for "Glen Rock").
         if !scored.iter().any(|(_, s)| s.score >= cfg.threshold) {
             for variant in self.variants(&norm.tokens, true).into_iter().skip(1) {
-                self.score_variant(&variant, &norm, account, cfg, scratch, &mut scored);
+                self.score_variant(&variant, &norm, account, cfg, scratch, false, &mut scored);
             }
+        }
+        // Still nothing: the last word, though a known word, may be cut short by a form
+        // field ("… Shipping and Forward" for "Forwarding").
+        if !scored.iter().any(|(_, s)| s.score >= cfg.threshold) {
+            self.score_variant(&norm.tokens, &norm, account, cfg, scratch, true, &mut scored);
         }
         // Best score per organisation, best first (ties: lower organisation id, for a
         // deterministic order).
@@ -482,7 +487,9 @@ impl Matcher {
         out
     }
 
-    /// Scores one variant of the account's words against its blocked candidates.
+    /// Scores one variant of the account's words against its blocked candidates; with
+    /// `cut_known`, the last word is read as cut short even when it is a known word.
+    #[allow(clippy::too_many_arguments)]
     fn score_variant(
         &self,
         tokens: &[String],
@@ -490,6 +497,7 @@ impl Matcher {
         account: &Account,
         cfg: &ScreenConfig,
         scratch: &mut Scratch,
+        cut_known: bool,
         out: &mut Vec<(i64, Scored)>,
     ) {
         // Query tokens: known ones with their weight; unknown ones may be a typo of a known
@@ -507,6 +515,13 @@ impl Matcher {
                 Some(word) => (word, true),
                 None => (t.as_str(), false),
             };
+            if cut_known && i + 1 == tokens.len() && !is_number(t) {
+                let cut = self.completions(t, self.anchor(&base));
+                if !cut.is_empty() {
+                    options.push((cut, soft));
+                    continue;
+                }
+            }
             if let Some(&id) = self.vocab.get(t) {
                 if is_number(t) {
                     numbers.push(Some(id));
@@ -523,8 +538,7 @@ impl Matcher {
             // The last word may be cut short by a form field: its completions among the
             // organisations that share the account's rarest known word.
             if i + 1 == tokens.len() && !foreign {
-                let anchor = base.iter().filter(|b| b.1 >= 1.0 && !b.2).map(|b| b.0).min_by_key(|&id| self.df[id as usize]);
-                let cut = self.completions(t, anchor);
+                let cut = self.completions(t, self.anchor(&base));
                 if !cut.is_empty() {
                     options.push((cut, soft));
                     continue;

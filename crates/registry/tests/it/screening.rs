@@ -139,7 +139,8 @@ fn screening_reads_names_from_other_countries_and_scripts() {
     let fixtures = std::fs::read_to_string(&fixture).expect("fixture").lines().filter(|l| !l.trim().is_empty()).count();
     assert_eq!(imported.after.organisations - imported.before.organisations, fixtures as u64);
 
-    let r = evaluate(&store, &dir.join("screening-eval-international.csv"), &ScreenConfig::default()).expect("evaluate");
+    let r =
+        evaluate(&store, &dir.join("screening-eval-international.csv"), &ScreenConfig::default()).expect("evaluate");
     report("international set", &r);
     assert!(r.precision >= 0.99, "international set precision {:.4}", r.precision);
     assert!(r.recall >= 0.97, "international set recall {:.4}", r.recall);

@@ -15,15 +15,28 @@ const MIN_LEN: usize = 4;
 const MAX_POSTINGS: u32 = 500;
 /// Most completions tried.
 const MAX_COMPLETIONS: usize = 3;
-/// A completion stands in at `1 - CUT_PENALTY * missing / length` of its weight.
-const CUT_PENALTY: f64 = 0.4;
+/// A completion stands in at `CUT_BASE + CUT_PER_LETTER * letters` of its weight (at most
+/// [`CUT_MOST`]): the more of the word is there, the surer the reading. Every completion of
+/// one cut word gets the same share: "Partn" says nothing of "Partners" over "Partnership".
+const CUT_BASE: f64 = 0.55;
+const CUT_PER_LETTER: f64 = 0.05;
+const CUT_MOST: f64 = 0.95;
 
 impl Matcher {
+    /// The rarest of the account's words read exactly (not soft): the anchor of a search
+    /// for completions.
+    pub(super) fn anchor(&self, base: &[(u32, f64, bool)]) -> Option<u32> {
+        base.iter().filter(|b| b.1 >= 1.0 && !b.2).map(|b| b.0).min_by_key(|&id| self.df[id as usize])
+    }
+
     /// The words, in aliases that hold `anchor`, that begin with `prefix` and are longer, with
     /// the share of their weight the cut word carries.
     pub(super) fn completions(&self, prefix: &str, anchor: Option<u32>) -> Vec<(u32, f64)> {
         let Some(anchor) = anchor else { return Vec::new() };
-        if !(MIN_LEN..=MAX_FUZZY_LEN).contains(&prefix.len()) || is_number(prefix) || self.df[anchor as usize] > MAX_POSTINGS {
+        if !(MIN_LEN..=MAX_FUZZY_LEN).contains(&prefix.len())
+            || is_number(prefix)
+            || self.df[anchor as usize] > MAX_POSTINGS
+        {
             return Vec::new();
         }
         let mut found: Vec<u32> = Vec::new();
@@ -37,12 +50,7 @@ impl Matcher {
         }
         found.sort_by_key(|&id| std::cmp::Reverse(self.df[id as usize]));
         found.truncate(MAX_COMPLETIONS);
-        found
-            .into_iter()
-            .map(|t| {
-                let len = self.words[t as usize].len() as f64;
-                (t, 1.0 - CUT_PENALTY * (len - prefix.len() as f64) / len)
-            })
-            .collect()
+        let share = (CUT_BASE + CUT_PER_LETTER * prefix.len() as f64).min(CUT_MOST);
+        found.into_iter().map(|t| (t, share)).collect()
     }
 }
