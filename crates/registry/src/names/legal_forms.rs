@@ -21,6 +21,8 @@ use serde::Deserialize;
 
 use super::{Word, tokenize};
 
+mod form_words;
+
 /// The ISO 20275 list as GLEIF publishes it.
 pub const ELF_FILE: &str = include_str!("../../data/elf-code-list-2023-09-28.csv");
 /// Spellings names use that the list does not have.
@@ -529,9 +531,8 @@ pub fn strip(segments: &mut [Vec<Word>]) -> Vec<FormId> {
                     seg[seg.len() - len..].iter().filter(|w| !super::STOP_WORDS.contains(&w.text.as_str())).count()
                 };
                 let last_of_name = s + 1 == segments.len();
-                let near = super::form_words::near_form(table, seg, longer, max, last_of_name, |len| {
-                    remaining > non_stop(len)
-                });
+                let near =
+                    form_words::near_form(table, seg, longer, max, last_of_name, |len| remaining > non_stop(len));
                 if let Some((len, f)) = near {
                     taken = Some((len, f, non_stop(len)));
                 }

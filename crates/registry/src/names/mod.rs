@@ -17,7 +17,6 @@
 //!    jurisdiction inversions ("Marin, County of") do not matter: the matcher compares
 //!    token sets.
 
-mod form_words;
 pub mod given_names;
 pub mod government;
 pub mod legal_forms;

@@ -11,8 +11,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use super::Word;
-use super::legal_forms::{FormId, LegalForms};
+use super::{FormId, LegalForms};
+use crate::names::{Word, edit_distance};
 
 /// Least length of a word read as a mistyped form word.
 const TYPO_MIN_LEN: usize = 5;
@@ -77,7 +77,7 @@ fn readings<'a>(words: &'a FormWords, w: &str, cut: Option<usize>) -> Vec<&'a st
         let max = if w.len() >= 10 { 2 } else { 1 };
         for len in w.len().saturating_sub(max)..=w.len() + max {
             for f in words.by_start.get(&([b[0], b[1]], len)).into_iter().flatten() {
-                if super::edit_distance(b, f.as_bytes(), max).is_some() {
+                if edit_distance(b, f.as_bytes(), max).is_some() {
                     found.push(f.as_str());
                 }
             }
