@@ -500,6 +500,9 @@ impl Matcher {
         cut_known: bool,
         out: &mut Vec<(i64, Scored)>,
     ) {
+        if cut_known && tokens.last().is_none_or(|t| is_number(t.trim_start_matches(SOFT_MARK))) {
+            return;
+        }
         // Query tokens: known ones with their weight; unknown ones may be a typo of a known
         // token, which then stands in at part of its weight. A typo one edit from several
         // known words ("Allegahny": Allegany, Alleghany) is tried as each.
@@ -517,10 +520,12 @@ impl Matcher {
             };
             if cut_known && i + 1 == tokens.len() && !is_number(t) {
                 let cut = self.completions(t, self.anchor(&base));
-                if !cut.is_empty() {
-                    options.push((cut, soft));
-                    continue;
+                if cut.is_empty() {
+                    // Read as before: nothing new to score.
+                    return;
                 }
+                options.push((cut, soft));
+                continue;
             }
             if let Some(&id) = self.vocab.get(t) {
                 if is_number(t) {
