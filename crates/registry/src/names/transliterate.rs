@@ -5,7 +5,7 @@
 //! [`loose_key`] folds what these spellings disagree on: the digraphs of one letter (shch,
 //! sch, sh → s; zh → z; kh, ch → h; ts, tz → c; ph → f; th → t; x → ks), the iotated vowels
 //! (ya, ia → a; yu, iu → u), the Greek vowel pairs that sound as one (ai → e; ei, oi → i; ou
-//! → u; au, af → av; eu, ef → ev), the vowels modern Greek pronounces as i (η: e, y → i), β
+//! → u; au, af → av; eu, ef → ev) and a vowel before Russian й (ay, aj as ai; oy, ey as oi), the vowels modern Greek pronounces as i (η: e, y → i), β
 //! as v, and doubled letters. A Greek υ that `deunicode` writes u against a typed y or i is
 //! left to the typo readings: u is Russian у and ISO 9 ю, which must stay u. It is lossy on purpose: the matcher consults it only for a
 //! word written in another script, or for an unknown Latin word against the words the
@@ -39,6 +39,14 @@ const FOLDS: &[(&str, &str)] = &[
     ("ia", "a"),
     ("ja", "a"),
     ("ai", "e"),
+    // Russian й after a vowel is i, y or j: "Tolstoi", "Tolstoy", "Tolstoj" fold as the
+    // Greek pairs do.
+    ("ey", "i"),
+    ("ej", "i"),
+    ("oy", "i"),
+    ("oj", "i"),
+    ("ay", "e"),
+    ("aj", "e"),
 ];
 
 /// The sound key of a word (lowercase ASCII letters, as the tokenizer writes them).
@@ -92,6 +100,11 @@ mod tests {
         for latin in ["Yuryevetskaya", "Ûr'eveckaâ", "Iurevetskaia"] {
             same("Юрьевецкая", latin);
         }
+        for latin in ["Zabaykalsky", "Zabajkal'skij", "Zabaikalskii"] {
+            same("Забайкальский", latin);
+        }
+        same("Толстой", "Tolstoy");
+        same("Tolstoi", "Tolstoj");
         same("Царицыно", "Caricyno");
         same("Хвалынский", "Hvalynskiy");
     }
