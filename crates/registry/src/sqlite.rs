@@ -96,7 +96,7 @@ CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 /// The version of [`crate::names::normalize`] that `aliases.norm` was computed with; a
 /// database opened by a newer candor has its keys recomputed (entity resolution compares
 /// them).
-pub(crate) const NAMES_VERSION: &str = "2";
+pub(crate) const NAMES_VERSION: &str = "3";
 
 /// The registry in a SQLite file.
 pub struct SqliteStore {

@@ -21,6 +21,8 @@ use serde::Deserialize;
 
 use super::{Word, tokenize};
 
+mod form_words;
+
 /// The ISO 20275 list as GLEIF publishes it.
 pub const ELF_FILE: &str = include_str!("../../data/elf-code-list-2023-09-28.csv");
 /// Spellings names use that the list does not have.
@@ -394,6 +396,11 @@ impl LegalForms {
         })
     }
 
+    /// Every spelling, its words joined by spaces.
+    pub(crate) fn spellings(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
     /// Number of distinct spellings.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -514,6 +521,21 @@ pub fn strip(segments: &mut [Vec<Word>]) -> Vec<FormId> {
                 && let Some(f) = table.lookup(&[word])
             {
                 taken = Some((1, f, 1));
+            }
+            // Mistyped or cut short ("Aktiengeselschaft", "JOINT STOCK COMPAN"), and longer
+            // than a form found as written ("Joynt Stock Company" is more than "Company").
+            let longer = taken.map_or(1, |(len, _, _)| len + 1);
+            if longer <= max {
+                let seg = &segments[s];
+                let non_stop = |len: usize| {
+                    seg[seg.len() - len..].iter().filter(|w| !super::STOP_WORDS.contains(&w.text.as_str())).count()
+                };
+                let last_of_name = s + 1 == segments.len();
+                let near =
+                    form_words::near_form(table, seg, longer, max, last_of_name, |len| remaining > non_stop(len));
+                if let Some((len, f)) = near {
+                    taken = Some((len, f, non_stop(len)));
+                }
             }
             let Some((len, f, non_stop)) = taken else { break };
             let seg = &mut segments[s];

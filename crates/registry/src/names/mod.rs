@@ -17,9 +17,13 @@
 //!    jurisdiction inversions ("Marin, County of") do not matter: the matcher compares
 //!    token sets.
 
+pub mod given_names;
 pub mod government;
 pub mod legal_forms;
 pub mod numbers;
+mod particles;
+mod regions;
+pub mod transliterate;
 
 pub use government::FUNCTION_WORDS;
 use legal_forms::FormId;
@@ -363,6 +367,9 @@ pub fn normalize(name: &str) -> NormalizedName {
     let mut tokens = government::canonicalize(expanded);
     let all = tokens.clone();
     tokens.retain(|t| !STOP_WORDS.contains(&t.as_str()));
+    // "Van den Berg" is "Vandenberg"; "Corvanta Iberia" is Corvanta's Iberian company.
+    particles::join(&mut tokens);
+    regions::soften(&mut tokens);
     // A legal-form word inside the name (the words were written in another order) says as
     // little as one at the end.
     let hard = tokens.iter().filter(|t| !t.starts_with(SOFT_MARK)).count();

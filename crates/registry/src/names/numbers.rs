@@ -68,6 +68,18 @@ fn word_value(w: &str) -> Option<(u32, bool)> {
     None
 }
 
+/// A tens word and a unit written as one word ("twentytwo", "fortyfifth"): its value and
+/// whether it is an ordinal. Names typed into forms run the two words together as often as
+/// they hyphenate them.
+fn compound_value(w: &str) -> Option<(u32, bool)> {
+    let (tens, rest) = TENS.iter().enumerate().filter(|(_, t)| !t.is_empty()).find_map(|(i, t)| {
+        let rest = w.strip_prefix(t)?;
+        Some((i as u32 * 10, rest))
+    })?;
+    let (unit, ord) = word_value(rest)?;
+    (1..=9).contains(&unit).then_some((tens + unit, ord))
+}
+
 /// The ordinal form of `n`: `1st`, `2nd`, `3rd`, `11th`, `21st`.
 pub fn ordinal(n: u64) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -124,7 +136,7 @@ pub fn canonicalize(tokens: &mut Vec<String>) {
             i += 1;
             continue;
         }
-        if let Some((v, ord)) = word_value(t) {
+        if let Some((v, ord)) = word_value(t).or_else(|| compound_value(t)) {
             // "twenty one", "twenty-first": tens followed by a unit.
             if v >= 20
                 && v % 10 == 0
@@ -135,6 +147,18 @@ pub fn canonicalize(tokens: &mut Vec<String>) {
             {
                 let total = u64::from(v + u);
                 out.push(if uord { ordinal(total) } else { total.to_string() });
+                i += 2;
+                continue;
+            }
+            // "Twenty 2": tens in words, the unit in digits, as one number.
+            if v >= 20
+                && v % 10 == 0
+                && !ord
+                && let Some(next) = tokens.get(i + 1)
+                && next.len() == 1
+                && let Ok(u @ 1..=9) = next.parse::<u32>()
+            {
+                out.push((v + u).to_string());
                 i += 2;
                 continue;
             }
@@ -182,6 +206,17 @@ mod tests {
         assert_eq!(canon("precinct no 3"), "precinct 3");
         assert_eq!(canon("agent 007"), "agent 7");
         assert_eq!(canon("one stop environmental"), "1 stop environmental");
+    }
+
+    #[test]
+    fn numbers_run_together_or_half_in_digits_are_one_number() {
+        assert_eq!(canon("unit twentytwo"), "unit 22");
+        assert_eq!(canon("unit twenty 2"), "unit 22");
+        assert_eq!(canon("unit twenty two"), "unit 22");
+        assert_eq!(canon("fortyfifth street"), "45th street");
+        assert_eq!(canon("unit twenty 3"), "unit 23", "another unit stays another number");
+        assert_eq!(canon("unit twenty 22"), "unit 20 22", "two digits are their own number");
+        assert_eq!(canon("twentyish partners"), "twentyish partners", "not a number word");
     }
 
     #[test]

@@ -30,10 +30,13 @@ use crate::model::{Account, Kind, Scheme};
 use crate::names::legal_forms::{FormId, FormMatch, legal_forms};
 use crate::names::numbers::is_number;
 use crate::names::{
-    FUNCTION_WORDS, NormalizedName, SOFT_MARK, canonical_state, edit_distance, normalize, normalize_identifier,
-    one_edit, skeleton,
+    FUNCTION_WORDS, NormalizedName, SOFT_MARK, canonical_state, edit_distance, given_names, normalize,
+    normalize_identifier, one_edit, skeleton,
 };
 use crate::store::Store;
+
+mod sounds;
+mod truncated;
 
 /// Beyond the rarest token, only tokens in at most this many aliases open candidate lists
 /// ("county", "police" and "department" never do).
@@ -130,6 +133,8 @@ pub struct Matcher {
     initials: HashMap<String, Vec<i64>>,
     /// Aliases written as one capitalised word ("NTSB") → organisations.
     acronym_aliases: HashMap<String, Vec<i64>>,
+    /// Known words by sound key, for names in other scripts ([`sounds`]).
+    sounds: sounds::Sounds,
     max_weight: f64,
 }
 
@@ -203,6 +208,7 @@ impl Matcher {
             number: Vec::new(),
             initials: HashMap::default(),
             acronym_aliases: HashMap::default(),
+            sounds: sounds::Sounds::default(),
             max_weight: 1.0,
         };
         for (org, scheme, value) in store.identifiers()? {
@@ -244,6 +250,16 @@ impl Matcher {
                 }
             });
             let (tokens, soft): (Vec<u32>, Vec<bool>) = pairs.into_iter().unzip();
+            if !norm.foreign.is_empty() {
+                let foreign: HashSet<&str> = norm.foreign.iter().map(String::as_str).collect();
+                for w in norm.tokens.iter().map(|t| t.trim_start_matches(SOFT_MARK)) {
+                    if foreign.contains(w)
+                        && let Some(&id) = m.vocab.get(w)
+                    {
+                        m.sounds.mark_foreign(id);
+                    }
+                }
+            }
             if tokens.is_empty() || !seen.insert((org, tokens.clone(), soft.clone(), norm.forms.clone())) {
                 continue;
             }
@@ -313,6 +329,7 @@ impl Matcher {
                 }
             }
         }
+        m.sounds.index(&m.words);
         m.function = m.words.iter().map(|w| FUNCTION_WORDS.contains(&w.as_str())).collect();
         m.number = m.words.iter().map(|w| is_number(w)).collect();
         Ok(m)
@@ -361,14 +378,19 @@ impl Matcher {
         let norm = normalize(&account.legal_name);
         let mut scored: Vec<(i64, Scored)> = Vec::new();
         for variant in self.variants(&norm.tokens, false) {
-            self.score_variant(&variant, &norm, account, cfg, scratch, &mut scored);
+            self.score_variant(&variant, &norm, account, cfg, scratch, false, &mut scored);
         }
         // Nothing fits: a known word may still be two the registry writes apart ("Glenrock"
         // for "Glen Rock").
         if !scored.iter().any(|(_, s)| s.score >= cfg.threshold) {
             for variant in self.variants(&norm.tokens, true).into_iter().skip(1) {
-                self.score_variant(&variant, &norm, account, cfg, scratch, &mut scored);
+                self.score_variant(&variant, &norm, account, cfg, scratch, false, &mut scored);
             }
+        }
+        // Still nothing: the last word, though a known word, may be cut short by a form
+        // field ("… Shipping and Forward" for "Forwarding").
+        if !scored.iter().any(|(_, s)| s.score >= cfg.threshold) {
+            self.score_variant(&norm.tokens, &norm, account, cfg, scratch, true, &mut scored);
         }
         // Best score per organisation, best first (ties: lower organisation id, for a
         // deterministic order).
@@ -465,7 +487,9 @@ impl Matcher {
         out
     }
 
-    /// Scores one variant of the account's words against its blocked candidates.
+    /// Scores one variant of the account's words against its blocked candidates; with
+    /// `cut_known`, the last word is read as cut short even when it is a known word.
+    #[allow(clippy::too_many_arguments)]
     fn score_variant(
         &self,
         tokens: &[String],
@@ -473,8 +497,12 @@ impl Matcher {
         account: &Account,
         cfg: &ScreenConfig,
         scratch: &mut Scratch,
+        cut_known: bool,
         out: &mut Vec<(i64, Scored)>,
     ) {
+        if cut_known && tokens.last().is_none_or(|t| is_number(t.trim_start_matches(SOFT_MARK))) {
+            return;
+        }
         // Query tokens: known ones with their weight; unknown ones may be a typo of a known
         // token, which then stands in at part of its weight. A typo one edit from several
         // known words ("Allegahny": Allegany, Alleghany) is tried as each.
@@ -485,11 +513,20 @@ impl Matcher {
         // The words written in another script, as a set: a name of many foreign words would
         // otherwise compare each of its words with all of them.
         let foreign_words: HashSet<&str> = norm.foreign.iter().map(String::as_str).collect();
-        for t in tokens {
+        for (i, t) in tokens.iter().enumerate() {
             let (t, soft) = match t.strip_prefix(SOFT_MARK) {
                 Some(word) => (word, true),
                 None => (t.as_str(), false),
             };
+            if cut_known && i + 1 == tokens.len() && !is_number(t) {
+                let cut = self.completions(t, self.anchor(&base));
+                if cut.is_empty() {
+                    // Read as before: nothing new to score.
+                    return;
+                }
+                options.push((cut, soft));
+                continue;
+            }
             if let Some(&id) = self.vocab.get(t) {
                 if is_number(t) {
                     numbers.push(Some(id));
@@ -503,6 +540,15 @@ impl Matcher {
                 continue;
             }
             let foreign = foreign_words.contains(t);
+            // The last word may be cut short by a form field: its completions among the
+            // organisations that share the account's rarest known word.
+            if i + 1 == tokens.len() && !foreign {
+                let cut = self.completions(t, self.anchor(&base));
+                if !cut.is_empty() {
+                    options.push((cut, soft));
+                    continue;
+                }
+            }
             let near = scratch.readings(t, foreign, |t| self.readings(t, foreign));
             match near.len() {
                 0 if soft => unknown_weight += SOFT_WEIGHT,
@@ -765,6 +811,11 @@ impl Matcher {
         if near.is_empty() {
             near.extend(self.two_edits(t).into_iter().map(|id| (id, typo(2))));
         }
+        if near.is_empty() {
+            near.extend(self.by_sound(t, foreign).into_iter().map(|id| (id, TRANSLITERATION_FACTOR)));
+        }
+        // "Giulio" is not a typo of "Giulia": two people.
+        near.retain(|&(id, _)| !given_names::different_people(t, &self.words[id as usize]));
         near
     }
 

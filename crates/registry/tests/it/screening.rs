@@ -164,3 +164,54 @@ fn the_release_s_recorded_quality_is_what_the_labelled_sets_give() {
         "record in screen::quality::RELEASE: {wanted}"
     );
 }
+
+/// Organisation names from other countries and scripts (`screening-eval-international.csv`,
+/// written by hand) against the full registry plus fictional organisations and a few real
+/// public bodies with their recorded acronyms (`screening-eval-international.ftm.json`):
+/// legal forms mistyped or cut short, names cut off, numbers in words, trading names,
+/// spacing, old Russian legal forms, Cyrillic and Greek against Latin spellings; and the
+/// near misses of each, which must stay apart.
+#[test]
+fn screening_reads_names_from_other_countries_and_scripts() {
+    let Some(data) = data_dir() else { return };
+    let mut store = full_registry(&data);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let fixture = dir.join("screening-eval-international.ftm.json");
+    let imported = registry::ftm::import(&mut store, &fixture).expect("fixture");
+    // Every fixture organisation is its own: none merged into a real one of the same name.
+    let fixtures = std::fs::read_to_string(&fixture).expect("fixture").lines().filter(|l| !l.trim().is_empty()).count();
+    assert_eq!(imported.after.organisations - imported.before.organisations, fixtures as u64);
+
+    let r =
+        evaluate(&store, &dir.join("screening-eval-international.csv"), &ScreenConfig::default()).expect("evaluate");
+    report("international set", &r);
+    assert!(r.precision >= 0.99, "international set precision {:.4}", r.precision);
+    assert!(r.recall >= 0.97, "international set recall {:.4}", r.recall);
+    for (how, c) in &r.categories {
+        assert!(c.tally.rows >= 5, "{how}: {} rows", c.tally.rows);
+        if how.starts_with("near miss") {
+            assert!(c.precision >= 0.99, "{how}: precision {:.4}", c.precision);
+        }
+        if let Some(recall) = c.recall {
+            assert!(recall >= 0.90, "{how}: recall {recall:.4}");
+        }
+    }
+    for how in [
+        "international: legal form typo",
+        "international: truncated",
+        "international: numbers",
+        "international: trading name",
+        "international: spacing",
+        "international: old legal form",
+        "international: cyrillic",
+        "international: greek",
+        "international: recorded acronym",
+        "near miss: other fund number",
+        "near miss: other legal entity",
+        "near miss: person names",
+        "near miss: other unit",
+        "near miss: other transliteration",
+    ] {
+        assert!(r.categories.get(how).is_some_and(|c| c.tally.rows >= 14), "{how} has at least 14 rows");
+    }
+}
