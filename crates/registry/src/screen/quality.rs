@@ -1,6 +1,6 @@
 //! The screening's quality as the labelled evaluation sets shipped with this release measure
 //! it (`tests/data/screening-eval*.csv`, each screened against the registry built from the
-//! real public files): what a period summary publishes beside the reviewers' own figures, and
+//! real public files, plus the fictional organisations of a set that brings its own): what a period summary publishes beside the reviewers' own figures, and
 //! the prior of the review queue's calibration. Recorded here, not measured at run time (the
 //! sets need the public files, which a provider's deployment does not carry); a test screens
 //! every set again and fails when these figures are not what the sets give.
@@ -23,15 +23,16 @@ pub struct LabelledQuality {
 }
 
 /// The labelled sets the figures are measured on (in `crates/registry/tests/data/`).
-pub const SETS: &[&str] = &["screening-eval.csv", "screening-eval-forms.csv"];
+pub const SETS: &[&str] =
+    &["screening-eval.csv", "screening-eval-forms.csv", "screening-eval-international.csv"];
 
 /// This release's figures (four decimals).
 pub const RELEASE: LabelledQuality = LabelledQuality {
-    names: 3080,
-    positives: 1962,
-    precision: 0.999,
-    recall: 0.9934,
-    bands: &[("1.00", 0.9993), ("0.95-1.00", 0.9956), ("0.90-0.95", 1.0), ("0.85-0.90", 1.0)],
+    names: 3330,
+    positives: 2151,
+    precision: 0.9991,
+    recall: 0.9944,
+    bands: &[("1.00", 0.9994), ("0.95-1.00", 0.9965), ("0.90-0.95", 1.0), ("0.85-0.90", 1.0)],
 };
 
 impl LabelledQuality {
