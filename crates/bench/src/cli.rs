@@ -202,6 +202,11 @@ pub struct BenchScreenArgs {
     /// Accounts screened in the long-word comparison (the first of the generated ones).
     #[arg(long, default_value_t = 10_000)]
     pub long_word_accounts: usize,
+    /// Also screen the accounts as `candor screen` does (stored in a registry, screened, new
+    /// proposals queued), then reject every proposal and screen them again (nothing new is
+    /// known, so none comes back), timing both screenings: what the link history costs.
+    #[arg(long)]
+    pub stored: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -59,7 +59,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "link_events",
-        columns: &["id", "account_id", "org_id", "status", "score", "reason", "actor", "at", "candidates"],
+        columns: &["id", "account_id", "org_id", "status", "score", "reason", "actor", "at", "candidates", "evidence"],
         order_by: &[("id", false)],
         identity: Some("id"),
     },

@@ -28,7 +28,9 @@ pub const REVERSAL: &str = "reversal of event";
 pub struct LinkState {
     /// The latest event for this (account, organisation) pair.
     pub latest: LinkEvent,
-    /// The proposal that opened it, if any (score and matcher reasons).
+    /// The screening's proposal it waits on or was decided on, if any (score and matcher
+    /// reasons): the latest one, since a pair proposed again after a rejection is decided on
+    /// its new proposal. A first acceptance is a reviewer's event, never the proposal.
     pub proposal: Option<LinkEvent>,
     /// Organisation name.
     pub org_name: String,
@@ -44,12 +46,12 @@ pub fn links(store: &dyn Store) -> Result<Vec<LinkState>> {
     let mut by_pair: BTreeMap<(String, i64), (LinkEvent, Option<LinkEvent>)> = BTreeMap::new();
     for e in store.link_events()? {
         let key = (e.account_id.clone(), e.org_id);
-        let proposal = (e.status == Status::Proposed).then(|| e.clone());
+        let proposal = (e.status == Status::Proposed && !e.reason.starts_with(FIRST_ACCEPTANCE)).then(|| e.clone());
         by_pair
             .entry(key)
             .and_modify(|(latest, p)| {
                 *latest = e.clone();
-                if p.is_none() {
+                if proposal.is_some() {
                     *p = proposal.clone();
                 }
             })

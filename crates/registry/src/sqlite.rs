@@ -91,6 +91,12 @@ ALTER TABLE relationships ADD COLUMN citation TEXT;
 -- Settings of the database's derived data (e.g. which name normaliser made aliases.norm).
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#,
+    r#"
+-- What the screening saw when it proposed a link (JSON: the account, each candidate's
+-- identifiers, names and count of public records; why it was proposed again), so a rejected
+-- pair comes back only with new evidence. Empty on decisions and on older proposals.
+ALTER TABLE link_events ADD COLUMN evidence TEXT;
+"#,
 ];
 
 /// The version of [`crate::names::normalize`] that `aliases.norm` was computed with; a
@@ -346,6 +352,18 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn link_evidence(&self, events: &[i64]) -> Result<Vec<(i64, String)>> {
+        let mut st =
+            self.conn.prepare_cached("SELECT evidence FROM link_events WHERE id = ?1 AND evidence IS NOT NULL")?;
+        let mut out = Vec::new();
+        for &id in events {
+            if let Some(text) = st.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                out.push((id, text));
+            }
+        }
+        Ok(out)
+    }
+
     fn classification_events(&self) -> Result<Vec<ClassificationEvent>> {
         let mut st = self
             .conn
@@ -530,13 +548,14 @@ impl Tx for SqliteTx<'_> {
         reason: &str,
         actor: &str,
         candidates: &[crate::model::LinkCandidate],
+        evidence: Option<&str>,
     ) -> Result<()> {
         let list = candidates_column(candidates)?;
         let mut st = self.tx.prepare_cached(
-            "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates) \
-             VALUES (?1, ?2, 'proposed', ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates, evidence) \
+             VALUES (?1, ?2, 'proposed', ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
-        st.execute(params![account_id, org, score, reason, actor, now(), list])?;
+        st.execute(params![account_id, org, score, reason, actor, now(), list, evidence])?;
         Ok(())
     }
 

@@ -52,6 +52,11 @@ pub trait Store: Send {
     /// The link events after event `after`, oldest first: what changed since a reader last
     /// looked (a server's cached review queue).
     fn link_events_after(&self, after: i64) -> Result<Vec<LinkEvent>>;
+    /// The evidence the screening stored with these proposal events, by event id (JSON, see
+    /// [`crate::screen::Evidence`]); events without it (decisions, proposals from before it was
+    /// kept) are left out. Read apart from [`Store::link_events`], which every reader of the
+    /// history calls, because only a remembered rejection and a proposal made again need it.
+    fn link_evidence(&self, events: &[i64]) -> Result<Vec<(i64, String)>>;
     /// The classification history, oldest first.
     fn classification_events(&self) -> Result<Vec<ClassificationEvent>>;
     /// Row counts.
@@ -100,7 +105,8 @@ pub trait Tx {
         actor: &str,
     ) -> Result<i64>;
     /// Appends a proposal from the matcher; an ambiguous one lists its candidates (the
-    /// first being `org`), empty otherwise.
+    /// first being `org`), empty otherwise; `evidence` is what the screening saw (JSON).
+    #[allow(clippy::too_many_arguments)]
     fn append_proposal(
         &mut self,
         account_id: &str,
@@ -109,6 +115,7 @@ pub trait Tx {
         reason: &str,
         actor: &str,
         candidates: &[crate::model::LinkCandidate],
+        evidence: Option<&str>,
     ) -> Result<()>;
     /// Appends a classification event.
     fn append_classification(&mut self, org: i64, role: Role, status: Status, reason: &str, actor: &str) -> Result<()>;
@@ -154,6 +161,9 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
     fn link_events_after(&self, after: i64) -> Result<Vec<LinkEvent>> {
         (**self).link_events_after(after)
+    }
+    fn link_evidence(&self, events: &[i64]) -> Result<Vec<(i64, String)>> {
+        (**self).link_evidence(events)
     }
     fn classification_events(&self) -> Result<Vec<ClassificationEvent>> {
         (**self).classification_events()

@@ -206,7 +206,15 @@ impl Display for ScreenReport {
             self.proposals.len(),
             self.queued,
             self.ambiguous
-        )
+        )?;
+        if self.again > 0 || self.dismissed > 0 {
+            writeln!(
+                f,
+                "rejected before: {} proposed again (something new is known of them), {} not (nothing new)",
+                self.again, self.dismissed
+            )?;
+        }
+        Ok(())
     }
 }
 

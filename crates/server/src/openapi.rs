@@ -176,7 +176,7 @@ fn operations() -> Value {
                                          ("503", "No active policy")], object)}},
             "/v1/review/queue": {"get": {
                 "operationId": "reviewQueue",
-                "summary": "Proposed account-to-organisation links waiting for review, ordered by consequence, filtered and paged, each with the account's and the organisation's facts (reviewer or admin token)",
+                "summary": "Proposed account-to-organisation links waiting for review, ordered by consequence, filtered and paged, each with the account's and the organisation's facts and, for a pair a reviewer had rejected, why it was proposed again (proposed_again: which rejection, what is new) (reviewer or admin token)",
                 "security": bearer,
                 "parameters": [
                     query_with("sort", "impact (a link that would make a deny first, then usage volume, then score), score, age (oldest first), or value (the expected value of a review: the chance it is right, calibrated on reviewers' decisions, times what accepting it changes)", false,

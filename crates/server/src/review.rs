@@ -48,6 +48,8 @@ fn queue_now(state: &AppState) -> ApiResult<Value> {
     let names: std::collections::HashMap<i64, String> =
         registry::Store::organisations(&*store)?.into_iter().map(|o| (o.id, o.name)).collect();
     let links = registry::review::queue(&*store)?;
+    // Why a pair a reviewer rejected was proposed again, as the application's queue says it.
+    let again = registry::screen::why_proposed_again(&**store, links.iter().filter_map(|l| l.proposal.as_ref()))?;
     let rows: Vec<_> = links
         .iter()
         .map(|l| {
@@ -64,7 +66,8 @@ fn queue_now(state: &AppState) -> ApiResult<Value> {
                 .collect();
             json!({"proposal_id": p.id, "account_id": l.latest.account_id, "account_name": l.account_name,
                    "organisation": l.org_name, "org_id": l.latest.org_id, "score": p.score,
-                   "reasons": p.reason, "proposed_at": p.at, "candidates": candidates})
+                   "reasons": p.reason, "proposed_at": p.at, "candidates": candidates,
+                   "proposed_again": again.get(&p.id)})
         })
         .collect();
     Ok(json!({"count": rows.len(), "rows": rows}))

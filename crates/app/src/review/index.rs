@@ -410,6 +410,11 @@ fn build(
     // Impact per (organisation, capability): the same for every account without registered
     // uses, so most proposals reuse an earlier decision.
     let mut impacts = Impacts { decider, decided: HashMap::new() };
+    // Why a pair a reviewer rejected was proposed again (read only for those proposals).
+    let again = registry::screen::why_proposed_again(
+        store,
+        links.iter().filter(|l| l.latest.status == Status::Proposed).filter_map(|l| l.proposal.as_ref()),
+    )?;
     let mut items = Vec::new();
     for l in links.iter().filter(|l| l.latest.status == Status::Proposed) {
         let p = l.proposal.as_ref().unwrap_or(&l.latest);
@@ -442,7 +447,10 @@ fn build(
             organisation: side(l.latest.org_id),
             score: p.score.unwrap_or(0.0),
             reasons: p.reason.clone(),
-            identifier_match: is_identifier_match(&p.reason),
+            identifier_match: is_identifier_match(super::rows::matcher_reasons(
+                &p.reason,
+                again.get(&p.id).map(String::as_str),
+            )),
             candidates,
             proposed_at: p.at.clone(),
             age_days: publish::notices::day_number(p.at.get(..10).unwrap_or("")).map_or(0, |d| (today_n - d).max(0)),
@@ -453,6 +461,7 @@ fn build(
             first_acceptance: FirstAcceptance::of(&l.latest),
             calibration: calibration(p.score.unwrap_or(0.0)),
             expected_value: 0.0,
+            proposed_again: again.get(&p.id).cloned(),
         });
         if let Some(i) = items.last_mut() {
             i.expected_value = i.calibration.expected_value(!i.would_deny.is_empty(), i.usage_lines);
@@ -560,7 +569,11 @@ fn deny_if_linked(d: &Decider, account: &str, capability: &str, org: i64) -> Res
 
 /// Whether the matcher's reasons say it matched on an identifier (UEI, DUNS, ORI).
 pub fn is_identifier_match(reasons: &str) -> bool {
-    ["UEI ", "DUNS ", "ORI "].iter().any(|k| reasons.contains(k)) && reasons.contains("is the organisation's")
+    // The matcher's words for an identifier match are its first reason; later reasons, and why
+    // a rejected pair came back, quote names from outside ("name \"UEI X is the organisation's
+    // …\" matches …"), which must not pass for one (bulk acceptance trusts this).
+    let first = reasons.split("; ").next().unwrap_or_default();
+    ["UEI ", "DUNS ", "ORI "].iter().any(|k| first.starts_with(k)) && first.ends_with(" is the organisation's")
 }
 
 #[cfg(test)]
@@ -638,6 +651,7 @@ mod tests {
             first_acceptance: None,
             calibration: Calibration::new("0.85-0.90", 0, 0, None),
             expected_value: 0.0,
+            proposed_again: None,
         };
         let mut index = QueueIndex { items: vec![item], last_event: 5, ..QueueIndex::default() };
         let events = [
@@ -652,5 +666,22 @@ mod tests {
         assert_eq!(link.would_deny_for(2), ["face_identification".to_string()]);
         // A decision on a link the index never saw asks for a rebuild.
         assert!(!index.follow(&[event(9, 3, Status::Rejected, "no")]));
+    }
+
+    #[test]
+    fn only_the_matchers_own_words_make_an_identifier_match() {
+        use super::super::rows::matcher_reasons;
+        assert!(is_identifier_match("UEI TESTUEI00001 is the organisation's"));
+        // An account named to look like one is a name match (bulk acceptance must refuse it).
+        let named = "name \"UEI X is the organisation's Co\" matches \"UEI X CO\" (0.97); same state MN";
+        assert!(!is_identifier_match(named));
+        // Proposed again: the matcher's reasons follow why it came back, which quotes names too.
+        let why = "after the rejection in event 4: a new name \"UEI X is the organisation's\" of the account";
+        let again = format!("proposed again {why}; UEI TESTUEI00001 is the organisation's");
+        assert!(!is_identifier_match(&again), "read whole, it is not the matcher's first reason");
+        assert!(is_identifier_match(matcher_reasons(&again, Some(why))));
+        let by_name = format!("proposed again {why}; {named}");
+        assert!(!is_identifier_match(matcher_reasons(&by_name, Some(why))));
+        assert_eq!(matcher_reasons(&by_name, Some("another why")), by_name, "only its own why is taken off");
     }
 }

@@ -1,8 +1,8 @@
 //! The rows of the review queue: what a reviewer is shown of each proposal — the account (place,
 //! domain, usage by capability with volume bands, first and last day), the organisation (kind,
 //! role and status with the reason, identifiers, evidence, accounts already linked), every
-//! candidate of an ambiguous proposal with what linking it would deny, and a first acceptance
-//! that waits for a second reviewer.
+//! candidate of an ambiguous proposal with what linking it would deny, a first acceptance
+//! that waits for a second reviewer, and why a rejected pair was proposed again.
 
 use registry::model::Status;
 use serde::Serialize;
@@ -122,6 +122,10 @@ pub struct QueueItem {
     /// The expected value of reviewing it: the chance it is right times what accepting it
     /// changes (see [`Calibration::expected_value`]); the queue's `value` order.
     pub expected_value: f64,
+    /// For a pair a reviewer had rejected, proposed again because something new is known of
+    /// it: which rejection it follows and what is new ("after the rejection in event 42: a new
+    /// identifier uei:… of the account").
+    pub proposed_again: Option<String>,
 }
 
 /// A proposal's score as reviewers' decisions (and the labelled sets) measure it.
@@ -203,6 +207,12 @@ impl FirstAcceptance {
 }
 
 impl QueueItem {
+    /// The matcher's reasons, without the line saying why a rejected pair came back (shown
+    /// apart, and never read as the matcher's words).
+    pub fn matcher_reasons(&self) -> &str {
+        matcher_reasons(&self.reasons, self.proposed_again.as_deref())
+    }
+
     /// What accepting `org` (the proposed organisation or one of the candidates) would deny.
     pub fn would_deny_for(&self, org: i64) -> &[String] {
         match self.candidates.iter().find(|c| c.organisation.id == org) {
@@ -210,4 +220,12 @@ impl QueueItem {
             None => &self.would_deny,
         }
     }
+}
+
+/// A proposal's `reason` without its opening "proposed again WHY; " (`again` is WHY, from the
+/// evidence the screening stored), so that what follows is the matcher's own words.
+pub(crate) fn matcher_reasons<'a>(reason: &'a str, again: Option<&str>) -> &'a str {
+    again
+        .and_then(|why| reason.strip_prefix("proposed again ")?.strip_prefix(why)?.strip_prefix("; "))
+        .unwrap_or(reason)
 }

@@ -152,9 +152,11 @@ impl std::fmt::Display for PageText<'_, '_> {
                     )?;
                 }
             } else {
+                // Why it came back has a line of its own below; the matcher's reasons here.
+                let reasons = i.matcher_reasons();
                 writeln!(
                     f,
-                    "[{}] {} {:?} ({place}) → {} (#{}; {}, {} {}) {:.2}{}: {}",
+                    "[{}] {} {:?} ({place}) → {} (#{}; {}, {} {}) {:.2}{}: {reasons}",
                     i.proposal_id,
                     a.id,
                     a.name,
@@ -165,8 +167,10 @@ impl std::fmt::Display for PageText<'_, '_> {
                     o.role_status,
                     i.score,
                     if i.identifier_match { ", identifier match" } else { "" },
-                    i.reasons
                 )?;
+            }
+            if let Some(why) = &i.proposed_again {
+                writeln!(f, "      proposed again {why}")?;
             }
             for e in i.organisation.evidence.iter().take(3) {
                 writeln!(f, "      evidence: {e}")?;

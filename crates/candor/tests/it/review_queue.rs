@@ -1,7 +1,9 @@
 //! The review queue ordered by consequence, on a copy of the demo with one more (fictional)
 //! account whose name fits the fictional sheriff's office and which uses face identification:
 //! accepting its link would make a deny, so it comes first; filters, sorts and pages in the CLI
-//! and the API; a decision made on the server leaves the server's cached queue at once.
+//! and the API; a decision made on the server leaves the server's cached queue at once. On a
+//! small registry of its own (`CliFixture`): bulk acceptance, four eyes, and a rejection
+//! remembered by `candor screen` until something new is known, the queue saying why it came back.
 
 use std::path::Path;
 
@@ -405,6 +407,52 @@ fn four_eyes_hold_when_one_reviewer_rejects_then_overrides_in_the_cli() {
     assert!(out.starts_with("confirmed"), "{out}");
     let explain = ok(f.run(&["explain", "acct-n1"]));
     assert!(explain.contains("second acceptance (four eyes; first by r1; a reversal)"), "{explain}");
+}
+
+#[test]
+fn a_rejected_pair_is_screened_again_without_coming_back_until_the_account_gives_its_uei() {
+    // Issue 27: `candor screen` proposed nothing again once a pair was in the history, so a
+    // rejected pair never came back, even when the account later gave the organisation's UEI.
+    let f = CliFixture::new();
+    let n1 = f.row("acct-n1")["proposal_id"].as_i64().expect("id").to_string();
+    let out = ok(f.run(&["review", "reject", &n1, "--reviewer", "r1", "--reason", "another company"]));
+    let rejection = out.split("(event ").nth(1).and_then(|r| r.split(',').next()).expect("event").to_string();
+    let screened = |json: bool| {
+        let out = ok(f.run(if json { &["screen", "--json"][..] } else { &["screen"][..] }));
+        if json { serde_json::from_str::<Value>(&out).expect("json") } else { Value::String(out) }
+    };
+    for _ in 0..2 {
+        let r = screened(true);
+        assert_eq!(
+            (r["queued"].as_u64(), r["again"].as_u64(), r["dismissed"].as_u64()),
+            (Some(0), Some(0), Some(1)),
+            "{r}"
+        );
+    }
+    let total = |out: String| serde_json::from_str::<Value>(&out).expect("json")["total"].as_u64();
+    assert_eq!(total(ok(f.run(&["review", "list", "--json"]))), Some(2), "only the two UEI matches wait");
+
+    // The customer gives the supplier's UEI: something new, so the pair is proposed again.
+    std::fs::write(
+        f.dir.path().join("accounts-2.csv"),
+        "account_id,legal_name,state,uei\nacct-n1,Example Detention Logistics L.L.C.,MN,TESTUEI00001\n",
+    )
+    .expect("accounts");
+    ok(f.run(&["registry", "import", "accounts", &f.p("accounts-2.csv")]));
+    let out = screened(false);
+    let out = out.as_str().expect("text");
+    assert!(out.contains("rejected before: 1 proposed again"), "{out}");
+    let why = format!("after the rejection in event {rejection}: a new identifier uei:TESTUEI00001 of the account");
+    let row = f.row("acct-n1");
+    assert_eq!(row["proposed_again"].as_str(), Some(why.as_str()), "{row}");
+    assert!(row["reasons"].as_str().is_some_and(|r| r.starts_with(&format!("proposed again {why}; "))), "{row}");
+    assert_eq!(row["identifier_match"], true, "it matched on the UEI this time: {row}");
+    assert_ne!(row["proposal_id"].as_i64().map(|i| i.to_string()), Some(n1), "a new proposal: {row}");
+    let text = ok(f.run(&["review", "list"]));
+    assert!(text.contains(&format!("      proposed again {why}\n")), "{text}");
+    // Waiting again, it is not proposed a second time.
+    let r = screened(true);
+    assert_eq!((r["queued"].as_u64(), r["dismissed"].as_u64()), (Some(0), Some(0)), "{r}");
 }
 
 #[test]

@@ -101,6 +101,7 @@ fn registry() -> SqliteStore {
         "ambiguous",
         "candor:screen",
         &[candidate(police), candidate(shop)],
+        None,
     )
     .expect("proposal");
     tx.commit().expect("commit");

@@ -86,4 +86,7 @@ ALTER TABLE relationships ADD COLUMN technology TEXT;
 ALTER TABLE relationships ADD COLUMN citation TEXT;
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#,
+    r#"
+ALTER TABLE link_events ADD COLUMN evidence TEXT;
+"#,
 ];

@@ -212,6 +212,17 @@ impl Store for PgStore {
         Ok(rows.iter().map(link_from_row).collect())
     }
 
+    fn link_evidence(&self, events: &[i64]) -> Result<Vec<(i64, String)>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.query(
+            "SELECT id, evidence FROM link_events WHERE id = ANY($1) AND evidence IS NOT NULL ORDER BY id",
+            &[&events],
+        )?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     fn classification_events(&self) -> Result<Vec<ClassificationEvent>> {
         let rows = self
             .query("SELECT id, org_id, role, status, reason, actor, at FROM classification_events ORDER BY id", &[])?;

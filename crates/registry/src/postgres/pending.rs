@@ -49,6 +49,8 @@ pub(super) struct ProposalRow {
     pub(super) at: String,
     /// The ambiguous proposal's candidates, as JSON.
     pub(super) candidates: Option<String>,
+    /// What the screening saw, as JSON.
+    pub(super) evidence: Option<String>,
 }
 
 impl Pending {
@@ -178,7 +180,7 @@ fn send_proposals(conn: &mut Conn, rows: Vec<ProposalRow>) -> Result<()> {
     let n = rows.len();
     let (mut account, mut org, mut score) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut reason, mut actor) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut at, mut candidates) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut at, mut candidates, mut evidence) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for r in rows {
         account.push(r.account_id);
         org.push(r.org);
@@ -187,12 +189,13 @@ fn send_proposals(conn: &mut Conn, rows: Vec<ProposalRow>) -> Result<()> {
         actor.push(r.actor);
         at.push(r.at);
         candidates.push(r.candidates);
+        evidence.push(r.evidence);
     }
     conn.execute(
-        "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates) \
-         SELECT a, o, 'proposed', s, r, w, t, c FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::text[], \
-         $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(a, o, s, r, w, t, c, n) ORDER BY n",
-        &[&account, &org, &score, &reason, &actor, &at, &candidates],
+        "INSERT INTO link_events (account_id, org_id, status, score, reason, actor, at, candidates, evidence) \
+         SELECT a, o, 'proposed', s, r, w, t, c, e FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::text[], \
+         $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS u(a, o, s, r, w, t, c, e, n) ORDER BY n",
+        &[&account, &org, &score, &reason, &actor, &at, &candidates, &evidence],
     )?;
     Ok(())
 }

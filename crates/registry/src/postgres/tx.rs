@@ -189,6 +189,7 @@ impl Tx for PgTx {
         reason: &str,
         actor: &str,
         candidates: &[LinkCandidate],
+        evidence: Option<&str>,
     ) -> Result<()> {
         self.pending.proposal(ProposalRow {
             account_id: account_id.to_string(),
@@ -198,6 +199,7 @@ impl Tx for PgTx {
             actor: actor.to_string(),
             at: now(),
             candidates: crate::sqlite::candidates_column(candidates)?,
+            evidence: evidence.map(str::to_string),
         });
         self.waited()
     }

@@ -10,18 +10,29 @@
 //! several organisations fit equally well (one company name registered twice, a county's
 //! two offices of one name), the proposal lists every candidate and the reviewer picks one:
 //! nothing is dropped.
+//!
+//! A rejection is remembered ([`history`], [`evidence`]): each proposal stores what the
+//! screening saw, and a pair a reviewer rejected is proposed again only when something new is
+//! known of it, its reason saying what and after which rejection.
 
 pub mod bands;
 pub mod quality;
+mod evidence;
+mod history;
 mod matcher;
+
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+pub use evidence::{AccountEvidence, Again, Evidence, OrgEvidence, PROPOSED_AGAIN, why_proposed_again};
 pub use matcher::{MAX_CANDIDATES, Matcher, Scratch};
 
 use crate::error::Result;
 use crate::model::LinkCandidate;
 use crate::store::Store;
+use evidence::OrgFacts;
+use history::{History, Pair};
 
 /// Actor recorded on proposals made by the matcher.
 pub const SCREEN_ACTOR: &str = "candor:screen";
@@ -120,6 +131,11 @@ pub struct ScreenReport {
     pub proposals: Vec<Proposal>,
     /// New proposals appended to the review queue.
     pub queued: usize,
+    /// Of those, proposals of pairs a reviewer had rejected, made again because something new
+    /// is known of them.
+    pub again: usize,
+    /// Proposals not queued because a reviewer rejected the pair and nothing new is known.
+    pub dismissed: usize,
     /// Accounts whose proposal lists several candidates (awaiting review: ambiguous).
     pub ambiguous: usize,
 }
@@ -159,32 +175,121 @@ pub fn screen_name(store: &dyn Store, name: &str, state: Option<&str>, cfg: &Scr
 }
 
 /// Screens every account in the store and queues new proposals for review.
+///
+/// A pair already proposed or confirmed is not proposed again, nor is an ambiguous proposal one
+/// of whose candidates is. A pair a reviewer rejected is proposed again only when something is
+/// new since the proposal they rejected (see [`Evidence`]): for an ambiguous proposal, for any
+/// of its candidates, or a candidate never proposed before beside rejected ones. A rejection
+/// whose proposal stored no evidence (made before candor kept it) knows nothing to compare,
+/// so it stands until a new candidate appears beside it or a reviewer reverses it.
 pub fn screen_all(store: &mut dyn Store, cfg: &ScreenConfig) -> Result<ScreenReport> {
     let matcher = Matcher::build(store)?;
     let accounts = store.accounts()?;
     let mut scratch = Scratch::default();
-    let proposals: Vec<Proposal> = accounts.iter().filter_map(|a| matcher.screen(a, cfg, &mut scratch)).collect();
-    // A pair already in the history (proposed, confirmed or rejected) is not proposed again;
-    // nor is an ambiguous proposal any of whose candidates the account already has.
-    let known: std::collections::HashSet<(String, i64)> =
-        store.link_events()?.into_iter().map(|e| (e.account_id, e.org_id)).collect();
+    let found: Vec<(usize, Proposal)> =
+        accounts.iter().enumerate().filter_map(|(i, a)| matcher.screen(a, cfg, &mut scratch).map(|p| (i, p))).collect();
+    drop(matcher);
+    let history = History::new(store.link_events()?);
+    let plans: Vec<Plan> = found.iter().enumerate().filter_map(|(i, (_, p))| Plan::of(i, p, &history)).collect();
+    // The evidence of the rejected proposals, and the organisations' side of what is stored
+    // now: read only for the proposals that are stored or compared, so screening an unchanged
+    // registry again reads no more than before.
+    let earlier_ids: Vec<i64> = {
+        let ids: std::collections::BTreeSet<i64> =
+            plans.iter().flat_map(|p| p.rejected.iter().filter_map(|r| r.proposal)).collect();
+        ids.into_iter().collect()
+    };
+    let earlier: HashMap<i64, Evidence> = store
+        .link_evidence(&earlier_ids)?
+        .into_iter()
+        .filter_map(|(id, text)| Some((id, Evidence::parse(&text)?)))
+        .collect();
+    let orgs: HashSet<i64> = plans.iter().flat_map(|p| found[p.found].1.org_ids()).collect();
+    let facts = OrgFacts::read(&*store, &orgs)?;
     let mut tx = store.begin()?;
-    let mut queued = 0;
-    for p in &proposals {
-        if p.org_ids().iter().any(|&o| known.contains(&(p.account_id.clone(), o))) {
-            continue;
+    let (mut queued, mut again, mut dismissed) = (0, 0, 0);
+    for plan in &plans {
+        let (account, p) = (&accounts[found[plan.found].0], &found[plan.found].1);
+        let org_ids = p.org_ids();
+        let mut evidence = Evidence::of(account, &org_ids, &facts);
+        let mut reason = p.reasons.join("; ");
+        if !plan.rejected.is_empty() {
+            let news = plan.news(p, &evidence, &earlier, &facts);
+            if news.is_empty() {
+                dismissed += 1;
+                continue;
+            }
+            let mut rejections: Vec<i64> = plan.rejected.iter().map(|r| r.rejection).collect();
+            rejections.sort_unstable();
+            rejections.dedup();
+            let why = Again { rejections, changes: news };
+            reason = format!("proposed again {}; {reason}", why.why());
+            evidence.again = Some(why);
+            again += 1;
         }
         let candidates: Vec<LinkCandidate> = p
             .candidates
             .iter()
             .map(|c| LinkCandidate { org_id: c.org_id, score: c.score, reason: c.reasons.join("; ") })
             .collect();
-        tx.append_proposal(&p.account_id, p.org_id, p.score, &p.reasons.join("; "), SCREEN_ACTOR, &candidates)?;
+        let evidence = evidence.to_json()?;
+        tx.append_proposal(&p.account_id, p.org_id, p.score, &reason, SCREEN_ACTOR, &candidates, Some(&evidence))?;
         queued += 1;
     }
     tx.commit()?;
+    let proposals: Vec<Proposal> = found.into_iter().map(|(_, p)| p).collect();
     let ambiguous = proposals.iter().filter(|p| p.is_ambiguous()).count();
-    Ok(ScreenReport { accounts: accounts.len(), proposals, queued, ambiguous })
+    Ok(ScreenReport { accounts: accounts.len(), proposals, queued, again, dismissed, ambiguous })
+}
+
+/// A proposal the screening may store: new, or of pairs a reviewer rejected (stored only when
+/// something is new of them).
+struct Plan {
+    /// Its index among the proposals found.
+    found: usize,
+    /// The rejected pairs among its organisations.
+    rejected: Vec<Rejected>,
+    /// Its organisations never proposed to the account before.
+    fresh: Vec<i64>,
+}
+
+/// A rejected pair of a proposal.
+struct Rejected {
+    org: i64,
+    rejection: i64,
+    /// The proposal the rejection followed.
+    proposal: Option<i64>,
+}
+
+impl Plan {
+    /// The plan for proposal `p` (the `found`th), or `None` when one of its pairs is open.
+    fn of(found: usize, p: &Proposal, history: &History) -> Option<Plan> {
+        let mut plan = Plan { found, rejected: Vec::new(), fresh: Vec::new() };
+        for org in p.org_ids() {
+            match history.pair(&p.account_id, org) {
+                Pair::Open => return None,
+                Pair::New => plan.fresh.push(org),
+                Pair::Rejected { rejection, proposal } => plan.rejected.push(Rejected { org, rejection, proposal }),
+            }
+        }
+        Some(plan)
+    }
+
+    /// What is new of a proposal of rejected pairs: a candidate never proposed before, and per
+    /// rejected pair what `now` holds that the rejected proposal's evidence did not.
+    fn news(&self, p: &Proposal, now: &Evidence, earlier: &HashMap<i64, Evidence>, facts: &OrgFacts) -> Vec<String> {
+        let label = |org: i64| {
+            let name = p.candidates.iter().find(|c| c.org_id == org).map_or(p.org_name.as_str(), |c| &c.org_name);
+            format!("#{org} {name}")
+        };
+        let mut news: Vec<String> = self.fresh.iter().map(|&o| format!("a new candidate {}", label(o))).collect();
+        for r in &self.rejected {
+            if let Some(old) = r.proposal.and_then(|id| earlier.get(&id)) {
+                now.news(old, r.org, &label(r.org), facts, &mut news);
+            }
+        }
+        news
+    }
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ fn proposals(store: &mut dyn Store, n: usize) -> Vec<i64> {
             domain: None,
         })
         .expect("account");
-        tx.append_proposal(&format!("demo-acct-{i}"), o, 0.9, "name match", "screening", &[]).expect("p");
+        tx.append_proposal(&format!("demo-acct-{i}"), o, 0.9, "name match", "screening", &[], None).expect("p");
         tx.commit().expect("commit");
     }
     store.link_events().expect("events").iter().filter(|e| e.status == Status::Proposed).map(|e| e.id).collect()
