@@ -48,8 +48,7 @@ fn latest_proposal(store: &dyn Store, account: &str) -> LinkEvent {
     let events = store.link_events().expect("events");
     events
         .into_iter()
-        .filter(|e| e.account_id == account && e.status == Status::Proposed && e.actor == "candor:screen")
-        .next_back()
+        .rfind(|e| e.account_id == account && e.status == Status::Proposed && e.actor == "candor:screen")
         .expect("a proposal")
 }
 
