@@ -11,6 +11,7 @@
 //! two offices of one name), the proposal lists every candidate and the reviewer picks one:
 //! nothing is dropped.
 
+mod federal;
 mod matcher;
 
 use serde::Serialize;
