@@ -28,6 +28,13 @@ use super::Candidate;
 use crate::error::Result;
 use crate::model::{Account, Kind, Role, Status};
 use crate::names::{FUNCTION_WORDS, NormalizedName, SOFT_MARK, normalize};
+
+mod words;
+
+use words::{
+    ABBREVIATIONS, DEPARTMENTS, DESIGNATORS, GENERIC, GENERIC_SWAPS, LEADING_UNIT_WORDS, LOCAL, NOT_A_UNIT,
+    STRONG_UNIT_WORDS, UNIT_VOCABULARY, UNIT_WORDS, WEAK, word,
+};
 use crate::store::Store;
 
 /// Score of an agency's name or acronym with nothing left over, or only its department.
@@ -49,221 +56,6 @@ pub(super) trait Words {
     fn public_word(&self, word: &str) -> bool;
 }
 
-/// Abbreviations federal accounts use, beyond those every name reads ([`crate::names`]).
-const ABBREVIATIONS: &[(&str, &str)] = &[
-    ("admin", "administration"),
-    ("adm", "administration"),
-    ("admn", "administration"),
-    ("enf", "enforcement"),
-    ("enfc", "enforcement"),
-    ("enfcmt", "enforcement"),
-    ("insp", "inspection"),
-    ("prot", "protection"),
-    ("bur", "bureau"),
-    ("fed", "federal"),
-    ("invest", "investigation"),
-    ("investig", "investigation"),
-    ("inv", "investigation"),
-    ("immig", "immigration"),
-    ("imm", "immigration"),
-    ("trng", "training"),
-    ("hq", "headquarters"),
-    ("lab", "laboratory"),
-];
-
-/// "United States" as names write it; set aside, remembered as present.
-const DESIGNATORS: &[&[&str]] = &[&["united", "state", "america"], &["united", "state"], &["us"], &["usa"]];
-
-/// Departments as accounts name them, with a key word their full name holds. "Justice" and
-/// "Interior" alone count too: the normaliser drops "Department" from a name that holds
-/// "Police" or "Marshals" ("Department of Justice, U.S. Marshals Service").
-const DEPARTMENTS: &[(&[&str], &str)] = &[
-    (&["justice"], "justice"),
-    (&["interior"], "interior"),
-    (&["usdoj"], "justice"),
-    (&["doj"], "justice"),
-    (&["department", "justice"], "justice"),
-    (&["justice", "department"], "justice"),
-    (&["dhs"], "homeland"),
-    (&["department", "homeland", "security"], "homeland"),
-    (&["homeland", "security", "department"], "homeland"),
-    (&["homeland", "security"], "homeland"),
-    (&["doi"], "interior"),
-    (&["department", "interior"], "interior"),
-    (&["interior", "department"], "interior"),
-    (&["department", "state"], "state"),
-    (&["state", "department"], "state"),
-    (&["department", "treasury"], "treasury"),
-    (&["treasury", "department"], "treasury"),
-    (&["treasury"], "treasury"),
-];
-
-/// Words an agency's name may lose ("Drug Enforcement [Administration]").
-const GENERIC: &[&str] = &["service", "administration", "bureau", "agency", "office", "division", "center"];
-/// Generic words an account may write instead of the dropped one ("Drug Enforcement Agency").
-const GENERIC_SWAPS: &[&str] = &["agency", "administration"];
-/// Words too general to identify an agency with one other word ("Federal Investigation").
-const WEAK: &[&str] = &["federal", "national"];
-
-/// Words that end a sub-unit's name, or start one written "Office of …".
-const UNIT_WORDS: &[&str] = &[
-    "office",
-    "field",
-    "division",
-    "sector",
-    "port",
-    "entry",
-    "district",
-    "region",
-    "regional",
-    "headquarter",
-    "directorate",
-    "laboratory",
-    "station",
-    "resident",
-    "academy",
-    "unit",
-    "branch",
-    "section",
-    "center",
-    "operation",
-];
-/// Unit words that say "an agency's own unit" strongly enough for a short, word-like acronym
-/// or a name holding a local function word ("Park Police"): not "station" or "center", which
-/// many businesses and local bodies use.
-const STRONG_UNIT_WORDS: &[&str] =
-    &["office", "field", "division", "sector", "port", "entry", "district", "region", "headquarter", "directorate"];
-/// Unit words that may start a sub-unit's name without "of" ("Sector San Diego").
-const LEADING_UNIT_WORDS: &[&str] = &["sector"];
-/// Words of federal sub-units' names, allowed beside place names after an acronym alone.
-const UNIT_VOCABULARY: &[&str] = &[
-    "diversion",
-    "control",
-    "laboratory",
-    "criminal",
-    "investigative",
-    "investigation",
-    "intelligence",
-    "training",
-    "national",
-    "central",
-    "uniformed",
-    "air",
-    "marine",
-    "special",
-    "cyber",
-    "forensic",
-    "enforcement",
-    "removal",
-    "response",
-    "tactical",
-    "information",
-    "justice",
-    "protective",
-    "international",
-    "agent",
-    "charge",
-    "counterterrorism",
-    "narcotic",
-    "firearm",
-    "explosive",
-    "technical",
-    "operation",
-    "service",
-];
-/// Words of a business, an association or a cause: a name holding one is not the agency's
-/// unit, whatever agency it names ("FBI Agents Association", "Coast Guard Marine Supply").
-const NOT_A_UNIT: &[&str] = &[
-    "association",
-    "associate",
-    "foundation",
-    "union",
-    "credit",
-    "league",
-    "club",
-    "coalition",
-    "alliance",
-    "society",
-    "council",
-    "federation",
-    "fund",
-    "friend",
-    "network",
-    "project",
-    "watch",
-    "committee",
-    "campaign",
-    "memorial",
-    "scholarship",
-    "charity",
-    "benevolent",
-    "advocate",
-    "advocacy",
-    "right",
-    "abolish",
-    "reform",
-    "oversight",
-    "accountability",
-    "transparency",
-    "lawyer",
-    "clinic",
-    "retiree",
-    "retired",
-    "alumni",
-    "graduate",
-    "veteran",
-    "employee",
-    "worker",
-    "survivor",
-    "famil",
-    "familie",
-    "family",
-    "heritage",
-    "solution",
-    "system",
-    "technologie",
-    "consulting",
-    "consultant",
-    "group",
-    "partner",
-    "holding",
-    "enterprise",
-    "logistic",
-    "distributor",
-    "supply",
-    "supplie",
-    "store",
-    "shop",
-    "outlet",
-    "restaurant",
-    "grill",
-    "kitchen",
-    "bakery",
-    "lounge",
-    "cafe",
-    "bar",
-    "brewing",
-    "furniture",
-    "plumbing",
-    "heating",
-    "landscaping",
-    "staffing",
-    "beverage",
-    "hockey",
-    "skating",
-    "news",
-];
-/// Words of local government: "Lincoln Park Police" is a city's.
-const LOCAL: &[&str] = &["county", "city", "town", "township", "village", "borough", "municipal"];
-
-/// A word as this reading compares it: soft mark gone, federal abbreviations expanded, a
-/// plural "s" dropped (both sides read alike, so "Centers" meets "Ctr", "Marshal" meets
-/// "Marshals").
-fn word(raw: &str) -> &str {
-    let w = raw.trim_start_matches(SOFT_MARK);
-    let w = ABBREVIATIONS.iter().find(|(a, _)| *a == w).map_or(w, |(_, full)| full);
-    if w.len() > 4 && w.ends_with('s') && !w.ends_with("ss") { &w[..w.len() - 1] } else { w }
-}
 
 /// How a core was made from an agency's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -573,7 +365,8 @@ impl Federal {
         }
     }
 
-    /// True when `rest` names a sub-unit of an agency: its first or last word a unit word,
+    /// True when `rest` names a sub-unit of an agency: its last word a unit word, or one
+    /// written "<unit> of …", or a leading "Sector";
     /// no word of a business, association, cause or local government, no other function;
     /// after an acronym alone, its other words places the registry knows or words of federal
     /// units.
@@ -585,10 +378,11 @@ impl Federal {
         let unit_words: &[&str] = if strong { STRONG_UNIT_WORDS } else { UNIT_WORDS };
         let (Some(first), Some(last)) = (rest.first(), rest.last()) else { return false };
         let ends = unit_words.contains(&last.1);
-        // "Office of Diversion Control", "District of Arizona", "Sector San Diego".
-        let starts = unit_words.contains(&first.1)
-            && (LEADING_UNIT_WORDS.contains(&first.1) || name.to_lowercase().contains(&format!("{} of ", first.0)));
-        if !ends && !starts {
+        // "Sector San Diego"; "Office of Diversion Control", "Eastern District of Texas".
+        let starts = unit_words.contains(&first.1) && LEADING_UNIT_WORDS.contains(&first.1);
+        let lower = name.to_lowercase();
+        let of = || rest.iter().any(|w| unit_words.contains(&w.1) && lower.contains(&format!("{} of ", w.0)));
+        if !ends && !starts && !of() {
             return false;
         }
         !acronym_only
@@ -631,6 +425,86 @@ fn written_upper(name: &str, acronym: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SqliteStore;
+    use crate::import::import_reference;
+    use crate::model::{Jurisdiction, NewOrganisation};
+    use crate::screen::{Matcher, Scratch, ScreenConfig};
+
+    /// Screens each name against candor's reference and two companies (one named with a
+    /// word that is also an agency's acronym), expecting the organisation of that key or none.
+    fn check(cases: &[(&str, Option<&str>)]) {
+        let mut store = SqliteStore::in_memory().expect("store");
+        import_reference(&mut store, None).expect("reference");
+        let mut tx = store.begin().expect("tx");
+        for (i, name) in ["Ice Cream Depot", "Harbor Logistics Corporation"].iter().enumerate() {
+            let org = NewOrganisation {
+                key: format!("test:{i}"),
+                name: name.to_string(),
+                kind: Kind::Company,
+                jurisdiction: Jurisdiction::default(),
+            };
+            let id = tx.insert_organisation(&org).expect("org");
+            tx.add_alias(id, name).expect("alias");
+        }
+        tx.commit().expect("commit");
+        let keys: HashMap<i64, String> =
+            store.organisations().expect("orgs").into_iter().map(|o| (o.id, o.key)).collect();
+        let m = Matcher::build(&store).expect("matcher");
+        let mut scratch = Scratch::default();
+        for (name, want) in cases {
+            let a = Account {
+                account_id: "a".into(),
+                legal_name: name.to_string(),
+                country: None,
+                state: None,
+                city: None,
+                uei: None,
+                domain: None,
+            };
+            let got = m.screen(&a, &ScreenConfig::default(), &mut scratch);
+            assert_eq!(got.as_ref().map(|p| keys[&p.org_id].as_str()), *want, "{name}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn agencies_as_their_accounts_name_them() {
+        check(&[
+            ("Federal Bureau of Investigation (FBI)", Some("ref:FBI")),
+            ("DOJ / Drug Enforcement Admin.", Some("ref:DEA")),
+            ("Bureau of Prisons, U.S. Dept. of Justice", Some("ref:BOP")),
+            ("DHS - ICE", Some("agency:7012")),
+            ("Federal Bureau of Investigation, Omaha Field Office", Some("ref:FBI")),
+            ("FBI Laboratory Division", Some("ref:FBI")),
+            ("U.S. Marshals Service, Eastern District of Texas", Some("ref:USMS")),
+            ("Marshals Service", Some("ref:USMS")),
+            ("U.S.M.S.", Some("ref:USMS")),
+        ]);
+    }
+
+    #[test]
+    fn near_misses_stay_apart() {
+        check(&[
+            // A department that is not the agency's.
+            ("Department of Justice - Customs and Border Protection", None),
+            // "ICE" is a word here too: in lower case, or with a weak unit word, it is not the
+            // agency.
+            ("DHS Ice", None),
+            ("ICE Storage Center", None),
+            // After an acronym alone, a sub-unit's words are places the registry knows or
+            // words of federal units.
+            ("FBI Omaha Field Office", None),
+            // Sub-units' words, but a business's or an association's.
+            ("FBI Agents Association Field Office", None),
+            ("DEA Office Furniture Outlet", None),
+            ("Coast Guard Families Credit Union", None),
+            // A legal form: a company.
+            ("ATF Compliance Division LLC", None),
+            // "United States" is what makes one word an agency's name.
+            ("Marshals", None),
+            // Not federal law enforcement.
+            ("Federal Emergency Management Agency Region 5 Office", None),
+        ]);
+    }
 
     #[test]
     fn words_read_alike_however_written() {
