@@ -98,8 +98,8 @@ pub(super) struct Federal {
     agencies: Vec<Agency>,
     cores: Vec<Core>,
     /// Account words (as written after normalising) that may start a reading: the rarest word
-    /// of every core, its plural and its abbreviations.
-    gate: HashSet<String>,
+    /// of every core, its plural and its abbreviations, with the cores it is the rarest of.
+    gate: HashMap<String, Vec<usize>>,
 }
 
 /// The tokens of a name as this reading compares them, with "United States" set aside.
@@ -183,18 +183,20 @@ impl Federal {
             owners.entry(c.words.clone()).or_default().insert(c.agency);
         }
         fed.cores.retain(|c| owners[&c.words].len() == 1);
-        // The gate: every core's rarest word, as an account may write it.
-        let mut gate: HashSet<String> = HashSet::default();
-        for c in &fed.cores {
-            if let Some(w) = c.words.iter().min_by_key(|w| words.frequency(w)) {
-                gate.insert(w.clone());
+        // The gate: every core's rarest word, as an account may write it (a word read
+        // without its plural "s" counts the aliases that write it either way).
+        let mut gate: HashMap<String, Vec<usize>> = HashMap::default();
+        let frequency = |w: &str| words.frequency(w) + words.frequency(&format!("{w}s"));
+        for (i, c) in fed.cores.iter().enumerate() {
+            if let Some(w) = c.words.iter().min_by_key(|w| frequency(w)) {
+                gate.entry(w.clone()).or_default().push(i);
             }
         }
-        for w in gate.clone() {
-            gate.insert(format!("{w}s"));
+        for (w, cores) in gate.clone() {
+            gate.entry(format!("{w}s")).or_default().extend(&cores);
             for (abbr, full) in ABBREVIATIONS {
                 if word(full) == w {
-                    gate.insert((*abbr).to_string());
+                    gate.entry((*abbr).to_string()).or_default().extend(&cores);
                 }
             }
         }
@@ -253,9 +255,13 @@ impl Federal {
     }
 
     /// True when the reading may find something in these tokens: one of them is a core's
-    /// rarest word. A hash lookup per word; no allocation.
+    /// rarest word and the others of that core are there too ("Highland Park" has the rarest
+    /// word of "Park Police" but not "Police"). A hash lookup per word; no allocation.
     fn may_read(&self, tokens: &[String]) -> bool {
-        !self.gate.is_empty() && tokens.iter().any(|t| self.gate.contains(t.trim_start_matches(SOFT_MARK)))
+        let has = |w: &str| tokens.iter().any(|t| word(t) == w);
+        tokens.iter().filter_map(|t| self.gate.get(t.trim_start_matches(SOFT_MARK))).any(|cores| {
+            cores.iter().any(|&c| self.cores[c].words.iter().all(|w| has(w)))
+        })
     }
 
     /// The agency the account's name names, read the federal way, if any.
@@ -316,8 +322,7 @@ impl Federal {
             if dropped || !self.sub_unit(&rest, &account.legal_name, strong, acronym_only, words) {
                 return None;
             }
-            let unit: Vec<&str> = rest.iter().map(|w| w.0).collect();
-            (SUB_UNIT_SCORE, format!("its name, with the sub-unit {:?}", unit.join(" ")))
+            (SUB_UNIT_SCORE, format!("its name, with the sub-unit {:?}", as_written(&account.legal_name, &rest)))
         };
         if score < threshold {
             return None;
@@ -399,6 +404,16 @@ struct Found<'a> {
     agency: usize,
     cores: Vec<usize>,
     rest: Vec<(&'a str, &'a str)>,
+}
+
+/// The words of `rest` as `name` writes them ("Boston Field Office"), each normalised word
+/// that the name does not write as such ("Ofc") as read.
+fn as_written(name: &str, rest: &[(&str, &str)]) -> String {
+    let written: Vec<&str> = name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    rest.iter()
+        .map(|w| written.iter().find(|x| x.to_lowercase() == w.0).copied().unwrap_or(w.0))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// True when `name` writes `acronym` as a word in capitals (dotted or not: "ICE", "I.C.E.").
@@ -529,6 +544,12 @@ mod tests {
         assert!(!r.designator);
         assert_eq!(take_departments(&mut r.words), vec!["state"]);
         assert_eq!(department_key("Department of the Treasury"), Some("treasury"));
+    }
+
+    #[test]
+    fn sub_units_are_shown_as_written() {
+        let rest = [("boston", "boston"), ("field", "field"), ("office", "office")];
+        assert_eq!(as_written("FBI Boston Field Ofc", &rest), "Boston Field office");
     }
 
     #[test]
