@@ -854,7 +854,9 @@ impl Words for Matcher {
 
     fn shared_elsewhere(&self, word: &str, org: i64) -> bool {
         let other = |orgs: Option<&Vec<i64>>| orgs.is_some_and(|o| o.iter().any(|x| *x != org));
-        self.vocab.get(word).is_some_and(|&t| self.postings[t as usize].iter().any(|&e| self.entries[e as usize].org != org))
+        self.vocab
+            .get(word)
+            .is_some_and(|&t| self.postings[t as usize].iter().any(|&e| self.entries[e as usize].org != org))
             || other(self.initials.get(word))
             || other(self.acronym_aliases.get(word))
     }
@@ -862,7 +864,9 @@ impl Words for Matcher {
     fn public_word(&self, word: &str) -> bool {
         self.vocab.get(word).is_some_and(|&t| {
             self.postings[t as usize].iter().any(|&e| {
-                self.orgs.get(&self.entries[e as usize].org).is_some_and(|o| !matches!(o.kind, Kind::Company | Kind::Other))
+                self.orgs
+                    .get(&self.entries[e as usize].org)
+                    .is_some_and(|o| !matches!(o.kind, Kind::Company | Kind::Other))
             })
         })
     }

@@ -31,11 +31,11 @@ use crate::names::{FUNCTION_WORDS, NormalizedName, SOFT_MARK, normalize};
 
 mod words;
 
+use crate::store::Store;
 use words::{
     ABBREVIATIONS, DEPARTMENTS, DESIGNATORS, GENERIC, GENERIC_SWAPS, LEADING_UNIT_WORDS, LOCAL, NOT_A_UNIT,
     STRONG_UNIT_WORDS, UNIT_VOCABULARY, UNIT_WORDS, WEAK, word,
 };
-use crate::store::Store;
 
 /// Score of an agency's name or acronym with nothing left over, or only its department.
 const NAME_SCORE: f64 = 0.95;
@@ -55,7 +55,6 @@ pub(super) trait Words {
     /// This word is in the name of a public body the registry holds (a place, mostly).
     fn public_word(&self, word: &str) -> bool;
 }
-
 
 /// How a core was made from an agency's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,9 +258,10 @@ impl Federal {
     /// word of "Park Police" but not "Police"). A hash lookup per word; no allocation.
     fn may_read(&self, tokens: &[String]) -> bool {
         let has = |w: &str| tokens.iter().any(|t| word(t) == w);
-        tokens.iter().filter_map(|t| self.gate.get(t.trim_start_matches(SOFT_MARK))).any(|cores| {
-            cores.iter().any(|&c| self.cores[c].words.iter().all(|w| has(w)))
-        })
+        tokens
+            .iter()
+            .filter_map(|t| self.gate.get(t.trim_start_matches(SOFT_MARK)))
+            .any(|cores| cores.iter().any(|&c| self.cores[c].words.iter().all(|w| has(w))))
     }
 
     /// The agency the account's name names, read the federal way, if any.
@@ -298,8 +298,7 @@ impl Federal {
         let word_like = acronym_only && hits.iter().any(|c| c.upper.is_some());
         let dropped = hits.iter().all(|c| c.kind == CoreKind::Dropped);
         let local_function = hits.iter().all(|c| c.local_function) && !read.designator;
-        if word_like && !hits.iter().filter_map(|c| c.upper.as_deref()).any(|a| written_upper(&account.legal_name, a))
-        {
+        if word_like && !hits.iter().filter_map(|c| c.upper.as_deref()).any(|a| written_upper(&account.legal_name, a)) {
             return None;
         }
         if dropped {
