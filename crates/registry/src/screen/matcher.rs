@@ -24,6 +24,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::federal::{Federal, Words};
 use super::{Candidate, Proposal, ScreenConfig};
 use crate::error::Result;
 use crate::model::{Account, Kind, Scheme};
@@ -136,6 +137,8 @@ pub struct Matcher {
     /// Known words by sound key, for names in other scripts ([`sounds`]).
     sounds: sounds::Sounds,
     max_weight: f64,
+    /// Federal agencies as their accounts are named ([`super::federal`]).
+    federal: Federal,
 }
 
 /// One candidate's score, before candidates are gathered per organisation.
@@ -210,6 +213,7 @@ impl Matcher {
             acronym_aliases: HashMap::default(),
             sounds: sounds::Sounds::default(),
             max_weight: 1.0,
+            federal: Federal::default(),
         };
         for (org, scheme, value) in store.identifiers()? {
             if scheme == Scheme::Uei {
@@ -332,6 +336,7 @@ impl Matcher {
         m.sounds.index(&m.words);
         m.function = m.words.iter().map(|w| FUNCTION_WORDS.contains(&w.as_str())).collect();
         m.number = m.words.iter().map(|w| is_number(w)).collect();
+        m.federal = Federal::build(store, &m)?;
         Ok(m)
     }
 
@@ -400,6 +405,14 @@ impl Matcher {
             if !per_org.iter().any(|(o, _)| *o == org) {
                 per_org.push((org, s));
             }
+        }
+        // A federal agency named its accounts' way ("DOJ-DEA", "FBI Denver Field Office") is
+        // the proposal, unless the words found a public body or company that is not federal.
+        let found = per_org.first().filter(|(_, s)| s.score >= cfg.threshold).map(|(org, _)| self.orgs[org].kind);
+        if found.is_none_or(|kind| kind == Kind::FederalAgency)
+            && let Some(c) = self.federal.screen(account, &norm, cfg.threshold, self)
+        {
+            return Some(Proposal::from_candidate(&account.account_id, c));
         }
         match per_org.first() {
             Some((_, best)) if best.score >= cfg.threshold => {}
@@ -881,6 +894,32 @@ impl Matcher {
         found.sort_by_key(|&id| std::cmp::Reverse(self.df[id as usize]));
         found.truncate(3);
         found
+    }
+}
+
+/// The registry's words, for the federal reading.
+impl Words for Matcher {
+    fn frequency(&self, word: &str) -> u32 {
+        self.vocab.get(word).map_or(0, |&t| self.df[t as usize])
+    }
+
+    fn shared_elsewhere(&self, word: &str, org: i64) -> bool {
+        let other = |orgs: Option<&Vec<i64>>| orgs.is_some_and(|o| o.iter().any(|x| *x != org));
+        self.vocab
+            .get(word)
+            .is_some_and(|&t| self.postings[t as usize].iter().any(|&e| self.entries[e as usize].org != org))
+            || other(self.initials.get(word))
+            || other(self.acronym_aliases.get(word))
+    }
+
+    fn public_word(&self, word: &str) -> bool {
+        self.vocab.get(word).is_some_and(|&t| {
+            self.postings[t as usize].iter().any(|&e| {
+                self.orgs
+                    .get(&self.entries[e as usize].org)
+                    .is_some_and(|o| !matches!(o.kind, Kind::Company | Kind::Other))
+            })
+        })
     }
 }
 

@@ -16,10 +16,11 @@
 //! known of it, its reason saying what and after which rejection.
 
 pub mod bands;
-pub mod quality;
 mod evidence;
+mod federal;
 mod history;
 mod matcher;
+pub mod quality;
 
 use std::collections::{HashMap, HashSet};
 

@@ -23,16 +23,20 @@ pub struct LabelledQuality {
 }
 
 /// The labelled sets the figures are measured on (in `crates/registry/tests/data/`).
-pub const SETS: &[&str] =
-    &["screening-eval.csv", "screening-eval-forms.csv", "screening-eval-international.csv"];
+pub const SETS: &[&str] = &[
+    "screening-eval.csv",
+    "screening-eval-forms.csv",
+    "screening-eval-federal.csv",
+    "screening-eval-international.csv",
+];
 
 /// This release's figures (four decimals).
 pub const RELEASE: LabelledQuality = LabelledQuality {
-    names: 3330,
-    positives: 2151,
+    names: 3519,
+    positives: 2254,
     precision: 0.9991,
-    recall: 0.9944,
-    bands: &[("1.00", 0.9994), ("0.95-1.00", 0.9965), ("0.90-0.95", 1.0), ("0.85-0.90", 1.0)],
+    recall: 0.9947,
+    bands: &[("1.00", 0.9994), ("0.95-1.00", 0.9972), ("0.90-0.95", 1.0), ("0.85-0.90", 1.0)],
 };
 
 impl LabelledQuality {

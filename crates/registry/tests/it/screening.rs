@@ -223,3 +223,50 @@ fn screening_reads_names_from_other_countries_and_scripts() {
         assert!(r.categories.get(how).is_some_and(|c| c.tally.rows >= 14), "{how} has at least 14 rows");
     }
 }
+
+/// Issue 27: federal law-enforcement agencies as their accounts are really named (acronym
+/// appended, department before or after, a sub-unit, a word dropped, abbreviations, acronyms
+/// alone), against near misses that share an acronym or a word, are named after an agency,
+/// campaign about one, or are a non-enforcement bureau of the same department
+/// (`screening-eval-federal.csv`, written by hand).
+#[test]
+fn federal_agencies_are_found_as_their_accounts_name_them() {
+    let Some(data) = data_dir() else { return };
+    let store = full_registry(&data);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let set = evaluate(&store, &dir.join("screening-eval-federal.csv"), &ScreenConfig::default()).expect("evaluate");
+    report("federal set", &set);
+    assert!(set.precision >= 0.99, "federal set precision {:.4}", set.precision);
+    assert!(set.recall >= 0.97, "federal set recall {:.4}", set.recall);
+    let positive = [
+        "federal: acronym appended",
+        "federal: department",
+        "federal: sub-unit",
+        "federal: word dropped",
+        "federal: abbreviated",
+        "federal: acronym",
+    ];
+    let near = [
+        "near miss: federal acronym shared",
+        "near miss: federal word shared",
+        "near miss: named after an agency",
+        "near miss: advocacy group",
+        "near miss: non-enforcement bureau",
+    ];
+    for how in positive.iter().chain(&near) {
+        let c = set.categories.get(*how).unwrap_or_else(|| panic!("{how} is in the set"));
+        assert!(c.tally.rows >= 15, "{how}: {} rows", c.tally.rows);
+        assert!(c.precision >= 0.99, "{how}: precision {:.4}", c.precision);
+    }
+    for how in positive {
+        let recall = set.categories[how].recall.unwrap_or(0.0);
+        assert!(recall >= 0.90, "{how}: recall {recall:.4}");
+    }
+    // A near miss is a negative: at most one row in a hundred proposed.
+    for how in near {
+        let c = &set.categories[how];
+        assert_eq!(c.tally.positives, 0, "{how} holds only near misses");
+        assert!(c.rejected.unwrap_or(0.0) >= 0.99, "{how}: {:?} unlinked", c.rejected);
+    }
+    assert_eq!(set.categories.len(), positive.len() + near.len(), "no other category");
+}
