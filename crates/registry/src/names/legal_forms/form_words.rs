@@ -8,7 +8,7 @@
 //! begin with its first two letters; a name whose last word is no form word, near or cut,
 //! costs one hash lookup and a few bounded edit distances.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use super::{FormId, LegalForms};
@@ -37,10 +37,10 @@ struct FormWords {
 fn form_words(table: &LegalForms) -> &'static FormWords {
     static WORDS: OnceLock<FormWords> = OnceLock::new();
     WORDS.get_or_init(|| {
-        let mut all = HashSet::new();
+        let mut all = HashSet::default();
         // Words a typo or a cut may stand for: the words of spellings of several words, and
         // long one-word spellings. A short abbreviation ("PartG") is no word to misspell.
-        let mut long = HashSet::new();
+        let mut long = HashSet::default();
         for spelling in table.spellings() {
             let words: Vec<&str> = spelling.split(' ').collect();
             for w in &words {
@@ -50,8 +50,8 @@ fn form_words(table: &LegalForms) -> &'static FormWords {
                 }
             }
         }
-        let mut by_start: HashMap<([u8; 2], usize), Vec<String>> = HashMap::new();
-        let mut by_prefix: HashMap<String, Vec<String>> = HashMap::new();
+        let mut by_start: HashMap<([u8; 2], usize), Vec<String>> = HashMap::default();
+        let mut by_prefix: HashMap<String, Vec<String>> = HashMap::default();
         let mut long: Vec<&String> = long.iter().collect();
         long.sort();
         for w in long {

@@ -10,9 +10,10 @@ use crate::names::numbers::is_number;
 
 /// Least length of a cut word read as the beginning of a longer one.
 const MIN_LEN: usize = 4;
-/// The rarest word's postings read at most (a common word would cost too much, and say too
-/// little about which organisation is meant).
-const MAX_POSTINGS: u32 = 500;
+/// The rarest word's postings read at most: a name whose rarest word is this common says too
+/// little about which organisation is meant, and reading its postings would cost every
+/// unmatched account (`candor-bench screen`).
+const MAX_POSTINGS: u32 = 50;
 /// Most completions tried.
 const MAX_COMPLETIONS: usize = 3;
 /// A completion stands in at `CUT_BASE + CUT_PER_LETTER * letters` of its weight (at most
