@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use super::{FormId, LegalForms};
-use crate::names::{Word, edit_distance};
+use crate::names::{Word, edit_distance, one_edit};
 
 /// Least length of a word read as a mistyped form word.
 const TYPO_MIN_LEN: usize = 5;
@@ -77,7 +77,10 @@ fn readings<'a>(words: &'a FormWords, w: &str, cut: Option<usize>) -> Vec<&'a st
         let max = if w.len() >= 10 { 2 } else { 1 };
         for len in w.len().saturating_sub(max)..=w.len() + max {
             for f in words.by_start.get(&([b[0], b[1]], len)).into_iter().flatten() {
-                if edit_distance(b, f.as_bytes(), max).is_some() {
+                // One edit is checked in one pass; the banded programme only for long words.
+                let near =
+                    if max == 1 { one_edit(b, f.as_bytes()) } else { edit_distance(b, f.as_bytes(), max).is_some() };
+                if near {
                     found.push(f.as_str());
                 }
             }
