@@ -6,6 +6,7 @@
 //! several organisations, the proposal lists them all for a reviewer.
 
 use super::{MAX_FUZZY_LEN, Matcher};
+use crate::names::SOFT_MARK;
 use crate::names::numbers::is_number;
 
 /// Least length of a cut word read as the beginning of a longer one.
@@ -24,6 +25,18 @@ const CUT_PER_LETTER: f64 = 0.05;
 const CUT_MOST: f64 = 0.95;
 
 impl Matcher {
+    /// Whether the account's last word has completions under its rarest other known word:
+    /// a few lookups that spare the unmatched accounts a second scoring.
+    pub(super) fn may_be_cut(&self, tokens: &[String]) -> bool {
+        let Some((last, rest)) = tokens.split_last() else { return false };
+        let anchor = rest
+            .iter()
+            .filter(|t| !t.starts_with(SOFT_MARK))
+            .filter_map(|t| self.vocab.get(t.as_str()).copied())
+            .min_by_key(|&id| self.df[id as usize]);
+        !self.completions(last.trim_start_matches(SOFT_MARK), anchor).is_empty()
+    }
+
     /// The rarest of the account's words read exactly (not soft): the anchor of a search
     /// for completions.
     pub(super) fn anchor(&self, base: &[(u32, f64, bool)]) -> Option<u32> {
