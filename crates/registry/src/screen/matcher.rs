@@ -394,7 +394,7 @@ impl Matcher {
         }
         // Still nothing: the last word, though a known word, may be cut short by a form
         // field ("… Shipping and Forward" for "Forwarding").
-        if !scored.iter().any(|(_, s)| s.score >= cfg.threshold) {
+        if !scored.iter().any(|(_, s)| s.score >= cfg.threshold) && self.may_be_cut(&norm.tokens) {
             self.score_variant(&norm.tokens, &norm, account, cfg, scratch, true, &mut scored);
         }
         // Best score per organisation, best first (ties: lower organisation id, for a

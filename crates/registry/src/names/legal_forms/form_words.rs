@@ -8,11 +8,11 @@
 //! begin with its first two letters; a name whose last word is no form word, near or cut,
 //! costs one hash lookup and a few bounded edit distances.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use super::{FormId, LegalForms};
-use crate::names::{Word, edit_distance};
+use crate::names::{Word, edit_distance, one_edit};
 
 /// Least length of a word read as a mistyped form word.
 const TYPO_MIN_LEN: usize = 5;
@@ -37,10 +37,10 @@ struct FormWords {
 fn form_words(table: &LegalForms) -> &'static FormWords {
     static WORDS: OnceLock<FormWords> = OnceLock::new();
     WORDS.get_or_init(|| {
-        let mut all = HashSet::new();
+        let mut all = HashSet::default();
         // Words a typo or a cut may stand for: the words of spellings of several words, and
         // long one-word spellings. A short abbreviation ("PartG") is no word to misspell.
-        let mut long = HashSet::new();
+        let mut long = HashSet::default();
         for spelling in table.spellings() {
             let words: Vec<&str> = spelling.split(' ').collect();
             for w in &words {
@@ -50,8 +50,8 @@ fn form_words(table: &LegalForms) -> &'static FormWords {
                 }
             }
         }
-        let mut by_start: HashMap<([u8; 2], usize), Vec<String>> = HashMap::new();
-        let mut by_prefix: HashMap<String, Vec<String>> = HashMap::new();
+        let mut by_start: HashMap<([u8; 2], usize), Vec<String>> = HashMap::default();
+        let mut by_prefix: HashMap<String, Vec<String>> = HashMap::default();
         let mut long: Vec<&String> = long.iter().collect();
         long.sort();
         for w in long {
@@ -77,7 +77,10 @@ fn readings<'a>(words: &'a FormWords, w: &str, cut: Option<usize>) -> Vec<&'a st
         let max = if w.len() >= 10 { 2 } else { 1 };
         for len in w.len().saturating_sub(max)..=w.len() + max {
             for f in words.by_start.get(&([b[0], b[1]], len)).into_iter().flatten() {
-                if edit_distance(b, f.as_bytes(), max).is_some() {
+                // One edit is checked in one pass; the banded programme only for long words.
+                let near =
+                    if max == 1 { one_edit(b, f.as_bytes()) } else { edit_distance(b, f.as_bytes(), max).is_some() };
+                if near {
                     found.push(f.as_str());
                 }
             }
