@@ -146,27 +146,31 @@ impl Evidence {
             }
         };
         let a = &self.account;
-        let seen = |now: &str, field: fn(&AccountEvidence) -> Option<&str>| {
-            let key = same_key(now);
-            olds.iter().any(|o| field(&o.account).is_some_and(|v| same_key(v) == key))
+        type Field = fn(&AccountEvidence) -> Option<&str>;
+        let seen = |now: &str, field: Field, key: fn(&str) -> String| {
+            let k = key(now);
+            olds.iter().any(|o| field(&o.account).is_some_and(|v| key(v) == k))
         };
-        if !seen(&a.name, |e| Some(e.name.as_str())) {
+        if !seen(&a.name, |e| Some(e.name.as_str()), same_key) {
             let (now, was) = (shown(&a.name), shown(&latest.account.name));
             add(format!("a new name {now:?} of the account (was {was:?})"));
         }
-        let fields: [(&str, &Option<String>, fn(&AccountEvidence) -> Option<&str>); 5] = [
-            ("identifier uei:", &a.uei, |e| e.uei.as_deref()),
-            ("domain ", &a.domain, |e| e.domain.as_deref()),
-            ("country ", &a.country, |e| e.country.as_deref()),
-            ("state ", &a.state, |e| e.state.as_deref()),
-            ("city ", &a.city, |e| e.city.as_deref()),
+        // Identifiers and domains differ by any letter or digit ("ex-ample.com" is not
+        // "example.com"): only case and surrounding spaces aside.
+        let exact: fn(&str) -> String = |v| v.trim().to_lowercase();
+        let fields: [(&str, &Option<String>, Field, fn(&str) -> String); 5] = [
+            ("identifier uei:", &a.uei, |e| e.uei.as_deref(), exact),
+            ("domain ", &a.domain, |e| e.domain.as_deref(), exact),
+            ("country ", &a.country, |e| e.country.as_deref(), same_key),
+            ("state ", &a.state, |e| e.state.as_deref(), same_key),
+            ("city ", &a.city, |e| e.city.as_deref(), same_key),
         ];
-        for (what, now, field) in fields {
+        for (what, now, field, key) in fields {
             if let Some(v) = now
-                && !seen(v, field)
+                && !seen(v, field, key)
             {
-                let was = field(&latest.account).map(|b| format!(" (was {b})")).unwrap_or_default();
-                add(format!("a new {what}{v} of the account{was}"));
+                let was = field(&latest.account).map(|b| format!(" (was {})", shown(b))).unwrap_or_default();
+                add(format!("a new {what}{} of the account{was}", shown(v)));
             }
         }
         let Some(now) = self.orgs.iter().find(|o| o.id == org) else { return };
@@ -195,7 +199,7 @@ impl Evidence {
 /// record's mebibyte), and the reason is stored with the proposal and shown in every listing.
 const SHOWN_MAX: usize = 200;
 
-/// `name` as a reason quotes it: whole, or its first [`SHOWN_MAX`] characters and "…".
+/// `name` (or another of the account's values) as a reason quotes it: whole, or its first [`SHOWN_MAX`] characters and "…".
 fn shown(name: &str) -> String {
     match name.char_indices().nth(SHOWN_MAX) {
         Some((at, _)) => format!("{}…", &name[..at]),
@@ -368,6 +372,12 @@ mod tests {
             let now = evidence(name, Some("TESTUEI00002"), org(&["uei:A"], &["Example LLC"], 1));
             assert!(news(&a, &now).is_empty(), "{name:?}: {:?}", news(&a, &now));
         }
+        // A domain that differs by a hyphen is another domain.
+        let mut dash = a.clone();
+        dash.account.domain = Some("ex-ample.com".into());
+        let mut plain = a.clone();
+        plain.account.domain = Some("example.com".into());
+        assert_eq!(news(&dash, &plain), ["a new domain example.com of the account (was ex-ample.com)"]);
         // A huge name is quoted cut short.
         let long = "Example ".repeat(10_000);
         let now = evidence(&long, None, org(&["uei:A"], &["Example LLC"], 1));
