@@ -11,6 +11,9 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::{GeneralSecurityProfile, MixedScript};
 
+/// How the actors of candor's own steps begin (`candor:screen`, `candor:rules`, …).
+pub const RESERVED: &str = "candor:";
+
 /// `Ok` when `id` may name a person; else why not, naming `field`.
 pub fn check(field: &str, id: &str) -> Result<(), String> {
     input::check(field, id, input::Lines::One)?;
@@ -23,6 +26,13 @@ pub fn check(field: &str, id: &str) -> Result<(), String> {
     }
     if !id.is_single_script() {
         return Err(format!("{field}: {id:?} mixes letters of several scripts; use one"));
+    }
+    // `candor:` names candor's own steps (the screening, the rules, the reference): a person
+    // under such an id would have their decisions read as the screening's (left out of the
+    // published review and screening figures, counted as proposals) and their id published
+    // unsalted.
+    if key(id).starts_with(RESERVED) {
+        return Err(format!("{field}: {id:?} begins with {RESERVED:?}, which names candor's own steps, not a person"));
     }
     Ok(())
 }
@@ -82,6 +92,9 @@ mod tests {
             ("alice\u{3164}", "U+3164"),
             ("alicе", "several scripts"),
             ("a\u{1b}b", "U+001B"),
+            ("candor:screen", "candor's own steps"),
+            ("Candor:Rules", "candor's own steps"),
+            (" candor:reviewer", "candor's own steps"),
         ] {
             let e = check("--reviewer", bad).expect_err(bad);
             assert!(e.starts_with("--reviewer: ") && e.contains(why), "{bad:?}: {e}");

@@ -131,52 +131,87 @@ impl Evidence {
         serde_json::from_str(text).ok()
     }
 
-    /// What is new in `self` (now) of the account and of organisation `org` since `old` (the
-    /// evidence of the rejected proposal), as phrases added to `out` (each once). `label` names
-    /// the organisation (`#12 Name`). Nothing is added when `old` did not see `org`.
-    pub(crate) fn news(&self, old: &Evidence, org: i64, label: &str, facts: &OrgFacts, out: &mut Vec<String>) {
+    /// What is new in `self` (now) of the account and of organisation `org` since `olds` (the
+    /// evidence of every proposal of the pair a reviewer was shown, the rejected one last), as
+    /// phrases added to `out` (each once). `label` names the organisation (`#12 Name`). A value
+    /// is new only when no earlier proposal held it, compared as the screening reads it (case,
+    /// width, spacing and punctuation aside), so a customer who writes a rejected name again,
+    /// or in capitals, is not asked about again. Nothing of the organisation is added when no
+    /// earlier proposal saw `org`.
+    pub(crate) fn news(&self, olds: &[&Evidence], org: i64, label: &str, facts: &OrgFacts, out: &mut Vec<String>) {
+        let Some(latest) = olds.last() else { return };
         let mut add = |s: String| {
             if !out.contains(&s) {
                 out.push(s);
             }
         };
-        let (a, was) = (&self.account, &old.account);
-        if a.name != was.name {
-            add(format!("a new name {:?} of the account (was {:?})", a.name, was.name));
+        let a = &self.account;
+        type Field = fn(&AccountEvidence) -> Option<&str>;
+        let seen = |now: &str, field: Field, key: fn(&str) -> String| {
+            let k = key(now);
+            olds.iter().any(|o| field(&o.account).is_some_and(|v| key(v) == k))
+        };
+        if !seen(&a.name, |e| Some(e.name.as_str()), same_key) {
+            let (now, was) = (shown(&a.name), shown(&latest.account.name));
+            add(format!("a new name {now:?} of the account (was {was:?})"));
         }
-        let fields = [
-            ("identifier uei:", &a.uei, &was.uei),
-            ("domain ", &a.domain, &was.domain),
-            ("country ", &a.country, &was.country),
-            ("state ", &a.state, &was.state),
-            ("city ", &a.city, &was.city),
+        // Identifiers and domains differ by any letter or digit ("ex-ample.com" is not
+        // "example.com"): only case and surrounding spaces aside.
+        let exact: fn(&str) -> String = |v| v.trim().to_lowercase();
+        let fields: [(&str, &Option<String>, Field, fn(&str) -> String); 5] = [
+            ("identifier uei:", &a.uei, |e| e.uei.as_deref(), exact),
+            ("domain ", &a.domain, |e| e.domain.as_deref(), exact),
+            ("country ", &a.country, |e| e.country.as_deref(), same_key),
+            ("state ", &a.state, |e| e.state.as_deref(), same_key),
+            ("city ", &a.city, |e| e.city.as_deref(), same_key),
         ];
-        for (what, now, before) in fields {
+        for (what, now, field, key) in fields {
             if let Some(v) = now
-                && now != before
+                && !seen(v, field, key)
             {
-                let was = before.as_deref().map(|b| format!(" (was {b})")).unwrap_or_default();
-                add(format!("a new {what}{v} of the account{was}"));
+                let was = field(&latest.account).map(|b| format!(" (was {})", shown(b))).unwrap_or_default();
+                add(format!("a new {what}{} of the account{was}", shown(v)));
             }
         }
-        let (Some(now), Some(before)) = (self.orgs.iter().find(|o| o.id == org), old.orgs.iter().find(|o| o.id == org))
-        else {
+        let Some(now) = self.orgs.iter().find(|o| o.id == org) else { return };
+        let before: Vec<&OrgEvidence> = olds.iter().filter_map(|o| o.orgs.iter().find(|o| o.id == org)).collect();
+        if before.is_empty() {
             return;
-        };
-        for id in now.identifiers.iter().filter(|i| !before.identifiers.contains(i)) {
+        }
+        for id in now.identifiers.iter().filter(|i| !before.iter().any(|b| b.identifiers.contains(i))) {
             add(format!("a new identifier {id} of {label}"));
         }
-        for name in now.names.iter().filter(|n| !before.names.contains(n)) {
+        for name in now.names.iter().filter(|n| !before.iter().any(|b| b.names.contains(n))) {
             add(format!("a new name {name:?} of {label}"));
         }
-        if now.records > before.records {
+        let most = before.iter().map(|b| b.records).max().unwrap_or(0);
+        if now.records > most {
             let newest = facts.newest.get(&org).map(|n| format!(" (the newest: {n})")).unwrap_or_default();
-            add(match now.records - before.records {
+            add(match now.records - most {
                 1 => format!("a new public record of {label}{newest}"),
                 n => format!("{n} new public records of {label}{newest}"),
             });
         }
     }
+}
+
+/// Most characters of an account's name a reason quotes: the name is the customer's (up to a
+/// record's mebibyte), and the reason is stored with the proposal and shown in every listing.
+const SHOWN_MAX: usize = 200;
+
+/// `name` (or another of the account's values) as a reason quotes it: whole, or its first [`SHOWN_MAX`] characters and "…".
+fn shown(name: &str) -> String {
+    match name.char_indices().nth(SHOWN_MAX) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_string(),
+    }
+}
+
+/// An account's value as the screening reads it, for "is this new?": compatibility forms,
+/// case, and everything but letters and digits aside (`ACME  L.L.C.` is `Acme LLC`).
+fn same_key(v: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    v.nfkc().flat_map(char::to_lowercase).filter(|c| c.is_alphanumeric()).collect()
 }
 
 /// The organisations' side of the evidence, read once per screening for the organisations
@@ -300,7 +335,7 @@ mod tests {
 
     fn news(old: &Evidence, now: &Evidence) -> Vec<String> {
         let mut out = Vec::new();
-        now.news(old, 7, "#7 Example", &OrgFacts::default(), &mut out);
+        now.news(&[old], 7, "#7 Example", &OrgFacts::default(), &mut out);
         out
     }
 
@@ -322,6 +357,32 @@ mod tests {
         assert!(news(&more, &base).is_empty(), "{:?}", news(&more, &base));
         let renamed = evidence("Example Holdings", None, org(&["uei:A"], &["Example LLC"], 1));
         assert_eq!(news(&base, &renamed), ["a new name \"Example Holdings\" of the account (was \"Example LLC\")"]);
+    }
+
+    #[test]
+    fn a_value_any_earlier_proposal_held_is_no_news_however_written() {
+        let a = evidence("Example LLC", Some("TESTUEI00002"), org(&["uei:A"], &["Example LLC"], 3));
+        let b = evidence("Example Holdings", Some("TESTUEI00003"), org(&["uei:A"], &["Example LLC"], 1));
+        // Back to what the first proposal held, after the second was rejected: nothing new.
+        let mut out = Vec::new();
+        a.news(&[&a, &b], 7, "#7 Example", &OrgFacts::default(), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        // The same name in capitals, other spacing, punctuation or width is the same name.
+        for name in ["EXAMPLE LLC", "Example  L.L.C.", "example llc", "Ｅｘａｍｐｌｅ LLC"] {
+            let now = evidence(name, Some("TESTUEI00002"), org(&["uei:A"], &["Example LLC"], 1));
+            assert!(news(&a, &now).is_empty(), "{name:?}: {:?}", news(&a, &now));
+        }
+        // A domain that differs by a hyphen is another domain.
+        let mut dash = a.clone();
+        dash.account.domain = Some("ex-ample.com".into());
+        let mut plain = a.clone();
+        plain.account.domain = Some("example.com".into());
+        assert_eq!(news(&dash, &plain), ["a new domain example.com of the account (was ex-ample.com)"]);
+        // A huge name is quoted cut short.
+        let long = "Example ".repeat(10_000);
+        let now = evidence(&long, None, org(&["uei:A"], &["Example LLC"], 1));
+        let said = news(&a, &now);
+        assert!(said.len() == 1 && said[0].len() < 600 && said[0].contains('…'), "{}", said[0].len());
     }
 
     #[test]

@@ -38,6 +38,8 @@ struct State {
 #[derive(Debug, Default)]
 struct AccountPairs {
     pairs: Vec<(i64, State)>,
+    /// Per organisation: every proposal of the screening that named the pair, oldest first.
+    proposals: Vec<(i64, Vec<i64>)>,
     /// Per link (by its organisation): the other candidates its latest proposal lists.
     covers: Vec<(i64, Vec<i64>)>,
 }
@@ -82,6 +84,10 @@ impl History {
             let state = State { status: Status::Proposed, event: e.id, link: x, proposal: Some(e.id) };
             for &o in std::iter::once(&x).chain(&others) {
                 acc.set(o, state);
+                match acc.proposals.iter_mut().find(|(p, _)| *p == o) {
+                    Some((_, ids)) => ids.push(e.id),
+                    None => acc.proposals.push((o, vec![e.id])),
+                }
             }
             match acc.covers.iter_mut().find(|(o, _)| *o == x) {
                 Some((_, c)) => *c = others,
@@ -98,6 +104,15 @@ impl History {
                 s.event = e.id;
             }
         }
+    }
+
+    /// Every proposal of the screening that named (`account`, `org`), oldest first: what a
+    /// reviewer was shown of the pair before, whichever of them they rejected.
+    pub(crate) fn proposals(&self, account: &str, org: i64) -> &[i64] {
+        self.accounts
+            .get(account)
+            .and_then(|a| a.proposals.iter().find(|(o, _)| *o == org))
+            .map_or(&[], |(_, ids)| ids.as_slice())
     }
 
     /// Where (`account`, `org`) stands.

@@ -197,7 +197,7 @@ pub fn screen_all(store: &mut dyn Store, cfg: &ScreenConfig) -> Result<ScreenRep
     // registry again reads no more than before.
     let earlier_ids: Vec<i64> = {
         let ids: std::collections::BTreeSet<i64> =
-            plans.iter().flat_map(|p| p.rejected.iter().filter_map(|r| r.proposal)).collect();
+            plans.iter().flat_map(|p| p.rejected.iter().flat_map(|r| r.earlier.iter().copied())).collect();
         ids.into_iter().collect()
     };
     let earlier: HashMap<i64, Evidence> = store
@@ -260,6 +260,8 @@ struct Rejected {
     rejection: i64,
     /// The proposal the rejection followed.
     proposal: Option<i64>,
+    /// Every proposal of the screening that named the pair (what reviewers were shown of it).
+    earlier: Vec<i64>,
 }
 
 impl Plan {
@@ -270,7 +272,10 @@ impl Plan {
             match history.pair(&p.account_id, org) {
                 Pair::Open => return None,
                 Pair::New => plan.fresh.push(org),
-                Pair::Rejected { rejection, proposal } => plan.rejected.push(Rejected { org, rejection, proposal }),
+                Pair::Rejected { rejection, proposal } => {
+                    let earlier = history.proposals(&p.account_id, org).to_vec();
+                    plan.rejected.push(Rejected { org, rejection, proposal, earlier })
+                }
             }
         }
         Some(plan)
@@ -285,8 +290,13 @@ impl Plan {
         };
         let mut news: Vec<String> = self.fresh.iter().map(|&o| format!("a new candidate {}", label(o))).collect();
         for r in &self.rejected {
+            // The rejected proposal's evidence must be known (else nothing is known to compare);
+            // then a value any earlier proposal of the pair held is not new.
             if let Some(old) = r.proposal.and_then(|id| earlier.get(&id)) {
-                now.news(old, r.org, &label(r.org), facts, &mut news);
+                let mut olds: Vec<&Evidence> =
+                    r.earlier.iter().filter(|&&id| Some(id) != r.proposal).filter_map(|id| earlier.get(id)).collect();
+                olds.push(old);
+                now.news(&olds, r.org, &label(r.org), facts, &mut news);
             }
         }
         news

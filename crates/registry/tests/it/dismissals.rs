@@ -180,6 +180,54 @@ fn an_ambiguous_proposal_is_dismissed_per_candidate_and_a_new_candidate_brings_i
     assert_eq!(p.candidates.len(), 3, "every candidate is listed, the rejected ones too: {p:?}");
 }
 
+fn a_customer_cannot_bring_a_rejected_pair_back_by_rewriting_or_flip_flopping_its_fields(b: &Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let mut store = b.store();
+    let s: &mut dyn Store = &mut store;
+    import::import_reference(s, None).expect("reference");
+    awards(s, d, "awards.csv", &[award("TEST_AWD_1", "TESTUEI00001", "EXAMPLE DETENTION LOGISTICS LLC")]);
+    account(s, d, "accounts.csv", "acct-1,Example Detention Logistics L.L.C.,MN,TESTUEI00002");
+    assert_eq!(screen(s).queued, 1);
+    let p = latest_proposal(s, "acct-1");
+    let rejection = reject(s, p.id);
+    stays_dismissed(s);
+
+    // The same name and identifier in capitals, other spacing or punctuation, full width: the
+    // screening reads them as before, so nothing is new.
+    for (i, row) in [
+        "acct-1,EXAMPLE DETENTION LOGISTICS L.L.C.,MN,TESTUEI00002",
+        "acct-1,Example  Detention  Logistics LLC,MN,TESTUEI00002",
+        "acct-1,Example Detention Logistics L.L.C.,mn,testuei00002",
+        "acct-1,Ｅｘａｍｐｌｅ Detention Logistics L.L.C.,MN,TESTUEI00002",
+    ]
+    .iter()
+    .enumerate()
+    {
+        account(s, d, &format!("cosmetic-{i}.csv"), row);
+        stays_dismissed(s);
+    }
+
+    // A truly new identifier comes back once; going back to one a reviewer was shown before
+    // does not, so flip-flopping a field cannot keep the pair in the queue.
+    account(s, d, "accounts-2.csv", "acct-1,Example Detention Logistics L.L.C.,MN,TESTUEI00003");
+    let p =
+        proposed_again(s, "acct-1", rejection, "a new identifier uei:TESTUEI00003 of the account (was TESTUEI00002)");
+    reject(s, p.id);
+    stays_dismissed(s);
+    for round in 0..3 {
+        for uei in ["TESTUEI00002", "TESTUEI00003"] {
+            account(
+                s,
+                d,
+                &format!("flip-{round}-{uei}.csv"),
+                &format!("acct-1,Example Detention Logistics L.L.C.,MN,{uei}"),
+            );
+            stays_dismissed(s);
+        }
+    }
+}
+
 fn a_rejection_from_before_evidence_was_kept_stands(b: &Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -234,5 +282,6 @@ crate::on_both!(
     a_rejected_pair_comes_back_only_with_new_evidence_saying_what,
     an_ambiguous_proposal_is_dismissed_per_candidate_and_a_new_candidate_brings_it_back,
     a_rejection_from_before_evidence_was_kept_stands,
+    a_customer_cannot_bring_a_rejected_pair_back_by_rewriting_or_flip_flopping_its_fields,
     a_dismissal_is_remembered_after_the_registry_moves_to_postgresql,
 );
