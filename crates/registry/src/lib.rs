@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod classify;
+mod columns;
 mod error;
 pub mod eval;
 pub mod ftm;

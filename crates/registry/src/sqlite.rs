@@ -9,6 +9,7 @@ use crate::model::{
     Account, ClassificationEvent, Jurisdiction, Kind, LinkEvent, NewOrganisation, Organisation, RelationKind,
     Relationship, Role, Scheme, Source, Status, now,
 };
+use crate::columns::{candidates_column, relationship_fact};
 use crate::store::{Counts, Store, Tx};
 
 /// Schema migrations, applied in order; `user_version` is the number applied.
@@ -178,33 +179,6 @@ fn renormalize(conn: &mut Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
-}
-
-/// The `candidates` column of a proposal: the ambiguous proposal's candidates as JSON, or
-/// nothing (both stores write it alike).
-pub(crate) fn candidates_column(candidates: &[crate::model::LinkCandidate]) -> Result<Option<String>> {
-    if candidates.is_empty() {
-        return Ok(None);
-    }
-    serde_json::to_string(candidates).map(Some).map_err(|e| Error::Invalid(format!("candidates: {e}")))
-}
-
-/// The fact a relationship states, independent of where it was read: re-importing the same
-/// facts from another copy or layout of a file adds nothing (both stores key on it).
-pub(crate) fn relationship_fact(r: &Relationship) -> String {
-    let mut fact = format!(
-        "{}|{}|{}|{}|{}|{}",
-        r.kind.as_str(),
-        r.from,
-        r.to,
-        r.award_id.as_deref().unwrap_or(""),
-        r.action_date.as_deref().or(r.start_date.as_deref()).unwrap_or(""),
-        r.amount.map(|a| format!("{a:.2}")).unwrap_or_default()
-    );
-    if let Some(t) = &r.technology {
-        fact.push_str(&format!("|{t}"));
-    }
-    fact
 }
 
 fn org_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Organisation> {

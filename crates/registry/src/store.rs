@@ -53,7 +53,7 @@ pub trait Store: Send {
     /// looked (a server's cached review queue).
     fn link_events_after(&self, after: i64) -> Result<Vec<LinkEvent>>;
     /// The evidence the screening stored with these proposal events, by event id (JSON, see
-    /// [`crate::screen::Evidence`]); events without it (decisions, proposals from before it was
+    /// `screen::Evidence`); events without it (decisions, proposals from before it was
     /// kept) are left out. Read apart from [`Store::link_events`], which every reader of the
     /// history calls, because only a remembered rejection and a proposal made again need it.
     fn link_evidence(&self, events: &[i64]) -> Result<Vec<(i64, String)>>;

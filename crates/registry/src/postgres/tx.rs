@@ -156,7 +156,7 @@ impl Tx for PgTx {
     }
 
     fn add_relationship(&mut self, r: &Relationship) -> Result<()> {
-        self.pending.relationship(r, crate::sqlite::relationship_fact(r));
+        self.pending.relationship(r, crate::columns::relationship_fact(r));
         self.waited()
     }
 
@@ -198,7 +198,7 @@ impl Tx for PgTx {
             reason: reason.to_string(),
             actor: actor.to_string(),
             at: now(),
-            candidates: crate::sqlite::candidates_column(candidates)?,
+            candidates: crate::columns::candidates_column(candidates)?,
             evidence: evidence.map(str::to_string),
         });
         self.waited()

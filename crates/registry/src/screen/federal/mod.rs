@@ -3,7 +3,7 @@
 //! A federal account rarely carries the agency's name alone: it adds the acronym ("… (USMS)"),
 //! the department before or after ("DOJ-DEA", "DEA, U.S. Department of Justice"), a field
 //! office, sector, port or division ("FBI Denver Field Office"), drops a word ("Marshals
-//! Service") or abbreviates ("Admin.", "Svc"). Weighted token overlap ([`super::matcher`])
+//! Service") or abbreviates ("Admin.", "Svc"). Weighted token overlap (the matcher)
 //! scores such names low, because the extra words weigh as much as the agency's own. This
 //! reading takes the name apart instead:
 //!
