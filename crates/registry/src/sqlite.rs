@@ -4,12 +4,12 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use crate::columns::{candidates_column, relationship_fact};
 use crate::error::{Error, Result};
 use crate::model::{
     Account, ClassificationEvent, Jurisdiction, Kind, LinkEvent, NewOrganisation, Organisation, RelationKind,
     Relationship, Role, Scheme, Source, Status, now,
 };
-use crate::columns::{candidates_column, relationship_fact};
 use crate::store::{Counts, Store, Tx};
 
 /// Schema migrations, applied in order; `user_version` is the number applied.

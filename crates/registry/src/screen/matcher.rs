@@ -407,9 +407,12 @@ impl Matcher {
             }
         }
         // A federal agency named its accounts' way ("DOJ-DEA", "FBI Denver Field Office") is
-        // the proposal, unless the words found a public body or company that is not federal.
-        let found = per_org.first().filter(|(_, s)| s.score >= cfg.threshold).map(|(org, _)| self.orgs[org].kind);
-        if found.is_none_or(|kind| kind == Kind::FederalAgency)
+        // the proposal, unless the words found a public body or company that is not federal,
+        // or found a federal agency by one of its names exactly (1.00 says more than the
+        // reading's 0.95).
+        let found =
+            per_org.first().filter(|(_, s)| s.score >= cfg.threshold).map(|(org, s)| (self.orgs[org].kind, s.score));
+        if found.is_none_or(|(kind, score)| kind == Kind::FederalAgency && score < 1.0)
             && let Some(c) = self.federal.screen(account, &norm, cfg.threshold, self)
         {
             return Some(Proposal::from_candidate(&account.account_id, c));

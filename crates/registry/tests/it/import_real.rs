@@ -343,12 +343,12 @@ fn postgres_stores_the_real_files_exactly_as_sqlite_does() {
     };
     assert_eq!(classes(lite.as_ref()), classes(post.as_ref()));
 
-    // Fictional accounts named as every 40th alias (one id twice: the later row wins),
+    // Fictional accounts named as every 20th alias (one id twice: the later row wins),
     // stored and screened on both: the same accounts and the same proposals.
     let dir = tempfile::tempdir().expect("tempdir");
     let accounts = dir.path().join("accounts.csv");
     let mut csv = String::from("account_id,legal_name,state\n");
-    for (i, (_, alias)) in lite.aliases().expect("aliases").iter().step_by(40).enumerate() {
+    for (i, (_, alias)) in lite.aliases().expect("aliases").iter().step_by(20).enumerate() {
         csv.push_str(&format!("demo-{i:05},\"{}\",MN\n", alias.to_uppercase().replace('"', "")));
     }
     csv.push_str("demo-00000,Renamed Demonstration Account,TX\n");
