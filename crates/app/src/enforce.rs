@@ -101,7 +101,7 @@ pub fn disclosed_uses(places: &PolicyPlaces, disclosed: &[String]) -> Result<Vec
             Ok(publish::enforcement::DisclosedUse {
                 organisation,
                 use_case,
-                declaration: serde_json::to_value(&u.declaration)?,
+                declaration: u.declaration.as_ref().map(records::Declaration::from).unwrap_or_default(),
                 registered_by: u.reviewer,
             })
         })

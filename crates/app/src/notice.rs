@@ -13,6 +13,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use policy::engine::{Decider, PolicyVersion};
 use publish::notices::{self, Effect, ProposalState, Status};
+use records::{Body, Parsed, PolicyProposal};
 use serde::Serialize;
 use serde_json::Value;
 use server::objections::Refused;
@@ -92,7 +93,7 @@ pub fn propose(places: &PolicyPlaces, usage_db: &Path, log_dir: &Path, req: &Pro
         bail!("this text is already proposed, in record #{} (effective {}); withdraw it first", p.index, p.effective);
     }
     let today = today();
-    let (days, setting) = notices::notice_days(log.records.iter().map(|(i, v)| (*i, v)));
+    let (days, setting) = notices::notice_days(log.known());
     let earliest = notices::day_text(notices::day_number(&today).unwrap_or(0) + i64::from(days));
     if effective_day < notices::day_number(&earliest).unwrap_or(i64::MAX) {
         bail!(
@@ -116,7 +117,7 @@ pub fn propose(places: &PolicyPlaces, usage_db: &Path, log_dir: &Path, req: &Pro
                 &now,
                 log.demonstration(),
             );
-            let i = log.append(&record)?;
+            let i = log.append(record)?;
             (i, Some(i))
         }
     };
@@ -142,7 +143,7 @@ pub fn propose(places: &PolicyPlaces, usage_db: &Path, log_dir: &Path, req: &Pro
         },
         log.demonstration(),
     );
-    let index = log.append(&record)?;
+    let index = log.append(record)?;
     log.finish()?;
     Ok(Proposed {
         index,
@@ -164,19 +165,28 @@ fn one_word(id: &str) -> Result<()> {
 
 /// The last published period (the latest with a current summary) and the organisations it
 /// discloses (current usage records).
-pub fn last_published(records: &[(u64, Value)]) -> (Option<String>, BTreeSet<String>) {
-    let corrected: HashSet<u64> =
-        records.iter().filter_map(|(_, v)| v.get("corrects")?.get("index")?.as_u64()).collect();
-    let current = || records.iter().filter(|(i, _)| !corrected.contains(i)).map(|(_, v)| v);
+pub fn last_published(records: &[(u64, Parsed)]) -> (Option<String>, BTreeSet<String>) {
+    let bodies = || records.iter().filter_map(|(i, r)| Some((*i, r.body()?)));
+    let corrected: HashSet<u64> = bodies()
+        .filter_map(|(_, b)| match b {
+            Body::Correction(c) => Some(c.corrects.index),
+            _ => None,
+        })
+        .collect();
+    let current = || bodies().filter(|(i, _)| !corrected.contains(i)).map(|(_, b)| b);
     let period = current()
-        .filter(|v| v["type"] == "candor.period_summary")
-        .filter_map(|v| v["period"].as_str())
+        .filter_map(|b| match b {
+            Body::PeriodSummary(s) => Some(s.period.as_str()),
+            _ => None,
+        })
         .max()
         .map(str::to_string);
     let disclosed = match &period {
         Some(p) => current()
-            .filter(|v| v["type"] == "candor.organisation_usage" && v["period"] == p.as_str())
-            .filter_map(|v| v["organisation"]["name"].as_str().map(str::to_string))
+            .filter_map(|b| match b {
+                Body::OrganisationUsage(u) if u.period == *p => Some(u.organisation.name.clone()),
+                _ => None,
+            })
             .collect(),
         None => BTreeSet::new(),
     };
@@ -257,7 +267,7 @@ pub fn object(log_dir: &Path, proposal: u64, why: &str, staff: &str) -> std::res
     }
     let link = log.link(proposal).ok_or_else(|| Refused::NotFound(format!("no entry at {proposal}")))?;
     let record = notices::objection_record(&link, &why, &objector, &registry::model::now(), p.demonstration);
-    let index = log.append(&record).map_err(failed)?;
+    let index = log.append(record).map_err(failed)?;
     log.finish().map_err(failed)?;
     Ok(Objected { index, proposal, objector })
 }
@@ -294,7 +304,7 @@ pub fn withdraw(log_dir: &Path, proposal: u64, why: &str, by: &str) -> Result<Wi
     let link = log.link(proposal).context("the proposal's entry is missing")?;
     let by = notices::pseudonym_as("operator", by, &salt);
     let record = notices::withdrawal_record(&link, &why, &by, &registry::model::now(), p.demonstration);
-    let index = log.append(&record)?;
+    let index = log.append(record)?;
     log.finish()?;
     Ok(Withdrawn { index, proposal })
 }
@@ -322,7 +332,7 @@ pub fn set_notice_days(log_dir: &Path, days: u32, why: &str, by: &str) -> Result
     let salt = publish::salt::load_or_create(log.home.home())?;
     let by = notices::pseudonym_as("operator", by, &salt);
     let record = notices::notice_setting_record(days, &why, &by, &registry::model::now(), log.demonstration());
-    let index = log.append(&record)?;
+    let index = log.append(record)?;
     log.finish()?;
     Ok(NoticeSet { index, notice_days: days })
 }
@@ -340,7 +350,7 @@ pub struct Listed {
     /// When proposed.
     pub proposed_at: String,
     /// The effect recorded with it.
-    pub effect: Value,
+    pub effect: records::Effect,
 }
 
 /// Every proposal in the log in `log_dir`, oldest first (read from the served checkpoint).
@@ -349,19 +359,24 @@ pub fn list(log_dir: &Path) -> Result<Vec<Listed>> {
     let (_, cp, _) = crate::log::latest_checkpoint(&home)?;
     let entries = publish::entries::read_all(&tlog::Dir::new(home.public_dir()), cp.size)?;
     let records = publish::entries::records(&entries);
-    let by_index: BTreeMap<u64, &Value> = records.iter().map(|(i, v)| (*i, v)).collect();
-    Ok(notices::proposals(records.iter().map(|(i, v)| (*i, v)))
+    let known = || records.iter().filter_map(|(i, r)| Some((*i, r.known()?)));
+    let by_index: BTreeMap<u64, &PolicyProposal> = known()
+        .filter_map(|(i, r)| match &r.body {
+            Body::PolicyProposal(p) => Some((i, p)),
+            _ => None,
+        })
+        .collect();
+    Ok(notices::proposals(known())
         .into_values()
-        .map(|state| {
-            let v = by_index.get(&state.index).copied().unwrap_or(&Value::Null);
-            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-            Listed {
-                file: s("file"),
-                reason: s("reason"),
-                proposed_at: s("proposed_at"),
-                effect: v["effect"].clone(),
+        .filter_map(|state| {
+            let p = *by_index.get(&state.index)?;
+            Some(Listed {
+                file: p.file.clone(),
+                reason: p.reason.clone(),
+                proposed_at: p.proposed_at.clone(),
+                effect: p.effect.clone(),
                 state,
-            }
+            })
         })
         .collect())
 }

@@ -6,11 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use policy::engine::PolicyVersion;
 use publish::notices::{self, ProposalState};
-use publish::records::{Link, link_to};
-use serde_json::Value;
+use records::{Link, Parsed, Record, link_to};
 use tlog::{DirStorage, LocalLog, LogWriter};
 
 /// A log opened for writing, with its records read: what every notice step decides from.
@@ -19,7 +18,7 @@ pub struct NoticeLog {
     writer: LogWriter<DirStorage>,
     trust: Option<tlog::policy::Policy>,
     entries: Vec<Vec<u8>>,
-    pub(crate) records: Vec<(u64, Value)>,
+    pub(crate) records: Vec<(u64, Parsed)>,
 }
 
 impl NoticeLog {
@@ -34,7 +33,12 @@ impl NoticeLog {
 
     /// Every proposal with what later records say of it.
     pub fn proposals(&self) -> BTreeMap<u64, ProposalState> {
-        notices::proposals(self.records.iter().map(|(i, v)| (*i, v)))
+        notices::proposals(self.known())
+    }
+
+    /// The records of kinds this format defines, with their indexes.
+    pub(crate) fn known(&self) -> impl Iterator<Item = (u64, &Record)> + Clone {
+        self.records.iter().filter_map(|(i, r)| Some((*i, r.known()?)))
     }
 
     /// A link to the entry at `index`.
@@ -44,7 +48,7 @@ impl NoticeLog {
 
     /// Whether the log's records are demonstration data (a demo's log).
     pub(crate) fn demonstration(&self) -> bool {
-        self.records.iter().any(|(_, v)| v["demonstration_data"] == true)
+        self.records.iter().any(|(_, r)| r.is_demonstration())
     }
 
     /// The writer, for a step that appends through another crate (a policy activation).
@@ -53,20 +57,12 @@ impl NoticeLog {
     }
 
     /// Appends one record (canonical JSON); durable when this returns.
-    pub(crate) fn append(&mut self, record: &Value) -> Result<u64> {
-        let entry = publish::canonical::to_vec(record)?;
-        if entry.len() > tlog::MAX_ENTRY_SIZE {
-            bail!(
-                "the {} record is {} bytes, more than a log entry may hold ({}); shorten the text or reason",
-                record["type"].as_str().unwrap_or("candor"),
-                entry.len(),
-                tlog::MAX_ENTRY_SIZE
-            );
-        }
-        let index = self.writer.append(&[&entry])?.start;
-        self.records.push((index, record.clone()));
-        self.entries.push(entry);
-        Ok(index)
+    pub(crate) fn append(&mut self, record: Record) -> Result<u64> {
+        let (range, mut entries) = records::append(&mut self.writer, std::slice::from_ref(&record))
+            .map_err(|e| anyhow::Error::new(e).context("shorten the text or reason"))?;
+        self.records.push((range.start, Parsed::Known(record)));
+        self.entries.append(&mut entries);
+        Ok(range.start)
     }
 
     /// Serves what was appended: witnessed first when the log has a trust policy, then the

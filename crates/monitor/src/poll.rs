@@ -191,8 +191,10 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
                 continue;
             }
         };
+        // Entries that are not candor's records (another writer's) match nothing.
+        let Some(record) = records::parse_value(record) else { continue };
         for item in crate::watch::matches(&record, ctx.watch) {
-            let kind = record["type"].as_str().unwrap_or("record");
+            let kind = record.kind();
             let mut a = Alert::new("watch", &origin, format!("entry #{index} ({kind}) matches {item}"));
             a.item = Some(item);
             a.index = Some(index);

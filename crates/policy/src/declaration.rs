@@ -54,6 +54,25 @@ pub struct UseDeclaration {
 
 pub use publish::declared::{FIELDS, Field};
 
+impl From<&UseDeclaration> for records::Declaration {
+    fn from(d: &UseDeclaration) -> records::Declaration {
+        records::Declaration {
+            purpose: d.purpose.clone(),
+            authority: d.authority.clone(),
+            authority_detail: d.authority_detail.clone(),
+            human_review: d.human_review,
+            human_review_by: d.human_review_by.clone(),
+            confidence_threshold: d.confidence_threshold,
+            reference_data: d.reference_data.clone(),
+            sharing: d.sharing.clone(),
+            retention: d.retention.clone(),
+            start: d.start.clone(),
+            end: d.end.clone(),
+            approved_by: d.approved_by.clone(),
+        }
+    }
+}
+
 fn is_date(s: &str) -> bool {
     s.len() == 10 && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
 }

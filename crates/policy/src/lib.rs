@@ -57,7 +57,7 @@ pub enum Error {
     Log(#[from] tlog::Error),
     /// A policy version's log entry could not be encoded.
     #[error("encoding the policy version's log entry: {0}")]
-    Entry(#[from] publish::canonical::Error),
+    Entry(#[from] records::Error),
     /// Something else went wrong building entities or decisions.
     #[error("{0}")]
     Internal(String),

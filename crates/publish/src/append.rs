@@ -8,13 +8,16 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_json::{Value, json};
+use records::{
+    Body, Classification, Correction, Enforcement, Evidence, Jurisdiction, LINKS_PER_LIST, Link, Organisation,
+    OrganisationUsage, PeriodRecords, PeriodSummary, Record, RegisteredUse, Technology, UsageLine, Withheld, link_to,
+};
 use tlog::{LogWriter, Storage};
 
 use crate::Error;
 use crate::entries;
 use crate::gather::{PeriodData, reasons};
-use crate::records::{LINKS_PER_LIST, Link, Record, link_to, pseudonym, volume_band};
+use crate::redact::{pseudonym, volume_band};
 
 /// How to publish.
 #[derive(Debug, Clone, Default)]
@@ -52,8 +55,9 @@ struct Batch {
 }
 
 impl Batch {
-    fn place(&mut self, record: &Record, demonstration: bool) -> Result<Link, Error> {
-        let bytes = record.entry(demonstration)?;
+    fn place(&mut self, body: Body, demonstration: bool) -> Result<Link, Error> {
+        let record = Record::new(body, demonstration);
+        let bytes = records::entry(&record)?;
         if let Some(&i) = self.existing.get(&bytes) {
             return Ok(link_to(i, &bytes));
         }
@@ -67,19 +71,19 @@ impl Batch {
 
     /// Places `record`; when `old` (the current record of the same subject) is another entry,
     /// also a correction that names it and says `reason`. The old record stays in the log.
-    fn place_replacing(&mut self, record: &Record, old: Option<Link>, reason: &str, demo: bool) -> Result<Link, Error> {
-        let placed = self.place(record, demo)?;
+    fn place_replacing(&mut self, body: Body, old: Option<Link>, reason: &str, demo: bool) -> Result<Link, Error> {
+        let placed = self.place(body, demo)?;
         if let Some(old) = old.filter(|o| o.index != placed.index) {
-            let correction =
-                Record::Correction { corrects: old, reason: reason.into(), replacement: Some(placed.clone()) };
-            self.place(&correction, demo)?;
+            let correction = Correction { corrects: old, reason: reason.into(), replacement: Some(placed.clone()) };
+            self.place(Body::Correction(correction), demo)?;
         }
         Ok(placed)
     }
 
     /// A correction withdrawing `old`, which nothing replaces.
     fn withdraw(&mut self, old: Link, reason: &str, demo: bool) -> Result<(), Error> {
-        self.place(&Record::Correction { corrects: old, reason: reason.into(), replacement: None }, demo).map(|_| ())
+        self.place(Body::Correction(Correction { corrects: old, reason: reason.into(), replacement: None }), demo)
+            .map(|_| ())
     }
 }
 
@@ -93,33 +97,36 @@ pub fn publish<S: Storage>(
 ) -> Result<Outcome, Error> {
     let size = writer.size();
     let all = entries::read_all(writer.storage(), size)?;
-    let records = entries::records(&all);
-    let corrected: HashSet<u64> =
-        records.iter().filter_map(|(_, v)| v.get("corrects")?.get("index")?.as_u64()).collect();
+    let records = records::parse_all(&all);
+    let corrected: HashSet<u64> = records
+        .iter()
+        .filter_map(|(_, r)| match r.body()? {
+            Body::Correction(c) => Some(c.corrects.index),
+            _ => None,
+        })
+        .collect();
     let period = data.period.as_str();
     // Current (uncorrected) records of this period: organisation usage by name, and the summary.
     let mut current_org: BTreeMap<String, u64> = BTreeMap::new();
     let mut current_enforcement: BTreeMap<String, u64> = BTreeMap::new();
     let mut current_uses: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut current_summary: Option<u64> = None;
-    for (i, v) in records.iter().filter(|(i, v)| !corrected.contains(i) && v["period"] == period) {
-        match v["type"].as_str() {
-            Some("candor.organisation_usage") => {
-                if let Some(name) = v["organisation"]["name"].as_str() {
-                    current_org.insert(name.to_string(), *i);
-                }
+    let of_period = records
+        .iter()
+        .filter_map(|(i, r)| Some((*i, r.body()?)))
+        .filter(|(i, b)| !corrected.contains(i) && b.period() == Some(period));
+    for (i, body) in of_period {
+        match body {
+            Body::OrganisationUsage(r) => {
+                current_org.insert(r.organisation.name.clone(), i);
             }
-            Some("candor.enforcement") => {
-                if let Some(name) = v["organisation"].as_str() {
-                    current_enforcement.insert(name.to_string(), *i);
-                }
+            Body::Enforcement(r) => {
+                current_enforcement.insert(r.organisation.clone(), i);
             }
-            Some("candor.registered_use") => {
-                if let (Some(name), Some(u)) = (v["organisation"].as_str(), v["use"].as_str()) {
-                    current_uses.insert((name.to_string(), u.to_string()), *i);
-                }
+            Body::RegisteredUse(r) => {
+                current_uses.insert((r.organisation.clone(), r.use_case.clone()), i);
             }
-            Some("candor.period_summary") => current_summary = Some(*i),
+            Body::PeriodSummary(_) => current_summary = Some(i),
             _ => {}
         }
     }
@@ -129,8 +136,7 @@ pub fn publish<S: Storage>(
                 index: i,
                 message: format!("the policy version is recorded at this index but the log has {size} entries"),
             })?;
-            let v: Value = serde_json::from_slice(entry).unwrap_or(Value::Null);
-            if v["type"] != "candor.policy_version" {
+            if !matches!(records::parse(entry).as_ref().and_then(|r| r.body()), Some(Body::PolicyVersion(_))) {
                 return Err(Error::BadEntry { index: i, message: "expected a candor.policy_version entry".into() });
             }
             Some(link_to(i, entry))
@@ -155,41 +161,46 @@ pub fn publish<S: Storage>(
         let c = &o.classification;
         let actor = if c.actor.starts_with("candor:") { c.actor.clone() } else { pseudonym(&c.actor, &opts.salt) };
         let class = batch.place(
-            &Record::ClassificationChange {
+            Body::Classification(Classification {
                 organisation: o.org.name.clone(),
                 role: c.role.as_str().into(),
                 status: c.status.as_str().into(),
                 reason: c.reason.clone(),
                 decided_by: actor,
                 decided_at: c.at.clone(),
-            },
+            }),
             demo,
         )?;
-        let usage: Vec<Value> = o
+        let usage: Vec<UsageLine> = o
             .usage
             .iter()
             .map(|u| {
-                let mut v = json!({"capability": u.capability, "service": u.service,
-                                   "region_class": u.region_class, "unit": u.unit});
-                if opts.exact_quantities {
-                    v["quantity"] = json!((u.quantity * 1e6).round() / 1e6);
+                let (quantity, band) = if opts.exact_quantities {
+                    (Some((u.quantity * 1e6).round() / 1e6), None)
                 } else {
                     banded += 1;
-                    v["volume_band"] = json!(volume_band(u.quantity));
+                    (None, Some(volume_band(u.quantity)))
+                };
+                UsageLine {
+                    capability: u.capability.clone(),
+                    service: u.service.clone(),
+                    region_class: u.region_class.clone(),
+                    unit: u.unit.clone(),
+                    quantity,
+                    volume_band: band,
                 }
-                v
             })
             .collect();
         let mut depends_on: Vec<Link> = policy.iter().cloned().collect();
         depends_on.push(class);
-        let record = Record::OrganisationUsage {
+        let record = Body::OrganisationUsage(OrganisationUsage {
             period: period.to_string(),
-            organisation: organisation_json(o),
+            organisation: organisation(o),
             usage,
             depends_on,
-        };
+        });
         let link = batch.place_replacing(
-            &record,
+            record,
             current_org.remove(&o.org.name).map(link_of),
             "replaced: the organisation's usage or classification for the period changed",
             demo,
@@ -199,31 +210,31 @@ pub fn publish<S: Storage>(
             e.count(&mut counts);
             let mut depends_on: Vec<Link> = policy.iter().cloned().collect();
             depends_on.push(link.clone());
-            let record = Record::Enforcement {
+            let record = Body::Enforcement(Enforcement {
                 period: period.to_string(),
                 organisation: o.org.name.clone(),
-                findings: e.findings_json(opts.exact_quantities),
-                actions: e.actions_json(&opts.salt),
+                findings: e.findings(opts.exact_quantities),
+                actions: e.actions(&opts.salt),
                 depends_on,
-            };
+            });
             let old = current_enforcement.remove(&o.org.name).map(link_of);
             let reason = "replaced: the findings or the actions taken for the period changed";
-            org_links.push(batch.place_replacing(&record, old, reason, demo)?);
+            org_links.push(batch.place_replacing(record, old, reason, demo)?);
         }
         for u in data.registered_uses.iter().filter(|u| u.organisation == o.org.name) {
             let mut depends_on: Vec<Link> = policy.iter().cloned().collect();
             depends_on.push(link.clone());
-            let record = Record::RegisteredUse {
+            let record = Body::RegisteredUse(RegisteredUse {
                 period: period.to_string(),
                 organisation: u.organisation.clone(),
                 use_case: u.use_case.clone(),
-                declaration: u.declaration_json(&opts.salt),
+                declaration: u.declaration(&opts.salt),
                 registered_by: pseudonym(&u.registered_by, &opts.salt),
                 depends_on,
-            };
+            });
             let old = current_uses.remove(&(u.organisation.clone(), u.use_case.clone())).map(link_of);
             let reason = "replaced: the registered use or its declaration changed";
-            org_links.push(batch.place_replacing(&record, old, reason, demo)?);
+            org_links.push(batch.place_replacing(record, old, reason, demo)?);
         }
         org_links.push(link);
     }
@@ -239,46 +250,48 @@ pub fn publish<S: Storage>(
                       was withdrawn)";
         batch.withdraw(link_of(old), reason, demo)?;
     }
-    let mut withheld: Vec<(String, u64)> = data.withheld.iter().map(|(r, n)| (r.clone(), *n)).collect();
+    let mut withheld: Vec<Withheld> =
+        data.withheld.iter().map(|(r, n)| Withheld { reason: r.clone(), organisations: *n }).collect();
     if banded > 0 {
-        withheld.push((reasons::EXACT_QUANTITIES.to_string(), data.orgs.len() as u64));
+        withheld
+            .push(Withheld { reason: reasons::EXACT_QUANTITIES.to_string(), organisations: data.orgs.len() as u64 });
     }
     // The period's records, listed in parts that each fit an entry, then the summary.
     let parts = org_links.len().div_ceil(LINKS_PER_LIST).max(1);
     let mut record_lists = Vec::with_capacity(parts);
     for (i, chunk) in org_links.chunks(LINKS_PER_LIST).chain(org_links.is_empty().then_some(&[][..])).enumerate() {
         record_lists.push(batch.place(
-            &Record::PeriodRecords {
+            Body::PeriodRecords(PeriodRecords {
                 period: period.to_string(),
                 part: i as u64 + 1,
                 parts: parts as u64,
                 records: chunk.to_vec(),
-            },
+            }),
             demo,
         )?);
     }
     let summary = batch.place_replacing(
-        &Record::PeriodSummary {
+        Body::PeriodSummary(PeriodSummary {
             period: period.to_string(),
-            organisations: data.orgs.len() as u64,
+            organisations_disclosed: data.orgs.len() as u64,
             withheld,
             out_of_scope_accounts: data.out_of_scope_accounts,
-            ambiguous_accounts: data.ambiguous_accounts,
+            accounts_awaiting_review_ambiguous: Some(data.ambiguous_accounts),
             policy: policy.clone(),
             record_lists,
             witness_fail_open: opts.witness_fail_open,
             enforcement: data.enforcement.as_ref().map(|e| {
                 counts.findings_not_disclosed = e.findings_not_disclosed;
-                counts.to_json()
+                counts.summary()
             }),
-            review: Some(data.review.to_json(&opts.salt)),
-            screening: Some(data.screening.to_json()),
-            proposals: crate::notices::summary_lines(
-                records.iter().map(|(i, v)| (*i, v)),
-                &|i| all.get(i as usize).map(|e| crate::records::sha256_hex(e)),
+            review: Some(data.review.summary(&opts.salt)),
+            screening: Some(data.screening.summary()),
+            policy_proposals: crate::notices::summary_lines(
+                records.iter().filter_map(|(i, r)| Some((*i, r.known()?))),
+                &|i| all.get(i as usize).map(|e| records::sha256_hex(e)),
                 period,
             ),
-        },
+        }),
         current_summary.map(link_of),
         "replaced: the period was published again with changed records",
         demo,
@@ -298,42 +311,38 @@ pub fn publish<S: Storage>(
 }
 
 /// What a record says about an organisation: name, kind, role, jurisdiction, evidence.
-fn organisation_json(o: &crate::gather::OrgDisclosure) -> Value {
+fn organisation(o: &crate::gather::OrgDisclosure) -> Organisation {
     let j = &o.org.jurisdiction;
-    let mut jurisdiction = serde_json::Map::new();
-    for (k, v) in [("country", &j.country), ("state", &j.state), ("county", &j.county), ("city", &j.city)] {
-        if let Some(v) = v {
-            jurisdiction.insert(k.into(), json!(v));
-        }
+    // Only organisations the Atlas names carry technologies (an empty list is not written),
+    // so other records keep their bytes.
+    let technologies = o
+        .technologies
+        .iter()
+        .map(|t| {
+            let e = &t.evidence;
+            Technology {
+                technology: t.technology.clone(),
+                relation: t.relation.clone(),
+                counterpart: t.counterpart.clone(),
+                source: format!("EFF Atlas of Surveillance {}", e.award_id.as_deref().unwrap_or("")),
+                citation: e.citation.clone().unwrap_or_default(),
+                link: e.permalink.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    Organisation {
+        name: o.org.name.clone(),
+        kind: o.org.kind.as_str().into(),
+        law_enforcement_role: o.classification.role.as_str().into(),
+        role_status: o.classification.status.as_str().into(),
+        jurisdiction: Jurisdiction {
+            country: j.country.clone(),
+            state: j.state.clone(),
+            county: j.county.clone(),
+            city: j.city.clone(),
+        },
+        evidence: Evidence { summary: o.classification.reason.clone(), sources: o.sources.clone() },
+        technologies,
+        identifiers: Vec::new(),
     }
-    let mut v = json!({
-        "name": o.org.name,
-        "kind": o.org.kind.as_str(),
-        "law_enforcement_role": o.classification.role.as_str(),
-        "role_status": o.classification.status.as_str(),
-        "jurisdiction": jurisdiction,
-        "evidence": {"summary": o.classification.reason, "sources": o.sources},
-    });
-    // Only organisations the Atlas names carry the field, so other records keep their bytes.
-    if !o.technologies.is_empty()
-        && let Value::Object(m) = &mut v
-    {
-        let list: Vec<Value> = o
-            .technologies
-            .iter()
-            .map(|t| {
-                let e = &t.evidence;
-                json!({
-                    "technology": t.technology,
-                    "relation": t.relation,
-                    "counterpart": t.counterpart,
-                    "source": format!("EFF Atlas of Surveillance {}", e.award_id.as_deref().unwrap_or("")),
-                    "citation": e.citation.clone().unwrap_or_default(),
-                    "link": e.permalink.clone().unwrap_or_default(),
-                })
-            })
-            .collect();
-        m.insert("technologies".into(), Value::Array(list));
-    }
-    v
 }

@@ -7,9 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
-use crate::records::sha256_hex;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use records::sha256_hex;
 use serde_json::Value;
 use tlog::{Checkpoint, Hash, ReadStorage, TileId, TileKind, TileReader, Verifier, leaf_hash, merkle};
 
@@ -82,18 +82,18 @@ pub fn check_report(
     }) {
         None if report.faults.last().is_some_and(|f| f.starts_with("data/records.json")) => {}
         None => report.faults.push("data/records.json: missing".into()),
-        Some(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-            Err(e) => report.faults.push(format!("data/records.json: not JSON: {e}")),
+        Some(bytes) => match serde_json::from_slice::<RecordsFile>(&bytes) {
+            Err(e) => report.faults.push(format!("data/records.json: not JSON of its layout: {e}")),
             Ok(v) => {
-                for row in v["rows"].as_array().into_iter().flatten() {
+                for row in v.rows {
                     report.listed_records += 1;
-                    let index = row["index"].as_u64().unwrap_or(u64::MAX);
+                    let index = row.index.as_u64().unwrap_or(u64::MAX);
                     let fault = match entries.get(index as usize) {
                         None => Some("is not in the log".to_string()),
-                        Some(e) if sha256_hex(e) != row["sha256"].as_str().unwrap_or_default() => {
+                        Some(e) if sha256_hex(e) != row.sha256.as_str().unwrap_or_default() => {
                             Some("has a SHA-256 that differs from the log's entry".into())
                         }
-                        Some(e) if serde_json::from_slice::<Value>(e).ok().as_ref() != Some(&row["record"]) => {
+                        Some(e) if serde_json::from_slice::<Value>(e).ok() != Some(row.record.clone()) => {
                             Some("says something other than the log's entry".into())
                         }
                         Some(_) => None,
@@ -234,8 +234,44 @@ fn check_folder_files(
 /// The checkpoint a page says it was built for.
 fn page_checkpoint(html: &str) -> Option<String> {
     between(html, "<script type=\"application/json\" id=\"candor-log\">", "</script>")
-        .and_then(|j| serde_json::from_str::<Value>(&j).ok())
-        .and_then(|v| v["checkpoint"].as_str().map(str::to_string))
+        .and_then(|j| serde_json::from_str::<PageLog>(&j).ok())
+        .map(|v| v.checkpoint)
+}
+
+/// What `data/records.json` lists: each record with its index, hash and JSON. Members the
+/// check does not need are not read; missing ones are faults of the row.
+#[derive(serde::Deserialize)]
+struct RecordsFile {
+    #[serde(default)]
+    rows: Vec<RecordsRow>,
+}
+
+/// A row as given: members of another shape are faults of the row, found below.
+#[derive(serde::Deserialize)]
+struct RecordsRow {
+    #[serde(default)]
+    index: Value,
+    #[serde(default)]
+    sha256: Value,
+    #[serde(default)]
+    record: Value,
+}
+
+/// The log a page names (`<script id="candor-log">`).
+#[derive(serde::Deserialize)]
+struct PageLog {
+    checkpoint: String,
+}
+
+/// A record's proof as its page embeds it.
+#[derive(serde::Deserialize)]
+struct PageProof {
+    #[serde(default)]
+    index: Value,
+    #[serde(default)]
+    entry: Value,
+    #[serde(default)]
+    inclusion: Value,
 }
 
 /// Checks the records embedded in one page.
@@ -305,14 +341,15 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
         let shown = format!("<section class=\"record\"{}", s.split("</section>").next().unwrap_or(""));
         let shown = format!("{shown}</section>\n");
         let proof = between(s, "<script type=\"application/json\" class=\"candor-proof\">", "</script>")
-            .and_then(|j| serde_json::from_str::<Value>(&j).ok());
+            .and_then(|j| serde_json::from_str::<PageProof>(&j).ok());
         let Some(proof) = proof else {
             report.faults.push(format!("{page}: a record without its proof"));
             continue;
         };
-        let index = proof["index"].as_u64().unwrap_or(u64::MAX);
-        let entry = proof["entry"].as_str().and_then(|e| B64.decode(e).ok());
-        let inclusion: Option<Vec<Hash>> = proof["inclusion"]
+        let index = proof.index.as_u64().unwrap_or(u64::MAX);
+        let entry = proof.entry.as_str().and_then(|e| B64.decode(e).ok());
+        let inclusion: Option<Vec<Hash>> = proof
+            .inclusion
             .as_array()
             .map(|a| a.iter().filter_map(|h| h.as_str().and_then(Hash::from_base64)).collect());
         let fault = match (entry, inclusion, entries.get(index as usize)) {

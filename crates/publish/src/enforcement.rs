@@ -2,13 +2,13 @@
 //! disclosed organisation and period: the findings (policy, capability, service, region class,
 //! volume, first and last day, and open or the action taken) and the actions (what, when, by
 //! whom as a pseudonym, why). The caller runs the audit (the policy crate sits above this one)
-//! and hands the results in; this module turns them into a record's JSON.
+//! and hands the results in; this module turns them into a record's content.
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use records::{Action, ActionCount, Declaration, EnforcementCounts, Volume};
 
-use crate::records::{pseudonym, volume_band};
+use crate::redact::{pseudonym, volume_band};
 
 /// One finding of the audit: usage a policy in force forbids.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,20 +71,16 @@ pub struct DisclosedUse {
     pub organisation: String,
     /// The use case (e.g. `missing_persons`).
     pub use_case: String,
-    /// The declared fields, as registered (`approved_by` is published as a pseudonym).
-    pub declaration: Value,
+    /// The declared facts, as registered (`approved_by` is published as a pseudonym).
+    pub declaration: Declaration,
     /// Who registered it (published as a pseudonym).
     pub registered_by: String,
 }
 
 impl DisclosedUse {
     /// The declaration as a record carries it: people only as salted pseudonyms.
-    pub fn declaration_json(&self, salt: &[u8]) -> Value {
-        let mut d = self.declaration.clone();
-        if let Some(by) = d.get("approved_by").and_then(Value::as_str).map(|b| pseudonym(b, salt)) {
-            d["approved_by"] = Value::String(by);
-        }
-        d
+    pub fn declaration(&self, salt: &[u8]) -> Declaration {
+        Declaration { approved_by: pseudonym(&self.declaration.approved_by, salt), ..self.declaration.clone() }
     }
 }
 
@@ -108,38 +104,43 @@ impl Enforcement {
     }
 
     /// The findings as a record lists them.
-    pub fn findings_json(&self, exact: bool) -> Vec<Value> {
+    pub fn findings(&self, exact: bool) -> Vec<records::Finding> {
         self.findings
             .iter()
             .map(|f| {
-                let volume: Vec<Value> = f
+                let volume = f
                     .quantity
                     .iter()
-                    .map(|(unit, q)| {
-                        if exact {
-                            json!({"unit": unit, "quantity": (q * 1e6).round() / 1e6})
-                        } else {
-                            json!({"unit": unit, "volume_band": volume_band(*q)})
-                        }
+                    .map(|(unit, q)| Volume {
+                        unit: unit.clone(),
+                        quantity: exact.then(|| (q * 1e6).round() / 1e6),
+                        volume_band: (!exact).then(|| volume_band(*q)),
                     })
                     .collect();
-                json!({
-                    "policies": f.policies, "capability": f.capability, "service": f.service,
-                    "region_class": f.region_class, "volume": volume,
-                    "first_day": f.first_day, "last_day": f.last_day,
-                    "status": self.status(&f.policies).map_or("open", |a| a.action.as_str()),
-                })
+                records::Finding {
+                    policies: f.policies.clone(),
+                    capability: f.capability.clone(),
+                    service: f.service.clone(),
+                    region_class: f.region_class.clone(),
+                    volume,
+                    first_day: f.first_day.clone(),
+                    last_day: f.last_day.clone(),
+                    status: self.status(&f.policies).map_or("open", |a| a.action.as_str()).to_string(),
+                }
             })
             .collect()
     }
 
     /// The actions as a record lists them, reviewers as pseudonyms.
-    pub fn actions_json(&self, salt: &[u8]) -> Vec<Value> {
+    pub fn actions(&self, salt: &[u8]) -> Vec<Action> {
         self.actions
             .iter()
-            .map(|a| {
-                json!({"action": a.action, "policy": a.policy, "effective": a.effective,
-                       "decided_by": pseudonym(&a.reviewer, salt), "reason": a.reason})
+            .map(|a| Action {
+                action: a.action.clone(),
+                policy: a.policy.clone(),
+                effective: a.effective.clone(),
+                decided_by: pseudonym(&a.reviewer, salt),
+                reason: a.reason.clone(),
             })
             .collect()
     }
@@ -155,13 +156,14 @@ impl Enforcement {
 }
 
 impl Counts {
-    /// The summary's `enforcement` object.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "findings": self.findings, "open_findings": self.open,
-            "actions": self.actions.iter().map(|(k, n)| json!({"action": k, "count": n})).collect::<Vec<_>>(),
-            "findings_not_disclosed": self.findings_not_disclosed,
-        })
+    /// The summary's `enforcement` counts.
+    pub fn summary(&self) -> EnforcementCounts {
+        EnforcementCounts {
+            findings: self.findings,
+            open_findings: self.open,
+            actions: self.actions.iter().map(|(k, n)| ActionCount { action: k.clone(), count: *n }).collect(),
+            findings_not_disclosed: self.findings_not_disclosed,
+        }
     }
 }
 
@@ -184,9 +186,7 @@ mod tests {
     #[test]
     fn a_finding_is_open_until_an_action_about_its_policy_and_then_shows_the_latest() {
         let mut e = Enforcement { findings: vec![finding("no-face"), finding("other")], actions: vec![] };
-        let status = |e: &Enforcement| -> Vec<String> {
-            e.findings_json(false).iter().map(|f| f["status"].as_str().unwrap_or("").to_string()).collect()
-        };
+        let status = |e: &Enforcement| -> Vec<String> { e.findings(false).iter().map(|f| f.status.clone()).collect() };
         assert_eq!(status(&e), ["open", "open"]);
         let act = |action: &str| ActionTaken {
             action: action.into(),
@@ -201,8 +201,8 @@ mod tests {
         let mut counts = Counts::default();
         e.count(&mut counts);
         assert_eq!((counts.findings, counts.open, counts.actions.len()), (2, 1, 2));
-        let actions = e.actions_json(b"salt");
-        assert!(actions[0]["decided_by"].as_str().is_some_and(|p| p.starts_with("reviewer-") && !p.contains("alice")));
-        assert_eq!(e.findings_json(false)[0]["volume"][0]["volume_band"], "10,000\u{2013}99,999");
+        let actions = e.actions(b"salt");
+        assert!(actions[0].decided_by.starts_with("reviewer-") && !actions[0].decided_by.contains("alice"));
+        assert_eq!(e.findings(false)[0].volume[0].volume_band.as_deref(), Some("10,000\u{2013}99,999"));
     }
 }

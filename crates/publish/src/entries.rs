@@ -23,15 +23,8 @@ pub fn read_all(storage: &dyn ReadStorage, size: u64) -> Result<Vec<Vec<u8>>, Er
     Ok(out)
 }
 
-/// A candor record among the entries: its index and its JSON. Entries that are not JSON
-/// objects with a `candor.` type are not candor's records and are skipped.
-pub fn records(entries: &[Vec<u8>]) -> Vec<(u64, serde_json::Value)> {
-    entries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| {
-            let v: serde_json::Value = serde_json::from_slice(e).ok()?;
-            v.get("type")?.as_str()?.starts_with("candor.").then_some((i as u64, v))
-        })
-        .collect()
+/// The candor records among the entries, with their indexes: known kinds typed, others kept
+/// whole (see [`records::parse`]). Entries that are not candor's records are skipped.
+pub fn records(entries: &[Vec<u8>]) -> Vec<(u64, records::Parsed)> {
+    records::parse_all(entries)
 }

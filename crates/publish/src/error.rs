@@ -17,7 +17,10 @@ pub enum Error {
     Log(#[from] tlog::Error),
     /// A record could not be written in canonical JSON.
     #[error(transparent)]
-    Canonical(#[from] crate::canonical::Error),
+    Canonical(#[from] records::canonical::Error),
+    /// A record could not be written (canonical JSON, the entry limit).
+    #[error(transparent)]
+    Record(#[from] records::Error),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -1,8 +1,8 @@
 //! candor's public report.
 //!
-//! - [`canonical`]: the JSON Canonicalization Scheme (RFC 8785) every record is written in,
-//!   so a record's bytes — and so its log entry and hash — follow from its content alone;
-//! - [`records`]: the kinds of disclosure records, volume bands and reviewer pseudonyms;
+//! - the records themselves, their canonical JSON and schemas live in the `records` crate;
+//! - [`redact`]: volume bands and reviewer pseudonyms, what records say instead of exact
+//!   figures and people;
 //! - [`salt`]: the provider's secret salt for those pseudonyms;
 //! - [`gather`]: what a period may disclose, from the registry and the usage store;
 //! - [`declared`]: the facts declared of a registered use, and the regimes that ask for each;
@@ -17,7 +17,6 @@
 #![deny(missing_docs)]
 
 pub mod append;
-pub mod canonical;
 pub mod check;
 pub mod declared;
 pub mod enforcement;
@@ -25,10 +24,10 @@ pub mod entries;
 mod error;
 pub mod gather;
 pub mod notices;
-pub mod records;
+pub mod redact;
 pub mod review_facts;
-pub mod screening_facts;
 pub mod salt;
+pub mod screening_facts;
 pub mod site;
 
 pub use error::Error;

@@ -10,9 +10,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
-
-use crate::records::Link;
+use records::{
+    Body, Link, NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal, ProposalLine, Record,
+    Replaces,
+};
+pub use records::{Effect, EffectRow, ProposalStatus as Status};
 
 /// The record announcing a policy version.
 pub const PROPOSAL: &str = "candor.policy_proposal";
@@ -30,32 +32,6 @@ pub const DEFAULT_NOTICE_DAYS: u32 = 30;
 
 /// Longest reason an objection, withdrawal or proposal may give, in characters.
 pub const MAX_REASON_CHARS: usize = 4000;
-
-/// Where a proposal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Announced; neither withdrawn nor activated.
-    Open,
-    /// Withdrawn by the provider.
-    Withdrawn,
-    /// Activated on or after its effective date.
-    Activated,
-    /// Activated before its effective date, in an emergency.
-    ActivatedInEmergency,
-}
-
-impl Status {
-    /// The words pages use.
-    pub fn words(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::Withdrawn => "withdrawn",
-            Status::Activated => "activated",
-            Status::ActivatedInEmergency => "activated in an emergency",
-        }
-    }
-}
 
 /// One objection as its record says.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -91,50 +67,49 @@ pub struct ProposalState {
     pub demonstration: bool,
 }
 
-/// The index a record's link field (`{"index": …, "sha256": …}`) points at.
-fn linked(v: &Value, field: &str) -> Option<u64> {
-    v.get(field)?.get("index")?.as_u64()
-}
-
-/// Every proposal among `records` (index and JSON, in log order), with its objections,
+/// Every proposal among `records` (index and record, in log order), with its objections,
 /// withdrawal and activation. Records that name no known proposal are ignored; of several
 /// withdrawals or activations of one proposal the first counts.
-pub fn proposals<'a>(records: impl IntoIterator<Item = (u64, &'a Value)>) -> BTreeMap<u64, ProposalState> {
+pub fn proposals<'a>(records: impl IntoIterator<Item = (u64, &'a Record)>) -> BTreeMap<u64, ProposalState> {
     let mut out: BTreeMap<u64, ProposalState> = BTreeMap::new();
-    for (index, v) in records {
-        let kind = v["type"].as_str().unwrap_or_default();
-        if kind == PROPOSAL {
-            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-            out.insert(
-                index,
-                ProposalState {
+    for (index, r) in records {
+        let named = match &r.body {
+            Body::PolicyProposal(p) => {
+                out.insert(
                     index,
-                    sha256: s("sha256"),
-                    effective: s("effective"),
-                    status: Status::Open,
-                    objections: Vec::new(),
-                    withdrawal: None,
-                    activation: None,
-                    demonstration: v["demonstration_data"] == true,
-                },
-            );
-            continue;
-        }
-        let Some(p) = linked(v, "proposal").and_then(|i| out.get_mut(&i)) else { continue };
+                    ProposalState {
+                        index,
+                        sha256: p.sha256.clone(),
+                        effective: p.effective.clone(),
+                        status: Status::Open,
+                        objections: Vec::new(),
+                        withdrawal: None,
+                        activation: None,
+                        demonstration: r.demonstration,
+                    },
+                );
+                continue;
+            }
+            Body::PolicyObjection(o) => o.proposal.index,
+            Body::PolicyWithdrawal(w) => w.proposal.index,
+            Body::PolicyVersion(PolicyVersion { proposal: Some(p), .. }) => p.index,
+            _ => continue,
+        };
+        let Some(p) = out.get_mut(&named) else { continue };
         let decided = p.status != Status::Open;
-        match kind {
-            OBJECTION => p.objections.push(Objection {
+        match &r.body {
+            Body::PolicyObjection(o) => p.objections.push(Objection {
                 index,
-                reason: v["reason"].as_str().unwrap_or_default().into(),
-                objector: v["objector"].as_str().unwrap_or_default().into(),
-                filed_at: v["filed_at"].as_str().unwrap_or_default().into(),
+                reason: o.reason.clone(),
+                objector: o.objector.clone(),
+                filed_at: o.filed_at.clone(),
             }),
-            WITHDRAWAL if !decided => {
+            Body::PolicyWithdrawal(_) if !decided => {
                 p.status = Status::Withdrawn;
                 p.withdrawal = Some(index);
             }
-            POLICY_VERSION if !decided => {
-                p.status = if v.get("emergency").is_some() { Status::ActivatedInEmergency } else { Status::Activated };
+            Body::PolicyVersion(v) if !decided => {
+                p.status = if v.emergency.is_some() { Status::ActivatedInEmergency } else { Status::Activated };
                 p.activation = Some(index);
             }
             _ => {}
@@ -145,11 +120,11 @@ pub fn proposals<'a>(records: impl IntoIterator<Item = (u64, &'a Value)>) -> BTr
 
 /// The minimum notice in force among `records`: the latest setting's, else the default; with
 /// the setting's index when one was logged.
-pub fn notice_days<'a>(records: impl IntoIterator<Item = (u64, &'a Value)>) -> (u32, Option<u64>) {
+pub fn notice_days<'a>(records: impl IntoIterator<Item = (u64, &'a Record)>) -> (u32, Option<u64>) {
     let mut out = (DEFAULT_NOTICE_DAYS, None);
-    for (index, v) in records.into_iter().filter(|(_, v)| v["type"] == NOTICE_SETTING) {
-        if let Some(days) = v["notice_days"].as_u64().and_then(|d| u32::try_from(d).ok()) {
-            out = (days, Some(index));
+    for (index, r) in records {
+        if let Body::NoticeSetting(n) = &r.body {
+            out = (n.notice_days, Some(index));
         }
     }
     out
@@ -157,8 +132,8 @@ pub fn notice_days<'a>(records: impl IntoIterator<Item = (u64, &'a Value)>) -> (
 
 /// How a `candor.policy_version` record says the version came into force, in words every
 /// page naming the version shows.
-pub fn activation_words(v: &Value) -> String {
-    notice_words(linked(v, "proposal"), v.get("emergency").is_some())
+pub fn activation_words(v: &PolicyVersion) -> String {
+    notice_words(v.proposal.as_ref().map(|p| p.index), v.emergency.is_some())
 }
 
 /// The words for an activation that follows the proposal at `proposal` (if any), in an
@@ -262,43 +237,8 @@ pub fn pseudonym_as(role: &str, id: &str, salt: &[u8]) -> String {
     format!("{role}-{}", hex::encode(&h.finalize()[..4]))
 }
 
-/// What a proposal would change on the usage of one period, summarised per capability, rule
-/// and direction: disclosed organisations by name, other accounts only counted.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Effect {
-    /// The period whose usage it was computed on (the last published), if any.
-    pub period: Option<String>,
-    /// One row per capability, rule and direction.
-    pub rows: Vec<EffectRow>,
-}
-
-/// One row of an [`Effect`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct EffectRow {
-    /// Capability id.
-    pub capability: String,
-    /// The policy rule (`@id`) that decides the change: the rule that would deny, or the rule
-    /// that denied before and would no longer.
-    pub policy: String,
-    /// `newly_denied` or `newly_allowed`.
-    pub change: String,
-    /// Disclosed organisations affected, by name (at most [`MAX_NAMED`]).
-    pub organisations: Vec<String>,
-    /// How many disclosed organisations are affected (the names may be cut short).
-    pub organisations_count: u64,
-    /// Accounts affected that the period does not disclose (counted, never named).
-    pub undisclosed_accounts: u64,
-}
-
 /// Most organisations a row names, so a proposal stays one log entry.
 pub const MAX_NAMED: usize = 100;
-
-impl Effect {
-    /// The effect as the proposal record holds it.
-    pub fn to_json(&self) -> Value {
-        json!({"period": self.period, "rows": self.rows})
-    }
-}
 
 /// What a proposal says.
 #[derive(Debug, Clone)]
@@ -326,78 +266,74 @@ pub struct Proposal<'a> {
     pub effect: &'a Effect,
 }
 
-fn link_json(l: &Link) -> Value {
-    json!({"index": l.index, "sha256": l.sha256})
-}
-
-/// Adds the demonstration flag and notice to a record of demonstration data.
-fn mark(mut v: Value, demonstration: bool) -> Value {
-    if demonstration && let Value::Object(m) = &mut v {
-        m.insert("demonstration_data".into(), Value::Bool(true));
-        m.insert("notice".into(), Value::String(crate::site::html::DEMO_NOTICE.into()));
-    }
-    v
-}
-
 /// The proposal's record.
-pub fn proposal_record(p: &Proposal<'_>, demonstration: bool) -> Value {
-    let replaces = p.replaces.as_ref().map(|(l, sha)| {
-        let mut v = link_json(l);
-        v["policy_sha256"] = json!(sha);
-        v
+pub fn proposal_record(p: &Proposal<'_>, demonstration: bool) -> Record {
+    let replaces = p.replaces.as_ref().map(|(l, sha)| Replaces {
+        index: l.index,
+        sha256: l.sha256.clone(),
+        policy_sha256: sha.clone(),
     });
-    mark(
-        json!({
-            "type": PROPOSAL, "sha256": p.sha256, "file": p.file, "text": p.text, "replaces": replaces,
-            "effective": p.effective, "notice_days": p.notice.0, "notice_setting": link_json(&p.notice.1),
-            "reason": p.reason, "proposed_at": p.proposed_at, "proposed_by": p.proposed_by,
-            "effect": p.effect.to_json(),
-        }),
-        demonstration,
-    )
+    let body = PolicyProposal {
+        sha256: p.sha256.into(),
+        file: p.file.into(),
+        text: p.text.into(),
+        replaces,
+        effective: p.effective.into(),
+        notice_days: p.notice.0,
+        notice_setting: p.notice.1.clone(),
+        reason: p.reason.into(),
+        proposed_at: p.proposed_at.into(),
+        proposed_by: p.proposed_by.into(),
+        effect: p.effect.clone(),
+    };
+    Record::new(Body::PolicyProposal(body), demonstration)
 }
 
 /// An objection's record.
-pub fn objection_record(proposal: &Link, reason: &str, objector: &str, at: &str, demonstration: bool) -> Value {
-    mark(
-        json!({"type": OBJECTION, "proposal": link_json(proposal), "reason": reason, "objector": objector,
-               "filed_at": at}),
-        demonstration,
-    )
+pub fn objection_record(proposal: &Link, reason: &str, objector: &str, at: &str, demonstration: bool) -> Record {
+    let body = PolicyObjection {
+        proposal: proposal.clone(),
+        reason: reason.into(),
+        objector: objector.into(),
+        filed_at: at.into(),
+    };
+    Record::new(Body::PolicyObjection(body), demonstration)
 }
 
 /// A withdrawal's record.
-pub fn withdrawal_record(proposal: &Link, reason: &str, by: &str, at: &str, demonstration: bool) -> Value {
-    mark(
-        json!({"type": WITHDRAWAL, "proposal": link_json(proposal), "reason": reason, "withdrawn_by": by,
-               "withdrawn_at": at}),
-        demonstration,
-    )
+pub fn withdrawal_record(proposal: &Link, reason: &str, by: &str, at: &str, demonstration: bool) -> Record {
+    let body = PolicyWithdrawal {
+        proposal: proposal.clone(),
+        reason: reason.into(),
+        withdrawn_by: by.into(),
+        withdrawn_at: at.into(),
+    };
+    Record::new(Body::PolicyWithdrawal(body), demonstration)
 }
 
 /// The record that sets the log's minimum notice.
-pub fn notice_setting_record(days: u32, reason: &str, by: &str, at: &str, demonstration: bool) -> Value {
-    mark(
-        json!({"type": NOTICE_SETTING, "notice_days": days, "reason": reason, "set_by": by, "set_at": at}),
-        demonstration,
-    )
+pub fn notice_setting_record(days: u32, reason: &str, by: &str, at: &str, demonstration: bool) -> Record {
+    let body = NoticeSetting { notice_days: days, reason: reason.into(), set_by: by.into(), set_at: at.into() };
+    Record::new(Body::NoticeSetting(body), demonstration)
 }
 
 /// The period summary's line for each proposal that was open at some time from the start of
 /// `period` (`YYYY-Qn`) on: made before the period ended and not decided before it began.
 /// Follows from the records alone, so publishing the same log twice gives the same summary.
 pub fn summary_lines<'a>(
-    records: impl IntoIterator<Item = (u64, &'a Value)> + Clone,
+    records: impl IntoIterator<Item = (u64, &'a Record)> + Clone,
     entry_sha256: &dyn Fn(u64) -> Option<String>,
     period: &str,
-) -> Vec<Value> {
+) -> Vec<ProposalLine> {
     let (start, end) = quarter_bounds(period);
     let dated: BTreeMap<u64, String> = records
         .clone()
         .into_iter()
-        .filter_map(|(i, v)| {
-            let at = ["proposed_at", "withdrawn_at", "activated_at"].iter().find_map(|k| v[*k].as_str())?;
-            Some((i, at.get(..10).unwrap_or(at).to_string()))
+        .filter_map(|(i, r)| match &r.body {
+            Body::PolicyProposal(_) | Body::PolicyWithdrawal(_) | Body::PolicyVersion(_) => {
+                Some((i, r.body.dated()?.to_string()))
+            }
+            _ => None,
         })
         .collect();
     let mut out = Vec::new();
@@ -408,12 +344,12 @@ pub fn summary_lines<'a>(
             continue;
         }
         let Some(sha) = entry_sha256(p.index) else { continue };
-        out.push(json!({
-            "proposal": {"index": p.index, "sha256": sha},
-            "effective": p.effective,
-            "status": p.status,
-            "objections": p.objections.len(),
-        }));
+        out.push(ProposalLine {
+            proposal: Link { index: p.index, sha256: sha },
+            effective: p.effective,
+            status: p.status,
+            objections: p.objections.len() as u64,
+        });
     }
     out
 }
@@ -441,7 +377,19 @@ mod tests {
         Link { index: i, sha256: "0".repeat(64) }
     }
 
-    fn proposal_at(at: &str) -> Value {
+    /// A policy version's record, activated after the proposal at `proposal`, in an emergency.
+    fn version(proposal: Option<u64>, emergency: bool) -> Record {
+        Record::from(Body::PolicyVersion(PolicyVersion {
+            sha256: "ab".into(),
+            file: "p.cedar".into(),
+            text: "permit (principal, action, resource);".into(),
+            activated_at: "2026-12-05T00:00:00Z".into(),
+            proposal: proposal.map(|i| Link { index: i, sha256: "x".into() }),
+            emergency: emergency.then(|| records::Emergency { reason: "r".into() }),
+        }))
+    }
+
+    fn proposal_at(at: &str) -> Record {
         let effect = Effect::default();
         proposal_record(
             &Proposal {
@@ -476,7 +424,7 @@ mod tests {
 
         let mut more = records.to_vec();
         more.push((5, withdrawal_record(&link(1), "listened", "operator-1", "2026-12-04T00:00:00Z", true)));
-        more.push((6, json!({"type": POLICY_VERSION, "proposal": {"index": 1, "sha256": "x"}})));
+        more.push((6, version(Some(1), false)));
         let got = proposals(more.iter().map(|(i, v)| (*i, v)));
         // Withdrawn first: the later activation record does not revive it.
         assert_eq!((got[&1].status, got[&1].withdrawal, got[&1].activation), (Status::Withdrawn, Some(5), None));
@@ -484,13 +432,16 @@ mod tests {
 
     #[test]
     fn activations_say_how_the_version_came_into_force() {
-        let plain = json!({"type": POLICY_VERSION});
-        let noticed = json!({"type": POLICY_VERSION, "proposal": {"index": 7, "sha256": "x"}});
-        let urgent =
-            json!({"type": POLICY_VERSION, "proposal": {"index": 7, "sha256": "x"}, "emergency": {"reason": "r"}});
-        assert_eq!(activation_words(&plain), "activated without notice");
-        assert_eq!(activation_words(&noticed), "activated after notice (proposal #7)");
-        assert!(activation_words(&urgent).starts_with("activated in an emergency"));
+        let words = |r: &Record| match &r.body {
+            Body::PolicyVersion(v) => activation_words(v),
+            _ => String::new(),
+        };
+        let plain = version(None, false);
+        let noticed = version(Some(7), false);
+        let urgent = version(Some(7), true);
+        assert_eq!(words(&plain), "activated without notice");
+        assert_eq!(words(&noticed), "activated after notice (proposal #7)");
+        assert!(words(&urgent).starts_with("activated in an emergency"));
         let records = [(7, proposal_at("2026-12-01T00:00:00Z")), (8, urgent)];
         let got = proposals(records.iter().map(|(i, v)| (*i, v)));
         assert_eq!(got[&7].status, Status::ActivatedInEmergency);
@@ -515,12 +466,12 @@ mod tests {
         ];
         let sha = |i: u64| Some(format!("{i:064}"));
         let lines = |p: &str| summary_lines(records.iter().map(|(i, v)| (*i, v)), &sha, p);
-        let indexes = |l: Vec<Value>| l.iter().map(|v| v["proposal"]["index"].as_u64()).collect::<Vec<_>>();
+        let indexes = |l: Vec<ProposalLine>| l.iter().map(|v| Some(v.proposal.index)).collect::<Vec<_>>();
         assert_eq!(indexes(lines("2026-Q3")), vec![Some(1)]);
         assert_eq!(indexes(lines("2026-Q4")), vec![Some(3)]);
         assert!(lines("2026-Q2").is_empty());
         assert!(lines("2026-13").is_empty());
-        assert_eq!(lines("2026-Q3")[0]["status"], "withdrawn");
+        assert_eq!(lines("2026-Q3")[0].status, Status::Withdrawn);
     }
 
     #[test]

@@ -6,10 +6,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use registry::model::{LinkEvent, Status};
-use serde_json::{Value, json};
 
 use crate::notices::{day_number, day_text};
-use crate::records::pseudonym;
+use crate::redact::pseudonym;
 
 /// One reviewer's decisions in a period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -134,23 +133,31 @@ fn is_reversal(reason: &str) -> bool {
 impl ReviewFacts {
     /// The facts as the period summary holds them, reviewers as salted pseudonyms (ordered by
     /// pseudonym, so the order says nothing of who they are).
-    pub fn to_json(&self, salt: &[u8]) -> Value {
-        let mut reviewers: Vec<Value> = self
+    pub fn summary(&self, salt: &[u8]) -> records::ReviewSummary {
+        let mut reviewers: Vec<records::ReviewerCounts> = self
             .by_reviewer
             .iter()
-            .map(|(id, c)| {
-                json!({"reviewer": pseudonym(id, salt), "accepted": c.accepted, "rejected": c.rejected,
-                       "first_acceptances": c.first_acceptances})
+            .map(|(id, c)| records::ReviewerCounts {
+                reviewer: pseudonym(id, salt),
+                accepted: c.accepted,
+                rejected: c.rejected,
+                first_acceptances: c.first_acceptances,
             })
             .collect();
-        reviewers.sort_by(|a, b| a["reviewer"].as_str().cmp(&b["reviewer"].as_str()));
-        json!({
-            "as_of": self.as_of, "proposals_made": self.proposals_made, "decided": self.decided,
-            "accepted": self.accepted, "rejected": self.rejected, "reversed": self.reversed,
-            "decided_under_four_eyes": self.decided_under_four_eyes, "pending": self.pending,
-            "pending_median_age_days": self.pending_median_age_days,
-            "pending_oldest_age_days": self.pending_oldest_age_days, "reviewers": reviewers,
-        })
+        reviewers.sort_by(|a, b| a.reviewer.cmp(&b.reviewer));
+        records::ReviewSummary {
+            as_of: self.as_of.clone(),
+            proposals_made: self.proposals_made,
+            decided: self.decided,
+            accepted: self.accepted,
+            rejected: self.rejected,
+            reversed: self.reversed,
+            decided_under_four_eyes: self.decided_under_four_eyes,
+            pending: self.pending,
+            pending_median_age_days: self.pending_median_age_days,
+            pending_oldest_age_days: self.pending_oldest_age_days,
+            reviewers,
+        }
     }
 }
 
@@ -195,10 +202,10 @@ mod tests {
         assert_eq!((f.pending, f.pending_median_age_days, f.pending_oldest_age_days), (2, 74, 89));
         assert_eq!(f.by_reviewer["r1"], ReviewerCounts { accepted: 1, rejected: 0, first_acceptances: 1 });
         assert_eq!(f.by_reviewer["r2"], ReviewerCounts { accepted: 1, rejected: 1, first_acceptances: 0 });
-        let v = f.to_json(b"salt");
-        let text = v.to_string();
+        let v = f.summary(b"salt");
+        let text = serde_json::to_string(&v).unwrap_or_default();
         assert!(!text.contains("\"r1\"") && !text.contains("\"r2\""), "{text}");
-        assert_eq!(v["reviewers"].as_array().map(Vec::len), Some(2));
+        assert_eq!(v.reviewers.len(), 2);
         // A period not over yet is counted as of today.
         assert_eq!(review_facts(&events, "2026-Q4", "2026-11-01").as_of, "2026-11-01");
     }

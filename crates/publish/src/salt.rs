@@ -1,4 +1,4 @@
-//! The provider's secret salt for reviewer pseudonyms ([`crate::records::pseudonym`]): made
+//! The provider's secret salt for reviewer pseudonyms ([`crate::redact::pseudonym`]): made
 //! once, kept in the log's home beside the signing key with the same 0600 permissions, never
 //! published. Losing it changes every pseudonym in later records; leaking it lets anyone who
 //! guesses a reviewer id confirm it.

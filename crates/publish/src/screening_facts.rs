@@ -12,9 +12,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use records::{BandCounts as BandLine, BandPrecision, LabelledQuality, ScreeningSummary};
 use registry::model::{LinkEvent, Status};
 use registry::screen::bands::{BANDS, band};
-use serde_json::{Value, json};
 
 use crate::notices::{day_number, day_text};
 
@@ -118,17 +118,31 @@ impl ScreeningFacts {
     /// The facts as the period summary holds them: bands lowest first, each with its share
     /// accepted (of those decided; null when none was), and the quality the labelled sets
     /// shipped with this release measure (`labelled`).
-    pub fn to_json(&self) -> Value {
-        let bands: Vec<Value> = BANDS
+    pub fn summary(&self) -> ScreeningSummary {
+        let bands = BANDS
             .iter()
             .map(|b| {
                 let c = self.bands.get(b).copied().unwrap_or_default();
-                let share = (c.decided > 0).then(|| (c.accepted as f64 / c.decided as f64 * 10_000.0).round() / 10_000.0);
-                json!({"band": b, "proposed": c.proposed, "decided": c.decided, "accepted": c.accepted,
-                       "share_accepted": share})
+                let share =
+                    (c.decided > 0).then(|| (c.accepted as f64 / c.decided as f64 * 10_000.0).round() / 10_000.0);
+                BandLine {
+                    band: b.to_string(),
+                    proposed: c.proposed,
+                    decided: c.decided,
+                    accepted: c.accepted,
+                    share_accepted: share,
+                }
             })
             .collect();
-        json!({"as_of": self.as_of, "bands": bands, "labelled": registry::screen::quality::RELEASE.to_json()})
+        let release = &registry::screen::quality::RELEASE;
+        let labelled = LabelledQuality {
+            names: release.names,
+            positives: release.positives,
+            precision: release.precision,
+            recall: release.recall,
+            bands: release.bands.iter().map(|(b, p)| BandPrecision { band: b.to_string(), precision: *p }).collect(),
+        };
+        ScreeningSummary { as_of: self.as_of.clone(), bands, labelled }
     }
 }
 
@@ -171,7 +185,15 @@ mod tests {
             ev(5, "a", 1, Status::Confirmed, "r1", "yes", "2026-07-05"),
             ev(6, "b", 2, Status::Rejected, "r1", "no", "2026-07-06"),
             // A first acceptance is not a decision.
-            ev(7, "c", 3, Status::Proposed, "r1", "accepted once, awaiting a second reviewer (four eyes), candidate #3: y", "2026-07-07"),
+            ev(
+                7,
+                "c",
+                3,
+                Status::Proposed,
+                "r1",
+                "accepted once, awaiting a second reviewer (four eyes), candidate #3: y",
+                "2026-07-07",
+            ),
             // The ambiguous proposal accepted by choosing its second candidate.
             ev(8, "d", 8, Status::Confirmed, "r2", "second", "2026-07-08"),
             ev(9, "d", 7, Status::Rejected, "r2", "another candidate (#8) was chosen: second", "2026-07-08"),
@@ -183,10 +205,10 @@ mod tests {
         assert_eq!(f.bands["1.00"], BandCounts { proposed: 1, decided: 1, accepted: 1 });
         assert_eq!(f.bands["0.90-0.95"], BandCounts { proposed: 1, decided: 1, accepted: 0 });
         assert_eq!(f.bands["0.85-0.90"], BandCounts { proposed: 2, decided: 1, accepted: 1 });
-        let v = f.to_json();
-        assert_eq!(v["bands"].as_array().map(Vec::len), Some(BANDS.len()));
-        assert_eq!(v["bands"][5]["share_accepted"], 1.0);
-        assert_eq!(v["bands"][0]["share_accepted"], Value::Null);
+        let v = f.summary();
+        assert_eq!(v.bands.len(), BANDS.len());
+        assert_eq!(v.bands[5].share_accepted, Some(1.0));
+        assert_eq!(v.bands[0].share_accepted, None);
         // All history: the reversal counts.
         let all = proposals(&events, None);
         assert_eq!(all[1].2, Outcome::Accepted);

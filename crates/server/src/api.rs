@@ -79,10 +79,11 @@ pub async fn disclosures(State(state): State<Arc<AppState>>, Query(q): Query<Has
         .records
         .iter()
         .rev()
-        .filter(|r| q.get("type").is_none_or(|t| r["type"] == t.as_str() || r["type"] == format!("candor.{t}")))
-        .filter(|r| q.get("period").is_none_or(|p| r["record"]["period"] == p.as_str()))
-        .collect();
-    list(&d, rows)
+        .filter(|r| q.get("type").is_none_or(|t| r.kind == *t || r.kind == format!("candor.{t}")))
+        .filter(|r| q.get("period").is_none_or(|p| r.period.as_deref() == Some(p.as_str())))
+        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+        .collect::<Vec<_>>();
+    list(&d, rows.iter().collect())
 }
 
 /// `GET /v1/disclosures/{index}`: one record with its entry, inclusion proof and checkpoint,
@@ -92,7 +93,7 @@ pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlP
     let Ok(index) = index.parse::<u64>() else {
         return Err(ApiError::bad_request("the index must be a non-negative integer"));
     };
-    let Some(row) = d.records.iter().find(|r| r["index"] == index) else {
+    let Some(row) = d.records.iter().find(|r| r.index == index) else {
         return Err(ApiError::not_found(format!("no record #{index} in the report")));
     };
     let Some(report) = &state.report else { return Err(ApiError::not_found("this server has no report")) };
@@ -113,7 +114,7 @@ pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlP
     match proved {
         Ok(Ok((entry, inclusion))) => {
             use base64::Engine as _;
-            let mut v = row.clone();
+            let mut v = serde_json::to_value(row).unwrap_or(Value::Null);
             v["entry"] = json!(base64::engine::general_purpose::STANDARD.encode(entry));
             v["inclusion"] = json!(inclusion);
             v["checkpoint"] = json!(d.checkpoint);

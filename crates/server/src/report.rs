@@ -24,7 +24,29 @@ pub struct Data {
     /// `usage.json` rows.
     pub usage: Vec<Value>,
     /// `records.json` rows.
-    pub records: Vec<Value>,
+    pub records: Vec<RecordRow>,
+}
+
+/// A row of `records.json`: a record with its index, hash, page and correction, as the API
+/// answers it; its period read from the typed record.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RecordRow {
+    /// Its log index.
+    pub index: u64,
+    /// SHA-256 of its entry.
+    pub sha256: String,
+    /// Its `type`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its page.
+    pub page: String,
+    /// The correction that corrects it.
+    pub corrected_by: Option<u64>,
+    /// The record as JSON.
+    pub record: Value,
+    /// Its period, for the kinds that have one.
+    #[serde(skip)]
+    pub period: Option<String>,
 }
 
 impl Report {
@@ -67,7 +89,17 @@ impl Report {
                          "log_origin": meta["log_origin"], "log_size": meta["log_size"]}),
             organisations,
             usage: rows("usage.json")?.1,
-            records: rows("records.json")?.1,
+            records: rows("records.json")?
+                .1
+                .into_iter()
+                .map(|row| {
+                    let mut row: RecordRow =
+                        serde_json::from_value(row).map_err(|e| format!("data/records.json: a row: {e}"))?;
+                    row.period = records::parse_value(row.record.clone())
+                        .and_then(|p| p.body().and_then(|b| b.period()).map(str::to_string));
+                    Ok(row)
+                })
+                .collect::<Result<_, String>>()?,
         });
         if let Ok(mut c) = self.cache.write() {
             *c = Some((cp, data.clone()));

@@ -190,9 +190,8 @@ impl QueueIndex {
             }),
             Sort::Score => rows.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.proposal_id.cmp(&b.proposal_id))),
             Sort::Age => rows.sort_by(|a, b| a.proposed_at.cmp(&b.proposed_at).then(a.proposal_id.cmp(&b.proposal_id))),
-            Sort::Value => rows.sort_by(|a, b| {
-                b.expected_value.total_cmp(&a.expected_value).then(a.proposal_id.cmp(&b.proposal_id))
-            }),
+            Sort::Value => rows
+                .sort_by(|a, b| b.expected_value.total_cmp(&a.expected_value).then(a.proposal_id.cmp(&b.proposal_id))),
         }
         let total = rows.len();
         let limit = q.limit.clamp(1, MAX_PAGE);
@@ -330,7 +329,7 @@ fn usage_by_account(usage_db: &Path) -> Result<AccountUsage> {
                 .map(|((capability, unit), (q, lines))| CapabilityUse {
                     capability,
                     unit,
-                    volume_band: publish::records::volume_band(q),
+                    volume_band: publish::redact::volume_band(q),
                     lines,
                 })
                 .collect();

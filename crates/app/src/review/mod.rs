@@ -15,6 +15,6 @@ pub mod serve;
 pub use index::{DecidedLink, QueueIndex, is_identifier_match};
 pub use query::{MAX_PAGE, Page, Query, Sort, query_from_pairs};
 pub use rows::{
-    AccountSide, Calibration, Candidate, CapabilityUse, FIRST_ACCEPTANCE, FirstAcceptance, OrganisationSide, PRIOR_WEIGHT,
-    QueueItem,
+    AccountSide, Calibration, Candidate, CapabilityUse, FIRST_ACCEPTANCE, FirstAcceptance, OrganisationSide,
+    PRIOR_WEIGHT, QueueItem,
 };

@@ -163,7 +163,8 @@ impl Calibration {
     /// policy deny something, growing with the logarithm of the account's billing lines
     /// (`(1 + 9·deny) × ln(e + lines)`).
     pub fn expected_value(&self, would_deny: bool, usage_lines: u64) -> f64 {
-        let consequence = (1.0 + 9.0 * f64::from(u8::from(would_deny))) * (std::f64::consts::E + usage_lines as f64).ln();
+        let consequence =
+            (1.0 + 9.0 * f64::from(u8::from(would_deny))) * (std::f64::consts::E + usage_lines as f64).ln();
         self.probability * consequence
     }
 

@@ -612,7 +612,7 @@ fn hostile_text_verifies_alike_in_the_browser_and_in_candor_verify() {
         let mut hostile = objection;
         hostile["reason"] = reason.into();
         let file = dir.join("hostile.json");
-        std::fs::write(&file, publish::canonical::to_vec(&hostile).expect("canonical")).expect("write");
+        std::fs::write(&file, records::canonical::to_vec(&hostile).expect("canonical")).expect("write");
         let o = crate::common::candor(&[
             "log",
             "append",

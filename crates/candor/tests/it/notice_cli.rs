@@ -90,7 +90,7 @@ fn the_demo_proposal_objections_and_withdrawal_are_canonical_records_without_ids
     for (i, bytes, v) in
         all.iter().filter(|(_, _, v)| v["type"].as_str().is_some_and(|t| t.starts_with("candor.policy_")))
     {
-        assert_eq!(&publish::canonical::to_vec(v).expect("canonical"), bytes, "entry {i} is not canonical JSON");
+        assert_eq!(&records::canonical::to_vec(v).expect("canonical"), bytes, "entry {i} is not canonical JSON");
     }
     let listed = json(&run(dir, &["policy", "proposals", "--json"]));
     let p = &listed.as_array().expect("list")[0];

@@ -73,3 +73,53 @@ fn the_followthemoney_export_imports_back() {
     let n = disclosed["rows"].as_array().map_or(0, Vec::len);
     assert!(text(&o).contains(&format!("+{n} organisations")), "every disclosed organisation: {}", text(&o));
 }
+
+/// Checks every record of `data/records.json` against the published schema of its kind with
+/// the `jsonschema` package (PyPI), and a copy of one record broken on purpose; prints what
+/// it found as JSON.
+const VALIDATE_RECORDS: &str = r#"
+import json, sys
+from jsonschema import Draft202012Validator
+data = sys.argv[1]
+rows = json.load(open(f"{data}/records.json"))["rows"]
+validators, errors, checked = {}, [], 0
+for row in rows:
+    kind = row["record"]["type"]
+    if kind not in validators:
+        schema = json.load(open(f"{data}/schema/{kind}.schema.json"))
+        Draft202012Validator.check_schema(schema)
+        validators[kind] = Draft202012Validator(schema)
+    for e in validators[kind].iter_errors(row["record"]):
+        errors.append(f"record #{row['index']} ({kind}): {e.message} at {list(e.absolute_path)}")
+    checked += 1
+usage = next(r["record"] for r in rows if r["record"]["type"] == "candor.organisation_usage")
+broken = dict(usage, usage=[{"capability": 7}])
+broken_errors = [e.message for e in validators["candor.organisation_usage"].iter_errors(broken)]
+print(json.dumps({"checked": checked, "kinds": sorted(validators), "errors": errors, "broken_errors": broken_errors}))
+"#;
+
+#[test]
+fn every_record_validates_against_its_published_schema_with_jsonschema() {
+    let data = demo().join("log/public/data");
+    let out = Command::new("python3").arg("-c").arg(VALIDATE_RECORDS).arg(&data).output();
+    let out = match out {
+        Ok(o) if o.status.success() => o,
+        Ok(o) if String::from_utf8_lossy(&o.stderr).contains("No module named 'jsonschema'") => {
+            crate::skip("no jsonschema for python3 (python3 -m pip install jsonschema)");
+            return;
+        }
+        Ok(o) => panic!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            crate::skip(&format!("no python3: {e}"));
+            return;
+        }
+    };
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the validator's report");
+    assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
+    assert!(report["checked"].as_u64().is_some_and(|n| n >= 20), "{report:#}");
+    assert!(report["kinds"].as_array().is_some_and(|k| k.len() >= 9), "most kinds checked: {report:#}");
+    // A record broken against its schema is found by the same validator.
+    assert!(report["broken_errors"].as_array().is_some_and(|e| !e.is_empty()), "{report:#}");
+    let listed = std::fs::read_to_string(data.join("datapackage.json")).expect("datapackage.json");
+    assert!(listed.contains("schema/candor.organisation_usage.schema.json"), "datapackage.json lists the schemas");
+}

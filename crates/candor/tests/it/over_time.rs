@@ -70,7 +70,7 @@ fn every_feed_parses_as_xml_whatever_a_record_holds() {
     // The feed's entry title names a proposal's file.
     proposal["file"] = "evil\u{0}\u{1}\u{8}\u{b}\u{1b}[31m\u{7f}\u{85}\u{fffe}\u{ffff} <x> & ' \" \r\n]]>".into();
     let file = dir.join("hostile.json");
-    std::fs::write(&file, publish::canonical::to_vec(&proposal).expect("canonical")).expect("write");
+    std::fs::write(&file, records::canonical::to_vec(&proposal).expect("canonical")).expect("write");
     let log = dir.join("log").display().to_string();
     let o = crate::common::candor(&["log", "append", "--dir", &log, &file.display().to_string()]);
     assert!(o.status.success(), "{}", crate::common::text(&o));

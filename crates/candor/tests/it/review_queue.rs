@@ -618,10 +618,14 @@ fn scores_are_calibrated_on_reviewers_decisions_and_the_period_publishes_the_scr
     for (row, accept) in same_band.iter().take(3).zip([true, true, false]) {
         let id = row["proposal_id"].as_i64().expect("id").to_string();
         let mut args: Vec<String> = vec!["review".into(), if accept { "accept" } else { "reject" }.into(), id];
-        for (flag, value) in [("--reviewer", "rev-cal".to_string()), ("--reason", "checked".into()),
-            ("--db", p("registry.db")), ("--usage-db", p("usage.db")), ("--policy-db", p("policy.db")),
-            ("--four-eyes", "off".into())]
-        {
+        for (flag, value) in [
+            ("--reviewer", "rev-cal".to_string()),
+            ("--reason", "checked".into()),
+            ("--db", p("registry.db")),
+            ("--usage-db", p("usage.db")),
+            ("--policy-db", p("policy.db")),
+            ("--four-eyes", "off".into()),
+        ] {
             args.extend([flag.to_string(), value]);
         }
         if let Some(org) = row["candidates"][0]["id"].as_i64().filter(|_| accept) {
@@ -631,7 +635,12 @@ fn scores_are_calibrated_on_reviewers_decisions_and_the_period_publishes_the_scr
         assert!(o.status.success(), "{}", text(&o));
     }
     let after = json(&list(dir, &["--json", "--limit", "500", "--filter", &format!("score={}", band_filter(&band))]));
-    let still = after["rows"].as_array().expect("rows").iter().find(|r| r["proposal_id"] == same_band[3]["proposal_id"]).expect("the fourth");
+    let still = after["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["proposal_id"] == same_band[3]["proposal_id"])
+        .expect("the fourth");
     let cal = &still["calibration"];
     assert_eq!(
         (cal["accepted"].as_u64(), cal["decided"].as_u64()),
@@ -645,7 +654,11 @@ fn scores_are_calibrated_on_reviewers_decisions_and_the_period_publishes_the_scr
     let prior = cal["labelled_precision"].as_f64().unwrap_or(0.5);
     assert!((probability - (a + 10.0 * prior) / (d + 10.0)).abs() < 1e-9, "{cal}");
     let text_page = list(dir, &["--filter", &format!("score={}", band_filter(&band)), "--limit", "500"]);
-    assert!(text(&text_page).contains(&format!("accepted {} of {} at this score ({band})", a, d)), "{}", text(&text_page));
+    assert!(
+        text(&text_page).contains(&format!("accepted {} of {} at this score ({band})", a, d)),
+        "{}",
+        text(&text_page)
+    );
     // Ordered by expected value: highest first.
     let by_value = json(&list(dir, &["--json", "--limit", "500", "--sort", "value"]));
     let values: Vec<f64> =

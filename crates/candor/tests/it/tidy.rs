@@ -202,3 +202,64 @@ fn cargo_run_finds_the_product_binary_alone() {
         assert!(!has_binary || members.contains(&name.as_str()) || name == "crates/bench", "{name}");
     }
 }
+
+/// Files that index JSON documents other than log records, and why.
+const INDEXES_OTHER_JSON: &[(&str, &str)] = &[
+    ("crates/server/src/api.rs", "rows of the site's downloads (usage.json, organisations.json), not log records"),
+    ("crates/server/src/report.rs", "the downloads' own facts (log size, demonstration flag)"),
+    ("crates/server/src/openapi.rs", "builds the OpenAPI document"),
+];
+
+#[test]
+fn no_code_outside_the_records_crate_reads_a_record_by_a_field_name_string() {
+    // Every member name the record format defines, from the kinds' sources.
+    let mut names = BTreeSet::new();
+    let mut kinds = Vec::new();
+    rust_files(&workspace().join("crates/records/src/kinds"), &mut kinds);
+    for f in &kinds {
+        for line in fs::read_to_string(f).expect("read").lines() {
+            if let Some(rest) = line.trim_start().strip_prefix("pub ")
+                && let Some((name, _)) = rest.split_once(':')
+                && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            {
+                names.insert(name.to_string());
+            }
+        }
+    }
+    names.extend(["type", "use", "demonstration_data", "notice"].map(String::from));
+    assert!(names.contains("organisation") && names.contains("depends_on") && names.len() > 50, "{names:?}");
+    let mut files = Vec::new();
+    // The crates that read the log (registry and usage read public files and billing data).
+    for krate in ["publish", "app", "server", "monitor", "policy", "candor", "witness"] {
+        rust_files(&workspace().join("crates").join(krate).join("src"), &mut files);
+    }
+    let mut found = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(workspace()).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+        if INDEXES_OTHER_JSON.iter().any(|(p, _)| rel.ends_with(p)) {
+            continue;
+        }
+        let text = fs::read_to_string(&f).expect("read");
+        // Tests build records by hand on purpose; only the code is held to it.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            for (open, close) in [("[\"", "\"]"), (".get(\"", "\")"), (".pointer(\"/", "")] {
+                let mut rest = line;
+                while let Some(at) = rest.find(open) {
+                    rest = &rest[at + open.len()..];
+                    let name: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                    if names.contains(&name)
+                        && rest[name.len()..].starts_with(if close.is_empty() { "" } else { close })
+                    {
+                        found.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "read records through the records crate's types, not by field names:\n{}",
+        found.join("\n")
+    );
+}

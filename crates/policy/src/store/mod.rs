@@ -221,8 +221,8 @@ impl PolicyStore {
         if notice.emergency.as_deref().is_some_and(|r| r.trim().is_empty()) {
             return Err(Error::BadRequest("an emergency activation needs a reason".into()));
         }
-        let entry = version_entry_with(&version.sha256, file, &version.text, &registry::model::now(), notice)?;
-        let log_index = log.append(&[&entry])?.start;
+        let record = version_record(&version.sha256, file, &version.text, &registry::model::now(), notice);
+        let log_index = records::append(log, &[record])?.0.start;
         let number = self.record_version(&version.sha256, file, &version.text, log_index, by)?;
         Ok(Activated { version: number, log_index })
     }
@@ -388,7 +388,7 @@ impl PolicyStore {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActivationNotice {
     /// The proposal this activation follows (or, in an emergency, cuts short).
-    pub proposal: Option<publish::records::Link>,
+    pub proposal: Option<records::Link>,
     /// Why it could not wait for the notice to run out: an emergency activation.
     pub emergency: Option<String>,
 }
@@ -399,32 +399,26 @@ pub fn version_entry(
     file: &str,
     text: &str,
     activated_at: &str,
-) -> std::result::Result<Vec<u8>, publish::canonical::Error> {
-    version_entry_with(sha256, file, text, activated_at, &ActivationNotice::default())
+) -> std::result::Result<Vec<u8>, records::Error> {
+    records::entry(&version_record(sha256, file, text, activated_at, &ActivationNotice::default()))
 }
 
-/// [`version_entry`] with what it records of notice. An activation with neither a proposal nor
-/// an emergency has exactly the fields entries had before notice existed, so pages tell
-/// "activated without notice" from the entry alone.
-pub fn version_entry_with(
+/// The record that makes a policy version public, with what it records of notice. An
+/// activation with neither a proposal nor an emergency has exactly the fields entries had
+/// before notice existed, so pages tell "activated without notice" from the entry alone.
+pub fn version_record(
     sha256: &str,
     file: &str,
     text: &str,
     activated_at: &str,
     notice: &ActivationNotice,
-) -> std::result::Result<Vec<u8>, publish::canonical::Error> {
-    let mut v = serde_json::json!({
-        "type": "candor.policy_version",
-        "sha256": sha256,
-        "file": file,
-        "text": text,
-        "activated_at": activated_at,
-    });
-    if let Some(p) = &notice.proposal {
-        v["proposal"] = serde_json::json!({"index": p.index, "sha256": p.sha256});
-    }
-    if let Some(reason) = &notice.emergency {
-        v["emergency"] = serde_json::json!({"reason": reason.trim()});
-    }
-    publish::canonical::to_vec(&v)
+) -> records::Record {
+    records::Record::from(records::Body::PolicyVersion(records::PolicyVersion {
+        sha256: sha256.into(),
+        file: file.into(),
+        text: text.into(),
+        activated_at: activated_at.into(),
+        proposal: notice.proposal.clone(),
+        emergency: notice.emergency.as_ref().map(|reason| records::Emergency { reason: reason.trim().into() }),
+    }))
 }

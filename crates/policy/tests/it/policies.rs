@@ -459,7 +459,7 @@ fn a_policy_version_goes_into_the_log_as_canonical_json() {
     assert_eq!(v["type"], "candor.policy_version");
     assert_eq!(v["text"], DEFAULT);
     // Canonical: canonicalising it again changes nothing (RFC 8785).
-    assert_eq!(publish::canonical::to_vec(&v).expect("canonical"), e);
+    assert_eq!(records::canonical::to_vec(&v).expect("canonical"), e);
 }
 
 /// A vendor the Atlas of Surveillance records as supplying face recognition to a (fictional)

@@ -1,26 +1,26 @@
 //! The accountability sections of a record's page: what the audit found about an organisation
 //! and what the provider did (`candor.enforcement`), and a registered use with the facts the
 //! provider declared of it (`candor.registered_use`). Every value shown is marked with its JSON
-//! pointer ([`super::html::val`]) so the page's script checks it against the verified record.
+//! pointer ([`super::html::val`]) so the page's script checks it against the verified record;
+//! what to show (how many rows, which parts) comes from the typed record.
 
 use std::fmt::Write as _;
 
+use records::{Enforcement, PeriodSummary, RegisteredUse};
 use serde_json::Value;
 
 use super::html::{esc, table, val};
 
 /// The section body of an enforcement record; `depends_on` is its links, as HTML.
-pub(crate) fn enforcement(v: &Value, depends_on: &str) -> String {
-    let n = v["findings"].as_array().map_or(0, Vec::len);
-    let findings: Vec<Vec<String>> = (0..n)
-        .map(|i| {
+pub(crate) fn enforcement(e: &Enforcement, v: &Value, depends_on: &str) -> String {
+    let findings: Vec<Vec<String>> = (e.findings.iter().enumerate())
+        .map(|(i, f)| {
             let p = |k: &str| format!("/findings/{i}/{k}");
-            let policies = v.pointer(&p("policies")).and_then(Value::as_array).map_or(0, Vec::len);
-            let units = v.pointer(&p("volume")).and_then(Value::as_array).map_or(0, Vec::len);
-            let volume: Vec<String> = (0..units)
-                .map(|u| {
+            let policies = f.policies.len();
+            let volume: Vec<String> = (f.volume.iter().enumerate())
+                .map(|(u, amount)| {
                     let q = format!("/findings/{i}/volume/{u}");
-                    let amount = if v.pointer(&format!("{q}/volume_band")).is_some() {
+                    let amount = if amount.volume_band.is_some() {
                         val(v, &format!("{q}/volume_band"))
                     } else {
                         val(v, &format!("{q}/quantity"))
@@ -28,7 +28,7 @@ pub(crate) fn enforcement(v: &Value, depends_on: &str) -> String {
                     format!("{amount} {}", val(v, &format!("{q}/unit")))
                 })
                 .collect();
-            let status = v.pointer(&p("status")).and_then(Value::as_str).unwrap_or("");
+            let status = f.status.as_str();
             let shown = val(v, &p("status"));
             vec![
                 (0..policies).map(|k| val(v, &format!("/findings/{i}/policies/{k}"))).collect::<Vec<_>>().join(", "),
@@ -41,8 +41,7 @@ pub(crate) fn enforcement(v: &Value, depends_on: &str) -> String {
             ]
         })
         .collect();
-    let n = v["actions"].as_array().map_or(0, Vec::len);
-    let actions: Vec<Vec<String>> = (0..n)
+    let actions: Vec<Vec<String>> = (0..e.actions.len())
         .map(|i| {
             let p = |k: &str| format!("/actions/{i}/{k}");
             vec![
@@ -73,8 +72,10 @@ pub(crate) fn enforcement(v: &Value, depends_on: &str) -> String {
 }
 
 /// The section body of a registered use; `depends_on` is its links, as HTML.
-pub(crate) fn registered_use(v: &Value, depends_on: &str) -> String {
-    let fields: String = v["declaration"]
+pub(crate) fn registered_use(u: &RegisteredUse, v: &Value, depends_on: &str) -> String {
+    // The declared facts by name, in the order the record's JSON holds them.
+    let declaration = records::canonical::ordered(&u.declaration);
+    let fields: String = declaration
         .as_object()
         .map(|d| {
             d.iter()
@@ -105,17 +106,14 @@ pub(crate) fn registered_use(v: &Value, depends_on: &str) -> String {
 /// The screening's measured quality in a period summary: per score band, the proposals the
 /// screening made, how many a person decided and accepted; and the labelled sets' precision and
 /// recall (empty for summaries written before it was measured).
-pub(crate) fn screening(v: &Value) -> String {
-    if v.get("screening").is_none() {
-        return String::new();
-    }
-    let n = v.pointer("/screening/bands").and_then(Value::as_array).map_or(0, Vec::len);
-    let rows: Vec<Vec<String>> = (0..n)
-        .map(|i| {
+pub(crate) fn screening(s: &PeriodSummary, v: &Value) -> String {
+    let Some(screening) = &s.screening else { return String::new() };
+    let rows: Vec<Vec<String>> = (screening.bands.iter().enumerate())
+        .map(|(i, b)| {
             let p = |k: &str| format!("/screening/bands/{i}/{k}");
-            let share = match v.pointer(&p("share_accepted")) {
-                Some(Value::Number(_)) => val(v, &p("share_accepted")),
-                _ => "—".into(),
+            let share = match b.share_accepted {
+                Some(_) => val(v, &p("share_accepted")),
+                None => "—".into(),
             };
             vec![val(v, &p("band")), val(v, &p("proposed")), val(v, &p("decided")), val(v, &p("accepted")), share]
         })
@@ -128,7 +126,7 @@ pub(crate) fn screening(v: &Value) -> String {
         val(v, "/screening/as_of"),
         table(&["Score", "Proposed", "Decided", "Accepted", "Share accepted"], &rows)
     );
-    if v.pointer("/screening/labelled").is_some() {
+    {
         let _ = write!(
             out,
             "<p>On the labelled evaluation sets shipped with this release ({} names): precision {}, recall {}.</p>\n",
@@ -142,12 +140,9 @@ pub(crate) fn screening(v: &Value) -> String {
 
 /// The review facts of a period summary: what was proposed, decided and still waits, and a
 /// table of decisions per reviewer pseudonym (empty for summaries written before they existed).
-pub(crate) fn review(v: &Value) -> String {
-    if v.get("review").is_none() {
-        return String::new();
-    }
-    let n = v.pointer("/review/reviewers").and_then(Value::as_array).map_or(0, Vec::len);
-    let rows: Vec<Vec<String>> = (0..n)
+pub(crate) fn review(s: &PeriodSummary, v: &Value) -> String {
+    let Some(review) = &s.review else { return String::new() };
+    let rows: Vec<Vec<String>> = (0..review.reviewers.len())
         .map(|i| {
             let p = |k: &str| format!("/review/reviewers/{i}/{k}");
             vec![

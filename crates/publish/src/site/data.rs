@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use records::canonical::ordered;
 use serde_json::{Value, json};
 use tlog::Checkpoint;
 
@@ -118,6 +119,15 @@ fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, E
     w.into_inner().map_err(|e| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") })
 }
 
+/// A download: the report's facts (`meta`) and its rows.
+fn with_rows(meta: &Value, rows: Value) -> Value {
+    let mut out = meta.clone();
+    if let Value::Object(m) = &mut out {
+        m.insert("rows".into(), rows);
+    }
+    out
+}
+
 fn json_bytes(value: &Value) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(value).unwrap_or_default();
     out.push(b'\n');
@@ -159,29 +169,26 @@ pub(crate) fn render(
         })
         .collect();
     files.push(("data/usage.csv", csv_bytes(USAGE_COLUMNS, &usage_rows)?));
-    let mut usage_json = meta.clone();
-    usage_json["rows"] = json!(m.usage);
+    let usage_json = with_rows(&meta, json!(m.usage));
     files.push(("data/usage.json", json_bytes(&usage_json)));
 
     let mut org_rows = Vec::new();
     let mut org_json = Vec::new();
     for o in m.organisations.values().filter(|o| o.is_current()) {
-        let org = &o.record["organisation"];
-        let s = |k: &str| org[k].as_str().unwrap_or_default().to_string();
+        let Some(record) = &o.record else { continue };
+        let org = &record.organisation;
         let caps = &o.capabilities;
-        let mut evidence = vec![org["evidence"]["summary"].as_str().unwrap_or_default().to_string()];
-        evidence.extend(
-            org["evidence"]["sources"].as_array().into_iter().flatten().filter_map(|s| s.as_str().map(String::from)),
-        );
+        let mut evidence = vec![org.evidence.summary.clone()];
+        evidence.extend(org.evidence.sources.iter().cloned());
         let periods: Vec<&str> = o.periods.iter().map(String::as_str).collect();
         let page = format!("org/{}.html", o.slug);
         org_rows.push(vec![
             o.name.clone(),
-            s("kind"),
-            s("law_enforcement_role"),
-            s("role_status"),
-            org["jurisdiction"]["country"].as_str().unwrap_or_default().into(),
-            org["jurisdiction"]["state"].as_str().unwrap_or_default().into(),
+            org.kind.clone(),
+            org.law_enforcement_role.clone(),
+            org.role_status.clone(),
+            org.jurisdiction.country.clone().unwrap_or_default(),
+            org.jurisdiction.state.clone().unwrap_or_default(),
             periods.join(" "),
             caps.iter().cloned().collect::<Vec<_>>().join(" "),
             evidence.join(" | "),
@@ -189,10 +196,10 @@ pub(crate) fn render(
             notice.to_string(),
         ]);
         org_json.push(json!({
-            "organisation": o.name, "slug": o.slug, "kind": s("kind"),
-            "law_enforcement_role": s("law_enforcement_role"), "role_status": s("role_status"),
-            "jurisdiction": org["jurisdiction"], "periods": periods, "capabilities": caps,
-            "evidence": org["evidence"], "page": page, "records": o.usage_records,
+            "organisation": o.name, "slug": o.slug, "kind": org.kind,
+            "law_enforcement_role": org.law_enforcement_role, "role_status": org.role_status,
+            "jurisdiction": ordered(&org.jurisdiction), "periods": periods, "capabilities": caps,
+            "evidence": ordered(&org.evidence), "page": page, "records": o.usage_records,
         }));
     }
     files.push(("data/organisations.csv", csv_bytes(ORG_COLUMNS, &org_rows)?));
@@ -212,19 +219,20 @@ pub(crate) fn render(
     );
     files.push(("data/datapackage.json", json_bytes(&package)));
     files.push(("data/disclosures.ftm.jsonl", super::formats::ftm_lines(m).into_bytes()));
-    let mut orgs = meta.clone();
-    orgs["rows"] = json!(org_json);
+    let orgs = with_rows(&meta, json!(org_json));
     files.push(("data/organisations.json", json_bytes(&orgs)));
 
-    let mut records = meta.clone();
-    records["rows"] = Value::Array(
-        m.records
-            .values()
-            .map(|r| {
-                json!({"index": r.index, "sha256": r.sha256, "type": r.value["type"], "page": r.page(),
+    let records = with_rows(
+        &meta,
+        Value::Array(
+            m.records
+                .values()
+                .map(|r| {
+                    json!({"index": r.index, "sha256": r.sha256, "type": r.record.kind(), "page": r.page(),
                        "corrected_by": r.corrected_by, "record": r.value})
-            })
-            .collect(),
+                })
+                .collect(),
+        ),
     );
     files.push(("data/records.json", json_bytes(&records)));
 
@@ -245,6 +253,11 @@ pub(crate) fn render(
     }
     for (path, bytes) in subject_feeds(m, cp, first_seen) {
         sink.put(&path, &bytes)?;
+    }
+    // The record format's JSON Schemas, one per kind, so anyone can check every record with a
+    // validator of their own (`datapackage.json` lists them).
+    for kind in records::schema::all() {
+        sink.put(&format!("data/schema/{}", kind.file_name()), &json_bytes(&kind.schema))?;
     }
     Ok(())
 }
@@ -337,9 +350,9 @@ fn subject_feeds(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>)
         Feed { title: "use policies and proposed changes", id: ":policies", root: "../", alternate: "policies.html" };
     out.push(("feed/policies.xml".into(), feed_of(m, cp, first_seen, &feed, &policy).into_bytes()));
     let mut by_cap: BTreeMap<String, Vec<&super::model::RecordView>> = BTreeMap::new();
-    for r in m.records.values().filter(|r| r.kind == "organisation_usage") {
-        let caps: std::collections::BTreeSet<&str> =
-            r.value["usage"].as_array().into_iter().flatten().filter_map(|u| u["capability"].as_str()).collect();
+    for r in m.records.values() {
+        let Some(records::Body::OrganisationUsage(u)) = r.body() else { continue };
+        let caps: std::collections::BTreeSet<&str> = u.usage.iter().map(|l| l.capability.as_str()).collect();
         for c in caps {
             by_cap.entry(c.to_string()).or_default().push(r);
         }
@@ -377,15 +390,11 @@ fn feed_of(
     );
     // Newest first, at most 200.
     for r in records.iter().rev().take(200) {
-        let proposed = r.value["effective"]
-            .as_str()
-            .map(|d| format!("{}, to take effect on {d}", r.value["file"].as_str().unwrap_or("a policy")));
-        let what = r.value["organisation"]["name"]
-            .as_str()
-            .or(r.value["organisation"].as_str())
-            .or(r.value["period"].as_str())
-            .or(proposed.as_deref())
-            .unwrap_or("");
+        let proposed = match r.body() {
+            Some(records::Body::PolicyProposal(p)) => Some(format!("{}, to take effect on {}", p.file, p.effective)),
+            _ => None,
+        };
+        let what = r.body().and_then(|b| b.organisation().or(b.period())).or(proposed.as_deref()).unwrap_or("");
         let _ = write!(
             out,
             "<entry>\n<title>#{i} {kind}{sep}{what}</title>\n<id>urn:candor:{origin}:{i}:{sha}</id>\n\
@@ -403,7 +412,7 @@ fn feed_of(
                 "Log entry {} (SHA-256 {}){}",
                 r.index,
                 r.sha256,
-                if r.value["demonstration_data"] == true { "; demonstration data" } else { "" }
+                if r.record.is_demonstration() { "; demonstration data" } else { "" }
             )),
         );
     }

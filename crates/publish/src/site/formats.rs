@@ -80,6 +80,11 @@ pub(crate) fn datapackage(m: &Model, origin: &str, tables: &[Table<'_>]) -> Valu
         "title": "candor transparency report",
         "description": description,
         "resources": resources,
+        // The signed records themselves (records.json, the log's entries) follow the record
+        // format; its JSON Schema per kind, beside this file.
+        "record_schemas": records::schema::all().iter().map(|k| json!({
+            "type": k.kind, "path": format!("schema/{}", k.file_name()),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -100,8 +105,7 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for u in m.usage.iter().filter(|u| u.law_enforcement_role == "agency" && u.capability.starts_with("face_")) {
         let Some(o) = m.organisations.get(&u.organisation) else { continue };
-        let j = &o.record["organisation"]["jurisdiction"];
-        let s = |k: &str| j[k].as_str().unwrap_or_default().to_string();
+        let j = o.organisation().map(|org| org.jurisdiction.clone()).unwrap_or_default();
         let volume = u.volume_band.clone().or_else(|| u.quantity.map(|q| q.to_string())).unwrap_or_default();
         let mut summary = format!(
             "The {} used the cloud provider's {} ({}, {} regions) in {}: {} {}, according to the provider's \
@@ -113,9 +117,9 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
         }
         let mut row = vec![String::new(); ATLAS_COLUMNS.len()];
         // AOSNUMBER stays empty: the Atlas's maintainers number the rows they take in.
-        row[1] = s("city");
-        row[2] = s("county");
-        row[3] = s("state");
+        row[1] = j.city.unwrap_or_default();
+        row[2] = j.county.unwrap_or_default();
+        row[3] = j.state.unwrap_or_default();
         row[4] = u.organisation.clone();
         row[5] = "Law enforcement".into();
         row[6] = summary;
@@ -134,9 +138,8 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
 /// and records as source URLs.
 pub(crate) fn ftm_lines(m: &Model) -> String {
     let mut out = String::new();
-    for o in m.organisations.values().filter(|o| o.is_current()) {
-        let org = &o.record["organisation"];
-        let kind = org["kind"].as_str().unwrap_or("other");
+    for (o, org) in m.organisations.values().filter_map(|o| Some((o, o.organisation()?))) {
+        let kind = org.kind.as_str();
         let schema = if kind.ends_with("_agency") || kind == "tribal" { "PublicBody" } else { "Company" };
         let mut notes: Vec<String> = m
             .usage
@@ -158,10 +161,10 @@ pub(crate) fn ftm_lines(m: &Model) -> String {
         let mut p = serde_json::Map::new();
         p.insert("name".into(), json!([o.name]));
         p.insert("classification".into(), json!([kind]));
-        if org["jurisdiction"]["country"] == "USA" {
+        if org.jurisdiction.country.as_deref() == Some("USA") {
             p.insert("country".into(), json!(["us"]));
         }
-        if let Some(state) = org["jurisdiction"]["state"].as_str() {
+        if let Some(state) = &org.jurisdiction.state {
             p.insert("region".into(), json!([state]));
         }
         p.insert("notes".into(), json!(notes));

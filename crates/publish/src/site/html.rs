@@ -97,7 +97,7 @@ pub(crate) fn val(v: &Value, ptr: &str) -> String {
         Some(Value::Number(n)) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
             (Some(u), _, _) => u.to_string(),
             (None, Some(i), _) => i.to_string(),
-            (None, None, Some(f)) => crate::canonical::es_number(f).unwrap_or_else(|_| "—".into()),
+            (None, None, Some(f)) => records::canonical::es_number(f).unwrap_or_else(|_| "—".into()),
             _ => return "—".into(),
         },
         Some(Value::Bool(b)) => b.to_string(),

@@ -40,16 +40,15 @@ pub(crate) fn pager(pages: usize, current: usize, href: &dyn Fn(usize) -> String
 pub(crate) fn organisation_rows(m: &Model, root: &str, cap_name: &dyn Fn(&str) -> String) -> Vec<Vec<String>> {
     m.organisations
         .values()
-        .filter(|o| o.is_current())
-        .map(|o| {
-            let org = &o.record["organisation"];
+        .filter_map(|o| Some((o, o.organisation()?)))
+        .map(|(o, org)| {
             let classes: Vec<&str> = o.region_classes.iter().map(String::as_str).collect();
-            let j = &org["jurisdiction"];
-            let place: Vec<&str> = ["state", "country"].iter().filter_map(|k| j[*k].as_str()).collect();
+            let j = &org.jurisdiction;
+            let place: Vec<&str> = [&j.state, &j.country].into_iter().filter_map(|p| p.as_deref()).collect();
             vec![
                 format!("<a href=\"{root}org/{}.html\">{}</a>", o.slug, name(&o.name)),
-                esc(org["kind"].as_str().unwrap_or("")).replace('_', " "),
-                esc(org["law_enforcement_role"].as_str().unwrap_or("")),
+                esc(&org.kind).replace('_', " "),
+                esc(&org.law_enforcement_role),
                 esc(&place.join(", ")),
                 o.capabilities
                     .iter()
@@ -74,14 +73,12 @@ pub(crate) const ORG_HEADERS: &[&str] =
 /// and every service as `[service, "service", its capabilities, "", the page of the first]`.
 pub(crate) fn search_index(m: &Model, cap_name: &dyn Fn(&str) -> String) -> Value {
     let mut rows = Vec::new();
-    for o in m.organisations.values().filter(|o| o.is_current()) {
-        let org = &o.record["organisation"];
-        let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+    for (o, org) in m.organisations.values().filter_map(|o| Some((o, o.organisation()?))) {
         rows.push(json!([
             o.name,
-            s(&org["kind"]),
-            s(&org["law_enforcement_role"]),
-            s(&org["jurisdiction"]["state"]),
+            org.kind,
+            org.law_enforcement_role,
+            org.jurisdiction.state.as_deref().unwrap_or(""),
             format!("org/{}.html", o.slug)
         ]));
     }

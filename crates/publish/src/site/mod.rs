@@ -12,6 +12,7 @@ mod listing;
 mod model;
 mod pages;
 mod proposals;
+mod section;
 pub mod signed;
 mod svg;
 mod timeline;
@@ -35,7 +36,7 @@ fn unix_now() -> u64 {
 pub(crate) fn render_section(m: &Model, r: &RecordView, root: &str) -> String {
     let names = pages::capability_names();
     let cap_name = |id: &str| pages::short(names.get(id).map(String::as_str).unwrap_or(id));
-    pages::section(m, r, root, &cap_name)
+    section::section(m, r, root, &cap_name)
 }
 
 /// The browser verifier, served as `assets/verify.js`.

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use records::{Body, OrganisationUsage, Parsed};
 use serde_json::Value;
 use tlog::{Hash, TileReader};
 
@@ -18,7 +19,10 @@ pub struct RecordView {
     pub entry: Vec<u8>,
     /// SHA-256 of the entry (hex).
     pub sha256: String,
-    /// The parsed record.
+    /// The record, read into its kind's type (or kept whole when it is of no known kind).
+    pub record: Parsed,
+    /// The record as JSON: what pages show, each value marked with its JSON pointer for the
+    /// page's check, and what downloads hold.
     pub value: Value,
     /// Record type without the `candor.` prefix.
     pub kind: String,
@@ -33,6 +37,11 @@ impl RecordView {
     pub fn page(&self) -> String {
         format!("record/{}.html", self.index)
     }
+
+    /// What the record says, when it is of a known kind.
+    pub fn body(&self) -> Option<&Body> {
+        self.record.body()
+    }
 }
 
 /// An organisation as the site shows it (from its latest current record).
@@ -43,7 +52,7 @@ pub struct OrgView {
     /// Page slug (`org/<slug>.html`).
     pub slug: String,
     /// Its latest current usage record.
-    pub record: Value,
+    pub record: Option<OrganisationUsage>,
     /// Usage records, oldest first (corrected ones too).
     pub usage_records: Vec<u64>,
     /// Classification records, oldest first.
@@ -64,7 +73,12 @@ impl OrgView {
     /// Whether it has a current (uncorrected) usage record; organisations whose records were
     /// all withdrawn keep their page but leave the listings.
     pub fn is_current(&self) -> bool {
-        !self.record.is_null()
+        self.record.is_some()
+    }
+
+    /// The organisation as its latest current usage record describes it.
+    pub fn organisation(&self) -> Option<&records::Organisation> {
+        self.record.as_ref().map(|r| &r.organisation)
     }
 }
 
@@ -120,6 +134,22 @@ pub struct Model {
 }
 
 impl Model {
+    /// The policy version recorded at `index`, if that record is one.
+    pub fn policy_version(&self, index: u64) -> Option<&records::PolicyVersion> {
+        match self.records.get(&index)?.body()? {
+            Body::PolicyVersion(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The policy proposal recorded at `index`, if that record is one.
+    pub fn policy_proposal(&self, index: u64) -> Option<&records::PolicyProposal> {
+        match self.records.get(&index)?.body()? {
+            Body::PolicyProposal(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// Builds the model from the log's entries; proofs come from `reader`.
     pub fn build(
         entries: &[Vec<u8>],
@@ -128,18 +158,21 @@ impl Model {
         now: &str,
     ) -> Result<Model, Error> {
         let mut m = Model::default();
-        for (index, value) in crate::entries::records(entries) {
+        for (index, record) in crate::entries::records(entries) {
             let entry = entries[index as usize].clone();
-            let kind = value["type"].as_str().unwrap_or_default().trim_start_matches("candor.").to_string();
-            m.demonstration |= value["demonstration_data"] == true;
+            let kind = record.kind().trim_start_matches("candor.").to_string();
+            m.demonstration |= record.is_demonstration();
+            // What the entry says, as written (its members in canonical order).
+            let value = serde_json::from_slice(&entry).unwrap_or_else(|_| record.to_value());
             first_seen.entry(index).or_insert_with(|| now.to_string());
             m.records.insert(
                 index,
                 RecordView {
                     index,
-                    sha256: crate::records::sha256_hex(&entry),
+                    sha256: records::sha256_hex(&entry),
                     proof: reader.inclusion_proof(index)?,
                     entry,
+                    record,
                     value,
                     kind,
                     corrected_by: None,
@@ -149,7 +182,10 @@ impl Model {
         let corrections: Vec<(u64, u64)> = m
             .records
             .values()
-            .filter_map(|r| Some((r.value.get("corrects")?.get("index")?.as_u64()?, r.index)))
+            .filter_map(|r| match r.record.body()? {
+                Body::Correction(c) => Some((c.corrects.index, r.index)),
+                _ => None,
+            })
             .collect();
         for (target, by) in corrections {
             if let Some(r) = m.records.get_mut(&target) {
@@ -159,40 +195,33 @@ impl Model {
         let mut slugs: BTreeSet<String> = BTreeSet::new();
         for r in m.records.values() {
             let current = r.corrected_by.is_none();
-            match r.kind.as_str() {
-                "organisation_usage" => {
-                    let Some(name) = r.value["organisation"]["name"].as_str() else { continue };
-                    let o = m.organisations.entry(name.to_string()).or_default();
+            let Some(body) = r.record.body() else { continue };
+            match body {
+                Body::OrganisationUsage(u) => {
+                    let o = m.organisations.entry(u.organisation.name.clone()).or_default();
                     o.usage_records.push(r.index);
                     if current {
-                        o.record = r.value.clone();
-                        if let Some(p) = r.value["period"].as_str() {
-                            o.periods.insert(p.to_string());
-                        }
+                        o.record = Some(u.clone());
+                        o.periods.insert(u.period.clone());
                     }
                 }
-                "classification" => {
-                    let Some(name) = r.value["organisation"].as_str() else { continue };
-                    m.organisations.entry(name.to_string()).or_default().classification_records.push(r.index);
+                Body::Classification(c) => {
+                    m.organisations.entry(c.organisation.clone()).or_default().classification_records.push(r.index);
                 }
-                "enforcement" => {
-                    let Some(name) = r.value["organisation"].as_str() else { continue };
-                    m.organisations.entry(name.to_string()).or_default().enforcement_records.push(r.index);
+                Body::Enforcement(e) => {
+                    m.organisations.entry(e.organisation.clone()).or_default().enforcement_records.push(r.index);
                 }
-                "registered_use" => {
-                    let Some(name) = r.value["organisation"].as_str() else { continue };
-                    m.organisations.entry(name.to_string()).or_default().use_records.push(r.index);
+                Body::RegisteredUse(u) => {
+                    m.organisations.entry(u.organisation.clone()).or_default().use_records.push(r.index);
                 }
-                "period_summary" if current => {
-                    if let Some(p) = r.value["period"].as_str() {
-                        m.periods.insert(p.to_string(), r.index);
-                    }
+                Body::PeriodSummary(s) if current => {
+                    m.periods.insert(s.period.clone(), r.index);
                 }
-                "policy_version" => m.policies.push(r.index),
+                Body::PolicyVersion(_) => m.policies.push(r.index),
                 _ => {}
             }
         }
-        m.proposals = crate::notices::proposals(m.records.values().map(|r| (r.index, &r.value)));
+        m.proposals = crate::notices::proposals(m.records.values().filter_map(|r| Some((r.index, r.record.known()?))));
         // Organisations only classified, never disclosed with usage, get no page.
         m.organisations.retain(|_, o| !o.usage_records.is_empty());
         for (name, o) in m.organisations.iter_mut() {
@@ -212,23 +241,23 @@ impl Model {
                 if r.corrected_by.is_some() {
                     continue;
                 }
-                let org = &r.value["organisation"];
-                for u in r.value["usage"].as_array().into_iter().flatten() {
-                    let s = |k: &str| u[k].as_str().unwrap_or_default().to_string();
-                    o.capabilities.insert(s("capability"));
-                    o.region_classes.insert(s("region_class"));
+                let Some(Body::OrganisationUsage(rec)) = r.record.body() else { continue };
+                let org = &rec.organisation;
+                for u in &rec.usage {
+                    o.capabilities.insert(u.capability.clone());
+                    o.region_classes.insert(u.region_class.clone());
                     m.usage.push(UsageRow {
-                        period: r.value["period"].as_str().unwrap_or_default().into(),
+                        period: rec.period.clone(),
                         organisation: o.name.clone(),
                         slug: o.slug.clone(),
-                        kind: org["kind"].as_str().unwrap_or_default().into(),
-                        law_enforcement_role: org["law_enforcement_role"].as_str().unwrap_or_default().into(),
-                        capability: s("capability"),
-                        service: s("service"),
-                        region_class: s("region_class"),
-                        unit: s("unit"),
-                        volume_band: u["volume_band"].as_str().map(str::to_string),
-                        quantity: u["quantity"].as_f64(),
+                        kind: org.kind.clone(),
+                        law_enforcement_role: org.law_enforcement_role.clone(),
+                        capability: u.capability.clone(),
+                        service: u.service.clone(),
+                        region_class: u.region_class.clone(),
+                        unit: u.unit.clone(),
+                        volume_band: u.volume_band.clone(),
+                        quantity: u.quantity,
                         record_index: r.index,
                         record_sha256: r.sha256.clone(),
                     });

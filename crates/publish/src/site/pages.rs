@@ -3,13 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
-use serde_json::{Value, json};
+use records::Body;
 use tlog::Checkpoint;
 
-use super::html::{esc, name, script_json, table, val};
+use super::html::{esc, name, table};
 use super::model::{Model, RecordView};
+use super::section::section;
 use super::svg::bar_chart;
 use crate::Error;
 
@@ -83,10 +82,10 @@ pub(crate) fn render(
     // One page per capability in use.
     let mut by_cap: BTreeMap<&str, Vec<&super::model::UsageRow>> = BTreeMap::new();
     // Every capability any record named gets a page, so links from corrected records hold.
-    for r in m.records.values().filter(|r| r.kind == "organisation_usage") {
-        for u in r.value["usage"].as_array().into_iter().flatten() {
-            if let Some(c) = u["capability"].as_str() {
-                by_cap.entry(c).or_default();
+    for r in m.records.values() {
+        if let Some(Body::OrganisationUsage(u)) = r.body() {
+            for line in &u.usage {
+                by_cap.entry(&line.capability).or_default();
             }
         }
     }
@@ -215,249 +214,6 @@ fn volume(band: Option<&str>, quantity: Option<f64>, unit: &str) -> String {
     }
 }
 
-/// A record's section: what it says, for people, then the entry and its proof, which the
-/// page's script verifies. Every value shown is marked with where it is in the record.
-pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
-    let v = &r.value;
-    let mut out = format!("<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\">\n", r.index);
-    // A link to the record named at `ptr` (an object with `index` and `sha256`).
-    // A link to the record named at `ptr`; a policy version's says how it came into force.
-    let link = |ptr: &str| -> String {
-        match v.pointer(&format!("{ptr}/index")).and_then(Value::as_u64) {
-            Some(n) => {
-                let words = super::proposals::policy_words(m, n).map(|w| format!(" ({})", esc(&w))).unwrap_or_default();
-                format!("<a href=\"{root}record/{n}.html\">#{}</a>{words}", val(v, &format!("{ptr}/index")))
-            }
-            None => "—".into(),
-        }
-    };
-    let links = |ptr: &str| -> Vec<String> {
-        let n = v.pointer(ptr).and_then(Value::as_array).map_or(0, Vec::len);
-        (0..n).map(|i| link(&format!("{ptr}/{i}"))).collect()
-    };
-    match r.kind.as_str() {
-        "organisation_usage" => {
-            let _ = writeln!(out, "<h3>{} — {}</h3>", val(v, "/organisation/name"), val(v, "/period"));
-            let place: Vec<String> = ["city", "county", "state", "country"]
-                .iter()
-                .filter(|k| v["organisation"]["jurisdiction"].get(**k).is_some())
-                .map(|k| val(v, &format!("/organisation/jurisdiction/{k}")))
-                .collect();
-            let n_sources = v["organisation"]["evidence"]["sources"].as_array().map_or(0, Vec::len);
-            let sources: String = (0..n_sources)
-                .map(|i| format!("<li>{}</li>", val(v, &format!("/organisation/evidence/sources/{i}"))))
-                .collect();
-            // Surveillance technologies (EFF Atlas of Surveillance), when the record has them.
-            let n_tech = v["organisation"]["technologies"].as_array().map_or(0, Vec::len);
-            let technologies = if n_tech == 0 {
-                String::new()
-            } else {
-                let rows: String = (0..n_tech)
-                    .map(|i| {
-                        let p = |k: &str| format!("/organisation/technologies/{i}/{k}");
-                        format!(
-                            "<li>{} {} — {} ({}; {}) {}</li>",
-                            val(v, &p("relation")),
-                            val(v, &p("technology")),
-                            val(v, &p("counterpart")),
-                            val(v, &p("source")),
-                            val(v, &p("citation")),
-                            val(v, &p("link"))
-                        )
-                    })
-                    .collect();
-                format!("<dt>Surveillance technologies</dt><dd><ul>{rows}</ul></dd>")
-            };
-            let _ = writeln!(
-                out,
-                "<dl class=\"facts\"><dt>Kind</dt><dd>{}</dd><dt>Law-enforcement role</dt><dd>{} ({})</dd>\
-                 <dt>Jurisdiction</dt><dd>{}</dd><dt>Evidence</dt><dd>{}<ul>{sources}</ul></dd>{technologies}</dl>",
-                val(v, "/organisation/kind"),
-                val(v, "/organisation/law_enforcement_role"),
-                val(v, "/organisation/role_status"),
-                place.join(", "),
-                val(v, "/organisation/evidence/summary"),
-            );
-            let n = v["usage"].as_array().map_or(0, Vec::len);
-            let rows: Vec<Vec<String>> = (0..n)
-                .map(|i| {
-                    let u = &v["usage"][i];
-                    let p = |k: &str| format!("/usage/{i}/{k}");
-                    let cap = u["capability"].as_str().unwrap_or("");
-                    let amount =
-                        if u.get("volume_band").is_some() { val(v, &p("volume_band")) } else { val(v, &p("quantity")) };
-                    vec![
-                        format!(
-                            "<a href=\"{root}capability/{}.html\">{}</a> <code>{}</code>",
-                            super::html::slug(cap),
-                            esc(&cap_name(cap)),
-                            val(v, &p("capability"))
-                        ),
-                        val(v, &p("service")),
-                        val(v, &p("region_class")),
-                        format!("{amount} {}", val(v, &p("unit"))),
-                    ]
-                })
-                .collect();
-            out.push_str(&table(&["Capability", "Service", "Region class", "Volume"], &rows));
-            let _ = writeln!(out, "<p>Depends on records {}.</p>", links("/depends_on").join(", "));
-        }
-        "classification" => {
-            let _ = write!(
-                out,
-                "<h3>{}: {} ({})</h3>\n<p>{}</p>\n<p>Decided by {} at {}.</p>\n",
-                val(v, "/organisation"),
-                val(v, "/role"),
-                val(v, "/status"),
-                val(v, "/reason"),
-                val(v, "/decided_by"),
-                val(v, "/decided_at"),
-            );
-        }
-        "enforcement" => out.push_str(&super::accountability::enforcement(v, &links("/depends_on").join(", "))),
-        "registered_use" => out.push_str(&super::accountability::registered_use(v, &links("/depends_on").join(", "))),
-        "policy_proposal" => out.push_str(&super::proposals::proposal(v, &link)),
-        "policy_objection" | "policy_withdrawal" | "policy_notice_setting" => {
-            out.push_str(&super::proposals::notice_record(&r.kind, v, &link));
-        }
-        "correction" => {
-            let _ = write!(
-                out,
-                "<h3>Correction of record {}</h3>\n<p>{}</p>\n<p>Replacement: {}.</p>\n",
-                link("/corrects"),
-                val(v, "/reason"),
-                if v["replacement"].is_null() { "none (withdrawn)".into() } else { link("/replacement") },
-            );
-        }
-        "period_summary" => {
-            let n = v["withheld"].as_array().map_or(0, Vec::len);
-            let withheld: Vec<Vec<String>> = (0..n)
-                .map(|i| {
-                    vec![val(v, &format!("/withheld/{i}/reason")), val(v, &format!("/withheld/{i}/organisations"))]
-                })
-                .collect();
-            // Records written before candor counted ambiguous accounts do not carry the count.
-            let ambiguous = if v.get("accounts_awaiting_review_ambiguous").is_some() {
-                format!(
-                    " {} accounts with usage await review because their name fits several organisations, one at \
-                     least a law-enforcement organisation (awaiting review: ambiguous).",
-                    val(v, "/accounts_awaiting_review_ambiguous")
-                )
-            } else {
-                String::new()
-            };
-            // Only periods published with a use policy in force carry the audit's counts.
-            let enforcement = if v.get("enforcement").is_some() {
-                let n = v["enforcement"]["actions"].as_array().map_or(0, Vec::len);
-                let actions: Vec<String> = (0..n)
-                    .map(|i| {
-                        format!(
-                            "{} {}",
-                            val(v, &format!("/enforcement/actions/{i}/action")),
-                            val(v, &format!("/enforcement/actions/{i}/count"))
-                        )
-                    })
-                    .collect();
-                format!(
-                    "<h4>Use-policy audit</h4>\n<p>{} findings about disclosed organisations, {} of them open (no action yet); actions taken: {}. {} findings about usage that is not disclosed.</p>\n",
-                    val(v, "/enforcement/findings"),
-                    val(v, "/enforcement/open_findings"),
-                    if actions.is_empty() { "none".to_string() } else { actions.join(", ") },
-                    val(v, "/enforcement/findings_not_disclosed"),
-                )
-            } else {
-                String::new()
-            };
-            let _ = write!(
-                out,
-                "<h3>Period {}: summary</h3>\n<p>{} organisations disclosed (listed in records {}). {} accounts with \
-                 usage had no link to a law-enforcement organisation (not in scope).{ambiguous} Policy in force: {}.</p>\n\
-                 <h4>Withheld</h4>\n{}",
-                val(v, "/period"),
-                val(v, "/organisations_disclosed"),
-                links("/record_lists").join(", "),
-                val(v, "/out_of_scope_accounts"),
-                if v["policy"].is_null() { "none".into() } else { link("/policy") },
-                if withheld.is_empty() {
-                    "<p>Nothing withheld.</p>\n".to_string()
-                } else {
-                    table(&["Reason", "Organisations"], &withheld)
-                }
-            );
-            out.push_str(&enforcement);
-            out.push_str(&super::proposals::summary_lines(m, v, root, &link));
-            out.push_str(&super::accountability::review(v));
-            out.push_str(&super::accountability::screening(v));
-        }
-        "period_records" => {
-            let listed = links("/records");
-            let _ = write!(
-                out,
-                "<h3>Period {}: organisation records, part {} of {}</h3>\n<p>{}</p>\n",
-                val(v, "/period"),
-                val(v, "/part"),
-                val(v, "/parts"),
-                if listed.is_empty() { "None.".to_string() } else { listed.join(", ") },
-            );
-        }
-        "policy_version" => {
-            // The newline after <pre> is dropped by HTML parsers, so the text shown is exact.
-            let text = v["text"].as_str().unwrap_or("");
-            let notice = if v.get("emergency").is_some() {
-                format!(
-                    "Activated in an emergency, before its notice ran out{}: {}",
-                    if v.get("proposal").is_some() {
-                        format!(" (proposal {})", link("/proposal"))
-                    } else {
-                        String::new()
-                    },
-                    val(v, "/emergency/reason")
-                )
-            } else if v.get("proposal").is_some() {
-                format!("Activated after notice: proposal {}.", link("/proposal"))
-            } else {
-                "Activated without notice: no proposal announced it before it took effect.".into()
-            };
-            let _ = write!(
-                out,
-                "<h3>Policy {} activated {}</h3>\n<p class=\"notice\">{notice}</p>\n<p>SHA-256 of the text <code>{}</code>.</p>\n\
-                 <pre class=\"policy\" data-v=\"/text\">\n{}</pre>\n",
-                val(v, "/file"),
-                val(v, "/activated_at"),
-                val(v, "/sha256"),
-                esc(text),
-            );
-        }
-        _ => {}
-    }
-    if v["demonstration_data"] == true {
-        out.push_str("<p class=\"demo-record\">This record is demonstration data.</p>\n");
-    }
-    if let Some(by) = r.corrected_by {
-        let _ = writeln!(
-            out,
-            "<p class=\"corrected\">Corrected by record <a href=\"{root}record/{by}.html\">#{by}</a>; it stays in the log.</p>"
-        );
-    }
-    let _ = write!(
-        out,
-        "<p class=\"verification\" data-state=\"pending\">Record #{i}: not yet verified.</p>\n\
-         <details><summary>Log entry #{i}: canonical JSON, SHA-256 <code>{sha}</code>, inclusion proof of {n} hashes</summary>\n\
-         <pre class=\"entry\">{entry}</pre>\n<p><a href=\"{root}record/{i}.html\">Record page</a></p></details>\n\
-         <script type=\"application/json\" class=\"candor-proof\">{proof}</script>\n</section>\n",
-        i = r.index,
-        sha = r.sha256,
-        n = r.proof.len(),
-        entry = esc(&String::from_utf8_lossy(&r.entry)),
-        proof = script_json(&json!({
-            "index": r.index,
-            "entry": B64.encode(&r.entry),
-            "inclusion": r.proof.iter().map(|h| h.to_base64()).collect::<Vec<_>>(),
-        })),
-    );
-    out
-}
-
 fn overview(
     m: &Model,
     cp: &Checkpoint,
@@ -515,20 +271,26 @@ fn overview(
     }
     // Corrections are part of the record: every one is listed, newest first, with what it corrects.
     out.push_str("</ul>\n<h2 id=\"corrections\">Corrections</h2>\n");
-    let corrections: Vec<&RecordView> = m.records.values().rev().filter(|r| r.kind == "correction").collect();
+    let corrections: Vec<(&RecordView, &records::Correction)> = (m.records.values().rev())
+        .filter_map(|r| match r.body()? {
+            Body::Correction(c) => Some((r, c)),
+            _ => None,
+        })
+        .collect();
     if corrections.is_empty() {
         out.push_str("<p>No record has been corrected.</p>\n");
     } else {
         out.push_str("<ul>\n");
-        for r in corrections {
-            let target = r.value["corrects"]["index"].as_u64().map(|n| format!("<a href=\"record/{n}.html\">#{n}</a>"));
+        for (r, c) in corrections {
+            let n = c.corrects.index;
+            let target = Some(format!("<a href=\"record/{n}.html\">#{n}</a>"));
             let _ = writeln!(
                 out,
                 "<li><a href=\"{}\">#{}</a> corrects {}: {}</li>",
                 r.page(),
                 r.index,
                 target.unwrap_or_else(|| "—".into()),
-                esc(r.value["reason"].as_str().unwrap_or(""))
+                esc(&c.reason)
             );
         }
         out.push_str("</ul>\n");
@@ -537,13 +299,12 @@ fn overview(
         "<h2 id=\"policies\">Use policies</h2>\n<p><a href=\"policies.html\">Every version and every proposed change</a>, \
          with its effect and objections.</p>\n<ul>\n",
     );
-    for (n, &i) in m.policies.iter().enumerate() {
-        let v = &m.records[&i].value;
+    for (n, i, v) in m.policies.iter().enumerate().filter_map(|(n, &i)| Some((n, i, m.policy_version(i)?))) {
         let _ = writeln!(
             out,
             "<li><a href=\"policy/{i}.html\">Version {}</a>, activated {} (log entry #{i}): {}</li>",
             n + 1,
-            esc(v["activated_at"].as_str().unwrap_or("")),
+            esc(&v.activated_at),
             esc(&super::proposals::activation_words(v))
         );
     }
@@ -578,7 +339,7 @@ fn charts(
     }
     let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
     for o in m.organisations.values().filter(|o| o.is_current()) {
-        let k = o.record["organisation"]["kind"].as_str().unwrap_or("other").replace('_', " ");
+        let k = o.organisation().map_or("other", |org| org.kind.as_str()).replace('_', " ");
         *kinds.entry(k).or_default() += 1;
     }
     vec![

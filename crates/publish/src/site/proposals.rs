@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use records::{PeriodSummary, PolicyProposal};
 use serde_json::Value;
 
 use super::html::{esc, table, val};
@@ -14,12 +15,11 @@ use crate::notices::{ProposalState, Status};
 
 /// How the record at `index` came into force, when it is a policy version.
 pub(crate) fn policy_words(m: &Model, index: u64) -> Option<String> {
-    let r = m.records.get(&index).filter(|r| r.kind == "policy_version")?;
-    Some(activation_words(&r.value))
+    Some(activation_words(m.policy_version(index)?))
 }
 
 /// The section body of a proposal record.
-pub(crate) fn proposal(v: &Value, link: &dyn Fn(&str) -> String) -> String {
+pub(crate) fn proposal(p: &PolicyProposal, v: &Value, link: &dyn Fn(&str) -> String) -> String {
     let mut out = format!(
         "<h3>Policy proposal: {} to take effect on {}</h3>\n<p>{}</p>\n<dl class=\"facts\">\
          <dt>Proposed</dt><dd>{} by {}</dd><dt>Replaces</dt><dd>{}</dd>\
@@ -27,42 +27,38 @@ pub(crate) fn proposal(v: &Value, link: &dyn Fn(&str) -> String) -> String {
          <dt>SHA-256 of the text</dt><dd><code>{}</code></dd></dl>\n",
         val(v, "/file"),
         val(v, "/effective"),
-        if v["reason"].as_str().is_some_and(|r| !r.is_empty()) {
-            val(v, "/reason")
-        } else {
-            "No reason was given.".into()
-        },
+        if !p.reason.is_empty() { val(v, "/reason") } else { "No reason was given.".into() },
         val(v, "/proposed_at"),
         val(v, "/proposed_by"),
-        if v["replaces"].is_null() { "no version (none in force)".into() } else { link("/replaces") },
+        if p.replaces.is_none() { "no version (none in force)".into() } else { link("/replaces") },
         val(v, "/notice_days"),
         link("/notice_setting"),
         val(v, "/sha256"),
     );
-    out.push_str(&effect_table(v));
+    out.push_str(&effect_table(p, v));
     let _ = write!(
         out,
         "<details><summary>Proposed text</summary>\n<pre class=\"policy\" data-v=\"/text\">\n{}</pre></details>\n",
-        esc(v["text"].as_str().unwrap_or(""))
+        esc(&p.text)
     );
     out
 }
 
 /// The effect a proposal records, as a table.
-fn effect_table(v: &Value) -> String {
-    let period = if v.pointer("/effect/period").is_some_and(|p| !p.is_null()) {
+fn effect_table(proposal: &PolicyProposal, v: &Value) -> String {
+    let period = if proposal.effect.period.is_some() {
         format!("the usage of {}, the last period published", val(v, "/effect/period"))
     } else {
         "all stored usage (no period had been published)".into()
     };
-    let n = v.pointer("/effect/rows").and_then(Value::as_array).map_or(0, Vec::len);
+    let n = proposal.effect.rows.len();
     if n == 0 {
         return format!("<p>Effect on {period}: no use would be decided differently.</p>\n");
     }
     let rows: Vec<Vec<String>> = (0..n)
         .map(|i| {
             let p = |k: &str| format!("/effect/rows/{i}/{k}");
-            let names = v.pointer(&p("organisations")).and_then(Value::as_array).map_or(0, Vec::len);
+            let names = proposal.effect.rows[i].organisations.len();
             let named: Vec<String> =
                 (0..names).map(|k| val(v, &format!("/effect/rows/{i}/organisations/{k}"))).collect();
             vec![
@@ -116,8 +112,14 @@ pub(crate) fn notice_record(kind: &str, v: &Value, link: &dyn Fn(&str) -> String
 
 /// The lines of a period summary about the proposals open during the period, with the reasons
 /// of their objections (each shown from its own record, linked).
-pub(crate) fn summary_lines(m: &Model, v: &Value, root: &str, link: &dyn Fn(&str) -> String) -> String {
-    let n = v["policy_proposals"].as_array().map_or(0, Vec::len);
+pub(crate) fn summary_lines(
+    m: &Model,
+    summary: &PeriodSummary,
+    v: &Value,
+    root: &str,
+    link: &dyn Fn(&str) -> String,
+) -> String {
+    let n = summary.policy_proposals.len();
     if n == 0 {
         return String::new();
     }
@@ -132,7 +134,7 @@ pub(crate) fn summary_lines(m: &Model, v: &Value, root: &str, link: &dyn Fn(&str
             val(v, &p("status")),
             val(v, &p("objections")),
         );
-        let state = v.pointer(&p("proposal/index")).and_then(Value::as_u64).and_then(|k| m.proposals.get(&k));
+        let state = m.proposals.get(&summary.policy_proposals[i].proposal.index);
         if let Some(s) = state.filter(|s| !s.objections.is_empty()) {
             out.push_str(&objection_list(s, root));
         }
@@ -166,13 +168,13 @@ pub(crate) type Page = (String, &'static str, String, String);
 pub(crate) fn pages(m: &Model, section: &dyn Fn(u64, &str) -> String) -> Vec<Page> {
     let mut out = Vec::new();
     for s in m.proposals.values() {
-        let v = &m.records[&s.index].value;
+        let Some(p) = m.policy_proposal(s.index) else { continue };
         let title = format!("Policy proposal #{} ({})", s.index, s.status.words());
         let mut body = format!("<h1>{}</h1>\n{}", esc(&title), status_line(m, s, "../"));
         body.push_str("<h2>Changes against the version it would replace</h2>\n");
-        let old = v.pointer("/replaces/index").and_then(Value::as_u64).and_then(|i| m.records.get(&i));
-        let old_text = old.and_then(|r| r.value["text"].as_str()).unwrap_or("");
-        body.push_str(&text_diff(old_text, v["text"].as_str().unwrap_or("")));
+        let old = p.replaces.as_ref().and_then(|r| m.policy_version(r.index));
+        let old_text = old.map_or("", |r| r.text.as_str());
+        body.push_str(&text_diff(old_text, &p.text));
         let _ = writeln!(body, "<h2>Objections ({})</h2>", s.objections.len());
         body.push_str(&if s.objections.is_empty() { "<p>None.</p>\n".to_string() } else { objection_list(s, "../") });
         body.push_str("<h2>The records</h2>\n");
@@ -242,11 +244,11 @@ fn policies_page(m: &Model) -> String {
             .policies
             .iter()
             .enumerate()
-            .map(|(n, &i)| {
-                let v = &m.records[&i].value;
+            .filter_map(|(n, &i)| Some((n, i, m.policy_version(i)?)))
+            .map(|(n, i, v)| {
                 vec![
                     format!("<a href=\"policy/{i}.html\">Version {}</a>", n + 1),
-                    esc(v["activated_at"].as_str().unwrap_or("")),
+                    esc(&v.activated_at),
                     esc(&activation_words(v)),
                     format!("<a href=\"record/{i}.html\">#{i}</a>"),
                 ]
@@ -263,12 +265,12 @@ fn policies_page(m: &Model) -> String {
         .proposals
         .values()
         .rev()
-        .map(|s| {
-            let v = &m.records[&s.index].value;
+        .filter_map(|s| Some((s, m.policy_proposal(s.index)?)))
+        .map(|(s, p)| {
             vec![
                 format!("<a href=\"proposal/{i}.html\">#{i}</a>", i = s.index),
-                esc(v["file"].as_str().unwrap_or("")),
-                esc(v["proposed_at"].as_str().unwrap_or("")),
+                esc(&p.file),
+                esc(&p.proposed_at),
                 esc(&s.effective),
                 esc(s.status.words()),
                 s.objections.len().to_string(),

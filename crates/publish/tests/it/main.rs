@@ -1,4 +1,5 @@
 //! The publish crate's integration tests, in one test binary (one link, shared fixtures built
 //! once per run). Each module is one area; `cargo test -p publish --test it MODULE` runs one.
 
+mod old_log;
 mod publish_flow;

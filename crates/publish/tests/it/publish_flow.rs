@@ -163,7 +163,7 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     let home = LocalLog::at(tmp.path().join("log"));
     let mut writer = home.init(ORIGIN).expect("init");
     let policy = serde_json::json!({"type": "candor.policy_version", "sha256": "ab", "file": "p.cedar", "text": "permit(principal, action, resource);", "activated_at": "2026-07-01T00:00:00Z"});
-    let policy_entry = publish::canonical::to_vec(&policy).expect("canonical");
+    let policy_entry = records::canonical::to_vec(&policy).expect("canonical");
     writer.append(&[&policy_entry]).expect("policy");
     let store = registry();
     let period = Period::parse("2026-Q3").expect("period");
@@ -200,7 +200,7 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
         let text = String::from_utf8_lossy(e);
         assert!(!text.contains("acct-"), "no account id in any record: {text}");
         assert!(!text.contains("alice"), "reviewers appear as pseudonyms only: {text}");
-        assert_eq!(publish::canonical::to_vec(&json(e)).expect("canonical"), *e, "entries are canonical JSON");
+        assert_eq!(records::canonical::to_vec(&json(e)).expect("canonical"), *e, "entries are canonical JSON");
     }
     let org = json(&log[first.organisation_records[0] as usize]);
     assert_eq!(org["organisation"]["name"], "Lakemoor County Sheriff's Office (fictional)");

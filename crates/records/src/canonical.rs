@@ -26,6 +26,13 @@ pub fn to_vec(v: &Value) -> Result<Vec<u8>, Error> {
     Ok(out.into_bytes())
 }
 
+/// `value` as JSON with every object's members in canonical order, as a reader of its
+/// entry sees them (whatever order the type declares its fields in).
+pub fn ordered<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    let v = serde_json::to_value(value).unwrap_or(Value::Null);
+    to_vec(&v).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(v)
+}
+
 /// The canonical text of a JSON value.
 pub fn to_string(v: &Value) -> Result<String, Error> {
     let mut out = String::new();

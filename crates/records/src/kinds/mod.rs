@@ -1,0 +1,7 @@
+//! One type per record kind, grouped by what they are about.
+
+pub mod correction;
+pub mod enforcement;
+pub mod period;
+pub mod policy;
+pub mod usage;
