@@ -218,7 +218,7 @@ pub fn verify(
     target: &Path,
     vkey: Option<Verifier>,
     trusted: &[PathBuf],
-    policy: Option<&tlog::policy::Policy>,
+    policy: Option<&tlog::trust::Policy>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Verified> {
     let home = LocalLog::at(target);
@@ -290,7 +290,7 @@ fn unmet_quorum(w: &crate::witnessed::Witnessed) -> Option<Fault> {
 fn judge_folder(
     folder: &Path,
     verifier: &Verifier,
-    policy: &tlog::policy::Policy,
+    policy: &tlog::trust::Policy,
 ) -> Result<crate::witnessed::Witnessed, Fault> {
     let path = folder.join(tlog::CHECKPOINT_PATH);
     let checkpoint =
@@ -302,7 +302,7 @@ fn judge_folder(
 fn judge(
     checkpoint: &[u8],
     verifier: &Verifier,
-    policy: &tlog::policy::Policy,
+    policy: &tlog::trust::Policy,
 ) -> Result<crate::witnessed::Witnessed, Fault> {
     if !policy.logs.is_empty() && !policy.logs.iter().any(|l| l.key == *verifier) {
         return Err(Fault {
@@ -382,7 +382,7 @@ pub fn verify_proof(
     proof_path: &Path,
     entry_path: &Path,
     verifier: &Verifier,
-    policy: Option<&tlog::policy::Policy>,
+    policy: Option<&tlog::trust::Policy>,
 ) -> Result<ProofChecked> {
     let mut proof_bytes = Vec::new();
     std::fs::File::open(proof_path)

@@ -16,7 +16,7 @@ use tlog::{DirStorage, LocalLog, LogWriter};
 pub struct NoticeLog {
     pub(crate) home: LocalLog,
     writer: LogWriter<DirStorage>,
-    trust: Option<tlog::policy::Policy>,
+    trust: Option<tlog::trust::Policy>,
     entries: Vec<Vec<u8>>,
     pub(crate) records: Vec<(u64, Parsed)>,
 }

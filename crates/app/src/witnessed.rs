@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use tlog::cosignature::{Cosigned, check_cosignatures};
-use tlog::policy::Policy;
+use tlog::trust::Policy;
 
 /// Largest policy file read.
 const MAX_POLICY_FILE: u64 = 1 << 20;

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use tlog::cosignature::{Cosigned, check_cosignatures};
-use tlog::policy::{Policy, Witness};
+use tlog::trust::{Policy, Witness};
 use tlog::{Checkpoint, DirStorage, LocalLog, LogWriter, TileReader, note};
 
 use crate::witnessed::{now, read_policy};

@@ -75,7 +75,7 @@ const ROUND_ENTRIES: usize = 10;
 /// Publishing `rounds` batches into a log with no witnesses, then into one whose trust policy
 /// needs two loopback witnesses (durable state) to cosign before its checkpoint is served.
 fn publish_with_quorum(dir: &std::path::Path, rounds: usize) -> Result<(Measured, Measured)> {
-    let round = |home: &tlog::LocalLog, policy: Option<&tlog::policy::Policy>, i: usize| -> Result<f64> {
+    let round = |home: &tlog::LocalLog, policy: Option<&tlog::trust::Policy>, i: usize| -> Result<f64> {
         let entries: Vec<Vec<u8>> = (0..ROUND_ENTRIES).map(|k| format!("round {i} entry {k}").into_bytes()).collect();
         let t = Instant::now();
         let (mut writer, _) = app::witnessing::open_writer(home)?;

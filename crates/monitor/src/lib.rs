@@ -63,7 +63,7 @@ fn followed(config: &Config, path: &Path) -> Result<Vec<Followed>, Error> {
                 None => None,
                 Some(p) => {
                     let text = std::fs::read_to_string(p).map_err(|e| bad(format!("policy {}: {e}", p.display())))?;
-                    Some(tlog::policy::Policy::parse(&text).map_err(|e| bad(format!("policy {}: {e}", p.display())))?)
+                    Some(tlog::trust::Policy::parse(&text).map_err(|e| bad(format!("policy {}: {e}", p.display())))?)
                 }
             };
             Ok(Followed { source: l.source.clone(), verifier, policy })

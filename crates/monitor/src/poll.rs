@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tlog::policy::Policy;
+use tlog::trust::Policy;
 use tlog::{Checkpoint, ReadStorage, TileReader, Verifier, merkle};
 
 use crate::alert::{Alert, Proof, now};

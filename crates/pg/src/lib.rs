@@ -5,13 +5,15 @@
 //!
 //! [`Database::connect`] makes the schema current: each store's migrations (numbered like
 //! SQLite's `user_version`) are applied once, under an advisory lock, so two processes
-//! starting at once do not both migrate.
+//! starting at once do not both migrate. The stores' SQLite files open one way too
+//! ([`sqlite::SqliteSchema`]), with the same refusal of a newer database.
 
 mod error;
 mod migrate;
 pub mod moving;
 mod pool;
 pub mod scratch;
+pub mod sqlite;
 
 pub use error::{Error, Result};
 pub use pool::{Conn, Database, SessionLock, describe, is_url, place_exists, redact};

@@ -65,3 +65,12 @@ pub enum Error {
 
 /// Shorthand.
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<pg::sqlite::SqliteError> for Error {
+    fn from(e: pg::sqlite::SqliteError) -> Error {
+        match e {
+            pg::sqlite::SqliteError::Sqlite(e) => Error::Db(e),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}

@@ -32,6 +32,9 @@ impl Unrecognised {
 
 /// A candor record read from a log entry.
 #[derive(Debug, Clone, PartialEq)]
+// Nearly every record is known: boxing it would cost an allocation per record to shrink the
+// rare unrecognised one.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
     /// A record of a kind this format defines.
     Known(Record),

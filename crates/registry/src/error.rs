@@ -61,3 +61,13 @@ impl Error {
 
 /// Result with the registry's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<pg::sqlite::SqliteError> for Error {
+    fn from(e: pg::sqlite::SqliteError) -> Error {
+        match e {
+            pg::sqlite::SqliteError::Io { path, source } => Error::Io { path, source },
+            pg::sqlite::SqliteError::Sqlite(e) => Error::Db(e),
+            newer => Error::Invalid(newer.to_string()),
+        }
+    }
+}

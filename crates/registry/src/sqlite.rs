@@ -113,14 +113,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the registry database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<SqliteStore> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        SqliteStore::migrated(conn)
+        SqliteStore::renormalized(SCHEMA.open(path)?)
     }
 
     /// The SQLite connection (for moving the registry elsewhere).
@@ -130,29 +123,22 @@ impl SqliteStore {
 
     /// An in-memory registry (tests, tools).
     pub fn in_memory() -> Result<SqliteStore> {
-        let conn = Connection::open_in_memory()?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        SqliteStore::migrated(conn)
+        SqliteStore::renormalized(SCHEMA.in_memory()?)
     }
 
-    fn migrated(mut conn: Connection) -> Result<SqliteStore> {
-        let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > MIGRATIONS.len() {
-            return Err(Error::Invalid(format!(
-                "the registry database has schema version {version}, newer than this candor ({}); upgrade candor",
-                MIGRATIONS.len()
-            )));
-        }
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(m)?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
-        }
+    fn renormalized(mut conn: Connection) -> Result<SqliteStore> {
         renormalize(&mut conn)?;
         Ok(SqliteStore { conn })
     }
 }
+
+/// How the registry's file is opened and migrated (`synchronous = NORMAL` is safe under WAL:
+/// a crash loses at most the last transactions, never the file).
+const SCHEMA: pg::sqlite::SqliteSchema = pg::sqlite::SqliteSchema {
+    store: "registry",
+    migrations: MIGRATIONS,
+    pragmas: &[("synchronous", "NORMAL"), ("foreign_keys", "ON")],
+};
 
 /// Recomputes every alias's normalised key when the database was written by another
 /// normaliser, in one transaction.

@@ -12,7 +12,7 @@
 //! - batched sequencing of concurrent appends ([`Sequencer`]);
 //! - a full check of a stored log ([`verify_log`]);
 //! - witness cosignatures, tlog-cosignature `cosignature/v1` ([`cosignature`]), and trust
-//!   policies naming the witnesses a checkpoint needs ([`policy`]).
+//!   policies naming the witnesses a checkpoint needs ([`trust`]).
 //!
 //! ```
 //! use tlog::{Checkpoint, LogWriter, MemStorage, Signer, TileReader, TlogProof};
@@ -44,12 +44,12 @@ mod local;
 mod log;
 pub mod merkle;
 pub mod note;
-pub mod policy;
 mod proof_file;
 mod reader;
 mod sequencer;
 mod storage;
 pub mod tile;
+pub mod trust;
 mod verify;
 
 pub use checkpoint::Checkpoint;

@@ -49,6 +49,17 @@ pub enum Error {
     },
 }
 
+impl From<pg::sqlite::SqliteError> for Error {
+    fn from(e: pg::sqlite::SqliteError) -> Error {
+        match e {
+            pg::sqlite::SqliteError::Newer { found, known, .. } => Error::Newer { version: found, known },
+            pg::sqlite::SqliteError::Io { path, source } => Error::Io { path: path.display().to_string(), source },
+            pg::sqlite::SqliteError::Sqlite(e) => Error::Db(e),
+            other => Error::Io { path: String::new(), source: std::io::Error::other(other.to_string()) },
+        }
+    }
+}
+
 /// Aggregates one billing file in memory: Parquet (recognised by its magic bytes, read on
 /// every core by [`crate::parquet_aggregate`]) or CSV, plain or gzip.
 pub fn aggregate_file(

@@ -123,7 +123,7 @@ fn judge_witnesses(
                      compare its witness keys with the ones the witnesses publish"
                         .to_string(),
                 );
-                tlog::policy::Policy::parse(&String::from_utf8_lossy(&text)).context("the site's trust-policy")?
+                tlog::trust::Policy::parse(&String::from_utf8_lossy(&text)).context("the site's trust-policy")?
             }
         },
     };

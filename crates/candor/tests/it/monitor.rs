@@ -90,13 +90,14 @@ fn watched_items_alert_once_each_and_reach_every_sink() {
     std::fs::create_dir_all(&dir).expect("mkdir");
     let config = config(&dir, &t.log, &vkey, &t.policy, &hook);
 
-    // A fictional agency's usage record, another organisation's, then nothing new.
+    // A fictional agency's usage record, another organisation's (whole records of the format:
+    // organisations are read from records the format defines), then nothing new.
     let lakemoor = record(
-        r#"{"type":"candor.organisation_usage","demonstration_data":true,"organisation":{"name":"Lakemoor County Sheriff's Office (fictional)"},"usage":[{"capability":"compute"}]}"#,
+        r#"{"type":"candor.organisation_usage","demonstration_data":true,"period":"2026-Q3","organisation":{"name":"Lakemoor County Sheriff's Office (fictional)","kind":"local_agency","law_enforcement_role":"agency","role_status":"confirmed","jurisdiction":{},"evidence":{"summary":"fictional","sources":[]}},"usage":[{"capability":"compute","service":"Example","region_class":"commercial","unit":"Hours","volume_band":"1–9"}],"depends_on":[]}"#,
     );
     assert!(append(&t.log, &lakemoor, &[]).status.success());
     let other = record(
-        r#"{"type":"candor.organisation_usage","demonstration_data":true,"organisation":{"name":"Northwind Detention Services Inc. (fictional)"},"usage":[{"capability":"storage"}]}"#,
+        r#"{"type":"candor.organisation_usage","demonstration_data":true,"period":"2026-Q3","organisation":{"name":"Northwind Detention Services Inc. (fictional)","kind":"local_agency","law_enforcement_role":"agency","role_status":"confirmed","jurisdiction":{},"evidence":{"summary":"fictional","sources":[]}},"usage":[{"capability":"storage","service":"Example","region_class":"commercial","unit":"Hours","volume_band":"1–9"}],"depends_on":[]}"#,
     );
     assert!(append(&t.log, &other, &[]).status.success());
     let alerts = poll(&config);

@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 
 use super::{DecisionRow, EnforcementAction, Rows, StoredVersion, UseRow};
-use crate::{Error, Result};
+use crate::Result;
 
 /// Schema migrations, applied in order; `user_version` is the number applied (the registry's
 /// and the usage store's style). The first is idempotent: databases made before versioning
@@ -70,40 +70,21 @@ pub(super) struct SqliteRows {
 
 impl SqliteRows {
     pub(super) fn open(path: &Path) -> Result<SqliteRows> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Internal(format!("{}: {e}", dir.display())))?;
-        }
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        SqliteRows::migrated(conn)
+        Ok(SqliteRows { conn: SCHEMA.open(path)? })
     }
 
     pub(super) fn in_memory() -> Result<SqliteRows> {
-        SqliteRows::migrated(Connection::open_in_memory()?)
+        Ok(SqliteRows { conn: SCHEMA.in_memory()? })
     }
 
     pub(super) fn connection(&self) -> &Connection {
         &self.conn
     }
-
-    /// Applies the migrations `conn` lacks, each in its own transaction; refuses a newer database.
-    fn migrated(mut conn: Connection) -> Result<SqliteRows> {
-        let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > MIGRATIONS.len() {
-            return Err(Error::Internal(format!(
-                "the policy database has schema version {version}, newer than this candor ({}); upgrade candor",
-                MIGRATIONS.len()
-            )));
-        }
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(m)?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
-        }
-        Ok(SqliteRows { conn })
-    }
 }
+
+/// How the policy store's file is opened and migrated.
+const SCHEMA: pg::sqlite::SqliteSchema =
+    pg::sqlite::SqliteSchema { store: "policy", migrations: MIGRATIONS, pragmas: &[] };
 
 impl Rows for SqliteRows {
     fn insert_version(

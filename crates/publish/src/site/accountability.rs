@@ -126,15 +126,13 @@ pub(crate) fn screening(s: &PeriodSummary, v: &Value) -> String {
         val(v, "/screening/as_of"),
         table(&["Score", "Proposed", "Decided", "Accepted", "Share accepted"], &rows)
     );
-    {
-        let _ = write!(
-            out,
-            "<p>On the labelled evaluation sets shipped with this release ({} names): precision {}, recall {}.</p>\n",
-            val(v, "/screening/labelled/names"),
-            val(v, "/screening/labelled/precision"),
-            val(v, "/screening/labelled/recall"),
-        );
-    }
+    let _ = writeln!(
+        out,
+        "<p>On the labelled evaluation sets shipped with this release ({} names): precision {}, recall {}.</p>",
+        val(v, "/screening/labelled/names"),
+        val(v, "/screening/labelled/precision"),
+        val(v, "/screening/labelled/recall"),
+    );
     out
 }
 

@@ -283,13 +283,13 @@ fn overview(
         out.push_str("<ul>\n");
         for (r, c) in corrections {
             let n = c.corrects.index;
-            let target = Some(format!("<a href=\"record/{n}.html\">#{n}</a>"));
+            let target = format!("<a href=\"record/{n}.html\">#{n}</a>");
             let _ = writeln!(
                 out,
                 "<li><a href=\"{}\">#{}</a> corrects {}: {}</li>",
                 r.page(),
                 r.index,
-                target.unwrap_or_else(|| "—".into()),
+                target,
                 esc(&c.reason)
             );
         }

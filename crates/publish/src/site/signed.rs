@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use tlog::cosignature::{Cosigned, check_cosignatures};
-use tlog::policy::Policy;
+use tlog::trust::Policy;
 
 use super::html::{Frame, esc};
 

@@ -4,3 +4,4 @@
 mod fixture_log;
 mod forward;
 mod schemas;
+mod vectors;

@@ -100,37 +100,21 @@ pub(super) struct SqliteBackend {
 impl SqliteBackend {
     /// Opens (creating) the usage database.
     pub(super) fn open(path: &Path) -> Result<SqliteBackend, Error> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.display().to_string(), source: e })?;
-        }
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        SqliteBackend::migrated(conn)
+        Ok(SqliteBackend { conn: SCHEMA.open(path)? })
     }
 
     pub(super) fn in_memory() -> Result<SqliteBackend, Error> {
-        SqliteBackend::migrated(Connection::open_in_memory()?)
+        Ok(SqliteBackend { conn: SCHEMA.in_memory()? })
     }
 
     pub(super) fn connection(&self) -> &Connection {
         &self.conn
     }
-
-    /// Applies the migrations `conn` lacks, each in its own transaction; refuses a newer database.
-    fn migrated(mut conn: Connection) -> Result<SqliteBackend, Error> {
-        let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > MIGRATIONS.len() {
-            return Err(Error::Newer { version, known: MIGRATIONS.len() });
-        }
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(m)?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
-        }
-        Ok(SqliteBackend { conn })
-    }
 }
+
+/// How the usage store's file is opened and migrated.
+const SCHEMA: pg::sqlite::SqliteSchema =
+    pg::sqlite::SqliteSchema { store: "usage", migrations: MIGRATIONS, pragmas: &[] };
 
 fn in_force(conn: &Connection, sha: &str) -> Result<bool, Error> {
     let seen: Option<i64> = conn
