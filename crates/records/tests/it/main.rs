@@ -3,4 +3,5 @@
 
 mod fixture_log;
 mod forward;
+mod hostile;
 mod schemas;
