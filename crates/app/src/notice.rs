@@ -165,14 +165,10 @@ fn one_word(id: &str) -> Result<()> {
 
 /// The last published period (the latest with a current summary) and the organisations it
 /// discloses (current usage records).
-pub fn last_published(records: &[(u64, Parsed)]) -> (Option<String>, BTreeSet<String>) {
+pub fn last_published(entries: &[Vec<u8>], records: &[(u64, Parsed)]) -> (Option<String>, BTreeSet<String>) {
     let bodies = || records.iter().filter_map(|(i, r)| Some((*i, r.body()?)));
-    let corrected: HashSet<u64> = bodies()
-        .filter_map(|(_, b)| match b {
-            Body::Correction(c) => Some(c.corrects.index),
-            _ => None,
-        })
-        .collect();
+    let corrected = records::corrected(entries, records.iter().map(|(i, r)| (*i, r)));
+    let corrected: HashSet<u64> = corrected.into_keys().collect();
     let current = || bodies().filter(|(i, _)| !corrected.contains(i)).map(|(_, b)| b);
     let period = current()
         .filter_map(|b| match b {
@@ -204,7 +200,7 @@ fn effect_on_last_period(
     proposed: &PolicyVersion,
 ) -> Result<Effect> {
     let schema = policy::schema::builtin()?;
-    let (period, disclosed) = last_published(&log.records);
+    let (period, disclosed) = last_published(&log.entries, &log.records);
     let facts = crate::policy::facts(places, store)?;
     let old = match active {
         Some(a) => PolicyVersion::parse(&a.text, &format!("version {}", a.version), &schema)?,

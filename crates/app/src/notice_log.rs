@@ -17,7 +17,7 @@ pub struct NoticeLog {
     pub(crate) home: LocalLog,
     writer: LogWriter<DirStorage>,
     trust: Option<tlog::trust::Policy>,
-    entries: Vec<Vec<u8>>,
+    pub(crate) entries: Vec<Vec<u8>>,
     pub(crate) records: Vec<(u64, Parsed)>,
 }
 

@@ -1,35 +1,35 @@
 //! What a user watches for in a log's new records: organisations (by name, case-insensitive,
 //! or by identifier `SCHEME:VALUE`), capabilities, and record kinds. Each match names the watch
 //! item as the user wrote it.
+//!
+//! Records of the kinds this format defines are read from their types. A candor record kept
+//! whole (a later format's kind, or a member of another shape) is still read for what it names,
+//! as its JSON says it: a record about a watched organisation must not go unnoticed because one
+//! of its members has an unexpected shape.
 
-use records::{Body, Parsed};
+use records::{Body, Parsed, Unrecognised};
 
 use crate::config::Watch;
 
-/// The watch items `record` matches, as the user wrote them. Organisations and capabilities
-/// are read from records of the kinds this format defines; a record of another kind matches
-/// by its kind only.
+/// The watch items `record` matches, as the user wrote them.
 pub fn matches(record: &Parsed, watch: &Watch) -> Vec<String> {
     let mut out = Vec::new();
-    let body = record.body();
-    let names = body.map(organisation_keys).unwrap_or_default();
+    let (names, capabilities, withdrawal) = match record {
+        Parsed::Known(r) => typed(&r.body),
+        Parsed::Unrecognised(u) => whole(u),
+    };
     for item in &watch.organisations {
         let want = item.to_lowercase();
         if names.contains(&want) {
             out.push(format!("organisation {item}"));
         }
     }
-    let capabilities: Vec<&str> = match body {
-        Some(Body::OrganisationUsage(u)) => u.usage.iter().map(|l| l.capability.as_str()).collect(),
-        _ => Vec::new(),
-    };
     for item in &watch.capabilities {
-        if capabilities.contains(&item.as_str()) {
+        if capabilities.contains(item) {
             out.push(format!("capability {item}"));
         }
     }
     let kind = record.kind();
-    let withdrawal = matches!(body, Some(Body::Correction(c)) if c.replacement.is_none());
     for item in &watch.record_kinds {
         let hit = item == kind || format!("candor.{item}") == kind || (item == "withdrawal" && withdrawal);
         if hit {
@@ -39,13 +39,24 @@ pub fn matches(record: &Parsed, watch: &Watch) -> Vec<String> {
     out
 }
 
-/// The organisation's name and identifiers (`SCHEME:VALUE`) a record carries, lowercased.
-fn organisation_keys(body: &Body) -> Vec<String> {
+/// What a record names: organisation keys (lowercased), capabilities, whether it withdraws.
+type Named = (Vec<String>, Vec<String>, bool);
+
+/// What a typed record names.
+fn typed(body: &Body) -> Named {
     let mut keys: Vec<String> = body.organisation().map(str::to_lowercase).into_iter().collect();
+    let mut capabilities = Vec::new();
     if let Body::OrganisationUsage(u) = body {
         keys.extend(u.organisation.identifiers.iter().map(|id| format!("{}:{}", id.scheme, id.value).to_lowercase()));
+        capabilities.extend(u.usage.iter().map(|l| l.capability.clone()));
     }
-    keys
+    let withdrawal = matches!(body, Body::Correction(c) if c.replacement.is_none());
+    (keys, capabilities, withdrawal)
+}
+
+/// What a record kept whole names, read loosely from its JSON (see `records::Unrecognised`).
+fn whole(record: &Unrecognised) -> Named {
+    (record.organisation_keys(), record.capabilities(), record.is_withdrawal())
 }
 
 #[cfg(test)]
@@ -121,5 +132,34 @@ mod tests {
         let version =
             records::parse_value(serde_json::json!({"type": "candor.policy_version"})).expect("a candor record");
         assert_eq!(matches(&version, &watch()), vec!["record kind candor.policy_version"]);
+    }
+
+    #[test]
+    fn a_record_kept_whole_still_matches_by_what_it_names() {
+        // An organisation_usage record whose `depends_on` has another shape, and a withdrawal
+        // whose `corrects` does: kept whole, they still name the organisation, the capability
+        // and the withdrawal.
+        let Parsed::Known(known) = usage("Lakemoor County Sheriff's Office (fictional)", &["face_identification"], &[])
+        else {
+            panic!("known")
+        };
+        let mut v = known.to_value();
+        v["depends_on"] = serde_json::json!("none");
+        v["organisation"]["identifiers"] = serde_json::json!([{"scheme": "UEI", "value": "fictional123"}]);
+        let odd = records::parse_value(v).expect("a candor record");
+        assert!(matches!(odd, Parsed::Unrecognised(_)));
+        assert_eq!(
+            matches(&odd, &watch()),
+            vec![
+                "organisation Lakemoor County Sheriff's Office (fictional)",
+                "organisation UEI:FICTIONAL123",
+                "capability face_identification"
+            ]
+        );
+        let withdrawal = records::parse_value(serde_json::json!({"type": "candor.correction", "corrects": 3,
+            "reason": "r", "replacement": null}))
+        .expect("a candor record");
+        assert!(matches!(withdrawal, Parsed::Unrecognised(_)));
+        assert_eq!(matches(&withdrawal, &watch()), vec!["record kind withdrawal"]);
     }
 }

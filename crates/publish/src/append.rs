@@ -98,13 +98,9 @@ pub fn publish<S: Storage>(
     let size = writer.size();
     let all = entries::read_all(writer.storage(), size)?;
     let records = records::parse_all(&all);
-    let corrected: HashSet<u64> = records
-        .iter()
-        .filter_map(|(_, r)| match r.body()? {
-            Body::Correction(c) => Some(c.corrects.index),
-            _ => None,
-        })
-        .collect();
+    // What the report shows as corrected (see `records::corrected`), so that publishing again
+    // reads the same current records as every reader.
+    let corrected: HashSet<u64> = records::corrected(&all, records.iter().map(|(i, r)| (*i, r))).into_keys().collect();
     let period = data.period.as_str();
     // Current (uncorrected) records of this period: organisation usage by name, and the summary.
     let mut current_org: BTreeMap<String, u64> = BTreeMap::new();

@@ -15,12 +15,15 @@ pub mod kinds;
 pub mod schema;
 
 mod append;
+mod corrections;
 mod error;
 mod link;
+mod loose;
 mod read;
 mod record;
 
 pub use append::{append, entry};
+pub use corrections::corrected;
 pub use error::Error;
 pub use kinds::correction::Correction;
 pub use kinds::enforcement::{Action, Declaration, Enforcement, Finding, RegisteredUse, Volume};

@@ -49,6 +49,16 @@ pub struct RecordRow {
     pub period: Option<String>,
 }
 
+/// The period of `record`: read from its type for the kinds this format defines; for a record
+/// kept whole (a later format's kind, a member of another shape), its `period` as written, so
+/// `?period=` still finds it as the site shows it.
+fn record_period(record: &Value) -> Option<String> {
+    match records::parse_value(record.clone())? {
+        records::Parsed::Known(r) => r.body.period().map(str::to_string),
+        records::Parsed::Unrecognised(u) => u.period().map(str::to_string),
+    }
+}
+
 impl Report {
     /// The report in the log's public folder `dir` (resolved once here, so serving a file
     /// resolves only the file).
@@ -95,8 +105,7 @@ impl Report {
                 .map(|row| {
                     let mut row: RecordRow =
                         serde_json::from_value(row).map_err(|e| format!("data/records.json: a row: {e}"))?;
-                    row.period = records::parse_value(row.record.clone())
-                        .and_then(|p| p.body().and_then(|b| b.period()).map(str::to_string));
+                    row.period = record_period(&row.record);
                     Ok(row)
                 })
                 .collect::<Result<_, String>>()?,
@@ -105,5 +114,43 @@ impl Report {
             *c = Some((cp, data.clone()));
         }
         Ok(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report folder whose `records.json` holds `records` (index, record).
+    fn report(records: &[(u64, Value)]) -> (tempfile::TempDir, Report) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("data")).expect("mkdir");
+        std::fs::write(dir.path().join(tlog::CHECKPOINT_PATH), "test.example/log\n1\nAAAA\n").expect("checkpoint");
+        for name in ["organisations.json", "usage.json"] {
+            std::fs::write(dir.path().join("data").join(name), r#"{"rows":[]}"#).expect("write");
+        }
+        let rows: Vec<Value> = records
+            .iter()
+            .map(|(i, r)| {
+                json!({"index": i, "sha256": "00", "type": r["type"], "page": format!("record/{i}.html"),
+                       "corrected_by": null, "record": r})
+            })
+            .collect();
+        std::fs::write(dir.path().join("data/records.json"), json!({"rows": rows}).to_string()).expect("write");
+        let report = Report::at(dir.path());
+        (dir, report)
+    }
+
+    #[test]
+    fn a_record_kept_whole_keeps_its_period() {
+        // An organisation_usage record with a member of another shape, and a later format's kind.
+        let odd = json!({"type": "candor.organisation_usage", "period": "2026-Q3", "organisation": "x",
+                         "usage": [], "depends_on": []});
+        let later = json!({"type": "candor.gate_counts", "period": "2026-Q3", "n": 1});
+        assert!(matches!(records::parse_value(odd.clone()), Some(records::Parsed::Unrecognised(_))));
+        let (_dir, report) = report(&[(0, odd), (1, later)]);
+        let data = report.data().expect("data");
+        let periods: Vec<Option<&str>> = data.records.iter().map(|r| r.period.as_deref()).collect();
+        assert_eq!(periods, [Some("2026-Q3"), Some("2026-Q3")]);
     }
 }

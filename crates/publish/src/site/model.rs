@@ -150,6 +150,12 @@ impl Model {
         }
     }
 
+    /// Whether the correction at `index` counts (see `records::corrected`): it comes after the
+    /// record it names, and names it by its entry's hash.
+    pub fn correction_counts(&self, index: u64, c: &records::Correction) -> bool {
+        c.corrects.index < index && self.records.get(&c.corrects.index).is_some_and(|t| t.sha256 == c.corrects.sha256)
+    }
+
     /// Builds the model from the log's entries; proofs come from `reader`.
     pub fn build(
         entries: &[Vec<u8>],
@@ -158,7 +164,9 @@ impl Model {
         now: &str,
     ) -> Result<Model, Error> {
         let mut m = Model::default();
-        for (index, record) in crate::entries::records(entries) {
+        let parsed = crate::entries::records(entries);
+        let corrected = records::corrected(entries, parsed.iter().map(|(i, r)| (*i, r)));
+        for (index, record) in parsed {
             let entry = entries[index as usize].clone();
             let kind = record.kind().trim_start_matches("candor.").to_string();
             m.demonstration |= record.is_demonstration();
@@ -175,22 +183,9 @@ impl Model {
                     record,
                     value,
                     kind,
-                    corrected_by: None,
+                    corrected_by: corrected.get(&index).copied(),
                 },
             );
-        }
-        let corrections: Vec<(u64, u64)> = m
-            .records
-            .values()
-            .filter_map(|r| match r.record.body()? {
-                Body::Correction(c) => Some((c.corrects.index, r.index)),
-                _ => None,
-            })
-            .collect();
-        for (target, by) in corrections {
-            if let Some(r) = m.records.get_mut(&target) {
-                r.corrected_by.get_or_insert(by);
-            }
         }
         let mut slugs: BTreeSet<String> = BTreeSet::new();
         for r in m.records.values() {

@@ -8,7 +8,7 @@ use tlog::Checkpoint;
 
 use super::html::{esc, name, table};
 use super::model::{Model, RecordView};
-use super::section::section;
+use super::section::{NAMES_BUT_CORRECTS_NOTHING, section};
 use super::svg::bar_chart;
 use crate::Error;
 
@@ -283,13 +283,17 @@ fn overview(
         out.push_str("<ul>\n");
         for (r, c) in corrections {
             let n = c.corrects.index;
-            let target = format!("<a href=\"record/{n}.html\">#{n}</a>");
+            let corrects = if m.correction_counts(r.index, c) { "corrects" } else { NAMES_BUT_CORRECTS_NOTHING };
+            let target = if m.records.contains_key(&n) {
+                format!("<a href=\"record/{n}.html\">#{n}</a>")
+            } else {
+                format!("#{n} (no record of this report)")
+            };
             let _ = writeln!(
                 out,
-                "<li><a href=\"{}\">#{}</a> corrects {}: {}</li>",
+                "<li><a href=\"{}\">#{}</a> {corrects} {target}: {}</li>",
                 r.page(),
                 r.index,
-                target,
                 esc(&c.reason)
             );
         }

@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 use super::html::{esc, script_json, table, val};
 use super::model::{Model, RecordView};
 
+/// What the site says of a correction that does not count (see `records::corrected`).
+pub(crate) const NAMES_BUT_CORRECTS_NOTHING: &str = "does not count as a correction of";
+
 /// A record's section: what it says, for people, then the entry and its proof, which the
 /// page's script verifies. Every value shown is marked with where it is in the record.
 pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
@@ -22,6 +25,11 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
     // A link to the record named at `ptr`; a policy version's says how it came into force.
     let link = |ptr: &str| -> String {
         match v.pointer(&format!("{ptr}/index")).and_then(Value::as_u64) {
+            // An index with no candor record (beyond the log's end, another writer's entry) has
+            // no page to link to: shown, not linked.
+            Some(n) if !m.records.contains_key(&n) => {
+                format!("#{} (no record of this report)", val(v, &format!("{ptr}/index")))
+            }
             Some(n) => {
                 let words = super::proposals::policy_words(m, n).map(|w| format!(" ({})", esc(&w))).unwrap_or_default();
                 format!("<a href=\"{root}record/{n}.html\">#{}</a>{words}", val(v, &format!("{ptr}/index")))
@@ -131,6 +139,14 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
                 val(v, "/reason"),
                 if c.replacement.is_none() { "none (withdrawn)".into() } else { link("/replacement") },
             );
+            if !m.correction_counts(r.index, c) {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"void\">This record {NAMES_BUT_CORRECTS_NOTHING} {}: a correction counts only \
+                     after the record it names, named by its entry's SHA-256.</p>",
+                    link("/corrects")
+                );
+            }
         }
         Some(Body::PeriodSummary(summary)) => {
             let n = summary.withheld.len();

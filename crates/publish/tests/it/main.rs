@@ -1,5 +1,6 @@
 //! The publish crate's integration tests, in one test binary (one link, shared fixtures built
 //! once per run). Each module is one area; `cargo test -p publish --test it MODULE` runs one.
 
+mod hostile_log;
 mod old_log;
 mod publish_flow;

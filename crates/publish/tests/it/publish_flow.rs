@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use tlog::{Dir, LocalLog};
 use usage::fold::{Key, Sums};
 
-const ORIGIN: &str = "test.example/log";
+pub(crate) const ORIGIN: &str = "test.example/log";
 
 /// Adds a fictional organisation with, optionally, a classification (role, status, actor).
 fn add_org(tx: &mut dyn Tx, key: &str, name: &str, kind: Kind, role: Option<(Role, Status, &str)>) -> i64 {
@@ -51,7 +51,7 @@ fn add_account(tx: &mut dyn Tx, account: &str, org: i64, status: Status) {
 
 /// A registry: a confirmed agency reached by a confirmed link, a supplier whose role is only
 /// proposed, an agency reached only by a proposed link, a company with no role.
-fn registry() -> SqliteStore {
+pub(crate) fn registry() -> SqliteStore {
     let mut store = SqliteStore::in_memory().expect("store");
     let mut tx = store.begin().expect("tx");
     let confirmed = |actor| Some((Role::Agency, Status::Confirmed, actor));
@@ -122,7 +122,7 @@ fn row(account: &str, month: &str, capability: &str, quantity: f64) -> (Key, Sum
     )
 }
 
-fn usage() -> Vec<(Key, Sums)> {
+pub(crate) fn usage() -> Vec<(Key, Sums)> {
     vec![
         row("acct-secret-1", "2026-07", "face_identification", 31_689.0),
         row("acct-secret-1", "2026-08", "face_identification", 11.0),
@@ -136,7 +136,7 @@ fn usage() -> Vec<(Key, Sums)> {
     ]
 }
 
-fn entries(home: &LocalLog) -> Vec<Vec<u8>> {
+pub(crate) fn entries(home: &LocalLog) -> Vec<Vec<u8>> {
     let note = std::fs::read_to_string(home.public_dir().join("checkpoint")).expect("checkpoint");
     let body = note.split_once("\n\n").map(|(b, _)| format!("{b}\n")).expect("signed note");
     let size = tlog::Checkpoint::parse_text(&body).expect("parse").size;

@@ -3,5 +3,6 @@
 
 mod fixture_log;
 mod forward;
+mod hostile;
 mod schemas;
 mod vectors;

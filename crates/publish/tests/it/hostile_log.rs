@@ -1,0 +1,117 @@
+//! Entries another writer to the same log (or a careless one) adds: corrections that name a
+//! record not yet written, a record by a hash it does not have, or themselves, count for
+//! nothing, so the publisher and every reader of the report agree on what is current.
+
+use publish::append::{Options, publish};
+use publish::check::{check_report, folder_files};
+use publish::gather::{Period, gather};
+use publish::site::write_site;
+use serde_json::{Value, json};
+use tlog::{Dir, LocalLog};
+
+use crate::publish_flow::{ORIGIN, entries, registry, usage};
+
+fn canonical(v: &Value) -> Vec<u8> {
+    records::canonical::to_vec(v).expect("canonical")
+}
+
+fn correction(index: u64, sha256: &str) -> Vec<u8> {
+    canonical(&json!({
+        "type": "candor.correction",
+        "corrects": {"index": index, "sha256": sha256},
+        "reason": "withdrawn: not true",
+        "replacement": null,
+    }))
+}
+
+/// `data/records.json`'s rows, by index.
+fn rows(public: &std::path::Path) -> Vec<Value> {
+    let bytes = std::fs::read(public.join("data/records.json")).expect("records.json");
+    let v: Value = serde_json::from_slice(&bytes).expect("json");
+    v["rows"].as_array().expect("rows").clone()
+}
+
+#[test]
+fn corrections_of_records_not_yet_written_of_another_hash_or_of_themselves_correct_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let policy = json!({"type": "candor.policy_version", "sha256": "ab", "file": "p.cedar",
+                        "text": "permit(principal, action, resource);", "activated_at": "2026-07-01T00:00:00Z"});
+    writer.append(&[canonical(&policy)]).expect("policy");
+    // Another writer withdraws, in advance, whatever will be written at indexes 21 to 40
+    // (records are predictable: their bytes follow from their content), and one correction
+    // names itself.
+    let ahead: Vec<Vec<u8>> = (1..=20).map(|j| correction(20 + j, &"0".repeat(64))).collect();
+    writer.append(&ahead).expect("ahead");
+    assert_eq!(writer.size(), 21);
+
+    let store = registry();
+    let period = Period::parse("2026-Q3").expect("period");
+    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+    let first =
+        publish(&mut writer, &gather(&store, &usage(), &period).expect("gather"), Some(0), &opts).expect("publish");
+    assert_eq!(first.appended.first().map(|a| a.0), Some(21));
+    // Publishing again adds nothing: the publisher does not read its own records as corrected.
+    let again =
+        publish(&mut writer, &gather(&store, &usage(), &period).expect("gather"), Some(0), &opts).expect("again");
+    assert!(again.appended.is_empty(), "{:?}", again.appended);
+
+    // Afterwards: a correction naming the organisation's record by a hash it does not have,
+    // and one naming itself.
+    let org = first.organisation_records[0];
+    let size = writer.size();
+    writer.append(&[correction(org, &"1".repeat(64)), correction(size + 1, &"2".repeat(64))]).expect("bogus");
+    let again =
+        publish(&mut writer, &gather(&store, &usage(), &period).expect("gather"), Some(0), &opts).expect("again");
+    assert!(again.appended.is_empty(), "{:?}", again.appended);
+
+    let verifier = home.verifier().expect("vkey");
+    let public = home.public_dir();
+    write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site");
+    for row in rows(&public) {
+        assert_eq!(row["corrected_by"], Value::Null, "record #{} is shown as corrected", row["index"]);
+    }
+    let orgs: Value =
+        serde_json::from_slice(&std::fs::read(public.join("data/organisations.json")).expect("orgs")).expect("json");
+    assert_eq!(orgs["rows"].as_array().map(Vec::len), Some(1), "the organisation is current: {orgs}");
+    let index = std::fs::read_to_string(public.join("index.html")).expect("index");
+    assert!(index.contains("2026-Q3"), "the period is current");
+    let report = check_report(&Dir::new(&public), &verifier, &[], &folder_files(&public), &mut |_| {}).expect("check");
+    assert!(report.faults.is_empty(), "{:#?}", report.faults);
+    assert_eq!(entries(&home).len() as u64, writer.size());
+}
+
+#[test]
+fn a_record_of_a_known_kind_the_format_cannot_read_is_shown_whole_and_the_check_passes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let store = registry();
+    let period = Period::parse("2026-Q3").expect("period");
+    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+    let first =
+        publish(&mut writer, &gather(&store, &usage(), &period).expect("gather"), None, &opts).expect("publish");
+    // A summary of the period with a member of another shape, and one with a huge number:
+    // neither is read as a summary (kept whole), so neither becomes the period's current one.
+    let log = entries(&home);
+    let mut summary: Value = serde_json::from_slice(&log[first.summary as usize]).expect("json");
+    summary["organisations_disclosed"] = json!("many");
+    let odd = canonical(&summary);
+    let honest = String::from_utf8(log[first.summary as usize].clone()).expect("utf8");
+    let huge = honest.replace("\"organisations_disclosed\":1,", "\"organisations_disclosed\":9007199254740993,");
+    assert_ne!(huge, honest);
+    writer.append(&[odd, huge.into_bytes()]).expect("append");
+    let again = publish(&mut writer, &gather(&store, &usage(), &period).expect("gather"), None, &opts).expect("again");
+    assert!(again.appended.is_empty(), "{:?}", again.appended);
+    let verifier = home.verifier().expect("vkey");
+    let public = home.public_dir();
+    write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site");
+    let size = writer.size();
+    for i in [size - 2, size - 1] {
+        let page = std::fs::read_to_string(public.join(format!("record/{i}.html"))).expect("page");
+        assert!(page.contains("class=\"unrecognised\""), "record #{i} is shown whole");
+    }
+    let report = check_report(&Dir::new(&public), &verifier, &[], &folder_files(&public), &mut |_| {}).expect("check");
+    assert!(report.faults.is_empty(), "{:#?}", report.faults);
+}
