@@ -3,8 +3,7 @@
 //! of its accounts, for a policy of the active version; and the period's audit with those
 //! actions, as `candor publish` discloses it.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result, bail};
 use policy::store::{EnforcementAction, PolicyStore};
@@ -12,7 +11,7 @@ use publish::enforcement::{ActionTaken, Enforcement, Finding, PeriodEnforcement}
 use registry::Store as _;
 
 use crate::PolicyPlaces;
-use crate::policy::{active, audit_usage, open_store};
+use crate::policy::{active, audit_active, open_store};
 
 /// Who an action is about: an organisation (name, `#id`, key or identifier) or an account.
 #[derive(Debug, Clone)]
@@ -79,13 +78,14 @@ pub fn list(places: &PolicyPlaces) -> Result<Vec<EnforcementAction>> {
 
 /// The uses registered now for organisations among `disclosed`, with their declarations (one
 /// per organisation and use case: the latest registration of any of its accounts).
-pub fn disclosed_uses(places: &PolicyPlaces, disclosed: &[String]) -> Result<Vec<publish::enforcement::DisclosedUse>> {
-    if !pg::place_exists(&places.policy_db) {
-        return Ok(Vec::new());
-    }
-    let owners = crate::owners::confirmed_owners(&places.registry_db)?;
+/// The stores are open already: `owners` are the registry's confirmed links.
+pub fn disclosed_uses(
+    store: &PolicyStore,
+    owners: &HashMap<String, String>,
+    disclosed: &[String],
+) -> Result<Vec<publish::enforcement::DisclosedUse>> {
     let mut latest: BTreeMap<(String, String), policy::store::RegisteredUse> = BTreeMap::new();
-    for u in PolicyStore::open(&places.policy_db)?.registered_use_declarations()? {
+    for u in store.registered_use_declarations()? {
         let Some(org) = owners.get(&u.account).filter(|o| disclosed.contains(o)) else { continue };
         if u.declaration.is_none() {
             continue;
@@ -110,17 +110,19 @@ pub fn disclosed_uses(places: &PolicyPlaces, disclosed: &[String]) -> Result<Vec
 
 /// The period's audit against the active version, per organisation among `disclosed`, with the
 /// actions recorded about the policies each finding names; `None` when no version is active.
+/// The stores are open already and `rows` read once, so the audit sees what the records say.
 pub fn period_enforcement(
-    places: &PolicyPlaces,
-    usage_db: &Path,
+    store: &PolicyStore,
+    registry: &dyn registry::Store,
+    rows: &[(usage::fold::Key, usage::fold::Sums)],
     period: &str,
     disclosed: &[String],
 ) -> Result<Option<PeriodEnforcement>> {
-    if !pg::place_exists(&places.policy_db) || PolicyStore::open(&places.policy_db)?.active()?.is_none() {
+    if store.active()?.is_none() {
         return Ok(None);
     }
-    let audit = audit_usage(places, usage_db, None, Some(period))?;
-    let actions = list(places)?;
+    let audit = audit_active(store, registry, rows, Some(period))?;
+    let actions = store.actions()?;
     let mut out = PeriodEnforcement::default();
     for v in audit.violations {
         if !disclosed.contains(&v.organisation) {

@@ -12,9 +12,16 @@ pub fn confirmed_owners(db: &Path) -> Result<HashMap<String, String>> {
     let mut owners = HashMap::new();
     if registry::exists(db) {
         let registry = registry::open(db).with_context(|| format!("opening {}", registry::describe(db)))?;
-        for l in registry::review::confirmed(&registry)? {
-            owners.insert(l.latest.account_id.clone(), l.org_name.clone());
-        }
+        owners = confirmed_owners_in(&*registry)?;
+    }
+    Ok(owners)
+}
+
+/// [`confirmed_owners`] of a registry already open.
+pub fn confirmed_owners_in(registry: &dyn registry::Store) -> Result<HashMap<String, String>> {
+    let mut owners = HashMap::new();
+    for l in registry::review::confirmed(registry)? {
+        owners.insert(l.latest.account_id.clone(), l.org_name.clone());
     }
     Ok(owners)
 }

@@ -173,22 +173,29 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
     }
     let home = LocalLog::at(&req.log_dir);
     let (mut writer, trust) = crate::witnessing::open_writer(&home)?;
+    // Each store opened once and read once: the period is published from one read of each.
     let registry = registry::open(&req.registry_db)
         .with_context(|| format!("opening {}", registry::describe(&req.registry_db)))?;
     let rows =
         UsageStore::open(&req.usage_db).with_context(|| format!("opening {}", pg::describe(&req.usage_db)))?.rows()?;
-    let policy_index = if pg::place_exists(&req.policy_db) {
-        PolicyStore::open(&req.policy_db)?.active()?.map(|v| v.log_index)
+    let policy = if pg::place_exists(&req.policy_db) {
+        Some(PolicyStore::open(&req.policy_db).with_context(|| format!("opening {}", pg::describe(&req.policy_db)))?)
     } else {
         None
     };
-    let mut data = gather(&registry, &rows, &period)?;
+    let policy_index = match &policy {
+        Some(store) => store.active()?.map(|v| v.log_index),
+        None => None,
+    };
+    let mut data = gather(&*registry, &rows, &period)?;
     // The audit against the policy in force, and what the provider did about it.
-    let places = crate::PolicyPlaces { registry_db: req.registry_db.clone(), policy_db: req.policy_db.clone() };
     let disclosed: Vec<String> = data.orgs.iter().map(|o| o.org.name.clone()).collect();
-    data.enforcement = crate::enforce::period_enforcement(&places, &req.usage_db, &req.period, &disclosed)
-        .context("auditing the period against the policy in force")?;
-    data.registered_uses = crate::enforce::disclosed_uses(&places, &disclosed)?;
+    if let Some(store) = &policy {
+        data.enforcement = crate::enforce::period_enforcement(store, &*registry, &rows, &req.period, &disclosed)
+            .context("auditing the period against the policy in force")?;
+        let owners = crate::owners::confirmed_owners_in(&*registry)?;
+        data.registered_uses = crate::enforce::disclosed_uses(store, &owners, &disclosed)?;
+    }
     let opts = Options {
         exact_quantities: req.exact_quantities,
         demonstration: req.demonstration,

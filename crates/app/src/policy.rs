@@ -29,7 +29,12 @@ pub fn facts(places: &PolicyPlaces, store: &PolicyStore) -> Result<Facts> {
     }
     let registry = registry::open(&places.registry_db)
         .with_context(|| format!("opening {}", registry::describe(&places.registry_db)))?;
-    Ok(Facts::from_registry(&registry, &store.registered_uses()?)?)
+    facts_in(&*registry, store)
+}
+
+/// [`facts`] from a registry already open.
+pub fn facts_in(registry: &dyn registry::Store, store: &PolicyStore) -> Result<Facts> {
+    Ok(Facts::from_registry(registry, &store.registered_uses()?)?)
 }
 
 /// A policy file, validated against the built-in schema.
@@ -204,14 +209,38 @@ pub fn audit_usage(
         Some(spec) => resolve(spec, &store, &schema)?,
         None => active(&store, &schema)?,
     };
-    let sha = v.sha256.clone();
-    let d = Decider::new(schema, v, facts(places, &store)?)?;
+    let facts = facts(places, &store)?;
     let rows = UsageStore::open(usage_db)?.rows()?;
+    audit_with(schema, v, facts, &rows, period)
+}
+
+/// The audit of the active version in `store` over `rows` (of `period`, when given), with
+/// stores already open: what publishing a period uses, so each store is read once.
+pub fn audit_active(
+    store: &PolicyStore,
+    registry: &dyn registry::Store,
+    rows: &[(usage::fold::Key, usage::fold::Sums)],
+    period: Option<&str>,
+) -> Result<Audit> {
+    let schema = policy::schema::builtin()?;
+    let v = active(store, &schema)?;
+    audit_with(schema, v, facts_in(registry, store)?, rows, period)
+}
+
+fn audit_with(
+    schema: policy::schema::Schema,
+    v: PolicyVersion,
+    facts: Facts,
+    rows: &[(usage::fold::Key, usage::fold::Sums)],
+    period: Option<&str>,
+) -> Result<Audit> {
+    let sha = v.sha256.clone();
+    let d = Decider::new(schema, v, facts)?;
     let granularity = match period {
         Some(p) if !p.contains('Q') => Granularity::Month,
         _ => Granularity::Quarter,
     };
-    let violations = audit(&d, &rows, granularity, period)?;
+    let violations = audit(&d, rows, granularity, period)?;
     Ok(Audit { policy_version: sha, period: period.map(str::to_string), violations })
 }
 

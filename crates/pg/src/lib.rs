@@ -11,6 +11,7 @@
 mod error;
 mod migrate;
 pub mod moving;
+pub mod opens;
 mod pool;
 pub mod scratch;
 pub mod sqlite;

@@ -47,6 +47,7 @@ pub fn exists(place: &std::path::Path) -> bool {
 /// Opens the registry at `place`: a `postgres://` URL, or the path of a SQLite file (created
 /// if absent).
 pub fn open(place: &std::path::Path) -> Result<Box<dyn Store>> {
+    pg::opens::note("registry");
     match place.to_str() {
         Some(url) if pg::is_url(url) => Ok(Box::new(PgStore::connect(url)?)),
         _ => Ok(Box::new(SqliteStore::open(place)?)),

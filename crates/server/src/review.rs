@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, Reviewers};
@@ -22,55 +22,29 @@ fn registry(state: &AppState) -> ApiResult<&Mutex<Box<dyn registry::Store>>> {
     state.registry.as_ref().ok_or_else(|| ApiError::not_found("this server has no registry to review"))
 }
 
-/// `GET /v1/review/queue` (reviewer or admin): links waiting for review. With the
-/// application's [`crate::desk::ReviewQueue`], ordered by consequence (`sort=impact`, `score` or
-/// `age`), filtered (`kind`, `role`, `status`, `country`, `state`, `capability`,
+/// `GET /v1/review/queue` (reviewer or admin): links waiting for review, from the
+/// application's [`crate::desk::ReviewQueue`]: ordered by consequence (`sort=impact`, `score`,
+/// `age` or `value`), filtered (`kind`, `role`, `status`, `country`, `state`, `capability`,
 /// `score=LOW-HIGH`, `age=DAYS`, `would_deny`) and paged (`offset`, `limit`), each row with the
-/// account's and the organisation's facts side by side; without it, oldest first.
+/// account's and the organisation's facts side by side. A server without a review queue has no
+/// review routes (404): there is one queue, with its rules, or none.
 pub async fn queue(
     State(state): State<Arc<AppState>>,
     _caller: Caller<Reviewers>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<Value>> {
-    crate::blocking(move || match state.review_queue.clone() {
-        Some(q) => {
-            let store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
-            Ok(q.page(&**store, &query)?)
-        }
-        None => queue_now(&state),
+    let q = review_queue(&state)?;
+    crate::blocking(move || {
+        let store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+        Ok(q.page(&**store, &query)?)
     })
     .await
     .map(Json)
 }
 
-fn queue_now(state: &AppState) -> ApiResult<Value> {
-    let store = registry(state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
-    let names: std::collections::HashMap<i64, String> =
-        registry::Store::organisations(&*store)?.into_iter().map(|o| (o.id, o.name)).collect();
-    let links = registry::review::queue(&*store)?;
-    // Why a pair a reviewer rejected was proposed again, as the application's queue says it.
-    let again = registry::screen::why_proposed_again(&**store, links.iter().filter_map(|l| l.proposal.as_ref()))?;
-    let rows: Vec<_> = links
-        .iter()
-        .map(|l| {
-            let p = l.proposal.as_ref().unwrap_or(&l.latest);
-            // An ambiguous proposal lists every organisation that fits; the reviewer accepts one
-            // of them by its id.
-            let candidates: Vec<_> = p
-                .candidates
-                .iter()
-                .map(|c| {
-                    json!({"org_id": c.org_id, "organisation": names.get(&c.org_id), "score": c.score,
-                           "reasons": c.reason})
-                })
-                .collect();
-            json!({"proposal_id": p.id, "account_id": l.latest.account_id, "account_name": l.account_name,
-                   "organisation": l.org_name, "org_id": l.latest.org_id, "score": p.score,
-                   "reasons": p.reason, "proposed_at": p.at, "candidates": candidates,
-                   "proposed_again": again.get(&p.id)})
-        })
-        .collect();
-    Ok(json!({"count": rows.len(), "rows": rows}))
+/// The application's review queue, or 404 when this server has none.
+fn review_queue(state: &AppState) -> ApiResult<Arc<dyn crate::desk::ReviewQueue>> {
+    state.review_queue.clone().ok_or_else(|| ApiError::not_found("this server has no review queue"))
 }
 
 #[derive(serde::Deserialize)]
@@ -100,33 +74,23 @@ pub async fn decide(
     let reason = crate::extract::reason("reason", &body.reason, MAX_REASON)?;
     let reviewer = caller.id()?;
     let reason = reason.to_string();
-    if let Some(q) = state.review_queue.clone() {
-        let ask = crate::desk::DecisionAsk {
-            proposal_id: body.proposal_id,
-            accept: body.accept,
-            org_id: body.org_id,
-            reviewer,
-            reason,
-            overrides: body.overrides,
-        };
-        return crate::blocking(move || {
-            let mut store =
-                registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
-            Ok(q.decide(&mut **store, &ask)?)
-        })
-        .await
-        .map(Json);
-    }
-    let (who, body_) = (reviewer.clone(), (body.proposal_id, body.accept, body.org_id, body.overrides));
-    let event = crate::blocking(move || {
+    // Every decision goes through the queue and its rules (four eyes on a link that would make
+    // a deny): there is no second path that would skip them.
+    let q = review_queue(&state)?;
+    let ask = crate::desk::DecisionAsk {
+        proposal_id: body.proposal_id,
+        accept: body.accept,
+        org_id: body.org_id,
+        reviewer,
+        reason,
+        overrides: body.overrides,
+    };
+    crate::blocking(move || {
         let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
-        let (event_id, accept, org, overrides) = body_;
-        let decision = registry::review::Decision { event_id, accept, org, reviewer: &who, reason: &reason, overrides };
-        Ok(registry::review::decide(&mut **store, &decision)?)
+        Ok(q.decide(&mut **store, &ask)?)
     })
-    .await?;
-    Ok(Json(json!({"event_id": event, "proposal_id": body.proposal_id, "accepted": body.accept,
-                   "org_id": body.org_id, "reviewer": reviewer})))
+    .await
+    .map(Json)
 }
 
 /// The body of `POST /v1/review/bulk-accept`.
@@ -169,7 +133,7 @@ pub async fn bulk_accept(
     if body.proposal_ids.is_empty() || body.proposal_ids.len() > MAX_BULK {
         return Err(ApiError::bad_request(format!("proposal_ids: from 1 to {MAX_BULK} proposals")));
     }
-    let q = state.review_queue.clone().ok_or_else(|| ApiError::not_found("this server has no review queue"))?;
+    let q = review_queue(&state)?;
     let reviewer = caller.id()?;
     let reason = reason.to_string();
     crate::blocking(move || {

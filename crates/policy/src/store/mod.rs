@@ -178,6 +178,7 @@ fn some_reason(reason: &str) -> Result<()> {
 impl PolicyStore {
     /// Opens (creating) the database at `place`: a `postgres://` URL, or a SQLite file.
     pub fn open(place: &Path) -> Result<PolicyStore> {
+        pg::opens::note("policy");
         let rows: Box<dyn Rows> = match place.to_str() {
             Some(url) if pg::is_url(url) => Box::new(postgres::PgRows::connect(url)?),
             _ => Box::new(sqlite::SqliteRows::open(place)?),

@@ -131,6 +131,7 @@ impl std::fmt::Display for IngestReport {
 impl UsageStore {
     /// Opens (creating) the usage database at `place`: a `postgres://` URL, or a SQLite file.
     pub fn open(place: &Path) -> Result<UsageStore, Error> {
+        pg::opens::note("usage");
         let backend: Box<dyn Backend> = match place.to_str() {
             Some(url) if pg::is_url(url) => Box::new(postgres::PgBackend::connect(url)?),
             _ => Box::new(sqlite::SqliteBackend::open(place)?),
