@@ -15,7 +15,6 @@ use policy::engine::{Decider, PolicyVersion};
 use publish::notices::{self, Effect, ProposalState, Status};
 use records::{Body, Parsed, PolicyProposal};
 use serde::Serialize;
-use serde_json::Value;
 use server::objections::Refused;
 use tlog::LocalLog;
 use usage::fold::Granularity;
@@ -219,16 +218,7 @@ fn effect_on_last_period(
 /// What is in force before any version is activated: nothing is forbidden.
 const NOTHING_ENFORCED: &str = "permit (principal, action, resource);";
 
-/// An objection filed.
-#[derive(Debug, Serialize)]
-pub struct Objected {
-    /// The objection's log index.
-    pub index: u64,
-    /// The proposal objected to.
-    pub proposal: u64,
-    /// The pseudonym it was filed under.
-    pub objector: String,
-}
+pub use server::queue::Objected;
 
 /// Files `staff`'s objection to the proposal at `proposal`, under a salted pseudonym; one per
 /// person and proposal, while the proposal is open.
@@ -272,9 +262,8 @@ pub fn object(log_dir: &Path, proposal: u64, why: &str, staff: &str) -> std::res
 pub struct LogDesk(pub std::path::PathBuf);
 
 impl server::objections::Desk for LogDesk {
-    fn object(&self, proposal: u64, reason: &str, staff: &str) -> std::result::Result<Value, Refused> {
-        let o = object(&self.0, proposal, reason, staff)?;
-        serde_json::to_value(&o).map_err(|e| Refused::Failed(e.to_string()))
+    fn object(&self, proposal: u64, reason: &str, staff: &str) -> std::result::Result<Objected, Refused> {
+        object(&self.0, proposal, reason, staff)
     }
 }
 
@@ -416,12 +405,6 @@ fn write_effect(f: &mut std::fmt::Formatter<'_>, e: &Effect) -> std::fmt::Result
         )?;
     }
     Ok(())
-}
-
-impl std::fmt::Display for Objected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "objection to proposal #{} filed as record #{} by {}", self.proposal, self.index, self.objector)
-    }
 }
 
 impl std::fmt::Display for Withdrawn {

@@ -3,26 +3,25 @@
 //! consequence joins the registry, the usage store and the policy ([`ReviewQueue`]); the
 //! application provides both. The server maps their [`Refused`] answers to HTTP statuses.
 
-use serde_json::Value;
-
 use crate::error::ApiError;
+use crate::queue::{BulkAccepted, Decided, Objected, QueuePage};
 
 /// Where objections are filed.
 pub trait Desk: Send + Sync {
     /// Files `staff`'s objection to the proposal at log index `proposal`, for `reason`
     /// (already trimmed and bounded). Returns what to answer: the objection's record index and
     /// the pseudonym it was filed under. Durable once it returns.
-    fn object(&self, proposal: u64, reason: &str, staff: &str) -> Result<Value, Refused>;
+    fn object(&self, proposal: u64, reason: &str, staff: &str) -> Result<Objected, Refused>;
 }
 
 /// The review queue, filtered, ordered and paged, and the decisions made from it.
 pub trait ReviewQueue: Send + Sync {
     /// A page for the URL query's `key=value` pairs (`sort`, `offset`, `limit`, filters),
     /// caught up with `store`'s latest decisions.
-    fn page(&self, store: &dyn registry::Store, query: &[(String, String)]) -> Result<Value, Refused>;
+    fn page(&self, store: &dyn registry::Store, query: &[(String, String)]) -> Result<QueuePage, Refused>;
     /// One decision, with the queue's rules (a link that would make a deny needs a second
     /// reviewer when four eyes are on). Durable once it returns.
-    fn decide(&self, store: &mut dyn registry::Store, ask: &DecisionAsk) -> Result<Value, Refused>;
+    fn decide(&self, store: &mut dyn registry::Store, ask: &DecisionAsk) -> Result<Decided, Refused>;
     /// Accepts every proposal in `ids`, each recorded as its own decision with `reason`; refused
     /// as a whole, naming them, when any is not an exact identifier match.
     fn bulk_accept(
@@ -31,7 +30,7 @@ pub trait ReviewQueue: Send + Sync {
         ids: &[i64],
         reviewer: &str,
         reason: &str,
-    ) -> Result<Value, Refused>;
+    ) -> Result<BulkAccepted, Refused>;
 }
 
 /// A reviewer's decision as the route received it (already checked for shape).

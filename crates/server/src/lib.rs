@@ -27,6 +27,7 @@ pub mod listen;
 pub mod metrics;
 pub mod objections;
 pub mod openapi;
+pub mod queue;
 pub mod report;
 pub mod review;
 mod state;

@@ -9,7 +9,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, Reviewers};
@@ -32,7 +31,7 @@ pub async fn queue(
     State(state): State<Arc<AppState>>,
     _caller: Caller<Reviewers>,
     Query(query): Query<Vec<(String, String)>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::queue::QueuePage>> {
     let q = review_queue(&state)?;
     crate::blocking(move || {
         let store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
@@ -70,7 +69,7 @@ pub async fn decide(
     State(state): State<Arc<AppState>>,
     caller: Caller<Reviewers>,
     ApiJson(body): ApiJson<DecisionBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::queue::Decided>> {
     let reason = crate::extract::reason("reason", &body.reason, MAX_REASON)?;
     let reviewer = caller.id()?;
     let reason = reason.to_string();
@@ -128,7 +127,7 @@ pub async fn bulk_accept(
     State(state): State<Arc<AppState>>,
     caller: Caller<Reviewers>,
     ApiJson(body): ApiJson<BulkBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::queue::BulkAccepted>> {
     let reason = crate::extract::reason("reason", &body.reason, MAX_REASON)?;
     if body.proposal_ids.is_empty() || body.proposal_ids.len() > MAX_BULK {
         return Err(ApiError::bad_request(format!("proposal_ids: from 1 to {MAX_BULK} proposals")));

@@ -7,7 +7,6 @@
 use registry::Store;
 use registry::model::Status;
 use registry::review::Decision;
-use serde::Serialize;
 
 use super::{FIRST_ACCEPTANCE, QueueIndex, QueueItem};
 
@@ -31,24 +30,7 @@ pub struct Ask<'a> {
     pub overrides: bool,
 }
 
-/// What a decision did.
-#[derive(Debug, Clone, Serialize)]
-pub struct Decided {
-    /// The event recording it.
-    pub event_id: i64,
-    /// The proposal.
-    pub proposal_id: i64,
-    /// Accepted (once or for good) or rejected.
-    pub accepted: bool,
-    /// Whether the link is now confirmed.
-    pub confirmed: bool,
-    /// Whether it waits for a second reviewer (four eyes).
-    pub awaiting_second_reviewer: bool,
-    /// The organisation chosen, for an ambiguous proposal.
-    pub org_id: Option<i64>,
-    /// Who decided.
-    pub reviewer: String,
-}
+pub use server::queue::Decided;
 
 type Result<T> = std::result::Result<T, registry::Error>;
 

@@ -6,35 +6,7 @@ use serde::Serialize;
 
 use super::rows::QueueItem;
 
-/// How to order the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sort {
-    /// What the decision changes first: a link that would make a deny, then usage volume,
-    /// then score.
-    #[default]
-    Impact,
-    /// Highest score first.
-    Score,
-    /// Oldest first.
-    Age,
-    /// The expected value of a review first: the chance the proposal is right (calibrated on
-    /// reviewers' decisions) times what accepting it changes.
-    Value,
-}
-
-impl Sort {
-    /// Parses `impact`, `score`, `age` or `value`.
-    pub fn parse(s: &str) -> Result<Sort> {
-        match s {
-            "impact" => Ok(Sort::Impact),
-            "score" => Ok(Sort::Score),
-            "age" => Ok(Sort::Age),
-            "value" => Ok(Sort::Value),
-            other => bail!("sort {other:?}: use impact, score, age or value"),
-        }
-    }
-}
+pub use server::queue::Sort;
 
 /// Which proposals to list. Text filters match exactly (case-insensitive).
 #[derive(Debug, Clone, Default)]
@@ -167,7 +139,7 @@ pub fn query_from_pairs(pairs: &[(String, String)]) -> Result<Query> {
     let mut q = Query { limit: 50, ..Query::default() };
     for (k, v) in pairs {
         match k.as_str() {
-            "sort" => q.sort = Sort::parse(v)?,
+            "sort" => q.sort = Sort::parse(v).map_err(anyhow::Error::msg)?,
             "offset" => {
                 // As the API document bounds it: 0 to 2^63 - 1.
                 let n: i64 = v.trim().parse().context("offset: a whole number from 0")?;

@@ -80,19 +80,27 @@ impl server::desk::ReviewQueue for CachedQueue {
         &self,
         store: &dyn registry::Store,
         pairs: &[(String, String)],
-    ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
+    ) -> std::result::Result<server::queue::QueuePage, server::desk::Refused> {
         use server::desk::Refused;
         let q = query_from_pairs(pairs).map_err(|e| Refused::Invalid(format!("{e:#}")))?;
         let slot = self.current(store, false)?;
         let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
-        serde_json::to_value(index.page(&q)).map_err(|e| Refused::Failed(e.to_string()))
+        let page = index.page(&q);
+        Ok(server::queue::QueuePage {
+            total: page.total,
+            offset: page.offset,
+            limit: page.limit,
+            count: page.count,
+            sort: page.sort,
+            rows: page.rows.into_iter().cloned().collect(),
+        })
     }
 
     fn decide(
         &self,
         store: &mut dyn registry::Store,
         ask: &server::desk::DecisionAsk,
-    ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
+    ) -> std::result::Result<server::queue::Decided, server::desk::Refused> {
         use server::desk::Refused;
         let slot = self.current(&*store, ask.accept)?;
         let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
@@ -104,8 +112,7 @@ impl server::desk::ReviewQueue for CachedQueue {
             reason: &ask.reason,
             overrides: ask.overrides,
         };
-        let done = super::decide::decide(store, index, &a, self.four_eyes)?;
-        serde_json::to_value(done).map_err(|e| Refused::Failed(e.to_string()))
+        Ok(super::decide::decide(store, index, &a, self.four_eyes)?)
     }
 
     fn bulk_accept(
@@ -114,12 +121,12 @@ impl server::desk::ReviewQueue for CachedQueue {
         ids: &[i64],
         reviewer: &str,
         reason: &str,
-    ) -> std::result::Result<serde_json::Value, server::desk::Refused> {
+    ) -> std::result::Result<server::queue::BulkAccepted, server::desk::Refused> {
         use server::desk::Refused;
         let slot = self.current(&*store, true)?;
         let Some((_, index)) = slot.as_ref() else { return Err(Refused::Failed("no review queue".into())) };
         let done = super::decide::bulk_accept(store, index, ids, reviewer, reason, self.four_eyes)?;
-        Ok(serde_json::json!({"accepted": done.len(), "decisions": done}))
+        Ok(server::queue::BulkAccepted { accepted: done.len(), decisions: done })
     }
 }
 

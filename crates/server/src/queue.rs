@@ -1,4 +1,6 @@
-//! The rows of the review queue: what a reviewer is shown of each proposal — the account (place,
+//! What the review queue answers, the typed seam between the server's review routes and the
+//! application that builds the queue ([`crate::desk::ReviewQueue`]): pages of proposals, the
+//! order, decisions. Each row is what a reviewer is shown of each proposal — the account (place,
 //! domain, usage by capability with volume bands, first and last day), the organisation (kind,
 //! role and status with the reason, identifiers, evidence, accounts already linked), every
 //! candidate of an ambiguous proposal with what linking it would deny, a first acceptance
@@ -225,8 +227,100 @@ impl QueueItem {
 
 /// A proposal's `reason` without its opening "proposed again WHY; " (`again` is WHY, from the
 /// evidence the screening stored), so that what follows is the matcher's own words.
-pub(crate) fn matcher_reasons<'a>(reason: &'a str, again: Option<&str>) -> &'a str {
+pub fn matcher_reasons<'a>(reason: &'a str, again: Option<&str>) -> &'a str {
     again
         .and_then(|why| reason.strip_prefix("proposed again ")?.strip_prefix(why)?.strip_prefix("; "))
         .unwrap_or(reason)
+}
+
+/// How to order the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// What the decision changes first: a link that would make a deny, then usage volume,
+    /// then score.
+    #[default]
+    Impact,
+    /// Highest score first.
+    Score,
+    /// Oldest first.
+    Age,
+    /// The expected value of a review first: the chance the proposal is right (calibrated on
+    /// reviewers' decisions) times what accepting it changes.
+    Value,
+}
+
+impl Sort {
+    /// Parses `impact`, `score`, `age` or `value`.
+    pub fn parse(s: &str) -> Result<Sort, String> {
+        match s {
+            "impact" => Ok(Sort::Impact),
+            "score" => Ok(Sort::Score),
+            "age" => Ok(Sort::Age),
+            "value" => Ok(Sort::Value),
+            other => Err(format!("sort {other:?}: use impact, score, age or value")),
+        }
+    }
+}
+
+/// A page of the queue as the API answers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuePage {
+    /// Proposals matching the filters.
+    pub total: usize,
+    /// First row's position.
+    pub offset: usize,
+    /// Rows asked for.
+    pub limit: usize,
+    /// Rows in this page.
+    pub count: usize,
+    /// The order.
+    pub sort: Sort,
+    /// The rows.
+    pub rows: Vec<QueueItem>,
+}
+
+/// What a decision did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decided {
+    /// The event recording it.
+    pub event_id: i64,
+    /// The proposal.
+    pub proposal_id: i64,
+    /// Accepted (once or for good) or rejected.
+    pub accepted: bool,
+    /// Whether the link is now confirmed.
+    pub confirmed: bool,
+    /// Whether it waits for a second reviewer (four eyes).
+    pub awaiting_second_reviewer: bool,
+    /// The organisation chosen, for an ambiguous proposal.
+    pub org_id: Option<i64>,
+    /// Who decided.
+    pub reviewer: String,
+}
+
+/// What a bulk acceptance did: each proposal recorded as its own decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkAccepted {
+    /// How many were accepted.
+    pub accepted: usize,
+    /// The decisions, in the order asked.
+    pub decisions: Vec<Decided>,
+}
+
+/// An objection filed: its record's index, the proposal, and the pseudonym it was filed under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Objected {
+    /// The objection's log index.
+    pub index: u64,
+    /// The proposal's log index.
+    pub proposal: u64,
+    /// The objector's pseudonym.
+    pub objector: String,
+}
+
+impl std::fmt::Display for Objected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "objection to proposal #{} filed as record #{} by {}", self.proposal, self.index, self.objector)
+    }
 }
