@@ -27,8 +27,8 @@ pub enum Subject {
 pub struct RecordAction {
     /// Who it is about.
     pub subject: Subject,
-    /// `warned`, `suspended`, `terminated`, `exception-granted` or `no-action`.
-    pub action: String,
+    /// What was done.
+    pub action: policy::store::ActionKind,
     /// The policy `@id` (of the active version) it enforces.
     pub policy: String,
     /// Why.
@@ -68,7 +68,7 @@ pub fn record(places: &PolicyPlaces, req: &RecordAction) -> Result<EnforcementAc
         bail!("policy {:?} is not in the active version (its policies: {})", req.policy, ids.join(", "));
     }
     let effective = req.effective.clone().unwrap_or_else(|| registry::model::now()[..10].to_string());
-    Ok(store.record_action(&organisation, &req.action, &req.policy, &req.reason, &req.reviewer, &effective)?)
+    Ok(store.record_action(&organisation, req.action.as_str(), &req.policy, &req.reason, &req.reviewer, &effective)?)
 }
 
 /// Every action recorded, oldest first.
@@ -121,7 +121,8 @@ pub fn period_enforcement(
     if store.active()?.is_none() {
         return Ok(None);
     }
-    let audit = audit_active(store, registry, rows, Some(period))?;
+    let period = usage::fold::PeriodSpec::parse(period).map_err(anyhow::Error::msg)?;
+    let audit = audit_active(store, registry, rows, Some(&period))?;
     let actions = store.actions()?;
     let mut out = PeriodEnforcement::default();
     for v in audit.violations {

@@ -9,7 +9,7 @@ use policy::engine::{Decider, Decision, PolicyVersion, Request, entities_json, r
 use policy::facts::Facts;
 use policy::store::{Activated, PolicyStore};
 use serde::Serialize;
-use usage::fold::Granularity;
+use usage::fold::{Granularity, PeriodSpec};
 use usage::store::UsageStore;
 
 use crate::PolicyPlaces;
@@ -201,7 +201,7 @@ pub fn audit_usage(
     places: &PolicyPlaces,
     usage_db: &Path,
     version: Option<&str>,
-    period: Option<&str>,
+    period: Option<&PeriodSpec>,
 ) -> Result<Audit> {
     let schema = policy::schema::builtin()?;
     let store = open_store(places)?;
@@ -220,7 +220,7 @@ pub fn audit_active(
     store: &PolicyStore,
     registry: &dyn registry::Store,
     rows: &[(usage::fold::Key, usage::fold::Sums)],
-    period: Option<&str>,
+    period: Option<&PeriodSpec>,
 ) -> Result<Audit> {
     let schema = policy::schema::builtin()?;
     let v = active(store, &schema)?;
@@ -232,16 +232,13 @@ fn audit_with(
     v: PolicyVersion,
     facts: Facts,
     rows: &[(usage::fold::Key, usage::fold::Sums)],
-    period: Option<&str>,
+    period: Option<&PeriodSpec>,
 ) -> Result<Audit> {
     let sha = v.sha256.clone();
     let d = Decider::new(schema, v, facts)?;
-    let granularity = match period {
-        Some(p) if !p.contains('Q') => Granularity::Month,
-        _ => Granularity::Quarter,
-    };
-    let violations = audit(&d, rows, granularity, period)?;
-    Ok(Audit { policy_version: sha, period: period.map(str::to_string), violations })
+    let granularity = period.map_or(Granularity::Quarter, PeriodSpec::granularity);
+    let violations = audit(&d, rows, granularity, period.map(PeriodSpec::as_str))?;
+    Ok(Audit { policy_version: sha, period: period.map(|p| p.as_str().to_string()), violations })
 }
 
 /// How stored usage (of `period` only, when given: `YYYY-Qn` or `YYYY-MM`) would be decided
@@ -251,7 +248,7 @@ pub fn diff_versions(
     usage_db: &Path,
     old: &str,
     new: &str,
-    period: Option<&str>,
+    period: Option<&PeriodSpec>,
 ) -> Result<VersionDiff> {
     let schema = policy::schema::builtin()?;
     let store = open_store(places)?;
@@ -261,8 +258,7 @@ pub fn diff_versions(
     let new_d = Decider::new(schema, n, facts)?;
     let mut rows = UsageStore::open(usage_db)?.rows()?;
     if let Some(p) = period {
-        let g = if p.contains('Q') { Granularity::Quarter } else { Granularity::Month };
-        rows.retain(|(k, _)| g.period(&k.month) == p);
+        rows.retain(|(k, _)| p.contains(&k.month));
     }
     Ok(VersionDiff { old: old.to_string(), new: new.to_string(), diff: diff(&old_d, &new_d, &rows)? })
 }

@@ -1,5 +1,5 @@
 //! What the review queue answers, the typed seam between the server's review routes and the
-//! application that builds the queue ([`crate::desk::ReviewQueue`]): pages of proposals, the
+//! application that builds the queue (the `ReviewQueue` of `desk`): pages of proposals, the
 //! order, decisions. Each row is what a reviewer is shown of each proposal — the account (place,
 //! domain, usage by capability with volume bands, first and last day), the organisation (kind,
 //! role and status with the reason, identifiers, evidence, accounts already linked), every

@@ -32,6 +32,43 @@ impl Granularity {
     }
 }
 
+/// A period asked for: a quarter (`2026-Q3`) or a month (`2026-07`), checked once where it is
+/// given, so no step guesses the granularity from the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodSpec {
+    text: String,
+    granularity: Granularity,
+}
+
+impl PeriodSpec {
+    /// Parses `YYYY-Qn` (n from 1 to 4) or `YYYY-MM` (01 to 12).
+    pub fn parse(text: &str) -> Result<PeriodSpec, String> {
+        let b = text.as_bytes();
+        let year = b.len() == 7 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-';
+        let granularity = match (year, b.get(5), b.get(6)) {
+            (true, Some(b'Q'), Some(b'1'..=b'4')) => Granularity::Quarter,
+            (true, Some(b'0'), Some(b'1'..=b'9')) | (true, Some(b'1'), Some(b'0'..=b'2')) => Granularity::Month,
+            _ => return Err(format!("period {text:?}: expected a quarter (2026-Q3) or a month (2026-07)")),
+        };
+        Ok(PeriodSpec { text: text.to_string(), granularity })
+    }
+
+    /// The text as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Quarter or month.
+    pub fn granularity(&self) -> Granularity {
+        self.granularity
+    }
+
+    /// Whether the month `YYYY-MM` falls in this period.
+    pub fn contains(&self, month: &str) -> bool {
+        self.granularity.period(month) == self.text
+    }
+}
+
 /// The key of one aggregate row.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Key {
@@ -92,6 +129,19 @@ pub(crate) fn day_text(d: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_is_a_quarter_or_a_month_checked_once() {
+        let q = PeriodSpec::parse("2026-Q3").expect("quarter");
+        assert_eq!((q.granularity(), q.as_str()), (Granularity::Quarter, "2026-Q3"));
+        assert!(q.contains("2026-08") && !q.contains("2026-10"));
+        let m = PeriodSpec::parse("2026-07").expect("month");
+        assert_eq!(m.granularity(), Granularity::Month);
+        assert!(m.contains("2026-07") && !m.contains("2026-08"));
+        for bad in ["2026-Q5", "2026-Q0", "2026-13", "2026-00", "26-Q1", "2026Q1", "", "2026-Q12"] {
+            assert!(PeriodSpec::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn quarters() {

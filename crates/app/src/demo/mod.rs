@@ -107,7 +107,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         &places,
         &crate::enforce::RecordAction {
             subject: crate::enforce::Subject::Organisation(SHERIFF.into()),
-            action: "suspended".into(),
+            action: policy::store::ActionKind::Suspended,
             policy: "no-face-recognition-for-police".into(),
             reason: "face identification by a police agency is forbidden by the use policy; access to Amazon Rekognition suspended (demonstration data)"
                 .into(),

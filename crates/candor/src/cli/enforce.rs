@@ -30,8 +30,8 @@ pub struct RecordArgs {
     #[arg(long)]
     pub account: Option<String>,
     /// What was done.
-    #[arg(long, value_parser = ["warned", "suspended", "terminated", "exception-granted", "no-action"])]
-    pub action: String,
+    #[arg(long, value_parser = action_kind())]
+    pub action: policy::store::ActionKind,
     /// The policy (`@id` in the active version) the action enforces.
     #[arg(long = "policy")]
     pub policy_id: String,
@@ -46,4 +46,11 @@ pub struct RecordArgs {
     pub effective: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--action`: one of the kinds the policy store records, listed in `--help` and in the error.
+fn action_kind() -> impl clap::builder::TypedValueParser<Value = policy::store::ActionKind> {
+    use clap::builder::TypedValueParser as _;
+    use policy::store::ActionKind;
+    clap::builder::PossibleValuesParser::new(ActionKind::ALL.map(ActionKind::as_str)).try_map(|s| ActionKind::parse(&s))
 }

@@ -20,7 +20,7 @@ pub use witness::*;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// candor makes a provider's dealings with law enforcement transparent, enforceable and
 /// verifiable: disclosures go into an append-only, signed transparency log (C2SP tlog-tiles)
@@ -129,4 +129,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Where `registry migrate`, `usage migrate` and `policy migrate` move a store: from its SQLite
+/// file into PostgreSQL (ids kept; resumable; checked by row counts and content hashes).
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The SQLite database (`sqlite:PATH` or a path).
+    #[arg(long)]
+    pub from: String,
+    /// The PostgreSQL database (postgres://user@host/db): an empty one, or one an interrupted run
+    /// of this command began.
+    #[arg(long)]
+    pub to: String,
+    #[arg(long)]
+    pub json: bool,
 }

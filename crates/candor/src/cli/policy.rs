@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::MigrateArgs;
 use super::log::LogDir;
 
 /// The databases a policy decision reads.
@@ -77,16 +78,7 @@ pub enum PolicyCommand {
     Schema,
     /// Move the policy database from its SQLite file into PostgreSQL (ids kept; resumable;
     /// checked by row counts and content hashes).
-    Migrate {
-        /// The SQLite policy database (`sqlite:PATH` or a path).
-        #[arg(long)]
-        from: String,
-        /// The PostgreSQL database (postgres://user@host/db).
-        #[arg(long)]
-        to: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Migrate(MigrateArgs),
     /// Print candor's default policy (the two demands, with exceptions).
     Default,
     /// Validate a policy file against the schema (Cedar's diagnostics on failure).
@@ -211,8 +203,8 @@ pub enum PolicyCommand {
         #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
         usage_db: PathBuf,
         /// Only this period (2026-Q3 or 2026-07).
-        #[arg(long)]
-        period: Option<String>,
+        #[arg(long, value_parser = usage::fold::PeriodSpec::parse)]
+        period: Option<usage::fold::PeriodSpec>,
         /// A past version (number or hash prefix) instead of the active one.
         #[arg(long)]
         policy_version: Option<String>,
@@ -231,8 +223,8 @@ pub enum PolicyCommand {
         /// A policy file, a version number or hash prefix, or `active`.
         new: String,
         /// Only this period's usage (2026-Q3 or 2026-07).
-        #[arg(long)]
-        period: Option<String>,
+        #[arg(long, value_parser = usage::fold::PeriodSpec::parse)]
+        period: Option<usage::fold::PeriodSpec>,
         #[arg(long)]
         json: bool,
     },

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::MigrateArgs;
+
 /// Where the registry database is.
 #[derive(Debug, Args, Clone)]
 pub struct RegistryDb {
@@ -52,17 +54,7 @@ pub enum RegistryCommand {
     },
     /// Move the registry from its SQLite file into PostgreSQL (ids kept; resumable; checked by
     /// row counts and content hashes).
-    Migrate {
-        /// The SQLite registry (`sqlite:PATH` or a path).
-        #[arg(long)]
-        from: String,
-        /// The PostgreSQL database (postgres://user@host/db); an empty one, or one an interrupted
-        /// run of this command began.
-        #[arg(long)]
-        to: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Migrate(MigrateArgs),
     /// Counts of what the registry holds.
     Stats {
         #[command(flatten)]

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::MigrateArgs;
 use super::registry::RegistryDb;
 
 #[derive(Debug, Subcommand)]
@@ -51,16 +52,7 @@ pub enum GenCommand {
 pub enum UsageCommand {
     /// Move the usage database from its SQLite file into PostgreSQL (resumable; checked by
     /// row counts and content hashes).
-    Migrate {
-        /// The SQLite usage database (`sqlite:PATH` or a path).
-        #[arg(long)]
-        from: String,
-        /// The PostgreSQL database (postgres://user@host/db).
-        #[arg(long)]
-        to: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Migrate(MigrateArgs),
     /// List the capabilities and the rules that map billing lines to them.
     Taxonomy {
         /// Your own taxonomy file (TOML, same format); its rules come first.

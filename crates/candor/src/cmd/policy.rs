@@ -43,7 +43,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::Schema => {
             print!("{}", policy::schema::builtin_text()?);
         }
-        PolicyCommand::Migrate { from, to, json } => {
+        PolicyCommand::Migrate(crate::cli::MigrateArgs { from, to, json }) => {
             let (from, to) = crate::cmd::migrate_places(&from, &to)?;
             let moved = crate::console::moving("the policy database", |progress| {
                 policy::store::PolicyStore::move_to_postgres(&from, &to, progress)
@@ -75,13 +75,12 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         }
         PolicyCommand::History { policy: places, json } => emit(&app::policy::history(&places.places())?, json)?,
         PolicyCommand::Audit { policy: places, usage_db, period, policy_version, json } => {
-            let a =
-                app::policy::audit_usage(&places.places(), &usage_db, policy_version.as_deref(), period.as_deref())?;
+            let a = app::policy::audit_usage(&places.places(), &usage_db, policy_version.as_deref(), period.as_ref())?;
             emit(&a, json)?;
             return Ok(if a.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         PolicyCommand::Diff { policy: places, usage_db, old, new, period, json } => {
-            emit(&app::policy::diff_versions(&places.places(), &usage_db, &old, &new, period.as_deref())?, json)?;
+            emit(&app::policy::diff_versions(&places.places(), &usage_db, &old, &new, period.as_ref())?, json)?;
         }
         PolicyCommand::RegisterUse {
             policy: places,

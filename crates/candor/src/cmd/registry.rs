@@ -92,7 +92,7 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
             eprintln!("wrote {n} FollowTheMoney entities");
             Ok(ExitCode::SUCCESS)
         }
-        RegistryCommand::Migrate { from, to, json } => {
+        RegistryCommand::Migrate(crate::cli::MigrateArgs { from, to, json }) => {
             let (from, to) = crate::cmd::migrate_places(&from, &to)?;
             let moved =
                 crate::console::moving("the registry", |progress| registry::moving::to_postgres(&from, &to, progress))

@@ -16,7 +16,7 @@ fn load(extra: Option<&Path>) -> Result<Taxonomy> {
 
 pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
     match cmd {
-        UsageCommand::Migrate { from, to, json } => {
+        UsageCommand::Migrate(crate::cli::MigrateArgs { from, to, json }) => {
             let (from, to) = crate::cmd::migrate_places(&from, &to)?;
             let moved = crate::console::moving("the usage database", |progress| {
                 usage::store::UsageStore::move_to_postgres(&from, &to, progress)

@@ -136,7 +136,49 @@ pub struct RegisteredUse {
 }
 
 /// What a provider may do about a finding.
-pub const ACTIONS: &[&str] = &["warned", "suspended", "terminated", "exception-granted", "no-action"];
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    /// The organisation was warned.
+    Warned,
+    /// Its use was suspended.
+    Suspended,
+    /// Its use was terminated.
+    Terminated,
+    /// An exception was granted.
+    ExceptionGranted,
+    /// Nothing was done (and the record says why).
+    NoAction,
+}
+
+impl ActionKind {
+    /// Every kind, in the order the help lists them.
+    pub const ALL: [ActionKind; 5] = [
+        ActionKind::Warned,
+        ActionKind::Suspended,
+        ActionKind::Terminated,
+        ActionKind::ExceptionGranted,
+        ActionKind::NoAction,
+    ];
+
+    /// The word records and the store use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Warned => "warned",
+            ActionKind::Suspended => "suspended",
+            ActionKind::Terminated => "terminated",
+            ActionKind::ExceptionGranted => "exception-granted",
+            ActionKind::NoAction => "no-action",
+        }
+    }
+
+    /// The kind a word names.
+    pub fn parse(word: &str) -> std::result::Result<ActionKind, String> {
+        ActionKind::ALL.into_iter().find(|k| k.as_str() == word).ok_or_else(|| {
+            let all: Vec<&str> = ActionKind::ALL.iter().map(|k| k.as_str()).collect();
+            format!("action {word:?} is not one of {}", all.join(", "))
+        })
+    }
+}
 
 /// An enforcement action as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -145,7 +187,7 @@ pub struct EnforcementAction {
     pub id: i64,
     /// The organisation's name, as the registry has it.
     pub organisation: String,
-    /// One of [`ACTIONS`].
+    /// One of [`ActionKind`]'s words.
     pub action: String,
     /// The policy (`@id`) it enforces.
     pub policy: String,
@@ -299,9 +341,7 @@ impl PolicyStore {
         reviewer: &str,
         effective: &str,
     ) -> Result<EnforcementAction> {
-        if !ACTIONS.contains(&action) {
-            return Err(Error::BadRequest(format!("action {action:?} is not one of {}", ACTIONS.join(", "))));
-        }
+        ActionKind::parse(action).map_err(Error::BadRequest)?;
         one_word("the reviewer id", reviewer)?;
         one_word("the policy id", policy)?;
         registry::input::check("the organisation", organisation, registry::input::Lines::One)
