@@ -3,45 +3,41 @@
 //! binary only parses flags, calls one of these and prints what it returns; the benchmarks
 //! call them too.
 //!
+//! By use case, each in its folder:
+//!
 //! - [`policy`]: the built-in schema and default policy applied — activate a version through
 //!   the log, decide, audit, compare, replay, the serving decider;
 //! - [`notice`]: policy changes announced before they take effect — proposals with their
-//!   effect, objections, withdrawals, the minimum notice; [`notice_log`]: the log they read
-//!   and append to, and the activation gate;
+//!   effect, objections, withdrawals, the minimum notice; `notice::log`: the log they read and
+//!   append to, and the activation gate;
 //! - [`period`]: publish a period (records in the log, the static report beside its tiles);
-//! - [`enforce`]: enforcement actions recorded, and a period's audit with them for publishing;
+//!   `period::owners`: accounts named by their confirmed organisation;
+//! - [`enforcement`]: enforcement actions recorded, and a period's audit with them for publishing;
 //! - [`serving`]: the server's state from the places on disk;
 //! - [`review`]: the review queue ordered by consequence, with each proposal's facts side by
 //!   side, filtered and paged; decisions from it (`review::decide`: four eyes for links that
 //!   would make a deny, reversals included; bulk acceptance of identifier matches); the
 //!   server's cached queue and a page as text (`review::serve`);
-//! - [`remote`]: a published report read over HTTP(S) as a log's storage;
-//! - [`demo`]: the whole pipeline on demonstration data;
-//! - [`owners`]: accounts named by their confirmed organisation;
 //! - [`log`]: create a log, read its checkpoint, prove an entry, verify the log or a proof;
-//! - [`log_append`]: entries appended in batches, each index reported once durable;
-//! - [`fixtures`]: fictional names and a seeded generator, shared by the demo and the benchmarks;
-//! - [`witnessed`]: a checkpoint judged by a trust policy (witness cosignatures, quorum);
-//! - [`witnessing`]: the log's side: ask the policy's witnesses, publish on a quorum.
+//!   `log::append`: entries appended in batches, each index reported once durable;
+//!   `log::witnessed`: a checkpoint judged by a trust policy (witness cosignatures, quorum);
+//!   `log::witnessing`: the log's side: ask the policy's witnesses, publish on a quorum;
+//!   `log::remote`: a published report read over HTTP(S) as a log's storage;
+//! - [`demo`]: the whole pipeline on demonstration data;
+//! - [`fixtures`]: fictional names and a seeded generator, shared by the demo and the benchmarks.
 //!
 //! Errors are `anyhow` here: these functions sit one step from the edge and add the context a
 //! person needs (which file, which step) to the typed errors of the crates below.
 
 pub mod demo;
-pub mod enforce;
+pub mod enforcement;
 pub mod fixtures;
 pub mod log;
-pub mod log_append;
 pub mod notice;
-pub mod notice_log;
-pub mod owners;
 pub mod period;
 pub mod policy;
-pub mod remote;
 pub mod review;
 pub mod serving;
-pub mod witnessed;
-pub mod witnessing;
 
 use std::path::PathBuf;
 

@@ -129,8 +129,8 @@ pub fn activate_file(
         return Ok(Activation::AlreadyActive { sha256: v.sha256, file: file.display().to_string() });
     }
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut log = crate::notice_log::NoticeLog::open(log_dir)?;
-    let notice = crate::notice_log::activation_notice(&log, &v, how.emergency.as_deref())?;
+    let mut log = crate::notice::log::NoticeLog::open(log_dir)?;
+    let notice = crate::notice::log::activation_notice(&log, &v, how.emergency.as_deref())?;
     let activated = store.activate(log.writer(), &v, &name, by, &notice)?;
     let words = publish::notices::notice_words(notice.proposal.as_ref().map(|l| l.index), notice.emergency.is_some());
     // A witnessed log serves the version's checkpoint only once its quorum cosigned it.

@@ -101,7 +101,7 @@ pub fn run(args: &BenchReviewArgs) -> Result<ExitCode> {
     drop(pstore);
 
     // Built once, as a server does on its first request.
-    let today = app::notice_log::today();
+    let today = app::notice::log::today();
     let t = Instant::now();
     let index = app::review::QueueIndex::build(&places, &usage_db, &today)?;
     let build_s = t.elapsed().as_secs_f64();

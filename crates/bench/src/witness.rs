@@ -78,10 +78,10 @@ fn publish_with_quorum(dir: &std::path::Path, rounds: usize) -> Result<(Measured
     let round = |home: &tlog::LocalLog, policy: Option<&tlog::trust::Policy>, i: usize| -> Result<f64> {
         let entries: Vec<Vec<u8>> = (0..ROUND_ENTRIES).map(|k| format!("round {i} entry {k}").into_bytes()).collect();
         let t = Instant::now();
-        let (mut writer, _) = app::witnessing::open_writer(home)?;
+        let (mut writer, _) = app::log::witnessing::open_writer(home)?;
         writer.append(&entries)?;
         if let Some(p) = policy {
-            let r = app::witnessing::witness_and_publish(home, &writer, p, false)?;
+            let r = app::log::witnessing::witness_and_publish(home, &writer, p, false)?;
             if !r.published {
                 return Err(r.unpublished_error());
             }
@@ -112,8 +112,8 @@ fn publish_with_quorum(dir: &std::path::Path, rounds: usize) -> Result<(Measured
     policy.push_str("group both all w1 w2\nquorum both\n");
     let policy_file = dir.join("trust-policy.txt");
     std::fs::write(&policy_file, policy)?;
-    app::witnessing::set_policy(&home, &policy_file)?;
-    let policy = app::witnessing::log_policy(&home)?.context("the policy just set")?;
+    app::log::witnessing::set_policy(&home, &policy_file)?;
+    let policy = app::log::witnessing::log_policy(&home)?.context("the policy just set")?;
     let mut quorum = Vec::with_capacity(rounds);
     for i in 0..rounds {
         quorum.push(round(&home, Some(&policy), i)?);

@@ -103,10 +103,10 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     // The audit found the fictional sheriff's face identification (an open finding in the
     // first publication); the provider suspends it.
     let places = crate::PolicyPlaces { registry_db: dir.join("registry.db"), policy_db: dir.join("policy.db") };
-    let suspended = crate::enforce::record(
+    let suspended = crate::enforcement::record(
         &places,
-        &crate::enforce::RecordAction {
-            subject: crate::enforce::Subject::Organisation(SHERIFF.into()),
+        &crate::enforcement::RecordAction {
+            subject: crate::enforcement::Subject::Organisation(SHERIFF.into()),
             action: policy::store::ActionKind::Suspended,
             policy: "no-face-recognition-for-police".into(),
             reason: "face identification by a police agency is forbidden by the use policy; access to Amazon Rekognition suspended (demonstration data)"

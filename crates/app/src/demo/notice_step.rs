@@ -41,7 +41,7 @@ pub fn run(dir: &Path, agency: &str) -> Result<Summary> {
     std::fs::write(&file, allowing_face_recognition_for(agency))?;
     let places = crate::PolicyPlaces { registry_db: dir.join("registry.db"), policy_db: dir.join("policy.db") };
     let log_dir = dir.join("log");
-    let effective = crate::notice_log::today();
+    let effective = crate::notice::log::today();
     let effective = publish::notices::day_number(&effective)
         .map(|d| publish::notices::day_text(d + i64::from(publish::notices::DEFAULT_NOTICE_DAYS)))
         .context("today's date")?;

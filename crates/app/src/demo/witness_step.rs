@@ -47,7 +47,7 @@ pub fn start(dir: &Path, log: &LocalLog) -> Result<DemoWitnesses> {
         let home = WitnessHome::at(&dir.join(name));
         let key = home.init(&format!("{name}.candor.example")).with_context(|| format!("creating {name}"))?;
         let mut w = home.open()?;
-        w.state().add_log(log_key.name(), &log_key, crate::witnessed::now())?;
+        w.state().add_log(log_key.name(), &log_key, crate::log::witnessed::now())?;
         let server = server::Background::start(witness::http::router(Arc::new(Mutex::new(w))), "127.0.0.1:0")
             .with_context(|| format!("serving {name}"))?;
         let vkey = key.to_vkey().context("an Ed25519 witness key")?;
@@ -58,7 +58,7 @@ pub fn start(dir: &Path, log: &LocalLog) -> Result<DemoWitnesses> {
     policy.push_str(&format!("group both all {}\nquorum both\n", NAMES.join(" ")));
     let path = dir.join("trust-policy.txt");
     std::fs::write(&path, policy).with_context(|| format!("writing {}", path.display()))?;
-    crate::witnessing::set_policy(log, &path)?;
+    crate::log::witnessing::set_policy(log, &path)?;
     Ok(DemoWitnesses { servers, keys, policy: path })
 }
 
@@ -99,7 +99,7 @@ pub fn fork_refused(dir: &Path, log: &LocalLog, witnesses: &DemoWitnesses) -> Re
     drop(fork);
     let body = witness::request::encode(honest.size, &[], &forked);
     let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(crate::witnessing::WITNESS_TIMEOUT))
+        .timeout_global(Some(crate::log::witnessing::WITNESS_TIMEOUT))
         .http_status_as_error(false)
         .build()
         .new_agent();

@@ -36,7 +36,7 @@ impl CachedQueue {
         let store = registry::open(&self.places.registry_db)?;
         let mut slot = self.index.lock().map_err(|_| anyhow::anyhow!("the review queue's lock is poisoned"))?;
         if slot.is_none() {
-            let index = QueueIndex::build_from(&*store, &self.places, &self.usage_db, &crate::notice_log::today())?;
+            let index = QueueIndex::build_from(&*store, &self.places, &self.usage_db, &crate::notice::log::today())?;
             *slot = Some((std::time::Instant::now(), index));
         }
         Ok(())
@@ -67,7 +67,7 @@ impl CachedQueue {
             current = index.is_current(store, &self.places, &self.usage_db).map_err(failed)?;
         }
         if !current {
-            let today = crate::notice_log::today();
+            let today = crate::notice::log::today();
             let index = QueueIndex::build_from(store, &self.places, &self.usage_db, &today).map_err(failed)?;
             *slot = Some((std::time::Instant::now(), index));
         }

@@ -281,8 +281,8 @@ pub enum PolicyCommand {
     /// Make a bearer token for the server; prints it once and stores only its hash.
     Token {
         /// admin, reviewer, authorizer or staff (staff may object to policy proposals).
-        #[arg(long)]
-        role: String,
+        #[arg(long, value_parser = token_role())]
+        role: server::auth::Role,
         /// A label to recognise it by.
         #[arg(long, default_value = "")]
         label: String,
@@ -290,4 +290,11 @@ pub enum PolicyCommand {
         #[arg(long, env = "CANDOR_TOKENS", default_value = "candor-data/tokens")]
         tokens: PathBuf,
     },
+}
+
+/// `--role`: a token's role, listed in `--help` and in the error.
+fn token_role() -> impl clap::builder::TypedValueParser<Value = server::auth::Role> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["admin", "reviewer", "authorizer", "staff"])
+        .try_map(|s| server::auth::Role::parse(&s).ok_or("admin, reviewer, authorizer or staff"))
 }

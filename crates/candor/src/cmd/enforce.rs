@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use app::enforce::{RecordAction, Subject};
+use app::enforcement::{RecordAction, Subject};
 
 use crate::cli::EnforceCommand;
 use crate::console::print_json;
@@ -17,7 +17,7 @@ pub fn run(cmd: EnforceCommand) -> Result<ExitCode> {
                 (None, Some(account)) => Subject::Account(account),
                 (None, None) => anyhow::bail!("give --org or --account"),
             };
-            let recorded = app::enforce::record(
+            let recorded = app::enforcement::record(
                 &a.policy.places(),
                 &RecordAction {
                     subject,
@@ -43,7 +43,7 @@ pub fn run(cmd: EnforceCommand) -> Result<ExitCode> {
             }
         }
         EnforceCommand::List { policy, json } => {
-            let all = app::enforce::list(&policy.places())?;
+            let all = app::enforcement::list(&policy.places())?;
             if json {
                 print_json(&serde_json::to_value(&all)?);
             } else if all.is_empty() {

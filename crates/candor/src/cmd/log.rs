@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use tlog::{LocalLog, MAX_ENTRY_SIZE};
 
-use app::log_append::Batcher;
+use app::log::append::Batcher;
 
 use crate::cli::LogCommand;
 use crate::console::{emit, progress, vkey_arg};
@@ -21,11 +21,11 @@ pub fn run(cmd: LogCommand) -> Result<ExitCode> {
             append(&log.dir, &files, lines, batch_size as usize, witness_fail_open, json)
         }
         LogCommand::SetPolicy { log, policy, json } => {
-            emit(&app::witnessing::set_policy(&LocalLog::at(&log.dir), &policy)?, json)?;
+            emit(&app::log::witnessing::set_policy(&LocalLog::at(&log.dir), &policy)?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         LogCommand::Witness { log, witness_fail_open, json } => {
-            let round = app::witnessing::witness_log(&log.dir, witness_fail_open)?;
+            let round = app::log::witnessing::witness_log(&log.dir, witness_fail_open)?;
             emit(&round, json)?;
             if !round.published {
                 return Err(round.unpublished_error());
@@ -57,7 +57,7 @@ fn append(
     json: bool,
 ) -> Result<ExitCode> {
     let log = LocalLog::at(dir);
-    let (writer, policy) = app::witnessing::open_writer(&log)?;
+    let (writer, policy) = app::log::witnessing::open_writer(&log)?;
     // Whole files are checked against the size limit before anything is written.
     if !lines {
         for f in files.iter().filter(|f| f.as_os_str() != "-") {
@@ -105,7 +105,7 @@ fn append(
     }
     let (done, writer) = b.finish_with_writer()?;
     let round =
-        policy.map(|p| app::witnessing::witness_and_publish(&log, &writer, &p, witness_fail_open)).transpose()?;
+        policy.map(|p| app::log::witnessing::witness_and_publish(&log, &writer, &p, witness_fail_open)).transpose()?;
     if json {
         println!(
             "{}",
@@ -148,7 +148,7 @@ fn verify(
     json: bool,
 ) -> Result<ExitCode> {
     let vkey = vkey.map(vkey_arg).transpose()?;
-    let policy = policy.map(app::witnessed::read_policy).transpose()?;
+    let policy = policy.map(app::log::witnessed::read_policy).transpose()?;
     let bar = progress(0, "verifying entries");
     let r = app::log::verify(target, vkey, trusted, policy.as_ref(), &mut |done, total| {
         bar.set_length(total);
@@ -168,7 +168,7 @@ fn verify_proof(
     policy: Option<&Path>,
     json: bool,
 ) -> Result<ExitCode> {
-    let policy = policy.map(app::witnessed::read_policy).transpose()?;
+    let policy = policy.map(app::log::witnessed::read_policy).transpose()?;
     let verifier = match vkey {
         Some(k) => vkey_arg(k)?,
         None => LocalLog::at(dir).verifier().context("no --vkey given and no log.vkey in --dir")?,

@@ -173,7 +173,7 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
             }
             let query = app::review::query_from_pairs(&pairs)?;
             let places = app::PolicyPlaces { registry_db: db.db, policy_db };
-            let index = app::review::QueueIndex::build(&places, &usage_db, &app::notice_log::today())?;
+            let index = app::review::QueueIndex::build(&places, &usage_db, &app::notice::log::today())?;
             let page = index.page(&query);
             if json {
                 print_json(&serde_json::to_value(&page)?);
@@ -218,7 +218,7 @@ fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
 /// The review queue over the registry at `db` and the stores `q` names.
 fn queue_index(db: &std::path::Path, q: &crate::cli::QueueStores) -> Result<app::review::QueueIndex> {
     let places = app::PolicyPlaces { registry_db: db.to_path_buf(), policy_db: q.policy_db.clone() };
-    app::review::QueueIndex::build(&places, &q.usage_db, &app::notice_log::today())
+    app::review::QueueIndex::build(&places, &q.usage_db, &app::notice::log::today())
 }
 
 fn bulk_accept(

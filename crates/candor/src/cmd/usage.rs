@@ -66,7 +66,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             let store = usage::store::UsageStore::open(&usage_db)?;
             let rows = store.rows()?;
             // Accounts become organisations through confirmed links only.
-            let owners = app::owners::confirmed_owners(&db.db)?;
+            let owners = app::period::owners::confirmed_owners(&db.db)?;
             let g = if period == "month" { usage::fold::Granularity::Month } else { usage::fold::Granularity::Quarter };
             let report = usage::aggregate::owner_report(&rows, g, |a| {
                 owners.get(a).cloned().unwrap_or_else(|| format!("account {a} (not linked)"))

@@ -13,8 +13,8 @@ use crate::cli::VerifyArgs;
 use crate::console::{print_json, vkey_arg};
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
-    let (source, pages): (Box<dyn ReadStorage>, Vec<String>) = if app::remote::HttpStorage::is_url(&args.source) {
-        let http = app::remote::HttpStorage::new(&args.source, std::time::Duration::from_secs(30));
+    let (source, pages): (Box<dyn ReadStorage>, Vec<String>) = if app::log::remote::HttpStorage::is_url(&args.source) {
+        let http = app::log::remote::HttpStorage::new(&args.source, std::time::Duration::from_secs(30));
         (Box::new(http), Vec::new())
     } else {
         let mut root = PathBuf::from(&args.source);
@@ -112,9 +112,9 @@ fn judge_witnesses(
     args: &VerifyArgs,
     warnings: &mut Vec<String>,
     faults: &mut Vec<String>,
-) -> Result<Option<app::witnessed::Witnessed>> {
+) -> Result<Option<app::log::witnessed::Witnessed>> {
     let policy = match &args.policy {
-        Some(p) => app::witnessed::read_policy(p)?,
+        Some(p) => app::log::witnessed::read_policy(p)?,
         None => match source.read(tlog::POLICY_FILE)? {
             None => return Ok(None),
             Some(text) => {
@@ -128,7 +128,7 @@ fn judge_witnesses(
         },
     };
     let Some(checkpoint) = source.read(tlog::CHECKPOINT_PATH)? else { return Ok(None) };
-    match app::witnessed::witnessed(&checkpoint, &policy, app::witnessed::now()) {
+    match app::log::witnessed::witnessed(&checkpoint, &policy, app::log::witnessed::now()) {
         Ok(w) => {
             if !w.quorum_met {
                 faults.push(format!(

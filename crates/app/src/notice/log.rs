@@ -25,7 +25,7 @@ impl NoticeLog {
     /// Opens the log in `log_dir` (taking its writer lock) and reads its records.
     pub fn open(log_dir: &Path) -> Result<NoticeLog> {
         let home = LocalLog::at(log_dir);
-        let (writer, trust) = crate::witnessing::open_writer(&home)?;
+        let (writer, trust) = crate::log::witnessing::open_writer(&home)?;
         let entries = publish::entries::read_all(writer.storage(), writer.size())?;
         let records = publish::entries::records(&entries);
         Ok(NoticeLog { home, writer, trust, entries, records })
@@ -70,7 +70,7 @@ impl NoticeLog {
     pub fn finish(self) -> Result<()> {
         let NoticeLog { home, writer, trust, .. } = self;
         if let Some(trust) = trust {
-            let round = crate::witnessing::witness_and_publish(&home, &writer, &trust, false)?;
+            let round = crate::log::witnessing::witness_and_publish(&home, &writer, &trust, false)?;
             if !round.published {
                 return Err(round.unpublished_error().context("the record is in the log, but not yet served"));
             }

@@ -2,6 +2,8 @@
 //! (idempotently, with corrections when something changed), then write the static report next
 //! to the log's tiles.
 
+pub mod owners;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -48,7 +50,7 @@ pub struct Published {
     /// Accounts with usage whose name fits several organisations, awaiting a reviewer.
     pub ambiguous_accounts: u64,
     /// What the log's witnesses said of the new checkpoint, when the log has a trust policy.
-    pub witnessing: Option<crate::witnessing::Round>,
+    pub witnessing: Option<crate::log::witnessing::Round>,
 }
 
 impl Published {
@@ -85,7 +87,7 @@ pub struct PeriodReport {
     /// Accounts awaiting a reviewer's choice between organisations.
     pub accounts_awaiting_review_ambiguous: u64,
     /// What the log's witnesses said, when it has a trust policy.
-    pub witnessing: Option<crate::witnessing::Round>,
+    pub witnessing: Option<crate::log::witnessing::Round>,
     /// The log's home, for the hint to serve it.
     #[serde(skip)]
     log_dir: std::path::PathBuf,
@@ -172,7 +174,7 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
         }
     }
     let home = LocalLog::at(&req.log_dir);
-    let (mut writer, trust) = crate::witnessing::open_writer(&home)?;
+    let (mut writer, trust) = crate::log::witnessing::open_writer(&home)?;
     // Each store opened once and read once: the period is published from one read of each.
     let registry = registry::open(&req.registry_db)
         .with_context(|| format!("opening {}", registry::describe(&req.registry_db)))?;
@@ -191,10 +193,10 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
     // The audit against the policy in force, and what the provider did about it.
     let disclosed: Vec<String> = data.orgs.iter().map(|o| o.org.name.clone()).collect();
     if let Some(store) = &policy {
-        data.enforcement = crate::enforce::period_enforcement(store, &*registry, &rows, &req.period, &disclosed)
+        data.enforcement = crate::enforcement::period_enforcement(store, &*registry, &rows, &req.period, &disclosed)
             .context("auditing the period against the policy in force")?;
-        let owners = crate::owners::confirmed_owners_in(&*registry)?;
-        data.registered_uses = crate::enforce::disclosed_uses(store, &owners, &disclosed)?;
+        let owners = crate::period::owners::confirmed_owners_in(&*registry)?;
+        data.registered_uses = crate::enforcement::disclosed_uses(store, &owners, &disclosed)?;
     }
     let opts = Options {
         exact_quantities: req.exact_quantities,
@@ -205,8 +207,9 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
     let outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
     // A witnessed log serves the new checkpoint only once its quorum cosigned it; the report
     // is written for the checkpoint served.
-    let witnessing =
-        trust.map(|p| crate::witnessing::witness_and_publish(&home, &writer, &p, req.witness_fail_open)).transpose()?;
+    let witnessing = trust
+        .map(|p| crate::log::witnessing::witness_and_publish(&home, &writer, &p, req.witness_fail_open))
+        .transpose()?;
     drop(writer);
     if let Some(round) = witnessing.as_ref().filter(|r| !r.published) {
         return Err(round.unpublished_error().context(format!("{} {round}", req.period)));

@@ -3,6 +3,11 @@
 //! displays as text, so both say the same; a verification that fails is a result (a fault), not
 //! an error, so the caller can say so and exit with 1.
 
+pub mod append;
+pub mod remote;
+pub mod witnessed;
+pub mod witnessing;
+
 use std::fmt::{self, Display, Formatter};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -189,7 +194,7 @@ pub struct LogChecked {
     pub trusted_checkpoints: Vec<SizeRoot>,
     /// What the trust policy says of its checkpoint, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub witnessed: Option<crate::witnessed::Witnessed>,
+    pub witnessed: Option<crate::log::witnessed::Witnessed>,
 }
 
 /// What verifying a whole log found: what verified, or the fault.
@@ -270,7 +275,7 @@ pub fn verify(
 }
 
 /// The fault of a checkpoint whose policy quorum is not met, naming who did cosign.
-fn unmet_quorum(w: &crate::witnessed::Witnessed) -> Option<Fault> {
+fn unmet_quorum(w: &crate::log::witnessed::Witnessed) -> Option<Fault> {
     if w.quorum_met {
         return None;
     }
@@ -291,7 +296,7 @@ fn judge_folder(
     folder: &Path,
     verifier: &Verifier,
     policy: &tlog::trust::Policy,
-) -> Result<crate::witnessed::Witnessed, Fault> {
+) -> Result<crate::log::witnessed::Witnessed, Fault> {
     let path = folder.join(tlog::CHECKPOINT_PATH);
     let checkpoint =
         std::fs::read(&path).map_err(|e| Fault { fault: format!("{}: {e}", path.display()), category: "io" })?;
@@ -303,14 +308,14 @@ fn judge(
     checkpoint: &[u8],
     verifier: &Verifier,
     policy: &tlog::trust::Policy,
-) -> Result<crate::witnessed::Witnessed, Fault> {
+) -> Result<crate::log::witnessed::Witnessed, Fault> {
     if !policy.logs.is_empty() && !policy.logs.iter().any(|l| l.key == *verifier) {
         return Err(Fault {
             fault: format!("the policy does not list this log's key {}", verifier.to_vkey()),
             category: "witness",
         });
     }
-    crate::witnessed::witnessed(checkpoint, policy, crate::witnessed::now())
+    crate::log::witnessed::witnessed(checkpoint, policy, crate::log::witnessed::now())
         .map_err(|e| Fault { fault: format!("checkpoint cosignatures: {e}"), category: "witness" })
 }
 
@@ -371,7 +376,7 @@ pub struct ProofChecked {
     pub fault: Option<Fault>,
     /// What the trust policy says of the proof's checkpoint, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub witnessed: Option<crate::witnessed::Witnessed>,
+    pub witnessed: Option<crate::log::witnessed::Witnessed>,
     #[serde(skip)]
     proof_file: PathBuf,
 }

@@ -56,7 +56,7 @@ pub fn record(places: &PolicyPlaces, req: &RecordAction) -> Result<EnforcementAc
                 }
             }
         }
-        Subject::Account(account) => crate::owners::confirmed_owners(&places.registry_db)?
+        Subject::Account(account) => crate::period::owners::confirmed_owners(&places.registry_db)?
             .remove(account)
             .with_context(|| format!("account {account}: no confirmed link to an organisation (review it first)"))?,
     };

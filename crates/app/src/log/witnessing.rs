@@ -17,7 +17,7 @@ use tlog::cosignature::{Cosigned, check_cosignatures};
 use tlog::trust::{Policy, Witness};
 use tlog::{Checkpoint, DirStorage, LocalLog, LogWriter, TileReader, note};
 
-use crate::witnessed::{now, read_policy};
+use crate::log::witnessed::{now, read_policy};
 
 /// How long one witness may take to answer.
 pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(1);
@@ -189,7 +189,7 @@ pub fn witness_and_publish(
     let served = std::fs::read(home.public_dir().join("checkpoint")).unwrap_or_default();
     let served_size = Checkpoint::open(&served, &home.verifier()?).map(|c| c.size).unwrap_or(0);
     if served.starts_with(&checkpoint)
-        && let Ok(judged) = crate::witnessed::witnessed(&served, policy, now())
+        && let Ok(judged) = crate::log::witnessed::witnessed(&served, policy, now())
         && judged.quorum_met
     {
         let answers = judged

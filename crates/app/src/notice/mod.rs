@@ -7,6 +7,8 @@
 //! answers. So what the provider is held to is exactly what the public can read, and two
 //! people acting at once are ordered by the lock.
 
+pub mod log;
+
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
@@ -21,7 +23,7 @@ use usage::fold::Granularity;
 use usage::store::UsageStore;
 
 use crate::PolicyPlaces;
-use crate::notice_log::{NoticeLog, today};
+use crate::notice::log::{NoticeLog, today};
 
 /// A reason, trimmed and bounded.
 fn reason(text: &str) -> std::result::Result<String, String> {
