@@ -10,6 +10,8 @@
 //! - [`notice`]: policy changes announced before they take effect — proposals with their
 //!   effect, objections, withdrawals, the minimum notice; `notice::log`: the log they read and
 //!   append to, and the activation gate;
+//! - [`organisations`]: which organisations — import public records and accounts, classify,
+//!   explain, export and count the registry;
 //! - [`period`]: publish a period (records in the log, the static report beside its tiles);
 //!   `period::owners`: accounts named by their confirmed organisation;
 //! - [`enforcement`]: enforcement actions recorded, and a period's audit with them for publishing;
@@ -34,6 +36,7 @@ pub mod enforcement;
 pub mod fixtures;
 pub mod log;
 pub mod notice;
+pub mod organisations;
 pub mod period;
 pub mod policy;
 pub mod review;

@@ -4,90 +4,63 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use app::organisations::Source;
 use registry::Store;
-use registry::classify::{ClassifyConfig, classify};
-use registry::import::{self, ImportOptions};
 
 use crate::cli::{ImportKind, RegistryCommand, ReviewCommand, ScreenArgs};
 use crate::console::{emit, emit_all, print_json, progress};
 
 pub fn open(db: &Path) -> Result<Box<dyn Store>> {
-    registry::open(db).with_context(|| format!("opening the registry {}", registry::describe(db)))
-}
-
-fn config(min_amount: f64, since: Option<String>) -> Result<ClassifyConfig> {
-    if !min_amount.is_finite() || min_amount < 0.0 {
-        bail!("--min-amount must be a non-negative number of dollars");
-    }
-    if let Some(s) = &since {
-        let ok = s.len() == 10
-            && s.as_bytes()[4] == b'-'
-            && s.as_bytes()[7] == b'-'
-            && s.chars().filter(char::is_ascii_digit).count() == 8;
-        if !ok {
-            bail!("--since {s:?}: expected an ISO date such as 2020-01-01");
-        }
-    }
-    Ok(ClassifyConfig { min_amount, since })
+    app::organisations::open(db)
 }
 
 pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
     match cmd {
         RegistryCommand::Import { db, kind, files, skip_bad_rows, json } => {
-            let mut store = open(&db.db)?;
-            let opts = ImportOptions { skip_bad_rows };
-            let mut reports = Vec::new();
-            if let ImportKind::Reference = kind {
-                if files.is_empty() {
-                    reports.push(import::import_reference(&mut store, None)?);
+            let source = match kind {
+                ImportKind::Usaspending => Source::Usaspending,
+                ImportKind::Fbi => Source::Fbi,
+                ImportKind::Atlas => Source::Atlas,
+                ImportKind::Accounts => Source::Accounts,
+                ImportKind::Ftm => Source::Ftm,
+                ImportKind::Reference => Source::Reference,
+            };
+            // One bar per file, made when the file's first progress arrives.
+            let mut bar: Option<(std::path::PathBuf, indicatif::ProgressBar)> = None;
+            let mut tick = |file: &Path, done: u64, total: u64| {
+                if bar.as_ref().is_none_or(|(f, _)| f != file) {
+                    if let Some((_, b)) = bar.take() {
+                        b.finish_and_clear();
+                    }
+                    bar = Some((file.to_path_buf(), progress(0, &format!("importing {}", file.display()))));
                 }
-                for f in &files {
-                    reports.push(import::import_reference(&mut store, Some(f))?);
+                if let Some((_, b)) = &bar {
+                    b.set_length(total);
+                    b.set_position(done);
                 }
-            } else {
-                if files.is_empty() {
-                    bail!("give at least one file to import");
-                }
-                for f in &files {
-                    let bar = progress(0, &format!("importing {}", f.display()));
-                    let mut tick = |done: u64, total: u64| {
-                        bar.set_length(total);
-                        bar.set_position(done);
-                    };
-                    let r = match kind {
-                        ImportKind::Usaspending => import::import_usaspending(&mut store, f, opts, &mut tick),
-                        ImportKind::Fbi => import::import_fbi_agencies(&mut store, f, opts, &mut tick),
-                        ImportKind::Atlas => import::import_atlas(&mut store, f, opts, &mut tick),
-                        ImportKind::Accounts => import::import_accounts(&mut store, f, opts, &mut tick),
-                        ImportKind::Ftm => registry::ftm::import(&mut store, f),
-                        ImportKind::Reference => unreachable!("handled above"),
-                    };
-                    bar.finish_and_clear();
-                    reports.push(r?);
-                }
+            };
+            let reports = app::organisations::import(&db.db, source, &files, skip_bad_rows, &mut tick);
+            if let Some((_, b)) = bar {
+                b.finish_and_clear();
             }
-            emit_all(&reports, json)?;
+            emit_all(&reports?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::Classify { db, min_amount, since, json } => {
-            let cfg = config(min_amount, since)?;
-            let mut store = open(&db.db)?;
-            emit(&classify(&mut store, &cfg)?, json)?;
+            let cfg = app::organisations::classify_config(min_amount, since)?;
+            emit(&app::organisations::classify(&db.db, &cfg)?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::ExportFtm { db, out } => {
-            let store = open(&db.db)?;
             let n = match &out {
                 Some(path) => {
                     let mut f = std::io::BufWriter::new(
                         std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
                     );
-                    let n = registry::ftm::export(&store, &mut f)?;
-                    std::io::Write::flush(&mut f)?;
-                    n
+                    app::organisations::export_ftm(&db.db, &mut f)?
                 }
-                None => registry::ftm::export(&store, &mut std::io::stdout().lock())?,
+                None => app::organisations::export_ftm(&db.db, &mut std::io::stdout().lock())?,
             };
             eprintln!("wrote {n} FollowTheMoney entities");
             Ok(ExitCode::SUCCESS)
@@ -101,36 +74,27 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::Stats { db, json } => {
-            let store = open(&db.db)?;
-            emit(&store.counts()?, json)?;
+            emit(&app::organisations::stats(&db.db)?, json)?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 pub fn explain(db: &Path, org: &str, min_amount: f64, since: Option<String>, json: bool) -> Result<ExitCode> {
-    let cfg = config(min_amount, since)?;
-    let store = open(db)?;
-    // A customer account id explains the account: its links, then its organisation.
-    match registry::classify::explain_account(&store, org, &cfg)? {
-        Some(a) => emit(&a, json)?,
-        None => emit(&registry::classify::explain(&store, org, &cfg)?, json)?,
-    }
+    let cfg = app::organisations::classify_config(min_amount, since)?;
+    emit(&app::organisations::explain(db, org, &cfg)?, json)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
-    if !(0.0..=1.0).contains(&args.threshold) {
-        bail!("--threshold must be between 0 and 1");
-    }
-    let cfg = registry::screen::ScreenConfig { threshold: args.threshold, ..Default::default() };
+    let cfg = app::organisations::screen_config(args.threshold)?;
     let db = &args.db.db;
     if let Some(eval) = &args.evaluate {
-        emit(&registry::eval::evaluate(&open(db)?, eval, &cfg)?, args.json)?;
+        emit(&app::organisations::evaluate(db, eval, &cfg)?, args.json)?;
     } else if let Some(name) = &args.name {
-        emit(&registry::screen::screen_name(&open(db)?, name, args.state.as_deref(), &cfg)?, args.json)?;
+        emit(&app::organisations::screen_name(db, name, args.state.as_deref(), &cfg)?, args.json)?;
     } else {
-        emit(&registry::screen::screen_all(&mut open(db)?, &cfg)?, args.json)?;
+        emit(&app::organisations::screen_all(db, &cfg)?, args.json)?;
     }
     Ok(ExitCode::SUCCESS)
 }
