@@ -10,6 +10,7 @@
 //! - [`notice`]: policy changes announced before they take effect — proposals with their
 //!   effect, objections, withdrawals, the minimum notice; `notice::log`: the log they read and
 //!   append to, and the activation gate;
+//! - [`billing`]: how — billing files ingested, usage per organisation, the aggregation as SQL;
 //! - [`organisations`]: which organisations — import public records and accounts, classify,
 //!   explain, export and count the registry;
 //! - [`period`]: publish a period (records in the log, the static report beside its tiles);
@@ -31,6 +32,7 @@
 //! Errors are `anyhow` here: these functions sit one step from the edge and add the context a
 //! person needs (which file, which step) to the typed errors of the crates below.
 
+pub mod billing;
 pub mod demo;
 pub mod enforcement;
 pub mod fixtures;

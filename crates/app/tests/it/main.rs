@@ -1,8 +1,9 @@
 //! The use cases as library calls, each on a demo of its own (fictional organisations,
-//! generated usage): the notice gate, the witness quorum and the enforcement disclosure.
+//! generated usage): four eyes, the notice gate, the witness quorum and the enforcement disclosure.
 //! (Store opens are counted in `tests/opens.rs`, a binary of its own.)
 
 mod enforcement;
+mod four_eyes;
 mod notice_gate;
 mod witness_quorum;
 

@@ -1,6 +1,7 @@
-//! `candor usage …`: the capability taxonomy.
+//! `candor usage …`: billing files ingested and reported (through `app::billing`), the
+//! capability taxonomy, the aggregation as SQL.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -11,7 +12,7 @@ use crate::cli::UsageCommand;
 use crate::console::{emit, emit_all, progress};
 
 fn load(extra: Option<&Path>) -> Result<Taxonomy> {
-    Ok(Taxonomy::builtin_with(extra)?)
+    app::billing::taxonomy(extra)
 }
 
 pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
@@ -30,25 +31,30 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Ingest { files, usage_db, strict, extra, json } => {
-            let t = load(extra.as_deref())?;
-            let mut store = usage::store::UsageStore::open(&usage_db)?;
-            let mut reports = Vec::new();
-            for f in &files {
-                let mut bar = progress(0, &format!("ingesting {}", f.display()));
-                let mut writing = false;
-                let mut tick = |phase, done, total| {
-                    if phase == Phase::Writing && !writing {
-                        // The file is folded; the store write is the second, counted in groups.
-                        writing = true;
-                        bar.finish_and_clear();
-                        bar = progress(total, &format!("writing the groups of {} to the store", f.display()));
+            // One bar per file and phase: reading (bytes), then writing the groups to the store.
+            let mut bar: Option<(PathBuf, Phase, indicatif::ProgressBar)> = None;
+            let mut tick = |file: &Path, phase: Phase, done: u64, total: u64| {
+                if bar.as_ref().is_none_or(|(f, p, _)| f != file || *p != phase) {
+                    if let Some((_, _, b)) = bar.take() {
+                        b.finish_and_clear();
                     }
-                    bar.set_length(total);
-                    bar.set_position(done);
-                };
-                let r = store.ingest_with_progress(&t, f, usage::focus::ReadOptions { strict }, &mut tick);
-                bar.finish_and_clear();
-                let r = r?;
+                    let what = match phase {
+                        Phase::Reading => format!("ingesting {}", file.display()),
+                        Phase::Writing => format!("writing the groups of {} to the store", file.display()),
+                    };
+                    bar = Some((file.to_path_buf(), phase, progress(total, &what)));
+                }
+                if let Some((_, _, b)) = &bar {
+                    b.set_length(total);
+                    b.set_position(done);
+                }
+            };
+            let reports = app::billing::ingest(&files, &usage_db, strict, extra.as_deref(), &mut tick);
+            if let Some((_, _, b)) = bar {
+                b.finish_and_clear();
+            }
+            let reports = reports?;
+            for (f, r) in files.iter().zip(&reports) {
                 if strict && !r.read.nonconformance.is_empty() {
                     // Strict: the file was read, but report what does not conform.
                     eprintln!(
@@ -57,21 +63,13 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
                         r.read.nonconformance_counts.values().sum::<u64>()
                     );
                 }
-                reports.push(r);
             }
             emit_all(&reports, json)?;
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Report { usage_db, db, period, json } => {
-            let store = usage::store::UsageStore::open(&usage_db)?;
-            let rows = store.rows()?;
-            // Accounts become organisations through confirmed links only.
-            let owners = app::period::owners::confirmed_owners(&db.db)?;
             let g = if period == "month" { usage::fold::Granularity::Month } else { usage::fold::Granularity::Quarter };
-            let report = usage::aggregate::owner_report(&rows, g, |a| {
-                owners.get(a).cloned().unwrap_or_else(|| format!("account {a} (not linked)"))
-            });
-            emit(&report, json)?;
+            emit(&app::billing::owner_report(&usage_db, &db.db, g)?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Scan { files, strict, extra, json } => {
@@ -93,22 +91,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Sql { dialect, columns_from, table, extra } => {
-            let t = load(extra.as_deref())?;
-            let d = usage::sql::Dialect::parse(&dialect).context("--dialect")?;
-            let header = match &columns_from {
-                Some(path) => {
-                    let mut first = String::new();
-                    let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
-                    std::io::BufRead::read_line(&mut std::io::BufReader::new(f), &mut first)?;
-                    first
-                }
-                None => usage::sql::FOCUS_COLUMNS.join(","),
-            };
-            let headers: Vec<&str> = header.trim().split(',').map(|h| h.trim().trim_matches('"')).collect();
-            if !table.chars().all(|c| c.is_ascii_alphanumeric() || "_.`\"".contains(c)) {
-                anyhow::bail!("--table {table:?}: use a plain (optionally qualified) table name");
-            }
-            print!("{}", usage::sql::aggregate_query(&t, &usage::sql::Columns::from_headers(&headers), &table, d));
+            print!("{}", app::billing::sql(&dialect, columns_from.as_deref(), &table, extra.as_deref())?);
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::IngestAggregate { files, usage_db } => {
