@@ -12,11 +12,13 @@ mod error;
 mod migrate;
 pub mod moving;
 pub mod opens;
+mod place;
 mod pool;
 pub mod scratch;
 pub mod sqlite;
 
 pub use error::{Error, Result};
+pub use place::Place;
 pub use pool::{Conn, Database, SessionLock, describe, is_url, place_exists, redact};
 pub use postgres::error::SqlState;
 pub use postgres::types::ToSql;

@@ -145,3 +145,27 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// `--db`, `--usage-db`, `--policy-db`: a store's place, parsed once here. Its error names the
+/// flag and the URL without its password (clap's own would repeat the value as given).
+#[derive(Debug, Clone, Copy)]
+pub struct PlaceParser;
+
+impl clap::builder::TypedValueParser for PlaceParser {
+    type Value = pg::Place;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<pg::Place, clap::Error> {
+        use clap::error::ErrorKind;
+        let flag = arg.map(|a| a.to_string()).unwrap_or_else(|| "a store's place".into());
+        let text = value
+            .to_str()
+            .ok_or_else(|| clap::Error::raw(ErrorKind::InvalidUtf8, format!("{flag}: not UTF-8\n")).with_cmd(cmd))?;
+        pg::Place::parse(text)
+            .map_err(|why| clap::Error::raw(ErrorKind::ValueValidation, format!("{flag}: {why}\n")).with_cmd(cmd))
+    }
+}

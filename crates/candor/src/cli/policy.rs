@@ -11,12 +11,12 @@ use super::log::LogDir;
 #[derive(Debug, Args, Clone)]
 pub struct PolicyPlaces {
     /// The registry: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
-    #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db")]
-    pub db: PathBuf,
+    #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db", value_parser = super::PlaceParser)]
+    pub db: pg::Place,
     /// The policy database (versions, registered uses, decisions, enforcement): a SQLite file, or
     /// a PostgreSQL database (postgres://user@host/db).
-    #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db")]
-    pub policy_db: PathBuf,
+    #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db", value_parser = super::PlaceParser)]
+    pub policy_db: pg::Place,
 }
 
 /// What the provider declares of a use it registers: the facts oversight regimes ask for
@@ -68,7 +68,7 @@ pub struct Declared {
 impl PolicyPlaces {
     /// The places as the use cases take them.
     pub fn places(&self) -> app::PolicyPlaces {
-        app::PolicyPlaces { registry_db: self.db.clone(), policy_db: self.policy_db.clone() }
+        app::PolicyPlaces { registry_db: self.db.path().to_path_buf(), policy_db: self.policy_db.path().to_path_buf() }
     }
 }
 
@@ -119,8 +119,8 @@ pub enum PolicyCommand {
         #[command(flatten)]
         log: LogDir,
         /// The usage database the effect is computed on.
-        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-        usage_db: PathBuf,
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+        usage_db: pg::Place,
         /// The proposed policy file (Cedar).
         file: PathBuf,
         /// First day it may take effect (YYYY-MM-DD), at least the log's minimum notice away.
@@ -200,8 +200,8 @@ pub enum PolicyCommand {
         #[command(flatten)]
         policy: PolicyPlaces,
         /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
-        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-        usage_db: PathBuf,
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+        usage_db: pg::Place,
         /// Only this period (2026-Q3 or 2026-07).
         #[arg(long, value_parser = usage::fold::PeriodSpec::parse)]
         period: Option<usage::fold::PeriodSpec>,
@@ -216,8 +216,8 @@ pub enum PolicyCommand {
         #[command(flatten)]
         policy: PolicyPlaces,
         /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
-        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-        usage_db: PathBuf,
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+        usage_db: pg::Place,
         /// A policy file, a version number or hash prefix, or `active`.
         old: String,
         /// A policy file, a version number or hash prefix, or `active`.
@@ -264,8 +264,8 @@ pub enum PolicyCommand {
         #[command(flatten)]
         policy: PolicyPlaces,
         /// The usage database (its services are prepared for fast decisions).
-        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-        usage_db: PathBuf,
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+        usage_db: pg::Place,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8181")]
         listen: String,

@@ -10,8 +10,8 @@ use super::MigrateArgs;
 #[derive(Debug, Args, Clone)]
 pub struct RegistryDb {
     /// The registry: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
-    #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db")]
-    pub db: PathBuf,
+    #[arg(long, env = "CANDOR_DB", default_value = "candor-data/registry.db", value_parser = super::PlaceParser)]
+    pub db: pg::Place,
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,11 +72,11 @@ pub enum ReviewCommand {
         #[command(flatten)]
         db: RegistryDb,
         /// The usage database (what each account used, for the order and the facts).
-        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-        usage_db: PathBuf,
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+        usage_db: pg::Place,
         /// The policy database (the active policy says which links would make a deny).
-        #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db")]
-        policy_db: PathBuf,
+        #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db", value_parser = super::PlaceParser)]
+        policy_db: pg::Place,
         /// Only proposals with KEY=VALUE (repeatable): kind, role, status, country, state,
         /// capability, score=LOW-HIGH, age=DAYS (waiting at least), would_deny=true|false.
         #[arg(long = "filter", value_name = "KEY=VALUE")]
@@ -152,11 +152,11 @@ pub struct Decision {
 #[derive(Debug, Args, Clone)]
 pub struct QueueStores {
     /// The usage database (what each account used).
-    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-    pub usage_db: PathBuf,
+    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+    pub usage_db: pg::Place,
     /// The policy database (the active policy says which links would make a deny).
-    #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db")]
-    pub policy_db: PathBuf,
+    #[arg(long, env = "CANDOR_POLICY_DB", default_value = "candor-data/policy.db", value_parser = super::PlaceParser)]
+    pub policy_db: pg::Place,
     /// Which accepted links need a second reviewer: deny (those that would make the active
     /// policy deny something the account uses) or off.
     #[arg(long, default_value = "deny", value_parser = ["deny", "off"])]

@@ -33,8 +33,8 @@ pub struct PublishArgs {
     #[command(flatten)]
     pub log: LogDir,
     /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
-    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-    pub usage_db: PathBuf,
+    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+    pub usage_db: pg::Place,
     /// Publish exact quantities instead of volume bands.
     #[arg(long)]
     pub exact_quantities: bool,
@@ -56,8 +56,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub policy: PolicyPlaces,
     /// The usage database (its services are prepared for fast decisions).
-    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-    pub usage_db: PathBuf,
+    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+    pub usage_db: pg::Place,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,

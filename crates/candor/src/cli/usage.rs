@@ -83,8 +83,8 @@ pub enum UsageCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
-        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-        usage_db: PathBuf,
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+        usage_db: pg::Place,
         /// Refuse non-conformant files instead of reading them leniently.
         #[arg(long)]
         strict: bool,
@@ -97,8 +97,8 @@ pub enum UsageCommand {
     /// How each organisation used the services: per period, service, capability and region class.
     Report {
         /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
-        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-        usage_db: PathBuf,
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+        usage_db: pg::Place,
         #[command(flatten)]
         db: RegistryDb,
         /// Period: month or quarter.
@@ -132,8 +132,8 @@ pub enum UsageCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The usage database: a SQLite file, or a PostgreSQL database (postgres://user@host/db).
-        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db")]
-        usage_db: PathBuf,
+        #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+        usage_db: pg::Place,
     },
     /// Classify one billing line: its capability, the rule that decided it, its region class.
     Classify {

@@ -57,7 +57,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { db, org, min_amount, since, json } => {
-            registry::explain(&db.db, &org, min_amount, since, json)
+            registry::explain(db.db.path(), &org, min_amount, since, json)
         }
     }
 }

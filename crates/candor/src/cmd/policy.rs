@@ -61,7 +61,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         }
         PolicyCommand::Propose { policy: places, log, usage_db, file, effective, reason, by, json } => {
             let req = app::notice::Propose { file, effective, reason, by };
-            emit(&app::notice::propose(&places.places(), &usage_db, &log.dir, &req)?, json)?;
+            emit(&app::notice::propose(&places.places(), usage_db.path(), &log.dir, &req)?, json)?;
         }
         PolicyCommand::Proposals { log, json } => emit(&app::notice::Listing(app::notice::list(&log.dir)?), json)?,
         PolicyCommand::Object { log, proposal, reason, objector, json } => {
@@ -75,12 +75,17 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         }
         PolicyCommand::History { policy: places, json } => emit(&app::policy::history(&places.places())?, json)?,
         PolicyCommand::Audit { policy: places, usage_db, period, policy_version, json } => {
-            let a = app::policy::audit_usage(&places.places(), &usage_db, policy_version.as_deref(), period.as_ref())?;
+            let a = app::policy::audit_usage(
+                &places.places(),
+                usage_db.path(),
+                policy_version.as_deref(),
+                period.as_ref(),
+            )?;
             emit(&a, json)?;
             return Ok(if a.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         PolicyCommand::Diff { policy: places, usage_db, old, new, period, json } => {
-            emit(&app::policy::diff_versions(&places.places(), &usage_db, &old, &new, period.as_ref())?, json)?;
+            emit(&app::policy::diff_versions(&places.places(), usage_db.path(), &old, &new, period.as_ref())?, json)?;
         }
         PolicyCommand::RegisterUse {
             policy: places,
@@ -113,7 +118,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             let mut state = app::serving::decision_point(&app::serving::ServePlaces {
                 log_dir: PathBuf::new(),
                 policy: places.places(),
-                usage_db,
+                usage_db: usage_db.path().to_path_buf(),
                 tokens,
                 record,
                 four_eyes: true,

@@ -12,9 +12,9 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
     let p = publish_period(&PublishPeriod {
         period: args.period.clone(),
         log_dir: args.log.dir.clone(),
-        registry_db: args.policy.db.clone(),
-        usage_db: args.usage_db.clone(),
-        policy_db: args.policy.policy_db.clone(),
+        registry_db: args.policy.db.path().to_path_buf(),
+        usage_db: args.usage_db.path().to_path_buf(),
+        policy_db: args.policy.policy_db.path().to_path_buf(),
         exact_quantities: args.exact_quantities,
         demonstration: args.demonstration_data,
         witness_fail_open: args.witness_fail_open,

@@ -40,7 +40,7 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
                     b.set_position(done);
                 }
             };
-            let reports = app::organisations::import(&db.db, source, &files, skip_bad_rows, &mut tick);
+            let reports = app::organisations::import(db.db.path(), source, &files, skip_bad_rows, &mut tick);
             if let Some((_, b)) = bar {
                 b.finish_and_clear();
             }
@@ -49,7 +49,7 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
         }
         RegistryCommand::Classify { db, min_amount, since, json } => {
             let cfg = app::organisations::classify_config(min_amount, since)?;
-            emit(&app::organisations::classify(&db.db, &cfg)?, json)?;
+            emit(&app::organisations::classify(db.db.path(), &cfg)?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::ExportFtm { db, out } => {
@@ -58,9 +58,9 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
                     let mut f = std::io::BufWriter::new(
                         std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
                     );
-                    app::organisations::export_ftm(&db.db, &mut f)?
+                    app::organisations::export_ftm(db.db.path(), &mut f)?
                 }
-                None => app::organisations::export_ftm(&db.db, &mut std::io::stdout().lock())?,
+                None => app::organisations::export_ftm(db.db.path(), &mut std::io::stdout().lock())?,
             };
             eprintln!("wrote {n} FollowTheMoney entities");
             Ok(ExitCode::SUCCESS)
@@ -74,7 +74,7 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::Stats { db, json } => {
-            emit(&app::organisations::stats(&db.db)?, json)?;
+            emit(&app::organisations::stats(db.db.path())?, json)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -88,7 +88,7 @@ pub fn explain(db: &Path, org: &str, min_amount: f64, since: Option<String>, jso
 
 pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
     let cfg = app::organisations::screen_config(args.threshold)?;
-    let db = &args.db.db;
+    let db = args.db.db.path();
     if let Some(eval) = &args.evaluate {
         emit(&app::organisations::evaluate(db, eval, &cfg)?, args.json)?;
     } else if let Some(name) = &args.name {
@@ -102,7 +102,7 @@ pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
 pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
     match cmd {
         ReviewCommand::List { db, all: true, json, .. } => {
-            let store = open(&db.db)?;
+            let store = open(db.db.path())?;
             let links = registry::review::links(&store)?;
             if json {
                 print_json(&serde_json::to_value(&links)?);
@@ -136,8 +136,11 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
                 pairs.push((k.trim().to_string(), v.to_string()));
             }
             let query = app::review::query_from_pairs(&pairs)?;
-            let places = app::PolicyPlaces { registry_db: db.db, policy_db };
-            let index = app::review::QueueIndex::build(&places, &usage_db, &app::notice::log::today())?;
+            let places = app::PolicyPlaces {
+                registry_db: db.db.path().to_path_buf(),
+                policy_db: policy_db.path().to_path_buf(),
+            };
+            let index = app::review::QueueIndex::build(&places, usage_db.path(), &app::notice::log::today())?;
             let page = index.page(&query);
             if json {
                 print_json(&serde_json::to_value(&page)?);
@@ -148,16 +151,16 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
         }
         ReviewCommand::Accept(d) => decide(d, true),
         ReviewCommand::BulkAccept { db, ids, reviewer, reason, queue, json } => {
-            bulk_accept(&db.db, &ids, &reviewer, &reason, &queue, json)
+            bulk_accept(db.db.path(), &ids, &reviewer, &reason, &queue, json)
         }
         ReviewCommand::Reject(d) => decide(d, false),
     }
 }
 
 fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
-    let mut store = open(&d.db.db)?;
+    let mut store = open(d.db.db.path())?;
     let org = d.org.as_deref().map(|o| registry::review::organisation_named(&store, o).context("--org")).transpose()?;
-    let index = queue_index(&d.db.db, &d.queue)?;
+    let index = queue_index(d.db.db.path(), &d.queue)?;
     let ask = app::review::decide::Ask {
         proposal_id: d.id,
         accept,
@@ -181,8 +184,8 @@ fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
 
 /// The review queue over the registry at `db` and the stores `q` names.
 fn queue_index(db: &std::path::Path, q: &crate::cli::QueueStores) -> Result<app::review::QueueIndex> {
-    let places = app::PolicyPlaces { registry_db: db.to_path_buf(), policy_db: q.policy_db.clone() };
-    app::review::QueueIndex::build(&places, &q.usage_db, &app::notice::log::today())
+    let places = app::PolicyPlaces { registry_db: db.to_path_buf(), policy_db: q.policy_db.path().to_path_buf() };
+    app::review::QueueIndex::build(&places, q.usage_db.path(), &app::notice::log::today())
 }
 
 fn bulk_accept(

@@ -12,7 +12,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     let mut state = app::serving::state(&app::serving::ServePlaces {
         log_dir: args.log.dir.clone(),
         policy: args.policy.places(),
-        usage_db: args.usage_db.clone(),
+        usage_db: args.usage_db.path().to_path_buf(),
         tokens: args.tokens.clone(),
         record: args.record,
         four_eyes: args.four_eyes == "deny",

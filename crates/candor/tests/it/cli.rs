@@ -330,3 +330,14 @@ fn demo_runs_and_labels_everything_as_demonstration_data() {
     let o = candor(&["demo", "--no-serve", "--dir", foreign.to_str().expect("utf8")]);
     assert!(text(&o).contains("not made by candor demo"), "{}", text(&o));
 }
+
+#[test]
+fn a_store_s_place_is_checked_where_it_is_given_and_a_password_never_shown() {
+    let o = candor(&["registry", "stats", "--db", "postgres://candor:hunter2@host:notaport/db"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("--db") && t.contains("not a PostgreSQL URL") && !t.contains("hunter2"), "{t}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = candor(&["usage", "report", "--usage-db", &dir.path().display().to_string()]);
+    assert!(text(&o).contains("--usage-db") && text(&o).contains("a folder, not a SQLite file"), "{}", text(&o));
+}
