@@ -163,3 +163,15 @@ pub fn screen_name(
 pub fn evaluate(db: &Path, set: &Path, cfg: &registry::screen::ScreenConfig) -> Result<registry::eval::EvalReport> {
     Ok(registry::eval::evaluate(&*open(db)?, set, cfg)?)
 }
+
+/// Every link of the registry at `db` with its latest event and proposal (the review's full
+/// list, decided links included).
+pub fn links(db: &Path) -> Result<Vec<registry::review::LinkState>> {
+    Ok(registry::review::links(&*open(db)?)?)
+}
+
+/// The id of the organisation `name` names (a name, `#id`, key or identifier), as a reviewer
+/// chooses one candidate of an ambiguous proposal.
+pub fn organisation_named(store: &dyn Store, name: &str) -> Result<i64> {
+    Ok(registry::review::organisation_named(store, name)?)
+}

@@ -12,7 +12,7 @@ fn publishing_a_period_opens_each_store_once() {
     let dir = tmp.path().join("demo");
     let demo = app::demo::run(&dir).expect("the demo");
     let request = PublishPeriod {
-        period: app::demo::SECOND_PERIOD.into(),
+        period: publish::gather::Period::parse(app::demo::SECOND_PERIOD).expect("period"),
         log_dir: dir.join("log"),
         registry_db: dir.join("registry.db"),
         usage_db: dir.join("usage.db"),

@@ -86,7 +86,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     let witnesses = witness_step::start(dir, &log).context("starting the demo's witnesses")?;
 
     let request = PublishPeriod {
-        period: PERIOD.into(),
+        period: publish::gather::Period::parse(PERIOD)?,
         log_dir: dir.join("log"),
         registry_db: dir.join("registry.db"),
         usage_db: dir.join("usage.db"),
@@ -131,8 +131,9 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         .collect();
     registry_step::generate_quarter(dir, &registry.usage_accounts, &face_q4, (2026, 10), 2027)
         .context("generating the second quarter's demonstration usage")?;
-    let second = publish_period(&PublishPeriod { period: SECOND_PERIOD.into(), ..request.clone() })
-        .context("publishing the second demo period")?;
+    let second =
+        publish_period(&PublishPeriod { period: publish::gather::Period::parse(SECOND_PERIOD)?, ..request.clone() })
+            .context("publishing the second demo period")?;
 
     // Check the report from the outside, as an auditor would, and keep its checkpoint.
     let public = log.public_dir();

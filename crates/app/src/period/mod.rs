@@ -18,7 +18,7 @@ use usage::store::UsageStore;
 #[derive(Debug, Clone)]
 pub struct PublishPeriod {
     /// The period, `YYYY-Qn`.
-    pub period: String,
+    pub period: Period,
     /// The log's home folder (the report is written to its public folder).
     pub log_dir: PathBuf,
     /// The registry's database.
@@ -152,7 +152,7 @@ impl std::fmt::Display for PeriodReport {
 
 /// Publishes one period.
 pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
-    let period = Period::parse(&req.period)?;
+    let period = req.period.clone();
     for (what, p) in [("registry", &req.registry_db), ("usage database", &req.usage_db)] {
         if !pg::place_exists(p) {
             bail!("{}: no {what} here (pass its path; see candor publish --help)", p.display());
@@ -193,8 +193,9 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
     // The audit against the policy in force, and what the provider did about it.
     let disclosed: Vec<String> = data.orgs.iter().map(|o| o.org.name.clone()).collect();
     if let Some(store) = &policy {
-        data.enforcement = crate::enforcement::period_enforcement(store, &*registry, &rows, &req.period, &disclosed)
-            .context("auditing the period against the policy in force")?;
+        data.enforcement =
+            crate::enforcement::period_enforcement(store, &*registry, &rows, req.period.as_str(), &disclosed)
+                .context("auditing the period against the policy in force")?;
         let owners = crate::period::owners::confirmed_owners_in(&*registry)?;
         data.registered_uses = crate::enforcement::disclosed_uses(store, &owners, &disclosed)?;
     }
@@ -212,7 +213,7 @@ pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
         .transpose()?;
     drop(writer);
     if let Some(round) = witnessing.as_ref().filter(|r| !r.published) {
-        return Err(round.unpublished_error().context(format!("{} {round}", req.period)));
+        return Err(round.unpublished_error().context(format!("{} {round}", req.period.as_str())));
     }
     let site = publish::site::write_site(&home.public_dir(), &home.verifier()?, &registry::model::now())?;
     let mut withheld: Vec<(String, u64)> = data.withheld.into_iter().collect();

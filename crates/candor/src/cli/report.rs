@@ -26,8 +26,8 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// The period to publish: YYYY-Qn.
-    #[arg(long)]
-    pub period: String,
+    #[arg(long, value_parser = |s: &str| publish::gather::Period::parse(s).map_err(|e| e.to_string()))]
+    pub period: publish::gather::Period,
     #[command(flatten)]
     pub policy: PolicyPlaces,
     #[command(flatten)]

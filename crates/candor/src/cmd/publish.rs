@@ -19,6 +19,6 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
         demonstration: args.demonstration_data,
         witness_fail_open: args.witness_fail_open,
     })?;
-    emit(&p.report(&args.period, &args.log.dir), args.json)?;
+    emit(&p.report(args.period.as_str(), &args.log.dir), args.json)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -102,8 +102,7 @@ pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
 pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
     match cmd {
         ReviewCommand::List { db, all: true, json, .. } => {
-            let store = open(db.db.path())?;
-            let links = registry::review::links(&store)?;
+            let links = app::organisations::links(db.db.path())?;
             if json {
                 print_json(&serde_json::to_value(&links)?);
             } else {
@@ -159,7 +158,8 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
 
 fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
     let mut store = open(d.db.db.path())?;
-    let org = d.org.as_deref().map(|o| registry::review::organisation_named(&store, o).context("--org")).transpose()?;
+    let org =
+        d.org.as_deref().map(|o| app::organisations::organisation_named(&*store, o).context("--org")).transpose()?;
     let index = queue_index(d.db.db.path(), &d.queue)?;
     let ask = app::review::decide::Ask {
         proposal_id: d.id,
