@@ -3,7 +3,7 @@
 //! binary, because the open counts are process-wide and another test running beside it would
 //! add to them.
 
-use app::period::{PublishPeriod, publish_period};
+use app::period::publish_period;
 
 #[test]
 fn publishing_a_period_opens_each_store_once() {
@@ -11,16 +11,7 @@ fn publishing_a_period_opens_each_store_once() {
     // The demo makes its folder itself (it refuses to replace one it did not make).
     let dir = tmp.path().join("demo");
     let demo = app::demo::run(&dir).expect("the demo");
-    let request = PublishPeriod {
-        period: publish::gather::Period::parse(app::demo::SECOND_PERIOD).expect("period"),
-        log_dir: dir.join("log"),
-        registry_db: dir.join("registry.db"),
-        usage_db: dir.join("usage.db"),
-        policy_db: dir.join("policy.db"),
-        exact_quantities: false,
-        demonstration: true,
-        witness_fail_open: false,
-    };
+    let request = app::demo::publish_request(&dir, app::demo::SECOND_PERIOD).expect("request");
     let before = ["registry", "usage", "policy"].map(pg::opens::count);
     let published = publish_period(&request).expect("publish");
     let after = ["registry", "usage", "policy"].map(pg::opens::count);

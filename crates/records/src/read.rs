@@ -7,6 +7,7 @@
 //! and a record the types cannot hold without loss (an unknown kind, a member of another
 //! shape) is kept whole as an [`Unrecognised`] record, shown as such and never dropped.
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::canonical;
@@ -89,38 +90,44 @@ pub fn parse(entry: &[u8]) -> Option<Parsed> {
 
 /// The candor record `value` holds, or `None` when it is not one.
 pub fn parse_value(value: Value) -> Option<Parsed> {
+    parse_ref(&value)
+}
+
+/// [`parse_value`] without taking the value: a reader that keeps the entry's JSON (the site
+/// shows it) parses the entry once. The value is copied only into an unrecognised record.
+pub fn parse_ref(value: &Value) -> Option<Parsed> {
     let kind = value.get("type")?.as_str()?.to_string();
     if !kind.starts_with("candor.") {
         return None;
     }
     let unrecognised =
-        |value: Value, why: String| Some(Parsed::Unrecognised(Unrecognised { kind: kind.clone(), value, why }));
+        |why: String| Some(Parsed::Unrecognised(Unrecognised { kind: kind.clone(), value: value.clone(), why }));
     if !KINDS.contains(&kind.as_str()) {
-        return unrecognised(value, format!("{kind} is not a kind this format defines"));
+        return unrecognised(format!("{kind} is not a kind this format defines"));
     }
-    let body: Body = match serde_json::from_value(value.clone()) {
+    let body = match Body::deserialize(value) {
         Ok(b) => b,
-        Err(e) => return unrecognised(value, format!("not a {kind} record of this format: {e}")),
+        Err(e) => return unrecognised(format!("not a {kind} record of this format: {e}")),
     };
-    let Value::Object(given) = &value else { return None };
+    let Value::Object(given) = value else { return None };
     let mut record = Record { body, demonstration: false, notice: None, extra: Map::new() };
     let written = serde_json::to_value(&record.body).unwrap_or(Value::Null);
-    let Value::Object(written) = written else { return unrecognised(value, "the record is not an object".into()) };
+    let Value::Object(members) = &written else { return unrecognised("the record is not an object".into()) };
     for (k, v) in given {
         match (k.as_str(), v) {
             ("demonstration_data", Value::Bool(true)) => record.demonstration = true,
             ("notice", Value::String(n)) => record.notice = Some(n.clone()),
-            _ if written.contains_key(k) => {}
+            _ if members.contains_key(k) => {}
             _ => {
                 record.extra.insert(k.clone(), v.clone());
             }
         }
     }
     // Read back only if nothing is lost or added: the typed record must write what was given.
-    match (canonical::to_vec(&record.to_value()), canonical::to_vec(&value)) {
+    match (canonical::to_vec(&record.around(written)), canonical::to_vec(value)) {
         (Ok(a), Ok(b)) if a == b => Some(Parsed::Known(record)),
-        (Err(e), _) | (_, Err(e)) => unrecognised(value, format!("not canonical JSON: {e}")),
-        _ => unrecognised(value, format!("the {kind} record holds members of a shape this format does not define")),
+        (Err(e), _) | (_, Err(e)) => unrecognised(format!("not canonical JSON: {e}")),
+        _ => unrecognised(format!("the {kind} record holds members of a shape this format does not define")),
     }
 }
 

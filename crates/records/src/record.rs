@@ -165,7 +165,12 @@ impl Record {
 
     /// The record as a JSON value.
     pub fn to_value(&self) -> Value {
-        let mut v = serde_json::to_value(&self.body).unwrap_or(Value::Null);
+        self.around(serde_json::to_value(&self.body).unwrap_or(Value::Null))
+    }
+
+    /// `body` (the body as JSON) with the members around it: extra members, the demonstration
+    /// mark and notice.
+    pub(crate) fn around(&self, mut v: Value) -> Value {
         if let Value::Object(m) = &mut v {
             for (k, x) in &self.extra {
                 m.entry(k.clone()).or_insert_with(|| x.clone());

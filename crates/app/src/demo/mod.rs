@@ -74,6 +74,21 @@ pub struct DemoRun {
     pub notice: notice_step::Summary,
 }
 
+/// How the demo publishes `period` from its folder `dir`: its stores, its log, every record
+/// marked as demonstration data.
+pub fn publish_request(dir: &Path, period: &str) -> Result<PublishPeriod> {
+    Ok(PublishPeriod {
+        period: publish::gather::Period::parse(period)?,
+        log_dir: dir.join("log"),
+        registry_db: dir.join("registry.db"),
+        usage_db: dir.join("usage.db"),
+        policy_db: dir.join("policy.db"),
+        exact_quantities: false,
+        demonstration: true,
+        witness_fail_open: false,
+    })
+}
+
 /// Runs the demo in `dir` (replacing an earlier demo there, nothing else).
 pub fn run(dir: &Path) -> Result<DemoRun> {
     prepare(dir)?;
@@ -85,16 +100,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     let policy = policy_step::run(dir).context("the policy demo")?;
     let witnesses = witness_step::start(dir, &log).context("starting the demo's witnesses")?;
 
-    let request = PublishPeriod {
-        period: publish::gather::Period::parse(PERIOD)?,
-        log_dir: dir.join("log"),
-        registry_db: dir.join("registry.db"),
-        usage_db: dir.join("usage.db"),
-        policy_db: dir.join("policy.db"),
-        exact_quantities: false,
-        demonstration: true,
-        witness_fail_open: false,
-    };
+    let request = publish_request(dir, PERIOD)?;
     let first = publish_period(&request).context("publishing the demo period")?;
     let again = publish_period(&request).context("publishing the demo period again")?;
     if !again.outcome.appended.is_empty() {
@@ -131,9 +137,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         .collect();
     registry_step::generate_quarter(dir, &registry.usage_accounts, &face_q4, (2026, 10), 2027)
         .context("generating the second quarter's demonstration usage")?;
-    let second =
-        publish_period(&PublishPeriod { period: publish::gather::Period::parse(SECOND_PERIOD)?, ..request.clone() })
-            .context("publishing the second demo period")?;
+    let second = publish_period(&publish_request(dir, SECOND_PERIOD)?).context("publishing the second demo period")?;
 
     // Check the report from the outside, as an auditor would, and keep its checkpoint.
     let public = log.public_dir();

@@ -164,14 +164,20 @@ impl Model {
         now: &str,
     ) -> Result<Model, Error> {
         let mut m = Model::default();
-        let parsed = crate::entries::records(entries);
-        let corrected = records::corrected(entries, parsed.iter().map(|(i, r)| (*i, r)));
-        for (index, record) in parsed {
+        // Each entry parsed once: its JSON as written (members in canonical order, what pages
+        // show) and the record read from it.
+        let parsed: Vec<(u64, Value, records::Parsed)> = (entries.iter().enumerate())
+            .filter_map(|(i, e)| {
+                let value: Value = serde_json::from_slice(e).ok()?;
+                let record = records::parse_ref(&value)?;
+                Some((i as u64, value, record))
+            })
+            .collect();
+        let corrected = records::corrected(entries, parsed.iter().map(|(i, _, r)| (*i, r)));
+        for (index, value, record) in parsed {
             let entry = entries[index as usize].clone();
             let kind = record.kind().trim_start_matches("candor.").to_string();
             m.demonstration |= record.is_demonstration();
-            // What the entry says, as written (its members in canonical order).
-            let value = serde_json::from_slice(&entry).unwrap_or_else(|_| record.to_value());
             first_seen.entry(index).or_insert_with(|| now.to_string());
             m.records.insert(
                 index,
