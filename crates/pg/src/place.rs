@@ -5,6 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+/// Longest place accepted, in bytes (Linux's `PATH_MAX`).
+pub const MAX_PLACE: usize = 4096;
+
 /// A store's place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
@@ -17,6 +20,14 @@ pub enum Place {
 impl Place {
     /// Parses a place as given on the command line or in the environment.
     pub fn parse(text: &str) -> Result<Place, String> {
+        // A place is shown in messages and on terminals: no control characters, and a length
+        // no file system or URL needs.
+        if text.len() > MAX_PLACE {
+            return Err(format!("a store's place is at most {MAX_PLACE} bytes; this one is {}", text.len()));
+        }
+        if text.chars().any(char::is_control) {
+            return Err("a store's place may not hold control characters".into());
+        }
         if crate::is_url(text) {
             // The parser's own message is not repeated: it could quote part of the URL.
             text.parse::<postgres::Config>().map_err(|_| {
@@ -66,6 +77,8 @@ mod tests {
         assert_eq!(pg.path(), Path::new(url));
         assert!(!pg.to_string().contains("secret"), "{pg}");
         assert!(Place::parse("").is_err());
+        assert!(Place::parse("x\u{1b}[31m.db").unwrap_err().contains("control characters"));
+        assert!(Place::parse(&"a".repeat(100_000)).unwrap_err().contains("at most 4096 bytes"));
         assert!(Place::parse("postgres://candor@host:notaport/db").is_err());
         let dir = tempfile::tempdir().expect("tempdir");
         assert!(Place::parse(&dir.path().display().to_string()).unwrap_err().contains("a folder"));
