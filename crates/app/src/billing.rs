@@ -7,25 +7,28 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use usage::fold::Granularity;
-use usage::store::{IngestReport, Phase, UsageStore};
+use usage::store::{IngestReport, Phase};
 use usage::taxonomy::Taxonomy;
+
+use crate::stores::{Stores, lock};
 
 /// The built-in taxonomy, with the user's own rules (read from `extra`) first.
 pub fn taxonomy(extra: Option<&Path>) -> Result<Taxonomy> {
     Ok(Taxonomy::builtin_with(extra)?)
 }
 
-/// Ingests `files` into the usage store at `usage_db`, each once and all or nothing;
+/// Ingests `files` into the usage store of `stores`, each once and all or nothing;
 /// `progress(file, phase, done, total)` follows each file's reading, then its writing.
 pub fn ingest(
+    stores: &Stores,
     files: &[PathBuf],
-    usage_db: &Path,
     strict: bool,
     extra: Option<&Path>,
     progress: &mut dyn FnMut(&Path, Phase, u64, u64),
 ) -> Result<Vec<IngestReport>> {
     let t = taxonomy(extra)?;
-    let mut store = UsageStore::open(usage_db)?;
+    let store = stores.usage()?;
+    let mut store = lock(&store);
     let mut reports = Vec::new();
     for f in files {
         let mut tick = |phase, done, total| progress(f, phase, done, total);
@@ -34,15 +37,23 @@ pub fn ingest(
     Ok(reports)
 }
 
+/// Ingests aggregates another engine computed with the query of [`sql`] (CSV or Parquet) into
+/// the usage store of `stores`, each file once.
+pub fn ingest_aggregate(stores: &Stores, files: &[PathBuf]) -> Result<Vec<IngestReport>> {
+    let store = stores.usage()?;
+    let mut store = lock(&store);
+    let mut reports = Vec::new();
+    for f in files {
+        reports.push(store.ingest_aggregate(f)?);
+    }
+    Ok(reports)
+}
+
 /// The stored usage per organisation (or `account … (not linked)`), per period of
 /// `granularity`: accounts become organisations through the registry's confirmed links only.
-pub fn owner_report(
-    usage_db: &Path,
-    registry_db: &Path,
-    granularity: Granularity,
-) -> Result<usage::aggregate::UsageReport> {
-    let rows = UsageStore::open(usage_db)?.rows()?;
-    let owners = crate::period::owners::confirmed_owners(registry_db)?;
+pub fn owner_report(stores: &Stores, granularity: Granularity) -> Result<usage::aggregate::UsageReport> {
+    let rows = lock(&*stores.usage()?).rows()?;
+    let owners = crate::period::owners::confirmed_owners(stores)?;
     Ok(usage::aggregate::owner_report(&rows, granularity, |a| {
         owners.get(a).cloned().unwrap_or_else(|| format!("account {a} (not linked)"))
     }))

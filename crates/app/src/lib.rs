@@ -16,7 +16,9 @@
 //! - [`period`]: publish a period (records in the log, the static report beside its tiles);
 //!   `period::owners`: accounts named by their confirmed organisation;
 //! - [`enforcement`]: enforcement actions recorded, and a period's audit with them for publishing;
-//! - [`serving`]: the server's state from the places on disk;
+//! - [`serving`]: the server's state over its stores;
+//! - [`stores`]: the registry, usage and policy stores a process works on, opened once and
+//!   passed to every use case; a read moment of each;
 //! - [`review`]: the review queue ordered by consequence, with each proposal's facts side by
 //!   side, filtered and paged; decisions from it (`review::decide`: four eyes for links that
 //!   would make a deny, reversals included; bulk acceptance of identifier matches); the
@@ -43,14 +45,4 @@ pub mod period;
 pub mod policy;
 pub mod review;
 pub mod serving;
-
-use std::path::PathBuf;
-
-/// The databases a policy decision reads.
-#[derive(Debug, Clone)]
-pub struct PolicyPlaces {
-    /// The registry's SQLite database.
-    pub registry_db: PathBuf,
-    /// The policy database (versions, registered uses, recorded decisions).
-    pub policy_db: PathBuf,
-}
+pub mod stores;

@@ -5,15 +5,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use registry::Store;
 use registry::classify::ClassifyConfig;
 use registry::import::{ImportOptions, ImportReport};
 
-/// Opens the registry at `db` (a SQLite file or a PostgreSQL URL), naming it in the error.
-pub fn open(db: &Path) -> Result<Box<dyn Store>> {
-    registry::open(db).with_context(|| format!("opening the registry {}", registry::describe(db)))
-}
+use crate::stores::{Stores, lock};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,17 +29,18 @@ pub enum Source {
     Reference,
 }
 
-/// Imports `files` of `source` into the registry at `db`, each file all or nothing (or its bad
+/// Imports `files` of `source` into the registry of `stores`, each file all or nothing (or its bad
 /// rows listed and skipped with `skip_bad_rows`); `progress(file, done, total)` follows each.
 pub fn import(
-    db: &Path,
+    stores: &Stores,
     source: Source,
     files: &[std::path::PathBuf],
     skip_bad_rows: bool,
     progress: &mut dyn FnMut(&Path, u64, u64),
 ) -> Result<Vec<ImportReport>> {
     use registry::import;
-    let mut store = open(db)?;
+    let store = stores.registry()?;
+    let mut store = lock(&store);
     let opts = ImportOptions { skip_bad_rows };
     let mut reports = Vec::new();
     if source == Source::Reference {
@@ -90,8 +88,8 @@ pub fn classify_config(min_amount: f64, since: Option<String>) -> Result<Classif
 }
 
 /// Derives classifications and appends the changes to the history.
-pub fn classify(db: &Path, cfg: &ClassifyConfig) -> Result<registry::classify::ClassifyReport> {
-    Ok(registry::classify::classify(&mut *open(db)?, cfg)?)
+pub fn classify(stores: &Stores, cfg: &ClassifyConfig) -> Result<registry::classify::ClassifyReport> {
+    Ok(registry::classify::classify(&mut **lock(&*stores.registry()?), cfg)?)
 }
 
 /// What explains a classification: an account id explains the account (its links, then its
@@ -115,25 +113,25 @@ impl std::fmt::Display for Explained {
 }
 
 /// Explains `what` (an account id or an organisation).
-pub fn explain(db: &Path, what: &str, cfg: &ClassifyConfig) -> Result<Explained> {
-    let store = open(db)?;
-    Ok(match registry::classify::explain_account(&*store, what, cfg)? {
+pub fn explain(stores: &Stores, what: &str, cfg: &ClassifyConfig) -> Result<Explained> {
+    let store = stores.registry()?;
+    let store = lock(&store);
+    Ok(match registry::classify::explain_account(&**store, what, cfg)? {
         Some(a) => Explained::Account(a),
-        None => Explained::Organisation(registry::classify::explain(&*store, what, cfg)?),
+        None => Explained::Organisation(registry::classify::explain(&**store, what, cfg)?),
     })
 }
 
 /// Writes the registry as FollowTheMoney entities to `out`; how many.
-pub fn export_ftm(db: &Path, out: &mut dyn std::io::Write) -> Result<usize> {
-    let store = open(db)?;
-    let n = registry::ftm::export(&*store, out)?;
+pub fn export_ftm(stores: &Stores, out: &mut dyn std::io::Write) -> Result<usize> {
+    let n = registry::ftm::export(&**lock(&*stores.registry()?), out)?;
     out.flush()?;
     Ok(n)
 }
 
 /// What the registry holds, counted.
-pub fn stats(db: &Path) -> Result<registry::Counts> {
-    Ok(open(db)?.counts()?)
+pub fn stats(stores: &Stores) -> Result<registry::Counts> {
+    Ok(lock(&*stores.registry()?).counts()?)
 }
 
 /// How strictly to screen: a threshold from 0 to 1, checked.
@@ -144,30 +142,34 @@ pub fn screen_config(threshold: f64) -> Result<registry::screen::ScreenConfig> {
     Ok(registry::screen::ScreenConfig { threshold, ..Default::default() })
 }
 
-/// Screens every account of the registry at `db`, proposing links for review.
-pub fn screen_all(db: &Path, cfg: &registry::screen::ScreenConfig) -> Result<registry::screen::ScreenReport> {
-    Ok(registry::screen::screen_all(&mut *open(db)?, cfg)?)
+/// Screens every account of the registry of `stores`, proposing links for review.
+pub fn screen_all(stores: &Stores, cfg: &registry::screen::ScreenConfig) -> Result<registry::screen::ScreenReport> {
+    Ok(registry::screen::screen_all(&mut **lock(&*stores.registry()?), cfg)?)
 }
 
 /// Screens one name (with its state, when given) without storing anything.
 pub fn screen_name(
-    db: &Path,
+    stores: &Stores,
     name: &str,
     state: Option<&str>,
     cfg: &registry::screen::ScreenConfig,
 ) -> Result<registry::screen::NameScreening> {
-    Ok(registry::screen::screen_name(&*open(db)?, name, state, cfg)?)
+    Ok(registry::screen::screen_name(&**lock(&*stores.registry()?), name, state, cfg)?)
 }
 
 /// Precision and recall on the labelled set at `set`, per category and per score band.
-pub fn evaluate(db: &Path, set: &Path, cfg: &registry::screen::ScreenConfig) -> Result<registry::eval::EvalReport> {
-    Ok(registry::eval::evaluate(&*open(db)?, set, cfg)?)
+pub fn evaluate(
+    stores: &Stores,
+    set: &Path,
+    cfg: &registry::screen::ScreenConfig,
+) -> Result<registry::eval::EvalReport> {
+    Ok(registry::eval::evaluate(&**lock(&*stores.registry()?), set, cfg)?)
 }
 
-/// Every link of the registry at `db` with its latest event and proposal (the review's full
+/// Every link of the registry of `stores` with its latest event and proposal (the review's full
 /// list, decided links included).
-pub fn links(db: &Path) -> Result<Vec<registry::review::LinkState>> {
-    Ok(registry::review::links(&*open(db)?)?)
+pub fn links(stores: &Stores) -> Result<Vec<registry::review::LinkState>> {
+    Ok(registry::review::links(&**lock(&*stores.registry()?))?)
 }
 
 /// The id of the organisation `name` names (a name, `#id`, key or identifier), as a reviewer

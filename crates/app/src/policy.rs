@@ -10,26 +10,19 @@ use policy::facts::Facts;
 use policy::store::{Activated, PolicyStore};
 use serde::Serialize;
 use usage::fold::{Granularity, PeriodSpec};
-use usage::store::UsageStore;
 
-use crate::PolicyPlaces;
+use crate::stores::{SharedRegistry, Stores, lock};
 
-/// Opens the policy database.
-pub fn open_store(places: &PolicyPlaces) -> Result<PolicyStore> {
-    PolicyStore::open(&places.policy_db).with_context(|| format!("opening {}", pg::describe(&places.policy_db)))
-}
-
-/// The registry's facts about every account and organisation, with the registered uses.
-pub fn facts(places: &PolicyPlaces, store: &PolicyStore) -> Result<Facts> {
-    if !registry::exists(&places.registry_db) {
+/// The registry a decision reads its facts from; an error saying how to make one when there is
+/// none. Locked before the policy store (the order [`crate::stores`] keeps).
+pub fn decision_registry(stores: &Stores) -> Result<SharedRegistry> {
+    if !stores.has_registry() {
         bail!(
             "{}: no registry here (build one with candor registry import, or pass --db)",
-            registry::describe(&places.registry_db)
+            stores.registry_place().map(pg::describe).unwrap_or_default()
         );
     }
-    let registry = registry::open(&places.registry_db)
-        .with_context(|| format!("opening {}", registry::describe(&places.registry_db)))?;
-    facts_in(&*registry, store)
+    stores.registry()
 }
 
 /// [`facts`] from a registry already open.
@@ -68,15 +61,15 @@ pub fn resolve(spec: &str, store: &PolicyStore, schema: &policy::schema::Schema)
 
 /// The decider a server uses: the active version over the registry's facts, with the
 /// resources of the services in the stored usage built up front.
-pub fn serving_decider(places: &PolicyPlaces, usage_db: &Path, store: &PolicyStore) -> Result<Decider> {
+pub fn serving_decider(stores: &Stores) -> Result<Decider> {
     let schema = policy::schema::builtin()?;
-    let version = active(store, &schema)?;
-    let services: Vec<String> = if pg::place_exists(usage_db) {
-        UsageStore::open(usage_db)?.rows()?.into_iter().map(|(k, _)| k.service).collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Decider::with_services(schema, version, facts(places, store)?, &services)?)
+    let services: Vec<String> = stores.usage_rows()?.into_iter().map(|(k, _)| k.service).collect();
+    let registry = decision_registry(stores)?;
+    let registry = lock(&registry);
+    let store = stores.policy()?;
+    let store = lock(&store);
+    let version = active(&store, &schema)?;
+    Ok(Decider::with_services(schema, version, facts_in(&**registry, &store)?, &services)?)
 }
 
 /// What activating a file did.
@@ -116,15 +109,10 @@ pub struct Activate {
 /// Validates `file`, appends it to the log in `log_dir` and makes it the active version. A
 /// version proposed with notice is refused before its effective date unless `how` is an
 /// emergency.
-pub fn activate_file(
-    places: &PolicyPlaces,
-    log_dir: &Path,
-    file: &Path,
-    by: &str,
-    how: &Activate,
-) -> Result<Activation> {
+pub fn activate_file(stores: &Stores, log_dir: &Path, file: &Path, by: &str, how: &Activate) -> Result<Activation> {
     let v = read_policy(file, &policy::schema::builtin()?)?;
-    let mut store = open_store(places)?;
+    let store = stores.policy()?;
+    let mut store = lock(&store);
     if store.active()?.is_some_and(|a| a.sha256 == v.sha256) {
         return Ok(Activation::AlreadyActive { sha256: v.sha256, file: file.display().to_string() });
     }
@@ -163,17 +151,20 @@ pub struct Authorized {
 }
 
 /// Decides one request.
-pub fn authorize(places: &PolicyPlaces, ask: Authorize) -> Result<Authorized> {
+pub fn authorize(stores: &Stores, ask: Authorize) -> Result<Authorized> {
     if ask.record && ask.policy_file.is_some() {
         bail!("--record records decisions under the active version; it cannot be used with --policy-file");
     }
     let schema = policy::schema::builtin()?;
-    let mut store = open_store(places)?;
+    let registry = decision_registry(stores)?;
+    let registry = lock(&registry);
+    let store = stores.policy()?;
+    let mut store = lock(&store);
     let version = match &ask.policy_file {
         Some(f) => read_policy(f, &schema)?,
         None => active(&store, &schema)?,
     };
-    let decider = Decider::new(schema, version, facts(places, &store)?)?;
+    let decider = Decider::new(schema, version, facts_in(&**registry, &store)?)?;
     let decision = decider.decide(&ask.request)?;
     let recorded = if ask.record {
         let entities = entities_json(&decider.entities_for(&ask.request)?)?;
@@ -197,20 +188,18 @@ pub struct Audit {
 
 /// Audits stored usage against `version` (a file, a stored version, or the active one when
 /// `None`), for `period` (`YYYY-Qn` or `YYYY-MM`; all quarters when `None`).
-pub fn audit_usage(
-    places: &PolicyPlaces,
-    usage_db: &Path,
-    version: Option<&str>,
-    period: Option<&PeriodSpec>,
-) -> Result<Audit> {
+pub fn audit_usage(stores: &Stores, version: Option<&str>, period: Option<&PeriodSpec>) -> Result<Audit> {
     let schema = policy::schema::builtin()?;
-    let store = open_store(places)?;
+    let rows = stores.usage_rows()?;
+    let registry = decision_registry(stores)?;
+    let registry = lock(&registry);
+    let store = stores.policy()?;
+    let store = lock(&store);
     let v = match version {
         Some(spec) => resolve(spec, &store, &schema)?,
         None => active(&store, &schema)?,
     };
-    let facts = facts(places, &store)?;
-    let rows = UsageStore::open(usage_db)?.rows()?;
+    let facts = facts_in(&**registry, &store)?;
     audit_with(schema, v, facts, &rows, period)
 }
 
@@ -243,20 +232,18 @@ fn audit_with(
 
 /// How stored usage (of `period` only, when given: `YYYY-Qn` or `YYYY-MM`) would be decided
 /// differently under `new` than under `old`.
-pub fn diff_versions(
-    places: &PolicyPlaces,
-    usage_db: &Path,
-    old: &str,
-    new: &str,
-    period: Option<&PeriodSpec>,
-) -> Result<VersionDiff> {
+pub fn diff_versions(stores: &Stores, old: &str, new: &str, period: Option<&PeriodSpec>) -> Result<VersionDiff> {
     let schema = policy::schema::builtin()?;
-    let store = open_store(places)?;
-    let facts = facts(places, &store)?;
+    let mut rows = stores.usage_rows()?;
+    let registry = decision_registry(stores)?;
+    let registry = lock(&registry);
+    let store = stores.policy()?;
+    let store = lock(&store);
+    let facts = facts_in(&**registry, &store)?;
     let (o, n) = (resolve(old, &store, &schema)?, resolve(new, &store, &schema)?);
+    drop((store, registry));
     let old_d = Decider::new(schema.clone(), o, facts.clone())?;
     let new_d = Decider::new(schema, n, facts)?;
-    let mut rows = UsageStore::open(usage_db)?.rows()?;
     if let Some(p) = period {
         rows.retain(|(k, _)| p.contains(&k.month));
     }
@@ -300,8 +287,8 @@ pub fn validate(file: &Path) -> Result<Validated> {
 pub struct History(pub Vec<policy::store::StoredVersion>);
 
 /// The versions activated so far.
-pub fn history(places: &PolicyPlaces) -> Result<History> {
-    Ok(History(open_store(places)?.versions()?))
+pub fn history(stores: &Stores) -> Result<History> {
+    Ok(History(lock(&*stores.policy()?).versions()?))
 }
 
 /// A use case registered for (or withdrawn from) an account.
@@ -319,7 +306,7 @@ pub struct Registration {
 
 /// Registers (or withdraws) a use case for an account, by a reviewer, for a reason.
 pub fn register_use(
-    places: &PolicyPlaces,
+    stores: &Stores,
     account: &str,
     use_case: &str,
     registered: bool,
@@ -327,7 +314,7 @@ pub fn register_use(
     reason: &str,
     declaration: Option<&policy::declaration::UseDeclaration>,
 ) -> Result<Registration> {
-    let event = open_store(places)?.register_use(account, use_case, registered, reviewer, reason, declaration)?;
+    let event = lock(&*stores.policy()?).register_use(account, use_case, registered, reviewer, reason, declaration)?;
     Ok(Registration { event, account: account.into(), use_case: use_case.into(), registered })
 }
 
@@ -341,9 +328,10 @@ pub struct Replay {
 }
 
 /// Replays every recorded decision.
-pub fn replay_decisions(places: &PolicyPlaces) -> Result<Replay> {
+pub fn replay_decisions(stores: &Stores) -> Result<Replay> {
     let schema = policy::schema::builtin()?;
-    let store = open_store(places)?;
+    let store = stores.policy()?;
+    let store = lock(&store);
     let mut out = Replay { same: 0, different: Vec::new() };
     for rec in store.decisions()? {
         let stored = store

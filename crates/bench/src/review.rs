@@ -76,25 +76,25 @@ fn get(addr: &str, path: &str, token: &str) -> Result<(u16, f64)> {
 
 pub fn run(args: &BenchReviewArgs) -> Result<ExitCode> {
     let dir = tempfile::tempdir()?;
-    let places =
-        app::PolicyPlaces { registry_db: dir.path().join("registry.db"), policy_db: dir.path().join("policy.db") };
+    let registry_db = dir.path().join("registry.db");
+    let policy_db = dir.path().join("policy.db");
     let usage_db = dir.path().join("usage.db");
     let bar = progress(0, "importing the real files into the registry");
-    crate::stores::import_real_into(&places.registry_db, &args.data)?;
+    crate::stores::import_real_into(&registry_db, &args.data)?;
     bar.finish_and_clear();
     let bar = progress(0, &format!("storing and screening {} fictional accounts", args.accounts));
     let accounts_csv = dir.path().join("accounts.csv");
-    crate::stores::write_fictional_accounts(&accounts_csv, &places.registry_db, args.accounts)?;
+    crate::stores::write_fictional_accounts(&accounts_csv, &registry_db, args.accounts)?;
     let t = Instant::now();
-    let proposals = crate::stores::store_and_screen(&places.registry_db, &accounts_csv)?;
+    let proposals = crate::stores::store_and_screen(&registry_db, &accounts_csv)?;
     let screen_s = t.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let proposed: Vec<String> = {
-        let store = registry::open(&places.registry_db)?;
+        let store = registry::open(&registry_db)?;
         registry::review::queue(&*store)?.into_iter().map(|l| l.latest.account_id).collect()
     };
     let usage_rows = usage_for(&proposed, &usage_db, dir.path())?;
-    let mut pstore = policy::store::PolicyStore::open(&places.policy_db)?;
+    let mut pstore = policy::store::PolicyStore::open(&policy_db)?;
     let default =
         policy::engine::PolicyVersion::parse(policy::DEFAULT_POLICY, "default.cedar", &policy::schema::builtin()?)?;
     pstore.record_version(&default.sha256, "default.cedar", policy::DEFAULT_POLICY, 0, "bench")?;
@@ -103,7 +103,8 @@ pub fn run(args: &BenchReviewArgs) -> Result<ExitCode> {
     // Built once, as a server does on its first request.
     let today = app::notice::log::today();
     let t = Instant::now();
-    let index = app::review::QueueIndex::build(&places, &usage_db, &today)?;
+    let stores = app::stores::Stores::at(&registry_db, &usage_db, &policy_db);
+    let index = app::review::QueueIndex::build(&stores, &today)?;
     let build_s = t.elapsed().as_secs_f64();
     let mut in_process = Vec::new();
     for (name, query) in LISTINGS {
@@ -127,7 +128,7 @@ pub fn run(args: &BenchReviewArgs) -> Result<ExitCode> {
 
     // The baseline, side by side: what the queue route did before it was indexed (read every
     // link from the registry on each request, oldest first, no facts, no filters).
-    let store = registry::open(&places.registry_db)?;
+    let store = registry::open(&registry_db)?;
     let mut before = Vec::new();
     for _ in 0..args.repeats.min(10) {
         let t = Instant::now();
@@ -141,14 +142,17 @@ pub fn run(args: &BenchReviewArgs) -> Result<ExitCode> {
     // Over HTTP: `candor serve`'s state on these stores, a reviewer's token.
     let tokens_path = dir.path().join("tokens");
     let token = server::auth::Tokens::issue(&tokens_path, server::auth::Role::Reviewer, "bench")?;
-    let state = app::serving::state(&app::serving::ServePlaces {
-        log_dir: dir.path().join("no-log"),
-        policy: places.clone(),
-        usage_db: usage_db.clone(),
-        tokens: tokens_path,
-        record: false,
-        four_eyes: true,
-    })?;
+    // The server's own stores, as `candor serve` opens them.
+    let server_stores = Arc::new(app::stores::Stores::at(&registry_db, &usage_db, &policy_db));
+    let state = app::serving::state(
+        server_stores,
+        &app::serving::ServePlaces {
+            log_dir: dir.path().join("no-log"),
+            tokens: tokens_path,
+            record: false,
+            four_eyes: true,
+        },
+    )?;
     let served = server::Background::start(server::router(Arc::new(state)), "127.0.0.1:0")?;
     let addr = served.addr().to_string();
     // The server builds its index in the background as it starts; the first request waits for it.

@@ -159,7 +159,7 @@ fn two_replicas(b: &Backend, reqs: &[Request], args: &BenchStoresArgs) -> Result
         let (decider, _) = decider(b)?;
         let state = Arc::new(server::AppState {
             decider: Some(decider),
-            store: Some(std::sync::Mutex::new(PolicyStore::open(&b.policy)?)),
+            store: Some(std::sync::Arc::new(std::sync::Mutex::new(PolicyStore::open(&b.policy)?))),
             ..server::AppState::new(server::auth::Tokens::load(&tokens_path)?)
         });
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;

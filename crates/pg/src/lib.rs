@@ -19,7 +19,7 @@ pub mod sqlite;
 
 pub use error::{Error, Result};
 pub use place::Place;
-pub use pool::{Conn, Database, SessionLock, describe, is_url, place_exists, redact};
+pub use pool::{Conn, Database, SessionLock, describe, is_url, place_exists, pools_built, redact};
 pub use postgres::error::SqlState;
 pub use postgres::types::ToSql;
 pub use postgres::{Error as PostgresError, Row, Statement};

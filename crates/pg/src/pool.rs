@@ -1,6 +1,10 @@
-//! The pool: one per store and process, each connection's `search_path` set to the store's
-//! schema, so the stores' SQL names its tables unqualified, as on SQLite.
+//! The pool: one per database and process, shared by the stores in that database; a
+//! connection's `search_path` is set to the schema of the store that takes it, so the stores'
+//! SQL names its tables unqualified, as on SQLite.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use r2d2_postgres::PostgresConnectionManager;
@@ -82,11 +86,53 @@ impl SessionLock {
     }
 }
 
-/// One store's schema in one PostgreSQL database.
-#[derive(Clone)]
-pub struct Database {
+/// A pool and which stores' schemas it has made current. One per database URL and process:
+/// the stores in one database share it, and every open of a store after the first reuses it.
+struct Shared {
     pool: r2d2::Pool<Manager>,
+    migrated: Mutex<HashSet<&'static str>>,
+}
+
+/// The process's pools by URL. Weak: a pool lives while a store holds it, and a database that
+/// no store of this process uses any more keeps no idle connection open (a test may drop it).
+fn pools() -> &'static Mutex<HashMap<String, Weak<Shared>>> {
+    static POOLS: OnceLock<Mutex<HashMap<String, Weak<Shared>>>> = OnceLock::new();
+    POOLS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// How many pools this process built so far (a test holds a process to one per database).
+pub fn pools_built() -> u64 {
+    BUILT.load(Ordering::Relaxed)
+}
+
+static BUILT: AtomicU64 = AtomicU64::new(0);
+
+/// The schema a pooled connection's `search_path` is set to (kept with the connection).
+struct SearchPath(&'static str);
+
+/// One store's schema in one PostgreSQL database.
+pub struct Database {
+    shared: Arc<Shared>,
     schema: &'static str,
+    /// The connection every read goes to while a read moment is held ([`Database::begin_read`]).
+    moment: Mutex<Option<Conn>>,
+}
+
+impl Clone for Database {
+    // A clone shares the pool, not a moment its original holds.
+    fn clone(&self) -> Database {
+        Database { shared: self.shared.clone(), schema: self.schema, moment: Mutex::new(None) }
+    }
+}
+
+impl Drop for Database {
+    // A moment still held goes back to the pool closed, never inside its transaction.
+    fn drop(&mut self) {
+        if let Ok(Some(mut conn)) = self.moment.get_mut().map(Option::take) {
+            // When it fails the connection is broken, and the pool drops broken connections.
+            let _ = conn.batch_execute("ROLLBACK");
+        }
+    }
 }
 
 impl std::fmt::Debug for Database {
@@ -96,36 +142,95 @@ impl std::fmt::Debug for Database {
     }
 }
 
+/// The process's pool for `url`, built on first use.
+fn shared(url: &str) -> Result<Arc<Shared>> {
+    let mut pools = pools().lock().map_err(|_| Error::Url("the pool registry was poisoned".into()))?;
+    if let Some(found) = pools.get(url).and_then(Weak::upgrade) {
+        return Ok(found);
+    }
+    let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| Error::Url(e.to_string()))?;
+    if config.get_application_name().is_none() {
+        config.application_name("candor");
+    }
+    let manager = PostgresConnectionManager::new(config, tls()?);
+    let pool = r2d2::Pool::builder()
+        .max_size(8)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        // Failures are returned to the caller; r2d2's own logging would only repeat them.
+        .error_handler(Box::new(r2d2::NopErrorHandler))
+        .build(manager)?;
+    BUILT.fetch_add(1, Ordering::Relaxed);
+    let shared = Arc::new(Shared { pool, migrated: Mutex::new(HashSet::new()) });
+    pools.retain(|_, w| w.strong_count() > 0);
+    pools.insert(url.to_string(), Arc::downgrade(&shared));
+    Ok(shared)
+}
+
 impl Database {
     /// Connects to `url`, creates the store's `schema` if needed and applies its
-    /// `migrations` (the same list, in the same order, as the store's SQLite ones).
+    /// `migrations` (the same list, in the same order, as the store's SQLite ones). The pool
+    /// is the process's one for `url`; the migrations run once per process and schema.
     pub fn connect(url: &str, schema: &'static str, migrations: &[&str]) -> Result<Database> {
         if !is_url(url) {
             return Err(Error::Url("it must start with postgres:// or postgresql://".into()));
         }
-        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| Error::Url(e.to_string()))?;
-        if config.get_application_name().is_none() {
-            config.application_name("candor");
+        let db = Database { shared: shared(url)?, schema, moment: Mutex::new(None) };
+        let mut migrated = db.shared.migrated.lock().map_err(|_| Error::Url("a migration panicked".into()))?;
+        if !migrated.contains(schema) {
+            migrate::apply(&mut *db.conn()?, schema, migrations)?;
+            migrated.insert(schema);
         }
-        // Every connection works in the store's schema; the option is sent at startup, so a
-        // pooled connection cannot lose it.
-        config.options(&format!("-c search_path={schema}"));
-        let manager = PostgresConnectionManager::new(config, tls()?);
-        let pool = r2d2::Pool::builder()
-            .max_size(8)
-            .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
-            // Failures are returned to the caller; r2d2's own logging would only repeat them.
-            .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build(manager)?;
-        let db = Database { pool, schema };
-        migrate::apply(&mut *db.conn()?, schema, migrations)?;
+        drop(migrated);
         Ok(db)
     }
 
-    /// A connection from the pool.
+    /// A connection from the pool, its `search_path` set to the store's schema (so the
+    /// stores' SQL names its tables unqualified, as on SQLite).
     pub fn conn(&self) -> Result<Conn> {
-        Ok(self.pool.get()?)
+        let mut conn = self.shared.pool.get()?;
+        let current = Conn::extensions(&conn).get::<SearchPath>().map(|p| p.0);
+        if current != Some(self.schema) {
+            // Outside a transaction, so it lasts for the connection's life.
+            conn.batch_execute(&format!("SET search_path TO {}", self.schema))?;
+            Conn::extensions_mut(&mut conn).insert(SearchPath(self.schema));
+        }
+        Ok(conn)
+    }
+
+    /// Runs a read: on the held moment's connection when [`Database::begin_read`] holds one,
+    /// else on a pooled connection.
+    pub fn query(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<postgres::Row>> {
+        let mut moment = self.moment.lock().map_err(|_| Error::Url("a read moment panicked".into()))?;
+        match moment.as_mut() {
+            Some(conn) => Ok(conn.query(sql, params)?),
+            None => {
+                drop(moment);
+                Ok(self.conn()?.query(sql, params)?)
+            }
+        }
+    }
+
+    /// Holds one moment for every read through [`Database::query`] until
+    /// [`Database::end_read`]: a read-only, repeatable-read transaction on one connection, so
+    /// reads made one after another see the database as it was at the first.
+    pub fn begin_read(&self) -> Result<()> {
+        let mut moment = self.moment.lock().map_err(|_| Error::Url("a read moment panicked".into()))?;
+        if moment.is_none() {
+            let mut conn = self.conn()?;
+            conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+            *moment = Some(conn);
+        }
+        Ok(())
+    }
+
+    /// Ends the moment [`Database::begin_read`] holds (nothing when none is held).
+    pub fn end_read(&self) -> Result<()> {
+        let held = self.moment.lock().map_err(|_| Error::Url("a read moment panicked".into()))?.take();
+        if let Some(mut conn) = held {
+            conn.batch_execute("COMMIT")?;
+        }
+        Ok(())
     }
 
     /// The store's schema.

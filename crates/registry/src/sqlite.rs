@@ -205,6 +205,21 @@ impl Store for SqliteStore {
         Ok(Box::new(SqliteTx { tx }))
     }
 
+    fn begin_read(&self) -> Result<()> {
+        // Deferred: the snapshot is taken at the first read and no write lock is asked for.
+        if self.conn.is_autocommit() {
+            self.conn.execute_batch("BEGIN DEFERRED")?;
+        }
+        Ok(())
+    }
+
+    fn end_read(&self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        Ok(())
+    }
+
     fn organisations(&self) -> Result<Vec<Organisation>> {
         let mut st = self.conn.prepare(&format!("SELECT {ORG_COLUMNS} FROM organisations ORDER BY id"))?;
         let rows = st.query_map([], org_from_row)?;

@@ -35,6 +35,12 @@ pub struct Counts {
 pub trait Store: Send {
     /// Starts a transaction.
     fn begin(&mut self) -> Result<Box<dyn Tx + '_>>;
+    /// Holds one moment for the reads that follow until [`Store::end_read`]: they see the
+    /// registry as it was at the first of them, whatever another process writes meanwhile (a
+    /// read-only transaction). Holding one already held does nothing.
+    fn begin_read(&self) -> Result<()>;
+    /// Ends the moment [`Store::begin_read`] holds (nothing when none is held).
+    fn end_read(&self) -> Result<()>;
     /// Every organisation, by id.
     fn organisations(&self) -> Result<Vec<Organisation>>;
     /// One organisation.
@@ -137,6 +143,12 @@ pub trait Tx {
 impl<S: Store + ?Sized> Store for Box<S> {
     fn begin(&mut self) -> Result<Box<dyn Tx + '_>> {
         (**self).begin()
+    }
+    fn begin_read(&self) -> Result<()> {
+        (**self).begin_read()
+    }
+    fn end_read(&self) -> Result<()> {
+        (**self).end_read()
     }
     fn organisations(&self) -> Result<Vec<Organisation>> {
         (**self).organisations()

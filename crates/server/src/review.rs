@@ -18,7 +18,7 @@ use crate::state::AppState;
 pub const MAX_REASON: usize = 2_000;
 
 fn registry(state: &AppState) -> ApiResult<&Mutex<Box<dyn registry::Store>>> {
-    state.registry.as_ref().ok_or_else(|| ApiError::not_found("this server has no registry to review"))
+    state.registry.as_deref().ok_or_else(|| ApiError::not_found("this server has no registry to review"))
 }
 
 /// `GET /v1/review/queue` (reviewer or admin): links waiting for review, from the

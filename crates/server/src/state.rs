@@ -17,12 +17,14 @@ pub struct AppState {
     pub decider: Option<Decider>,
     /// Who may call.
     pub tokens: Tokens,
-    /// Where recorded decisions go, if anywhere.
-    pub store: Option<Mutex<PolicyStore>>,
+    /// Where recorded decisions go, if anywhere (the process's policy store, shared with the
+    /// use cases that opened it).
+    pub store: Option<Arc<Mutex<PolicyStore>>>,
     /// The published report (the log's public folder), served as files and through the API.
     pub report: Option<Report>,
-    /// The registry, for the review routes.
-    pub registry: Option<Mutex<Box<dyn registry::Store>>>,
+    /// The registry, for the review routes (the process's registry, shared with the review
+    /// queue and the use cases that opened it).
+    pub registry: Option<Arc<Mutex<Box<dyn registry::Store>>>>,
     /// Where objections to policy proposals are filed, if this server takes them.
     pub objections: Option<Arc<dyn crate::desk::Desk>>,
     /// The review queue ordered by consequence; without it, the queue is the registry's, oldest first.

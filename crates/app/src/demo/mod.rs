@@ -18,12 +18,14 @@ pub mod witness_step;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use publish::check::{CheckReport, check_report};
 use tlog::{Dir, LocalLog};
 
 use crate::period::{PublishPeriod, Published, publish_period};
+use crate::stores::Stores;
 
 /// Marks a folder as made by `candor demo`, so a rerun may replace it and nothing else.
 const MARKER: &str = "DEMONSTRATION-DATA.txt";
@@ -80,9 +82,6 @@ pub fn publish_request(dir: &Path, period: &str) -> Result<PublishPeriod> {
     Ok(PublishPeriod {
         period: publish::gather::Period::parse(period)?,
         log_dir: dir.join("log"),
-        registry_db: dir.join("registry.db"),
-        usage_db: dir.join("usage.db"),
-        policy_db: dir.join("policy.db"),
         exact_quantities: false,
         demonstration: true,
         witness_fail_open: false,
@@ -96,21 +95,22 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     log.init(ORIGIN).context("creating the demo log")?;
     let verifier = log.verifier()?;
 
-    let registry = registry_step::run(dir).context("the registry demo")?;
-    let policy = policy_step::run(dir).context("the policy demo")?;
+    // The demo's stores, opened once for the whole run and passed to every step.
+    let stores = Arc::new(Stores::in_folder(dir));
+    let registry = registry_step::run(dir, &stores).context("the registry demo")?;
+    let policy = policy_step::run(dir, &stores).context("the policy demo")?;
     let witnesses = witness_step::start(dir, &log).context("starting the demo's witnesses")?;
 
     let request = publish_request(dir, PERIOD)?;
-    let first = publish_period(&request).context("publishing the demo period")?;
-    let again = publish_period(&request).context("publishing the demo period again")?;
+    let first = publish_period(&stores, &request).context("publishing the demo period")?;
+    let again = publish_period(&stores, &request).context("publishing the demo period again")?;
     if !again.outcome.appended.is_empty() {
         bail!("publishing the same period twice appended {} records", again.outcome.appended.len());
     }
     // The audit found the fictional sheriff's face identification (an open finding in the
     // first publication); the provider suspends it.
-    let places = crate::PolicyPlaces { registry_db: dir.join("registry.db"), policy_db: dir.join("policy.db") };
     let suspended = crate::enforcement::record(
-        &places,
+        &stores,
         &crate::enforcement::RecordAction {
             subject: crate::enforcement::Subject::Organisation(SHERIFF.into()),
             action: policy::store::ActionKind::Suspended,
@@ -124,20 +124,21 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
     .context("recording the demo's enforcement action")?;
     // A reviewer confirms the role that was withheld as awaiting review; publishing again
     // discloses the organisation, the action taken, and corrects what changed, openly.
-    let confirmed = confirm_withheld_role(dir)?;
-    let corrected = publish_period(&request).context("publishing the demo period after the review")?;
+    let confirmed = confirm_withheld_role(&stores)?;
+    let corrected = publish_period(&stores, &request).context("publishing the demo period after the review")?;
     // A change announced before it takes effect, with its effect on the published period,
     // objected to by two staff members and withdrawn.
-    let notice = notice_step::run(dir, SHERIFF).context("the demo's policy proposal")?;
+    let notice = notice_step::run(dir, &stores, SHERIFF).context("the demo's policy proposal")?;
     // A second quarter: the suspended sheriff's office no longer uses face recognition, the
     // fictional vendor starts to; publishing 2026-Q4 shows what is new and what stopped.
     let face_q4: Vec<String> = [registry_step::HARBOR_CITY, VENDOR]
         .iter()
         .flat_map(|n| registry.org_accounts.get(*n).cloned().unwrap_or_default())
         .collect();
-    registry_step::generate_quarter(dir, &registry.usage_accounts, &face_q4, (2026, 10), 2027)
+    registry_step::generate_quarter(dir, &stores, &registry.usage_accounts, &face_q4, (2026, 10), 2027)
         .context("generating the second quarter's demonstration usage")?;
-    let second = publish_period(&publish_request(dir, SECOND_PERIOD)?).context("publishing the second demo period")?;
+    let second =
+        publish_period(&stores, &publish_request(dir, SECOND_PERIOD)?).context("publishing the second demo period")?;
 
     // Check the report from the outside, as an auditor would, and keep its checkpoint.
     let public = log.public_dir();
@@ -157,14 +158,15 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         bail!("the monitor shown the forked view raised no split-view alert");
     }
 
-    let state = crate::serving::state(&crate::serving::ServePlaces {
-        log_dir: dir.join("log"),
-        policy: crate::PolicyPlaces { registry_db: dir.join("registry.db"), policy_db: dir.join("policy.db") },
-        usage_db: dir.join("usage.db"),
-        tokens: dir.join("tokens"),
-        record: false,
-        four_eyes: true,
-    })?;
+    let state = crate::serving::state(
+        stores,
+        &crate::serving::ServePlaces {
+            log_dir: dir.join("log"),
+            tokens: dir.join("tokens"),
+            record: false,
+            four_eyes: true,
+        },
+    )?;
     Ok(DemoRun {
         vkey: verifier.to_vkey(),
         log,
@@ -186,11 +188,12 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
 
 /// Confirms the first fictional organisation whose law-enforcement role is only proposed (the
 /// demo's fictional parent company), as the demo's reviewer. Returns its name.
-fn confirm_withheld_role(dir: &Path) -> Result<Option<String>> {
+fn confirm_withheld_role(stores: &Stores) -> Result<Option<String>> {
     use registry::Store as _;
     use registry::model::Status;
-    let mut store = registry::SqliteStore::open(&dir.join("registry.db"))?;
-    let graph = registry::classify::Graph::load(&store)?;
+    let store = stores.registry()?;
+    let mut store = crate::stores::lock(&store);
+    let graph = registry::classify::Graph::load(&**store)?;
     let mut proposed: Vec<_> = graph
         .latest
         .values()

@@ -6,6 +6,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::stores::Stores;
+
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
@@ -36,18 +38,16 @@ pub fn allowing_face_recognition_for(agency: &str) -> String {
 }
 
 /// Proposes, objects twice, withdraws, in the demo folder `dir`.
-pub fn run(dir: &Path, agency: &str) -> Result<Summary> {
+pub fn run(dir: &Path, stores: &Stores, agency: &str) -> Result<Summary> {
     let file = dir.join("proposed-policy.cedar");
     std::fs::write(&file, allowing_face_recognition_for(agency))?;
-    let places = crate::PolicyPlaces { registry_db: dir.join("registry.db"), policy_db: dir.join("policy.db") };
     let log_dir = dir.join("log");
     let effective = crate::notice::log::today();
     let effective = publish::notices::day_number(&effective)
         .map(|d| publish::notices::day_text(d + i64::from(publish::notices::DEFAULT_NOTICE_DAYS)))
         .context("today's date")?;
     let proposed = crate::notice::propose(
-        &places,
-        &dir.join("usage.db"),
+        stores,
         &log_dir,
         &Propose {
             file,

@@ -10,12 +10,11 @@ use policy::DEFAULT_POLICY;
 use policy::audit::audit;
 use policy::engine::{Decider, PolicyVersion, Request};
 use policy::facts::Facts;
-use policy::store::PolicyStore;
-use registry::SqliteStore;
 use serde_json::{Value, json};
 use tlog::LocalLog;
 use usage::fold::Granularity;
-use usage::store::UsageStore;
+
+use crate::stores::{Stores, lock};
 
 /// What the step did: text for people, JSON for machines.
 pub struct Summary {
@@ -45,21 +44,24 @@ pub fn missing_persons_declaration() -> policy::declaration::UseDeclaration {
 }
 
 /// Activates the default policy in the demo folder, audits the demo usage, decides one request.
-pub fn run(dir: &Path) -> Result<Summary> {
+pub fn run(dir: &Path, stores: &Stores) -> Result<Summary> {
     let schema = policy::schema::builtin()?;
     let policy_file = dir.join("policy.cedar");
     std::fs::write(&policy_file, DEFAULT_POLICY)?;
     let version = PolicyVersion::parse(DEFAULT_POLICY, "policy.cedar", &schema)?;
     // Public first: the version is in the log before it takes effect.
     let mut writer = LocalLog::at(dir.join("log")).open().context("opening the demo log")?;
-    let mut store = PolicyStore::open(&dir.join("policy.db"))?;
+    // The stores' lock order: the registry, then the policy store.
+    let registry = stores.registry()?;
+    let registry = lock(&*registry);
+    let store = stores.policy()?;
+    let mut store = lock(&store);
     let index = store.activate(&mut writer, &version, "policy.cedar", "demo-operator", &Default::default())?.log_index;
     drop(writer);
-    let registry = SqliteStore::open(&dir.join("registry.db"))?;
     // The fictional police department's face identification is a registered missing-persons
     // use, with the facts the provider declares of it.
     let mut registered = 0;
-    for l in registry::review::confirmed(&registry)?.iter().filter(|l| l.org_name == super::registry_step::HARBOR_CITY)
+    for l in registry::review::confirmed(&*registry)?.iter().filter(|l| l.org_name == super::registry_step::HARBOR_CITY)
     {
         store.register_use(
             &l.latest.account_id,
@@ -71,8 +73,8 @@ pub fn run(dir: &Path) -> Result<Summary> {
         )?;
         registered += 1;
     }
-    let facts = Facts::from_registry(&registry, &store.registered_uses()?)?;
-    let rows = UsageStore::open(&dir.join("usage.db"))?.rows()?;
+    let facts = Facts::from_registry(&*registry, &store.registered_uses()?)?;
+    let rows = stores.usage_rows()?;
     let decider = Decider::new(schema, version, facts)?;
     let violations = audit(&decider, &rows, Granularity::Quarter, Some("2026-Q3"))?;
     let mut text = String::new();

@@ -18,10 +18,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use registry::Store;
 use registry::classify::{ClassifyConfig, classify, explain};
 use registry::import::{self, ImportOptions};
 use registry::screen::{ScreenConfig, screen_all};
-use registry::{SqliteStore, Store};
+
+use crate::stores::{Stores, lock};
 use serde_json::json;
 
 use crate::fixtures::{FIRST, FORMS, Rng, SECOND, STATES, vary};
@@ -87,6 +89,7 @@ pub struct Summary {
 /// them into the demo's usage store. Returns the file written.
 pub fn generate_quarter(
     dir: &Path,
+    stores: &Stores,
     accounts: &[String],
     face_accounts: &[String],
     start_month: (u32, u32),
@@ -104,20 +107,20 @@ pub fn generate_quarter(
     let f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
     std::io::Write::flush(&mut usage::generate::write_parquet(f, &cfg, usage::generate::Layout::Focus, 8_192)?)?;
     let taxonomy = usage::taxonomy::Taxonomy::builtin()?;
-    let mut usage_store = usage::store::UsageStore::open(&dir.join("usage.db"))?;
-    usage_store.ingest(&taxonomy, &usage_file, usage::focus::ReadOptions::default())?;
+    lock(&*stores.usage()?).ingest(&taxonomy, &usage_file, usage::focus::ReadOptions::default())?;
     Ok(usage_file)
 }
 
 /// Builds the demo registry in `dir`, screens the generated accounts, ingests their usage.
-pub fn run(dir: &Path) -> Result<Summary> {
-    let mut store = SqliteStore::open(&dir.join("registry.db"))?;
+pub fn run(dir: &Path, stores: &Stores) -> Result<Summary> {
+    let store = stores.registry()?;
+    let mut store = lock(&*store);
     let mut text = String::new();
-    import::import_reference(&mut store, None)?;
+    import::import_reference(&mut *store, None)?;
     std::fs::write(dir.join("demo-reference.toml"), FICTIONAL_REFERENCE)?;
     std::fs::write(dir.join("demo-records.ftm.jsonl"), fictional_records())?;
-    import::import_reference(&mut store, Some(&dir.join("demo-reference.toml")))?;
-    registry::ftm::import(&mut store, &dir.join("demo-records.ftm.jsonl"))?;
+    import::import_reference(&mut *store, Some(&dir.join("demo-reference.toml")))?;
+    registry::ftm::import(&mut *store, &dir.join("demo-records.ftm.jsonl"))?;
     let shared = Path::new("../shared/data");
     let real = shared.join("usaspending").is_dir() && shared.join("agencies").is_dir();
     // Atlas rows after the agencies they name: the fictional one, then the real sample.
@@ -130,7 +133,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
     if real {
         let opts = ImportOptions::default();
         import::import_fbi_agencies(
-            &mut store,
+            &mut *store,
             &shared.join("agencies/fbi-ucr-agencies-2018.csv"),
             opts,
             &mut |_, _| {},
@@ -138,15 +141,15 @@ pub fn run(dir: &Path) -> Result<Summary> {
         let mut files: Vec<_> = std::fs::read_dir(shared.join("usaspending"))?.flatten().map(|e| e.path()).collect();
         files.sort();
         for f in files {
-            import::import_usaspending(&mut store, &f, opts, &mut |_, _| {})
+            import::import_usaspending(&mut *store, &f, opts, &mut |_, _| {})
                 .with_context(|| format!("{}", f.display()))?;
         }
     }
     for f in &atlas_files {
-        import::import_atlas(&mut store, f, ImportOptions::default(), &mut |_, _| {})
+        import::import_atlas(&mut *store, f, ImportOptions::default(), &mut |_, _| {})
             .with_context(|| format!("{}", f.display()))?;
     }
-    let classified = classify(&mut store, &ClassifyConfig::default())?;
+    let classified = classify(&mut *store, &ClassifyConfig::default())?;
     let counts = store.counts()?;
     let _ = writeln!(
         text,
@@ -209,8 +212,8 @@ pub fn run(dir: &Path) -> Result<Summary> {
         fictional_accounts.push(format!("demo-acct-{n:05}"));
     }
     w.flush()?;
-    import::import_accounts(&mut store, &accounts_path, ImportOptions::default(), &mut |_, _| {})?;
-    let report = screen_all(&mut store, &ScreenConfig::default())?;
+    import::import_accounts(&mut *store, &accounts_path, ImportOptions::default(), &mut |_, _| {})?;
+    let report = screen_all(&mut *store, &ScreenConfig::default())?;
     let _ = writeln!(
         text,
         "2. screened {} generated accounts ({}): {} proposed links, queued for review ({} awaiting review: ambiguous, \
@@ -228,10 +231,10 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let mut confirmed = 0;
     // Ambiguous proposals (several organisations fit) stay for a real reviewer to choose.
     let clear = |l: &registry::review::LinkState| l.proposal.as_ref().is_none_or(|p| p.candidates.len() <= 1);
-    for l in registry::review::queue(&store)?.into_iter().filter(|l| l.org_name.contains("(fictional)") && clear(l)) {
+    for l in registry::review::queue(&*store)?.into_iter().filter(|l| l.org_name.contains("(fictional)") && clear(l)) {
         let id = l.proposal.as_ref().map(|p| p.id).unwrap_or(l.latest.id);
         registry::review::decide(
-            &mut store,
+            &mut *store,
             &registry::review::Decision {
                 event_id: id,
                 accept: true,
@@ -257,10 +260,11 @@ pub fn run(dir: &Path) -> Result<Summary> {
     let f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
     std::io::Write::flush(&mut usage::generate::write_parquet(f, &cfg, usage::generate::Layout::Focus, 8_192)?)?;
     let taxonomy = usage::taxonomy::Taxonomy::builtin()?;
-    let mut usage_store = usage::store::UsageStore::open(&dir.join("usage.db"))?;
+    let usage_store = stores.usage()?;
+    let mut usage_store = lock(&usage_store);
     let ingested = usage_store.ingest(&taxonomy, &usage_file, usage::focus::ReadOptions::default())?;
     let owners: std::collections::HashMap<String, String> =
-        registry::review::confirmed(&store)?.into_iter().map(|l| (l.latest.account_id, l.org_name)).collect();
+        registry::review::confirmed(&*store)?.into_iter().map(|l| (l.latest.account_id, l.org_name)).collect();
     let rows = usage_store.rows()?;
     let by_owner = usage::aggregate::report(&rows, usage::fold::Granularity::Quarter, |a| {
         owners.get(a).cloned().unwrap_or_else(|| "(accounts not linked to a registry organisation)".into())
@@ -294,7 +298,7 @@ pub fn run(dir: &Path) -> Result<Summary> {
         let face = if face.is_empty() { "no face recognition".to_string() } else { face.join(", ") };
         let _ = writeln!(text, "     {owner}, 2026-Q3: {face}; also {}", other.join(", "));
     }
-    let e = explain(&store, "Northwind Detention Services Inc. (fictional)", &ClassifyConfig::default())?;
+    let e = explain(&*store, "Northwind Detention Services Inc. (fictional)", &ClassifyConfig::default())?;
     if let Some(c) = &e.current {
         let _ = writeln!(
             text,

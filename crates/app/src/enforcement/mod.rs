@@ -10,8 +10,8 @@ use policy::store::{EnforcementAction, PolicyStore};
 use publish::enforcement::{ActionTaken, Enforcement, Finding, PeriodEnforcement};
 use registry::Store as _;
 
-use crate::PolicyPlaces;
-use crate::policy::{active, audit_active, open_store};
+use crate::policy::{active, audit_active};
+use crate::stores::{Stores, lock};
 
 /// Who an action is about: an organisation (name, `#id`, key or identifier) or an account.
 #[derive(Debug, Clone)]
@@ -41,9 +41,9 @@ pub struct RecordAction {
 
 /// Records `req`: the subject must be a registry organisation (an account must have a
 /// confirmed link), the policy an `@id` of the active version.
-pub fn record(places: &PolicyPlaces, req: &RecordAction) -> Result<EnforcementAction> {
-    let registry = registry::open(&places.registry_db)
-        .with_context(|| format!("opening {}", registry::describe(&places.registry_db)))?;
+pub fn record(stores: &Stores, req: &RecordAction) -> Result<EnforcementAction> {
+    let registry = stores.registry()?;
+    let registry = lock(&registry);
     let organisation = match &req.subject {
         Subject::Organisation(text) => {
             let t = text.trim();
@@ -51,16 +51,18 @@ pub fn record(places: &PolicyPlaces, req: &RecordAction) -> Result<EnforcementAc
             match all.iter().find(|o| o.name.eq_ignore_ascii_case(t)) {
                 Some(o) => o.name.clone(),
                 None => {
-                    let id = registry::review::organisation_named(&registry, t)?;
+                    let id = registry::review::organisation_named(&**registry, t)?;
                     registry.organisation(id)?.context("the organisation vanished")?.name
                 }
             }
         }
-        Subject::Account(account) => crate::period::owners::confirmed_owners(&places.registry_db)?
+        Subject::Account(account) => crate::period::owners::confirmed_owners_in(&**registry)?
             .remove(account)
             .with_context(|| format!("account {account}: no confirmed link to an organisation (review it first)"))?,
     };
-    let mut store = open_store(places)?;
+    drop(registry);
+    let store = stores.policy()?;
+    let mut store = lock(&store);
     let schema = policy::schema::builtin()?;
     let version = active(&store, &schema)?;
     let ids: Vec<String> = version.policies().into_iter().map(|p| p.id).collect();
@@ -72,8 +74,8 @@ pub fn record(places: &PolicyPlaces, req: &RecordAction) -> Result<EnforcementAc
 }
 
 /// Every action recorded, oldest first.
-pub fn list(places: &PolicyPlaces) -> Result<Vec<EnforcementAction>> {
-    Ok(open_store(places)?.actions()?)
+pub fn list(stores: &Stores) -> Result<Vec<EnforcementAction>> {
+    Ok(lock(&*stores.policy()?).actions()?)
 }
 
 /// The uses registered now for organisations among `disclosed`, with their declarations (one

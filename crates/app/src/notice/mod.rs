@@ -20,10 +20,9 @@ use serde::Serialize;
 use server::objections::Refused;
 use tlog::LocalLog;
 use usage::fold::Granularity;
-use usage::store::UsageStore;
 
-use crate::PolicyPlaces;
 use crate::notice::log::{NoticeLog, today};
+use crate::stores::{Stores, lock};
 
 /// A reason, trimmed and bounded.
 fn reason(text: &str) -> std::result::Result<String, String> {
@@ -69,24 +68,28 @@ pub struct Proposed {
 
 /// Proposes `req.file` to take effect on `req.effective`: validated as an activation would
 /// be, its effect computed on the last published period's usage, announced in the log.
-pub fn propose(places: &PolicyPlaces, usage_db: &Path, log_dir: &Path, req: &Propose) -> Result<Proposed> {
+pub fn propose(stores: &Stores, log_dir: &Path, req: &Propose) -> Result<Proposed> {
     let schema = policy::schema::builtin()?;
     let proposed = crate::policy::read_policy(&req.file, &schema)?;
     // A proposal may give no reason (its pages then say so); one given is bounded.
     let why =
         if req.reason.trim().is_empty() { String::new() } else { reason(&req.reason).map_err(anyhow::Error::msg)? };
     one_word(&req.by)?;
-    let store = crate::policy::open_store(places)?;
+    // Locked in the stores' order: the registry (whose facts the effect reads), then policy.
+    let registry = crate::policy::decision_registry(stores)?;
+    let registry = lock(&registry);
+    let store = stores.policy()?;
+    let store = lock(&store);
     let active = store.active()?;
     if active.as_ref().is_some_and(|a| a.sha256 == proposed.sha256) {
         bail!("{} is already the active version; nothing to propose", req.file.display());
     }
     let effective_day = notices::day_number(&req.effective)
         .with_context(|| format!("--effective {:?} is not a date (YYYY-MM-DD)", req.effective))?;
-    if !pg::place_exists(usage_db) {
+    if !stores.has_usage() {
         bail!(
             "{}: no usage database here; a proposal states its effect on stored usage (pass --usage-db)",
-            usage_db.display()
+            stores.usage_place().map(pg::describe).unwrap_or_default()
         );
     }
     let mut log = NoticeLog::open(log_dir)?;
@@ -102,7 +105,7 @@ pub fn propose(places: &PolicyPlaces, usage_db: &Path, log_dir: &Path, req: &Pro
             req.effective
         );
     }
-    let effect = effect_on_last_period(places, usage_db, &log, &store, active.as_ref(), &proposed)?;
+    let effect = effect_on_last_period(stores, &**registry, &log, &store, active.as_ref(), &proposed)?;
     let salt = publish::salt::load_or_create(log.home.home())?;
     let by = notices::pseudonym_as("operator", &req.by, &salt);
     let now = registry::model::now();
@@ -193,8 +196,8 @@ pub fn last_published(entries: &[Vec<u8>], records: &[(u64, Parsed)]) -> (Option
 /// What `proposed` would change, against the version in force (everything allowed when none
 /// is), on the usage of the last published period (all stored usage when none is published).
 fn effect_on_last_period(
-    places: &PolicyPlaces,
-    usage_db: &Path,
+    stores: &Stores,
+    registry: &dyn registry::Store,
     log: &NoticeLog,
     store: &policy::store::PolicyStore,
     active: Option<&policy::store::StoredVersion>,
@@ -202,14 +205,14 @@ fn effect_on_last_period(
 ) -> Result<Effect> {
     let schema = policy::schema::builtin()?;
     let (period, disclosed) = last_published(&log.entries, &log.records);
-    let facts = crate::policy::facts(places, store)?;
+    let facts = crate::policy::facts_in(registry, store)?;
     let old = match active {
         Some(a) => PolicyVersion::parse(&a.text, &format!("version {}", a.version), &schema)?,
         None => PolicyVersion::parse(NOTHING_ENFORCED, "no policy in force", &schema)?,
     };
     let old = Decider::new(schema.clone(), old, facts.clone())?;
     let new = Decider::new(schema, proposed.clone(), facts)?;
-    let mut rows = UsageStore::open(usage_db)?.rows()?;
+    let mut rows = stores.usage_rows()?;
     if let Some(p) = &period {
         rows.retain(|(k, _)| Granularity::Quarter.period(&k.month) == *p);
     }

@@ -7,12 +7,12 @@ pub mod owners;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use policy::store::PolicyStore;
 use publish::append::{self, Options};
 use publish::gather::{Period, gather};
 use serde::Serialize;
 use tlog::LocalLog;
-use usage::store::UsageStore;
+
+use crate::stores::{ReadMoment, Stores, lock};
 
 /// Where a period is published from and to, and how.
 #[derive(Debug, Clone)]
@@ -21,12 +21,6 @@ pub struct PublishPeriod {
     pub period: Period,
     /// The log's home folder (the report is written to its public folder).
     pub log_dir: PathBuf,
-    /// The registry's database.
-    pub registry_db: PathBuf,
-    /// The usage store.
-    pub usage_db: PathBuf,
-    /// The policy database (the active version is cited when it exists).
-    pub policy_db: PathBuf,
     /// Publish exact quantities instead of volume bands.
     pub exact_quantities: bool,
     /// Mark every record and page as demonstration data.
@@ -150,55 +144,59 @@ impl std::fmt::Display for PeriodReport {
     }
 }
 
-/// Publishes one period.
-pub fn publish_period(req: &PublishPeriod) -> Result<Published> {
+/// Publishes one period from `stores` (the registry and the usage store must exist; the
+/// policy store's active version is cited when there is one).
+pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published> {
     let period = req.period.clone();
-    for (what, p) in [("registry", &req.registry_db), ("usage database", &req.usage_db)] {
-        if !pg::place_exists(p) {
-            bail!("{}: no {what} here (pass its path; see candor publish --help)", p.display());
+    for (what, p) in [("registry", stores.registry_place()), ("usage database", stores.usage_place())] {
+        match p {
+            Some(p) if !pg::place_exists(p) => {
+                bail!("{}: no {what} here (pass its path; see candor publish --help)", pg::describe(p))
+            }
+            Some(_) => {}
+            None => bail!("publishing needs a {what}"),
         }
     }
     // Stores shared in PostgreSQL: one publisher at a time across every machine, besides the
     // log's own lock (which only guards its folder). Held until this function returns.
     let mut _db_locks = Vec::new();
-    let urls: std::collections::BTreeSet<&str> = [&req.registry_db, &req.usage_db, &req.policy_db]
+    let urls: std::collections::BTreeSet<&str> = [stores.registry_place(), stores.usage_place(), stores.policy_place()]
         .into_iter()
+        .flatten()
         .filter_map(|p| p.to_str().filter(|u| pg::is_url(u)))
         .collect();
     for url in urls {
-        {
-            match pg::SessionLock::try_acquire(url, "publish")? {
-                Some(lock) => _db_locks.push(lock),
-                None => bail!("another candor publish is running on {} (its database lock is held)", pg::redact(url)),
-            }
+        match pg::SessionLock::try_acquire(url, "publish")? {
+            Some(lock) => _db_locks.push(lock),
+            None => bail!("another candor publish is running on {} (its database lock is held)", pg::redact(url)),
         }
     }
     let home = LocalLog::at(&req.log_dir);
     let (mut writer, trust) = crate::log::witnessing::open_writer(&home)?;
-    // Each store opened once and read once: the period is published from one read of each.
-    let registry = registry::open(&req.registry_db)
-        .with_context(|| format!("opening {}", registry::describe(&req.registry_db)))?;
-    let rows =
-        UsageStore::open(&req.usage_db).with_context(|| format!("opening {}", pg::describe(&req.usage_db)))?.rows()?;
-    let policy = if pg::place_exists(&req.policy_db) {
-        Some(PolicyStore::open(&req.policy_db).with_context(|| format!("opening {}", pg::describe(&req.policy_db)))?)
-    } else {
-        None
-    };
-    let policy_index = match &policy {
+    let registry = stores.registry()?;
+    let registry = lock(&registry);
+    let rows = stores.usage_rows()?;
+    let policy = if stores.has_policy() { Some(stores.policy()?) } else { None };
+    let policy = policy.as_deref().map(lock);
+    // The period is published from one moment of each store: the usage rows are one read; the
+    // registry's and the policy store's reads below all see the moment of their first.
+    let moment = ReadMoment::hold(&**registry, policy.as_deref())?;
+    let policy_index = match policy.as_deref() {
         Some(store) => store.active()?.map(|v| v.log_index),
         None => None,
     };
-    let mut data = gather(&*registry, &rows, &period)?;
+    let mut data = gather(&**registry, &rows, &period)?;
     // The audit against the policy in force, and what the provider did about it.
     let disclosed: Vec<String> = data.orgs.iter().map(|o| o.org.name.clone()).collect();
-    if let Some(store) = &policy {
+    if let Some(store) = policy.as_deref() {
         data.enforcement =
-            crate::enforcement::period_enforcement(store, &*registry, &rows, req.period.as_str(), &disclosed)
+            crate::enforcement::period_enforcement(store, &**registry, &rows, req.period.as_str(), &disclosed)
                 .context("auditing the period against the policy in force")?;
-        let owners = crate::period::owners::confirmed_owners_in(&*registry)?;
+        let owners = crate::period::owners::confirmed_owners_in(&**registry)?;
         data.registered_uses = crate::enforcement::disclosed_uses(store, &owners, &disclosed)?;
     }
+    moment.end()?;
+    drop((registry, policy));
     let opts = Options {
         exact_quantities: req.exact_quantities,
         demonstration: req.demonstration,

@@ -1,20 +1,20 @@
 //! Who owns an account, as the usage report names it: accounts become organisations through
 //! confirmed links only.
 
+use anyhow::Result;
 use std::collections::HashMap;
-use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::stores::{Stores, lock};
 
-/// Account id → organisation name, for every confirmed link in the registry at `db` (empty when
-/// there is no registry yet).
-pub fn confirmed_owners(db: &Path) -> Result<HashMap<String, String>> {
-    let mut owners = HashMap::new();
-    if registry::exists(db) {
-        let registry = registry::open(db).with_context(|| format!("opening {}", registry::describe(db)))?;
-        owners = confirmed_owners_in(&*registry)?;
+/// Account id → organisation name, for every confirmed link in the registry of `stores` (empty
+/// when there is no registry yet).
+pub fn confirmed_owners(stores: &Stores) -> Result<HashMap<String, String>> {
+    if !stores.has_registry() {
+        return Ok(HashMap::new());
     }
-    Ok(owners)
+    let registry = stores.registry()?;
+    let registry = lock(&registry);
+    confirmed_owners_in(&**registry)
 }
 
 /// [`confirmed_owners`] of a registry already open.

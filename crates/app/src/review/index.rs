@@ -5,16 +5,15 @@
 //! (a reversal) would make a deny, so four eyes hold for those too.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use policy::engine::{Decider, Request};
 use registry::model::Status;
 use usage::fold::UNMAPPED;
 
 use super::query::{MAX_PAGE, Page, Query, Sort};
 use super::rows::{AccountSide, Calibration, Candidate, CapabilityUse, FirstAcceptance, OrganisationSide, QueueItem};
-use crate::PolicyPlaces;
+use crate::stores::{Stores, lock};
 
 /// A link a reviewer already decided whose acceptance by override would make a deny: what
 /// four eyes needs to know about a proposal that is no longer queued, so that reversing a
@@ -53,35 +52,32 @@ pub struct QueueIndex {
 impl QueueIndex {
     /// Builds the queue from the registry, the usage store (when present) and the active
     /// policy (when one is active), as of `today` (`YYYY-MM-DD`).
-    pub fn build(places: &PolicyPlaces, usage_db: &Path, today: &str) -> Result<QueueIndex> {
-        let store = registry::open(&places.registry_db)
-            .with_context(|| format!("opening {}", registry::describe(&places.registry_db)))?;
-        QueueIndex::build_from(&*store, places, usage_db, today)
+    pub fn build(stores: &Stores, today: &str) -> Result<QueueIndex> {
+        let store = stores.registry()?;
+        let store = lock(&store);
+        QueueIndex::build_from(&**store, stores, today)
     }
 
-    /// [`QueueIndex::build`] over a registry already open.
-    pub fn build_from(
-        store: &dyn registry::Store,
-        places: &PolicyPlaces,
-        usage_db: &Path,
-        today: &str,
-    ) -> Result<QueueIndex> {
+    /// [`QueueIndex::build`] over the registry of `stores`, locked by the caller (the other
+    /// stores are taken from `stores`).
+    pub fn build_from(store: &dyn registry::Store, stores: &Stores, today: &str) -> Result<QueueIndex> {
         // Read first: a change made while the index is built shows as a difference later.
-        let sources = Sources::read(store, places, usage_db)?;
-        let decider = if pg::place_exists(&places.policy_db) {
-            let pstore = crate::policy::open_store(places)?;
+        let sources = Sources::read(store, stores)?;
+        let decider = if stores.has_policy() {
+            let pstore = stores.policy()?;
+            let pstore = lock(&pstore);
             match pstore.active()? {
                 Some(_) => {
                     let schema = policy::schema::builtin()?;
                     let version = crate::policy::active(&pstore, &schema)?;
-                    Some(Decider::new(schema, version, crate::policy::facts(places, &pstore)?)?)
+                    Some(Decider::new(schema, version, crate::policy::facts_in(store, &pstore)?)?)
                 }
                 None => None,
             }
         } else {
             None
         };
-        let usage = if pg::place_exists(usage_db) { usage_by_account(usage_db)? } else { HashMap::new() };
+        let usage = usage_by_account(stores)?;
         let mut index = build(store, &usage, decider.as_ref(), today)?;
         index.sources = sources;
         Ok(index)
@@ -91,8 +87,8 @@ impl QueueIndex {
     /// organisations, identifiers, relationships, classifications and accounts; the active
     /// policy and registered uses; the usage). Link decisions are not part of it: `catch_up`
     /// follows those.
-    pub fn is_current(&self, store: &dyn registry::Store, places: &PolicyPlaces, usage_db: &Path) -> Result<bool> {
-        Ok(Sources::read(store, places, usage_db)? == self.sources)
+    pub fn is_current(&self, store: &dyn registry::Store, stores: &Stores) -> Result<bool> {
+        Ok(Sources::read(store, stores)? == self.sources)
     }
 
     /// Catches up with the link events recorded since the index was built (by this process or
@@ -272,28 +268,21 @@ struct Sources {
 }
 
 impl Sources {
-    fn read(store: &dyn registry::Store, places: &PolicyPlaces, usage_db: &Path) -> Result<Sources> {
+    fn read(store: &dyn registry::Store, stores: &Stores) -> Result<Sources> {
         use std::hash::{Hash, Hasher};
         let c = store.counts()?;
         let registry =
             [c.organisations, c.identifiers, c.relationships, c.classification_events, c.accounts, c.imports];
-        let policy = if pg::place_exists(&places.policy_db) {
-            let pstore = crate::policy::open_store(places)?;
+        let policy = if stores.has_policy() {
+            let pstore = stores.policy()?;
+            let pstore = lock(&pstore);
             let mut uses = std::collections::hash_map::DefaultHasher::new();
             pstore.registered_uses()?.hash(&mut uses);
             Some((pstore.active()?.map_or(0, |v| v.version), uses.finish()))
         } else {
             None
         };
-        let usage = if pg::place_exists(usage_db) {
-            Some(
-                usage::store::UsageStore::open(usage_db)
-                    .with_context(|| format!("opening {}", pg::describe(usage_db)))?
-                    .generation()?,
-            )
-        } else {
-            None
-        };
+        let usage = if stores.has_usage() { Some(lock(&*stores.usage()?).generation()?) } else { None };
         Ok(Sources { registry, policy, usage })
     }
 }
@@ -301,10 +290,8 @@ impl Sources {
 /// Per account: its usage rows summed by capability and unit, with first and last day.
 type AccountUsage = HashMap<String, (Vec<CapabilityUse>, String, String, u64)>;
 
-fn usage_by_account(usage_db: &Path) -> Result<AccountUsage> {
-    let rows = usage::store::UsageStore::open(usage_db)
-        .with_context(|| format!("opening {}", pg::describe(usage_db)))?
-        .rows()?;
+fn usage_by_account(stores: &Stores) -> Result<AccountUsage> {
+    let rows = stores.usage_rows()?;
     // Per account, per (capability, unit): quantity and lines.
     type Sums = BTreeMap<(String, String), (f64, u64)>;
     let mut sums: HashMap<String, Sums> = HashMap::new();

@@ -3,14 +3,13 @@
 //! for `candor review list`.
 
 use super::{Page, QueueIndex, query_from_pairs};
-use crate::PolicyPlaces;
+use crate::stores::{Stores, lock};
 
 /// A server's review queue: one index, caught up with the registry's decisions on every
 /// request (so several servers on one database agree), rebuilt when new proposals arrived or
 /// when it is older than its time to live (the usage and the policy it read may have moved).
 pub struct CachedQueue {
-    places: PolicyPlaces,
-    usage_db: std::path::PathBuf,
+    stores: std::sync::Arc<Stores>,
     ttl: std::time::Duration,
     /// Whether accepting a link that would make a deny needs a second reviewer.
     four_eyes: bool,
@@ -20,23 +19,20 @@ pub struct CachedQueue {
 
 impl CachedQueue {
     /// A queue over these stores, rebuilt at least every `ttl`.
-    pub fn new(
-        places: PolicyPlaces,
-        usage_db: std::path::PathBuf,
-        ttl: std::time::Duration,
-        four_eyes: bool,
-    ) -> CachedQueue {
-        CachedQueue { places, usage_db, ttl, four_eyes, index: std::sync::Mutex::new(None) }
+    pub fn new(stores: std::sync::Arc<Stores>, ttl: std::time::Duration, four_eyes: bool) -> CachedQueue {
+        CachedQueue { stores, ttl, four_eyes, index: std::sync::Mutex::new(None) }
     }
 
-    /// Builds the index now, from a registry handle of its own, so the first reviewer does not
-    /// wait for it (a server calls this on a thread of its own at start; requests that come
-    /// meanwhile wait for the lock, then find it built).
+    /// Builds the index now, so the first reviewer does not wait for it (a server calls this
+    /// on a thread of its own at start; requests that come meanwhile wait for the lock, then
+    /// find it built).
     pub fn warm(&self) -> anyhow::Result<()> {
-        let store = registry::open(&self.places.registry_db)?;
+        // The stores' lock order: the registry before the index.
+        let store = self.stores.registry()?;
+        let store = lock(&store);
         let mut slot = self.index.lock().map_err(|_| anyhow::anyhow!("the review queue's lock is poisoned"))?;
         if slot.is_none() {
-            let index = QueueIndex::build_from(&*store, &self.places, &self.usage_db, &crate::notice::log::today())?;
+            let index = QueueIndex::build_from(&**store, &self.stores, &crate::notice::log::today())?;
             *slot = Some((std::time::Instant::now(), index));
         }
         Ok(())
@@ -64,11 +60,11 @@ impl CachedQueue {
             && exact
             && let Some((_, index)) = slot.as_ref()
         {
-            current = index.is_current(store, &self.places, &self.usage_db).map_err(failed)?;
+            current = index.is_current(store, &self.stores).map_err(failed)?;
         }
         if !current {
             let today = crate::notice::log::today();
-            let index = QueueIndex::build_from(store, &self.places, &self.usage_db, &today).map_err(failed)?;
+            let index = QueueIndex::build_from(store, &self.stores, &today).map_err(failed)?;
             *slot = Some((std::time::Instant::now(), index));
         }
         Ok(slot)

@@ -9,7 +9,7 @@ fn an_action_recorded_is_disclosed_with_the_reviewer_as_a_pseudonym() {
     let demo = crate::demo();
     let suspended = &demo.run.suspended;
     assert_eq!(suspended.action, "suspended");
-    let listed = app::enforcement::list(&demo.places()).expect("actions");
+    let listed = app::enforcement::list(&demo.stores()).expect("actions");
     assert!(listed.iter().any(|a| a.id == suspended.id), "the action is stored");
     let records = records::parse_all(&demo.entries());
     let disclosed: Vec<&records::Enforcement> = records

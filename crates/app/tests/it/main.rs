@@ -28,9 +28,9 @@ pub fn demo() -> Demo {
 }
 
 impl Demo {
-    /// Its registry and policy database.
-    pub fn places(&self) -> app::PolicyPlaces {
-        app::PolicyPlaces { registry_db: self.dir.join("registry.db"), policy_db: self.dir.join("policy.db") }
+    /// Its stores (opened by the use cases that ask for them, once).
+    pub fn stores(&self) -> app::stores::Stores {
+        app::stores::Stores::in_folder(&self.dir)
     }
 
     /// Every entry of the demo's log, as served.

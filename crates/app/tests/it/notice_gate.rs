@@ -6,7 +6,7 @@ use records::Body;
 #[test]
 fn a_proposed_version_waits_for_its_notice_unless_an_emergency_is_recorded() {
     let demo = crate::demo();
-    let places = demo.places();
+    let stores = demo.stores();
     let log_dir = demo.dir.join("log");
     let file = demo.dir.join("proposed-policy.cedar");
     let today = app::notice::log::today();
@@ -18,14 +18,14 @@ fn a_proposed_version_waits_for_its_notice_unless_an_emergency_is_recorded() {
         reason: "a test of the notice gate (demonstration data)".into(),
         by: "operator-test".into(),
     };
-    let proposed = app::notice::propose(&places, &demo.dir.join("usage.db"), &log_dir, &request).expect("proposed");
+    let proposed = app::notice::propose(&stores, &log_dir, &request).expect("proposed");
     let normal = app::policy::Activate { emergency: None };
-    let refused = app::policy::activate_file(&places, &log_dir, &file, "operator-test", &normal)
+    let refused = app::policy::activate_file(&stores, &log_dir, &file, "operator-test", &normal)
         .expect_err("activating before the effective day is refused");
     assert!(format!("{refused:#}").contains(&effective), "{refused:#}");
 
     let urgent = app::policy::Activate { emergency: Some("a test emergency (demonstration data)".into()) };
-    let activated = app::policy::activate_file(&places, &log_dir, &file, "operator-test", &urgent).expect("activated");
+    let activated = app::policy::activate_file(&stores, &log_dir, &file, "operator-test", &urgent).expect("activated");
     let app::policy::Activation::Activated { activated, .. } = activated else {
         panic!("not activated: {activated:?}")
     };

@@ -66,9 +66,9 @@ pub struct Declared {
 }
 
 impl PolicyPlaces {
-    /// The places as the use cases take them.
-    pub fn places(&self) -> app::PolicyPlaces {
-        app::PolicyPlaces { registry_db: self.db.path().to_path_buf(), policy_db: self.policy_db.path().to_path_buf() }
+    /// The stores these flags name, none opened yet (the command opens each once, when used).
+    pub fn stores(&self) -> app::stores::Stores {
+        app::stores::Stores::default().with_registry(self.db.path()).with_policy(self.policy_db.path())
     }
 }
 

@@ -14,6 +14,13 @@ pub struct RegistryDb {
     pub db: pg::Place,
 }
 
+impl RegistryDb {
+    /// The registry these flags name, not opened yet.
+    pub fn stores(&self) -> app::stores::Stores {
+        app::stores::Stores::default().with_registry(self.db.path())
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RegistryCommand {
     /// Import files (each all-or-nothing; a file imported before changes nothing).
@@ -161,6 +168,13 @@ pub struct QueueStores {
     /// policy deny something the account uses) or off.
     #[arg(long, default_value = "deny", value_parser = ["deny", "off"])]
     pub four_eyes: String,
+}
+
+impl QueueStores {
+    /// The stores the queue reads: the registry `db` and these.
+    pub fn stores(&self, db: &RegistryDb) -> app::stores::Stores {
+        db.stores().with_usage(self.usage_db.path()).with_policy(self.policy_db.path())
+    }
 }
 
 /// Importable file kinds.

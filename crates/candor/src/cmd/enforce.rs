@@ -18,7 +18,7 @@ pub fn run(cmd: EnforceCommand) -> Result<ExitCode> {
                 (None, None) => anyhow::bail!("give --org or --account"),
             };
             let recorded = app::enforcement::record(
-                &a.policy.places(),
+                &a.policy.stores(),
                 &RecordAction {
                     subject,
                     action: a.action,
@@ -43,7 +43,7 @@ pub fn run(cmd: EnforceCommand) -> Result<ExitCode> {
             }
         }
         EnforceCommand::List { policy, json } => {
-            let all = app::enforcement::list(&policy.places())?;
+            let all = app::enforcement::list(&policy.stores())?;
             if json {
                 print_json(&serde_json::to_value(&all)?);
             } else if all.is_empty() {

@@ -56,9 +56,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             monitor::run(&config, once, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { db, org, min_amount, since, json } => {
-            registry::explain(db.db.path(), &org, min_amount, since, json)
-        }
+        Command::Explain { db, org, min_amount, since, json } => registry::explain(&db, &org, min_amount, since, json),
     }
 }
 

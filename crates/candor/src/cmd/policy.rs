@@ -33,7 +33,7 @@ pub fn authorize(
         region_class: ask.region_class,
         purpose: ask.purpose,
     };
-    let a = app::policy::authorize(&places.places(), Authorize { request, policy_file, record })?;
+    let a = app::policy::authorize(&places.stores(), Authorize { request, policy_file, record })?;
     emit(&a, json)?;
     Ok(if a.decision.allow { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -57,11 +57,11 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::Validate { file, json } => emit(&app::policy::validate(&file)?, json)?,
         PolicyCommand::Activate { policy: places, log, file, by, emergency, reason, json } => {
             let how = app::policy::Activate { emergency: if emergency { reason } else { None } };
-            emit(&app::policy::activate_file(&places.places(), &log.dir, &file, &by, &how)?, json)?;
+            emit(&app::policy::activate_file(&places.stores(), &log.dir, &file, &by, &how)?, json)?;
         }
         PolicyCommand::Propose { policy: places, log, usage_db, file, effective, reason, by, json } => {
             let req = app::notice::Propose { file, effective, reason, by };
-            emit(&app::notice::propose(&places.places(), usage_db.path(), &log.dir, &req)?, json)?;
+            emit(&app::notice::propose(&places.stores().with_usage(usage_db.path()), &log.dir, &req)?, json)?;
         }
         PolicyCommand::Proposals { log, json } => emit(&app::notice::Listing(app::notice::list(&log.dir)?), json)?,
         PolicyCommand::Object { log, proposal, reason, objector, json } => {
@@ -73,19 +73,16 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         PolicyCommand::SetNotice { log, days, reason, by, json } => {
             emit(&app::notice::set_notice_days(&log.dir, days, &reason, &by)?, json)?;
         }
-        PolicyCommand::History { policy: places, json } => emit(&app::policy::history(&places.places())?, json)?,
+        PolicyCommand::History { policy: places, json } => emit(&app::policy::history(&places.stores())?, json)?,
         PolicyCommand::Audit { policy: places, usage_db, period, policy_version, json } => {
-            let a = app::policy::audit_usage(
-                &places.places(),
-                usage_db.path(),
-                policy_version.as_deref(),
-                period.as_ref(),
-            )?;
+            let stores = places.stores().with_usage(usage_db.path());
+            let a = app::policy::audit_usage(&stores, policy_version.as_deref(), period.as_ref())?;
             emit(&a, json)?;
             return Ok(if a.violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         PolicyCommand::Diff { policy: places, usage_db, old, new, period, json } => {
-            emit(&app::policy::diff_versions(&places.places(), usage_db.path(), &old, &new, period.as_ref())?, json)?;
+            let stores = places.stores().with_usage(usage_db.path());
+            emit(&app::policy::diff_versions(&stores, &old, &new, period.as_ref())?, json)?;
         }
         PolicyCommand::RegisterUse {
             policy: places,
@@ -99,7 +96,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
         } => {
             let declaration = if withdraw { None } else { Some(declaration(&declared)?) };
             let r = app::policy::register_use(
-                &places.places(),
+                &places.stores(),
                 &account,
                 &use_case,
                 !withdraw,
@@ -110,19 +107,16 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             emit(&r, json)?;
         }
         PolicyCommand::Replay { policy: places, json } => {
-            let r = app::policy::replay_decisions(&places.places())?;
+            let r = app::policy::replay_decisions(&places.stores())?;
             emit(&r, json)?;
             return Ok(if r.different.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
         PolicyCommand::Serve { policy: places, usage_db, listen, tokens, record, limits } => {
-            let mut state = app::serving::decision_point(&app::serving::ServePlaces {
-                log_dir: PathBuf::new(),
-                policy: places.places(),
-                usage_db: usage_db.path().to_path_buf(),
-                tokens,
-                record,
-                four_eyes: true,
-            })?;
+            let stores = places.stores().with_usage(usage_db.path());
+            let mut state = app::serving::decision_point(
+                &stores,
+                &app::serving::ServePlaces { log_dir: PathBuf::new(), tokens, record, four_eyes: true },
+            )?;
             state.limits = limits.limits();
             let sha = state.decider.as_ref().map(|d| d.version().sha256.clone()).unwrap_or_default();
             crate::console::init_request_logs();

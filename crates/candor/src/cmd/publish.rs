@@ -9,16 +9,17 @@ use crate::cli::PublishArgs;
 use crate::console::emit;
 
 pub fn run(args: &PublishArgs) -> Result<ExitCode> {
-    let p = publish_period(&PublishPeriod {
-        period: args.period.clone(),
-        log_dir: args.log.dir.clone(),
-        registry_db: args.policy.db.path().to_path_buf(),
-        usage_db: args.usage_db.path().to_path_buf(),
-        policy_db: args.policy.policy_db.path().to_path_buf(),
-        exact_quantities: args.exact_quantities,
-        demonstration: args.demonstration_data,
-        witness_fail_open: args.witness_fail_open,
-    })?;
+    let stores = args.policy.stores().with_usage(args.usage_db.path());
+    let p = publish_period(
+        &stores,
+        &PublishPeriod {
+            period: args.period.clone(),
+            log_dir: args.log.dir.clone(),
+            exact_quantities: args.exact_quantities,
+            demonstration: args.demonstration_data,
+            witness_fail_open: args.witness_fail_open,
+        },
+    )?;
     emit(&p.report(args.period.as_str(), &args.log.dir), args.json)?;
     Ok(ExitCode::SUCCESS)
 }

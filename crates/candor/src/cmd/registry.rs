@@ -6,14 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use app::organisations::Source;
-use registry::Store;
 
 use crate::cli::{ImportKind, RegistryCommand, ReviewCommand, ScreenArgs};
 use crate::console::{emit, emit_all, print_json, progress};
-
-pub fn open(db: &Path) -> Result<Box<dyn Store>> {
-    app::organisations::open(db)
-}
 
 pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
     match cmd {
@@ -40,7 +35,7 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
                     b.set_position(done);
                 }
             };
-            let reports = app::organisations::import(db.db.path(), source, &files, skip_bad_rows, &mut tick);
+            let reports = app::organisations::import(&db.stores(), source, &files, skip_bad_rows, &mut tick);
             if let Some((_, b)) = bar {
                 b.finish_and_clear();
             }
@@ -49,18 +44,19 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
         }
         RegistryCommand::Classify { db, min_amount, since, json } => {
             let cfg = app::organisations::classify_config(min_amount, since)?;
-            emit(&app::organisations::classify(db.db.path(), &cfg)?, json)?;
+            emit(&app::organisations::classify(&db.stores(), &cfg)?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::ExportFtm { db, out } => {
+            let stores = db.stores();
             let n = match &out {
                 Some(path) => {
                     let mut f = std::io::BufWriter::new(
                         std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
                     );
-                    app::organisations::export_ftm(db.db.path(), &mut f)?
+                    app::organisations::export_ftm(&stores, &mut f)?
                 }
-                None => app::organisations::export_ftm(db.db.path(), &mut std::io::stdout().lock())?,
+                None => app::organisations::export_ftm(&stores, &mut std::io::stdout().lock())?,
             };
             eprintln!("wrote {n} FollowTheMoney entities");
             Ok(ExitCode::SUCCESS)
@@ -74,21 +70,27 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RegistryCommand::Stats { db, json } => {
-            emit(&app::organisations::stats(db.db.path())?, json)?;
+            emit(&app::organisations::stats(&db.stores())?, json)?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-pub fn explain(db: &Path, org: &str, min_amount: f64, since: Option<String>, json: bool) -> Result<ExitCode> {
+pub fn explain(
+    db: &crate::cli::RegistryDb,
+    org: &str,
+    min_amount: f64,
+    since: Option<String>,
+    json: bool,
+) -> Result<ExitCode> {
     let cfg = app::organisations::classify_config(min_amount, since)?;
-    emit(&app::organisations::explain(db, org, &cfg)?, json)?;
+    emit(&app::organisations::explain(&db.stores(), org, &cfg)?, json)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
     let cfg = app::organisations::screen_config(args.threshold)?;
-    let db = args.db.db.path();
+    let db = &args.db.stores();
     if let Some(eval) = &args.evaluate {
         emit(&app::organisations::evaluate(db, eval, &cfg)?, args.json)?;
     } else if let Some(name) = &args.name {
@@ -102,7 +104,7 @@ pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
 pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
     match cmd {
         ReviewCommand::List { db, all: true, json, .. } => {
-            let links = app::organisations::links(db.db.path())?;
+            let links = app::organisations::links(&db.stores())?;
             if json {
                 print_json(&serde_json::to_value(&links)?);
             } else {
@@ -135,11 +137,8 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
                 pairs.push((k.trim().to_string(), v.to_string()));
             }
             let query = app::review::query_from_pairs(&pairs)?;
-            let places = app::PolicyPlaces {
-                registry_db: db.db.path().to_path_buf(),
-                policy_db: policy_db.path().to_path_buf(),
-            };
-            let index = app::review::QueueIndex::build(&places, usage_db.path(), &app::notice::log::today())?;
+            let stores = db.stores().with_usage(usage_db.path()).with_policy(policy_db.path());
+            let index = app::review::QueueIndex::build(&stores, &app::notice::log::today())?;
             let page = index.page(&query);
             if json {
                 print_json(&serde_json::to_value(&page)?);
@@ -150,17 +149,19 @@ pub fn review(cmd: ReviewCommand) -> Result<ExitCode> {
         }
         ReviewCommand::Accept(d) => decide(d, true),
         ReviewCommand::BulkAccept { db, ids, reviewer, reason, queue, json } => {
-            bulk_accept(db.db.path(), &ids, &reviewer, &reason, &queue, json)
+            bulk_accept(&queue.stores(&db), &ids, &reviewer, &reason, queue.four_eyes == "deny", json)
         }
         ReviewCommand::Reject(d) => decide(d, false),
     }
 }
 
 fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
-    let mut store = open(d.db.db.path())?;
+    let stores = d.queue.stores(&d.db);
+    let store = stores.registry()?;
+    let mut store = app::stores::lock(&store);
     let org =
-        d.org.as_deref().map(|o| app::organisations::organisation_named(&*store, o).context("--org")).transpose()?;
-    let index = queue_index(d.db.db.path(), &d.queue)?;
+        d.org.as_deref().map(|o| app::organisations::organisation_named(&**store, o).context("--org")).transpose()?;
+    let index = app::review::QueueIndex::build_from(&**store, &stores, &app::notice::log::today())?;
     let ask = app::review::decide::Ask {
         proposal_id: d.id,
         accept,
@@ -169,7 +170,7 @@ fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
         reason: &d.reason,
         overrides: d.overrides,
     };
-    let done = app::review::decide::decide(&mut store, &index, &ask, d.queue.four_eyes == "deny")?;
+    let done = app::review::decide::decide(&mut **store, &index, &ask, d.queue.four_eyes == "deny")?;
     let chosen = org.map(|o| format!(" to organisation #{o}")).unwrap_or_default();
     let what = if done.awaiting_second_reviewer {
         "accepted once (accepting it makes a deny: a second reviewer must confirm)"
@@ -182,23 +183,18 @@ fn decide(d: crate::cli::Decision, accept: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The review queue over the registry at `db` and the stores `q` names.
-fn queue_index(db: &std::path::Path, q: &crate::cli::QueueStores) -> Result<app::review::QueueIndex> {
-    let places = app::PolicyPlaces { registry_db: db.to_path_buf(), policy_db: q.policy_db.path().to_path_buf() };
-    app::review::QueueIndex::build(&places, q.usage_db.path(), &app::notice::log::today())
-}
-
 fn bulk_accept(
-    db: &std::path::Path,
+    stores: &app::stores::Stores,
     ids: &[i64],
     reviewer: &str,
     reason: &str,
-    q: &crate::cli::QueueStores,
+    four_eyes: bool,
     json: bool,
 ) -> Result<ExitCode> {
-    let mut store = open(db)?;
-    let index = queue_index(db, q)?;
-    let done = app::review::decide::bulk_accept(&mut store, &index, ids, reviewer, reason, q.four_eyes == "deny")?;
+    let store = stores.registry()?;
+    let mut store = app::stores::lock(&store);
+    let index = app::review::QueueIndex::build_from(&**store, stores, &app::notice::log::today())?;
+    let done = app::review::decide::bulk_accept(&mut **store, &index, ids, reviewer, reason, four_eyes)?;
     if json {
         print_json(&serde_json::to_value(&done)?);
     } else {

@@ -9,14 +9,17 @@ use tlog::LocalLog;
 use crate::cli::ServeArgs;
 
 pub fn run(args: &ServeArgs) -> Result<ExitCode> {
-    let mut state = app::serving::state(&app::serving::ServePlaces {
-        log_dir: args.log.dir.clone(),
-        policy: args.policy.places(),
-        usage_db: args.usage_db.path().to_path_buf(),
-        tokens: args.tokens.clone(),
-        record: args.record,
-        four_eyes: args.four_eyes == "deny",
-    })?;
+    // The server's stores, opened once and shared by every handler for the process's life.
+    let stores = std::sync::Arc::new(args.policy.stores().with_usage(args.usage_db.path()));
+    let mut state = app::serving::state(
+        stores,
+        &app::serving::ServePlaces {
+            log_dir: args.log.dir.clone(),
+            tokens: args.tokens.clone(),
+            record: args.record,
+            four_eyes: args.four_eyes == "deny",
+        },
+    )?;
     state.limits = args.limits.limits();
     let parts = [
         ("report and log tiles", state.report.is_some()),

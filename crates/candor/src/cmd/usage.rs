@@ -49,7 +49,13 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
                     b.set_position(done);
                 }
             };
-            let reports = app::billing::ingest(&files, usage_db.path(), strict, extra.as_deref(), &mut tick);
+            let reports = app::billing::ingest(
+                &app::stores::Stores::default().with_usage(usage_db.path()),
+                &files,
+                strict,
+                extra.as_deref(),
+                &mut tick,
+            );
             if let Some((_, _, b)) = bar {
                 b.finish_and_clear();
             }
@@ -69,7 +75,7 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
         }
         UsageCommand::Report { usage_db, db, period, json } => {
             let g = if period == "month" { usage::fold::Granularity::Month } else { usage::fold::Granularity::Quarter };
-            emit(&app::billing::owner_report(usage_db.path(), db.db.path(), g)?, json)?;
+            emit(&app::billing::owner_report(&db.stores().with_usage(usage_db.path()), g)?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Scan { files, strict, extra, json } => {
@@ -95,9 +101,9 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::IngestAggregate { files, usage_db } => {
-            let mut store = usage::store::UsageStore::open(usage_db.path())?;
-            for f in &files {
-                print!("{}", store.ingest_aggregate(f)?);
+            let stores = app::stores::Stores::default().with_usage(usage_db.path());
+            for r in app::billing::ingest_aggregate(&stores, &files)? {
+                print!("{r}");
             }
             Ok(ExitCode::SUCCESS)
         }

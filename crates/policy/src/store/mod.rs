@@ -118,6 +118,9 @@ pub(crate) trait Rows: Send {
     fn actions(&self) -> Result<Vec<EnforcementAction>>;
     fn insert_decision(&mut self, d: &DecisionRow, at: &str) -> Result<i64>;
     fn decisions(&self) -> Result<Vec<DecisionRow>>;
+    /// See [`PolicyStore::begin_read`].
+    fn begin_read(&self) -> Result<()>;
+    fn end_read(&self) -> Result<()>;
 }
 
 /// A use registered now, with what the provider declared of it.
@@ -274,6 +277,18 @@ impl PolicyStore {
     pub fn record_version(&mut self, sha256: &str, file: &str, text: &str, log_index: u64, by: &str) -> Result<i64> {
         one_word("the operator id", by)?;
         self.rows.insert_version(sha256, file, text, log_index, &registry::model::now(), by)
+    }
+
+    /// Holds one moment for the reads that follow until [`PolicyStore::end_read`]: they see
+    /// the store as it was at the first of them (a read-only transaction). Holding one already
+    /// held does nothing.
+    pub fn begin_read(&self) -> Result<()> {
+        self.rows.begin_read()
+    }
+
+    /// Ends the moment [`PolicyStore::begin_read`] holds (nothing when none is held).
+    pub fn end_read(&self) -> Result<()> {
+        self.rows.end_read()
     }
 
     /// Every version, oldest first.

@@ -76,7 +76,7 @@ impl PgRows {
     }
 
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
-        Ok(self.db.conn()?.query(sql, params)?)
+        Ok(self.db.query(sql, params)?)
     }
 
     fn insert(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<i64> {
@@ -86,6 +86,14 @@ impl PgRows {
 }
 
 impl Rows for PgRows {
+    fn begin_read(&self) -> Result<()> {
+        Ok(self.db.begin_read()?)
+    }
+
+    fn end_read(&self) -> Result<()> {
+        Ok(self.db.end_read()?)
+    }
+
     fn insert_version(
         &mut self,
         sha256: &str,

@@ -87,6 +87,20 @@ const SCHEMA: pg::sqlite::SqliteSchema =
     pg::sqlite::SqliteSchema { store: "policy", migrations: MIGRATIONS, pragmas: &[] };
 
 impl Rows for SqliteRows {
+    fn begin_read(&self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            self.conn.execute_batch("BEGIN DEFERRED")?;
+        }
+        Ok(())
+    }
+
+    fn end_read(&self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        Ok(())
+    }
+
     fn insert_version(
         &mut self,
         sha256: &str,

@@ -91,7 +91,7 @@ impl PgStore {
     }
 
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
-        Ok(self.db.conn()?.query(sql, params)?)
+        Ok(self.db.query(sql, params)?)
     }
 }
 
@@ -112,6 +112,14 @@ const ORG_COLUMNS: &str = "id, key, name, kind, country, state, county, city, pa
 impl Store for PgStore {
     fn begin(&mut self) -> Result<Box<dyn Tx + '_>> {
         Ok(Box::new(PgTx::begin(self.db.conn()?)?))
+    }
+
+    fn begin_read(&self) -> Result<()> {
+        Ok(self.db.begin_read()?)
+    }
+
+    fn end_read(&self) -> Result<()> {
+        Ok(self.db.end_read()?)
     }
 
     fn organisations(&self) -> Result<Vec<Organisation>> {

@@ -1,9 +1,10 @@
 //! What two writers at once must not break, on both stores (two handles on one SQLite file,
-//! two connection pools on one PostgreSQL database — as two processes would hold): a proposal
+//! two handles on one PostgreSQL database, each writing on a connection of its own): a proposal
 //! decided by two reviewers at the same moment gets one decision and one conflict; one file
-//! imported by two importers at once is stored once. And PostgreSQL keeps the registry's
-//! other promises: history rows cannot be edited, deleted or truncated, and a dropped
-//! transaction leaves nothing.
+//! imported by two importers at once is stored once; a reader holding a moment sees one state
+//! of the registry while another handle writes. And PostgreSQL keeps the registry's other
+//! promises: history rows cannot be edited, deleted or truncated, and a dropped transaction
+//! leaves nothing.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
@@ -174,7 +175,30 @@ fn org_in(tx: &mut dyn registry::Tx, key: &str) {
     .expect("org");
 }
 
+/// A read moment: what a handle reads between `begin_read` and `end_read` is the registry as
+/// it was at the first read, whatever another handle commits meanwhile (so a period is
+/// published from one state of the registry).
+fn a_read_moment_sees_one_state_of_the_registry(b: &Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let place = shared_place(b, &dir);
+    let reader = registry::open(&place).expect("reader");
+    let mut writer = registry::open(&place).expect("writer");
+    org(&mut *writer, "name:before");
+    reader.begin_read().expect("a moment");
+    let at_first = reader.organisations().expect("read").len();
+    org(&mut *writer, "name:during");
+    assert_eq!(reader.organisations().expect("read").len(), at_first, "a write showed inside the moment");
+    assert_eq!(reader.counts().expect("counts").organisations, at_first as u64, "counts see the same moment");
+    reader.begin_read().expect("holding it again does nothing");
+    reader.end_read().expect("ended");
+    assert_eq!(reader.organisations().expect("read").len(), at_first + 1, "after the moment, the write shows");
+    reader.end_read().expect("ending a moment not held does nothing");
+    // The writer still writes once the moment ended (no lock left behind).
+    org(&mut *writer, "name:after");
+}
+
 crate::on_both!(
+    a_read_moment_sees_one_state_of_the_registry,
     two_reviewers_deciding_one_proposal_give_one_decision_and_one_conflict,
     one_file_imported_by_two_importers_at_once_is_stored_once,
     history_cannot_be_edited_and_a_dropped_transaction_leaves_nothing,

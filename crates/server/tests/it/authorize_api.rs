@@ -53,7 +53,7 @@ struct Running {
 fn start(tokens: Tokens, store: Option<PolicyStore>) -> (Running, Arc<server::AppState>) {
     let state = Arc::new(server::AppState {
         decider: Some(decider()),
-        store: store.map(Mutex::new),
+        store: store.map(|s| std::sync::Arc::new(Mutex::new(s))),
         ..server::AppState::new(tokens)
     });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
