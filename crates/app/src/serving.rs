@@ -37,6 +37,18 @@ pub fn state(stores: Arc<Stores>, places: &ServePlaces) -> Result<server::AppSta
         state.report = Some(server::report::Report::at(public));
         state.objections = Some(Arc::new(crate::notice::LogDesk(places.log_dir.clone())));
     }
+    // The decision point first: the review queue below builds on a thread of its own holding
+    // the registry, and the server must not wait for that build to start.
+    if stores.has_policy() && stores.has_registry() {
+        let store = stores.policy()?;
+        let active = crate::stores::lock(&store).active()?;
+        if active.is_some() {
+            state.decider = Some(crate::policy::serving_decider(&stores)?);
+            if places.record {
+                state.store = Some(store);
+            }
+        }
+    }
     if stores.has_registry() {
         // Opened before the queue warms on its own thread, so a bad place fails the start.
         state.registry = Some(stores.registry()?);
@@ -50,16 +62,6 @@ pub fn state(stores: Arc<Stores>, places: &ServePlaces) -> Result<server::AppSta
             }
         });
         state.review_queue = Some(queue);
-    }
-    if stores.has_policy() && stores.has_registry() {
-        let store = stores.policy()?;
-        let active = crate::stores::lock(&store).active()?;
-        if active.is_some() {
-            state.decider = Some(crate::policy::serving_decider(&stores)?);
-            if places.record {
-                state.store = Some(store);
-            }
-        }
     }
     Ok(state)
 }

@@ -128,7 +128,10 @@ impl Clone for Database {
 impl Drop for Database {
     // A moment still held goes back to the pool closed, never inside its transaction.
     fn drop(&mut self) {
-        if let Ok(Some(mut conn)) = self.moment.get_mut().map(Option::take) {
+        // Even after a panic poisoned the moment's lock: a connection still inside its
+        // transaction must not reach the pool.
+        let held = self.moment.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(mut conn) = held {
             // When it fails the connection is broken, and the pool drops broken connections.
             let _ = conn.batch_execute("ROLLBACK");
         }
@@ -142,12 +145,19 @@ impl std::fmt::Debug for Database {
     }
 }
 
+/// Locks `m`; a thread that panicked while holding it left nothing half-done that matters here
+/// (a map of weak pools, a set of migrated schemas, a held moment).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The process's pool for `url`, built on first use.
 fn shared(url: &str) -> Result<Arc<Shared>> {
-    let mut pools = pools().lock().map_err(|_| Error::Url("the pool registry was poisoned".into()))?;
-    if let Some(found) = pools.get(url).and_then(Weak::upgrade) {
+    if let Some(found) = lock(pools()).get(url).and_then(Weak::upgrade) {
         return Ok(found);
     }
+    // Built without holding the map: connecting may take seconds, and other databases' opens
+    // need not wait for it.
     let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| Error::Url(e.to_string()))?;
     if config.get_application_name().is_none() {
         config.application_name("candor");
@@ -160,6 +170,11 @@ fn shared(url: &str) -> Result<Arc<Shared>> {
         // Failures are returned to the caller; r2d2's own logging would only repeat them.
         .error_handler(Box::new(r2d2::NopErrorHandler))
         .build(manager)?;
+    let mut pools = lock(pools());
+    // Two opens of one database at once: the first pool in the map is the process's one.
+    if let Some(found) = pools.get(url).and_then(Weak::upgrade) {
+        return Ok(found);
+    }
     BUILT.fetch_add(1, Ordering::Relaxed);
     let shared = Arc::new(Shared { pool, migrated: Mutex::new(HashSet::new()) });
     pools.retain(|_, w| w.strong_count() > 0);
@@ -176,7 +191,7 @@ impl Database {
             return Err(Error::Url("it must start with postgres:// or postgresql://".into()));
         }
         let db = Database { shared: shared(url)?, schema, moment: Mutex::new(None) };
-        let mut migrated = db.shared.migrated.lock().map_err(|_| Error::Url("a migration panicked".into()))?;
+        let mut migrated = lock(&db.shared.migrated);
         if !migrated.contains(schema) {
             migrate::apply(&mut *db.conn()?, schema, migrations)?;
             migrated.insert(schema);
@@ -201,7 +216,7 @@ impl Database {
     /// Runs a read: on the held moment's connection when [`Database::begin_read`] holds one,
     /// else on a pooled connection.
     pub fn query(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<postgres::Row>> {
-        let mut moment = self.moment.lock().map_err(|_| Error::Url("a read moment panicked".into()))?;
+        let mut moment = lock(&self.moment);
         match moment.as_mut() {
             Some(conn) => Ok(conn.query(sql, params)?),
             None => {
@@ -215,7 +230,7 @@ impl Database {
     /// [`Database::end_read`]: a read-only, repeatable-read transaction on one connection, so
     /// reads made one after another see the database as it was at the first.
     pub fn begin_read(&self) -> Result<()> {
-        let mut moment = self.moment.lock().map_err(|_| Error::Url("a read moment panicked".into()))?;
+        let mut moment = lock(&self.moment);
         if moment.is_none() {
             let mut conn = self.conn()?;
             conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
@@ -226,7 +241,7 @@ impl Database {
 
     /// Ends the moment [`Database::begin_read`] holds (nothing when none is held).
     pub fn end_read(&self) -> Result<()> {
-        let held = self.moment.lock().map_err(|_| Error::Url("a read moment panicked".into()))?.take();
+        let held = lock(&self.moment).take();
         if let Some(mut conn) = held {
             conn.batch_execute("COMMIT")?;
         }

@@ -82,7 +82,7 @@ pub async fn authorize(
         let (state, request, recorded) = (state.clone(), request.clone(), decision.clone());
         crate::blocking(move || {
             let Some(store) = &state.store else { return Err(ApiError::internal("the decision store went away")) };
-            let mut store = store.lock().map_err(|_| ApiError::internal("the decision store's lock is poisoned"))?;
+            let mut store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             Ok(store.record_decision(&request, &entities, &recorded)?)
         })
         .await?;

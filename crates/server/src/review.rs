@@ -17,6 +17,9 @@ use crate::state::AppState;
 /// Longest reason accepted.
 pub const MAX_REASON: usize = 2_000;
 
+/// The registry. Its lock is taken even after a handler panicked holding it: the panicking
+/// handler's transaction rolled back when dropped, so the store is as the last commit left it,
+/// and review must not stay down until a restart.
 fn registry(state: &AppState) -> ApiResult<&Mutex<Box<dyn registry::Store>>> {
     state.registry.as_deref().ok_or_else(|| ApiError::not_found("this server has no registry to review"))
 }
@@ -34,7 +37,7 @@ pub async fn queue(
 ) -> ApiResult<Json<crate::queue::QueuePage>> {
     let q = review_queue(&state)?;
     crate::blocking(move || {
-        let store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+        let store = registry(&state)?.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(q.page(&**store, &query)?)
     })
     .await
@@ -85,7 +88,7 @@ pub async fn decide(
         overrides: body.overrides,
     };
     crate::blocking(move || {
-        let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+        let mut store = registry(&state)?.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(q.decide(&mut **store, &ask)?)
     })
     .await
@@ -136,7 +139,7 @@ pub async fn bulk_accept(
     let reviewer = caller.id()?;
     let reason = reason.to_string();
     crate::blocking(move || {
-        let mut store = registry(&state)?.lock().map_err(|_| ApiError::internal("the registry's lock is poisoned"))?;
+        let mut store = registry(&state)?.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(q.bulk_accept(&mut **store, &body.proposal_ids, &reviewer, &reason)?)
     })
     .await

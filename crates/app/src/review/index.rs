@@ -64,13 +64,22 @@ impl QueueIndex {
         // Read first: a change made while the index is built shows as a difference later.
         let sources = Sources::read(store, stores)?;
         let decider = if stores.has_policy() {
+            // The policy store is held only to read the version and the registered uses: the
+            // facts and the decider take seconds at a large provider's size, and recording a
+            // decision needs the store meanwhile.
             let pstore = stores.policy()?;
             let pstore = lock(&pstore);
-            match pstore.active()? {
+            let in_force = match pstore.active()? {
                 Some(_) => {
                     let schema = policy::schema::builtin()?;
-                    let version = crate::policy::active(&pstore, &schema)?;
-                    Some(Decider::new(schema, version, crate::policy::facts_in(store, &pstore)?)?)
+                    Some((crate::policy::active(&pstore, &schema)?, schema, pstore.registered_uses()?))
+                }
+                None => None,
+            };
+            drop(pstore);
+            match in_force {
+                Some((version, schema, uses)) => {
+                    Some(Decider::new(schema, version, policy::facts::Facts::from_registry(store, &uses)?)?)
                 }
                 None => None,
             }
