@@ -27,6 +27,10 @@ pub enum Source {
     Ftm,
     /// A reference of organisations (candor's own when no file is given).
     Reference,
+    /// The FedRAMP Marketplace (JSON).
+    Fedramp,
+    /// The federal AI use-case inventory (CSV).
+    AiInventory,
 }
 
 /// Imports `files` of `source` into the registry of `stores`, each file all or nothing (or its bad
@@ -64,6 +68,8 @@ pub fn import(
             Source::Accounts => import::import_accounts(&mut *store, f, opts, &mut tick),
             Source::Ftm => registry::ftm::import(&mut *store, f),
             Source::Reference => import::import_reference(&mut *store, Some(f)),
+            Source::Fedramp => import::import_fedramp(&mut *store, f),
+            Source::AiInventory => import::import_ai_inventory(&mut *store, f, opts, &mut tick),
         };
         reports.push(report?);
     }

@@ -309,7 +309,7 @@ pub fn publish<S: Storage>(
 /// What a record says about an organisation: name, kind, role, jurisdiction, evidence.
 fn organisation(o: &crate::gather::OrgDisclosure) -> Organisation {
     let j = &o.org.jurisdiction;
-    // Only organisations the Atlas names carry technologies (an empty list is not written),
+    // Only organisations a public record names as supplying or using one carry technologies (an empty list is not written),
     // so other records keep their bytes.
     let technologies = o
         .technologies
@@ -320,7 +320,7 @@ fn organisation(o: &crate::gather::OrgDisclosure) -> Organisation {
                 technology: t.technology.clone(),
                 relation: t.relation.clone(),
                 counterpart: t.counterpart.clone(),
-                source: format!("EFF Atlas of Surveillance {}", e.award_id.as_deref().unwrap_or("")),
+                source: format!("{} {}", registry::classify::record_of(e), e.award_id.as_deref().unwrap_or("")),
                 citation: e.citation.clone().unwrap_or_default(),
                 link: e.permalink.clone().unwrap_or_default(),
             }

@@ -11,8 +11,11 @@
 //! 3. A recipient of law-enforcement contracts, or of subawards under them, is a **supplier**
 //!    when its total amount from them reaches `min_amount` and one is dated on or after
 //!    `since` (confirmed by rule: a public award record is a fact, not a judgement). So is a
-//!    vendor that the EFF Atlas of Surveillance records as supplying a surveillance technology
-//!    to an agency (dated on or after `since` when given; the Atlas gives no amounts).
+//!    vendor that a public record shows supplying a surveillance technology to an agency: the
+//!    EFF Atlas of Surveillance, the federal AI use-case inventory (a vendor of a law-enforcement
+//!    bureau's face recognition, biometrics or computer vision), the FedRAMP Marketplace (an
+//!    offering for law enforcement a law-enforcement agency authorized); dated on or after
+//!    `since` when given; these records give no amounts.
 //! 4. Roll-up: the parents and subsidiaries of a supplier are **proposed** as suppliers,
 //!    shown as such ("through its subsidiary …").
 //!
@@ -289,7 +292,8 @@ pub struct TechnologyFact {
     pub relation: String,
     /// The agency supplied, or the vendor used.
     pub counterpart: String,
-    /// The Atlas record.
+    /// The public record's entry (the Atlas's, the AI use-case inventory's, the FedRAMP
+    /// Marketplace's; [`record_of`] says which).
     pub evidence: Relationship,
 }
 
@@ -340,6 +344,7 @@ pub fn classify(store: &mut dyn Store, cfg: &ClassifyConfig) -> Result<ClassifyR
     }
     // Vendors the Atlas records as supplying a technology to an agency.
     let mut supplies: BTreeMap<i64, BTreeSet<(String, String)>> = BTreeMap::new();
+    let mut supply_records: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
     for r in g.rels.iter().filter(|r| r.kind == RelationKind::TechnologySupply && le(r) && g.counts(r, cfg)) {
         if agencies.contains(&r.to) || derived.contains_key(&r.to) {
             continue;
@@ -348,6 +353,7 @@ pub fn classify(store: &mut dyn Store, cfg: &ClassifyConfig) -> Result<ClassifyR
             .entry(r.to)
             .or_default()
             .insert((r.technology.clone().unwrap_or_default(), g.name(r.agency.unwrap_or(r.from))));
+        supply_records.entry(r.to).or_default().insert(public_record(r));
     }
     let mut suppliers = HashSet::new();
     for (org, (amount, n, via)) in &totals {
@@ -377,10 +383,13 @@ pub fn classify(store: &mut dyn Store, cfg: &ClassifyConfig) -> Result<ClassifyR
         } else {
             String::new()
         };
+        let records: Vec<&str> = supply_records.get(org).into_iter().flatten().map(String::as_str).collect();
+        let verb = if records.len() > 1 { "record" } else { "records" };
         let reason = format!(
-            "supplies {} to {}{more}, as the EFF Atlas of Surveillance records",
+            "supplies {} to {}{more}, as {} {verb}",
             technologies.join(", "),
-            shown.join(", ")
+            shown.join(", "),
+            records.join(" and ")
         );
         derived.insert(*org, (Role::Supplier, Status::Confirmed, reason));
         suppliers.insert(*org);
@@ -500,4 +509,21 @@ pub fn explain_account(
         None => None,
     };
     Ok(Some(AccountExplanation { account, links, organisation }))
+}
+
+/// The public record a technology supply comes from, as a reason names it ("the federal AI
+/// use-case inventory").
+fn public_record(r: &Relationship) -> String {
+    format!("the {}", record_of(r))
+}
+
+/// The public record a technology supply comes from: the importers of the AI use-case
+/// inventory and of the FedRAMP Marketplace begin their citations with their record's name;
+/// every other supply is the Atlas's.
+pub fn record_of(r: &Relationship) -> &'static str {
+    match r.citation.as_deref() {
+        Some(c) if c.starts_with("federal AI use-case inventory") => "federal AI use-case inventory",
+        Some(c) if c.starts_with("FedRAMP Marketplace") => "FedRAMP Marketplace",
+        _ => "EFF Atlas of Surveillance",
+    }
 }

@@ -266,16 +266,21 @@ pub fn export(store: &dyn Store, out: &mut dyn Write) -> Result<usize> {
                 );
                 emit(json!({"id": id, "schema": "ContractAward", "properties": a}))?;
             }
-            RelationKind::TechnologySupply => {
+            RelationKind::TechnologySupply | RelationKind::Authorization => {
                 let technology = r.technology.clone().unwrap_or_default();
-                let id = format!(
-                    "candor-supply-{}",
-                    short_hash(&[to, from, &technology, r.award_id.as_deref().unwrap_or("")])
-                );
+                // A supply: the vendor supplies the agency; an authorization: the agency
+                // authorized the provider's offering (FedRAMP).
+                let (prefix, subject, object, role) = if r.kind == RelationKind::TechnologySupply {
+                    ("candor-supply", to, from, format!("supplies {technology}"))
+                } else {
+                    ("candor-authorization", from, to, format!("authorized the offering {technology}"))
+                };
+                let id =
+                    format!("{prefix}-{}", short_hash(&[to, from, &technology, r.award_id.as_deref().unwrap_or("")]));
                 let mut p = Map::new();
-                p.insert("subject".into(), json!([to]));
-                p.insert("object".into(), json!([from]));
-                p.insert("role".into(), json!([format!("supplies {technology}")]));
+                p.insert("subject".into(), json!([subject]));
+                p.insert("object".into(), json!([object]));
+                p.insert("role".into(), json!([role]));
                 if let Some(c) = &r.citation {
                     p.insert("summary".into(), json!([format!("{} ({c})", r.award_id.as_deref().unwrap_or(""))]));
                 }
@@ -312,6 +317,8 @@ pub fn import(store: &mut dyn Store, path: &Path) -> Result<ImportReport> {
         already_imported: false,
         before,
         after: before,
+        tallies: Default::default(),
+        kept: Vec::new(),
     };
     // All entities first: relationships may name entities later in the file.
     let mut entities: Vec<(u64, Entity)> = Vec::new();

@@ -94,6 +94,11 @@ string_enum! {
         /// `from` (an agency) uses a surveillance technology that `to` (a vendor) supplies, as
         /// the EFF Atlas of Surveillance records it.
         TechnologySupply = "technology_supply",
+        /// `from` (an agency) authorized (ATO) or reused a cloud service offering of `to` (its
+        /// provider), as the FedRAMP Marketplace records it: public evidence that the agency
+        /// may use the offering, not of which accounts or services. `award_id` is the
+        /// offering's id, `technology` its name.
+        Authorization = "authorization",
     }
 }
 

@@ -25,6 +25,15 @@ impl Display for ImportReport {
             a.relationships - b.relationships,
             a.accounts - b.accounts
         )?;
+        for (what, n) in &self.tallies {
+            writeln!(f, "  {what}: {n}")?;
+        }
+        if !self.kept.is_empty() {
+            writeln!(f, "  {} name(s) fit no organisation of the registry; kept as new ones:", self.kept.len())?;
+            for k in &self.kept {
+                writeln!(f, "    {k}")?;
+            }
+        }
         for s in &self.skipped {
             writeln!(f, "  skipped line {}, column {}: {}", s.line, s.column, s.message)?;
         }
@@ -107,7 +116,10 @@ impl Display for Explanation {
             writeln!(f, "    {} {} {} by {}: {}", h.at, h.role, h.status, h.actor, h.reason)?;
         }
         if !self.technologies.is_empty() {
-            writeln!(f, "  surveillance technologies (EFF Atlas of Surveillance):")?;
+            writeln!(
+                f,
+                "  surveillance technologies (EFF Atlas of Surveillance, federal AI use-case inventory, FedRAMP):"
+            )?;
         }
         for t in &self.technologies {
             let ev = &t.evidence;

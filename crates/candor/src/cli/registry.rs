@@ -192,6 +192,12 @@ pub enum ImportKind {
     Accounts,
     /// FollowTheMoney JSON lines (Organization, Company, PublicBody, Contract, ContractAward, Ownership).
     Ftm,
+    /// The FedRAMP Marketplace (JSON): which federal agencies authorized which cloud offerings
+    /// (the Marketplace's data), or the offerings' providers with their UEI (the products export).
+    Fedramp,
+    /// The federal AI use-case inventory (OMB's CSV): vendors of face recognition, biometrics
+    /// and computer vision to law-enforcement bureaus become their suppliers.
+    AiInventory,
 }
 
 #[derive(Debug, Args)]

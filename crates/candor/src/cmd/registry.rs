@@ -20,6 +20,8 @@ pub fn run(cmd: RegistryCommand) -> Result<ExitCode> {
                 ImportKind::Accounts => Source::Accounts,
                 ImportKind::Ftm => Source::Ftm,
                 ImportKind::Reference => Source::Reference,
+                ImportKind::Fedramp => Source::Fedramp,
+                ImportKind::AiInventory => Source::AiInventory,
             };
             // One bar per file, made when the file's first progress arrives.
             let mut bar: Option<(std::path::PathBuf, indicatif::ProgressBar)> = None;

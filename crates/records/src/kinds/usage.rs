@@ -35,8 +35,9 @@ pub struct Organisation {
     pub jurisdiction: Jurisdiction,
     /// Why it is classified so, with the public sources.
     pub evidence: Evidence,
-    /// Surveillance technologies it supplies or uses, as the EFF Atlas of Surveillance records
-    /// them; absent when the Atlas names none.
+    /// Surveillance technologies it supplies or uses, as public records show them (the EFF
+    /// Atlas of Surveillance, the federal AI use-case inventory, the FedRAMP Marketplace);
+    /// absent when none does.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub technologies: Vec<Technology>,
     /// Public identifiers of the organisation (a UEI, a LEI), when the record gives them.
@@ -88,11 +89,12 @@ pub struct Technology {
     pub relation: String,
     /// The agency supplied, or the vendor used.
     pub counterpart: String,
-    /// Where it is recorded (`EFF Atlas of Surveillance <id>`).
+    /// Where it is recorded: the record and its entry (`EFF Atlas of Surveillance AOS1234`,
+    /// `federal AI use-case inventory DHS-2729`, `FedRAMP Marketplace FR1703752011`).
     pub source: String,
-    /// The Atlas's citation.
+    /// The record's citation.
     pub citation: String,
-    /// The Atlas's link.
+    /// The record's link (empty when it gives none).
     pub link: String,
 }
 

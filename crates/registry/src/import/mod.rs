@@ -10,14 +10,18 @@
 //! natural key), and stores relationships with the file and line as evidence.
 
 mod accounts;
+mod ai_inventory;
 mod atlas;
 mod fbi;
+mod fedramp;
 mod reference;
 mod usaspending;
 
 pub use accounts::import_accounts;
+pub use ai_inventory::{Technology, import_ai_inventory, named_vendors};
 pub use atlas::{atlas_date, import_atlas};
 pub use fbi::import_fbi_agencies;
+pub use fedramp::{LAW_ENFORCEMENT, import_fedramp};
 pub use reference::{REFERENCE_FILE, immigration_enforcement_codes, import_reference};
 pub use usaspending::import_usaspending;
 
@@ -69,6 +73,14 @@ pub struct ImportReport {
     pub before: Counts,
     /// Registry counts after.
     pub after: Counts,
+    /// What the importer counted in the file, by what it is ("agencies", "authorizations",
+    /// "use cases of computer vision", …), for a person to hold against the file.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tallies: std::collections::BTreeMap<String, u64>,
+    /// Names the file gives that fit no organisation the registry had (not in the reference):
+    /// kept as new organisations, never dropped, and listed here for a reviewer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<String>,
 }
 
 /// Progress callback: bytes read so far, file size.
@@ -305,6 +317,8 @@ pub(crate) fn run_csv(
         already_imported: false,
         before,
         after: before,
+        tallies: Default::default(),
+        kept: Vec::new(),
     };
     let (mut rdr, columns, budget) = open_csv(path)?;
     let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
@@ -451,5 +465,33 @@ pub(crate) fn resolve(tx: &mut dyn Tx, r: OrgRef<'_>) -> Result<i64> {
         tx.add_identifier(id, *scheme, value)?;
     }
     tx.add_alias(id, r.name)?;
+    Ok(id)
+}
+
+/// The federal agency `name` names: the federal agency of the registry with that exact
+/// normalised name or alias (the oldest when several), or a new one under
+/// `parent`, listed in `kept` (the report says so: public files name agencies the reference
+/// does not hold, and a reviewer should see which).
+pub(crate) fn federal_agency(tx: &mut dyn Tx, name: &str, parent: Option<i64>, kept: &mut Vec<String>) -> Result<i64> {
+    let found: Vec<i64> = tx
+        .organisations_by_norm(name)?
+        .into_iter()
+        .filter(|(_, k)| *k == Kind::FederalAgency)
+        .map(|(id, _)| id)
+        .collect();
+    // Several of one name: the oldest (the reference's, imported first).
+    if let Some(id) = found.first() {
+        return Ok(*id);
+    }
+    let key = format!("federal-agency:{}", normalize(name).sorted_key());
+    let us = Jurisdiction { country: Some("USA".into()), ..Jurisdiction::default() };
+    let id = resolve(tx, OrgRef { ids: vec![], name, kind: Kind::FederalAgency, jurisdiction: us, key: Some(key) })?;
+    if let Some(p) = parent.filter(|p| *p != id) {
+        tx.set_parent(id, p)?;
+    }
+    let name = one_line(name);
+    if !kept.contains(&name) {
+        kept.push(name);
+    }
     Ok(id)
 }

@@ -124,6 +124,8 @@ pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<Im
         already_imported: false,
         before,
         after: before,
+        tallies: Default::default(),
+        kept: Vec::new(),
     };
     let mut tx = store.begin()?;
     if tx.import_seen(&sha)? {

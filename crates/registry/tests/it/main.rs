@@ -2,6 +2,7 @@
 //! once per run). Each module is one area; `cargo test -p registry --test it MODULE` runs one.
 
 mod backends;
+mod corroborating;
 mod dismissals;
 mod import_real;
 mod long_words;
