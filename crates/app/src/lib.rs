@@ -15,6 +15,8 @@
 //!   explain, export and count the registry;
 //! - [`period`]: publish a period (records in the log, the static report beside its tiles);
 //!   `period::owners`: accounts named by their confirmed organisation;
+//! - [`reconcile`]: a period held against the public records that tie law-enforcement
+//!   organisations to the provider's offerings (FedRAMP, the AI use-case inventory);
 //! - [`enforcement`]: enforcement actions recorded, and a period's audit with them for publishing;
 //! - [`serving`]: the server's state over its stores;
 //! - [`stores`]: the registry, usage and policy stores a process works on, opened once and
@@ -43,6 +45,7 @@ pub mod notice;
 pub mod organisations;
 pub mod period;
 pub mod policy;
+pub mod reconcile;
 pub mod review;
 pub mod serving;
 pub mod stores;

@@ -190,11 +190,11 @@ impl<'a> ReadMoment<'a> {
     /// Holds a moment of `registry` and, when given, of `policy`.
     pub fn hold(registry: &'a dyn registry::Store, policy: Option<&'a PolicyStore>) -> Result<ReadMoment<'a>> {
         registry.begin_read().context("holding one moment of the registry")?;
-        if let Some(p) = policy {
-            if let Err(e) = p.begin_read() {
-                let _ = registry.end_read();
-                return Err(anyhow::Error::new(e).context("holding one moment of the policy store"));
-            }
+        if let Some(p) = policy
+            && let Err(e) = p.begin_read()
+        {
+            let _ = registry.end_read();
+            return Err(anyhow::Error::new(e).context("holding one moment of the policy store"));
         }
         Ok(ReadMoment { registry, policy })
     }

@@ -88,6 +88,9 @@ pub struct PeriodData {
     pub orgs: Vec<OrgDisclosure>,
     /// Organisations withheld, by reason.
     pub withheld: BTreeMap<String, u64>,
+    /// Which organisations those are (registry id → reason): never published, read by the
+    /// provider's own reconciliation.
+    pub withheld_organisations: BTreeMap<i64, String>,
     /// Accounts with usage in the period and no link to a law-enforcement organisation.
     pub out_of_scope_accounts: u64,
     /// Accounts with usage in the period whose name fits several organisations, one at least
@@ -200,8 +203,12 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
     // An organisation withheld for one reason is not counted again for another.
     let mut seen: BTreeSet<i64> = orgs.iter().map(|o| o.org.id).collect();
     let mut counts = BTreeMap::new();
+    let mut withheld_organisations = BTreeMap::new();
     for (reason, set) in withheld {
         let fresh: Vec<i64> = set.into_iter().filter(|o| seen.insert(*o)).collect();
+        for o in &fresh {
+            withheld_organisations.insert(*o, reason.to_string());
+        }
         if !fresh.is_empty() {
             counts.insert(reason.to_string(), fresh.len() as u64);
         }
@@ -212,6 +219,7 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
         period: period.clone(),
         orgs,
         withheld: counts,
+        withheld_organisations,
         out_of_scope_accounts: out_of_scope.len() as u64,
         ambiguous_accounts: ambiguous.len() as u64,
         enforcement: None,

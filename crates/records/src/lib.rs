@@ -16,6 +16,7 @@ pub mod schema;
 
 mod append;
 mod corrections;
+mod disclosed;
 mod error;
 mod link;
 mod loose;
@@ -24,6 +25,7 @@ mod record;
 
 pub use append::{append, entry};
 pub use corrections::corrected;
+pub use disclosed::disclosed_in;
 pub use error::Error;
 pub use kinds::correction::Correction;
 pub use kinds::enforcement::{Action, Declaration, Enforcement, Finding, RegisteredUse, Volume};

@@ -5,6 +5,7 @@
 mod enforcement;
 mod four_eyes;
 mod notice_gate;
+mod reconcile;
 mod witness_quorum;
 
 use std::path::PathBuf;

@@ -87,6 +87,10 @@ pub enum Command {
     /// Publish a period: append its disclosure records to the log, sign the checkpoint, and
     /// write the static report next to the log's tiles.
     Publish(PublishArgs),
+    /// Hold a period against public records (FedRAMP authorizations, the AI use-case
+    /// inventory): every law-enforcement organisation they tie to the provider's offerings, and
+    /// whether the report discloses it, withholds it (why), or has no linked account for it.
+    Reconcile(ReconcileArgs),
     /// Serve the report, the log's tiles, the JSON API (OpenAPI at /openapi.json), the decision
     /// point and the review UI.
     Serve(ServeArgs),

@@ -50,6 +50,27 @@ pub struct PublishArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The period: YYYY-Qn (published or not: before publishing, what it would disclose).
+    #[arg(long, value_parser = |s: &str| publish::gather::Period::parse(s).map_err(|e| e.to_string()))]
+    pub period: publish::gather::Period,
+    /// The provider's offerings (TOML: name, uei, fedramp_offerings, inventory_names; see the
+    /// guide's section on reconciliation).
+    #[arg(long, default_value = "provider.toml")]
+    pub provider: std::path::PathBuf,
+    /// The registry, with the FedRAMP Marketplace and the AI use-case inventory imported.
+    #[command(flatten)]
+    pub db: super::RegistryDb,
+    #[command(flatten)]
+    pub log: LogDir,
+    /// The usage database (what the period withholds and why).
+    #[arg(long, env = "CANDOR_USAGE_DB", default_value = "candor-data/usage.db", value_parser = super::PlaceParser)]
+    pub usage_db: pg::Place,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub log: LogDir,

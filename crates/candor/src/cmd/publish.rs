@@ -1,11 +1,12 @@
-//! `candor publish --period 2026-Q3`: parse, publish the period, print what it did.
+//! `candor publish --period 2026-Q3`: parse, publish the period, print what it did; `candor
+//! reconcile`: the period held against public records.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use app::period::{PublishPeriod, publish_period};
 
-use crate::cli::PublishArgs;
+use crate::cli::{PublishArgs, ReconcileArgs};
 use crate::console::emit;
 
 pub fn run(args: &PublishArgs) -> Result<ExitCode> {
@@ -21,5 +22,16 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
         },
     )?;
     emit(&p.report(args.period.as_str(), &args.log.dir), args.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode> {
+    let stores = args.db.stores().with_usage(args.usage_db.path());
+    let req = app::reconcile::ReconcilePeriod {
+        period: args.period.clone(),
+        log_dir: args.log.dir.clone(),
+        provider: args.provider.clone(),
+    };
+    emit(&app::reconcile::reconcile_period(&stores, &req)?, args.json)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,83 @@
+//! Reconciliation against the real FedRAMP Marketplace file, on a registry of fictional
+//! accounts: a provider file naming two real offerings (AWS US East/West and AWS GovCloud, by
+//! id and by name) lists every law-enforcement agency the file ties to them — by an independent
+//! count (Python's `json` over the file, the agencies whose `auths` hold either id and whose
+//! name the reference lists as a law-enforcement agency): CBP, FLETC, ICE, BOP — each without a
+//! linked account, since no account here is theirs. Nothing is published.
+
+use std::path::{Path, PathBuf};
+
+use app::organisations::Source;
+use app::stores::Stores;
+
+fn marketplace() -> Option<PathBuf> {
+    let f =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fedramp/fedramp-marketplace-2025-01-30.json");
+    if f.is_file() {
+        return Some(f);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "nothing may be skipped under CI=true: {} is absent",
+        f.display()
+    );
+    eprintln!("skipped: {} is absent", f.display());
+    None
+}
+
+#[test]
+fn every_law_enforcement_agency_a_public_record_ties_to_the_offerings_is_listed() {
+    let Some(file) = marketplace() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stores =
+        Stores::default().with_registry(dir.path().join("registry.db")).with_usage(dir.path().join("usage.db"));
+    let mut none = |_: &Path, _: u64, _: u64| {};
+    app::organisations::import(&stores, Source::Reference, &[], false, &mut none).expect("reference");
+    app::organisations::import(&stores, Source::Fedramp, &[file], false, &mut none).expect("fedramp");
+    let accounts = dir.path().join("accounts.csv");
+    std::fs::write(&accounts, "account_id,legal_name,state\nacct-1,Example Bakery LLC (fictional),MN\n")
+        .expect("accounts");
+    app::organisations::import(&stores, Source::Accounts, &[accounts], false, &mut none).expect("accounts");
+    let provider = dir.path().join("provider.toml");
+    std::fs::write(
+        &provider,
+        "name = \"A provider under test\"\nfedramp_offerings = [\"AGENCYAMAZONEW\", \"AWS GovCloud\"]\n",
+    )
+    .expect("provider");
+    let req = app::reconcile::ReconcilePeriod {
+        period: publish::gather::Period::parse("2026-Q3").expect("period"),
+        log_dir: dir.path().join("log"),
+        provider: provider.clone(),
+    };
+    let table = app::reconcile::reconcile_period(&stores, &req).expect("reconciled");
+    assert_eq!(table.offerings, ["AGENCYAMAZONEW", "F1603047866"], "the name resolved to its id");
+    let names: Vec<&str> = table.rows.iter().map(|r| r.tie.organisation.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Federal Bureau of Prisons",
+            "Federal Law Enforcement Training Centers",
+            "U.S. Customs and Border Protection",
+            "U.S. Immigration and Customs Enforcement",
+        ]
+    );
+    for r in &table.rows {
+        assert_eq!(r.status, reconcile::Status::NoLinkedAccount { awaiting_review: false }, "{}", r.tie.organisation);
+        assert!(
+            r.tie
+                .public_records
+                .iter()
+                .all(|p| p.record == "FedRAMP Marketplace" && p.entry.contains("/data/Agencies/"))
+        );
+    }
+    // ICE authorized both offerings: two entries, each with its date.
+    let ice = &table.rows[3];
+    assert_eq!(ice.tie.public_records.len(), 2);
+    assert!(ice.tie.public_records.iter().all(|p| p.date.as_deref().is_some_and(|d| d.len() == 10)));
+
+    // An offering no imported file lists is an error naming the provider file and the entry.
+    std::fs::write(&provider, "name = \"A provider under test\"\nfedramp_offerings = [\"FR0000000000\"]\n")
+        .expect("provider");
+    let e = app::reconcile::reconcile_period(&stores, &req).expect_err("unknown offering");
+    assert!(format!("{e:#}").contains("fedramp_offerings[0] = \"FR0000000000\""), "{e:#}");
+}

@@ -1,0 +1,214 @@
+//! Each tie's standing in a period's report, and the table of them:
+//!
+//! 1. *disclosed*: the period has a current usage record of the organisation (its index);
+//! 2. *withheld*: it has usage in the period the report withholds, for a reason the period
+//!    summary counts;
+//! 3. *linked, no usage*: an account is linked to it, but used nothing in the period;
+//! 4. *no linked account*: no account is linked to it, the screening found none or one awaits
+//!    a reviewer (said so).
+//!
+//! The rules read what the caller gathered ([`Standing`]), in this order: a disclosed
+//! organisation is disclosed whatever else is true of it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::ties::Tie;
+
+/// What a period's report and the registry say of organisations, gathered by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Standing {
+    /// Organisations the period discloses, by name: the log index of the current usage record,
+    /// or `None` when the period's records are not appended yet (it will disclose them).
+    pub disclosed: BTreeMap<String, Option<u64>>,
+    /// Organisations with usage the period withholds (registry id → the summary's reason).
+    pub withheld: BTreeMap<i64, String>,
+    /// Organisations with a confirmed link to an account.
+    pub linked: BTreeSet<i64>,
+    /// Organisations a proposed link (awaiting review) names.
+    pub proposed: BTreeSet<i64>,
+}
+
+/// A tie's standing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// The report discloses it: the index of its usage record (`null` until the period is
+    /// published).
+    Disclosed {
+        /// The record's log index.
+        record: Option<u64>,
+    },
+    /// The report withholds it, for a counted reason.
+    Withheld {
+        /// The reason, as the period summary counts it.
+        reason: String,
+    },
+    /// An account is linked to it; none used anything in the period.
+    LinkedNoUsage,
+    /// No account is linked to it.
+    NoLinkedAccount {
+        /// A proposed link awaits a reviewer.
+        awaiting_review: bool,
+    },
+}
+
+impl Status {
+    /// The standing in a few words, as the table shows it.
+    pub fn words(&self) -> String {
+        match self {
+            Status::Disclosed { record: Some(record) } => format!("disclosed (record #{record})"),
+            Status::Disclosed { record: None } => "disclosed once the period is published".into(),
+            Status::Withheld { reason } => format!("withheld: {reason}"),
+            Status::LinkedNoUsage => "linked account, no usage in the period".into(),
+            Status::NoLinkedAccount { awaiting_review: true } => "no linked account: a link awaits review".into(),
+            Status::NoLinkedAccount { awaiting_review: false } => "no linked account: the screening found none".into(),
+        }
+    }
+
+    /// The key counts are kept under.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Status::Disclosed { .. } => "disclosed",
+            Status::Withheld { .. } => "withheld",
+            Status::LinkedNoUsage => "linked_no_usage",
+            Status::NoLinkedAccount { .. } => "no_linked_account",
+        }
+    }
+}
+
+/// One organisation of the table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The tie: organisation, role, public records.
+    #[serde(flatten)]
+    pub tie: Tie,
+    /// Its standing in the period.
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// A period's reconciliation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// The period.
+    pub period: String,
+    /// The provider.
+    pub provider: String,
+    /// The FedRAMP offerings reconciled (Marketplace ids).
+    pub offerings: Vec<String>,
+    /// The names its products go by in the AI inventory.
+    pub inventory_names: Vec<String>,
+    /// One row per tied organisation, by name.
+    pub rows: Vec<Row>,
+    /// How many rows have each standing.
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// The table of `ties` in `period`, from what the caller gathered.
+pub fn reconcile(
+    period: &str,
+    provider: &crate::Provider,
+    offerings: &[String],
+    ties: Vec<Tie>,
+    standing: &Standing,
+) -> Reconciliation {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let rows: Vec<Row> = ties
+        .into_iter()
+        .map(|tie| {
+            let status = if let Some(record) = standing.disclosed.get(&tie.organisation) {
+                Status::Disclosed { record: *record }
+            } else if let Some(reason) = standing.withheld.get(&tie.org_id) {
+                Status::Withheld { reason: reason.clone() }
+            } else if standing.linked.contains(&tie.org_id) {
+                Status::LinkedNoUsage
+            } else {
+                Status::NoLinkedAccount { awaiting_review: standing.proposed.contains(&tie.org_id) }
+            };
+            *counts.entry(status.key().to_string()).or_default() += 1;
+            Row { tie, status }
+        })
+        .collect();
+    Reconciliation {
+        period: period.to_string(),
+        provider: provider.name.clone(),
+        offerings: offerings.to_vec(),
+        inventory_names: provider.inventory_names.clone(),
+        rows,
+        counts,
+    }
+}
+
+impl std::fmt::Display for Reconciliation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{}: {} law-enforcement organisation(s) public records tie to {}'s offerings",
+            self.period,
+            self.rows.len(),
+            self.provider
+        )?;
+        let counted: Vec<String> = self.counts.iter().map(|(k, n)| format!("{n} {}", k.replace('_', " "))).collect();
+        writeln!(f, "  {}", if counted.is_empty() { "none".into() } else { counted.join(", ") })?;
+        for r in &self.rows {
+            writeln!(f, "{} ({}): {}", r.tie.organisation, r.tie.role, r.status.words())?;
+            for p in &r.tie.public_records {
+                // The importers' citations begin with the record's name.
+                let date = p.date.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+                if p.entry.starts_with(&p.record) {
+                    writeln!(f, "    {}{date}", p.entry)?;
+                } else {
+                    writeln!(f, "    {}: {}{date}", p.record, p.entry)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tie(name: &str, id: i64) -> Tie {
+        Tie { organisation: name.into(), role: "agency".into(), public_records: vec![], org_id: id }
+    }
+
+    #[test]
+    fn each_tie_gets_the_first_standing_that_holds() {
+        let provider = crate::Provider {
+            name: "Example Cloud".into(),
+            uei: vec![],
+            fedramp_offerings: vec!["F1".into()],
+            inventory_names: vec![],
+        };
+        let standing = Standing {
+            disclosed: [("A".to_string(), Some(7))].into(),
+            withheld: [(1, "role awaiting review".to_string()), (2, "x".to_string())].into(),
+            linked: [1, 3].into(),
+            proposed: [4].into(),
+        };
+        let t = reconcile(
+            "2026-Q3",
+            &provider,
+            &["F1".into()],
+            vec![tie("A", 1), tie("B", 2), tie("C", 3), tie("D", 4), tie("E", 5)],
+            &standing,
+        );
+        let got: Vec<Status> = t.rows.iter().map(|r| r.status.clone()).collect();
+        assert_eq!(
+            got,
+            [
+                Status::Disclosed { record: Some(7) },
+                Status::Withheld { reason: "x".into() },
+                Status::LinkedNoUsage,
+                Status::NoLinkedAccount { awaiting_review: true },
+                Status::NoLinkedAccount { awaiting_review: false },
+            ]
+        );
+        assert_eq!(t.counts["no_linked_account"], 2);
+        assert!(t.to_string().contains("D (agency): no linked account: a link awaits review"));
+    }
+}
