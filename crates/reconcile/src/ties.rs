@@ -66,7 +66,13 @@ pub fn known_offerings(store: &dyn Store) -> Result<BTreeMap<String, String>> {
 pub fn ties(store: &dyn Store, provider: &Provider, offerings: &[String]) -> Result<Vec<Tie>> {
     let graph = Graph::load(store)?;
     let offerings: BTreeSet<&str> = offerings.iter().map(String::as_str).collect();
-    let names: BTreeSet<String> = provider.inventory_names.iter().map(|n| normalize(n).sorted_key()).collect();
+    // Cleaned as the importer cleans the vendor field ("NEC (algorithm only)" is NEC).
+    let names: BTreeSet<String> = provider
+        .inventory_names
+        .iter()
+        .flat_map(|n| registry::import::named_vendors(n))
+        .map(|n| normalize(&n).sorted_key())
+        .collect();
     let role = |org: i64| {
         graph
             .latest

@@ -37,6 +37,7 @@ pub use kinds::policy::{
     Effect, EffectRow, Emergency, NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal,
     ProposalStatus, Replaces,
 };
+pub use kinds::reconciliation::{PublicRecordEntry, Reconciled, Reconciliation, Standing};
 pub use kinds::usage::{
     Classification, Evidence, Identifier, Jurisdiction, Organisation, OrganisationUsage, Technology, UsageLine,
 };

@@ -9,6 +9,7 @@ use crate::kinds::correction::Correction;
 use crate::kinds::enforcement::{Enforcement, RegisteredUse};
 use crate::kinds::period::{PeriodRecords, PeriodSummary};
 use crate::kinds::policy::{NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal};
+use crate::kinds::reconciliation::Reconciliation;
 use crate::kinds::usage::{Classification, OrganisationUsage};
 
 /// The notice every record of demonstration data carries.
@@ -55,10 +56,13 @@ pub enum Body {
     /// The log's minimum notice.
     #[serde(rename = "candor.policy_notice_setting")]
     NoticeSetting(NoticeSetting),
+    /// A period held against public records.
+    #[serde(rename = "candor.reconciliation")]
+    Reconciliation(Reconciliation),
 }
 
 /// The `type` of every kind this format defines, in the order of [`Body`].
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 13] = [
     "candor.organisation_usage",
     "candor.classification",
     "candor.enforcement",
@@ -71,6 +75,7 @@ pub const KINDS: [&str; 12] = [
     "candor.policy_objection",
     "candor.policy_withdrawal",
     "candor.policy_notice_setting",
+    "candor.reconciliation",
 ];
 
 impl Body {
@@ -89,6 +94,7 @@ impl Body {
             Body::PolicyObjection(_) => KINDS[9],
             Body::PolicyWithdrawal(_) => KINDS[10],
             Body::NoticeSetting(_) => KINDS[11],
+            Body::Reconciliation(_) => KINDS[12],
         }
     }
 
@@ -100,6 +106,7 @@ impl Body {
             Body::RegisteredUse(r) => Some(&r.period),
             Body::PeriodSummary(r) => Some(&r.period),
             Body::PeriodRecords(r) => Some(&r.period),
+            Body::Reconciliation(r) => Some(&r.period),
             _ => None,
         }
     }

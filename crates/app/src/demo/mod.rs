@@ -13,6 +13,7 @@
 
 pub mod notice_step;
 pub mod policy_step;
+pub mod reconcile_step;
 pub mod registry_step;
 pub mod witness_step;
 
@@ -85,6 +86,7 @@ pub fn publish_request(dir: &Path, period: &str) -> Result<PublishPeriod> {
         exact_quantities: false,
         demonstration: true,
         witness_fail_open: false,
+        provider: Some(dir.join("provider.toml")),
     })
 }
 

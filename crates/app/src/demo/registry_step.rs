@@ -298,6 +298,10 @@ pub fn run(dir: &Path, stores: &Stores) -> Result<Summary> {
         let face = if face.is_empty() { "no face recognition".to_string() } else { face.join(", ") };
         let _ = writeln!(text, "     {owner}, 2026-Q3: {face}; also {}", other.join(", "));
     }
+    let line =
+        super::reconcile_step::run(dir, &mut **store, &mut usage_store, &["2026-07", "2026-08", "2026-09"], NOTICE)
+            .context("the demo's public records for reconciliation")?;
+    let _ = writeln!(text, "{line}");
     let e = explain(&*store, "Northwind Detention Services Inc. (fictional)", &ClassifyConfig::default())?;
     if let Some(c) = &e.current {
         let _ = writeln!(

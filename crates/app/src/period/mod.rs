@@ -28,6 +28,9 @@ pub struct PublishPeriod {
     /// Publish even if the log's witnesses miss their quorum (bootstrap only; the period
     /// summary says so).
     pub witness_fail_open: bool,
+    /// The provider file: when given, the period is reconciled against the imported public
+    /// records and the reconciliation appended (when it changed).
+    pub provider: Option<PathBuf>,
 }
 
 /// What a publish run did.
@@ -171,6 +174,7 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
             None => bail!("another candor publish is running on {} (its database lock is held)", pg::redact(url)),
         }
     }
+    let provider = req.provider.as_deref().map(crate::reconcile::provider).transpose()?;
     let home = LocalLog::at(&req.log_dir);
     let (mut writer, trust) = crate::log::witnessing::open_writer(&home)?;
     let registry = stores.registry()?;
@@ -195,6 +199,13 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
         let owners = crate::period::owners::confirmed_owners_in(&**registry)?;
         data.registered_uses = crate::enforcement::disclosed_uses(store, &owners, &disclosed)?;
     }
+    let reconciling = match (provider, &req.provider) {
+        (Some(p), Some(file)) => Some(
+            crate::reconcile::prepare(&**registry, p, &file.display().to_string(), &data)
+                .context("reconciling the period against the public records")?,
+        ),
+        _ => None,
+    };
     moment.end()?;
     drop((registry, policy));
     let opts = Options {
@@ -203,7 +214,10 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
         salt: publish::salt::load_or_create(home.home())?,
         witness_fail_open: req.witness_fail_open && trust.is_some(),
     };
-    let outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
+    let mut outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
+    if let Some(prepared) = reconciling {
+        append_reconciliation(&mut writer, prepared, req, &mut outcome)?;
+    }
     // A witnessed log serves the new checkpoint only once its quorum cosigned it; the report
     // is written for the checkpoint served.
     let witnessing = trust
@@ -226,4 +240,25 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
         ambiguous_accounts: data.ambiguous_accounts,
         witnessing,
     })
+}
+
+/// Appends the period's reconciliation when it differs from the period's latest one (the
+/// organisations' records it links are those just published).
+fn append_reconciliation<S: tlog::Storage>(
+    writer: &mut tlog::LogWriter<S>,
+    prepared: crate::reconcile::Prepared,
+    req: &PublishPeriod,
+    outcome: &mut append::Outcome,
+) -> Result<()> {
+    let entries = publish::entries::read_all(writer.storage(), writer.size())?;
+    let table = crate::reconcile::finish(prepared, req.period.as_str(), &entries);
+    let body = crate::reconcile::to_record(&table, &entries);
+    if crate::reconcile::latest_record(&entries, req.period.as_str()).as_ref() == Some(&body) {
+        return Ok(());
+    }
+    let record = records::Record::new(records::Body::Reconciliation(body), req.demonstration);
+    let (range, _) = records::append(writer, &[record])?;
+    outcome.appended.push((range.start, "candor.reconciliation".into()));
+    outcome.size = writer.size();
+    Ok(())
 }

@@ -45,6 +45,10 @@ pub struct PublishArgs {
     /// period summary and every page say so).
     #[arg(long)]
     pub witness_fail_open: bool,
+    /// The provider's offerings (TOML, see `candor reconcile`): the period is held against the
+    /// imported public records and the reconciliation published with it.
+    #[arg(long)]
+    pub provider: Option<std::path::PathBuf>,
     #[arg(long)]
     pub json: bool,
 }

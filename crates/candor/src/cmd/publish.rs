@@ -19,6 +19,7 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
             exact_quantities: args.exact_quantities,
             demonstration: args.demonstration_data,
             witness_fail_open: args.witness_fail_open,
+            provider: args.provider.clone(),
         },
     )?;
     emit(&p.report(args.period.as_str(), &args.log.dir), args.json)?;

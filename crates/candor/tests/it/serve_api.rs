@@ -96,9 +96,9 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
     assert_eq!(current.len(), 2);
     current.retain(|r| r["record"]["period"] == "2026-Q3");
     assert_eq!(current.len(), 1);
-    // The fictional sheriff, police department, supplier and parent, and the vendor the demo's
-    // Atlas row names.
-    assert_eq!(current[0]["record"]["organisations_disclosed"], 4 + 1);
+    // The fictional sheriff, police department, supplier and parent, the vendor the demo's
+    // Atlas row names, and the fictional federal agency its public records tie to the provider.
+    assert_eq!(current[0]["record"]["organisations_disclosed"], 4 + 1 + 1);
     let body = serde_json::to_string(&disclosures).expect("json");
     assert!(!body.contains("demo-acct"), "no account id in the public API");
     // One record with its proof, checked here with the tlog crate.

@@ -12,6 +12,7 @@ mod listing;
 mod model;
 mod pages;
 mod proposals;
+mod reconciliation;
 mod section;
 pub mod signed;
 mod svg;

@@ -125,6 +125,8 @@ pub struct Model {
     pub periods: BTreeMap<String, u64>,
     /// Policy version records, oldest first.
     pub policies: Vec<u64>,
+    /// Each period's latest reconciliation record.
+    pub reconciliations: BTreeMap<String, u64>,
     /// Policy proposals, with their objections, withdrawal and activation, by index.
     pub proposals: BTreeMap<u64, crate::notices::ProposalState>,
     /// Usage rows of current records, by period, organisation, capability.
@@ -219,6 +221,9 @@ impl Model {
                     m.periods.insert(s.period.clone(), r.index);
                 }
                 Body::PolicyVersion(_) => m.policies.push(r.index),
+                Body::Reconciliation(x) => {
+                    m.reconciliations.insert(x.period.clone(), r.index);
+                }
                 _ => {}
             }
         }

@@ -177,6 +177,10 @@ pub(crate) fn render(
     for (path, root, title, body) in super::proposals::pages(m, &record_section) {
         put(path, frame(root).page(&title, &body))?;
     }
+    put(
+        "reconciliation.html".into(),
+        frame("").page("Reconciliation", &super::reconciliation::page(m, &record_section)),
+    )?;
 
     // The organisation listing, page by page, and the search.
     let rows = super::listing::organisation_rows(m, "../", &cap_name);

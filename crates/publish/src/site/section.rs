@@ -128,6 +128,7 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
             out.push_str(&super::accountability::registered_use(u, v, &depends_on));
         }
         Some(Body::PolicyProposal(p)) => out.push_str(&super::proposals::proposal(p, v, &link)),
+        Some(Body::Reconciliation(x)) => out.push_str(&super::reconciliation::section(x, v, &link)),
         Some(Body::PolicyObjection(_) | Body::PolicyWithdrawal(_) | Body::NoticeSetting(_)) => {
             out.push_str(&super::proposals::notice_record(&r.kind, v, &link));
         }

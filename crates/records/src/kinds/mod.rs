@@ -4,4 +4,5 @@ pub mod correction;
 pub mod enforcement;
 pub mod period;
 pub mod policy;
+pub mod reconciliation;
 pub mod usage;

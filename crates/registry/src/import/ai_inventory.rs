@@ -78,8 +78,9 @@ pub fn named_vendors(field: &str) -> Vec<String> {
     }
     vendors(field)
         .into_iter()
-        // "NEC (algorithm only)", "NEC (Nippon Electric Company)": the name before the brackets.
-        .map(|v| v.split('(').next().unwrap_or("").trim().to_string())
+        // "NEC (algorithm only)", "NEC (Nippon Electric Company)": the name before the brackets
+        // (but for the mark of a made-up name, which stays part of it).
+        .map(|v| if v.ends_with("(fictional)") { v } else { v.split('(').next().unwrap_or("").trim().to_string() })
         .filter(|v| {
             let l = v.to_lowercase();
             let generic = ["n/a", "na", "none", "tbd", "unknown", "internal", "government", "various", "multiple"];
@@ -212,6 +213,7 @@ mod tests {
         assert!(named_vendors("").is_empty());
         assert!(named_vendors("Department of State").is_empty());
         assert_eq!(named_vendors("NEC (algorithm only)"), ["NEC"]);
+        assert_eq!(named_vendors("Example Vision API (fictional)"), ["Example Vision API (fictional)"]);
         assert_eq!(
             named_vendors("UiPath; Microsoft; Apryse; Personable Inc."),
             ["UiPath", "Microsoft", "Apryse", "Personable Inc."]
