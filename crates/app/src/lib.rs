@@ -17,6 +17,7 @@
 //!   `period::owners`: accounts named by their confirmed organisation;
 //! - [`reconcile`]: a period held against the public records that tie law-enforcement
 //!   organisations to the provider's offerings (FedRAMP, the AI use-case inventory);
+//!   [`reconcile_outside`]: the same check by anyone, from a published report and the files;
 //! - [`enforcement`]: enforcement actions recorded, and a period's audit with them for publishing;
 //! - [`serving`]: the server's state over its stores;
 //! - [`stores`]: the registry, usage and policy stores a process works on, opened once and
@@ -46,6 +47,7 @@ pub mod organisations;
 pub mod period;
 pub mod policy;
 pub mod reconcile;
+pub mod reconcile_outside;
 pub mod review;
 pub mod serving;
 pub mod stores;

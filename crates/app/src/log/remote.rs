@@ -42,3 +42,21 @@ impl ReadStorage for HttpStorage {
         }
     }
 }
+
+/// A published report as storage: an http(s) URL, or a folder (the log's public folder or its
+/// home), with the folder's files for the page checks (none over HTTP).
+pub fn open_report(source: &str) -> anyhow::Result<(Box<dyn ReadStorage>, Vec<String>)> {
+    if HttpStorage::is_url(source) {
+        return Ok((Box::new(HttpStorage::new(source, Duration::from_secs(30))), Vec::new()));
+    }
+    let mut root = std::path::PathBuf::from(source);
+    // A log's home holds its public folder; accept either.
+    if !root.join(tlog::CHECKPOINT_PATH).exists() && root.join("public").join(tlog::CHECKPOINT_PATH).exists() {
+        root = root.join("public");
+    }
+    if !root.join(tlog::CHECKPOINT_PATH).exists() {
+        anyhow::bail!("{source}: no checkpoint here; give the report's folder (the log's public folder) or URL");
+    }
+    let pages = publish::check::folder_files(&root);
+    Ok((Box::new(tlog::Dir::new(root)), pages))
+}

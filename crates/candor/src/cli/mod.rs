@@ -91,6 +91,10 @@ pub enum Command {
     /// inventory): every law-enforcement organisation they tie to the provider's offerings, and
     /// whether the report discloses it, withholds it (why), or has no linked account for it.
     Reconcile(ReconcileArgs),
+    /// The same reconciliation from outside: verify a published report, import the public files
+    /// given, and report every organisation they tie to the provider's offerings that the
+    /// report's reconciliation does not account for (exit 1 when one is missing).
+    ReconcileReport(ReconcileReportArgs),
     /// Serve the report, the log's tiles, the JSON API (OpenAPI at /openapi.json), the decision
     /// point and the review UI.
     Serve(ServeArgs),

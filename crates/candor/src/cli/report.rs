@@ -75,6 +75,33 @@ pub struct ReconcileArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReconcileReportArgs {
+    /// The published report: its folder (the log's public folder) or its http(s) URL.
+    pub source: String,
+    /// A FedRAMP Marketplace file (JSON; repeatable).
+    #[arg(long)]
+    pub fedramp: Vec<std::path::PathBuf>,
+    /// A federal AI use-case inventory file (CSV; repeatable).
+    #[arg(long)]
+    pub ai_inventory: Vec<std::path::PathBuf>,
+    /// An extra reference of law-enforcement agencies (TOML, as `candor registry import
+    /// reference` reads; repeatable); candor's own is always read.
+    #[arg(long)]
+    pub reference: Vec<std::path::PathBuf>,
+    /// The provider's offerings (TOML), as the provider declares them.
+    #[arg(long)]
+    pub provider: std::path::PathBuf,
+    /// The period (the last one the report published when not given).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// The log's verifier key (a vkey or a file holding one); the site's own when not given.
+    #[arg(long)]
+    pub vkey: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub log: LogDir,

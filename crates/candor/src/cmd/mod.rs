@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Publish(args) => publish::run(&args),
         Command::Reconcile(args) => publish::reconcile(&args),
+        Command::ReconcileReport(args) => publish::reconcile_report(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Witness(cmd) => witness::run(cmd),

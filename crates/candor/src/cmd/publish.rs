@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use app::period::{PublishPeriod, publish_period};
 
-use crate::cli::{PublishArgs, ReconcileArgs};
+use crate::cli::{PublishArgs, ReconcileArgs, ReconcileReportArgs};
 use crate::console::emit;
 
 pub fn run(args: &PublishArgs) -> Result<ExitCode> {
@@ -35,4 +35,25 @@ pub fn reconcile(args: &ReconcileArgs) -> Result<ExitCode> {
     };
     emit(&app::reconcile::reconcile_period(&stores, &req)?, args.json)?;
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn reconcile_report(args: &ReconcileReportArgs) -> Result<ExitCode> {
+    let req = app::reconcile_outside::OutsideCheck {
+        source: args.source.clone(),
+        vkey: args.vkey.as_deref().map(crate::console::vkey_arg).transpose()?,
+        fedramp: args.fedramp.clone(),
+        ai_inventory: args.ai_inventory.clone(),
+        references: args.reference.clone(),
+        provider: args.provider.clone(),
+        period: args.period.clone(),
+    };
+    let bar = crate::console::progress(3, "checking");
+    let result = app::reconcile_outside::check(&req, &mut |step| {
+        bar.set_message(step.to_string());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let result = result?;
+    emit(&result, args.json)?;
+    Ok(if result.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -1,33 +1,18 @@
 //! `candor verify URL-or-folder`: an auditor's check of a published report, trusting nothing
 //! the site says about itself except what the log's key signed.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use publish::check::check_report;
 use serde_json::json;
-use tlog::{Dir, ReadStorage};
+use tlog::ReadStorage;
 
 use crate::cli::VerifyArgs;
 use crate::console::{print_json, vkey_arg};
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
-    let (source, pages): (Box<dyn ReadStorage>, Vec<String>) = if app::log::remote::HttpStorage::is_url(&args.source) {
-        let http = app::log::remote::HttpStorage::new(&args.source, std::time::Duration::from_secs(30));
-        (Box::new(http), Vec::new())
-    } else {
-        let mut root = PathBuf::from(&args.source);
-        // A log's home holds its public folder; accept either.
-        if !root.join(tlog::CHECKPOINT_PATH).exists() && root.join("public").join(tlog::CHECKPOINT_PATH).exists() {
-            root = root.join("public");
-        }
-        if !root.join(tlog::CHECKPOINT_PATH).exists() {
-            bail!("{}: no checkpoint here; give the report's folder (the log's public folder) or URL", args.source);
-        }
-        let pages = publish::check::folder_files(&root);
-        (Box::new(Dir::new(root)), pages)
-    };
+    let (source, pages) = app::log::remote::open_report(&args.source)?;
     let mut warnings = Vec::new();
     let verifier = match &args.vkey {
         Some(k) => vkey_arg(k)?,

@@ -13,6 +13,7 @@ mod open_formats;
 mod over_time;
 mod policy_cli;
 mod postgres_cli;
+mod reconcile_cli;
 mod registry_cli;
 mod review_queue;
 mod schemathesis;

@@ -1,0 +1,153 @@
+//! `candor reconcile` and `candor reconcile-report` on the demo, whose public records are the
+//! project's own fictional files in the real formats: the provider's table and the outside one
+//! agree; a public record tying one more organisation to the offering shows it missing; a copy
+//! of the report with an organisation's page deleted fails both `candor verify` and the outside
+//! check; the published reconciliation validates and names no account.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{candor, demo_copy, text};
+
+const FEDRAMP: &str = "demo-fedramp-marketplace-demonstration-data.json";
+const INVENTORY: &str = "demo-ai-use-cases-demonstration-data.csv";
+
+fn json(args: &[&str]) -> (Value, bool) {
+    let o = candor(args);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    (v, o.status.success())
+}
+
+/// The outside check of the report in `dir`, with the demo's public files and `fedramp`.
+fn outside(dir: &Path, fedramp: &Path, period: &str) -> (Value, bool) {
+    let p = |n: &str| dir.join(n).display().to_string();
+    json(&[
+        "reconcile-report",
+        &p("log/public"),
+        "--fedramp",
+        &fedramp.display().to_string(),
+        "--ai-inventory",
+        &p(INVENTORY),
+        "--reference",
+        &p("demo-federal-reference.toml"),
+        "--provider",
+        &p("provider.toml"),
+        "--period",
+        period,
+        "--json",
+    ])
+}
+
+/// A row as both tables show it: organisation, role, public records' entries, standing.
+fn comparable(row: &Value) -> Value {
+    let mut r = row.clone();
+    if let Some(m) = r.as_object_mut() {
+        m.remove("finding");
+        if let Some(Value::Array(records)) = m.get_mut("public_records") {
+            for p in records {
+                if let Some(p) = p.as_object_mut() {
+                    p.remove("date");
+                }
+            }
+        }
+    }
+    r
+}
+
+#[test]
+fn the_outside_table_equals_the_providers_own() {
+    let demo = demo_copy();
+    let dir = demo.path();
+    let p = |n: &str| dir.join(n).display().to_string();
+    for period in ["2026-Q3", "2026-Q4"] {
+        let (own, ok) = json(&[
+            "reconcile",
+            "--period",
+            period,
+            "--provider",
+            &p("provider.toml"),
+            "--db",
+            &p("registry.db"),
+            "--usage-db",
+            &p("usage.db"),
+            "--dir",
+            &p("log"),
+            "--json",
+        ]);
+        assert!(ok, "{own}");
+        let (theirs, passed) = outside(dir, &dir.join(FEDRAMP), period);
+        assert!(passed && theirs["verified"] == true && theirs["findings"] == 0, "{theirs}");
+        let a: Vec<Value> = own["rows"].as_array().expect("rows").iter().map(comparable).collect();
+        let b: Vec<Value> = theirs["rows"].as_array().expect("rows").iter().map(comparable).collect();
+        assert_eq!(a, b, "{period}: the provider's table and the outside one differ");
+        assert_eq!(a.len(), 2, "{period}: both fictional agencies are tied");
+    }
+    // In 2026-Q3 the customer agency is disclosed with its record, the other has no account.
+    let (q3, _) = outside(dir, &dir.join(FEDRAMP), "2026-Q3");
+    let statuses: Vec<&str> =
+        q3["rows"].as_array().expect("rows").iter().filter_map(|r| r["status"].as_str()).collect();
+    assert_eq!(statuses, ["no_linked_account", "disclosed"]);
+    assert!(q3["rows"][1]["record"].is_u64(), "{q3}");
+}
+
+#[test]
+fn an_organisation_a_public_record_ties_and_the_report_leaves_out_is_missing() {
+    let demo = demo_copy();
+    let dir = demo.path();
+    // A public record the report's reconciliation predates: one more fictional agency
+    // authorized the provider's offering.
+    let mut market: Value =
+        serde_json::from_slice(&std::fs::read(dir.join(FEDRAMP)).expect("marketplace")).expect("json");
+    let mut extra = market["data"]["Agencies"][1].clone();
+    extra["sub"] = Value::from("Office of Unreported Demonstrations (fictional)");
+    market["data"]["Agencies"].as_array_mut().expect("agencies").push(extra);
+    let more = dir.join("more-marketplace.json");
+    std::fs::write(&more, market.to_string()).expect("write");
+    let reference = std::fs::read_to_string(dir.join("demo-federal-reference.toml")).expect("reference")
+        + "\n[[agency]]\nname = \"Office of Unreported Demonstrations (fictional)\"\nabbreviation = \"OUD-DEMO\"\n\
+           department = \"DEMO0\"\nsources = [\"demonstration data: a fictional agency made up for a test\"]\n";
+    std::fs::write(dir.join("demo-federal-reference.toml"), reference).expect("write");
+    let (v, passed) = outside(dir, &more, "2026-Q3");
+    assert!(!passed, "{v}");
+    assert_eq!(v["verified"], true, "the report itself is intact");
+    let missing: Vec<&Value> =
+        v["rows"].as_array().expect("rows").iter().filter(|r| r["finding"].is_string()).collect();
+    assert_eq!(missing.len(), 1, "{v}");
+    assert_eq!(missing[0]["organisation"], "Office of Unreported Demonstrations (fictional)");
+    assert!(missing[0]["finding"].as_str().is_some_and(|f| f.starts_with("missing")), "{v}");
+}
+
+#[test]
+fn a_report_with_an_organisations_page_deleted_fails_both_checks() {
+    let demo = demo_copy();
+    let dir = demo.path();
+    let page = std::fs::read_dir(dir.join("log/public/org"))
+        .expect("org pages")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("demonstration-investigations"))
+        .expect("the customer agency's page");
+    std::fs::remove_file(&page).expect("remove");
+    let verify = candor(&["verify", &dir.join("log/public").display().to_string()]);
+    assert!(!verify.status.success(), "candor verify passed a report missing a page: {}", text(&verify));
+    let (v, passed) = outside(dir, &dir.join(FEDRAMP), "2026-Q3");
+    assert!(!passed && v["verified"] == false, "{v}");
+}
+
+#[test]
+fn the_published_reconciliation_names_organisations_never_accounts() {
+    let demo = demo_copy();
+    let records: Value =
+        serde_json::from_slice(&std::fs::read(demo.path().join("log/public/data/records.json")).expect("records"))
+            .expect("json");
+    let rec: Vec<&Value> =
+        records["rows"].as_array().expect("rows").iter().filter(|r| r["type"] == "candor.reconciliation").collect();
+    assert!(rec.len() >= 2, "one per period at least");
+    let body = serde_json::to_string(&rec).expect("json");
+    assert!(!body.contains("demo-acct"), "no account id in a reconciliation");
+    assert!(rec.iter().all(|r| r["record"]["demonstration_data"] == true), "marked as demonstration data");
+    let page = std::fs::read_to_string(demo.path().join("log/public/reconciliation.html")).expect("page");
+    assert!(page.contains("Border Demonstration Service (fictional)") && page.contains("<svg"), "table and chart");
+    assert!(page.contains("<figcaption>"), "the chart has a text alternative");
+}
