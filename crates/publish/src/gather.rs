@@ -248,7 +248,8 @@ pub fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cf
             // "supplies technology Springfield Police Department: Face Recognition, EFF Atlas
             // of Surveillance AOS000123 (RR Star, 10/06/2018)".
             line.push_str(&format!(
-                ": {technology}, EFF Atlas of Surveillance {}",
+                ": {technology}, {} {}",
+                registry::classify::record_of(e),
                 e.award_id.as_deref().unwrap_or("")
             ));
             if let Some(c) = &e.citation {
@@ -265,6 +266,36 @@ pub fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cf
             out.push(line);
         }
     }
+    if role == Role::Agency {
+        out.extend(public_uses(graph, org).into_iter().take(5));
+    }
     out.extend(ids.unwrap_or_default());
+    out
+}
+
+/// An agency's uses other than the Atlas's, as public records show them: the cloud offerings
+/// it authorized (FedRAMP Marketplace) and the vendors of its AI uses (the AI use-case
+/// inventory), each with the entry's citation (file and JSON pointer or line).
+fn public_uses(graph: &Graph, org: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in graph.rels.iter().filter(|r| r.from == org) {
+        let to = graph.orgs.get(&r.to).map(|o| o.name.as_str()).unwrap_or("");
+        let technology = r.technology.as_deref().unwrap_or("");
+        let citation = r.citation.as_deref().unwrap_or("");
+        let line = match r.kind {
+            registry::model::RelationKind::Authorization => {
+                format!("authorized the cloud offering {technology} of {to}: {citation}")
+            }
+            registry::model::RelationKind::TechnologySupply
+                if registry::classify::record_of(r) == "federal AI use-case inventory" =>
+            {
+                format!("uses {technology} from {to}: {citation}")
+            }
+            _ => continue,
+        };
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    }
     out
 }

@@ -35,8 +35,13 @@ fn every_law_enforcement_agency_a_public_record_ties_to_the_offerings_is_listed(
     app::organisations::import(&stores, Source::Reference, &[], false, &mut none).expect("reference");
     app::organisations::import(&stores, Source::Fedramp, &[file], false, &mut none).expect("fedramp");
     let accounts = dir.path().join("accounts.csv");
-    std::fs::write(&accounts, "account_id,legal_name,state\nacct-1,Example Bakery LLC (fictional),MN\n")
-        .expect("accounts");
+    // An ordinary (fictional) company, and an account named like an agency that authorized the
+    // offering (a screening test: no usage, never confirmed, nothing published).
+    std::fs::write(
+        &accounts,
+        "account_id,legal_name,state\nacct-1,Example Bakery LLC (fictional),MN\nacct-2,US Immigration and Customs Enforcement,\n",
+    )
+    .expect("accounts");
     app::organisations::import(&stores, Source::Accounts, &[accounts], false, &mut none).expect("accounts");
     let provider = dir.path().join("provider.toml");
     std::fs::write(
@@ -74,6 +79,28 @@ fn every_law_enforcement_agency_a_public_record_ties_to_the_offerings_is_listed(
     let ice = &table.rows[3];
     assert_eq!(ice.tie.public_records.len(), 2);
     assert!(ice.tie.public_records.iter().all(|p| p.date.as_deref().is_some_and(|d| d.len() == 10)));
+
+    // The screening proposes the second account's link with the public record beside it.
+    let screened = app::organisations::screen_all(&stores, &app::organisations::screen_config(0.82).expect("cfg"))
+        .expect("screen");
+    assert_eq!((screened.accounts, screened.proposals.len()), (2, 1), "{screened:?}");
+    let index = app::review::QueueIndex::build(&stores, "2026-12-06").expect("queue");
+    let page = index.page(&app::review::query_from_pairs(&[]).expect("query"));
+    let ids: Vec<&str> = page.rows.iter().map(|i| i.account.id.as_str()).collect();
+    let item = page.rows.iter().find(|i| i.account.id == "acct-2").unwrap_or_else(|| panic!("not proposed: {ids:?}"));
+    assert_eq!(item.organisation.name, "U.S. Immigration and Customs Enforcement");
+    assert!(
+        item.organisation
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("authorized the cloud offering") && e.contains("/data/Agencies/105/")),
+        "{:?}",
+        item.organisation.evidence
+    );
+
+    // With the link proposed, the reconciliation says ICE's link awaits review.
+    let table = app::reconcile::reconcile_period(&stores, &req).expect("reconciled");
+    assert_eq!(table.rows[3].status, reconcile::Status::NoLinkedAccount { awaiting_review: true });
 
     // An offering no imported file lists is an error naming the provider file and the entry.
     std::fs::write(&provider, "name = \"A provider under test\"\nfedramp_offerings = [\"FR0000000000\"]\n")
