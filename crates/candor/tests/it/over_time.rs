@@ -29,6 +29,11 @@ fn changes_come_first_and_periods_sit_side_by_side() {
     // The chart says every value in words.
     let desc = sheriff.split("<desc id=\"timeline-d\">").nth(1).and_then(|d| d.split("</desc>").next()).expect("desc");
     assert!(desc.contains("Face identification: 2026-Q3 ") && desc.contains("2026-Q4 none"), "{desc}");
+    // Labelled axes, a legend naming each line, each point's value on hover.
+    let chart = sheriff.split("<svg").find(|c| c.contains("timeline-d")).expect("the chart");
+    assert!(chart.contains(">Volume band</text>") && chart.contains(">Period</text>"), "axis titles");
+    assert!(chart.contains("<line x1=") && chart.contains(">Face identification</text>"), "a legend entry per line");
+    assert!(chart.contains("<title>Face identification, 2026-Q3: "), "each point's value on hover");
     let capability = page("capability/face-identification.html");
     assert!(capability.contains("<h2>Over time</h2>") && capability.contains("Examplar Vision Ltd (fictional)"));
 }

@@ -122,60 +122,104 @@ impl Timeline {
         out
     }
 
-    /// A line chart of the volume band per capability over the periods; its title and
-    /// description say every value in words.
+    /// A line chart of the volume band per capability over the periods: axes with their titles
+    /// and the bands at each step, a legend naming each line, each point's value on hover (its
+    /// own title), and the chart's title and description saying every value in words (the
+    /// table above says them too).
     fn chart(
         &self,
         org: &str,
         caps: &BTreeMap<String, BTreeMap<String, (i32, String)>>,
         cap_name: &dyn Fn(&str) -> String,
     ) -> String {
-        let (w, h, left, top) = (640.0, 40.0 + 22.0 * 10.0, 60.0, 20.0);
+        let (w, left, top, plot_h) = (720.0, 170.0, 30.0, 200.0);
+        let legend_rows = caps.len().div_ceil(2).max(1) as f64;
+        let h = top + plot_h + 50.0 + 20.0 * legend_rows;
         let n = self.periods.len().max(1);
-        let x = |i: usize| left + (w - left - 20.0) * if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 };
-        let y = |level: i32| top + 200.0 - 20.0 * f64::from(level.clamp(-1, 9) + 1);
+        let x = |i: usize| left + 20.0 + (w - left - 60.0) * if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 };
+        let y = |level: i32| top + plot_h - 20.0 * f64::from(level.clamp(-1, 9) + 1);
         let colours = ["#2f5d8a", "#c76b00", "#2e7d32", "#8a2f5d", "#5d8a2f", "#6b00c7", "#7d2e32", "#00897b"];
         let mut desc = Vec::new();
         let mut lines = String::new();
+        let mut legend = String::new();
+        // The bands shown, each at its level: the y axis's ticks.
+        let mut ticks: BTreeMap<i32, String> = BTreeMap::new();
         for (k, (cap, by_period)) in caps.iter().enumerate() {
-            let points: Vec<String> = self
-                .periods
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| by_period.get(p).map(|(level, _)| format!("{:.1},{:.1}", x(i), y(*level))))
-                .collect();
+            let colour = colours[k % colours.len()];
+            let mut points = Vec::new();
+            let mut dots = String::new();
+            for (i, p) in self.periods.iter().enumerate() {
+                let Some((level, label)) = by_period.get(p) else { continue };
+                ticks.entry(*level).or_insert_with(|| label.clone());
+                let (px, py) = (x(i), y(*level));
+                points.push(format!("{px:.1},{py:.1}"));
+                let _ = writeln!(
+                    dots,
+                    "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"4\" fill=\"{colour}\"><title>{}, {}: {}</title></circle>",
+                    esc(&cap_name(cap)),
+                    esc(p),
+                    esc(label)
+                );
+            }
             let said: Vec<String> = self
                 .periods
                 .iter()
                 .map(|p| format!("{p} {}", by_period.get(p).map_or("none", |(_, label)| label.as_str())))
                 .collect();
             desc.push(format!("{}: {}", cap_name(cap), said.join(", ")));
-            let colour = colours[k % colours.len()];
             let _ = writeln!(
                 lines,
-                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
+                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>\n{dots}",
                 points.join(" ")
             );
-            for pt in &points {
-                let (px, py) = pt.split_once(',').unwrap_or(("0", "0"));
-                let _ = writeln!(lines, "<circle cx=\"{px}\" cy=\"{py}\" r=\"3\" fill=\"{colour}\"/>");
-            }
+            let (lx, ly) = (left + 20.0 + 260.0 * (k % 2) as f64, top + plot_h + 50.0 + 20.0 * (k / 2) as f64);
+            let _ = writeln!(
+                legend,
+                "<line x1=\"{lx:.1}\" y1=\"{ly:.1}\" x2=\"{:.1}\" y2=\"{ly:.1}\" stroke=\"{colour}\" stroke-width=\"3\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                lx + 24.0,
+                lx + 30.0,
+                ly + 4.0,
+                esc(&cap_name(cap))
+            );
         }
-        let mut axis = String::new();
+        let mut axes = format!(
+            "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{b:.1}\" stroke=\"#555\"/>\
+             <line x1=\"{left}\" y1=\"{b:.1}\" x2=\"{r:.1}\" y2=\"{b:.1}\" stroke=\"#555\"/>\n\
+             <text x=\"12\" y=\"{mid:.1}\" transform=\"rotate(-90 12 {mid:.1})\" text-anchor=\"middle\">Volume band</text>\n\
+             <text x=\"{cx:.1}\" y=\"{xt:.1}\" text-anchor=\"middle\">Period</text>\n",
+            b = top + plot_h,
+            r = w - 20.0,
+            mid = top + plot_h / 2.0,
+            cx = left + (w - left) / 2.0,
+            xt = top + plot_h + 36.0,
+        );
+        for (level, label) in &ticks {
+            let _ = writeln!(
+                axes,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                left - 6.0,
+                y(*level) + 4.0,
+                esc(label)
+            );
+        }
         for (i, p) in self.periods.iter().enumerate() {
-            let _ =
-                writeln!(axis, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", x(i), h - 8.0, esc(p));
+            let _ = writeln!(
+                axes,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                x(i),
+                top + plot_h + 18.0,
+                esc(p)
+            );
         }
         let id = "timeline";
         format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
              aria-labelledby=\"{id}-t {id}-d\" font-family=\"sans-serif\" font-size=\"12\">\n\
              <title id=\"{id}-t\">Volume band per capability and period: {}</title>\n<desc id=\"{id}-d\">{}</desc>\n\
-             <text x=\"4\" y=\"{:.1}\">more</text><text x=\"4\" y=\"{:.1}\">less</text>\n{lines}{axis}</svg>\n",
+             <rect width=\"{w}\" height=\"{h}\" fill=\"#fff\"/>\n{axes}{lines}{legend}</svg>\n",
             esc(org),
             esc(&desc.join("; ")),
-            top + 10.0,
-            top + 200.0,
         )
     }
 
