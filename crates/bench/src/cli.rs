@@ -40,6 +40,25 @@ pub enum BenchCommand {
     /// filtering some 100,000 proposals, in process and over HTTP (p50, p95; target p95 under
     /// 200 ms).
     Review(BenchReviewArgs),
+    /// Importing the FedRAMP Marketplace and the AI use-case inventory (time, peak memory) and
+    /// reconciling a period on a registry of 1,000,000 fictional accounts, beside the ties
+    /// computed from the file by a Python script.
+    Reconcile(BenchReconcileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchReconcileArgs {
+    /// The real public data (usaspending/, agencies/, fedramp/, ai-inventory/).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Fictional accounts stored and screened.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub accounts: usize,
+    /// Reconciliations timed (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

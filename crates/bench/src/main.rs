@@ -9,6 +9,7 @@ mod memory;
 mod output;
 mod policy;
 mod publish;
+mod reconcile;
 mod review;
 mod screen;
 mod stores;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         BenchCommand::Witness(args) => witness::run(&args),
         BenchCommand::Stores(args) => stores::run(&args),
         BenchCommand::Review(args) => review::run(&args),
+        BenchCommand::Reconcile(args) => reconcile::run(&args),
     };
     match result {
         Ok(code) => code,

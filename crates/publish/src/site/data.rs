@@ -59,7 +59,15 @@ const RECORD_FIELDS: &[(&str, &str)] = &[
     (
         "type",
         "candor.organisation_usage, candor.classification, candor.enforcement, candor.registered_use, candor.correction, candor.period_records, \
-         candor.period_summary or candor.policy_version",
+         candor.period_summary, candor.policy_version, candor.policy_proposal, candor.policy_objection, candor.policy_withdrawal, \
+         candor.policy_notice_setting or candor.reconciliation (each specified in the disclosure format; its JSON Schema is in data/schema/)",
+    ),
+    (
+        "record.organisations (candor.reconciliation)",
+        "Each law-enforcement organisation a public record (the FedRAMP Marketplace, the federal AI use-case inventory) ties to \
+         the provider's offerings: organisation, law_enforcement_role, public_records (record, entry with its JSON pointer or \
+         line, file, date), status (disclosed, withheld, linked_no_usage, no_linked_account), record (the usage record, when \
+         disclosed), reason (when withheld), awaiting_review (when a proposed link awaits a reviewer)",
     ),
     (
         "record.findings (candor.enforcement)",
