@@ -82,6 +82,7 @@ pub fn finish(prepared: Prepared, period: &str, entries: &[Vec<u8>]) -> Reconcil
     for (name, index) in records::disclosed_in(entries, &records, period) {
         standing.disclosed.insert(name, Some(index));
     }
+    standing.not_customers = statements_in_force(&records);
     reconcile::reconcile(period, &provider, &offerings, ties, &standing)
 }
 
@@ -98,6 +99,24 @@ pub fn reconcile_period(stores: &Stores, req: &ReconcilePeriod) -> Result<Reconc
     Ok(finish(prepared, req.period.as_str(), &published_entries(&req.log_dir)?))
 }
 
+/// The statements in force that an organisation is not a customer, by name: the latest
+/// statement about each, unless it is a withdrawal.
+pub fn statements_in_force(records: &[(u64, records::Parsed)]) -> std::collections::BTreeMap<String, (u64, String)> {
+    let mut out = std::collections::BTreeMap::new();
+    for (index, r) in records {
+        let Some(records::Body::CustomerStatement(s)) = r.body() else { continue };
+        match s.statement {
+            records::StatementKind::NotACustomer => {
+                out.insert(s.organisation.clone(), (*index, s.reason.clone()));
+            }
+            records::StatementKind::Withdrawn => {
+                out.remove(&s.organisation);
+            }
+        }
+    }
+    out
+}
+
 /// The entries the log in `log_dir` serves (none before its first checkpoint).
 fn published_entries(log_dir: &Path) -> Result<Vec<Vec<u8>>> {
     let home = LocalLog::at(log_dir);
@@ -108,24 +127,28 @@ fn published_entries(log_dir: &Path) -> Result<Vec<Vec<u8>>> {
     Ok(publish::entries::read_all(&tlog::Dir::new(home.public_dir()), cp.size)?)
 }
 
-/// The table as a record: disclosed organisations link to their usage records in `entries`.
+/// The table as a record: disclosed organisations link to their usage records in `entries`,
+/// organisations stated not to be customers to the statement.
 pub fn to_record(table: &Reconciliation, entries: &[Vec<u8>]) -> records::Reconciliation {
+    let link = |i: u64| {
+        let entry = entries.get(usize::try_from(i).ok()?)?;
+        Some(records::Link { index: i, sha256: records::sha256_hex(entry) })
+    };
     let organisations = table
         .rows
         .iter()
         .map(|r| {
             let (status, record, reason, awaiting_review) = match &r.status {
                 reconcile::Status::Disclosed { record } => {
-                    let link = record.and_then(|i| {
-                        let entry = entries.get(usize::try_from(i).ok()?)?;
-                        Some(records::Link { index: i, sha256: records::sha256_hex(entry) })
-                    });
-                    (records::Standing::Disclosed, link, None, false)
+                    (records::Standing::Disclosed, record.and_then(link), None, false)
                 }
                 reconcile::Status::Withheld { reason } => {
                     (records::Standing::Withheld, None, Some(reason.clone()), false)
                 }
                 reconcile::Status::LinkedNoUsage => (records::Standing::LinkedNoUsage, None, None, false),
+                reconcile::Status::NotACustomer { reason, .. } => {
+                    (records::Standing::NotACustomer, None, Some(reason.clone()), false)
+                }
                 reconcile::Status::NoLinkedAccount { awaiting_review } => {
                     (records::Standing::NoLinkedAccount, None, None, *awaiting_review)
                 }
@@ -148,6 +171,10 @@ pub fn to_record(table: &Reconciliation, entries: &[Vec<u8>]) -> records::Reconc
                 record,
                 reason,
                 awaiting_review,
+                statement: match &r.status {
+                    reconcile::Status::NotACustomer { statement, .. } => link(*statement),
+                    _ => None,
+                },
             }
         })
         .collect();
@@ -166,4 +193,107 @@ pub fn latest_record(entries: &[Vec<u8>], period: &str) -> Option<records::Recon
         Some(records::Body::Reconciliation(x)) if x.period == period => Some(x.clone()),
         _ => None,
     })
+}
+
+/// What `candor reconcile-statement` asks.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The organisation (a name, `#id`, key or identifier of the registry).
+    pub organisation: String,
+    /// Why (what the reviewer checked).
+    pub reason: String,
+    /// The reviewer's id (published as a pseudonym).
+    pub reviewer: String,
+    /// Withdraw the statement in force instead.
+    pub withdraw: bool,
+}
+
+/// A statement appended.
+#[derive(Debug, serde::Serialize)]
+pub struct Stated {
+    /// Its log index.
+    pub index: u64,
+    /// The organisation, as the registry names it.
+    pub organisation: String,
+    /// `not_a_customer` or `withdrawn`.
+    pub statement: records::StatementKind,
+}
+
+impl std::fmt::Display for Stated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.statement {
+            records::StatementKind::NotACustomer => "is not a customer",
+            records::StatementKind::Withdrawn => "— the statement that it is not a customer is withdrawn",
+        };
+        writeln!(f, "record #{}: {} {what}; the next reconciliation shows it", self.index, self.organisation)
+    }
+}
+
+/// Appends a reviewer's statement that a law-enforcement organisation of the registry is not a
+/// customer (or withdraws the one in force), to the log in `log_dir`: public at once, and read
+/// by every later reconciliation.
+pub fn state(stores: &Stores, log_dir: &Path, req: &Statement) -> Result<Stated> {
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > publish::notices::MAX_REASON_CHARS {
+        anyhow::bail!("--reason is required, of at most {} characters", publish::notices::MAX_REASON_CHARS);
+    }
+    registry::input::check("--reason", reason, registry::input::Lines::Many).map_err(anyhow::Error::msg)?;
+    if req.reviewer.trim().is_empty() || req.reviewer.chars().any(char::is_whitespace) {
+        anyhow::bail!("--reviewer must be one word (a pseudonymous reviewer id such as reviewer-7)");
+    }
+    registry::person::check("--reviewer", &req.reviewer).map_err(anyhow::Error::msg)?;
+    let organisation = {
+        let registry = stores.registry()?;
+        let registry = lock(&registry);
+        let graph = registry::classify::Graph::load(&**registry)?;
+        let wanted = req.organisation.trim();
+        // Its exact name first (as the reconciliation shows it), then an id, key or identifier.
+        let mut named: Vec<i64> =
+            graph.orgs.values().filter(|o| o.name.eq_ignore_ascii_case(wanted)).map(|o| o.id).collect();
+        named.sort_unstable();
+        let id = match named.as_slice() {
+            [one] => *one,
+            [] => registry::review::organisation_named(&**registry, wanted)
+                .with_context(|| format!("--org {:?}", req.organisation))?,
+            several => anyhow::bail!(
+                "--org {wanted:?}: {} organisations have this name; give one as #id ({})",
+                several.len(),
+                several.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let le = graph.latest.get(&id).is_some_and(|c| {
+            c.status != Status::Rejected
+                && matches!(c.role, registry::model::Role::Agency | registry::model::Role::Supplier)
+        });
+        let name = graph.orgs.get(&id).map(|o| o.name.clone()).context("the organisation vanished")?;
+        if !le {
+            anyhow::bail!("{name} is not a law-enforcement organisation of the registry; only those are reconciled");
+        }
+        name
+    };
+    let mut log = crate::notice::log::NoticeLog::open(log_dir)?;
+    let in_force = statements_in_force(&log.records).contains_key(&organisation);
+    let statement = if req.withdraw {
+        if !in_force {
+            anyhow::bail!("no statement that {organisation} is not a customer is in force; nothing to withdraw");
+        }
+        records::StatementKind::Withdrawn
+    } else {
+        if in_force {
+            anyhow::bail!("a statement that {organisation} is not a customer is already in force");
+        }
+        records::StatementKind::NotACustomer
+    };
+    let salt = publish::salt::load_or_create(log.home.home())?;
+    let body = records::CustomerStatement {
+        organisation: organisation.clone(),
+        statement,
+        reason: reason.to_string(),
+        stated_by: publish::notices::pseudonym_as("reviewer", &req.reviewer, &salt),
+        stated_at: registry::model::now(),
+    };
+    let demonstration = log.demonstration();
+    let index = log.append(records::Record::new(records::Body::CustomerStatement(body), demonstration))?;
+    log.finish()?;
+    Ok(Stated { index, organisation, statement })
 }

@@ -136,6 +136,7 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
         _ => None,
     });
     let disclosed = records::disclosed_in(&entries, &records, &period);
+    let statements = crate::reconcile::statements_in_force(&records);
     let mut rows = Vec::new();
     for tie in ties {
         let listed =
@@ -150,7 +151,7 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
                         .to_string(),
                 }),
             ),
-            Some(o) => standing(o, &disclosed),
+            Some(o) => standing(o, &disclosed, &statements),
         };
         rows.push(OutsideRow { tie, status, finding });
     }
@@ -179,13 +180,25 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
 fn standing(
     o: &records::Reconciled,
     disclosed: &std::collections::BTreeMap<String, u64>,
+    statements: &std::collections::BTreeMap<String, (u64, String)>,
 ) -> (Option<Status>, Option<String>) {
     let status = match o.status {
         records::Standing::Disclosed => Status::Disclosed { record: o.record.as_ref().map(|l| l.index) },
         records::Standing::Withheld => Status::Withheld { reason: o.reason.clone().unwrap_or_default() },
         records::Standing::LinkedNoUsage => Status::LinkedNoUsage,
         records::Standing::NoLinkedAccount => Status::NoLinkedAccount { awaiting_review: o.awaiting_review },
+        records::Standing::NotACustomer => Status::NotACustomer {
+            statement: o.statement.as_ref().map_or(0, |l| l.index),
+            reason: o.reason.clone().unwrap_or_default(),
+        },
     };
+    if o.status == records::Standing::NotACustomer {
+        let in_force = statements.get(&o.organisation).map(|(i, _)| *i);
+        let finding = (o.statement.as_ref().map(|l| l.index) != in_force || in_force.is_none()).then(|| {
+            "not a customer, the reconciliation says, but the log holds no statement in force that says so".to_string()
+        });
+        return (Some(status), finding);
+    }
     let finding = match (&o.status, &o.record, disclosed.get(&o.organisation)) {
         (records::Standing::Disclosed, Some(link), Some(&current)) if link.index == current => None,
         (records::Standing::Disclosed, link, _) => Some(format!(

@@ -23,7 +23,8 @@ const PRODUCTS: &str = "fedramp/fedramp-products-2026-05-30.json";
 const INVENTORY: &str = "ai-inventory/2025-federal-ai-use-cases.csv";
 
 /// Two offerings the Marketplace lists with many agencies' authorizations.
-const PROVIDER: &str = "name = \"A provider under benchmark\"\nfedramp_offerings = [\"AGENCYAMAZONEW\", \"F1603047866\"]\n";
+const PROVIDER: &str =
+    "name = \"A provider under benchmark\"\nfedramp_offerings = [\"AGENCYAMAZONEW\", \"F1603047866\"]\n";
 
 /// The baseline: the ties from the Marketplace file alone, by the reference's agency names.
 const PYTHON: &str = r#"
@@ -64,7 +65,12 @@ pub fn run(args: &BenchReconcileArgs) -> Result<ExitCode> {
             imports.push(json!({"file": name, "rows": r.rows, "seconds": secs, "peak_rss_mb": kb / 1024}));
         }
         let (r, secs, kb) = timed(|| {
-            Ok(import::import_ai_inventory(&mut store, &data.join(INVENTORY), ImportOptions::default(), &mut |_, _| {})?)
+            Ok(import::import_ai_inventory(
+                &mut store,
+                &data.join(INVENTORY),
+                ImportOptions::default(),
+                &mut |_, _| {},
+            )?)
         })?;
         imports.push(json!({"file": "ai inventory", "rows": r.rows, "seconds": secs, "peak_rss_mb": kb / 1024}));
     }
@@ -115,7 +121,13 @@ pub fn run(args: &BenchReconcileArgs) -> Result<ExitCode> {
         print_json(&out);
     } else {
         for i in &imports {
-            println!("import {}: {} rows in {:.2} s, peak {} MB", i["file"], i["rows"], i["seconds"].as_f64().unwrap_or(0.0), i["peak_rss_mb"]);
+            println!(
+                "import {}: {} rows in {:.2} s, peak {} MB",
+                i["file"],
+                i["rows"],
+                i["seconds"].as_f64().unwrap_or(0.0),
+                i["peak_rss_mb"]
+            );
         }
         println!(
             "reconcile 2026-Q3 on {} accounts ({proposals} proposals): median {median:.2} s of {}, peak {} MB; {} organisations tied",

@@ -4,7 +4,9 @@
 //! 2. *withheld*: it has usage in the period the report withholds, for a reason the period
 //!    summary counts;
 //! 3. *linked, no usage*: an account is linked to it, but used nothing in the period;
-//! 4. *no linked account*: no account is linked to it, the screening found none or one awaits
+//! 4. *not a customer*: a reviewer's published statement says so, with a reason (and no linked
+//!    account contradicts it);
+//! 5. *no linked account*: no account is linked to it, the screening found none or one awaits
 //!    a reviewer (said so).
 //!
 //! The rules read what the caller gathered ([`Standing`]), in this order: a disclosed
@@ -28,6 +30,9 @@ pub struct Standing {
     pub linked: BTreeSet<i64>,
     /// Organisations a proposed link (awaiting review) names.
     pub proposed: BTreeSet<i64>,
+    /// Statements in force that an organisation is not a customer, by name: the statement's log
+    /// index and its reason.
+    pub not_customers: BTreeMap<String, (u64, String)>,
 }
 
 /// A tie's standing.
@@ -47,6 +52,13 @@ pub enum Status {
     },
     /// An account is linked to it; none used anything in the period.
     LinkedNoUsage,
+    /// A reviewer's published statement says it is not a customer.
+    NotACustomer {
+        /// The statement's log index.
+        statement: u64,
+        /// Its reason.
+        reason: String,
+    },
     /// No account is linked to it.
     NoLinkedAccount {
         /// A proposed link awaits a reviewer.
@@ -62,6 +74,9 @@ impl Status {
             Status::Disclosed { record: None } => "disclosed once the period is published".into(),
             Status::Withheld { reason } => format!("withheld: {reason}"),
             Status::LinkedNoUsage => "linked account, no usage in the period".into(),
+            Status::NotACustomer { statement, reason } => {
+                format!("not a customer (statement #{statement}: {reason})")
+            }
             Status::NoLinkedAccount { awaiting_review: true } => "no linked account: a link awaits review".into(),
             Status::NoLinkedAccount { awaiting_review: false } => "no linked account: the screening found none".into(),
         }
@@ -73,6 +88,7 @@ impl Status {
             Status::Disclosed { .. } => "disclosed",
             Status::Withheld { .. } => "withheld",
             Status::LinkedNoUsage => "linked_no_usage",
+            Status::NotACustomer { .. } => "not_a_customer",
             Status::NoLinkedAccount { .. } => "no_linked_account",
         }
     }
@@ -124,6 +140,8 @@ pub fn reconcile(
                 Status::Withheld { reason: reason.clone() }
             } else if standing.linked.contains(&tie.org_id) {
                 Status::LinkedNoUsage
+            } else if let Some((statement, reason)) = standing.not_customers.get(&tie.organisation) {
+                Status::NotACustomer { statement: *statement, reason: reason.clone() }
             } else {
                 Status::NoLinkedAccount { awaiting_review: standing.proposed.contains(&tie.org_id) }
             };
@@ -189,12 +207,14 @@ mod tests {
             withheld: [(1, "role awaiting review".to_string()), (2, "x".to_string())].into(),
             linked: [1, 3].into(),
             proposed: [4].into(),
+            not_customers: [("C".to_string(), (9, "x".to_string())), ("F".to_string(), (11, "checked".to_string()))]
+                .into(),
         };
         let t = reconcile(
             "2026-Q3",
             &provider,
             &["F1".into()],
-            vec![tie("A", 1), tie("B", 2), tie("C", 3), tie("D", 4), tie("E", 5)],
+            vec![tie("A", 1), tie("B", 2), tie("C", 3), tie("D", 4), tie("E", 5), tie("F", 6)],
             &standing,
         );
         let got: Vec<Status> = t.rows.iter().map(|r| r.status.clone()).collect();
@@ -206,6 +226,7 @@ mod tests {
                 Status::LinkedNoUsage,
                 Status::NoLinkedAccount { awaiting_review: true },
                 Status::NoLinkedAccount { awaiting_review: false },
+                Status::NotACustomer { statement: 11, reason: "checked".into() },
             ]
         );
         assert_eq!(t.counts["no_linked_account"], 2);

@@ -37,7 +37,9 @@ pub use kinds::policy::{
     Effect, EffectRow, Emergency, NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal,
     ProposalStatus, Replaces,
 };
-pub use kinds::reconciliation::{PublicRecordEntry, Reconciled, Reconciliation, Standing};
+pub use kinds::reconciliation::{
+    CustomerStatement, PublicRecordEntry, Reconciled, Reconciliation, Standing, StatementKind,
+};
 pub use kinds::usage::{
     Classification, Evidence, Identifier, Jurisdiction, Organisation, OrganisationUsage, Technology, UsageLine,
 };

@@ -9,7 +9,7 @@ use crate::kinds::correction::Correction;
 use crate::kinds::enforcement::{Enforcement, RegisteredUse};
 use crate::kinds::period::{PeriodRecords, PeriodSummary};
 use crate::kinds::policy::{NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal};
-use crate::kinds::reconciliation::Reconciliation;
+use crate::kinds::reconciliation::{CustomerStatement, Reconciliation};
 use crate::kinds::usage::{Classification, OrganisationUsage};
 
 /// The notice every record of demonstration data carries.
@@ -59,10 +59,13 @@ pub enum Body {
     /// A period held against public records.
     #[serde(rename = "candor.reconciliation")]
     Reconciliation(Reconciliation),
+    /// A reviewer's statement that a tied organisation is not a customer.
+    #[serde(rename = "candor.customer_statement")]
+    CustomerStatement(CustomerStatement),
 }
 
 /// The `type` of every kind this format defines, in the order of [`Body`].
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 14] = [
     "candor.organisation_usage",
     "candor.classification",
     "candor.enforcement",
@@ -76,6 +79,7 @@ pub const KINDS: [&str; 13] = [
     "candor.policy_withdrawal",
     "candor.policy_notice_setting",
     "candor.reconciliation",
+    "candor.customer_statement",
 ];
 
 impl Body {
@@ -95,6 +99,7 @@ impl Body {
             Body::PolicyWithdrawal(_) => KINDS[10],
             Body::NoticeSetting(_) => KINDS[11],
             Body::Reconciliation(_) => KINDS[12],
+            Body::CustomerStatement(_) => KINDS[13],
         }
     }
 
@@ -118,6 +123,7 @@ impl Body {
             Body::Classification(r) => Some(&r.organisation),
             Body::Enforcement(r) => Some(&r.organisation),
             Body::RegisteredUse(r) => Some(&r.organisation),
+            Body::CustomerStatement(r) => Some(&r.organisation),
             _ => None,
         }
     }
@@ -132,6 +138,7 @@ impl Body {
             Body::PolicyObjection(r) => &r.filed_at,
             Body::PolicyWithdrawal(r) => &r.withdrawn_at,
             Body::NoticeSetting(r) => &r.set_at,
+            Body::CustomerStatement(r) => &r.stated_at,
             _ => return None,
         };
         Some(at.get(..10).unwrap_or(at))

@@ -12,7 +12,7 @@ use crate::kinds::correction::Correction;
 use crate::kinds::enforcement::{Enforcement, RegisteredUse};
 use crate::kinds::period::{PeriodRecords, PeriodSummary};
 use crate::kinds::policy::{NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal};
-use crate::kinds::reconciliation::Reconciliation;
+use crate::kinds::reconciliation::{CustomerStatement, Reconciliation};
 use crate::kinds::usage::{Classification, OrganisationUsage};
 use crate::record::KINDS;
 
@@ -72,6 +72,7 @@ pub fn all() -> Vec<KindSchema> {
         kind_schema::<PolicyWithdrawal>(KINDS[10]),
         kind_schema::<NoticeSetting>(KINDS[11]),
         kind_schema::<Reconciliation>(KINDS[12]),
+        kind_schema::<CustomerStatement>(KINDS[13]),
     ]
 }
 

@@ -95,6 +95,10 @@ pub enum Command {
     /// given, and report every organisation they tie to the provider's offerings that the
     /// report's reconciliation does not account for (exit 1 when one is missing).
     ReconcileReport(ReconcileReportArgs),
+    /// State, with a reason, that a law-enforcement organisation a public record ties to the
+    /// provider's offerings is not a customer (appended to the log at once; the next
+    /// reconciliation shows it), or withdraw that statement.
+    ReconcileStatement(ReconcileStatementArgs),
     /// Serve the report, the log's tiles, the JSON API (OpenAPI at /openapi.json), the decision
     /// point and the review UI.
     Serve(ServeArgs),

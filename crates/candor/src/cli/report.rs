@@ -75,6 +75,29 @@ pub struct ReconcileArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReconcileStatementArgs {
+    /// The organisation: a name, #id, key or identifier of the registry (a law-enforcement
+    /// organisation a public record ties to the provider's offerings).
+    #[arg(long)]
+    pub org: String,
+    /// Why it is not a customer: what you checked (published with the statement).
+    #[arg(long)]
+    pub reason: String,
+    /// Your reviewer id (published as a salted pseudonym).
+    #[arg(long)]
+    pub reviewer: String,
+    /// Withdraw the statement in force instead.
+    #[arg(long)]
+    pub withdraw: bool,
+    #[command(flatten)]
+    pub db: super::RegistryDb,
+    #[command(flatten)]
+    pub log: LogDir,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ReconcileReportArgs {
     /// The published report: its folder (the log's public folder) or its http(s) URL.
     pub source: String,

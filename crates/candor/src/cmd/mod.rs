@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Publish(args) => publish::run(&args),
         Command::Reconcile(args) => publish::reconcile(&args),
         Command::ReconcileReport(args) => publish::reconcile_report(&args),
+        Command::ReconcileStatement(args) => publish::reconcile_statement(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Witness(cmd) => witness::run(cmd),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use app::period::{PublishPeriod, publish_period};
 
-use crate::cli::{PublishArgs, ReconcileArgs, ReconcileReportArgs};
+use crate::cli::{PublishArgs, ReconcileArgs, ReconcileReportArgs, ReconcileStatementArgs};
 use crate::console::emit;
 
 pub fn run(args: &PublishArgs) -> Result<ExitCode> {
@@ -56,4 +56,15 @@ pub fn reconcile_report(args: &ReconcileReportArgs) -> Result<ExitCode> {
     let result = result?;
     emit(&result, args.json)?;
     Ok(if result.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+pub fn reconcile_statement(args: &ReconcileStatementArgs) -> Result<ExitCode> {
+    let req = app::reconcile::Statement {
+        organisation: args.org.clone(),
+        reason: args.reason.clone(),
+        reviewer: args.reviewer.clone(),
+        withdraw: args.withdraw,
+    };
+    emit(&app::reconcile::state(&args.db.stores(), &args.log.dir, &req)?, args.json)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -151,3 +151,110 @@ fn the_published_reconciliation_names_organisations_never_accounts() {
     assert!(page.contains("Border Demonstration Service (fictional)") && page.contains("<svg"), "table and chart");
     assert!(page.contains("<figcaption>"), "the chart has a text alternative");
 }
+
+#[test]
+fn a_reviewers_statement_that_an_agency_is_not_a_customer_is_published_and_reconciled() {
+    let demo = demo_copy();
+    let dir = demo.path();
+    crate::common::without_witnesses(dir);
+    let p = |n: &str| dir.join(n).display().to_string();
+    let (db, log) = (p("registry.db"), p("log"));
+    let state = |extra: &[&str]| {
+        let mut args = vec![
+            "reconcile-statement",
+            "--org",
+            "Border Demonstration Service (fictional)",
+            "--reason",
+            "checked the customer list and the billing accounts: no contract (demonstration data)",
+            "--reviewer",
+            "reviewer-9",
+            "--db",
+            &db,
+            "--dir",
+            &log,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        candor(&args)
+    };
+    // Refused: a reviewer id with spaces, an organisation that is not law enforcement.
+    let o = candor(&[
+        "reconcile-statement",
+        "--org",
+        "Border Demonstration Service (fictional)",
+        "--reason",
+        "r",
+        "--reviewer",
+        "Jane Doe",
+        "--db",
+        &p("registry.db"),
+        "--dir",
+        &p("log"),
+    ]);
+    assert!(!o.status.success() && text(&o).contains("--reviewer"), "{}", text(&o));
+    let o = candor(&[
+        "reconcile-statement",
+        "--org",
+        "uei:DEMOCLOUD001",
+        "--reason",
+        "r",
+        "--reviewer",
+        "reviewer-9",
+        "--db",
+        &p("registry.db"),
+        "--dir",
+        &p("log"),
+    ]);
+    assert!(!o.status.success() && text(&o).contains("not a law-enforcement organisation"), "{}", text(&o));
+
+    let o = state(&[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let stated: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let index = stated["index"].as_u64().expect("index");
+    assert!(!state(&[]).status.success(), "a second statement while one is in force is refused");
+    let publish = |period: &str| {
+        let o = candor(&[
+            "publish",
+            "--period",
+            period,
+            "--dir",
+            &p("log"),
+            "--db",
+            &p("registry.db"),
+            "--usage-db",
+            &p("usage.db"),
+            "--policy-db",
+            &p("policy.db"),
+            "--provider",
+            &p("provider.toml"),
+            "--demonstration-data",
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        serde_json::from_slice::<Value>(&o.stdout).expect("json")
+    };
+    let published = publish("2026-Q3");
+    let appended: Vec<&str> =
+        published["appended"].as_array().expect("appended").iter().filter_map(|a| a[1].as_str()).collect();
+    assert_eq!(appended, ["candor.reconciliation"], "only the reconciliation changed");
+    let (v, passed) = outside(dir, &dir.join(FEDRAMP), "2026-Q3");
+    assert!(passed, "{v}");
+    let row = v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["organisation"] == "Border Demonstration Service (fictional)")
+        .expect("row")
+        .clone();
+    assert_eq!((&row["status"], &row["statement"]), (&Value::from("not_a_customer"), &Value::from(index)), "{row}");
+    // Publishing again with nothing new appends nothing.
+    assert!(publish("2026-Q3")["appended"].as_array().expect("appended").is_empty());
+    // Withdrawn: the next reconciliation is back to "no linked account".
+    assert!(state(&["--withdraw"]).status.success());
+    publish("2026-Q3");
+    let (v, passed) = outside(dir, &dir.join(FEDRAMP), "2026-Q3");
+    assert!(passed, "{v}");
+    assert_eq!(v["rows"][0]["status"], "no_linked_account", "{v}");
+    let verify = candor(&["verify", &p("log/public")]);
+    assert!(verify.status.success(), "{}", text(&verify));
+}

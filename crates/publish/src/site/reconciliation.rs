@@ -11,8 +11,13 @@ use serde_json::Value;
 use super::html::{esc, table, val};
 use super::model::Model;
 
-const STANDINGS: [Standing; 4] =
-    [Standing::Disclosed, Standing::Withheld, Standing::LinkedNoUsage, Standing::NoLinkedAccount];
+const STANDINGS: [Standing; 5] = [
+    Standing::Disclosed,
+    Standing::Withheld,
+    Standing::LinkedNoUsage,
+    Standing::NotACustomer,
+    Standing::NoLinkedAccount,
+];
 
 /// The section body of a reconciliation record; `link` renders the link at a pointer.
 pub(crate) fn section(r: &Reconciliation, v: &Value, link: &dyn Fn(&str) -> String) -> String {
@@ -65,6 +70,9 @@ pub(crate) fn section(r: &Reconciliation, v: &Value, link: &dyn Fn(&str) -> Stri
                     format!("{}: record {}", val(v, &p("status")), link(&p("record")))
                 }
                 Standing::Withheld => format!("{}: {}", val(v, &p("status")), val(v, &p("reason"))),
+                Standing::NotACustomer => {
+                    format!("{}: {} (statement {})", val(v, &p("status")), val(v, &p("reason")), link(&p("statement")))
+                }
                 Standing::NoLinkedAccount if o.awaiting_review => {
                     format!("{} (a proposed link awaits a reviewer)", val(v, &p("status")))
                 }
@@ -84,6 +92,22 @@ pub(crate) fn section(r: &Reconciliation, v: &Value, link: &dyn Fn(&str) -> Stri
         out.push_str(&table(&["Organisation", "Role", "Public records", "In this report"], &rows));
     }
     out
+}
+
+/// The section body of a customer statement.
+pub(crate) fn statement(s: &records::CustomerStatement, v: &Value) -> String {
+    let what = match s.statement {
+        records::StatementKind::NotACustomer => "is not a customer of the provider",
+        records::StatementKind::Withdrawn => "— the earlier statement that it is not a customer no longer holds",
+    };
+    format!(
+        "<h3>{} {what}</h3>\n<p>{}</p>\n<p>Stated by {} at {} (<code>{}</code>).</p>\n",
+        val(v, "/organisation"),
+        val(v, "/reason"),
+        val(v, "/stated_by"),
+        val(v, "/stated_at"),
+        val(v, "/statement"),
+    )
 }
 
 /// `reconciliation.html`: each period's latest reconciliation, newest period first;

@@ -129,6 +129,7 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
         }
         Some(Body::PolicyProposal(p)) => out.push_str(&super::proposals::proposal(p, v, &link)),
         Some(Body::Reconciliation(x)) => out.push_str(&super::reconciliation::section(x, v, &link)),
+        Some(Body::CustomerStatement(s)) => out.push_str(&super::reconciliation::statement(s, v)),
         Some(Body::PolicyObjection(_) | Body::PolicyWithdrawal(_) | Body::NoticeSetting(_)) => {
             out.push_str(&super::proposals::notice_record(&r.kind, v, &link));
         }

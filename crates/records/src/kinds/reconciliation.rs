@@ -1,7 +1,8 @@
 //! `candor.reconciliation`: a period held against public records the provider does not
 //! control — every law-enforcement organisation they tie to the provider's offerings, and how
-//! the period's report accounts for it. Organisations only (public bodies and companies);
-//! never accounts or people.
+//! the period's report accounts for it; `candor.customer_statement`: a reviewer's reasoned
+//! statement that such an organisation is not a customer (or its withdrawal). Organisations only
+//! (public bodies and companies); never accounts or people.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,9 @@ pub struct Reconciled {
     /// Without a linked account: whether a proposed link awaits a reviewer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub awaiting_review: bool,
+    /// The statement that it is not a customer, when that is its standing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<Link>,
 }
 
 /// How a period's report accounts for a tied organisation.
@@ -57,6 +61,8 @@ pub enum Standing {
     LinkedNoUsage,
     /// No account is linked to it (the screening found none, or one awaits review).
     NoLinkedAccount,
+    /// A reviewer stated, with a reason, that it is not a customer (`statement` links it).
+    NotACustomer,
 }
 
 impl Standing {
@@ -67,6 +73,7 @@ impl Standing {
             Standing::Withheld => "withheld",
             Standing::LinkedNoUsage => "linked account, no usage in the period",
             Standing::NoLinkedAccount => "no linked account",
+            Standing::NotACustomer => "not a customer (a reviewer's statement)",
         }
     }
 }
@@ -83,4 +90,30 @@ pub struct PublicRecordEntry {
     /// The date the entry gives, when it gives one (`YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+}
+
+/// A reviewer's statement about a tied organisation. The latest statement about an
+/// organisation is the one in force; `withdrawn` ends the one before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CustomerStatement {
+    /// The organisation's name.
+    pub organisation: String,
+    /// What is stated.
+    pub statement: StatementKind,
+    /// Why: what the reviewer checked.
+    pub reason: String,
+    /// The reviewer's pseudonym.
+    pub stated_by: String,
+    /// When (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub stated_at: String,
+}
+
+/// What a customer statement says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementKind {
+    /// The organisation is not a customer of the provider.
+    NotACustomer,
+    /// The earlier statement no longer holds.
+    Withdrawn,
 }
