@@ -25,18 +25,22 @@ pub struct ReconcilePeriod {
     pub provider: PathBuf,
 }
 
-/// Reads and checks the provider file at `path`.
+/// Reads and checks the provider file at `path`: a regular file (not a device or a FIFO, which
+/// would never end or block), read no further than the largest a provider file may be.
 pub fn provider(path: &Path) -> Result<Provider> {
+    use std::io::Read as _;
     let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
-    if meta.len() > reconcile::provider::MAX_FILE as u64 {
-        anyhow::bail!(
-            "{}: {} bytes; a provider file is at most {}",
-            path.display(),
-            meta.len(),
-            reconcile::provider::MAX_FILE
-        );
+    if !meta.is_file() {
+        anyhow::bail!("{}: not a regular file (a device, a FIFO or a folder)", path.display());
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+    let max = reconcile::provider::MAX_FILE as u64;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_string(&mut text))
+        .with_context(|| format!("{}", path.display()))?;
+    if text.len() as u64 > max {
+        anyhow::bail!("{}: a provider file is at most {max} bytes", path.display());
+    }
     Ok(Provider::parse(&text, &path.display().to_string())?)
 }
 
@@ -70,7 +74,12 @@ pub fn prepare(registry: &dyn registry::Store, provider: Provider, file: &str, d
         }
     }
     for o in &data.orgs {
-        standing.disclosed.insert(o.org.name.clone(), None);
+        let d = reconcile::Disclosure {
+            record: None,
+            kind: o.org.kind.as_str().to_string(),
+            state: o.org.jurisdiction.state.clone(),
+        };
+        standing.disclosed.insert(o.org.name.clone(), d);
     }
     Ok(Prepared { provider, offerings, ties, standing })
 }
@@ -79,8 +88,8 @@ pub fn prepare(registry: &dyn registry::Store, provider: Provider, file: &str, d
 pub fn finish(prepared: Prepared, period: &str, entries: &[Vec<u8>]) -> Reconciliation {
     let Prepared { provider, offerings, ties, mut standing } = prepared;
     let records = records::parse_all(entries);
-    for (name, index) in records::disclosed_in(entries, &records, period) {
-        standing.disclosed.insert(name, Some(index));
+    for (name, d) in disclosures(entries, &records, period) {
+        standing.disclosed.insert(name, d);
     }
     standing.not_customers = statements_in_force(&records);
     reconcile::reconcile(period, &provider, &offerings, ties, &standing)
@@ -97,6 +106,30 @@ pub fn reconcile_period(stores: &Stores, req: &ReconcilePeriod) -> Result<Reconc
     let prepared = prepare(&**registry, provider, &req.provider.display().to_string(), &data)?;
     drop(registry);
     Ok(finish(prepared, req.period.as_str(), &published_entries(&req.log_dir)?))
+}
+
+/// The organisations `period` discloses in the log, with their records' indexes and what the
+/// records say of each organisation's kind and state.
+pub fn disclosures(
+    entries: &[Vec<u8>],
+    records: &[(u64, records::Parsed)],
+    period: &str,
+) -> std::collections::BTreeMap<String, reconcile::Disclosure> {
+    let by_index: std::collections::BTreeMap<u64, &records::Parsed> = records.iter().map(|(i, r)| (*i, r)).collect();
+    records::disclosed_in(entries, records, period)
+        .into_iter()
+        .filter_map(|(name, index)| match by_index.get(&index)?.body()? {
+            records::Body::OrganisationUsage(u) => Some((
+                name,
+                reconcile::Disclosure {
+                    record: Some(index),
+                    kind: u.organisation.kind.clone(),
+                    state: u.organisation.jurisdiction.state.clone(),
+                },
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The statements in force that an organisation is not a customer, by name: the latest

@@ -79,6 +79,9 @@ impl OutsideResult {
 
 /// Runs the outside check.
 pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<OutsideResult> {
+    if req.fedramp.is_empty() && req.ai_inventory.is_empty() {
+        anyhow::bail!("give the public files to hold the report against: --fedramp FILE and/or --ai-inventory FILE");
+    }
     let (source, pages) = crate::log::remote::open_report(&req.source)?;
     let mut warnings = Vec::new();
     let verifier = match &req.vkey {
@@ -129,14 +132,26 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
     let provider = crate::reconcile::provider(&req.provider)?;
     let offerings = provider.offering_ids(&reconcile::known_offerings(&store)?, &req.provider.display().to_string())?;
     let ties = reconcile::ties(&store, &provider, &offerings)?;
+    if !req.ai_inventory.is_empty() {
+        for n in reconcile::unmatched_inventory_names(&store, &provider)? {
+            warnings.push(format!(
+                "inventory name {:?} names no vendor of the inventory given: it ties nothing (a typo?)",
+                reconcile::printable(&n)
+            ));
+        }
+    }
 
     progress("holding the ties against the report");
     let reconciliation = records.iter().rev().find_map(|(i, r)| match r.body() {
         Some(records::Body::Reconciliation(x)) if x.period == period => Some((*i, x)),
         _ => None,
     });
-    let disclosed = records::disclosed_in(&entries, &records, &period);
-    let statements = crate::reconcile::statements_in_force(&records);
+    let held = Held {
+        entries: &entries,
+        disclosed: crate::reconcile::disclosures(&entries, &records, &period),
+        statements: crate::reconcile::statements_in_force(&records),
+        withheld_reasons: withheld_reasons(&entries, &records, &period),
+    };
     let mut rows = Vec::new();
     for tie in ties {
         let listed =
@@ -151,7 +166,7 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
                         .to_string(),
                 }),
             ),
-            Some(o) => standing(o, &disclosed, &statements),
+            Some(o) => held.standing(o, &tie),
         };
         rows.push(OutsideRow { tie, status, finding });
     }
@@ -175,52 +190,109 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
     })
 }
 
-/// A listed organisation's standing as the record states it, and a finding when a disclosed one
-/// does not link to its current usage record of the period.
-fn standing(
-    o: &records::Reconciled,
-    disclosed: &std::collections::BTreeMap<String, u64>,
-    statements: &std::collections::BTreeMap<String, (u64, String)>,
-) -> (Option<Status>, Option<String>) {
-    let status = match o.status {
-        records::Standing::Disclosed => Status::Disclosed { record: o.record.as_ref().map(|l| l.index) },
-        records::Standing::Withheld => Status::Withheld { reason: o.reason.clone().unwrap_or_default() },
-        records::Standing::LinkedNoUsage => Status::LinkedNoUsage,
-        records::Standing::NoLinkedAccount => Status::NoLinkedAccount { awaiting_review: o.awaiting_review },
-        records::Standing::NotACustomer => Status::NotACustomer {
-            statement: o.statement.as_ref().map_or(0, |l| l.index),
-            reason: o.reason.clone().unwrap_or_default(),
-        },
-    };
-    if o.status == records::Standing::NotACustomer {
-        let in_force = statements.get(&o.organisation).map(|(i, _)| *i);
-        let finding = (o.statement.as_ref().map(|l| l.index) != in_force || in_force.is_none()).then(|| {
-            "not a customer, the reconciliation says, but the log holds no statement in force that says so".to_string()
-        });
-        return (Some(status), finding);
+/// What the report's log says, to hold each listed organisation against.
+struct Held<'a> {
+    entries: &'a [Vec<u8>],
+    /// The period's current usage records, by organisation name.
+    disclosed: std::collections::BTreeMap<String, reconcile::Disclosure>,
+    /// The statements in force that an organisation is not a customer.
+    statements: std::collections::BTreeMap<String, (u64, String)>,
+    /// The reasons the period's current summary counts withheld organisations under.
+    withheld_reasons: std::collections::BTreeSet<String>,
+}
+
+impl Held<'_> {
+    /// Whether `link` names the entry at its index.
+    fn holds(&self, link: &records::Link) -> bool {
+        usize::try_from(link.index)
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .is_some_and(|e| records::sha256_hex(e) == link.sha256)
     }
-    let finding = match (&o.status, &o.record, disclosed.get(&o.organisation)) {
-        (records::Standing::Disclosed, Some(link), Some(&current)) if link.index == current => None,
-        (records::Standing::Disclosed, link, _) => Some(format!(
-            "not disclosed: the reconciliation says disclosed{}, but the period has no such current usage record of it",
-            link.as_ref().map(|l| format!(" in record #{}", l.index)).unwrap_or_default()
-        )),
-        _ => None,
-    };
-    (Some(status), finding)
+
+    /// A listed organisation's standing as the record states it, and a finding when the log
+    /// says otherwise.
+    fn standing(&self, o: &records::Reconciled, tie: &Tie) -> (Option<Status>, Option<String>) {
+        let status = match o.status {
+            records::Standing::Disclosed => Status::Disclosed { record: o.record.as_ref().map(|l| l.index) },
+            records::Standing::Withheld => Status::Withheld { reason: o.reason.clone().unwrap_or_default() },
+            records::Standing::LinkedNoUsage => Status::LinkedNoUsage,
+            records::Standing::NoLinkedAccount => Status::NoLinkedAccount { awaiting_review: o.awaiting_review },
+            records::Standing::NotACustomer => Status::NotACustomer {
+                statement: o.statement.as_ref().map_or(0, |l| l.index),
+                reason: o.reason.clone().unwrap_or_default(),
+            },
+        };
+        // Its usage record of the period, when the period discloses this organisation (not
+        // another of its name).
+        let current = self
+            .disclosed
+            .get(&o.organisation)
+            .filter(|d| d.kind == tie.kind && d.state == tie.state)
+            .and_then(|d| d.record);
+        let finding = match o.status {
+            records::Standing::Disclosed => match (&o.record, current) {
+                (Some(link), Some(c)) if link.index == c && self.holds(link) => None,
+                (link, _) => Some(format!(
+                    "not disclosed: the reconciliation says disclosed{}, but the period has no such current usage \
+                     record of it",
+                    link.as_ref().map(|l| format!(" in record #{}", l.index)).unwrap_or_default()
+                )),
+            },
+            _ if current.is_some() => Some(format!(
+                "the reconciliation says {}, but the period discloses its usage (record #{})",
+                o.status.words(),
+                current.unwrap_or_default()
+            )),
+            records::Standing::Withheld => {
+                let reason = o.reason.as_deref().unwrap_or("");
+                (!self.withheld_reasons.contains(reason))
+                    .then(|| format!("withheld for {reason:?}, a reason the period summary does not count"))
+            }
+            records::Standing::NotACustomer => {
+                let in_force = self.statements.get(&o.organisation).map(|(i, _)| *i);
+                let linked = o.statement.as_ref().filter(|l| Some(l.index) == in_force && self.holds(l));
+                linked.is_none().then(|| {
+                    "not a customer, the reconciliation says, but the log holds no statement in force that says so"
+                        .to_string()
+                })
+            }
+            _ => None,
+        };
+        (Some(status), finding)
+    }
+}
+
+/// The reasons the period's current summary counts withheld organisations under.
+fn withheld_reasons(
+    entries: &[Vec<u8>],
+    records: &[(u64, records::Parsed)],
+    period: &str,
+) -> std::collections::BTreeSet<String> {
+    let corrected = records::corrected(entries, records.iter().map(|(i, r)| (*i, r)));
+    records
+        .iter()
+        .filter(|(i, _)| !corrected.contains_key(i))
+        .filter_map(|(_, r)| match r.body() {
+            Some(records::Body::PeriodSummary(s)) if s.period == period => Some(s),
+            _ => None,
+        })
+        .next_back()
+        .map(|s| s.withheld.iter().map(|w| w.reason.clone()).collect())
+        .unwrap_or_default()
 }
 
 impl std::fmt::Display for OutsideResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for w in &self.warnings {
-            writeln!(f, "warning: {w}")?;
+            writeln!(f, "warning: {}", reconcile::printable(w))?;
         }
         if self.verified {
             writeln!(f, "the report verified: every record it shows is in its signed log")?;
         } else {
             writeln!(f, "the report did NOT verify ({} fault(s)):", self.faults.len())?;
             for x in &self.faults {
-                writeln!(f, "  {x}")?;
+                writeln!(f, "  {}", reconcile::printable(x))?;
             }
         }
         match self.reconciliation_record {
@@ -234,16 +306,17 @@ impl std::fmt::Display for OutsideResult {
         )?;
         for r in &self.rows {
             let status = r.status.as_ref().map(Status::words).unwrap_or_else(|| "not listed".into());
-            writeln!(f, "{} ({}): {status}", r.tie.organisation, r.tie.role)?;
+            let p = reconcile::printable;
+            writeln!(f, "{} ({}): {}", p(&r.tie.organisation), r.tie.role, p(&status))?;
             if let Some(x) = &r.finding {
-                writeln!(f, "    FINDING: {x}")?;
+                writeln!(f, "    FINDING: {}", p(x))?;
             }
-            for p in &r.tie.public_records {
-                writeln!(f, "    {}", p.entry)?;
+            for e in &r.tie.public_records {
+                writeln!(f, "    {}", p(&e.entry))?;
             }
         }
         for o in &self.listed_not_tied {
-            writeln!(f, "{o}: listed by the report, tied by none of the files given")?;
+            writeln!(f, "{}: listed by the report, tied by none of the files given", reconcile::printable(o))?;
         }
         if self.passed() {
             writeln!(f, "PASSED: the report accounts for every organisation these public records tie to the provider")

@@ -88,8 +88,9 @@ pub struct PeriodData {
     pub orgs: Vec<OrgDisclosure>,
     /// Organisations withheld, by reason.
     pub withheld: BTreeMap<String, u64>,
-    /// Which organisations those are (registry id → reason): never published, read by the
-    /// provider's own reconciliation.
+    /// Which organisations those are (registry id → reason): not published with the summary,
+    /// which counts them; the reconciliation names one only when a public record already ties
+    /// it to the provider's offerings, as the disclosure format says.
     pub withheld_organisations: BTreeMap<i64, String>,
     /// Accounts with usage in the period and no link to a law-enforcement organisation.
     pub out_of_scope_accounts: u64,

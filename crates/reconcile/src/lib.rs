@@ -21,5 +21,5 @@ pub mod ties;
 
 pub use error::{Error, Result};
 pub use provider::Provider;
-pub use table::{Reconciliation, Row, Standing, Status, reconcile};
-pub use ties::{PublicRecord, Tie, known_offerings, ties};
+pub use table::{Disclosure, Reconciliation, Row, Standing, Status, printable, reconcile};
+pub use ties::{PublicRecord, Tie, known_offerings, ties, unmatched_inventory_names};

@@ -11,7 +11,7 @@
 //! imported Marketplace file lists (an unknown one is an error, so a typo cannot make the
 //! reconciliation silently empty).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,13 @@ impl Provider {
                 }
             }
         }
+        for (i, n) in p.inventory_names.iter().enumerate() {
+            if registry::import::named_vendors(n).is_empty() {
+                return Err(bad(format!(
+                    "inventory_names[{i}] = {n:?}: not a vendor's name as the inventory's vendor field gives one"
+                )));
+            }
+        }
         for (i, u) in p.uei.iter().enumerate() {
             if u.len() != 12 || !u.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 return Err(bad(format!("uei[{i}] = {u:?}: a UEI is 12 letters and digits")));
@@ -75,14 +82,14 @@ impl Provider {
 
     /// The Marketplace ids of the declared offerings, each checked against `known` (id → name,
     /// from the imported files); `file` names the provider file in errors.
-    pub fn offering_ids(&self, known: &BTreeMap<String, String>, file: &str) -> Result<Vec<String>> {
+    pub fn offering_ids(&self, known: &BTreeMap<String, BTreeSet<String>>, file: &str) -> Result<Vec<String>> {
         let mut ids = Vec::new();
         for (i, o) in self.fedramp_offerings.iter().enumerate() {
             let o = o.trim();
             let id = if known.contains_key(o) {
                 o.to_string()
             } else {
-                let by_name: Vec<&String> = known.iter().filter(|(_, n)| n.as_str() == o).map(|(id, _)| id).collect();
+                let by_name: Vec<&String> = known.iter().filter(|(_, n)| n.contains(o)).map(|(id, _)| id).collect();
                 match by_name.as_slice() {
                     [one] => (*one).clone(),
                     [] => {
@@ -126,6 +133,8 @@ mod tests {
         assert!(e.to_string().starts_with("p.toml: ") && e.to_string().contains("fedramp_offering"), "{e}");
         let e = Provider::parse("name = \"X\"\nuei = [\"short\"]\nfedramp_offerings = [\"FR1\"]\n", "p.toml");
         assert!(e.expect_err("bad uei").to_string().contains("uei[0]"));
+        let e = Provider::parse("name = \"X\"\ninventory_names = [\"n/a\"]\n", "p.toml").expect_err("no name");
+        assert!(e.to_string().contains("inventory_names[0]"), "{e}");
         let e = Provider::parse("name = \"X\"\n", "p.toml").expect_err("nothing to reconcile");
         assert!(e.to_string().contains("nothing to reconcile"), "{e}");
         let e = Provider::parse("name = \"X\\u0007\"\ninventory_names = [\"A\"]\n", "p.toml").expect_err("control");
@@ -134,9 +143,9 @@ mod tests {
 
     #[test]
     fn an_offering_is_named_by_id_or_exact_name_and_an_unknown_one_is_an_error() {
-        let known: BTreeMap<String, String> =
+        let known: BTreeMap<String, BTreeSet<String>> =
             [("F1", "Cloud East"), ("F2", "Cloud Gov"), ("F3", "Twin"), ("F4", "Twin")]
-                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .map(|(a, b)| (a.to_string(), [b.to_string()].into()))
                 .into();
         let p = |o: &[&str]| Provider {
             name: "X".into(),

@@ -21,9 +21,11 @@ use crate::ties::Tie;
 /// What a period's report and the registry say of organisations, gathered by the caller.
 #[derive(Debug, Clone, Default)]
 pub struct Standing {
-    /// Organisations the period discloses, by name: the log index of the current usage record,
-    /// or `None` when the period's records are not appended yet (it will disclose them).
-    pub disclosed: BTreeMap<String, Option<u64>>,
+    /// Organisations the period discloses, by name: the log index of the current usage record
+    /// (`None` when the period's records are not appended yet: it will disclose them), with the
+    /// kind and state the record gives, so another organisation of the same name is not taken
+    /// for it.
+    pub disclosed: BTreeMap<String, Disclosure>,
     /// Organisations with usage the period withholds (registry id → the summary's reason).
     pub withheld: BTreeMap<i64, String>,
     /// Organisations with a confirmed link to an account.
@@ -33,6 +35,17 @@ pub struct Standing {
     /// Statements in force that an organisation is not a customer, by name: the statement's log
     /// index and its reason.
     pub not_customers: BTreeMap<String, (u64, String)>,
+}
+
+/// A disclosure of an organisation in the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disclosure {
+    /// Its usage record's log index (`None` until published).
+    pub record: Option<u64>,
+    /// The organisation's kind, as the record gives it.
+    pub kind: String,
+    /// Its state, as the record gives it.
+    pub state: Option<String>,
 }
 
 /// A tie's standing.
@@ -134,8 +147,10 @@ pub fn reconcile(
     let rows: Vec<Row> = ties
         .into_iter()
         .map(|tie| {
-            let status = if let Some(record) = standing.disclosed.get(&tie.organisation) {
-                Status::Disclosed { record: *record }
+            let disclosed =
+                standing.disclosed.get(&tie.organisation).filter(|d| d.kind == tie.kind && d.state == tie.state);
+            let status = if let Some(d) = disclosed {
+                Status::Disclosed { record: d.record }
             } else if let Some(reason) = standing.withheld.get(&tie.org_id) {
                 Status::Withheld { reason: reason.clone() }
             } else if standing.linked.contains(&tie.org_id) {
@@ -164,21 +179,21 @@ impl std::fmt::Display for Reconciliation {
         writeln!(
             f,
             "{}: {} law-enforcement organisation(s) public records tie to {}'s offerings",
-            self.period,
+            printable(&self.period),
             self.rows.len(),
-            self.provider
+            printable(&self.provider)
         )?;
         let counted: Vec<String> = self.counts.iter().map(|(k, n)| format!("{n} {}", k.replace('_', " "))).collect();
         writeln!(f, "  {}", if counted.is_empty() { "none".into() } else { counted.join(", ") })?;
         for r in &self.rows {
-            writeln!(f, "{} ({}): {}", r.tie.organisation, r.tie.role, r.status.words())?;
+            writeln!(f, "{} ({}): {}", printable(&r.tie.organisation), r.tie.role, printable(&r.status.words()))?;
             for p in &r.tie.public_records {
                 // The importers' citations begin with the record's name.
                 let date = p.date.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
                 if p.entry.starts_with(&p.record) {
-                    writeln!(f, "    {}{date}", p.entry)?;
+                    writeln!(f, "    {}{}", printable(&p.entry), printable(&date))?;
                 } else {
-                    writeln!(f, "    {}: {}{date}", p.record, p.entry)?;
+                    writeln!(f, "    {}: {}{}", p.record, printable(&p.entry), printable(&date))?;
                 }
             }
         }
@@ -186,12 +201,31 @@ impl std::fmt::Display for Reconciliation {
     }
 }
 
+/// Text for a terminal: a control character (a line break that would forge a line, an escape
+/// sequence) is written as its `\u{…}` escape.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn tie(name: &str, id: i64) -> Tie {
-        Tie { organisation: name.into(), role: "agency".into(), public_records: vec![], org_id: id }
+        Tie {
+            organisation: name.into(),
+            role: "agency".into(),
+            public_records: vec![],
+            org_id: id,
+            kind: "federal_agency".into(),
+            state: None,
+        }
     }
 
     #[test]
@@ -203,7 +237,15 @@ mod tests {
             inventory_names: vec![],
         };
         let standing = Standing {
-            disclosed: [("A".to_string(), Some(7))].into(),
+            disclosed: [
+                ("A".to_string(), Disclosure { record: Some(7), kind: "federal_agency".into(), state: None }),
+                // Another organisation of B's name: not B.
+                (
+                    "B".to_string(),
+                    Disclosure { record: Some(8), kind: "local_agency".into(), state: Some("WA".into()) },
+                ),
+            ]
+            .into(),
             withheld: [(1, "role awaiting review".to_string()), (2, "x".to_string())].into(),
             linked: [1, 3].into(),
             proposed: [4].into(),

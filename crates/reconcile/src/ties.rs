@@ -46,19 +46,45 @@ pub struct Tie {
     /// Its registry id (not published).
     #[serde(skip)]
     pub org_id: i64,
+    /// Its kind in the registry (`federal_agency`, …), to tell it from another of its name.
+    #[serde(skip)]
+    pub kind: String,
+    /// Its state, to tell it from another of its name.
+    #[serde(skip)]
+    pub state: Option<String>,
 }
 
-/// Every offering the imported FedRAMP files list with an agency's authorization: id → name.
-pub fn known_offerings(store: &dyn Store) -> Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
+/// Every offering the imported FedRAMP files list with an agency's authorization: id → the
+/// names the files give it.
+pub fn known_offerings(store: &dyn Store) -> Result<BTreeMap<String, BTreeSet<String>>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (_, r) in store.relationships()? {
         if r.kind == RelationKind::Authorization
             && let Some(id) = &r.award_id
         {
-            out.entry(id.clone()).or_insert_with(|| r.technology.clone().unwrap_or_default());
+            out.entry(id.clone()).or_default().extend(r.technology.clone());
         }
     }
     Ok(out)
+}
+
+/// The provider's inventory names that name no vendor the imported inventory lists (a typo,
+/// or a name the files do not use): each makes the reconciliation silently narrower.
+pub fn unmatched_inventory_names(store: &dyn Store, provider: &Provider) -> Result<Vec<String>> {
+    let graph = Graph::load(store)?;
+    let vendors: BTreeSet<String> = graph
+        .rels
+        .iter()
+        .filter(|r| r.kind == RelationKind::TechnologySupply && record_of(r) == "federal AI use-case inventory")
+        .filter_map(|r| graph.orgs.get(&r.to))
+        .map(|o| normalize(&o.name).sorted_key())
+        .collect();
+    Ok(provider
+        .inventory_names
+        .iter()
+        .filter(|n| !registry::import::named_vendors(n).iter().any(|v| vendors.contains(&normalize(v).sorted_key())))
+        .cloned()
+        .collect())
 }
 
 /// The organisations tied to `offerings` (Marketplace ids) and to the provider's inventory
@@ -113,6 +139,8 @@ pub fn ties(store: &dyn Store, provider: &Provider, offerings: &[String]) -> Res
                 role: role.as_str().to_string(),
                 public_records: records.into_iter().collect(),
                 org_id: org,
+                kind: o.kind.as_str().to_string(),
+                state: o.jurisdiction.state.clone(),
             })
         })
         .collect();

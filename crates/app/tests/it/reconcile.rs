@@ -102,6 +102,13 @@ fn every_law_enforcement_agency_a_public_record_ties_to_the_offerings_is_listed(
     let table = app::reconcile::reconcile_period(&stores, &req).expect("reconciled");
     assert_eq!(table.rows[3].status, reconcile::Status::NoLinkedAccount { awaiting_review: true });
 
+    // A provider "file" that is a device is refused at once, not read for ever.
+    if Path::new("/dev/zero").exists() {
+        let zero = app::reconcile::ReconcilePeriod { provider: "/dev/zero".into(), ..req.clone() };
+        let e = app::reconcile::reconcile_period(&stores, &zero).expect_err("a device");
+        assert!(format!("{e:#}").contains("not a regular file"), "{e:#}");
+    }
+
     // An offering no imported file lists is an error naming the provider file and the entry.
     std::fs::write(&provider, "name = \"A provider under test\"\nfedramp_offerings = [\"FR0000000000\"]\n")
         .expect("provider");

@@ -258,3 +258,85 @@ fn a_reviewers_statement_that_an_agency_is_not_a_customer_is_published_and_recon
     let verify = candor(&["verify", &p("log/public")]);
     assert!(verify.status.success(), "{}", text(&verify));
 }
+
+#[test]
+fn an_organisation_of_another_kind_with_a_disclosed_name_is_not_taken_for_it() {
+    // A federal agency named like the demo's (local) police department, tied to the offering:
+    // the department's usage record is not its disclosure.
+    let demo = demo_copy();
+    let dir = demo.path();
+    let p = |n: &str| dir.join(n).display().to_string();
+    let reference = dir.join("twin-reference.toml");
+    std::fs::write(
+        &reference,
+        "[[agency]]\nname = \"Harbor City Police Department (fictional)\"\nabbreviation = \"HCPD-FED-DEMO\"\n\
+         sources = [\"demonstration data: a fictional twin made up for a test\"]\n",
+    )
+    .expect("write");
+    let mut market: Value =
+        serde_json::from_slice(&std::fs::read(dir.join(FEDRAMP)).expect("marketplace")).expect("json");
+    let mut twin = market["data"]["Agencies"][1].clone();
+    twin["sub"] = Value::from("Harbor City Police Department (fictional)");
+    twin["parent"] = Value::from("Department of Demonstrations (fictional)");
+    market["data"]["Agencies"] = Value::from(vec![twin]);
+    let twin_market = dir.join("twin-marketplace.json");
+    std::fs::write(&twin_market, market.to_string()).expect("write");
+    for args in [
+        vec!["registry", "import", "reference", &*reference.to_string_lossy(), "--db", &*p("registry.db")]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+        ["registry", "import", "fedramp", &*twin_market.to_string_lossy(), "--db", &*p("registry.db")]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = candor(&args);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let (own, ok) = json(&[
+        "reconcile",
+        "--period",
+        "2026-Q3",
+        "--provider",
+        &p("provider.toml"),
+        "--db",
+        &p("registry.db"),
+        "--usage-db",
+        &p("usage.db"),
+        "--dir",
+        &p("log"),
+        "--json",
+    ]);
+    assert!(ok, "{own}");
+    let rows = own["rows"].as_array().expect("rows");
+    let twins: Vec<&Value> =
+        rows.iter().filter(|r| r["organisation"] == "Harbor City Police Department (fictional)").collect();
+    assert_eq!(twins.len(), 1, "{own}");
+    assert_eq!(
+        twins[0]["status"], "no_linked_account",
+        "the local department's record is not the federal twin's: {own}"
+    );
+    // From outside, with the same files, the published reconciliation does not list the twin:
+    // it is missing, never passed as disclosed.
+    let o = candor(&[
+        "reconcile-report",
+        &p("log/public"),
+        "--fedramp",
+        &twin_market.to_string_lossy(),
+        "--reference",
+        &reference.to_string_lossy(),
+        "--provider",
+        &p("provider.toml"),
+        "--period",
+        "2026-Q3",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert!(!o.status.success(), "{v}");
+    assert!(v["rows"][0]["finding"].as_str().is_some_and(|f| f.starts_with("missing")), "{v}");
+    // Without public files there is nothing to hold the report against: refused, not passed.
+    let o = candor(&["reconcile-report", &p("log/public"), "--provider", &p("provider.toml")]);
+    assert!(!o.status.success() && text(&o).contains("--fedramp"), "{}", text(&o));
+}

@@ -21,7 +21,7 @@ use std::path::Path;
 
 use crate::error::Result;
 use crate::import::atlas::vendors;
-use crate::import::{ImportOptions, ImportReport, Progress, Row, RowFail, federal_agency, file_name, run_csv};
+use crate::import::{ImportOptions, ImportReport, Progress, Row, RowFail, bad, federal_agency, file_name, run_csv};
 use crate::model::{Kind, RelationKind, Relationship, Role, Source, Status};
 use crate::names::normalize;
 use crate::store::{Store, Tx};
@@ -83,6 +83,10 @@ pub fn named_vendors(field: &str) -> Vec<String> {
         .map(|v| if v.ends_with("(fictional)") { v } else { v.split('(').next().unwrap_or("").trim().to_string() })
         .filter(|v| {
             let l = v.to_lowercase();
+            // A person or an e-mail address is not a supplier to import (personal data).
+            if crate::import::personal_data(v).is_some() || crate::import::person_name(v) {
+                return false;
+            }
             let generic = ["n/a", "na", "none", "tbd", "unknown", "internal", "government", "various", "multiple"];
             !v.is_empty()
                 && v.split_whitespace().count() <= 8
@@ -119,7 +123,10 @@ pub fn import_ai_inventory(
         }
         let id = row.require("id")?;
         let use_case = crate::import::one_line(row.require("use_case_name")?);
-        let stage = row.get("development_stage").unwrap_or("stage not given");
+        if let Some(what) = crate::import::personal_data(&use_case) {
+            return Err(bad("use_case_name", format!("holds {what}; candor imports no personal data")));
+        }
+        let stage = crate::import::one_line(row.get("development_stage").unwrap_or("stage not given"));
         for vendor_name in named {
             let vendor = vendor(tx, &vendor_name)?;
             tx.add_relationship(&Relationship {
@@ -152,7 +159,13 @@ pub fn import_ai_inventory(
 fn bureau_of(tx: &mut dyn Tx, row: &Row<'_>, kept: &mut Vec<String>) -> Result<i64, RowFail> {
     let abbreviation = row.require("agency")?;
     let department_name = row.get("agency_name").unwrap_or(abbreviation);
-    let department = federal_agency(tx, department_name, None, kept)?;
+    let invalid = |column: &'static str| {
+        move |e: crate::error::Error| match e {
+            crate::error::Error::Invalid(m) => bad(column, m),
+            other => RowFail::Fatal(other),
+        }
+    };
+    let department = federal_agency(tx, department_name, None, kept).map_err(invalid("agency_name"))?;
     tx.add_alias(department, abbreviation)?;
     // "Department of Justice / FBI": the part after the department.
     let bureau = row.get("agency_bureau").unwrap_or(abbreviation);
@@ -160,7 +173,7 @@ fn bureau_of(tx: &mut dyn Tx, row: &Row<'_>, kept: &mut Vec<String>) -> Result<i
     if bureau.eq_ignore_ascii_case(abbreviation) || normalize(bureau) == normalize(department_name) {
         return Ok(department);
     }
-    Ok(federal_agency(tx, bureau, Some(department), kept)?)
+    federal_agency(tx, bureau, Some(department), kept).map_err(invalid("agency_bureau"))
 }
 
 /// A vendor: the one company of that exact normalised name, or a new company.
@@ -183,13 +196,9 @@ fn vendor(tx: &mut dyn Tx, name: &str) -> Result<i64, RowFail> {
     )?)
 }
 
-/// `2019-06-01`, `06/2019`, `6/1/2019`: an ISO date when the text is one.
+/// `2019-06-01`, `6/1/2019`: an ISO date when the text is a real day.
 fn iso_date(text: &str) -> Option<String> {
-    let t = text.trim();
-    if t.len() >= 10 && t.as_bytes().get(4) == Some(&b'-') && t.as_bytes().get(7) == Some(&b'-') {
-        return Some(t[..10].to_string());
-    }
-    crate::import::atlas_date(t)
+    crate::import::fedramp::iso_day(text).or_else(|| crate::import::atlas_date(text))
 }
 
 #[cfg(test)]
@@ -222,5 +231,16 @@ mod tests {
             named_vendors("NEC is the third-party vendor CBP uses. ICE accesses these capabilities through it")
                 .is_empty()
         );
+        assert!(named_vendors("John Smith").is_empty(), "a person");
+        assert!(named_vendors("jane@example.org").is_empty(), "an e-mail address");
+        assert_eq!(named_vendors("Thomson Reuters"), ["Thomson Reuters"]);
+    }
+
+    #[test]
+    fn dates_are_real_days_whatever_the_text() {
+        assert_eq!(iso_date("2024-01-05").as_deref(), Some("2024-01-05"));
+        assert_eq!(iso_date("2024-01-0é"), None, "not a character boundary, not a date");
+        assert_eq!(iso_date("2024-13-45"), None);
+        assert_eq!(iso_date("6/1/2019").as_deref(), Some("2019-06-01"));
     }
 }

@@ -32,16 +32,19 @@ use crate::store::{Store, Tx};
 
 /// Largest file read, in bytes: the Marketplace's data is a few megabytes; a file far larger
 /// is not one, and is refused before it is held in memory.
-pub const MAX_FILE: u64 = 256 << 20;
+pub const MAX_FILE: u64 = 64 << 20;
 
 /// The business function that makes an offering's provider a law-enforcement supplier.
 pub const LAW_ENFORCEMENT: &str = "Law Enforcement";
 
+/// Either layout, told apart by its top-level member. (Not an untagged enum: serde buffers a
+/// whole document to try each variant, several times the file's size in memory.)
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum Layout {
-    Marketplace { data: Marketplace },
-    Products { products: Vec<Product> },
+struct Layout {
+    #[serde(default)]
+    data: Option<Marketplace>,
+    #[serde(default)]
+    products: Option<Vec<Product>>,
 }
 
 #[derive(Deserialize)]
@@ -80,8 +83,13 @@ impl Product {
         self.business_function.iter().chain(&self.business_functions).any(|f| f.trim() == LAW_ENFORCEMENT)
     }
 
+    /// Its UEI, when it is one (12 letters and digits); anything else is not stored.
     fn uei(&self) -> Option<String> {
-        self.uei.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_string)
+        self.uei
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| u.len() == 12 && u.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .map(str::to_ascii_uppercase)
     }
 }
 
@@ -134,12 +142,24 @@ pub fn import_fedramp(store: &mut dyn Store, path: &Path) -> Result<ImportReport
     let layout: Layout = serde_json::from_slice(&text).map_err(|e| Error::BadRow {
         file: path.into(),
         line: e.line() as u64,
-        column: format!("(column {})", e.column()),
+        column: format!("(character {})", e.column()),
         message: format!(
             "not a FedRAMP Marketplace file (data.Products/Agencies, or products): {}",
             serde_json::Error::to_string(&e).split(" at line").next().unwrap_or("")
         ),
     })?;
+    let layout = match (layout.data, layout.products) {
+        (Some(data), None) => Ok(data),
+        (None, Some(products)) => Err(products),
+        _ => {
+            return Err(Error::BadFile {
+                file: path.into(),
+                message: "not a FedRAMP Marketplace file: it needs either `data` (the Marketplace's layout) or \
+                          `products` (the products export), not both"
+                    .into(),
+            });
+        }
+    };
     let file = file_name(path);
     let before = store.counts()?;
     let mut report = ImportReport {
@@ -159,19 +179,25 @@ pub fn import_fedramp(store: &mut dyn Store, path: &Path) -> Result<ImportReport
         return Ok(report);
     }
     match layout {
-        Layout::Marketplace { data } => marketplace(tx.as_mut(), &data, &file, &mut report)?,
-        Layout::Products { products } => {
+        Ok(data) => marketplace(tx.as_mut(), &data, &file, &mut report)?,
+        Err(products) => {
             report.rows = products.len() as u64;
             for (i, p) in products.iter().enumerate() {
-                check_text(path, &format!("/products/{i}"), [&p.id, &p.csp, &p.cso])?;
+                let at = format!("/products/{i}");
+                check_text(path, &at, [("id", &p.id), ("csp", &p.csp), ("cso", &p.cso)])?;
                 if !p.csp.trim().is_empty() {
-                    provider(tx.as_mut(), p.uei().as_deref(), &clean(&p.csp))?;
+                    provider(tx.as_mut(), p.uei().as_deref(), &clean(&p.csp)).map_err(|e| pointed(path, &at, e))?;
                 }
             }
             report.tallies.insert("offerings".into(), products.len() as u64);
             report
                 .tallies
                 .insert("offerings with a UEI".into(), products.iter().filter(|p| p.uei().is_some()).count() as u64);
+            let malformed = products
+                .iter()
+                .filter(|p| p.uei.as_deref().is_some_and(|u| !u.trim().is_empty()) && p.uei().is_none())
+                .count();
+            report.tallies.insert("UEIs not of 12 letters and digits (not stored)".into(), malformed as u64);
             report.tallies.insert(
                 "offerings for law enforcement".into(),
                 products.iter().filter(|p| p.law_enforcement()).count() as u64,
@@ -185,16 +211,47 @@ pub fn import_fedramp(store: &mut dyn Store, path: &Path) -> Result<ImportReport
 }
 
 /// Refuses a control character in a name or id (line breaks and tabs aside, which the
-/// Marketplace's own data holds and [`clean`] makes spaces), naming the entry by its JSON
-/// pointer.
-fn check_text<'a>(path: &Path, pointer: &str, texts: impl IntoIterator<Item = &'a String>) -> Result<()> {
-    for t in texts {
-        input::check("", t, input::Lines::Data).map_err(|m| Error::BadFile {
-            file: path.into(),
-            message: format!("{pointer}: {}", m.trim_start_matches(": ")),
-        })?;
+/// Marketplace's own data holds and [`clean`] makes spaces) and personal data (an e-mail
+/// address), naming the entry by its JSON pointer and the field.
+fn check_text<'a>(path: &Path, pointer: &str, fields: impl IntoIterator<Item = (&'a str, &'a String)>) -> Result<()> {
+    for (field, t) in fields {
+        let at = format!("{pointer}/{field}");
+        input::check(&at, t, input::Lines::Data).map_err(|m| Error::BadFile { file: path.into(), message: m })?;
+        if let Some(what) = crate::import::personal_data(t) {
+            return Err(Error::BadFile {
+                file: path.into(),
+                message: format!("{at}: holds {what}; candor imports no personal data"),
+            });
+        }
     }
     Ok(())
+}
+
+/// An error about the entry at `pointer`, naming it.
+fn pointed(path: &Path, pointer: &str, e: Error) -> Error {
+    match e {
+        Error::Invalid(m) => Error::BadFile { file: path.into(), message: format!("{pointer}: {m}") },
+        other => other,
+    }
+}
+
+/// An ISO date (`YYYY-MM-DD`) at the start of `text`, when it is one (a real day).
+pub(crate) fn iso_day(text: &str) -> Option<String> {
+    let d = text.trim().get(..10)?;
+    let b = d.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+        return None;
+    }
+    let (y, m, day): (u32, u32, u32) = (d[..4].parse().ok()?, d[5..7].parse().ok()?, d[8..].parse().ok()?);
+    let days = match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    ((1990..=2100).contains(&y) && (1..=days).contains(&day)).then(|| d.to_string())
 }
 
 /// A name as one line, trimmed.
@@ -207,9 +264,9 @@ fn marketplace(tx: &mut dyn Tx, data: &Marketplace, file: &str, report: &mut Imp
     let products: HashMap<&str, &Product> = data.products.iter().map(|p| (p.id.trim(), p)).collect();
     // The earliest date each agency (by department and sub-agency) authorized or reused each
     // offering.
-    let mut dates: HashMap<(String, String, String), &str> = HashMap::new();
+    let mut dates: HashMap<(String, String, String), String> = HashMap::new();
     for m in data.ato_mapping.iter().chain(&data.reuse_mapping) {
-        let Some(date) = m.ato_date.as_deref().and_then(|d| d.get(..10)).filter(|d| d.len() == 10) else { continue };
+        let Some(date) = m.ato_date.as_deref().and_then(iso_day) else { continue };
         let key = (m.id.trim().to_string(), clean(&m.parent), clean(&m.sub));
         if dates.get(&key).is_none_or(|d| date < *d) {
             dates.insert(key, date);
@@ -220,7 +277,7 @@ fn marketplace(tx: &mut dyn Tx, data: &Marketplace, file: &str, report: &mut Imp
     report.rows = data.agencies.len() as u64;
     for (i, a) in data.agencies.iter().enumerate() {
         let pointer = format!("/data/Agencies/{i}");
-        check_text(path, &pointer, [&a.parent, &a.sub])?;
+        check_text(path, &pointer, [("parent", &a.parent), ("sub", &a.sub)])?;
         let (parent, sub) = (clean(&a.parent), clean(&a.sub));
         let (parent, sub) = (parent.as_str(), sub.as_str());
         if parent.is_empty() {
@@ -229,19 +286,24 @@ fn marketplace(tx: &mut dyn Tx, data: &Marketplace, file: &str, report: &mut Imp
         let department = match departments.get(parent) {
             Some(id) => *id,
             None => {
-                let id = federal_agency(tx, parent, None, &mut report.kept)?;
+                let id = federal_agency(tx, parent, None, &mut report.kept)
+                    .map_err(|e| pointed(path, &format!("{pointer}/parent"), e))?;
                 departments.insert(parent.to_string(), id);
                 id
             }
         };
-        let agency =
-            if sub.is_empty() { department } else { federal_agency(tx, sub, Some(department), &mut report.kept)? };
+        let agency = if sub.is_empty() {
+            department
+        } else {
+            federal_agency(tx, sub, Some(department), &mut report.kept)
+                .map_err(|e| pointed(path, &format!("{pointer}/sub"), e))?
+        };
         let law_enforcement =
             matches!(tx.latest_classification(agency)?, Some((Role::Agency, s)) if s != Status::Rejected);
         for (list, entries) in [("auths", &a.auths), ("reuses", &a.reuses)] {
             for (j, o) in entries.iter().enumerate() {
                 let at = format!("{pointer}/{list}/{j}");
-                check_text(path, &at, [&o.id, &o.csp, &o.cso])?;
+                check_text(path, &at, [("id", &o.id), ("csp", &o.csp), ("cso", &o.cso)])?;
                 let id = o.id.trim();
                 if id.is_empty() || o.csp.trim().is_empty() {
                     return Err(Error::BadFile {
@@ -251,7 +313,7 @@ fn marketplace(tx: &mut dyn Tx, data: &Marketplace, file: &str, report: &mut Imp
                 }
                 let product = products.get(id);
                 let uei = product.and_then(|p| p.uei());
-                let to = provider(tx, uei.as_deref(), &clean(&o.csp))?;
+                let to = provider(tx, uei.as_deref(), &clean(&o.csp)).map_err(|e| pointed(path, &at, e))?;
                 let date = dates.get(&(id.to_string(), parent.to_string(), sub.to_string())).map(|d| d.to_string());
                 let what = if list == "auths" { "authorized" } else { "reused" };
                 let citation = format!("FedRAMP Marketplace {file} {at}: {what} {} ({id})", clean(&o.cso));
@@ -291,6 +353,9 @@ fn marketplace(tx: &mut dyn Tx, data: &Marketplace, file: &str, report: &mut Imp
 /// An offering's provider: by UEI, else the one company of that exact normalised name, else a
 /// new company (keyed by its UEI when it has one).
 fn provider(tx: &mut dyn Tx, uei: Option<&str>, name: &str) -> Result<i64> {
+    if crate::names::normalize(name).sorted_key().is_empty() {
+        return Err(Error::Invalid(format!("{name:?} is not a provider's name (no letter or digit to tell it by)")));
+    }
     if uei.is_none() {
         let companies: Vec<i64> = tx
             .organisations_by_norm(name)?

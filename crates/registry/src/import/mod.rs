@@ -13,7 +13,7 @@ mod accounts;
 mod ai_inventory;
 mod atlas;
 mod fbi;
-mod fedramp;
+pub(crate) mod fedramp;
 mod reference;
 mod usaspending;
 
@@ -164,6 +164,7 @@ impl Row<'_> {
 
 /// SHA-256 and size of a file.
 pub(crate) fn file_digest(path: &Path) -> Result<(String, u64)> {
+    regular_file(path)?;
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -177,6 +178,39 @@ pub(crate) fn file_digest(path: &Path) -> Result<(String, u64)> {
         total += n as u64;
     }
     Ok((hex::encode(h.finalize()), total))
+}
+
+/// Refuses what is not a regular file (a device such as `/dev/zero`, a FIFO, a folder): an
+/// importer hashes and reads a file whole, and those never end or block.
+pub(crate) fn regular_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(Error::BadFile { file: path.into(), message: "not a regular file (a device, a FIFO or a folder)".into() })
+    }
+}
+
+/// What in a public file's name looks like personal data, which candor never imports: an
+/// e-mail address. (The files candor reads had their contact columns removed; one that comes
+/// back in a name is refused, never stored.)
+pub(crate) fn personal_data(text: &str) -> Option<&'static str> {
+    let at = text.find('@')?;
+    let (local, domain) = (&text[..at], &text[at + 1..]);
+    let word = |s: &str| s.chars().any(|c| c.is_alphanumeric());
+    (word(local.rsplit(char::is_whitespace).next().unwrap_or(""))
+        && domain.split(char::is_whitespace).next().is_some_and(|d| d.contains('.') && word(d)))
+    .then_some("an e-mail address")
+}
+
+/// Whether `name` reads as a person's ("John Smith"): two or three words, the first a listed
+/// given name, no legal form. A vendor field naming a person is not a supplier to import.
+pub(crate) fn person_name(name: &str) -> bool {
+    let n = normalize(name);
+    let words: Vec<&str> = name.split_whitespace().collect();
+    (2..=3).contains(&words.len())
+        && n.forms.is_empty()
+        && words.first().is_some_and(|w| crate::names::given_names::is_common_given_name(&w.to_lowercase()))
 }
 
 /// The file name only: evidence names the source file, not the importer's directories.
@@ -473,6 +507,12 @@ pub(crate) fn resolve(tx: &mut dyn Tx, r: OrgRef<'_>) -> Result<i64> {
 /// `parent`, listed in `kept` (the report says so: public files name agencies the reference
 /// does not hold, and a reviewer should see which).
 pub(crate) fn federal_agency(tx: &mut dyn Tx, name: &str, parent: Option<i64>, kept: &mut Vec<String>) -> Result<i64> {
+    if normalize(name).sorted_key().is_empty() {
+        return Err(Error::Invalid(format!("{name:?} is not an agency's name (no letter or digit to tell it by)")));
+    }
+    if let Some(what) = personal_data(name) {
+        return Err(Error::Invalid(format!("{name:?} holds {what}; candor imports no personal data")));
+    }
     let found: Vec<i64> = tx
         .organisations_by_norm(name)?
         .into_iter()

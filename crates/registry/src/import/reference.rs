@@ -11,6 +11,9 @@ use crate::import::{ImportReport, OrgRef, file_digest, resolve};
 use crate::model::{Jurisdiction, Kind, Role, Scheme, Status};
 use crate::store::Store;
 
+/// Largest reference file read, in bytes (candor's own is a few kilobytes).
+pub const MAX_REFERENCE: u64 = 16 << 20;
+
 /// The reference that ships with candor.
 pub const REFERENCE_FILE: &str = include_str!("../../data/federal-law-enforcement.toml");
 
@@ -103,6 +106,14 @@ pub fn immigration_enforcement_codes() -> Vec<String> {
 pub fn import_reference(store: &mut dyn Store, path: Option<&Path>) -> Result<ImportReport> {
     let (text, name, sha) = match path {
         Some(p) => {
+            crate::import::regular_file(p)?;
+            let size = std::fs::metadata(p).map_err(|e| Error::io(p, e))?.len();
+            if size > MAX_REFERENCE {
+                return Err(Error::BadFile {
+                    file: p.into(),
+                    message: format!("{size} bytes; a reference is at most {MAX_REFERENCE}"),
+                });
+            }
             let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
             (text, crate::import::file_name(p), file_digest(p)?.0)
         }

@@ -65,9 +65,12 @@ fn the_public_records_import_with_the_counts_of_the_files(b: &Backend) {
         assert_eq!(m.kept.iter().any(|k| k == name), kept, "{name} kept as new: {kept}");
     }
     let p = import::import_fedramp(&mut store, &data.join(PRODUCTS)).expect("products");
-    // len(d['products']) == 797; sum(1 for x in d['products'] if (x.get('uei') or '').strip()) == 336.
+    // len(d['products']) == 797; of the 336 non-empty `uei` values, 311 are 12 letters and
+    // digits (re.fullmatch(r'[A-Za-z0-9]{12}', u)); the other 25 ("FAKE001000000000",
+    // "Z7NGCYXV616", …) are not UEIs and are not stored.
     assert_eq!(p.rows, 797);
-    assert_eq!(p.tallies["offerings with a UEI"], 336);
+    assert_eq!(p.tallies["offerings with a UEI"], 311);
+    assert_eq!(p.tallies["UEIs not of 12 letters and digits (not stored)"], 25);
 
     let i = import::import_ai_inventory(&mut store, &data.join(INVENTORY), ImportOptions::default(), &mut |_, _| {})
         .expect("inventory");
@@ -178,7 +181,57 @@ fn contact_columns_are_never_read(b: &Backend) {
 }
 
 crate::on_both!(
+    hostile_public_files_are_refused_or_read_safely,
     the_public_records_import_with_the_counts_of_the_files,
     a_broken_marketplace_file_is_refused_naming_where_and_nothing_is_stored,
     contact_columns_are_never_read,
 );
+
+fn hostile_public_files_are_refused_or_read_safely(b: &Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = b.store();
+    import::import_reference(&mut store, None).expect("reference");
+    let before = store.counts().expect("counts");
+    let market = |agencies: &str| {
+        let f = dir.path().join("m.json");
+        std::fs::write(&f, format!(r#"{{"data": {{"Products": [], "Agencies": [{agencies}]}}}}"#)).expect("write");
+        f
+    };
+    // An e-mail address where a name belongs: refused, naming the entry and the field.
+    let f = market(
+        r#"{"parent": "Department of Justice", "sub": "", "auths": [{"id": "F1", "csp": "jane.doe@example.com", "cso": "X"}]}"#,
+    );
+    let e = import::import_fedramp(&mut store, &f).expect_err("personal data").to_string();
+    assert!(e.contains("/data/Agencies/0/auths/0/csp") && e.contains("personal data"), "{e}");
+    // A name with nothing to tell it by.
+    let f = market(r#"{"parent": "---", "sub": "", "auths": []}"#);
+    let e = import::import_fedramp(&mut store, &f).expect_err("no name").to_string();
+    assert!(e.contains("/data/Agencies/0/parent"), "{e}");
+    // Neither layout.
+    let f = dir.path().join("n.json");
+    std::fs::write(&f, r#"{"data": {"Products": [], "Agencies": []}, "products": []}"#).expect("write");
+    assert!(import::import_fedramp(&mut store, &f).is_err(), "both layouts at once");
+    // Not a regular file: refused at once, not read for ever.
+    if Path::new("/dev/zero").exists() {
+        let e = import::import_fedramp(&mut store, Path::new("/dev/zero")).expect_err("a device").to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
+    assert_eq!(store.counts().expect("counts"), before, "nothing stored");
+    // An inventory row whose date is not a day, with a multi-byte character where the day
+    // would end: read, the date left out; a vendor that is a person is not stored.
+    let csv = dir.path().join("inventory.csv");
+    std::fs::write(
+        &csv,
+        "id,agency,agency_name,agency_bureau,use_case_name,classification,vendor_name,development_stage,operational_date\n\
+         T-1,DHS,Department of Homeland Security,ICE,Facial comparison (a test),Computer Vision,John Smith,Deployed,2024-01-0é\n\
+         T-2,DHS,Department of Homeland Security,ICE,Facial matching (a test),Computer Vision,Example Vision Co (fictional),\"Pilot\nPASSED: forged\",2024-13-45\n",
+    )
+    .expect("write");
+    import::import_ai_inventory(&mut store, &csv, ImportOptions::default(), &mut |_, _| {}).expect("import");
+    let rels = store.relationships().expect("rels");
+    let supplies: Vec<_> =
+        rels.iter().filter(|(_, r)| r.kind == RelationKind::TechnologySupply).map(|(_, r)| r).collect();
+    assert_eq!(supplies.len(), 1, "the person is no vendor");
+    assert!(supplies[0].action_date.is_none(), "2024-13-45 is no day");
+    assert!(supplies[0].citation.as_deref().is_some_and(|c| !c.contains('\n')), "{:?}", supplies[0].citation);
+}
