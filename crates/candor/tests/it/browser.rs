@@ -107,6 +107,9 @@ fn pages_verify_in_the_browser_and_show_altered_bytes_as_failures() {
     // The review page shows each period's summary, verified like every other record.
     let (outcome, summary) = visit(&bin, profile.path(), &server.url("/review.html"));
     assert_eq!(outcome, "verified", "{summary}");
+    // The reconciliation page: each period's reconciliation record, verified value by value.
+    let (outcome, summary) = visit(&bin, profile.path(), &server.url("/reconciliation.html"));
+    assert_eq!(outcome, "verified", "{summary}");
     // The record page that shows face-recognition usage (its index moves as the demo gains organisations).
     let k = (0..size(&public) as usize)
         .find(|i| {
@@ -353,6 +356,7 @@ fn pages_pass_axe_core_with_no_serious_or_critical_violation() {
         pick("proposal", "Objections"),
         "policies.html".to_string(),
         "review.html".to_string(),
+        "reconciliation.html".to_string(),
     ];
     for page in &pages {
         let path = public.join(page);
