@@ -31,10 +31,13 @@ const PYTHON: &str = r#"
 import json, re, sys, time
 t = time.perf_counter()
 d = json.load(open(sys.argv[1]))["data"]
-ref = open(sys.argv[2]).read()
-names = set(re.findall(r'^name = "(.*)"', ref, re.M))
-for al in re.findall(r'^aliases = \[(.*)\]', ref, re.M):
-    names |= set(re.findall(r'"([^"]*)"', al))
+# The reference's law-enforcement agencies (its [[agency]] tables, not its departments).
+agencies = open(sys.argv[2]).read().split("[[agency]]")[1:]
+names = set()
+for block in agencies:
+    names |= set(re.findall(r'^name = "(.*)"', block, re.M))
+    for al in re.findall(r'^aliases = \[(.*)\]', block, re.M):
+        names |= set(re.findall(r'"([^"]*)"', al))
 ids = {"AGENCYAMAZONEW", "F1603047866"}
 tied = sorted({(a["sub"] or a["parent"]).strip() for a in d["Agencies"]
                if any(x["id"].strip() in ids for x in a["auths"]) and (a["sub"] or a["parent"]).strip() in names})
