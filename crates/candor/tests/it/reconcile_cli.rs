@@ -340,3 +340,120 @@ fn an_organisation_of_another_kind_with_a_disclosed_name_is_not_taken_for_it() {
     let o = candor(&["reconcile-report", &p("log/public"), "--provider", &p("provider.toml")]);
     assert!(!o.status.success() && text(&o).contains("--fedramp"), "{}", text(&o));
 }
+
+#[test]
+fn accepting_a_link_moves_an_agency_from_no_linked_account_to_disclosed_once_published() {
+    let demo = demo_copy();
+    let dir = demo.path();
+    crate::common::without_witnesses(dir);
+    let p = |n: &str| dir.join(n).display().to_string();
+    let ok = |args: &[&str]| {
+        let o = candor(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    // A fictional account of the agency with no account, screened and accepted by a reviewer.
+    std::fs::write(
+        dir.join("more-accounts.csv"),
+        "account_id,legal_name,state\nacct-bds-1,Border Demonstration Service (fictional),\n",
+    )
+    .expect("write");
+    ok(&["registry", "import", "accounts", &p("more-accounts.csv"), "--db", &p("registry.db")]);
+    ok(&["screen", "--db", &p("registry.db")]);
+    let queue: Value = serde_json::from_str(&ok(&[
+        "review",
+        "list",
+        "--db",
+        &p("registry.db"),
+        "--usage-db",
+        &p("usage.db"),
+        "--policy-db",
+        &p("policy.db"),
+        "--json",
+    ]))
+    .expect("json");
+    let id = queue["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["account"]["id"] == "acct-bds-1")
+        .and_then(|r| r["proposal_id"].as_i64())
+        .unwrap_or_else(|| panic!("acct-bds-1 is not proposed: {queue}"));
+    let reconcile = |period: &str| -> Value {
+        serde_json::from_str(&ok(&[
+            "reconcile",
+            "--period",
+            period,
+            "--provider",
+            &p("provider.toml"),
+            "--db",
+            &p("registry.db"),
+            "--usage-db",
+            &p("usage.db"),
+            "--dir",
+            &p("log"),
+            "--json",
+        ]))
+        .expect("json")
+    };
+    let standing = |v: &Value| {
+        v["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["organisation"] == "Border Demonstration Service (fictional)")
+            .cloned()
+            .expect("row")
+    };
+    let before = reconcile("2026-Q3");
+    assert_eq!(
+        (&standing(&before)["status"], &standing(&before)["awaiting_review"]),
+        (&Value::from("no_linked_account"), &Value::from(true))
+    );
+    ok(&[
+        "review",
+        "accept",
+        &id.to_string(),
+        "--reviewer",
+        "reviewer-7",
+        "--reason",
+        "the account's contract names this agency (demonstration data)",
+        "--db",
+        &p("registry.db"),
+        "--usage-db",
+        &p("usage.db"),
+        "--policy-db",
+        &p("policy.db"),
+    ]);
+    // Generated usage for that fictional account (demonstration data), then the period published.
+    std::fs::write(
+        dir.join("more-usage-demonstration-data.csv"),
+        "account,month,service,capability,region_class,unit,quantity,cost,lines,first,last\n\
+         acct-bds-1,2026-08,Amazon Elastic Compute Cloud,compute,government,Hours,420,42.0,42,2026-08-01,2026-08-28\n",
+    )
+    .expect("write");
+    ok(&["usage", "ingest-aggregate", &p("more-usage-demonstration-data.csv"), "--usage-db", &p("usage.db")]);
+    assert_eq!(standing(&reconcile("2026-Q3"))["status"], "disclosed", "disclosed once the period is published");
+    assert!(standing(&reconcile("2026-Q3"))["record"].is_null(), "not yet: no record");
+    ok(&[
+        "publish",
+        "--period",
+        "2026-Q3",
+        "--dir",
+        &p("log"),
+        "--db",
+        &p("registry.db"),
+        "--usage-db",
+        &p("usage.db"),
+        "--policy-db",
+        &p("policy.db"),
+        "--provider",
+        &p("provider.toml"),
+        "--demonstration-data",
+    ]);
+    let after = standing(&reconcile("2026-Q3"));
+    assert_eq!(after["status"], "disclosed", "{after}");
+    assert!(after["record"].is_u64(), "{after}");
+    let (v, passed) = outside(dir, &dir.join(FEDRAMP), "2026-Q3");
+    assert!(passed, "{v}");
+}
