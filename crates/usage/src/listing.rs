@@ -17,6 +17,21 @@ pub struct ListedCapability {
     pub name: String,
 }
 
+/// An API operation as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedOperation {
+    /// Provider key.
+    pub provider: String,
+    /// Service.
+    pub service: String,
+    /// The operation.
+    pub name: String,
+    /// How a request for it is recognised (`header X-Amz-Target: …`, `POST *path*`).
+    pub recognised: String,
+    /// The capability the billing rules give the line it is billed as.
+    pub capability: String,
+}
+
 /// A rule as listed.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListedRule {
@@ -42,6 +57,8 @@ pub struct Listing {
     pub capabilities: Vec<ListedCapability>,
     /// Rules, first match wins.
     pub rules: Vec<ListedRule>,
+    /// API operations, as requests name them.
+    pub operations: Vec<ListedOperation>,
 }
 
 impl Listing {
@@ -61,7 +78,21 @@ impl Listing {
                 example: r.example.as_ref().map(|e| format!("{} / {} / {}", e.service, e.usage_type, e.operation)),
             })
             .collect();
-        Listing { capabilities, rules }
+        let operations = t
+            .operations()
+            .iter()
+            .map(|o| ListedOperation {
+                provider: o.provider.clone(),
+                service: o.service.clone(),
+                name: o.name.clone(),
+                recognised: match &o.recognised {
+                    crate::operations::Recognised::Header { name, value } => format!("header {name}: {value}"),
+                    crate::operations::Recognised::Path { method, pattern } => format!("{method} {pattern}"),
+                },
+                capability: t.capabilities()[o.capability].id.clone(),
+            })
+            .collect();
+        Listing { capabilities, rules, operations }
     }
 }
 
@@ -75,6 +106,10 @@ impl Display for Listing {
         for r in &self.rules {
             let example = r.example.as_deref().map(|e| format!("e.g. {e}")).unwrap_or_default();
             writeln!(f, "  {}#{:<3} {:6} → {:26} {example}", r.file, r.rule, r.provider, r.capability)?;
+        }
+        writeln!(f, "API operations, as requests name them ({}):", self.operations.len())?;
+        for o in &self.operations {
+            writeln!(f, "  {:6} {} {:24} → {:26} ({})", o.provider, o.service, o.name, o.capability, o.recognised)?;
         }
         Ok(())
     }

@@ -44,7 +44,11 @@ struct File {
     rule: Vec<RawRule>,
     #[serde(default)]
     region: Vec<RawRegion>,
+    #[serde(default)]
+    operation: Vec<crate::operations::RawOperation>,
 }
+
+pub(crate) use crate::glob::Glob;
 
 /// A capability: what a customer did.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -153,57 +157,6 @@ pub(crate) struct RegionRule {
     pub(crate) class: RegionClass,
 }
 
-/// A case-insensitive pattern where `*` matches any run of characters.
-#[derive(Debug, Clone)]
-pub(crate) struct Glob {
-    // The lowercased pattern as written, for SQL LIKE generation.
-    pub(crate) source: String,
-    parts: Vec<String>,
-    anchored_start: bool,
-    anchored_end: bool,
-}
-
-impl Glob {
-    fn new(pattern: &str) -> Glob {
-        let p = pattern.to_lowercase();
-        Glob {
-            source: p.clone(),
-            anchored_start: !p.starts_with('*'),
-            anchored_end: !p.ends_with('*'),
-            parts: p.split('*').filter(|s| !s.is_empty()).map(str::to_string).collect(),
-        }
-    }
-
-    /// Matches a lowercased text.
-    fn matches(&self, text: &str) -> bool {
-        if self.parts.is_empty() {
-            return !self.anchored_start || text.is_empty();
-        }
-        let mut at = 0;
-        for (i, part) in self.parts.iter().enumerate() {
-            let last = i == self.parts.len() - 1;
-            if i == 0 && self.anchored_start {
-                if !text.starts_with(part.as_str()) {
-                    return false;
-                }
-                at = part.len();
-                if last && self.anchored_end {
-                    return text.len() == part.len();
-                }
-                continue;
-            }
-            if last && self.anchored_end {
-                return text.len() >= at + part.len() && text.ends_with(part.as_str());
-            }
-            match text[at..].find(part.as_str()) {
-                Some(pos) => at += pos + part.len(),
-                None => return false,
-            }
-        }
-        true
-    }
-}
-
 fn any_match(globs: &[Glob], text: &str) -> bool {
     globs.is_empty() || globs.iter().any(|g| g.matches(text))
 }
@@ -243,6 +196,7 @@ pub struct Taxonomy {
     capabilities: Vec<Capability>,
     rules: Vec<Rule>,
     regions: Vec<RegionRule>,
+    operations: Vec<crate::operations::Operation>,
 }
 
 impl Taxonomy {
@@ -254,8 +208,10 @@ impl Taxonomy {
     /// Parses a taxonomy file.
     pub fn parse(text: &str, file: &str) -> Result<Taxonomy, Error> {
         let raw: File = toml::from_str(text).map_err(|e| Error::Parse { file: file.into(), message: e.to_string() })?;
-        let mut t = Taxonomy { capabilities: raw.capability, rules: Vec::new(), regions: Vec::new() };
+        let mut t =
+            Taxonomy { capabilities: raw.capability, rules: Vec::new(), regions: Vec::new(), operations: Vec::new() };
         t.add_rules(raw.rule, raw.region, file, false)?;
+        t.operations = t.compile_operations(raw.operation, file)?;
         Ok(t)
     }
 
@@ -279,7 +235,48 @@ impl Taxonomy {
                 self.capabilities.push(c);
             }
         }
-        self.add_rules(raw.rule, raw.region, file, true)
+        self.add_rules(raw.rule, raw.region, file, true)?;
+        // The user's operations first, decided by the rules as extended.
+        let mut ops = self.compile_operations(raw.operation, file)?;
+        ops.append(&mut self.operations);
+        self.operations = ops;
+        Ok(())
+    }
+
+    /// The API operations, the user's first.
+    pub fn operations(&self) -> &[crate::operations::Operation] {
+        &self.operations
+    }
+
+    /// Compiles operations written in `file`: each is given the capability the billing rules
+    /// decide for the line it is billed as (none deciding it is an error).
+    fn compile_operations(
+        &self,
+        raw: Vec<crate::operations::RawOperation>,
+        file: &str,
+    ) -> Result<Vec<crate::operations::Operation>, Error> {
+        let decide = |b: &crate::operations::BilledAs, provider: &str| {
+            let line = Line {
+                provider: b.provider.as_deref().unwrap_or(provider),
+                service: &b.service,
+                usage_type: &b.usage_type,
+                operation: &b.operation,
+            };
+            self.rule_for(&line).map(|r| self.rules[r].capability)
+        };
+        crate::operations::compile(raw, &decide)
+            .map_err(|(i, message)| Error::Parse { file: file.into(), message: format!("operation {i}: {message}") })
+    }
+
+    /// The operation a request is for: the first whose header the request carries with its
+    /// value, or whose method and path it has; `header(name)` gives a header's value.
+    pub fn operation_for_request<'h>(
+        &self,
+        method: &str,
+        path: &str,
+        header: &dyn Fn(&str) -> Option<&'h str>,
+    ) -> Option<&crate::operations::Operation> {
+        crate::operations::find(&self.operations, method, path, header)
     }
 
     fn add_rules(

@@ -7,6 +7,7 @@ mod engine_rows;
 mod focus_real;
 mod focus_validator;
 mod formats;
+mod operations;
 mod spark_sql;
 mod sqlglot_parse;
 
