@@ -497,3 +497,32 @@ fn a_policy_can_act_on_the_technologies_a_vendor_supplies_to_police() {
     assert!(r.allow, "{r:?}");
     assert_eq!(d.facts().accounts["acct-drones"].principal.supplied_technologies.len(), 1);
 }
+
+/// A vendor the federal AI use-case inventory names for a law-enforcement bureau's face
+/// recognition (a fictional row, ICE from candor's reference) is a supplier of that technology
+/// to Cedar, exactly as an Atlas vendor is: the same example policy denies it.
+#[test]
+fn a_vendor_the_ai_inventory_names_is_a_supplier_in_cedar_like_an_atlas_vendor() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let inventory = dir.path().join("inventory-fictional.csv");
+    std::fs::write(
+        &inventory,
+        "id,agency,agency_name,agency_bureau,use_case_name,classification,vendor_name,development_stage\n\
+         T-1,DHS,Department of Homeland Security,ICE,Facial comparison (a fictional test row),Computer Vision,Examplar Vision Ltd (fictional),Deployed\n",
+    )
+    .expect("write");
+    let mut store = SqliteStore::in_memory().expect("store");
+    registry::import::import_reference(&mut store, None).expect("reference");
+    registry::import::import_ai_inventory(&mut store, &inventory, Default::default(), &mut |_, _| {})
+        .expect("inventory");
+    let mut tx = store.begin().expect("tx");
+    let vision = tx.organisation_by_key("vendor:examplar fictional vision").expect("lookup").expect("the vendor");
+    link(&mut *tx, "acct-vision", vision);
+    tx.commit().expect("commit");
+    registry::classify::classify(&mut store, &registry::classify::ClassifyConfig::default()).expect("classify");
+    let example = include_str!("../../data/examples/no-face-recognition-vendors-of-police.cedar");
+    let d = decider(&store, example, &[]);
+    let r = ask(&d, "acct-vision", "compute", "");
+    assert!(!r.allow, "{r:?}");
+    assert_eq!(r.attributes["principal.supplied_technologies"], serde_json::json!(["Face Recognition"]));
+}
