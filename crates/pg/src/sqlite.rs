@@ -80,6 +80,18 @@ impl SqliteSchema {
     }
 }
 
+/// Holds one moment for the reads on `conn` that follow (the stores' `begin_read`): a deferred
+/// transaction, so the snapshot is taken at the first read and no write lock is asked for.
+/// Holding one already held does nothing.
+pub fn begin_read(conn: &Connection) -> rusqlite::Result<()> {
+    if conn.is_autocommit() { conn.execute_batch("BEGIN DEFERRED") } else { Ok(()) }
+}
+
+/// Ends the moment [`begin_read`] holds (nothing when none is held).
+pub fn end_read(conn: &Connection) -> rusqlite::Result<()> {
+    if conn.is_autocommit() { Ok(()) } else { conn.execute_batch("COMMIT") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

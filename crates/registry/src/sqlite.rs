@@ -206,18 +206,11 @@ impl Store for SqliteStore {
     }
 
     fn begin_read(&self) -> Result<()> {
-        // Deferred: the snapshot is taken at the first read and no write lock is asked for.
-        if self.conn.is_autocommit() {
-            self.conn.execute_batch("BEGIN DEFERRED")?;
-        }
-        Ok(())
+        Ok(pg::sqlite::begin_read(&self.conn)?)
     }
 
     fn end_read(&self) -> Result<()> {
-        if !self.conn.is_autocommit() {
-            self.conn.execute_batch("COMMIT")?;
-        }
-        Ok(())
+        Ok(pg::sqlite::end_read(&self.conn)?)
     }
 
     fn organisations(&self) -> Result<Vec<Organisation>> {

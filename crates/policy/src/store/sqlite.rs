@@ -88,17 +88,11 @@ const SCHEMA: pg::sqlite::SqliteSchema =
 
 impl Rows for SqliteRows {
     fn begin_read(&self) -> Result<()> {
-        if self.conn.is_autocommit() {
-            self.conn.execute_batch("BEGIN DEFERRED")?;
-        }
-        Ok(())
+        Ok(pg::sqlite::begin_read(&self.conn)?)
     }
 
     fn end_read(&self) -> Result<()> {
-        if !self.conn.is_autocommit() {
-            self.conn.execute_batch("COMMIT")?;
-        }
-        Ok(())
+        Ok(pg::sqlite::end_read(&self.conn)?)
     }
 
     fn insert_version(
