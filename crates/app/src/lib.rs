@@ -41,6 +41,7 @@ pub mod billing;
 pub mod demo;
 pub mod enforcement;
 pub mod fixtures;
+pub mod gate;
 pub mod log;
 pub mod notice;
 pub mod organisations;

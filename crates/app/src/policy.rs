@@ -62,14 +62,20 @@ pub fn resolve(spec: &str, store: &PolicyStore, schema: &policy::schema::Schema)
 /// The decider a server uses: the active version over the registry's facts, with the
 /// resources of the services in the stored usage built up front.
 pub fn serving_decider(stores: &Stores) -> Result<Decider> {
-    let schema = policy::schema::builtin()?;
     let services: Vec<String> = stores.usage_rows()?.into_iter().map(|(k, _)| k.service).collect();
+    decider_for(stores, &services)
+}
+
+/// The active version over the registry's facts, with the resources of `services` built up
+/// front (a gate names the services of the taxonomy's operations).
+pub fn decider_for(stores: &Stores, services: &[String]) -> Result<Decider> {
+    let schema = policy::schema::builtin()?;
     let registry = decision_registry(stores)?;
     let registry = lock(&registry);
     let store = stores.policy()?;
     let store = lock(&store);
     let version = active(&store, &schema)?;
-    Ok(Decider::with_services(schema, version, facts_in(&**registry, &store)?, &services)?)
+    Ok(Decider::with_services(schema, version, facts_in(&**registry, &store)?, services)?)
 }
 
 /// What activating a file did.

@@ -22,6 +22,7 @@ pub mod desk;
 pub mod error;
 pub mod extract;
 pub mod files;
+pub mod gateway;
 pub mod health;
 pub mod listen;
 pub mod metrics;

@@ -3,6 +3,7 @@
 //! One file per command group.
 
 mod enforce;
+mod gate;
 mod log;
 mod policy;
 mod registry;
@@ -11,6 +12,7 @@ mod usage;
 mod witness;
 
 pub use enforce::*;
+pub use gate::*;
 pub use log::*;
 pub use policy::*;
 pub use registry::*;
@@ -102,6 +104,10 @@ pub enum Command {
     /// Serve the report, the log's tiles, the JSON API (OpenAPI at /openapi.json), the decision
     /// point and the review UI.
     Serve(ServeArgs),
+    /// Run the gate a gateway asks on every request to the provider's APIs (NGINX
+    /// auth_request, Envoy ext_authz, AuthZEN 1.0): the operation recognised by the taxonomy,
+    /// decided by the active policy, counted for the report.
+    Gate(GateArgs),
     /// Check a published report from the outside (a folder or an http(s) URL): checkpoint
     /// signature, every entry, every record the site shows, consistency with trusted checkpoints.
     Verify(VerifyArgs),

@@ -2,6 +2,7 @@
 
 mod demo;
 mod enforce;
+mod gate;
 mod generate;
 mod log;
 mod policy;
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::ReconcileReport(args) => publish::reconcile_report(&args),
         Command::ReconcileStatement(args) => publish::reconcile_statement(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Gate(args) => gate::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Witness(cmd) => witness::run(cmd),
         Command::Enforce(cmd) => enforce::run(cmd),

@@ -6,8 +6,11 @@
 //! This module checks what is stored; [`sqlite`] and [`postgres`] only store and read it,
 //! behind the private [`Rows`] trait.
 
+mod gate_counts;
 mod postgres;
 mod sqlite;
+
+pub use gate_counts::{GateCount, OUTCOMES, ROLE_CLASSES};
 
 use std::path::Path;
 
@@ -118,6 +121,12 @@ pub(crate) trait Rows: Send {
     fn actions(&self) -> Result<Vec<EnforcementAction>>;
     fn insert_decision(&mut self, d: &DecisionRow, at: &str) -> Result<i64>;
     fn decisions(&self) -> Result<Vec<DecisionRow>>;
+    /// Adds counts to the stored ones in one transaction (checked by [`PolicyStore`]).
+    fn add_gate_counts(&mut self, counts: &[GateCount]) -> Result<()>;
+    /// The summed counts of the days `first..=last`, ordered by key.
+    fn gate_counts(&self, first: &str, last: &str) -> Result<Vec<GateCount>>;
+    /// Rows of `versions` and of `registered_uses`.
+    fn row_counts(&self) -> Result<(i64, i64)>;
     /// See [`PolicyStore::begin_read`].
     fn begin_read(&self) -> Result<()>;
     fn end_read(&self) -> Result<()>;

@@ -3,7 +3,8 @@
 
 use pg::{Database, Row, ToSql};
 
-use super::{DecisionRow, EnforcementAction, Rows, StoredVersion, UseRow};
+use super::gate_counts::{org_column, org_of};
+use super::{DecisionRow, EnforcementAction, GateCount, Rows, StoredVersion, UseRow};
 use crate::{Error, Result};
 
 /// The same migrations as SQLite's, in PostgreSQL's dialect (a test holds the counts equal).
@@ -47,6 +48,23 @@ CREATE TRIGGER enforcement_no_truncate BEFORE TRUNCATE ON enforcement_actions
 "#,
     r#"
 ALTER TABLE registered_uses ADD COLUMN declaration TEXT NOT NULL DEFAULT '';
+"#,
+    r#"
+CREATE TABLE gate_counts (
+    day TEXT NOT NULL, capability TEXT NOT NULL, role_class TEXT NOT NULL, outcome TEXT NOT NULL,
+    policy_version TEXT NOT NULL, policy TEXT NOT NULL, organisation BIGINT NOT NULL, count BIGINT NOT NULL,
+    PRIMARY KEY (day, capability, role_class, outcome, policy_version, policy, organisation));
+CREATE FUNCTION gate_counts_only_grow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR NEW.count < OLD.count THEN
+        RAISE EXCEPTION 'gate counts only grow';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER gate_counts_only_grow BEFORE UPDATE OR DELETE ON gate_counts
+    FOR EACH ROW EXECUTE FUNCTION gate_counts_only_grow();
+CREATE TRIGGER gate_counts_no_truncate BEFORE TRUNCATE ON gate_counts
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_edit('gate counts');
 "#,
 ];
 
@@ -201,6 +219,61 @@ impl Rows for PgRows {
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             &[&d.version_sha256, &d.request, &d.entities, &i64::from(d.allow), &d.policies, &at],
         )
+    }
+
+    fn add_gate_counts(&mut self, counts: &[GateCount]) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        let mut tx = conn.transaction()?;
+        let st = tx.prepare(
+            "INSERT INTO gate_counts (day, capability, role_class, outcome, policy_version, policy, organisation, count) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (day, capability, role_class, outcome, policy_version, \
+             policy, organisation) DO UPDATE SET count = gate_counts.count + excluded.count",
+        )?;
+        for c in counts {
+            let count = i64::try_from(c.count).unwrap_or(i64::MAX);
+            tx.execute(
+                &st,
+                &[
+                    &c.day,
+                    &c.capability,
+                    &c.role_class,
+                    &c.outcome,
+                    &c.policy_version,
+                    &c.policy,
+                    &org_column(c.organisation),
+                    &count,
+                ],
+            )?;
+        }
+        Ok(tx.commit()?)
+    }
+
+    fn gate_counts(&self, first: &str, last: &str) -> Result<Vec<GateCount>> {
+        let rows = self.query(
+            "SELECT day, capability, role_class, outcome, policy_version, policy, organisation, count FROM gate_counts \
+             WHERE day >= $1 AND day <= $2 ORDER BY day COLLATE \"C\", capability COLLATE \"C\", \
+             role_class COLLATE \"C\", outcome COLLATE \"C\", policy_version COLLATE \"C\", policy COLLATE \"C\", organisation",
+            &[&first, &last],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| GateCount {
+                day: r.get(0),
+                capability: r.get(1),
+                role_class: r.get(2),
+                outcome: r.get(3),
+                policy_version: r.get(4),
+                policy: r.get(5),
+                organisation: org_of(r.get(6)),
+                count: r.get::<_, i64>(7).max(0) as u64,
+            })
+            .collect())
+    }
+
+    fn row_counts(&self) -> Result<(i64, i64)> {
+        let rows = self.query("SELECT (SELECT COUNT(*) FROM versions), (SELECT COUNT(*) FROM registered_uses)", &[])?;
+        let row = rows.first().ok_or_else(|| Error::Internal("a count returned no row".into()))?;
+        Ok((row.get(0), row.get(1)))
     }
 
     fn decisions(&self) -> Result<Vec<DecisionRow>> {

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, params};
 
-use super::{DecisionRow, EnforcementAction, Rows, StoredVersion, UseRow};
+use super::gate_counts::{org_column, org_of};
+use super::{DecisionRow, EnforcementAction, GateCount, Rows, StoredVersion, UseRow};
 use crate::Result;
 
 /// Schema migrations, applied in order; `user_version` is the number applied (the registry's
@@ -34,6 +35,14 @@ CREATE TRIGGER enforcement_append_only_u BEFORE UPDATE ON enforcement_actions BE
 CREATE TRIGGER enforcement_append_only_d BEFORE DELETE ON enforcement_actions BEGIN SELECT RAISE(ABORT, 'enforcement actions are append-only: record a new one'); END;
 ", "
 ALTER TABLE registered_uses ADD COLUMN declaration TEXT NOT NULL DEFAULT '';
+", "
+CREATE TABLE gate_counts (
+    day TEXT NOT NULL, capability TEXT NOT NULL, role_class TEXT NOT NULL, outcome TEXT NOT NULL,
+    policy_version TEXT NOT NULL, policy TEXT NOT NULL, organisation INTEGER NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (day, capability, role_class, outcome, policy_version, policy, organisation)) WITHOUT ROWID;
+CREATE TRIGGER gate_counts_only_grow BEFORE UPDATE ON gate_counts WHEN NEW.count < OLD.count
+    BEGIN SELECT RAISE(ABORT, 'gate counts only grow'); END;
+CREATE TRIGGER gate_counts_kept BEFORE DELETE ON gate_counts BEGIN SELECT RAISE(ABORT, 'gate counts are kept'); END;
 "];
 
 /// The tables, referenced ones first, for moving the store to PostgreSQL.
@@ -61,6 +70,20 @@ pub(super) const TABLES: &[pg::moving::Table] = &[
         columns: &["id", "organisation", "action", "policy", "reason", "reviewer", "effective", "recorded_at"],
         order_by: &[("id", false)],
         identity: Some("id"),
+    },
+    pg::moving::Table {
+        name: "gate_counts",
+        columns: &["day", "capability", "role_class", "outcome", "policy_version", "policy", "organisation", "count"],
+        order_by: &[
+            ("day", true),
+            ("capability", true),
+            ("role_class", true),
+            ("outcome", true),
+            ("policy_version", true),
+            ("policy", true),
+            ("organisation", false),
+        ],
+        identity: None,
     },
 ];
 
@@ -200,6 +223,54 @@ impl Rows for SqliteRows {
             params![d.version_sha256, d.request, d.entities, d.allow, d.policies, at],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    fn add_gate_counts(&mut self, counts: &[GateCount]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO gate_counts (day, capability, role_class, outcome, policy_version, policy, organisation, count) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO UPDATE SET count = count + excluded.count",
+            )?;
+            for c in counts {
+                st.execute(params![
+                    c.day,
+                    c.capability,
+                    c.role_class,
+                    c.outcome,
+                    c.policy_version,
+                    c.policy,
+                    org_column(c.organisation),
+                    i64::try_from(c.count).unwrap_or(i64::MAX)
+                ])?;
+            }
+        }
+        Ok(tx.commit()?)
+    }
+
+    fn gate_counts(&self, first: &str, last: &str) -> Result<Vec<GateCount>> {
+        let mut st = self.conn.prepare(
+            "SELECT day, capability, role_class, outcome, policy_version, policy, organisation, count FROM gate_counts \
+             WHERE day >= ?1 AND day <= ?2 ORDER BY day, capability, role_class, outcome, policy_version, policy, organisation",
+        )?;
+        let rows = st.query_map(params![first, last], |r| {
+            Ok(GateCount {
+                day: r.get(0)?,
+                capability: r.get(1)?,
+                role_class: r.get(2)?,
+                outcome: r.get(3)?,
+                policy_version: r.get(4)?,
+                policy: r.get(5)?,
+                organisation: org_of(r.get(6)?),
+                count: r.get::<_, i64>(7)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn row_counts(&self) -> Result<(i64, i64)> {
+        let count = |t: &str| self.conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get::<_, i64>(0));
+        Ok((count("versions")?, count("registered_uses")?))
     }
 
     fn decisions(&self) -> Result<Vec<DecisionRow>> {

@@ -1,0 +1,116 @@
+//! The gate's routes: what a gateway calls on every request to the provider's APIs.
+//!
+//! - `/nginx` for NGINX `auth_request` (the original method and URI in `X-Original-Method` and
+//!   `X-Original-URI`, the client's headers as NGINX passes them);
+//! - `/envoy/…` for Envoy's HTTP `ext_authz` (the original method and path, the allowed
+//!   headers);
+//! - AuthZEN 1.0: `POST /access/v1/evaluation`, `POST /access/v1/evaluations` and
+//!   `GET /.well-known/authzen-configuration` ([`authzen`]).
+//!
+//! Every answer names the policy version it was decided under (`Candor-Policy-Version`, or
+//! the AuthZEN context). Callers authenticate with an authorizer token (or by the client
+//! certificate of a mutual-TLS listener). The gate reads no request body from NGINX or
+//! Envoy and logs none: what it keeps are the counts of [`gate::tally`].
+
+pub mod authzen;
+mod proxy;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+
+use crate::auth::{Role, Tokens};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// Largest AuthZEN body (a batch of [`authzen::MAX_EVALUATIONS`] evaluations).
+pub const MAX_GATE_BODY: usize = 256 * 1024;
+
+/// What the gate's routes share.
+pub struct GateState {
+    /// The decision point.
+    pub gate: Arc<gate::Gate>,
+    /// Who may call (authorizer and admin tokens).
+    pub tokens: Tokens,
+    /// The header the provider's authentication layer puts the caller's account in.
+    pub account_header: HeaderName,
+    /// The header carrying the region class of the endpoint called, if the gateway sets one.
+    pub region_header: HeaderName,
+    /// The URL the gate is reached at, for the AuthZEN discovery document.
+    pub base_url: String,
+    /// Connections are authenticated by client certificates (mutual TLS): no token needed.
+    pub client_certificates: bool,
+    /// Request counters and timings.
+    pub metrics: Arc<Metrics>,
+}
+
+impl GateState {
+    /// A gate's state with fresh metrics; the header names are checked (an error names the bad
+    /// one).
+    pub fn new(
+        gate: Arc<gate::Gate>,
+        tokens: Tokens,
+        account_header: &str,
+        region_header: &str,
+        base_url: String,
+    ) -> Result<GateState, String> {
+        let name = |n: &str| {
+            HeaderName::from_bytes(n.trim().to_ascii_lowercase().as_bytes())
+                .map_err(|_| format!("{n:?} is not a header name"))
+        };
+        Ok(GateState {
+            gate,
+            tokens,
+            account_header: name(account_header)?,
+            region_header: name(region_header)?,
+            base_url,
+            client_certificates: false,
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+}
+
+/// Every route of the gate.
+pub fn router(state: Arc<GateState>) -> Router {
+    Router::new()
+        .route("/nginx", any(proxy::nginx))
+        .route("/envoy", any(proxy::envoy))
+        .route("/envoy/{*path}", any(proxy::envoy))
+        .route("/access/v1/evaluation", post(authzen::evaluation))
+        .route("/access/v1/evaluations", post(authzen::evaluations))
+        .route("/.well-known/authzen-configuration", get(authzen::configuration))
+        .route("/healthz", get(health))
+        .route("/metrics", get(crate::metrics::render).with_state(state.metrics.clone()))
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), crate::metrics::observe))
+        .layer(DefaultBodyLimit::max(MAX_GATE_BODY))
+        .with_state(state)
+}
+
+/// Whether the caller may ask: a client certificate on a mutual-TLS listener, or one
+/// authorizer (or admin) bearer token.
+fn authorised(state: &GateState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if state.client_certificates {
+        return Ok(());
+    }
+    if headers.get_all(header::AUTHORIZATION).iter().nth(1).is_some() {
+        return Err(ApiError::bad_request("send one Authorization header, not several"));
+    }
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match state.tokens.who(auth) {
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "an authorizer token is required (Authorization: Bearer …)")),
+        Some((Role::Authorizer | Role::Admin, _)) => Ok(()),
+        Some((role, _)) => Err(ApiError::new(StatusCode::FORBIDDEN, format!("a {} token may not ask the gate", role.as_str()))),
+    }
+}
+
+/// `GET /healthz`: the gate's status (policy version, how fresh its snapshot is, whether the
+/// fail modes decide now).
+async fn health(axum::extract::State(state): axum::extract::State<Arc<GateState>>) -> Response {
+    let status = state.gate.status();
+    let code = if status.failing { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    (code, axum::Json(status)).into_response()
+}
