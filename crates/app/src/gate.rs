@@ -86,3 +86,29 @@ pub fn start(stores: Arc<Stores>, extra_taxonomy: Option<&std::path::Path>, conf
     services.dedup();
     Ok(Gate::start(Arc::new(StoresSource::new(stores, services)), taxonomy, config))
 }
+
+/// What the gates counted in `period`, for its `candor.gate_decisions` record (`None` when
+/// they counted nothing).
+pub fn period_counts(store: &policy::store::PolicyStore, period: &str) -> Result<Option<publish::gate::GateInput>> {
+    let Some((first, last)) = publish::gate::days_of(period) else {
+        anyhow::bail!("period {period:?}: not a quarter or a month");
+    };
+    let counts: Vec<publish::gate::GateCounted> = store
+        .gate_counts(&first, &last)?
+        .into_iter()
+        .map(|c| publish::gate::GateCounted {
+            capability: c.capability,
+            role_class: c.role_class,
+            outcome: c.outcome,
+            policy_version: c.policy_version,
+            policy: c.policy,
+            organisation: c.organisation,
+            count: c.count,
+        })
+        .collect();
+    if counts.is_empty() {
+        return Ok(None);
+    }
+    let version_records = store.versions()?.into_iter().map(|v| (v.sha256, v.log_index)).collect();
+    Ok(Some(publish::gate::GateInput { counts, version_records }))
+}

@@ -107,6 +107,7 @@ pub fn publish<S: Storage>(
     let mut current_enforcement: BTreeMap<String, u64> = BTreeMap::new();
     let mut current_uses: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut current_summary: Option<u64> = None;
+    let mut current_gate: Option<u64> = None;
     let of_period = records
         .iter()
         .filter_map(|(i, r)| Some((*i, r.body()?)))
@@ -123,6 +124,7 @@ pub fn publish<S: Storage>(
                 current_uses.insert((r.organisation.clone(), r.use_case.clone()), i);
             }
             Body::PeriodSummary(_) => current_summary = Some(i),
+            Body::GateDecisions(_) => current_gate = Some(i),
             _ => {}
         }
     }
@@ -266,6 +268,16 @@ pub fn publish<S: Storage>(
             demo,
         )?);
     }
+    let gate_decisions = match &data.gate {
+        Some(input) => {
+            let disclosed = data.orgs.iter().map(|o| (o.org.id, o.org.name.clone())).collect();
+            let link = |i: u64| all.get(i as usize).map(|e| link_to(i, e));
+            let body = crate::gate::record(period, input, &disclosed, opts.exact_quantities, &link);
+            let reason = "replaced: the gates counted more decisions in the period";
+            Some(batch.place_replacing(Body::GateDecisions(body), current_gate.map(link_of), reason, demo)?)
+        }
+        None => None,
+    };
     let summary = batch.place_replacing(
         Body::PeriodSummary(PeriodSummary {
             period: period.to_string(),
@@ -282,6 +294,7 @@ pub fn publish<S: Storage>(
             }),
             review: Some(data.review.summary(&opts.salt)),
             screening: Some(data.screening.summary()),
+            gate_decisions,
             policy_proposals: crate::notices::summary_lines(
                 records.iter().filter_map(|(i, r)| Some((*i, r.known()?))),
                 &|i| all.get(i as usize).map(|e| records::sha256_hex(e)),

@@ -107,6 +107,9 @@ pub struct PeriodData {
     pub review: crate::review_facts::ReviewFacts,
     /// The screening's quality as reviewers' decisions measure it (counts only).
     pub screening: crate::screening_facts::ScreeningFacts,
+    /// What the gates counted in the period (set by the caller that reads the policy store;
+    /// `None` when no gate counted anything).
+    pub gate: Option<crate::gate::GateInput>,
 }
 
 /// Gathers a period from the registry and the stored usage rows.
@@ -227,6 +230,7 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
         registered_uses: Vec::new(),
         review: crate::review_facts::review_facts(&events, period.as_str(), &today),
         screening: crate::screening_facts::screening_facts(&events, period.as_str(), &today),
+        gate: None,
     })
 }
 

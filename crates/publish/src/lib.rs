@@ -21,6 +21,7 @@ pub mod check;
 pub mod declared;
 pub mod enforcement;
 pub mod entries;
+pub mod gate;
 mod error;
 pub mod gather;
 pub mod notices;

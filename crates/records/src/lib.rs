@@ -29,6 +29,7 @@ pub use disclosed::disclosed_in;
 pub use error::Error;
 pub use kinds::correction::Correction;
 pub use kinds::enforcement::{Action, Declaration, Enforcement, Finding, RegisteredUse, Volume};
+pub use kinds::gate::{GateDecisions, GateLine, OrganisationGateLine, RequestCount, VersionShare};
 pub use kinds::period::{
     ActionCount, BandCounts, BandPrecision, EnforcementCounts, LINKS_PER_LIST, LabelledQuality, PeriodRecords,
     PeriodSummary, ProposalLine, ReviewSummary, ReviewerCounts, ScreeningSummary, Withheld,

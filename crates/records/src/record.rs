@@ -9,6 +9,7 @@ use crate::kinds::correction::Correction;
 use crate::kinds::enforcement::{Enforcement, RegisteredUse};
 use crate::kinds::period::{PeriodRecords, PeriodSummary};
 use crate::kinds::policy::{NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal};
+use crate::kinds::gate::GateDecisions;
 use crate::kinds::reconciliation::{CustomerStatement, Reconciliation};
 use crate::kinds::usage::{Classification, OrganisationUsage};
 
@@ -62,10 +63,13 @@ pub enum Body {
     /// A reviewer's statement that a tied organisation is not a customer.
     #[serde(rename = "candor.customer_statement")]
     CustomerStatement(CustomerStatement),
+    /// What the gates decided in a period.
+    #[serde(rename = "candor.gate_decisions")]
+    GateDecisions(GateDecisions),
 }
 
 /// The `type` of every kind this format defines, in the order of [`Body`].
-pub const KINDS: [&str; 14] = [
+pub const KINDS: [&str; 15] = [
     "candor.organisation_usage",
     "candor.classification",
     "candor.enforcement",
@@ -80,6 +84,7 @@ pub const KINDS: [&str; 14] = [
     "candor.policy_notice_setting",
     "candor.reconciliation",
     "candor.customer_statement",
+    "candor.gate_decisions",
 ];
 
 impl Body {
@@ -100,6 +105,7 @@ impl Body {
             Body::NoticeSetting(_) => KINDS[11],
             Body::Reconciliation(_) => KINDS[12],
             Body::CustomerStatement(_) => KINDS[13],
+            Body::GateDecisions(_) => KINDS[14],
         }
     }
 
@@ -112,6 +118,7 @@ impl Body {
             Body::PeriodSummary(r) => Some(&r.period),
             Body::PeriodRecords(r) => Some(&r.period),
             Body::Reconciliation(r) => Some(&r.period),
+            Body::GateDecisions(r) => Some(&r.period),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ use crate::kinds::correction::Correction;
 use crate::kinds::enforcement::{Enforcement, RegisteredUse};
 use crate::kinds::period::{PeriodRecords, PeriodSummary};
 use crate::kinds::policy::{NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal};
+use crate::kinds::gate::GateDecisions;
 use crate::kinds::reconciliation::{CustomerStatement, Reconciliation};
 use crate::kinds::usage::{Classification, OrganisationUsage};
 use crate::record::KINDS;
@@ -73,6 +74,7 @@ pub fn all() -> Vec<KindSchema> {
         kind_schema::<NoticeSetting>(KINDS[11]),
         kind_schema::<Reconciliation>(KINDS[12]),
         kind_schema::<CustomerStatement>(KINDS[13]),
+        kind_schema::<GateDecisions>(KINDS[14]),
     ]
 }
 

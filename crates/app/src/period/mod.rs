@@ -198,6 +198,7 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
                 .context("auditing the period against the policy in force")?;
         let owners = crate::period::owners::confirmed_owners_in(&**registry)?;
         data.registered_uses = crate::enforcement::disclosed_uses(store, &owners, &disclosed)?;
+        data.gate = crate::gate::period_counts(store, req.period.as_str())?;
     }
     let reconciling = match (provider, &req.provider) {
         (Some(p), Some(file)) => Some(

@@ -149,6 +149,7 @@ impl Frame<'_> {
              <a href=\"{root}policies.html\">Policies</a> \
              <a href=\"{root}review.html\">Review</a> \
              <a href=\"{root}reconciliation.html\">Reconciliation</a> \
+             <a href=\"{root}gates.html\">Gates</a> \
              <a href=\"{root}data/dictionary.html\">Data</a> \
              <a href=\"{root}search.html\">Search</a> \
              <a href=\"{root}feed.xml\">Feed</a></nav></header>\n<main>\n",

@@ -7,6 +7,7 @@
 mod accountability;
 mod data;
 mod formats;
+mod gate;
 pub mod html;
 mod listing;
 mod model;

@@ -127,6 +127,8 @@ pub struct Model {
     pub policies: Vec<u64>,
     /// Each period's latest reconciliation record.
     pub reconciliations: BTreeMap<String, u64>,
+    /// Each period's current gate-decisions record.
+    pub gate_decisions: BTreeMap<String, u64>,
     /// Policy proposals, with their objections, withdrawal and activation, by index.
     pub proposals: BTreeMap<u64, crate::notices::ProposalState>,
     /// Usage rows of current records, by period, organisation, capability.
@@ -223,6 +225,9 @@ impl Model {
                 Body::PolicyVersion(_) => m.policies.push(r.index),
                 Body::Reconciliation(x) => {
                     m.reconciliations.insert(x.period.clone(), r.index);
+                }
+                Body::GateDecisions(g) if current => {
+                    m.gate_decisions.insert(g.period.clone(), r.index);
                 }
                 _ => {}
             }

@@ -60,6 +60,20 @@ pub(crate) fn render(
         for &i in o.usage_records.iter().rev() {
             body.push_str(&section(m, &m.records[&i], "../", &cap_name));
         }
+        // Its requests at the gates, beside its usage: each period's gate record, its lines only.
+        let mut gated = String::new();
+        for &i in m.gate_decisions.values().rev() {
+            let r = &m.records[&i];
+            if let Some(Body::GateDecisions(g)) = r.body()
+                && let Some(lines) = super::gate::org_lines(g, &r.value, &o.name, "../", &cap_name)
+            {
+                gated.push_str(&super::section::section_with(r, "../", &lines));
+            }
+        }
+        if !gated.is_empty() {
+            body.push_str("<h2>Requests at the gates (refused and allowed)</h2>\n");
+            body.push_str(&gated);
+        }
         if !o.use_records.is_empty() {
             body.push_str("<h2>Registered uses (exceptions) and what was declared</h2>\n");
             for &i in o.use_records.iter().rev() {
@@ -181,6 +195,7 @@ pub(crate) fn render(
         "reconciliation.html".into(),
         frame("").page("Reconciliation", &super::reconciliation::page(m, &record_section)),
     )?;
+    put("gates.html".into(), frame("").page("Enforcement at the gates", &super::gate::page(m, &record_section)))?;
 
     // The organisation listing, page by page, and the search.
     let rows = super::listing::organisation_rows(m, "../", &cap_name);

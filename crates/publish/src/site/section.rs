@@ -20,7 +20,7 @@ pub(crate) const NAMES_BUT_CORRECTS_NOTHING: &str = "does not count as a correct
 /// page's script verifies. Every value shown is marked with where it is in the record.
 pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
     let v = &r.value;
-    let mut out = format!("<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\">\n", r.index);
+    let mut out = open(r);
     // A link to the record named at `ptr` (an object with `index` and `sha256`).
     // A link to the record named at `ptr`; a policy version's says how it came into force.
     let link = |ptr: &str| -> String {
@@ -130,6 +130,7 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
         Some(Body::PolicyProposal(p)) => out.push_str(&super::proposals::proposal(p, v, &link)),
         Some(Body::Reconciliation(x)) => out.push_str(&super::reconciliation::section(x, v, &link)),
         Some(Body::CustomerStatement(s)) => out.push_str(&super::reconciliation::statement(s, v)),
+        Some(Body::GateDecisions(g)) => out.push_str(&super::gate::section(g, v, &link, root, cap_name)),
         Some(Body::PolicyObjection(_) | Body::PolicyWithdrawal(_) | Body::NoticeSetting(_)) => {
             out.push_str(&super::proposals::notice_record(&r.kind, v, &link));
         }
@@ -263,6 +264,24 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
             }
         }
     }
+    out.push_str(&close(r, root));
+    out
+}
+
+/// A section of record `r` showing only `body` (a part of what it says, its values marked
+/// like the whole section's), with the entry and proof that let the page verify it.
+pub(crate) fn section_with(r: &RecordView, root: &str, body: &str) -> String {
+    format!("{}{body}{}", open(r), close(r, root))
+}
+
+fn open(r: &RecordView) -> String {
+    format!("<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\">\n", r.index)
+}
+
+/// The end of a record's section: demonstration and correction notes, the entry and its
+/// inclusion proof for the page's script.
+fn close(r: &RecordView, root: &str) -> String {
+    let mut out = String::new();
     if r.record.is_demonstration() {
         out.push_str("<p class=\"demo-record\">This record is demonstration data.</p>\n");
     }

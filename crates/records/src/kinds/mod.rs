@@ -2,6 +2,7 @@
 
 pub mod correction;
 pub mod enforcement;
+pub mod gate;
 pub mod period;
 pub mod policy;
 pub mod reconciliation;

@@ -46,6 +46,9 @@ pub struct PeriodSummary {
     /// The screening's measured quality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screening: Option<ScreeningSummary>,
+    /// The period's `candor.gate_decisions` record, when gates counted decisions in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_decisions: Option<Link>,
 }
 
 /// Organisations withheld for one reason.
