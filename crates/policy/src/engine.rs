@@ -11,151 +11,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
 use cedar_policy::{
-    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet,
-    RestrictedExpression, Schema, ValidationMode, Validator,
+    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression, Schema,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::facts::{Facts, Principal};
+pub use crate::version::{PolicyInfo, PolicyVersion};
 use crate::{Error, Result};
-
-/// A parsed, validated policy text.
-#[derive(Debug, Clone)]
-pub struct PolicyVersion {
-    /// The text as given.
-    pub text: String,
-    /// Its SHA-256 (hex): the version's identity.
-    pub sha256: String,
-    /// The policies, named by their `@id` annotations.
-    pub set: PolicySet,
-    /// For each policy, the `(variable, attribute)` pairs its conditions read.
-    reads: HashMap<String, Vec<(String, String)>>,
-    /// Each policy's position in the text.
-    order: HashMap<String, usize>,
-}
-
-/// A policy's id and description.
-#[derive(Debug, Clone, Serialize)]
-pub struct PolicyInfo {
-    /// `@id`.
-    pub id: String,
-    /// `permit` or `forbid`.
-    pub effect: String,
-    /// `@description`, or "".
-    pub description: String,
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-/// Collects `principal.x`, `context.x`, `resource.x` reads from a policy's JSON form.
-fn reads_of(v: &Value, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for key in [".", "has"] {
-                if let Some(Value::Object(inner)) = m.get(key)
-                    && let (Some(Value::Object(left)), Some(Value::String(attr))) =
-                        (inner.get("left"), inner.get("attr"))
-                    && let Some(Value::String(var)) = left.get("Var")
-                {
-                    let pair = (var.clone(), attr.clone());
-                    if !out.contains(&pair) {
-                        out.push(pair);
-                    }
-                }
-            }
-            for x in m.values() {
-                reads_of(x, out);
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| reads_of(x, out)),
-        _ => {}
-    }
-}
-
-impl PolicyVersion {
-    /// Parses and validates `text` (from `file`, named in errors) against `schema`. Every
-    /// policy needs a unique `@id("…")`. An invalid text is refused with Cedar's diagnostics.
-    pub fn parse(text: &str, file: &str, schema: &Schema) -> Result<PolicyVersion> {
-        let invalid = |diagnostics: String| Error::InvalidPolicy { file: file.to_string(), diagnostics };
-        // The text is published on the report's pages: no control character but tab and line
-        // breaks (registry::input says why), named by line.
-        for (n, line) in text.split('\n').enumerate() {
-            registry::input::check(&format!("line {}", n + 1), line, registry::input::Lines::Data).map_err(invalid)?;
-        }
-        let parsed = PolicySet::from_str(text).map_err(|e| invalid(format!("{:?}", miette_text(&e))))?;
-        let mut set = PolicySet::new();
-        let mut reads = HashMap::new();
-        let mut seen = HashSet::new();
-        for p in parsed.policies() {
-            let id = p
-                .annotation("id")
-                .ok_or_else(|| invalid(format!("a policy has no @id(\"…\") annotation:\n{p}")))?
-                .to_string();
-            if !seen.insert(id.clone()) {
-                return Err(invalid(format!("two policies have @id({id:?})")));
-            }
-            let named: Policy = p.new_id(PolicyId::new(&id));
-            let mut r = Vec::new();
-            if let Ok(json) = named.to_json() {
-                reads_of(&json, &mut r);
-            }
-            reads.insert(id.clone(), r);
-            set.add(named).map_err(|e| invalid(e.to_string()))?;
-        }
-        if parsed.templates().next().is_some() {
-            return Err(invalid("templates are not supported; write plain policies".into()));
-        }
-        let result = Validator::new(schema.clone()).validate(&set, ValidationMode::Strict);
-        if !result.validation_passed() {
-            let diagnostics: Vec<String> =
-                result.validation_errors().map(|e| format!("{:?}", miette_text(e))).collect();
-            return Err(invalid(diagnostics.join("\n")));
-        }
-        let order =
-            reads.keys().map(|id| (id.clone(), text.find(&format!("@id(\"{id}\")")).unwrap_or(usize::MAX))).collect();
-        Ok(PolicyVersion { text: text.to_string(), sha256: sha256_hex(text), set, reads, order })
-    }
-
-    /// The policies, in text order.
-    pub fn policies(&self) -> Vec<PolicyInfo> {
-        let mut out: Vec<PolicyInfo> = self
-            .set
-            .policies()
-            .map(|p| PolicyInfo {
-                id: p.id().to_string(),
-                effect: match p.effect() {
-                    cedar_policy::Effect::Permit => "permit".into(),
-                    cedar_policy::Effect::Forbid => "forbid".into(),
-                },
-                description: p.annotation("description").unwrap_or("").to_string(),
-            })
-            .collect();
-        out.sort_by_key(|p| self.order.get(&p.id).copied().unwrap_or(usize::MAX));
-        out
-    }
-}
-
-/// An error or diagnostic as text, with its help and source position where Cedar gives them.
-fn miette_text(e: &dyn miette::Diagnostic) -> DiagnosticText {
-    let mut s = e.to_string();
-    if let Some(help) = e.help() {
-        s.push_str(&format!(" (help: {help})"));
-    }
-    DiagnosticText(s)
-}
-
-/// Formats as the plain text (Debug is used in `format!("{:?}")` above to keep one code path).
-struct DiagnosticText(String);
-
-impl std::fmt::Debug for DiagnosticText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// What is asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -258,6 +121,11 @@ impl Actions {
 
 /// The Cedar request for `req`, validated against the schema.
 pub fn cedar_request(req: &Request, schema: &Schema) -> Result<cedar_policy::Request> {
+    cedar_request_as(req, &req.account, schema)
+}
+
+/// The Cedar request for `req` with `account` as its principal.
+fn cedar_request_as(req: &Request, account: &str, schema: &Schema) -> Result<cedar_policy::Request> {
     use usage::taxonomy::RegionClass;
     let classes = [RegionClass::Commercial, RegionClass::Government, RegionClass::Secret].map(RegionClass::as_str);
     // Empty means not given; anything else must be a class, as a capability must be one.
@@ -269,7 +137,7 @@ pub fn cedar_request(req: &Request, schema: &Schema) -> Result<cedar_policy::Req
         )));
     }
     let action = uid("Action", &req.capability)?;
-    let principal = uid("Account", &req.account)?;
+    let principal = uid("Account", account)?;
     let resource = uid("Service", &format!("{}@{}", req.service, req.region_class))?;
     let context = Context::from_pairs([("purpose".to_string(), RestrictedExpression::new_string(req.purpose.clone()))])
         .map_err(|e| Error::Internal(e.to_string()))?;
@@ -279,13 +147,15 @@ pub fn cedar_request(req: &Request, schema: &Schema) -> Result<cedar_policy::Req
 
 /// Decides requests under one policy version.
 ///
-/// Every organisation and linked account, every action and the resources of the services it
-/// was told about are built into one entity store when the decider is made, so a request
-/// for a linked account and a known service costs one Cedar evaluation; anything else gets
-/// the few entities it needs built for it. Accounts linked to no organisation (a large
-/// provider's millions of ordinary customers) are not in the store: each would cost kilobytes
-/// of Cedar entity (about 10 GB at a million accounts) to say what every one of them says,
-/// "unknown, not linked".
+/// Every organisation and account of the facts (those linked or with registered uses), every
+/// action and the resources of the services it was told about are built into one entity
+/// store when the decider is made, so a request for a known service costs one Cedar
+/// evaluation; a service it was not told about gets the few entities it needs built for it.
+/// Accounts linked to no organisation (a large provider's millions of ordinary customers)
+/// are not in the store: each would cost kilobytes of Cedar entity (about 10 GB at a million
+/// accounts) to say what every one of them says, "unknown, not linked". They are decided as
+/// one stand-in account in the store that says it once — unless a policy names an account,
+/// for then an account's id can matter, and the account's own entity is built per request.
 pub struct Decider {
     schema: Schema,
     actions: Actions,
@@ -299,7 +169,15 @@ pub struct Decider {
     all: Entities,
     /// Resource ids (`service@class`) in `all`.
     resources: HashSet<String>,
+    /// Unlinked accounts are decided as [`UNLINKED`], an account in `all`: no policy names an
+    /// account and no account of the facts has that id.
+    stand_in: bool,
 }
+
+/// The id of the stand-in for every account absent from the facts. Account ids come from
+/// outside, which refuses control characters (and PostgreSQL cannot store NUL), so none can
+/// be this; the decider checks it all the same before it uses it.
+const UNLINKED: &str = "\u{0}unlinked account";
 
 /// Region classes resources are built for.
 const REGION_CLASSES: [&str; 3] = ["commercial", "government", "secret"];
@@ -348,6 +226,7 @@ impl Decider {
             authorizer: Authorizer::new(),
             all: Entities::empty(),
             resources: HashSet::new(),
+            stand_in: false,
         };
         let mut services = services.to_vec();
         services.sort();
@@ -359,8 +238,14 @@ impl Decider {
     /// Builds the entity store with resources for these services (in every region class).
     fn build_all(&mut self, services: &[String]) -> Result<()> {
         let mut list: Vec<Entity> = self.orgs.values().cloned().collect();
-        for (id, a) in self.facts.accounts.iter().filter(|(_, a)| a.org.is_some()) {
+        // Accounts absent from the facts are linked to nothing; those it holds are few.
+        for (id, a) in &self.facts.accounts {
             list.push(account_entity(id, &a.principal, a.org)?);
+        }
+        // The stand-in is only as good as the policies' blindness to account ids.
+        self.stand_in = !self.version.names_accounts() && !self.facts.accounts.contains_key(UNLINKED);
+        if self.stand_in {
+            list.push(account_entity(UNLINKED, &self.unknown, None)?);
         }
         let mut seen_actions = HashSet::new();
         for chain in self.actions.0.values() {
@@ -449,13 +334,25 @@ impl Decider {
         let linked = account.is_some_and(|a| a.org.is_some());
         let attr = |a: &str| principal_value(principal, linked, a);
         let resource = format!("{}@{}", req.service, req.region_class);
-        if linked && self.resources.contains(&resource) {
-            return decide_in(&self.authorizer, &self.schema, &self.version, req, &self.all, &attr);
+        if self.resources.contains(&resource) {
+            if account.is_some() {
+                return decide_in(&self.authorizer, &self.schema, &self.version, req, &req.account, &self.all, &attr);
+            }
+            if self.stand_in {
+                let d = decide_in(&self.authorizer, &self.schema, &self.version, req, UNLINKED, &self.all, &attr)?;
+                // An evaluation error's message may quote the principal, which is the stand-in
+                // here: decided again below under the account's own id, the answer is the
+                // same as ever. Errors are rare (the policies are validated), so it costs
+                // nothing.
+                if d.errors.is_empty() {
+                    return Ok(d);
+                }
+            }
         }
         let mut entities = self.entities_for(req)?;
         entities.extend(self.actions.entities_for(&req.capability));
         let entities = Entities::from_entities(entities, None).map_err(|e| Error::Internal(e.to_string()))?;
-        decide_in(&self.authorizer, &self.schema, &self.version, req, &entities, &attr)
+        decide_in(&self.authorizer, &self.schema, &self.version, req, &req.account, &entities, &attr)
     }
 
     /// Decides `req` as if its account were confirmed to belong to organisation `org`: what
@@ -475,21 +372,22 @@ impl Decider {
         entities.extend(self.actions.entities_for(&req.capability));
         let entities = Entities::from_entities(entities, None).map_err(|e| Error::Internal(e.to_string()))?;
         let attr = |a: &str| principal_value(&principal, true, a);
-        decide_in(&self.authorizer, &self.schema, &self.version, req, &entities, &attr)
+        decide_in(&self.authorizer, &self.schema, &self.version, req, &req.account, &entities, &attr)
     }
 }
 
-/// Decides `req` against `entities`; `principal_attr` gives the value of a principal
-/// attribute for the explanation.
+/// Decides `req` against `entities`, with the account entity `account` as the principal;
+/// `principal_attr` gives the value of a principal attribute for the explanation.
 fn decide_in(
     authorizer: &Authorizer,
     schema: &Schema,
     version: &PolicyVersion,
     req: &Request,
+    account: &str,
     entities: &Entities,
     principal_attr: &dyn Fn(&str) -> Option<Value>,
 ) -> Result<Decision> {
-    let request = cedar_request(req, schema)?;
+    let request = cedar_request_as(req, account, schema)?;
     let response = authorizer.is_authorized(&request, &version.set, entities);
     let mut policies: Vec<String> = response.diagnostics().reason().map(|p| p.to_string()).collect();
     // In the order the policy text gives them, so answers compare equal.
@@ -556,5 +454,5 @@ pub fn replay(schema: &Schema, version: &PolicyVersion, req: &Request, entities:
     list.extend(Actions::of(schema)?.entities_for(&req.capability));
     let entities = Entities::from_entities(list, None).map_err(|e| Error::Internal(e.to_string()))?;
     let attr = |a: &str| account.as_ref().and_then(|v| v.get(a).cloned());
-    decide_in(&Authorizer::new(), schema, version, req, &entities, &attr)
+    decide_in(&Authorizer::new(), schema, version, req, &req.account, &entities, &attr)
 }

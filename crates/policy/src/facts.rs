@@ -1,8 +1,9 @@
 //! What the policies know about a customer, built from the registry: for each organisation
 //! its kind, law-enforcement role (with its review status), jurisdiction, the agencies it
 //! enables (through its enablement paths) and whether one of them enforces immigration; for
-//! each account, its confirmed organisation's facts plus the use cases the provider has
-//! registered for it.
+//! each account confirmed to an organisation or with registered use cases, its organisation's
+//! facts plus the use cases the provider has registered for it. Any other account is unknown
+//! and unlinked, and is not held: a large provider has millions of them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -83,7 +84,10 @@ pub struct AccountFacts {
 pub struct Facts {
     /// Organisations by registry id.
     pub orgs: HashMap<i64, OrgFacts>,
-    /// Accounts by the provider's account id.
+    /// Accounts confirmed to an organisation or with registered use cases, by the provider's
+    /// account id. An account absent from it is unknown and unlinked
+    /// ([`Principal::unknown`], no organisation): the registry's other accounts are not held,
+    /// as a large provider has millions of them and they all say the same.
     pub accounts: HashMap<String, AccountFacts>,
 }
 
@@ -139,9 +143,6 @@ impl Facts {
             uses.entry(account.as_str()).or_default().insert(use_case.clone());
         }
         let mut accounts = HashMap::new();
-        for account in store.accounts()? {
-            accounts.insert(account.account_id.clone(), AccountFacts { org: None, principal: Principal::unknown() });
-        }
         for link in registry::review::confirmed(store)? {
             let org = link.latest.org_id;
             if let Some(o) = orgs.get(&org) {

@@ -7,9 +7,10 @@
 //! their registry classification as attributes; actions are the capability taxonomy's
 //! capabilities (with the group `face_recognition`), so a policy speaks of "face
 //! identification", not of one provider's API names; resources are services in a region
-//! class. [`facts`] builds those attributes from the registry; [`engine`] decides;
-//! [`audit`] runs a policy over stored usage and compares two policies; [`store`] keeps
-//! policy versions, registered use cases and recorded decisions.
+//! class. [`facts`] builds those attributes from the registry; [`version`] parses and
+//! validates a policy text; [`engine`] decides; [`audit`] runs a policy over stored usage and
+//! compares two policies; [`store`] keeps policy versions, registered use cases and recorded
+//! decisions.
 #![deny(missing_docs)]
 
 pub mod audit;
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod facts;
 pub mod schema;
 pub mod store;
+pub mod version;
 
 /// candor's default use policy: no face identification for law enforcement, no service to
 /// companies that enable immigration enforcement (see `data/default.cedar`).

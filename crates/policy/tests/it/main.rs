@@ -3,6 +3,7 @@
 
 mod policies;
 mod stores;
+mod unlinked;
 
 /// A test that needs a tool or the shared public data skips locally, saying why; under
 /// `CI=true` (where CI installed everything) a missing one fails instead, so a broken install

@@ -16,9 +16,9 @@ use registry::{SqliteStore, Store};
 use usage::fold::{Granularity, Key, Sums};
 use usage::taxonomy::Taxonomy;
 
-const DEFAULT: &str = policy::DEFAULT_POLICY;
+pub(crate) const DEFAULT: &str = policy::DEFAULT_POLICY;
 
-fn schema() -> cedar_policy::Schema {
+pub(crate) fn schema() -> cedar_policy::Schema {
     policy::schema::builtin().expect("schema")
 }
 
@@ -33,7 +33,7 @@ fn org(tx: &mut dyn registry::Tx, key: &str, name: &str, kind: Kind) -> i64 {
 }
 
 /// A fictional customer account in Minnesota.
-fn account(id: &str, name: &str) -> Account {
+pub(crate) fn account(id: &str, name: &str) -> Account {
     Account {
         account_id: id.into(),
         legal_name: name.into(),
@@ -45,14 +45,14 @@ fn account(id: &str, name: &str) -> Account {
     }
 }
 
-fn link(tx: &mut dyn registry::Tx, account_id: &str, org: i64) {
+pub(crate) fn link(tx: &mut dyn registry::Tx, account_id: &str, org: i64) {
     tx.upsert_account(&account(account_id, &format!("{account_id} (fictional test account)"))).expect("account");
     tx.append_link(account_id, org, Status::Confirmed, None, "test link", "test-reviewer").expect("link");
 }
 
 /// A registry of fictional organisations around the real federal reference (ICE is real, and
 /// only the reference's public facts about it are used).
-fn fictional() -> SqliteStore {
+pub(crate) fn fictional() -> SqliteStore {
     let mut store = SqliteStore::in_memory().expect("store");
     registry::import::import_reference(&mut store, None).expect("reference");
     let mut tx = store.begin().expect("tx");
