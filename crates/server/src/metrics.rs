@@ -62,7 +62,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    pub(crate) fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let labels = RequestLabels {
             method: method_label(method).into(),
             route: route.into(),
