@@ -174,7 +174,8 @@ mod tests {
         // Organisation 8 is not disclosed in the period: only its class's totals show it.
         assert!(banded.organisations.iter().all(|o| o.organisation == "Fictional Police Department"));
         let exact = record("2026-Q4", &input, &disclosed, true, &|_| None);
-        let denied: u64 = exact.decisions.iter().filter(|l| l.outcome == "denied").filter_map(|l| l.count.requests).sum();
+        let denied: u64 =
+            exact.decisions.iter().filter(|l| l.outcome == "denied").filter_map(|l| l.count.requests).sum();
         assert_eq!(denied, 1230);
     }
 }

@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 use crate::canonical;
 use crate::kinds::correction::Correction;
 use crate::kinds::enforcement::{Enforcement, RegisteredUse};
+use crate::kinds::gate::GateDecisions;
 use crate::kinds::period::{PeriodRecords, PeriodSummary};
 use crate::kinds::policy::{NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal};
-use crate::kinds::gate::GateDecisions;
 use crate::kinds::reconciliation::{CustomerStatement, Reconciliation};
 use crate::kinds::usage::{Classification, OrganisationUsage};
 

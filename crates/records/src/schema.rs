@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 
 use crate::kinds::correction::Correction;
 use crate::kinds::enforcement::{Enforcement, RegisteredUse};
+use crate::kinds::gate::GateDecisions;
 use crate::kinds::period::{PeriodRecords, PeriodSummary};
 use crate::kinds::policy::{NoticeSetting, PolicyObjection, PolicyProposal, PolicyVersion, PolicyWithdrawal};
-use crate::kinds::gate::GateDecisions;
 use crate::kinds::reconciliation::{CustomerStatement, Reconciliation};
 use crate::kinds::usage::{Classification, OrganisationUsage};
 use crate::record::KINDS;

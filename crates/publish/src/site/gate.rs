@@ -79,7 +79,11 @@ pub(crate) fn section(
             } else {
                 format!("<code>{}</code>", val(v, &p("policy_version")))
             };
-            vec![version, count(v, &format!("/policy_versions/{i}"), &s.count), format!("{} %", val(v, &p("share_percent")))]
+            vec![
+                version,
+                count(v, &format!("/policy_versions/{i}"), &s.count),
+                format!("{} %", val(v, &p("share_percent"))),
+            ]
         })
         .collect();
     out.push_str(&table(&["Version", "Requests", "Share"], &rows));

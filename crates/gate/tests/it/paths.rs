@@ -1,0 +1,50 @@
+//! Requests recognised as the service will read them: encoded, padded or doubled spellings of
+//! a governed operation are that operation; ambiguous ones are refused.
+
+use gate::ask::{normalise_path, recognise};
+
+use crate::headers;
+
+fn op(method: &str, uri: &str, pairs: &[(&str, &str)]) -> Result<Option<String>, gate::Error> {
+    let taxonomy = usage::taxonomy::Taxonomy::builtin().expect("taxonomy");
+    let h = headers(pairs);
+    let values = |name: &str| -> Vec<&str> {
+        h.get(&name.to_ascii_lowercase()).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default()
+    };
+    Ok(recognise(&taxonomy, method, uri, &values)?.map(|(capability, _, _)| capability))
+}
+
+#[test]
+fn paths_are_read_as_a_server_reads_them() {
+    for (uri, path) in [
+        ("/face/v1.0/identify", "/face/v1.0/identify"),
+        ("/face/v1.0/%69dentify?x=1", "/face/v1.0/identify"),
+        ("//face//v1.0/./detect/../identify", "/face/v1.0/identify"),
+        ("https://example.invalid/face/v1.0/identify#f", "/face/v1.0/identify"),
+        ("\\face\\v1.0\\identify", "/face/v1.0/identify"),
+    ] {
+        assert_eq!(normalise_path(uri).expect(uri), path, "{uri}");
+    }
+    for bad in ["/face%2fv1.0/identify", "/face/%zz", "/face/%c3", "/face/%00"] {
+        assert!(normalise_path(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn operations_are_recognised_by_header_or_by_method_and_path() {
+    let target = |op: &str| format!("RekognitionService.{op}");
+    assert_eq!(
+        op("POST", "/", &[("X-Amz-Target", &target("SearchFacesByImage"))]).expect("ok").as_deref(),
+        Some("face_identification")
+    );
+    assert_eq!(
+        op("POST", "/", &[("x-amz-target", &target("DetectFaces"))]).expect("ok").as_deref(),
+        Some("face_detection_analysis")
+    );
+    assert_eq!(op("POST", "/", &[("X-Amz-Target", "DynamoDB_20120810.GetItem")]).expect("ok"), None);
+    // Two different targets: the gate and the service could each read another one.
+    let twice = [("X-Amz-Target", target("DetectFaces")), ("X-Amz-Target", target("SearchFacesByImage"))];
+    let twice: Vec<(&str, &str)> = twice.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert!(op("POST", "/", &twice).is_err());
+    assert!(op("GET", &format!("/{}", "a".repeat(9000)), &[]).is_err());
+}
