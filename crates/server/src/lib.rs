@@ -32,6 +32,7 @@ pub mod queue;
 pub mod report;
 pub mod review;
 mod state;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -111,7 +112,31 @@ pub fn run_router_until_signal(
     run_app(app, limits, listen, banner)
 }
 
+/// [`run_router_until_signal`] over mutual TLS (see [`tls::mutual`]); the banner's URL is
+/// `https://`.
+pub fn run_router_until_signal_tls(
+    app: Router,
+    limits: Limits,
+    listen: &str,
+    banner: &dyn Fn(&str),
+    tls: tokio_rustls::TlsAcceptor,
+) -> std::io::Result<()> {
+    let limit = limits.request_timeout;
+    let app = app.layer(axum::middleware::from_fn(move |req, next| listen::request_timeout(limit, req, next)));
+    run_app_with(app, limits, listen, banner, Some(tls))
+}
+
 fn run_app(app: Router, limits: Limits, listen: &str, banner: &dyn Fn(&str)) -> std::io::Result<()> {
+    run_app_with(app, limits, listen, banner, None)
+}
+
+fn run_app_with(
+    app: Router,
+    limits: Limits,
+    listen: &str,
+    banner: &dyn Fn(&str),
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<()> {
     // The stores are dropped here, after the runtime, never inside it: PostgreSQL's synchronous
     // client closes its connection by blocking, which the runtime refuses with a panic (and a
     // panic while unwinding aborts the process).
@@ -121,8 +146,12 @@ fn run_app(app: Router, limits: Limits, listen: &str, banner: &dyn Fn(&str)) -> 
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| std::io::Error::new(e.kind(), format!("listening on {listen}: {e}")))?;
-        banner(&format!("http://{}", listener.local_addr()?));
-        serve(listener, app, limits).await
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        banner(&format!("{scheme}://{}", listener.local_addr()?));
+        match tls {
+            Some(tls) => listen::serve_tls_with_limits(listener, app, limits, Some(shutdown_signal()), tls).await,
+            None => serve(listener, app, limits).await,
+        }
     });
     drop(rt);
     drop(stores);

@@ -96,6 +96,28 @@ pub async fn serve_with_limits(
     limits: Limits,
     shutdown: Option<impl Future<Output = ()>>,
 ) -> std::io::Result<()> {
+    serve_maybe_tls(listener, app, limits, shutdown, None).await
+}
+
+/// [`serve_with_limits`] over TLS: each connection's handshake must finish within the header
+/// timeout (a mutual-TLS acceptor refuses clients without a certificate it trusts).
+pub async fn serve_tls_with_limits(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: Option<impl Future<Output = ()>>,
+    tls: tokio_rustls::TlsAcceptor,
+) -> std::io::Result<()> {
+    serve_maybe_tls(listener, app, limits, shutdown, Some(tls)).await
+}
+
+async fn serve_maybe_tls(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: Option<impl Future<Output = ()>>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<()> {
     let served = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let clients = Clients::new(limits.max_per_client);
     let shedding = Arc::new(Semaphore::new(limits.max_connections.max(1).saturating_mul(SHED_ROOM)));
@@ -129,6 +151,24 @@ pub async fn serve_with_limits(
         if let Some(slot) = clients.enter(peer.ip())
             && let Ok(permit) = served.clone().try_acquire_owned()
         {
+            if let Some(acceptor) = &tls {
+                let (acceptor, http, app) = (acceptor.clone(), http.clone(), app.clone());
+                let watcher = watch.then(|| graceful.watcher());
+                let handshake = limits.header_timeout;
+                tokio::spawn(async move {
+                    // A client that does not finish its handshake in time, or has no trusted
+                    // certificate, is closed without a request read.
+                    if let Ok(Ok(stream)) = tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+                        match watcher {
+                            Some(w) => drop(w.watch(conn).await),
+                            None => drop(conn.await),
+                        }
+                    }
+                    drop((permit, slot));
+                });
+                continue;
+            }
             let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
             if watch {
                 let conn = graceful.watch(conn);

@@ -51,6 +51,17 @@ pub struct GateArgs {
     /// The URL the gate is reached at, for the AuthZEN discovery document [default: http://LISTEN].
     #[arg(long)]
     pub base_url: Option<String>,
+    /// Serve over mutual TLS with this certificate (PEM; give --tls-key and --client-ca too):
+    /// only gateways holding a client certificate the --client-ca signed can connect, and they
+    /// need no token.
+    #[arg(long, requires_all = ["tls_key", "client_ca"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM; must not be readable by others).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// The certificate authority whose client certificates are accepted (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
     #[command(flatten)]
     pub limits: super::ServeLimits,
     /// Print the gate's settings as JSON when it starts.

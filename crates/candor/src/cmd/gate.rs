@@ -19,17 +19,21 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
         flush: Duration::from_secs(args.flush_secs.max(1)),
         ..gate::GateConfig::default()
     };
+    // The TLS files and the tokens are checked before the gate reads its stores.
+    let tls = match (&args.tls_cert, &args.tls_key, &args.client_ca) {
+        (Some(cert), Some(key), Some(ca)) => Some(server::tls::mutual(cert, key, ca)?),
+        _ => None,
+    };
+    let tokens = server::auth::Tokens::load(&args.tokens)?;
     let stores = Arc::new(args.policy.stores());
     let gate = app::gate::start(stores, args.taxonomy.as_deref(), config)?;
     let status = gate.status();
-    let state = server::gateway::GateState::new(
-        gate.clone(),
-        server::auth::Tokens::load(&args.tokens)?,
-        &args.account_header,
-        &args.region_header,
-        args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)),
-    )
-    .map_err(|e| anyhow::anyhow!("--account-header/--region-header: {e}"))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = args.base_url.clone().unwrap_or_else(|| format!("{scheme}://{}", args.listen));
+    let mut state =
+        server::gateway::GateState::new(gate.clone(), tokens, &args.account_header, &args.region_header, base_url)
+            .map_err(|e| anyhow::anyhow!("--account-header/--region-header: {e}"))?;
+    state.client_certificates = tls.is_some();
     // Every request comes from the gateway's few addresses: no per-client cap unless asked.
     let mut limits = args.limits.limits();
     if args.limits.max_per_client.is_none() {
@@ -39,17 +43,18 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string(&serde_json::json!({"status": status, "fail_open": args.fail_open}))?);
     }
     crate::console::init_request_logs();
-    let served = server::run_router_until_signal(
-        server::gateway::router(Arc::new(state)),
-        limits,
-        &args.listen,
-        &|url| {
-            println!(
-                "gate on {url}/ (NGINX: /nginx, Envoy: /envoy, AuthZEN: /access/v1/evaluation); policy version {}; Ctrl-C to stop",
-                status.policy_version.as_deref().unwrap_or("none (every capability decided by its fail mode)")
-            );
-        },
-    );
+    let banner = |url: &str| {
+        println!(
+            "gate on {url}/ (NGINX: /nginx, Envoy: /envoy, AuthZEN: /access/v1/evaluation); policy version {}; \
+             Ctrl-C to stop",
+            status.policy_version.as_deref().unwrap_or("none (every capability decided by its fail mode)")
+        );
+    };
+    let router = server::gateway::router(Arc::new(state));
+    let served = match tls {
+        Some(tls) => server::run_router_until_signal_tls(router, limits, &args.listen, &banner, tls),
+        None => server::run_router_until_signal(router, limits, &args.listen, &banner),
+    };
     let flushed = gate.shutdown();
     served?;
     match flushed {
