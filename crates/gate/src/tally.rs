@@ -88,7 +88,9 @@ fn role_class(s: &str) -> Option<RoleClass> {
 }
 
 fn outcome(s: &str) -> Option<Outcome> {
-    [Outcome::Allowed, Outcome::Denied, Outcome::FailedOpen, Outcome::FailedClosed].into_iter().find(|o| o.as_str() == s)
+    [Outcome::Allowed, Outcome::Denied, Outcome::FailedOpen, Outcome::FailedClosed]
+        .into_iter()
+        .find(|o| o.as_str() == s)
 }
 
 /// Today (UTC), `YYYY-MM-DD`.

@@ -39,12 +39,17 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string(&serde_json::json!({"status": status, "fail_open": args.fail_open}))?);
     }
     crate::console::init_request_logs();
-    let served = server::run_router_until_signal(server::gateway::router(Arc::new(state)), limits, &args.listen, &|url| {
-        println!(
-            "gate on {url}/ (NGINX: /nginx, Envoy: /envoy, AuthZEN: /access/v1/evaluation); policy version {}; Ctrl-C to stop",
-            status.policy_version.as_deref().unwrap_or("none (every capability decided by its fail mode)")
-        );
-    });
+    let served = server::run_router_until_signal(
+        server::gateway::router(Arc::new(state)),
+        limits,
+        &args.listen,
+        &|url| {
+            println!(
+                "gate on {url}/ (NGINX: /nginx, Envoy: /envoy, AuthZEN: /access/v1/evaluation); policy version {}; Ctrl-C to stop",
+                status.policy_version.as_deref().unwrap_or("none (every capability decided by its fail mode)")
+            );
+        },
+    );
     let flushed = gate.shutdown();
     served?;
     match flushed {

@@ -96,7 +96,12 @@ pub struct Options {
     evaluations_semantic: Option<String>,
 }
 
-fn ask_of(subject: &Subject, action: &Action, resource: &Resource, context: &Map<String, Value>) -> Result<Ask, String> {
+fn ask_of(
+    subject: &Subject,
+    action: &Action,
+    resource: &Resource,
+    context: &Map<String, Value>,
+) -> Result<Ask, String> {
     if subject.kind != "account" {
         return Err(format!("subject.type {:?}: the gate decides for accounts (\"account\")", subject.kind));
     }
@@ -140,7 +145,9 @@ fn decide(state: &GateState, ask: Result<Ask, String>) -> Result<Value, String> 
 
 fn with_request_id(headers: &HeaderMap, body: Value, status: StatusCode) -> Response {
     let mut response = (status, Json(body)).into_response();
-    if let Some(id) = headers.get("x-request-id").filter(|v| v.len() <= 128).and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
+    if let Some(id) =
+        headers.get("x-request-id").filter(|v| v.len() <= 128).and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok())
+    {
         response.headers_mut().insert("x-request-id", id);
     }
     response
@@ -181,7 +188,9 @@ pub async fn evaluations(
     }
     let semantic = body.options.as_ref().and_then(|o| o.evaluations_semantic.as_deref()).unwrap_or("execute_all");
     if !["execute_all", "deny_on_first_deny", "permit_on_first_permit"].contains(&semantic) {
-        return Err(ApiError::bad_request(format!("options.evaluations_semantic {semantic:?} is not one of execute_all, deny_on_first_deny, permit_on_first_permit")));
+        return Err(ApiError::bad_request(format!(
+            "options.evaluations_semantic {semantic:?} is not one of execute_all, deny_on_first_deny, permit_on_first_permit"
+        )));
     }
     let mut out = Vec::with_capacity(items.len());
     for item in items {

@@ -101,9 +101,13 @@ fn authorised(state: &GateState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
     let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     match state.tokens.who(auth) {
-        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "an authorizer token is required (Authorization: Bearer …)")),
+        None => {
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "an authorizer token is required (Authorization: Bearer …)"))
+        }
         Some((Role::Authorizer | Role::Admin, _)) => Ok(()),
-        Some((role, _)) => Err(ApiError::new(StatusCode::FORBIDDEN, format!("a {} token may not ask the gate", role.as_str()))),
+        Some((role, _)) => {
+            Err(ApiError::new(StatusCode::FORBIDDEN, format!("a {} token may not ask the gate", role.as_str())))
+        }
     }
 }
 

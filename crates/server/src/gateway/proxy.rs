@@ -25,11 +25,22 @@ pub(super) async fn nginx(State(state): State<Arc<GateState>>, headers: HeaderMa
 /// `/envoy/…`: Envoy's HTTP authorization request, which carries the original method and
 /// path (after the configured prefix, `/envoy`) and the headers Envoy is told to pass; 200
 /// lets the request through, 403 refuses it.
-pub(super) async fn envoy(State(state): State<Arc<GateState>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+pub(super) async fn envoy(
+    State(state): State<Arc<GateState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let path = uri.path().strip_prefix("/envoy").unwrap_or("");
     let original = match uri.query() {
         Some(q) => format!("{}?{q}", if path.is_empty() { "/" } else { path }),
-        None => if path.is_empty() { "/".to_string() } else { path.to_string() },
+        None => {
+            if path.is_empty() {
+                "/".to_string()
+            } else {
+                path.to_string()
+            }
+        }
     };
     answer(&state, &headers, method.as_str(), &original, StatusCode::OK)
 }
