@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod crash;
 mod enforce_cli;
+mod gateway_nginx;
 mod go_interop;
 mod monitor;
 mod notice_cli;
