@@ -27,7 +27,7 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
         server::auth::Tokens::load(&args.tokens)?,
         &args.account_header,
         &args.region_header,
-        args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)),
+        args.base_url.clone(),
     )
     .map_err(|e| anyhow::anyhow!("--account-header/--region-header: {e}"))?;
     // Every request comes from the gateway's few addresses: no per-client cap unless asked.
@@ -39,11 +39,15 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string(&serde_json::json!({"status": status, "fail_open": args.fail_open}))?);
     }
     crate::console::init_request_logs();
+    let state = Arc::new(state);
     let served = server::run_router_until_signal(
-        server::gateway::router(Arc::new(state)),
+        server::gateway::router(state.clone()),
         limits,
         &args.listen,
         &|url| {
+            // The discovery document names the address bound (its port resolved) unless
+            // --base-url was given.
+            state.bound_at(url);
             println!(
                 "gate on {url}/ (NGINX: /nginx, Envoy: /envoy, AuthZEN: /access/v1/evaluation); policy version {}; Ctrl-C to stop",
                 status.policy_version.as_deref().unwrap_or("none (every capability decided by its fail mode)")

@@ -1,6 +1,7 @@
 //! The candor crate's integration tests, in one test binary (one link, shared fixtures built
 //! once per run). Each module is one area; `cargo test -p candor --test it MODULE` runs one.
 
+mod authzen;
 mod browser;
 mod cli;
 mod common;
