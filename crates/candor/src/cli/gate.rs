@@ -48,7 +48,9 @@ pub struct GateArgs {
     /// Your own taxonomy file (its operations and rules come first).
     #[arg(long)]
     pub taxonomy: Option<PathBuf>,
-    /// The URL the gate is reached at, for the AuthZEN discovery document [default: http://LISTEN].
+    /// The URL the gate is reached at, for the AuthZEN discovery document [default: http:// and
+    /// the address bound, its port resolved; give it when listening on every interface or
+    /// behind TLS].
     #[arg(long)]
     pub base_url: Option<String>,
     /// Serve over mutual TLS with this certificate (PEM; give --tls-key and --client-ca too):

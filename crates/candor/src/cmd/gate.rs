@@ -28,11 +28,14 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
     let stores = Arc::new(args.policy.stores());
     let gate = app::gate::start(stores, args.taxonomy.as_deref(), config)?;
     let status = gate.status();
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let base_url = args.base_url.clone().unwrap_or_else(|| format!("{scheme}://{}", args.listen));
-    let mut state =
-        server::gateway::GateState::new(gate.clone(), tokens, &args.account_header, &args.region_header, base_url)
-            .map_err(|e| anyhow::anyhow!("--account-header/--region-header: {e}"))?;
+    let mut state = server::gateway::GateState::new(
+        gate.clone(),
+        tokens,
+        &args.account_header,
+        &args.region_header,
+        args.base_url.clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("--account-header/--region-header: {e}"))?;
     state.client_certificates = tls.is_some();
     // Every request comes from the gateway's few addresses: no per-client cap unless asked.
     let mut limits = args.limits.limits();
@@ -43,14 +46,18 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string(&serde_json::json!({"status": status, "fail_open": args.fail_open}))?);
     }
     crate::console::init_request_logs();
+    let state = Arc::new(state);
     let banner = |url: &str| {
+        // The discovery document names the address bound (its port resolved, https under
+        // mutual TLS) unless --base-url was given.
+        state.bound_at(url);
         println!(
             "gate on {url}/ (NGINX: /nginx, Envoy: /envoy, AuthZEN: /access/v1/evaluation); policy version {}; \
              Ctrl-C to stop",
             status.policy_version.as_deref().unwrap_or("none (every capability decided by its fail mode)")
         );
     };
-    let router = server::gateway::router(Arc::new(state));
+    let router = server::gateway::router(state.clone());
     let served = match tls {
         Some(tls) => server::run_router_until_signal_tls(router, limits, &args.listen, &banner, tls),
         None => server::run_router_until_signal(router, limits, &args.listen, &banner),

@@ -1,11 +1,13 @@
 //! The candor crate's integration tests, in one test binary (one link, shared fixtures built
 //! once per run). Each module is one area; `cargo test -p candor --test it MODULE` runs one.
 
+mod authzen;
 mod browser;
 mod cli;
 mod common;
 mod crash;
 mod enforce_cli;
+mod gateway_nginx;
 mod gateway_tls;
 mod go_interop;
 mod monitor;

@@ -216,7 +216,7 @@ pub async fn evaluations(
 
 /// `GET /.well-known/authzen-configuration`: where the evaluation endpoints are.
 pub async fn configuration(State(state): State<Arc<GateState>>) -> Json<Value> {
-    let base = state.base_url.trim_end_matches('/');
+    let base = state.base_url().trim_end_matches('/');
     Json(json!({
         "policy_decision_point": base,
         "access_evaluation_endpoint": format!("{base}/access/v1/evaluation"),

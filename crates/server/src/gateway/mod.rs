@@ -40,8 +40,9 @@ pub struct GateState {
     pub account_header: HeaderName,
     /// The header carrying the region class of the endpoint called, if the gateway sets one.
     pub region_header: HeaderName,
-    /// The URL the gate is reached at, for the AuthZEN discovery document.
-    pub base_url: String,
+    /// The URL the gate is reached at, for the AuthZEN discovery document: the one configured,
+    /// or else the address bound (see [`GateState::bound_at`]).
+    base_url: std::sync::OnceLock<String>,
     /// Connections are authenticated by client certificates (mutual TLS): no token needed.
     pub client_certificates: bool,
     /// Request counters and timings.
@@ -50,27 +51,45 @@ pub struct GateState {
 
 impl GateState {
     /// A gate's state with fresh metrics; the header names are checked (an error names the bad
-    /// one).
+    /// one). `base_url` is the URL the gate is reached at, if configured; without it the
+    /// discovery document names the address the server binds (tell it with
+    /// [`GateState::bound_at`]).
     pub fn new(
         gate: Arc<gate::Gate>,
         tokens: Tokens,
         account_header: &str,
         region_header: &str,
-        base_url: String,
+        base_url: Option<String>,
     ) -> Result<GateState, String> {
         let name = |n: &str| {
             HeaderName::from_bytes(n.trim().to_ascii_lowercase().as_bytes())
                 .map_err(|_| format!("{n:?} is not a header name"))
         };
+        let configured = std::sync::OnceLock::new();
+        if let Some(url) = base_url {
+            let _ = configured.set(url);
+        }
         Ok(GateState {
             gate,
             tokens,
             account_header: name(account_header)?,
             region_header: name(region_header)?,
-            base_url,
+            base_url: configured,
             client_certificates: false,
             metrics: Arc::new(Metrics::default()),
         })
+    }
+
+    /// The server is listening at `url` (`http://ADDR`, the port resolved): the gate's URL
+    /// unless one was configured. (A listen address with port 0 is no URL a client could use;
+    /// on every interface, 0.0.0.0, neither is the bound one: configure the URL then.)
+    pub fn bound_at(&self, url: &str) {
+        let _ = self.base_url.set(url.to_string());
+    }
+
+    /// The URL the gate is reached at ("" before it is bound, when none was configured).
+    pub fn base_url(&self) -> &str {
+        self.base_url.get().map_or("", String::as_str)
     }
 }
 

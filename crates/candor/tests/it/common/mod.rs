@@ -92,14 +92,29 @@ impl Server {
     pub fn start_on(dir: &Path, stores: [&str; 3], listen: &str, flags: &[&str]) -> Server {
         let p = |n: &str| dir.join(n).display().to_string();
         let [registry, policy, usage] = stores;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_candor"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+        command
             .args(["serve", "--dir", &p("log"), "--db", registry, "--policy-db", policy])
             .args(["--usage-db", usage, "--tokens", &p("tokens"), "--listen", listen])
-            .args(flags)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn serve");
+            .args(flags);
+        Server::spawn(command)
+    }
+
+    /// `candor gate` over a demo folder's registry and tokens, with the policy store at
+    /// `policy_db` (the folder's own, or another), on a free loopback port.
+    pub fn gate(dir: &Path, policy_db: &Path, flags: &[&str]) -> Server {
+        let p = |n: &str| dir.join(n).display().to_string();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+        command
+            .args(["gate", "--db", &p("registry.db"), "--policy-db", &policy_db.display().to_string()])
+            .args(["--tokens", &p("tokens"), "--listen", "127.0.0.1:0"])
+            .args(flags);
+        Server::spawn(command)
+    }
+
+    /// Runs `command` (a candor server), its address read from the banner on its first line.
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn a candor server");
         let addr = banner_address(&mut child);
         // Drain the request log, so a busy test never fills the pipe.
         let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
@@ -173,10 +188,21 @@ impl Answer {
 
 /// One request, raw: the path goes on the wire exactly as given (so `..` is not cleaned).
 pub fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Answer {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("Content-Type", "application/json")];
+    if let Some(a) = &auth {
+        headers.insert(0, ("Authorization", a.as_str()));
+    }
+    http_with(addr, method, path, &headers, body)
+}
+
+/// One request, raw, with exactly these headers (besides Host, Content-Length and
+/// Connection: close); a header given twice is sent twice.
+pub fn http_with(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     let mut s = TcpStream::connect(addr).expect("connect");
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).expect("write");
@@ -383,4 +409,72 @@ pub fn publish_demo(dir: &Path, period: &str) {
 pub fn verify_demo(dir: &Path) {
     let o = candor(&["verify", &dir.join("log/public").display().to_string(), "--vkey", &vkey(dir)]);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// The gate's tests' callers, all fictional: an account of the demo's Lakemoor County
+/// Sheriff's Office (a law-enforcement agency, confirmed by the reference), one of the Harbor
+/// City Police Department (an agency with a registered missing-persons use), an ordinary
+/// company's account (linked by [`gate_demo`] to an organisation with no law-enforcement
+/// role) and an account linked to nothing.
+pub const SHERIFF_ACCOUNT: &str = "demo-acct-00001";
+pub const HARBOR_CITY_ACCOUNT: &str = "demo-acct-00004";
+pub const COMPANY_ACCOUNT: &str = "acct-example-cloud-1";
+pub const UNLINKED_ACCOUNT: &str = "acct-nobody-knows-1";
+
+/// A copy of the demo in which [`COMPANY_ACCOUNT`] is imported, screened and linked by a
+/// reviewer to "Example Cloud (fictional)", a company the registry gives no law-enforcement
+/// role; its witnesses are dropped, so a test may activate another policy version.
+pub fn gate_demo() -> tempfile::TempDir {
+    let demo = demo_copy();
+    let dir = demo.path();
+    without_witnesses(dir);
+    let p = |n: &str| dir.join(n).display().to_string();
+    let ok = |args: &[&str]| {
+        let o = candor(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    std::fs::write(
+        dir.join("company-account.csv"),
+        format!("account_id,legal_name,state,uei\n{COMPANY_ACCOUNT},Example Cloud (fictional),,DEMOCLOUD001\n"),
+    )
+    .expect("write");
+    let (db, pdb, udb) = (p("registry.db"), p("policy.db"), p("usage.db"));
+    ok(&["registry", "import", "accounts", &p("company-account.csv"), "--db", &db]);
+    ok(&["screen", "--db", &db]);
+    let queue: serde_json::Value =
+        serde_json::from_str(&ok(&["review", "list", "--db", &db, "--usage-db", &udb, "--policy-db", &pdb, "--json"]))
+            .expect("json");
+    let id = queue["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["account"]["id"] == COMPANY_ACCOUNT)
+        .and_then(|r| r["proposal_id"].as_i64())
+        .unwrap_or_else(|| panic!("{COMPANY_ACCOUNT} is not proposed: {queue}"));
+    ok(&[
+        "review",
+        "accept",
+        &id.to_string(),
+        "--reviewer",
+        "reviewer-7",
+        "--reason",
+        "the account's UEI is the company's (demonstration data)",
+        "--db",
+        &db,
+        "--usage-db",
+        &udb,
+        "--policy-db",
+        &pdb,
+    ]);
+    demo
+}
+
+/// `python3`, if this machine has it (skipped locally without; a failure under CI=true).
+pub fn python3() -> Option<&'static str> {
+    let found = Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        crate::skip("python3 is not installed");
+    }
+    found.then_some("python3")
 }
