@@ -324,6 +324,50 @@ fn counted(policy_db: &Path) -> BTreeMap<(String, String), u64> {
     out
 }
 
+/// The quarter (`2026-Q4`) a day (`2026-12-06`) falls in.
+fn quarter_of(day: &str) -> String {
+    let month: u32 = day.get(5..7).and_then(|m| m.parse().ok()).expect("a month");
+    format!("{}-Q{}", &day[..4], month.div_ceil(3))
+}
+
+/// The period's published gate decisions (its latest `candor.gate_decisions` in the report's
+/// records) summed by (role class, outcome).
+fn published_counts(dir: &Path, period: &str) -> BTreeMap<(String, String), u64> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
+            .expect("json");
+    let record = v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .rev()
+        .find(|r| r["type"] == "candor.gate_decisions" && r["record"]["period"] == period)
+        .unwrap_or_else(|| panic!("no candor.gate_decisions of {period} in the report"))["record"]
+        .clone();
+    let mut out = BTreeMap::new();
+    for line in record["decisions"].as_array().expect("decisions") {
+        let key = (
+            line["role_class"].as_str().expect("class").to_string(),
+            line["outcome"].as_str().expect("outcome").to_string(),
+        );
+        *out.entry(key).or_insert(0) += line["requests"].as_u64().expect("exact requests");
+    }
+    out
+}
+
+/// Every file under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let path = e.path();
+            if path.is_dir() { todo.push(path) } else { out.push(path) }
+        }
+    }
+    out
+}
+
 fn policy_version(a: &Answer) -> Option<String> {
     a.header("candor-policy-version")
 }
@@ -487,6 +531,35 @@ fn nginx_lets_through_what_the_gate_allows_and_nothing_else() {
             for secret in [SHERIFF_ACCOUNT, COMPANY_ACCOUNT, UNLINKED_ACCOUNT, "acct-", "/", "Rekognition", "AWS4"] {
                 assert!(!value.contains(secret), "{value:?} in gate_counts: {row:?}");
             }
+        }
+    }
+
+    // The report: the period's candor.gate_decisions, published with exact quantities, holds
+    // the same counts by class and outcome, and no file of the report names an account the
+    // test used or an operation's header value.
+    let day = rows.first().map(|r| r[0].clone()).expect("a counted day");
+    let period = quarter_of(&day);
+    let o = candor(&[
+        "publish",
+        "--period",
+        &period,
+        "--dir",
+        &p("log"),
+        "--db",
+        &p("registry.db"),
+        "--policy-db",
+        &p("policy.db"),
+        "--usage-db",
+        &p("usage.db"),
+        "--demonstration-data",
+        "--exact-quantities",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(published_counts(dir, &period), tally.0, "published counts (left) against the requests sent (right)");
+    for file in files_under(&dir.join("log/public")) {
+        let content = String::from_utf8_lossy(&std::fs::read(&file).expect("read")).into_owned();
+        for secret in [SHERIFF_ACCOUNT, COMPANY_ACCOUNT, UNLINKED_ACCOUNT, SEARCH, DETECT, "AWS4", "demo-collection"] {
+            assert!(!content.contains(secret), "{secret:?} in {}", file.display());
         }
     }
 
