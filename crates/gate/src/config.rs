@@ -41,6 +41,9 @@ pub struct GateConfig {
     pub outage_ttl: Duration,
     /// How often counts are written to the policy store.
     pub flush: Duration,
+    /// Count every decision on this day (`YYYY-MM-DD`) instead of today (UTC): for a
+    /// demonstration that publishes a fixed period, and for tests.
+    pub counting_day: Option<String>,
 }
 
 impl Default for GateConfig {
@@ -53,6 +56,7 @@ impl Default for GateConfig {
             refresh: Duration::from_secs(1),
             outage_ttl: Duration::from_secs(10),
             flush: Duration::from_secs(5),
+            counting_day: None,
         }
     }
 }

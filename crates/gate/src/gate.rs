@@ -200,18 +200,23 @@ impl Gate {
 
     fn count(&self, ask: &Ask, verdict: &Verdict, snapshot: &Snapshot) {
         let organisation = snapshot.decider.as_ref().and_then(|d| caller(d, &ask.account).1);
-        self.tally.add(Key {
-            capability: verdict.capability.clone(),
-            role_class: verdict.role_class,
-            outcome: verdict.outcome,
-            policy_version: verdict.policy_version.clone().unwrap_or_default(),
-            policy: if verdict.outcome == Outcome::Denied {
-                verdict.policies.first().cloned().unwrap_or_default()
-            } else {
-                String::new()
+        let day = self.config.counting_day.clone().unwrap_or_else(crate::tally::today);
+        self.tally.add_on(
+            day,
+            Key {
+                capability: verdict.capability.clone(),
+                role_class: verdict.role_class,
+                outcome: verdict.outcome,
+                policy_version: verdict.policy_version.clone().unwrap_or_default(),
+                policy: if verdict.outcome == Outcome::Denied {
+                    verdict.policies.first().cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                organisation,
             },
-            organisation,
-        });
+            1,
+        );
     }
 
     /// How long the stores have been unreadable, once that is longer than the outage TTL.

@@ -14,7 +14,7 @@ use serde_json::Value;
 use tlog::{Checkpoint, Hash, ReadStorage, TileId, TileKind, TileReader, Verifier, leaf_hash, merkle};
 
 use crate::Error;
-use crate::site::{Model, render_section};
+use crate::site::{Model, render_organisation_part, render_section};
 
 /// What the check covered, and every fault found (empty when the report checks out).
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -340,6 +340,9 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
         // The section as candor renders it from the log must be exactly what the page shows.
         let shown = format!("<section class=\"record\"{}", s.split("</section>").next().unwrap_or(""));
         let shown = format!("{shown}</section>\n");
+        // A section showing what a record says of one organisation names it in its opening tag.
+        let opening = s.split('>').next().unwrap_or("");
+        let part = between(opening, "data-organisation=\"", "\"").map(|t| unescape(&t));
         let proof = between(s, "<script type=\"application/json\" class=\"candor-proof\">", "</script>")
             .and_then(|j| serde_json::from_str::<PageProof>(&j).ok());
         let Some(proof) = proof else {
@@ -371,7 +374,11 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
                     ))
                 } else if let Err(err) = merkle::verify_inclusion(index, cp.size, &leaf_hash(&e), &p, &cp.root) {
                     Some(format!("record #{index}: its inclusion proof fails: {err}"))
-                } else if model.records.get(&index).map(|r| render_section(model, r, &root)) != Some(shown) {
+                } else if model.records.get(&index).and_then(|r| match &part {
+                    Some(organisation) => render_organisation_part(r, &root, organisation),
+                    None => Some(render_section(model, r, &root)),
+                }) != Some(shown)
+                {
                     Some(format!("record #{index}: the page shows it differently from how the log's entry reads"))
                 } else {
                     None

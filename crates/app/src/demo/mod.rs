@@ -6,11 +6,13 @@
 //! policy through the log and audit the usage; 8 publishes the period 2026-Q3 (records in the
 //! log, static report next to its tiles) and publishes again to show it adds nothing, then a
 //! policy change is proposed with notice, objected to and withdrawn; 9 checks
-//! the report from the outside. From step 8 on, two witnesses on loopback must both cosign each
+//! the report from the outside (after a gateway asked the gate about fictional requests, whose
+//! counts the second period discloses). From step 8 on, two witnesses on loopback must both cosign each
 //! checkpoint before it is served; at the end a checkpoint forked with the log's own key is
 //! shown to both and refused. Every record with usage is about a fictional organisation and
 //! says "demonstration data".
 
+pub mod gate_step;
 pub mod notice_step;
 pub mod policy_step;
 pub mod reconcile_step;
@@ -75,6 +77,8 @@ pub struct DemoRun {
     pub second: Published,
     /// The policy change proposed, objected to and withdrawn.
     pub notice: notice_step::Summary,
+    /// The requests a gateway asked the gate about in the second period.
+    pub gate: gate_step::Summary,
 }
 
 /// How the demo publishes `period` from its folder `dir`: its stores, its log, every record
@@ -139,6 +143,11 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         .collect();
     registry_step::generate_quarter(dir, &stores, &registry.usage_accounts, &face_q4, (2026, 10), 2027)
         .context("generating the second quarter's demonstration usage")?;
+    // The gateway in front of the face API asks the gate; its counts go into the second period.
+    let police = registry.org_accounts.get(registry_step::HARBOR_CITY).cloned().unwrap_or_default();
+    let others: Vec<String> =
+        registry.usage_accounts.iter().filter(|a| !police.contains(a)).take(20).cloned().collect();
+    let gate = gate_step::run(&stores, &police, &others, 5).context("the demo's gate")?;
     let second =
         publish_period(&stores, &publish_request(dir, SECOND_PERIOD)?).context("publishing the second demo period")?;
 
@@ -185,6 +194,7 @@ pub fn run(dir: &Path) -> Result<DemoRun> {
         suspended,
         second,
         notice,
+        gate,
     })
 }
 

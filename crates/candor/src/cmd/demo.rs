@@ -34,7 +34,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
                                            "organisations": corrected.organisations, "withheld": corrected.withheld}},
             "verified": {"records_listed": check.listed_records, "pages": check.pages,
                          "records_on_pages": check.records_on_pages},
-            "registry": registry.json, "policy": policy.json, "policy_proposal": run.notice.json,
+            "registry": registry.json, "policy": policy.json, "policy_proposal": run.notice.json, "gate": run.gate.json,
             "witnesses": {"trust_policy": run.witnesses.policy, "urls": run.witnesses.urls(),
                           "witnessed": first.witnessing, "fork_refused": run.fork},
             "url": if args.no_serve { serde_json::Value::Null } else { json!(format!("http://{}", args.listen)) },
@@ -74,6 +74,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             );
         }
         print!("{}", run.notice.text);
+        print!("{}", run.gate.text);
         println!(
             "   published {} too (generated usage for October to December: the suspended sheriff's office no longer \
              uses face recognition, the fictional vendor starts to): {} records appended; every organisation's page now \

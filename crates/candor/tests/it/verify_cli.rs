@@ -110,6 +110,36 @@ fn verify_passes_on_the_demo_and_names_each_fault_on_altered_copies() {
         &|b| String::from_utf8_lossy(&b).replacen("\"entry\":\"", "\"entry\":\"AAAA", 1).into_bytes(),
         "index.html",
     );
+    // An organisation's requests at the gates, shown on its page as part of the period's gate
+    // record: a refusal shown as allowed is caught, and so is the part moved to another name.
+    let harbor = "org/harbor-city-police-department-fictional.html";
+    let refused = "<bdi data-v=\"/organisations/5/outcome\">denied</bdi>";
+    assert!(
+        std::fs::read_to_string(demo.path().join("log/public").join(harbor)).expect("page").contains(refused),
+        "the demo's police department has refused requests on its page"
+    );
+    altered(
+        harbor,
+        &|b| {
+            String::from_utf8_lossy(&b)
+                .replacen(refused, "<bdi data-v=\"/organisations/5/outcome\">allowed</bdi>", 1)
+                .into_bytes()
+        },
+        &format!("{harbor}: record #"),
+    );
+    altered(
+        harbor,
+        &|b| {
+            String::from_utf8_lossy(&b)
+                .replacen(
+                    "data-organisation=\"Harbor City Police Department (fictional)\"",
+                    "data-organisation=\"Someone Else\"",
+                    1,
+                )
+                .into_bytes()
+        },
+        &format!("{harbor}: record #"),
+    );
     // Listings and downloads derived from the records: hiding an organisation from the overview,
     // or changing a figure in a download, is caught too.
     altered(

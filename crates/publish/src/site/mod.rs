@@ -41,6 +41,20 @@ pub(crate) fn render_section(m: &Model, r: &RecordView, root: &str) -> String {
     section::section(m, r, root, &cap_name)
 }
 
+/// What record `r` says of `organisation` alone, as its page shows it (a gate-decisions
+/// record's lines of that organisation), or `None` when the record has no such part.
+pub(crate) fn render_organisation_part(r: &RecordView, root: &str, organisation: &str) -> Option<String> {
+    let names = pages::capability_names();
+    let cap_name = |id: &str| pages::short(names.get(id).map(String::as_str).unwrap_or(id));
+    match r.body()? {
+        records::Body::GateDecisions(g) => {
+            let lines = gate::org_lines(g, &r.value, organisation, root, &cap_name)?;
+            Some(section::organisation_part(r, root, organisation, &lines))
+        }
+        _ => None,
+    }
+}
+
 /// The browser verifier, served as `assets/verify.js`.
 pub const VERIFY_JS: &str = include_str!("assets/verify.js");
 /// The style sheet, served as `assets/style.css`.

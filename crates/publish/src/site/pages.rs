@@ -63,11 +63,8 @@ pub(crate) fn render(
         // Its requests at the gates, beside its usage: each period's gate record, its lines only.
         let mut gated = String::new();
         for &i in m.gate_decisions.values().rev() {
-            let r = &m.records[&i];
-            if let Some(Body::GateDecisions(g)) = r.body()
-                && let Some(lines) = super::gate::org_lines(g, &r.value, &o.name, "../", &cap_name)
-            {
-                gated.push_str(&super::section::section_with(r, "../", &lines));
+            if let Some(part) = super::render_organisation_part(&m.records[&i], "../", &o.name) {
+                gated.push_str(&part);
             }
         }
         if !gated.is_empty() {

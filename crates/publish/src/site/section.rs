@@ -207,6 +207,13 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
                 }
             );
             out.push_str(&enforcement);
+            if summary.gate_decisions.is_some() {
+                let _ = writeln!(
+                    out,
+                    "<p>Requests the gates allowed and refused in the period: record {} (<a href=\"{root}gates.html\">all periods</a>).</p>",
+                    link("/gate_decisions")
+                );
+            }
             out.push_str(&super::proposals::summary_lines(m, summary, v, root, &link));
             out.push_str(&super::accountability::review(summary, v));
             out.push_str(&super::accountability::screening(summary, v));
@@ -268,10 +275,16 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
     out
 }
 
-/// A section of record `r` showing only `body` (a part of what it says, its values marked
-/// like the whole section's), with the entry and proof that let the page verify it.
-pub(crate) fn section_with(r: &RecordView, root: &str, body: &str) -> String {
-    format!("{}{body}{}", open(r), close(r, root))
+/// A section of record `r` showing only what it says of `organisation` (`body`, its values
+/// marked like the whole section's), with the entry and proof that let the page verify it. The
+/// section names the organisation, so an outside check renders the same part to compare.
+pub(crate) fn organisation_part(r: &RecordView, root: &str, organisation: &str, body: &str) -> String {
+    format!(
+        "<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\" data-organisation=\"{1}\">\n{body}{2}",
+        r.index,
+        esc(organisation),
+        close(r, root)
+    )
 }
 
 fn open(r: &RecordView) -> String {
