@@ -56,8 +56,10 @@ impl Ask {
 
 /// The operation a request is for: `(capability id, service, operation name)`, or `None`
 /// when the taxonomy knows none. `headers(name)` gives every value of a header (names
-/// compared without case); a recognising header sent twice with different values is refused,
-/// since the gate and the service could each read another.
+/// compared without case). Refused, never guessed: a recognising header sent twice with
+/// different values, and a request two operations of different capabilities could be read
+/// from (a Rekognition header on an Azure Face path) — the gate and the service could each
+/// read another.
 pub fn recognise<'h>(
     taxonomy: &Taxonomy,
     method: &str,
@@ -72,32 +74,51 @@ pub fn recognise<'h>(
     let header = |name: &str| -> Option<&'h str> {
         let values = headers(name);
         let first = values.first().copied()?;
-        if values.iter().any(|v| v.trim() != first.trim()) {
+        if values.iter().any(|v| !v.trim().eq_ignore_ascii_case(first.trim())) {
             *ambiguous.borrow_mut() = Some(name.to_string());
         }
         Some(first)
     };
-    let found = taxonomy.operation_for_request(method, &path, &header);
+    let found = taxonomy.operations_for_request(method, &path, &header);
     if let Some(name) = ambiguous.into_inner() {
         return Err(Error::BadRequest(format!("the {name} header is sent more than once with different values")));
     }
-    Ok(found.map(|op| {
-        let capability = taxonomy.capabilities().get(op.capability).map(|c| c.id.clone()).unwrap_or_default();
-        (capability, op.service.clone(), op.name.clone())
-    }))
+    let capability_of = |i: usize| taxonomy.capabilities().get(i).map(|c| c.id.clone()).unwrap_or_default();
+    let Some(first) = found.first() else { return Ok(None) };
+    if let Some(other) = found.iter().find(|o| o.capability != first.capability) {
+        return Err(Error::BadRequest(format!(
+            "the request reads as two operations, {} ({}) and {} ({})",
+            first.name,
+            capability_of(first.capability),
+            other.name,
+            capability_of(other.capability)
+        )));
+    }
+    Ok(Some((capability_of(first.capability), first.service.clone(), first.name.clone())))
 }
 
-/// The path of `uri` as a server reads it: no query or fragment, percent-decoded once, dot
-/// segments resolved, repeated slashes collapsed. A URI with an encoded slash, NUL or invalid
-/// UTF-8 after decoding is refused: services disagree on what those mean.
+/// The path of `uri` as a server reads it: the query dropped, percent-decoded once, repeated
+/// slashes collapsed. What services disagree on is refused rather than guessed: a fragment,
+/// an encoded slash or backslash, a backslash, NUL, `;` (path parameters some servers drop),
+/// dot segments (some servers resolve them before routing, some after), invalid UTF-8.
 pub fn normalise_path(uri: &str) -> Result<String, Error> {
     let bad = |m: &str| Err(Error::BadRequest(format!("the request's path {m}")));
-    // An absolute-form URI (`http://host/path`) carries its path after the authority.
-    let rest = match uri.find("://") {
-        Some(i) => uri[i + 3..].find('/').map_or("/", |j| &uri[i + 3 + j..]),
-        None => uri,
+    // An absolute-form URI (`http://host/path`) carries its path after the authority; any other
+    // URI is a path (a `://` in its query is not an authority).
+    let lower = uri.get(..8).unwrap_or(uri).to_ascii_lowercase();
+    let rest = if lower.starts_with("http://") || lower.starts_with("https://") {
+        let after = &uri[uri.find("://").map_or(0, |i| i + 3)..];
+        after.find(['/', '?']).map_or("/", |j| &after[j..])
+    } else {
+        uri
     };
-    let raw = rest.split(['?', '#']).next().unwrap_or("");
+    let raw = rest.split('?').next().unwrap_or("");
+    if raw.contains('#') {
+        return bad("holds a fragment");
+    }
+    if !raw.starts_with('/') && !raw.is_empty() {
+        return bad("does not start with /");
+    }
     let mut bytes = Vec::with_capacity(raw.len());
     let mut it = raw.bytes();
     while let Some(b) = it.next() {
@@ -109,19 +130,20 @@ pub fn normalise_path(uri: &str) -> Result<String, Error> {
         let hex = |c: u8| (c as char).to_digit(16);
         let (Some(h), Some(l)) = (hex(h), hex(l)) else { return bad("has a broken percent escape") };
         let decoded = (h * 16 + l) as u8;
-        if decoded == b'/' || decoded == b'\\' || decoded == 0 {
-            return bad("encodes a slash, a backslash or NUL");
+        if decoded == b'/' || decoded == b'\\' {
+            return bad("encodes a slash or a backslash");
         }
         bytes.push(decoded);
     }
     let Ok(decoded) = String::from_utf8(bytes) else { return bad("is not UTF-8 once decoded") };
+    if decoded.contains(['\\', '\0', ';']) {
+        return bad("holds a backslash, NUL or ;");
+    }
     let mut segments: Vec<&str> = Vec::new();
-    for segment in decoded.split(['/', '\\']) {
+    for segment in decoded.split('/') {
         match segment {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
+            "" => {}
+            "." | ".." => return bad("holds a dot segment"),
             s => segments.push(s),
         }
     }

@@ -16,9 +16,11 @@ pub enum FailMode {
 /// What a request for an operation the taxonomy does not know gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unrecognised {
-    /// Allowed without a policy decision (a gateway usually sends only the APIs it governs).
+    /// Allowed without a policy decision (for a gateway that also sends APIs the taxonomy does
+    /// not cover).
     Allow,
-    /// Refused.
+    /// Refused (the default: an operation added to an API after the taxonomy was written could
+    /// otherwise be what the policy forbids).
     Deny,
 }
 
@@ -50,7 +52,7 @@ impl Default for GateConfig {
     fn default() -> GateConfig {
         GateConfig {
             fail_open: BTreeSet::new(),
-            unrecognised: Unrecognised::Allow,
+            unrecognised: Unrecognised::Deny,
             cache_ttl: Duration::from_secs(30),
             cache_entries: 100_000,
             refresh: Duration::from_secs(1),

@@ -71,12 +71,17 @@ pub struct Status {
 pub struct Gate {
     config: GateConfig,
     taxonomy: Taxonomy,
+    /// The capabilities (and groups) a request may name: anything else is refused before it is
+    /// decided or counted, so no text from a caller reaches the counts.
+    known: std::collections::BTreeSet<String>,
     source: Arc<dyn Source>,
     current: RwLock<Arc<Snapshot>>,
     started: Instant,
     /// Milliseconds after `started` of the last successful stamp read, plus one (0: never).
     last_ok: AtomicU64,
     last_error: Mutex<Option<String>>,
+    /// The last flush's error (kept apart: a successful refresh must not hide it).
+    flush_error: Mutex<Option<String>>,
     cache: DecisionCache,
     tally: Tally,
     stop: AtomicBool,
@@ -88,9 +93,16 @@ impl Gate {
     /// thread that keeps the snapshot fresh and flushes the counts.
     pub fn start(source: Arc<dyn Source>, taxonomy: Taxonomy, config: GateConfig) -> Arc<Gate> {
         let cache = DecisionCache::new(config.cache_ttl, config.cache_entries);
+        let known = taxonomy
+            .capabilities()
+            .iter()
+            .map(|c| c.id.clone())
+            .chain(policy::schema::GROUPS.iter().map(|g| g.to_string()))
+            .collect();
         let gate = Arc::new(Gate {
             config,
             taxonomy,
+            known,
             source,
             current: RwLock::new(Arc::new(Snapshot {
                 decider: None,
@@ -101,6 +113,7 @@ impl Gate {
             started: Instant::now(),
             last_ok: AtomicU64::new(0),
             last_error: Mutex::new(None),
+            flush_error: Mutex::new(None),
             cache,
             tally: Tally::default(),
             stop: AtomicBool::new(false),
@@ -130,6 +143,9 @@ impl Gate {
     /// not counted).
     pub fn decide(&self, ask: &Ask) -> Result<Verdict, Error> {
         ask.check()?;
+        if let Some(c) = ask.capability.as_ref().filter(|c| !self.known.contains(*c)) {
+            return Err(Error::BadRequest(format!("{c:?} is not a capability of the taxonomy")));
+        }
         let now = Instant::now();
         let snapshot = self.snapshot();
         let verdict = self.verdict(ask, &snapshot, now)?;
@@ -267,14 +283,23 @@ impl Gate {
 
     /// Writes the counts so far to the store; on failure they are kept for the next flush.
     pub fn flush(&self) -> Result<usize, SourceError> {
-        let rows = self.tally.drain();
+        let (rows, invalid): (Vec<GateCount>, Vec<GateCount>) =
+            self.tally.drain().into_iter().partition(|r| r.check().is_ok());
+        if !invalid.is_empty() {
+            // Never expected (requests are checked before they are counted); a row the store
+            // would refuse must not keep every other count from being written.
+            *lock(&self.flush_error) = Some(format!("{} count rows dropped as invalid", invalid.len()));
+        }
         if rows.is_empty() {
             return Ok(0);
         }
         match self.source.flush(&rows) {
-            Ok(()) => Ok(rows.iter().map(|r| r.count as usize).sum()),
+            Ok(()) => {
+                *lock(&self.flush_error) = None;
+                Ok(rows.iter().map(|r| r.count as usize).sum())
+            }
             Err(e) => {
-                self.note_error(format!("writing the counts: {e}"));
+                *lock(&self.flush_error) = Some(format!("writing the counts: {e}"));
                 self.tally.restore(rows);
                 Err(e)
             }
@@ -302,7 +327,7 @@ impl Gate {
                 now.duration_since(self.started).saturating_sub(Duration::from_millis(last - 1)).as_secs_f64()
             }),
             failing: snapshot.decider.is_none() || self.outage(now).is_some(),
-            last_error: lock(&self.last_error).clone(),
+            last_error: lock(&self.last_error).clone().or_else(|| lock(&self.flush_error).clone()),
         }
     }
 

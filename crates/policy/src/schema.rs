@@ -6,6 +6,9 @@ pub use cedar_policy::Schema;
 
 use crate::{Error, Result};
 
+/// The action groups a request may name besides the capabilities.
+pub const GROUPS: [&str; 1] = ["face_recognition"];
+
 /// The capabilities in the `face_recognition` action group.
 pub const FACE_RECOGNITION: [&str; 3] = ["face_identification", "face_verification", "face_unspecified"];
 

@@ -107,7 +107,7 @@ pub fn publish<S: Storage>(
     let mut current_enforcement: BTreeMap<String, u64> = BTreeMap::new();
     let mut current_uses: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut current_summary: Option<u64> = None;
-    let mut current_gate: Option<u64> = None;
+    let mut current_gate: BTreeMap<u64, u64> = BTreeMap::new();
     let of_period = records
         .iter()
         .filter_map(|(i, r)| Some((*i, r.body()?)))
@@ -124,7 +124,9 @@ pub fn publish<S: Storage>(
                 current_uses.insert((r.organisation.clone(), r.use_case.clone()), i);
             }
             Body::PeriodSummary(_) => current_summary = Some(i),
-            Body::GateDecisions(_) => current_gate = Some(i),
+            Body::GateDecisions(g) => {
+                current_gate.insert(g.part, i);
+            }
             _ => {}
         }
     }
@@ -268,16 +270,19 @@ pub fn publish<S: Storage>(
             demo,
         )?);
     }
-    let gate_decisions = match &data.gate {
-        Some(input) => {
-            let disclosed = data.orgs.iter().map(|o| (o.org.id, o.org.name.clone())).collect();
-            let link = |i: u64| all.get(i as usize).map(|e| link_to(i, e));
-            let body = crate::gate::record(period, input, &disclosed, opts.exact_quantities, &link);
+    let mut gate_decisions = Vec::new();
+    if let Some(input) = &data.gate {
+        let disclosed = data.orgs.iter().map(|o| (o.org.id, o.org.name.clone())).collect();
+        let link = |i: u64| all.get(i as usize).map(|e| link_to(i, e));
+        for part in crate::gate::records(period, input, &disclosed, opts.exact_quantities, &link) {
+            let old = current_gate.remove(&part.part).map(link_of);
             let reason = "replaced: the gates counted more decisions in the period";
-            Some(batch.place_replacing(Body::GateDecisions(body), current_gate.map(link_of), reason, demo)?)
+            gate_decisions.push(batch.place_replacing(Body::GateDecisions(part), old, reason, demo)?);
         }
-        None => None,
-    };
+    }
+    for (_, old) in std::mem::take(&mut current_gate) {
+        batch.withdraw(link_of(old), "withdrawn: the period's gate decisions have fewer parts now", demo)?;
+    }
     let summary = batch.place_replacing(
         Body::PeriodSummary(PeriodSummary {
             period: period.to_string(),

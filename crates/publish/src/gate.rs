@@ -66,9 +66,46 @@ fn count(n: u64, exact: bool) -> RequestCount {
     }
 }
 
-/// The record for `period`: `disclosed` names the organisations the period discloses (by
-/// registry id), `link_of` gives the link to a log entry by index (when the log holds it).
-pub fn record(
+/// Organisation lines per part: at about 200 bytes each, a part stays well within the log's
+/// 64 KiB entry.
+pub const ORGANISATION_LINES_PER_PART: usize = 200;
+
+/// The records for `period` (one per part): `disclosed` names the organisations the period
+/// discloses (by registry id), `link_of` gives the link to a log entry by index (when the log
+/// holds it).
+pub fn records(
+    period: &str,
+    input: &GateInput,
+    disclosed: &BTreeMap<i64, String>,
+    exact: bool,
+    link_of: &dyn Fn(u64) -> Option<Link>,
+) -> Vec<GateDecisions> {
+    let mut whole = record(period, input, disclosed, exact, link_of);
+    let lines = std::mem::take(&mut whole.organisations);
+    let chunks: Vec<Vec<OrganisationGateLine>> =
+        lines.chunks(ORGANISATION_LINES_PER_PART).map(<[OrganisationGateLine]>::to_vec).collect();
+    let parts = chunks.len().max(1) as u64;
+    let mut out = vec![GateDecisions { part: 1, parts, ..whole.clone() }];
+    for (k, chunk) in chunks.into_iter().enumerate() {
+        if k == 0 {
+            out[0].organisations = chunk;
+        } else {
+            out.push(GateDecisions {
+                period: period.to_string(),
+                part: k as u64 + 1,
+                parts,
+                decisions: Vec::new(),
+                failed_open: whole.failed_open,
+                policy_versions: Vec::new(),
+                organisations: chunk,
+            });
+        }
+    }
+    out
+}
+
+/// The period's gate decisions in one record, before it is split into parts.
+fn record(
     period: &str,
     input: &GateInput,
     disclosed: &BTreeMap<i64, String>,
@@ -94,6 +131,8 @@ pub fn record(
     let share = |n: u64| if total == 0 { 0.0 } else { (n as f64 * 1000.0 / total as f64).round() / 10.0 };
     GateDecisions {
         period: period.to_string(),
+        part: 1,
+        parts: 1,
         decisions: lines
             .into_iter()
             .map(|((capability, role_class, outcome, policy), n)| GateLine {
@@ -140,6 +179,25 @@ mod tests {
             policy: if outcome == "denied" { "no-face-recognition-for-police".into() } else { String::new() },
             organisation: org,
             count: n,
+        }
+    }
+
+    #[test]
+    fn many_organisations_are_split_into_parts_that_fit_an_entry() {
+        let counts: Vec<GateCounted> =
+            (1..=450).map(|id| counted("face_identification", "agency", "denied", "v1", Some(id), 3)).collect();
+        let disclosed = (1..=450).map(|id| (id, format!("Fictional Agency {id:04}"))).collect();
+        let input = GateInput { counts, version_records: BTreeMap::new() };
+        let parts = records("2026-Q4", &input, &disclosed, true, &|_| None);
+        assert_eq!(
+            parts.iter().map(|p| (p.part, p.parts, p.organisations.len())).collect::<Vec<_>>(),
+            vec![(1, 3, 200), (2, 3, 200), (3, 3, 50)]
+        );
+        assert!(!parts[0].decisions.is_empty() && parts[1].decisions.is_empty());
+        for p in &parts {
+            let entry =
+                records::entry(&records::Record::new(records::Body::GateDecisions(p.clone()), true)).expect("entry");
+            assert!(entry.len() < 65_535, "part {} is {} bytes", p.part, entry.len());
         }
     }
 

@@ -117,18 +117,22 @@ pub(crate) fn compile(
     Ok(out)
 }
 
-/// The first of `ops` a request is for (see `Taxonomy::operation_for_request`).
-pub(crate) fn find<'a, 'h>(
+/// Every operation of `ops` a request is for (see `Taxonomy::operations_for_request`): a
+/// header's value is compared without case (a service reading it either way must not get past),
+/// a path pattern against the lower-cased path.
+pub(crate) fn find_all<'a, 'h>(
     ops: &'a [Operation],
     method: &str,
     path: &str,
     header: &dyn Fn(&str) -> Option<&'h str>,
-) -> Option<&'a Operation> {
+) -> Vec<&'a Operation> {
     let path = path.to_lowercase();
-    ops.iter().find(|o| match &o.recognised {
-        Recognised::Header { name, value } => header(name).is_some_and(|v| v.trim() == value),
-        Recognised::Path { method: m, .. } => {
-            m.eq_ignore_ascii_case(method) && o.glob.as_ref().is_some_and(|g| g.matches(&path))
-        }
-    })
+    ops.iter()
+        .filter(|o| match &o.recognised {
+            Recognised::Header { name, value } => header(name).is_some_and(|v| v.trim().eq_ignore_ascii_case(value)),
+            Recognised::Path { method: m, .. } => {
+                m.eq_ignore_ascii_case(method) && o.glob.as_ref().is_some_and(|g| g.matches(&path))
+            }
+        })
+        .collect()
 }

@@ -276,7 +276,18 @@ impl Taxonomy {
         path: &str,
         header: &dyn Fn(&str) -> Option<&'h str>,
     ) -> Option<&crate::operations::Operation> {
-        crate::operations::find(&self.operations, method, path, header)
+        crate::operations::find_all(&self.operations, method, path, header).into_iter().next()
+    }
+
+    /// Every operation a request matches (a header and a path may each name one): a gate must
+    /// refuse a request two different capabilities could be read from.
+    pub fn operations_for_request<'h>(
+        &self,
+        method: &str,
+        path: &str,
+        header: &dyn Fn(&str) -> Option<&'h str>,
+    ) -> Vec<&crate::operations::Operation> {
+        crate::operations::find_all(&self.operations, method, path, header)
     }
 
     fn add_rules(

@@ -28,8 +28,9 @@ pub struct GateArgs {
     /// open and the report shows the count.
     #[arg(long = "fail-open", value_name = "CAPABILITY")]
     pub fail_open: Vec<String>,
-    /// What a request for an operation the taxonomy does not know gets.
-    #[arg(long, default_value = "allow", value_parser = ["allow", "deny"])]
+    /// What a request for an operation the taxonomy does not know gets: refused unless the
+    /// gateway also sends APIs the taxonomy does not cover (allow). Counted as `unrecognised`.
+    #[arg(long, default_value = "deny", value_parser = ["allow", "deny"])]
     pub unrecognised: String,
     /// Seconds a decision is reused for the same account and request (0: no cache). A new
     /// policy version or registry change ends every cached decision at once.

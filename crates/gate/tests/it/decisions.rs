@@ -40,6 +40,12 @@ fn without_an_active_policy_every_capability_fails_closed_unless_configured_open
     assert_eq!((open.allow, open.outcome), (true, Outcome::FailedOpen));
     assert_eq!(open.policy_version, None);
     assert!(g.status().failing);
+    // Even when a fail mode decides, a capability the taxonomy does not know is refused before
+    // it is counted: no caller's text reaches the counts.
+    for junk in ["face_identification\u{7}", "<script>", "no_such_capability"] {
+        assert!(g.decide(&ask("police", junk)).is_err(), "{junk}");
+    }
+    assert_eq!(g.shutdown().expect("flushed"), 2, "only the two decided requests are counted");
 }
 
 #[test]

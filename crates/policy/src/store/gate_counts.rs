@@ -47,7 +47,7 @@ pub struct GateCount {
 
 impl GateCount {
     /// Checks a count before it is stored: known class and outcome, a day, short fields.
-    fn check(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
         let bad = |m: String| Err(Error::BadRequest(format!("gate count: {m}")));
         let b = self.day.as_bytes();
         let is_day = b.len() == 10

@@ -47,6 +47,17 @@ pub(crate) fn section(
     root: &str,
     cap_name: &dyn Fn(&str) -> String,
 ) -> String {
+    if g.part > 1 {
+        let mut out = format!(
+            "<h3>Period {}: requests decided at the gates, part {} of {}</h3>\n",
+            val(v, "/period"),
+            val(v, "/part"),
+            val(v, "/parts")
+        );
+        out.push_str("<h4>Disclosed organisations</h4>\n");
+        out.push_str(&org_table(g, v, None, root, cap_name));
+        return out;
+    }
     let mut out = format!(
         "<h3>Period {}: requests decided at the gates</h3>\n<p>What the gates in front of the provider's APIs \
          decided, by capability and the callers' class (agency, supplier, no law-enforcement role, or unknown: an \
@@ -156,9 +167,11 @@ pub(crate) fn page(m: &Model, record_section: &dyn Fn(u64, &str) -> String) -> S
     if m.gate_decisions.is_empty() {
         body.push_str("<p>No period has gate decisions yet.</p>\n");
     }
-    for (period, &i) in m.gate_decisions.iter().rev() {
+    for (period, parts) in m.gate_decisions.iter().rev() {
         let _ = writeln!(body, "<h2>Period {}</h2>", esc(period));
-        body.push_str(&record_section(i, ""));
+        for &i in parts.values() {
+            body.push_str(&record_section(i, ""));
+        }
     }
     body
 }

@@ -127,8 +127,8 @@ pub struct Model {
     pub policies: Vec<u64>,
     /// Each period's latest reconciliation record.
     pub reconciliations: BTreeMap<String, u64>,
-    /// Each period's current gate-decisions record.
-    pub gate_decisions: BTreeMap<String, u64>,
+    /// Each period's current gate-decisions records (its parts, by part).
+    pub gate_decisions: BTreeMap<String, BTreeMap<u64, u64>>,
     /// Policy proposals, with their objections, withdrawal and activation, by index.
     pub proposals: BTreeMap<u64, crate::notices::ProposalState>,
     /// Usage rows of current records, by period, organisation, capability.
@@ -227,7 +227,7 @@ impl Model {
                     m.reconciliations.insert(x.period.clone(), r.index);
                 }
                 Body::GateDecisions(g) if current => {
-                    m.gate_decisions.insert(g.period.clone(), r.index);
+                    m.gate_decisions.entry(g.period.clone()).or_default().insert(g.part, r.index);
                 }
                 _ => {}
             }

@@ -62,7 +62,7 @@ pub(crate) fn render(
         }
         // Its requests at the gates, beside its usage: each period's gate record, its lines only.
         let mut gated = String::new();
-        for &i in m.gate_decisions.values().rev() {
+        for &i in m.gate_decisions.values().rev().flat_map(|parts| parts.values()) {
             if let Some(part) = super::render_organisation_part(&m.records[&i], "../", &o.name) {
                 gated.push_str(&part);
             }

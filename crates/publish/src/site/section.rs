@@ -207,11 +207,11 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
                 }
             );
             out.push_str(&enforcement);
-            if summary.gate_decisions.is_some() {
+            if !summary.gate_decisions.is_empty() {
                 let _ = writeln!(
                     out,
-                    "<p>Requests the gates allowed and refused in the period: record {} (<a href=\"{root}gates.html\">all periods</a>).</p>",
-                    link("/gate_decisions")
+                    "<p>Requests the gates allowed and refused in the period: records {} (<a href=\"{root}gates.html\">all periods</a>).</p>",
+                    links("/gate_decisions", summary.gate_decisions.len()).join(", ")
                 );
             }
             out.push_str(&super::proposals::summary_lines(m, summary, v, root, &link));

@@ -9,17 +9,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::Link;
 
-/// A period's gate decisions. The latest uncorrected one of a period is the period's.
+/// A period's gate decisions, or one part of them. The current parts of a period are the
+/// period's (its summary links them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GateDecisions {
     /// The period.
     pub period: String,
-    /// Requests per capability, role class, outcome and refusing rule, ordered by those.
+    /// Which part of the period's gate decisions this is (1-based): the first carries the
+    /// totals and versions, every part a share of the organisations' lines, so each entry stays
+    /// within the log's entry size.
+    pub part: u64,
+    /// How many parts the period's gate decisions have.
+    pub parts: u64,
+    /// Requests per capability, role class, outcome and refusing rule, ordered by those (the
+    /// first part only).
     pub decisions: Vec<GateLine>,
     /// Requests let through because a gate could not decide (always exact: each is an
     /// incident).
     pub failed_open: u64,
-    /// The policy versions the gates decided under, with their share of the decided requests.
+    /// The policy versions the gates decided under, with their share of the decided requests
+    /// (the first part only).
     pub policy_versions: Vec<VersionShare>,
     /// The requests of each organisation the period discloses, ordered by organisation,
     /// capability, outcome and rule.

@@ -46,9 +46,10 @@ pub struct PeriodSummary {
     /// The screening's measured quality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screening: Option<ScreeningSummary>,
-    /// The period's `candor.gate_decisions` record, when gates counted decisions in it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gate_decisions: Option<Link>,
+    /// The period's `candor.gate_decisions` records (its parts, in order), when gates counted
+    /// decisions in it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gate_decisions: Vec<Link>,
 }
 
 /// Organisations withheld for one reason.
