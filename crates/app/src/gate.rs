@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use gate::{Gate, GateConfig, Source, SourceError};
-use policy::engine::Decider;
+use gate::{Built, Gate, GateConfig, Source, SourceError};
 use policy::store::GateCount;
 
 use crate::stores::{Stores, lock};
@@ -49,12 +48,16 @@ impl Source for StoresSource {
         ))
     }
 
-    fn build(&self) -> Result<Option<Decider>, SourceError> {
+    fn build(&self) -> Result<Built, SourceError> {
         let store = self.stores.policy().map_err(boxed)?;
         if lock(&store).active()?.is_none() {
-            return Ok(None);
+            // No policy: the fail modes decide, and the facts say whose requests they were.
+            let registry = crate::policy::decision_registry(&self.stores).map_err(boxed)?;
+            let registry = lock(&registry);
+            let store = lock(&store);
+            return Ok(Built::NoPolicy(crate::policy::facts_in(&**registry, &store).map_err(boxed)?));
         }
-        crate::policy::decider_for(&self.stores, &self.services).map(Some).map_err(boxed)
+        crate::policy::decider_for(&self.stores, &self.services).map(Built::Decider).map_err(boxed)
     }
 
     fn flush(&self, counts: &[GateCount]) -> Result<(), SourceError> {

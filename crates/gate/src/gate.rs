@@ -35,16 +35,26 @@ pub trait Source: Send + Sync + 'static {
     /// A stamp that changes whenever the active policy version or the facts decisions read
     /// (links, classifications, registered uses) change. Asked every `refresh`; must be cheap.
     fn stamp(&self) -> Result<String, SourceError>;
-    /// A decider for the active version over the current facts; `None` when no policy is
-    /// active.
-    fn build(&self) -> Result<Option<Decider>, SourceError>;
+    /// A decider for the active version over the current facts, or the facts alone when no
+    /// policy is active (so the fail modes' decisions are still counted by the caller's class).
+    fn build(&self) -> Result<Built, SourceError>;
     /// Adds counts to the durable store (all or none).
     fn flush(&self, counts: &[GateCount]) -> Result<(), SourceError>;
+}
+
+/// What a [`Source`] builds.
+pub enum Built {
+    /// The active version over the facts.
+    Decider(Decider),
+    /// No policy is active: the facts alone.
+    NoPolicy(policy::facts::Facts),
 }
 
 /// What the gate decides from: one decider and the stamp it was built at.
 struct Snapshot {
     decider: Option<Decider>,
+    /// The facts, when there is no decider to hold them.
+    facts: Option<policy::facts::Facts>,
     stamp: String,
     /// Counts snapshots; cache entries of older ones are never used.
     generation: u64,
@@ -106,6 +116,7 @@ impl Gate {
             source,
             current: RwLock::new(Arc::new(Snapshot {
                 decider: None,
+                facts: None,
                 stamp: String::new(),
                 generation: 0,
                 failed: true,
@@ -154,7 +165,7 @@ impl Gate {
     }
 
     fn verdict(&self, ask: &Ask, snapshot: &Snapshot, now: Instant) -> Result<Verdict, Error> {
-        let role_class = snapshot.decider.as_ref().map_or(RoleClass::Unknown, |d| caller(d, &ask.account).0);
+        let role_class = caller(snapshot, &ask.account).0;
         let Some(capability) = &ask.capability else {
             let allow = self.config.unrecognised == Unrecognised::Allow;
             return Ok(Verdict {
@@ -215,7 +226,7 @@ impl Gate {
     }
 
     fn count(&self, ask: &Ask, verdict: &Verdict, snapshot: &Snapshot) {
-        let organisation = snapshot.decider.as_ref().and_then(|d| caller(d, &ask.account).1);
+        let organisation = caller(snapshot, &ask.account).1;
         let day = self.config.counting_day.clone().unwrap_or_else(crate::tally::today);
         self.tally.add_on(
             day,
@@ -258,18 +269,19 @@ impl Gate {
         let current = self.snapshot();
         let changed = current.stamp != stamp || current.failed;
         if changed {
-            let (decider, failed) = match self.source.build() {
-                Ok(d) => (d, false),
+            let (decider, facts, failed) = match self.source.build() {
+                Ok(Built::Decider(d)) => (Some(d), None, false),
+                Ok(Built::NoPolicy(f)) => (None, Some(f), false),
                 Err(e) => {
                     self.note_error(format!("building the decision snapshot: {e}"));
-                    (None, true)
+                    (None, None, true)
                 }
             };
             if failed && current.decider.is_some() {
                 // Keep deciding from the last good snapshot; the outage clock decides how long.
                 return;
             }
-            let next = Snapshot { decider, stamp, generation: current.generation + 1, failed };
+            let next = Snapshot { decider, facts, stamp, generation: current.generation + 1, failed };
             *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(next);
             self.cache.clear();
             if failed {
@@ -348,8 +360,10 @@ impl Drop for Gate {
 }
 
 /// The caller's role class and organisation, from the snapshot's facts.
-fn caller(decider: &Decider, account: &str) -> (RoleClass, Option<i64>) {
-    let facts = decider.facts();
+fn caller(snapshot: &Snapshot, account: &str) -> (RoleClass, Option<i64>) {
+    let Some(facts) = snapshot.decider.as_ref().map(Decider::facts).or(snapshot.facts.as_ref()) else {
+        return (RoleClass::Unknown, None);
+    };
     let Some(org) = facts.accounts.get(account).and_then(|a| a.org) else { return (RoleClass::Unknown, None) };
     let class = facts
         .orgs

@@ -24,7 +24,7 @@ pub mod tally;
 mod verdict;
 
 pub use config::{FailMode, GateConfig, Unrecognised};
-pub use gate::{Gate, Source, SourceError, Status};
+pub use gate::{Built, Gate, Source, SourceError, Status};
 pub use verdict::{Outcome, RoleClass, Verdict};
 
 /// Errors of the gate: what a caller asked is not a request it can decide.

@@ -208,6 +208,7 @@ const INDEXES_OTHER_JSON: &[(&str, &str)] = &[
     ("crates/server/src/api.rs", "rows of the site's downloads (usage.json, organisations.json), not log records"),
     ("crates/server/src/report.rs", "the downloads' own facts (log size, demonstration flag)"),
     ("crates/server/src/openapi.rs", "builds the OpenAPI document"),
+    ("crates/policy/src/version.rs", "reads Cedar's JSON form of a policy (entity literals), not log records"),
 ];
 
 #[test]

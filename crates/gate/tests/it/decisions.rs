@@ -38,6 +38,8 @@ fn without_an_active_policy_every_capability_fails_closed_unless_configured_open
     assert!(closed.reason.is_some());
     let open = g.decide(&ask("police", "face_detection_analysis")).expect("decided");
     assert_eq!((open.allow, open.outcome), (true, Outcome::FailedOpen));
+    // Counted by the caller's class even with no policy: a police account failing open shows.
+    assert_eq!((closed.role_class, open.role_class), (RoleClass::Agency, RoleClass::Agency));
     assert_eq!(open.policy_version, None);
     assert!(g.status().failing);
     // Even when a fail mode decides, a capability the taxonomy does not know is refused before

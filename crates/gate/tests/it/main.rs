@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gate::{Gate, GateConfig, Source, SourceError};
+use gate::{Built, Gate, GateConfig, Source, SourceError};
 use policy::engine::{Decider, PolicyVersion};
 use policy::facts::{AccountFacts, Facts, OrgFacts, Principal};
 use policy::store::GateCount;
@@ -72,12 +72,12 @@ impl Source for Fake {
         Ok(self.stamp.lock().expect("lock").clone())
     }
 
-    fn build(&self) -> Result<Option<Decider>, SourceError> {
+    fn build(&self) -> Result<Built, SourceError> {
         *self.builds.lock().expect("lock") += 1;
-        let Some(text) = self.policy.lock().expect("lock").clone() else { return Ok(None) };
+        let Some(text) = self.policy.lock().expect("lock").clone() else { return Ok(Built::NoPolicy(facts())) };
         let schema = policy::schema::builtin()?;
         let version = PolicyVersion::parse(&text, "test policy", &schema)?;
-        Ok(Some(Decider::with_services(schema, version, facts(), &["Amazon Rekognition".to_string()])?))
+        Ok(Built::Decider(Decider::with_services(schema, version, facts(), &["Amazon Rekognition".to_string()])?))
     }
 
     fn flush(&self, counts: &[GateCount]) -> Result<(), SourceError> {
