@@ -15,6 +15,7 @@ mod screen;
 mod stores;
 mod usage;
 mod witness;
+mod wrk;
 
 use std::process::ExitCode;
 
