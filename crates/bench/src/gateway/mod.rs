@@ -35,6 +35,9 @@ struct Row {
     key: &'static str,
     label: String,
     wrk: Wrk,
+    /// CPU time per completed request, µs: NGINX's (master and workers) and the gate's.
+    nginx_cpu_us: f64,
+    gate_cpu_us: f64,
     /// The share of refusals the mix implies on this row.
     expected_share: f64,
 }
@@ -72,20 +75,36 @@ impl GateRun {
     }
 }
 
-/// Runs one wrk row and keeps it.
-fn wrk_row(
-    rows: &mut Vec<Row>,
-    load: Load,
-    key: &'static str,
-    label: String,
+/// What one wrk row runs against, and the processes whose CPU time it counts.
+struct Target<'a> {
     url: String,
-    script: &str,
-    expected_share: f64,
-) -> Result<()> {
+    script: &'a str,
+    nginx: &'a Nginx,
+    gate: Option<&'a GateProcess>,
+}
+
+impl<'a> Target<'a> {
+    fn new(port: u16, path: &str, script: &'a str, nginx: &'a Nginx, gate: Option<&'a GateProcess>) -> Target<'a> {
+        Target { url: format!("http://127.0.0.1:{port}{path}"), script, nginx, gate }
+    }
+}
+
+/// Runs one wrk row.
+fn wrk_row(load: Load, key: &'static str, label: String, t: &Target<'_>, expected_share: f64) -> Result<Row> {
     progress(&format!("wrk: {label}"));
-    let wrk = crate::wrk::run_script(&url, script, load)?;
-    rows.push(Row { key, label, wrk, expected_share });
-    Ok(())
+    let cpu = || (t.nginx.cpu_seconds(), t.gate.map_or(0.0, GateProcess::cpu_seconds));
+    let before = cpu();
+    let wrk = crate::wrk::run_script(&t.url, t.script, load)?;
+    let after = cpu();
+    let per = |s: f64| s * 1e6 / wrk.requests.max(1) as f64;
+    Ok(Row {
+        key,
+        label,
+        nginx_cpu_us: per(after.0 - before.0),
+        gate_cpu_us: per(after.1 - before.1),
+        wrk,
+        expected_share,
+    })
 }
 
 /// Decisions counted today in the policy store: (all, refused).
@@ -209,78 +228,59 @@ pub fn run(args: &BenchGateArgs) -> Result<ExitCode> {
     let direct_script = mix::lua(&entries, &direct);
     std::fs::write(dir.join("client.lua"), &client_script)?;
     std::fs::write(dir.join("gate.lua"), &direct_script)?;
-    let url = |port: u16, path: &str| format!("http://127.0.0.1:{port}{path}");
-    let mut rows = Vec::new();
-    wrk_row(
-        &mut rows,
-        load,
-        "a",
-        "NGINX → backend (no auth_request)".into(),
-        url(ports.plain, "/"),
-        &client_script,
-        0.0,
-    )?;
-    wrk_row(
-        &mut rows,
-        load,
-        "f",
-        "NGINX → auth_request → NGINX stub (204) → backend".into(),
-        url(ports.stubbed, "/"),
-        &client_script,
-        0.0,
-    )?;
+    let mut rows = vec![
+        wrk_row(
+            load,
+            "a",
+            "NGINX → backend (no auth_request)".into(),
+            &Target::new(ports.plain, "/", &client_script, &nginx, None),
+            0.0,
+        )?,
+        wrk_row(
+            load,
+            "f",
+            "NGINX → auth_request → NGINX stub (204) → backend".into(),
+            &Target::new(ports.stubbed, "/", &client_script, &nginx, None),
+            0.0,
+        )?,
+    ];
 
     let mut gates = Vec::new();
-    let mut single = None;
     for (cache_ttl, port, proxy, keys) in
         [(30, ports.gate_cached, ports.cached, ["b", "d"]), (0, ports.gate_uncached, ports.uncached, ["c", "e"])]
     {
         let cache = if cache_ttl > 0 { format!("cache {cache_ttl} s") } else { "--cache-ttl 0".to_string() };
         progress(&format!("starting candor gate ({cache})"));
         let before = counted(&built.policy)?;
-        let g = GateProcess::start(&gate_spec(
-            &candor,
-            &tokens,
-            &dir,
-            &built,
-            port,
-            cache_ttl,
-            &format!("gate-cache-{cache_ttl}"),
-        ))?;
-        wrk_row(
-            &mut rows,
-            load,
-            keys[0],
-            format!("NGINX → auth_request → candor gate ({cache}) → backend"),
-            url(proxy, "/"),
-            &client_script,
-            expected_share,
-        )?;
-        wrk_row(
-            &mut rows,
-            load,
-            keys[1],
-            format!("candor gate alone, /nginx ({cache})"),
-            url(port, "/nginx"),
-            &direct_script,
-            expected_share,
-        )?;
+        let name = format!("gate-cache-{cache_ttl}");
+        let g = GateProcess::start(&gate_spec(&candor, &tokens, &dir, &built, port, cache_ttl, &name))?;
+        let through = Target::new(proxy, "/", &client_script, &nginx, Some(&g));
+        let alone = Target::new(port, "/nginx", &direct_script, &nginx, Some(&g));
+        let mut mine = vec![
+            wrk_row(
+                load,
+                keys[0],
+                format!("NGINX → auth_request → candor gate ({cache}) → backend"),
+                &through,
+                expected_share,
+            )?,
+            wrk_row(load, keys[1], format!("candor gate alone, /nginx ({cache})"), &alone, expected_share)?,
+        ];
         if cache_ttl == 0 {
             // The gate's service time, without other requests queued before each.
-            progress("wrk: candor gate alone, one connection (--cache-ttl 0)");
             let one = Load { threads: 1, connections: 1, seconds: load.seconds };
-            let wrk = crate::wrk::run_script(&url(port, "/nginx"), &direct_script, one)?;
-            single = Some(Row {
-                key: "g",
-                label: format!("candor gate alone, /nginx ({cache}), 1 connection"),
-                wrk,
+            mine.push(wrk_row(
+                one,
+                "g",
+                format!("candor gate alone, /nginx ({cache}), 1 connection"),
+                &alone,
                 expected_share,
-            });
+            )?);
         }
+        let requests = mine.iter().map(|r| r.wrk.requests).sum();
+        rows.extend(mine);
         let (hwm_kb, rss_kb) = g.memory_kb();
         let (start_s, ready_rss_kb) = (g.start_s, g.ready_kb.1);
-        let requests = rows.iter().filter(|r| keys.contains(&r.key)).map(|r| r.wrk.requests).sum::<u64>()
-            + single.as_ref().map_or(0, |r: &Row| r.wrk.requests);
         let log_bytes = g.stop()?;
         let after = counted(&built.policy)?;
         gates.push(GateRun {
@@ -309,7 +309,6 @@ pub fn run(args: &BenchGateArgs) -> Result<ExitCode> {
     small.stop()?;
     let nginx_errors = nginx.errors();
     drop(nginx);
-    rows.extend(single);
     rows.sort_by_key(|r| r.key);
 
     let row = |k: &str| rows.iter().find(|r| r.key == k);
@@ -347,6 +346,7 @@ pub fn run(args: &BenchGateArgs) -> Result<ExitCode> {
                  "nginx_workers": args.nginx_workers, "region_class": args.region_class,
                  "backend": format!("NGINX server: return 200 '{}'", procs::BACKEND_ANSWER)},
         "rows": rows.iter().map(|r| json!({"row": r.key, "label": r.label, "wrk": r.wrk.json(),
+            "nginx_cpu_us_per_request": r.nginx_cpu_us, "gate_cpu_us_per_request": r.gate_cpu_us,
             "non_2xx_share": r.wrk.non_2xx_share(), "expected_share": r.expected_share, "consistent": r.consistent()})).collect::<Vec<_>>(),
         "throughput_ratio_cached": ratio_cached, "throughput_ratio_uncached": ratio_uncached,
         "throughput_ratio_stub": ratio_stub,
@@ -404,16 +404,21 @@ fn print_table(args: &BenchGateArgs, r: &Value, rows: &[Row], inproc: &mix::InPr
         "wrk -t{} -c{} -d{}s; NGINX worker_processes {}; region class sent: {:?}; account header {ACCOUNT_HEADER}; backend: {}",
         args.threads, args.connections, args.seconds, args.nginx_workers, args.region_class, r["load"]["backend"]
     );
-    println!("{:60} {:>9} {:>8} {:>8} {:>9} {:>9}", "", "req/s", "p50 µs", "p99 µs", "non-2xx", "expected");
+    println!(
+        "{:60} {:>9} {:>8} {:>8} {:>9} {:>9} {:>10} {:>10}",
+        "", "req/s", "p50 µs", "p99 µs", "non-2xx", "expected", "NGINX CPU", "gate CPU"
+    );
     for row in rows {
         println!(
-            "{:60} {:>9.0} {:>8.0} {:>8.0} {:>8.2}% {:>8.2}%{}",
+            "{:60} {:>9.0} {:>8.0} {:>8.0} {:>8.2}% {:>8.2}% {:>7.1} µs {:>7.1} µs{}",
             format!("{}. {}", row.key, row.label),
             row.wrk.per_second,
             row.wrk.p50_us,
             row.wrk.p99_us,
             100.0 * row.wrk.non_2xx_share(),
             100.0 * row.expected_share,
+            row.nginx_cpu_us,
+            row.gate_cpu_us,
             if row.consistent() {
                 String::new()
             } else {

@@ -64,6 +64,43 @@ fn tail(path: &Path, n: usize) -> String {
     text[text.len().saturating_sub(n)..].to_string()
 }
 
+/// CPU time process `pid` has used (user and system), in seconds; 0 once it is gone.
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command (which may hold spaces) start at its closing parenthesis.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are the 14th and 15th fields; `fields` starts at the 3rd.
+    (ticks(11) + ticks(12)) as f64 / clock_ticks()
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`; 100 on Linux x86).
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// The processes whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).ok().is_some_and(|s| {
+                s.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(pid)
+            })
+        })
+        .collect()
+}
+
 /// Peak and current resident memory of process `pid` (VmHWM, VmRSS), in KiB.
 pub(crate) fn memory_kb(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -231,6 +268,12 @@ impl Nginx {
         }
     }
 
+    /// CPU seconds NGINX's master and workers have used.
+    pub(crate) fn cpu_seconds(&self) -> f64 {
+        let master = self.child.id();
+        cpu_seconds(master) + children(master).into_iter().map(cpu_seconds).sum::<f64>()
+    }
+
     /// Errors NGINX logged (e.g. the gate unreachable), its last bytes.
     pub(crate) fn errors(&self) -> String {
         tail(&self.dir.join("error.log"), 1000)
@@ -307,6 +350,11 @@ impl GateProcess {
     /// Peak and current resident memory (VmHWM, VmRSS), KiB.
     pub(crate) fn memory_kb(&self) -> (u64, u64) {
         memory_kb(self.child.id())
+    }
+
+    /// CPU seconds the gate has used.
+    pub(crate) fn cpu_seconds(&self) -> f64 {
+        cpu_seconds(self.child.id())
     }
 
     /// Stops the gate (SIGTERM: it writes its last counts); returns the bytes it logged.
