@@ -44,6 +44,60 @@ pub enum BenchCommand {
     /// reconciling a period on a registry of 1,000,000 fictional accounts, beside the ties
     /// computed from the file by a Python script.
     Reconcile(BenchReconcileArgs),
+    /// The gate behind NGINX at a large provider's shape (a million accounts): requests per
+    /// second and p50/p99 through NGINX without auth_request, with the gate (cache on and
+    /// off), and at the gate alone (wrk); the gate's start time and peak memory; in process,
+    /// gate.decide for linked and unlinked accounts.
+    Gate(BenchGateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchGateArgs {
+    /// Customer accounts in the registry (fictional), the linked ones included.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub accounts: usize,
+    /// Accounts confirmed as belonging to a fictional organisation (40% police agencies, 20%
+    /// suppliers, 40% ordinary companies); the rest are linked to none.
+    #[arg(long, default_value_t = 5_000)]
+    pub linked: usize,
+    /// Fictional police agencies (confirmed agencies by a generated reference).
+    #[arg(long, default_value_t = 200)]
+    pub agencies: usize,
+    /// Fictional suppliers, each holding a generated award from one of the agencies.
+    #[arg(long, default_value_t = 100)]
+    pub suppliers: usize,
+    /// Fictional ordinary companies.
+    #[arg(long, default_value_t = 400)]
+    pub companies: usize,
+    /// Distinct requests in the mix wrk rotates over (and the in-process check decides).
+    #[arg(long, default_value_t = 20_000)]
+    pub distinct: usize,
+    /// Decisions timed in process for each kind of account (at least 20,000 for a p99).
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(20_000..))]
+    pub decisions: u64,
+    /// wrk threads, the same for every row.
+    #[arg(long, default_value_t = 1)]
+    pub threads: u32,
+    /// wrk connections, the same for every row.
+    #[arg(long, default_value_t = 32)]
+    pub connections: u32,
+    /// Seconds of wrk load per row.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// NGINX worker_processes.
+    #[arg(long, default_value = "auto")]
+    pub nginx_workers: String,
+    /// The region class NGINX tells the gate (X-Candor-Region-Class); "" to send none.
+    #[arg(long, default_value = "commercial")]
+    pub region_class: String,
+    /// The candor binary [default: beside this one].
+    #[arg(long)]
+    pub candor: Option<PathBuf>,
+    /// Keep the benchmark's folder (stores, NGINX configuration, the gates' logs; printed).
+    #[arg(long)]
+    pub keep: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

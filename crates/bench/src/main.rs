@@ -1,9 +1,11 @@
 //! `candor-bench`: candor's benchmarks, outside the product's crate graph. Each measures real
 //! work on this machine beside a named baseline in the same run (raw SHA-256, a Python
-//! rapidfuzz matcher, DuckDB, cedar-policy called directly, a publish of nothing new) and
-//! prints the numbers, or JSON with `--json`. Dated results are in `bench/README.md`.
+//! rapidfuzz matcher, DuckDB, cedar-policy called directly, a publish of nothing new, NGINX
+//! without the gate) and prints the numbers, or JSON with `--json`. Dated results are in
+//! `bench/README.md`.
 
 mod cli;
+mod gateway;
 mod log;
 mod memory;
 mod output;
@@ -15,6 +17,7 @@ mod screen;
 mod stores;
 mod usage;
 mod witness;
+mod wrk;
 
 use std::process::ExitCode;
 
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         BenchCommand::Stores(args) => stores::run(&args),
         BenchCommand::Review(args) => review::run(&args),
         BenchCommand::Reconcile(args) => reconcile::run(&args),
+        BenchCommand::Gate(args) => gateway::run(&args),
     };
     match result {
         Ok(code) => code,

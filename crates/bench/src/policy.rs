@@ -8,11 +8,11 @@
 //! cores with the server, as a provider's sidecar would.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use cedar_policy::{Authorizer, Entities};
 use policy::engine::{Decider, PolicyVersion, Request};
 use policy::facts::{AccountFacts, Facts};
@@ -80,65 +80,6 @@ fn measure(n: usize, mut call: impl FnMut(usize) -> Result<()>) -> Result<Latenc
         p50_us: percentile(&times, 0.50),
         p99_us: percentile(&times, 0.99),
         p999_us: percentile(&times, 0.999),
-    })
-}
-
-/// wrk's results: requests per second and latency percentiles (µs).
-pub(crate) struct Wrk {
-    pub(crate) per_second: f64,
-    pub(crate) p50_us: f64,
-    pub(crate) p99_us: f64,
-    pub(crate) non_2xx: u64,
-}
-
-fn parse_duration_us(s: &str) -> Option<f64> {
-    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic())?);
-    let v: f64 = num.parse().ok()?;
-    Some(match unit {
-        "us" => v,
-        "ms" => v * 1e3,
-        "s" => v * 1e6,
-        _ => return None,
-    })
-}
-
-pub(crate) fn run_wrk(url: &str, token: &str, bodies: &[String], seconds: u64, connections: u32) -> Result<Wrk> {
-    let script = tempfile::Builder::new().suffix(".lua").tempfile()?;
-    let list: Vec<String> = bodies.iter().map(|b| format!("[==[{b}]==]")).collect();
-    std::fs::write(
-        script.path(),
-        format!(
-            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\nlocal bodies = {{{}}}\nlocal i = 0\nrequest = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n",
-            list.join(",")
-        ),
-    )?;
-    let out = Command::new("wrk")
-        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", "-s"])
-        .arg(script.path())
-        .arg(url)
-        .output()
-        .context("running wrk (apt install wrk)")?;
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    if !out.status.success() {
-        bail!("wrk failed: {}{}", text, String::from_utf8_lossy(&out.stderr));
-    }
-    let field = |prefix: &str| -> Option<String> {
-        text.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .map(String::from)
-    };
-    Ok(Wrk {
-        per_second: field("Requests/sec:").and_then(|v| v.parse().ok()).unwrap_or(0.0),
-        p50_us: field("50%").and_then(|v| parse_duration_us(&v)).unwrap_or(f64::NAN),
-        p99_us: field("99%").and_then(|v| parse_duration_us(&v)).unwrap_or(f64::NAN),
-        non_2xx: text
-            .lines()
-            .find(|l| l.contains("Non-2xx"))
-            .and_then(|l| l.split_whitespace().last())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0),
     })
 }
 
@@ -242,7 +183,7 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
     // Over HTTP, with wrk on loopback.
     let http = if args.no_http {
         None
-    } else if Command::new("wrk").arg("--version").output().is_err() {
+    } else if !crate::wrk::available() {
         eprintln!("wrk is not installed (apt install wrk): skipping the HTTP measurement");
         None
     } else {
@@ -262,7 +203,13 @@ pub fn run(args: &BenchPolicyArgs) -> Result<ExitCode> {
         let bodies: Vec<String> =
             requests.iter().take(200).map(|r| serde_json::to_string(r).unwrap_or_default()).collect();
         let bar = progress(0, &format!("wrk: {} connections for {} s", args.connections, args.seconds));
-        let w = run_wrk(&format!("http://{addr}/v1/authorize"), &token, &bodies, args.seconds, args.connections);
+        let w = crate::wrk::run_wrk(
+            &format!("http://{addr}/v1/authorize"),
+            &token,
+            &bodies,
+            args.seconds,
+            args.connections,
+        );
         bar.finish_and_clear();
         rt.shutdown_background();
         Some(w?)

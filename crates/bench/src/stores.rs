@@ -181,12 +181,12 @@ fn two_replicas(b: &Backend, reqs: &[Request], args: &BenchStoresArgs) -> Result
         })
         .collect();
     let bar = progress(0, &format!("two replicas under wrk for {} s ({})", args.seconds, b.name));
-    let results: Vec<Result<crate::policy::Wrk>> = std::thread::scope(|s| {
+    let results: Vec<Result<crate::wrk::Wrk>> = std::thread::scope(|s| {
         let handles: Vec<_> = urls
             .iter()
             .map(|u| {
                 let (token, bodies) = (&token, &bodies);
-                s.spawn(move || crate::policy::run_wrk(u, token, bodies, args.seconds, args.connections))
+                s.spawn(move || crate::wrk::run_wrk(u, token, bodies, args.seconds, args.connections))
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("wrk thread")))).collect()
