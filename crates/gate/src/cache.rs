@@ -9,12 +9,15 @@ use std::time::{Duration, Instant};
 use crate::ask::Ask;
 use crate::verdict::Verdict;
 
+/// A decision and the caller's organisation (what counting it needs).
+pub(crate) type Cached = (Verdict, Option<i64>);
+
 /// Decisions by (snapshot generation, request), each with when it was made.
 pub(crate) struct DecisionCache {
     ttl: Duration,
     capacity: usize,
     // One lock: a lookup is a hash and a compare, far shorter than the evaluation it saves.
-    entries: Mutex<HashMap<(u64, Ask), (Verdict, Instant)>>,
+    entries: Mutex<HashMap<(u64, Ask), (Cached, Instant)>>,
 }
 
 impl DecisionCache {
@@ -23,19 +26,19 @@ impl DecisionCache {
     }
 
     /// The decision made for `ask` under `generation` within the TTL.
-    pub(crate) fn get(&self, generation: u64, ask: &Ask, now: Instant) -> Option<Verdict> {
+    pub(crate) fn get(&self, generation: u64, ask: &Ask, now: Instant) -> Option<Cached> {
         if self.capacity == 0 || self.ttl.is_zero() {
             return None;
         }
         let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // The key is built only to look up; asks are small.
-        let (verdict, at) = entries.get(&(generation, ask.clone()))?;
-        (now.duration_since(*at) < self.ttl).then(|| verdict.clone())
+        let (cached, at) = entries.get(&(generation, ask.clone()))?;
+        (now.duration_since(*at) < self.ttl).then(|| cached.clone())
     }
 
     /// Keeps `verdict` for `ask`; a full cache is emptied first (bounded memory, no eviction
     /// bookkeeping on the hot path).
-    pub(crate) fn put(&self, generation: u64, ask: &Ask, verdict: &Verdict, now: Instant) {
+    pub(crate) fn put(&self, generation: u64, ask: &Ask, verdict: &Cached, now: Instant) {
         if self.capacity == 0 || self.ttl.is_zero() {
             return;
         }

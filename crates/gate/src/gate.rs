@@ -94,6 +94,8 @@ pub struct Gate {
     flush_error: Mutex<Option<String>>,
     cache: DecisionCache,
     tally: Tally,
+    /// Today's date, formatted once a day rather than once a decision.
+    today: crate::tally::Today,
     stop: AtomicBool,
     worker: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
@@ -127,6 +129,7 @@ impl Gate {
             flush_error: Mutex::new(None),
             cache,
             tally: Tally::default(),
+            today: crate::tally::Today::default(),
             stop: AtomicBool::new(false),
             worker: Mutex::new(None),
         });
@@ -159,13 +162,34 @@ impl Gate {
         }
         let now = Instant::now();
         let snapshot = self.snapshot();
-        let verdict = self.verdict(ask, &snapshot, now)?;
-        self.count(ask, &verdict, &snapshot);
+        let (verdict, organisation) = self.verdict(ask, &snapshot, now)?;
+        self.count(&verdict, organisation);
         Ok(verdict)
     }
 
-    fn verdict(&self, ask: &Ask, snapshot: &Snapshot, now: Instant) -> Result<Verdict, Error> {
-        let role_class = caller(snapshot, &ask.account).0;
+    /// The verdict and the caller's organisation (for the count): from the cache when the same
+    /// request was decided under this snapshot within the TTL, else decided, the caller looked
+    /// up once.
+    fn verdict(&self, ask: &Ask, snapshot: &Snapshot, now: Instant) -> Result<(Verdict, Option<i64>), Error> {
+        let fresh = self.outage(now).is_none() && snapshot.decider.is_some() && ask.capability.is_some();
+        if fresh && let Some(hit) = self.cache.get(snapshot.generation, ask, now) {
+            return Ok(hit);
+        }
+        let (role_class, organisation) = caller(snapshot, &ask.account);
+        let verdict = self.decide_uncached(ask, snapshot, now, role_class)?;
+        if fresh && matches!(verdict.outcome, Outcome::Allowed | Outcome::Denied) {
+            self.cache.put(snapshot.generation, ask, &(verdict.clone(), organisation), now);
+        }
+        Ok((verdict, organisation))
+    }
+
+    fn decide_uncached(
+        &self,
+        ask: &Ask,
+        snapshot: &Snapshot,
+        now: Instant,
+        role_class: RoleClass,
+    ) -> Result<Verdict, Error> {
         let Some(capability) = &ask.capability else {
             let allow = self.config.unrecognised == Unrecognised::Allow;
             return Ok(Verdict {
@@ -196,9 +220,6 @@ impl Gate {
         let Some(decider) = &snapshot.decider else {
             return Ok(fail("no policy is active (or it could not be loaded)".into()));
         };
-        if let Some(v) = self.cache.get(snapshot.generation, ask, now) {
-            return Ok(v);
-        }
         let request = Request {
             account: ask.account.clone(),
             capability: capability.clone(),
@@ -219,15 +240,11 @@ impl Gate {
             Err(policy::Error::BadRequest(m)) => return Err(Error::BadRequest(m)),
             Err(e) => fail(format!("the decision failed: {e}")),
         };
-        if !matches!(verdict.outcome, Outcome::FailedOpen | Outcome::FailedClosed) {
-            self.cache.put(snapshot.generation, ask, &verdict, now);
-        }
         Ok(verdict)
     }
 
-    fn count(&self, ask: &Ask, verdict: &Verdict, snapshot: &Snapshot) {
-        let organisation = caller(snapshot, &ask.account).1;
-        let day = self.config.counting_day.clone().unwrap_or_else(crate::tally::today);
+    fn count(&self, verdict: &Verdict, organisation: Option<i64>) {
+        let day = self.config.counting_day.clone().unwrap_or_else(|| self.today.get());
         self.tally.add_on(
             day,
             Key {

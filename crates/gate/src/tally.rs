@@ -99,3 +99,22 @@ pub fn today() -> String {
     let (y, m, d) = usage::parquet::convert::civil_from_days((secs / 86_400) as i64);
     format!("{y:04}-{m:02}-{d:02}")
 }
+
+/// Today's date (UTC), formatted again only when the day changes.
+#[derive(Default)]
+pub struct Today {
+    day: Mutex<(u64, String)>,
+}
+
+impl Today {
+    /// `YYYY-MM-DD`.
+    pub fn get(&self) -> String {
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let number = secs / 86_400;
+        let mut day = self.day.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if day.1.is_empty() || day.0 != number {
+            *day = (number, today());
+        }
+        day.1.clone()
+    }
+}

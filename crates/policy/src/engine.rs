@@ -180,7 +180,9 @@ pub struct Decider {
 const UNLINKED: &str = "\u{0}unlinked account";
 
 /// Region classes resources are built for.
-const REGION_CLASSES: [&str; 3] = ["commercial", "government", "secret"];
+/// ("": a request that names no region class, as a gateway without the header sends; prepared
+/// too, so such requests take the fast path.)
+const REGION_CLASSES: [&str; 4] = ["commercial", "government", "secret", ""];
 
 fn account_entity(id: &str, principal: &Principal, org: Option<i64>) -> Result<Entity> {
     let mut attrs = principal_attrs(principal);
