@@ -71,8 +71,15 @@ pub fn recognise<'h>(
     }
     let path = normalise_path(uri)?;
     let ambiguous = std::cell::RefCell::new(None);
+    // The taxonomy asks for the same header once per operation: read each name once.
+    let seen: std::cell::RefCell<Vec<(String, Vec<&'h str>)>> = std::cell::RefCell::new(Vec::new());
     let header = |name: &str| -> Option<&'h str> {
-        let values = headers(name);
+        let known = seen.borrow().iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        let values = known.unwrap_or_else(|| {
+            let v = headers(name);
+            seen.borrow_mut().push((name.to_string(), v.clone()));
+            v
+        });
         let first = values.first().copied()?;
         if values.iter().any(|v| !v.trim().eq_ignore_ascii_case(first.trim())) {
             *ambiguous.borrow_mut() = Some(name.to_string());

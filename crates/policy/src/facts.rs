@@ -143,13 +143,11 @@ impl Facts {
             uses.entry(account.as_str()).or_default().insert(use_case.clone());
         }
         let mut accounts = HashMap::new();
-        for link in registry::review::confirmed(store)? {
-            let org = link.latest.org_id;
+        // The confirmed pairs from the link history alone: no account's name is read, so a
+        // provider's million unlinked accounts cost nothing here.
+        for (account, org) in registry::review::confirmed_pairs(store)? {
             if let Some(o) = orgs.get(&org) {
-                accounts.insert(
-                    link.latest.account_id.clone(),
-                    AccountFacts { org: Some(org), principal: o.principal.clone() },
-                );
+                accounts.insert(account, AccountFacts { org: Some(org), principal: o.principal.clone() });
             }
         }
         for (account, u) in &uses {
