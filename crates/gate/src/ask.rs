@@ -6,6 +6,7 @@
 //! dot segments removed, repeated slashes collapsed, the query dropped — so that an encoded or
 //! padded spelling of a governed operation is recognised as that operation.
 
+use usage::operations::{Operation, Recognised};
 use usage::taxonomy::Taxonomy;
 
 use crate::Error;
@@ -56,10 +57,11 @@ impl Ask {
 
 /// The operation a request is for: `(capability id, service, operation name)`, or `None`
 /// when the taxonomy knows none. `headers(name)` gives every value of a header (names
-/// compared without case). Refused, never guessed: a recognising header sent twice with
-/// different values, and a request two operations of different capabilities could be read
-/// from (a Rekognition header on an Azure Face path) — the gate and the service could each
-/// read another.
+/// compared without case). Of the path patterns a request matches, the most specific one
+/// names it. Refused, never guessed: a recognising header sent twice with different values,
+/// and a request two operations of different capabilities could be read from (a Rekognition
+/// header on an Azure Face path, two equally specific paths) — the gate and the service could
+/// each read another.
 pub fn recognise<'h>(
     taxonomy: &Taxonomy,
     method: &str,
@@ -91,15 +93,30 @@ pub fn recognise<'h>(
         return Err(Error::BadRequest(format!("the {name} header is sent more than once with different values")));
     }
     let capability_of = |i: usize| taxonomy.capabilities().get(i).map(|c| c.id.clone()).unwrap_or_default();
-    let Some(first) = found.first() else { return Ok(None) };
-    if let Some(other) = found.iter().find(|o| o.capability != first.capability) {
-        return Err(Error::BadRequest(format!(
+    let two = |a: &Operation, b: &Operation| {
+        Err(Error::BadRequest(format!(
             "the request reads as two operations, {} ({}) and {} ({})",
-            first.name,
-            capability_of(first.capability),
-            other.name,
-            capability_of(other.capability)
-        )));
+            a.name,
+            capability_of(a.capability),
+            b.name,
+            capability_of(b.capability)
+        )))
+    };
+    // Of the paths a request matches, the most specific names it (as a service routes: a
+    // person group called `verify-team` is not the verify API); a tie between capabilities,
+    // or a header naming another capability than the path, is refused.
+    let pattern_len = |o: &Operation| match &o.recognised {
+        Recognised::Path { pattern, .. } => pattern.len(),
+        Recognised::Header { .. } => 0,
+    };
+    let (by_header, by_path): (Vec<&Operation>, Vec<&Operation>) =
+        found.iter().copied().partition(|o| matches!(o.recognised, Recognised::Header { .. }));
+    let longest = by_path.iter().map(|o| pattern_len(o)).max().unwrap_or(0);
+    let specific: Vec<&Operation> = by_path.into_iter().filter(|o| pattern_len(o) == longest).collect();
+    let chosen: Vec<&Operation> = by_header.into_iter().chain(specific).collect();
+    let Some(first) = chosen.first() else { return Ok(None) };
+    if let Some(other) = chosen.iter().find(|o| o.capability != first.capability) {
+        return two(first, other);
     }
     Ok(Some((capability_of(first.capability), first.service.clone(), first.name.clone())))
 }

@@ -89,6 +89,9 @@ fn names_account(v: &Value) -> bool {
     }
 }
 
+/// Most characters of a policy's `@id` (the gates' counts keep rule ids up to this length).
+pub const MAX_ID: usize = 128;
+
 impl PolicyVersion {
     /// Parses and validates `text` (from `file`, named in errors) against `schema`. Every
     /// policy needs a unique `@id("…")`. An invalid text is refused with Cedar's diagnostics.
@@ -109,6 +112,13 @@ impl PolicyVersion {
                 .annotation("id")
                 .ok_or_else(|| invalid(format!("a policy has no @id(\"…\") annotation:\n{p}")))?
                 .to_string();
+            // An id names the rule in decisions, counts and published records: short, printable.
+            if id.trim().is_empty() || id.chars().count() > MAX_ID || id.chars().any(char::is_control) {
+                return Err(invalid(format!(
+                    "@id({id:?}): an id is 1 to {MAX_ID} characters with no control character (it names the rule in \
+                     every decision and in the published counts)"
+                )));
+            }
             if !seen.insert(id.clone()) {
                 return Err(invalid(format!("two policies have @id({id:?})")));
             }

@@ -66,9 +66,12 @@ fn count(n: u64, exact: bool) -> RequestCount {
     }
 }
 
-/// Organisation lines per part: at about 200 bytes each, a part stays well within the log's
-/// 64 KiB entry.
+/// Organisation lines per part, at most; a part also closes once its lines reach
+/// [`PART_BYTES`], so long names cannot take it past the log's 64 KiB entry.
 pub const ORGANISATION_LINES_PER_PART: usize = 200;
+
+/// The bytes of organisation lines (as JSON) a part holds at most.
+pub const PART_BYTES: usize = 40_000;
 
 /// The records for `period` (one per part): `disclosed` names the organisations the period
 /// discloses (by registry id), `link_of` gives the link to a log entry by index (when the log
@@ -82,8 +85,21 @@ pub fn records(
 ) -> Vec<GateDecisions> {
     let mut whole = record(period, input, disclosed, exact, link_of);
     let lines = std::mem::take(&mut whole.organisations);
-    let chunks: Vec<Vec<OrganisationGateLine>> =
-        lines.chunks(ORGANISATION_LINES_PER_PART).map(<[OrganisationGateLine]>::to_vec).collect();
+    let mut chunks: Vec<Vec<OrganisationGateLine>> = Vec::new();
+    let mut bytes = 0;
+    for line in lines {
+        let size = serde_json::to_string(&line).map_or(PART_BYTES, |t| t.len());
+        match chunks.last_mut() {
+            Some(chunk) if chunk.len() < ORGANISATION_LINES_PER_PART && bytes + size <= PART_BYTES => {
+                bytes += size;
+                chunk.push(line);
+            }
+            _ => {
+                bytes = size;
+                chunks.push(vec![line]);
+            }
+        }
+    }
     let parts = chunks.len().max(1) as u64;
     let mut out = vec![GateDecisions { part: 1, parts, ..whole.clone() }];
     for (k, chunk) in chunks.into_iter().enumerate() {

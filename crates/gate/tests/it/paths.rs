@@ -80,6 +80,18 @@ fn operations_are_recognised_by_header_or_by_method_and_path() {
             "{target}"
         );
     }
+    // The most specific path names the request: a person group called `verify-team` is not the
+    // verify API, a face list called `detect2` not detection; liveness with verify is verification.
+    for (method, uri, capability) in [
+        ("POST", "/face/v1.0/persongroups/verify-team/persons", "face_identification"),
+        ("POST", "/face/v1.0/largefacelists/detect2/persistedfaces", "face_identification"),
+        ("POST", "/face/v1.2/detectLivenessWithVerify/singleModal/sessions", "face_verification"),
+        ("POST", "/face/v1.0/group", "face_identification"),
+        ("POST", "/face/v1.0/snapshots/s1/apply", "face_identification"),
+        ("POST", "/face/v1.0/detect", "face_detection_analysis"),
+    ] {
+        assert_eq!(op(method, uri, &[]).expect("ok").as_deref(), Some(capability), "{method} {uri}");
+    }
     // A harmless Rekognition header on an Azure identify path: two operations, refused.
     assert!(op("POST", "/face/v1.0/identify", &[("X-Amz-Target", &target("DetectFaces"))]).is_err());
     // Two different targets: the gate and the service could each read another one.

@@ -248,6 +248,12 @@ fn invalid_policies_are_refused_with_cedars_diagnostics() {
             "@id(\"a\") permit (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);",
             "two policies",
         ),
+        // An id names the rule in the gates' counts and the report: short and printable.
+        (
+            "@id(\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\") forbid (principal, action, resource);",
+            "1 to 128 characters",
+        ),
+        ("@id(\"a\\tb\") forbid (principal, action, resource);", "no control character"),
     ];
     for (text, needle) in cases {
         let err = PolicyVersion::parse(text, "bad.cedar", &s).expect_err(text).to_string();

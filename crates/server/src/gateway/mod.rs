@@ -106,7 +106,7 @@ pub fn router(state: Arc<GateState>) -> Router {
         .route("/access/v1/evaluations", post(authzen::evaluations))
         .route("/.well-known/authzen-configuration", get(authzen::configuration))
         .route("/healthz", get(health))
-        .route("/metrics", get(crate::metrics::render).with_state(state.metrics.clone()))
+        .route("/metrics", get(metrics))
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), observe))
         .layer(DefaultBodyLimit::max(MAX_GATE_BODY))
         .with_state(state)
@@ -163,6 +163,15 @@ async fn observe(
     metrics.request(method.as_str(), &route, res.status().as_u16(), seconds);
     tracing::debug!(method = %method, route = %route, status = res.status().as_u16(), ms = seconds * 1e3, "gate request");
     res
+}
+
+/// `GET /metrics` (an authorizer's token, or a client certificate): exact counts per route and
+/// status, which the report publishes only as bands.
+async fn metrics(axum::extract::State(state): axum::extract::State<Arc<GateState>>, headers: HeaderMap) -> Response {
+    if let Err(e) = authorised(&state, &headers) {
+        return e.into_response();
+    }
+    crate::metrics::render(axum::extract::State(state.metrics.clone())).await
 }
 
 /// Equal strings, compared in time that does not depend on where they differ (a token must not

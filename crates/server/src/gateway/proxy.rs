@@ -49,7 +49,10 @@ fn answer(state: &GateState, headers: &HeaderMap, method: &str, uri: &str, allow
     if let Err(e) = authorised(state, headers) {
         return e.into_response();
     }
-    let values = |name: &str| -> Vec<&str> { headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect() };
+    // A value that is not visible ASCII is kept as a value of its own (never skipped), so it
+    // counts as a different value of a header sent twice, and recognises nothing.
+    let values =
+        |name: &str| -> Vec<&str> { headers.get_all(name).iter().map(|v| v.to_str().unwrap_or("\u{fffd}")).collect() };
     let operation = match recognise(state.gate.taxonomy(), method, uri, &values) {
         Ok(op) => op,
         Err(e) => return refused_unasked(&e.to_string()),
