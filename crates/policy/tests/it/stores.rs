@@ -47,6 +47,21 @@ fn fill(db: &mut PolicyStore) {
         db.record_decision(&req, &serde_json::json!([{"uid": {"type": "Candor::Account", "id": account}}]), &d)
             .expect("decision");
     }
+    // The gates' counts, added twice: each key sums.
+    let count = |day: &str, outcome: &str, organisation: Option<i64>, count: u64| policy::store::GateCount {
+        day: day.into(),
+        capability: "face_identification".into(),
+        role_class: "agency".into(),
+        outcome: outcome.into(),
+        policy_version: "bb22".into(),
+        policy: if outcome == "denied" { "no-face".into() } else { String::new() },
+        organisation,
+        count,
+    };
+    for _ in 0..2 {
+        db.add_gate_counts(&[count("2026-11-16", "denied", Some(5), 3), count("2026-11-17", "allowed", None, 2)])
+            .expect("counts");
+    }
 }
 
 fn declaration() -> policy::declaration::UseDeclaration {
@@ -86,6 +101,8 @@ fn contents(db: &PolicyStore) -> serde_json::Value {
         "registered": db.registered_uses().expect("registered"),
         "actions": actions,
         "decisions": db.decisions().expect("decisions"),
+        "gate_counts": db.gate_counts("2026-10-01", "2026-12-31").expect("gate counts"),
+        "stamp": db.change_stamp().expect("stamp"),
     })
 }
 
@@ -97,6 +114,9 @@ fn both_stores_read_back_the_same_and_refuse_edits() {
     let expected = contents(&lite);
     assert_eq!(expected["registered"], serde_json::json!([["demo-acct-1", "missing_persons"]]));
     assert_eq!(expected["active"], 2);
+    let counts: Vec<u64> =
+        expected["gate_counts"].as_array().expect("counts").iter().filter_map(|c| c["count"].as_u64()).collect();
+    assert_eq!(counts, vec![6, 4], "each key's counts sum");
     let Some(admin) = postgres() else { return };
     let url = pg::scratch::create(&admin).expect("scratch");
     let mut db = PolicyStore::open(Path::new(&url)).expect("postgres");
@@ -114,6 +134,14 @@ fn both_stores_read_back_the_same_and_refuse_edits() {
         let msg = err.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
         assert!(msg.contains("append-only"), "{sql}: {msg}");
     }
+    // Counts only grow.
+    for sql in
+        ["UPDATE policy.gate_counts SET count = 0", "DELETE FROM policy.gate_counts", "TRUNCATE policy.gate_counts"]
+    {
+        let err = raw.batch_execute(sql).expect_err("refused");
+        let msg = err.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+        assert!(msg.contains("gate counts"), "{sql}: {msg}");
+    }
 }
 
 #[test]
@@ -125,7 +153,7 @@ fn a_sqlite_policy_database_moves_to_postgresql_unchanged() {
     let url = pg::scratch::create(&admin).expect("scratch");
     let moved = PolicyStore::move_to_postgres(&file, &url, &mut |_, _| {}).expect("move");
     assert!(moved.iter().all(|m| m.copied || m.rows == 0), "{moved:?}");
-    assert_eq!(moved.iter().map(|m| m.rows).sum::<u64>(), 2 + 3 + 2 + 2);
+    assert_eq!(moved.iter().map(|m| m.rows).sum::<u64>(), 2 + 3 + 2 + 2 + 2);
     let again = PolicyStore::move_to_postgres(&file, &url, &mut |_, _| {}).expect("resumed");
     assert!(again.iter().all(|m| !m.copied), "a second run copies nothing");
     let (lite, moved) = (PolicyStore::open(&file).expect("sqlite"), PolicyStore::open(Path::new(&url)).expect("pg"));
