@@ -168,17 +168,11 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
         }
     }
 
+    // The new entries, each bundle read once.
     let from = base.map_or(0, |b| b.size);
     let reader = TileReader::new(&source, verified.size);
-    for index in from..verified.size {
-        let entry = match reader.entry(index) {
-            Ok(e) => e,
-            Err(e) => {
-                transient(state, &log.source, format!("entry {index}: {e}"), &origin, ctx, &mut alerts);
-                return alerts;
-            }
-        };
-        let record: Value = match serde_json::from_slice(&entry) {
+    let read = reader.for_each_entry(from, |index, entry| {
+        let record: Value = match serde_json::from_slice(entry) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
                 let mut a = Alert::new(
@@ -188,11 +182,11 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
                 );
                 a.index = Some(index);
                 alerts.push(a);
-                continue;
+                return;
             }
         };
         // Entries that are not candor's records (another writer's) match nothing.
-        let Some(record) = records::parse_value(record) else { continue };
+        let Some(record) = records::parse_value(record) else { return };
         for item in crate::watch::matches(&record, ctx.watch) {
             let kind = record.kind();
             let mut a = Alert::new("watch", &origin, format!("entry #{index} ({kind}) matches {item}"));
@@ -200,6 +194,10 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
             a.index = Some(index);
             alerts.push(a);
         }
+    });
+    if let Err(e) = read {
+        transient(state, &log.source, format!("entries from {from}: {e}"), &origin, ctx, &mut alerts);
+        return alerts;
     }
     state.checkpoint = Some(served_text);
     alerts

@@ -97,6 +97,29 @@ impl<'a> TileReader<'a> {
         merkle::consistency_proof(self, old, size)
     }
 
+    /// Calls `each(index, entry)` for every entry from `from` to the tree's end, in order,
+    /// reading each entry bundle once (a follower that reads new entries one by one would
+    /// fetch a bundle up to 256 times). Stops at the first bundle that cannot be read, with its
+    /// error; the entries before it have been given.
+    pub fn for_each_entry(&self, from: u64, mut each: impl FnMut(u64, &[u8])) -> Result<(), Error> {
+        let mut index = from;
+        while index < self.size {
+            let bundle = index / TILE_WIDTH;
+            let id = TileId::entries(bundle, width_at(0, bundle, self.size));
+            let bytes = read_tile(self.storage, id)?;
+            let entries = parse_bundle(&bytes)?;
+            if entries.len() < usize::from(id.width) {
+                return Err(Error::Inconsistent(format!("{} holds fewer than {} entries", id.path(), id.width)));
+            }
+            let end = bundle * TILE_WIDTH + u64::from(id.width);
+            for i in index..end {
+                each(i, entries[(i % TILE_WIDTH) as usize]);
+            }
+            index = end;
+        }
+        Ok(())
+    }
+
     /// The entry at `index`, read from its entry bundle.
     pub fn entry(&self, index: u64) -> Result<Vec<u8>, Error> {
         if index >= self.size {

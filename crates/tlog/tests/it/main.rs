@@ -1,6 +1,7 @@
 //! The tlog crate's integration tests, in one test binary (one link, shared fixtures built
 //! once per run). Each module is one area; `cargo test -p tlog --test it MODULE` runs one.
 
+mod bundles;
 mod failures;
 mod merkle_props;
 mod tessera;
