@@ -148,11 +148,6 @@ impl Gate {
         &self.taxonomy
     }
 
-    /// The settings.
-    pub fn config(&self) -> &GateConfig {
-        &self.config
-    }
-
     /// Decides `ask` and counts the decision. A malformed request is an error (not decided,
     /// not counted).
     pub fn decide(&self, ask: &Ask) -> Result<Verdict, Error> {

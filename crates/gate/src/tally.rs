@@ -35,11 +35,6 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Counts one decision today.
-    pub fn add(&self, key: Key) {
-        self.add_on(today(), key, 1);
-    }
-
     /// Counts `n` decisions on `day`.
     pub fn add_on(&self, day: String, key: Key, n: u64) {
         let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
