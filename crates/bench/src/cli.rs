@@ -241,6 +241,10 @@ pub struct BenchUsageArgs {
     /// Skip DuckDB.
     #[arg(long)]
     pub no_duckdb: bool,
+    /// Measure storing as well (Parquet only): `candor usage ingest` into a new SQLite store
+    /// against DuckDB aggregating into a new database file (`CREATE TABLE … AS`).
+    #[arg(long)]
+    pub store: bool,
     /// The DuckDB side.
     #[arg(long, default_value = "bench/usage_duckdb.py")]
     pub duckdb_script: PathBuf,

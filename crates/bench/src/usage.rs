@@ -143,25 +143,74 @@ fn candor(t: &Taxonomy, path: &Path, input: &'static str, threads: usize, runs: 
     best.context("no runs")
 }
 
-fn duckdb(script: &Path, path: &Path, sql: &Path, input: &'static str, threads: usize, runs: u32) -> Result<Run> {
+/// `candor usage ingest` as a user runs it: hashing the file, aggregating it and storing the
+/// groups into a new SQLite usage store (in `dir`); the totals read back from the store, untimed.
+fn candor_ingest(t: &Taxonomy, path: &Path, dir: &Path, runs: u32) -> Result<Run> {
+    let mut best: Option<Run> = None;
+    let db = dir.join("ingest-usage.db");
+    for i in 0..runs {
+        for old in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{old}", db.display()));
+        }
+        let bar = progress(0, &format!("candor: ingest into a new store (run {} of {runs})", i + 1));
+        reset_peak();
+        let start = Instant::now();
+        let mut store = usage::store::UsageStore::open(&db)?;
+        let report = store.ingest_with_progress(t, path, ReadOptions::default(), &mut |_, done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })?;
+        drop(store);
+        let seconds = start.elapsed().as_secs_f64();
+        let peak_rss_kb = peak_rss_kb();
+        bar.finish_and_clear();
+        let rows = usage::store::UsageStore::open(&db)?.rows()?;
+        let run = Run {
+            input: "Parquet",
+            engine: "candor ingest",
+            seconds,
+            peak_rss_kb,
+            rows: report.rows as u64,
+            lines: rows.iter().map(|(_, s)| s.lines).sum(),
+            cost: rows.iter().map(|(_, s)| s.cost).sum(),
+        };
+        eprintln!("candor's store: {:.0} MB", std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) as f64 / 1e6);
+        if best.as_ref().is_none_or(|b| run.seconds < b.seconds) {
+            best = Some(run);
+        }
+    }
+    best.context("no runs")
+}
+
+fn duckdb(
+    script: &Path,
+    path: &Path,
+    sql: &Path,
+    input: &'static str,
+    threads: usize,
+    runs: u32,
+    store: Option<&Path>,
+) -> Result<Run> {
     let mut best: Option<Run> = None;
     for i in 0..runs {
         let bar = progress(0, &format!("DuckDB: {input} (run {} of {runs})", i + 1));
-        let out = Command::new("python3")
-            .arg(script)
-            .arg(path)
-            .arg(sql)
-            .arg(threads.to_string())
-            .output()
-            .context("running python3")?;
+        let mut cmd = Command::new("python3");
+        cmd.arg(script).arg(path).arg(sql).arg(threads.to_string());
+        if let Some(db) = store {
+            cmd.arg(db);
+        }
+        let out = cmd.output().context("running python3")?;
         bar.finish_and_clear();
         if !out.status.success() {
             bail!("DuckDB run failed: {}", String::from_utf8_lossy(&out.stderr));
         }
         let v: Value = serde_json::from_slice(&out.stdout).context("DuckDB script output")?;
+        if store.is_some() {
+            eprintln!("DuckDB's store: {:.0} MB", v["stored_bytes"].as_f64().unwrap_or(0.0) / 1e6);
+        }
         let run = Run {
             input,
-            engine: "DuckDB",
+            engine: if store.is_some() { "DuckDB CREATE TABLE AS" } else { "DuckDB" },
             seconds: v["seconds"].as_f64().unwrap_or(f64::NAN),
             peak_rss_kb: v["peak_rss_kb"].as_u64().unwrap_or(0),
             rows: v["rows"].as_u64().unwrap_or(0),
@@ -211,19 +260,26 @@ pub fn run(args: &BenchUsageArgs) -> Result<ExitCode> {
     }
     let mut runs = vec![candor(&t, &pq, "Parquet", threads, args.runs)?];
     if with_duckdb {
-        runs.push(duckdb(&args.duckdb_script, &pq, &sql, "Parquet", threads, args.runs)?);
+        runs.push(duckdb(&args.duckdb_script, &pq, &sql, "Parquet", threads, args.runs, None)?);
         // A lower bound for DuckDB: the same scan and grouping on the raw columns, without
         // classifying anything (more groups; not comparable row for row).
         let raw = args.dir.join("query-raw.sql");
         std::fs::write(&raw, RAW_QUERY)?;
-        let mut r = duckdb(&args.duckdb_script, &pq, &raw, "Parquet", threads, args.runs)?;
+        let mut r = duckdb(&args.duckdb_script, &pq, &raw, "Parquet", threads, args.runs, None)?;
         r.engine = "DuckDB, raw GROUP BY";
         runs.push(r);
+    }
+    if args.store {
+        runs.push(candor_ingest(&t, &pq, &args.dir, args.runs)?);
+        if with_duckdb {
+            let db = args.dir.join("ingest-usage.duckdb");
+            runs.push(duckdb(&args.duckdb_script, &pq, &sql, "Parquet", threads, args.runs, Some(&db))?);
+        }
     }
     if !args.no_csv {
         runs.push(candor(&t, &gz, "gzip CSV", threads, args.runs)?);
         if with_duckdb {
-            runs.push(duckdb(&args.duckdb_script, &gz, &sql, "gzip CSV", threads, args.runs)?);
+            runs.push(duckdb(&args.duckdb_script, &gz, &sql, "gzip CSV", threads, args.runs, None)?);
         }
     }
     // Every run must have found the same aggregate (the raw GROUP BY: the same totals).
@@ -235,6 +291,11 @@ pub fn run(args: &BenchUsageArgs) -> Result<ExitCode> {
     });
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let ratio = (runs.len() > 1 && runs[1].engine == "DuckDB").then(|| runs[0].seconds / runs[1].seconds);
+    let engine = |name: &str| runs.iter().find(|r| r.engine == name);
+    let store_ratio = match (engine("candor ingest"), engine("DuckDB CREATE TABLE AS")) {
+        (Some(c), Some(d)) => Some(c.seconds / d.seconds),
+        _ => None,
+    };
     if args.json {
         let list: Vec<Value> = runs
             .iter()
@@ -245,7 +306,8 @@ pub fn run(args: &BenchUsageArgs) -> Result<ExitCode> {
             .collect();
         print_json(
             &json!({"rows": args.rows, "accounts": args.accounts, "threads": threads, "parquet_bytes": size(&pq), "gzip_csv_bytes": size(&gz),
-                           "runs": list, "candor_over_duckdb_parquet": ratio, "results_agree": agree}),
+                           "runs": list, "candor_over_duckdb_parquet": ratio, "ingest_over_duckdb_storing": store_ratio,
+                           "results_agree": agree}),
         );
     } else {
         println!(
@@ -255,12 +317,12 @@ pub fn run(args: &BenchUsageArgs) -> Result<ExitCode> {
             size(&gz) as f64 / 1e9
         );
         println!(
-            "{:10} {:7} {:>9} {:>14} {:>12} {:>9}",
+            "{:10} {:22} {:>9} {:>14} {:>12} {:>9}",
             "input", "engine", "seconds", "rows/s", "peak memory", "groups"
         );
         for r in &runs {
             println!(
-                "{:10} {:21} {:>9.2} {:>14.0} {:>9.0} MB {:>9}",
+                "{:10} {:22} {:>9.2} {:>14.0} {:>9.0} MB {:>9}",
                 r.input,
                 r.engine,
                 r.seconds,
@@ -274,6 +336,10 @@ pub fn run(args: &BenchUsageArgs) -> Result<ExitCode> {
             // thousands (millions of groups).
             let target = if args.accounts <= 5_000 { 0.5 } else { 1.0 };
             println!("candor / DuckDB time on Parquet: {ratio:.2} (target ≤ {target:.2})");
+        }
+        if let Some(ratio) = store_ratio {
+            let target = if args.accounts <= 5_000 { 0.5 } else { 1.0 };
+            println!("candor usage ingest / DuckDB aggregating and storing: {ratio:.2} (target ≤ {target:.2})");
         }
         println!(
             "results agree: {}",

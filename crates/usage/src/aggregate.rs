@@ -39,6 +39,27 @@ pub enum Error {
         /// The newest this candor knows.
         known: usize,
     },
+    /// A group's quantity or cost in one file is beyond ±1e300 (the usage store's `MAX_MAGNITUDE`);
+    /// nothing was stored.
+    #[error(
+        "{path}: the {} of account {} in {} ({}) is beyond ±1e300, more than any bill; summed with other files' it \
+         could overflow; nothing was stored",
+        what.column, what.account, what.month, what.service
+    )]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Which group and sum.
+        what: focus::Overflowed,
+    },
+    /// What the store holds does not read back (a damaged database file).
+    #[error("usage database: {what} cannot be read: {message}")]
+    Stored {
+        /// What was being read.
+        what: String,
+        /// Where it went wrong.
+        message: String,
+    },
     /// A file could not be hashed.
     #[error("{path}: {source}")]
     Io {

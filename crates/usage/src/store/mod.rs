@@ -25,6 +25,7 @@ use crate::focus::{ReadOptions, ReadReport};
 use crate::fold::{Key, Sums, UNMAPPED};
 use crate::taxonomy::Taxonomy;
 
+mod packed;
 mod postgres;
 mod sqlite;
 
@@ -32,6 +33,35 @@ mod sqlite;
 enum Identified {
     New { sha: String, file: String },
     Seen(IngestReport),
+}
+
+/// The largest magnitude a group's quantity or cost may have in one stored file. No bill comes
+/// near it; below it, one group summed over fewer than 10^8 files stays finite, so the store
+/// never holds sums that overflow when the report adds them (a store that keeps each file's
+/// groups apart cannot check the sum at ingest without reading every other file).
+pub const MAX_MAGNITUDE: f64 = 1e300;
+
+/// The first sum beyond [`MAX_MAGNITUDE`] among `groups` (account, month, service, quantity,
+/// cost), as the error naming it.
+fn too_large<'a>(
+    path: &Path,
+    groups: impl Iterator<Item = (&'a str, &'a str, &'a str, f64, f64)>,
+) -> Result<(), Error> {
+    for (account, month, service, quantity, cost) in groups {
+        // NaN is not within either.
+        let within = |x: f64| x.abs() <= MAX_MAGNITUDE;
+        let column = if !within(quantity) {
+            "quantity"
+        } else if !within(cost) {
+            "cost"
+        } else {
+            continue;
+        };
+        let what =
+            crate::focus::Overflowed { account: account.into(), month: month.into(), service: service.into(), column };
+        return Err(Error::TooLarge { path: path.display().to_string(), what });
+    }
+    Ok(())
 }
 
 /// What an ingest is doing, for progress.
@@ -50,7 +80,24 @@ pub struct UsageStore {
 
 /// One aggregate row to store: key (account, month, service, capability, region class, unit),
 /// slice (billing account, billing period), sums.
-pub(crate) type Row<'a> = ([&'a str; 6], (&'a str, &'a str), Sums);
+pub(crate) type Row<'a> = ([&'a str; 6], (&'a str, &'a str), RowSums<'a>);
+
+/// A row's sums as a backend stores them, its days borrowed (formatted once per day, not per
+/// group: millions of groups share a few hundred days).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowSums<'a> {
+    pub(crate) quantity: f64,
+    pub(crate) cost: f64,
+    pub(crate) lines: u64,
+    pub(crate) first: &'a str,
+    pub(crate) last: &'a str,
+}
+
+impl<'a> RowSums<'a> {
+    fn of(s: &'a Sums) -> RowSums<'a> {
+        RowSums { quantity: s.quantity, cost: s.cost, lines: s.lines, first: &s.first, last: &s.last }
+    }
+}
 
 /// What a backend does; [`UsageStore`] decides what.
 pub(crate) trait Backend: Send {
@@ -150,7 +197,9 @@ impl UsageStore {
         to: &str,
         progress: &mut dyn FnMut(&str, u64),
     ) -> Result<Vec<pg::moving::Moved>, Error> {
-        let source = sqlite::SqliteBackend::open(from)?;
+        let mut source = sqlite::SqliteBackend::open(from)?;
+        // PostgreSQL keeps one row per group (filled by COPY): chunks are unpacked into rows first.
+        sqlite::unpack_chunks(source.connection_mut())?;
         let target = postgres::PgBackend::connect(to)?;
         Ok(pg::moving::from_sqlite(source.connection(), target.database(), sqlite::TABLES, progress)?)
     }
@@ -175,15 +224,26 @@ impl UsageStore {
             Identified::Seen(report) => return Ok(report),
         };
         let agg = aggregate_file(taxonomy, path, opts, &mut |done, total| progress(Phase::Reading, done, total))?;
+        too_large(path, agg.groups.iter().map(|g| (g.account, g.month, g.service, g.sums.quantity, g.sums.cost)))?;
         let total = agg.groups.len() as u64;
         let slices: std::collections::BTreeSet<(&str, &str)> =
             agg.groups.iter().map(|g| (g.billing_account, g.billing_period)).collect();
+        let mut days: rustc_hash::FxHashMap<i32, String> = rustc_hash::FxHashMap::default();
+        for g in agg.groups.iter() {
+            for day in [g.sums.first, g.sums.last] {
+                days.entry(day).or_insert_with(|| crate::fold::day_text(day));
+            }
+        }
         let mut rows = agg.groups.iter().enumerate().map(|(i, g)| {
             if i % 65_536 == 0 {
                 progress(Phase::Writing, i as u64, total);
             }
             let key = [g.account, g.month, g.service, g.capability, g.region_class, g.unit];
-            (key, (g.billing_account, g.billing_period), g.sums.to_sums())
+            let day = |d: i32| days.get(&d).map_or("", String::as_str);
+            let s = &g.sums;
+            let sums =
+                RowSums { quantity: s.quantity, cost: s.cost, lines: s.lines, first: day(s.first), last: day(s.last) };
+            (key, (g.billing_account, g.billing_period), sums)
         });
         let Some(replaced) = self.backend.store(&mut rows, &slices, &sha, &file, agg.read.rows)? else {
             return Ok(IngestReport::seen(file));
@@ -231,9 +291,10 @@ impl UsageStore {
             }
             agg.entry(key).or_default().add(&sums);
         }
+        too_large(path, agg.iter().map(|(k, v)| (&*k.account, &*k.month, &*k.service, v.quantity, v.cost)))?;
         // An aggregate names no billing account or period: it is only added, never replaces.
         let mut rows = agg.iter().map(|(k, v)| {
-            ([&*k.account, &k.month, &k.service, &k.capability, &k.region_class, &k.unit], ("", ""), v.clone())
+            ([&*k.account, &k.month, &k.service, &k.capability, &k.region_class, &k.unit], ("", ""), RowSums::of(v))
         });
         let Some(replaced) = self.backend.store(&mut rows, &Default::default(), &sha, &file, read.rows)? else {
             return Ok(IngestReport::seen(file));
@@ -343,7 +404,7 @@ mod tests {
         ingest_aggregates_once_and_reports_by_owner_and_quarter,
         a_second_file_adds_to_the_groups_it_shares_with_the_first,
         a_re_export_replaces_its_billing_periods_and_a_true_duplicate_changes_nothing,
-        sums_that_overflow_across_files_are_refused_naming_the_group,
+        sums_that_could_overflow_across_files_are_refused_naming_the_group,
         a_bad_row_leaves_the_store_unchanged,
     );
 
@@ -488,26 +549,39 @@ mod tests {
         assert_eq!((lines, (cost * 100.0).round()), (4, 202.0));
     }
 
-    fn sums_that_overflow_across_files_are_refused_naming_the_group() {
+    fn sums_that_could_overflow_across_files_are_refused_naming_the_group() {
         let d = tempfile::tempdir().expect("tempdir");
         let t = Taxonomy::builtin().expect("taxonomy");
         let mut s = fresh();
-        let big = |name: &str, day: &str| {
+        let line = |name: &str, day: &str, quantity: &str| {
             let p = d.path().join(name);
             let header = FILE.lines().next().expect("header");
             std::fs::write(
                 &p,
-                format!("{header}\nAWS,111,Amazon EC2,BoxUsage:m5.large,RunInstances,us-east-1,1e308,Hrs,1.00,{day}\n"),
+                format!(
+                    "{header}\nAWS,111,Amazon EC2,BoxUsage:m5.large,RunInstances,us-east-1,{quantity},Hrs,1.00,{day}\n"
+                ),
             )
             .expect("write");
             p
         };
-        s.ingest(&t, &big("one.csv", "2026-07-01T00:00:00Z"), ReadOptions::default()).expect("one");
+        s.ingest(&t, &line("one.csv", "2026-07-01T00:00:00Z", "1e300"), ReadOptions::default()).expect("one");
         let before = s.rows().expect("rows");
-        let e = s.ingest(&t, &big("two.csv", "2026-07-02T00:00:00Z"), ReadOptions::default()).expect_err("overflow");
+        // 1e308 twice would overflow; one file of it is already refused, whatever the store holds.
+        let e = s
+            .ingest(&t, &line("two.csv", "2026-07-02T00:00:00Z", "1e308"), ReadOptions::default())
+            .expect_err("too large");
         let e = e.to_string();
         assert!(e.contains("two.csv") && e.contains("quantity of account 111 in 2026-07 (Amazon EC2)"), "{e}");
         assert_eq!(s.rows().expect("rows"), before, "nothing stored");
+        let e = s
+            .ingest(&t, &line("three.csv", "2026-07-03T00:00:00Z", "-1.5e300"), ReadOptions::default())
+            .expect_err("too large, negative");
+        assert!(e.to_string().contains("three.csv"), "{e}");
+        // At the bound, files add up to a finite sum.
+        s.ingest(&t, &line("four.csv", "2026-07-04T00:00:00Z", "1e300"), ReadOptions::default()).expect("four");
+        let total: f64 = s.rows().expect("rows").iter().map(|(_, v)| v.quantity).sum();
+        assert!(total.is_finite() && total >= 2e300, "{total}");
     }
 
     fn a_bad_row_leaves_the_store_unchanged() {

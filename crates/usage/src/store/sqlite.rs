@@ -2,8 +2,11 @@
 
 use std::path::Path;
 
+use std::collections::{BTreeMap, HashMap};
+
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::packed::{CHUNK_ROWS, Packer, SliceRow, unpack};
 use super::{Backend, Replacement, Row};
 use crate::aggregate::Error;
 use crate::fold::{Key, Sums};
@@ -12,7 +15,9 @@ use crate::fold::{Key, Sums};
 /// and the policy store's style). The first is idempotent: databases made before versioning
 /// (user_version 0) already hold it. The second stores rows in their key's B-tree (`WITHOUT
 /// ROWID`): half the disk and half the writes of a table plus a separate key index, which
-/// counts at millions of groups.
+/// counts at millions of groups. The fifth stores what files bring in chunks
+/// ([`super::packed`]), one B-tree row per 65,536 groups: rows from before it stay in `usage`
+/// and are read with the chunks.
 pub(super) const MIGRATIONS: &[&str] = &["
 CREATE TABLE IF NOT EXISTS usage (
     account TEXT NOT NULL, month TEXT NOT NULL, service TEXT NOT NULL, capability TEXT NOT NULL,
@@ -46,6 +51,10 @@ CREATE INDEX ingested_slices_by_file ON ingested_slices (sha256, in_force);
 ", "
 CREATE TABLE generation (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
 INSERT INTO generation (one, n) VALUES (1, 0);
+", "
+CREATE TABLE usage_chunks (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, rows INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE INDEX usage_chunks_by_file ON usage_chunks (sha256);
+ALTER TABLE ingested_slices ADD COLUMN lines INTEGER NOT NULL DEFAULT 0;
 "];
 
 /// The tables, for moving the store to PostgreSQL.
@@ -110,6 +119,10 @@ impl SqliteBackend {
     pub(super) fn connection(&self) -> &Connection {
         &self.conn
     }
+
+    pub(super) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
 }
 
 /// How the usage store's file is opened and migrated.
@@ -135,9 +148,10 @@ impl Backend for SqliteBackend {
 
     /// Stores a file's aggregate rows (key: account, month, service, capability, region class,
     /// unit; slice: billing account and period) and records the file, in one transaction.
-    /// First the `slices` it covers that have a billing account are emptied (an earlier file's
-    /// lines for them are replaced); then one upsert per row, the sums added as [`Sums::add`]
-    /// adds them. Returns what was replaced.
+    /// First the `slices` it covers that have a billing account are taken out of force (an
+    /// earlier file's lines for them are replaced: rows from before chunks are deleted, chunks
+    /// are filtered when read and deleted once none of their file's slices is in force); then
+    /// the rows are packed into chunks. Returns what was replaced.
     fn store(
         &mut self,
         rows: &mut dyn Iterator<Item = Row<'_>>,
@@ -153,88 +167,30 @@ impl Backend for SqliteBackend {
         }
         let mut replaced = Vec::new();
         for &(billing_account, billing_period) in slices.iter().filter(|(a, _)| !a.is_empty()) {
-            let slice = params![billing_account, billing_period, sha];
-            let mut earlier = tx.prepare_cached(
-                "SELECT DISTINCT i.file FROM ingested_slices s JOIN ingested i ON i.sha256 = s.sha256 \
-                 WHERE s.billing_account = ?1 AND s.billing_period = ?2 AND s.in_force = 1 AND s.sha256 <> ?3 \
-                 ORDER BY i.file",
-            )?;
-            let files = earlier.query_map(slice, |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-            let slice = params![billing_account, billing_period];
-            let stored: i64 = tx.query_row(
-                "SELECT coalesce(sum(lines), 0) FROM usage WHERE billing_account = ?1 AND billing_period = ?2",
-                slice,
-                |r| r.get(0),
-            )?;
-            if files.is_empty() && stored == 0 {
-                continue;
+            if let Some(r) = replace_slice(&tx, billing_account, billing_period, sha)? {
+                replaced.push(r);
             }
-            tx.execute("DELETE FROM usage WHERE billing_account = ?1 AND billing_period = ?2", slice)?;
-            tx.execute(
-                "UPDATE ingested_slices SET in_force = 0 WHERE billing_account = ?1 AND billing_period = ?2",
-                slice,
-            )?;
-            replaced.push(Replacement {
-                billing_account: billing_account.into(),
-                billing_period: billing_period.into(),
-                files,
-                lines: stored as u64,
-            });
         }
+        // A file ingested again after a later one replaced some of it is stored anew.
+        tx.execute("DELETE FROM usage_chunks WHERE sha256 = ?1", [sha])?;
+        let mut slice_lines: BTreeMap<(&str, &str), u64> = BTreeMap::new();
         {
-            let mut put = tx.prepare_cached(
-                "INSERT INTO usage (account, month, service, capability, region_class, unit, quantity, cost, lines, first, last, \
-                 billing_account, billing_period) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
-                 ON CONFLICT (billing_account, billing_period, account, month, service, capability, region_class, unit) \
-                 DO UPDATE SET \
-                 quantity = quantity + excluded.quantity, cost = cost + excluded.cost, lines = lines + excluded.lines, \
-                 first = CASE WHEN first = '' OR (excluded.first <> '' AND excluded.first < first) \
-                         THEN excluded.first ELSE first END, \
-                 last = max(last, excluded.last) \
-                 RETURNING quantity, cost",
-            )?;
-            for ([account, month, service, capability, region_class, unit], (billing_account, billing_period), v) in
-                rows
-            {
-                // A stored sum plus this one may overflow (infinity, or NaN, which SQLite
-                // stores as NULL): refused, naming the group, and the transaction rolled back.
-                let overflow = |column| {
-                    Error::Read(crate::focus::Error::Overflow {
-                        path: file.into(),
-                        what: crate::focus::Overflowed {
-                            account: account.into(),
-                            month: month.into(),
-                            service: service.into(),
-                            column,
-                        },
-                    })
-                };
-                let params = params![
-                    account,
-                    month,
-                    service,
-                    capability,
-                    region_class,
-                    unit,
-                    v.quantity,
-                    v.cost,
-                    v.lines as i64,
-                    v.first,
-                    v.last,
-                    billing_account,
-                    billing_period
-                ];
-                let sums = put.query_row(params, |r| Ok((r.get::<_, Option<f64>>(0)?, r.get::<_, Option<f64>>(1)?)));
-                match sums {
-                    Ok((Some(q), Some(c))) if q.is_finite() && c.is_finite() => {}
-                    Ok((Some(q), _)) if q.is_finite() => return Err(overflow("cost")),
-                    Ok(_) => return Err(overflow("quantity")),
-                    Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                        return Err(overflow(if v.quantity.is_finite() { "cost" } else { "quantity" }));
-                    }
-                    Err(e) => return Err(e.into()),
+            let mut put = tx.prepare_cached("INSERT INTO usage_chunks (sha256, rows, data) VALUES (?1, ?2, ?3)")?;
+            let mut packer = Packer::default();
+            let mut flush = |packer: &mut Packer| -> Result<(), Error> {
+                let n = packer.len() as i64;
+                put.execute(params![sha, n, packer.finish()])?;
+                Ok(())
+            };
+            for (key, slice, sums) in rows {
+                *slice_lines.entry(slice).or_insert(0) += sums.lines;
+                packer.push(key, slice, &sums);
+                if packer.len() == CHUNK_ROWS {
+                    flush(&mut packer)?;
                 }
+            }
+            if packer.len() > 0 {
+                flush(&mut packer)?;
             }
         }
         tx.execute(
@@ -243,12 +199,20 @@ impl Backend for SqliteBackend {
         )?;
         // A file ingested again after a later one replaced some of it holds its slices anew.
         tx.execute("DELETE FROM ingested_slices WHERE sha256 = ?1", [sha])?;
-        for (billing_account, billing_period) in slices {
+        for &(billing_account, billing_period) in slices {
+            let n = slice_lines.get(&(billing_account, billing_period)).copied().unwrap_or(0);
             tx.execute(
-                "INSERT INTO ingested_slices (billing_account, billing_period, sha256, in_force) VALUES (?1, ?2, ?3, 1)",
-                params![billing_account, billing_period, sha],
+                "INSERT INTO ingested_slices (billing_account, billing_period, sha256, in_force, lines) \
+                 VALUES (?1, ?2, ?3, 1, ?4)",
+                params![billing_account, billing_period, sha, n as i64],
             )?;
         }
+        // Chunks of files wholly replaced are never read again.
+        tx.execute(
+            "DELETE FROM usage_chunks WHERE sha256 IN \
+             (SELECT sha256 FROM ingested_slices GROUP BY sha256 HAVING max(in_force) = 0)",
+            [],
+        )?;
         tx.execute("UPDATE generation SET n = n + 1", [])?;
         tx.commit()?;
         Ok(Some(replaced))
@@ -259,31 +223,153 @@ impl Backend for SqliteBackend {
     }
 
     fn slice_rows(&self) -> Result<Vec<(Key, Sums)>, Error> {
-        let mut st = self.conn.prepare(
-            "SELECT account, month, service, capability, region_class, unit, quantity, cost, lines, first, last FROM usage \
-             ORDER BY account, month, service, capability, region_class, unit, billing_account, billing_period",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                Key {
-                    account: r.get(0)?,
-                    month: r.get(1)?,
-                    service: r.get(2)?,
-                    capability: r.get(3)?,
-                    region_class: r.get(4)?,
-                    unit: r.get(5)?,
-                },
-                Sums {
-                    quantity: r.get(6)?,
-                    cost: r.get(7)?,
-                    lines: r.get::<_, i64>(8)? as u64,
-                    first: r.get(9)?,
-                    last: r.get(10)?,
-                },
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut all = stored_rows(&self.conn)?;
+        // Each file's chunks hold its rows in this order already, and the rows from before
+        // chunks came sorted: the sort merges runs. Stable, so rows of one key and slice keep
+        // the order they were ingested in (and are added in it).
+        all.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        Ok(all.into_iter().map(|(k, _, s)| (k, s)).collect())
     }
+}
+
+/// Takes the slice (billing account, billing period) out of force for every file but `sha`;
+/// what it held, if anything.
+fn replace_slice(
+    tx: &Connection,
+    billing_account: &str,
+    billing_period: &str,
+    sha: &str,
+) -> Result<Option<Replacement>, Error> {
+    let slice = params![billing_account, billing_period, sha];
+    let mut earlier = tx.prepare_cached(
+        "SELECT DISTINCT i.file FROM ingested_slices s JOIN ingested i ON i.sha256 = s.sha256 \
+         WHERE s.billing_account = ?1 AND s.billing_period = ?2 AND s.in_force = 1 AND s.sha256 <> ?3 \
+         ORDER BY i.file",
+    )?;
+    let files = earlier.query_map(slice, |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let in_chunks: i64 = tx.query_row(
+        "SELECT coalesce(sum(lines), 0) FROM ingested_slices \
+         WHERE billing_account = ?1 AND billing_period = ?2 AND in_force = 1 AND sha256 <> ?3",
+        slice,
+        |r| r.get(0),
+    )?;
+    let slice = params![billing_account, billing_period];
+    let in_rows: i64 = tx.query_row(
+        "SELECT coalesce(sum(lines), 0) FROM usage WHERE billing_account = ?1 AND billing_period = ?2",
+        slice,
+        |r| r.get(0),
+    )?;
+    let stored = in_chunks + in_rows;
+    if files.is_empty() && stored == 0 {
+        return Ok(None);
+    }
+    tx.execute("DELETE FROM usage WHERE billing_account = ?1 AND billing_period = ?2", slice)?;
+    tx.execute("UPDATE ingested_slices SET in_force = 0 WHERE billing_account = ?1 AND billing_period = ?2", slice)?;
+    Ok(Some(Replacement {
+        billing_account: billing_account.into(),
+        billing_period: billing_period.into(),
+        files,
+        lines: stored as u64,
+    }))
+}
+
+/// Every row in force: the rows from before chunks, then each chunk's in the order stored.
+fn stored_rows(conn: &Connection) -> Result<Vec<SliceRow>, Error> {
+    let mut all: Vec<SliceRow> = Vec::new();
+    let mut st = conn.prepare(
+        "SELECT account, month, service, capability, region_class, unit, quantity, cost, lines, first, last, \
+         billing_account, billing_period FROM usage",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            Key {
+                account: r.get(0)?,
+                month: r.get(1)?,
+                service: r.get(2)?,
+                capability: r.get(3)?,
+                region_class: r.get(4)?,
+                unit: r.get(5)?,
+            },
+            (r.get(11)?, r.get(12)?),
+            Sums {
+                quantity: r.get(6)?,
+                cost: r.get(7)?,
+                lines: r.get::<_, i64>(8)? as u64,
+                first: r.get(9)?,
+                last: r.get(10)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        all.push(row?);
+    }
+    // Slices replaced by a later file, per file whose chunks still hold them.
+    let mut replaced: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut st =
+        conn.prepare("SELECT sha256, billing_account, billing_period FROM ingested_slices WHERE in_force = 0")?;
+    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))? {
+        let (sha, slice) = row?;
+        replaced.entry(sha).or_default().push(slice);
+    }
+    let none = Vec::new();
+    let mut st = conn.prepare("SELECT id, sha256, data FROM usage_chunks ORDER BY id")?;
+    let mut chunks = st.query([])?;
+    while let Some(chunk) = chunks.next()? {
+        let (id, sha): (i64, String) = (chunk.get(0)?, chunk.get(1)?);
+        let out = replaced.get(&sha).unwrap_or(&none);
+        let keep = |a: &str, p: &str| !out.iter().any(|(x, y)| x == a && y == p);
+        let damaged = |message: String| Error::Stored { what: format!("usage chunk {id} of file {sha}"), message };
+        let data = chunk.get_ref(2)?.as_blob().map_err(|e| damaged(e.to_string()))?;
+        unpack(data, &keep, &mut |row| all.push(row)).map_err(damaged)?;
+    }
+    Ok(all)
+}
+
+/// Writes every chunk's rows in force into the `usage` table (summed with a row already there
+/// for the same key and slice, in the order stored) and deletes the chunks: the layout
+/// [`pg::moving`] copies table by table into PostgreSQL. One transaction.
+pub(super) fn unpack_chunks(conn: &mut Connection) -> Result<(), Error> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let chunks: i64 = tx.query_row("SELECT count(*) FROM usage_chunks", [], |r| r.get(0))?;
+    if chunks == 0 {
+        return Ok(());
+    }
+    let legacy: i64 = tx.query_row("SELECT count(*) FROM usage", [], |r| r.get(0))?;
+    let rows = stored_rows(&tx)?;
+    {
+        let mut put = tx.prepare_cached(
+            "INSERT INTO usage (account, month, service, capability, region_class, unit, quantity, cost, lines, first, last, \
+             billing_account, billing_period) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+             ON CONFLICT (billing_account, billing_period, account, month, service, capability, region_class, unit) \
+             DO UPDATE SET \
+             quantity = quantity + excluded.quantity, cost = cost + excluded.cost, lines = lines + excluded.lines, \
+             first = CASE WHEN first = '' OR (excluded.first <> '' AND excluded.first < first) \
+                     THEN excluded.first ELSE first END, \
+             last = max(last, excluded.last)",
+        )?;
+        // The rows already in the table are the first `legacy` ones.
+        for (k, (billing_account, billing_period), v) in rows.into_iter().skip(legacy as usize) {
+            put.execute(params![
+                k.account,
+                k.month,
+                k.service,
+                k.capability,
+                k.region_class,
+                k.unit,
+                v.quantity,
+                v.cost,
+                v.lines as i64,
+                v.first,
+                v.last,
+                billing_account,
+                billing_period
+            ])?;
+        }
+    }
+    tx.execute("DELETE FROM usage_chunks", [])?;
+    tx.commit()?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -329,5 +415,98 @@ mod tests {
             .expect("bump");
         drop(store);
         assert!(matches!(UsageStore::open(&path), Err(Error::Newer { .. })));
+    }
+
+    /// Billing account P's July and August.
+    const EXPORT: &str = "ProviderName,BillingAccountId,SubAccountId,ServiceName,x_UsageType,x_Operation,RegionId,ConsumedQuantity,ConsumedUnit,BilledCost,ChargePeriodStart,BillingPeriodStart\n\
+        AWS,P,111,Amazon Rekognition,USE1-Group1-ImagesProcessed,SearchFacesByImage,us-east-1,1000,Images,1.00,2026-07-01T00:00:00Z,2026-07-01T00:00:00Z\n\
+        AWS,P,111,Amazon Rekognition,USE1-Group1-ImagesProcessed,SearchFacesByImage,us-east-1,500,Images,0.50,2026-08-15T00:00:00Z,2026-08-01T00:00:00Z\n\
+        AWS,P,222,Amazon EC2,BoxUsage:m5.large,RunInstances,us-east-1,24,Hrs,2.30,2026-08-02T00:00:00Z,2026-08-01T00:00:00Z\n";
+
+    fn count(path: &Path, sql: &str) -> i64 {
+        SqliteBackend::open(path).expect("raw").conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+
+    #[test]
+    fn rows_from_before_chunks_are_read_with_them_and_replaced_like_them() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("usage.db");
+        {
+            // A store of schema version 4: its rows in the `usage` table.
+            let conn = Connection::open(&path).expect("open");
+            for m in &MIGRATIONS[..4] {
+                conn.execute_batch(m).expect("migration");
+            }
+            conn.pragma_update(None, "user_version", 4).expect("version");
+            conn.execute_batch(
+                "INSERT INTO ingested VALUES ('old', 'old.csv', 3);
+                 INSERT INTO ingested_slices VALUES ('P', '2026-07', 'old', 1), ('P', '2026-08', 'old', 1);
+                 INSERT INTO usage VALUES ('P', '2026-07', '111', '2026-07', 'Amazon Rekognition', 'face_identification',
+                     'commercial', 'Images', 7, 0.07, 1, '2026-07-03', '2026-07-03');
+                 INSERT INTO usage VALUES ('P', '2026-08', '111', '2026-08', 'Amazon Rekognition', 'face_identification',
+                     'commercial', 'Images', 9, 0.09, 2, '2026-08-03', '2026-08-04');",
+            )
+            .expect("old rows");
+        }
+        let t = crate::taxonomy::Taxonomy::builtin().expect("taxonomy");
+        let mut store = UsageStore::open(&path).expect("migrated");
+        assert_eq!(store.rows().expect("rows").len(), 2, "rows from before chunks are read");
+        // August re-exported: it replaces the old August rows (2 lines), July stays.
+        let august: String = EXPORT.lines().filter(|l| !l.contains("2026-07-01T")).map(|l| format!("{l}\n")).collect();
+        let file = dir.path().join("august.csv");
+        std::fs::write(&file, august).expect("write");
+        let r = store.ingest(&t, &file, crate::focus::ReadOptions::default()).expect("ingest");
+        assert_eq!(r.replaced.len(), 1);
+        assert_eq!((r.replaced[0].billing_period.as_str(), r.replaced[0].lines), ("2026-08", 2));
+        assert_eq!(r.replaced[0].files, ["old.csv"]);
+        let rows = store.rows().expect("rows");
+        let face =
+            |month: &str| rows.iter().find(|(k, _)| k.account == "111" && k.month == month).map(|(_, v)| v.quantity);
+        assert_eq!((face("2026-07"), face("2026-08")), (Some(7.0), Some(500.0)));
+        assert_eq!(count(&path, "SELECT count(*) FROM usage"), 1, "the replaced row is gone");
+        assert_eq!(count(&path, "SELECT count(*) FROM usage_chunks"), 1);
+    }
+
+    #[test]
+    fn chunks_of_a_wholly_replaced_file_go_and_unpacking_keeps_every_sum() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("usage.db");
+        let t = crate::taxonomy::Taxonomy::builtin().expect("taxonomy");
+        let mut store = UsageStore::open(&path).expect("store");
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).expect("write");
+            p
+        };
+        store.ingest(&t, &write("a.csv", EXPORT), crate::focus::ReadOptions::default()).expect("a");
+        // August alone, re-billed: a's August is out of force, its July still read from a's chunk.
+        let august: String = EXPORT
+            .lines()
+            .filter(|l| !l.contains("2026-07-01T"))
+            .map(|l| format!("{}\n", l.replace("0.50", "0.75")))
+            .collect();
+        store.ingest(&t, &write("b.csv", &august), crate::focus::ReadOptions::default()).expect("b");
+        assert_eq!(count(&path, "SELECT count(*) FROM usage_chunks"), 2);
+        let rows = store.rows().expect("rows");
+        let cost: f64 = rows.iter().map(|(_, v)| v.cost).sum();
+        assert_eq!((cost * 100.0).round(), 405.0, "July 1.00 from a, August 0.75 + 2.30 from b: {rows:?}");
+        // A re-export of both months replaces every slice of a and b: their chunks go.
+        let all = EXPORT.replace("1000,", "1001,");
+        store.ingest(&t, &write("c.csv", &all), crate::focus::ReadOptions::default()).expect("c");
+        assert_eq!(count(&path, "SELECT count(*) FROM usage_chunks"), 1, "only c's chunk is left");
+        store
+            .ingest(&t, &write("d.csv", &EXPORT.replace(",P,", ",Q,")), crate::focus::ReadOptions::default())
+            .expect("d");
+        let before = store.rows().expect("rows");
+        drop(store);
+        let mut raw = SqliteBackend::open(&path).expect("raw");
+        unpack_chunks(raw.connection_mut()).expect("unpack");
+        drop(raw);
+        assert_eq!(count(&path, "SELECT count(*) FROM usage_chunks"), 0);
+        assert_eq!(
+            UsageStore::open(&path).expect("store").rows().expect("rows"),
+            before,
+            "unpacked rows add up the same"
+        );
     }
 }
