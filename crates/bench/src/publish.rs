@@ -130,8 +130,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         reset_peak();
     };
     reset_peak();
-    let opts =
-        Options { exact_quantities: false, demonstration: true, salt: b"bench".to_vec(), witness_fail_open: false };
+    let opts = Options { exact_quantities: false, demonstration: true, salt: b"bench".to_vec(), ..Options::default() };
     let t = Instant::now();
     let data = gather(&store, &rows, &period)?;
     let gather_s = t.elapsed().as_secs_f64();

@@ -15,8 +15,8 @@ use records::{
 use tlog::{LogWriter, Storage};
 
 use crate::Error;
-use crate::entries;
 use crate::gather::{PeriodData, reasons};
+use crate::index::{Cache, RecordIndex};
 use crate::redact::{pseudonym, volume_band};
 
 /// How to publish.
@@ -31,6 +31,9 @@ pub struct Options {
     /// The operator publishes even if the log's witnesses miss their quorum
     /// (`--witness-fail-open`); the period summary says so.
     pub witness_fail_open: bool,
+    /// Where the log's record index is kept (see [`crate::index`]); without one it is built
+    /// from the log each time.
+    pub index: Option<std::path::PathBuf>,
 }
 
 /// What publishing did.
@@ -49,7 +52,8 @@ pub struct Outcome {
 /// Entries to append, placed after the log's current end; existing identical entries are
 /// reused instead.
 struct Batch {
-    existing: HashMap<Vec<u8>, u64>,
+    /// Entries by SHA-256 (hex).
+    existing: HashMap<String, u64>,
     next: u64,
     pending: Vec<(Vec<u8>, String)>,
 }
@@ -58,13 +62,14 @@ impl Batch {
     fn place(&mut self, body: Body, demonstration: bool) -> Result<Link, Error> {
         let record = Record::new(body, demonstration);
         let bytes = records::entry(&record)?;
-        if let Some(&i) = self.existing.get(&bytes) {
-            return Ok(link_to(i, &bytes));
+        let sha256 = records::sha256_hex(&bytes);
+        if let Some(&i) = self.existing.get(&sha256) {
+            return Ok(Link { index: i, sha256 });
         }
         let index = self.next;
         self.next += 1;
-        let link = link_to(index, &bytes);
-        self.existing.insert(bytes.clone(), index);
+        let link = Link { index, sha256: sha256.clone() };
+        self.existing.insert(sha256, index);
         self.pending.push((bytes, record.kind().to_string()));
         Ok(link)
     }
@@ -96,11 +101,16 @@ pub fn publish<S: Storage>(
     opts: &Options,
 ) -> Result<Outcome, Error> {
     let size = writer.size();
-    let all = entries::read_all(writer.storage(), size)?;
-    let records = records::parse_all(&all);
+    // What the log holds, from the record index: no entry is read again except the few this
+    // step needs whole (the policy version cited, the policy notices).
+    let cache = match opts.index.as_deref() {
+        Some(path) => Cache::ReadWrite(path),
+        None => Cache::None,
+    };
+    let (index, _) = RecordIndex::open(writer.storage(), size, &writer.root(), cache)?;
     // What the report shows as corrected (see `records::corrected`), so that publishing again
     // reads the same current records as every reader.
-    let corrected: HashSet<u64> = records::corrected(&all, records.iter().map(|(i, r)| (*i, r))).into_keys().collect();
+    let corrected: HashSet<u64> = index.corrected().into_keys().collect();
     let period = data.period.as_str();
     // Current (uncorrected) records of this period: organisation usage by name, and the summary.
     let mut current_org: BTreeMap<String, u64> = BTreeMap::new();
@@ -108,51 +118,59 @@ pub fn publish<S: Storage>(
     let mut current_uses: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut current_summary: Option<u64> = None;
     let mut current_gate: BTreeMap<u64, u64> = BTreeMap::new();
-    let of_period = records
-        .iter()
-        .filter_map(|(i, r)| Some((*i, r.body()?)))
-        .filter(|(i, b)| !corrected.contains(i) && b.period() == Some(period));
-    for (i, body) in of_period {
-        match body {
-            Body::OrganisationUsage(r) => {
-                current_org.insert(r.organisation.name.clone(), i);
+    let of_period = index.iter().filter(|(i, e)| !corrected.contains(i) && e.period.as_deref() == Some(period));
+    for (i, e) in of_period {
+        let subject = e.subject.clone().unwrap_or_default();
+        match e.kind.as_deref().unwrap_or("") {
+            "candor.organisation_usage" => {
+                current_org.insert(subject, i);
             }
-            Body::Enforcement(r) => {
-                current_enforcement.insert(r.organisation.clone(), i);
+            "candor.enforcement" => {
+                current_enforcement.insert(subject, i);
             }
-            Body::RegisteredUse(r) => {
-                current_uses.insert((r.organisation.clone(), r.use_case.clone()), i);
+            "candor.registered_use" => {
+                let (org, use_case) = subject.split_once('\n').unwrap_or((&subject, ""));
+                current_uses.insert((org.to_string(), use_case.to_string()), i);
             }
-            Body::PeriodSummary(_) => current_summary = Some(i),
-            Body::GateDecisions(g) => {
-                current_gate.insert(g.part, i);
+            "candor.period_summary" => current_summary = Some(i),
+            "candor.gate_decisions" => {
+                if let Ok(part) = subject.parse::<u64>() {
+                    current_gate.insert(part, i);
+                }
             }
             _ => {}
         }
     }
+    let reader = tlog::TileReader::new(writer.storage(), size);
     let policy = match policy_index {
         Some(i) => {
-            let entry = all.get(i as usize).ok_or_else(|| Error::BadEntry {
+            let missing = || Error::BadEntry {
                 index: i,
                 message: format!("the policy version is recorded at this index but the log has {size} entries"),
-            })?;
-            if !matches!(records::parse(entry).as_ref().and_then(|r| r.body()), Some(Body::PolicyVersion(_))) {
+            };
+            if i >= size {
+                return Err(missing());
+            }
+            let entry = reader.entry(i)?;
+            if !matches!(records::parse(&entry).as_ref().and_then(|r| r.body()), Some(Body::PolicyVersion(_))) {
                 return Err(Error::BadEntry { index: i, message: "expected a candor.policy_version entry".into() });
             }
-            Some(link_to(i, entry))
+            Some(link_to(i, &entry))
         }
         None => None,
     };
-    let existing = all
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !corrected.contains(&(*i as u64)))
-        .map(|(i, e)| (e.clone(), i as u64))
-        .rev() // the first occurrence wins
-        .collect();
+    // The policy notices, read whole for the summary's proposal lines (a handful of entries).
+    let mut notices: Vec<(u64, records::Parsed)> = Vec::new();
+    for (i, _) in index.iter().filter(|(_, e)| e.kind.as_deref().is_some_and(|k| k.starts_with("candor.policy_"))) {
+        if let Some(parsed) = records::parse(&reader.entry(i)?) {
+            notices.push((i, parsed));
+        }
+    }
+    let existing = index.first_by_sha256(&corrected);
     let mut batch = Batch { existing, next: size, pending: Vec::new() };
     let demo = opts.demonstration;
-    let link_of = |i: u64| link_to(i, &all[i as usize]);
+    // Every index in `current_*` came from the index.
+    let link_of = |i: u64| index.link(i).unwrap_or(Link { index: i, sha256: String::new() });
 
     let mut org_links = Vec::new();
     let mut banded = 0u64;
@@ -273,7 +291,7 @@ pub fn publish<S: Storage>(
     let mut gate_decisions = Vec::new();
     if let Some(input) = &data.gate {
         let disclosed = data.orgs.iter().map(|o| (o.org.id, o.org.name.clone())).collect();
-        let link = |i: u64| all.get(i as usize).map(|e| link_to(i, e));
+        let link = |i: u64| index.link(i);
         for part in crate::gate::records(period, input, &disclosed, opts.exact_quantities, &link) {
             let old = current_gate.remove(&part.part).map(link_of);
             let reason = "replaced: the gates counted more decisions in the period";
@@ -301,8 +319,8 @@ pub fn publish<S: Storage>(
             screening: Some(data.screening.summary()),
             gate_decisions,
             policy_proposals: crate::notices::summary_lines(
-                records.iter().filter_map(|(i, r)| Some((*i, r.known()?))),
-                &|i| all.get(i as usize).map(|e| records::sha256_hex(e)),
+                notices.iter().filter_map(|(i, r)| Some((*i, r.known()?))),
+                &|i| index.get(i).map(|e| e.sha256.clone()),
                 period,
             ),
         }),

@@ -24,6 +24,7 @@ pub mod entries;
 mod error;
 pub mod gate;
 pub mod gather;
+pub mod index;
 pub mod notices;
 pub mod redact;
 pub mod review_facts;

@@ -8,27 +8,46 @@ use std::path::Path;
 
 use anyhow::Result;
 use policy::engine::PolicyVersion;
+use publish::index::{Cache, RecordIndex};
 use publish::notices::{self, ProposalState};
-use records::{Link, Parsed, Record, link_to};
+use records::{Link, Parsed, Record};
 use tlog::{DirStorage, LocalLog, LogWriter};
 
-/// A log opened for writing, with its records read: what every notice step decides from.
+/// A log opened for writing, with its record index, its policy notices and its customer
+/// statements read: what every notice step decides from.
 pub struct NoticeLog {
     pub(crate) home: LocalLog,
     writer: LogWriter<DirStorage>,
     trust: Option<tlog::trust::Policy>,
-    pub(crate) entries: Vec<Vec<u8>>,
+    /// Every entry, indexed (extended by what was appended since the last step).
+    pub(crate) index: RecordIndex,
+    /// The policy notices (`candor.policy_*` records) and customer statements, read whole: a
+    /// handful of entries.
     pub(crate) records: Vec<(u64, Parsed)>,
 }
 
+/// Whether records of `kind` are read whole by the steps on a [`NoticeLog`]: the policy
+/// notices and the customer statements (what the notice and statement steps decide from).
+fn is_notice(kind: &str) -> bool {
+    kind.starts_with("candor.policy_") || kind == "candor.customer_statement"
+}
+
 impl NoticeLog {
-    /// Opens the log in `log_dir` (taking its writer lock) and reads its records.
+    /// Opens the log in `log_dir` (taking its writer lock), brings its record index up to date
+    /// (reading only the entries appended since) and reads its policy notices.
     pub fn open(log_dir: &Path) -> Result<NoticeLog> {
         let home = LocalLog::at(log_dir);
         let (writer, trust) = crate::log::witnessing::open_writer(&home)?;
-        let entries = publish::entries::read_all(writer.storage(), writer.size())?;
-        let records = publish::entries::records(&entries);
-        Ok(NoticeLog { home, writer, trust, entries, records })
+        let cache = index_file(&home);
+        let (index, _) = RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::ReadWrite(&cache))?;
+        let reader = tlog::TileReader::new(writer.storage(), writer.size());
+        let mut records = Vec::new();
+        for (i, _) in index.iter().filter(|(_, e)| e.kind.as_deref().is_some_and(is_notice)) {
+            if let Some(parsed) = records::parse(&reader.entry(i)?) {
+                records.push((i, parsed));
+            }
+        }
+        Ok(NoticeLog { home, writer, trust, index, records })
     }
 
     /// Every proposal with what later records say of it.
@@ -43,12 +62,12 @@ impl NoticeLog {
 
     /// A link to the entry at `index`.
     pub fn link(&self, index: u64) -> Option<Link> {
-        self.entries.get(usize::try_from(index).ok()?).map(|e| link_to(index, e))
+        self.index.link(index)
     }
 
     /// Whether the log's records are demonstration data (a demo's log).
     pub(crate) fn demonstration(&self) -> bool {
-        self.records.iter().any(|(_, r)| r.is_demonstration())
+        self.index.iter().any(|(_, e)| e.demonstration)
     }
 
     /// The writer, for a step that appends through another crate (a policy activation).
@@ -58,10 +77,14 @@ impl NoticeLog {
 
     /// Appends one record (canonical JSON); durable when this returns.
     pub(crate) fn append(&mut self, record: Record) -> Result<u64> {
-        let (range, mut entries) = records::append(&mut self.writer, std::slice::from_ref(&record))
+        let (range, entries) = records::append(&mut self.writer, std::slice::from_ref(&record))
             .map_err(|e| anyhow::Error::new(e).context("shorten the text or reason"))?;
-        self.records.push((range.start, Parsed::Known(record)));
-        self.entries.append(&mut entries);
+        for entry in &entries {
+            self.index.push(entry);
+        }
+        if is_notice(record.kind()) {
+            self.records.push((range.start, Parsed::Known(record)));
+        }
         Ok(range.start)
     }
 
@@ -81,6 +104,11 @@ impl NoticeLog {
         }
         Ok(())
     }
+}
+
+/// Where the log's record index is kept: its private state folder, beside the writer's state.
+pub fn index_file(home: &LocalLog) -> std::path::PathBuf {
+    home.home().join(tlog::STATE_DIR).join(publish::index::FILE_NAME)
 }
 
 /// Today, `YYYY-MM-DD` (UTC).

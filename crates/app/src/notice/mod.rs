@@ -14,6 +14,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use policy::engine::{Decider, PolicyVersion};
+use publish::index::{Cache, RecordIndex};
 use publish::notices::{self, Effect, ProposalState, Status};
 use records::{Body, Parsed, PolicyProposal};
 use serde::Serialize;
@@ -169,24 +170,15 @@ fn one_word(id: &str) -> Result<()> {
 
 /// The last published period (the latest with a current summary) and the organisations it
 /// discloses (current usage records).
-pub fn last_published(entries: &[Vec<u8>], records: &[(u64, Parsed)]) -> (Option<String>, BTreeSet<String>) {
-    let bodies = || records.iter().filter_map(|(i, r)| Some((*i, r.body()?)));
-    let corrected = records::corrected(entries, records.iter().map(|(i, r)| (*i, r)));
-    let corrected: HashSet<u64> = corrected.into_keys().collect();
-    let current = || bodies().filter(|(i, _)| !corrected.contains(i)).map(|(_, b)| b);
-    let period = current()
-        .filter_map(|b| match b {
-            Body::PeriodSummary(s) => Some(s.period.as_str()),
-            _ => None,
-        })
-        .max()
-        .map(str::to_string);
+pub fn last_published(index: &RecordIndex) -> (Option<String>, BTreeSet<String>) {
+    let corrected: HashSet<u64> = index.corrected().into_keys().collect();
+    let current = || index.iter().filter(|(i, _)| !corrected.contains(i)).map(|(_, e)| e);
+    let of_kind = |kind: &'static str| current().filter(move |e| e.kind.as_deref() == Some(kind));
+    let period = of_kind("candor.period_summary").filter_map(|e| e.period.clone()).max();
     let disclosed = match &period {
-        Some(p) => current()
-            .filter_map(|b| match b {
-                Body::OrganisationUsage(u) if u.period == *p => Some(u.organisation.name.clone()),
-                _ => None,
-            })
+        Some(p) => of_kind("candor.organisation_usage")
+            .filter(|e| e.period.as_ref() == Some(p))
+            .filter_map(|e| e.subject.clone())
             .collect(),
         None => BTreeSet::new(),
     };
@@ -204,7 +196,7 @@ fn effect_on_last_period(
     proposed: &PolicyVersion,
 ) -> Result<Effect> {
     let schema = policy::schema::builtin()?;
-    let (period, disclosed) = last_published(&log.entries, &log.records);
+    let (period, disclosed) = last_published(&log.index);
     let facts = crate::policy::facts_in(registry, store)?;
     let old = match active {
         Some(a) => PolicyVersion::parse(&a.text, &format!("version {}", a.version), &schema)?,
@@ -347,9 +339,19 @@ pub struct Listed {
 pub fn list(log_dir: &Path) -> Result<Vec<Listed>> {
     let home = LocalLog::at(log_dir);
     let (_, cp, _) = crate::log::latest_checkpoint(&home)?;
-    let entries = publish::entries::read_all(&tlog::Dir::new(home.public_dir()), cp.size)?;
-    let records = publish::entries::records(&entries);
-    let known = || records.iter().filter_map(|(i, r)| Some((*i, r.known()?)));
+    // The served log, through the writer's index (read, never written here: the writer may
+    // be ahead of the served checkpoint); only the policy notices are read whole.
+    let public = tlog::Dir::new(home.public_dir());
+    let cache = crate::notice::log::index_file(&home);
+    let (index, _) = RecordIndex::open(&public, cp.size, &cp.root, Cache::Read(&cache))?;
+    let reader = tlog::TileReader::new(&public, cp.size);
+    let mut records = Vec::new();
+    for (i, _) in index.iter().filter(|(_, e)| e.kind.as_deref().is_some_and(|k| k.starts_with("candor.policy_"))) {
+        if let Some(parsed) = records::parse(&reader.entry(i)?) {
+            records.push((i, parsed));
+        }
+    }
+    let known = || records.iter().filter_map(|(i, r): &(u64, Parsed)| Some((*i, r.known()?)));
     let by_index: BTreeMap<u64, &PolicyProposal> = known()
         .filter_map(|(i, r)| match &r.body {
             Body::PolicyProposal(p) => Some((i, p)),

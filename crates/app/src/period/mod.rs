@@ -214,6 +214,7 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
         demonstration: req.demonstration,
         salt: publish::salt::load_or_create(home.home())?,
         witness_fail_open: req.witness_fail_open && trust.is_some(),
+        index: Some(home.home().join(tlog::STATE_DIR).join(publish::index::FILE_NAME)),
     };
     let mut outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
     if let Some(prepared) = reconciling {

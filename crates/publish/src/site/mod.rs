@@ -206,7 +206,7 @@ fn safe_relative(rel: &str) -> bool {
 
 /// Writes a file by rename, so a reader never sees half a page; unchanged files are left
 /// alone (their modification time stays).
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(());
     }

@@ -168,12 +168,7 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     let store = registry();
     let period = Period::parse("2026-Q3").expect("period");
     assert!(Period::parse("2026-Q5").is_err() && Period::parse("2026-3").is_err());
-    let opts = Options {
-        exact_quantities: false,
-        demonstration: true,
-        salt: b"secret salt".to_vec(),
-        witness_fail_open: false,
-    };
+    let opts = Options { demonstration: true, salt: b"secret salt".to_vec(), ..Options::default() };
 
     let data = gather(&store, &usage(), &period).expect("gather");
     assert_eq!(data.orgs.len(), 1, "only the confirmed agency by a confirmed link");
@@ -627,8 +622,7 @@ fn an_atlas_vendor_that_is_a_customer_is_disclosed_as_a_supplier_with_the_atlas_
     assert_eq!(data.orgs.len(), 1);
     let home = LocalLog::at(tmp.path().join("log"));
     let mut writer = home.init(ORIGIN).expect("init");
-    let opts =
-        Options { exact_quantities: false, demonstration: true, salt: b"salt".to_vec(), witness_fail_open: false };
+    let opts = Options { exact_quantities: false, demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
     let out = publish(&mut writer, &data, None, &opts).expect("publish");
     drop(writer);
     let log = entries(&home);

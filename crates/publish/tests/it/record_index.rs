@@ -1,0 +1,114 @@
+//! The record index beside the log: publishing from it appends exactly what publishing from
+//! the log read whole appends; it is extended by the entries appended since it was written,
+//! and rebuilt from the log when it does not match it (damaged, another log's, a history the
+//! log does not extend).
+
+use publish::append::{Options, publish};
+use publish::gather::{Period, gather};
+use publish::index::{Cache, FILE_NAME, RecordIndex};
+use serde_json::json;
+use tlog::LocalLog;
+
+use crate::publish_flow::{ORIGIN, entries, registry, usage};
+
+fn open(home: &LocalLog, cache: &std::path::Path) -> (RecordIndex, publish::index::Opened) {
+    let w = home.open().expect("open");
+    RecordIndex::open(w.storage(), w.size(), &w.root(), Cache::ReadWrite(cache)).expect("index")
+}
+
+#[test]
+fn publishing_from_the_index_appends_what_publishing_from_the_whole_log_appends() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = registry();
+    let period = Period::parse("2026-Q3").expect("period");
+    let mut logs = Vec::new();
+    for with_index in [false, true] {
+        let home = LocalLog::at(tmp.path().join(format!("log-{with_index}")));
+        let mut writer = home.init(ORIGIN).expect("init");
+        let policy = json!({"type": "candor.policy_version", "sha256": "ab", "file": "p.cedar",
+                            "text": "permit(principal, action, resource);", "activated_at": "2026-07-01T00:00:00Z"});
+        writer.append(&[records::canonical::to_vec(&policy).expect("canonical")]).expect("policy");
+        let cache = home.home().join("state").join(FILE_NAME);
+        let opts = Options {
+            demonstration: true,
+            salt: b"salt".to_vec(),
+            index: with_index.then(|| cache.clone()),
+            ..Options::default()
+        };
+        let data = gather(&store, &usage(), &period).expect("gather");
+        publish(&mut writer, &data, Some(0), &opts).expect("publish");
+        // Nothing new: nothing appended, from the index as from the log.
+        let again = publish(&mut writer, &data, Some(0), &opts).expect("again");
+        assert!(again.appended.is_empty(), "{:?}", again.appended);
+        // The next quarter, on top.
+        let next = Period::parse("2026-Q4").expect("period");
+        publish(&mut writer, &gather(&store, &usage(), &next).expect("gather"), Some(0), &opts).expect("Q4");
+        assert_eq!(cache.exists(), with_index);
+        logs.push(entries(&home));
+    }
+    assert_eq!(logs[0], logs[1], "the same entries, byte for byte");
+}
+
+#[test]
+fn the_index_reads_only_new_entries_and_is_rebuilt_when_it_does_not_match_the_log() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let store = registry();
+    let period = Period::parse("2026-Q3").expect("period");
+    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+    publish(&mut writer, &gather(&store, &usage(), &period).expect("gather"), None, &opts).expect("publish");
+    let size = writer.size();
+    let root = writer.root();
+    drop(writer);
+    let cache = tmp.path().join(FILE_NAME);
+
+    let (index, opened) = open(&home, &cache);
+    assert_eq!((opened.kept, opened.read, opened.rebuilt), (0, size, false));
+    assert_eq!(index.len(), size);
+    let whole = RecordIndex::of_entries(&entries(&home));
+    assert!(index.iter().zip(whole.iter()).all(|(a, b)| a == b), "the same as indexing the entries read whole");
+    let org = index.iter().find(|(_, e)| e.kind.as_deref() == Some("candor.organisation_usage")).expect("org");
+    assert_eq!(org.1.period.as_deref(), Some("2026-Q3"));
+    assert!(org.1.subject.is_some() && org.1.demonstration);
+
+    // Two entries more: only they are read.
+    let mut writer = home.open().expect("open");
+    let extra = json!({"type": "candor.correction", "corrects": {"index": org.0, "sha256": org.1.sha256},
+                       "reason": "withdrawn: test", "replacement": null});
+    writer.append(&[records::canonical::to_vec(&extra).expect("canonical"), b"not a record".to_vec()]).expect("append");
+    drop(writer);
+    let (index, opened) = open(&home, &cache);
+    assert_eq!((opened.kept, opened.read, opened.rebuilt), (size, 2, false));
+    assert_eq!(index.corrected().get(&org.0), Some(&size), "the correction is read from the index");
+    assert_eq!(index.get(size + 1).and_then(|e| e.kind.clone()), None, "a foreign entry has no kind");
+    let (_, opened) = open(&home, &cache);
+    assert_eq!((opened.kept, opened.read), (size + 2, 0), "nothing new, nothing read");
+    // A reader of the earlier checkpoint uses the longer index up to it, and leaves it alone.
+    let before = std::fs::read(&cache).expect("cache");
+    let w = home.open().expect("open");
+    let (short, opened) = RecordIndex::open(w.storage(), size, &root, Cache::Read(&cache)).expect("index");
+    assert_eq!((short.len(), opened.kept, opened.read, opened.rebuilt), (size, size, 0, false));
+    assert!(RecordIndex::open(w.storage(), size, &tlog::empty_root(), Cache::Read(&cache)).is_err(), "wrong root");
+    drop(w);
+    assert_eq!(std::fs::read(&cache).expect("cache"), before);
+
+    // A damaged file, a leaf changed, another log's index: rebuilt from the log.
+    let good = std::fs::read(&cache).expect("cache");
+    let text = String::from_utf8(good.clone()).expect("utf8");
+    let leaf = index.get(1).expect("entry").leaf.clone();
+    for bad in [b"{not json".to_vec(), text.replacen(&leaf, &"0".repeat(64), 1).into_bytes()] {
+        std::fs::write(&cache, &bad).expect("write");
+        let (again, opened) = open(&home, &cache);
+        assert!(opened.rebuilt || opened.kept == 0, "{opened:?}");
+        assert_eq!(opened.read, size + 2);
+        assert!(again.iter().zip(index.iter()).all(|(a, b)| a == b));
+        assert_eq!(std::fs::read(&cache).expect("cache"), good, "written back as it should be");
+    }
+    let other = LocalLog::at(tmp.path().join("other"));
+    let mut w = other.init(ORIGIN).expect("init");
+    w.append(&[b"another history".to_vec(), b"of three".to_vec(), b"entries".to_vec()]).expect("append");
+    drop(w);
+    let (_, opened) = open(&other, &cache);
+    assert_eq!((opened.kept, opened.read, opened.rebuilt), (0, 3, true));
+}
