@@ -52,11 +52,13 @@ pub fn ingest_aggregate(stores: &Stores, files: &[PathBuf]) -> Result<Vec<Ingest
 /// The stored usage per organisation (or `account … (not linked)`), per period of
 /// `granularity`: accounts become organisations through the registry's confirmed links only.
 pub fn owner_report(stores: &Stores, granularity: Granularity) -> Result<usage::aggregate::UsageReport> {
-    let rows = lock(&*stores.usage()?).rows()?;
     let owners = crate::period::owners::confirmed_owners(stores)?;
-    Ok(usage::aggregate::owner_report(&rows, granularity, |a| {
-        owners.get(a).cloned().unwrap_or_else(|| format!("account {a} (not linked)"))
-    }))
+    let owner = |a: &str| owners.get(a).cloned().unwrap_or_else(|| format!("account {a} (not linked)"));
+    // Rows are rolled up as the store reads them, never all held at once.
+    let mut rolled = std::collections::BTreeMap::new();
+    lock(&*stores.usage()?)
+        .for_each_row(&mut |k, v| usage::aggregate::add_to_report(&mut rolled, &k, &v, granularity, &owner))?;
+    Ok(usage::aggregate::UsageReport::from_rolled(rolled))
 }
 
 /// The aggregation as one SQL query in `dialect` over `table`, whose columns are those of

@@ -181,9 +181,13 @@ pub struct BenchPublishArgs {
     /// Fictional organisations disclosed (one account each).
     #[arg(long, default_value_t = 10_000)]
     pub orgs: usize,
-    /// Generated billing lines per organisation.
+    /// Generated billing lines per organisation and period.
     #[arg(long, default_value_t = 40)]
     pub lines_per_org: u64,
+    /// Quarters in the log: the earlier ones are published first (not timed), then the last
+    /// one is measured on top of them (2026-Q3 is the last).
+    #[arg(long, default_value_t = 1)]
+    pub periods: u32,
     /// Keep the benchmark's folder (printed) instead of removing it.
     #[arg(long)]
     pub keep: bool,

@@ -1,6 +1,8 @@
 //! `candor-bench publish`: how publishing scales with the number of organisations disclosed.
 //! A registry of fictional organisations (confirmed roles, one confirmed account each) and
-//! generated usage for them; then, each timed: gathering the period, appending its records,
+//! generated usage for them; with `--periods N`, the N-1 quarters before 2026-Q3 are published
+//! first (untimed, the site written once after them); then, each timed for 2026-Q3: gathering
+//! the period, appending its records (from the log's record index, as `candor publish` does),
 //! writing the static site, publishing again (nothing new), and `candor verify`'s outside check
 //! of the whole folder. All data is fictional and marked as benchmark data.
 
@@ -101,13 +103,18 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     let dir = tmp.path();
     let bar = progress(0, "preparing a fictional registry and usage");
     let accounts = registry(&dir.join("registry.db"), args.orgs)?;
+    if args.periods == 0 || args.periods > 40 {
+        bail!("--periods must be 1 to 40");
+    }
     let usage_file = dir.join("usage.parquet");
+    // The first month of the first quarter, counting back from July 2026.
+    let first = 2026 * 12 + 6 - 3 * (args.periods as i64 - 1);
     let cfg = usage::generate::GenConfig {
-        rows: args.orgs as u64 * args.lines_per_org,
+        rows: args.orgs as u64 * args.lines_per_org * u64::from(args.periods),
         face_accounts: accounts.iter().step_by(10).cloned().collect(),
         accounts,
-        start_month: (2026, 7),
-        months: 3,
+        start_month: ((first / 12) as u32, (first % 12 + 1) as u32),
+        months: 3 * args.periods,
         seed: 7,
     };
     let f = std::io::BufWriter::new(std::fs::File::create(&usage_file)?);
@@ -120,6 +127,24 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     let home = LocalLog::at(dir.join("log"));
     let mut writer = home.init("candor.example/bench-log")?;
     let verifier = home.verifier()?;
+    let opts = Options {
+        exact_quantities: false,
+        demonstration: true,
+        salt: b"bench".to_vec(),
+        index: Some(home.home().join(tlog::STATE_DIR).join(publish::index::FILE_NAME)),
+        ..Options::default()
+    };
+    for q in 0..args.periods - 1 {
+        let m = first + 3 * i64::from(q);
+        let earlier = Period::parse(&format!("{}-Q{}", m / 12, (m % 12) / 3 + 1))?;
+        bar.set_message(format!("publishing {} first (not timed)", earlier.as_str()));
+        publish(&mut writer, &gather(&store, &rows, &earlier)?, None, &opts)?;
+    }
+    if args.periods > 1 {
+        bar.set_message("writing the site of the earlier periods (not timed)");
+        publish::site::write_site(&home.public_dir(), &verifier, "2026-07-01T00:00:00Z")?;
+    }
+    let size_before = writer.size();
     bar.finish_and_clear();
 
     let period = Period::parse("2026-Q3")?;
@@ -130,7 +155,6 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         reset_peak();
     };
     reset_peak();
-    let opts = Options { exact_quantities: false, demonstration: true, salt: b"bench".to_vec(), ..Options::default() };
     let t = Instant::now();
     let data = gather(&store, &rows, &period)?;
     let gather_s = t.elapsed().as_secs_f64();
@@ -168,6 +192,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         std::fs::metadata(home.public_dir().join("index.html")).map(|m| m.len()).unwrap_or(0) as f64 / 1e3;
     let result = json!({
         "organisations": data.orgs.len(), "usage_rows": rows.len(), "records": first.appended.len(),
+        "periods": args.periods, "entries_before": size_before,
         "gather_s": gather_s, "append_s": append_s, "site_s": site_s, "republish_s": again_s, "verify_s": check_s,
         "peak_mb": {"gather": peaks[0], "append": peaks[1], "site": peaks[2], "republish": peaks[3], "verify": peaks[4]},
         "site_files": files, "site_bytes": bytes, "largest_page": largest.1, "largest_page_kb": largest.0 as f64 / 1e3,
@@ -182,10 +207,12 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{} fictional organisations, {} stored usage rows → {} records appended",
+        "{} fictional organisations, {} stored usage rows → {} records appended to a log of {} entries ({} earlier period(s))",
         data.orgs.len(),
         rows.len(),
-        first.appended.len()
+        first.appended.len(),
+        size_before,
+        args.periods - 1
     );
     println!("  {:<30} {:>8} {:>10}", "step", "seconds", "peak MB");
     println!("  {:<30} {gather_s:>8.2} {:>10.0}", "gather the period", peaks[0]);

@@ -183,26 +183,41 @@ fn read_aggregate_csv(path: &Path) -> Result<Vec<(Key, Sums)>, Error> {
     Ok(out)
 }
 
+/// A report's key: owner, period, service, capability, region class, unit.
+pub type ReportKey = (String, String, String, String, String, String);
+
 /// Rolls stored rows up to (owner, period, service, capability, region class, unit), where the
 /// owner of an account is given by `owner` (an organisation, or the account itself).
 pub fn report(
     rows: &[(Key, Sums)],
     granularity: Granularity,
     owner: impl Fn(&str) -> String,
-) -> BTreeMap<(String, String, String, String, String, String), Sums> {
-    let mut out: BTreeMap<_, Sums> = BTreeMap::new();
+) -> BTreeMap<ReportKey, Sums> {
+    let mut out = BTreeMap::new();
     for (k, v) in rows {
-        let key = (
-            owner(&k.account),
-            granularity.period(&k.month),
-            k.service.clone(),
-            k.capability.clone(),
-            k.region_class.clone(),
-            k.unit.clone(),
-        );
-        out.entry(key).or_default().add(v);
+        add_to_report(&mut out, k, v, granularity, &owner);
     }
     out
+}
+
+/// Adds one stored row to a report being rolled up (rows read one at a time, in the store's
+/// order, add up exactly as [`report`] adds them).
+pub fn add_to_report(
+    out: &mut BTreeMap<ReportKey, Sums>,
+    k: &Key,
+    v: &Sums,
+    granularity: Granularity,
+    owner: &dyn Fn(&str) -> String,
+) {
+    let key = (
+        owner(&k.account),
+        granularity.period(&k.month),
+        k.service.clone(),
+        k.capability.clone(),
+        k.region_class.clone(),
+        k.unit.clone(),
+    );
+    out.entry(key).or_default().add(v);
 }
 
 /// One row of the usage report: an owner's use of one capability in one period.
@@ -240,8 +255,13 @@ pub struct UsageReport(pub Vec<OwnerUsage>);
 
 /// [`report`] as rows for people and programs.
 pub fn owner_report(rows: &[(Key, Sums)], granularity: Granularity, owner: impl Fn(&str) -> String) -> UsageReport {
-    let rows = report(rows, granularity, owner).into_iter().map(
-        |((owner, period, service, capability, region_class, unit), v)| OwnerUsage {
+    UsageReport::from_rolled(report(rows, granularity, owner))
+}
+
+impl UsageReport {
+    /// The report of rows rolled up by [`report`] or [`add_to_report`].
+    pub fn from_rolled(rolled: BTreeMap<ReportKey, Sums>) -> UsageReport {
+        let rows = rolled.into_iter().map(|((owner, period, service, capability, region_class, unit), v)| OwnerUsage {
             owner,
             period,
             service,
@@ -253,9 +273,9 @@ pub fn owner_report(rows: &[(Key, Sums)], granularity: Granularity, owner: impl 
             lines: v.lines,
             first_use: v.first,
             last_use: v.last,
-        },
-    );
-    UsageReport(rows.collect())
+        });
+        UsageReport(rows.collect())
+    }
 }
 
 impl std::fmt::Display for UsageReport {

@@ -25,6 +25,7 @@ use crate::focus::{ReadOptions, ReadReport};
 use crate::fold::{Key, Sums, UNMAPPED};
 use crate::taxonomy::Taxonomy;
 
+mod merge;
 mod packed;
 mod postgres;
 mod sqlite;
@@ -114,8 +115,8 @@ pub(crate) trait Backend: Send {
         lines: u64,
     ) -> Result<Option<Vec<Replacement>>, Error>;
     /// Every stored row, one per key and slice, ordered bytewise by key, then billing account
-    /// and period (the order [`UsageStore::rows`] adds them in).
-    fn slice_rows(&self) -> Result<Vec<(Key, Sums)>, Error>;
+    /// and period (the order [`UsageStore::rows`] adds them in), passed to `each`.
+    fn for_each_slice_row(&self, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error>;
     /// How many times a file changed the store (one more in each such file's transaction).
     fn generation(&self) -> Result<u64, Error>;
 }
@@ -315,13 +316,26 @@ impl UsageStore {
     /// in its last digit when the store moves.
     pub fn rows(&self) -> Result<Vec<(Key, Sums)>, Error> {
         let mut out: Vec<(Key, Sums)> = Vec::new();
-        for (key, sums) in self.backend.slice_rows()? {
-            match out.last_mut() {
-                Some((k, s)) if *k == key => s.add(&sums),
-                _ => out.push((key, sums)),
-            }
-        }
+        self.for_each_row(&mut |key, sums| out.push((key, sums)))?;
         Ok(out)
+    }
+
+    /// [`UsageStore::rows`] one at a time, in the same order and with the same sums, without
+    /// holding them all: a SQLite store merges its files' chunks as it reads them.
+    pub fn for_each_row(&self, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
+        let mut pending: Option<(Key, Sums)> = None;
+        self.backend.for_each_slice_row(&mut |key, sums| match &mut pending {
+            Some((k, s)) if *k == key => s.add(&sums),
+            _ => {
+                if let Some((k, s)) = pending.replace((key, sums)) {
+                    each(k, s);
+                }
+            }
+        })?;
+        if let Some((k, s)) = pending {
+            each(k, s);
+        }
+        Ok(())
     }
 }
 

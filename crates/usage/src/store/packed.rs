@@ -108,6 +108,85 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+/// A chunk being read, one row at a time (its text table decoded, its rows not yet): what a
+/// merge of many files' chunks holds per file.
+pub(super) struct ChunkRows {
+    blob: Vec<u8>,
+    texts: Vec<Box<str>>,
+    rows: u64,
+    read: u64,
+    at: usize,
+}
+
+impl ChunkRows {
+    /// Opens a chunk: its header and text table. A chunk that does not follow the layout (a
+    /// damaged file) is an error saying where it stopped.
+    pub(super) fn new(blob: Vec<u8>) -> Result<ChunkRows, String> {
+        let mut r = Reader { buf: &blob, at: 0 };
+        let format = r.byte()?;
+        if format != FORMAT {
+            return Err(format!("a chunk of format {format}, not {FORMAT}"));
+        }
+        let rows = r.varint()?;
+        let count = r.varint()?;
+        // Every text and row takes at least one byte, so a count beyond the chunk's size is
+        // damage, not a reason to allocate.
+        if count > blob.len() as u64 || rows > blob.len() as u64 {
+            return Err(format!("a chunk of {} bytes claiming {rows} rows and {count} texts", blob.len()));
+        }
+        let mut texts: Vec<Box<str>> = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let len = r.varint()?;
+            let bytes = r.take(usize::try_from(len).map_err(|_| "a text longer than memory".to_string())?)?;
+            texts.push(std::str::from_utf8(bytes).map_err(|_| format!("text {} is not UTF-8", texts.len()))?.into());
+        }
+        let at = r.at;
+        Ok(ChunkRows { blob, texts, rows, read: 0, at })
+    }
+
+    /// The next row whose slice `keep` accepts; `None` after the last.
+    pub(super) fn next(&mut self, keep: &dyn Fn(&str, &str) -> bool) -> Result<Option<SliceRow>, String> {
+        let mut r = Reader { buf: &self.blob, at: self.at };
+        while self.read < self.rows {
+            let row = self.read;
+            self.read += 1;
+            let mut t = [0usize; TEXTS];
+            for slot in &mut t {
+                let id = r.varint()?;
+                *slot = usize::try_from(id)
+                    .ok()
+                    .filter(|&i| i < self.texts.len())
+                    .ok_or_else(|| format!("row {row} names text {id} of {}", self.texts.len()))?;
+            }
+            let quantity = f64::from_le_bytes(r.array()?);
+            let cost = f64::from_le_bytes(r.array()?);
+            let lines = r.varint()?;
+            if self.read == self.rows && r.at != self.blob.len() {
+                return Err(format!("{} bytes after the last row", self.blob.len() - r.at));
+            }
+            self.at = r.at;
+            let text = |i: usize| self.texts[t[i]].to_string();
+            if !keep(&self.texts[t[6]], &self.texts[t[7]]) {
+                continue;
+            }
+            let key = Key {
+                account: text(0),
+                month: text(1),
+                service: text(2),
+                capability: text(3),
+                region_class: text(4),
+                unit: text(5),
+            };
+            let sums = Sums { quantity, cost, lines, first: text(8), last: text(9) };
+            return Ok(Some((key, (text(6), text(7)), sums)));
+        }
+        if r.at != self.blob.len() {
+            return Err(format!("{} bytes after the last row", self.blob.len() - r.at));
+        }
+        Ok(None)
+    }
+}
+
 /// Reads a chunk, passing each row whose slice `keep` accepts to `each`. A chunk that does
 /// not follow the layout (a damaged file) is an error saying where it stopped.
 pub(super) fn unpack(
@@ -115,48 +194,9 @@ pub(super) fn unpack(
     keep: &dyn Fn(&str, &str) -> bool,
     each: &mut dyn FnMut(SliceRow),
 ) -> Result<(), String> {
-    let mut r = Reader { buf: blob, at: 0 };
-    let format = r.byte()?;
-    if format != FORMAT {
-        return Err(format!("a chunk of format {format}, not {FORMAT}"));
-    }
-    let rows = r.varint()?;
-    let count = r.varint()?;
-    // Every text takes at least one byte, so a count beyond the chunk's size is damage, not
-    // a reason to allocate.
-    if count > blob.len() as u64 || rows > blob.len() as u64 {
-        return Err(format!("a chunk of {} bytes claiming {rows} rows and {count} texts", blob.len()));
-    }
-    let mut texts: Vec<&str> = Vec::with_capacity(count as usize);
-    for _ in 0..count {
-        let len = r.varint()?;
-        let bytes = r.take(usize::try_from(len).map_err(|_| "a text longer than memory".to_string())?)?;
-        texts.push(std::str::from_utf8(bytes).map_err(|_| format!("text {} is not UTF-8", texts.len()))?);
-    }
-    for row in 0..rows {
-        let mut t = [""; TEXTS];
-        for slot in &mut t {
-            let id = r.varint()?;
-            *slot = texts.get(id as usize).ok_or_else(|| format!("row {row} names text {id} of {count}"))?;
-        }
-        let quantity = f64::from_le_bytes(r.array()?);
-        let cost = f64::from_le_bytes(r.array()?);
-        let lines = r.varint()?;
-        if !keep(t[6], t[7]) {
-            continue;
-        }
-        let key = Key {
-            account: t[0].into(),
-            month: t[1].into(),
-            service: t[2].into(),
-            capability: t[3].into(),
-            region_class: t[4].into(),
-            unit: t[5].into(),
-        };
-        each((key, (t[6].into(), t[7].into()), Sums { quantity, cost, lines, first: t[8].into(), last: t[9].into() }));
-    }
-    if r.at != blob.len() {
-        return Err(format!("{} bytes after the last row", blob.len() - r.at));
+    let mut rows = ChunkRows::new(blob.to_vec())?;
+    while let Some(row) = rows.next(keep)? {
+        each(row);
     }
     Ok(())
 }

@@ -258,35 +258,33 @@ impl Backend for PgBackend {
         Ok(self.db.conn()?.query_one("SELECT n FROM generation", &[])?.get::<_, i64>(0) as u64)
     }
 
-    fn slice_rows(&self) -> Result<Vec<(Key, Sums)>, Error> {
+    fn for_each_slice_row(&self, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
         let rows = self.db.conn()?.query(
             "SELECT account, month, service, capability, region_class, unit, quantity, cost, lines, first, last FROM usage \
              ORDER BY account COLLATE \"C\", month COLLATE \"C\", service COLLATE \"C\", capability COLLATE \"C\", \
              region_class COLLATE \"C\", unit COLLATE \"C\", billing_account COLLATE \"C\", billing_period COLLATE \"C\"",
             &[],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (
-                    Key {
-                        account: r.get(0),
-                        month: r.get(1),
-                        service: r.get(2),
-                        capability: r.get(3),
-                        region_class: r.get(4),
-                        unit: r.get(5),
-                    },
-                    Sums {
-                        quantity: r.get(6),
-                        cost: r.get(7),
-                        lines: r.get::<_, i64>(8) as u64,
-                        first: r.get(9),
-                        last: r.get(10),
-                    },
-                )
-            })
-            .collect())
+        for r in &rows {
+            each(
+                Key {
+                    account: r.get(0),
+                    month: r.get(1),
+                    service: r.get(2),
+                    capability: r.get(3),
+                    region_class: r.get(4),
+                    unit: r.get(5),
+                },
+                Sums {
+                    quantity: r.get(6),
+                    cost: r.get(7),
+                    lines: r.get::<_, i64>(8) as u64,
+                    first: r.get(9),
+                    last: r.get(10),
+                },
+            );
+        }
+        Ok(())
     }
 }
 

@@ -222,13 +222,8 @@ impl Backend for SqliteBackend {
         Ok(self.conn.query_row("SELECT n FROM generation", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
-    fn slice_rows(&self) -> Result<Vec<(Key, Sums)>, Error> {
-        let mut all = stored_rows(&self.conn)?;
-        // Each file's chunks hold its rows in this order already, and the rows from before
-        // chunks came sorted: the sort merges runs. Stable, so rows of one key and slice keep
-        // the order they were ingested in (and are added in it).
-        all.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-        Ok(all.into_iter().map(|(k, _, s)| (k, s)).collect())
+    fn for_each_slice_row(&self, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
+        super::merge::for_each_slice_row(&self.conn, each)
     }
 }
 
@@ -273,7 +268,8 @@ fn replace_slice(
     }))
 }
 
-/// Every row in force: the rows from before chunks, then each chunk's in the order stored.
+/// Every row in force: the rows from before chunks, then each chunk's in the order stored
+/// (what [`unpack_chunks`] writes back as rows).
 fn stored_rows(conn: &Connection) -> Result<Vec<SliceRow>, Error> {
     let mut all: Vec<SliceRow> = Vec::new();
     let mut st = conn.prepare(
@@ -465,6 +461,23 @@ mod tests {
         assert_eq!((face("2026-07"), face("2026-08")), (Some(7.0), Some(500.0)));
         assert_eq!(count(&path, "SELECT count(*) FROM usage"), 1, "the replaced row is gone");
         assert_eq!(count(&path, "SELECT count(*) FROM usage_chunks"), 1);
+        // More files over the same keys (another billing account, an aggregate without one):
+        // the merge reads what sorting every row would, in the same order, with the same sums.
+        let q = dir.path().join("q.csv");
+        std::fs::write(&q, EXPORT.replace(",P,", ",Q,").replace("1000,", "1000.1,")).expect("write");
+        store.ingest(&t, &q, crate::focus::ReadOptions::default()).expect("q");
+        let merged = store.rows().expect("rows");
+        let mut sorted = stored_rows(&SqliteBackend::open(&path).expect("raw").conn).expect("stored");
+        sorted.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let mut folded: Vec<(Key, Sums)> = Vec::new();
+        for (k, _, v) in sorted {
+            match folded.last_mut() {
+                Some((last, sums)) if *last == k => sums.add(&v),
+                _ => folded.push((k, v)),
+            }
+        }
+        assert_eq!(merged, folded);
+        assert_eq!(merged.len(), 3, "{merged:?}");
     }
 
     #[test]
