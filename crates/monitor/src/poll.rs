@@ -157,12 +157,7 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
             // The log's tiles give its checkpoint: the log verifies, its history is the fault.
             clear(state, VERIFICATION);
             state.failures.remove(&log.source);
-            let message = format!(
-                "the log's checkpoint (size {new}) does not extend the one verified before (size {old}): {why}"
-            );
-            let fault = Fault { kind: "consistency", id: CONSISTENCY.to_string() };
-            let old_text = state.checkpoint.clone().unwrap_or_default();
-            conflict(state, &fault, &origin, message, [old_text, served_text], ctx, &mut alerts);
+            not_extending(state, (old, new), &why, served_text, &origin, ctx, &mut alerts);
             return alerts;
         }
         Err(e) => {
@@ -181,13 +176,7 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
         Base::Frontier(_) => clear(state, CONSISTENCY),
         Base::Checkpoint(old) => {
             if let Err(why) = extends(&source, old, new) {
-                let message = format!(
-                    "the log's checkpoint (size {}) does not extend the one verified before (size {}): {why}",
-                    new.size, old.size
-                );
-                let fault = Fault { kind: "consistency", id: CONSISTENCY.to_string() };
-                let old_text = state.checkpoint.clone().unwrap_or_default();
-                conflict(state, &fault, &origin, message, [old_text, served_text], ctx, &mut alerts);
+                not_extending(state, (old.size, new.size), &why, served_text, &origin, ctx, &mut alerts);
                 return alerts;
             }
             clear(state, CONSISTENCY);
@@ -254,6 +243,25 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
     state.frontier = Some(verified.frontier().to_text());
     state.checkpoint = Some(served_text);
     alerts
+}
+
+/// Raises the consistency conflict of the log's checkpoint `served`: of `sizes.1` entries, it
+/// does not extend the base of `sizes.0` (`why`).
+fn not_extending(
+    state: &mut LogState,
+    sizes: (u64, u64),
+    why: &str,
+    served: String,
+    origin: &str,
+    ctx: &Context<'_>,
+    alerts: &mut Vec<Alert>,
+) {
+    let (old, new) = sizes;
+    let message =
+        format!("the log's checkpoint (size {new}) does not extend the one verified before (size {old}): {why}");
+    let fault = Fault { kind: "consistency", id: CONSISTENCY.to_string() };
+    let old_text = state.checkpoint.clone().unwrap_or_default();
+    conflict(state, &fault, origin, message, [old_text, served], ctx, alerts);
 }
 
 /// A log started `now`: its signed checkpoint as it stands, its frontier from the tiles on the
