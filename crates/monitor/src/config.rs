@@ -195,3 +195,24 @@ impl Config {
 pub fn is_url(source: &str) -> bool {
     source.starts_with("http://") || source.starts_with("https://")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(global: &str, own: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(&format!("state_dir = \"s\"\n{global}\n[[log]]\nsource = \"a\"\nvkey = \"k\"\n{own}\n"))
+    }
+
+    #[test]
+    fn start_at_defaults_to_the_start_and_a_log_may_set_its_own() {
+        let c = parse("", "").expect("parse");
+        assert_eq!((c.start_at, c.logs[0].start_at), (StartAt::Start, None));
+        let c = parse("start_at = \"now\"", "").expect("parse");
+        assert_eq!((c.start_at, c.logs[0].start_at), (StartAt::Now, None));
+        let c = parse("start_at = \"now\"", "start_at = \"start\"").expect("parse");
+        assert_eq!((c.start_at, c.logs[0].start_at), (StartAt::Now, Some(StartAt::Start)));
+        assert!(parse("start_at = \"yesterday\"", "").is_err());
+        assert!(parse("", "start_at = \"Now\"").is_err());
+    }
+}

@@ -3,8 +3,8 @@
 //! verifies what each log added since, reading only the new entry bundles and tiles (which
 //! proves the log extends that checkpoint), compares it with each witness's latest view (a
 //! split view, two signed histories, is kept as proof), and reads the new records for what its
-//! user watches: organisations, capabilities, record kinds. Alerts name the watch item that matched
-//! and go to stdout (JSON lines), a program, a webhook and an Atom feed ([`alert`]).
+//! user watches: organisations, capabilities, record kinds. Alerts name the watch item that
+//! matched and go to stdout (JSON lines), a program, a webhook and an Atom feed ([`alert`]).
 //!
 //! [`config`] is the TOML file; [`source`] reads a log or a witness; [`poll`] is one log's
 //! poll; [`watch`] matches records; [`state`] is what it remembers. [`run`] is the loop: poll

@@ -1,9 +1,9 @@
 //! What the monitor remembers between polls, in `state_dir/state.json` (replaced atomically):
 //! per log, the last checkpoint it verified (the base every later checkpoint must extend) and
 //! its tree's frontier (at most 64 hashes, in `tlog::Frontier`'s text form: what lets the next
-//! poll read only what is new), its run of failed polls, and the faults standing since they alerted (so a standing fault alerts
-//! once, not every poll, and alerts again if it clears and comes back); and when the last
-//! heartbeat went out.
+//! poll read only what is new), its run of failed polls, and the faults standing since they
+//! alerted (so a standing fault alerts once, not every poll, and alerts again if it clears and
+//! comes back); and when the last heartbeat went out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

@@ -51,9 +51,9 @@ pub enum Error {
     /// The stored log contradicts itself (tiles against entries, tiles against the checkpoint).
     #[error("log is inconsistent: {0}")]
     Inconsistent(String),
-    /// A signed checkpoint does not extend the tree verified before it: the log rolled back, or
-    /// its key signed another history. The log's tiles give the new checkpoint, so this is not
-    /// a fault of the tiles.
+    /// A signed checkpoint does not extend the tree verified before it: the log rolled back (told
+    /// by the sizes alone), or its key signed another history (told only when the log's tiles
+    /// give the new checkpoint, so not a fault of the tiles).
     #[error("the checkpoint of size {new} does not extend the tree of size {old} verified before: {why}")]
     NotExtending {
         /// The size verified before.
