@@ -128,6 +128,14 @@ pub fn run(args: &BenchLogArgs) -> Result<ExitCode> {
         results.push(
             json!({"kind": "full_verify", "entries": size, "seconds": secs, "entries_per_sec": size as f64 / secs}),
         );
+
+        // 6. What a monitor's poll verifies: 1,000 new entries from the frontier kept at `size`.
+        let (secs, tiles) = incremental(&home, args.entry_size, 1000)?;
+        summary += &format!(
+            "incremental verification of 1000 new entries at size {size}: {:.2} ms ({tiles} hash tiles read)\n",
+            secs * 1000.0
+        );
+        results.push(json!({"kind": "incremental_verify", "size": size, "new": 1000, "seconds": secs, "tiles": tiles}));
     }
 
     if args.json {
@@ -262,4 +270,20 @@ fn proofs(public: &Dir, size: u64, dur: Duration) -> Result<(f64, f64)> {
     let verify_rate = generated.len() as f64 / start.elapsed().as_secs_f64();
     std::hint::black_box(cp_bytes);
     Ok((gen_rate, verify_rate))
+}
+
+/// Appends `new` entries to the log at `home` and times `tlog::verify_extension` from the
+/// frontier of the checkpoint before them (read from its right-edge tiles): the seconds and the
+/// hash tiles read.
+fn incremental(home: &std::path::Path, entry_size: usize, new: usize) -> Result<(f64, u64)> {
+    let log = LocalLog::at(home);
+    let public = Dir::new(log.public_dir());
+    let (signed, cp, verifier) = log.latest_checkpoint()?;
+    let frontier = tlog::Frontier::from_tiles(&public, &cp)?;
+    let base = tlog::Verified::new(tlog::Checkpoint::open(&signed, &verifier)?, frontier)?;
+    let mut writer = log.open()?;
+    writer.append(&entries_for(new, entry_size))?;
+    let start = Instant::now();
+    let checked = tlog::verify_extension(&public, &verifier, Some(&base), writer.checkpoint(), &mut |_, _| {})?;
+    Ok((start.elapsed().as_secs_f64(), checked.tiles))
 }

@@ -6,11 +6,13 @@
 //! poll_seconds = 300
 //! heartbeat_hours = 24               # a heartbeat alert this often, so silence means trouble
 //! failures_before_alert = 3          # transient errors alert only when they persist
+//! start_at = "start"                 # or "now": see below (the default for every log)
 //!
 //! [[log]]
 //! source = "https://transparency.example/"   # or a folder holding `checkpoint` and `tile/`
 //! vkey = "transparency.example/log+1234abcd+AQ..."
 //! policy = "trust-policy"            # optional: compare with its witnesses' views
+//! start_at = "now"                   # optional: this log's own
 //!
 //! [watch]
 //! organisations = ["Lakemoor County Sheriff's Office", "UEI:ABCDEF123456"]
@@ -25,6 +27,13 @@
 //! ```
 //!
 //! Relative paths are relative to the configuration file's folder.
+//!
+//! `start_at` says where the monitor starts a log it has no state for. `"start"` (the
+//! default) reads and verifies the whole log and matches every record against the watch list.
+//! `"now"` takes the log's current signed checkpoint as it stands (its signature checked, the
+//! witnesses' views compared, its frontier read from the few tiles on the tree's right edge)
+//! and reads only the entries appended after it: nothing this monitor did checks the entries
+//! before, and none of them raises a watch alert. Once a log has state, `start_at` has no effect.
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +59,9 @@ pub struct Config {
     /// Consecutive failed polls of a log before they alert.
     #[serde(default = "default_failures")]
     pub failures_before_alert: u32,
+    /// Where a log without state is started, unless the log says otherwise.
+    #[serde(default)]
+    pub start_at: StartAt,
     /// The logs followed.
     #[serde(rename = "log")]
     pub logs: Vec<LogConfig>,
@@ -71,6 +83,19 @@ pub struct LogConfig {
     pub vkey: String,
     /// A trust policy whose witnesses (with URLs) are asked for their latest view.
     pub policy: Option<PathBuf>,
+    /// Where this log is started when the monitor has no state for it (the global one if absent).
+    pub start_at: Option<StartAt>,
+}
+
+/// Where the monitor starts a log it has no state for (see the module documentation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartAt {
+    /// Verify the whole log and read every entry.
+    #[default]
+    Start,
+    /// Take the current signed checkpoint as the base, reading none of the entries before it.
+    Now,
 }
 
 /// What to watch for in new records.
@@ -169,4 +194,25 @@ impl Config {
 /// Whether a source names a URL rather than a folder.
 pub fn is_url(source: &str) -> bool {
     source.starts_with("http://") || source.starts_with("https://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(global: &str, own: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(&format!("state_dir = \"s\"\n{global}\n[[log]]\nsource = \"a\"\nvkey = \"k\"\n{own}\n"))
+    }
+
+    #[test]
+    fn start_at_defaults_to_the_start_and_a_log_may_set_its_own() {
+        let c = parse("", "").expect("parse");
+        assert_eq!((c.start_at, c.logs[0].start_at), (StartAt::Start, None));
+        let c = parse("start_at = \"now\"", "").expect("parse");
+        assert_eq!((c.start_at, c.logs[0].start_at), (StartAt::Now, None));
+        let c = parse("start_at = \"now\"", "start_at = \"start\"").expect("parse");
+        assert_eq!((c.start_at, c.logs[0].start_at), (StartAt::Now, Some(StartAt::Start)));
+        assert!(parse("start_at = \"yesterday\"", "").is_err());
+        assert!(parse("", "start_at = \"Now\"").is_err());
+    }
 }

@@ -1,9 +1,10 @@
 //! A transparency-log monitor: it follows one or more candor logs (a folder or a URL), keeps
-//! the last checkpoint it verified per log on disk, and on every poll verifies each log whole,
-//! proves it extends that checkpoint, compares it with each witness's latest view (a split
-//! view, two signed histories, is kept as proof), and reads the new records for what its user
-//! watches: organisations, capabilities, record kinds. Alerts name the watch item that matched
-//! and go to stdout (JSON lines), a program, a webhook and an Atom feed ([`alert`]).
+//! the last checkpoint it verified per log on disk with its tree's frontier, and on every poll
+//! verifies what each log added since, reading only the new entry bundles and tiles (which
+//! proves the log extends that checkpoint), compares it with each witness's latest view (a
+//! split view, two signed histories, is kept as proof), and reads the new records for what its
+//! user watches: organisations, capabilities, record kinds. Alerts name the watch item that
+//! matched and go to stdout (JSON lines), a program, a webhook and an Atom feed ([`alert`]).
 //!
 //! [`config`] is the TOML file; [`source`] reads a log or a witness; [`poll`] is one log's
 //! poll; [`watch`] matches records; [`state`] is what it remembers. [`run`] is the loop: poll
@@ -66,7 +67,8 @@ fn followed(config: &Config, path: &Path) -> Result<Vec<Followed>, Error> {
                     Some(tlog::trust::Policy::parse(&text).map_err(|e| bad(format!("policy {}: {e}", p.display())))?)
                 }
             };
-            Ok(Followed { source: l.source.clone(), verifier, policy })
+            let start_at = l.start_at.unwrap_or(config.start_at);
+            Ok(Followed { source: l.source.clone(), verifier, policy, start_at })
         })
         .collect()
 }

@@ -1,9 +1,20 @@
-//! One poll of one log: verify it whole (every entry rehashed, the tree recomputed from the
-//! entry bundles, the signature checked), prove it extends the checkpoint verified last time,
-//! compare it with each witness's latest view, then read the new entries for what the user
-//! watches. A conflict (rollback, inconsistent history, split view) alerts with the two signed
-//! checkpoints as proof, kept in `state_dir/proofs/`, and the monitor keeps its old base, so it
-//! never accepts the history it could not reconcile.
+//! One poll of one log: verify what the log's signed checkpoint adds to the one verified last
+//! time (`tlog::verify_extension`: each new entry bundle and each new or grown tile read once,
+//! every new entry rehashed, the new tree's root recomputed, and the old tree's frontier found in
+//! it, which proves the new checkpoint extends the old), compare it with each witness's latest
+//! view, and match the new entries against what the user watches, from the same single read of
+//! each bundle. A conflict (rollback, inconsistent history, split view) alerts with the two
+//! signed checkpoints as proof, kept in `state_dir/proofs/`, and the monitor keeps its old base,
+//! so it never accepts the history it could not reconcile.
+//!
+//! Entries and tiles the monitor verified before are not read again: a change to them later
+//! goes unseen by this monitor, whose guarantee is that each checkpoint extends the last one it
+//! verified (what a changed old entry cannot do under the same signed history).
+//!
+//! Without a base, the first poll verifies the whole log the same way, or, for a log started
+//! `now`, takes its signed checkpoint as it stands (no old entry read, none matched). A state
+//! written before the frontier was kept holds only a checkpoint: that poll verifies the whole
+//! log once, matches only the entries past it, and proves it extends it from the log's tiles.
 //!
 //! A fault alerts when it appears, not on every poll while it stands; a poll that finds its
 //! check passing clears it, so the same fault coming back later alerts again. A checkpoint
@@ -14,10 +25,10 @@ use std::path::Path;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tlog::trust::Policy;
-use tlog::{Checkpoint, ReadStorage, TileReader, Verifier, merkle};
+use tlog::{Checkpoint, Frontier, ReadStorage, TileReader, Verified, Verifier, merkle};
 
 use crate::alert::{Alert, Proof, now};
-use crate::config::Watch;
+use crate::config::{StartAt, Watch};
 use crate::source::{LogSource, witness_view};
 use crate::state::LogState;
 
@@ -39,6 +50,8 @@ pub struct Followed {
     pub verifier: Verifier,
     /// Its trust policy, if the user gave one.
     pub policy: Option<Policy>,
+    /// Where it is started while the monitor has no state for it.
+    pub start_at: StartAt,
 }
 
 /// What one poll needs besides the log.
@@ -51,6 +64,39 @@ pub struct Context<'a> {
     pub failures_before_alert: u32,
     /// HTTP agent.
     pub agent: &'a ureq::Agent,
+}
+
+/// What a poll checks the log's checkpoint against.
+enum Base {
+    /// Nothing yet.
+    None,
+    /// The checkpoint verified last and its tree's frontier: only what is new is read.
+    Frontier(Verified),
+    /// A checkpoint kept without its frontier (by a monitor before frontiers were kept).
+    Checkpoint(Checkpoint),
+}
+
+impl Base {
+    /// The base `state` holds for a log with key `verifier`. A stored checkpoint that no longer
+    /// opens (another key) is no base, as before frontiers; a frontier that does not give the
+    /// checkpoint's root is as good as none.
+    fn of(state: &LogState, verifier: &Verifier) -> Base {
+        let Some(cp) = state.checkpoint.as_deref().and_then(|t| Checkpoint::open(t.as_bytes(), verifier).ok()) else {
+            return Base::None;
+        };
+        match state.frontier.as_deref().and_then(|t| Frontier::parse(t).ok()) {
+            Some(f) => Verified::new(cp.clone(), f).map_or(Base::Checkpoint(cp), Base::Frontier),
+            None => Base::Checkpoint(cp),
+        }
+    }
+
+    fn checkpoint(&self) -> Option<&Checkpoint> {
+        match self {
+            Base::None => None,
+            Base::Frontier(v) => Some(v.checkpoint()),
+            Base::Checkpoint(cp) => Some(cp),
+        }
+    }
 }
 
 /// Polls `log` once, updating `state`; returns the alerts raised.
@@ -79,10 +125,39 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
         raise(state, VERIFICATION, &message, Alert::new("verification", &origin, message.clone()), &mut alerts);
         return alerts;
     }
-    let verified = match tlog::verify_log(&source, &log.verifier, &[], &mut |_, _| {}) {
-        Ok(r) => r.checkpoint,
+    let served_text = String::from_utf8_lossy(&served).into_owned();
+
+    // The check, with the new entries matched as their bundles are read; their alerts count
+    // only once the check has passed.
+    let base = Base::of(state, &log.verifier);
+    let from = base.checkpoint().map_or(0, |b| b.size);
+    let mut found = Vec::new();
+    let checked = match (&base, log.start_at) {
+        (Base::None, StartAt::Now) => as_it_stands(&source, &log.verifier, &served),
+        _ => {
+            let verified = match &base {
+                Base::Frontier(v) => Some(v),
+                Base::None | Base::Checkpoint(_) => None,
+            };
+            let mut each = |index, entry: &[u8]| {
+                if index >= from {
+                    match_entry(index, entry, &origin, ctx.watch, &mut found);
+                }
+            };
+            tlog::verify_extension(&source, &log.verifier, verified, &served, &mut each).map(|e| e.verified)
+        }
+    };
+    let verified = match checked {
+        Ok(v) => v,
         Err(tlog::Error::Io { path, source: e }) => {
             transient(state, &log.source, format!("{}: {e}", path.display()), &origin, ctx, &mut alerts);
+            return alerts;
+        }
+        Err(tlog::Error::NotExtending { old, new, why }) => {
+            // The log's tiles give its checkpoint: the log verifies, its history is the fault.
+            clear(state, VERIFICATION);
+            state.failures.remove(&log.source);
+            not_extending(state, (old, new), &why, served_text, &origin, ctx, &mut alerts);
             return alerts;
         }
         Err(e) => {
@@ -92,27 +167,20 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
         }
     };
     clear(state, VERIFICATION);
-    match Checkpoint::open(&served, &log.verifier) {
-        Ok(cp) if cp == verified => {}
-        // The log moved on between the two reads; the next poll sees it whole.
-        _ => return alerts,
-    }
     state.failures.remove(&log.source);
-    let served_text = String::from_utf8_lossy(&served).into_owned();
+    let new = verified.checkpoint();
 
-    let base = state.checkpoint.as_deref().and_then(|t| Checkpoint::open(t.as_bytes(), &log.verifier).ok());
-    if let Some(base) = &base {
-        if let Err(why) = extends(&source, base, &verified) {
-            let old = state.checkpoint.clone().unwrap_or_default();
-            let message = format!(
-                "the log's checkpoint (size {}) does not extend the one verified before (size {}): {why}",
-                verified.size, base.size
-            );
-            let fault = Fault { kind: "consistency", id: CONSISTENCY.to_string() };
-            conflict(state, &fault, &origin, message, [old, served_text], ctx, &mut alerts);
-            return alerts;
+    match &base {
+        Base::None => {}
+        // Proven by the frontier found in the new tree.
+        Base::Frontier(_) => clear(state, CONSISTENCY),
+        Base::Checkpoint(old) => {
+            if let Err(why) = extends(&source, old, new) {
+                not_extending(state, (old.size, new.size), &why, served_text, &origin, ctx, &mut alerts);
+                return alerts;
+            }
+            clear(state, CONSISTENCY);
         }
-        clear(state, CONSISTENCY);
     }
 
     for (name, url) in log.policy.iter().flat_map(|p| &p.witnesses).filter_map(|w| Some((&w.name, w.url.as_ref()?))) {
@@ -149,17 +217,20 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
             continue;
         }
         clear(state, &view_fault);
-        let split = if seen.size <= verified.size {
-            extends(&source, &seen, &verified).err()
-        } else {
+        let split = match base.checkpoint() {
+            // The base, which the new checkpoint was just proven to extend: no read needed.
+            Some(old) if seen.size == old.size => {
+                (seen.root != old.root).then(|| tlog::ProofError::RootMismatch.to_string())
+            }
+            _ if seen.size <= new.size => extends(&source, &seen, new).err(),
             // The witness saw a later checkpoint; the log's tiles may already hold it.
-            extends(&source, &verified, &seen).err().filter(|why| !why.starts_with("unavailable"))
+            _ => extends(&source, new, &seen).err().filter(|why| !why.starts_with("unavailable")),
         };
         if let Some(why) = split {
             let message = format!(
                 "split view: witness {name} cosigned a checkpoint of size {} that the log's checkpoint of size {} \
                  contradicts ({why})",
-                seen.size, verified.size
+                seen.size, new.size
             );
             let seen_text = String::from_utf8_lossy(&view).into_owned();
             conflict(state, &split_fault, &origin, message, [served_text.clone(), seen_text], ctx, &mut alerts);
@@ -168,39 +239,64 @@ pub fn poll(log: &Followed, state: &mut LogState, ctx: &Context<'_>) -> Vec<Aler
         }
     }
 
-    // The new entries, each bundle read once.
-    let from = base.map_or(0, |b| b.size);
-    let reader = TileReader::new(&source, verified.size);
-    let read = reader.for_each_entry(from, |index, entry| {
-        let record: Value = match serde_json::from_slice(entry) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                let mut a = Alert::new(
-                    "unparseable_entry",
-                    &origin,
-                    format!("entry #{index} is not a JSON record ({} bytes); read it with candor log", entry.len()),
-                );
-                a.index = Some(index);
-                alerts.push(a);
-                return;
-            }
-        };
-        // Entries that are not candor's records (another writer's) match nothing.
-        let Some(record) = records::parse_value(record) else { return };
-        for item in crate::watch::matches(&record, ctx.watch) {
-            let kind = record.kind();
-            let mut a = Alert::new("watch", &origin, format!("entry #{index} ({kind}) matches {item}"));
-            a.item = Some(item);
-            a.index = Some(index);
-            alerts.push(a);
-        }
-    });
-    if let Err(e) = read {
-        transient(state, &log.source, format!("entries from {from}: {e}"), &origin, ctx, &mut alerts);
-        return alerts;
-    }
+    alerts.append(&mut found);
+    state.frontier = Some(verified.frontier().to_text());
     state.checkpoint = Some(served_text);
     alerts
+}
+
+/// Raises the consistency conflict of the log's checkpoint `served`: of `sizes.1` entries, it
+/// does not extend the base of `sizes.0` (`why`).
+fn not_extending(
+    state: &mut LogState,
+    sizes: (u64, u64),
+    why: &str,
+    served: String,
+    origin: &str,
+    ctx: &Context<'_>,
+    alerts: &mut Vec<Alert>,
+) {
+    let (old, new) = sizes;
+    let message =
+        format!("the log's checkpoint (size {new}) does not extend the one verified before (size {old}): {why}");
+    let fault = Fault { kind: "consistency", id: CONSISTENCY.to_string() };
+    let old_text = state.checkpoint.clone().unwrap_or_default();
+    conflict(state, &fault, origin, message, [old_text, served], ctx, alerts);
+}
+
+/// A log started `now`: its signed checkpoint as it stands, its frontier from the tiles on the
+/// tree's right edge, checked against the signed root. No entry is read.
+fn as_it_stands(source: &dyn ReadStorage, verifier: &Verifier, served: &[u8]) -> Result<Verified, tlog::Error> {
+    let cp = Checkpoint::open(served, verifier)?;
+    let frontier = Frontier::from_tiles(source, &cp)?;
+    Verified::new(cp, frontier)
+}
+
+/// The alerts of new entry `index`: one per watch item its record matches, or one saying it is
+/// not a record.
+fn match_entry(index: u64, entry: &[u8], origin: &str, watch: &Watch, alerts: &mut Vec<Alert>) {
+    let record: Value = match serde_json::from_slice(entry) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            let mut a = Alert::new(
+                "unparseable_entry",
+                origin,
+                format!("entry #{index} is not a JSON record ({} bytes); read it with candor log", entry.len()),
+            );
+            a.index = Some(index);
+            alerts.push(a);
+            return;
+        }
+    };
+    // Entries that are not candor's records (another writer's) match nothing.
+    let Some(record) = records::parse_value(record) else { return };
+    for item in crate::watch::matches(&record, watch) {
+        let kind = record.kind();
+        let mut a = Alert::new("watch", origin, format!("entry #{index} ({kind}) matches {item}"));
+        a.item = Some(item);
+        a.index = Some(index);
+        alerts.push(a);
+    }
 }
 
 /// Whether `new` extends `old` in the log at `source`; why not. An error starting with

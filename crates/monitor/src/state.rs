@@ -1,8 +1,9 @@
 //! What the monitor remembers between polls, in `state_dir/state.json` (replaced atomically):
-//! per log, the last checkpoint it verified (the base every later checkpoint must extend), its
-//! run of failed polls, and the faults standing since they alerted (so a standing fault alerts
-//! once, not every poll, and alerts again if it clears and comes back); and when the last
-//! heartbeat went out.
+//! per log, the last checkpoint it verified (the base every later checkpoint must extend) and
+//! its tree's frontier (at most 64 hashes, in `tlog::Frontier`'s text form: what lets the next
+//! poll read only what is new), its run of failed polls, and the faults standing since they
+//! alerted (so a standing fault alerts once, not every poll, and alerts again if it clears and
+//! comes back); and when the last heartbeat went out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -17,6 +18,10 @@ use crate::Error;
 pub struct LogState {
     /// The last checkpoint verified, as signed.
     pub checkpoint: Option<String>,
+    /// The frontier of its tree (`tlog::Frontier::to_text`). Absent from the state of a
+    /// monitor before this field: the next poll then reads the log whole once, and keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontier: Option<String>,
     /// Consecutive polls that failed for a transient reason (per source: the log, each witness).
     #[serde(default)]
     pub failures: BTreeMap<String, u32>,

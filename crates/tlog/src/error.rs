@@ -51,6 +51,18 @@ pub enum Error {
     /// The stored log contradicts itself (tiles against entries, tiles against the checkpoint).
     #[error("log is inconsistent: {0}")]
     Inconsistent(String),
+    /// A signed checkpoint does not extend the tree verified before it: the log rolled back (told
+    /// by the sizes alone), or its key signed another history (told only when the log's tiles
+    /// give the new checkpoint, so not a fault of the tiles).
+    #[error("the checkpoint of size {new} does not extend the tree of size {old} verified before: {why}")]
+    NotExtending {
+        /// The size verified before.
+        old: u64,
+        /// The new checkpoint's size.
+        new: u64,
+        /// What differs.
+        why: String,
+    },
     /// A proof did not verify.
     #[error(transparent)]
     Proof(#[from] ProofError),
@@ -92,6 +104,7 @@ impl Error {
             Error::Locked { .. } => "locked",
             Error::Missing { .. } => "missing",
             Error::Inconsistent(_) => "inconsistent",
+            Error::NotExtending { .. } => "not_extending",
             Error::Proof(_) => "proof",
             Error::Note(_) => "signature",
             Error::AlreadyExists(_) => "exists",

@@ -10,7 +10,9 @@
 //! - a crash-safe writer ([`LogWriter`]) over a storage contract ([`Storage`]) with a local
 //!   directory backend ([`DirStorage`]) and an in-memory fake ([`MemStorage`]);
 //! - batched sequencing of concurrent appends ([`Sequencer`]);
-//! - a full check of a stored log ([`verify_log`]);
+//! - a full check of a stored log ([`verify_log`]), and an incremental one that reads only
+//!   what a new checkpoint adds to a tree verified before, keeping its [`Frontier`] between
+//!   runs ([`verify_extension`]);
 //! - witness cosignatures, tlog-cosignature `cosignature/v1` ([`cosignature`]), and trust
 //!   policies naming the witnesses a checkpoint needs ([`trust`]).
 //!
@@ -39,6 +41,8 @@
 mod checkpoint;
 pub mod cosignature;
 mod error;
+mod extend;
+mod frontier;
 mod hash;
 mod local;
 mod log;
@@ -54,6 +58,8 @@ mod verify;
 
 pub use checkpoint::Checkpoint;
 pub use error::{Error, NoteError, ProofError};
+pub use extend::{Extension, Verified, verify_extension};
+pub use frontier::Frontier;
 pub use hash::{HASH_SIZE, Hash, empty_root, leaf_hash, node_hash, subtree_root};
 pub use local::{LocalLog, POLICY_FILE, STATE_DIR};
 pub use log::{LogWriter, check_entry_sizes};

@@ -4,6 +4,7 @@
 
 mod faults;
 mod feed;
+mod reads;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -21,38 +22,50 @@ fn skip(why: &str) {
 
 const ORIGIN: &str = "example.com/log";
 
-/// An honest log, a fork of it under the same key, the folder the monitor reads (a copy of
-/// either), one witness whose view the test sets, and the monitor's configuration.
+/// An honest log, a fork of it under the same key, each also grown by two entries, the folder
+/// the monitor reads (a copy of one of them), one witness whose view the test sets, and the
+/// monitor's configuration.
 struct Fixture {
     // Held for its folder, removed when the fixture is dropped.
     _tmp: tempfile::TempDir,
     signer: Signer,
     honest: PathBuf,
+    /// The honest log with two more entries.
+    grown: PathBuf,
     fork: PathBuf,
+    /// The fork with two more entries.
+    fork_grown: PathBuf,
     mirror: PathBuf,
     view: Arc<Mutex<Option<Vec<u8>>>>,
     config: PathBuf,
 }
 
 impl Fixture {
-    /// Three records in each history; the mirror shows the honest one, the witness its checkpoint.
+    /// Three records in each history (five in the grown copies); the mirror shows the honest
+    /// one, the witness its checkpoint.
     fn new() -> Fixture {
         let tmp = tempfile::tempdir().expect("tmp");
         let home = LocalLog::at(tmp.path().join("log"));
         let mut writer = home.init(ORIGIN).expect("init");
         let record = |i: u32, tag: &str| format!(r#"{{"type":"candor.note","n":{i},"history":"{tag}"}}"#);
+        let honest = tmp.path().join("honest");
         writer.append(&(0..3).map(|i| record(i, "honest")).collect::<Vec<_>>()).expect("append");
+        copy_dir(&home.public_dir(), &honest);
+        writer.append(&(3..5).map(|i| record(i, "honest")).collect::<Vec<_>>()).expect("append");
         drop(writer);
         let signer = home.signer().expect("key");
-        let fork = tmp.path().join("fork");
-        let storage = DirStorage::open(fork.join("public"), fork.join("state")).expect("fork");
+        let fork_home = tmp.path().join("fork");
+        let storage = DirStorage::open(fork_home.join("public"), fork_home.join("state")).expect("fork");
         let key = Signer::from_private_key(&signer.to_private_key()).expect("key");
         let mut writer = LogWriter::create(storage, key).expect("fork");
         writer.append(&(0..3).map(|i| record(i, "fork")).collect::<Vec<_>>()).expect("append");
+        let fork = tmp.path().join("fork-at-3");
+        copy_dir(&fork_home.join("public"), &fork);
+        writer.append(&(3..5).map(|i| record(i, "fork")).collect::<Vec<_>>()).expect("append");
         drop(writer);
         let mirror = tmp.path().join("mirror");
-        copy_dir(&home.public_dir(), &mirror);
-        let view = Arc::new(Mutex::new(Some(std::fs::read(home.public_dir().join("checkpoint")).expect("cp"))));
+        copy_dir(&honest, &mirror);
+        let view = Arc::new(Mutex::new(Some(std::fs::read(honest.join("checkpoint")).expect("cp"))));
         let url = view_server(view.clone());
         let witness = tlog::cosignature::Cosigner::generate("witness.example/w1").expect("witness");
         let policy = tmp.path().join("policy");
@@ -65,7 +78,8 @@ impl Fixture {
             signer.verifier().to_vkey()
         );
         std::fs::write(&config, text).expect("config");
-        Fixture { honest: home.public_dir(), fork: fork.join("public"), _tmp: tmp, signer, mirror, view, config }
+        let (grown, fork_grown) = (home.public_dir(), fork_home.join("public"));
+        Fixture { honest, grown, fork, fork_grown, _tmp: tmp, signer, mirror, view, config }
     }
 
     /// One poll: the kinds of the alerts raised.

@@ -2,6 +2,7 @@
 //! once per run). Each module is one area; `cargo test -p tlog --test it MODULE` runs one.
 
 mod bundles;
+mod extend;
 mod failures;
 mod merkle_props;
 mod tessera;
