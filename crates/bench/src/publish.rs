@@ -180,8 +180,12 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         .context("checking the report")?;
     let check_s = t.elapsed().as_secs_f64();
     step(&mut peaks);
-    if !check.faults.is_empty() {
-        bail!("the report does not verify: {}", check.faults.join("; "));
+    // A report the check refuses is a result too (at several periods of 10,000 organisations
+    // the whole-log downloads outgrow what a reader takes): printed with the timings, and the
+    // run fails.
+    let verified = check.faults.is_empty();
+    if !verified {
+        eprintln!("the report does not verify ({} faults): {}", check.faults.len(), check.faults.join("; "));
     }
     let (files, bytes) = folder_size(&home.public_dir());
     let mut largest = (0u64, String::new());
@@ -197,14 +201,16 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         "peak_mb": {"gather": peaks[0], "append": peaks[1], "site": peaks[2], "republish": peaks[3], "verify": peaks[4]},
         "site_files": files, "site_bytes": bytes, "largest_page": largest.1, "largest_page_kb": largest.0 as f64 / 1e3,
         "overview_kb": overview_kb, "search_index_kb": index_kb, "pages_checked": check.pages, "records_on_pages": check.records_on_pages,
+        "verified": verified, "faults": check.faults.len(),
     });
     if args.keep {
         let kept = tmp.keep();
         eprintln!("kept {}", kept.display());
     }
+    let code = if verified { ExitCode::SUCCESS } else { ExitCode::from(1) };
     if args.json {
         print_json(&result);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(code);
     }
     println!(
         "{} fictional organisations, {} stored usage rows → {} records appended to a log of {} entries ({} earlier period(s))",
@@ -219,7 +225,12 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     println!("  {:<30} {append_s:>8.2} {:>10.0}", "append records, sign", peaks[1]);
     println!("  {:<30} {site_s:>8.2} {:>10.0}", "write the site", peaks[2]);
     println!("  {:<30} {again_s:>8.2} {:>10.0}", "publish again (nothing new)", peaks[3]);
-    println!("  {:<30} {check_s:>8.2} {:>10.0}", "verify the whole report", peaks[4]);
+    println!(
+        "  {:<30} {check_s:>8.2} {:>10.0}{}",
+        "verify the whole report",
+        peaks[4],
+        if verified { "" } else { "  (does NOT verify: see above)" }
+    );
     println!(
         "  site: {} files, {:.1} MB, {} record pages; verify checked {} pages, {} records on them, {} entries",
         files,
@@ -236,5 +247,5 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         overview_kb,
         index_kb
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

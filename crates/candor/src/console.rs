@@ -38,6 +38,41 @@ pub fn emit<T: serde::Serialize + std::fmt::Display>(value: &T, json: bool) -> R
     Ok(())
 }
 
+/// Prints a report that is a long list (`value`, whose rows are `rows`) like [`emit`], one row
+/// at a time: the JSON is the same text [`emit`] prints, without the whole list held as JSON.
+pub fn emit_rows<T: std::fmt::Display, R: serde::Serialize>(value: &T, rows: &[R], json: bool) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        write_rows_json(rows, &mut out)?;
+    } else {
+        write!(out, "{value}")?;
+    }
+    Ok(out.flush()?)
+}
+
+/// `rows` as the pretty JSON list [`print_json`] prints, written one row at a time.
+fn write_rows_json<R: serde::Serialize>(rows: &[R], out: &mut dyn std::io::Write) -> Result<()> {
+    if rows.is_empty() {
+        writeln!(out, "[]")?;
+        return Ok(());
+    }
+    writeln!(out, "[")?;
+    for (i, row) in rows.iter().enumerate() {
+        // Each row as it is printed inside the list: its own pretty text, two spaces in.
+        let text = serde_json::to_string_pretty(&serde_json::to_value(row)?)?;
+        for (j, line) in text.lines().enumerate() {
+            if j > 0 {
+                writeln!(out)?;
+            }
+            write!(out, "  {line}")?;
+        }
+        writeln!(out, "{}", if i + 1 < rows.len() { "," } else { "" })?;
+    }
+    writeln!(out, "]")?;
+    Ok(())
+}
+
 /// Prints several reports like [`emit`]: a JSON array, or each one's text.
 pub fn emit_all<T: serde::Serialize + std::fmt::Display>(values: &[T], json: bool) -> Result<()> {
     if json {
@@ -68,4 +103,29 @@ pub fn print_json(value: &serde_json::Value) {
 pub fn init_request_logs() {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(ansi).with_target(false).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_written_row_by_row_is_the_json_printed_whole() {
+        #[derive(serde::Serialize)]
+        struct Row {
+            zeta: &'static str,
+            alpha: Vec<u32>,
+            nested: Option<serde_json::Value>,
+        }
+        let rows = [
+            Row { zeta: "a \"quoted\"\nline", alpha: vec![1, 2], nested: Some(serde_json::json!({"b": [], "a": {}})) },
+            Row { zeta: "é", alpha: vec![], nested: None },
+        ];
+        for n in 0..=rows.len() {
+            let mut out = Vec::new();
+            write_rows_json(&rows[..n], &mut out).expect("write");
+            let whole = serde_json::to_string_pretty(&serde_json::to_value(&rows[..n]).expect("value")).expect("text");
+            assert_eq!(String::from_utf8(out).expect("utf8"), format!("{whole}\n"), "{n} rows");
+        }
+    }
 }

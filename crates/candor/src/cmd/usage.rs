@@ -9,7 +9,7 @@ use usage::store::Phase;
 use usage::taxonomy::{Line, Taxonomy};
 
 use crate::cli::UsageCommand;
-use crate::console::{emit, emit_all, progress};
+use crate::console::{emit, emit_all, emit_rows, progress};
 
 fn load(extra: Option<&Path>) -> Result<Taxonomy> {
     app::billing::taxonomy(extra)
@@ -75,7 +75,8 @@ pub fn run(cmd: UsageCommand) -> Result<ExitCode> {
         }
         UsageCommand::Report { usage_db, db, period, json } => {
             let g = if period == "month" { usage::fold::Granularity::Month } else { usage::fold::Granularity::Quarter };
-            emit(&app::billing::owner_report(&db.stores().with_usage(usage_db.path()), g)?, json)?;
+            let report = app::billing::owner_report(&db.stores().with_usage(usage_db.path()), g)?;
+            emit_rows(&report, &report.0, json)?;
             Ok(ExitCode::SUCCESS)
         }
         UsageCommand::Scan { files, strict, extra, json } => {
