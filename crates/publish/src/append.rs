@@ -129,8 +129,7 @@ pub fn publish<S: Storage>(
                 current_enforcement.insert(subject, i);
             }
             "candor.registered_use" => {
-                let (org, use_case) = subject.split_once('\n').unwrap_or((&subject, ""));
-                current_uses.insert((org.to_string(), use_case.to_string()), i);
+                current_uses.insert((subject, e.use_case.clone().unwrap_or_default()), i);
             }
             "candor.period_summary" => current_summary = Some(i),
             "candor.gate_decisions" => {

@@ -20,8 +20,9 @@ use crate::Error;
 /// The index file's name, in the log's private `state/` folder (never served).
 pub const FILE_NAME: &str = "records-index.json";
 
-/// The index file's format version.
-const FORMAT: u32 = 1;
+/// The index file's format version (2: a registered use's use case in its own field; files of
+/// format 1 joined it to the organisation with a line feed, and are rebuilt).
+const FORMAT: u32 = 2;
 
 /// What the index knows of one entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,10 +38,14 @@ pub struct Indexed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
     /// What it is the current record of within its period and kind: the organisation (usage,
-    /// enforcement), the organisation and use case (registered uses, joined by a line feed),
-    /// the part (gate decisions).
+    /// enforcement, registered uses, the last with [`Indexed::use_case`]), the part (gate
+    /// decisions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// A registered use's use case (apart from the organisation: no separator can be told
+    /// from a character of a name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_case: Option<String>,
     /// The entry a correction names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrects: Option<Link>,
@@ -57,7 +62,7 @@ impl Indexed {
         let subject = match body {
             Some(Body::OrganisationUsage(r)) => Some(r.organisation.name.clone()),
             Some(Body::Enforcement(r)) => Some(r.organisation.clone()),
-            Some(Body::RegisteredUse(r)) => Some(format!("{}\n{}", r.organisation, r.use_case)),
+            Some(Body::RegisteredUse(r)) => Some(r.organisation.clone()),
             Some(Body::GateDecisions(r)) => Some(r.part.to_string()),
             _ => None,
         };
@@ -67,6 +72,10 @@ impl Indexed {
             kind: parsed.as_ref().map(|p| p.kind().to_string()),
             period: body.and_then(Body::period).map(str::to_string),
             subject,
+            use_case: match body {
+                Some(Body::RegisteredUse(r)) => Some(r.use_case.clone()),
+                _ => None,
+            },
             corrects: match body {
                 Some(Body::Correction(c)) => Some(c.corrects.clone()),
                 _ => None,

@@ -112,3 +112,45 @@ fn the_index_reads_only_new_entries_and_is_rebuilt_when_it_does_not_match_the_lo
     let (_, opened) = open(&other, &cache);
     assert_eq!((opened.kept, opened.read, opened.rebuilt), (0, 3, true));
 }
+
+#[test]
+fn a_registered_use_whose_organisation_holds_a_line_feed_keeps_its_use_case_apart() {
+    use records::{Body, Record, RegisteredUse};
+    let uses = [("a\nb", "c"), ("a", "b\nc")];
+    let entries: Vec<Vec<u8>> = uses
+        .iter()
+        .map(|(org, use_case)| {
+            let body = Body::RegisteredUse(RegisteredUse {
+                period: "2026-Q3".into(),
+                organisation: (*org).into(),
+                use_case: (*use_case).into(),
+                declaration: Default::default(),
+                registered_by: "p".into(),
+                depends_on: Vec::new(),
+            });
+            records::entry(&Record::new(body, false)).expect("entry")
+        })
+        .collect();
+    let index = RecordIndex::of_entries(&entries);
+    let keys: Vec<(Option<&str>, Option<&str>)> =
+        index.iter().map(|(_, e)| (e.subject.as_deref(), e.use_case.as_deref())).collect();
+    // Joined by a line feed, the two would be one subject, "a\nb\nc", and publishing would
+    // take one for the current record of the other.
+    assert_eq!(keys, [(Some("a\nb"), Some("c")), (Some("a"), Some("b\nc"))]);
+}
+
+#[test]
+fn an_index_file_of_the_first_format_is_rebuilt() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    writer.append(&[b"one".to_vec(), b"two".to_vec()]).expect("append");
+    drop(writer);
+    let cache = tmp.path().join(FILE_NAME);
+    open(&home, &cache);
+    let text = std::fs::read_to_string(&cache).expect("cache");
+    assert!(text.starts_with("{\"format\":2,"), "{text}");
+    std::fs::write(&cache, text.replacen("\"format\":2", "\"format\":1", 1)).expect("write");
+    let (_, opened) = open(&home, &cache);
+    assert_eq!((opened.kept, opened.read), (0, 2), "its subjects may join a use case to the organisation");
+}

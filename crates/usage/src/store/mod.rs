@@ -420,6 +420,7 @@ mod tests {
         a_re_export_replaces_its_billing_periods_and_a_true_duplicate_changes_nothing,
         sums_that_could_overflow_across_files_are_refused_naming_the_group,
         a_bad_row_leaves_the_store_unchanged,
+        a_file_ingested_again_after_a_partial_replacement_does_not_add_its_unattributed_lines_twice,
     );
 
     const FILE: &str = "ProviderName,SubAccountId,ServiceName,x_UsageType,x_Operation,RegionId,ConsumedQuantity,ConsumedUnit,BilledCost,ChargePeriodStart\n\
@@ -611,5 +612,32 @@ mod tests {
         let err = s.ingest(&t, &bad, ReadOptions::default()).expect_err("bad").to_string();
         assert!(err.contains("row 2") && err.contains("BilledCost"), "{err}");
         assert_eq!(s.rows().expect("rows"), before);
+    }
+
+    fn a_file_ingested_again_after_a_partial_replacement_does_not_add_its_unattributed_lines_twice() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let t = Taxonomy::builtin().expect("taxonomy");
+        let mut s = fresh();
+        let write = |name: &str, text: &str| {
+            let p = d.path().join(name);
+            std::fs::write(&p, text).expect("write");
+            p
+        };
+        // P's July and August, and a line with no billing account (only ever added).
+        let a = write(
+            "a.csv",
+            &format!(
+                "{EXPORT}AWS,,333,Amazon Rekognition,USE1-Group1-ImagesProcessed,SearchFacesByImage,us-east-1,5,Images,0.05,2026-07-02T00:00:00Z,2026-07-01T00:00:00Z\n"
+            ),
+        );
+        s.ingest(&t, &a, ReadOptions::default()).expect("a");
+        let once = s.rows().expect("rows");
+        // August re-billed by another file: a is no longer wholly in force.
+        let august = EXPORT.lines().filter(|l| !l.contains("1.00,")).collect::<Vec<_>>().join("\n") + "\n";
+        s.ingest(&t, &write("b.csv", &august), ReadOptions::default()).expect("b");
+        // a again: in force again, its unattributed line counted once.
+        let r = s.ingest(&t, &a, ReadOptions::default()).expect("a again");
+        assert!(!r.already_ingested);
+        assert_eq!(s.rows().expect("rows"), once);
     }
 }

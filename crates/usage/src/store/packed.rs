@@ -130,8 +130,14 @@ impl ChunkRows {
         let rows = r.varint()?;
         let count = r.varint()?;
         // Every text and row takes at least one byte, so a count beyond the chunk's size is
-        // damage, not a reason to allocate.
-        if count > blob.len() as u64 || rows > blob.len() as u64 {
+        // damage, not a reason to allocate; and a chunk holds at most CHUNK_ROWS rows, each
+        // naming at most TEXTS texts (an empty text takes one byte here but a pointer and a
+        // length in memory, so the chunk's size alone would let it claim 16 times itself).
+        if count > blob.len() as u64
+            || rows > blob.len() as u64
+            || rows > CHUNK_ROWS as u64
+            || count > rows * TEXTS as u64
+        {
             return Err(format!("a chunk of {} bytes claiming {rows} rows and {count} texts", blob.len()));
         }
         let mut texts: Vec<Box<str>> = Vec::with_capacity(count as usize);
@@ -291,5 +297,17 @@ mod tests {
         // Claims of more rows or texts than bytes are refused before anything is allocated.
         let huge = [FORMAT, 0xff, 0xff, 0xff, 0xff, 0x0f, 0];
         assert!(unpack(&huge, &|_, _| true, &mut |_| {}).is_err());
+        // A million empty texts fit in a megabyte but would take 16 MB of pointers: more texts
+        // than its rows can name is damage too, as are more rows than a chunk holds.
+        let mut many = vec![FORMAT, 1];
+        varint(&mut many, 1_000_000);
+        many.resize(many.len() + 1_000_000, 0);
+        let e = unpack(&many, &|_, _| true, &mut |_| {}).unwrap_err();
+        assert!(e.contains("claiming 1 rows and 1000000 texts"), "{e}");
+        let mut rows = vec![FORMAT];
+        varint(&mut rows, CHUNK_ROWS as u64 + 1);
+        rows.push(0);
+        rows.resize(rows.len() + 40 * CHUNK_ROWS, 0);
+        assert!(unpack(&rows, &|_, _| true, &mut |_| {}).unwrap_err().contains("65537 rows"));
     }
 }

@@ -188,6 +188,13 @@ impl Backend for PgBackend {
             }
             w.finish()?;
         }
+        // A file ingested again after a later one replaced some of it: its lines with no
+        // billing account were never taken out of force, so they are stored already.
+        tx.execute(
+            "DELETE FROM incoming WHERE billing_account = '' AND billing_period IN \
+             (SELECT billing_period FROM ingested_slices WHERE sha256 = $1 AND billing_account = '')",
+            &[&sha],
+        )?;
         // Adding finite sums can overflow: PostgreSQL refuses (22003) where SQLite stores
         // infinity. Either way the store names the group and keeps nothing.
         tx.batch_execute("SAVEPOINT add_sums")?;

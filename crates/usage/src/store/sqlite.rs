@@ -171,8 +171,16 @@ impl Backend for SqliteBackend {
                 replaced.push(r);
             }
         }
-        // A file ingested again after a later one replaced some of it is stored anew.
-        tx.execute("DELETE FROM usage_chunks WHERE sha256 = ?1", [sha])?;
+        // A file ingested again after a later one replaced some of it: its chunks, if kept,
+        // hold these very rows (the same bytes), in their place in the summing order, and are
+        // read whole again once its slices are in force. A file stored before chunks has its
+        // lines with no billing account in the rows from before (never taken out of force).
+        let kept: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM usage_chunks WHERE sha256 = ?1)", [sha], |r| r.get(0))?;
+        let mut st =
+            tx.prepare("SELECT billing_period FROM ingested_slices WHERE sha256 = ?1 AND billing_account = ''")?;
+        let unattributed = st.query_map([sha], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
         let mut slice_lines: BTreeMap<(&str, &str), u64> = BTreeMap::new();
         {
             let mut put = tx.prepare_cached("INSERT INTO usage_chunks (sha256, rows, data) VALUES (?1, ?2, ?3)")?;
@@ -184,6 +192,9 @@ impl Backend for SqliteBackend {
             };
             for (key, slice, sums) in rows {
                 *slice_lines.entry(slice).or_insert(0) += sums.lines;
+                if kept || (slice.0.is_empty() && unattributed.iter().any(|p| p == slice.1)) {
+                    continue;
+                }
                 packer.push(key, slice, &sums);
                 if packer.len() == CHUNK_ROWS {
                     flush(&mut packer)?;
