@@ -24,6 +24,9 @@ pub const FILE_NAME: &str = "records-index.json";
 /// format 1 joined it to the organisation with a line feed, and are rebuilt).
 const FORMAT: u32 = 2;
 
+/// The most bytes the index file may take per entry of the log (an entry takes about 300).
+const MAX_BYTES_PER_ENTRY: u64 = 4096;
+
 /// What the index knows of one entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indexed {
@@ -139,7 +142,7 @@ impl RecordIndex {
             Cache::ReadWrite(p) => (Some(p), true),
         };
         let mut rebuilt = false;
-        let mut entries = match path.map(read_file).transpose()? {
+        let mut entries = match path.map(|p| read_file(p, size)).transpose()? {
             Some(Some(file)) => match prefix_of_log(file, storage, size, root) {
                 Some(entries) => entries,
                 None => {
@@ -242,7 +245,16 @@ impl RecordIndex {
 
 /// The index file at `path`; `None` when there is none or it cannot be read as one (it is
 /// only a cache: it is then rebuilt).
-fn read_file(path: &Path) -> Result<Option<File>, Error> {
+fn read_file(path: &Path, size: u64) -> Result<Option<File>, Error> {
+    // An index of `size` entries takes a few hundred bytes each; a file far larger is not one
+    // (and is not read into memory).
+    let bound = size.saturating_mul(MAX_BYTES_PER_ENTRY).saturating_add(1 << 20);
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > bound => return Ok(None),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    }
     match std::fs::read(path) {
         Ok(bytes) => Ok(serde_json::from_slice::<File>(&bytes).ok().filter(|f| f.format == FORMAT)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

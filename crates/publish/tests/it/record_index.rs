@@ -97,7 +97,9 @@ fn the_index_reads_only_new_entries_and_is_rebuilt_when_it_does_not_match_the_lo
     let good = std::fs::read(&cache).expect("cache");
     let text = String::from_utf8(good.clone()).expect("utf8");
     let leaf = index.get(1).expect("entry").leaf.clone();
-    for bad in [b"{not json".to_vec(), text.replacen(&leaf, &"0".repeat(64), 1).into_bytes()] {
+    // A file far larger than an index of this log could be is not read at all.
+    let huge = [text.as_bytes(), &vec![b' '; (size as usize + 2) * 4096 + (1 << 20)]].concat();
+    for bad in [b"{not json".to_vec(), text.replacen(&leaf, &"0".repeat(64), 1).into_bytes(), huge] {
         std::fs::write(&cache, &bad).expect("write");
         let (again, opened) = open(&home, &cache);
         assert!(opened.rebuilt || opened.kept == 0, "{opened:?}");
