@@ -293,7 +293,7 @@ mod tests {
         assert!(unpack(&longer, &|_, _| true, &mut |_| {}).is_err());
         let mut wrong = blob.clone();
         wrong[0] = 9;
-        assert!(unpack(&wrong, &|_, _| true, &mut |_| {}).unwrap_err().contains("format 9"));
+        assert!(unpack(&wrong, &|_, _| true, &mut |_| {}).expect_err("wrong format").contains("format 9"));
         // Claims of more rows or texts than bytes are refused before anything is allocated.
         let huge = [FORMAT, 0xff, 0xff, 0xff, 0xff, 0x0f, 0];
         assert!(unpack(&huge, &|_, _| true, &mut |_| {}).is_err());
@@ -302,12 +302,12 @@ mod tests {
         let mut many = vec![FORMAT, 1];
         varint(&mut many, 1_000_000);
         many.resize(many.len() + 1_000_000, 0);
-        let e = unpack(&many, &|_, _| true, &mut |_| {}).unwrap_err();
+        let e = unpack(&many, &|_, _| true, &mut |_| {}).expect_err("too many texts");
         assert!(e.contains("claiming 1 rows and 1000000 texts"), "{e}");
         let mut rows = vec![FORMAT];
         varint(&mut rows, CHUNK_ROWS as u64 + 1);
         rows.push(0);
         rows.resize(rows.len() + 40 * CHUNK_ROWS, 0);
-        assert!(unpack(&rows, &|_, _| true, &mut |_| {}).unwrap_err().contains("65537 rows"));
+        assert!(unpack(&rows, &|_, _| true, &mut |_| {}).expect_err("too many rows").contains("65537 rows"));
     }
 }
