@@ -159,12 +159,7 @@ pub fn publish<S: Storage>(
         None => None,
     };
     // The policy notices, read whole for the summary's proposal lines (a handful of entries).
-    let mut notices: Vec<(u64, records::Parsed)> = Vec::new();
-    for (i, _) in index.iter().filter(|(_, e)| e.kind.as_deref().is_some_and(|k| k.starts_with("candor.policy_"))) {
-        if let Some(parsed) = records::parse(&reader.entry(i)?) {
-            notices.push((i, parsed));
-        }
-    }
+    let notices = index.read_kinds(writer.storage(), &|k| k.starts_with("candor.policy_"))?;
     let existing = index.first_by_sha256(&corrected);
     let mut batch = Batch { existing, next: size, pending: Vec::new() };
     let demo = opts.demonstration;

@@ -218,6 +218,23 @@ impl RecordIndex {
         out
     }
 
+    /// The records of the kinds `wanted` accepts, read whole from the log in `storage` (of at
+    /// least this index's size): the few entries a step needs beyond what the index says.
+    pub fn read_kinds(
+        &self,
+        storage: &dyn ReadStorage,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<(u64, Parsed)>, Error> {
+        let reader = TileReader::new(storage, self.len());
+        let mut out = Vec::new();
+        for (i, _) in self.iter().filter(|(_, e)| e.kind.as_deref().is_some_and(wanted)) {
+            if let Some(parsed) = records::parse(&reader.entry(i)?) {
+                out.push((i, parsed));
+            }
+        }
+        Ok(out)
+    }
+
     /// The index of the first entry with each SHA-256, skipping `except`.
     pub fn first_by_sha256(&self, except: &HashSet<u64>) -> HashMap<String, u64> {
         let mut out = HashMap::with_capacity(self.entries.len());

@@ -40,13 +40,7 @@ impl NoticeLog {
         let (writer, trust) = crate::log::witnessing::open_writer(&home)?;
         let cache = index_file(&home);
         let (index, _) = RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::ReadWrite(&cache))?;
-        let reader = tlog::TileReader::new(writer.storage(), writer.size());
-        let mut records = Vec::new();
-        for (i, _) in index.iter().filter(|(_, e)| e.kind.as_deref().is_some_and(is_notice)) {
-            if let Some(parsed) = records::parse(&reader.entry(i)?) {
-                records.push((i, parsed));
-            }
-        }
+        let records = index.read_kinds(writer.storage(), &is_notice)?;
         Ok(NoticeLog { home, writer, trust, index, records })
     }
 

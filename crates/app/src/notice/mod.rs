@@ -344,13 +344,7 @@ pub fn list(log_dir: &Path) -> Result<Vec<Listed>> {
     let public = tlog::Dir::new(home.public_dir());
     let cache = crate::notice::log::index_file(&home);
     let (index, _) = RecordIndex::open(&public, cp.size, &cp.root, Cache::Read(&cache))?;
-    let reader = tlog::TileReader::new(&public, cp.size);
-    let mut records = Vec::new();
-    for (i, _) in index.iter().filter(|(_, e)| e.kind.as_deref().is_some_and(|k| k.starts_with("candor.policy_"))) {
-        if let Some(parsed) = records::parse(&reader.entry(i)?) {
-            records.push((i, parsed));
-        }
-    }
+    let records = index.read_kinds(&public, &|k| k.starts_with("candor.policy_"))?;
     let known = || records.iter().filter_map(|(i, r): &(u64, Parsed)| Some((*i, r.known()?)));
     let by_index: BTreeMap<u64, &PolicyProposal> = known()
         .filter_map(|(i, r)| match &r.body {

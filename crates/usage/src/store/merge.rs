@@ -87,13 +87,7 @@ impl Ord for Head {
 /// Every stored row in force, one per key and slice, in key order, passed to `each`.
 pub(super) fn for_each_slice_row(conn: &Connection, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
     let mut sources = vec![Source::Rows(rows_before_chunks(conn)?.into_iter())];
-    let mut replaced: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    let mut st =
-        conn.prepare("SELECT sha256, billing_account, billing_period FROM ingested_slices WHERE in_force = 0")?;
-    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))? {
-        let (sha, slice) = row?;
-        replaced.entry(sha).or_default().push(slice);
-    }
+    let mut replaced = replaced_slices(conn)?;
     let mut file_of: HashMap<String, usize> = HashMap::new();
     let mut st = conn.prepare("SELECT id, sha256 FROM usage_chunks ORDER BY id")?;
     for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
@@ -123,8 +117,20 @@ pub(super) fn for_each_slice_row(conn: &Connection, each: &mut dyn FnMut(Key, Su
     Ok(())
 }
 
+/// Per file, its slices a later file replaced (filtered out of its chunks when read).
+pub(super) fn replaced_slices(conn: &Connection) -> Result<HashMap<String, Vec<(String, String)>>, Error> {
+    let mut replaced: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut st =
+        conn.prepare("SELECT sha256, billing_account, billing_period FROM ingested_slices WHERE in_force = 0")?;
+    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))? {
+        let (sha, slice) = row?;
+        replaced.entry(sha).or_default().push(slice);
+    }
+    Ok(replaced)
+}
+
 /// The rows of a store made before chunks (schema version 4 or older), sorted.
-fn rows_before_chunks(conn: &Connection) -> Result<Vec<SliceRow>, Error> {
+pub(super) fn rows_before_chunks(conn: &Connection) -> Result<Vec<SliceRow>, Error> {
     let mut st = conn.prepare(
         "SELECT account, month, service, capability, region_class, unit, quantity, cost, lines, first, last, \
          billing_account, billing_period FROM usage \

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -282,42 +282,8 @@ fn replace_slice(
 /// Every row in force: the rows from before chunks, then each chunk's in the order stored
 /// (what [`unpack_chunks`] writes back as rows).
 fn stored_rows(conn: &Connection) -> Result<Vec<SliceRow>, Error> {
-    let mut all: Vec<SliceRow> = Vec::new();
-    let mut st = conn.prepare(
-        "SELECT account, month, service, capability, region_class, unit, quantity, cost, lines, first, last, \
-         billing_account, billing_period FROM usage",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            Key {
-                account: r.get(0)?,
-                month: r.get(1)?,
-                service: r.get(2)?,
-                capability: r.get(3)?,
-                region_class: r.get(4)?,
-                unit: r.get(5)?,
-            },
-            (r.get(11)?, r.get(12)?),
-            Sums {
-                quantity: r.get(6)?,
-                cost: r.get(7)?,
-                lines: r.get::<_, i64>(8)? as u64,
-                first: r.get(9)?,
-                last: r.get(10)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        all.push(row?);
-    }
-    // Slices replaced by a later file, per file whose chunks still hold them.
-    let mut replaced: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    let mut st =
-        conn.prepare("SELECT sha256, billing_account, billing_period FROM ingested_slices WHERE in_force = 0")?;
-    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))? {
-        let (sha, slice) = row?;
-        replaced.entry(sha).or_default().push(slice);
-    }
+    let mut all: Vec<SliceRow> = super::merge::rows_before_chunks(conn)?;
+    let replaced = super::merge::replaced_slices(conn)?;
     let none = Vec::new();
     let mut st = conn.prepare("SELECT id, sha256, data FROM usage_chunks ORDER BY id")?;
     let mut chunks = st.query([])?;
