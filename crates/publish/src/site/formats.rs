@@ -138,13 +138,15 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
 /// and records as source URLs.
 pub(crate) fn ftm_lines(m: &Model) -> String {
     let mut out = String::new();
+    // Each organisation's rows, in the usage's order, gathered in one pass (not one per organisation).
+    let mut rows_of: std::collections::HashMap<&str, Vec<&super::model::UsageRow>> = std::collections::HashMap::new();
+    for u in &m.usage {
+        rows_of.entry(u.organisation.as_str()).or_default().push(u);
+    }
     for (o, org) in m.organisations.values().filter_map(|o| Some((o, o.organisation()?))) {
         let kind = org.kind.as_str();
         let schema = if kind.ends_with("_agency") || kind == "tribal" { "PublicBody" } else { "Company" };
-        let mut notes: Vec<String> = m
-            .usage
-            .iter()
-            .filter(|u| u.organisation == o.name)
+        let mut notes: Vec<String> = (rows_of.get(o.name.as_str()).into_iter().flatten())
             .map(|u| {
                 let volume = u.volume_band.clone().or_else(|| u.quantity.map(|q| q.to_string())).unwrap_or_default();
                 format!(

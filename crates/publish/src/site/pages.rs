@@ -15,11 +15,15 @@ use crate::Error;
 type Files = Vec<(String, Vec<u8>)>;
 
 /// Names of capabilities from the built-in taxonomy: the full name ("Face identification (1:N
-/// search …)"); the id where unknown.
-pub(crate) fn capability_names() -> BTreeMap<String, String> {
-    usage::taxonomy::Taxonomy::builtin()
-        .map(|t| t.capabilities().iter().map(|c| (c.id.clone(), c.name.clone())).collect())
-        .unwrap_or_default()
+/// search …)"); the id where unknown. Read once per process: the outside check renders every
+/// section on its own, and parsing the taxonomy each time was most of its work.
+pub(crate) fn capability_names() -> &'static BTreeMap<String, String> {
+    static NAMES: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        usage::taxonomy::Taxonomy::builtin()
+            .map(|t| t.capabilities().iter().map(|c| (c.id.clone(), c.name.clone())).collect())
+            .unwrap_or_default()
+    })
 }
 
 /// The name without its parenthesised explanation, for tables and charts.
