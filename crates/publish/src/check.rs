@@ -27,7 +27,7 @@ pub struct CheckReport {
     pub entries: u64,
     /// Trusted checkpoints proven consistent with the latest.
     pub trusted: usize,
-    /// Records listed in `data/records.json` and checked.
+    /// Records listed in the downloads (`data/records.json`'s parts) and checked.
     pub listed_records: usize,
     /// Pages read.
     pub pages: usize,
@@ -46,7 +46,9 @@ pub struct CheckReport {
 }
 
 /// Most pages followed from `index.html`; a report larger than this is refused, not half-checked.
-pub const MAX_PAGES: usize = 100_000;
+/// A page per record, organisation and listing page: 10,000 organisations over eight quarters
+/// make about 115,000; this leaves room for decades of quarters at that size.
+pub const MAX_PAGES: usize = 1_000_000;
 
 /// Checks the report in `src` against `verifier`'s key. `folder_files` lists every file of a
 /// report folder (paths relative to it; empty over HTTP): each must be the checkpoint, a tile
@@ -73,38 +75,8 @@ pub fn check_report(
     };
     let latest = log.checkpoint;
 
-    progress("checking data/records.json");
-    // A file the folder refuses to give (too large, not a regular file, a link out of it) is a
-    // fault of the report, named, and the check goes on.
-    match src.read("data/records.json").unwrap_or_else(|e| {
-        report.faults.push(format!("data/records.json: {e}"));
-        None
-    }) {
-        None if report.faults.last().is_some_and(|f| f.starts_with("data/records.json")) => {}
-        None => report.faults.push("data/records.json: missing".into()),
-        Some(bytes) => match serde_json::from_slice::<RecordsFile>(&bytes) {
-            Err(e) => report.faults.push(format!("data/records.json: not JSON of its layout: {e}")),
-            Ok(v) => {
-                for row in v.rows {
-                    report.listed_records += 1;
-                    let index = row.index.as_u64().unwrap_or(u64::MAX);
-                    let fault = match entries.get(index as usize) {
-                        None => Some("is not in the log".to_string()),
-                        Some(e) if sha256_hex(e) != row.sha256.as_str().unwrap_or_default() => {
-                            Some("has a SHA-256 that differs from the log's entry".into())
-                        }
-                        Some(e) if serde_json::from_slice::<Value>(e).ok() != Some(row.record.clone()) => {
-                            Some("says something other than the log's entry".into())
-                        }
-                        Some(_) => None,
-                    };
-                    if let Some(f) = fault {
-                        report.faults.push(format!("data/records.json: record #{index} {f}"));
-                    }
-                }
-            }
-        },
-    }
+    progress("checking every record of the downloads (data/records.json and its parts)");
+    check_listed_records(src, &entries, &mut report);
 
     progress("checking every record on every page");
     let mut queue: VecDeque<String> = VecDeque::from(vec!["index.html".to_string()]);
@@ -238,7 +210,68 @@ fn page_checkpoint(html: &str) -> Option<String> {
         .map(|v| v.checkpoint)
 }
 
-/// What `data/records.json` lists: each record with its index, hash and JSON. Members the
+/// Reads `rel`, naming it in a fault when the folder refuses it (too large, not a regular file,
+/// a link out of it) or it is missing.
+fn read_named(src: &dyn ReadStorage, rel: &str, report: &mut CheckReport) -> Option<Vec<u8>> {
+    match src.read(rel) {
+        Ok(Some(bytes)) => Some(bytes),
+        Ok(None) => {
+            report.faults.push(format!("{rel}: missing"));
+            None
+        }
+        Err(e) => {
+            report.faults.push(format!("{rel}: {e}"));
+            None
+        }
+    }
+}
+
+/// Every record the downloads list (`data/records.json`'s parts, one at a time) must be the
+/// log's entry at its index, with that entry's hash.
+fn check_listed_records(src: &dyn ReadStorage, entries: &[Vec<u8>], report: &mut CheckReport) {
+    const CATALOGUE: &str = "data/records.json";
+    let Some(bytes) = read_named(src, CATALOGUE, report) else { return };
+    let parts = match serde_json::from_slice::<Value>(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|v| crate::site::parts::catalogue_parts(&v))
+    {
+        Ok(parts) => parts,
+        Err(e) => {
+            report.faults.push(format!("{CATALOGUE}: not a catalogue of the records' parts: {e}"));
+            return;
+        }
+    };
+    for part in parts {
+        let rel = format!("data/{part}");
+        let Some(bytes) = read_named(src, &rel, report) else { continue };
+        let rows = match serde_json::from_slice::<RecordsFile>(&bytes) {
+            Ok(v) => v.rows,
+            Err(e) => {
+                report.faults.push(format!("{rel}: not JSON of its layout: {e}"));
+                continue;
+            }
+        };
+        for row in rows {
+            report.listed_records += 1;
+            let index = row.index.as_u64().unwrap_or(u64::MAX);
+            let fault = match entries.get(index as usize) {
+                None => Some("is not in the log".to_string()),
+                Some(e) if sha256_hex(e) != row.sha256.as_str().unwrap_or_default() => {
+                    Some("has a SHA-256 that differs from the log's entry".into())
+                }
+                Some(e) if serde_json::from_slice::<Value>(e).ok() != Some(row.record.clone()) => {
+                    Some("says something other than the log's entry".into())
+                }
+                Some(_) => None,
+            };
+            if let Some(f) = fault {
+                report.faults.push(format!("{rel}: record #{index} {f}"));
+            }
+        }
+    }
+}
+
+/// What a records part (`data/records/<k>.json`) lists: each record with its index, hash and JSON. Members the
 /// check does not need are not read; missing ones are faults of the row.
 #[derive(serde::Deserialize)]
 struct RecordsFile {

@@ -21,9 +21,9 @@ pub struct Data {
     pub meta: Value,
     /// `organisations.json` rows.
     pub organisations: Vec<Value>,
-    /// `usage.json` rows.
+    /// The usage rows (`usage.json`'s parts, newest period first).
     pub usage: Vec<Value>,
-    /// `records.json` rows.
+    /// The records (`records.json`'s parts, by index).
     pub records: Vec<RecordRow>,
 }
 
@@ -92,15 +92,19 @@ impl Report {
             };
             Ok((v, rows))
         };
+        // The catalogues' rows, part by part (their paths checked, so a catalogue cannot make
+        // the server read outside `data/records/` and `data/usage/`).
+        let parted = |name: &str| {
+            publish::site::parts::read_rows(&self.dir, name).map_err(|e| format!("{e} (run candor publish)"))
+        };
         let (meta, organisations) = rows("organisations.json")?;
         let data = Arc::new(Data {
             checkpoint: String::from_utf8_lossy(&cp).into_owned(),
             meta: json!({"demonstration_data": meta["demonstration_data"], "notice": meta["notice"],
                          "log_origin": meta["log_origin"], "log_size": meta["log_size"]}),
             organisations,
-            usage: rows("usage.json")?.1,
-            records: rows("records.json")?
-                .1
+            usage: parted("usage.json")?,
+            records: parted("records.json")?
                 .into_iter()
                 .map(|row| {
                     let mut row: RecordRow =
@@ -126,9 +130,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("data")).expect("mkdir");
         std::fs::write(dir.path().join(tlog::CHECKPOINT_PATH), "test.example/log\n1\nAAAA\n").expect("checkpoint");
-        for name in ["organisations.json", "usage.json"] {
-            std::fs::write(dir.path().join("data").join(name), r#"{"rows":[]}"#).expect("write");
-        }
+        std::fs::write(dir.path().join("data/organisations.json"), r#"{"rows":[]}"#).expect("write");
+        std::fs::write(dir.path().join("data/usage.json"), r#"{"parts":[]}"#).expect("write");
+        std::fs::create_dir_all(dir.path().join("data/records")).expect("mkdir");
         let rows: Vec<Value> = records
             .iter()
             .map(|(i, r)| {
@@ -136,7 +140,9 @@ mod tests {
                        "corrected_by": null, "record": r})
             })
             .collect();
-        std::fs::write(dir.path().join("data/records.json"), json!({"rows": rows}).to_string()).expect("write");
+        std::fs::write(dir.path().join("data/records/0.json"), json!({"rows": rows}).to_string()).expect("write");
+        let catalogue = json!({"parts": [{"path": "records/0.json"}]});
+        std::fs::write(dir.path().join("data/records.json"), catalogue.to_string()).expect("write");
         let report = Report::at(dir.path());
         (dir, report)
     }

@@ -596,10 +596,7 @@ fn hostile_text_verifies_alike_in_the_browser_and_in_candor_verify() {
         return;
     };
     let _alone = crate::common::machine_to_myself();
-    let records = |dir: &Path| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
-            .expect("json")
-    };
+    let records = |dir: &Path| -> serde_json::Value { crate::common::published_records(&dir.join("log/public")) };
     // An objection (a record type whose reason a page shows) holding `reason`, appended to a
     // copy of the demo's log and published; returns the copy and the record's index.
     let with_reason = |reason: &str| -> (tempfile::TempDir, u64) {

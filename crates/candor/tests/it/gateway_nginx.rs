@@ -345,9 +345,7 @@ fn quarter_of(day: &str) -> String {
 /// The period's published gate decisions (its latest `candor.gate_decisions` in the report's
 /// records) summed by (role class, outcome).
 fn published_counts(dir: &Path, period: &str) -> BTreeMap<(String, String), u64> {
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
-            .expect("json");
+    let v: serde_json::Value = crate::common::published_records(&dir.join("log/public"));
     let record = v["rows"]
         .as_array()
         .expect("rows")

@@ -62,9 +62,7 @@ fn every_feed_parses_as_xml_whatever_a_record_holds() {
     let demo = crate::common::demo_copy();
     let dir = demo.path();
     crate::common::without_witnesses(dir);
-    let records: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
-            .expect("json");
+    let records: serde_json::Value = crate::common::published_records(&dir.join("log/public"));
     let mut proposal = records["rows"]
         .as_array()
         .expect("rows")

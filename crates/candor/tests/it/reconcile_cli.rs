@@ -138,9 +138,7 @@ fn a_report_with_an_organisations_page_deleted_fails_both_checks() {
 #[test]
 fn the_published_reconciliation_names_organisations_never_accounts() {
     let demo = demo_copy();
-    let records: Value =
-        serde_json::from_slice(&std::fs::read(demo.path().join("log/public/data/records.json")).expect("records"))
-            .expect("json");
+    let records: Value = crate::common::published_records(&demo.path().join("log/public"));
     let rec: Vec<&Value> =
         records["rows"].as_array().expect("rows").iter().filter(|r| r["type"] == "candor.reconciliation").collect();
     assert!(rec.len() >= 2, "one per period at least");

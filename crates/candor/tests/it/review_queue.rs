@@ -214,9 +214,7 @@ fn the_api_pages_and_filters_the_queue_and_a_decision_leaves_it_at_once() {
     let (y, m) = ym.split_once(' ').expect("year and month");
     let period = format!("{y}-Q{}", (m.parse::<u32>().expect("month") - 1) / 3 + 1);
     crate::common::publish_demo(dir, &period);
-    let records: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
-            .expect("json");
+    let records: Value = crate::common::published_records(&dir.join("log/public"));
     let summary = records["rows"]
         .as_array()
         .expect("rows")
@@ -231,7 +229,7 @@ fn the_api_pages_and_filters_the_queue_and_a_decision_leaves_it_at_once() {
     let reviewers = review["reviewers"].as_array().expect("reviewers");
     assert!(reviewers.iter().any(|r| r["first_acceptances"] == 1), "{review}");
     assert!(reviewers.iter().all(|r| r["reviewer"].as_str().is_some_and(|n| n.starts_with("reviewer-"))));
-    for file in ["log/public/data/records.json", "log/public/review.html"] {
+    for file in ["log/public/data/records/0.json", "log/public/review.html"] {
         let t = std::fs::read_to_string(dir.join(file)).expect(file);
         assert!(
             !t.contains("Rev_Queue") && !t.contains("Rev_Two") && !t.contains("acct-lookalike"),
@@ -670,9 +668,7 @@ fn scores_are_calibrated_on_reviewers_decisions_and_the_period_publishes_the_scr
     crate::common::without_witnesses(dir);
     let period = this_quarter();
     crate::common::publish_demo(dir, &period);
-    let records: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("log/public/data/records.json")).expect("records"))
-            .expect("json");
+    let records: Value = crate::common::published_records(&dir.join("log/public"));
     let summary = records["rows"]
         .as_array()
         .expect("rows")

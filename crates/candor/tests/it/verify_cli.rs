@@ -88,9 +88,9 @@ fn verify_passes_on_the_demo_and_names_each_fault_on_altered_copies() {
         "tile/entries/000",
     );
     altered(
-        "data/records.json",
+        "data/records/0.json",
         &|b| String::from_utf8_lossy(&b).replacen("Lakemoor", "Lakemore", 1).into_bytes(),
-        "data/records.json: record #",
+        "data/records/0.json: record #",
     );
     // The record page that shows face-recognition usage (its index moves as the demo gains organisations).
     let k = (0..size)
@@ -152,9 +152,9 @@ fn verify_passes_on_the_demo_and_names_each_fault_on_altered_copies() {
         "index.html: differs from what the log's records make",
     );
     altered(
-        "data/usage.csv",
+        "data/usage/2026-q3.csv",
         &|b| String::from_utf8_lossy(&b).replacen("Amazon Rekognition", "Amazon Textract", 1).into_bytes(),
-        "data/usage.csv: differs",
+        "data/usage/2026-q3.csv: differs",
     );
     // One character of a signature line of the checkpoint, `at` characters into its base64:
     // line 0 is the log's own signature, the next ones the witnesses' cosignatures.

@@ -164,9 +164,7 @@ fn publish_without_the_quorum_holds_the_report_unless_told_to_fail_open() {
     assert!(o.status.success(), "{}", text(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(report["witnessing"]["fail_open"], true, "{report}");
-    let records: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(demo.path().join("log/public/data/records.json")).expect("records"))
-            .expect("json");
+    let records: serde_json::Value = crate::common::published_records(&demo.path().join("log/public"));
     let summary = records["rows"]
         .as_array()
         .expect("rows")

@@ -9,9 +9,10 @@ use tlog::Checkpoint;
 
 use super::html::{DEMO_NOTICE, esc, xml_esc};
 use super::model::Model;
+use super::parts::with;
 use crate::Error;
 
-/// Columns of `usage.csv` and fields of `usage.json`, with their meaning.
+/// Columns of `usage/<period>.csv` and fields of `usage/<period>.json`, with their meaning.
 const USAGE_COLUMNS: &[(&str, &str)] = &[
     ("period", "Reporting period, YYYY-Qn"),
     ("organisation", "Name of the organisation (agency or supplier)"),
@@ -40,7 +41,7 @@ const USAGE_COLUMNS: &[(&str, &str)] = &[
 /// Columns of `organisations.csv` and fields of `organisations.json`.
 const ORG_COLUMNS: &[(&str, &str)] = &[
     ("organisation", "Name"),
-    ("kind", "Kind of organisation (see usage.csv)"),
+    ("kind", "Kind of organisation (see the usage files)"),
     ("law_enforcement_role", "agency or supplier"),
     ("role_status", "confirmed (by a reviewer or a reference list); only confirmed roles are disclosed"),
     ("country", "ISO 3166-1 alpha-3 country code"),
@@ -52,7 +53,7 @@ const ORG_COLUMNS: &[(&str, &str)] = &[
     ("notice", "\"demonstration data …\" on rows made from demonstration data; empty otherwise"),
 ];
 
-/// Fields of `records.json`.
+/// Fields of the records parts (`records/<k>.json`).
 const RECORD_FIELDS: &[(&str, &str)] = &[
     ("index", "Log index of the entry"),
     ("sha256", "SHA-256 of the entry bytes (canonical JSON, RFC 8785)"),
@@ -127,13 +128,23 @@ fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, E
     w.into_inner().map_err(|e| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") })
 }
 
-/// A download: the report's facts (`meta`) and its rows.
-fn with_rows(meta: &Value, rows: Value) -> Value {
-    let mut out = meta.clone();
-    if let Value::Object(m) = &mut out {
-        m.insert("rows".into(), rows);
-    }
-    out
+/// A usage row's cells in `usage/<period>.csv`.
+fn usage_cells(u: &super::model::UsageRow, notice: &str) -> Vec<String> {
+    vec![
+        u.period.clone(),
+        u.organisation.clone(),
+        u.kind.clone(),
+        u.law_enforcement_role.clone(),
+        u.capability.clone(),
+        u.service.clone(),
+        u.region_class.clone(),
+        u.unit.clone(),
+        u.volume_band.clone().unwrap_or_default(),
+        u.quantity.map(|q| q.to_string()).unwrap_or_default(),
+        u.record_index.to_string(),
+        u.record_sha256.clone(),
+        notice.to_string(),
+    ]
 }
 
 fn json_bytes(value: &Value) -> Vec<u8> {
@@ -153,32 +164,20 @@ pub(crate) fn render(
     let notice = if m.demonstration { DEMO_NOTICE } else { "" };
     let meta = json!({"log_origin": cp.origin, "log_size": cp.size, "demonstration_data": m.demonstration,
                       "notice": if m.demonstration { Value::from(DEMO_NOTICE) } else { Value::Null }});
-    let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    // A part holds no log size, so a part nothing changed in stays as it was when the log grows.
+    let part_meta = json!({"log_origin": cp.origin, "demonstration_data": m.demonstration,
+                           "notice": if m.demonstration { Value::from(DEMO_NOTICE) } else { Value::Null }});
 
-    let usage_rows: Vec<Vec<String>> = m
-        .usage
-        .iter()
-        .map(|u| {
-            vec![
-                u.period.clone(),
-                u.organisation.clone(),
-                u.kind.clone(),
-                u.law_enforcement_role.clone(),
-                u.capability.clone(),
-                u.service.clone(),
-                u.region_class.clone(),
-                u.unit.clone(),
-                u.volume_band.clone().unwrap_or_default(),
-                u.quantity.map(|q| q.to_string()).unwrap_or_default(),
-                u.record_index.to_string(),
-                u.record_sha256.clone(),
-                notice.to_string(),
-            ]
-        })
-        .collect();
-    files.push(("data/usage.csv", csv_bytes(USAGE_COLUMNS, &usage_rows)?));
-    let usage_json = with_rows(&meta, json!(m.usage));
-    files.push(("data/usage.json", json_bytes(&usage_json)));
+    // The usage rows, one CSV and one JSON file per period, and their catalogue.
+    let usage_parts = super::parts::usage_parts(m);
+    for part in &usage_parts {
+        let csv_rows: Vec<Vec<String>> = part.rows.iter().map(|u| usage_cells(u, notice)).collect();
+        files.push((format!("data/usage/{}.csv", part.name), csv_bytes(USAGE_COLUMNS, &csv_rows)?));
+        let part_json = with(&with(&part_meta, "period", json!(part.period)), "rows", json!(part.rows));
+        files.push((format!("data/usage/{}.json", part.name), json_bytes(&part_json)));
+    }
+    files.push(("data/usage.json".into(), json_bytes(&super::parts::usage_catalogue(&meta, &usage_parts))));
 
     let mut org_rows = Vec::new();
     let mut org_json = Vec::new();
@@ -210,54 +209,48 @@ pub(crate) fn render(
             "evidence": ordered(&org.evidence), "page": page, "records": o.usage_records,
         }));
     }
-    files.push(("data/organisations.csv", csv_bytes(ORG_COLUMNS, &org_rows)?));
+    files.push(("data/organisations.csv".into(), csv_bytes(ORG_COLUMNS, &org_rows)?));
     let atlas_columns: Vec<(&str, &str)> = super::formats::ATLAS_COLUMNS
         .iter()
         .map(|c| (*c, "A column of the EFF Atlas of Surveillance's layout (Link 1: the record's page in this report)"))
         .collect();
-    files.push(("data/atlas-of-surveillance.csv", csv_bytes(&atlas_columns, &super::formats::atlas_rows(m))?));
-    let package = super::formats::datapackage(
-        m,
-        &cp.origin,
-        &[
-            ("usage", "usage.csv", USAGE_COLUMNS),
-            ("organisations", "organisations.csv", ORG_COLUMNS),
-            ("atlas-of-surveillance", "atlas-of-surveillance.csv", &atlas_columns),
-        ],
-    );
-    files.push(("data/datapackage.json", json_bytes(&package)));
-    files.push(("data/disclosures.ftm.jsonl", super::formats::ftm_lines(m).into_bytes()));
-    let orgs = with_rows(&meta, json!(org_json));
-    files.push(("data/organisations.json", json_bytes(&orgs)));
+    files.push(("data/atlas-of-surveillance.csv".into(), csv_bytes(&atlas_columns, &super::formats::atlas_rows(m))?));
+    // One resource per period's usage file (each a CSV with its header), then the others.
+    let usage_files: Vec<(String, String)> =
+        (usage_parts.iter()).map(|p| (format!("usage-{}", p.name), format!("usage/{}.csv", p.name))).collect();
+    let mut tables: Vec<super::formats::Table<'_>> =
+        usage_files.iter().map(|(name, path)| (name.as_str(), path.as_str(), USAGE_COLUMNS)).collect();
+    tables.push(("organisations", "organisations.csv", ORG_COLUMNS));
+    tables.push(("atlas-of-surveillance", "atlas-of-surveillance.csv", &atlas_columns));
+    let package = super::formats::datapackage(m, &cp.origin, &tables);
+    files.push(("data/datapackage.json".into(), json_bytes(&package)));
+    files.push(("data/disclosures.ftm.jsonl".into(), super::formats::ftm_lines(m).into_bytes()));
+    let orgs = with(&meta, "rows", json!(org_json));
+    files.push(("data/organisations.json".into(), json_bytes(&orgs)));
 
-    let records = with_rows(
-        &meta,
-        Value::Array(
-            m.records
-                .values()
-                .map(|r| {
-                    json!({"index": r.index, "sha256": r.sha256, "type": r.record.kind(), "page": r.page(),
-                       "corrected_by": r.corrected_by, "record": r.value})
-                })
-                .collect(),
-        ),
-    );
-    files.push(("data/records.json", json_bytes(&records)));
+    // Every record, in parts of a fixed range of log indexes, and their catalogue.
+    let records_parts = super::parts::records_parts(m);
+    for part in &records_parts {
+        let range = with(&with(&part_meta, "first_index", json!(part.first)), "end_index", json!(part.end));
+        files.push((format!("data/{}", part.path), json_bytes(&with(&range, "rows", json!(part.rows)))));
+    }
+    files.push(("data/records.json".into(), json_bytes(&super::parts::records_catalogue(&meta, &records_parts))));
 
     let dictionary = json!({
         "csv_cells": SPREADSHEET_NOTE,
-        "usage.csv": USAGE_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
+        "usage/PERIOD.csv": USAGE_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
         "organisations.csv": ORG_COLUMNS.iter().map(|(c, d)| json!({"column": c, "meaning": d})).collect::<Vec<_>>(),
-        "records.json": RECORD_FIELDS.iter().map(|(c, d)| json!({"field": c, "meaning": d})).collect::<Vec<_>>(),
+        "records/N.json": RECORD_FIELDS.iter().map(|(c, d)| json!({"field": c, "meaning": d})).collect::<Vec<_>>(),
         "candor.registered_use declaration": crate::declared::FIELDS.iter().map(|f| json!({
             "field": f.name, "mandatory": f.mandatory, "meaning": f.meaning, "asked_by": f.asked_by,
         })).collect::<Vec<_>>(),
     });
-    files.push(("data/dictionary.json", json_bytes(&dictionary)));
-    files.push(("data/dictionary.html", dictionary_page(m, cp, signed).into_bytes()));
-    files.push(("feed.xml", feed(m, cp, first_seen).into_bytes()));
+    files.push(("data/dictionary.json".into(), json_bytes(&dictionary)));
+    let periods: Vec<(&str, &str)> = usage_parts.iter().map(|p| (p.period, p.name.as_str())).collect();
+    files.push(("data/dictionary.html".into(), dictionary_page(m, cp, signed, &periods).into_bytes()));
+    files.push(("feed.xml".into(), feed(m, cp, first_seen).into_bytes()));
     for (path, bytes) in files {
-        sink.put(path, &bytes)?;
+        sink.put(&path, &bytes)?;
     }
     for (path, bytes) in subject_feeds(m, cp, first_seen) {
         sink.put(&path, &bytes)?;
@@ -270,12 +263,16 @@ pub(crate) fn render(
     Ok(())
 }
 
-fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed) -> String {
+fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed, periods: &[(&str, &str)]) -> String {
     let mut body = String::from(
         "<h1>Data dictionary</h1>\n<p>The downloads hold exactly what the records in the log say; every row names \
-         the record it comes from (index and SHA-256). The JSON files (<a href=\"usage.json\">usage.json</a>, \
-         <a href=\"organisations.json\">organisations.json</a>, <a href=\"records.json\">records.json</a>) have the \
-         same fields under <code>rows</code>. No file names a person or an account.</p>\n\
+         the record it comes from (index and SHA-256). No file names a person or an account.</p>\n\
+         <p>The usage rows are in one file per period (<code>usage/PERIOD.csv</code> and <code>.json</code>, listed \
+         below and in <a href=\"usage.json\">usage.json</a>); every record of the log is in parts of 4,096 log \
+         indexes (<code>records/N.json</code> holds indexes N×4096 to N×4096+4095, listed in \
+         <a href=\"records.json\">records.json</a>), so that no file grows with the log and a part changes only \
+         when one of its records is corrected. The JSON files (the parts, and \
+         <a href=\"organisations.json\">organisations.json</a>) have the fields below under <code>rows</code>.</p>\n\
          <p>In other formats: <a href=\"datapackage.json\">datapackage.json</a> (a Frictionless Data Package \
          describing the CSV files with these types and meanings); <a href=\"atlas-of-surveillance.csv\">\
          atlas-of-surveillance.csv</a> (the agencies' face recognition in the EFF Atlas of Surveillance's column layout: \
@@ -284,15 +281,27 @@ fn dictionary_page(m: &Model, cp: &Checkpoint, signed: &super::signed::Signed) -
          entities, their usage as notes).</p>\n",
     );
     let _ = writeln!(body, "<p>{}</p>", esc(SPREADSHEET_NOTE));
+    body.push_str("<h2 id=\"usage\">Usage by period</h2>\n");
+    if periods.is_empty() {
+        body.push_str("<p>No usage is disclosed yet.</p>\n");
+    } else {
+        body.push_str("<ul>\n");
+        for (period, name) in periods {
+            let _ = writeln!(
+                body,
+                "<li>{}: <a href=\"usage/{name}.csv\">usage/{name}.csv</a>, <a href=\"usage/{name}.json\">usage/{name}.json</a></li>",
+                esc(period)
+            );
+        }
+        body.push_str("</ul>\n");
+    }
     for (file, cols) in
-        [("usage.csv", USAGE_COLUMNS), ("organisations.csv", ORG_COLUMNS), ("records.json", RECORD_FIELDS)]
+        [("usage/PERIOD.csv", USAGE_COLUMNS), ("organisations.csv", ORG_COLUMNS), ("records/N.json", RECORD_FIELDS)]
     {
         let rows: Vec<Vec<String>> = cols.iter().map(|(c, d)| vec![format!("<code>{c}</code>"), esc(d)]).collect();
-        let _ = write!(
-            body,
-            "<h2><a href=\"{file}\">{file}</a></h2>\n{}",
-            super::html::table(&["Column", "Meaning"], &rows)
-        );
+        let title =
+            if file.contains('/') { format!("<code>{file}</code>") } else { format!("<a href=\"{file}\">{file}</a>") };
+        let _ = write!(body, "<h2>{title}</h2>\n{}", super::html::table(&["Column", "Meaning"], &rows));
     }
     let declared: Vec<Vec<String>> = crate::declared::FIELDS
         .iter()

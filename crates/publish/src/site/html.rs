@@ -171,7 +171,7 @@ impl Frame<'_> {
              {witnessing}{body}\n</main>\n<footer>\n<p>Log <code>{origin}</code>. Verifier key: <code>{vkey}</code>. \
              Compare the key with the one the provider publishes elsewhere before trusting a \"verified\".</p>\n\
              <p>Downloads: <a href=\"{root}data/organisations.csv\">organisations.csv</a>, \
-             <a href=\"{root}data/usage.csv\">usage.csv</a>, <a href=\"{root}data/records.json\">records.json</a>, \
+             <a href=\"{root}data/dictionary.html#usage\">usage by period</a>, <a href=\"{root}data/records.json\">records</a>, \
              <a href=\"{root}data/dictionary.html\">data dictionary</a>. Log: <a href=\"{root}checkpoint\">checkpoint</a>, \
              tiles under <code>tile/</code> (C2SP tlog-tiles).</p>\n</footer>\n\
              <script type=\"application/json\" id=\"candor-log\">{log}</script>\n\

@@ -12,6 +12,7 @@ pub mod html;
 mod listing;
 mod model;
 mod pages;
+pub mod parts;
 mod proposals;
 mod reconciliation;
 mod section;

@@ -24,11 +24,9 @@ fn correction(index: u64, sha256: &str) -> Vec<u8> {
     }))
 }
 
-/// `data/records.json`'s rows, by index.
+/// The rows of `data/records.json`'s parts, by index.
 fn rows(public: &std::path::Path) -> Vec<Value> {
-    let bytes = std::fs::read(public.join("data/records.json")).expect("records.json");
-    let v: Value = serde_json::from_slice(&bytes).expect("json");
-    v["rows"].as_array().expect("rows").clone()
+    publish::site::parts::read_rows(public, "records.json").expect("the records' parts")
 }
 
 #[test]

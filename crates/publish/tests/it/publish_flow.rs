@@ -282,9 +282,10 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     for f in [
         "index.html",
         "feed.xml",
-        "data/usage.csv",
+        "data/usage.json",
         "data/organisations.json",
         "data/records.json",
+        "data/records/0.json",
         "data/dictionary.html",
         "charts/capabilities.svg",
         "charts/kinds.svg",
@@ -365,11 +366,11 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
         b[i] ^= 1;
     });
     assert!(faults.iter().any(|f| f.contains("tile/entries/000")), "{faults:?}");
-    let faults = altered("data/records.json", &|b| {
+    let faults = altered("data/records/0.json", &|b| {
         let t = String::from_utf8_lossy(b).replace("10,000–99,999", "1–9");
         *b = t.into_bytes();
     });
-    assert!(faults.iter().any(|f| f.starts_with("data/records.json: record #")), "{faults:?}");
+    assert!(faults.iter().any(|f| f.starts_with("data/records/0.json: record #")), "{faults:?}");
     let faults = altered("org/lakemoor-county-sheriff-s-office-fictional.html", &|b| {
         let t = String::from_utf8_lossy(b).replacen("Amazon Rekognition", "Amazon Textract", 1);
         *b = t.into_bytes();

@@ -478,3 +478,9 @@ pub fn python3() -> Option<&'static str> {
     }
     found.then_some("python3")
 }
+
+/// Every record row a report folder's downloads list (`data/records.json`'s parts), as
+/// `{"rows": [...]}` in the layout of one file.
+pub fn published_records(public: &std::path::Path) -> serde_json::Value {
+    serde_json::json!({"rows": publish::site::parts::read_rows(public, "records.json").expect("the records' parts")})
+}

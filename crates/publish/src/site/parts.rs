@@ -1,0 +1,157 @@
+//! The whole-log downloads in parts: every record in files of a fixed range of log indexes
+//! (`data/records/<k>.json`), the usage rows in one file per period (`data/usage/<period>.csv`
+//! and `.json`), each listed by a catalogue (`data/records.json`, `data/usage.json`).
+//!
+//! Why parts: one file of every record outgrows what a reader takes (225 MB at 10,000
+//! organisations over eight quarters, over the 64 MiB a check reads), and it changes whenever
+//! the log grows. A part of a past range or period changes only when one of its records is
+//! corrected, and no part holds the log's size, so a new period writes new parts and leaves the
+//! others as they were.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::model::{Model, UsageRow};
+
+/// Log indexes per records part: at ~2.5 KB a record, about 10 MB a part.
+pub const RECORDS_PER_PART: u64 = 4096;
+
+/// The records part holding log index `index`, relative to `data/`.
+pub fn records_part(index: u64) -> String {
+    format!("records/{}.json", index / RECORDS_PER_PART)
+}
+
+/// One part of the records: the log indexes `first..end` it covers, and its records' rows.
+pub(crate) struct RecordsPart {
+    /// Relative to `data/`.
+    pub path: String,
+    pub first: u64,
+    pub end: u64,
+    pub rows: Vec<Value>,
+}
+
+/// Every record's row (index, hash, type, page, correction, the record), in parts of
+/// `RECORDS_PER_PART` log indexes, oldest first. A range without candor records has no part.
+pub(crate) fn records_parts(m: &Model) -> Vec<RecordsPart> {
+    let mut parts: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
+    for r in m.records.values() {
+        parts.entry(r.index / RECORDS_PER_PART).or_default().push(json!({
+            "index": r.index, "sha256": r.sha256, "type": r.record.kind(), "page": r.page(),
+            "corrected_by": r.corrected_by, "record": r.value,
+        }));
+    }
+    (parts.into_iter())
+        .map(|(k, rows)| RecordsPart {
+            path: records_part(k * RECORDS_PER_PART),
+            first: k * RECORDS_PER_PART,
+            end: (k + 1) * RECORDS_PER_PART,
+            rows,
+        })
+        .collect()
+}
+
+/// The usage rows of one period, and its files' names (relative to `data/`, without extension).
+pub(crate) struct UsagePart<'a> {
+    pub period: &'a str,
+    pub name: String,
+    pub rows: Vec<&'a UsageRow>,
+}
+
+/// The usage rows by period, newest period first (the order of `Model::usage`). A period is
+/// named by its slug (`2026-q3`); a period text of a hostile log that slugs like another gets
+/// `-2`, `-3` …, so no two periods share a file and no name leaves `data/usage/`.
+pub(crate) fn usage_parts(m: &Model) -> Vec<UsagePart<'_>> {
+    let mut parts: Vec<UsagePart<'_>> = Vec::new();
+    for u in &m.usage {
+        match parts.last_mut() {
+            Some(p) if p.period == u.period => p.rows.push(u),
+            _ => parts.push(UsagePart { period: &u.period, name: String::new(), rows: vec![u] }),
+        }
+    }
+    // Names given in ascending period order, so a new period never renames an older one's file.
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for p in parts.iter_mut().rev() {
+        let base = period_slug(p.period);
+        let mut name = base.clone();
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        p.name = name;
+    }
+    parts
+}
+
+fn period_slug(period: &str) -> String {
+    let s = super::html::slug(period);
+    if period.chars().any(|c| c.is_ascii_alphanumeric()) { s } else { "period".into() }
+}
+
+/// The catalogue of the records' parts, with the report's facts (`meta`).
+pub(crate) fn records_catalogue(meta: &Value, parts: &[RecordsPart]) -> Value {
+    let listed: Vec<Value> = (parts.iter())
+        .map(|p| json!({"path": p.path, "first_index": p.first, "end_index": p.end, "records": p.rows.len()}))
+        .collect();
+    with(meta, "parts", json!(listed))
+}
+
+/// The catalogue of the usage rows' parts.
+pub(crate) fn usage_catalogue(meta: &Value, parts: &[UsagePart<'_>]) -> Value {
+    let listed: Vec<Value> = (parts.iter())
+        .map(|p| {
+            json!({"period": p.period, "csv": format!("usage/{}.csv", p.name),
+                   "json": format!("usage/{}.json", p.name), "rows": p.rows.len()})
+        })
+        .collect();
+    with(meta, "parts", json!(listed))
+}
+
+/// `meta` with `key` set to `value`.
+pub(crate) fn with(meta: &Value, key: &str, value: Value) -> Value {
+    let mut out = meta.clone();
+    if let Value::Object(m) = &mut out {
+        m.insert(key.into(), value);
+    }
+    out
+}
+
+/// The paths (relative to `data/`) a catalogue lists, each a plain relative path under
+/// `records/` or `usage/` ending in `.json`; anything else (a hostile catalogue naming
+/// `../../etc/passwd`) is refused by name.
+pub fn catalogue_parts(catalogue: &Value) -> Result<Vec<String>, String> {
+    let Some(parts) = catalogue.get("parts").and_then(Value::as_array) else {
+        return Err("lists no parts".into());
+    };
+    let mut out = Vec::with_capacity(parts.len());
+    for (i, p) in parts.iter().enumerate() {
+        let path = p.get("json").or_else(|| p.get("path")).and_then(Value::as_str).unwrap_or_default();
+        let plain = (path.starts_with("records/") || path.starts_with("usage/"))
+            && path.ends_with(".json")
+            && path.split('/').count() == 2
+            && path.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'));
+        if !plain {
+            return Err(format!("part {i} names {path:?}, not a part of the downloads"));
+        }
+        out.push(path.to_string());
+    }
+    Ok(out)
+}
+
+/// Every row a download's catalogue (`records.json`, `usage.json`) lists, in the report folder
+/// `public`: the rows of each part, in the catalogue's order. Errors name the file.
+pub fn read_rows(public: &std::path::Path, catalogue: &str) -> Result<Vec<Value>, String> {
+    let read = |rel: &str| -> Result<Value, String> {
+        let bytes = std::fs::read(public.join("data").join(rel)).map_err(|e| format!("data/{rel}: {e}"))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("data/{rel}: {e}"))
+    };
+    let mut rows = Vec::new();
+    for part in catalogue_parts(&read(catalogue)?).map_err(|e| format!("data/{catalogue}: {e}"))? {
+        match read(&part)?.get_mut("rows").map(Value::take) {
+            Some(Value::Array(a)) => rows.extend(a),
+            _ => return Err(format!("data/{part}: holds no rows")),
+        }
+    }
+    Ok(rows)
+}
