@@ -163,14 +163,19 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     let first = publish(&mut writer, &data, None, &opts)?;
     let append_s = t.elapsed().as_secs_f64();
     step(&mut peaks);
+    // As `candor publish` writes the report: with the stamp that lets an unchanged log leave it be.
+    let stamp = home.home().join(tlog::STATE_DIR).join(publish::site::stamp::FILE_NAME);
+    let update = || publish::site::update_site(&home.public_dir(), &stamp, &verifier, "2026-10-01T00:00:00Z", false);
     let t = Instant::now();
-    let site = publish::site::write_site(&home.public_dir(), &verifier, "2026-10-01T00:00:00Z")?;
+    let site = update()?;
     let site_s = t.elapsed().as_secs_f64();
     step(&mut peaks);
     let t = Instant::now();
     // As `candor publish` does it: gather, find every record already in the log, write the site.
     let again = publish(&mut writer, &gather(&store, &rows, &period)?, None, &opts)?;
-    publish::site::write_site(&home.public_dir(), &verifier, "2026-10-01T00:00:00Z")?;
+    if !update()?.unchanged {
+        bail!("publishing again wrote the site again, although the log did not change");
+    }
     let again_s = t.elapsed().as_secs_f64();
     step(&mut peaks);
     drop(writer);

@@ -91,6 +91,7 @@ pub fn publish_request(dir: &Path, period: &str) -> Result<PublishPeriod> {
         demonstration: true,
         witness_fail_open: false,
         provider: Some(dir.join("provider.toml")),
+        rebuild_site: false,
     })
 }
 

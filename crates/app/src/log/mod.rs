@@ -71,6 +71,14 @@ pub fn latest_checkpoint(log: &LocalLog) -> Result<(Vec<u8>, Checkpoint, Verifie
     })
 }
 
+/// Writes the report in the log's public folder from the log, unless it is still what the log
+/// makes (the stamp in the log's state folder; `rebuild` writes every page regardless).
+pub fn update_site(log: &LocalLog, rebuild: bool) -> Result<publish::site::SiteReport> {
+    let stamp = log.home().join(tlog::STATE_DIR).join(publish::site::stamp::FILE_NAME);
+    let now = registry::model::now();
+    Ok(publish::site::update_site(&log.public_dir(), &stamp, &log.verifier()?, &now, rebuild)?)
+}
+
 /// A log's latest checkpoint.
 #[derive(Debug, Serialize)]
 pub struct Latest {

@@ -94,7 +94,7 @@ impl NoticeLog {
         }
         drop(writer);
         if home.public_dir().join("index.html").exists() {
-            publish::site::write_site(&home.public_dir(), &home.verifier()?, &registry::model::now())?;
+            crate::log::update_site(&home, false)?;
         }
         Ok(())
     }

@@ -31,6 +31,9 @@ pub struct PublishPeriod {
     /// The provider file: when given, the period is reconciled against the imported public
     /// records and the reconciliation appended (when it changed).
     pub provider: Option<PathBuf>,
+    /// Write every page of the site again, even when the log has not changed since it was last
+    /// written (otherwise an unchanged site is left as it is: see `publish::site::update_site`).
+    pub rebuild_site: bool,
 }
 
 /// What a publish run did.
@@ -77,6 +80,8 @@ pub struct PeriodReport {
     pub site: std::path::PathBuf,
     /// Files written there.
     pub files: usize,
+    /// Nothing of the report was written again: the log is as when it was last written.
+    pub site_unchanged: bool,
     /// Organisations disclosed.
     pub organisations: usize,
     /// What was withheld and why, with counts.
@@ -103,6 +108,7 @@ impl Published {
             size: self.outcome.size,
             site: LocalLog::at(log_dir).public_dir(),
             files: self.site.files,
+            site_unchanged: self.site.unchanged,
             organisations: self.organisations,
             withheld: self.withheld.clone(),
             accounts_awaiting_review_ambiguous: self.ambiguous_accounts,
@@ -139,9 +145,10 @@ impl std::fmt::Display for PeriodReport {
         }
         writeln!(
             f,
-            "  report: {} ({} files; open index.html, or candor serve --dir {})",
+            "  report: {} ({} files{}; open index.html, or candor serve --dir {})",
             self.site.display(),
             self.files,
+            if self.site_unchanged { ", unchanged: the log is as when it was written" } else { "" },
             self.log_dir.display()
         )
     }
@@ -229,7 +236,7 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
     if let Some(round) = witnessing.as_ref().filter(|r| !r.published) {
         return Err(round.unpublished_error().context(format!("{} {round}", req.period.as_str())));
     }
-    let site = publish::site::write_site(&home.public_dir(), &home.verifier()?, &registry::model::now())?;
+    let site = crate::log::update_site(&home, req.rebuild_site)?;
     let mut withheld: Vec<(String, u64)> = data.withheld.into_iter().collect();
     if !req.exact_quantities && !data.orgs.is_empty() {
         withheld.push((publish::gather::reasons::EXACT_QUANTITIES.to_string(), data.orgs.len() as u64));

@@ -49,6 +49,10 @@ pub struct PublishArgs {
     /// imported public records and the reconciliation published with it.
     #[arg(long)]
     pub provider: Option<std::path::PathBuf>,
+    /// Write every page of the report again, even when the log has not changed since it was
+    /// last written (by default an unchanged report is left as it is)
+    #[arg(long)]
+    pub rebuild_site: bool,
     #[arg(long)]
     pub json: bool,
 }

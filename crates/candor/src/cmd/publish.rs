@@ -20,6 +20,7 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
             demonstration: args.demonstration_data,
             witness_fail_open: args.witness_fail_open,
             provider: args.provider.clone(),
+            rebuild_site: args.rebuild_site,
         },
     )?;
     emit(&p.report(args.period.as_str(), &args.log.dir), args.json)?;

@@ -17,6 +17,7 @@ mod proposals;
 mod reconciliation;
 mod section;
 pub mod signed;
+pub mod stamp;
 mod svg;
 mod timeline;
 
@@ -62,7 +63,7 @@ pub const VERIFY_JS: &str = include_str!("assets/verify.js");
 pub const STYLE_CSS: &str = include_str!("assets/style.css");
 
 /// What writing the site did.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SiteReport {
     /// Files written (relative paths).
     pub files: usize,
@@ -72,11 +73,70 @@ pub struct SiteReport {
     pub organisations: usize,
     /// Log size the pages' proofs are for.
     pub size: u64,
+    /// Nothing was written: the site was already what the log makes (see `update_site`).
+    #[serde(default)]
+    pub unchanged: bool,
 }
 
-/// Builds the site in `public` (the log's public folder) from the log there.
+/// Builds the site in `public` (the log's public folder) from the log there, every page.
 /// `now` (RFC 3339) dates records first seen by this run in the feed.
 pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteReport, Error> {
+    Ok(write_whole(public, verifier, now)?.report)
+}
+
+/// Builds the site as `write_site` does, unless the site in `public` is still the one the log
+/// makes: the stamp at `stamp` (in the log's state folder, see [`stamp`]) says it was written
+/// from this signed checkpoint and trust policy by this version, and every file it wrote is as
+/// it was left. Then nothing is rendered and the report says `unchanged`.
+/// With `rebuild`, every page is written again whatever the stamp says (the stamp is renewed).
+pub fn update_site(
+    public: &Path,
+    stamp: &Path,
+    verifier: &Verifier,
+    now: &str,
+    rebuild: bool,
+) -> Result<SiteReport, Error> {
+    let checkpoint_path = public.join(tlog::CHECKPOINT_PATH);
+    let checkpoint = std::fs::read(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
+    let policy = read_policy(public);
+    let kept = (!rebuild)
+        .then(|| stamp::Stamp::read(stamp))
+        .flatten()
+        .and_then(|s| s.still_holds(public, &checkpoint, policy.as_deref()));
+    if let Some(report) = kept {
+        return Ok(SiteReport { unchanged: true, ..report });
+    }
+    // No stamp while the files change: a run stopped halfway leaves none, so the next writes all.
+    match std::fs::remove_file(stamp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(stamp, e)),
+        _ => {}
+    }
+    let whole = write_whole(public, verifier, now)?;
+    if !whole.time_sensitive {
+        stamp::Stamp::of(public, &whole.checkpoint, whole.policy.as_deref(), &whole.report, &whole.written)
+            .write(stamp)?;
+    }
+    Ok(whole.report)
+}
+
+/// The trust policy's text, when the log has one.
+fn read_policy(public: &Path) -> Option<String> {
+    std::fs::read(public.join(tlog::POLICY_FILE)).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// A site written whole, and what it was made from.
+struct Whole {
+    report: SiteReport,
+    /// Every file written, relative to the site's root.
+    written: Vec<String>,
+    /// The signed checkpoint it was written for.
+    checkpoint: Vec<u8>,
+    policy: Option<String>,
+    /// Whether its pages depend on the clock (a checkpoint judged not witnessed).
+    time_sensitive: bool,
+}
+
+fn write_whole(public: &Path, verifier: &Verifier, now: &str) -> Result<Whole, Error> {
     let dir = Dir::new(public);
     let checkpoint_path = public.join(tlog::CHECKPOINT_PATH);
     let checkpoint = std::fs::read(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
@@ -87,8 +147,9 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
     let mut first_seen: BTreeMap<u64, String> =
         std::fs::read(&first_seen_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let model = Model::build(&entries, &mut reader, &mut first_seen, now)?;
-    let policy = std::fs::read(public.join(tlog::POLICY_FILE)).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
-    let signed = Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy, unix_now());
+    let policy = read_policy(public);
+    let signed =
+        Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy.clone(), unix_now());
     // What an earlier run wrote, read before this run replaces the list.
     let earlier: Vec<String> =
         std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
@@ -104,12 +165,15 @@ pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteR
             let _ = std::fs::remove_file(public.join(stale));
         }
     }
-    Ok(SiteReport {
+    let report = SiteReport {
         files: sink.written.len(),
         record_pages: model.records.len(),
         organisations: model.organisations.len(),
         size: cp.size,
-    })
+        unchanged: false,
+    };
+    let time_sensitive = signed.witnessing.contains("not-witnessed");
+    Ok(Whole { report, written: sink.written, checkpoint, policy, time_sensitive })
 }
 
 /// Every file of the site, from the model, into `sink`.

@@ -5,3 +5,4 @@ mod hostile_log;
 mod old_log;
 mod publish_flow;
 mod record_index;
+mod site_stamp;

@@ -1,0 +1,91 @@
+//! What the last writing of the site was made from, kept beside the log (not in the served
+//! folder), so publishing again when the log has not changed does not render every page again.
+//!
+//! The site is a function of the log's signed checkpoint (its entries, proofs and
+//! cosignatures), the trust policy's text, and the renderer. The stamp keeps a hash of each,
+//! and each written file's size and modification time (as `git` and `make` judge a file
+//! unchanged): when all still hold, the site on disk is the one writing it again would make.
+//! A page that says its checkpoint is not witnessed is judged against the clock (a cosignature
+//! dated in the future counts later), so a site showing one is always written again.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use sha2::{Digest, Sha256};
+
+use super::SiteReport;
+
+/// The stamp file's name, in the log's state folder.
+pub const FILE_NAME: &str = "site-stamp.json";
+
+/// A file's size and modification time (nanoseconds since the epoch).
+type Seen = (u64, u128);
+
+/// The inputs of a written site, and its files as they were left.
+#[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+pub(crate) struct Stamp {
+    format: u32,
+    /// The renderer: candor's version (a new version writes every page again).
+    renderer: String,
+    /// SHA-256 of the signed checkpoint, cosignatures included.
+    checkpoint: String,
+    /// SHA-256 of the trust policy's text ("" without one).
+    policy: String,
+    /// What writing the site reported.
+    report: SiteReport,
+    /// Every file written, relative to the site's root.
+    files: BTreeMap<String, Seen>,
+}
+
+const FORMAT: u32 = 1;
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The size and modification time of `path`, or `None` when it cannot be read.
+fn seen(path: &Path) -> Option<Seen> {
+    let m = std::fs::symlink_metadata(path).ok().filter(std::fs::Metadata::is_file)?;
+    let t = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some((m.len(), t.as_nanos()))
+}
+
+impl Stamp {
+    /// The stamp of a site just written into `public` from `checkpoint` and `policy`.
+    pub(crate) fn of(public: &Path, checkpoint: &[u8], policy: Option<&str>, report: &SiteReport, written: &[String]) -> Stamp {
+        let files = (written.iter()).filter_map(|rel| Some((rel.clone(), seen(&public.join(rel))?))).collect();
+        Stamp {
+            format: FORMAT,
+            renderer: env!("CARGO_PKG_VERSION").to_string(),
+            checkpoint: sha256(checkpoint),
+            policy: policy.map(|p| sha256(p.as_bytes())).unwrap_or_default(),
+            report: report.clone(),
+            files,
+        }
+    }
+
+    /// Reads the stamp at `path`; a missing, unreadable or foreign file is no stamp (the site
+    /// is then written whole).
+    pub(crate) fn read(path: &Path) -> Option<Stamp> {
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice::<Stamp>(&bytes).ok().filter(|s| s.format == FORMAT)
+    }
+
+    /// What the site in `public` reports, when it is still the one this stamp describes for
+    /// `checkpoint` and `policy`: same inputs, same renderer, every file as it was left.
+    pub(crate) fn still_holds(&self, public: &Path, checkpoint: &[u8], policy: Option<&str>) -> Option<SiteReport> {
+        let holds = self.renderer == env!("CARGO_PKG_VERSION")
+            && self.checkpoint == sha256(checkpoint)
+            && self.policy == policy.map(|p| sha256(p.as_bytes())).unwrap_or_default()
+            && !self.files.is_empty()
+            && self.files.iter().all(|(rel, was)| seen(&public.join(rel)).as_ref() == Some(was));
+        holds.then(|| self.report.clone())
+    }
+
+    /// Writes the stamp at `path` (by rename, so a reader sees the old one or the new one).
+    pub(crate) fn write(&self, path: &Path) -> Result<(), crate::Error> {
+        let bytes = serde_json::to_vec(self).map_err(|e| crate::Error::BadEntry { index: 0, message: e.to_string() })?;
+        super::write_atomic(path, &bytes)
+    }
+}

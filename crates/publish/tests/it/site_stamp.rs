@@ -1,0 +1,105 @@
+//! Publishing again when the log has not changed leaves the site as it is, and only then: a
+//! new checkpoint, a changed trust policy, a file changed or removed, or a damaged stamp make
+//! the whole site written again, and a rebuild asked for writes what writing it the first time
+//! wrote, byte for byte.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use publish::append::{Options, publish};
+use publish::gather::{Period, gather};
+use publish::site::{stamp, update_site};
+use serde_json::json;
+use tlog::LocalLog;
+
+use crate::publish_flow::{ORIGIN, registry, usage};
+
+const NOW: &str = "2026-10-01T00:00:00Z";
+
+/// Every file of the site (not the log's tiles or checkpoint), with its bytes.
+fn site_files(public: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).expect("read_dir").map(|e| e.expect("entry")) {
+            let p = e.path();
+            let rel = p.strip_prefix(root).expect("prefix").to_string_lossy().replace('\\', "/");
+            if rel.starts_with("tile") || rel == "checkpoint" {
+                continue;
+            }
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(public, public, &mut out);
+    out
+}
+
+fn published() -> (tempfile::TempDir, LocalLog) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let policy = json!({"type": "candor.policy_version", "sha256": "ab", "file": "p.cedar",
+                        "text": "permit(principal, action, resource);", "activated_at": "2026-07-01T00:00:00Z"});
+    writer.append(&[records::canonical::to_vec(&policy).expect("canonical")]).expect("policy");
+    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+    let data = gather(&registry(), &usage(), &Period::parse("2026-Q3").expect("period")).expect("gather");
+    publish(&mut writer, &data, Some(0), &opts).expect("publish");
+    (tmp, home)
+}
+
+#[test]
+fn an_unchanged_log_leaves_the_site_as_it_is_and_anything_else_writes_it_again() {
+    let (_tmp, home) = published();
+    let public = home.public_dir();
+    let stamp_file = home.home().join("state").join(stamp::FILE_NAME);
+    let verifier = home.verifier().expect("verifier");
+    let update = |rebuild: bool| update_site(&public, &stamp_file, &verifier, NOW, rebuild).expect("site");
+
+    let first = update(false);
+    assert!(!first.unchanged && first.files > 10, "{first:?}");
+    let written = site_files(&public);
+    let again = update(false);
+    assert!(again.unchanged, "nothing changed: {again:?}");
+    assert_eq!((again.files, again.record_pages, again.size), (first.files, first.record_pages, first.size));
+    assert_eq!(site_files(&public), written);
+
+    // A rebuild asked for writes every page again: the same bytes.
+    let rebuilt = update(true);
+    assert!(!rebuilt.unchanged);
+    assert_eq!(site_files(&public), written, "a full rebuild gives what the first writing gave");
+    assert!(update(false).unchanged, "the rebuild renewed the stamp");
+
+    // A page altered or removed beside the log: written again, as the log makes it.
+    let page = public.join("index.html");
+    std::fs::write(&page, "<p>not what the log says</p>").expect("alter");
+    assert!(!update(false).unchanged);
+    assert_eq!(site_files(&public), written, "the altered page is restored");
+    std::fs::remove_file(public.join("data/records.json")).expect("remove");
+    assert!(!update(false).unchanged);
+    assert_eq!(site_files(&public), written, "the removed file is restored");
+
+    // A damaged or foreign stamp is no stamp.
+    for junk in [&b"{"[..], b"[]", b"{\"format\": 99}"] {
+        std::fs::write(&stamp_file, junk).expect("junk");
+        assert!(!update(false).unchanged, "{}", String::from_utf8_lossy(junk));
+    }
+
+    // A trust policy served beside the key changes every page's frame.
+    std::fs::write(public.join(tlog::POLICY_FILE), "quorum none\n").expect("policy");
+    assert!(!update(false).unchanged, "a new trust policy");
+    assert!(update(false).unchanged);
+    std::fs::remove_file(public.join(tlog::POLICY_FILE)).expect("policy");
+    assert!(!update(false).unchanged, "the trust policy removed");
+    assert_eq!(site_files(&public), written);
+
+    // The log grows: a new checkpoint, so the site is written again, for it.
+    let mut writer = home.open().expect("open");
+    writer.append(&[b"another writer's entry".to_vec()]).expect("append");
+    drop(writer);
+    let grown = update(false);
+    assert!(!grown.unchanged && grown.size == first.size + 1, "{grown:?}");
+    assert!(update(false).unchanged);
+}
