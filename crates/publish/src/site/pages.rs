@@ -140,14 +140,36 @@ pub(crate) fn render(
                 super::listing::pager(pages, 1, &|k| format!("{slug}/{k}.html"))
             )
         };
+        // The "Over time" table, paged like the listing: its first page here, the others under
+        // `capability/<id>/over-time/` (every organisation that ever used compute is a row).
+        let over_time = timeline.capability_rows(m, cap, "../");
+        let over_time_pages = over_time.len().div_ceil(super::listing::PAGE_ROWS);
         let body = format!(
             "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period. \
-             <a href=\"../feed/capability/{slug}.xml\">Atom feed of its records</a>.</p>\n{}{listing}",
+             <a href=\"../feed/capability/{slug}.xml\">Atom feed of its records</a>.</p>\n{}{}{listing}",
             esc(&t),
             esc(cap),
-            timeline.capability_section(m, cap),
+            timeline.capability_table(&over_time[..over_time.len().min(super::listing::PAGE_ROWS)]),
+            super::listing::pager(over_time_pages, 1, &|k| format!("{slug}/over-time/{k}.html")),
         );
         put(format!("capability/{slug}.html"), frame("../").page(&t, &body))?;
+        if over_time_pages > 1 {
+            let deep = timeline.capability_rows(m, cap, "../../../");
+            for (k, part) in deep.chunks(super::listing::PAGE_ROWS).enumerate().skip(1) {
+                let title = format!("{t} over time, page {} of {over_time_pages}", k + 1);
+                let body = format!(
+                    "<h1>{}</h1>\n{}{}",
+                    esc(&title),
+                    timeline.capability_table(part),
+                    super::listing::pager(over_time_pages, k + 1, &|n| if n == 1 {
+                        format!("../../{slug}.html")
+                    } else {
+                        format!("{n}.html")
+                    })
+                );
+                put(format!("capability/{slug}/over-time/{}.html", k + 1), frame("../../../").page(&title, &body))?;
+            }
+        }
         // Later pages of a long listing (page 1 is the capability's page itself).
         for (k, part) in rows.chunks(super::listing::PAGE_ROWS).enumerate().skip(1) {
             let title = format!("{t}, page {} of {pages}", k + 1);

@@ -53,7 +53,13 @@ fn seen(path: &Path) -> Option<Seen> {
 
 impl Stamp {
     /// The stamp of a site just written into `public` from `checkpoint` and `policy`.
-    pub(crate) fn of(public: &Path, checkpoint: &[u8], policy: Option<&str>, report: &SiteReport, written: &[String]) -> Stamp {
+    pub(crate) fn of(
+        public: &Path,
+        checkpoint: &[u8],
+        policy: Option<&str>,
+        report: &SiteReport,
+        written: &[String],
+    ) -> Stamp {
         let files = (written.iter()).filter_map(|rel| Some((rel.clone(), seen(&public.join(rel))?))).collect();
         Stamp {
             format: FORMAT,
@@ -85,7 +91,8 @@ impl Stamp {
 
     /// Writes the stamp at `path` (by rename, so a reader sees the old one or the new one).
     pub(crate) fn write(&self, path: &Path) -> Result<(), crate::Error> {
-        let bytes = serde_json::to_vec(self).map_err(|e| crate::Error::BadEntry { index: 0, message: e.to_string() })?;
+        let bytes =
+            serde_json::to_vec(self).map_err(|e| crate::Error::BadEntry { index: 0, message: e.to_string() })?;
         super::write_atomic(path, &bytes)
     }
 }

@@ -223,9 +223,31 @@ impl Timeline {
         )
     }
 
-    /// The capability's section: each organisation that used it, period by period.
-    pub fn capability_section(&self, m: &Model, cap: &str) -> String {
+    /// The rows of capability `cap`'s "Over time" table: each organisation that used it, its
+    /// volume per period, linked from a page `root` away from the site's root. None with fewer
+    /// than two periods.
+    pub fn capability_rows(&self, m: &Model, cap: &str, root: &str) -> Vec<String> {
         if self.periods.len() < 2 {
+            return Vec::new();
+        }
+        let mut rows = Vec::new();
+        for o in m.organisations.values() {
+            let Some(by_period) = self.volumes.get(&o.name).and_then(|c| c.get(cap)) else { continue };
+            let mut row =
+                format!("<tr><th scope=\"row\"><a href=\"{root}org/{}.html\">{}</a></th>", o.slug, name(&o.name));
+            for p in &self.periods {
+                let cell = by_period.get(p).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
+                let _ = write!(row, "<td>{cell}</td>");
+            }
+            row.push_str("</tr>\n");
+            rows.push(row);
+        }
+        rows
+    }
+
+    /// The "Over time" table of `rows` (a page of `capability_rows`), under its heading.
+    pub fn capability_table(&self, rows: &[String]) -> String {
+        if rows.is_empty() {
             return String::new();
         }
         let mut out = String::from("<h2>Over time</h2>\n<table>\n<thead><tr><th scope=\"col\">Organisation</th>");
@@ -233,15 +255,7 @@ impl Timeline {
             let _ = write!(out, "<th scope=\"col\">{}</th>", esc(p));
         }
         out.push_str("</tr></thead>\n<tbody>\n");
-        for o in m.organisations.values() {
-            let Some(by_period) = self.volumes.get(&o.name).and_then(|c| c.get(cap)) else { continue };
-            let _ = write!(out, "<tr><th scope=\"row\"><a href=\"../org/{}.html\">{}</a></th>", o.slug, name(&o.name));
-            for p in &self.periods {
-                let cell = by_period.get(p).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
-                let _ = write!(out, "<td>{cell}</td>");
-            }
-            out.push_str("</tr>\n");
-        }
+        out.extend(rows.iter().map(String::as_str));
         out.push_str("</tbody>\n</table>\n");
         out
     }

@@ -19,7 +19,7 @@ use usage::fold::{Key, Sums};
 pub(crate) const ORIGIN: &str = "test.example/log";
 
 /// Adds a fictional organisation with, optionally, a classification (role, status, actor).
-fn add_org(tx: &mut dyn Tx, key: &str, name: &str, kind: Kind, role: Option<(Role, Status, &str)>) -> i64 {
+pub(crate) fn add_org(tx: &mut dyn Tx, key: &str, name: &str, kind: Kind, role: Option<(Role, Status, &str)>) -> i64 {
     let id = tx
         .insert_organisation(&NewOrganisation {
             key: key.into(),
@@ -35,7 +35,7 @@ fn add_org(tx: &mut dyn Tx, key: &str, name: &str, kind: Kind, role: Option<(Rol
 }
 
 /// Adds a fictional account linked to `org` with `status`.
-fn add_account(tx: &mut dyn Tx, account: &str, org: i64, status: Status) {
+pub(crate) fn add_account(tx: &mut dyn Tx, account: &str, org: i64, status: Status) {
     tx.upsert_account(&Account {
         account_id: account.into(),
         legal_name: format!("{account} holder (fictional)"),
@@ -108,7 +108,7 @@ pub(crate) fn registry() -> SqliteStore {
     store
 }
 
-fn row(account: &str, month: &str, capability: &str, quantity: f64) -> (Key, Sums) {
+pub(crate) fn row(account: &str, month: &str, capability: &str, quantity: f64) -> (Key, Sums) {
     (
         Key {
             account: account.into(),
