@@ -11,6 +11,7 @@ mod memory;
 mod output;
 mod policy;
 mod publish;
+mod publish_serve;
 mod reconcile;
 mod review;
 mod screen;

@@ -190,6 +190,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     // A report the check refuses is a result too (at several periods of 10,000 organisations
     // the whole-log downloads outgrow what a reader takes): printed with the timings, and the
     // run fails.
+    let serve = crate::publish_serve::measure(dir, home.home())?;
     let verified = check.faults.is_empty();
     if !verified {
         eprintln!("the report does not verify ({} faults): {}", check.faults.len(), check.faults.join("; "));
@@ -208,7 +209,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         "peak_mb": {"gather": peaks[0], "append": peaks[1], "site": peaks[2], "republish": peaks[3], "verify": peaks[4]},
         "site_files": files, "site_bytes": bytes, "largest_page": largest.1, "largest_page_kb": largest.0 as f64 / 1e3,
         "overview_kb": overview_kb, "search_index_kb": index_kb, "pages_checked": check.pages, "records_on_pages": check.records_on_pages,
-        "verified": verified, "faults": check.faults.len(),
+        "verified": verified, "faults": check.faults.len(), "serve": serve,
     });
     if args.keep {
         let kept = tmp.keep();
@@ -254,5 +255,6 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         overview_kb,
         index_kb
     );
+    crate::publish_serve::print(&serve);
     Ok(code)
 }

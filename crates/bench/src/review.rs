@@ -60,7 +60,7 @@ fn usage_for(accounts: &[String], usage_db: &Path, dir: &Path) -> Result<u64> {
 }
 
 /// One GET over a fresh loopback connection; returns the status and the seconds it took.
-fn get(addr: &str, path: &str, token: &str) -> Result<(u16, f64)> {
+pub(crate) fn get(addr: &str, path: &str, token: &str) -> Result<(u16, f64)> {
     let t = Instant::now();
     let mut s = std::net::TcpStream::connect(addr)?;
     write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")?;

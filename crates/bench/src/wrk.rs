@@ -19,6 +19,8 @@ pub(crate) struct Load {
 pub(crate) struct Wrk {
     pub(crate) per_second: f64,
     pub(crate) p50_us: f64,
+    /// The 95th percentile, when the script prints it (`p95_us N` from its `done`; see `P95_DONE`).
+    pub(crate) p95_us: f64,
     pub(crate) p99_us: f64,
     /// Requests completed.
     pub(crate) requests: u64,
@@ -37,7 +39,7 @@ impl Wrk {
     /// As JSON, with the load it was measured under.
     pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::json!({
-            "per_second": self.per_second, "p50_us": self.p50_us, "p99_us": self.p99_us,
+            "per_second": self.per_second, "p50_us": self.p50_us, "p95_us": self.p95_us, "p99_us": self.p99_us,
             "requests": self.requests, "non_2xx": self.non_2xx, "socket_errors": self.socket_errors,
         })
     }
@@ -107,6 +109,7 @@ fn parse(text: &str) -> Result<Wrk> {
     Ok(Wrk {
         per_second: field("Requests/sec:").and_then(|v| v.parse().ok()).context("no Requests/sec")?,
         p50_us: field("50%").and_then(|v| parse_duration_us(&v)).unwrap_or(f64::NAN),
+        p95_us: field("p95_us").and_then(|v| v.parse().ok()).unwrap_or(f64::NAN),
         p99_us: field("99%").and_then(|v| parse_duration_us(&v)).unwrap_or(f64::NAN),
         requests,
         non_2xx: text
@@ -118,6 +121,10 @@ fn parse(text: &str) -> Result<Wrk> {
         socket_errors,
     })
 }
+
+/// A Lua `done` that prints the 95th latency percentile (µs), which `--latency` does not show.
+pub(crate) const P95_DONE: &str =
+    "done = function(summary, latency, requests)\n  io.write(string.format(\"p95_us %d\\n\", latency:percentile(95)))\nend\n";
 
 /// A Lua string literal holding `s` (long brackets; `s` must not hold `]==]`).
 pub(crate) fn lua_string(s: &str) -> String {
@@ -140,7 +147,7 @@ mod tests {
 
     #[test]
     fn reads_wrk_output() {
-        let text = "Running 10s test @ http://127.0.0.1:8080/\n  1 threads and 32 connections\n  Thread Stats   Avg      Stdev     Max   +/- Stdev\n    Latency     1.20ms  300.00us   9.00ms   90.00%\n  Latency Distribution\n     50%    1.10ms\n     75%    1.30ms\n     90%    1.50ms\n     99%    2.50ms\n  123456 requests in 10.00s, 12.34MB read\n  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 4567\nRequests/sec:  12345.60\nTransfer/sec:      1.23MB\n";
+        let text = "Running 10s test @ http://127.0.0.1:8080/\n  1 threads and 32 connections\n  Thread Stats   Avg      Stdev     Max   +/- Stdev\n    Latency     1.20ms  300.00us   9.00ms   90.00%\n  Latency Distribution\n     50%    1.10ms\n     75%    1.30ms\n     90%    1.50ms\n     99%    2.50ms\n  123456 requests in 10.00s, 12.34MB read\n  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 4567\nRequests/sec:  12345.60\nTransfer/sec:      1.23MB\np95_us 2100\n";
         let w = parse(text).expect("parsed");
         assert_eq!(w.requests, 123_456);
         assert_eq!(w.non_2xx, 4567);
@@ -148,5 +155,6 @@ mod tests {
         assert!((w.per_second - 12345.6).abs() < 1e-6);
         assert!((w.p50_us - 1100.0).abs() < 1e-6);
         assert!((w.p99_us - 2500.0).abs() < 1e-6);
+        assert!((w.p95_us - 2100.0).abs() < 1e-6);
     }
 }
