@@ -101,13 +101,17 @@ impl Stamp {
             && self.policy == policy.map(|p| sha256(p.as_bytes())).unwrap_or_default()
             && !self.files.is_empty()
             && self.files.len() == self.report.files
-            && self.files.iter().all(|(rel, was)| super::safe_relative(rel) && seen(&public.join(rel)).as_ref() == Some(was));
+            && self
+                .files
+                .iter()
+                .all(|(rel, was)| super::safe_relative(rel) && seen(&public.join(rel)).as_ref() == Some(was));
         holds.then(|| self.report.clone())
     }
 
     /// Writes the stamp at `path` (by rename, so a reader sees the old one or the new one).
     pub(crate) fn write(&self, path: &Path) -> Result<(), crate::Error> {
-        let bytes = serde_json::to_vec(self).map_err(|e| crate::Error::BadEntry { index: 0, message: e.to_string() })?;
+        let bytes =
+            serde_json::to_vec(self).map_err(|e| crate::Error::BadEntry { index: 0, message: e.to_string() })?;
         super::write_atomic(path, &bytes)
     }
 }
