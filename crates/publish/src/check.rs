@@ -241,6 +241,16 @@ fn check_listed_records(src: &dyn ReadStorage, entries: &[Vec<u8>], report: &mut
             return;
         }
     };
+    // A part a range of the log's indexes: no more than the log's size makes, none read past.
+    let most = (entries.len() as u64).div_ceil(crate::site::parts::RECORDS_PER_PART);
+    if parts.len() as u64 > most {
+        report.faults.push(format!(
+            "{CATALOGUE}: lists {} parts, more than the log's {} entries make",
+            parts.len(),
+            entries.len()
+        ));
+        return;
+    }
     for part in parts {
         let rel = format!("data/{part}");
         let Some(bytes) = read_named(src, &rel, report) else { continue };

@@ -112,9 +112,11 @@ pub fn update_site(
         _ => {}
     }
     let whole = write_whole(public, verifier, now)?;
-    if !whole.time_sensitive {
-        stamp::Stamp::of(public, &whole.checkpoint, whole.policy.as_deref(), &whole.report, &whole.written)
-            .write(stamp)?;
+    if !whole.time_sensitive
+        && let Some(s) =
+            stamp::Stamp::of(public, &whole.checkpoint, whole.policy.as_deref(), &whole.report, &whole.written)
+    {
+        s.write(stamp)?;
     }
     Ok(whole.report)
 }
@@ -270,9 +272,11 @@ fn safe_relative(rel: &str) -> bool {
 }
 
 /// Writes a file by rename, so a reader never sees half a page; unchanged files are left
-/// alone (their modification time stays).
+/// alone (their modification time stays). A link in a file's place is replaced, whatever it
+/// points to: the site's files are its own.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+    let plain = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    if plain && std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(());
     }
     let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));

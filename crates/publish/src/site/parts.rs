@@ -118,12 +118,13 @@ pub(crate) fn with(meta: &Value, key: &str, value: Value) -> Value {
 }
 
 /// The paths (relative to `data/`) a catalogue lists, each a plain relative path under
-/// `records/` or `usage/` ending in `.json`; anything else (a hostile catalogue naming
-/// `../../etc/passwd`) is refused by name.
+/// `records/` or `usage/` ending in `.json`, each once; anything else (a hostile catalogue
+/// naming `../../etc/passwd`, or one part a million times) is refused by name.
 pub fn catalogue_parts(catalogue: &Value) -> Result<Vec<String>, String> {
     let Some(parts) = catalogue.get("parts").and_then(Value::as_array) else {
         return Err("lists no parts".into());
     };
+    let mut listed: BTreeSet<&str> = BTreeSet::new();
     let mut out = Vec::with_capacity(parts.len());
     for (i, p) in parts.iter().enumerate() {
         let path = p.get("json").or_else(|| p.get("path")).and_then(Value::as_str).unwrap_or_default();
@@ -133,6 +134,9 @@ pub fn catalogue_parts(catalogue: &Value) -> Result<Vec<String>, String> {
             && path.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'));
         if !plain {
             return Err(format!("part {i} names {path:?}, not a part of the downloads"));
+        }
+        if !listed.insert(path) {
+            return Err(format!("part {i} names {path:?} again"));
         }
         out.push(path.to_string());
     }

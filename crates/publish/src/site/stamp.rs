@@ -9,6 +9,7 @@
 //! dated in the future counts later), so a site showing one is always written again.
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -24,7 +25,7 @@ type Seen = (u64, u128);
 
 /// The inputs of a written site, and its files as they were left.
 #[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
-pub(crate) struct Stamp {
+pub struct Stamp {
     format: u32,
     /// The renderer: candor's version (a new version writes every page again).
     renderer: String,
@@ -40,6 +41,10 @@ pub(crate) struct Stamp {
 
 const FORMAT: u32 = 1;
 
+/// Most bytes a stamp may have: about 100 a file, for the most pages a check follows, and
+/// room besides. A larger file is not read.
+pub const MAX_BYTES: u64 = 128 << 20;
+
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -52,29 +57,39 @@ fn seen(path: &Path) -> Option<Seen> {
 }
 
 impl Stamp {
-    /// The stamp of a site just written into `public` from `checkpoint` and `policy`.
+    /// The stamp of a site just written into `public` from `checkpoint` and `policy`, or `None`
+    /// when a file written is not there as a plain file (removed since, or a link kept in its
+    /// place): a stamp judges every file the site wrote, or there is none.
     pub(crate) fn of(
         public: &Path,
         checkpoint: &[u8],
         policy: Option<&str>,
         report: &SiteReport,
         written: &[String],
-    ) -> Stamp {
-        let files = (written.iter()).filter_map(|rel| Some((rel.clone(), seen(&public.join(rel))?))).collect();
-        Stamp {
+    ) -> Option<Stamp> {
+        let files = (written.iter()).map(|rel| Some((rel.clone(), seen(&public.join(rel))?))).collect::<Option<_>>()?;
+        Some(Stamp {
             format: FORMAT,
             renderer: env!("CARGO_PKG_VERSION").to_string(),
             checkpoint: sha256(checkpoint),
             policy: policy.map(|p| sha256(p.as_bytes())).unwrap_or_default(),
             report: report.clone(),
             files,
-        }
+        })
     }
 
-    /// Reads the stamp at `path`; a missing, unreadable or foreign file is no stamp (the site
-    /// is then written whole).
-    pub(crate) fn read(path: &Path) -> Option<Stamp> {
-        let bytes = std::fs::read(path).ok()?;
+    /// Reads the stamp at `path`; a missing, unreadable or foreign file, or one larger than
+    /// [`MAX_BYTES`], is no stamp (the site is then written whole).
+    pub fn read(path: &Path) -> Option<Stamp> {
+        let file = std::fs::File::open(path).ok()?;
+        if file.metadata().ok()?.len() > MAX_BYTES {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_BYTES + 1).read_to_end(&mut bytes).ok()?;
+        if bytes.len() as u64 > MAX_BYTES {
+            return None;
+        }
         serde_json::from_slice::<Stamp>(&bytes).ok().filter(|s| s.format == FORMAT)
     }
 
@@ -85,7 +100,11 @@ impl Stamp {
             && self.checkpoint == sha256(checkpoint)
             && self.policy == policy.map(|p| sha256(p.as_bytes())).unwrap_or_default()
             && !self.files.is_empty()
-            && self.files.iter().all(|(rel, was)| seen(&public.join(rel)).as_ref() == Some(was));
+            && self.files.len() == self.report.files
+            && self
+                .files
+                .iter()
+                .all(|(rel, was)| super::safe_relative(rel) && seen(&public.join(rel)).as_ref() == Some(was));
         holds.then(|| self.report.clone())
     }
 

@@ -113,3 +113,41 @@ fn a_record_of_a_known_kind_the_format_cannot_read_is_shown_whole_and_the_check_
     let report = check_report(&Dir::new(&public), &verifier, &[], &folder_files(&public), &mut |_| {}).expect("check");
     assert!(report.faults.is_empty(), "{:#?}", report.faults);
 }
+
+#[test]
+fn a_catalogue_listing_a_part_again_or_more_parts_than_the_log_has_is_refused_not_read_over_and_over() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+    let period = Period::parse("2026-Q3").expect("period");
+    publish(&mut writer, &gather(&registry(), &usage(), &period).expect("gather"), None, &opts).expect("publish");
+    let verifier = home.verifier().expect("vkey");
+    let public = home.public_dir();
+    write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site");
+    let honest = rows(&public).len();
+    let catalogue_file = public.join("data/records.json");
+    let catalogue: Value = serde_json::from_slice(&std::fs::read(&catalogue_file).expect("read")).expect("json");
+    let check =
+        || check_report(&Dir::new(&public), &verifier, &[], &folder_files(&public), &mut |_| {}).expect("check");
+
+    // The one part listed 1,000 times: read once at most, and the repetition named.
+    let mut again = catalogue.clone();
+    let part = again["parts"][0].clone();
+    again["parts"] = Value::Array(vec![part; 1000]);
+    std::fs::write(&catalogue_file, again.to_string()).expect("write");
+    assert!(publish::site::parts::read_rows(&public, "records.json").is_err(), "a part listed twice is refused");
+    let report = check();
+    assert!(report.listed_records <= honest, "{} rows read for {honest}", report.listed_records);
+    assert!(report.faults.iter().any(|f| f.starts_with("data/records.json: ")), "{:#?}", report.faults);
+
+    // Parts of distinct names, more than the log's size could make: refused before any is read.
+    let mut many = catalogue.clone();
+    let names: Vec<Value> = (0..1000).map(|k| json!({"path": format!("records/{k}.json")})).collect();
+    many["parts"] = Value::Array(names);
+    std::fs::write(&catalogue_file, many.to_string()).expect("write");
+    let report = check();
+    let missing = report.faults.iter().filter(|f| f.contains("missing")).count();
+    assert!(missing < 10, "{missing} parts looked for in a log of {} entries: {:#?}", report.size, report.faults);
+    assert!(report.faults.iter().any(|f| f.starts_with("data/records.json: ")), "{:#?}", report.faults);
+}

@@ -103,3 +103,76 @@ fn an_unchanged_log_leaves_the_site_as_it_is_and_anything_else_writes_it_again()
     assert!(!grown.unchanged && grown.size == first.size + 1, "{grown:?}");
     assert!(update(false).unchanged);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_page_replaced_by_a_link_to_the_same_bytes_is_written_back_and_never_stamped_as_it_is() {
+    let (tmp, home) = published();
+    let public = home.public_dir();
+    let stamp_file = home.home().join("state").join(stamp::FILE_NAME);
+    let verifier = home.verifier().expect("verifier");
+    let update = || update_site(&public, &stamp_file, &verifier, NOW, false).expect("site");
+    update();
+    // The page swapped for a link to a copy of it kept elsewhere, which can change later.
+    let page = public.join("index.html");
+    let elsewhere = tmp.path().join("elsewhere.html");
+    std::fs::copy(&page, &elsewhere).expect("copy");
+    std::fs::remove_file(&page).expect("remove");
+    std::os::unix::fs::symlink(&elsewhere, &page).expect("link");
+    assert!(!update().unchanged, "a link is not the file the site wrote");
+    let meta = std::fs::symlink_metadata(&page).expect("page");
+    assert!(meta.is_file(), "the page is the site's own file again, not a link");
+    assert!(update().unchanged);
+}
+
+#[test]
+fn a_stamp_naming_files_outside_the_site_or_fewer_than_it_wrote_is_no_stamp() {
+    let (_tmp, home) = published();
+    let public = home.public_dir();
+    let stamp_file = home.home().join("state").join(stamp::FILE_NAME);
+    let verifier = home.verifier().expect("verifier");
+    let update = || update_site(&public, &stamp_file, &verifier, NOW, false).expect("site");
+    update();
+    let good: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&stamp_file).expect("stamp")).expect("stamp json");
+
+    // Only one file of the site listed: the others are not judged, so it is no stamp.
+    let mut fewer = good.clone();
+    let files = fewer["files"].as_object_mut().expect("files");
+    let kept = files.iter().next().map(|(k, v)| (k.clone(), v.clone())).expect("a file");
+    files.clear();
+    files.insert(kept.0, kept.1);
+    std::fs::write(&stamp_file, fewer.to_string()).expect("write");
+    assert!(!update().unchanged, "a stamp listing fewer files than the site's");
+
+    // A listed path outside the site's folder is not looked at: no stamp.
+    let mut outside = good.clone();
+    let files = outside["files"].as_object_mut().expect("files");
+    let (rel, seen) = files.iter().next().map(|(k, v)| (k.clone(), v.clone())).expect("a file");
+    files.remove(&rel);
+    files.insert(format!("../public/{rel}"), seen);
+    std::fs::write(&stamp_file, outside.to_string()).expect("write");
+    assert!(!update().unchanged, "a stamp naming a path outside the site");
+}
+
+#[test]
+fn a_stamp_far_larger_than_a_site_could_need_is_not_read() {
+    let (_tmp, home) = published();
+    let public = home.public_dir();
+    let stamp_file = home.home().join("state").join(stamp::FILE_NAME);
+    let verifier = home.verifier().expect("verifier");
+    let update = || update_site(&public, &stamp_file, &verifier, NOW, false).expect("site");
+    update();
+    // The stamp that holds, padded past the bound with what JSON ignores: not read, so none.
+    let mut bytes = std::fs::read(&stamp_file).expect("stamp");
+    let bound = usize::try_from(stamp::MAX_BYTES).expect("bound");
+    bytes.resize(bound + 1, b' ');
+    std::fs::write(&stamp_file, &bytes).expect("pad");
+    assert!(!update().unchanged, "a stamp past the bound is no stamp");
+    // A sparse file of 64 GiB is refused by its size, not read.
+    update();
+    let f = std::fs::OpenOptions::new().write(true).open(&stamp_file).expect("open");
+    f.set_len(64 << 30).expect("grow");
+    drop(f);
+    assert!(stamp::Stamp::read(&stamp_file).is_none());
+}
