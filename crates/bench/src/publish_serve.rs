@@ -45,8 +45,7 @@ pub(crate) fn measure(dir: &Path, log_home: &Path) -> Result<Value> {
     server::auth::Tokens::issue(&tokens, server::auth::Role::Reviewer, "bench")?;
     let stores =
         Arc::new(app::stores::Stores::at(&dir.join("registry.db"), &dir.join("usage.db"), &dir.join("policy.db")));
-    let places =
-        app::serving::ServePlaces { log_dir: log_home.to_path_buf(), tokens, record: false, four_eyes: false };
+    let places = app::serving::ServePlaces { log_dir: log_home.to_path_buf(), tokens, record: false, four_eyes: false };
     let state = app::serving::state(stores, &places)?;
     let served = server::Background::start(server::router(Arc::new(state)), "127.0.0.1:0")?;
     let addr = served.addr().to_string();
@@ -67,7 +66,10 @@ pub(crate) fn measure(dir: &Path, log_home: &Path) -> Result<Value> {
     for (what, paths) in [
         ("GET /v1/organisations/{slug}", sample.iter().map(|o| format!("/v1/organisations/{}", slug(o))).collect()),
         ("GET /v1/search?q=", searches),
-        ("GET /org/{slug}.html (static page)", sample.iter().map(|o| format!("/org/{}.html", slug(o))).collect::<Vec<_>>()),
+        (
+            "GET /org/{slug}.html (static page)",
+            sample.iter().map(|o| format!("/org/{}.html", slug(o))).collect::<Vec<_>>(),
+        ),
     ] {
         let wrk = run_script(&base, &script(&paths), load)?;
         ensure!(wrk.non_2xx == 0, "{what}: {} answers outside 2xx", wrk.non_2xx);

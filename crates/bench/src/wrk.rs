@@ -123,8 +123,7 @@ fn parse(text: &str) -> Result<Wrk> {
 }
 
 /// A Lua `done` that prints the 95th latency percentile (µs), which `--latency` does not show.
-pub(crate) const P95_DONE: &str =
-    "done = function(summary, latency, requests)\n  io.write(string.format(\"p95_us %d\\n\", latency:percentile(95)))\nend\n";
+pub(crate) const P95_DONE: &str = "done = function(summary, latency, requests)\n  io.write(string.format(\"p95_us %d\\n\", latency:percentile(95)))\nend\n";
 
 /// A Lua string literal holding `s` (long brackets; `s` must not hold `]==]`).
 pub(crate) fn lua_string(s: &str) -> String {

@@ -55,10 +55,9 @@ pub async fn organisations(State(state): State<Arc<AppState>>, Query(q): Query<H
 /// `GET /v1/organisations/{slug}`: the organisation, its usage rows and its records.
 pub async fn organisation(State(state): State<Arc<AppState>>, UrlPath(slug): UrlPath<String>) -> Answer {
     let d = data(&state)?;
-    let Some(org) = d.organisations.iter().find(|o| o["slug"] == slug.as_str()) else {
+    let Some((org, usage)) = d.organisation(&slug) else {
         return Err(ApiError::not_found(format!("no organisation {slug:?} in the report")));
     };
-    let usage: Vec<&Value> = d.usage.iter().filter(|u| u["organisation"] == org["organisation"]).collect();
     let mut v = d.meta.clone();
     v["organisation"] = org.clone();
     v["usage"] = json!(usage);
@@ -128,6 +127,36 @@ pub async fn disclosure(State(state): State<Arc<AppState>>, UrlPath(index): UrlP
 /// The longest search, in characters.
 pub const MAX_QUERY: usize = 200;
 
+/// The search's answer rows: organisations whose name contains `needle` (any case), then the
+/// services and capabilities that do, once per organisation, from its newest usage row, in the
+/// usage rows' order; `within` is `all`, a role, `service` or `capability`.
+pub(crate) fn search_rows(d: &Data, needle: &str, within: &str) -> Vec<Value> {
+    // The terms were lower-cased and grouped when the report was read: a search looks at each
+    // organisation's name and each distinct service and capability, not every usage row.
+    let needle = needle.to_lowercase();
+    let mut hits: Vec<Value> = Vec::new();
+    for (o, lower) in d.organisations.iter().zip(&d.search.organisations) {
+        let role = o["law_enforcement_role"].as_str().unwrap_or("");
+        if (within == "all" || within == role) && lower.contains(&needle) {
+            hits.push(json!({"match": role, "value": o["organisation"], "organisation": o["organisation"],
+                             "page": o["page"]}));
+        }
+    }
+    // Services and capabilities in the usage rows' order (a row's service before its capability).
+    let mut found: Vec<(usize, bool, &'static str)> = Vec::new();
+    for (field, lower, rows) in &d.search.values {
+        if (within == "all" || within == *field) && lower.contains(&needle) {
+            found.extend(rows.iter().map(|&row| (row, *field == "capability", *field)));
+        }
+    }
+    found.sort_unstable();
+    for (row, _, field) in found {
+        let u = &d.usage[row];
+        hits.push(json!({"match": field, "value": u[field], "organisation": u["organisation"], "period": u["period"]}));
+    }
+    hits
+}
+
 /// `GET /v1/search?q=…&in=agency|supplier|service|capability`: organisations whose name, or
 /// whose services or capabilities, contain `q`.
 pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Answer {
@@ -142,26 +171,7 @@ pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<
     if !["all", "agency", "supplier", "service", "capability"].contains(&within) {
         return Err(ApiError::bad_request("in must be agency, supplier, service or capability"));
     }
-    let mut hits: Vec<Value> = Vec::new();
-    for o in &d.organisations {
-        let role = o["law_enforcement_role"].as_str().unwrap_or("");
-        if (within == "all" || within == role) && has(&o["organisation"], needle) {
-            hits.push(json!({"match": role, "value": o["organisation"], "organisation": o["organisation"],
-                             "page": o["page"]}));
-        }
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for u in &d.usage {
-        for field in ["service", "capability"] {
-            if (within == "all" || within == field)
-                && has(&u[field], needle)
-                && seen.insert((field, u[field].to_string(), u["organisation"].to_string()))
-            {
-                hits.push(json!({"match": field, "value": u[field], "organisation": u["organisation"],
-                                 "period": u["period"]}));
-            }
-        }
-    }
+    let hits = search_rows(&d, needle, within);
     let mut v = d.meta.clone();
     v["count"] = json!(hits.len());
     v["rows"] = json!(hits);

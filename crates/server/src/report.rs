@@ -25,6 +25,66 @@ pub struct Data {
     pub usage: Vec<Value>,
     /// The records (`records.json`'s parts, by index).
     pub records: Vec<RecordRow>,
+    /// Each organisation's position in `organisations`, by its page slug.
+    pub organisation_by_slug: std::collections::HashMap<String, usize>,
+    /// The positions in `usage` of each organisation's rows, by its name, in `usage`'s order.
+    pub usage_by_organisation: std::collections::HashMap<String, Vec<usize>>,
+    /// What a search looks in, lower-cased once.
+    pub search: SearchTerms,
+}
+
+/// What a search looks in: each organisation's name (by position in `organisations`), and each
+/// distinct service and capability with the usage rows that first name it for an organisation
+/// (its newest row; the usage rows hold every organisation's lines of every period, but a
+/// provider has a few dozen services).
+#[derive(Debug, Clone, Default)]
+pub struct SearchTerms {
+    /// Organisation names, lower-cased, by position in `organisations`.
+    pub organisations: Vec<String>,
+    /// `(field, text lower-cased, rows)`: field `service` or `capability`; rows are positions in
+    /// `usage`, one per organisation, ascending.
+    pub values: Vec<(&'static str, String, Vec<usize>)>,
+}
+
+impl Data {
+    /// The organisation whose page slug is `slug`, and its usage rows (newest period first).
+    pub fn organisation(&self, slug: &str) -> Option<(&Value, Vec<&Value>)> {
+        let org = self.organisations.get(*self.organisation_by_slug.get(slug)?)?;
+        let name = org["organisation"].as_str().unwrap_or_default();
+        let rows = (self.usage_by_organisation.get(name).into_iter().flatten()).filter_map(|&i| self.usage.get(i));
+        Some((org, rows.collect()))
+    }
+
+    /// Fills the indexes from the rows (read once per checkpoint, so a request looks up one
+    /// organisation and its rows instead of scanning every row of every period).
+    pub(crate) fn indexed(mut self) -> Data {
+        for (i, o) in self.organisations.iter().enumerate() {
+            if let Some(slug) = o["slug"].as_str() {
+                self.organisation_by_slug.entry(slug.to_string()).or_insert(i);
+            }
+        }
+        for (i, u) in self.usage.iter().enumerate() {
+            if let Some(name) = u["organisation"].as_str() {
+                self.usage_by_organisation.entry(name.to_string()).or_default().push(i);
+            }
+        }
+        self.search.organisations = (self.organisations.iter())
+            .map(|o| o["organisation"].as_str().unwrap_or_default().to_lowercase())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut values: std::collections::BTreeMap<(&'static str, String), Vec<usize>> = Default::default();
+        for (row, u) in self.usage.iter().enumerate() {
+            for field in ["service", "capability"] {
+                if let Some(text) = u[field].as_str()
+                    && seen.insert((field, text.to_string(), u["organisation"].to_string()))
+                {
+                    values.entry((field, text.to_lowercase())).or_default().push(row);
+                }
+            }
+        }
+        self.search.values = values.into_iter().map(|((field, lower), rows)| (field, lower, rows)).collect();
+        self
+    }
 }
 
 /// A row of `records.json`: a record with its index, hash, page and correction, as the API
@@ -98,22 +158,26 @@ impl Report {
             publish::site::parts::read_rows(&self.dir, name).map_err(|e| format!("{e} (run candor publish)"))
         };
         let (meta, organisations) = rows("organisations.json")?;
-        let data = Arc::new(Data {
-            checkpoint: String::from_utf8_lossy(&cp).into_owned(),
-            meta: json!({"demonstration_data": meta["demonstration_data"], "notice": meta["notice"],
+        let data = Arc::new(
+            Data {
+                checkpoint: String::from_utf8_lossy(&cp).into_owned(),
+                meta: json!({"demonstration_data": meta["demonstration_data"], "notice": meta["notice"],
                          "log_origin": meta["log_origin"], "log_size": meta["log_size"]}),
-            organisations,
-            usage: parted("usage.json")?,
-            records: parted("records.json")?
-                .into_iter()
-                .map(|row| {
-                    let mut row: RecordRow =
-                        serde_json::from_value(row).map_err(|e| format!("data/records.json: a row: {e}"))?;
-                    row.period = record_period(&row.record);
-                    Ok(row)
-                })
-                .collect::<Result<_, String>>()?,
-        });
+                organisations,
+                usage: parted("usage.json")?,
+                records: parted("records.json")?
+                    .into_iter()
+                    .map(|row| {
+                        let mut row: RecordRow =
+                            serde_json::from_value(row).map_err(|e| format!("data/records.json: a row: {e}"))?;
+                        row.period = record_period(&row.record);
+                        Ok(row)
+                    })
+                    .collect::<Result<_, String>>()?,
+                ..Data::default()
+            }
+            .indexed(),
+        );
         if let Ok(mut c) = self.cache.write() {
             *c = Some((cp, data.clone()));
         }
@@ -145,6 +209,72 @@ mod tests {
         std::fs::write(dir.path().join("data/records.json"), catalogue.to_string()).expect("write");
         let report = Report::at(dir.path());
         (dir, report)
+    }
+
+    /// The search as it was before the report's terms were indexed: every organisation, then
+    /// every usage row, deduplicated as it went.
+    fn search_by_scanning(d: &Data, needle: &str, within: &str) -> Vec<Value> {
+        let has = |f: &Value| f.as_str().is_some_and(|s| s.to_lowercase().contains(&needle.to_lowercase()));
+        let mut hits = Vec::new();
+        for o in &d.organisations {
+            let role = o["law_enforcement_role"].as_str().unwrap_or("");
+            if (within == "all" || within == role) && has(&o["organisation"]) {
+                hits.push(json!({"match": role, "value": o["organisation"], "organisation": o["organisation"],
+                                 "page": o["page"]}));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for u in &d.usage {
+            for field in ["service", "capability"] {
+                if (within == "all" || within == field)
+                    && has(&u[field])
+                    && seen.insert((field, u[field].to_string(), u["organisation"].to_string()))
+                {
+                    hits.push(json!({"match": field, "value": u[field], "organisation": u["organisation"],
+                                     "period": u["period"]}));
+                }
+            }
+        }
+        hits
+    }
+
+    #[test]
+    fn the_indexed_search_answers_what_scanning_every_row_answered() {
+        let org = |name: &str, role: &str| {
+            json!({"organisation": name, "slug": name.to_lowercase().replace(' ', "-"), "law_enforcement_role": role,
+                   "page": format!("org/{name}.html")})
+        };
+        let organisations =
+            vec![org("Lakemoor Police", "agency"), org("Northwind Face Ltd", "supplier"), org("Face County", "agency")];
+        let mut usage = Vec::new();
+        // Newest period first, as the downloads hold them; services repeat across periods and
+        // organisations, in two cases, and one row has a service that is not text.
+        for period in ["2026-Q4", "2026-Q3"] {
+            for (o, service, capability) in [
+                ("Lakemoor Police", "Amazon Rekognition", "face_identification"),
+                ("Northwind Face Ltd", "amazon rekognition", "face_detection"),
+                ("Northwind Face Ltd", "Amazon EC2", "compute"),
+                ("Face County", "Amazon Rekognition", "face_identification"),
+                ("Lakemoor Police", "Amazon EC2", "compute"),
+            ] {
+                usage.push(json!({"period": period, "organisation": o, "service": service, "capability": capability}));
+            }
+        }
+        usage.push(json!({"period": "2026-Q3", "organisation": "Face County", "service": 7, "capability": "face"}));
+        let d = Data { organisations, usage, ..Data::default() }.indexed();
+        for needle in ["face", "FACE", "rekognition", "amazon", "ec2", "police", "county", "x", "7", "e"] {
+            for within in ["all", "agency", "supplier", "service", "capability"] {
+                assert_eq!(
+                    crate::api::search_rows(&d, needle, within),
+                    search_by_scanning(&d, needle, within),
+                    "{needle} in {within}"
+                );
+            }
+        }
+        let (found, rows) = d.organisation("northwind-face-ltd").expect("by slug");
+        assert_eq!(found["organisation"], "Northwind Face Ltd");
+        assert_eq!(rows.len(), 4, "its rows of both periods");
+        assert!(d.organisation("nobody").is_none());
     }
 
     #[test]
