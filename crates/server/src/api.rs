@@ -22,10 +22,40 @@ fn data(state: &AppState) -> ApiResult<Arc<Data>> {
 /// A route's answer: the JSON, or an error.
 type Answer = ApiResult<Json<Value>>;
 
-fn list(d: &Data, rows: Vec<&Value>) -> Answer {
+/// Rows a listing answers at most at once (and unless `limit` says fewer): a report at a large
+/// provider's size holds a million usage rows, which no answer should carry whole.
+pub const MAX_LIMIT: usize = 500;
+
+/// The page a listing's query asks for: `offset` (0 unless given) and `limit` (1 to
+/// `MAX_LIMIT`, `MAX_LIMIT` unless given).
+fn page(q: &HashMap<String, String>) -> ApiResult<(usize, usize)> {
+    let offset = match q.get("offset") {
+        None => 0,
+        // Bounded as the API's description says (a JSON integer a client can hold).
+        Some(o) => (o.parse::<i64>().ok())
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| ApiError::bad_request("offset must be an integer from 0 to 2^63-1"))?,
+    };
+    let limit = match q.get("limit") {
+        None => MAX_LIMIT,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| ApiError::bad_request(format!("limit must be an integer from 1 to {MAX_LIMIT}")))?,
+    };
+    Ok((offset, limit))
+}
+
+/// A listing's answer: the report's facts, how many rows match (`count`), and the page of them
+/// the query asks for (`offset`, `limit`, `rows`). `rows` are made into JSON only for the page.
+fn list<T: serde::Serialize>(d: &Data, q: &HashMap<String, String>, rows: Vec<T>) -> Answer {
+    let (offset, limit) = page(q)?;
     let mut v = d.meta.clone();
     v["count"] = json!(rows.len());
-    v["rows"] = json!(rows);
+    v["offset"] = json!(offset);
+    v["limit"] = json!(limit);
+    v["rows"] = json!(rows.iter().skip(offset).take(limit).collect::<Vec<_>>());
     Ok(Json(v))
 }
 
@@ -48,8 +78,8 @@ pub async fn organisations(State(state): State<Arc<AppState>>, Query(q): Query<H
         .filter(|o| matches(o, &q, &["law_enforcement_role", "kind"]))
         .filter(|o| q.get("role").is_none_or(|r| o["law_enforcement_role"] == r.as_str()))
         .filter(|o| q.get("q").is_none_or(|n| has(&o["organisation"], n)))
-        .collect();
-    list(&d, rows)
+        .collect::<Vec<_>>();
+    list(&d, &q, rows)
 }
 
 /// `GET /v1/organisations/{slug}`: the organisation, its usage rows and its records.
@@ -68,7 +98,7 @@ pub async fn organisation(State(state): State<Arc<AppState>>, UrlPath(slug): Url
 pub async fn usage(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Answer {
     let d = data(&state)?;
     let fields = ["period", "capability", "service", "region_class", "organisation", "law_enforcement_role"];
-    list(&d, d.usage.iter().filter(|u| matches(u, &q, &fields)).collect())
+    list(&d, &q, d.usage.iter().filter(|u| matches(u, &q, &fields)).collect())
 }
 
 /// `GET /v1/disclosures?type=&period=`: the records, newest first.
@@ -80,9 +110,8 @@ pub async fn disclosures(State(state): State<Arc<AppState>>, Query(q): Query<Has
         .rev()
         .filter(|r| q.get("type").is_none_or(|t| r.kind == *t || r.kind == format!("candor.{t}")))
         .filter(|r| q.get("period").is_none_or(|p| r.period.as_deref() == Some(p.as_str())))
-        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
         .collect::<Vec<_>>();
-    list(&d, rows.iter().collect())
+    list(&d, &q, rows)
 }
 
 /// `GET /v1/disclosures/{index}`: one record with its entry, inclusion proof and checkpoint,
@@ -171,9 +200,5 @@ pub async fn search(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<
     if !["all", "agency", "supplier", "service", "capability"].contains(&within) {
         return Err(ApiError::bad_request("in must be agency, supplier, service or capability"));
     }
-    let hits = search_rows(&d, needle, within);
-    let mut v = d.meta.clone();
-    v["count"] = json!(hits.len());
-    v["rows"] = json!(hits);
-    Ok(Json(v))
+    list(&d, &q, search_rows(&d, needle, within))
 }

@@ -120,6 +120,21 @@ fn with_common_answers(doc: &mut Value) {
 /// Every operation, as each handler answers it.
 fn operations() -> Value {
     let list = "#/components/schemas/List";
+    // Every public listing is paged: `count` says how many match, `rows` holds one page.
+    let paging = [
+        query_with(
+            "offset",
+            "Skip this many matching rows",
+            false,
+            json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}),
+        ),
+        query_with(
+            "limit",
+            &format!("At most this many rows ({} unless given)", crate::api::MAX_LIMIT),
+            false,
+            json!({"type": "integer", "minimum": 1, "maximum": crate::api::MAX_LIMIT}),
+        ),
+    ];
     let object = "#/components/schemas/Object";
     let bearer = json!([{"bearer": []}]);
     json!({
@@ -134,8 +149,8 @@ fn operations() -> Value {
             "/v1/organisations": {"get": {
                 "operationId": "listOrganisations", "summary": "Disclosed organisations (agencies and suppliers)",
                 "parameters": [query("role", "agency or supplier", false), query("kind", "local_agency, company, …", false),
-                               query("q", "part of the name", false)],
-                "responses": with_links(responses(&[("200", "The organisations")], list), json!({
+                               query("q", "part of the name", false), paging[0].clone(), paging[1].clone()],
+                "responses": with_links(responses(&[("200", "The organisations"), ("400", "offset or limit out of range")], list), json!({
                     "GetFirstOrganisation": {"operationId": "getOrganisation",
                                              "parameters": {"slug": "$response.body#/rows/0/slug"}}}))}},
             "/v1/organisations/{slug}": {"get": {
@@ -147,13 +162,13 @@ fn operations() -> Value {
                 "parameters": [query("period", "YYYY-Qn", false), query("capability", "Capability id", false),
                                query("service", "Service", false), query("region_class", "Region class", false),
                                query("organisation", "Organisation name", false),
-                               query("law_enforcement_role", "agency or supplier", false)],
-                "responses": responses(&[("200", "Usage rows")], list)}},
+                               query("law_enforcement_role", "agency or supplier", false), paging[0].clone(), paging[1].clone()],
+                "responses": responses(&[("200", "Usage rows"), ("400", "offset or limit out of range")], list)}},
             "/v1/disclosures": {"get": {
                 "operationId": "listDisclosures", "summary": "Disclosure records in the log, newest first",
                 "parameters": [query("type", "organisation_usage, classification, correction, period_summary or policy_version", false),
-                               query("period", "YYYY-Qn", false)],
-                "responses": with_links(responses(&[("200", "Records")], list), json!({
+                               query("period", "YYYY-Qn", false), paging[0].clone(), paging[1].clone()],
+                "responses": with_links(responses(&[("200", "Records"), ("400", "offset or limit out of range")], list), json!({
                     "GetFirstDisclosure": {"operationId": "getDisclosure",
                                            "parameters": {"index": "$response.body#/rows/0/index"}}}))}},
             "/v1/disclosures/{index}": {"get": {
@@ -165,8 +180,9 @@ fn operations() -> Value {
                 "parameters": [query_with("q", "What to look for (part of a name, service or capability)", true,
                                           search_text(crate::api::MAX_QUERY)),
                                query_with("in", "agency, supplier, service or capability (default: all)", false,
-                                          json!({"type": "string", "enum": ["all", "agency", "supplier", "service", "capability"]}))],
-                "responses": responses(&[("200", "Matches"), ("400", "q missing or too long, or in unknown")], list)}},
+                                          json!({"type": "string", "enum": ["all", "agency", "supplier", "service", "capability"]})),
+                               paging[0].clone(), paging[1].clone()],
+                "responses": responses(&[("200", "Matches"), ("400", "q missing or too long, in unknown, or offset or limit out of range")], list)}},
             "/v1/authorize": {"post": {
                 "operationId": "authorize", "summary": "Decide one request under the active use policy (authorizer or admin token)",
                 "security": bearer,
@@ -249,9 +265,11 @@ fn operations() -> Value {
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
                 "Object": {"type": "object"},
-                "List": {"type": "object", "required": ["rows"], "properties": {
-                    "rows": {"type": "array", "items": {"type": "object"}},
-                    "count": {"type": "integer"},
+                "List": {"type": "object", "required": ["rows", "count", "offset", "limit"], "properties": {
+                    "rows": {"type": "array", "items": {"type": "object"}, "description": "The page of matching rows the query asked for"},
+                    "count": {"type": "integer", "description": "How many rows match (all pages)"},
+                    "offset": {"type": "integer"},
+                    "limit": {"type": "integer"},
                     "demonstration_data": {"type": ["boolean", "null"]},
                     "notice": {"type": ["string", "null"]}}},
                 "AuthorizeRequest": {"type": "object", "required": ["account", "capability"], "additionalProperties": false, "properties": {

@@ -127,6 +127,21 @@ fn every_route_answers_and_write_routes_refuse_without_the_right_token() {
     assert_eq!(get("/v1/search?q=face&in=capability").json()["rows"][0]["match"], "capability");
     assert_eq!(get("/v1/search").status, 400);
     assert_eq!(get("/v1/search?q=x&in=people").status, 400);
+    // Listings are paged: `count` says how many match, `rows` holds the page asked for.
+    let all = get("/v1/usage").json();
+    let n = all["count"].as_u64().expect("count");
+    assert!(n >= 3 && all["rows"].as_array().expect("rows").len() as u64 == n, "{all}");
+    assert_eq!((all["offset"].as_u64(), all["limit"].as_u64()), (Some(0), Some(500)));
+    let second = get("/v1/usage?offset=1&limit=1").json();
+    assert_eq!(second["count"].as_u64(), Some(n), "count is of every match, not the page");
+    assert_eq!(second["rows"].as_array().expect("rows").as_slice(), &all["rows"].as_array().expect("rows")[1..2]);
+    assert_eq!(get(&format!("/v1/usage?offset={n}")).json()["rows"], serde_json::json!([]));
+    let one = get("/v1/search?q=a&limit=1").json();
+    assert!(one["count"].as_u64().expect("count") > 1 && one["rows"].as_array().expect("rows").len() == 1, "{one}");
+    assert_eq!(get("/v1/disclosures?limit=2").json()["rows"].as_array().expect("rows").len(), 2);
+    for bad in ["limit=0", "limit=501", "limit=x", "offset=-1", "offset=1.5", "offset=9223372036854775808"] {
+        assert_eq!(get(&format!("/v1/organisations?{bad}")).status, 400, "{bad}");
+    }
     assert_eq!(get("/healthz").json()["status"], "ok");
     assert_eq!(get("/review").status, 200);
 
