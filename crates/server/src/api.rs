@@ -159,16 +159,15 @@ pub const MAX_QUERY: usize = 200;
 /// The search's answer rows: organisations whose name contains `needle` (any case), then the
 /// services and capabilities that do, once per organisation, from its newest usage row, in the
 /// usage rows' order; `within` is `all`, a role, `service` or `capability`.
-pub(crate) fn search_rows(d: &Data, needle: &str, within: &str) -> Vec<Value> {
+pub(crate) fn search_rows<'a>(d: &'a Data, needle: &str, within: &str) -> Vec<Hit<'a>> {
     // The terms were lower-cased and grouped when the report was read: a search looks at each
     // organisation's name and each distinct service and capability, not every usage row.
     let needle = needle.to_lowercase();
-    let mut hits: Vec<Value> = Vec::new();
-    for (o, lower) in d.organisations.iter().zip(&d.search.organisations) {
+    let mut hits: Vec<Hit<'a>> = Vec::new();
+    for (row, (o, lower)) in d.organisations.iter().zip(&d.search.organisations).enumerate() {
         let role = o["law_enforcement_role"].as_str().unwrap_or("");
         if (within == "all" || within == role) && lower.contains(&needle) {
-            hits.push(json!({"match": role, "value": o["organisation"], "organisation": o["organisation"],
-                             "page": o["page"]}));
+            hits.push(Hit { d, row, field: None });
         }
     }
     // Services and capabilities in the usage rows' order (a row's service before its capability).
@@ -179,11 +178,39 @@ pub(crate) fn search_rows(d: &Data, needle: &str, within: &str) -> Vec<Value> {
         }
     }
     found.sort_unstable();
-    for (row, _, field) in found {
-        let u = &d.usage[row];
-        hits.push(json!({"match": field, "value": u[field], "organisation": u["organisation"], "period": u["period"]}));
-    }
+    hits.extend(found.into_iter().map(|(row, _, field)| Hit { d, row, field: Some(field) }));
     hits
+}
+
+/// A search's match: an organisation's name (`field` none; `row` in `organisations`) or a
+/// service or capability (`row` in `usage`). Made into JSON only when its page is answered.
+pub(crate) struct Hit<'a> {
+    d: &'a Data,
+    row: usize,
+    field: Option<&'static str>,
+}
+
+impl Hit<'_> {
+    /// The answer's row.
+    pub(crate) fn to_json(&self) -> Value {
+        match self.field {
+            None => {
+                let o = &self.d.organisations[self.row];
+                json!({"match": o["law_enforcement_role"].as_str().unwrap_or(""), "value": o["organisation"],
+                       "organisation": o["organisation"], "page": o["page"]})
+            }
+            Some(field) => {
+                let u = &self.d.usage[self.row];
+                json!({"match": field, "value": u[field], "organisation": u["organisation"], "period": u["period"]})
+            }
+        }
+    }
+}
+
+impl serde::Serialize for Hit<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
 }
 
 /// `GET /v1/search?q=…&in=agency|supplier|service|capability`: organisations whose name, or

@@ -265,7 +265,10 @@ mod tests {
         for needle in ["face", "FACE", "rekognition", "amazon", "ec2", "police", "county", "x", "7", "e"] {
             for within in ["all", "agency", "supplier", "service", "capability"] {
                 assert_eq!(
-                    crate::api::search_rows(&d, needle, within),
+                    crate::api::search_rows(&d, needle, within)
+                        .iter()
+                        .map(crate::api::Hit::to_json)
+                        .collect::<Vec<_>>(),
                     search_by_scanning(&d, needle, within),
                     "{needle} in {within}"
                 );
