@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::Deserialize as _;
 use serde_json::{Value, json};
 
 use super::model::{Model, UsageRow};
@@ -117,17 +118,29 @@ pub(crate) fn with(meta: &Value, key: &str, value: Value) -> Value {
     out
 }
 
+/// A catalogue as read: its parts, each named by `json` (usage) or `path` (records).
+#[derive(serde::Deserialize)]
+struct Catalogue {
+    parts: Vec<CataloguePart>,
+}
+
+#[derive(serde::Deserialize)]
+struct CataloguePart {
+    #[serde(default)]
+    json: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+}
+
 /// The paths (relative to `data/`) a catalogue lists, each a plain relative path under
 /// `records/` or `usage/` ending in `.json`, each once; anything else (a hostile catalogue
 /// naming `../../etc/passwd`, or one part a million times) is refused by name.
 pub fn catalogue_parts(catalogue: &Value) -> Result<Vec<String>, String> {
-    let Some(parts) = catalogue.get("parts").and_then(Value::as_array) else {
-        return Err("lists no parts".into());
-    };
+    let parts = Catalogue::deserialize(catalogue).map_err(|e| format!("not a catalogue of parts: {e}"))?.parts;
     let mut listed: BTreeSet<&str> = BTreeSet::new();
     let mut out = Vec::with_capacity(parts.len());
     for (i, p) in parts.iter().enumerate() {
-        let path = p.get("json").or_else(|| p.get("path")).and_then(Value::as_str).unwrap_or_default();
+        let path = p.json.as_deref().or(p.path.as_deref()).unwrap_or_default();
         let plain = (path.starts_with("records/") || path.starts_with("usage/"))
             && path.ends_with(".json")
             && path.split('/').count() == 2
