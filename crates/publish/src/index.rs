@@ -266,17 +266,8 @@ fn read_file(path: &Path, size: u64) -> Result<Option<File>, Error> {
     // An index of `size` entries takes a few hundred bytes each; a file far larger is not one
     // (and is not read into memory).
     let bound = size.saturating_mul(MAX_BYTES_PER_ENTRY).saturating_add(1 << 20);
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > bound => return Ok(None),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(path, e)),
-    }
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(serde_json::from_slice::<File>(&bytes).ok().filter(|f| f.format == FORMAT)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
-    }
+    let bytes = crate::state_file::read_at_most(path, bound).map_err(|e| Error::io(path, e))?;
+    Ok(bytes.and_then(|b| serde_json::from_slice::<File>(&b).ok()).filter(|f| f.format == FORMAT))
 }
 
 /// The file's entries, up to `size`, when they are a prefix of the log of `size` entries in

@@ -31,5 +31,6 @@ pub mod review_facts;
 pub mod salt;
 pub mod screening_facts;
 pub mod site;
+mod state_file;
 
 pub use error::Error;

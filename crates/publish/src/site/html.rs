@@ -88,6 +88,18 @@ pub fn slug(text: &str) -> String {
     if cut == 0 { "organisation".into() } else { out[..cut].trim_end_matches('-').to_string() }
 }
 
+/// `base`, or `base-2`, `base-3` … the first that is not `taken` (then taken): names of pages
+/// and files made from texts that may slug alike.
+pub(crate) fn unique_name(base: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
+    let mut name = base.to_string();
+    let mut n = 2;
+    while !taken.insert(name.clone()) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
 /// A value of the record, marked with its JSON pointer so the page's script can check that
 /// what the page shows is what the verified record says (`—` when absent).
 pub(crate) fn val(v: &Value, ptr: &str) -> String {

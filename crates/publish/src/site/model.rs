@@ -237,14 +237,7 @@ impl Model {
         m.organisations.retain(|_, o| !o.usage_records.is_empty());
         for (name, o) in m.organisations.iter_mut() {
             o.name = name.clone();
-            let base = slug(name);
-            let mut s = base.clone();
-            let mut n = 2;
-            while !slugs.insert(s.clone()) {
-                s = format!("{base}-{n}");
-                n += 1;
-            }
-            o.slug = s;
+            o.slug = super::html::unique_name(&slug(name), &mut slugs);
         }
         for o in m.organisations.values_mut() {
             for &i in &o.usage_records {

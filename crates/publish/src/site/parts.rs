@@ -73,14 +73,7 @@ pub(crate) fn usage_parts(m: &Model) -> Vec<UsagePart<'_>> {
     // Names given in ascending period order, so a new period never renames an older one's file.
     let mut taken: BTreeSet<String> = BTreeSet::new();
     for p in parts.iter_mut().rev() {
-        let base = period_slug(p.period);
-        let mut name = base.clone();
-        let mut n = 2;
-        while !taken.insert(name.clone()) {
-            name = format!("{base}-{n}");
-            n += 1;
-        }
-        p.name = name;
+        p.name = super::html::unique_name(&period_slug(p.period), &mut taken);
     }
     parts
 }

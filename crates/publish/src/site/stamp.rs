@@ -9,7 +9,6 @@
 //! dated in the future counts later), so a site showing one is always written again.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -81,15 +80,7 @@ impl Stamp {
     /// Reads the stamp at `path`; a missing, unreadable or foreign file, or one larger than
     /// [`MAX_BYTES`], is no stamp (the site is then written whole).
     pub fn read(path: &Path) -> Option<Stamp> {
-        let file = std::fs::File::open(path).ok()?;
-        if file.metadata().ok()?.len() > MAX_BYTES {
-            return None;
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_BYTES + 1).read_to_end(&mut bytes).ok()?;
-        if bytes.len() as u64 > MAX_BYTES {
-            return None;
-        }
+        let bytes = crate::state_file::read_at_most(path, MAX_BYTES).ok()??;
         serde_json::from_slice::<Stamp>(&bytes).ok().filter(|s| s.format == FORMAT)
     }
 

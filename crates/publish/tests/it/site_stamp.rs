@@ -37,7 +37,23 @@ fn site_files(public: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn published() -> (tempfile::TempDir, LocalLog) {
+/// A published log, its public folder and the stamp's place: what every test here starts from.
+struct Published {
+    tmp: tempfile::TempDir,
+    home: LocalLog,
+    public: std::path::PathBuf,
+    stamp: std::path::PathBuf,
+    verifier: tlog::Verifier,
+}
+
+impl Published {
+    /// Writes the site as publishing does (`rebuild`: every page regardless of the stamp).
+    fn update(&self, rebuild: bool) -> publish::site::SiteReport {
+        update_site(&self.public, &self.stamp, &self.verifier, NOW, rebuild).expect("site")
+    }
+}
+
+fn published() -> Published {
     let tmp = tempfile::tempdir().expect("tmp");
     let home = LocalLog::at(tmp.path().join("log"));
     let mut writer = home.init(ORIGIN).expect("init");
@@ -47,94 +63,83 @@ fn published() -> (tempfile::TempDir, LocalLog) {
     let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
     let data = gather(&registry(), &usage(), &Period::parse("2026-Q3").expect("period")).expect("gather");
     publish(&mut writer, &data, Some(0), &opts).expect("publish");
-    (tmp, home)
+    let (public, stamp) = (home.public_dir(), home.home().join("state").join(stamp::FILE_NAME));
+    let verifier = home.verifier().expect("verifier");
+    Published { tmp, home, public, stamp, verifier }
 }
 
 #[test]
 fn an_unchanged_log_leaves_the_site_as_it_is_and_anything_else_writes_it_again() {
-    let (_tmp, home) = published();
-    let public = home.public_dir();
-    let stamp_file = home.home().join("state").join(stamp::FILE_NAME);
-    let verifier = home.verifier().expect("verifier");
-    let update = |rebuild: bool| update_site(&public, &stamp_file, &verifier, NOW, rebuild).expect("site");
+    let s = published();
 
-    let first = update(false);
+    let first = s.update(false);
     assert!(!first.unchanged && first.files > 10, "{first:?}");
-    let written = site_files(&public);
-    let again = update(false);
+    let written = site_files(&s.public);
+    let again = s.update(false);
     assert!(again.unchanged, "nothing changed: {again:?}");
     assert_eq!((again.files, again.record_pages, again.size), (first.files, first.record_pages, first.size));
-    assert_eq!(site_files(&public), written);
+    assert_eq!(site_files(&s.public), written);
 
     // A rebuild asked for writes every page again: the same bytes.
-    let rebuilt = update(true);
+    let rebuilt = s.update(true);
     assert!(!rebuilt.unchanged);
-    assert_eq!(site_files(&public), written, "a full rebuild gives what the first writing gave");
-    assert!(update(false).unchanged, "the rebuild renewed the stamp");
+    assert_eq!(site_files(&s.public), written, "a full rebuild gives what the first writing gave");
+    assert!(s.update(false).unchanged, "the rebuild renewed the stamp");
 
     // A page altered or removed beside the log: written again, as the log makes it.
-    let page = public.join("index.html");
+    let page = s.public.join("index.html");
     std::fs::write(&page, "<p>not what the log says</p>").expect("alter");
-    assert!(!update(false).unchanged);
-    assert_eq!(site_files(&public), written, "the altered page is restored");
-    std::fs::remove_file(public.join("data/records.json")).expect("remove");
-    assert!(!update(false).unchanged);
-    assert_eq!(site_files(&public), written, "the removed file is restored");
+    assert!(!s.update(false).unchanged);
+    assert_eq!(site_files(&s.public), written, "the altered page is restored");
+    std::fs::remove_file(s.public.join("data/records.json")).expect("remove");
+    assert!(!s.update(false).unchanged);
+    assert_eq!(site_files(&s.public), written, "the removed file is restored");
 
     // A damaged or foreign stamp is no stamp.
     for junk in [&b"{"[..], b"[]", b"{\"format\": 99}"] {
-        std::fs::write(&stamp_file, junk).expect("junk");
-        assert!(!update(false).unchanged, "{}", String::from_utf8_lossy(junk));
+        std::fs::write(&s.stamp, junk).expect("junk");
+        assert!(!s.update(false).unchanged, "{}", String::from_utf8_lossy(junk));
     }
 
     // A trust policy served beside the key changes every page's frame.
-    std::fs::write(public.join(tlog::POLICY_FILE), "quorum none\n").expect("policy");
-    assert!(!update(false).unchanged, "a new trust policy");
-    assert!(update(false).unchanged);
-    std::fs::remove_file(public.join(tlog::POLICY_FILE)).expect("policy");
-    assert!(!update(false).unchanged, "the trust policy removed");
-    assert_eq!(site_files(&public), written);
+    std::fs::write(s.public.join(tlog::POLICY_FILE), "quorum none\n").expect("policy");
+    assert!(!s.update(false).unchanged, "a new trust policy");
+    assert!(s.update(false).unchanged);
+    std::fs::remove_file(s.public.join(tlog::POLICY_FILE)).expect("policy");
+    assert!(!s.update(false).unchanged, "the trust policy removed");
+    assert_eq!(site_files(&s.public), written);
 
     // The log grows: a new checkpoint, so the site is written again, for it.
-    let mut writer = home.open().expect("open");
+    let mut writer = s.home.open().expect("open");
     writer.append(&[b"another writer's entry".to_vec()]).expect("append");
     drop(writer);
-    let grown = update(false);
+    let grown = s.update(false);
     assert!(!grown.unchanged && grown.size == first.size + 1, "{grown:?}");
-    assert!(update(false).unchanged);
+    assert!(s.update(false).unchanged);
 }
 
 #[cfg(unix)]
 #[test]
 fn a_page_replaced_by_a_link_to_the_same_bytes_is_written_back_and_never_stamped_as_it_is() {
-    let (tmp, home) = published();
-    let public = home.public_dir();
-    let stamp_file = home.home().join("state").join(stamp::FILE_NAME);
-    let verifier = home.verifier().expect("verifier");
-    let update = || update_site(&public, &stamp_file, &verifier, NOW, false).expect("site");
-    update();
+    let s = published();
+    s.update(false);
     // The page swapped for a link to a copy of it kept elsewhere, which can change later.
-    let page = public.join("index.html");
-    let elsewhere = tmp.path().join("elsewhere.html");
+    let page = s.public.join("index.html");
+    let elsewhere = s.tmp.path().join("elsewhere.html");
     std::fs::copy(&page, &elsewhere).expect("copy");
     std::fs::remove_file(&page).expect("remove");
     std::os::unix::fs::symlink(&elsewhere, &page).expect("link");
-    assert!(!update().unchanged, "a link is not the file the site wrote");
+    assert!(!s.update(false).unchanged, "a link is not the file the site wrote");
     let meta = std::fs::symlink_metadata(&page).expect("page");
     assert!(meta.is_file(), "the page is the site's own file again, not a link");
-    assert!(update().unchanged);
+    assert!(s.update(false).unchanged);
 }
 
 #[test]
 fn a_stamp_naming_files_outside_the_site_or_fewer_than_it_wrote_is_no_stamp() {
-    let (_tmp, home) = published();
-    let public = home.public_dir();
-    let stamp_file = home.home().join("state").join(stamp::FILE_NAME);
-    let verifier = home.verifier().expect("verifier");
-    let update = || update_site(&public, &stamp_file, &verifier, NOW, false).expect("site");
-    update();
-    let good: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&stamp_file).expect("stamp")).expect("stamp json");
+    let s = published();
+    s.update(false);
+    let good: serde_json::Value = serde_json::from_slice(&std::fs::read(&s.stamp).expect("stamp")).expect("stamp json");
 
     // Only one file of the site listed: the others are not judged, so it is no stamp.
     let mut fewer = good.clone();
@@ -142,8 +147,8 @@ fn a_stamp_naming_files_outside_the_site_or_fewer_than_it_wrote_is_no_stamp() {
     let kept = files.iter().next().map(|(k, v)| (k.clone(), v.clone())).expect("a file");
     files.clear();
     files.insert(kept.0, kept.1);
-    std::fs::write(&stamp_file, fewer.to_string()).expect("write");
-    assert!(!update().unchanged, "a stamp listing fewer files than the site's");
+    std::fs::write(&s.stamp, fewer.to_string()).expect("write");
+    assert!(!s.update(false).unchanged, "a stamp listing fewer files than the site's");
 
     // A listed path outside the site's folder is not looked at: no stamp.
     let mut outside = good.clone();
@@ -151,28 +156,24 @@ fn a_stamp_naming_files_outside_the_site_or_fewer_than_it_wrote_is_no_stamp() {
     let (rel, seen) = files.iter().next().map(|(k, v)| (k.clone(), v.clone())).expect("a file");
     files.remove(&rel);
     files.insert(format!("../public/{rel}"), seen);
-    std::fs::write(&stamp_file, outside.to_string()).expect("write");
-    assert!(!update().unchanged, "a stamp naming a path outside the site");
+    std::fs::write(&s.stamp, outside.to_string()).expect("write");
+    assert!(!s.update(false).unchanged, "a stamp naming a path outside the site");
 }
 
 #[test]
 fn a_stamp_far_larger_than_a_site_could_need_is_not_read() {
-    let (_tmp, home) = published();
-    let public = home.public_dir();
-    let stamp_file = home.home().join("state").join(stamp::FILE_NAME);
-    let verifier = home.verifier().expect("verifier");
-    let update = || update_site(&public, &stamp_file, &verifier, NOW, false).expect("site");
-    update();
+    let s = published();
+    s.update(false);
     // The stamp that holds, padded past the bound with what JSON ignores: not read, so none.
-    let mut bytes = std::fs::read(&stamp_file).expect("stamp");
+    let mut bytes = std::fs::read(&s.stamp).expect("stamp");
     let bound = usize::try_from(stamp::MAX_BYTES).expect("bound");
     bytes.resize(bound + 1, b' ');
-    std::fs::write(&stamp_file, &bytes).expect("pad");
-    assert!(!update().unchanged, "a stamp past the bound is no stamp");
+    std::fs::write(&s.stamp, &bytes).expect("pad");
+    assert!(!s.update(false).unchanged, "a stamp past the bound is no stamp");
     // A sparse file of 64 GiB is refused by its size, not read.
-    update();
-    let f = std::fs::OpenOptions::new().write(true).open(&stamp_file).expect("open");
+    s.update(false);
+    let f = std::fs::OpenOptions::new().write(true).open(&s.stamp).expect("open");
     f.set_len(64 << 30).expect("grow");
     drop(f);
-    assert!(stamp::Stamp::read(&stamp_file).is_none());
+    assert!(stamp::Stamp::read(&s.stamp).is_none());
 }
