@@ -5,13 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::hash::{Hash, subtree_root};
+use crate::hash::{Hash, node_hash};
 use crate::merkle::{self, SubtreeSource};
 use crate::storage::ReadStorage;
 use crate::tile::{TILE_WIDTH, TileId, TileKind, parse_bundle, parse_hash_tile, width_at};
 
 /// Most tiles a [`TileReader`] keeps in memory.
 const TILE_CACHE_CAPACITY: usize = 1024;
+/// Most inner subtree hashes a [`TileReader`] remembers (about 16 MB).
+const SUBTREE_CACHE_CAPACITY: usize = 1 << 18;
 
 /// Reads a tile or bundle; a missing partial one falls back to the full one cut to width
 /// (the spec lets logs delete partial tiles once the full tile exists).
@@ -46,12 +48,15 @@ pub struct TileReader<'a> {
     storage: &'a dyn ReadStorage,
     size: u64,
     cache: HashMap<(u8, u64), Arc<Vec<Hash>>>,
+    /// Subtree hashes computed inside tiles, by (level, index): the proofs of neighbouring
+    /// leaves share most of them, so each is hashed once, not once per proof.
+    subtrees: HashMap<(u8, u64), Hash>,
 }
 
 impl<'a> TileReader<'a> {
     /// A reader for the tree of `size` entries stored in `storage`.
     pub fn new(storage: &'a dyn ReadStorage, size: u64) -> TileReader<'a> {
-        TileReader { storage, size, cache: HashMap::new() }
+        TileReader { storage, size, cache: HashMap::new(), subtrees: HashMap::new() }
     }
 
     /// The tree size this reader answers for.
@@ -139,17 +144,28 @@ impl<'a> TileReader<'a> {
 impl SubtreeSource for TileReader<'_> {
     fn subtree(&mut self, level: u8, index: u64) -> Result<Hash, Error> {
         let tile_level = level / 8;
-        let height_in_tile = u32::from(level % 8);
-        let first = index << height_in_tile;
-        let count = 1usize << height_in_tile;
-        let tile = self.tile(tile_level, first / TILE_WIDTH)?;
-        let offset = (first % TILE_WIDTH) as usize;
-        let hashes = tile.get(offset..offset + count).ok_or_else(|| {
-            Error::Inconsistent(format!(
-                "tile {tile_level}/{} is too short for subtree {level}/{index}",
-                first / TILE_WIDTH
-            ))
-        })?;
-        Ok(subtree_root(hashes))
+        if level % 8 == 0 {
+            // A hash a tile holds as such.
+            let tile = self.tile(tile_level, index / TILE_WIDTH)?;
+            return tile.get((index % TILE_WIDTH) as usize).copied().ok_or_else(|| {
+                Error::Inconsistent(format!(
+                    "tile {tile_level}/{} is too short for subtree {level}/{index}",
+                    index / TILE_WIDTH
+                ))
+            });
+        }
+        if let Some(h) = self.subtrees.get(&(level, index)) {
+            return Ok(*h);
+        }
+        // Hashed from its two halves, each remembered: a tile's 255 inner nodes are hashed
+        // once for all the proofs through it.
+        let left = self.subtree(level - 1, 2 * index)?;
+        let right = self.subtree(level - 1, 2 * index + 1)?;
+        let h = node_hash(&left, &right);
+        if self.subtrees.len() >= SUBTREE_CACHE_CAPACITY {
+            self.subtrees.clear();
+        }
+        self.subtrees.insert((level, index), h);
+        Ok(h)
     }
 }
