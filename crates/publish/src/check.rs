@@ -78,13 +78,44 @@ pub fn check_report(
     progress("checking every record of the downloads (data/records.json and its parts)");
     check_listed_records(src, &entries, &mut report);
 
+    // The site is checked against the log at the checkpoint its overview says it was built
+    // for: every section on every page must show what the log says there, and every file must
+    // be what the log's records make there.
+    let log = Log { src, verifier, entries: &entries, latest: &latest };
+    let built_for = src
+        .read("index.html")
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .and_then(|html| page_checkpoint(&html));
+    let site = match built_for.map(|text| Checkpoint::open(text.as_bytes(), verifier).map(|cp| (text, cp))) {
+        None => Err("index.html: missing, or carries no checkpoint".to_string()),
+        Some(Err(e)) => Err(format!("index.html: its checkpoint does not verify: {e}")),
+        Some(Ok((text, cp))) => model_at(&log, &cp).map(|m| (text, cp, m)).map_err(|e| format!("index.html: {e}")),
+    };
+    // Without the site's checkpoint, pages are checked against the log's latest.
+    let fallback;
+    let model = match &site {
+        Ok((_, _, m)) => m,
+        Err(e) => {
+            report.faults.push(e.clone());
+            fallback = model_at(&log, &latest);
+            match &fallback {
+                Ok(m) => m,
+                Err(e) => {
+                    report.faults.push(format!("the log cannot be read as a report: {e}"));
+                    return Ok(report);
+                }
+            }
+        }
+    };
+
     progress("checking every record on every page");
     let mut queue: VecDeque<String> = VecDeque::from(vec!["index.html".to_string()]);
     queue.extend(folder_files.iter().filter(|f| f.ends_with(".html") && !f.starts_with("tile/")).cloned());
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
-    // The site's model of the log at each checkpoint size pages were built for.
-    let mut models: Models = BTreeMap::new();
-    let log = Log { src, verifier, entries: &entries, latest: &latest };
+    // Whether each checkpoint pages carry is consistent with the latest, found once.
+    let mut consistent: Consistent = BTreeMap::new();
     while let Some(page) = queue.pop_front() {
         if report.pages >= MAX_PAGES {
             report.faults.push(format!("more than {MAX_PAGES} pages; the rest were not checked"));
@@ -108,34 +139,18 @@ pub fn check_report(
                 queue.push_back(link);
             }
         }
-        check_page(&log, &page, &html, &mut models, &mut report);
+        check_page(&log, model, &page, &html, &mut consistent, &mut report);
     }
 
     // Everything the site derives from the records (listings, downloads, charts, feed) must be
     // exactly what the log's records make, at the checkpoint the site was built for.
     progress("comparing every file of the site with what the log's records make");
     let mut site_files: BTreeSet<String> = BTreeSet::new();
-    let built_for = src
-        .read("index.html")
-        .ok()
-        .flatten()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .and_then(|html| page_checkpoint(&html));
-    match built_for.map(|text| Checkpoint::open(text.as_bytes(), verifier).map(|cp| (text, cp))) {
-        None => report.faults.push("index.html: missing, or carries no checkpoint".into()),
-        Some(Err(e)) => report.faults.push(format!("index.html: its checkpoint does not verify: {e}")),
-        Some(Ok((text, cp))) => {
-            // The model the page checks built for this checkpoint, if any, serves again.
-            match models.entry((cp.size, cp.root.to_base64())).or_insert_with(|| model_at(&log, &cp)) {
-                Err(e) => report.faults.push(format!("index.html: {e}")),
-                Ok(model) => {
-                    let (faults, compared) = crate::site::compare_site(src, &verifier.to_vkey(), &text, &cp, model)?;
-                    report.files_compared = compared.len();
-                    report.faults.extend(faults);
-                    site_files.extend(compared);
-                }
-            }
-        }
+    if let Ok((text, cp, model)) = &site {
+        let (faults, compared) = crate::site::compare_site(src, verifier, text, cp, model)?;
+        report.files_compared = compared.len();
+        report.faults.extend(faults);
+        site_files.extend(compared);
     }
 
     progress("accounting for every file and the partial tiles of earlier checkpoints");
@@ -317,9 +332,8 @@ struct PageProof {
     inclusion: Value,
 }
 
-/// Checks the records embedded in one page.
-/// The site's model of the log per page checkpoint (size, root), or why there is none.
-type Models = BTreeMap<(u64, String), Result<Model, String>>;
+/// Whether a checkpoint pages carry (size, root) is consistent with the log's latest, or why not.
+type Consistent = BTreeMap<(u64, String), Result<(), String>>;
 
 /// The verified log a page is checked against.
 struct Log<'a> {
@@ -329,19 +343,37 @@ struct Log<'a> {
     latest: &'a Checkpoint,
 }
 
-/// The site's model of the log at `cp` (a verified checkpoint), once `cp` is proven
-/// consistent with the latest.
-fn model_at(log: &Log<'_>, cp: &Checkpoint) -> Result<Model, String> {
+/// Whether `cp` (a verified checkpoint) is consistent with the log's latest.
+fn consistent_with_latest(log: &Log<'_>, cp: &Checkpoint) -> Result<(), String> {
     let mut reader = TileReader::new(log.src, log.latest.size);
     let proof = reader.consistency_proof(cp.size).map_err(|e| e.to_string())?;
     merkle::verify_consistency(cp.size, log.latest.size, &cp.root, &log.latest.root, &proof)
-        .map_err(|e| format!("its checkpoint is not consistent with the log's: {e}"))?;
+        .map_err(|e| format!("its checkpoint is not consistent with the log's: {e}"))
+}
+
+/// The site's model of the log at `cp` (a verified checkpoint), once `cp` is proven
+/// consistent with the latest.
+fn model_at(log: &Log<'_>, cp: &Checkpoint) -> Result<Model, String> {
+    if cp.size > log.latest.size {
+        return Err(format!("its checkpoint (size {}) is newer than the log's", cp.size));
+    }
+    consistent_with_latest(log, cp)?;
     let mut reader = TileReader::new(log.src, cp.size);
     Model::build(&log.entries[..cp.size as usize], &mut reader, &mut BTreeMap::new(), "")
         .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
 }
 
-fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report: &mut CheckReport) {
+/// Checks the records embedded in one page: each is the log's entry, its proof leads to the
+/// page's checkpoint (consistent with the latest), and it is shown as `model` (the log at the
+/// site's checkpoint) renders it with that proof.
+fn check_page(
+    log: &Log<'_>,
+    model: &Model,
+    page: &str,
+    html: &str,
+    consistent: &mut Consistent,
+    report: &mut CheckReport,
+) {
     let Log { verifier, entries, latest, .. } = *log;
     let root = "../".repeat(page.matches('/').count());
     let sections: Vec<&str> = html.split("<section class=\"record\"").skip(1).collect();
@@ -369,15 +401,12 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
         report.faults.push(format!("{page}: its checkpoint (size {}) is newer than the log's", cp.size));
         return;
     }
-    // Pages built together share a checkpoint: check its consistency and build the site's model
-    // of the log at its size once.
-    let model = match models.entry((cp.size, cp.root.to_base64())).or_insert_with(|| model_at(log, &cp)) {
-        Ok(m) => &*m,
-        Err(e) => {
-            report.faults.push(format!("{page}: {e}"));
-            return;
-        }
-    };
+    // Pages share a few checkpoints: each one's consistency is proven once.
+    if let Err(e) = consistent.entry((cp.size, cp.root.to_base64())).or_insert_with(|| consistent_with_latest(log, &cp))
+    {
+        report.faults.push(format!("{page}: {e}"));
+        return;
+    }
     for s in sections {
         report.records_on_pages += 1;
         // The section as candor renders it from the log must be exactly what the page shows.
@@ -418,8 +447,8 @@ fn check_page(log: &Log<'_>, page: &str, html: &str, models: &mut Models, report
                 } else if let Err(err) = merkle::verify_inclusion(index, cp.size, &leaf_hash(&e), &p, &cp.root) {
                     Some(format!("record #{index}: its inclusion proof fails: {err}"))
                 } else if model.records.get(&index).and_then(|r| match &part {
-                    Some(organisation) => render_organisation_part(r, &root, organisation),
-                    None => Some(render_section(model, r, &root)),
+                    Some(organisation) => render_organisation_part(r, &root, organisation, &p),
+                    None => Some(render_section(model, r, &root, &p)),
                 }) != Some(shown)
                 {
                     Some(format!("record #{index}: the page shows it differently from how the log's entry reads"))

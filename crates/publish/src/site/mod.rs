@@ -8,6 +8,7 @@ mod accountability;
 mod data;
 mod formats;
 mod gate;
+pub mod history;
 pub mod html;
 mod listing;
 mod model;
@@ -37,21 +38,27 @@ fn unix_now() -> u64 {
 
 /// A record's section exactly as a page at depth `root` (`""` or `"../"`) shows it, so an
 /// outside check can compare what a page shows with what the log says.
-pub(crate) fn render_section(m: &Model, r: &RecordView, root: &str) -> String {
+/// With `proof`, the record's inclusion proof in the page's checkpoint.
+pub(crate) fn render_section(m: &Model, r: &RecordView, root: &str, proof: &[tlog::Hash]) -> String {
     let names = pages::capability_names();
     let cap_name = |id: &str| pages::short(names.get(id).map(String::as_str).unwrap_or(id));
-    section::section(m, r, root, &cap_name)
+    section::section_with_proof(m, r, root, &cap_name, proof)
 }
 
 /// What record `r` says of `organisation` alone, as its page shows it (a gate-decisions
 /// record's lines of that organisation), or `None` when the record has no such part.
-pub(crate) fn render_organisation_part(r: &RecordView, root: &str, organisation: &str) -> Option<String> {
+pub(crate) fn render_organisation_part(
+    r: &RecordView,
+    root: &str,
+    organisation: &str,
+    proof: &[tlog::Hash],
+) -> Option<String> {
     let names = pages::capability_names();
     let cap_name = |id: &str| pages::short(names.get(id).map(String::as_str).unwrap_or(id));
     match r.body()? {
         records::Body::GateDecisions(g) => {
             let lines = gate::org_lines(g, &r.value, organisation, root, &cap_name)?;
-            Some(section::organisation_part(r, root, organisation, &lines))
+            Some(section::organisation_part(r, root, organisation, &lines, proof))
         }
         _ => None,
     }
@@ -76,12 +83,16 @@ pub struct SiteReport {
     /// Nothing was written: the site was already what the log makes (see `update_site`).
     #[serde(default)]
     pub unchanged: bool,
+    /// Record pages left as an earlier writing left them: nothing they show changed since, so
+    /// they keep the older checkpoint they carry (see [`history`]).
+    #[serde(default)]
+    pub kept_pages: usize,
 }
 
 /// Builds the site in `public` (the log's public folder) from the log there, every page.
 /// `now` (RFC 3339) dates records first seen by this run in the feed.
 pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteReport, Error> {
-    Ok(write_whole(public, verifier, now)?.report)
+    Ok(write_whole(public, verifier, now, None)?.report)
 }
 
 /// Builds the site as `write_site` does, unless the site in `public` is still the one the log
@@ -99,11 +110,8 @@ pub fn update_site(
     let checkpoint_path = public.join(tlog::CHECKPOINT_PATH);
     let checkpoint = std::fs::read(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
     let policy = read_policy(public);
-    let kept = (!rebuild)
-        .then(|| stamp::Stamp::read(stamp))
-        .flatten()
-        .and_then(|s| s.still_holds(public, &checkpoint, policy.as_deref()));
-    if let Some(report) = kept {
+    let earlier = if rebuild { None } else { stamp::Stamp::read(stamp) };
+    if let Some(report) = earlier.as_ref().and_then(|s| s.still_holds(public, &checkpoint, policy.as_deref())) {
         return Ok(SiteReport { unchanged: true, ..report });
     }
     // No stamp while the files change: a run stopped halfway leaves none, so the next writes all.
@@ -111,10 +119,9 @@ pub fn update_site(
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(stamp, e)),
         _ => {}
     }
-    let whole = write_whole(public, verifier, now)?;
+    let whole = write_whole(public, verifier, now, earlier.as_ref())?;
     if !whole.time_sensitive
-        && let Some(s) =
-            stamp::Stamp::of(public, &whole.checkpoint, whole.policy.as_deref(), &whole.report, &whole.written)
+        && let Some(s) = stamp::Stamp::of(public, &whole, &whole.written)
     {
         s.write(stamp)?;
     }
@@ -126,8 +133,8 @@ fn read_policy(public: &Path) -> Option<String> {
     std::fs::read(public.join(tlog::POLICY_FILE)).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
-/// A site written whole, and what it was made from.
-struct Whole {
+/// A site written, and what it was made from.
+pub(crate) struct Whole {
     report: SiteReport,
     /// Every file written, relative to the site's root.
     written: Vec<String>,
@@ -136,9 +143,17 @@ struct Whole {
     policy: Option<String>,
     /// Whether its pages depend on the clock (a checkpoint judged not witnessed).
     time_sensitive: bool,
+    /// Whether it shows demonstration data (every page says so).
+    demonstration: bool,
+    /// The checkpoints its pages carry, by size: what each page shows of it (its text and
+    /// witnessing), hashed.
+    kept: BTreeMap<u64, String>,
 }
 
-fn write_whole(public: &Path, verifier: &Verifier, now: &str) -> Result<Whole, Error> {
+/// Writes the site; with `earlier`, the stamp of the site in `public` as an earlier run left
+/// it for a smaller log, record pages that carry a checkpoint that site kept are left as they
+/// are when nothing they show can have changed (see [`history`]), which the stamp proves.
+fn write_whole(public: &Path, verifier: &Verifier, now: &str, earlier: Option<&stamp::Stamp>) -> Result<Whole, Error> {
     let dir = Dir::new(public);
     let checkpoint_path = public.join(tlog::CHECKPOINT_PATH);
     let checkpoint = std::fs::read(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
@@ -149,19 +164,26 @@ fn write_whole(public: &Path, verifier: &Verifier, now: &str) -> Result<Whole, E
     let mut first_seen: BTreeMap<u64, String> =
         std::fs::read(&first_seen_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let model = Model::build(&entries, &mut reader, &mut first_seen, now)?;
+    drop(entries);
     let policy = read_policy(public);
-    let signed =
-        Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy.clone(), unix_now());
+    let at = unix_now();
+    let signed = Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy.clone(), at);
+    let history = history::History::read(&dir, verifier, &cp, policy.as_deref(), at);
+    let kept = kept_digests(&history, cp.size, &signed);
+    let unchanged_through = earlier
+        .and_then(|s| s.earlier_site(public, policy.as_deref(), model.demonstration, &kept, cp.size))
+        .unwrap_or(0);
     // What an earlier run wrote, read before this run replaces the list.
-    let earlier: Vec<String> =
+    let earlier_files: Vec<String> =
         std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     // Each file is written as soon as it is made, so memory holds one page at a time.
-    let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new() };
-    render_all(&model, &cp, &signed, &first_seen, &mut sink)?;
+    let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new(), kept: 0 };
+    let record_pages = RecordPages { history: &history, tiles: &dir, unchanged_through };
+    render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
     let written: std::collections::HashSet<&str> = sink.written.iter().map(String::as_str).collect();
-    for stale in earlier.iter().filter(|e| !written.contains(e.as_str())) {
+    for stale in earlier_files.iter().filter(|e| !written.contains(e.as_str())) {
         // Only plain relative paths this module writes; never anything under tile/.
         if safe_relative(stale) {
             let _ = std::fs::remove_file(public.join(stale));
@@ -173,9 +195,38 @@ fn write_whole(public: &Path, verifier: &Verifier, now: &str) -> Result<Whole, E
         organisations: model.organisations.len(),
         size: cp.size,
         unchanged: false,
+        kept_pages: sink.kept,
     };
     let time_sensitive = signed.witnessing.contains("not-witnessed");
-    Ok(Whole { report, written: sink.written, checkpoint, policy, time_sensitive })
+    Ok(Whole {
+        report,
+        written: sink.written,
+        checkpoint,
+        policy,
+        time_sensitive,
+        demonstration: model.demonstration,
+        kept,
+    })
+}
+
+/// The checkpoints a site's pages carry (the older kept ones and the newest, `signed` of
+/// `size`), each with the hash of what pages show of it.
+fn kept_digests(history: &history::History, size: u64, signed: &Signed) -> BTreeMap<u64, String> {
+    let digest = |s: &Signed| stamp::sha256(format!("{}\n{}", s.checkpoint, s.witnessing).as_bytes());
+    let mut kept: BTreeMap<u64, String> = history.older().map(|k| (k.size, digest(&k.signed))).collect();
+    kept.insert(size, digest(signed));
+    kept
+}
+
+/// Where record pages get their checkpoint, and which of them this writing leaves as they are.
+pub(crate) struct RecordPages<'a> {
+    /// The older checkpoints the site keeps.
+    pub history: &'a history::History,
+    /// The log's tiles, for proofs in older checkpoints.
+    pub tiles: &'a dyn ReadStorage,
+    /// Record pages carrying a kept checkpoint of at most this size are left as an earlier
+    /// writing left them (listed, not rendered); 0 renders every page.
+    pub unchanged_through: u64,
 }
 
 /// Every file of the site, from the model, into `sink`.
@@ -183,10 +234,11 @@ fn render_all(
     model: &Model,
     cp: &Checkpoint,
     signed: &Signed,
+    record_pages: &RecordPages<'_>,
     first_seen: &BTreeMap<u64, String>,
     sink: &mut Sink<'_>,
 ) -> Result<(), Error> {
-    pages::render(model, cp, signed, sink)?;
+    pages::render(model, cp, signed, record_pages, sink)?;
     data::render(model, cp, signed, first_seen, sink)?;
     sink.put("assets/verify.js", VERIFY_JS.as_bytes())?;
     sink.put("assets/style.css", STYLE_CSS.as_bytes())?;
@@ -199,6 +251,16 @@ fn render_all(
     let seen =
         serde_json::to_vec_pretty(first_seen).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
     sink.put("data/first-seen.json", &seen)?;
+    // The checkpoints pages carry: the older ones that serve, the newest, and their list.
+    let mut sizes = Vec::new();
+    for k in record_pages.history.older() {
+        sink.put(&history::path(k.size), k.signed.checkpoint.as_bytes())?;
+        sizes.push(k.size);
+    }
+    sink.put(&history::path(cp.size), signed.checkpoint.as_bytes())?;
+    sizes.push(cp.size);
+    let sizes = serde_json::to_vec(&sizes).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
+    sink.put(history::LIST, &sizes)?;
     // Last, the list of every file above and itself: made from the log like the rest, so a
     // check can tell the site's own files from anything added beside them.
     let mut list: Vec<&str> = sink.written.iter().map(String::as_str).collect();
@@ -215,7 +277,7 @@ pub const FILE_LIST: &str = "data/site-files.json";
 /// one `src` holds. Returns the differences, each naming the file, and the files compared.
 pub(crate) fn compare_site(
     src: &dyn ReadStorage,
-    vkey: &str,
+    verifier: &Verifier,
     checkpoint: &str,
     cp: &Checkpoint,
     model: &Model,
@@ -224,9 +286,14 @@ pub(crate) fn compare_site(
     let first_seen: BTreeMap<u64, String> =
         src.read("data/first-seen.json")?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let policy = src.read(tlog::POLICY_FILE)?.map(|b| String::from_utf8_lossy(&b).into_owned());
-    let signed = Signed::new(vkey.to_string(), checkpoint.to_string(), policy, unix_now());
-    let mut sink = Sink { target: Target::Compare { src, faults: Vec::new() }, written: Vec::new() };
-    render_all(model, cp, &signed, &first_seen, &mut sink)?;
+    let at = unix_now();
+    let signed = Signed::new(verifier.to_vkey(), checkpoint.to_string(), policy.clone(), at);
+    // The kept checkpoints that serve, as the writer judges them; one that does not is left
+    // out of the list made here, so a list naming it differs.
+    let history = history::History::read(src, verifier, cp, policy.as_deref(), at);
+    let record_pages = RecordPages { history: &history, tiles: src, unchanged_through: 0 };
+    let mut sink = Sink { target: Target::Compare { src, faults: Vec::new() }, written: Vec::new(), kept: 0 };
+    render_all(model, cp, &signed, &record_pages, &first_seen, &mut sink)?;
     match sink.target {
         Target::Compare { faults, .. } => Ok((faults, sink.written)),
         Target::Folder(_) => Ok((Vec::new(), sink.written)),
@@ -238,6 +305,8 @@ pub(crate) fn compare_site(
 pub(crate) struct Sink<'a> {
     target: Target<'a>,
     written: Vec<String>,
+    /// Files counted as written but left as they were.
+    kept: usize,
 }
 
 enum Target<'a> {
@@ -260,6 +329,12 @@ impl Sink<'_> {
         }
         self.written.push(rel.to_string());
         Ok(())
+    }
+
+    /// Counts the file at `rel` as written, leaving it as an earlier writing left it.
+    pub(crate) fn keep(&mut self, rel: &str) {
+        self.kept += 1;
+        self.written.push(rel.to_string());
     }
 }
 

@@ -8,7 +8,7 @@ use tlog::Checkpoint;
 
 use super::html::{esc, name, table};
 use super::model::{Model, RecordView};
-use super::section::{NAMES_BUT_CORRECTS_NOTHING, section};
+use super::section::{NAMES_BUT_CORRECTS_NOTHING, section, section_with_proof};
 use super::svg::bar_chart;
 use crate::Error;
 
@@ -36,20 +36,38 @@ pub(crate) fn render(
     m: &Model,
     cp: &Checkpoint,
     signed: &super::signed::Signed,
+    record_pages: &super::RecordPages<'_>,
     sink: &mut super::Sink<'_>,
 ) -> Result<(), Error> {
     let names = capability_names();
     let full_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let cap_name = |id: &str| short(&full_name(id));
     let frame = |root: &'static str| signed.frame(root, &cp.origin, m.demonstration);
-    let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
 
-    // One page per record.
+    // One page per record, carrying the first kept checkpoint that covers what it shows.
+    let mut older: Option<tlog::TileReader<'_>> = None;
     for r in m.records.values() {
+        let kept = record_pages.history.covering(super::history::newest_shown(r));
         let title = format!("Record #{} ({})", r.index, r.kind.replace('_', " "));
-        let body = format!("<h1>{}</h1>\n{}", esc(&title), section(m, r, "../", &cap_name));
-        put(r.page(), frame("../").page(&title, &body))?;
+        let Some(kept) = kept else {
+            let body = format!("<h1>{}</h1>\n{}", esc(&title), section(m, r, "../", &cap_name));
+            sink.put(&r.page(), frame("../").page(&title, &body).as_bytes())?;
+            continue;
+        };
+        if kept.size <= record_pages.unchanged_through {
+            sink.keep(&r.page());
+            continue;
+        }
+        // From the newest tree's tiles: the smaller tree's complete subtrees are among them.
+        let reader = older.get_or_insert_with(|| tlog::TileReader::new(record_pages.tiles, cp.size));
+        let proof = tlog::merkle::inclusion_proof(reader, r.index, kept.size)?;
+        let body = format!("<h1>{}</h1>\n{}", esc(&title), section_with_proof(m, r, "../", &cap_name, &proof));
+        sink.put(
+            &r.page(),
+            kept.signed.frame("../", &cp.origin, m.demonstration).page(&title, body.as_str()).as_bytes(),
+        )?;
     }
+    let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
 
     let timeline = super::timeline::Timeline::build(m);
     // One page per organisation.
@@ -67,7 +85,8 @@ pub(crate) fn render(
         // Its requests at the gates, beside its usage: each period's gate record, its lines only.
         let mut gated = String::new();
         for &i in m.gate_decisions.values().rev().flat_map(|parts| parts.values()) {
-            if let Some(part) = super::render_organisation_part(&m.records[&i], "../", &o.name) {
+            let r = &m.records[&i];
+            if let Some(part) = super::render_organisation_part(r, "../", &o.name, &r.proof) {
                 gated.push_str(&part);
             }
         }

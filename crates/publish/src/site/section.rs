@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use records::Body;
 use serde_json::{Value, json};
+use tlog::Hash;
 
 use super::html::{esc, script_json, table, val};
 use super::model::{Model, RecordView};
@@ -19,6 +20,18 @@ pub(crate) const NAMES_BUT_CORRECTS_NOTHING: &str = "does not count as a correct
 /// A record's section: what it says, for people, then the entry and its proof, which the
 /// page's script verifies. Every value shown is marked with where it is in the record.
 pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
+    section_with_proof(m, r, root, cap_name, &r.proof)
+}
+
+/// The section as [`section`] makes it, with `proof` (the record's inclusion proof in the
+/// checkpoint of the page that shows it) in place of the model's.
+pub(crate) fn section_with_proof(
+    m: &Model,
+    r: &RecordView,
+    root: &str,
+    cap_name: &dyn Fn(&str) -> String,
+    proof: &[Hash],
+) -> String {
     let v = &r.value;
     let mut out = open(r);
     // A link to the record named at `ptr` (an object with `index` and `sha256`).
@@ -271,19 +284,19 @@ pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&
             }
         }
     }
-    out.push_str(&close(r, root));
+    out.push_str(&close(r, root, proof));
     out
 }
 
 /// A section of record `r` showing only what it says of `organisation` (`body`, its values
 /// marked like the whole section's), with the entry and proof that let the page verify it. The
 /// section names the organisation, so an outside check renders the same part to compare.
-pub(crate) fn organisation_part(r: &RecordView, root: &str, organisation: &str, body: &str) -> String {
+pub(crate) fn organisation_part(r: &RecordView, root: &str, organisation: &str, body: &str, proof: &[Hash]) -> String {
     format!(
         "<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\" data-organisation=\"{1}\">\n{body}{2}",
         r.index,
         esc(organisation),
-        close(r, root)
+        close(r, root, proof)
     )
 }
 
@@ -293,7 +306,7 @@ fn open(r: &RecordView) -> String {
 
 /// The end of a record's section: demonstration and correction notes, the entry and its
 /// inclusion proof for the page's script.
-fn close(r: &RecordView, root: &str) -> String {
+fn close(r: &RecordView, root: &str, proof: &[Hash]) -> String {
     let mut out = String::new();
     if r.record.is_demonstration() {
         out.push_str("<p class=\"demo-record\">This record is demonstration data.</p>\n");
@@ -312,12 +325,12 @@ fn close(r: &RecordView, root: &str) -> String {
          <script type=\"application/json\" class=\"candor-proof\">{proof}</script>\n</section>\n",
         i = r.index,
         sha = r.sha256,
-        n = r.proof.len(),
+        n = proof.len(),
         entry = esc(&String::from_utf8_lossy(&r.entry)),
         proof = script_json(&json!({
             "index": r.index,
             "entry": B64.encode(&r.entry),
-            "inclusion": r.proof.iter().map(|h| h.to_base64()).collect::<Vec<_>>(),
+            "inclusion": proof.iter().map(|h| h.to_base64()).collect::<Vec<_>>(),
         })),
     );
     out

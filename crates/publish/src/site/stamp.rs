@@ -34,18 +34,28 @@ pub struct Stamp {
     policy: String,
     /// What writing the site reported.
     report: SiteReport,
+    /// Whether the site shows demonstration data.
+    demonstration: bool,
+    /// The checkpoints its pages carry, by size, each with the hash of what pages show of it
+    /// (its text and witnessing).
+    kept: BTreeMap<u64, String>,
     /// Every file written, relative to the site's root.
     files: BTreeMap<String, Seen>,
 }
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Most bytes a stamp may have: about 100 a file, for the most pages a check follows, and
 /// room besides. A larger file is not read.
 pub const MAX_BYTES: u64 = 128 << 20;
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// The hash of the trust policy's text ("" without one).
+fn policy_hash(policy: Option<&str>) -> String {
+    policy.map(|p| sha256(p.as_bytes())).unwrap_or_default()
 }
 
 /// The size and modification time of `path`, or `None` when it cannot be read.
@@ -59,20 +69,16 @@ impl Stamp {
     /// The stamp of a site just written into `public` from `checkpoint` and `policy`, or `None`
     /// when a file written is not there as a plain file (removed since, or a link kept in its
     /// place): a stamp judges every file the site wrote, or there is none.
-    pub(crate) fn of(
-        public: &Path,
-        checkpoint: &[u8],
-        policy: Option<&str>,
-        report: &SiteReport,
-        written: &[String],
-    ) -> Option<Stamp> {
+    pub(crate) fn of(public: &Path, whole: &super::Whole, written: &[String]) -> Option<Stamp> {
         let files = (written.iter()).map(|rel| Some((rel.clone(), seen(&public.join(rel))?))).collect::<Option<_>>()?;
         Some(Stamp {
             format: FORMAT,
             renderer: env!("CARGO_PKG_VERSION").to_string(),
-            checkpoint: sha256(checkpoint),
-            policy: policy.map(|p| sha256(p.as_bytes())).unwrap_or_default(),
-            report: report.clone(),
+            checkpoint: sha256(&whole.checkpoint),
+            policy: policy_hash(whole.policy.as_deref()),
+            report: whole.report.clone(),
+            demonstration: whole.demonstration,
+            kept: whole.kept.clone(),
             files,
         })
     }
@@ -87,16 +93,40 @@ impl Stamp {
     /// What the site in `public` reports, when it is still the one this stamp describes for
     /// `checkpoint` and `policy`: same inputs, same renderer, every file as it was left.
     pub(crate) fn still_holds(&self, public: &Path, checkpoint: &[u8], policy: Option<&str>) -> Option<SiteReport> {
-        let holds = self.renderer == env!("CARGO_PKG_VERSION")
-            && self.checkpoint == sha256(checkpoint)
-            && self.policy == policy.map(|p| sha256(p.as_bytes())).unwrap_or_default()
+        let holds = self.checkpoint == sha256(checkpoint) && self.files_as_left(public, policy);
+        holds.then(|| self.report.clone())
+    }
+
+    /// Whether the site in `public` is as this stamp left it, by this renderer, under `policy`.
+    fn files_as_left(&self, public: &Path, policy: Option<&str>) -> bool {
+        self.renderer == env!("CARGO_PKG_VERSION")
+            && self.policy == policy_hash(policy)
             && !self.files.is_empty()
             && self.files.len() == self.report.files
             && self
                 .files
                 .iter()
-                .all(|(rel, was)| super::safe_relative(rel) && seen(&public.join(rel)).as_ref() == Some(was));
-        holds.then(|| self.report.clone())
+                .all(|(rel, was)| super::safe_relative(rel) && seen(&public.join(rel)).as_ref() == Some(was))
+    }
+
+    /// The log size this stamp's site was written for, when the site in `public` is as it was
+    /// left and a site for a larger log (of `size`, its pages carrying the checkpoints `kept`)
+    /// can keep that site's record pages: same renderer, policy and demonstration notice,
+    /// and every checkpoint that site's pages carried still carried, shown the same way.
+    /// Then a record page carrying a checkpoint of at most that size is what writing it
+    /// again would make: nothing it shows changed (see [`super::history`]).
+    pub(crate) fn earlier_site(
+        &self,
+        public: &Path,
+        policy: Option<&str>,
+        demonstration: bool,
+        kept: &BTreeMap<u64, String>,
+        size: u64,
+    ) -> Option<u64> {
+        let through = self.report.size;
+        let same_history = kept.range(..=through).eq(self.kept.iter());
+        (through < size && self.demonstration == demonstration && same_history && self.files_as_left(public, policy))
+            .then_some(through)
     }
 
     /// Writes the stamp at `path` (by rename, so a reader sees the old one or the new one).

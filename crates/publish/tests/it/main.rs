@@ -2,6 +2,7 @@
 //! once per run). Each module is one area; `cargo test -p publish --test it MODULE` runs one.
 
 mod hostile_log;
+mod incremental_site;
 mod listing_pages;
 mod old_log;
 mod publish_flow;

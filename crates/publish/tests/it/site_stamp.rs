@@ -17,7 +17,7 @@ use crate::publish_flow::{ORIGIN, registry, usage};
 const NOW: &str = "2026-10-01T00:00:00Z";
 
 /// Every file of the site (not the log's tiles or checkpoint), with its bytes.
-fn site_files(public: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn site_files(public: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).expect("read_dir").map(|e| e.expect("entry")) {
             let p = e.path();
@@ -38,22 +38,22 @@ fn site_files(public: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// A published log, its public folder and the stamp's place: what every test here starts from.
-struct Published {
-    tmp: tempfile::TempDir,
-    home: LocalLog,
-    public: std::path::PathBuf,
-    stamp: std::path::PathBuf,
-    verifier: tlog::Verifier,
+pub(crate) struct Published {
+    pub(crate) tmp: tempfile::TempDir,
+    pub(crate) home: LocalLog,
+    pub(crate) public: std::path::PathBuf,
+    pub(crate) stamp: std::path::PathBuf,
+    pub(crate) verifier: tlog::Verifier,
 }
 
 impl Published {
     /// Writes the site as publishing does (`rebuild`: every page regardless of the stamp).
-    fn update(&self, rebuild: bool) -> publish::site::SiteReport {
+    pub(crate) fn update(&self, rebuild: bool) -> publish::site::SiteReport {
         update_site(&self.public, &self.stamp, &self.verifier, NOW, rebuild).expect("site")
     }
 }
 
-fn published() -> Published {
+pub(crate) fn published() -> Published {
     let tmp = tempfile::tempdir().expect("tmp");
     let home = LocalLog::at(tmp.path().join("log"));
     let mut writer = home.init(ORIGIN).expect("init");

@@ -1,0 +1,145 @@
+//! Writing the site when the log grows leaves a record's page as it is while nothing it shows
+//! changed: the page keeps the older checkpoint it carries (kept in `checkpoints/`). What
+//! incremental writing leaves is byte for byte what writing every page makes, the outside
+//! check accepts it, and a correction moves the corrected record's page to the newest
+//! checkpoint in both.
+
+use std::collections::BTreeMap;
+
+use publish::site::history;
+use serde_json::{Value, json};
+
+use crate::site_stamp::{Published, published, site_files};
+
+/// The checkpoint a page carries (its `candor-log` block).
+fn carried(page: &[u8]) -> String {
+    let html = String::from_utf8_lossy(page);
+    let open = "<script type=\"application/json\" id=\"candor-log\">";
+    let start = html.find(open).expect("log block") + open.len();
+    let end = html[start..].find("</script>").expect("end") + start;
+    let log: Value = serde_json::from_str(&html[start..end]).expect("json");
+    log["checkpoint"].as_str().expect("checkpoint").to_string()
+}
+
+/// Every fault the outside check finds in the published folder.
+fn faults(s: &Published) -> Vec<String> {
+    let files = publish::check::folder_files(&s.public);
+    let dir = tlog::Dir::new(s.public.clone());
+    publish::check::check_report(&dir, &s.verifier, &[], &files, &mut |_| {}).expect("check").faults
+}
+
+/// Appends `entries` to the log.
+fn append(s: &Published, entries: &[Vec<u8>]) {
+    let mut writer = s.home.open().expect("open");
+    writer.append(entries).expect("append");
+}
+
+/// Writes the site as publishing does, then checks that writing every page again gives the
+/// same bytes; returns what the incremental writing reported and the site's files.
+fn update_then_rebuild(s: &Published) -> (publish::site::SiteReport, BTreeMap<String, Vec<u8>>) {
+    let report = s.update(false);
+    let incremental = site_files(&s.public);
+    let full = s.update(true);
+    assert_eq!(full.kept_pages, 0, "a rebuild writes every page");
+    let rebuilt = site_files(&s.public);
+    let differing: Vec<&String> =
+        rebuilt.keys().chain(incremental.keys()).filter(|k| rebuilt.get(*k) != incremental.get(*k)).collect();
+    assert!(differing.is_empty(), "incremental and full writing differ in {differing:?}");
+    (report, incremental)
+}
+
+#[test]
+fn old_record_pages_keep_their_checkpoint_and_incremental_writing_equals_a_full_rebuild() {
+    let s = published();
+    let first = s.update(false);
+    assert_eq!(first.kept_pages, 0, "the first writing writes every page");
+    let first_checkpoint = std::fs::read_to_string(s.public.join("checkpoint")).expect("checkpoint");
+    assert_eq!(
+        std::fs::read_to_string(s.public.join(history::path(first.size))).expect("kept"),
+        first_checkpoint,
+        "the site keeps the checkpoint it was written for"
+    );
+
+    // Another writer's entry: every record page shows only what it showed, so each is left.
+    append(&s, &[b"another writer's entry".to_vec()]);
+    let (grown, files) = update_then_rebuild(&s);
+    assert_eq!(grown.size, first.size + 1);
+    // All but the period's summary, which shows what its proposals became since (objections)
+    // and so always carries the newest checkpoint.
+    assert_eq!(grown.kept_pages, first.record_pages - 1, "{grown:?}");
+    let newest = std::fs::read_to_string(s.public.join("checkpoint")).expect("checkpoint");
+    assert_ne!(newest, first_checkpoint);
+    let record_page = &files["record/1.html"];
+    assert_eq!(carried(record_page), first_checkpoint, "an old record's page keeps its checkpoint");
+    assert_eq!(carried(&files["index.html"]), newest, "listings carry the newest");
+    let list: Vec<u64> = serde_json::from_slice(&files[history::LIST]).expect("list");
+    assert_eq!(list, vec![first.size, grown.size]);
+    let f = faults(&s);
+    assert!(f.is_empty(), "{f:?}");
+
+    // A correction of the organisation's usage record: its page now shows it is corrected,
+    // so it carries the newest checkpoint; the page of the record it does not touch stays.
+    let pages = site_files(&s.public);
+    let dir = tlog::Dir::new(s.public.clone());
+    let reader = tlog::TileReader::new(&dir, first.size);
+    let (usage_index, usage_entry) = (0..first.size)
+        .map(|i| (i, reader.entry(i).expect("entry")))
+        .find(|(_, e)| serde_json::from_slice::<Value>(e).is_ok_and(|v| v["type"] == "candor.organisation_usage"))
+        .expect("a usage record");
+    let correction = json!({
+        "type": "candor.correction",
+        "corrects": {"index": usage_index, "sha256": records::sha256_hex(&usage_entry)},
+        "reason": "withdrawn for this test", "replacement": null, "demonstration_data": true
+    });
+    append(&s, &[records::canonical::to_vec(&correction).expect("canonical")]);
+    let (corrected, files) = update_then_rebuild(&s);
+    let newest = std::fs::read_to_string(s.public.join("checkpoint")).expect("checkpoint");
+    let page = &files[&format!("record/{usage_index}.html")];
+    assert!(String::from_utf8_lossy(page).contains("Corrected by record"), "the page shows the correction");
+    assert_eq!(carried(page), newest, "a page whose record was corrected moves to the newest checkpoint");
+    assert_eq!(files["record/0.html"], pages["record/0.html"], "the policy's page is left as it was");
+    assert_eq!(corrected.kept_pages, first.record_pages - 2, "{corrected:?}");
+    let f = faults(&s);
+    assert!(f.is_empty(), "{f:?}");
+}
+
+#[test]
+fn the_outside_check_holds_each_page_to_the_checkpoint_its_records_call_for() {
+    let s = published();
+    let first = s.update(false);
+    append(&s, &[b"another writer's entry".to_vec()]);
+    s.update(false);
+    let newest = std::fs::read_to_string(s.public.join("checkpoint")).expect("checkpoint");
+    let old_page = s.public.join("record/1.html");
+    let kept = std::fs::read(&old_page).expect("page");
+
+    // The old record's page carrying the newest checkpoint verifies in a browser, but it is not
+    // what the site makes: the check names it.
+    let first_checkpoint = carried(&kept);
+    let moved = String::from_utf8_lossy(&kept).replace(
+        &publish::site::html::script_json(&json!(first_checkpoint)),
+        &publish::site::html::script_json(&json!(newest)),
+    );
+    assert_ne!(moved.as_bytes(), &kept[..]);
+    std::fs::write(&old_page, &moved).expect("move");
+    let f = faults(&s);
+    assert!(f.iter().any(|f| f.starts_with("record/1.html")), "{f:?}");
+    std::fs::write(&old_page, &kept).expect("restore");
+    assert!(faults(&s).is_empty());
+
+    // A kept checkpoint that is not the log's (altered) does not serve: the list and the pages
+    // that carried it differ from what the site makes.
+    let kept_path = s.public.join(history::path(first.size));
+    let text = std::fs::read_to_string(&kept_path).expect("kept");
+    std::fs::write(&kept_path, text.replacen('\n', "\nx", 1)).expect("alter");
+    let f = faults(&s);
+    assert!(f.iter().any(|f| f.starts_with(history::LIST)), "{f:?}");
+    assert!(f.iter().any(|f| f.starts_with("record/1.html")), "{f:?}");
+
+    // Written again, the site drops it and moves those pages to the newest checkpoint.
+    let again = s.update(false);
+    assert_eq!(again.kept_pages, 0, "{again:?}");
+    assert!(!kept_path.exists(), "a kept checkpoint that does not serve is removed");
+    assert_eq!(carried(&std::fs::read(&old_page).expect("page")), newest);
+    assert!(faults(&s).is_empty());
+}
