@@ -69,4 +69,4 @@ pub use reader::{TileReader, read_tile};
 pub use sequencer::{Appender, DEFAULT_MAX_BATCH, Pending, Sequencer};
 pub use storage::{CHECKPOINT_PATH, Dir, DirStorage, MAX_READ, MemStorage, Object, ReadStorage, Storage};
 pub use tile::{MAX_ENTRY_SIZE, TileId, TileKind};
-pub use verify::{VerifyReport, verify_log, verify_stored_tile, verify_tiles_at};
+pub use verify::{VerifyReport, verify_log, verify_stored_tile, verify_tiles_at, verify_trusted};

@@ -4,7 +4,7 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::error::Error;
-use crate::extend::verify_extension;
+use crate::extend::{Verified, verify_extension};
 use crate::merkle::verify_consistency;
 use crate::note::Verifier;
 use crate::reader::{TileReader, read_tile};
@@ -22,6 +22,8 @@ pub struct VerifyReport {
     pub tiles: u64,
     /// Older checkpoints proven consistent with the latest.
     pub trusted: Vec<Checkpoint>,
+    /// The verified tree (checkpoint and frontier): the base of a later incremental check.
+    pub verified: Verified,
 }
 
 /// Checks a whole log. Returns the first fault found, naming the resource.
@@ -46,6 +48,19 @@ pub fn verify_log(
     })?;
     let tiles = checked.tiles;
     let cp = checked.verified.checkpoint().clone();
+    let trusted_ok = verify_trusted(storage, verifier, &cp, trusted)?;
+    Ok(VerifyReport { checkpoint: cp, entries: size, tiles, trusted: trusted_ok, verified: checked.verified })
+}
+
+/// Checks older checkpoints the caller trusts against the log at `cp` (verified): each must be
+/// signed by the log's key, reproduced by the tiles at its size, and consistent with `cp`.
+pub fn verify_trusted(
+    storage: &dyn ReadStorage,
+    verifier: &Verifier,
+    cp: &Checkpoint,
+    trusted: &[Vec<u8>],
+) -> Result<Vec<Checkpoint>, Error> {
+    let size = cp.size;
     let mut reader = TileReader::new(storage, size);
 
     // Older checkpoints: signed, reproduced by the tiles at their size, consistent.
@@ -79,7 +94,7 @@ pub fn verify_log(
         })?;
         trusted_ok.push(old);
     }
-    Ok(VerifyReport { checkpoint: cp, entries: size, tiles, trusted: trusted_ok })
+    Ok(trusted_ok)
 }
 
 /// Checks one stored tile against a log already verified at `size`. A tile the log at `size`

@@ -200,10 +200,17 @@ pub struct VerifyArgs {
     /// Older checkpoints you trust (files); the log must be consistent with each.
     #[arg(long)]
     pub trusted: Vec<PathBuf>,
-    /// A file that remembers the last checkpoint verified: checked for consistency when it
-    /// exists, then replaced by the new checkpoint when everything verifies.
+    /// A file that remembers what was verified (the checkpoint, its tree's frontier, every
+    /// file's SHA-256): when it exists, the log must extend that tree and only what changed is
+    /// checked (new entries and tiles, changed files, pages whose records changed); replaced
+    /// when everything verifies. A file holding only a checkpoint (as earlier versions wrote
+    /// it) is held as a trusted checkpoint.
     #[arg(long)]
     pub remember: Option<PathBuf>,
+    /// With --remember: check everything, as without a memory, but still prove the log
+    /// extends the remembered checkpoint.
+    #[arg(long, requires = "remember")]
+    pub full: bool,
     /// A trust policy (log, witness, group, quorum lines): the site's checkpoint must carry
     /// its quorum of witness cosignatures. Without it, the policy the site serves
     /// (trust-policy) is used, if any, with a warning.

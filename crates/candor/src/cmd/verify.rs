@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use publish::check::check_report;
+use publish::check::check_report_since;
+use publish::check::memory::{Memory, Remembered};
 use serde_json::json;
 use tlog::ReadStorage;
 
@@ -27,30 +28,45 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         }
     };
     let mut trusted = Vec::new();
-    for f in args.trusted.iter().chain(args.remember.iter().filter(|p| p.exists())) {
+    for f in &args.trusted {
         trusted.push(std::fs::read(f).with_context(|| format!("reading trusted checkpoint {}", f.display()))?);
     }
+    let remembered = match &args.remember {
+        None => Remembered::Nothing,
+        Some(path) => Memory::read(path).with_context(|| format!("reading {}", path.display()))?,
+    };
+    let since = match remembered {
+        Remembered::Nothing => None,
+        Remembered::Checkpoint(cp) => {
+            trusted.push(cp);
+            None
+        }
+        // A full check still proves the log extends what was verified.
+        Remembered::Memory(m) if args.full => {
+            trusted.push(m.checkpoint.clone().into_bytes());
+            None
+        }
+        Remembered::Memory(m) => Some(m),
+    };
     let bar = crate::console::progress(3, "verifying");
-    let result = check_report(&*source, &verifier, &trusted, &pages, &mut |step| {
+    let result = check_report_since(&*source, &verifier, &trusted, &pages, since.as_deref(), &mut |step| {
         bar.set_message(step.to_string());
         bar.inc(1);
     });
     bar.finish_and_clear();
-    let (report, mut faults) = match result {
-        Ok(r) => {
+    let (report, memory, mut faults) = match result {
+        Ok((r, memory)) => {
             let f = r.faults.clone();
-            (Some(r), f)
+            (Some(r), Some(memory), f)
         }
-        Err(e) => (None, vec![format!("the log (checkpoint, tiles, entries): {e:#}")]),
+        Err(e) => (None, None, vec![format!("the log (checkpoint, tiles, entries): {e:#}")]),
     };
     let witnessed = judge_witnesses(&*source, args, &mut warnings, &mut faults)?;
     if faults.is_empty()
-        && let Some(path) = &args.remember
+        && let (Some(path), Some(memory)) = (&args.remember, &memory)
+        && let Err(e) = memory.write(path)
     {
-        let cp = source.read(tlog::CHECKPOINT_PATH)?.context("the checkpoint vanished")?;
-        if let Err(e) = std::fs::write(path, cp) {
-            faults.push(format!("{}: could not remember the checkpoint: {e}", path.display()));
-        }
+        faults.push(format!("{}: could not remember what was verified: {e}", path.display()));
     }
     if args.json {
         print_json(&json!({"source": args.source, "verified": faults.is_empty(), "faults": faults,
@@ -72,6 +88,12 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
                 "report: {} records in data/records.json, {} pages, {} records shown on pages checked against the log",
                 r.listed_records, r.pages, r.records_on_pages
             );
+            if r.remembered {
+                println!(
+                    "from what was verified before: {} files found as they were verified, {} record pages not rendered again",
+                    r.unchanged_files, r.pages_left
+                );
+            }
         }
         if let Some(w) = &witnessed {
             println!("witnesses of the checkpoint:");

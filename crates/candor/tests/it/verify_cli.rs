@@ -185,6 +185,10 @@ fn verify_catches_a_rewritten_history_against_a_trusted_or_remembered_checkpoint
     let (code, out) = verify(&[&public(demo.path()), "--vkey", &key, "--remember", &memory_arg]);
     assert_eq!(code, Some(0), "{out}");
     assert!(memory.is_file(), "the checkpoint is remembered");
+    // Checked again from that memory: only what changed (here nothing) is checked.
+    let (code, out) = verify(&[&public(demo.path()), "--vkey", &key, "--remember", &memory_arg]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("from what was verified before:"), "{out}");
     let trusted = demo.path().join("trusted-checkpoint").display().to_string();
 
     let b = crate::common::rewrite_history(demo.path());
@@ -197,12 +201,22 @@ fn verify_catches_a_rewritten_history_against_a_trusted_or_remembered_checkpoint
     assert!(out.contains("consisten"), "{out}");
     let (code, out) = verify(&[&public(b.path()), "--vkey", &key, "--remember", &memory_arg]);
     assert_eq!(code, Some(1), "{out}");
-    let remembered = std::fs::read(&memory).expect("memory");
+    let remembered: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&memory).expect("memory")).expect("a memory is JSON");
     assert_eq!(
-        remembered,
-        std::fs::read(demo.path().join("log/public/checkpoint")).expect("cp"),
+        remembered["checkpoint"].as_str().map(str::as_bytes),
+        Some(&std::fs::read(demo.path().join("log/public/checkpoint")).expect("cp")[..]),
         "a failed check does not replace the memory"
     );
+    // A full check from the memory proves the same.
+    let (code, out) = verify(&[&public(b.path()), "--vkey", &key, "--remember", &memory_arg, "--full"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("consisten"), "{out}");
+    // A memory in the earlier form (the checkpoint alone) is held as a trusted checkpoint.
+    std::fs::copy(demo.path().join("log/public/checkpoint"), &memory).expect("old form");
+    let (code, out) = verify(&[&public(b.path()), "--vkey", &key, "--remember", &memory_arg]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("consisten"), "{out}");
 }
 
 #[test]

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use tlog::{Checkpoint, Dir, ReadStorage, TileReader, Verifier};
 
 use crate::Error;
+use crate::check::memory::SiteMemory;
 pub use model::{Model, RecordView};
 pub use signed::Signed;
 
@@ -281,7 +282,8 @@ pub(crate) fn compare_site(
     checkpoint: &str,
     cp: &Checkpoint,
     model: &Model,
-) -> Result<(Vec<String>, Vec<String>), Error> {
+    since: Option<&SiteMemory>,
+) -> Result<Compared, Error> {
     // When each record was first seen is the site's own data (for the feed), not the log's.
     let first_seen: BTreeMap<u64, String> =
         src.read("data/first-seen.json")?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
@@ -291,13 +293,39 @@ pub(crate) fn compare_site(
     // The kept checkpoints that serve, as the writer judges them; one that does not is left
     // out of the list made here, so a list naming it differs.
     let history = history::History::read(src, verifier, cp, policy.as_deref(), at);
-    let record_pages = RecordPages { history: &history, tiles: src, unchanged_through: 0 };
-    let mut sink = Sink { target: Target::Compare { src, faults: Vec::new() }, written: Vec::new(), kept: 0 };
+    let kept = kept_digests(&history, cp.size, &signed);
+    let policy = stamp::policy_hash(policy.as_deref());
+    // Record pages a site verified before left as they were (see `check::memory`).
+    let unchanged_through = since
+        .filter(|m| {
+            m.size < cp.size
+                && m.policy == policy
+                && m.demonstration == model.demonstration
+                && kept.range(..=m.size).eq(m.kept.iter())
+        })
+        .map_or(0, |m| m.size);
+    let record_pages = RecordPages { history: &history, tiles: src, unchanged_through };
+    let target = Target::Compare { src, faults: Vec::new(), remembered: since, digests: BTreeMap::new() };
+    let mut sink = Sink { target, written: Vec::new(), kept: 0 };
     render_all(model, cp, &signed, &record_pages, &first_seen, &mut sink)?;
-    match sink.target {
-        Target::Compare { faults, .. } => Ok((faults, sink.written)),
-        Target::Folder(_) => Ok((Vec::new(), sink.written)),
-    }
+    let (faults, files) = match sink.target {
+        Target::Compare { faults, digests, .. } => (faults, digests),
+        Target::Folder(_) => (Vec::new(), BTreeMap::new()),
+    };
+    let memory = SiteMemory { size: cp.size, policy, demonstration: model.demonstration, kept, files };
+    Ok(Compared { faults, files: sink.written, memory, unchanged: sink.kept })
+}
+
+/// What comparing a site with what the log makes found.
+pub(crate) struct Compared {
+    /// Differences, each naming the file.
+    pub faults: Vec<String>,
+    /// Every file of the site.
+    pub files: Vec<String>,
+    /// What the site was built from and every file's hash, for a later check.
+    pub memory: SiteMemory,
+    /// Record pages found as verified before and not rendered again.
+    pub unchanged: usize,
 }
 
 /// Where the site's files go: written into a folder (atomically, as each is made), or
@@ -311,7 +339,14 @@ pub(crate) struct Sink<'a> {
 
 enum Target<'a> {
     Folder(PathBuf),
-    Compare { src: &'a dyn ReadStorage, faults: Vec<String> },
+    Compare {
+        src: &'a dyn ReadStorage,
+        faults: Vec<String>,
+        /// The site as a check verified it before, if any.
+        remembered: Option<&'a SiteMemory>,
+        /// Each file read, with its SHA-256.
+        digests: BTreeMap<String, String>,
+    },
 }
 
 impl Sink<'_> {
@@ -319,10 +354,12 @@ impl Sink<'_> {
     pub(crate) fn put(&mut self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
         match &mut self.target {
             Target::Folder(public) => write_atomic(&public.join(rel), bytes)?,
-            Target::Compare { src, faults } => match src.read(rel) {
+            Target::Compare { src, faults, digests, .. } => match src.read(rel) {
                 Ok(None) => faults.push(format!("{rel}: missing, although the log's records make it")),
                 Ok(Some(b)) if b != bytes => faults.push(format!("{rel}: differs from what the log's records make")),
-                Ok(Some(_)) => {}
+                Ok(Some(b)) => {
+                    digests.insert(rel.to_string(), records::sha256_hex(&b));
+                }
                 // Refused by the folder (too large, not a regular file): a fault, named.
                 Err(e) => faults.push(format!("{rel}: {e}")),
             },
@@ -332,7 +369,20 @@ impl Sink<'_> {
     }
 
     /// Counts the file at `rel` as written, leaving it as an earlier writing left it.
+    /// Compared, it must hold the bytes a check verified before.
     pub(crate) fn keep(&mut self, rel: &str) {
+        if let Target::Compare { src, faults, remembered, digests } = &mut self.target {
+            match src.read(rel) {
+                Ok(Some(b)) if remembered.is_some_and(|m| m.unchanged(rel, &b)) => {
+                    digests.insert(rel.to_string(), records::sha256_hex(&b));
+                }
+                Ok(Some(_)) => faults.push(format!(
+                    "{rel}: differs from the page verified before, although nothing it shows changed since"
+                )),
+                Ok(None) => faults.push(format!("{rel}: missing, although the log's records make it")),
+                Err(e) => faults.push(format!("{rel}: {e}")),
+            }
+        }
         self.kept += 1;
         self.written.push(rel.to_string());
     }

@@ -54,7 +54,7 @@ pub(crate) fn sha256(bytes: &[u8]) -> String {
 }
 
 /// The hash of the trust policy's text ("" without one).
-fn policy_hash(policy: Option<&str>) -> String {
+pub(crate) fn policy_hash(policy: Option<&str>) -> String {
     policy.map(|p| sha256(p.as_bytes())).unwrap_or_default()
 }
 

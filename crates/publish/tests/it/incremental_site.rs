@@ -143,3 +143,66 @@ fn the_outside_check_holds_each_page_to_the_checkpoint_its_records_call_for() {
     assert_eq!(carried(&std::fs::read(&old_page).expect("page")), newest);
     assert!(faults(&s).is_empty());
 }
+
+/// The report checked from what a check of an earlier period remembered: only new entries are
+/// rehashed, files found as verified are not checked again, record pages whose records did not
+/// change are not rendered again; and whatever changed on the site, both this check and a full
+/// one find it.
+#[test]
+fn a_check_from_memory_reads_only_what_changed_and_finds_what_a_full_check_finds() {
+    let s = published();
+    // Entries of another writer fill the first bundle, so what is new lies past it.
+    append(&s, &(0..256).map(|i| format!("another writer's entry {i}").into_bytes()).collect::<Vec<_>>());
+    s.update(false);
+    let dir = tlog::Dir::new(s.public.clone());
+    let check = |since: Option<&publish::check::Memory>| {
+        let files = publish::check::folder_files(&s.public);
+        publish::check::check_report_since(&dir, &s.verifier, &[], &files, since, &mut |_| {}).expect("check")
+    };
+    let (first, memory) = check(None);
+    assert!(first.faults.is_empty() && !first.remembered, "{first:?}");
+
+    append(&s, &[b"another writer's entry".to_vec()]);
+    let grown = s.update(false);
+    let (full, _) = check(None);
+    let (since, next) = check(Some(&memory));
+    assert!(full.faults.is_empty() && since.faults.is_empty(), "{full:?} {since:?}");
+    assert!(since.remembered);
+    assert_eq!(since.entries, full.entries % 256, "only the new bundle is read: {since:?}");
+    assert_eq!(since.pages_left, grown.kept_pages, "record pages not rendered again: {since:?}");
+    assert!(since.unchanged_files > 0, "{since:?}");
+    assert_eq!((since.pages, since.files_compared), (full.pages, full.files_compared));
+    assert_ne!(next, memory, "the memory moves to the new checkpoint");
+
+    // Whatever is altered, both checks find it: an old record's page left as it was, a page
+    // written for the new checkpoint, a download part, the list of kept checkpoints.
+    for (rel, from, to) in [
+        ("record/1.html", "</main>", "<p>added</p></main>"),
+        ("index.html", "</main>", "<p>added</p></main>"),
+        ("data/records/0.json", "\"index\"", "\"index\" "),
+        (history::LIST, "[", "[1,"),
+    ] {
+        let path = s.public.join(rel);
+        let before = std::fs::read(&path).expect("read");
+        std::fs::write(&path, String::from_utf8_lossy(&before).replacen(from, to, 1)).expect("alter");
+        let (full, _) = check(None);
+        let (since, _) = check(Some(&memory));
+        assert!(full.faults.iter().any(|f| f.starts_with(rel)), "full, {rel}: {:?}", full.faults);
+        assert!(since.faults.iter().any(|f| f.starts_with(rel)), "from memory, {rel}: {:?}", since.faults);
+        std::fs::write(&path, before).expect("restore");
+    }
+
+    // A log that does not extend what was verified is refused from memory, as a trusted
+    // checkpoint is in full.
+    let other = published();
+    other.update(false);
+    let other_dir = tlog::Dir::new(other.public.clone());
+    let files = publish::check::folder_files(&other.public);
+    let refused =
+        publish::check::check_report_since(&other_dir, &other.verifier, &[], &files, Some(&memory), &mut |_| {});
+    let why = match refused {
+        Ok((r, _)) => r.faults.join("; "),
+        Err(e) => e.to_string(),
+    };
+    assert!(!why.is_empty(), "a memory of another log");
+}

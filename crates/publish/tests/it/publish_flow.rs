@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use publish::append::{Options, publish};
-use publish::check::{check_report, folder_files};
+use publish::check::{check_report, check_report_since, folder_files};
 use publish::gather::{Period, gather, reasons};
 use publish::site::write_site;
 use registry::model::{Account, Jurisdiction, Kind, NewOrganisation, Role, Status};
@@ -339,14 +339,25 @@ fn a_period_is_published_once_corrected_openly_and_checked_from_outside() {
     assert_eq!(report.folder_files, all.len());
     assert!(report.earlier_sizes >= 2, "{report:?}");
 
+    // What a check of the report as published remembers: each altered copy is checked in full
+    // and from that memory (only what changed), and both must find a fault or neither.
+    let (_, memory) =
+        check_report_since(&Dir::new(&public), &verifier, &trusted, &all, None, &mut |_| {}).expect("check");
     let changed_copy = |change: &dyn Fn(&Path), trusted: &[Vec<u8>]| -> Vec<String> {
         let copy = tempfile::tempdir().expect("tmp");
         copy_dir(&public, copy.path());
         change(copy.path());
-        match check_report(&Dir::new(copy.path()), &verifier, trusted, &folder_files(copy.path()), &mut |_| {}) {
+        let (dir, files) = (Dir::new(copy.path()), folder_files(copy.path()));
+        let full = match check_report(&dir, &verifier, trusted, &files, &mut |_| {}) {
             Ok(r) => r.faults,
             Err(e) => vec![e.to_string()],
-        }
+        };
+        let remembered = match check_report_since(&dir, &verifier, trusted, &files, Some(&memory), &mut |_| {}) {
+            Ok((r, _)) => r.faults,
+            Err(e) => vec![e.to_string()],
+        };
+        assert_eq!(full.is_empty(), remembered.is_empty(), "full: {full:?}\nremembered: {remembered:?}");
+        full
     };
     let altered = |name: &str, edit: &dyn Fn(&mut Vec<u8>)| -> Vec<String> {
         changed_copy(

@@ -1,0 +1,98 @@
+//! The records the downloads list: every one must be the log's entry at its index.
+
+use records::sha256_hex;
+use serde_json::Value;
+use tlog::ReadStorage;
+
+use std::collections::BTreeMap;
+
+use super::memory::SiteMemory;
+use super::{CheckReport, read_named};
+
+/// Every record the downloads list (`data/records.json`'s parts, one at a time) must be the
+/// log's entry at its index, with that entry's hash.
+/// A part with the bytes a check verified before (`since`) is not read again: its rows are
+/// the log's entries, which do not change. Each part read goes into `digests`.
+pub(super) fn check_listed_records(
+    src: &dyn ReadStorage,
+    entries: &[Vec<u8>],
+    since: Option<&SiteMemory>,
+    digests: &mut BTreeMap<String, String>,
+    report: &mut CheckReport,
+) {
+    const CATALOGUE: &str = "data/records.json";
+    let Some(bytes) = read_named(src, CATALOGUE, report) else { return };
+    let parts = match serde_json::from_slice::<Value>(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|v| crate::site::parts::catalogue_parts(&v))
+    {
+        Ok(parts) => parts,
+        Err(e) => {
+            report.faults.push(format!("{CATALOGUE}: not a catalogue of the records' parts: {e}"));
+            return;
+        }
+    };
+    // A part a range of the log's indexes: no more than the log's size makes, none read past.
+    let most = (entries.len() as u64).div_ceil(crate::site::parts::RECORDS_PER_PART);
+    if parts.len() as u64 > most {
+        report.faults.push(format!(
+            "{CATALOGUE}: lists {} parts, more than the log's {} entries make",
+            parts.len(),
+            entries.len()
+        ));
+        return;
+    }
+    for part in parts {
+        let rel = format!("data/{part}");
+        let Some(bytes) = read_named(src, &rel, report) else { continue };
+        let unchanged = since.is_some_and(|m| m.unchanged(&rel, &bytes));
+        digests.insert(rel.clone(), sha256_hex(&bytes));
+        if unchanged {
+            report.unchanged_files += 1;
+            continue;
+        }
+        let rows = match serde_json::from_slice::<RecordsFile>(&bytes) {
+            Ok(v) => v.rows,
+            Err(e) => {
+                report.faults.push(format!("{rel}: not JSON of its layout: {e}"));
+                continue;
+            }
+        };
+        for row in rows {
+            report.listed_records += 1;
+            let index = row.index.as_u64().unwrap_or(u64::MAX);
+            let fault = match entries.get(index as usize) {
+                None => Some("is not in the log".to_string()),
+                Some(e) if sha256_hex(e) != row.sha256.as_str().unwrap_or_default() => {
+                    Some("has a SHA-256 that differs from the log's entry".into())
+                }
+                Some(e) if serde_json::from_slice::<Value>(e).ok() != Some(row.record.clone()) => {
+                    Some("says something other than the log's entry".into())
+                }
+                Some(_) => None,
+            };
+            if let Some(f) = fault {
+                report.faults.push(format!("{rel}: record #{index} {f}"));
+            }
+        }
+    }
+}
+
+/// What a records part (`data/records/<k>.json`) lists: each record with its index, hash and JSON. Members the
+/// check does not need are not read; missing ones are faults of the row.
+#[derive(serde::Deserialize)]
+struct RecordsFile {
+    #[serde(default)]
+    rows: Vec<RecordsRow>,
+}
+
+/// A row as given: members of another shape are faults of the row, found below.
+#[derive(serde::Deserialize)]
+struct RecordsRow {
+    #[serde(default)]
+    index: Value,
+    #[serde(default)]
+    sha256: Value,
+    #[serde(default)]
+    record: Value,
+}

@@ -1,0 +1,117 @@
+//! What a checker remembers of a report it verified (`candor verify --remember FILE`), so the
+//! next check reads only what changed: the log from the tree verified before (its frontier,
+//! `tlog::verify_extension`), and the site's files by their SHA-256.
+//!
+//! A file found with the bytes verified before is not checked again where what it shows
+//! cannot have changed: a records part (its rows are the log's immutable entries), a page's
+//! sections (entries, and proofs to a checkpoint the new tree extends). A record's page that
+//! carries a kept checkpoint of the site verified before, with the same kept checkpoints and
+//! trust policy, shows nothing a later entry could change (see `site::history`): it must still
+//! have the bytes verified, and is not rendered again. Everything else is rendered and compared
+//! as in a full check.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tlog::{Checkpoint, Frontier, Verified, Verifier};
+
+/// Most bytes a memory may have: a SHA-256 and a path per file, for the most pages a check
+/// follows, and room besides.
+pub const MAX_BYTES: u64 = 256 << 20;
+
+const FORMAT: u32 = 1;
+
+/// What a check remembers (see the module documentation).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Memory {
+    format: u32,
+    /// The signed checkpoint verified, cosignatures included.
+    pub checkpoint: String,
+    /// Its tree's frontier (`tlog::Frontier`'s text form).
+    frontier: String,
+    /// The candor version that checked: another renders pages its own way, so it checks all.
+    renderer: String,
+    /// What the site verified was built from; `None` when it was not (no overview).
+    pub(crate) site: Option<SiteMemory>,
+}
+
+/// The site a check verified: what its pages were built from, and every file by its hash.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SiteMemory {
+    /// The log size it was built for.
+    pub size: u64,
+    /// SHA-256 of the trust policy's text ("" without one).
+    pub policy: String,
+    /// Whether it shows demonstration data.
+    pub demonstration: bool,
+    /// The checkpoints its pages carried, each with the hash of what pages show of it.
+    pub kept: BTreeMap<u64, String>,
+    /// Every file read and found as the log makes it, with its SHA-256 (hex).
+    pub files: BTreeMap<String, String>,
+}
+
+impl SiteMemory {
+    /// Whether `rel` holds `bytes` as it did when verified.
+    pub(crate) fn unchanged(&self, rel: &str, bytes: &[u8]) -> bool {
+        self.files.get(rel).is_some_and(|h| *h == records::sha256_hex(bytes))
+    }
+}
+
+/// What reading a memory file found.
+pub enum Remembered {
+    /// No file: a first check.
+    Nothing,
+    /// A memory of this format.
+    Memory(Box<Memory>),
+    /// A file of another form: a signed checkpoint as earlier versions remembered it (checked
+    /// as a trusted checkpoint, then replaced by a memory).
+    Checkpoint(Vec<u8>),
+}
+
+impl Memory {
+    /// A memory of the tree `verified` and the site checked (`site`, when it verified).
+    pub(crate) fn new(checkpoint: &[u8], verified: &Verified, site: Option<SiteMemory>) -> Memory {
+        Memory {
+            format: FORMAT,
+            checkpoint: String::from_utf8_lossy(checkpoint).into_owned(),
+            frontier: verified.frontier().to_text(),
+            renderer: env!("CARGO_PKG_VERSION").to_string(),
+            site,
+        }
+    }
+
+    /// Reads what `path` remembers. A file larger than [`MAX_BYTES`] is an error, not a
+    /// memory to trust partly.
+    pub fn read(path: &Path) -> std::io::Result<Remembered> {
+        let Some(bytes) = crate::state_file::read_at_most(path, MAX_BYTES)? else {
+            return if path.exists() {
+                Err(std::io::Error::other(format!("larger than {MAX_BYTES} bytes: not a memory of a check")))
+            } else {
+                Ok(Remembered::Nothing)
+            };
+        };
+        Ok(match serde_json::from_slice::<Memory>(&bytes) {
+            Ok(m) if m.format == FORMAT => Remembered::Memory(Box::new(m)),
+            _ => Remembered::Checkpoint(bytes),
+        })
+    }
+
+    /// Writes the memory at `path` (by rename: a reader sees the old one or the new one).
+    pub fn write(&self, path: &Path) -> Result<(), crate::Error> {
+        let bytes =
+            serde_json::to_vec(self).map_err(|e| crate::Error::BadEntry { index: 0, message: e.to_string() })?;
+        crate::site::write_atomic(path, &bytes)
+    }
+
+    /// The tree verified, when the memory is of this log (its checkpoint opens with
+    /// `verifier`) and its frontier gives that checkpoint's root.
+    pub(crate) fn verified(&self, verifier: &Verifier) -> Option<Verified> {
+        let cp = Checkpoint::open(self.checkpoint.as_bytes(), verifier).ok()?;
+        Verified::new(cp, Frontier::parse(&self.frontier).ok()?).ok()
+    }
+
+    /// The site verified, when what this version renders can be held to it.
+    pub(crate) fn site(&self) -> Option<&SiteMemory> {
+        self.site.as_ref().filter(|_| self.renderer == env!("CARGO_PKG_VERSION"))
+    }
+}

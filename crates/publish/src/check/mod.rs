@@ -1,0 +1,332 @@
+//! Checking a published report from the outside, as an auditor would: the log (signature,
+//! every entry rehashed, every tile, consistency with checkpoints trusted earlier), the record
+//! index, and every record on every page the site links to — each must be the log's entry at
+//! its index, with an inclusion proof that leads to a signed checkpoint consistent with the
+//! latest. Works over any [`ReadStorage`]: a folder, or a site fetched over HTTP.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use tlog::{Checkpoint, ReadStorage, TileId, TileKind, Verifier};
+
+use crate::Error;
+mod listed;
+pub mod memory;
+mod page;
+
+pub use memory::Memory;
+use page::{Consistent, Log, check_page, links, model_at, page_checkpoint};
+
+/// What the check covered, and every fault found (empty when the report checks out).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CheckReport {
+    /// Log size of the latest checkpoint.
+    pub size: u64,
+    /// Root hash (base64) of the latest checkpoint.
+    pub root: String,
+    /// Entries rehashed.
+    pub entries: u64,
+    /// Trusted checkpoints proven consistent with the latest.
+    pub trusted: usize,
+    /// Records listed in the downloads (`data/records.json`'s parts) and checked.
+    pub listed_records: usize,
+    /// Pages read.
+    pub pages: usize,
+    /// Records shown on pages and checked.
+    pub records_on_pages: usize,
+    /// Files of the site (pages, listings, downloads, charts, feed, the file list) compared
+    /// with what the log's records make.
+    pub files_compared: usize,
+    /// Files found in the report's folder and accounted for (zero over HTTP, where a folder
+    /// cannot be listed).
+    pub folder_files: usize,
+    /// Earlier checkpointed sizes whose partial tiles were checked.
+    pub earlier_sizes: usize,
+    /// Whether the check went from what an earlier check remembered (only new entries
+    /// rehashed, files with the bytes verified then not checked again).
+    pub remembered: bool,
+    /// Pages and downloads found with the bytes verified before, not checked again.
+    pub unchanged_files: usize,
+    /// Record pages found as verified before and not rendered again: nothing they show
+    /// changed since.
+    pub pages_left: usize,
+    /// Faults, each naming the file and the record.
+    pub faults: Vec<String>,
+}
+
+/// Most pages followed from `index.html`; a report larger than this is refused, not half-checked.
+/// A page per record, organisation and listing page: 10,000 organisations over eight quarters
+/// make about 115,000; this leaves room for decades of quarters at that size.
+pub const MAX_PAGES: usize = 1_000_000;
+
+/// Checks the report in `src` against `verifier`'s key. `folder_files` lists every file of a
+/// report folder (paths relative to it; empty over HTTP): each must be the checkpoint, a tile
+/// of the log or a file the log's records make, and its HTML pages are checked besides those
+/// reachable from `index.html`. `progress` is called with a short description of each step.
+pub fn check_report(
+    src: &dyn ReadStorage,
+    verifier: &Verifier,
+    trusted: &[Vec<u8>],
+    folder_files: &[String],
+    progress: &mut dyn FnMut(&str),
+) -> Result<CheckReport, Error> {
+    Ok(check_report_since(src, verifier, trusted, folder_files, None, progress)?.0)
+}
+
+/// [`check_report`], from what an earlier check remembered (`since`): the log is checked from
+/// the tree verified then (only new entries and tiles are read, and the new tree must extend
+/// it), and files found with the bytes verified then are not checked again where what they
+/// show cannot have changed (see [`memory`]). Returns the report and what this check
+/// remembers for the next (to keep only when the report has no fault).
+pub fn check_report_since(
+    src: &dyn ReadStorage,
+    verifier: &Verifier,
+    trusted: &[Vec<u8>],
+    folder_files: &[String],
+    since: Option<&Memory>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(CheckReport, Memory), Error> {
+    let base = since.and_then(|m| m.verified(verifier));
+    let remembered_site = since.filter(|_| base.is_some()).and_then(Memory::site);
+    progress(if base.is_some() {
+        "checking the log from the tree verified before: new entries, new tiles, consistency"
+    } else {
+        "checking the log: signature, entries, tiles, consistency"
+    });
+    let checkpoint_bytes =
+        src.read(tlog::CHECKPOINT_PATH)?.ok_or_else(|| tlog::Error::Missing { path: tlog::CHECKPOINT_PATH.into() })?;
+    let (verified, rehashed, trusted_ok) = match &base {
+        Some(b) => {
+            let ext = tlog::verify_extension(src, verifier, Some(b), &checkpoint_bytes, &mut |_, _| {})?;
+            let trusted_ok = tlog::verify_trusted(src, verifier, ext.verified.checkpoint(), trusted)?;
+            (ext.verified, ext.entries, trusted_ok)
+        }
+        None => {
+            // A memory of another log, or one whose frontier does not give its checkpoint, is
+            // held as a trusted checkpoint: the check says why it does not fit.
+            let mut trusted = trusted.to_vec();
+            trusted.extend(since.map(|m| m.checkpoint.as_bytes().to_vec()));
+            let log = tlog::verify_log(src, verifier, &trusted, &mut |_, _| {})?;
+            (log.verified, log.entries, log.trusted)
+        }
+    };
+    let latest = verified.checkpoint().clone();
+    let size = latest.size;
+    let trusted_sizes: BTreeSet<u64> = trusted_ok.iter().map(|c| c.size).collect();
+    let entries = crate::entries::read_all(src, size)?;
+    let mut report = CheckReport {
+        size,
+        root: latest.root.to_base64(),
+        entries: rehashed,
+        trusted: trusted_ok.len(),
+        remembered: base.is_some(),
+        ..CheckReport::default()
+    };
+    // Every file read and found as the log makes it, by its hash, for the next check.
+    let mut digests: BTreeMap<String, String> = BTreeMap::new();
+
+    progress("checking every record of the downloads (data/records.json and its parts)");
+    listed::check_listed_records(src, &entries, remembered_site, &mut digests, &mut report);
+
+    // The site is checked against the log at the checkpoint its overview says it was built
+    // for: every section on every page must show what the log says there, and every file must
+    // be what the log's records make there.
+    let log = Log { src, verifier, entries: &entries, latest: &latest };
+    let built_for = src
+        .read("index.html")
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .and_then(|html| page_checkpoint(&html));
+    let site = match built_for.map(|text| Checkpoint::open(text.as_bytes(), verifier).map(|cp| (text, cp))) {
+        None => Err("index.html: missing, or carries no checkpoint".to_string()),
+        Some(Err(e)) => Err(format!("index.html: its checkpoint does not verify: {e}")),
+        Some(Ok((text, cp))) => model_at(&log, &cp).map(|m| (text, cp, m)).map_err(|e| format!("index.html: {e}")),
+    };
+    // Without the site's checkpoint, pages are checked against the log's latest.
+    let fallback;
+    let model = match &site {
+        Ok((_, _, m)) => m,
+        Err(e) => {
+            report.faults.push(e.clone());
+            fallback = model_at(&log, &latest);
+            match &fallback {
+                Ok(m) => m,
+                Err(e) => {
+                    report.faults.push(format!("the log cannot be read as a report: {e}"));
+                    return Ok((report, Memory::new(&checkpoint_bytes, &verified, None)));
+                }
+            }
+        }
+    };
+
+    progress("checking every record on every page");
+    let mut queue: VecDeque<String> = VecDeque::from(vec!["index.html".to_string()]);
+    queue.extend(folder_files.iter().filter(|f| f.ends_with(".html") && !f.starts_with("tile/")).cloned());
+    let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+    // Whether each checkpoint pages carry is consistent with the latest, found once.
+    let mut consistent: Consistent = BTreeMap::new();
+    while let Some(page) = queue.pop_front() {
+        if report.pages >= MAX_PAGES {
+            report.faults.push(format!("more than {MAX_PAGES} pages; the rest were not checked"));
+            break;
+        }
+        let bytes = match src.read(&page) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                report.faults.push(format!("{page}: linked but missing"));
+                continue;
+            }
+            Err(e) => {
+                report.faults.push(format!("{page}: {e}"));
+                continue;
+            }
+        };
+        report.pages += 1;
+        let html = String::from_utf8_lossy(&bytes);
+        for link in links(&page, &html) {
+            if seen.insert(link.clone()) {
+                queue.push_back(link);
+            }
+        }
+        // A page with the bytes verified before shows entries (immutable) with proofs to a
+        // checkpoint the new tree extends: its sections hold. Whether it is still what the
+        // log makes is the comparison's to say, below.
+        if remembered_site.is_some_and(|m| m.unchanged(&page, &bytes)) {
+            report.unchanged_files += 1;
+        } else {
+            check_page(&log, model, &page, &html, &mut consistent, &mut report);
+        }
+        digests.insert(page, records::sha256_hex(&bytes));
+    }
+
+    // Everything the site derives from the records (listings, downloads, charts, feed) must be
+    // exactly what the log's records make, at the checkpoint the site was built for.
+    progress("comparing every file of the site with what the log's records make");
+    let mut site_files: BTreeSet<String> = BTreeSet::new();
+    let mut site_memory = None;
+    if let Ok((text, cp, model)) = &site {
+        let compared = crate::site::compare_site(src, verifier, text, cp, model, remembered_site)?;
+        report.files_compared = compared.files.len();
+        report.pages_left = compared.unchanged;
+        report.faults.extend(compared.faults);
+        site_files.extend(compared.files);
+        let mut memory = compared.memory;
+        // Only files of the site are remembered: pages found beside it are checked each time.
+        digests.retain(|rel, _| site_files.contains(rel));
+        memory.files.extend(digests);
+        site_memory = Some(memory);
+    }
+
+    progress("accounting for every file and the partial tiles of earlier checkpoints");
+    let earlier = check_folder_files(src, size, folder_files, &site_files, &mut report);
+    for old in trusted_sizes.into_iter().chain(earlier).collect::<BTreeSet<u64>>() {
+        report.earlier_sizes += 1;
+        if let Err(e) = tlog::verify_tiles_at(src, old, size) {
+            report.faults.push(format!("the log's tiles for size {old}: {e}"));
+        }
+    }
+    Ok((report, Memory::new(&checkpoint_bytes, &verified, site_memory)))
+}
+
+/// Accounts for every file of a report folder: the checkpoint, a tile of the log (an earlier
+/// partial tile must be the start of the log's tile), or one of `site_files`. Returns the
+/// sizes earlier partial tiles show a checkpoint was produced for.
+fn check_folder_files(
+    src: &dyn ReadStorage,
+    size: u64,
+    folder_files: &[String],
+    site_files: &BTreeSet<String>,
+    report: &mut CheckReport,
+) -> BTreeSet<u64> {
+    let mut sizes = BTreeSet::new();
+    for f in folder_files {
+        report.folder_files += 1;
+        if f == tlog::CHECKPOINT_PATH || site_files.contains(f) {
+            continue;
+        }
+        if f.ends_with('/') {
+            report.faults.push(format!(
+                "{}: a folder that cannot be listed here; its files cannot be accounted for",
+                if f == "/" { "the report's folder" } else { f }
+            ));
+            continue;
+        }
+        if !f.starts_with("tile/") {
+            report.faults.push(format!(
+                "{f}: not part of the report: neither a tile of the log nor a file its records make ({} lists those)",
+                crate::site::FILE_LIST
+            ));
+            continue;
+        }
+        let id = match TileId::parse_path(f) {
+            Ok(id) => id,
+            Err(e) => {
+                report.faults.push(format!("{f}: under tile/ but not a tile: {e}"));
+                continue;
+            }
+        };
+        let level = match id.kind {
+            TileKind::Hashes { level } => level,
+            TileKind::Entries => 0,
+        };
+        // The log's own tiles at its size were checked with the log.
+        if tlog::tile::width_at(level, id.index, size) == id.width {
+            continue;
+        }
+        if let Err(e) = tlog::verify_stored_tile(src, id, size) {
+            report.faults.push(format!("{f}: {e}"));
+        } else if level == 0 {
+            sizes.insert(id.index * 256 + u64::from(id.width));
+        }
+    }
+    sizes
+}
+
+/// Reads `rel`, naming it in a fault when the folder refuses it (too large, not a regular file,
+/// a link out of it) or it is missing.
+fn read_named(src: &dyn ReadStorage, rel: &str, report: &mut CheckReport) -> Option<Vec<u8>> {
+    match src.read(rel) {
+        Ok(Some(bytes)) => Some(bytes),
+        Ok(None) => {
+            report.faults.push(format!("{rel}: missing"));
+            None
+        }
+        Err(e) => {
+            report.faults.push(format!("{rel}: {e}"));
+            None
+        }
+    }
+}
+
+/// Every file of a report folder, as paths relative to it with `/` between segments, sorted:
+/// what a check must account for.
+/// A folder that cannot be listed (no permission, a path too long) is listed as itself with a
+/// trailing `/`: its files cannot be accounted for, which the check reports.
+pub fn folder_files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = match std::fs::read_dir(root.join(&rel)) {
+            Ok(dir) => dir,
+            Err(_) => {
+                out.push(format!("{}/", rel.to_string_lossy().replace('\\', "/")));
+                continue;
+            }
+        };
+        for e in dir {
+            let Ok(e) = e else {
+                out.push(format!("{}/", rel.to_string_lossy().replace('\\', "/")));
+                continue;
+            };
+            let name = rel.join(e.file_name());
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(name);
+            } else {
+                out.push(name.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}

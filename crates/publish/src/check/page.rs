@@ -1,0 +1,231 @@
+//! One page's records, checked: each the log's entry, with a proof that leads to the page's
+//! checkpoint, shown as the log's records make it.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::Value;
+use tlog::{Checkpoint, Hash, ReadStorage, TileReader, Verifier, leaf_hash, merkle};
+
+use super::CheckReport;
+use crate::site::{Model, render_organisation_part, render_section};
+
+/// The checkpoint a page says it was built for.
+pub(super) fn page_checkpoint(html: &str) -> Option<String> {
+    between(html, "<script type=\"application/json\" id=\"candor-log\">", "</script>")
+        .and_then(|j| serde_json::from_str::<PageLog>(&j).ok())
+        .map(|v| v.checkpoint)
+}
+
+/// The log a page names (`<script id="candor-log">`).
+#[derive(serde::Deserialize)]
+struct PageLog {
+    checkpoint: String,
+}
+
+/// A record's proof as its page embeds it.
+#[derive(serde::Deserialize)]
+struct PageProof {
+    #[serde(default)]
+    index: Value,
+    #[serde(default)]
+    entry: Value,
+    #[serde(default)]
+    inclusion: Value,
+}
+
+/// Whether a checkpoint pages carry (size, root) is consistent with the log's latest, or why not.
+pub(super) type Consistent = BTreeMap<(u64, String), Result<(), String>>;
+
+/// The verified log a page is checked against.
+pub(super) struct Log<'a> {
+    pub src: &'a dyn ReadStorage,
+    pub verifier: &'a Verifier,
+    pub entries: &'a [Vec<u8>],
+    pub latest: &'a Checkpoint,
+}
+
+/// Whether `cp` (a verified checkpoint) is consistent with the log's latest.
+fn consistent_with_latest(log: &Log<'_>, cp: &Checkpoint) -> Result<(), String> {
+    let mut reader = TileReader::new(log.src, log.latest.size);
+    let proof = reader.consistency_proof(cp.size).map_err(|e| e.to_string())?;
+    merkle::verify_consistency(cp.size, log.latest.size, &cp.root, &log.latest.root, &proof)
+        .map_err(|e| format!("its checkpoint is not consistent with the log's: {e}"))
+}
+
+/// The site's model of the log at `cp` (a verified checkpoint), once `cp` is proven
+/// consistent with the latest.
+pub(super) fn model_at(log: &Log<'_>, cp: &Checkpoint) -> Result<Model, String> {
+    if cp.size > log.latest.size {
+        return Err(format!("its checkpoint (size {}) is newer than the log's", cp.size));
+    }
+    consistent_with_latest(log, cp)?;
+    let mut reader = TileReader::new(log.src, cp.size);
+    Model::build(&log.entries[..cp.size as usize], &mut reader, &mut BTreeMap::new(), "")
+        .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
+}
+
+/// Checks the records embedded in one page: each is the log's entry, its proof leads to the
+/// page's checkpoint (consistent with the latest), and it is shown as `model` (the log at the
+/// site's checkpoint) renders it with that proof.
+pub(super) fn check_page(
+    log: &Log<'_>,
+    model: &Model,
+    page: &str,
+    html: &str,
+    consistent: &mut Consistent,
+    report: &mut CheckReport,
+) {
+    let Log { verifier, entries, latest, .. } = *log;
+    let root = "../".repeat(page.matches('/').count());
+    let sections: Vec<&str> = html.split("<section class=\"record\"").skip(1).collect();
+    if sections.is_empty() {
+        return;
+    }
+    let cp = match page_checkpoint(html) {
+        None => {
+            report.faults.push(format!("{page}: shows records but carries no checkpoint"));
+            return;
+        }
+        Some(text) => match Checkpoint::open(text.as_bytes(), verifier) {
+            Err(e) => {
+                report.faults.push(format!("{page}: its checkpoint does not verify: {e}"));
+                return;
+            }
+            Ok(cp) => cp,
+        },
+    };
+    if cp.origin != latest.origin {
+        report.faults.push(format!("{page}: its checkpoint is for another log ({})", cp.origin));
+        return;
+    }
+    if cp.size > latest.size {
+        report.faults.push(format!("{page}: its checkpoint (size {}) is newer than the log's", cp.size));
+        return;
+    }
+    // Pages share a few checkpoints: each one's consistency is proven once.
+    if let Err(e) = consistent.entry((cp.size, cp.root.to_base64())).or_insert_with(|| consistent_with_latest(log, &cp))
+    {
+        report.faults.push(format!("{page}: {e}"));
+        return;
+    }
+    for s in sections {
+        report.records_on_pages += 1;
+        // The section as candor renders it from the log must be exactly what the page shows.
+        let shown = format!("<section class=\"record\"{}", s.split("</section>").next().unwrap_or(""));
+        let shown = format!("{shown}</section>\n");
+        // A section showing what a record says of one organisation names it in its opening tag.
+        let opening = s.split('>').next().unwrap_or("");
+        let part = between(opening, "data-organisation=\"", "\"").map(|t| unescape(&t));
+        let proof = between(s, "<script type=\"application/json\" class=\"candor-proof\">", "</script>")
+            .and_then(|j| serde_json::from_str::<PageProof>(&j).ok());
+        let Some(proof) = proof else {
+            report.faults.push(format!("{page}: a record without its proof"));
+            continue;
+        };
+        let index = proof.index.as_u64().unwrap_or(u64::MAX);
+        let entry = proof.entry.as_str().and_then(|e| B64.decode(e).ok());
+        let inclusion: Option<Vec<Hash>> = proof
+            .inclusion
+            .as_array()
+            .map(|a| a.iter().filter_map(|h| h.as_str().and_then(Hash::from_base64)).collect());
+        let fault = match (entry, inclusion, entries.get(index as usize)) {
+            (_, _, None) => Some(format!("record #{index} is not in the log")),
+            (None, _, _) | (_, None, _) => Some(format!("record #{index}: its proof is malformed")),
+            (Some(e), Some(p), Some(logged)) => {
+                if &e != logged {
+                    Some(format!("record #{index} differs from the log's entry {index}"))
+                } else if between(s, "<pre class=\"entry\">", "</pre>").map(|t| unescape(&t)).as_deref()
+                    != Some(String::from_utf8_lossy(&e).as_ref())
+                {
+                    Some(format!("record #{index}: the text shown differs from the log's entry"))
+                } else if let Some(at) = serde_json::from_slice::<Value>(&e).ok().and_then(|v| nul_at(&v, "")) {
+                    // The page's own check fails on it in a browser (no page can show NUL); so
+                    // does this one, so the two always agree.
+                    Some(format!(
+                        "record #{index}: {at} holds a NUL character, which no page can show and the disclosure \
+                         format does not allow"
+                    ))
+                } else if let Err(err) = merkle::verify_inclusion(index, cp.size, &leaf_hash(&e), &p, &cp.root) {
+                    Some(format!("record #{index}: its inclusion proof fails: {err}"))
+                } else if model.records.get(&index).and_then(|r| match &part {
+                    Some(organisation) => render_organisation_part(r, &root, organisation, &p),
+                    None => Some(render_section(model, r, &root, &p)),
+                }) != Some(shown)
+                {
+                    Some(format!("record #{index}: the page shows it differently from how the log's entry reads"))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(f) = fault {
+            report.faults.push(format!("{page}: {f}"));
+        }
+    }
+}
+
+/// The JSON pointer of the first string (key or value) in `v` that holds U+0000.
+fn nul_at(v: &Value, at: &str) -> Option<String> {
+    let esc = |k: &str| k.replace('~', "~0").replace('/', "~1");
+    match v {
+        Value::String(s) if s.contains('\0') => Some(if at.is_empty() { "/".into() } else { at.into() }),
+        Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| nul_at(x, &format!("{at}/{i}"))),
+        Value::Object(o) => o.iter().find_map(|(k, x)| {
+            let here = format!("{at}/{}", esc(k));
+            if k.contains('\0') { Some(here) } else { nul_at(x, &here) }
+        }),
+        _ => None,
+    }
+}
+
+/// The text between the first `open` and the next `close`.
+fn between(text: &str, open: &str, close: &str) -> Option<String> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(text[start..end].to_string())
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// The site's own HTML pages a page links to, as paths from the site root.
+pub(super) fn links(page: &str, html: &str) -> Vec<String> {
+    let dir = page.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut out = Vec::new();
+    for part in html.split("href=\"").skip(1) {
+        let Some(target) = part.split('"').next() else { continue };
+        let target = target.split('#').next().unwrap_or("");
+        if !target.ends_with(".html") || target.contains("://") || target.starts_with('/') {
+            continue;
+        }
+        let mut segs: Vec<&str> = if dir.is_empty() { Vec::new() } else { dir.split('/').collect() };
+        let mut ok = true;
+        for seg in target.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => ok &= segs.pop().is_some(),
+                s => segs.push(s),
+            }
+        }
+        if ok {
+            out.push(segs.join("/"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_resolve_within_the_site() {
+        let html = r#"<a href="../org/a.html">a</a> <a href="b.html#x">b</a> <a href="https://x/y.html">x</a>
+                      <a href="../../../etc.html">out</a> <a href="../data/usage.csv">csv</a>"#;
+        assert_eq!(links("record/1.html", html), vec!["org/a.html", "record/b.html"]);
+        assert_eq!(links("index.html", r#"<a href="org/a.html">"#), vec!["org/a.html"]);
+    }
+}
