@@ -112,7 +112,9 @@ pub fn check_report_since(
     };
     let latest = verified.checkpoint().clone();
     let size = latest.size;
-    let trusted_sizes: BTreeSet<u64> = trusted_ok.iter().map(|c| c.size).collect();
+    // The remembered tree's size, like a trusted one's, must keep its partial tiles.
+    let trusted_sizes: BTreeSet<u64> =
+        trusted_ok.iter().map(|c| c.size).chain(base.as_ref().map(|b| b.checkpoint().size)).collect();
     let entries = crate::entries::read_all(src, size)?;
     let mut report = CheckReport {
         size,
