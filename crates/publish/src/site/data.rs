@@ -164,7 +164,8 @@ pub(crate) fn render(
     let notice = if m.demonstration { DEMO_NOTICE } else { "" };
     let meta = json!({"log_origin": cp.origin, "log_size": cp.size, "demonstration_data": m.demonstration,
                       "notice": if m.demonstration { Value::from(DEMO_NOTICE) } else { Value::Null }});
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    // Each file is written as soon as it is made: the usage parts of years of quarters are
+    // hundreds of megabytes together.
     // A part holds no log size, so a part nothing changed in stays as it was when the log grows.
     let part_meta = json!({"log_origin": cp.origin, "demonstration_data": m.demonstration,
                            "notice": if m.demonstration { Value::from(DEMO_NOTICE) } else { Value::Null }});
@@ -173,11 +174,11 @@ pub(crate) fn render(
     let usage_parts = super::parts::usage_parts(m);
     for part in &usage_parts {
         let csv_rows: Vec<Vec<String>> = part.rows.iter().map(|u| usage_cells(u, notice)).collect();
-        files.push((format!("data/usage/{}.csv", part.name), csv_bytes(USAGE_COLUMNS, &csv_rows)?));
+        sink.put(&format!("data/usage/{}.csv", part.name), &csv_bytes(USAGE_COLUMNS, &csv_rows)?)?;
         let part_json = with(&with(&part_meta, "period", json!(part.period)), "rows", json!(part.rows));
-        files.push((format!("data/usage/{}.json", part.name), json_bytes(&part_json)));
+        sink.put(&format!("data/usage/{}.json", part.name), &json_bytes(&part_json))?;
     }
-    files.push(("data/usage.json".into(), json_bytes(&super::parts::usage_catalogue(&meta, &usage_parts))));
+    sink.put("data/usage.json", &json_bytes(&super::parts::usage_catalogue(&meta, &usage_parts)))?;
 
     let mut org_rows = Vec::new();
     let mut org_json = Vec::new();
@@ -209,12 +210,12 @@ pub(crate) fn render(
             "evidence": ordered(&org.evidence), "page": page, "records": o.usage_records,
         }));
     }
-    files.push(("data/organisations.csv".into(), csv_bytes(ORG_COLUMNS, &org_rows)?));
+    sink.put("data/organisations.csv", &csv_bytes(ORG_COLUMNS, &org_rows)?)?;
     let atlas_columns: Vec<(&str, &str)> = super::formats::ATLAS_COLUMNS
         .iter()
         .map(|c| (*c, "A column of the EFF Atlas of Surveillance's layout (Link 1: the record's page in this report)"))
         .collect();
-    files.push(("data/atlas-of-surveillance.csv".into(), csv_bytes(&atlas_columns, &super::formats::atlas_rows(m))?));
+    sink.put("data/atlas-of-surveillance.csv", &csv_bytes(&atlas_columns, &super::formats::atlas_rows(m))?)?;
     // One resource per period's usage file (each a CSV with its header), then the others.
     let usage_files: Vec<(String, String)> =
         (usage_parts.iter()).map(|p| (format!("usage-{}", p.name), format!("usage/{}.csv", p.name))).collect();
@@ -223,18 +224,18 @@ pub(crate) fn render(
     tables.push(("organisations", "organisations.csv", ORG_COLUMNS));
     tables.push(("atlas-of-surveillance", "atlas-of-surveillance.csv", &atlas_columns));
     let package = super::formats::datapackage(m, &cp.origin, &tables);
-    files.push(("data/datapackage.json".into(), json_bytes(&package)));
-    files.push(("data/disclosures.ftm.jsonl".into(), super::formats::ftm_lines(m).into_bytes()));
+    sink.put("data/datapackage.json", &json_bytes(&package))?;
+    sink.put("data/disclosures.ftm.jsonl", super::formats::ftm_lines(m).as_bytes())?;
     let orgs = with(&meta, "rows", json!(org_json));
-    files.push(("data/organisations.json".into(), json_bytes(&orgs)));
+    sink.put("data/organisations.json", &json_bytes(&orgs))?;
 
     // Every record, in parts of a fixed range of log indexes, and their catalogue.
     let records_parts = super::parts::records_parts(m);
     for part in &records_parts {
         let range = with(&with(&part_meta, "first_index", json!(part.first)), "end_index", json!(part.end));
-        files.push((format!("data/{}", part.path), json_bytes(&with(&range, "rows", json!(part.rows)))));
+        sink.put(&format!("data/{}", part.path), &json_bytes(&with(&range, "rows", json!(part.rows(m)))))?;
     }
-    files.push(("data/records.json".into(), json_bytes(&super::parts::records_catalogue(&meta, &records_parts))));
+    sink.put("data/records.json", &json_bytes(&super::parts::records_catalogue(&meta, &records_parts)))?;
 
     let dictionary = json!({
         "csv_cells": SPREADSHEET_NOTE,
@@ -245,13 +246,10 @@ pub(crate) fn render(
             "field": f.name, "mandatory": f.mandatory, "meaning": f.meaning, "asked_by": f.asked_by,
         })).collect::<Vec<_>>(),
     });
-    files.push(("data/dictionary.json".into(), json_bytes(&dictionary)));
+    sink.put("data/dictionary.json", &json_bytes(&dictionary))?;
     let periods: Vec<(&str, &str)> = usage_parts.iter().map(|p| (p.period, p.name.as_str())).collect();
-    files.push(("data/dictionary.html".into(), dictionary_page(m, cp, signed, &periods).into_bytes()));
-    files.push(("feed.xml".into(), feed(m, cp, first_seen).into_bytes()));
-    for (path, bytes) in files {
-        sink.put(&path, &bytes)?;
-    }
+    sink.put("data/dictionary.html", dictionary_page(m, cp, signed, &periods).as_bytes())?;
+    sink.put("feed.xml", feed(m, cp, first_seen).as_bytes())?;
     for (path, bytes) in subject_feeds(m, cp, first_seen) {
         sink.put(&path, &bytes)?;
     }

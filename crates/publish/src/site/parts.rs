@@ -23,31 +23,43 @@ pub fn records_part(index: u64) -> String {
     format!("records/{}.json", index / RECORDS_PER_PART)
 }
 
-/// One part of the records: the log indexes `first..end` it covers, and its records' rows.
+/// One part of the records: the log indexes `first..end` it covers, and its records' indexes.
 pub(crate) struct RecordsPart {
     /// Relative to `data/`.
     pub path: String,
     pub first: u64,
     pub end: u64,
-    pub rows: Vec<Value>,
+    pub indexes: Vec<u64>,
 }
 
-/// Every record's row (index, hash, type, page, correction, the record), in parts of
-/// `RECORDS_PER_PART` log indexes, oldest first. A range without candor records has no part.
+impl RecordsPart {
+    /// Each record's row (index, hash, type, page, correction, the record): made when the part
+    /// is written, so only one part's rows are in memory at a time.
+    pub(crate) fn rows(&self, m: &Model) -> Vec<Value> {
+        (self.indexes.iter().filter_map(|i| m.records.get(i)))
+            .map(|r| {
+                json!({
+                    "index": r.index, "sha256": r.sha256, "type": r.record.kind(), "page": r.page(),
+                    "corrected_by": r.corrected_by, "record": r.value,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The records in parts of `RECORDS_PER_PART` log indexes, oldest first. A range without
+/// candor records has no part.
 pub(crate) fn records_parts(m: &Model) -> Vec<RecordsPart> {
-    let mut parts: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
-    for r in m.records.values() {
-        parts.entry(r.index / RECORDS_PER_PART).or_default().push(json!({
-            "index": r.index, "sha256": r.sha256, "type": r.record.kind(), "page": r.page(),
-            "corrected_by": r.corrected_by, "record": r.value,
-        }));
+    let mut parts: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for &i in m.records.keys() {
+        parts.entry(i / RECORDS_PER_PART).or_default().push(i);
     }
     (parts.into_iter())
-        .map(|(k, rows)| RecordsPart {
+        .map(|(k, indexes)| RecordsPart {
             path: records_part(k * RECORDS_PER_PART),
             first: k * RECORDS_PER_PART,
             end: (k + 1) * RECORDS_PER_PART,
-            rows,
+            indexes,
         })
         .collect()
 }
@@ -86,7 +98,7 @@ fn period_slug(period: &str) -> String {
 /// The catalogue of the records' parts, with the report's facts (`meta`).
 pub(crate) fn records_catalogue(meta: &Value, parts: &[RecordsPart]) -> Value {
     let listed: Vec<Value> = (parts.iter())
-        .map(|p| json!({"path": p.path, "first_index": p.first, "end_index": p.end, "records": p.rows.len()}))
+        .map(|p| json!({"path": p.path, "first_index": p.first, "end_index": p.end, "records": p.indexes.len()}))
         .collect();
     with(meta, "parts", json!(listed))
 }
