@@ -400,8 +400,9 @@ fn safe_relative(rel: &str) -> bool {
 /// alone (their modification time stays). A link in a file's place is replaced, whatever it
 /// points to: the site's files are its own.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let plain = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-    if plain && std::fs::read(path).is_ok_and(|old| old == bytes) {
+    // A file of another size differs: only one of the same size is read to compare.
+    let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+    if same_size && std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(());
     }
     let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
