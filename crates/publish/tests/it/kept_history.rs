@@ -1,14 +1,17 @@
 //! The kept checkpoints (`checkpoints/`) under attack: whatever another writer appends, however
 //! the trust policy and the witnesses' cosignatures change between publishes, writing only the
 //! pages that changed leaves what writing every page makes, and the outside check accepts it;
-//! a kept list tampered with is named by the check.
+//! a kept list tampered with is named by the check, and no list makes the writer or the check
+//! read a kept checkpoint more than once.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 use publish::site::{SiteReport, history, update_site};
 use serde_json::{Value, json};
-use tlog::Checkpoint;
 use tlog::cosignature::Cosigner;
+use tlog::{Checkpoint, Dir, ReadStorage};
 
 use crate::site_stamp::{Published, published, site_files};
 
@@ -300,4 +303,44 @@ fn a_kept_list_or_page_tampered_with_is_named_by_the_check() {
     assert!(f.iter().any(|f| f.starts_with(history::LIST)), "{f:?}");
     std::fs::write(&kept_path, kept).expect("restore");
     assert!(faults(&s).is_empty());
+}
+
+/// A folder that counts the reads of each path.
+struct Counting {
+    dir: Dir,
+    reads: Mutex<BTreeMap<String, usize>>,
+}
+
+impl ReadStorage for Counting {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, tlog::Error> {
+        *self.reads.lock().expect("lock").entry(path.to_string()).or_default() += 1;
+        self.dir.read(path)
+    }
+}
+
+#[test]
+fn a_list_naming_one_checkpoint_many_times_has_it_read_once_and_an_overlong_list_is_not_read() {
+    let s = published();
+    let first = s.update(false);
+    append(&s, &[b"another".to_vec()]);
+    let (_, latest, _) = s.home.latest_checkpoint().expect("latest");
+    // The list as an adversary holding the folder writes it: the one kept checkpoint, named
+    // as often as the list may name checkpoints. Each reading of it verifies a signature,
+    // the witnesses' cosignatures and the root.
+    let many = vec![first.size; 1000];
+    std::fs::write(s.public.join(history::LIST), serde_json::to_vec(&many).expect("json")).expect("list");
+    let counting = Counting { dir: Dir::new(s.public.clone()), reads: Mutex::default() };
+    let h = history::History::read(&counting, &s.verifier, &latest, None, 0);
+    assert_eq!(h.sizes().collect::<Vec<_>>(), vec![first.size]);
+    let reads = counting.reads.lock().expect("lock")[&history::path(first.size)];
+    assert_eq!(reads, 1, "the same kept checkpoint read {reads} times");
+
+    // A list longer than any list of as many sizes as a list may name (here padded with what
+    // JSON ignores; as many small numbers would take eight times their bytes once read) is
+    // not parsed: no history.
+    let mut padded = serde_json::to_vec(&[first.size]).expect("json");
+    padded.resize(history::MAX_KEPT * 22, b' ');
+    std::fs::write(s.public.join(history::LIST), &padded).expect("list");
+    let h = history::History::read(&counting, &s.verifier, &latest, None, 0);
+    assert_eq!(h.sizes().count(), 0);
 }
