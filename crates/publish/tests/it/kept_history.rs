@@ -189,8 +189,8 @@ fn whatever_is_appended_and_however_witnessing_changes_incremental_writing_is_a_
     cosign(&s, &[(&b, t)]);
     publish_and_compare(&s, "its quorum met later, at the same size");
     append(&s, &[b"w".to_vec()]);
-    cosign(&s, &[(&a, t)]);
-    publish_and_compare(&s, "another checkpoint short of its quorum");
+    cosign(&s, &[(&a, t), (&b, u64::MAX / 2)]);
+    publish_and_compare(&s, "a cosignature dated in the future");
     append(&s, &[b"v".to_vec()]);
     cosign(&s, &[(&a, t), (&b, t)]);
     // The site before showed a checkpoint judged not witnessed (by the clock, for all a
@@ -303,6 +303,29 @@ fn a_kept_list_or_page_tampered_with_is_named_by_the_check() {
     assert!(f.iter().any(|f| f.starts_with(history::LIST)), "{f:?}");
     std::fs::write(&kept_path, kept).expect("restore");
     assert!(faults(&s).is_empty());
+}
+
+#[test]
+fn a_checkpoint_cosigned_at_a_time_still_to_come_is_shown_the_same_by_every_writing_and_check_until_then() {
+    let s = published();
+    let a = Cosigner::generate("witness-a.example").expect("a");
+    let policy = format!("witness a {} http://127.0.0.1:1\nquorum a\n", a.verifier().to_vkey().expect("vkey"));
+    std::fs::write(s.public.join(tlog::POLICY_FILE), policy).expect("policy");
+    // A witness whose clock runs ahead: its cosignature is dated after now, so the checkpoint
+    // is not witnessed yet.
+    cosign(&s, &[(&a, u64::MAX / 2)]);
+    s.update(false);
+    let written = site_files(&s.public);
+    assert!(String::from_utf8_lossy(&written["index.html"]).contains("Not witnessed"));
+    // A second later (the clock moves on; the cosignature is still to come), a writing makes
+    // the same site and the check accepts it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let f = faults(&s);
+    assert!(f.is_empty(), "{f:?}");
+    s.update(true);
+    let again = site_files(&s.public);
+    let differing: Vec<&String> = written.keys().filter(|k| again.get(*k) != written.get(*k)).collect();
+    assert!(differing.is_empty(), "written again a second later, the site differs in {differing:?}");
 }
 
 /// A folder that counts the reads of each path.
