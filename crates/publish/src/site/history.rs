@@ -26,7 +26,9 @@ use super::signed::Signed;
 pub const DIR: &str = "checkpoints";
 /// The list of kept sizes, in the site.
 pub const LIST: &str = "checkpoints/index.json";
-/// Most kept checkpoints read from a list (one per publish and notice for centuries).
+/// Most kept checkpoints read from a list (one per publish and notice for centuries). A list
+/// naming more is no history; a writing keeps the newest `MAX_KEPT - 1` older ones that serve
+/// beside the newest, so the list it writes is one it (and the outside check) reads back.
 pub const MAX_KEPT: usize = 100_000;
 /// Most bytes a list of [`MAX_KEPT`] sizes takes as the site writes it (`[`, each size of at
 /// most 20 digits and a comma, `]`): a longer file is not parsed, since a folder's largest file
@@ -78,7 +80,11 @@ impl History {
         // One reader of the newest tree's tiles for every root: they share its subtrees.
         let mut tiles = TileReader::new(src, latest.size);
         let mut older = BTreeMap::new();
-        for size in sizes {
+        // Newest first: at the bound, the oldest go (their pages move to the next kept one).
+        for size in sizes.into_iter().rev() {
+            if older.len() == MAX_KEPT - 1 {
+                break;
+            }
             if let Some(kept) = serving(src, &mut tiles, verifier, latest, size, policy, now) {
                 older.insert(size, kept);
             }

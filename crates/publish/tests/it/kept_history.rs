@@ -1,8 +1,8 @@
 //! The kept checkpoints (`checkpoints/`) under attack: whatever another writer appends, however
 //! the trust policy and the witnesses' cosignatures change between publishes, writing only the
 //! pages that changed leaves what writing every page makes, and the outside check accepts it;
-//! a kept list tampered with is named by the check, and no list makes the writer or the check
-//! read a kept checkpoint more than once.
+//! a kept list tampered with is named by the check, no list makes the writer or the check
+//! read a kept checkpoint more than once, and the longest list a writing makes is read back.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use publish::site::{SiteReport, history, update_site};
 use serde_json::{Value, json};
 use tlog::cosignature::Cosigner;
-use tlog::{Checkpoint, Dir, ReadStorage};
+use tlog::{Checkpoint, Dir, ReadStorage, TileReader};
 
 use crate::site_stamp::{Published, published, site_files};
 
@@ -341,6 +341,18 @@ impl ReadStorage for Counting {
     }
 }
 
+/// Signs a checkpoint of the log's first `size` entries, as the log would have, and keeps it
+/// in the site's folder.
+fn keep_signed(s: &Published, tiles: &mut TileReader<'_>, signer: &tlog::Signer, size: u64) {
+    let root = tlog::merkle::tree_root(tiles, size).expect("root");
+    let cp = Checkpoint { origin: crate::publish_flow::ORIGIN.into(), size, root, extensions: vec![] };
+    std::fs::write(s.public.join(history::path(size)), cp.sign(signer).expect("sign")).expect("write");
+}
+
+fn kept_list(s: &Published) -> Vec<u64> {
+    serde_json::from_slice(&std::fs::read(s.public.join(history::LIST)).expect("list")).expect("json")
+}
+
 #[test]
 fn a_list_naming_one_checkpoint_many_times_has_it_read_once_and_an_overlong_list_is_not_read() {
     let s = published();
@@ -366,4 +378,31 @@ fn a_list_naming_one_checkpoint_many_times_has_it_read_once_and_an_overlong_list
     std::fs::write(s.public.join(history::LIST), &padded).expect("list");
     let h = history::History::read(&counting, &s.verifier, &latest, None, 0);
     assert_eq!(h.sizes().count(), 0);
+}
+
+#[test]
+fn at_the_most_kept_checkpoints_the_list_a_writing_makes_is_one_it_and_the_check_read_back() {
+    let s = published();
+    s.update(false);
+    // The log signed a checkpoint at each of as many sizes as a list may name (another writer
+    // appending one entry at a time, each published), and the folder keeps them all.
+    let max = history::MAX_KEPT as u64;
+    let extra: Vec<Vec<u8>> = (0..max).map(|i| format!("entry {i}").into_bytes()).collect();
+    let size = append(&s, &extra);
+    let signer = s.home.signer().expect("signer");
+    let dir = Dir::new(s.public.clone());
+    let mut tiles = TileReader::new(&dir, size);
+    let sizes: Vec<u64> = (size - max..size).collect();
+    for &k in &sizes {
+        keep_signed(&s, &mut tiles, &signer, k);
+    }
+    std::fs::write(s.public.join(history::LIST), serde_json::to_vec(&sizes).expect("json")).expect("list");
+    s.update(false);
+    let list = kept_list(&s);
+    assert!(list.len() <= history::MAX_KEPT, "the writing listed {} kept checkpoints", list.len());
+    assert_eq!(list.last(), Some(&size));
+    // What the writing's next run and the outside check read back: every older one listed.
+    let (_, latest, _) = s.home.latest_checkpoint().expect("latest");
+    let read_back: Vec<u64> = history::History::read(&dir, &s.verifier, &latest, None, 0).sizes().collect();
+    assert_eq!(read_back, list[..list.len() - 1], "the list written is not the one read back");
 }
