@@ -15,7 +15,7 @@
 //! its size the file's name, its root the root of the log's first `size` entries, and (when the
 //! log has a trust policy) witnessed by its quorum. One that is not is dropped from the list.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tlog::{Checkpoint, ReadStorage, TileReader, Verifier};
 
@@ -26,8 +26,14 @@ use super::signed::Signed;
 pub const DIR: &str = "checkpoints";
 /// The list of kept sizes, in the site.
 pub const LIST: &str = "checkpoints/index.json";
-/// Most kept checkpoints read from a list (one per publish and notice for centuries).
+/// Most kept checkpoints read from a list (one per publish and notice for centuries). A list
+/// naming more is no history; a writing keeps the newest `MAX_KEPT - 1` older ones that serve
+/// beside the newest, so the list it writes is one it (and the outside check) reads back.
 pub const MAX_KEPT: usize = 100_000;
+/// Most bytes a list of [`MAX_KEPT`] sizes takes as the site writes it (`[`, each size of at
+/// most 20 digits and a comma, `]`): a longer file is not parsed, since a folder's largest file
+/// of small numbers would be read into hundreds of MiB of sizes before they were counted.
+const MAX_LIST_BYTES: usize = 2 + MAX_KEPT * 21;
 
 /// A kept checkpoint a page can carry.
 pub struct Kept {
@@ -58,16 +64,28 @@ impl History {
         policy: Option<&str>,
         now: u64,
     ) -> History {
-        let sizes: Vec<u64> = src
+        // Each size once (a list may name one many times; each reading verifies signatures and a
+        // root), and only those a checkpoint older than the latest can have.
+        let sizes: BTreeSet<u64> = src
             .read(LIST)
             .ok()
             .flatten()
+            .filter(|b| b.len() <= MAX_LIST_BYTES)
             .and_then(|b| serde_json::from_slice::<Vec<u64>>(&b).ok())
             .filter(|s| s.len() <= MAX_KEPT)
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|&s| s > 0 && s < latest.size)
+            .collect();
+        // One reader of the newest tree's tiles for every root: they share its subtrees.
+        let mut tiles = TileReader::new(src, latest.size);
         let mut older = BTreeMap::new();
-        for size in sizes.into_iter().filter(|&s| s > 0 && s < latest.size) {
-            if let Some(kept) = serving(src, verifier, latest, size, policy, now) {
+        // Newest first: at the bound, the oldest go (their pages move to the next kept one).
+        for size in sizes.into_iter().rev() {
+            if older.len() == MAX_KEPT - 1 {
+                break;
+            }
+            if let Some(kept) = serving(src, &mut tiles, verifier, latest, size, policy, now) {
                 older.insert(size, kept);
             }
         }
@@ -94,6 +112,7 @@ impl History {
 /// The kept checkpoint of `size` in `src`, when it serves.
 fn serving(
     src: &dyn ReadStorage,
+    tiles: &mut TileReader<'_>,
     verifier: &Verifier,
     latest: &Checkpoint,
     size: u64,
@@ -108,7 +127,7 @@ fn serving(
     // Its root must be the root of the log's first `size` entries, from the tiles of the
     // newest tree (checked against the newest checkpoint by whoever reads them): a complete
     // subtree of the smaller tree is one of the larger, so no older partial tile is needed.
-    let root = tlog::merkle::tree_root(&mut TileReader::new(src, latest.size), size).ok()?;
+    let root = tlog::merkle::tree_root(tiles, size).ok()?;
     if root != cp.root {
         return None;
     }

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use tlog::NoteError;
 use tlog::cosignature::{Cosigned, check_cosignatures};
 use tlog::trust::Policy;
 
@@ -58,6 +59,15 @@ fn notice(checkpoint: &str, policy: &str, now: u64) -> String {
     };
     let verdicts = match check_cosignatures(checkpoint.as_bytes(), &policy.witness_keys(), now) {
         Ok(v) => v,
+        // Said without the time of judging (the error's `now`): the page stays what every
+        // writing and check makes until the cosignature's time comes.
+        Err(NoteError::FutureCosignature { name, timestamp, .. }) => {
+            return not_witnessed(format!(
+                "A witness check failed: the cosignature by {} is dated {timestamp}, after the time this page was \
+                 written; a witness cannot have cosigned then.",
+                esc(&name)
+            ));
+        }
         Err(e) => return not_witnessed(format!("A witness check failed: {}.", esc(&e.to_string()))),
     };
     let cosigned: BTreeSet<String> = policy

@@ -3,6 +3,7 @@
 
 mod hostile_log;
 mod incremental_site;
+mod kept_history;
 mod listing_pages;
 mod old_log;
 mod publish_flow;
