@@ -162,6 +162,20 @@ pub fn check_report_since(
         }
     };
 
+    // Everything the site derives from the records (listings, downloads, charts, feed) must be
+    // exactly what the log's records make, at the checkpoint the site was built for.
+    progress("comparing every file of the site with what the log's records make");
+    let mut site_files: BTreeSet<String> = BTreeSet::new();
+    let mut site_memory: Option<memory::SiteMemory> = None;
+    if let Ok((text, cp, model)) = &site {
+        let compared = crate::site::compare_site(src, verifier, text, cp, model, remembered_site)?;
+        report.files_compared = compared.files.len();
+        report.pages_left = compared.unchanged;
+        report.faults.extend(compared.faults);
+        site_files.extend(compared.files);
+        site_memory = Some(compared.memory);
+    }
+
     progress("checking every record on every page");
     let mut queue: VecDeque<String> = VecDeque::from(vec!["index.html".to_string()]);
     queue.extend(folder_files.iter().filter(|f| f.ends_with(".html") && !f.starts_with("tile/")).cloned());
@@ -197,27 +211,17 @@ pub fn check_report_since(
         if remembered_site.is_some_and(|m| m.unchanged(&page, &bytes)) {
             report.unchanged_files += 1;
         } else {
-            check_page(&log, model, &page, &html, &mut consistent, &mut report);
+            // A page the comparison found exactly as the log makes it shows each section as
+            // rendered; its entries, proofs and checkpoint are still checked here.
+            let rendered = site_memory.as_ref().is_some_and(|m| m.unchanged(&page, &bytes));
+            check_page(&log, model, &page, &html, rendered, &mut consistent, &mut report);
         }
         digests.insert(page, records::sha256_hex(&bytes));
     }
-
-    // Everything the site derives from the records (listings, downloads, charts, feed) must be
-    // exactly what the log's records make, at the checkpoint the site was built for.
-    progress("comparing every file of the site with what the log's records make");
-    let mut site_files: BTreeSet<String> = BTreeSet::new();
-    let mut site_memory = None;
-    if let Ok((text, cp, model)) = &site {
-        let compared = crate::site::compare_site(src, verifier, text, cp, model, remembered_site)?;
-        report.files_compared = compared.files.len();
-        report.pages_left = compared.unchanged;
-        report.faults.extend(compared.faults);
-        site_files.extend(compared.files);
-        let mut memory = compared.memory;
+    if let Some(memory) = &mut site_memory {
         // Only files of the site are remembered: pages found beside it are checked each time.
         digests.retain(|rel, _| site_files.contains(rel));
         memory.files.extend(digests);
-        site_memory = Some(memory);
     }
 
     progress("accounting for every file and the partial tiles of earlier checkpoints");
