@@ -35,8 +35,24 @@ struct PageProof {
     inclusion: Value,
 }
 
-/// Whether a checkpoint pages carry (size, root) is consistent with the log's latest, or why not.
-pub(super) type Consistent = BTreeMap<(u64, String), Result<(), String>>;
+/// Each checkpoint text pages carry that is the log's, opened and proven consistent with its
+/// latest.
+pub(super) type Consistent = BTreeMap<String, Checkpoint>;
+
+/// The checkpoint `text` a page carries, when it is the log's: signed by its key, for its
+/// origin, no newer than the latest and consistent with it.
+fn page_checkpoint_holds(log: &Log<'_>, text: &str) -> Result<Checkpoint, String> {
+    let cp =
+        Checkpoint::open(text.as_bytes(), log.verifier).map_err(|e| format!("its checkpoint does not verify: {e}"))?;
+    if cp.origin != log.latest.origin {
+        return Err(format!("its checkpoint is for another log ({})", cp.origin));
+    }
+    if cp.size > log.latest.size {
+        return Err(format!("its checkpoint (size {}) is newer than the log's", cp.size));
+    }
+    consistent_with_latest(log, &cp)?;
+    Ok(cp)
+}
 
 /// The verified log a page is checked against.
 pub(super) struct Log<'a> {
@@ -79,39 +95,29 @@ pub(super) fn check_page(
     consistent: &mut Consistent,
     report: &mut CheckReport,
 ) {
-    let Log { verifier, entries, latest, .. } = *log;
+    let entries = log.entries;
     let root = "../".repeat(page.matches('/').count());
     let sections: Vec<&str> = html.split("<section class=\"record\"").skip(1).collect();
     if sections.is_empty() {
         return;
     }
-    let cp = match page_checkpoint(html) {
-        None => {
-            report.faults.push(format!("{page}: shows records but carries no checkpoint"));
-            return;
-        }
-        Some(text) => match Checkpoint::open(text.as_bytes(), verifier) {
+    let Some(text) = page_checkpoint(html) else {
+        report.faults.push(format!("{page}: shows records but carries no checkpoint"));
+        return;
+    };
+    // Pages share a few checkpoints: each of the log's is opened (its signature checked) and
+    // proven consistent with the latest once, not once per page. Only those are kept, so pages
+    // carrying texts of their own cannot fill memory.
+    let cp = match consistent.get(&text) {
+        Some(cp) => cp.clone(),
+        None => match page_checkpoint_holds(log, &text) {
+            Ok(cp) => consistent.entry(text).or_insert(cp).clone(),
             Err(e) => {
-                report.faults.push(format!("{page}: its checkpoint does not verify: {e}"));
+                report.faults.push(format!("{page}: {e}"));
                 return;
             }
-            Ok(cp) => cp,
         },
     };
-    if cp.origin != latest.origin {
-        report.faults.push(format!("{page}: its checkpoint is for another log ({})", cp.origin));
-        return;
-    }
-    if cp.size > latest.size {
-        report.faults.push(format!("{page}: its checkpoint (size {}) is newer than the log's", cp.size));
-        return;
-    }
-    // Pages share a few checkpoints: each one's consistency is proven once.
-    if let Err(e) = consistent.entry((cp.size, cp.root.to_base64())).or_insert_with(|| consistent_with_latest(log, &cp))
-    {
-        report.faults.push(format!("{page}: {e}"));
-        return;
-    }
     for s in sections {
         report.records_on_pages += 1;
         // The section as candor renders it from the log must be exactly what the page shows.
