@@ -45,8 +45,9 @@ pub(super) fn check_listed_records(
     for part in parts {
         let rel = format!("data/{part}");
         let Some(bytes) = read_named(src, &rel, report) else { continue };
-        let unchanged = since.is_some_and(|m| m.unchanged(&rel, &bytes));
-        digests.insert(rel.clone(), sha256_hex(&bytes));
+        let sha256 = sha256_hex(&bytes);
+        let unchanged = since.is_some_and(|m| m.unchanged(&rel, &sha256));
+        digests.insert(rel.clone(), sha256);
         if unchanged {
             report.unchanged_files += 1;
             continue;

@@ -51,9 +51,9 @@ pub(crate) struct SiteMemory {
 }
 
 impl SiteMemory {
-    /// Whether `rel` holds `bytes` as it did when verified.
-    pub(crate) fn unchanged(&self, rel: &str, bytes: &[u8]) -> bool {
-        self.files.get(rel).is_some_and(|h| *h == records::sha256_hex(bytes))
+    /// Whether `rel` held bytes of SHA-256 `sha256` (hex) when verified.
+    pub(crate) fn unchanged(&self, rel: &str, sha256: &str) -> bool {
+        self.files.get(rel).is_some_and(|h| h == sha256)
     }
 }
 

@@ -220,15 +220,16 @@ pub fn check_report_since(
         // A page with the bytes verified before shows entries (immutable) with proofs to a
         // checkpoint the new tree extends: its sections hold. Whether it is still what the
         // log makes is the comparison's to say, below.
-        if remembered_site.is_some_and(|m| m.unchanged(&page, &bytes)) {
+        let sha256 = records::sha256_hex(&bytes);
+        if remembered_site.is_some_and(|m| m.unchanged(&page, &sha256)) {
             report.unchanged_files += 1;
         } else {
             // A page the comparison found exactly as the log makes it shows each section as
             // rendered; its entries, proofs and checkpoint are still checked here.
-            let rendered = site_memory.as_ref().is_some_and(|m| m.unchanged(&page, &bytes));
+            let rendered = site_memory.as_ref().is_some_and(|m| m.unchanged(&page, &sha256));
             check_page(&log, model, &page, &html, rendered, &mut consistent, &mut report);
         }
-        digests.insert(page, records::sha256_hex(&bytes));
+        digests.insert(page, sha256);
     }
     if let Some(memory) = &mut site_memory {
         // Only files of the site are remembered: pages found beside it are checked each time.

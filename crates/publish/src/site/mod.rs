@@ -372,9 +372,9 @@ impl Sink<'_> {
     /// Compared, it must hold the bytes a check verified before.
     pub(crate) fn keep(&mut self, rel: &str) {
         if let Target::Compare { src, faults, remembered, digests } = &mut self.target {
-            match src.read(rel) {
-                Ok(Some(b)) if remembered.is_some_and(|m| m.unchanged(rel, &b)) => {
-                    digests.insert(rel.to_string(), records::sha256_hex(&b));
+            match src.read(rel).map(|b| b.map(|b| records::sha256_hex(&b))) {
+                Ok(Some(sha256)) if remembered.is_some_and(|m| m.unchanged(rel, &sha256)) => {
+                    digests.insert(rel.to_string(), sha256);
                 }
                 Ok(Some(_)) => faults.push(format!(
                     "{rel}: differs from the page verified before, although nothing it shows changed since"
