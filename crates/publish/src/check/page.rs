@@ -120,12 +120,6 @@ pub(super) fn check_page(
     };
     for s in sections {
         report.records_on_pages += 1;
-        // The section as candor renders it from the log must be exactly what the page shows.
-        let shown = format!("<section class=\"record\"{}", s.split("</section>").next().unwrap_or(""));
-        let shown = format!("{shown}</section>\n");
-        // A section showing what a record says of one organisation names it in its opening tag.
-        let opening = s.split('>').next().unwrap_or("");
-        let part = between(opening, "data-organisation=\"", "\"").map(|t| unescape(&t));
         let proof = between(s, "<script type=\"application/json\" class=\"candor-proof\">", "</script>")
             .and_then(|j| serde_json::from_str::<PageProof>(&j).ok());
         let Some(proof) = proof else {
@@ -142,13 +136,20 @@ pub(super) fn check_page(
             (_, _, None) => Some(format!("record #{index} is not in the log")),
             (None, _, _) | (_, None, _) => Some(format!("record #{index}: its proof is malformed")),
             (Some(e), Some(p), Some(logged)) => {
+                // The record as the site's model read it (the same entry), or read here.
+                let nul = match model.records.get(&index).filter(|r| r.entry == e) {
+                    Some(r) => nul_at(&r.value, ""),
+                    None => serde_json::from_slice::<Value>(&e).ok().and_then(|v| nul_at(&v, "")),
+                };
                 if &e != logged {
                     Some(format!("record #{index} differs from the log's entry {index}"))
-                } else if between(s, "<pre class=\"entry\">", "</pre>").map(|t| unescape(&t)).as_deref()
-                    != Some(String::from_utf8_lossy(&e).as_ref())
+                } else if !rendered
+                    && between(s, "<pre class=\"entry\">", "</pre>").map(|t| unescape(&t)).as_deref()
+                        != Some(String::from_utf8_lossy(&e).as_ref())
                 {
+                    // (A page byte for byte as the site renders it shows the log's entry.)
                     Some(format!("record #{index}: the text shown differs from the log's entry"))
-                } else if let Some(at) = serde_json::from_slice::<Value>(&e).ok().and_then(|v| nul_at(&v, "")) {
+                } else if let Some(at) = nul {
                     // The page's own check fails on it in a browser (no page can show NUL); so
                     // does this one, so the two always agree.
                     Some(format!(
@@ -160,10 +161,10 @@ pub(super) fn check_page(
                 } else if rendered {
                     // The whole page is byte for byte what the model renders (compared).
                     None
-                } else if model.records.get(&index).and_then(|r| match &part {
-                    Some(organisation) => render_organisation_part(r, &root, organisation, &p),
+                } else if model.records.get(&index).and_then(|r| match section_organisation(s) {
+                    Some(organisation) => render_organisation_part(r, &root, &organisation, &p),
                     None => Some(render_section(model, r, &root, &p)),
-                }) != Some(shown)
+                }) != Some(shown_section(s))
                 {
                     Some(format!("record #{index}: the page shows it differently from how the log's entry reads"))
                 } else {
@@ -175,6 +176,17 @@ pub(super) fn check_page(
             report.faults.push(format!("{page}: {f}"));
         }
     }
+}
+
+/// The section `s` (the text after its opening `<section class="record"`) as the page shows it.
+fn shown_section(s: &str) -> String {
+    format!("<section class=\"record\"{}</section>\n", s.split("</section>").next().unwrap_or(""))
+}
+
+/// The organisation a section shows a record's part of, named in its opening tag.
+fn section_organisation(s: &str) -> Option<String> {
+    let opening = s.split('>').next().unwrap_or("");
+    between(opening, "data-organisation=\"", "\"").map(|t| unescape(&t))
 }
 
 /// The JSON pointer of the first string (key or value) in `v` that holds U+0000.
