@@ -127,9 +127,6 @@ pub fn check_report_since(
     // Every file read and found as the log makes it, by its hash, for the next check.
     let mut digests: BTreeMap<String, String> = BTreeMap::new();
 
-    progress("checking every record of the downloads (data/records.json and its parts)");
-    listed::check_listed_records(src, &entries, remembered_site, &mut digests, &mut report);
-
     // The site is checked against the log at the checkpoint its overview says it was built
     // for: every section on every page must show what the log says there, and every file must
     // be what the log's records make there.
@@ -175,6 +172,9 @@ pub fn check_report_since(
         site_files.extend(compared.files);
         site_memory = Some(compared.memory);
     }
+
+    progress("checking every record of the downloads (data/records.json and its parts)");
+    listed::check_listed_records(src, &entries, remembered_site, site_memory.as_ref(), &mut digests, &mut report);
 
     progress("checking every record on every page");
     let mut queue: VecDeque<String> = VecDeque::from(vec!["index.html".to_string()]);
