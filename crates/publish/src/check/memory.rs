@@ -10,10 +10,11 @@
 //! have the bytes verified, and is not rendered again. Everything else is rendered and compared
 //! as in a full check.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use tlog::{Checkpoint, Frontier, Verified, Verifier};
+
+pub(crate) use crate::site::verified::SiteMemory;
 
 /// Most bytes a memory may have: a SHA-256 and a path per file, for the most pages a check
 /// follows, and room besides.
@@ -33,28 +34,6 @@ pub struct Memory {
     renderer: String,
     /// What the site verified was built from; `None` when it was not (no overview).
     pub(crate) site: Option<SiteMemory>,
-}
-
-/// The site a check verified: what its pages were built from, and every file by its hash.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct SiteMemory {
-    /// The log size it was built for.
-    pub size: u64,
-    /// SHA-256 of the trust policy's text ("" without one).
-    pub policy: String,
-    /// Whether it shows demonstration data.
-    pub demonstration: bool,
-    /// The checkpoints its pages carried, each with the hash of what pages show of it.
-    pub kept: BTreeMap<u64, String>,
-    /// Every file read and found as the log makes it, with its SHA-256 (hex).
-    pub files: BTreeMap<String, String>,
-}
-
-impl SiteMemory {
-    /// Whether `rel` held bytes of SHA-256 `sha256` (hex) when verified.
-    pub(crate) fn unchanged(&self, rel: &str, sha256: &str) -> bool {
-        self.files.get(rel).is_some_and(|h| h == sha256)
-    }
 }
 
 /// What reading a memory file found.

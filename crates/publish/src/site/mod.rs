@@ -21,6 +21,7 @@ pub mod signed;
 pub mod stamp;
 mod svg;
 mod timeline;
+pub(crate) mod verified;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,9 +29,9 @@ use std::path::{Path, PathBuf};
 use tlog::{Checkpoint, Dir, ReadStorage, TileReader, Verifier};
 
 use crate::Error;
-use crate::check::memory::SiteMemory;
 pub use model::{Model, RecordView};
 pub use signed::Signed;
+use verified::SiteMemory;
 
 /// Seconds since the epoch (a cosignature dated later is refused).
 fn unix_now() -> u64 {
