@@ -102,18 +102,13 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
     };
     let signed = source.read(tlog::CHECKPOINT_PATH)?.context("the report serves no checkpoint")?;
     let cp = tlog::Checkpoint::open(&signed, &verifier).context("the report's checkpoint")?;
-    let entries = publish::entries::read_all(&*source, cp.size)?;
-    let records = records::parse_all(&entries);
+    // The served log, indexed as it is read (each bundle once); only the records the
+    // reconciliation needs are read again whole.
+    let (index, _) = publish::index::RecordIndex::open(&*source, cp.size, &cp.root, publish::index::Cache::None)?;
+    let log = crate::reconcile::Logged { index: &index, storage: &*source };
     let period = match &req.period {
         Some(p) => p.clone(),
-        None => records
-            .iter()
-            .filter_map(|(_, r)| match r.body() {
-                Some(records::Body::PeriodSummary(s)) => Some(s.period.clone()),
-                _ => None,
-            })
-            .max()
-            .context("the report has published no period")?,
+        None => log.last_period().context("the report has published no period")?,
     };
 
     progress("importing the public files");
@@ -142,15 +137,13 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
     }
 
     progress("holding the ties against the report");
-    let reconciliation = records.iter().rev().find_map(|(i, r)| match r.body() {
-        Some(records::Body::Reconciliation(x)) if x.period == period => Some((*i, x)),
-        _ => None,
-    });
+    let latest = log.latest_reconciliation(&period)?;
+    let reconciliation = latest.as_ref().map(|(i, x)| (*i, x));
     let held = Held {
-        entries: &entries,
-        disclosed: crate::reconcile::disclosures(&entries, &records, &period),
-        statements: crate::reconcile::statements_in_force(&records),
-        withheld_reasons: withheld_reasons(&entries, &records, &period),
+        log,
+        disclosed: log.disclosures(&period)?,
+        statements: log.statements_in_force()?,
+        withheld_reasons: log.withheld_reasons(&period)?,
     };
     let mut rows = Vec::new();
     for tie in ties {
@@ -192,7 +185,7 @@ pub fn check(req: &OutsideCheck, progress: &mut dyn FnMut(&str)) -> Result<Outsi
 
 /// What the report's log says, to hold each listed organisation against.
 struct Held<'a> {
-    entries: &'a [Vec<u8>],
+    log: crate::reconcile::Logged<'a>,
     /// The period's current usage records, by organisation name.
     disclosed: std::collections::BTreeMap<String, reconcile::Disclosure>,
     /// The statements in force that an organisation is not a customer.
@@ -202,14 +195,6 @@ struct Held<'a> {
 }
 
 impl Held<'_> {
-    /// Whether `link` names the entry at its index.
-    fn holds(&self, link: &records::Link) -> bool {
-        usize::try_from(link.index)
-            .ok()
-            .and_then(|i| self.entries.get(i))
-            .is_some_and(|e| records::sha256_hex(e) == link.sha256)
-    }
-
     /// A listed organisation's standing as the record states it, and a finding when the log
     /// says otherwise.
     fn standing(&self, o: &records::Reconciled, tie: &Tie) -> (Option<Status>, Option<String>) {
@@ -232,7 +217,7 @@ impl Held<'_> {
             .and_then(|d| d.record);
         let finding = match o.status {
             records::Standing::Disclosed => match (&o.record, current) {
-                (Some(link), Some(c)) if link.index == c && self.holds(link) => None,
+                (Some(link), Some(c)) if link.index == c && self.log.holds(link) => None,
                 (link, _) => Some(format!(
                     "not disclosed: the reconciliation says disclosed{}, but the period has no such current usage \
                      record of it",
@@ -251,7 +236,7 @@ impl Held<'_> {
             }
             records::Standing::NotACustomer => {
                 let in_force = self.statements.get(&o.organisation).map(|(i, _)| *i);
-                let linked = o.statement.as_ref().filter(|l| Some(l.index) == in_force && self.holds(l));
+                let linked = o.statement.as_ref().filter(|l| Some(l.index) == in_force && self.log.holds(l));
                 linked.is_none().then(|| {
                     "not a customer, the reconciliation says, but the log holds no statement in force that says so"
                         .to_string()
@@ -261,25 +246,6 @@ impl Held<'_> {
         };
         (Some(status), finding)
     }
-}
-
-/// The reasons the period's current summary counts withheld organisations under.
-fn withheld_reasons(
-    entries: &[Vec<u8>],
-    records: &[(u64, records::Parsed)],
-    period: &str,
-) -> std::collections::BTreeSet<String> {
-    let corrected = records::corrected(entries, records.iter().map(|(i, r)| (*i, r)));
-    records
-        .iter()
-        .filter(|(i, _)| !corrected.contains_key(i))
-        .filter_map(|(_, r)| match r.body() {
-            Some(records::Body::PeriodSummary(s)) if s.period == period => Some(s),
-            _ => None,
-        })
-        .next_back()
-        .map(|s| s.withheld.iter().map(|w| w.reason.clone()).collect())
-        .unwrap_or_default()
 }
 
 impl std::fmt::Display for OutsideResult {

@@ -225,13 +225,25 @@ impl RecordIndex {
         storage: &dyn ReadStorage,
         wanted: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<(u64, Parsed)>, Error> {
+        self.read_where(storage, &|_, e| e.kind.as_deref().is_some_and(wanted))
+    }
+
+    /// The records of the entries `wanted` accepts (by index and what the index says of them), read whole from the log in `storage` (of at
+    /// least this index's size), each entry bundle that holds one read once. An entry that is
+    /// not a candor record is left out.
+    pub fn read_where(
+        &self,
+        storage: &dyn ReadStorage,
+        wanted: &dyn Fn(u64, &Indexed) -> bool,
+    ) -> Result<Vec<(u64, Parsed)>, Error> {
         let reader = TileReader::new(storage, self.len());
         let mut out = Vec::new();
-        for (i, _) in self.iter().filter(|(_, e)| e.kind.as_deref().is_some_and(wanted)) {
-            if let Some(parsed) = records::parse(&reader.entry(i)?) {
+        let chosen = self.iter().filter(|(i, e)| wanted(*i, e)).map(|(i, _)| i);
+        reader.for_each_entry_at(chosen, |i, entry| {
+            if let Some(parsed) = records::parse(entry) {
                 out.push((i, parsed));
             }
-        }
+        })?;
         Ok(out)
     }
 

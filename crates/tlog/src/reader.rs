@@ -125,6 +125,39 @@ impl<'a> TileReader<'a> {
         Ok(())
     }
 
+    /// Calls `each(index, entry)` for each of `indexes` (ascending; an index out of order or past
+    /// the tree's end is an error), reading each entry bundle that holds one of them once: the
+    /// few records a step needs from a long log, without a read per record.
+    pub fn for_each_entry_at(
+        &self,
+        indexes: impl IntoIterator<Item = u64>,
+        mut each: impl FnMut(u64, &[u8]),
+    ) -> Result<(), Error> {
+        let mut wanted: Vec<u64> = Vec::new();
+        for index in indexes {
+            if index >= self.size {
+                return Err(Error::Missing { path: format!("entry {index} (tree size {})", self.size) });
+            }
+            if wanted.last().is_some_and(|&l| l >= index) {
+                return Err(Error::Inconsistent(format!("entry {index} asked for out of order")));
+            }
+            wanted.push(index);
+        }
+        for group in wanted.chunk_by(|a, b| a / TILE_WIDTH == b / TILE_WIDTH) {
+            let bundle = group[0] / TILE_WIDTH;
+            let id = TileId::entries(bundle, width_at(0, bundle, self.size));
+            let bytes = read_tile(self.storage, id)?;
+            let entries = parse_bundle(&bytes)?;
+            for &index in group {
+                let entry = entries.get((index % TILE_WIDTH) as usize).ok_or_else(|| {
+                    Error::Inconsistent(format!("{} holds fewer than {} entries", id.path(), id.width))
+                })?;
+                each(index, entry);
+            }
+        }
+        Ok(())
+    }
+
     /// The entry at `index`, read from its entry bundle.
     pub fn entry(&self, index: u64) -> Result<Vec<u8>, Error> {
         if index >= self.size {

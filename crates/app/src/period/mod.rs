@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use publish::append::{self, Options};
 use publish::gather::{Period, gather};
+use publish::index::{Cache, RecordIndex};
 use serde::Serialize;
 use tlog::LocalLog;
 
@@ -225,7 +226,7 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
     };
     let mut outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
     if let Some(prepared) = reconciling {
-        append_reconciliation(&mut writer, prepared, req, &mut outcome)?;
+        append_reconciliation(&home, &mut writer, prepared, req, &mut outcome)?;
     }
     // A witnessed log serves the new checkpoint only once its quorum cosigned it; the report
     // is written for the checkpoint served.
@@ -254,15 +255,19 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
 /// Appends the period's reconciliation when it differs from the period's latest one (the
 /// organisations' records it links are those just published).
 fn append_reconciliation<S: tlog::Storage>(
+    home: &LocalLog,
     writer: &mut tlog::LogWriter<S>,
     prepared: crate::reconcile::Prepared,
     req: &PublishPeriod,
     outcome: &mut append::Outcome,
 ) -> Result<()> {
-    let entries = publish::entries::read_all(writer.storage(), writer.size())?;
-    let table = crate::reconcile::finish(prepared, req.period.as_str(), &entries);
-    let body = crate::reconcile::to_record(&table, &entries);
-    if crate::reconcile::latest_record(&entries, req.period.as_str()).as_ref() == Some(&body) {
+    // The record index `append::publish` just brought up to date, extended by what it appended.
+    let cache = home.home().join(tlog::STATE_DIR).join(publish::index::FILE_NAME);
+    let (index, _) = RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::ReadWrite(&cache))?;
+    let log = crate::reconcile::Logged { index: &index, storage: writer.storage() };
+    let table = crate::reconcile::finish(prepared, req.period.as_str(), log)?;
+    let body = crate::reconcile::to_record(&table, log);
+    if log.latest_reconciliation(req.period.as_str())?.map(|(_, x)| x).as_ref() == Some(&body) {
         return Ok(());
     }
     let record = records::Record::new(records::Body::Reconciliation(body), req.demonstration);

@@ -115,3 +115,37 @@ fn every_law_enforcement_agency_a_public_record_ties_to_the_offerings_is_listed(
     let e = app::reconcile::reconcile_period(&stores, &req).expect_err("unknown offering");
     assert!(format!("{e:#}").contains("fedramp_offerings[0] = \"FR0000000000\""), "{e:#}");
 }
+
+/// The reconciliation reads the log through its record index (only the period's records and
+/// the statements whole); it must read what the whole log says, on a log with two periods, a
+/// corrected record and reconciliations.
+#[test]
+fn the_log_read_through_its_index_says_what_the_whole_log_says() {
+    let demo = crate::demo();
+    let entries = demo.entries();
+    let parsed = records::parse_all(&entries);
+    let public = tlog::Dir::new(demo.dir.join("log/public"));
+    let index = publish::index::RecordIndex::of_entries(&entries);
+    let log = app::reconcile::Logged { index: &index, storage: &public };
+    assert!(!index.corrected().is_empty(), "the demo corrects a record");
+    let periods = [app::demo::PERIOD, app::demo::SECOND_PERIOD];
+    assert_eq!(log.last_period().as_deref(), Some(app::demo::SECOND_PERIOD));
+    for period in periods {
+        let whole = records::disclosed_in(&entries, &parsed, period);
+        let disclosed = log.disclosures(period).expect("disclosures");
+        assert!(!whole.is_empty(), "{period} discloses organisations");
+        let by_index: std::collections::BTreeMap<String, u64> =
+            disclosed.iter().map(|(n, d)| (n.clone(), d.record.expect("a record"))).collect();
+        assert_eq!(by_index, whole, "{period}");
+        let last = parsed.iter().rev().find_map(|(i, r)| match r.body() {
+            Some(records::Body::Reconciliation(x)) if x.period == period => Some((*i, x.clone())),
+            _ => None,
+        });
+        assert_eq!(log.latest_reconciliation(period).expect("reconciliation"), last, "{period}");
+    }
+    assert_eq!(log.statements_in_force().expect("statements"), app::reconcile::logged::in_force(&parsed));
+    let (i, x) = log.latest_reconciliation(app::demo::PERIOD).expect("read").expect("the demo reconciles");
+    let link = log.link(i).expect("a link");
+    assert!(log.holds(&link) && !log.holds(&records::Link { index: i, sha256: "0".repeat(64) }));
+    assert_eq!(x.period, app::demo::PERIOD);
+}

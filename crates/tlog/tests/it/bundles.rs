@@ -41,3 +41,24 @@ fn new_entries_read_each_bundle_once() {
     let reads = storage.reads.lock().expect("lock").clone();
     assert_eq!(reads, vec!["tile/entries/001".to_string(), "tile/entries/002.p/188".to_string()], "{reads:?}");
 }
+
+#[test]
+fn chosen_entries_read_each_of_their_bundles_once() {
+    let storage = Counting { inner: MemStorage::new(), reads: Arc::new(Mutex::new(Vec::new())) };
+    let mut w = LogWriter::create(storage.clone(), Signer::generate("bundles.example/log").expect("key")).expect("log");
+    let entries: Vec<Vec<u8>> = (0..700).map(|i| format!("entry {i}").into_bytes()).collect();
+    w.append(&entries).expect("append");
+    storage.reads.lock().expect("lock").clear();
+    let reader = TileReader::new(&storage, 700);
+    let wanted = [3u64, 4, 200, 255, 600, 699];
+    let mut seen = Vec::new();
+    reader.for_each_entry_at(wanted, |i, e| seen.push((i, e.to_vec()))).expect("read");
+    assert_eq!(seen.iter().map(|(i, _)| *i).collect::<Vec<_>>(), wanted);
+    assert!(seen.iter().all(|(i, e)| *e == entries[*i as usize]), "each entry at its index");
+    // Bundle 1 holds none of them and is not read; bundles 0 and 2 once each.
+    let reads = storage.reads.lock().expect("lock").clone();
+    assert_eq!(reads, vec!["tile/entries/000".to_string(), "tile/entries/002.p/188".to_string()], "{reads:?}");
+    assert!(reader.for_each_entry_at([5, 4], |_, _| {}).is_err(), "out of order");
+    assert!(reader.for_each_entry_at([4, 4], |_, _| {}).is_err(), "twice");
+    assert!(reader.for_each_entry_at([700], |_, _| {}).is_err(), "past the end");
+}

@@ -8,11 +8,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use publish::gather::{Period, PeriodData, gather};
+use publish::index::{Cache, RecordIndex};
 use reconcile::{Provider, Reconciliation, Standing, Tie};
 use registry::model::Status;
 use tlog::LocalLog;
 
 use crate::stores::{Stores, lock};
+
+pub mod logged;
+
+pub use logged::Logged;
 
 /// What to reconcile.
 #[derive(Debug, Clone)]
@@ -84,15 +89,15 @@ pub fn prepare(registry: &dyn registry::Store, provider: Provider, file: &str, d
     Ok(Prepared { provider, offerings, ties, standing })
 }
 
-/// The table, with what the log's `entries` disclose for the period (their records' indexes).
-pub fn finish(prepared: Prepared, period: &str, entries: &[Vec<u8>]) -> Reconciliation {
+/// The table, with what the log says of the period: what it discloses (its records' indexes)
+/// and the statements in force.
+pub fn finish(prepared: Prepared, period: &str, log: Logged<'_>) -> Result<Reconciliation> {
     let Prepared { provider, offerings, ties, mut standing } = prepared;
-    let records = records::parse_all(entries);
-    for (name, d) in disclosures(entries, &records, period) {
+    for (name, d) in log.disclosures(period)? {
         standing.disclosed.insert(name, d);
     }
-    standing.not_customers = statements_in_force(&records);
-    reconcile::reconcile(period, &provider, &offerings, ties, &standing)
+    standing.not_customers = log.statements_in_force()?;
+    Ok(reconcile::reconcile(period, &provider, &offerings, ties, &standing))
 }
 
 /// The period's reconciliation, from the registry (ties, links), the usage store (what the
@@ -105,68 +110,24 @@ pub fn reconcile_period(stores: &Stores, req: &ReconcilePeriod) -> Result<Reconc
     let data = gather(&**registry, &rows, &req.period)?;
     let prepared = prepare(&**registry, provider, &req.provider.display().to_string(), &data)?;
     drop(registry);
-    Ok(finish(prepared, req.period.as_str(), &published_entries(&req.log_dir)?))
-}
-
-/// The organisations `period` discloses in the log, with their records' indexes and what the
-/// records say of each organisation's kind and state.
-pub fn disclosures(
-    entries: &[Vec<u8>],
-    records: &[(u64, records::Parsed)],
-    period: &str,
-) -> std::collections::BTreeMap<String, reconcile::Disclosure> {
-    let by_index: std::collections::BTreeMap<u64, &records::Parsed> = records.iter().map(|(i, r)| (*i, r)).collect();
-    records::disclosed_in(entries, records, period)
-        .into_iter()
-        .filter_map(|(name, index)| match by_index.get(&index)?.body()? {
-            records::Body::OrganisationUsage(u) => Some((
-                name,
-                reconcile::Disclosure {
-                    record: Some(index),
-                    kind: u.organisation.kind.clone(),
-                    state: u.organisation.jurisdiction.state.clone(),
-                },
-            )),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The statements in force that an organisation is not a customer, by name: the latest
-/// statement about each, unless it is a withdrawal.
-pub fn statements_in_force(records: &[(u64, records::Parsed)]) -> std::collections::BTreeMap<String, (u64, String)> {
-    let mut out = std::collections::BTreeMap::new();
-    for (index, r) in records {
-        let Some(records::Body::CustomerStatement(s)) = r.body() else { continue };
-        match s.statement {
-            records::StatementKind::NotACustomer => {
-                out.insert(s.organisation.clone(), (*index, s.reason.clone()));
-            }
-            records::StatementKind::Withdrawn => {
-                out.remove(&s.organisation);
-            }
-        }
-    }
-    out
-}
-
-/// The entries the log in `log_dir` serves (none before its first checkpoint).
-fn published_entries(log_dir: &Path) -> Result<Vec<Vec<u8>>> {
-    let home = LocalLog::at(log_dir);
-    if !home.public_dir().join(tlog::CHECKPOINT_PATH).exists() {
-        return Ok(Vec::new());
-    }
-    let (_, cp, _) = crate::log::latest_checkpoint(&home)?;
-    Ok(publish::entries::read_all(&tlog::Dir::new(home.public_dir()), cp.size)?)
-}
-
-/// The table as a record: disclosed organisations link to their usage records in `entries`,
-/// organisations stated not to be customers to the statement.
-pub fn to_record(table: &Reconciliation, entries: &[Vec<u8>]) -> records::Reconciliation {
-    let link = |i: u64| {
-        let entry = entries.get(usize::try_from(i).ok()?)?;
-        Some(records::Link { index: i, sha256: records::sha256_hex(entry) })
+    // The log as served (none before its first checkpoint), through the record index the
+    // writer keeps: only the period's records and the statements are read.
+    let home = LocalLog::at(&req.log_dir);
+    let public = tlog::Dir::new(home.public_dir());
+    let index = if home.public_dir().join(tlog::CHECKPOINT_PATH).exists() {
+        let (_, cp, _) = crate::log::latest_checkpoint(&home)?;
+        let cache = home.home().join(tlog::STATE_DIR).join(publish::index::FILE_NAME);
+        RecordIndex::open(&public, cp.size, &cp.root, Cache::Read(&cache))?.0
+    } else {
+        RecordIndex::default()
     };
+    finish(prepared, req.period.as_str(), Logged { index: &index, storage: &public })
+}
+
+/// The table as a record: disclosed organisations link to their usage records in the log,
+/// organisations stated not to be customers to the statement.
+pub fn to_record(table: &Reconciliation, log: Logged<'_>) -> records::Reconciliation {
+    let link = |i: u64| log.link(i);
     let organisations = table
         .rows
         .iter()
@@ -218,14 +179,6 @@ pub fn to_record(table: &Reconciliation, entries: &[Vec<u8>]) -> records::Reconc
         inventory_names: table.inventory_names.clone(),
         organisations,
     }
-}
-
-/// The period's latest reconciliation record among `entries`, if any.
-pub fn latest_record(entries: &[Vec<u8>], period: &str) -> Option<records::Reconciliation> {
-    records::parse_all(entries).into_iter().rev().find_map(|(_, r)| match r.body() {
-        Some(records::Body::Reconciliation(x)) if x.period == period => Some(x.clone()),
-        _ => None,
-    })
 }
 
 /// What `candor reconcile-statement` asks.
@@ -305,7 +258,7 @@ pub fn state(stores: &Stores, log_dir: &Path, req: &Statement) -> Result<Stated>
         name
     };
     let mut log = crate::notice::log::NoticeLog::open(log_dir)?;
-    let in_force = statements_in_force(&log.records).contains_key(&organisation);
+    let in_force = logged::in_force(&log.records).contains_key(&organisation);
     let statement = if req.withdraw {
         if !in_force {
             anyhow::bail!("no statement that {organisation} is not a customer is in force; nothing to withdraw");
