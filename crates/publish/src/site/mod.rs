@@ -5,6 +5,7 @@
 //! proof, which `assets/verify.js` checks in the reader's browser.
 
 mod accountability;
+mod built;
 mod data;
 mod formats;
 mod gate;
@@ -172,9 +173,9 @@ fn write_whole(public: &Path, verifier: &Verifier, now: &str, earlier: Option<&s
     let signed = Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy.clone(), at);
     let history = history::History::read(&dir, verifier, &cp, policy.as_deref(), at);
     let kept = kept_digests(&history, cp.size, &signed);
-    let unchanged_through = earlier
-        .and_then(|s| s.earlier_site(public, policy.as_deref(), model.demonstration, &kept, cp.size))
-        .unwrap_or(0);
+    let policy_hash = stamp::policy_hash(policy.as_deref());
+    let built = built::BuiltFrom { size: cp.size, policy: &policy_hash, demonstration: model.demonstration, kept: &kept };
+    let unchanged_through = earlier.and_then(|s| s.earlier_site(public, &built)).unwrap_or(0);
     // What an earlier run wrote, read before this run replaces the list.
     let earlier_files: Vec<String> =
         std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
@@ -297,14 +298,8 @@ pub(crate) fn compare_site(
     let kept = kept_digests(&history, cp.size, &signed);
     let policy = stamp::policy_hash(policy.as_deref());
     // Record pages a site verified before left as they were (see `check::memory`).
-    let unchanged_through = since
-        .filter(|m| {
-            m.size < cp.size
-                && m.policy == policy
-                && m.demonstration == model.demonstration
-                && kept.range(..=m.size).eq(m.kept.iter())
-        })
-        .map_or(0, |m| m.size);
+    let built = built::BuiltFrom { size: cp.size, policy: &policy, demonstration: model.demonstration, kept: &kept };
+    let unchanged_through = since.and_then(|m| m.built().pages_kept_by(&built)).unwrap_or(0);
     let record_pages = RecordPages { history: &history, tiles: src, unchanged_through };
     let target = Target::Compare { src, faults: Vec::new(), remembered: since, digests: BTreeMap::new() };
     let mut sink = Sink { target, written: Vec::new(), kept: 0 };

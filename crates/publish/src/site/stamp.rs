@@ -93,15 +93,16 @@ impl Stamp {
     /// What the site in `public` reports, when it is still the one this stamp describes for
     /// `checkpoint` and `policy`: same inputs, same renderer, every file as it was left.
     pub(crate) fn still_holds(&self, public: &Path, checkpoint: &[u8], policy: Option<&str>) -> Option<SiteReport> {
-        let holds = self.checkpoint == sha256(checkpoint) && self.files_as_left(public, policy);
+        let holds = self.checkpoint == sha256(checkpoint)
+            && self.renderer == env!("CARGO_PKG_VERSION")
+            && self.policy == policy_hash(policy)
+            && self.files_as_left(public);
         holds.then(|| self.report.clone())
     }
 
-    /// Whether the site in `public` is as this stamp left it, by this renderer, under `policy`.
-    fn files_as_left(&self, public: &Path, policy: Option<&str>) -> bool {
-        self.renderer == env!("CARGO_PKG_VERSION")
-            && self.policy == policy_hash(policy)
-            && !self.files.is_empty()
+    /// Whether every file of the site in `public` is as this stamp left it.
+    fn files_as_left(&self, public: &Path) -> bool {
+        !self.files.is_empty()
             && self.files.len() == self.report.files
             && self
                 .files
@@ -110,23 +111,16 @@ impl Stamp {
     }
 
     /// The log size this stamp's site was written for, when the site in `public` is as it was
-    /// left and a site for a larger log (of `size`, its pages carrying the checkpoints `kept`)
-    /// can keep that site's record pages: same renderer, policy and demonstration notice,
-    /// and every checkpoint that site's pages carried still carried, shown the same way.
-    /// Then a record page carrying a checkpoint of at most that size is what writing it
-    /// again would make: nothing it shows changed (see [`super::history`]).
-    pub(crate) fn earlier_site(
-        &self,
-        public: &Path,
-        policy: Option<&str>,
-        demonstration: bool,
-        kept: &BTreeMap<u64, String>,
-        size: u64,
-    ) -> Option<u64> {
-        let through = self.report.size;
-        let same_history = kept.range(..=through).eq(self.kept.iter());
-        (through < size && self.demonstration == demonstration && same_history && self.files_as_left(public, policy))
-            .then_some(through)
+    /// left and a site built from `newer` can keep its record pages (see
+    /// [`super::built::BuiltFrom::pages_kept_by`]).
+    pub(crate) fn earlier_site(&self, public: &Path, newer: &super::built::BuiltFrom<'_>) -> Option<u64> {
+        let built = super::built::BuiltFrom {
+            size: self.report.size,
+            policy: &self.policy,
+            demonstration: self.demonstration,
+            kept: &self.kept,
+        };
+        built.pages_kept_by(newer).filter(|_| self.renderer == env!("CARGO_PKG_VERSION") && self.files_as_left(public))
     }
 
     /// Writes the stamp at `path` (by rename, so a reader sees the old one or the new one).

@@ -19,6 +19,16 @@ pub(crate) struct SiteMemory {
 }
 
 impl SiteMemory {
+    /// What the site verified was built from.
+    pub(crate) fn built(&self) -> super::built::BuiltFrom<'_> {
+        super::built::BuiltFrom {
+            size: self.size,
+            policy: &self.policy,
+            demonstration: self.demonstration,
+            kept: &self.kept,
+        }
+    }
+
     /// Whether `rel` held bytes of SHA-256 `sha256` (hex) when verified.
     pub(crate) fn unchanged(&self, rel: &str, sha256: &str) -> bool {
         self.files.get(rel).is_some_and(|h| h == sha256)

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tlog::cosignature::Cosigner;
 use tlog::{Checkpoint, Dir, ReadStorage, TileReader};
 
-use crate::site_stamp::{Published, published, site_files};
+use crate::site_stamp::{Published, published, published_with, site_files};
 
 const NOW: &str = "2026-10-01T00:00:00Z";
 
@@ -223,16 +223,9 @@ fn a_site_that_becomes_demonstration_data_writes_every_page() {
 
 /// A log with one policy version record, not demonstration data.
 fn published_plain() -> Published {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let home = tlog::LocalLog::at(tmp.path().join("log"));
-    let mut writer = home.init(crate::publish_flow::ORIGIN).expect("init");
-    let policy = json!({"type": "candor.policy_version", "sha256": "ab", "file": "p.cedar",
-                        "text": "permit(principal, action, resource);", "activated_at": "2026-07-01T00:00:00Z"});
-    writer.append(&[canonical(&policy), b"other".to_vec()]).expect("policy");
-    drop(writer);
-    let (public, stamp) = (home.public_dir(), home.home().join("state").join(publish::site::stamp::FILE_NAME));
-    let verifier = home.verifier().expect("verifier");
-    Published { tmp, home, public, stamp, verifier }
+    published_with(|writer| {
+        writer.append(&[b"other".to_vec()]).expect("another entry");
+    })
 }
 
 #[test]

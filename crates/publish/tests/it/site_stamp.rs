@@ -54,15 +54,23 @@ impl Published {
 }
 
 pub(crate) fn published() -> Published {
+    published_with(|writer| {
+        let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+        let data = gather(&registry(), &usage(), &Period::parse("2026-Q3").expect("period")).expect("gather");
+        publish(writer, &data, Some(0), &opts).expect("publish");
+    })
+}
+
+/// A log whose first entry is a policy version, then what `then` appends; no site written yet.
+pub(crate) fn published_with(then: impl FnOnce(&mut tlog::LogWriter<tlog::DirStorage>)) -> Published {
     let tmp = tempfile::tempdir().expect("tmp");
     let home = LocalLog::at(tmp.path().join("log"));
     let mut writer = home.init(ORIGIN).expect("init");
     let policy = json!({"type": "candor.policy_version", "sha256": "ab", "file": "p.cedar",
                         "text": "permit(principal, action, resource);", "activated_at": "2026-07-01T00:00:00Z"});
     writer.append(&[records::canonical::to_vec(&policy).expect("canonical")]).expect("policy");
-    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
-    let data = gather(&registry(), &usage(), &Period::parse("2026-Q3").expect("period")).expect("gather");
-    publish(&mut writer, &data, Some(0), &opts).expect("publish");
+    then(&mut writer);
+    drop(writer);
     let (public, stamp) = (home.public_dir(), home.home().join("state").join(stamp::FILE_NAME));
     let verifier = home.verifier().expect("verifier");
     Published { tmp, home, public, stamp, verifier }
