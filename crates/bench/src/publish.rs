@@ -234,7 +234,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         "peak_mb": {"gather": peaks[0], "append": peaks[1], "site": peaks[2], "republish": peaks[3], "verify": peaks[4], "verify_remembered": peaks[5]},
         "verify_remembered_s": since.as_ref().map(|_| since_s),
         "verify_remembered": since.as_ref().map(|r| json!({"entries": r.entries, "unchanged_files": r.unchanged_files, "pages_left": r.pages_left})),
-        "site_files": files, "site_bytes": bytes, "record_pages_left": site.kept_pages, "files_compared": check.files_compared, "largest_page": largest.1, "largest_page_kb": largest.0 as f64 / 1e3,
+        "site_files": files, "site_bytes": bytes, "record_pages_left": site.kept_pages, "download_parts_left": site.kept_parts, "files_compared": check.files_compared, "largest_page": largest.1, "largest_page_kb": largest.0 as f64 / 1e3,
         "overview_kb": overview_kb, "search_index_kb": index_kb, "pages_checked": check.pages, "records_on_pages": check.records_on_pages,
         "verified": verified, "faults": check.faults.len(), "serve": serve,
     });
@@ -269,16 +269,17 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     if let Some(r) = &since {
         println!("  {:<30} {since_s:>8.2} {:>10.0}", "verify from memory", peaks[5]);
         println!(
-            "    (from the check of the earlier periods: {} entries rehashed, {} files found as verified, {} record pages not rendered again)",
+            "    (from the check of the earlier periods: {} entries rehashed, {} files found as verified, {} record pages and download parts not rendered again)",
             r.entries, r.unchanged_files, r.pages_left
         );
     }
     println!(
-        "  site: {} files, {:.1} MB, {} record pages ({} left as they were); verify checked {} pages, {} records on them, {} entries",
+        "  site: {} files, {:.1} MB, {} record pages ({} left as they were), {} download parts left; verify checked {} pages, {} records on them, {} entries",
         files,
         bytes as f64 / 1e6,
         site.record_pages,
         site.kept_pages,
+        site.kept_parts,
         check.pages,
         check.records_on_pages,
         check.entries

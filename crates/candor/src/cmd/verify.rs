@@ -90,7 +90,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
             );
             if r.remembered {
                 println!(
-                    "from what was verified before: {} files found as they were verified, {} record pages not rendered again",
+                    "from what was verified before: {} files found as they were verified, {} record pages and download parts not rendered again",
                     r.unchanged_files, r.pages_left
                 );
             }

@@ -47,8 +47,8 @@ pub struct CheckReport {
     pub remembered: bool,
     /// Pages and downloads found with the bytes verified before, not checked again.
     pub unchanged_files: usize,
-    /// Record pages found as verified before and not rendered again: nothing they show
-    /// changed since.
+    /// Record pages and download parts found as verified before and not rendered again:
+    /// nothing they show changed since.
     pub pages_left: usize,
     /// Faults, each naming the file and the record.
     pub faults: Vec<String>,

@@ -153,14 +153,18 @@ fn json_bytes(value: &Value) -> Vec<u8> {
     out
 }
 
-/// The downloads, the dictionary, the record index and the feed.
+/// The downloads, the dictionary, the record index and the feed. Parts of the downloads an
+/// earlier writing for the first `since` entries left as this log makes them are left as
+/// they are (see [`super::parts::PartsLeft`]; 0 writes every part).
 pub(crate) fn render(
     m: &Model,
     cp: &Checkpoint,
     signed: &super::signed::Signed,
     first_seen: &BTreeMap<u64, String>,
+    since: u64,
     sink: &mut super::Sink<'_>,
 ) -> Result<(), Error> {
+    let left = super::parts::PartsLeft::of(m, since);
     let notice = if m.demonstration { DEMO_NOTICE } else { "" };
     let meta = json!({"log_origin": cp.origin, "log_size": cp.size, "demonstration_data": m.demonstration,
                       "notice": if m.demonstration { Value::from(DEMO_NOTICE) } else { Value::Null }});
@@ -173,6 +177,11 @@ pub(crate) fn render(
     // The usage rows, one CSV and one JSON file per period, and their catalogue.
     let usage_parts = super::parts::usage_parts(m);
     for part in &usage_parts {
+        if left.usage(part) {
+            sink.keep(&format!("data/usage/{}.csv", part.name), super::Left::Part);
+            sink.keep(&format!("data/usage/{}.json", part.name), super::Left::Part);
+            continue;
+        }
         let csv_rows: Vec<Vec<String>> = part.rows.iter().map(|u| usage_cells(u, notice)).collect();
         sink.put(&format!("data/usage/{}.csv", part.name), &csv_bytes(USAGE_COLUMNS, &csv_rows)?)?;
         let part_json = with(&with(&part_meta, "period", json!(part.period)), "rows", json!(part.rows));
@@ -232,6 +241,10 @@ pub(crate) fn render(
     // Every record, in parts of a fixed range of log indexes, and their catalogue.
     let records_parts = super::parts::records_parts(m);
     for part in &records_parts {
+        if left.records(m, part) {
+            sink.keep(&format!("data/{}", part.path), super::Left::Part);
+            continue;
+        }
         let range = with(&with(&part_meta, "first_index", json!(part.first)), "end_index", json!(part.end));
         sink.put(&format!("data/{}", part.path), &json_bytes(&with(&range, "rows", json!(part.rows(m)))))?;
     }

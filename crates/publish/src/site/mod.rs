@@ -90,6 +90,11 @@ pub struct SiteReport {
     /// they keep the older checkpoint they carry (see [`history`]).
     #[serde(default)]
     pub kept_pages: usize,
+    /// Parts of the downloads (records by log index, usage by period) left as an earlier
+    /// writing left them: no record in them was added or corrected since (see
+    /// [`data`]'s `parts_left`).
+    #[serde(default)]
+    pub kept_parts: usize,
 }
 
 /// Builds the site in `public` (the log's public folder) from the log there, every page.
@@ -180,7 +185,7 @@ fn write_whole(public: &Path, verifier: &Verifier, now: &str, earlier: Option<&s
     let earlier_files: Vec<String> =
         std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     // Each file is written as soon as it is made, so memory holds one page at a time.
-    let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new(), kept: 0 };
+    let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new(), kept: 0, kept_parts: 0 };
     let record_pages = RecordPages { history: &history, tiles: &dir, unchanged_through };
     render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
@@ -199,6 +204,7 @@ fn write_whole(public: &Path, verifier: &Verifier, now: &str, earlier: Option<&s
         size: cp.size,
         unchanged: false,
         kept_pages: sink.kept,
+        kept_parts: sink.kept_parts,
     };
     let time_sensitive = signed.witnessing.contains("not-witnessed");
     Ok(Whole {
@@ -227,8 +233,10 @@ pub(crate) struct RecordPages<'a> {
     pub history: &'a history::History,
     /// The log's tiles, for proofs in older checkpoints.
     pub tiles: &'a dyn ReadStorage,
-    /// Record pages carrying a kept checkpoint of at most this size are left as an earlier
-    /// writing left them (listed, not rendered); 0 renders every page.
+    /// The size of the log an earlier writing (of the same history, see [`built`]) was made
+    /// for: record pages carrying a kept checkpoint of at most this size, and download parts
+    /// no record since added to or corrected, are left as it left them (listed, not
+    /// rendered); 0 renders every file.
     pub unchanged_through: u64,
 }
 
@@ -242,7 +250,7 @@ fn render_all(
     sink: &mut Sink<'_>,
 ) -> Result<(), Error> {
     pages::render(model, cp, signed, record_pages, sink)?;
-    data::render(model, cp, signed, first_seen, sink)?;
+    data::render(model, cp, signed, first_seen, record_pages.unchanged_through, sink)?;
     sink.put("assets/verify.js", VERIFY_JS.as_bytes())?;
     sink.put("assets/style.css", STYLE_CSS.as_bytes())?;
     sink.put("assets/search.js", listing::SEARCH_JS.as_bytes())?;
@@ -302,14 +310,14 @@ pub(crate) fn compare_site(
     let unchanged_through = since.and_then(|m| m.built().pages_kept_by(&built)).unwrap_or(0);
     let record_pages = RecordPages { history: &history, tiles: src, unchanged_through };
     let target = Target::Compare { src, faults: Vec::new(), remembered: since, digests: BTreeMap::new() };
-    let mut sink = Sink { target, written: Vec::new(), kept: 0 };
+    let mut sink = Sink { target, written: Vec::new(), kept: 0, kept_parts: 0 };
     render_all(model, cp, &signed, &record_pages, &first_seen, &mut sink)?;
     let (faults, files) = match sink.target {
         Target::Compare { faults, digests, .. } => (faults, digests),
         Target::Folder(_) => (Vec::new(), BTreeMap::new()),
     };
     let memory = SiteMemory { size: cp.size, policy, demonstration: model.demonstration, kept, files };
-    Ok(Compared { faults, files: sink.written, memory, unchanged: sink.kept })
+    Ok(Compared { faults, files: sink.written, memory, unchanged: sink.kept + sink.kept_parts })
 }
 
 /// What comparing a site with what the log makes found.
@@ -320,7 +328,7 @@ pub(crate) struct Compared {
     pub files: Vec<String>,
     /// What the site was built from and every file's hash, for a later check.
     pub memory: SiteMemory,
-    /// Record pages found as verified before and not rendered again.
+    /// Record pages and download parts found as verified before and not rendered again.
     pub unchanged: usize,
 }
 
@@ -329,8 +337,19 @@ pub(crate) struct Compared {
 pub(crate) struct Sink<'a> {
     target: Target<'a>,
     written: Vec<String>,
-    /// Files counted as written but left as they were.
+    /// Record pages counted as written but left as they were.
     kept: usize,
+    /// Parts of the downloads counted as written but left as they were.
+    kept_parts: usize,
+}
+
+/// What a file left as it was is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Left {
+    /// A record's page.
+    Page,
+    /// A part of the downloads.
+    Part,
 }
 
 enum Target<'a> {
@@ -366,7 +385,7 @@ impl Sink<'_> {
 
     /// Counts the file at `rel` as written, leaving it as an earlier writing left it.
     /// Compared, it must hold the bytes a check verified before.
-    pub(crate) fn keep(&mut self, rel: &str) {
+    pub(crate) fn keep(&mut self, rel: &str, what: Left) {
         if let Target::Compare { src, faults, remembered, digests } = &mut self.target {
             match src.read(rel).map(|b| b.map(|b| records::sha256_hex(&b))) {
                 Ok(Some(sha256)) if remembered.is_some_and(|m| m.unchanged(rel, &sha256)) => {
@@ -379,7 +398,10 @@ impl Sink<'_> {
                 Err(e) => faults.push(format!("{rel}: {e}")),
             }
         }
-        self.kept += 1;
+        match what {
+            Left::Page => self.kept += 1,
+            Left::Part => self.kept_parts += 1,
+        }
         self.written.push(rel.to_string());
     }
 }

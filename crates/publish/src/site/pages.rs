@@ -55,7 +55,7 @@ pub(crate) fn render(
             continue;
         };
         if kept.size <= record_pages.unchanged_through {
-            sink.keep(&r.page());
+            sink.keep(&r.page(), super::Left::Page);
             continue;
         }
         // From the newest tree's tiles: the smaller tree's complete subtrees are among them.

@@ -95,6 +95,52 @@ fn period_slug(period: &str) -> String {
     if period.chars().any(|c| c.is_ascii_alphanumeric()) { s } else { "period".into() }
 }
 
+/// Which parts an earlier writing of the site, for the first `since` entries of the same log
+/// (and the same history: see `super::built`), left as this log makes them. A part holds
+/// rows of records only (no log size, no checkpoint), so it is as that writing made it
+/// while none of its records was added or corrected since:
+/// - a records part covers a fixed range of log indexes: left when its range ends by `since`
+///   and none of its records was corrected at or after `since` (the correction that counts
+///   for a record is the first, so an earlier one never changes);
+/// - a usage part holds its period's current usage records, and its file's name depends on
+///   the periods before it (names are given in ascending period order): left when no usage
+///   record of its period or an earlier one was appended or corrected since.
+pub(crate) struct PartsLeft {
+    since: u64,
+    /// The earliest period a usage record appended or corrected since belongs to.
+    usage_changed_from: Option<String>,
+}
+
+impl PartsLeft {
+    /// What is left of a writing for `since` entries (0: none, every part is written).
+    pub(crate) fn of(m: &Model, since: u64) -> PartsLeft {
+        let mut usage_changed_from: Option<String> = None;
+        if since > 0 {
+            for r in m.records.values().filter(|r| r.index >= since || r.corrected_by.is_some_and(|c| c >= since)) {
+                if let Some(records::Body::OrganisationUsage(u)) = r.body()
+                    && usage_changed_from.as_ref().is_none_or(|p| u.period < *p)
+                {
+                    usage_changed_from = Some(u.period.clone());
+                }
+            }
+        }
+        PartsLeft { since, usage_changed_from }
+    }
+
+    /// Whether the records part `part` is left as it was.
+    pub(crate) fn records(&self, m: &Model, part: &RecordsPart) -> bool {
+        self.since > 0
+            && part.end <= self.since
+            && (part.indexes.iter())
+                .all(|i| m.records.get(i).is_some_and(|r| r.corrected_by.is_none_or(|c| c < self.since)))
+    }
+
+    /// Whether the usage part `part` is left as it was.
+    pub(crate) fn usage(&self, part: &UsagePart<'_>) -> bool {
+        self.since > 0 && self.usage_changed_from.as_deref().is_none_or(|p| part.period < p)
+    }
+}
+
 /// The catalogue of the records' parts, with the report's facts (`meta`).
 pub(crate) fn records_catalogue(meta: &Value, parts: &[RecordsPart]) -> Value {
     let listed: Vec<Value> = (parts.iter())

@@ -169,7 +169,7 @@ fn a_check_from_memory_reads_only_what_changed_and_finds_what_a_full_check_finds
     assert!(full.faults.is_empty() && since.faults.is_empty(), "{full:?} {since:?}");
     assert!(since.remembered);
     assert_eq!(since.entries, full.entries % 256, "only the new bundle is read: {since:?}");
-    assert_eq!(since.pages_left, grown.kept_pages, "record pages not rendered again: {since:?}");
+    assert_eq!(since.pages_left, grown.kept_pages + grown.kept_parts, "files not rendered again: {since:?}");
     assert!(since.unchanged_files > 0, "{since:?}");
     assert_eq!((since.pages, since.files_compared), (full.pages, full.files_compared));
     assert_ne!(next, memory, "the memory moves to the new checkpoint");
@@ -205,4 +205,64 @@ fn a_check_from_memory_reads_only_what_changed_and_finds_what_a_full_check_finds
         Err(e) => e.to_string(),
     };
     assert!(!why.is_empty(), "a memory of another log");
+}
+
+/// The downloads' parts hold rows of records only: a part none of whose records was added or
+/// corrected since the last writing is left as it was (a records part once its range of
+/// indexes is full, a period's usage part until a usage record of it or an earlier period is
+/// appended or corrected), and incremental writing still equals a full rebuild.
+#[test]
+fn download_parts_nothing_was_added_to_or_corrected_in_are_left_as_they_were() {
+    use publish::append::{Options, publish};
+    use publish::gather::{Period, gather};
+    let s = published();
+    let first = s.update(false);
+    assert_eq!(first.kept_parts, 0, "the first writing writes every part");
+    // Another writer's entries fill the first records part's range; then the next quarter.
+    append(&s, &(0..4096).map(|i| format!("another writer's entry {i}").into_bytes()).collect::<Vec<_>>());
+    {
+        let mut writer = s.home.open().expect("open");
+        let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+        let q4 = gather(&crate::publish_flow::registry(), &crate::publish_flow::usage(), &Period::parse("2026-Q4").expect("period"))
+            .expect("gather");
+        publish(&mut writer, &q4, Some(0), &opts).expect("publish");
+    }
+    let (quarter, files) = update_then_rebuild(&s);
+    assert!(files.contains_key("data/usage/2026-q4.json") && files.contains_key("data/usage/2026-q3.json"));
+    // The earlier quarter's usage files (CSV and JSON); the records part was not full before.
+    assert_eq!(quarter.kept_parts, 2, "{quarter:?}");
+    assert!(faults(&s).is_empty());
+
+    // Nothing of either quarter changes: both quarters' usage files and the full records part.
+    append(&s, &[b"another writer's entry".to_vec()]);
+    let (grown, _) = update_then_rebuild(&s);
+    assert_eq!(grown.kept_parts, 5, "{grown:?}");
+    assert!(faults(&s).is_empty());
+
+    // A correction of the earlier quarter's usage record changes its usage files, the later
+    // quarter's (named after the earlier ones: written again), and the records part holding
+    // the record.
+    let dir = tlog::Dir::new(s.public.clone());
+    let reader = tlog::TileReader::new(&dir, first.size);
+    let (usage_index, usage_entry) = (0..first.size)
+        .map(|i| (i, reader.entry(i).expect("entry")))
+        .find(|(_, e)| {
+            serde_json::from_slice::<Value>(e)
+                .is_ok_and(|v| v["type"] == "candor.organisation_usage" && v["period"] == "2026-Q3")
+        })
+        .expect("a usage record of the earlier quarter");
+    let correction = json!({
+        "type": "candor.correction",
+        "corrects": {"index": usage_index, "sha256": records::sha256_hex(&usage_entry)},
+        "reason": "withdrawn for this test", "replacement": null, "demonstration_data": true
+    });
+    append(&s, &[records::canonical::to_vec(&correction).expect("canonical")]);
+    let before = site_files(&s.public);
+    let (corrected, after) = update_then_rebuild(&s);
+    assert_eq!(corrected.kept_parts, 0, "{corrected:?}");
+    // The quarter's one disclosed organisation withdrawn: its usage files are removed.
+    assert!(before.contains_key("data/usage/2026-q3.json") && !after.contains_key("data/usage/2026-q3.json"));
+    assert!(!after.contains_key("data/usage/2026-q3.csv"));
+    assert_ne!(after["data/records/0.json"], before["data/records/0.json"], "the record shows its correction");
+    assert!(faults(&s).is_empty());
 }
