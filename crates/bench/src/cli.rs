@@ -30,6 +30,10 @@ pub enum BenchCommand {
     /// Publishing a period for many (fictional) organisations: gathering, appending, writing
     /// the site, publishing again (nothing new), and the outside check of the whole report.
     Publish(BenchPublishArgs),
+    /// One step of `publish`, in a process of its own so its peak memory is its own (run by
+    /// `publish`; prints JSON).
+    #[command(hide = true)]
+    PublishStep(BenchPublishStepArgs),
     /// Witness cosignatures per second and their latency for many logs, durable state, in
     /// process and over HTTP on loopback.
     Witness(BenchWitnessArgs),
@@ -174,6 +178,31 @@ pub struct BenchWitnessArgs {
     pub rounds: u64,
     #[arg(long)]
     pub json: bool,
+}
+
+/// The steps `publish` runs in a process of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PublishStep {
+    /// Write the site as `candor publish` does (with its stamp).
+    Site,
+    /// Check the whole report from outside, as `candor verify` does.
+    Verify,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchPublishStepArgs {
+    /// The step.
+    #[arg(value_enum)]
+    pub step: PublishStep,
+    /// The log's home folder.
+    #[arg(long)]
+    pub home: std::path::PathBuf,
+    /// What a check of an earlier report remembered (verify only).
+    #[arg(long)]
+    pub memory: Option<std::path::PathBuf>,
+    /// When the site's feed says records were first seen (site only).
+    #[arg(long, default_value = "2026-10-01T00:00:00Z")]
+    pub now: String,
 }
 
 #[derive(Debug, Args)]

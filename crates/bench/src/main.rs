@@ -11,6 +11,7 @@ mod memory;
 mod output;
 mod policy;
 mod publish;
+mod publish_step;
 mod publish_serve;
 mod reconcile;
 mod review;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         BenchCommand::Usage(args) => usage::run(&args),
         BenchCommand::Policy(args) => policy::run(&args),
         BenchCommand::Publish(args) => publish::run(&args),
+        BenchCommand::PublishStep(args) => publish_step::run(&args),
         BenchCommand::Witness(args) => witness::run(&args),
         BenchCommand::Stores(args) => stores::run(&args),
         BenchCommand::Review(args) => review::run(&args),

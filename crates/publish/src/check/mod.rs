@@ -18,7 +18,7 @@ pub use memory::Memory;
 use page::{Consistent, Log, check_page, links, model_at, page_checkpoint};
 
 /// What the check covered, and every fault found (empty when the report checks out).
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct CheckReport {
     /// Log size of the latest checkpoint.
     pub size: u64,
