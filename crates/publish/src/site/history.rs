@@ -147,7 +147,5 @@ pub(crate) fn newest_shown(r: &RecordView) -> u64 {
     if matches!(r.body(), Some(records::Body::PeriodSummary(_))) {
         return u64::MAX;
     }
-    let mut newest = r.index.max(r.corrected_by.unwrap_or(0));
-    records::named_indexes(&r.value, &mut |i| newest = newest.max(i));
-    newest
+    r.index.max(r.corrected_by.unwrap_or(0)).max(r.named_newest)
 }

@@ -60,7 +60,7 @@ pub(crate) fn render_organisation_part(
     let cap_name = |id: &str| pages::short(names.get(id).map(String::as_str).unwrap_or(id));
     match r.body()? {
         records::Body::GateDecisions(g) => {
-            let lines = gate::org_lines(g, &r.value, organisation, root, &cap_name)?;
+            let lines = gate::org_lines(g, &r.value(), organisation, root, &cap_name)?;
             Some(section::organisation_part(r, root, organisation, &lines, proof))
         }
         _ => None,

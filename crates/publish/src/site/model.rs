@@ -21,9 +21,14 @@ pub struct RecordView {
     pub sha256: String,
     /// The record, read into its kind's type (or kept whole when it is of no known kind).
     pub record: Parsed,
-    /// The record as JSON: what pages show, each value marked with its JSON pointer for the
-    /// page's check, and what downloads hold.
-    pub value: Value,
+    /// The record as JSON, kept for a gate-decisions record (shown in part on every
+    /// organisation's page); any other is read again from its entry when shown (see
+    /// [`RecordView::value`]): the model of years of quarters holds every record, and a JSON
+    /// tree takes about ten times its entry's bytes.
+    kept_value: Option<Value>,
+    /// The largest log index the record names (an object with an `index` and a `sha256`), 0
+    /// when it names none.
+    pub named_newest: u64,
     /// Record type without the `candor.` prefix.
     pub kind: String,
     /// Inclusion proof in the checkpoint the site is built for.
@@ -36,6 +41,16 @@ impl RecordView {
     /// The record's own page, relative to the site root.
     pub fn page(&self) -> String {
         format!("record/{}.html", self.index)
+    }
+
+    /// The record as JSON, members in the entry's order: what pages show, each value marked
+    /// with its JSON pointer for the page's check, and what downloads hold.
+    pub fn value(&self) -> std::borrow::Cow<'_, Value> {
+        match &self.kept_value {
+            Some(v) => std::borrow::Cow::Borrowed(v),
+            // The entry parsed when the model was built: it parses again the same.
+            None => std::borrow::Cow::Owned(serde_json::from_slice(&self.entry).unwrap_or(Value::Null)),
+        }
     }
 
     /// What the record says, when it is of a known kind.
@@ -183,6 +198,9 @@ impl Model {
             let kind = record.kind().trim_start_matches("candor.").to_string();
             m.demonstration |= record.is_demonstration();
             first_seen.entry(index).or_insert_with(|| now.to_string());
+            let mut named_newest = 0;
+            records::named_indexes(&value, &mut |i| named_newest = named_newest.max(i));
+            let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then_some(value);
             m.records.insert(
                 index,
                 RecordView {
@@ -191,7 +209,8 @@ impl Model {
                     proof: reader.inclusion_proof(index)?,
                     entry,
                     record,
-                    value,
+                    kept_value,
+                    named_newest,
                     kind,
                     corrected_by: corrected.get(&index).copied(),
                 },

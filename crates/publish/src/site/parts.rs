@@ -40,7 +40,7 @@ impl RecordsPart {
             .map(|r| {
                 json!({
                     "index": r.index, "sha256": r.sha256, "type": r.record.kind(), "page": r.page(),
-                    "corrected_by": r.corrected_by, "record": r.value,
+                    "corrected_by": r.corrected_by, "record": r.value(),
                 })
             })
             .collect()

@@ -32,7 +32,8 @@ pub(crate) fn section_with_proof(
     cap_name: &dyn Fn(&str) -> String,
     proof: &[Hash],
 ) -> String {
-    let v = &r.value;
+    let value = r.value();
+    let v = value.as_ref();
     let mut out = open(r);
     // A link to the record named at `ptr` (an object with `index` and `sha256`).
     // A link to the record named at `ptr`; a policy version's says how it came into force.
