@@ -37,7 +37,8 @@ fn own_process(step: &str, home: &Path, memory: Option<&Path>) -> Result<(f64, f
     if !out.status.success() {
         bail!("the {step} step failed: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
-    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| format!("the {step} step's output"))?;
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).with_context(|| format!("the {step} step's output"))?;
     let number = |key: &str| v.get(key).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
     let (seconds, peak) = (number("seconds"), number("peak_mb"));
     Ok((seconds, peak, v.get_mut("report").map(serde_json::Value::take).unwrap_or_default()))

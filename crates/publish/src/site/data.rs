@@ -131,18 +131,18 @@ fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, E
 /// A usage row's cells in `usage/<period>.csv`.
 fn usage_cells(u: &super::model::UsageRow, notice: &str) -> Vec<String> {
     vec![
-        u.period.clone(),
-        u.organisation.clone(),
-        u.kind.clone(),
-        u.law_enforcement_role.clone(),
-        u.capability.clone(),
-        u.service.clone(),
-        u.region_class.clone(),
-        u.unit.clone(),
-        u.volume_band.clone().unwrap_or_default(),
+        u.period.to_string(),
+        u.organisation.to_string(),
+        u.kind.to_string(),
+        u.law_enforcement_role.to_string(),
+        u.capability.to_string(),
+        u.service.to_string(),
+        u.region_class.to_string(),
+        u.unit.to_string(),
+        u.volume_band.as_deref().unwrap_or_default().to_string(),
         u.quantity.map(|q| q.to_string()).unwrap_or_default(),
         u.record_index.to_string(),
-        u.record_sha256.clone(),
+        u.record_sha256.to_string(),
         notice.to_string(),
     ]
 }

@@ -103,10 +103,15 @@ fn jurisdiction_type(kind: &str) -> &'static str {
 /// is face recognition (the Atlas records surveillance technologies, not compute or storage).
 pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
-    for u in m.usage.iter().filter(|u| u.law_enforcement_role == "agency" && u.capability.starts_with("face_")) {
-        let Some(o) = m.organisations.get(&u.organisation) else { continue };
+    for u in m.usage.iter().filter(|u| &*u.law_enforcement_role == "agency" && u.capability.starts_with("face_")) {
+        let Some(o) = m.organisations.get(&*u.organisation) else { continue };
         let j = o.organisation().map(|org| org.jurisdiction.clone()).unwrap_or_default();
-        let volume = u.volume_band.clone().or_else(|| u.quantity.map(|q| q.to_string())).unwrap_or_default();
+        let volume = u
+            .volume_band
+            .as_deref()
+            .map(str::to_string)
+            .or_else(|| u.quantity.map(|q| q.to_string()))
+            .unwrap_or_default();
         let mut summary = format!(
             "The {} used the cloud provider's {} ({}, {} regions) in {}: {} {}, according to the provider's \
              transparency report (log record #{}).",
@@ -120,12 +125,12 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
         row[1] = j.city.unwrap_or_default();
         row[2] = j.county.unwrap_or_default();
         row[3] = j.state.unwrap_or_default();
-        row[4] = u.organisation.clone();
+        row[4] = u.organisation.to_string();
         row[5] = "Law enforcement".into();
         row[6] = summary;
         row[7] = jurisdiction_type(&u.kind).into();
         row[8] = "Face Recognition".into();
-        row[9] = u.service.clone();
+        row[9] = u.service.to_string();
         row[10] = format!("record/{}.html", u.record_index);
         row[12] = "candor transparency report".into();
         row[13] = "Transparency report".into();
@@ -141,14 +146,19 @@ pub(crate) fn ftm_lines(m: &Model) -> String {
     // Each organisation's rows, in the usage's order, gathered in one pass (not one per organisation).
     let mut rows_of: std::collections::HashMap<&str, Vec<&super::model::UsageRow>> = std::collections::HashMap::new();
     for u in &m.usage {
-        rows_of.entry(u.organisation.as_str()).or_default().push(u);
+        rows_of.entry(&*u.organisation).or_default().push(u);
     }
     for (o, org) in m.organisations.values().filter_map(|o| Some((o, o.organisation()?))) {
         let kind = org.kind.as_str();
         let schema = if kind.ends_with("_agency") || kind == "tribal" { "PublicBody" } else { "Company" };
         let mut notes: Vec<String> = (rows_of.get(o.name.as_str()).into_iter().flatten())
             .map(|u| {
-                let volume = u.volume_band.clone().or_else(|| u.quantity.map(|q| q.to_string())).unwrap_or_default();
+                let volume = u
+                    .volume_band
+                    .as_deref()
+                    .map(str::to_string)
+                    .or_else(|| u.quantity.map(|q| q.to_string()))
+                    .unwrap_or_default();
                 format!(
                     "{}: {} via {} ({} regions), {volume} {} (log record #{})",
                     u.period, u.capability, u.service, u.region_class, u.unit, u.record_index

@@ -84,9 +84,9 @@ pub(crate) fn search_index(m: &Model, cap_name: &dyn Fn(&str) -> String) -> Valu
     }
     let mut services: std::collections::BTreeMap<&str, BTreeSet<&str>> = std::collections::BTreeMap::new();
     for u in &m.usage {
-        services.entry(u.service.as_str()).or_default().insert(u.capability.as_str());
+        services.entry(&*u.service).or_default().insert(&*u.capability);
     }
-    let caps: BTreeSet<&str> = m.usage.iter().map(|u| u.capability.as_str()).collect();
+    let caps: BTreeSet<&str> = m.usage.iter().map(|u| &*u.capability).collect();
     for c in caps {
         rows.push(json!([cap_name(c), "capability", c, "", format!("capability/{}.html", super::html::slug(c))]));
     }

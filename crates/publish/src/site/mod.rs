@@ -179,7 +179,8 @@ fn write_whole(public: &Path, verifier: &Verifier, now: &str, earlier: Option<&s
     let history = history::History::read(&dir, verifier, &cp, policy.as_deref(), at);
     let kept = kept_digests(&history, cp.size, &signed);
     let policy_hash = stamp::policy_hash(policy.as_deref());
-    let built = built::BuiltFrom { size: cp.size, policy: &policy_hash, demonstration: model.demonstration, kept: &kept };
+    let built =
+        built::BuiltFrom { size: cp.size, policy: &policy_hash, demonstration: model.demonstration, kept: &kept };
     let unchanged_through = earlier.and_then(|s| s.earlier_site(public, &built)).unwrap_or(0);
     // What an earlier run wrote, read before this run replaces the list.
     let earlier_files: Vec<String> =

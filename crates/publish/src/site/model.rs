@@ -97,36 +97,77 @@ impl OrgView {
     }
 }
 
+/// Text a usage row shares with the other rows of its record (period, organisation, hash) or
+/// of every record (capability, service, region class, unit, band): one allocation each, not
+/// one per row (a million rows at ten thousand organisations over eight quarters).
+pub type Shared = std::sync::Arc<str>;
+
+fn shared_str<S: serde::Serializer>(v: &Shared, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
+}
+
+fn shared_opt<S: serde::Serializer>(v: &Option<Shared>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(&**v),
+        None => s.serialize_none(),
+    }
+}
+
 /// One disclosed usage line of a current record.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct UsageRow {
     /// Period.
-    pub period: String,
+    #[serde(serialize_with = "shared_str")]
+    pub period: Shared,
     /// Organisation name.
-    pub organisation: String,
+    #[serde(serialize_with = "shared_str")]
+    pub organisation: Shared,
     /// Organisation page slug.
     #[serde(skip)]
-    pub slug: String,
+    pub slug: Shared,
     /// Kind of organisation.
-    pub kind: String,
+    #[serde(serialize_with = "shared_str")]
+    pub kind: Shared,
     /// Law-enforcement role.
-    pub law_enforcement_role: String,
+    #[serde(serialize_with = "shared_str")]
+    pub law_enforcement_role: Shared,
     /// Capability id.
-    pub capability: String,
+    #[serde(serialize_with = "shared_str")]
+    pub capability: Shared,
     /// Service.
-    pub service: String,
+    #[serde(serialize_with = "shared_str")]
+    pub service: Shared,
     /// Region class.
-    pub region_class: String,
+    #[serde(serialize_with = "shared_str")]
+    pub region_class: Shared,
     /// Unit.
-    pub unit: String,
+    #[serde(serialize_with = "shared_str")]
+    pub unit: Shared,
     /// Volume band, when exact quantities are withheld.
-    pub volume_band: Option<String>,
+    #[serde(serialize_with = "shared_opt")]
+    pub volume_band: Option<Shared>,
     /// Exact quantity, when published.
     pub quantity: Option<f64>,
     /// Index of the record it comes from.
     pub record_index: u64,
     /// SHA-256 of that record's entry.
-    pub record_sha256: String,
+    #[serde(serialize_with = "shared_str")]
+    pub record_sha256: Shared,
+}
+
+/// One shared copy of each text (see [`Shared`]).
+#[derive(Default)]
+struct Interned(std::collections::HashSet<Shared>);
+
+impl Interned {
+    fn get(&mut self, text: &str) -> Shared {
+        if let Some(s) = self.0.get(text) {
+            return s.clone();
+        }
+        let s: Shared = text.into();
+        self.0.insert(s.clone());
+        s
+    }
 }
 
 /// Everything the pages and downloads are made from.
@@ -183,24 +224,23 @@ impl Model {
         now: &str,
     ) -> Result<Model, Error> {
         let mut m = Model::default();
-        // Each entry parsed once: its JSON as written (members in canonical order, what pages
-        // show) and the record read from it.
-        let parsed: Vec<(u64, Value, records::Parsed)> = (entries.iter().enumerate())
-            .filter_map(|(i, e)| {
-                let value: Value = serde_json::from_slice(e).ok()?;
-                let record = records::parse_ref(&value)?;
-                Some((i as u64, value, record))
-            })
-            .collect();
-        let corrected = records::corrected(entries, parsed.iter().map(|(i, _, r)| (*i, r)));
-        for (index, value, record) in parsed {
+        // Each entry parsed once, its JSON tree dropped as soon as the record is read from it
+        // (all trees at once took most of the model's peak memory).
+        let mut parsed: Vec<(u64, records::Parsed, u64, Option<Value>)> = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            let Ok(value) = serde_json::from_slice::<Value>(e) else { continue };
+            let Some(record) = records::parse_ref(&value) else { continue };
+            let mut named_newest = 0;
+            records::named_indexes(&value, &mut |n| named_newest = named_newest.max(n));
+            let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then_some(value);
+            parsed.push((i as u64, record, named_newest, kept_value));
+        }
+        let corrected = records::corrected(entries, parsed.iter().map(|(i, r, _, _)| (*i, r)));
+        for (index, record, named_newest, kept_value) in parsed {
             let entry = entries[index as usize].clone();
             let kind = record.kind().trim_start_matches("candor.").to_string();
             m.demonstration |= record.is_demonstration();
             first_seen.entry(index).or_insert_with(|| now.to_string());
-            let mut named_newest = 0;
-            records::named_indexes(&value, &mut |i| named_newest = named_newest.max(i));
-            let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then_some(value);
             m.records.insert(
                 index,
                 RecordView {
@@ -258,7 +298,9 @@ impl Model {
             o.name = name.clone();
             o.slug = super::html::unique_name(&slug(name), &mut slugs);
         }
+        let mut words = Interned::default();
         for o in m.organisations.values_mut() {
+            let (name, slug): (Shared, Shared) = (o.name.as_str().into(), o.slug.as_str().into());
             for &i in &o.usage_records {
                 let r = &m.records[&i];
                 if r.corrected_by.is_some() {
@@ -266,23 +308,25 @@ impl Model {
                 }
                 let Some(Body::OrganisationUsage(rec)) = r.record.body() else { continue };
                 let org = &rec.organisation;
+                let (period, sha256): (Shared, Shared) = (rec.period.as_str().into(), r.sha256.as_str().into());
+                let (kind, role) = (words.get(&org.kind), words.get(&org.law_enforcement_role));
                 for u in &rec.usage {
                     o.capabilities.insert(u.capability.clone());
                     o.region_classes.insert(u.region_class.clone());
                     m.usage.push(UsageRow {
-                        period: rec.period.clone(),
-                        organisation: o.name.clone(),
-                        slug: o.slug.clone(),
-                        kind: org.kind.clone(),
-                        law_enforcement_role: org.law_enforcement_role.clone(),
-                        capability: u.capability.clone(),
-                        service: u.service.clone(),
-                        region_class: u.region_class.clone(),
-                        unit: u.unit.clone(),
-                        volume_band: u.volume_band.clone(),
+                        period: period.clone(),
+                        organisation: name.clone(),
+                        slug: slug.clone(),
+                        kind: kind.clone(),
+                        law_enforcement_role: role.clone(),
+                        capability: words.get(&u.capability),
+                        service: words.get(&u.service),
+                        region_class: words.get(&u.region_class),
+                        unit: words.get(&u.unit),
+                        volume_band: u.volume_band.as_deref().map(|b| words.get(b)),
                         quantity: u.quantity,
                         record_index: r.index,
-                        record_sha256: r.sha256.clone(),
+                        record_sha256: sha256.clone(),
                     });
                 }
             }

@@ -321,7 +321,7 @@ fn overview(
          organisations by kind\"></figure>\n<ul>\n",
     );
     for (cap, rows) in by_cap.iter().filter(|(_, rows)| !rows.is_empty()) {
-        let orgs: BTreeSet<&str> = rows.iter().map(|u| u.organisation.as_str()).collect();
+        let orgs: BTreeSet<&str> = rows.iter().map(|u| &*u.organisation).collect();
         let _ = writeln!(
             out,
             "<li><a href=\"capability/{}.html\">{}</a>: {} organisations</li>",

@@ -78,7 +78,7 @@ pub(crate) fn usage_parts(m: &Model) -> Vec<UsagePart<'_>> {
     let mut parts: Vec<UsagePart<'_>> = Vec::new();
     for u in &m.usage {
         match parts.last_mut() {
-            Some(p) if p.period == u.period => p.rows.push(u),
+            Some(p) if p.period == &*u.period => p.rows.push(u),
             _ => parts.push(UsagePart { period: &u.period, name: String::new(), rows: vec![u] }),
         }
     }

@@ -50,13 +50,18 @@ impl Timeline {
         let mut volumes: Volumes = BTreeMap::new();
         for u in &m.usage {
             let level = band_level(u.volume_band.as_deref(), u.quantity);
-            let amount = u.volume_band.clone().or_else(|| u.quantity.map(|q| q.to_string())).unwrap_or_default();
+            let amount = u
+                .volume_band
+                .as_deref()
+                .map(str::to_string)
+                .or_else(|| u.quantity.map(|q| q.to_string()))
+                .unwrap_or_default();
             let slot = volumes
-                .entry(u.organisation.clone())
+                .entry(u.organisation.to_string())
                 .or_default()
-                .entry(u.capability.clone())
+                .entry(u.capability.to_string())
                 .or_default()
-                .entry(u.period.clone())
+                .entry(u.period.to_string())
                 .or_insert((i32::MIN, String::new()));
             if level > slot.0 {
                 *slot = (level, format!("{amount} {}", u.unit));

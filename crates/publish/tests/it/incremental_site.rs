@@ -223,8 +223,12 @@ fn download_parts_nothing_was_added_to_or_corrected_in_are_left_as_they_were() {
     {
         let mut writer = s.home.open().expect("open");
         let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
-        let q4 = gather(&crate::publish_flow::registry(), &crate::publish_flow::usage(), &Period::parse("2026-Q4").expect("period"))
-            .expect("gather");
+        let q4 = gather(
+            &crate::publish_flow::registry(),
+            &crate::publish_flow::usage(),
+            &Period::parse("2026-Q4").expect("period"),
+        )
+        .expect("gather");
         publish(&mut writer, &q4, Some(0), &opts).expect("publish");
     }
     let (quarter, files) = update_then_rebuild(&s);
