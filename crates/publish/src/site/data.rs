@@ -147,7 +147,7 @@ fn usage_cells(u: &super::model::UsageRow, notice: &str) -> Vec<String> {
     ]
 }
 
-fn json_bytes(value: &Value) -> Vec<u8> {
+fn json_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(value).unwrap_or_default();
     out.push(b'\n');
     out
@@ -184,8 +184,9 @@ pub(crate) fn render(
         }
         let csv_rows: Vec<Vec<String>> = part.rows.iter().map(|u| usage_cells(u, notice)).collect();
         sink.put(&format!("data/usage/{}.csv", part.name), &csv_bytes(USAGE_COLUMNS, &csv_rows)?)?;
-        let part_json = with(&with(&part_meta, "period", json!(part.period)), "rows", json!(part.rows));
-        sink.put(&format!("data/usage/{}.json", part.name), &json_bytes(&part_json))?;
+        let file =
+            super::parts::PartFile { meta: &part_meta, fields: vec![("period", json!(part.period))], rows: &part.rows };
+        sink.put(&format!("data/usage/{}.json", part.name), &json_bytes(&file))?;
     }
     sink.put("data/usage.json", &json_bytes(&super::parts::usage_catalogue(&meta, &usage_parts)))?;
 
@@ -245,8 +246,9 @@ pub(crate) fn render(
             sink.keep(&format!("data/{}", part.path), super::Left::Part);
             continue;
         }
-        let range = with(&with(&part_meta, "first_index", json!(part.first)), "end_index", json!(part.end));
-        sink.put(&format!("data/{}", part.path), &json_bytes(&with(&range, "rows", json!(part.rows(m)))))?;
+        let fields = vec![("first_index", json!(part.first)), ("end_index", json!(part.end))];
+        let file = super::parts::PartFile { meta: &part_meta, fields, rows: part.rows(m) };
+        sink.put(&format!("data/{}", part.path), &json_bytes(&file))?;
     }
     sink.put("data/records.json", &json_bytes(&super::parts::records_catalogue(&meta, &records_parts)))?;
 
