@@ -79,9 +79,7 @@ pub(crate) fn render(
         );
         body.push_str(&timeline.org_section(&o.name, &cap_name));
         body.push_str("<h2>Usage by period</h2>\n");
-        for &i in o.usage_records.iter().rev() {
-            body.push_str(&section(m, &m.records[&i], "../", &cap_name));
-        }
+        body.push_str(&usage_by_period(m, o, &cap_name));
         // Its requests at the gates, beside its usage: each period's gate record, its lines only.
         let mut gated = String::new();
         for &i in m.gate_decisions.values().rev().flat_map(|parts| parts.values()) {
@@ -418,4 +416,42 @@ fn charts(
                 .into_bytes(),
         ),
     ]
+}
+
+/// An organisation's usage records on its page: those of its latest period in full (each with
+/// its entry and proof), every earlier one as a row linking to its own page, which shows it in
+/// full. The page stays one period's size however many quarters are published, and the
+/// records of earlier periods, which do not change, are rendered on their own pages, which a
+/// later writing leaves as they are (see `history`).
+fn usage_by_period(m: &Model, o: &super::model::OrgView, cap_name: &dyn Fn(&str) -> String) -> String {
+    let period_of = |i: &u64| match m.records[i].body() {
+        Some(Body::OrganisationUsage(u)) => u.period.as_str(),
+        _ => "",
+    };
+    let latest = o.usage_records.iter().map(period_of).max().unwrap_or_default();
+    let mut out = String::new();
+    let mut earlier = Vec::new();
+    for i in o.usage_records.iter().rev() {
+        let r = &m.records[i];
+        if period_of(i) == latest {
+            out.push_str(&section(m, r, "../", cap_name));
+            continue;
+        }
+        let standing = match r.corrected_by {
+            Some(c) => format!("corrected by <a href=\"../record/{c}.html\">#{c}</a>"),
+            None => "current".to_string(),
+        };
+        earlier.push((
+            period_of(i),
+            vec![esc(period_of(i)), format!("<a href=\"../{}\">record #{i}</a>", r.page()), standing],
+        ));
+    }
+    if !earlier.is_empty() {
+        // Latest period first, as the sections above; a period's records newest first.
+        earlier.sort_by(|a, b| b.0.cmp(a.0));
+        let rows: Vec<Vec<String>> = earlier.into_iter().map(|(_, row)| row).collect();
+        out.push_str("<h3>Earlier periods</h3>\n<p>Each earlier period's usage record is shown in full, with its proof, on its own page.</p>\n");
+        out.push_str(&super::html::table(&["Period", "Record", "Standing"], &rows));
+    }
+    out
 }

@@ -236,6 +236,30 @@ fn download_parts_nothing_was_added_to_or_corrected_in_are_left_as_they_were() {
     // The earlier quarter's usage files (CSV and JSON); the records part was not full before.
     assert_eq!(quarter.kept_parts, 2, "{quarter:?}");
     assert!(faults(&s).is_empty());
+    // The organisation disclosed in both quarters: its page shows the latest quarter's record
+    // in full and links the earlier one, which its own page shows in full.
+    let usage_of = |period: &str| -> u64 {
+        let dir = tlog::Dir::new(s.public.clone());
+        let size = quarter.size;
+        let reader = tlog::TileReader::new(&dir, size);
+        (0..size)
+            .find(|&i| {
+                serde_json::from_slice::<Value>(&reader.entry(i).expect("entry")).is_ok_and(|v| {
+                    v["type"] == "candor.organisation_usage"
+                        && v["period"] == period
+                        && v["organisation"]["name"] == "Lakemoor County Sheriff's Office (fictional)"
+                })
+            })
+            .expect("the sheriff's usage record")
+    };
+    let (q3, q4) = (usage_of("2026-Q3"), usage_of("2026-Q4"));
+    let page = String::from_utf8_lossy(&files["org/lakemoor-county-sheriff-s-office-fictional.html"]).into_owned();
+    assert!(page.contains(&format!("id=\"record-{q4}\"")), "the latest quarter in full");
+    let at = page.find(&format!("id=\"record-{q3}\"")).unwrap_or(0);
+    assert!(!page.contains(&format!("id=\"record-{q3}\"")), "not the earlier one: {}", &page[at.saturating_sub(300)..(at + 300).min(page.len())]);
+    assert!(page.contains(&format!("<a href=\"../record/{q3}.html\">record #{q3}</a>")), "the earlier one linked");
+    let own = String::from_utf8_lossy(&files[&format!("record/{q3}.html")]).into_owned();
+    assert!(own.contains(&format!("id=\"record-{q3}\"")));
 
     // Nothing of either quarter changes: both quarters' usage files and the full records part.
     append(&s, &[b"another writer's entry".to_vec()]);
