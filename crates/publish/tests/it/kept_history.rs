@@ -17,18 +17,18 @@ use crate::site_stamp::{Published, published, published_with, site_files};
 
 const NOW: &str = "2026-10-01T00:00:00Z";
 
-fn canonical(v: &Value) -> Vec<u8> {
+pub(crate) fn canonical(v: &Value) -> Vec<u8> {
     records::canonical::to_vec(v).expect("canonical")
 }
 
 /// Every fault the outside check finds in the published folder.
-fn faults(s: &Published) -> Vec<String> {
+pub(crate) fn faults(s: &Published) -> Vec<String> {
     let files = publish::check::folder_files(&s.public);
     let dir = tlog::Dir::new(s.public.clone());
     publish::check::check_report(&dir, &s.verifier, &[], &files, &mut |_| {}).expect("check").faults
 }
 
-fn append(s: &Published, entries: &[Vec<u8>]) -> u64 {
+pub(crate) fn append(s: &Published, entries: &[Vec<u8>]) -> u64 {
     let mut writer = s.home.open().expect("open");
     writer.append(entries).expect("append");
     writer.size()
@@ -49,7 +49,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// and every page of a copy of the folder as it was before: the two must be the same bytes,
 /// and the outside check must accept the incremental one. The folder stays as incremental
 /// writing left it, so the next step starts from an incremental site.
-fn publish_and_compare(s: &Published, step: &str) -> SiteReport {
+pub(crate) fn publish_and_compare(s: &Published, step: &str) -> SiteReport {
     let copy = tempfile::tempdir().expect("tmp");
     let public = copy.path().join("public");
     copy_dir(&s.public, &public);
@@ -81,13 +81,13 @@ fn cosign(s: &Published, witnesses: &[(&Cosigner, u64)]) {
     std::fs::write(&path, text).expect("write");
 }
 
-fn entry(s: &Published, index: u64) -> Vec<u8> {
+pub(crate) fn entry(s: &Published, index: u64) -> Vec<u8> {
     let dir = tlog::Dir::new(s.public.clone());
     let (_, latest, _) = s.home.latest_checkpoint().expect("latest");
     tlog::TileReader::new(&dir, latest.size).entry(index).expect("entry")
 }
 
-fn link(index: u64, entry: &[u8]) -> Value {
+pub(crate) fn link(index: u64, entry: &[u8]) -> Value {
     json!({"index": index, "sha256": records::sha256_hex(entry)})
 }
 

@@ -4,6 +4,7 @@
 mod hostile_log;
 mod incremental_site;
 mod kept_history;
+mod kept_parts;
 mod listing_pages;
 mod old_log;
 mod publish_flow;
