@@ -245,6 +245,9 @@ pub fn check_report_since(
             report.faults.push(format!("the log's tiles for size {old}: {e}"));
         }
     }
+    // A check that found a fault vouches for no file of the site: a memory kept after it (the
+    // command writes none, but a caller could) must not let a later check skip what failed.
+    let site_memory = site_memory.filter(|_| report.faults.is_empty());
     Ok((report, Memory::new(&checkpoint_bytes, &verified, site_memory)))
 }
 

@@ -256,7 +256,11 @@ fn download_parts_nothing_was_added_to_or_corrected_in_are_left_as_they_were() {
     let page = String::from_utf8_lossy(&files["org/lakemoor-county-sheriff-s-office-fictional.html"]).into_owned();
     assert!(page.contains(&format!("id=\"record-{q4}\"")), "the latest quarter in full");
     let at = page.find(&format!("id=\"record-{q3}\"")).unwrap_or(0);
-    assert!(!page.contains(&format!("id=\"record-{q3}\"")), "not the earlier one: {}", &page[at.saturating_sub(300)..(at + 300).min(page.len())]);
+    assert!(
+        !page.contains(&format!("id=\"record-{q3}\"")),
+        "not the earlier one: {}",
+        &page[at.saturating_sub(300)..(at + 300).min(page.len())]
+    );
     assert!(page.contains(&format!("<a href=\"../record/{q3}.html\">record #{q3}</a>")), "the earlier one linked");
     let own = String::from_utf8_lossy(&files[&format!("record/{q3}.html")]).into_owned();
     assert!(own.contains(&format!("id=\"record-{q3}\"")));

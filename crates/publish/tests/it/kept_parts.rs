@@ -312,3 +312,31 @@ fn a_kept_part_tampered_with_or_removed_is_named_by_both_checks() {
     let (since, _) = t.check(memory.as_ref());
     assert!(since.faults.is_empty(), "{:?}", since.faults);
 }
+
+/// A memory kept from a check that found a fault vouches for no file: a kept part tampered
+/// with (same size, same modification time, so the writer leaves it) and found by that check
+/// is still named by the next check from its memory, after the log grew.
+#[test]
+fn a_memory_of_a_failed_check_vouches_for_nothing_it_found_at_fault() {
+    let mut t = Steps::new(published());
+    let size = t.append(&[]);
+    t.append(&(size..4096).map(|i| format!("entry {i}").into_bytes()).collect::<Vec<_>>());
+    t.append(&[b"past the first part".to_vec()]);
+    t.step("a full part");
+    let rel = "data/records/0.json";
+    let path = t.s.public.join(rel);
+    let before = std::fs::read(&path).expect("read");
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).expect("mtime");
+    let tampered = String::from_utf8_lossy(&before).replacen("\"index\": 1,", "\"index\": 2,", 1);
+    assert_eq!(tampered.len(), before.len(), "the same size");
+    std::fs::write(&path, tampered).expect("tamper");
+    std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(modified)).expect("mtime");
+    let (failed, after_fault) = t.check(t.memory.as_ref());
+    assert!(failed.faults.iter().any(|f| f.starts_with(rel)), "{:?}", failed.faults);
+
+    t.append(&[b"another".to_vec()]);
+    let grown = t.s.update(false);
+    assert!(grown.kept_parts > 0, "the writer leaves the part it judges as it left it: {grown:?}");
+    let (since, _) = t.check(Some(&after_fault));
+    assert!(since.faults.iter().any(|f| f.starts_with(rel)), "{:?}", since.faults);
+}
