@@ -106,12 +106,7 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
     for u in m.usage.iter().filter(|u| &*u.law_enforcement_role == "agency" && u.capability.starts_with("face_")) {
         let Some(o) = m.organisations.get(&*u.organisation) else { continue };
         let j = o.organisation().map(|org| org.jurisdiction.clone()).unwrap_or_default();
-        let volume = u
-            .volume_band
-            .as_deref()
-            .map(str::to_string)
-            .or_else(|| u.quantity.map(|q| q.to_string()))
-            .unwrap_or_default();
+        let volume = u.volume();
         let mut summary = format!(
             "The {} used the cloud provider's {} ({}, {} regions) in {}: {} {}, according to the provider's \
              transparency report (log record #{}).",
@@ -153,12 +148,7 @@ pub(crate) fn ftm_lines(m: &Model) -> String {
         let schema = if kind.ends_with("_agency") || kind == "tribal" { "PublicBody" } else { "Company" };
         let mut notes: Vec<String> = (rows_of.get(o.name.as_str()).into_iter().flatten())
             .map(|u| {
-                let volume = u
-                    .volume_band
-                    .as_deref()
-                    .map(str::to_string)
-                    .or_else(|| u.quantity.map(|q| q.to_string()))
-                    .unwrap_or_default();
+                let volume = u.volume();
                 format!(
                     "{}: {} via {} ({} regions), {volume} {} (log record #{})",
                     u.period, u.capability, u.service, u.region_class, u.unit, u.record_index

@@ -155,6 +155,17 @@ pub struct UsageRow {
     pub record_sha256: Shared,
 }
 
+impl UsageRow {
+    /// Its volume as shown: the band when exact quantities are withheld, else the quantity.
+    pub fn volume(&self) -> String {
+        match (&self.volume_band, self.quantity) {
+            (Some(band), _) => band.to_string(),
+            (None, Some(q)) => q.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// One shared copy of each text (see [`Shared`]).
 #[derive(Default)]
 struct Interned(std::collections::HashSet<Shared>);

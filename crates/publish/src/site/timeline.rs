@@ -50,12 +50,7 @@ impl Timeline {
         let mut volumes: Volumes = BTreeMap::new();
         for u in &m.usage {
             let level = band_level(u.volume_band.as_deref(), u.quantity);
-            let amount = u
-                .volume_band
-                .as_deref()
-                .map(str::to_string)
-                .or_else(|| u.quantity.map(|q| q.to_string()))
-                .unwrap_or_default();
+            let amount = u.volume();
             let slot = volumes
                 .entry(u.organisation.to_string())
                 .or_default()

@@ -25,13 +25,19 @@ impl Storage for Counting {
     }
 }
 
-#[test]
-fn new_entries_read_each_bundle_once() {
+/// A log of 700 entries (two full bundles and a partial one), its reads counted from now on.
+fn log_of_700() -> (Counting, Vec<Vec<u8>>) {
     let storage = Counting { inner: MemStorage::new(), reads: Arc::new(Mutex::new(Vec::new())) };
     let mut w = LogWriter::create(storage.clone(), Signer::generate("bundles.example/log").expect("key")).expect("log");
     let entries: Vec<Vec<u8>> = (0..700).map(|i| format!("entry {i}").into_bytes()).collect();
     w.append(&entries).expect("append");
     storage.reads.lock().expect("lock").clear();
+    (storage, entries)
+}
+
+#[test]
+fn new_entries_read_each_bundle_once() {
+    let (storage, entries) = log_of_700();
     let reader = TileReader::new(&storage, 700);
     let mut seen = Vec::new();
     reader.for_each_entry(300, |i, e| seen.push((i, e.to_vec()))).expect("read");
@@ -44,11 +50,7 @@ fn new_entries_read_each_bundle_once() {
 
 #[test]
 fn chosen_entries_read_each_of_their_bundles_once() {
-    let storage = Counting { inner: MemStorage::new(), reads: Arc::new(Mutex::new(Vec::new())) };
-    let mut w = LogWriter::create(storage.clone(), Signer::generate("bundles.example/log").expect("key")).expect("log");
-    let entries: Vec<Vec<u8>> = (0..700).map(|i| format!("entry {i}").into_bytes()).collect();
-    w.append(&entries).expect("append");
-    storage.reads.lock().expect("lock").clear();
+    let (storage, entries) = log_of_700();
     let reader = TileReader::new(&storage, 700);
     let wanted = [3u64, 4, 200, 255, 600, 699];
     let mut seen = Vec::new();
