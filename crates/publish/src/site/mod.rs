@@ -100,7 +100,8 @@ pub struct SiteReport {
 /// Builds the site in `public` (the log's public folder) from the log there, every page.
 /// `now` (RFC 3339) dates records first seen by this run in the feed.
 pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteReport, Error> {
-    Ok(write_whole(public, verifier, now, None)?.report)
+    let inputs = Inputs::read(public)?;
+    Ok(write_whole(public, verifier, now, inputs, None)?.report)
 }
 
 /// Builds the site as `write_site` does, unless the site in `public` is still the one the log
@@ -115,11 +116,11 @@ pub fn update_site(
     now: &str,
     rebuild: bool,
 ) -> Result<SiteReport, Error> {
-    let checkpoint_path = public.join(tlog::CHECKPOINT_PATH);
-    let checkpoint = std::fs::read(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
-    let policy = read_policy(public);
+    let inputs = Inputs::read(public)?;
     let earlier = if rebuild { None } else { stamp::Stamp::read(stamp) };
-    if let Some(report) = earlier.as_ref().and_then(|s| s.still_holds(public, &checkpoint, policy.as_deref())) {
+    if let Some(report) =
+        earlier.as_ref().and_then(|s| s.still_holds(public, &inputs.checkpoint, inputs.policy.as_deref()))
+    {
         return Ok(SiteReport { unchanged: true, ..report });
     }
     // No stamp while the files change: a run stopped halfway leaves none, so the next writes all.
@@ -127,7 +128,7 @@ pub fn update_site(
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(stamp, e)),
         _ => {}
     }
-    let whole = write_whole(public, verifier, now, earlier.as_ref())?;
+    let whole = write_whole(public, verifier, now, inputs, earlier.as_ref())?;
     if !whole.time_sensitive
         && let Some(s) = stamp::Stamp::of(public, &whole, &whole.written)
     {
@@ -139,6 +140,21 @@ pub fn update_site(
 /// The trust policy's text, when the log has one.
 fn read_policy(public: &Path) -> Option<String> {
     std::fs::read(public.join(tlog::POLICY_FILE)).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// What a site is written from besides the log's entries and tiles: the signed checkpoint
+/// (cosignatures included) and the trust policy's text, read once per writing.
+struct Inputs {
+    checkpoint: Vec<u8>,
+    policy: Option<String>,
+}
+
+impl Inputs {
+    fn read(public: &Path) -> Result<Inputs, Error> {
+        let path = public.join(tlog::CHECKPOINT_PATH);
+        let checkpoint = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(Inputs { checkpoint, policy: read_policy(public) })
+    }
 }
 
 /// A site written, and what it was made from.
@@ -161,10 +177,15 @@ pub(crate) struct Whole {
 /// Writes the site; with `earlier`, the stamp of the site in `public` as an earlier run left
 /// it for a smaller log, record pages that carry a checkpoint that site kept are left as they
 /// are when nothing they show can have changed (see [`history`]), which the stamp proves.
-fn write_whole(public: &Path, verifier: &Verifier, now: &str, earlier: Option<&stamp::Stamp>) -> Result<Whole, Error> {
+fn write_whole(
+    public: &Path,
+    verifier: &Verifier,
+    now: &str,
+    inputs: Inputs,
+    earlier: Option<&stamp::Stamp>,
+) -> Result<Whole, Error> {
     let dir = Dir::new(public);
-    let checkpoint_path = public.join(tlog::CHECKPOINT_PATH);
-    let checkpoint = std::fs::read(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
+    let Inputs { checkpoint, policy } = inputs;
     let cp = Checkpoint::open(&checkpoint, verifier)?;
     let entries = crate::entries::read_all(&dir, cp.size)?;
     let mut reader = TileReader::new(&dir, cp.size);
@@ -173,7 +194,6 @@ fn write_whole(public: &Path, verifier: &Verifier, now: &str, earlier: Option<&s
         std::fs::read(&first_seen_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let model = Model::build(&entries, &mut reader, &mut first_seen, now)?;
     drop(entries);
-    let policy = read_policy(public);
     let at = unix_now();
     let signed = Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy.clone(), at);
     let history = history::History::read(&dir, verifier, &cp, policy.as_deref(), at);
