@@ -5,8 +5,12 @@ use tlog::tile::{TILE_WIDTH, TileId, parse_bundle, width_at};
 
 use crate::Error;
 
+/// An entry's bytes, shared: the site's model and the check's reading of the log hold the
+/// same copy (years of entries, held twice, took a tenth of their peak memory).
+pub type Entry = std::sync::Arc<[u8]>;
+
 /// Every entry of a log of `size` entries, in order.
-pub fn read_all(storage: &dyn ReadStorage, size: u64) -> Result<Vec<Vec<u8>>, Error> {
+pub fn read_all(storage: &dyn ReadStorage, size: u64) -> Result<Vec<Entry>, Error> {
     let mut out = Vec::with_capacity(size as usize);
     for bundle in 0..size.div_ceil(TILE_WIDTH) {
         let id = TileId::entries(bundle, width_at(0, bundle, size));
@@ -18,13 +22,7 @@ pub fn read_all(storage: &dyn ReadStorage, size: u64) -> Result<Vec<Vec<u8>>, Er
                 message: format!("{} holds {} entries, expected {}", id.path(), entries.len(), id.width),
             });
         }
-        out.extend(entries.into_iter().map(<[u8]>::to_vec));
+        out.extend(entries.into_iter().map(Entry::from));
     }
     Ok(out)
-}
-
-/// The candor records among the entries, with their indexes: known kinds typed, others kept
-/// whole (see [`records::parse`]). Entries that are not candor's records are skipped.
-pub fn records(entries: &[Vec<u8>]) -> Vec<(u64, records::Parsed)> {
-    records::parse_all(entries)
 }

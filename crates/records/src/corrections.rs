@@ -12,13 +12,13 @@ use crate::record::Body;
 
 /// The records corrected among `records` (with their indexes into `entries`, in log order),
 /// each with the first correction that counts for it.
-pub fn corrected<'a>(entries: &[Vec<u8>], records: impl IntoIterator<Item = (u64, &'a Parsed)>) -> BTreeMap<u64, u64> {
+pub fn corrected<'a, E: AsRef<[u8]>>(entries: &[E], records: impl IntoIterator<Item = (u64, &'a Parsed)>) -> BTreeMap<u64, u64> {
     let mut out = BTreeMap::new();
     for (index, record) in records {
         let Some(Body::Correction(c)) = record.body() else { continue };
         let target = c.corrects.index;
         let entry = usize::try_from(target).ok().and_then(|t| entries.get(t));
-        if target < index && entry.is_some_and(|e| sha256_hex(e) == c.corrects.sha256) {
+        if target < index && entry.is_some_and(|e| sha256_hex(e.as_ref()) == c.corrects.sha256) {
             out.entry(target).or_insert(index);
         }
     }

@@ -45,5 +45,5 @@ pub use kinds::usage::{
     Classification, Evidence, Identifier, Jurisdiction, Organisation, OrganisationUsage, Technology, UsageLine,
 };
 pub use link::{Link, link_to, named_indexes, sha256_hex};
-pub use read::{Parsed, Unrecognised, parse, parse_all, parse_ref, parse_value};
+pub use read::{Parsed, Unrecognised, parse, parse_all, parse_entry_ref, parse_ref, parse_value};
 pub use record::{Body, DEMO_NOTICE, KINDS, Record};

@@ -85,7 +85,7 @@ impl Parsed {
 /// The candor record in `entry`, or `None` when the entry is not one.
 pub fn parse(entry: &[u8]) -> Option<Parsed> {
     let value: Value = serde_json::from_slice(entry).ok()?;
-    parse_value(value)
+    parse_read(&value, Some(entry))
 }
 
 /// The candor record `value` holds, or `None` when it is not one.
@@ -96,6 +96,17 @@ pub fn parse_value(value: Value) -> Option<Parsed> {
 /// [`parse_value`] without taking the value: a reader that keeps the entry's JSON (the site
 /// shows it) parses the entry once. The value is copied only into an unrecognised record.
 pub fn parse_ref(value: &Value) -> Option<Parsed> {
+    parse_read(value, None)
+}
+
+/// [`parse_ref`] of `value`, which was read from `entry`: a record written canonically (as
+/// candor writes every record) is known from comparing its typed writing with the entry's
+/// own bytes, without writing the given value again (a third of a log's reading).
+pub fn parse_entry_ref(entry: &[u8], value: &Value) -> Option<Parsed> {
+    parse_read(value, Some(entry))
+}
+
+fn parse_read(value: &Value, entry: Option<&[u8]>) -> Option<Parsed> {
     let kind = value.get("type")?.as_str()?.to_string();
     if !kind.starts_with("candor.") {
         return None;
@@ -124,7 +135,15 @@ pub fn parse_ref(value: &Value) -> Option<Parsed> {
         }
     }
     // Read back only if nothing is lost or added: the typed record must write what was given.
-    match (canonical::to_vec(&record.around(written)), canonical::to_vec(value)) {
+    let typed = canonical::to_vec(&record.around(written));
+    // Canonical bytes equal to the entry: the entry is canonical, so the value read from it
+    // writes those same bytes (the comparison below would find them equal).
+    if let (Ok(a), Some(e)) = (&typed, entry)
+        && a[..] == e[..]
+    {
+        return Some(Parsed::Known(record));
+    }
+    match (typed, canonical::to_vec(value)) {
         (Ok(a), Ok(b)) if a == b => Some(Parsed::Known(record)),
         (Err(e), _) | (_, Err(e)) => unrecognised(format!("not canonical JSON: {e}")),
         _ => unrecognised(format!("the {kind} record holds members of a shape this format does not define")),

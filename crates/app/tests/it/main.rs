@@ -39,6 +39,6 @@ impl Demo {
         let public = self.dir.join("log/public");
         let cp = std::fs::read_to_string(public.join("checkpoint")).expect("checkpoint");
         let size: u64 = cp.lines().nth(1).and_then(|l| l.parse().ok()).expect("size");
-        publish::entries::read_all(&tlog::Dir::new(public), size).expect("entries")
+        publish::entries::read_all(&tlog::Dir::new(public), size).expect("entries").iter().map(|e| e.to_vec()).collect()
     }
 }

@@ -16,7 +16,7 @@ use super::{CheckReport, read_named};
 /// byte as the log's records make it (`rendered`). Each part read goes into `digests`.
 pub(super) fn check_listed_records(
     src: &dyn ReadStorage,
-    entries: &[Vec<u8>],
+    entries: &[crate::entries::Entry],
     since: Option<&SiteMemory>,
     rendered: Option<&SiteMemory>,
     digests: &mut BTreeMap<String, String>,

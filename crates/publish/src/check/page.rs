@@ -58,7 +58,7 @@ fn page_checkpoint_holds(log: &Log<'_>, text: &str) -> Result<Checkpoint, String
 pub(super) struct Log<'a> {
     pub src: &'a dyn ReadStorage,
     pub verifier: &'a Verifier,
-    pub entries: &'a [Vec<u8>],
+    pub entries: &'a [crate::entries::Entry],
     pub latest: &'a Checkpoint,
 }
 
@@ -143,7 +143,7 @@ pub(super) fn check_page(
                 } else {
                     None
                 };
-                if &e != logged {
+                if e[..] != logged[..] {
                     Some(format!("record #{index} differs from the log's entry {index}"))
                 } else if !rendered
                     && between(s, "<pre class=\"entry\">", "</pre>").map(|t| unescape(&t)).as_deref()

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use records::{Body, OrganisationUsage, Parsed};
 use serde_json::Value;
-use tlog::{Hash, TileReader};
+use tlog::{Hash, HashLevels, TileReader};
 
 use super::html::slug;
 use crate::Error;
@@ -16,7 +16,7 @@ pub struct RecordView {
     /// Log index.
     pub index: u64,
     /// The entry's bytes (canonical JSON).
-    pub entry: Vec<u8>,
+    pub entry: crate::entries::Entry,
     /// SHA-256 of the entry (hex).
     pub sha256: String,
     /// The record, read into its kind's type (or kept whole when it is of no known kind).
@@ -31,8 +31,6 @@ pub struct RecordView {
     pub named_newest: u64,
     /// Record type without the `candor.` prefix.
     pub kind: String,
-    /// Inclusion proof in the checkpoint the site is built for.
-    pub proof: Vec<Hash>,
     /// The correction that corrects it, if any.
     pub corrected_by: Option<u64>,
 }
@@ -202,6 +200,9 @@ pub struct Model {
     pub usage: Vec<UsageRow>,
     /// Whether any record is demonstration data.
     pub demonstration: bool,
+    /// The tree of the log at the size the site is built for: proofs are made for the records
+    /// shown (a proof kept for each of years of records took ten times this, most never shown).
+    pub tree: HashLevels,
 }
 
 impl Model {
@@ -221,6 +222,11 @@ impl Model {
         }
     }
 
+    /// The inclusion proof of the entry at `index` in the tree the site is built for.
+    pub fn proof(&self, index: u64) -> Result<Vec<Hash>, Error> {
+        Ok(self.tree.inclusion_proof(index)?)
+    }
+
     /// Whether the correction at `index` counts (see `records::corrected`): it comes after the
     /// record it names, and names it by its entry's hash.
     pub fn correction_counts(&self, index: u64, c: &records::Correction) -> bool {
@@ -229,18 +235,25 @@ impl Model {
 
     /// Builds the model from the log's entries; proofs come from `reader`.
     pub fn build(
-        entries: &[Vec<u8>],
+        entries: &[crate::entries::Entry],
         reader: &mut TileReader<'_>,
         first_seen: &mut BTreeMap<u64, String>,
         now: &str,
     ) -> Result<Model, Error> {
-        let mut m = Model::default();
+        let mut m = Model { tree: HashLevels::read(reader, entries.len() as u64)?, ..Model::default() };
+        // The leaves the tiles give must make the tree their upper levels make.
+        if m.tree.root()? != tlog::merkle::tree_root(reader, entries.len() as u64)? {
+            return Err(Error::BadEntry {
+                index: 0,
+                message: "the log's hash tiles disagree: their leaves do not make their root".into(),
+            });
+        }
         // Each entry parsed once, its JSON tree dropped as soon as the record is read from it
         // (all trees at once took most of the model's peak memory).
         let mut parsed: Vec<(u64, records::Parsed, u64, Option<Value>)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let Ok(value) = serde_json::from_slice::<Value>(e) else { continue };
-            let Some(record) = records::parse_ref(&value) else { continue };
+            let Some(record) = records::parse_entry_ref(e, &value) else { continue };
             let mut named_newest = 0;
             records::named_indexes(&value, &mut |n| named_newest = named_newest.max(n));
             let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then_some(value);
@@ -257,7 +270,6 @@ impl Model {
                 RecordView {
                     index,
                     sha256: records::sha256_hex(&entry),
-                    proof: reader.inclusion_proof(index)?,
                     entry,
                     record,
                     kept_value,

@@ -84,7 +84,8 @@ pub(crate) fn render(
         let mut gated = String::new();
         for &i in m.gate_decisions.values().rev().flat_map(|parts| parts.values()) {
             let r = &m.records[&i];
-            if let Some(part) = super::render_organisation_part(r, "../", &o.name, &r.proof) {
+            let proof = m.proof(i).unwrap_or_default();
+            if let Some(part) = super::render_organisation_part(r, "../", &o.name, &proof) {
                 gated.push_str(&part);
             }
         }

@@ -20,7 +20,9 @@ pub(crate) const NAMES_BUT_CORRECTS_NOTHING: &str = "does not count as a correct
 /// A record's section: what it says, for people, then the entry and its proof, which the
 /// page's script verifies. Every value shown is marked with where it is in the record.
 pub(crate) fn section(m: &Model, r: &RecordView, root: &str, cap_name: &dyn Fn(&str) -> String) -> String {
-    section_with_proof(m, r, root, cap_name, &r.proof)
+    // Every record of the model is an entry of its tree: a proof is always found for it.
+    let proof = m.proof(r.index).unwrap_or_default();
+    section_with_proof(m, r, root, cap_name, &proof)
 }
 
 /// The section as [`section`] makes it, with `proof` (the record's inclusion proof in the

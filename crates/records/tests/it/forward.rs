@@ -58,3 +58,24 @@ fn a_record_larger_than_an_entry_is_refused_before_anything_is_written() {
     let err = records::entry(&r).expect_err("too large");
     assert!(err.to_string().contains("candor.classification record is"), "{err}");
 }
+
+#[test]
+fn reading_an_entry_says_what_reading_its_value_says() {
+    // The entry's own bytes shortcut the check that nothing is lost; what it decides must be
+    // what the full check decides, canonical entry or not.
+    let canonical = classification().entry().expect("canonical");
+    let spaced = String::from_utf8(canonical.clone()).expect("text").replace(",\"", ", \"").into_bytes();
+    let mut reordered = classification().to_value();
+    reordered["zz_extra"] = serde_json::json!(1.0);
+    let extra = serde_json::to_vec(&reordered).expect("json");
+    let mut shaped = classification().to_value();
+    shaped["role"] = serde_json::json!(["supplier"]);
+    let shaped = records::canonical::to_vec(&shaped).expect("canonical");
+    let escaped = String::from_utf8(canonical.clone()).expect("text").replace("Retail", "R\\u0065tail").into_bytes();
+    for entry in [canonical, spaced, extra, shaped, escaped] {
+        let value: serde_json::Value = serde_json::from_slice(&entry).expect("json");
+        let by_entry = format!("{:?}", records::parse_entry_ref(&entry, &value));
+        assert_eq!(by_entry, format!("{:?}", records::parse_ref(&value)), "{}", String::from_utf8_lossy(&entry));
+        assert_eq!(by_entry, format!("{:?}", parse(&entry)));
+    }
+}

@@ -258,6 +258,7 @@ pub fn size(public: &Path) -> u64 {
 pub fn rewrite_history(demo: &Path) -> tempfile::TempDir {
     let a_public = demo.join("log/public");
     let entries = publish::entries::read_all(&Dir::new(&a_public), size(&a_public)).expect("entries");
+    let entries: Vec<Vec<u8>> = entries.iter().map(|e| e.to_vec()).collect();
     let b = tempfile::tempdir().expect("tmp");
     copy_dir(demo, b.path());
     without_witnesses(b.path());
