@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use registry::Store;
-use registry::classify::{ClassifyConfig, Graph};
+use registry::classify::{ClassifyConfig, Graph, Paths};
 use registry::model::{ClassificationEvent, Organisation, Role, Status};
 use usage::fold::{Granularity, Key, Sums};
 
@@ -177,6 +177,7 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
     }
 
     let cfg = ClassifyConfig::default();
+    let paths = Paths::new(&graph, &cfg);
     let mut identifiers: HashMap<i64, Vec<String>> = HashMap::new();
     for (org, scheme, value) in store.identifiers()? {
         identifiers.entry(org).or_default().push(format!("identifier {}:{value}", scheme.as_str()));
@@ -189,8 +190,8 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
         orgs.push(OrgDisclosure {
             org: org.clone(),
             classification: classification.clone(),
-            sources: sources(&graph, org_id, classification.role, identifiers.remove(&org_id), &cfg),
-            technologies: graph.technologies(org_id),
+            sources: sources(&paths, org_id, classification.role, identifiers.remove(&org_id)),
+            technologies: paths.technologies(org_id),
             usage: lines
                 .into_iter()
                 .map(|((capability, service, region_class, unit), quantity)| UsageLine {
@@ -238,10 +239,10 @@ pub fn gather(store: &dyn Store, rows: &[(Key, Sums)], period: &Period) -> Resul
 /// agencies with their awards (with USAspending links and the file and line they came from);
 /// then its public identifiers. What a report discloses, and what a reviewer sees beside a
 /// proposed link.
-pub fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cfg: &ClassifyConfig) -> Vec<String> {
+pub fn sources(paths: &Paths<'_>, org: i64, role: Role, ids: Option<Vec<String>>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let paths = if role == Role::Supplier { graph.paths(org, cfg) } else { Vec::new() };
-    for path in paths.into_iter().take(5) {
+    let found = if role == Role::Supplier { paths.of(org) } else { Vec::new() };
+    for path in found.into_iter().take(5) {
         // "parent of X → contract award Y, award Z (link) [file line N]": each step with the
         // organisation it leads to; the award's evidence is on the last step.
         let chain: Vec<String> =
@@ -272,7 +273,7 @@ pub fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cf
         }
     }
     if role == Role::Agency {
-        out.extend(public_uses(graph, org).into_iter().take(5));
+        out.extend(public_uses(paths, org).into_iter().take(5));
     }
     out.extend(ids.unwrap_or_default());
     out
@@ -281,9 +282,10 @@ pub fn sources(graph: &Graph, org: i64, role: Role, ids: Option<Vec<String>>, cf
 /// An agency's uses other than the Atlas's, as public records show them: the cloud offerings
 /// it authorized (FedRAMP Marketplace) and the vendors of its AI uses (the AI use-case
 /// inventory), each with the entry's citation (file and JSON pointer or line).
-fn public_uses(graph: &Graph, org: i64) -> Vec<String> {
+fn public_uses(paths: &Paths<'_>, org: i64) -> Vec<String> {
+    let graph = paths.graph();
     let mut out = Vec::new();
-    for r in graph.rels.iter().filter(|r| r.from == org) {
+    for r in paths.relationships(org).filter(|r| r.from == org) {
         let to = graph.orgs.get(&r.to).map(|o| o.name.as_str()).unwrap_or("");
         let technology = r.technology.as_deref().unwrap_or("");
         let citation = r.citation.as_deref().unwrap_or("");

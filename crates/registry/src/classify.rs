@@ -30,6 +30,9 @@ use crate::error::{Error, Result};
 use crate::model::{ClassificationEvent, Organisation, RelationKind, Relationship, Role, Status};
 use crate::store::Store;
 
+mod paths;
+pub use paths::Paths;
+
 /// Actor recorded on rule-derived classifications.
 pub const RULES_ACTOR: &str = "candor:rules";
 
@@ -151,33 +154,10 @@ impl Graph {
     }
 
     /// Enablement paths from `org` to agencies: its own awards and subawards, then through
-    /// its parents and subsidiaries (one hop).
+    /// its parents and subsidiaries (one hop). For many organisations, [`Paths`] works out
+    /// what this needs of the whole graph once.
     pub fn paths(&self, org: i64, cfg: &ClassifyConfig) -> Vec<EnablementPath> {
-        let agencies = self.agencies();
-        let mut out = self.direct_paths(org, &agencies, cfg);
-        for r in &self.rels {
-            if r.kind != RelationKind::ParentSubsidiary {
-                continue;
-            }
-            let (relative, relation) = if r.to == org {
-                (r.from, "subsidiary_of")
-            } else if r.from == org {
-                (r.to, "parent_of")
-            } else {
-                continue;
-            };
-            for p in self.direct_paths(relative, &agencies, cfg) {
-                let mut steps = vec![Step {
-                    relation: relation.into(),
-                    to: relative,
-                    to_name: self.name(relative),
-                    evidence: r.clone(),
-                }];
-                steps.extend(p.steps);
-                out.push(EnablementPath { steps, agency: p.agency });
-            }
-        }
-        out
+        Paths::new(self, cfg).of(org)
     }
 
     /// For every organisation, the agencies it enables: the agencies at the end of its
@@ -206,63 +186,15 @@ impl Graph {
         out
     }
 
-    fn direct_paths(&self, org: i64, agencies: &HashSet<i64>, cfg: &ClassifyConfig) -> Vec<EnablementPath> {
-        let primes = self.le_primes(agencies);
-        let le = |r: &Relationship| self.is_le(r, agencies, &primes);
-        let mut out = Vec::new();
-        for r in self.rels.iter().filter(|r| r.to == org && le(r) && self.counts(r, cfg)) {
-            let agency = r.agency.filter(|a| agencies.contains(a)).or(r.funding_agency).unwrap_or(r.from);
-            match r.kind {
-                RelationKind::ContractAward => out.push(EnablementPath {
-                    steps: vec![Step {
-                        relation: "contract_award".into(),
-                        to: r.from,
-                        to_name: self.name(r.from),
-                        evidence: r.clone(),
-                    }],
-                    agency,
-                }),
-                RelationKind::Subaward => {
-                    // The prime award the subaward hangs under, if recorded.
-                    let mut steps = vec![Step {
-                        relation: "subaward".into(),
-                        to: r.from,
-                        to_name: self.name(r.from),
-                        evidence: r.clone(),
-                    }];
-                    if let Some(prime) =
-                        self.rels.iter().find(|p| p.kind == RelationKind::ContractAward && p.to == r.from && le(p))
-                    {
-                        steps.push(Step {
-                            relation: "contract_award".into(),
-                            to: prime.from,
-                            to_name: self.name(prime.from),
-                            evidence: prime.clone(),
-                        });
-                    }
-                    out.push(EnablementPath { steps, agency });
-                }
-                RelationKind::TechnologySupply => out.push(EnablementPath {
-                    steps: vec![Step {
-                        relation: "supplies_technology".into(),
-                        to: r.from,
-                        to_name: self.name(r.from),
-                        evidence: r.clone(),
-                    }],
-                    agency,
-                }),
-                _ => {}
-            }
-        }
-        out
-    }
-
     /// The technologies an organisation supplies to law-enforcement agencies or uses, as the
     /// Atlas of Surveillance records them.
     pub fn technologies(&self, org: i64) -> Vec<TechnologyFact> {
-        let mut out: Vec<TechnologyFact> = self
-            .rels
-            .iter()
+        self.technology_facts(org, self.rels.iter())
+    }
+
+    /// The technology facts of `org` among `rels` (every relationship of `org` among them).
+    fn technology_facts<'r>(&self, org: i64, rels: impl Iterator<Item = &'r Relationship>) -> Vec<TechnologyFact> {
+        let mut out: Vec<TechnologyFact> = rels
             .filter(|r| r.kind == RelationKind::TechnologySupply && (r.to == org || r.from == org))
             .map(|r| TechnologyFact {
                 technology: r.technology.clone().unwrap_or_default(),

@@ -359,13 +359,14 @@ fn build(
         store.accounts()?.into_iter().map(|a| (a.account_id.clone(), a)).collect();
     // The evidence of each organisation proposed, made once however many proposals name it.
     let cfg = registry::classify::ClassifyConfig::default();
+    let paths = registry::classify::Paths::new(&graph, &cfg);
     let mut evidence: HashMap<i64, Vec<String>> = HashMap::new();
     for l in links.iter().filter(|l| l.latest.status == Status::Proposed) {
         let p = l.proposal.as_ref().unwrap_or(&l.latest);
         for org in std::iter::once(l.latest.org_id).chain(p.candidates.iter().map(|c| c.org_id)) {
             if let std::collections::hash_map::Entry::Vacant(slot) = evidence.entry(org) {
                 let role = graph.latest.get(&org).map_or(registry::model::Role::None, |c| c.role);
-                slot.insert(publish::gather::sources(&graph, org, role, None, &cfg));
+                slot.insert(publish::gather::sources(&paths, org, role, None));
             }
         }
     }
