@@ -176,6 +176,23 @@ impl Stores {
         }
         Ok(lock(&*self.usage()?).rows()?)
     }
+
+    /// The stored usage rows `keep` keeps (as [`Stores::usage_rows`] gives them, in the same
+    /// order): a step about one period holds that period's rows, not years of them.
+    pub fn usage_rows_where(
+        &self,
+        keep: &dyn Fn(&usage::fold::Key) -> bool,
+    ) -> Result<Vec<(usage::fold::Key, usage::fold::Sums)>> {
+        let mut out = Vec::new();
+        if self.has_usage() {
+            lock(&*self.usage()?).for_each_row(&mut |k, s| {
+                if keep(&k) {
+                    out.push((k, s));
+                }
+            })?;
+        }
+        Ok(out)
+    }
 }
 
 /// One moment of the registry and the policy store: until dropped, every read of either sees

@@ -187,7 +187,9 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
     let (mut writer, trust) = crate::log::witnessing::open_writer(&home)?;
     let registry = stores.registry()?;
     let registry = lock(&registry);
-    let rows = stores.usage_rows()?;
+    // Every step below reads the period's rows only (gathering, the audit): the others are
+    // not held.
+    let rows = stores.usage_rows_where(&|k| period.contains(&k.month))?;
     let policy = if stores.has_policy() { Some(stores.policy()?) } else { None };
     let policy = policy.as_deref().map(lock);
     // The period is published from one moment of each store: the usage rows are one read; the
