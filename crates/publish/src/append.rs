@@ -100,6 +100,18 @@ pub fn publish<S: Storage>(
     policy_index: Option<u64>,
     opts: &Options,
 ) -> Result<Outcome, Error> {
+    publish_indexed(writer, data, policy_index, opts).map(|(outcome, _)| outcome)
+}
+
+/// [`publish`], handing back the record index it decided from: the log as it was before
+/// this step appended (extend it with [`RecordIndex::extend`] to the log's new size), so a
+/// step that goes on under the same lock need not open the index again.
+pub fn publish_indexed<S: Storage>(
+    writer: &mut LogWriter<S>,
+    data: &PeriodData,
+    policy_index: Option<u64>,
+    opts: &Options,
+) -> Result<(Outcome, RecordIndex), Error> {
     let size = writer.size();
     // What the log holds, from the record index: no entry is read again except the few this
     // step needs whole (the policy version cited, the policy notices).
@@ -333,7 +345,7 @@ pub fn publish<S: Storage>(
         outcome.appended = range.zip(batch.pending.into_iter().map(|(_, k)| k)).collect();
     }
     outcome.size = writer.size();
-    Ok(outcome)
+    Ok((outcome, index))
 }
 
 /// What a record says about an organisation: name, kind, role, jurisdiction, evidence.

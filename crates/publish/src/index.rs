@@ -142,7 +142,7 @@ impl RecordIndex {
             Cache::ReadWrite(p) => (Some(p), true),
         };
         let mut rebuilt = false;
-        let mut entries = match path.map(|p| read_file(p, size)).transpose()? {
+        let entries = match path.map(|p| read_file(p, size)).transpose()? {
             Some(Some(file)) => match prefix_of_log(file, storage, size, root) {
                 Some(entries) => entries,
                 None => {
@@ -153,8 +153,8 @@ impl RecordIndex {
             _ => Vec::new(),
         };
         let kept = entries.len() as u64;
-        TileReader::new(storage, size).for_each_entry(kept, |_, entry| entries.push(Indexed::of(entry)))?;
-        let index = RecordIndex { entries };
+        let mut index = RecordIndex { entries };
+        index.extend(storage, size)?;
         if index.root()? != *root {
             return Err(Error::BadEntry {
                 index: size.saturating_sub(1),
@@ -170,6 +170,14 @@ impl RecordIndex {
     /// The index of `entries` (a log held in memory).
     pub fn of_entries(entries: &[Vec<u8>]) -> RecordIndex {
         RecordIndex { entries: entries.iter().map(|e| Indexed::of(e)).collect() }
+    }
+
+    /// Adds the entries of the log in `storage` (of `size` entries, this index a prefix of it)
+    /// after those indexed, each entry bundle read once.
+    pub fn extend(&mut self, storage: &dyn ReadStorage, size: u64) -> Result<(), Error> {
+        let from = self.len();
+        TileReader::new(storage, size).for_each_entry(from, |_, entry| self.entries.push(Indexed::of(entry)))?;
+        Ok(())
     }
 
     /// Adds the entry just appended at the end of the log.

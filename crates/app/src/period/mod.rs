@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use publish::append::{self, Options};
 use publish::gather::{Period, gather};
-use publish::index::{Cache, RecordIndex};
+use publish::index::RecordIndex;
 use serde::Serialize;
 use tlog::LocalLog;
 
@@ -226,9 +226,9 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
         witness_fail_open: req.witness_fail_open && trust.is_some(),
         index: Some(home.home().join(tlog::STATE_DIR).join(publish::index::FILE_NAME)),
     };
-    let mut outcome = append::publish(&mut writer, &data, policy_index, &opts)?;
+    let (mut outcome, index) = append::publish_indexed(&mut writer, &data, policy_index, &opts)?;
     if let Some(prepared) = reconciling {
-        append_reconciliation(&home, &mut writer, prepared, req, &mut outcome)?;
+        append_reconciliation(index, &mut writer, prepared, req, &mut outcome)?;
     }
     // A witnessed log serves the new checkpoint only once its quorum cosigned it; the report
     // is written for the checkpoint served.
@@ -257,15 +257,15 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
 /// Appends the period's reconciliation when it differs from the period's latest one (the
 /// organisations' records it links are those just published).
 fn append_reconciliation<S: tlog::Storage>(
-    home: &LocalLog,
+    mut index: RecordIndex,
     writer: &mut tlog::LogWriter<S>,
     prepared: crate::reconcile::Prepared,
     req: &PublishPeriod,
     outcome: &mut append::Outcome,
 ) -> Result<()> {
-    // The record index `append::publish` just brought up to date, extended by what it appended.
-    let cache = home.home().join(tlog::STATE_DIR).join(publish::index::FILE_NAME);
-    let (index, _) = RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::ReadWrite(&cache))?;
+    // The record index `append::publish` decided from (opened and checked against the log under
+    // this lock), extended by what it appended.
+    index.extend(writer.storage(), writer.size())?;
     let log = crate::reconcile::Logged { index: &index, storage: writer.storage() };
     let table = crate::reconcile::finish(prepared, req.period.as_str(), log)?;
     let body = crate::reconcile::to_record(&table, log);
