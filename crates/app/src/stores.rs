@@ -177,19 +177,13 @@ impl Stores {
         Ok(lock(&*self.usage()?).rows()?)
     }
 
-    /// The stored usage rows `keep` keeps (as [`Stores::usage_rows`] gives them, in the same
-    /// order): a step about one period holds that period's rows, not years of them.
-    pub fn usage_rows_where(
-        &self,
-        keep: &dyn Fn(&usage::fold::Key) -> bool,
-    ) -> Result<Vec<(usage::fold::Key, usage::fold::Sums)>> {
+    /// The stored usage rows of the months (`YYYY-MM`) `month` accepts, as
+    /// [`Stores::usage_rows`] gives them (same order, same sums): a step about one period reads
+    /// and holds that period's rows, not years of them.
+    pub fn usage_rows_in(&self, month: &dyn Fn(&str) -> bool) -> Result<Vec<(usage::fold::Key, usage::fold::Sums)>> {
         let mut out = Vec::new();
         if self.has_usage() {
-            lock(&*self.usage()?).for_each_row(&mut |k, s| {
-                if keep(&k) {
-                    out.push((k, s));
-                }
-            })?;
+            lock(&*self.usage()?).for_each_row_in(month, &mut |k, s| out.push((k, s)))?;
         }
         Ok(out)
     }

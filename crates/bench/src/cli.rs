@@ -187,6 +187,9 @@ pub enum PublishStep {
     Site,
     /// Check the whole report from outside, as `candor verify` does.
     Verify,
+    /// Publish the period again as `candor publish` does, from the registry and usage store
+    /// beside the log's home (`registry.db`, `usage.db`).
+    Again,
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +203,9 @@ pub struct BenchPublishStepArgs {
     /// What a check of an earlier report remembered (verify only).
     #[arg(long)]
     pub memory: Option<std::path::PathBuf>,
+    /// The period to publish (again only).
+    #[arg(long, default_value = "2026-Q3")]
+    pub period: String,
     /// When the site's feed says records were first seen (site only).
     #[arg(long, default_value = "2026-10-01T00:00:00Z")]
     pub now: String,

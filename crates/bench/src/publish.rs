@@ -199,18 +199,17 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     let (site_s, site_peak, site) = own_process("site", home.home(), None)?;
     let site: publish::site::SiteReport = serde_json::from_value(site).context("the site step's report")?;
     peaks.push(site_peak);
-    reset_peak();
-    let t = Instant::now();
-    // As `candor publish` does it: gather, find every record already in the log, write the site.
-    let again = publish(&mut writer, &gather(&store, &rows, &period)?, None, &opts)?;
-    if !update("2026-10-01T00:00:00Z")?.unchanged {
-        bail!("publishing again wrote the site again, although the log did not change");
-    }
-    let again_s = t.elapsed().as_secs_f64();
-    step(&mut peaks);
+    // Published again in a process of its own, as `candor publish` does it (the writer's lock
+    // let go first): the period's usage rows read from the store, gathered, every record found
+    // already in the log, the site found as written.
     drop(writer);
-    if !again.appended.is_empty() {
-        bail!("publishing again appended {} records", again.appended.len());
+    let (again_s, again_peak, again) = own_process("again", home.home(), None)?;
+    peaks.push(again_peak);
+    if again.get("appended").and_then(serde_json::Value::as_u64) != Some(0) {
+        bail!("publishing again appended records: {again}");
+    }
+    if again.get("site_unchanged").and_then(serde_json::Value::as_bool) != Some(true) {
+        bail!("publishing again wrote the site again, although the log did not change");
     }
     // Checked in processes of their own, as an auditor's `candor verify` checks.
     let (check_s, check_peak, check) = own_process("verify", home.home(), None)?;
@@ -283,7 +282,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     println!("  {:<30} {gather_s:>8.2} {:>10.0}", "gather the period (in process)", peaks[0]);
     println!("  {:<30} {append_s:>8.2} {:>10.0}", "append, sign (in process)", peaks[1]);
     println!("  {:<30} {site_s:>8.2} {:>10.0}", "write the site (own process)", peaks[2]);
-    println!("  {:<30} {again_s:>8.2} {:>10.0}", "publish again (in process)", peaks[3]);
+    println!("  {:<30} {again_s:>8.2} {:>10.0}", "publish again (own process)", peaks[3]);
     println!(
         "  {:<30} {check_s:>8.2} {:>10.0}{}",
         "verify the whole report (own)",

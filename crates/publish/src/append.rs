@@ -55,7 +55,8 @@ struct Batch {
     /// Entries by SHA-256 (hex).
     existing: HashMap<String, u64>,
     next: u64,
-    pending: Vec<(Vec<u8>, String)>,
+    /// Entries to append, each with what the record index records of it.
+    pending: Vec<(Vec<u8>, crate::index::Indexed)>,
 }
 
 impl Batch {
@@ -70,7 +71,8 @@ impl Batch {
         self.next += 1;
         let link = Link { index, sha256: sha256.clone() };
         self.existing.insert(sha256, index);
-        self.pending.push((bytes, record.kind().to_string()));
+        let indexed = crate::index::Indexed::of_written(&bytes, &record);
+        self.pending.push((bytes, indexed));
         Ok(link)
     }
 
@@ -103,9 +105,8 @@ pub fn publish<S: Storage>(
     publish_indexed(writer, data, policy_index, opts).map(|(outcome, _)| outcome)
 }
 
-/// [`publish`], handing back the record index it decided from: the log as it was before
-/// this step appended (extend it with [`RecordIndex::extend`] to the log's new size), so a
-/// step that goes on under the same lock need not open the index again.
+/// [`publish`], handing back the record index of the log as this step left it (what it
+/// appended included), so a step that goes on under the same lock need not open it again.
 pub fn publish_indexed<S: Storage>(
     writer: &mut LogWriter<S>,
     data: &PeriodData,
@@ -116,10 +117,10 @@ pub fn publish_indexed<S: Storage>(
     // What the log holds, from the record index: no entry is read again except the few this
     // step needs whole (the policy version cited, the policy notices).
     let cache = match opts.index.as_deref() {
-        Some(path) => Cache::ReadWrite(path),
+        Some(path) => Cache::Read(path),
         None => Cache::None,
     };
-    let (index, _) = RecordIndex::open(writer.storage(), size, &writer.root(), cache)?;
+    let (mut index, opened) = RecordIndex::open(writer.storage(), size, &writer.root(), cache)?;
     // What the report shows as corrected (see `records::corrected`), so that publishing again
     // reads the same current records as every reader.
     let corrected: HashSet<u64> = index.corrected().into_keys().collect();
@@ -342,9 +343,16 @@ pub fn publish_indexed<S: Storage>(
     if !batch.pending.is_empty() {
         let bytes: Vec<&[u8]> = batch.pending.iter().map(|(b, _)| b.as_slice()).collect();
         let range = writer.append(&bytes)?;
-        outcome.appended = range.zip(batch.pending.into_iter().map(|(_, k)| k)).collect();
+        outcome.appended = range.zip(batch.pending.iter().map(|(_, e)| e.kind.clone().unwrap_or_default())).collect();
+        for (_, indexed) in batch.pending {
+            index.push_indexed(indexed);
+        }
     }
     outcome.size = writer.size();
+    // The index file written once, as the log now is (opened from it, not written back there).
+    if let Some(path) = opts.index.as_deref().filter(|_| opened.kept != outcome.size || opened.rebuilt) {
+        index.save_to(path)?;
+    }
     Ok((outcome, index))
 }
 

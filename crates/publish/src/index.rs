@@ -60,8 +60,17 @@ pub struct Indexed {
 impl Indexed {
     /// What the index records of `entry`.
     pub fn of(entry: &[u8]) -> Indexed {
-        let parsed = records::parse(entry);
-        let body = parsed.as_ref().and_then(Parsed::body);
+        Indexed::read(entry, records::parse(entry).as_ref())
+    }
+
+    /// What the index records of `entry`, the record `parsed` written (a writer that has the
+    /// record need not read its entry again).
+    pub fn of_written(entry: &[u8], written: &records::Record) -> Indexed {
+        Indexed::read(entry, Some(&Parsed::Known(written.clone())))
+    }
+
+    fn read(entry: &[u8], parsed: Option<&Parsed>) -> Indexed {
+        let body = parsed.and_then(Parsed::body);
         let subject = match body {
             Some(Body::OrganisationUsage(r)) => Some(r.organisation.name.clone()),
             Some(Body::Enforcement(r)) => Some(r.organisation.clone()),
@@ -72,7 +81,7 @@ impl Indexed {
         Indexed {
             sha256: records::sha256_hex(entry),
             leaf: tlog::leaf_hash(entry).to_hex(),
-            kind: parsed.as_ref().map(|p| p.kind().to_string()),
+            kind: parsed.map(|p| p.kind().to_string()),
             period: body.and_then(Body::period).map(str::to_string),
             subject,
             use_case: match body {
@@ -83,7 +92,7 @@ impl Indexed {
                 Some(Body::Correction(c)) => Some(c.corrects.clone()),
                 _ => None,
             },
-            demonstration: parsed.as_ref().is_some_and(Parsed::is_demonstration),
+            demonstration: parsed.is_some_and(Parsed::is_demonstration),
         }
     }
 }
@@ -98,7 +107,7 @@ struct File {
 }
 
 /// The log's records, indexed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordIndex {
     entries: Vec<Indexed>,
 }
@@ -142,27 +151,33 @@ impl RecordIndex {
             Cache::ReadWrite(p) => (Some(p), true),
         };
         let mut rebuilt = false;
-        let entries = match path.map(|p| read_file(p, size)).transpose()? {
+        let (entries, prefix_root) = match path.map(|p| read_file(p, size)).transpose()? {
             Some(Some(file)) => match prefix_of_log(file, storage, size, root) {
-                Some(entries) => entries,
+                Some((entries, prefix_root)) => (entries, Some(prefix_root)),
                 None => {
                     rebuilt = true;
-                    Vec::new()
+                    (Vec::new(), None)
                 }
             },
-            _ => Vec::new(),
+            _ => (Vec::new(), None),
         };
         let kept = entries.len() as u64;
         let mut index = RecordIndex { entries };
         index.extend(storage, size)?;
-        if index.root()? != *root {
+        // The file's leaves were hashed to their root already; when they are the whole index,
+        // that root is the index's (each hashing of 90,000 leaves takes tens of milliseconds).
+        let index_root = match prefix_root.filter(|_| kept == size) {
+            Some(r) => r,
+            None => index.root()?,
+        };
+        if index_root != *root {
             return Err(Error::BadEntry {
                 index: size.saturating_sub(1),
                 message: "the log's entries do not hash to its checkpoint's root".into(),
             });
         }
         if let Some(path) = path.filter(|_| writable && (kept != size || rebuilt)) {
-            index.save(path)?;
+            index.save(path, &index_root)?;
         }
         Ok((index, Opened { kept, read: size - kept, rebuilt }))
     }
@@ -178,6 +193,16 @@ impl RecordIndex {
         let from = self.len();
         TileReader::new(storage, size).for_each_entry(from, |_, entry| self.entries.push(Indexed::of(entry)))?;
         Ok(())
+    }
+
+    /// Adds what the index records of an entry just appended at the end of the log.
+    pub fn push_indexed(&mut self, indexed: Indexed) {
+        self.entries.push(indexed);
+    }
+
+    /// Writes the index to `path` (the log's writer, under its lock: see [`Cache::ReadWrite`]).
+    pub fn save_to(&self, path: &Path) -> Result<(), Error> {
+        self.save(path, &self.root()?)
     }
 
     /// Adds the entry just appended at the end of the log.
@@ -273,8 +298,9 @@ impl RecordIndex {
         Ok(tlog::merkle::tree_root(&mut tlog::merkle::MemoryTree::new(leaves), self.len())?)
     }
 
-    fn save(&self, path: &Path) -> Result<(), Error> {
-        let file = File { format: FORMAT, root: self.root()?.to_hex(), entries: self.entries.clone() };
+    /// Writes the index, whose root is `root`, to `path`.
+    fn save(&self, path: &Path, root: &Hash) -> Result<(), Error> {
+        let file = File { format: FORMAT, root: root.to_hex(), entries: self.entries.clone() };
         let bytes = serde_json::to_vec(&file).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
         crate::site::write_atomic(path, &bytes)
     }
@@ -294,16 +320,18 @@ fn read_file(path: &Path, size: u64) -> Result<Option<File>, Error> {
 /// `storage` whose root is `root`: their leaves make the root the file states, and the log's
 /// tiles give that root at that size. An index longer than the log (a reader of a checkpoint
 /// the writer has since passed) is used up to `size` when its first `size` leaves make `root`.
-fn prefix_of_log(file: File, storage: &dyn ReadStorage, size: u64, root: &Hash) -> Option<Vec<Indexed>> {
+/// With the entries, the root of those kept.
+fn prefix_of_log(file: File, storage: &dyn ReadStorage, size: u64, root: &Hash) -> Option<(Vec<Indexed>, Hash)> {
     let n = file.entries.len() as u64;
     let mut index = RecordIndex { entries: file.entries };
-    if index.root().ok()?.to_hex() != file.root {
+    let whole = index.root().ok()?;
+    if whole.to_hex() != file.root {
         return None;
     }
     if n > size {
         index.entries.truncate(size as usize);
-        return (index.root().ok()? == *root).then_some(index.entries);
+        return (index.root().ok()? == *root).then_some((index.entries, *root));
     }
     let logged = tlog::merkle::tree_root(&mut TileReader::new(storage, size), n).ok()?;
-    (logged.to_hex() == file.root).then_some(index.entries)
+    (logged == whole).then_some((index.entries, whole))
 }

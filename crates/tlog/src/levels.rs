@@ -70,15 +70,15 @@ mod tests {
             let mut tree = MemoryTree::new(leaves.clone());
             let levels = HashLevels::from_leaves(leaves);
             assert_eq!(levels.size(), size);
-            assert_eq!(levels.root().unwrap(), merkle::tree_root(&mut tree, size).unwrap(), "root at {size}");
-            let read = HashLevels::read(&mut tree, size).unwrap();
-            assert_eq!(read.root().unwrap(), levels.root().unwrap());
+            assert_eq!(levels.root().expect("proof"), merkle::tree_root(&mut tree, size).expect("proof"), "root at {size}");
+            let read = HashLevels::read(&mut tree, size).expect("proof");
+            assert_eq!(read.root().expect("proof"), levels.root().expect("proof"));
             for i in 0..size {
-                let proof = levels.inclusion_proof(i).unwrap();
-                assert_eq!(proof, merkle::inclusion_proof(&mut tree, i, size).unwrap(), "leaf {i} of {size}");
+                let proof = levels.inclusion_proof(i).expect("proof");
+                assert_eq!(proof, merkle::inclusion_proof(&mut tree, i, size).expect("proof"), "leaf {i} of {size}");
             }
-            assert!(levels.inclusion_proof(size).is_err());
+            assert!(levels.inclusion_proof(size).is_err(), "past the tree");
         }
-        assert_eq!(HashLevels::default().root().unwrap(), crate::hash::empty_root());
+        assert_eq!(HashLevels::default().root().expect("proof"), crate::hash::empty_root());
     }
 }

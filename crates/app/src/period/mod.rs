@@ -189,7 +189,7 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
     let registry = lock(&registry);
     // Every step below reads the period's rows only (gathering, the audit): the others are
     // not held.
-    let rows = stores.usage_rows_where(&|k| period.contains(&k.month))?;
+    let rows = stores.usage_rows_in(&|month| period.contains(month))?;
     let policy = if stores.has_policy() { Some(stores.policy()?) } else { None };
     let policy = policy.as_deref().map(lock);
     // The period is published from one moment of each store: the usage rows are one read; the

@@ -42,8 +42,18 @@ fn publishing_from_the_index_appends_what_publishing_from_the_whole_log_appends(
         assert!(again.appended.is_empty(), "{:?}", again.appended);
         // The next quarter, on top.
         let next = Period::parse("2026-Q4").expect("period");
-        publish(&mut writer, &gather(&store, &usage(), &next).expect("gather"), Some(0), &opts).expect("Q4");
+        let q4 = gather(&store, &usage(), &next).expect("gather");
+        let (_, index) = publish::append::publish_indexed(&mut writer, &q4, Some(0), &opts).expect("Q4");
         assert_eq!(cache.exists(), with_index);
+        // The index handed back, what was appended included (indexed from the records written),
+        // is the index of the log read whole; the file written holds it all.
+        let read = RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::None).expect("index").0;
+        assert_eq!(index, read);
+        if with_index {
+            let (_, opened) = RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::Read(&cache))
+                .expect("index");
+            assert_eq!((opened.kept, opened.read, opened.rebuilt), (writer.size(), 0, false));
+        }
         logs.push(entries(&home));
     }
     assert_eq!(logs[0], logs[1], "the same entries, byte for byte");

@@ -25,7 +25,7 @@ enum Source {
 }
 
 impl Source {
-    fn next(&mut self, conn: &Connection) -> Result<Option<SliceRow>, Error> {
+    fn next(&mut self, conn: &Connection, month: &dyn Fn(&str) -> bool) -> Result<Option<SliceRow>, Error> {
         let Source::Chunks { sha, ids, open, replaced } = self else {
             let Source::Rows(rows) = self else { return Ok(None) };
             return Ok(rows.next());
@@ -35,7 +35,7 @@ impl Source {
             if let Some((id, rows)) = open {
                 let damaged =
                     |message: String| Error::Stored { what: format!("usage chunk {id} of file {sha}"), message };
-                match rows.next(&keep).map_err(damaged)? {
+                match rows.next(&keep, month).map_err(damaged)? {
                     Some(row) => return Ok(Some(row)),
                     None => *open = None,
                 }
@@ -85,8 +85,13 @@ impl Ord for Head {
 }
 
 /// Every stored row in force, one per key and slice, in key order, passed to `each`.
-pub(super) fn for_each_slice_row(conn: &Connection, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
-    let mut sources = vec![Source::Rows(rows_before_chunks(conn)?.into_iter())];
+pub(super) fn for_each_slice_row(
+    conn: &Connection,
+    month: &dyn Fn(&str) -> bool,
+    each: &mut dyn FnMut(Key, Sums),
+) -> Result<(), Error> {
+    let before: Vec<SliceRow> = rows_before_chunks(conn)?.into_iter().filter(|r| month(&r.0.month)).collect();
+    let mut sources = vec![Source::Rows(before.into_iter())];
     let mut replaced = replaced_slices(conn)?;
     let mut file_of: HashMap<String, usize> = HashMap::new();
     let mut st = conn.prepare("SELECT id, sha256 FROM usage_chunks ORDER BY id")?;
@@ -103,14 +108,14 @@ pub(super) fn for_each_slice_row(conn: &Connection, each: &mut dyn FnMut(Key, Su
     }
     let mut heads = BinaryHeap::with_capacity(sources.len());
     for (source, s) in sources.iter_mut().enumerate() {
-        if let Some(row) = s.next(conn)? {
+        if let Some(row) = s.next(conn, month)? {
             heads.push(Reverse(Head { row, source }));
         }
     }
     while let Some(Reverse(Head { row, source })) = heads.pop() {
         let (key, _, sums) = row;
         each(key, sums);
-        if let Some(row) = sources[source].next(conn)? {
+        if let Some(row) = sources[source].next(conn, month)? {
             heads.push(Reverse(Head { row, source }));
         }
     }

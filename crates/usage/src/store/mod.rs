@@ -114,9 +114,10 @@ pub(crate) trait Backend: Send {
         file: &str,
         lines: u64,
     ) -> Result<Option<Vec<Replacement>>, Error>;
-    /// Every stored row, one per key and slice, ordered bytewise by key, then billing account
-    /// and period (the order [`UsageStore::rows`] adds them in), passed to `each`.
-    fn for_each_slice_row(&self, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error>;
+    /// Every stored row of a month `month` accepts, one per key and slice, ordered bytewise by
+    /// key, then billing account and period (the order [`UsageStore::rows`] adds them in),
+    /// passed to `each`.
+    fn for_each_slice_row(&self, month: &dyn Fn(&str) -> bool, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error>;
     /// How many times a file changed the store (one more in each such file's transaction).
     fn generation(&self) -> Result<u64, Error>;
 }
@@ -323,8 +324,15 @@ impl UsageStore {
     /// [`UsageStore::rows`] one at a time, in the same order and with the same sums, without
     /// holding them all: a SQLite store merges its files' chunks as it reads them.
     pub fn for_each_row(&self, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
+        self.for_each_row_in(&|_| true, each)
+    }
+
+    /// [`UsageStore::for_each_row`] for the months `month` accepts (`YYYY-MM`): a step about
+    /// one period reads its rows without making rows of the others (a period of eight quarters
+    /// of rows made in an eighth of the time).
+    pub fn for_each_row_in(&self, month: &dyn Fn(&str) -> bool, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
         let mut pending: Option<(Key, Sums)> = None;
-        self.backend.for_each_slice_row(&mut |key, sums| match &mut pending {
+        self.backend.for_each_slice_row(month, &mut |key, sums| match &mut pending {
             Some((k, s)) if *k == key => s.add(&sums),
             _ => {
                 if let Some((k, s)) = pending.replace((key, sums)) {

@@ -150,8 +150,14 @@ impl ChunkRows {
         Ok(ChunkRows { blob, texts, rows, read: 0, at })
     }
 
-    /// The next row whose slice `keep` accepts; `None` after the last.
-    pub(super) fn next(&mut self, keep: &dyn Fn(&str, &str) -> bool) -> Result<Option<SliceRow>, String> {
+    /// The next row whose slice `keep` accepts, of a month `month` accepts; `None` after the
+    /// last. Every row is read (a damaged one is an error wherever it is); only those kept are
+    /// made.
+    pub(super) fn next(
+        &mut self,
+        keep: &dyn Fn(&str, &str) -> bool,
+        month: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<SliceRow>, String> {
         let mut r = Reader { buf: &self.blob, at: self.at };
         while self.read < self.rows {
             let row = self.read;
@@ -172,7 +178,7 @@ impl ChunkRows {
             }
             self.at = r.at;
             let text = |i: usize| self.texts[t[i]].to_string();
-            if !keep(&self.texts[t[6]], &self.texts[t[7]]) {
+            if !keep(&self.texts[t[6]], &self.texts[t[7]]) || !month(&self.texts[t[1]]) {
                 continue;
             }
             let key = Key {
@@ -201,7 +207,7 @@ pub(super) fn unpack(
     each: &mut dyn FnMut(SliceRow),
 ) -> Result<(), String> {
     let mut rows = ChunkRows::new(blob.to_vec())?;
-    while let Some(row) = rows.next(keep)? {
+    while let Some(row) = rows.next(keep, &|_| true)? {
         each(row);
     }
     Ok(())

@@ -265,14 +265,14 @@ impl Backend for PgBackend {
         Ok(self.db.conn()?.query_one("SELECT n FROM generation", &[])?.get::<_, i64>(0) as u64)
     }
 
-    fn for_each_slice_row(&self, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
+    fn for_each_slice_row(&self, month: &dyn Fn(&str) -> bool, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
         let rows = self.db.conn()?.query(
             "SELECT account, month, service, capability, region_class, unit, quantity, cost, lines, first, last FROM usage \
              ORDER BY account COLLATE \"C\", month COLLATE \"C\", service COLLATE \"C\", capability COLLATE \"C\", \
              region_class COLLATE \"C\", unit COLLATE \"C\", billing_account COLLATE \"C\", billing_period COLLATE \"C\"",
             &[],
         )?;
-        for r in &rows {
+        for r in rows.iter().filter(|r| month(r.get::<_, &str>(1))) {
             each(
                 Key {
                     account: r.get(0),

@@ -233,8 +233,8 @@ impl Backend for SqliteBackend {
         Ok(self.conn.query_row("SELECT n FROM generation", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
-    fn for_each_slice_row(&self, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
-        super::merge::for_each_slice_row(&self.conn, each)
+    fn for_each_slice_row(&self, month: &dyn Fn(&str) -> bool, each: &mut dyn FnMut(Key, Sums)) -> Result<(), Error> {
+        super::merge::for_each_slice_row(&self.conn, month, each)
     }
 }
 
@@ -455,6 +455,15 @@ mod tests {
         }
         assert_eq!(merged, folded);
         assert_eq!(merged.len(), 3, "{merged:?}");
+        // A month's rows read alone (from before chunks and from chunks, a slice replaced) are
+        // that month's rows of the whole reading, in its order, with its sums.
+        for month in ["2026-07", "2026-08", "2026-09"] {
+            let mut alone = Vec::new();
+            store.for_each_row_in(&|m| m == month, &mut |k, s| alone.push((k, s))).expect("rows in");
+            let whole: Vec<(Key, Sums)> = merged.iter().filter(|(k, _)| k.month == month).cloned().collect();
+            assert_eq!(alone, whole, "{month}");
+            assert_eq!(alone.is_empty(), month == "2026-09");
+        }
     }
 
     #[test]
