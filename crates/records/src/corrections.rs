@@ -12,7 +12,10 @@ use crate::record::Body;
 
 /// The records corrected among `records` (with their indexes into `entries`, in log order),
 /// each with the first correction that counts for it.
-pub fn corrected<'a, E: AsRef<[u8]>>(entries: &[E], records: impl IntoIterator<Item = (u64, &'a Parsed)>) -> BTreeMap<u64, u64> {
+pub fn corrected<'a, E: AsRef<[u8]>>(
+    entries: &[E],
+    records: impl IntoIterator<Item = (u64, &'a Parsed)>,
+) -> BTreeMap<u64, u64> {
     let mut out = BTreeMap::new();
     for (index, record) in records {
         let Some(Body::Correction(c)) = record.body() else { continue };

@@ -70,7 +70,11 @@ mod tests {
             let mut tree = MemoryTree::new(leaves.clone());
             let levels = HashLevels::from_leaves(leaves);
             assert_eq!(levels.size(), size);
-            assert_eq!(levels.root().expect("proof"), merkle::tree_root(&mut tree, size).expect("proof"), "root at {size}");
+            assert_eq!(
+                levels.root().expect("proof"),
+                merkle::tree_root(&mut tree, size).expect("proof"),
+                "root at {size}"
+            );
             let read = HashLevels::read(&mut tree, size).expect("proof");
             assert_eq!(read.root().expect("proof"), levels.root().expect("proof"));
             for i in 0..size {

@@ -140,7 +140,11 @@ pub(crate) fn entries(home: &LocalLog) -> Vec<Vec<u8>> {
     let note = std::fs::read_to_string(home.public_dir().join("checkpoint")).expect("checkpoint");
     let body = note.split_once("\n\n").map(|(b, _)| format!("{b}\n")).expect("signed note");
     let size = tlog::Checkpoint::parse_text(&body).expect("parse").size;
-    publish::entries::read_all(&Dir::new(home.public_dir()), size).expect("entries").iter().map(|e| e.to_vec()).collect()
+    publish::entries::read_all(&Dir::new(home.public_dir()), size)
+        .expect("entries")
+        .iter()
+        .map(|e| e.to_vec())
+        .collect()
 }
 
 fn json(bytes: &[u8]) -> Value {

@@ -50,8 +50,8 @@ fn publishing_from_the_index_appends_what_publishing_from_the_whole_log_appends(
         let read = RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::None).expect("index").0;
         assert_eq!(index, read);
         if with_index {
-            let (_, opened) = RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::Read(&cache))
-                .expect("index");
+            let (_, opened) =
+                RecordIndex::open(writer.storage(), writer.size(), &writer.root(), Cache::Read(&cache)).expect("index");
             assert_eq!((opened.kept, opened.read, opened.rebuilt), (writer.size(), 0, false));
         }
         logs.push(entries(&home));

@@ -87,7 +87,9 @@ impl<'g> Paths<'g> {
                 evidence: r.clone(),
             };
             match r.kind {
-                RelationKind::ContractAward => out.push(EnablementPath { steps: vec![step("contract_award", r)], agency }),
+                RelationKind::ContractAward => {
+                    out.push(EnablementPath { steps: vec![step("contract_award", r)], agency })
+                }
                 RelationKind::Subaward => {
                     // The prime award the subaward hangs under, if recorded.
                     let mut steps = vec![step("subaward", r)];
