@@ -171,10 +171,7 @@ impl Stores {
 
     /// The usage store's rows (none when there is no usage store).
     pub fn usage_rows(&self) -> Result<Vec<(usage::fold::Key, usage::fold::Sums)>> {
-        if !self.has_usage() {
-            return Ok(Vec::new());
-        }
-        Ok(lock(&*self.usage()?).rows()?)
+        self.usage_rows_in(&|_| true)
     }
 
     /// The stored usage rows of the months (`YYYY-MM`) `month` accepts, as

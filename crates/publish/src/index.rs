@@ -60,17 +60,18 @@ pub struct Indexed {
 impl Indexed {
     /// What the index records of `entry`.
     pub fn of(entry: &[u8]) -> Indexed {
-        Indexed::read(entry, records::parse(entry).as_ref())
+        let parsed = records::parse(entry);
+        let p = parsed.as_ref();
+        Indexed::read(entry, p.map(Parsed::kind), p.and_then(Parsed::body), p.is_some_and(Parsed::is_demonstration))
     }
 
-    /// What the index records of `entry`, the record `parsed` written (a writer that has the
+    /// What the index records of `entry`, which is the record `written` (a writer that has the
     /// record need not read its entry again).
     pub fn of_written(entry: &[u8], written: &records::Record) -> Indexed {
-        Indexed::read(entry, Some(&Parsed::Known(written.clone())))
+        Indexed::read(entry, Some(written.kind()), Some(&written.body), written.demonstration)
     }
 
-    fn read(entry: &[u8], parsed: Option<&Parsed>) -> Indexed {
-        let body = parsed.and_then(Parsed::body);
+    fn read(entry: &[u8], kind: Option<&str>, body: Option<&Body>, demonstration: bool) -> Indexed {
         let subject = match body {
             Some(Body::OrganisationUsage(r)) => Some(r.organisation.name.clone()),
             Some(Body::Enforcement(r)) => Some(r.organisation.clone()),
@@ -81,7 +82,7 @@ impl Indexed {
         Indexed {
             sha256: records::sha256_hex(entry),
             leaf: tlog::leaf_hash(entry).to_hex(),
-            kind: parsed.map(|p| p.kind().to_string()),
+            kind: kind.map(str::to_string),
             period: body.and_then(Body::period).map(str::to_string),
             subject,
             use_case: match body {
@@ -92,7 +93,7 @@ impl Indexed {
                 Some(Body::Correction(c)) => Some(c.corrects.clone()),
                 _ => None,
             },
-            demonstration: parsed.is_some_and(Parsed::is_demonstration),
+            demonstration,
         }
     }
 }
@@ -189,7 +190,7 @@ impl RecordIndex {
 
     /// Adds the entries of the log in `storage` (of `size` entries, this index a prefix of it)
     /// after those indexed, each entry bundle read once.
-    pub fn extend(&mut self, storage: &dyn ReadStorage, size: u64) -> Result<(), Error> {
+    fn extend(&mut self, storage: &dyn ReadStorage, size: u64) -> Result<(), Error> {
         let from = self.len();
         TileReader::new(storage, size).for_each_entry(from, |_, entry| self.entries.push(Indexed::of(entry)))?;
         Ok(())

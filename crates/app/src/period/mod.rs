@@ -257,15 +257,14 @@ pub fn publish_period(stores: &Stores, req: &PublishPeriod) -> Result<Published>
 /// Appends the period's reconciliation when it differs from the period's latest one (the
 /// organisations' records it links are those just published).
 fn append_reconciliation<S: tlog::Storage>(
-    mut index: RecordIndex,
+    index: RecordIndex,
     writer: &mut tlog::LogWriter<S>,
     prepared: crate::reconcile::Prepared,
     req: &PublishPeriod,
     outcome: &mut append::Outcome,
 ) -> Result<()> {
-    // The record index `append::publish` decided from (opened and checked against the log under
-    // this lock), extended by what it appended.
-    index.extend(writer.storage(), writer.size())?;
+    // The record index `append::publish_indexed` decided from (opened and checked against the
+    // log under this lock) and extended by what it appended.
     let log = crate::reconcile::Logged { index: &index, storage: writer.storage() };
     let table = crate::reconcile::finish(prepared, req.period.as_str(), log)?;
     let body = crate::reconcile::to_record(&table, log);

@@ -233,7 +233,8 @@ impl Model {
         c.corrects.index < index && self.records.get(&c.corrects.index).is_some_and(|t| t.sha256 == c.corrects.sha256)
     }
 
-    /// Builds the model from the log's entries; proofs come from `reader`.
+    /// Builds the model from the log's entries; the tree's levels (from which shown records'
+    /// proofs are made) come from `reader`.
     pub fn build(
         entries: &[crate::entries::Entry],
         reader: &mut TileReader<'_>,
