@@ -35,6 +35,11 @@ impl HashLevels {
         self.levels.first().map_or(0, |l| l.len() as u64)
     }
 
+    /// The hash of leaf `index`, if the tree has it.
+    pub fn leaf(&self, index: u64) -> Option<Hash> {
+        self.levels.first()?.get(usize::try_from(index).ok()?).copied()
+    }
+
     /// The tree's root hash.
     pub fn root(&self) -> Result<Hash, Error> {
         merkle::tree_root(&mut Lookup(self), self.size())

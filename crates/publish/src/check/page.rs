@@ -78,7 +78,8 @@ pub(super) fn model_at(log: &Log<'_>, cp: &Checkpoint) -> Result<Model, String> 
     }
     consistent_with_latest(log, cp)?;
     let mut reader = TileReader::new(log.src, cp.size);
-    Model::build(&log.entries[..cp.size as usize], &mut reader, &mut BTreeMap::new(), "")
+    let entries = crate::site::Entries::Held(log.entries[..cp.size as usize].to_vec());
+    Model::build(entries, &mut reader, &mut BTreeMap::new(), "")
         .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
 }
 
@@ -164,7 +165,7 @@ pub(super) fn check_page(
                     // The whole page is byte for byte what the model renders (compared).
                     None
                 } else if model.records.get(&index).and_then(|r| match section_organisation(s) {
-                    Some(organisation) => render_organisation_part(r, &root, &organisation, &p),
+                    Some(organisation) => render_organisation_part(model, r, &root, &organisation, &p),
                     None => Some(render_section(model, r, &root, &p)),
                 }) != Some(shown_section(s))
                 {

@@ -131,18 +131,18 @@ fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, E
 /// A usage row's cells in `usage/<period>.csv`.
 fn usage_cells(u: &super::model::UsageRow, notice: &str) -> Vec<String> {
     vec![
-        u.period.to_string(),
-        u.organisation.to_string(),
-        u.kind.to_string(),
-        u.law_enforcement_role.to_string(),
-        u.capability.to_string(),
-        u.service.to_string(),
-        u.region_class.to_string(),
-        u.unit.to_string(),
-        u.volume_band.as_deref().unwrap_or_default().to_string(),
+        u.of.period.to_string(),
+        u.of.organisation.to_string(),
+        u.of.kind.to_string(),
+        u.of.law_enforcement_role.to_string(),
+        u.what.capability.to_string(),
+        u.what.service.to_string(),
+        u.what.region_class.to_string(),
+        u.what.unit.to_string(),
+        u.what.volume_band.as_deref().unwrap_or_default().to_string(),
         u.quantity.map(|q| q.to_string()).unwrap_or_default(),
-        u.record_index.to_string(),
-        u.record_sha256.to_string(),
+        u.of.record_index.to_string(),
+        u.of.record_sha256.to_string(),
         notice.to_string(),
     ]
 }
@@ -221,6 +221,10 @@ pub(crate) fn render(
         }));
     }
     sink.put("data/organisations.csv", &csv_bytes(ORG_COLUMNS, &org_rows)?)?;
+    drop(org_rows);
+    // Written out now, put in its place below: the rows as JSON trees took five times their
+    // bytes, and the downloads written in between are the largest.
+    let orgs = json_bytes(&with(&meta, "rows", Value::Array(org_json)));
     let atlas_columns: Vec<(&str, &str)> = super::formats::ATLAS_COLUMNS
         .iter()
         .map(|c| (*c, "A column of the EFF Atlas of Surveillance's layout (Link 1: the record's page in this report)"))
@@ -235,9 +239,9 @@ pub(crate) fn render(
     tables.push(("atlas-of-surveillance", "atlas-of-surveillance.csv", &atlas_columns));
     let package = super::formats::datapackage(m, &cp.origin, &tables);
     sink.put("data/datapackage.json", &json_bytes(&package))?;
-    sink.put("data/disclosures.ftm.jsonl", super::formats::ftm_lines(m).as_bytes())?;
-    let orgs = with(&meta, "rows", json!(org_json));
-    sink.put("data/organisations.json", &json_bytes(&orgs))?;
+    sink.put_streamed("data/disclosures.ftm.jsonl", &|out| super::formats::write_ftm_lines(m, out))?;
+    sink.put("data/organisations.json", &orgs)?;
+    drop(orgs);
 
     // Every record, in parts of a fixed range of log indexes, and their catalogue.
     let records_parts = super::parts::records_parts(m);
@@ -375,15 +379,15 @@ fn subject_feeds(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>)
         out.push((format!("feed/org/{}.xml", o.slug), feed_of(m, cp, first_seen, &feed, &records).into_bytes()));
     }
     // The use policy: its versions, the changes proposed with notice, objections, withdrawals.
-    let policy: Vec<&super::model::RecordView> = m.records.values().filter(|r| r.kind.starts_with("policy_")).collect();
+    let policy: Vec<&super::model::RecordView> =
+        m.records.values().filter(|r| r.kind().starts_with("policy_")).collect();
     let feed =
         Feed { title: "use policies and proposed changes", id: ":policies", root: "../", alternate: "policies.html" };
     out.push(("feed/policies.xml".into(), feed_of(m, cp, first_seen, &feed, &policy).into_bytes()));
     let mut by_cap: BTreeMap<String, Vec<&super::model::RecordView>> = BTreeMap::new();
     for r in m.records.values() {
-        let Some(records::Body::OrganisationUsage(u)) = r.body() else { continue };
-        let caps: std::collections::BTreeSet<&str> = u.usage.iter().map(|l| l.capability.as_str()).collect();
-        for c in caps {
+        // Each capability once per record, in order.
+        for c in r.capabilities() {
             by_cap.entry(c.to_string()).or_default().push(r);
         }
     }
@@ -420,17 +424,17 @@ fn feed_of(
     );
     // Newest first, at most 200.
     for r in records.iter().rev().take(200) {
-        let proposed = match r.body() {
+        let proposed = match r.kept_body() {
             Some(records::Body::PolicyProposal(p)) => Some(format!("{}, to take effect on {}", p.file, p.effective)),
             _ => None,
         };
-        let what = r.body().and_then(|b| b.organisation().or(b.period())).or(proposed.as_deref()).unwrap_or("");
+        let what = r.subject().or(proposed.as_deref()).unwrap_or("");
         let _ = write!(
             out,
             "<entry>\n<title>#{i} {kind}{sep}{what}</title>\n<id>urn:candor:{origin}:{i}:{sha}</id>\n\
              <updated>{at}</updated>\n<link href=\"{root}{page}\"/>\n<summary>{summary}</summary>\n</entry>\n",
             i = r.index,
-            kind = xml_esc(&r.kind.replace('_', " ")),
+            kind = xml_esc(&r.kind().replace('_', " ")),
             sep = if what.is_empty() { "" } else { ": " },
             what = xml_esc(&super::html::bidi_isolated(what)),
             origin = xml_esc(&cp.origin),
@@ -442,7 +446,7 @@ fn feed_of(
                 "Log entry {} (SHA-256 {}){}",
                 r.index,
                 r.sha256,
-                if r.record.is_demonstration() { "; demonstration data" } else { "" }
+                if r.is_demonstration() { "; demonstration data" } else { "" }
             )),
         );
     }

@@ -103,14 +103,23 @@ fn jurisdiction_type(kind: &str) -> &'static str {
 /// is face recognition (the Atlas records surveillance technologies, not compute or storage).
 pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
-    for u in m.usage.iter().filter(|u| &*u.law_enforcement_role == "agency" && u.capability.starts_with("face_")) {
-        let Some(o) = m.organisations.get(&*u.organisation) else { continue };
+    for u in
+        m.usage.iter().filter(|u| &*u.of.law_enforcement_role == "agency" && u.what.capability.starts_with("face_"))
+    {
+        let Some(o) = m.organisations.get(&*u.of.organisation) else { continue };
         let j = o.organisation().map(|org| org.jurisdiction.clone()).unwrap_or_default();
         let volume = u.volume();
         let mut summary = format!(
             "The {} used the cloud provider's {} ({}, {} regions) in {}: {} {}, according to the provider's \
              transparency report (log record #{}).",
-            u.organisation, u.capability, u.service, u.region_class, u.period, volume, u.unit, u.record_index
+            u.of.organisation,
+            u.what.capability,
+            u.what.service,
+            u.what.region_class,
+            u.of.period,
+            volume,
+            u.what.unit,
+            u.of.record_index
         );
         if m.demonstration {
             summary.push_str(&format!(" {DEMO_NOTICE}."));
@@ -120,13 +129,13 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
         row[1] = j.city.unwrap_or_default();
         row[2] = j.county.unwrap_or_default();
         row[3] = j.state.unwrap_or_default();
-        row[4] = u.organisation.to_string();
+        row[4] = u.of.organisation.to_string();
         row[5] = "Law enforcement".into();
         row[6] = summary;
-        row[7] = jurisdiction_type(&u.kind).into();
+        row[7] = jurisdiction_type(&u.of.kind).into();
         row[8] = "Face Recognition".into();
-        row[9] = u.service.to_string();
-        row[10] = format!("record/{}.html", u.record_index);
+        row[9] = u.what.service.to_string();
+        row[10] = format!("record/{}.html", u.of.record_index);
         row[12] = "candor transparency report".into();
         row[13] = "Transparency report".into();
         rows.push(row);
@@ -136,12 +145,11 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
 
 /// The disclosed organisations as FollowTheMoney entities, their usage as notes, their pages
 /// and records as source URLs.
-pub(crate) fn ftm_lines(m: &Model) -> String {
-    let mut out = String::new();
+pub(crate) fn write_ftm_lines(m: &Model, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // Each organisation's rows, in the usage's order, gathered in one pass (not one per organisation).
     let mut rows_of: std::collections::HashMap<&str, Vec<&super::model::UsageRow>> = std::collections::HashMap::new();
     for u in &m.usage {
-        rows_of.entry(&*u.organisation).or_default().push(u);
+        rows_of.entry(&*u.of.organisation).or_default().push(u);
     }
     for (o, org) in m.organisations.values().filter_map(|o| Some((o, o.organisation()?))) {
         let kind = org.kind.as_str();
@@ -151,7 +159,7 @@ pub(crate) fn ftm_lines(m: &Model) -> String {
                 let volume = u.volume();
                 format!(
                     "{}: {} via {} ({} regions), {volume} {} (log record #{})",
-                    u.period, u.capability, u.service, u.region_class, u.unit, u.record_index
+                    u.of.period, u.what.capability, u.what.service, u.what.region_class, u.what.unit, u.of.record_index
                 )
             })
             .collect();
@@ -172,8 +180,8 @@ pub(crate) fn ftm_lines(m: &Model) -> String {
         p.insert("notes".into(), json!(notes));
         p.insert("sourceUrl".into(), json!(sources));
         let line = json!({"id": format!("candor-disclosure-{}", o.slug), "schema": schema, "properties": p});
-        out.push_str(&line.to_string());
-        out.push('\n');
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }

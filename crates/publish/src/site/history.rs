@@ -144,7 +144,7 @@ fn serving(
 /// summary also shows what its proposals became since (objections), so its page always
 /// carries the newest checkpoint (`u64::MAX`).
 pub(crate) fn newest_shown(r: &RecordView) -> u64 {
-    if matches!(r.body(), Some(records::Body::PeriodSummary(_))) {
+    if matches!(r.kept_body(), Some(records::Body::PeriodSummary(_))) {
         return u64::MAX;
     }
     r.index.max(r.corrected_by.unwrap_or(0)).max(r.named_newest)

@@ -84,9 +84,9 @@ pub(crate) fn search_index(m: &Model, cap_name: &dyn Fn(&str) -> String) -> Valu
     }
     let mut services: std::collections::BTreeMap<&str, BTreeSet<&str>> = std::collections::BTreeMap::new();
     for u in &m.usage {
-        services.entry(&*u.service).or_default().insert(&*u.capability);
+        services.entry(&*u.what.service).or_default().insert(&*u.what.capability);
     }
-    let caps: BTreeSet<&str> = m.usage.iter().map(|u| &*u.capability).collect();
+    let caps: BTreeSet<&str> = m.usage.iter().map(|u| &*u.what.capability).collect();
     for c in caps {
         rows.push(json!([cap_name(c), "capability", c, "", format!("capability/{}.html", super::html::slug(c))]));
     }

@@ -20,6 +20,7 @@ mod reconciliation;
 mod section;
 pub mod signed;
 pub mod stamp;
+mod stored;
 mod svg;
 mod timeline;
 pub(crate) mod verified;
@@ -30,7 +31,7 @@ use std::path::{Path, PathBuf};
 use tlog::{Checkpoint, Dir, ReadStorage, TileReader, Verifier};
 
 use crate::Error;
-pub use model::{Model, RecordView};
+pub use model::{Entries, Model, RecordView};
 pub use signed::Signed;
 use verified::SiteMemory;
 
@@ -51,6 +52,7 @@ pub(crate) fn render_section(m: &Model, r: &RecordView, root: &str, proof: &[tlo
 /// What record `r` says of `organisation` alone, as its page shows it (a gate-decisions
 /// record's lines of that organisation), or `None` when the record has no such part.
 pub(crate) fn render_organisation_part(
+    m: &Model,
     r: &RecordView,
     root: &str,
     organisation: &str,
@@ -58,10 +60,10 @@ pub(crate) fn render_organisation_part(
 ) -> Option<String> {
     let names = pages::capability_names();
     let cap_name = |id: &str| pages::short(names.get(id).map(String::as_str).unwrap_or(id));
-    match r.body()? {
+    match r.kept_body()? {
         records::Body::GateDecisions(g) => {
-            let lines = gate::org_lines(g, &r.value(), organisation, root, &cap_name)?;
-            Some(section::organisation_part(r, root, organisation, &lines, proof))
+            let lines = gate::org_lines(g, &m.value(r), organisation, root, &cap_name)?;
+            Some(section::organisation_part(m, r, root, organisation, &lines, proof))
         }
         _ => None,
     }
@@ -187,13 +189,12 @@ fn write_whole(
     let dir = Dir::new(public);
     let Inputs { checkpoint, policy } = inputs;
     let cp = Checkpoint::open(&checkpoint, verifier)?;
-    let entries = crate::entries::read_all(&dir, cp.size)?;
     let mut reader = TileReader::new(&dir, cp.size);
     let first_seen_path = public.join("data").join("first-seen.json");
     let mut first_seen: BTreeMap<u64, String> =
         std::fs::read(&first_seen_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    let model = Model::build(&entries, &mut reader, &mut first_seen, now)?;
-    drop(entries);
+    let entries = Entries::bundles(Box::new(dir.clone()), cp.size);
+    let model = Model::build(entries, &mut reader, &mut first_seen, now)?;
     let at = unix_now();
     let signed = Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy.clone(), at);
     let history = history::History::read(&dir, verifier, &cp, policy.as_deref(), at);
@@ -209,6 +210,9 @@ fn write_whole(
     let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new(), kept: 0, kept_parts: 0 };
     let record_pages = RecordPages { history: &history, tiles: &dir, unchanged_through };
     render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;
+    // An entry read again for a page and found not to be the log's fails the writing (no
+    // stamp is written, so the next writes every page again).
+    model.read_error()?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
     let written: std::collections::HashSet<&str> = sink.written.iter().map(String::as_str).collect();
@@ -404,6 +408,35 @@ impl Sink<'_> {
         Ok(())
     }
 
+    /// Writes (or compares) at `rel` what `write` makes, without holding it whole when it goes
+    /// into a folder: for the downloads that grow with every period (the FollowTheMoney file
+    /// of every organisation's usage took 60 MB at eight quarters of 10,000 organisations).
+    pub(crate) fn put_streamed(
+        &mut self,
+        rel: &str,
+        write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        match &mut self.target {
+            Target::Folder(public) => write_atomic_streamed(&public.join(rel), write)?,
+            // Compared as it is made with the file the site holds.
+            Target::Compare { src, faults, digests, .. } => match src.read(rel) {
+                Ok(None) => faults.push(format!("{rel}: missing, although the log's records make it")),
+                Ok(Some(held)) => {
+                    let mut made = SameAs { held: &held, at: 0, same: true };
+                    write(&mut made).map_err(|e| Error::io(Path::new(rel), e))?;
+                    if made.same && made.at == held.len() {
+                        digests.insert(rel.to_string(), records::sha256_hex(&held));
+                    } else {
+                        faults.push(format!("{rel}: differs from what the log's records make"));
+                    }
+                }
+                Err(e) => faults.push(format!("{rel}: {e}")),
+            },
+        }
+        self.written.push(rel.to_string());
+        Ok(())
+    }
+
     /// Counts the file at `rel` as written, leaving it as an earlier writing left it.
     /// Compared, it must hold the bytes a check verified before.
     pub(crate) fn keep(&mut self, rel: &str, what: Left) {
@@ -424,6 +457,28 @@ impl Sink<'_> {
             Left::Part => self.kept_parts += 1,
         }
         self.written.push(rel.to_string());
+    }
+}
+
+/// A writer that compares what it is given with `held`, a buffer at a time, keeping none of it.
+struct SameAs<'a> {
+    held: &'a [u8],
+    /// Bytes given so far.
+    at: usize,
+    /// Whether every byte given so far is `held`'s.
+    same: bool,
+}
+
+impl std::io::Write for SameAs<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let end = self.at.saturating_add(buf.len());
+        self.same &= self.held.get(self.at..end) == Some(buf);
+        self.at = end;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -449,4 +504,46 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let tmp = path.with_extension("candor-tmp");
     std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// [`write_atomic`] of what `write` makes, written to the temporary file as it is made and
+/// compared with the file in place a buffer at a time: an unchanged file is left alone.
+fn write_atomic_streamed(
+    path: &Path,
+    write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let tmp = path.with_extension("candor-tmp");
+    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+    write(&mut out).and_then(|()| std::io::Write::flush(&mut out)).map_err(|e| Error::io(&tmp, e))?;
+    drop(out);
+    let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    if is_file && same_bytes(&tmp, path) {
+        return std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Whether the files at `a` and `b` hold the same bytes (read a buffer at a time; an error
+/// reading either counts as a difference).
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(fa), Ok(fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else { return false };
+    if fa.metadata().map(|m| m.len()).ok() != fb.metadata().map(|m| m.len()).ok() {
+        return false;
+    }
+    let (mut ra, mut rb) = (std::io::BufReader::new(fa), std::io::BufReader::new(fb));
+    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let Ok(n) = ra.read(&mut ba) else { return false };
+        if n == 0 {
+            // Same length, every byte of `a` matched: `b` ends here too.
+            return true;
+        }
+        if rb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
+            return false;
+        }
+    }
 }

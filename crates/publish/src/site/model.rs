@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use super::stored::Entries;
+use crate::entries::Entry;
 use records::{Body, OrganisationUsage, Parsed};
+use serde::Deserialize;
 use serde_json::Value;
 use tlog::{Hash, HashLevels, TileReader};
 
@@ -15,24 +18,46 @@ use crate::Error;
 pub struct RecordView {
     /// Log index.
     pub index: u64,
-    /// The entry's bytes (canonical JSON).
-    pub entry: crate::entries::Entry,
+    /// The entry's bytes, held for the records every writing shows (each organisation's
+    /// latest usage record, every record not of usage); any other is read again from the
+    /// log when shown ([`Model::entry`]).
+    entry: Option<Entry>,
     /// SHA-256 of the entry (hex).
     pub sha256: String,
-    /// The record, read into its kind's type (or kept whole when it is of no known kind).
-    pub record: Parsed,
+    /// The record read into its kind's type (or kept whole when it is of no known kind), for
+    /// every kind but organisation usage: usage records are most of the log (one per
+    /// organisation and period), most are never shown again once their page is written, and
+    /// their typed lines took more memory than their entries; they are read again from the
+    /// entry when shown (see [`RecordView::record`]).
+    kept: Option<Box<Parsed>>,
+    /// What listings say of it without reading it again.
+    outline: Outline,
     /// The record as JSON, kept for a gate-decisions record (shown in part on every
     /// organisation's page); any other is read again from its entry when shown (see
-    /// [`RecordView::value`]): the model of years of quarters holds every record, and a JSON
+    /// [`Model::value`]): the model of years of quarters holds every record, and a JSON
     /// tree takes about ten times its entry's bytes.
-    kept_value: Option<Value>,
+    kept_value: Option<Box<Value>>,
     /// The largest log index the record names (an object with an `index` and a `sha256`), 0
     /// when it names none.
     pub named_newest: u64,
-    /// Record type without the `candor.` prefix.
-    pub kind: String,
+    /// The record's `type`.
+    record_type: Shared,
     /// The correction that corrects it, if any.
     pub corrected_by: Option<u64>,
+}
+
+/// What a record's listings (feeds, capability pages, an organisation's earlier periods) say
+/// of it, read when the model is built.
+#[derive(Debug, Clone, Default)]
+struct Outline {
+    /// The organisation it is about, else its period.
+    subject: Option<Shared>,
+    /// Its period, for the kinds that have one.
+    period: Option<Shared>,
+    /// The capabilities a usage record names, each once, in order.
+    capabilities: Box<[Shared]>,
+    /// Marked as demonstration data.
+    demonstration: bool,
 }
 
 impl RecordView {
@@ -41,19 +66,61 @@ impl RecordView {
         format!("record/{}.html", self.index)
     }
 
-    /// The record as JSON, members in the entry's order: what pages show, each value marked
-    /// with its JSON pointer for the page's check, and what downloads hold.
-    pub fn value(&self) -> std::borrow::Cow<'_, Value> {
-        match &self.kept_value {
-            Some(v) => std::borrow::Cow::Borrowed(v),
-            // The entry parsed when the model was built: it parses again the same.
-            None => std::borrow::Cow::Owned(serde_json::from_slice(&self.entry).unwrap_or(Value::Null)),
+    /// The record as read when the model was built, for every kind but organisation usage.
+    pub fn kept(&self) -> Option<&Parsed> {
+        self.kept.as_deref()
+    }
+
+    /// What the record says, when it is of a known kind: kept, or (a usage record) read
+    /// again from `value`, the entry's JSON as [`Model::value`] gives it (a page shows
+    /// both). The entry read as a record of this format when the model was built, so its
+    /// content alone is read again, not its canonical form.
+    pub fn body_of(&self, value: &Value) -> Option<std::borrow::Cow<'_, Body>> {
+        match &self.kept {
+            Some(p) => p.body().map(std::borrow::Cow::Borrowed),
+            None => Body::deserialize(value).ok().map(std::borrow::Cow::Owned),
         }
     }
 
-    /// What the record says, when it is of a known kind.
-    pub fn body(&self) -> Option<&Body> {
-        self.record.body()
+    /// What the record says, when it is of a known kind other than organisation usage (whose
+    /// records are read when shown: [`RecordView::record`]).
+    pub fn kept_body(&self) -> Option<&Body> {
+        self.kept.as_deref()?.body()
+    }
+
+    /// The record's `type`.
+    pub fn record_type(&self) -> &str {
+        &self.record_type
+    }
+
+    /// The record's `type` without the `candor.` prefix.
+    pub fn kind(&self) -> &str {
+        self.record_type.trim_start_matches("candor.")
+    }
+
+    /// Whether it is an organisation-usage record (read again from its entry when shown).
+    pub fn is_usage(&self) -> bool {
+        self.kept.is_none()
+    }
+
+    /// The organisation the record is about, else its period (what a feed's entry names).
+    pub fn subject(&self) -> Option<&str> {
+        self.outline.subject.as_deref()
+    }
+
+    /// Its period, for the kinds that have one.
+    pub fn period(&self) -> Option<&str> {
+        self.outline.period.as_deref()
+    }
+
+    /// The capabilities a usage record names, each once (none for other kinds).
+    pub fn capabilities(&self) -> &[Shared] {
+        &self.outline.capabilities
+    }
+
+    /// Whether the record is marked as demonstration data.
+    pub fn is_demonstration(&self) -> bool {
+        self.outline.demonstration
     }
 }
 
@@ -95,68 +162,100 @@ impl OrgView {
     }
 }
 
-/// Text a usage row shares with the other rows of its record (period, organisation, hash) or
-/// of every record (capability, service, region class, unit, band): one allocation each, not
-/// one per row (a million rows at ten thousand organisations over eight quarters).
+/// Text many records or rows share (a kind, a period, a capability, a service, a unit): one
+/// allocation each, not one per row (a million rows at ten thousand organisations over eight
+/// quarters).
 pub type Shared = std::sync::Arc<str>;
 
-fn shared_str<S: serde::Serializer>(v: &Shared, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(v)
-}
-
-fn shared_opt<S: serde::Serializer>(v: &Option<Shared>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => s.serialize_some(&**v),
-        None => s.serialize_none(),
-    }
-}
-
-/// One disclosed usage line of a current record.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct UsageRow {
+/// What the usage rows of one record share: one allocation per record, not seven shared texts
+/// per row (a million rows at ten thousand organisations over eight quarters).
+#[derive(Debug)]
+pub struct RowOf {
     /// Period.
-    #[serde(serialize_with = "shared_str")]
     pub period: Shared,
     /// Organisation name.
-    #[serde(serialize_with = "shared_str")]
     pub organisation: Shared,
     /// Organisation page slug.
-    #[serde(skip)]
     pub slug: Shared,
     /// Kind of organisation.
-    #[serde(serialize_with = "shared_str")]
     pub kind: Shared,
     /// Law-enforcement role.
-    #[serde(serialize_with = "shared_str")]
     pub law_enforcement_role: Shared,
-    /// Capability id.
-    #[serde(serialize_with = "shared_str")]
-    pub capability: Shared,
-    /// Service.
-    #[serde(serialize_with = "shared_str")]
-    pub service: Shared,
-    /// Region class.
-    #[serde(serialize_with = "shared_str")]
-    pub region_class: Shared,
-    /// Unit.
-    #[serde(serialize_with = "shared_str")]
-    pub unit: Shared,
-    /// Volume band, when exact quantities are withheld.
-    #[serde(serialize_with = "shared_opt")]
-    pub volume_band: Option<Shared>,
-    /// Exact quantity, when published.
-    pub quantity: Option<f64>,
     /// Index of the record it comes from.
     pub record_index: u64,
     /// SHA-256 of that record's entry.
-    #[serde(serialize_with = "shared_str")]
     pub record_sha256: Shared,
+}
+
+/// One disclosed usage line of a current record.
+#[derive(Debug, Clone)]
+pub struct UsageRow {
+    /// The record it comes from, and what it says of the organisation.
+    pub of: std::sync::Arc<RowOf>,
+    /// What was used, and its band: one copy per distinct line (a few hundred among a
+    /// million rows).
+    pub what: std::sync::Arc<LineWhat>,
+    /// Exact quantity, when published.
+    pub quantity: Option<f64>,
+}
+
+/// What a usage line says was used, and its band when exact quantities are withheld.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct LineWhat {
+    /// Capability id.
+    pub capability: Shared,
+    /// Service.
+    pub service: Shared,
+    /// Region class.
+    pub region_class: Shared,
+    /// Unit.
+    pub unit: Shared,
+    /// Volume band, when exact quantities are withheld.
+    pub volume_band: Option<Shared>,
+}
+
+/// A usage row as downloads write it: its record's fields and its own, flat.
+#[derive(serde::Serialize)]
+struct FlatRow<'a> {
+    period: &'a str,
+    organisation: &'a str,
+    kind: &'a str,
+    law_enforcement_role: &'a str,
+    capability: &'a str,
+    service: &'a str,
+    region_class: &'a str,
+    unit: &'a str,
+    volume_band: Option<&'a str>,
+    quantity: Option<f64>,
+    record_index: u64,
+    record_sha256: &'a str,
+}
+
+impl serde::Serialize for UsageRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (of, what) = (&*self.of, &*self.what);
+        FlatRow {
+            period: &of.period,
+            organisation: &of.organisation,
+            kind: &of.kind,
+            law_enforcement_role: &of.law_enforcement_role,
+            capability: &what.capability,
+            service: &what.service,
+            region_class: &what.region_class,
+            unit: &what.unit,
+            volume_band: what.volume_band.as_deref(),
+            quantity: self.quantity,
+            record_index: of.record_index,
+            record_sha256: &of.record_sha256,
+        }
+        .serialize(s)
+    }
 }
 
 impl UsageRow {
     /// Its volume as shown: the band when exact quantities are withheld, else the quantity.
     pub fn volume(&self) -> String {
-        match (&self.volume_band, self.quantity) {
+        match (&self.what.volume_band, self.quantity) {
             (Some(band), _) => band.to_string(),
             (None, Some(q)) => q.to_string(),
             (None, None) => String::new(),
@@ -164,9 +263,23 @@ impl UsageRow {
     }
 }
 
-/// One shared copy of each text (see [`Shared`]).
+/// One usage line of a record, its texts shared, before the rows of current records are made.
+struct Line {
+    what: std::sync::Arc<LineWhat>,
+    quantity: Option<f64>,
+}
+
+/// What a usage record's rows are made from, read once when the model is built.
+struct UsageLines {
+    kind: Shared,
+    law_enforcement_role: Shared,
+    period: Shared,
+    lines: Vec<Line>,
+}
+
+/// One shared copy of each text (see [`Shared`]) and of each distinct usage line.
 #[derive(Default)]
-struct Interned(std::collections::HashSet<Shared>);
+struct Interned(std::collections::HashSet<Shared>, std::collections::HashSet<std::sync::Arc<LineWhat>>);
 
 impl Interned {
     fn get(&mut self, text: &str) -> Shared {
@@ -177,10 +290,20 @@ impl Interned {
         self.0.insert(s.clone());
         s
     }
+
+    /// The one copy of `what`.
+    fn line(&mut self, what: LineWhat) -> std::sync::Arc<LineWhat> {
+        if let Some(w) = self.1.get(&what) {
+            return w.clone();
+        }
+        let w = std::sync::Arc::new(what);
+        self.1.insert(w.clone());
+        w
+    }
 }
 
 /// Everything the pages and downloads are made from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Model {
     /// Every candor record by index.
     pub records: BTreeMap<u64, RecordView>,
@@ -203,12 +326,39 @@ pub struct Model {
     /// The tree of the log at the size the site is built for: proofs are made for the records
     /// shown (a proof kept for each of years of records took ten times this, most never shown).
     pub tree: HashLevels,
+    /// The log's entries, for the records whose entry the model does not hold.
+    entries: Entries,
 }
 
 impl Model {
+    /// The entry of record `r`: held, or read again from the log (checked against the tree's
+    /// leaf; one that cannot be read is empty, and [`Model::read_error`] says why).
+    pub fn entry(&self, r: &RecordView) -> Entry {
+        match &r.entry {
+            Some(e) => e.clone(),
+            None => self.entries.get(r.index, &self.tree),
+        }
+    }
+
+    /// The record as JSON, members in the entry's order: what pages show, each value marked
+    /// with its JSON pointer for the page's check, and what downloads hold.
+    pub fn value<'a>(&self, r: &'a RecordView) -> std::borrow::Cow<'a, Value> {
+        match &r.kept_value {
+            Some(v) => std::borrow::Cow::Borrowed(&**v),
+            // The entry parsed when the model was built: it parses again the same.
+            None => std::borrow::Cow::Owned(serde_json::from_slice(&self.entry(r)).unwrap_or(Value::Null)),
+        }
+    }
+
+    /// Whether every entry read again while pages were made was the log's: a site made with
+    /// one that was not is wrong, and its writing fails.
+    pub fn read_error(&self) -> Result<(), Error> {
+        self.entries.read_error()
+    }
+
     /// The policy version recorded at `index`, if that record is one.
     pub fn policy_version(&self, index: u64) -> Option<&records::PolicyVersion> {
-        match self.records.get(&index)?.body()? {
+        match self.records.get(&index)?.kept_body()? {
             Body::PolicyVersion(v) => Some(v),
             _ => None,
         }
@@ -216,7 +366,7 @@ impl Model {
 
     /// The policy proposal recorded at `index`, if that record is one.
     pub fn policy_proposal(&self, index: u64) -> Option<&records::PolicyProposal> {
-        match self.records.get(&index)?.body()? {
+        match self.records.get(&index)?.kept_body()? {
             Body::PolicyProposal(p) => Some(p),
             _ => None,
         }
@@ -236,134 +386,213 @@ impl Model {
     /// Builds the model from the log's entries; the tree's levels (from which shown records'
     /// proofs are made) come from `reader`.
     pub fn build(
-        entries: &[crate::entries::Entry],
+        entries: Entries,
         reader: &mut TileReader<'_>,
         first_seen: &mut BTreeMap<u64, String>,
         now: &str,
     ) -> Result<Model, Error> {
-        let mut m = Model { tree: HashLevels::read(reader, entries.len() as u64)?, ..Model::default() };
+        let size = entries.len();
+        let mut m = Model { tree: HashLevels::read(reader, size)?, ..Model::default() };
         // The leaves the tiles give must make the tree their upper levels make.
-        if m.tree.root()? != tlog::merkle::tree_root(reader, entries.len() as u64)? {
+        if m.tree.root()? != tlog::merkle::tree_root(reader, size)? {
             return Err(Error::BadEntry {
                 index: 0,
                 message: "the log's hash tiles disagree: their leaves do not make their root".into(),
             });
         }
+        let mut words = Interned::default();
+        // A usage record's lines, until it is known whether a correction withdrew it.
+        let mut lines: BTreeMap<u64, UsageLines> = BTreeMap::new();
+        // Each organisation's newest usage record, typed, with its entry (its page shows it).
+        let mut newest: Newest = BTreeMap::new();
         // Each entry parsed once, its JSON tree dropped as soon as the record is read from it
-        // (all trees at once took most of the model's peak memory).
-        let mut parsed: Vec<(u64, records::Parsed, u64, Option<Value>)> = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
-            let Ok(value) = serde_json::from_slice::<Value>(e) else { continue };
-            let Some(record) = records::parse_entry_ref(e, &value) else { continue };
+        // (all trees at once took most of the model's peak memory), and a usage record's
+        // typed form and entry dropped once its lines and outline are read.
+        entries.for_each(&mut |index, e| {
+            let Ok(value) = serde_json::from_slice::<Value>(e) else { return };
+            let Some(record) = records::parse_entry_ref(e, &value) else { return };
             let mut named_newest = 0;
             records::named_indexes(&value, &mut |n| named_newest = named_newest.max(n));
-            let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then_some(value);
-            parsed.push((i as u64, record, named_newest, kept_value));
-        }
-        let corrected = records::corrected(entries, parsed.iter().map(|(i, r, _, _)| (*i, r)));
-        for (index, record, named_newest, kept_value) in parsed {
-            let entry = entries[index as usize].clone();
-            let kind = record.kind().trim_start_matches("candor.").to_string();
-            m.demonstration |= record.is_demonstration();
+            let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then(|| Box::new(value));
+            let body = record.body();
+            let mut outline = Outline {
+                subject: body.and_then(|b| b.organisation().or(b.period())).map(|t| words.get(t)),
+                period: body.and_then(Body::period).map(|t| words.get(t)),
+                capabilities: Box::default(),
+                demonstration: record.is_demonstration(),
+            };
+            let record_type = words.get(record.kind());
+            let (kept, entry) = match record {
+                Parsed::Known(records::Record { body: Body::OrganisationUsage(u), .. }) => {
+                    let caps: BTreeSet<&str> = u.usage.iter().map(|l| l.capability.as_str()).collect();
+                    outline.capabilities = caps.into_iter().map(|c| words.get(c)).collect();
+                    lines.insert(index, usage_lines(&u, &mut words));
+                    newest.insert(u.organisation.name.clone(), (index, u, e.clone()));
+                    (None, None)
+                }
+                other => (Some(Box::new(other)), Some(e.clone())),
+            };
+            m.demonstration |= outline.demonstration;
             first_seen.entry(index).or_insert_with(|| now.to_string());
             m.records.insert(
                 index,
                 RecordView {
                     index,
-                    sha256: records::sha256_hex(&entry),
+                    sha256: records::sha256_hex(e),
                     entry,
-                    record,
+                    kept,
+                    outline,
                     kept_value,
                     named_newest,
-                    kind,
-                    corrected_by: corrected.get(&index).copied(),
+                    record_type,
+                    corrected_by: None,
                 },
             );
+        })?;
+        m.entries = entries;
+        // Each record with the first correction that counts for it (see `records::corrected`).
+        let mut corrected: BTreeMap<u64, u64> = BTreeMap::new();
+        for r in m.records.values() {
+            if let Some(Body::Correction(c)) = r.kept_body()
+                && m.correction_counts(r.index, c)
+            {
+                corrected.entry(c.corrects.index).or_insert(r.index);
+            }
         }
+        for (target, by) in corrected {
+            if let Some(r) = m.records.get_mut(&target) {
+                r.corrected_by = Some(by);
+            }
+        }
+        lines.retain(|i, _| m.records.get(i).is_some_and(|r| r.corrected_by.is_none()));
         let mut slugs: BTreeSet<String> = BTreeSet::new();
         for r in m.records.values() {
             let current = r.corrected_by.is_none();
-            let Some(body) = r.record.body() else { continue };
-            match body {
-                Body::OrganisationUsage(u) => {
-                    let o = m.organisations.entry(u.organisation.name.clone()).or_default();
-                    o.usage_records.push(r.index);
-                    if current {
-                        o.record = Some(u.clone());
-                        o.periods.insert(u.period.clone());
-                    }
+            if r.kept.is_none() {
+                // An organisation-usage record.
+                let Some(name) = r.subject() else { continue };
+                let o = m.organisations.entry(name.to_string()).or_default();
+                o.usage_records.push(r.index);
+                if let (true, Some(period)) = (current, r.period()) {
+                    o.periods.insert(period.to_string());
                 }
-                Body::Classification(c) => {
+                continue;
+            }
+            match r.kept_body() {
+                Some(Body::Classification(c)) => {
                     m.organisations.entry(c.organisation.clone()).or_default().classification_records.push(r.index);
                 }
-                Body::Enforcement(e) => {
+                Some(Body::Enforcement(e)) => {
                     m.organisations.entry(e.organisation.clone()).or_default().enforcement_records.push(r.index);
                 }
-                Body::RegisteredUse(u) => {
+                Some(Body::RegisteredUse(u)) => {
                     m.organisations.entry(u.organisation.clone()).or_default().use_records.push(r.index);
                 }
-                Body::PeriodSummary(s) if current => {
+                Some(Body::PeriodSummary(s)) if current => {
                     m.periods.insert(s.period.clone(), r.index);
                 }
-                Body::PolicyVersion(_) => m.policies.push(r.index),
-                Body::Reconciliation(x) => {
+                Some(Body::PolicyVersion(_)) => m.policies.push(r.index),
+                Some(Body::Reconciliation(x)) => {
                     m.reconciliations.insert(x.period.clone(), r.index);
                 }
-                Body::GateDecisions(g) if current => {
+                Some(Body::GateDecisions(g)) if current => {
                     m.gate_decisions.entry(g.period.clone()).or_default().insert(g.part, r.index);
                 }
                 _ => {}
             }
         }
-        m.proposals = crate::notices::proposals(m.records.values().filter_map(|r| Some((r.index, r.record.known()?))));
+        m.proposals =
+            crate::notices::proposals(m.records.values().filter_map(|r| Some((r.index, r.kept.as_deref()?.known()?))));
         // Organisations only classified, never disclosed with usage, get no page.
         m.organisations.retain(|_, o| !o.usage_records.is_empty());
         for (name, o) in m.organisations.iter_mut() {
             o.name = name.clone();
             o.slug = super::html::unique_name(&slug(name), &mut slugs);
+            o.record = latest_current(&mut m.records, &m.entries, &m.tree, o, &mut newest);
         }
-        let mut words = Interned::default();
         for o in m.organisations.values_mut() {
             let (name, slug): (Shared, Shared) = (o.name.as_str().into(), o.slug.as_str().into());
-            for &i in &o.usage_records {
-                let r = &m.records[&i];
-                if r.corrected_by.is_some() {
-                    continue;
-                }
-                let Some(Body::OrganisationUsage(rec)) = r.record.body() else { continue };
-                let org = &rec.organisation;
-                let (period, sha256): (Shared, Shared) = (rec.period.as_str().into(), r.sha256.as_str().into());
-                let (kind, role) = (words.get(&org.kind), words.get(&org.law_enforcement_role));
-                for u in &rec.usage {
-                    o.capabilities.insert(u.capability.clone());
-                    o.region_classes.insert(u.region_class.clone());
-                    m.usage.push(UsageRow {
-                        period: period.clone(),
-                        organisation: name.clone(),
-                        slug: slug.clone(),
-                        kind: kind.clone(),
-                        law_enforcement_role: role.clone(),
-                        capability: words.get(&u.capability),
-                        service: words.get(&u.service),
-                        region_class: words.get(&u.region_class),
-                        unit: words.get(&u.unit),
-                        volume_band: u.volume_band.as_deref().map(|b| words.get(b)),
-                        quantity: u.quantity,
-                        record_index: r.index,
-                        record_sha256: sha256.clone(),
-                    });
+            for i in &o.usage_records {
+                let Some(u) = lines.remove(i) else { continue };
+                let of = std::sync::Arc::new(RowOf {
+                    period: u.period,
+                    organisation: name.clone(),
+                    slug: slug.clone(),
+                    kind: u.kind,
+                    law_enforcement_role: u.law_enforcement_role,
+                    record_index: *i,
+                    record_sha256: m.records.get(i).map_or("", |r| r.sha256.as_str()).into(),
+                });
+                for l in u.lines {
+                    o.capabilities.insert(l.what.capability.to_string());
+                    o.region_classes.insert(l.what.region_class.to_string());
+                    m.usage.push(UsageRow { of: of.clone(), what: l.what, quantity: l.quantity });
                 }
             }
         }
+        m.usage.shrink_to_fit();
         m.usage.sort_by(|a, b| {
-            (&b.period, &a.organisation, &a.capability, &a.service, &a.region_class).cmp(&(
-                &a.period,
-                &b.organisation,
-                &b.capability,
-                &b.service,
-                &b.region_class,
+            let (x, y) = (&a.what, &b.what);
+            (&b.of.period, &a.of.organisation, &x.capability, &x.service, &x.region_class).cmp(&(
+                &a.of.period,
+                &b.of.organisation,
+                &y.capability,
+                &y.service,
+                &y.region_class,
             ))
         });
         Ok(m)
+    }
+}
+
+/// Each organisation's newest usage record as read while building: its index, content, entry.
+type Newest = BTreeMap<String, (u64, records::OrganisationUsage, Entry)>;
+
+/// A usage record's lines, their texts shared.
+fn usage_lines(u: &records::OrganisationUsage, words: &mut Interned) -> UsageLines {
+    UsageLines {
+        kind: words.get(&u.organisation.kind),
+        law_enforcement_role: words.get(&u.organisation.law_enforcement_role),
+        period: words.get(&u.period),
+        lines: (u.usage.iter())
+            .map(|l| {
+                let what = LineWhat {
+                    capability: words.get(&l.capability),
+                    service: words.get(&l.service),
+                    region_class: words.get(&l.region_class),
+                    unit: words.get(&l.unit),
+                    volume_band: l.volume_band.as_deref().map(|b| words.get(b)),
+                };
+                Line { what: words.line(what), quantity: l.quantity }
+            })
+            .collect(),
+    }
+}
+
+/// The organisation's latest current usage record, typed: the newest one read while building
+/// (taken from `newest`, its entry held from now on), or, when a correction withdrew that one,
+/// the newest still current, read again from its entry.
+fn latest_current(
+    records: &mut BTreeMap<u64, RecordView>,
+    entries: &Entries,
+    tree: &HashLevels,
+    o: &OrgView,
+    newest: &mut Newest,
+) -> Option<records::OrganisationUsage> {
+    let latest = *o.usage_records.iter().rev().find(|i| records.get(i).is_some_and(|r| r.corrected_by.is_none()))?;
+    let r = records.get_mut(&latest)?;
+    match newest.remove(&o.name) {
+        Some((i, u, entry)) if i == latest => {
+            r.entry = Some(entry);
+            Some(u)
+        }
+        _ => {
+            let entry = entries.get(latest, tree);
+            r.entry = Some(entry.clone());
+            match records::parse(&entry)? {
+                Parsed::Known(records::Record { body: Body::OrganisationUsage(u), .. }) => Some(u),
+                _ => None,
+            }
+        }
     }
 }

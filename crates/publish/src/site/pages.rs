@@ -48,7 +48,7 @@ pub(crate) fn render(
     let mut older: Option<tlog::TileReader<'_>> = None;
     for r in m.records.values() {
         let kept = record_pages.history.covering(super::history::newest_shown(r));
-        let title = format!("Record #{} ({})", r.index, r.kind.replace('_', " "));
+        let title = format!("Record #{} ({})", r.index, r.kind().replace('_', " "));
         let Some(kept) = kept else {
             let body = format!("<h1>{}</h1>\n{}", esc(&title), section(m, r, "../", &cap_name));
             sink.put(&r.page(), frame("../").page(&title, &body).as_bytes())?;
@@ -85,7 +85,7 @@ pub(crate) fn render(
         for &i in m.gate_decisions.values().rev().flat_map(|parts| parts.values()) {
             let r = &m.records[&i];
             let proof = m.proof(i).unwrap_or_default();
-            if let Some(part) = super::render_organisation_part(r, "../", &o.name, &proof) {
+            if let Some(part) = super::render_organisation_part(m, r, "../", &o.name, &proof) {
                 gated.push_str(&part);
             }
         }
@@ -116,14 +116,12 @@ pub(crate) fn render(
     let mut by_cap: BTreeMap<&str, Vec<&super::model::UsageRow>> = BTreeMap::new();
     // Every capability any record named gets a page, so links from corrected records hold.
     for r in m.records.values() {
-        if let Some(Body::OrganisationUsage(u)) = r.body() {
-            for line in &u.usage {
-                by_cap.entry(&line.capability).or_default();
-            }
+        for c in r.capabilities() {
+            by_cap.entry(c).or_default();
         }
     }
     for u in &m.usage {
-        by_cap.entry(&u.capability).or_default().push(u);
+        by_cap.entry(&u.what.capability).or_default().push(u);
     }
     for (cap, rows) in &by_cap {
         let t = full_name(cap);
@@ -133,13 +131,13 @@ pub(crate) fn render(
             part.iter()
                 .map(|u| {
                     vec![
-                        esc(&u.period),
-                        format!("<a href=\"{root}org/{}.html\">{}</a>", u.slug, esc(&u.organisation)),
-                        esc(&u.law_enforcement_role),
-                        esc(&u.service),
-                        esc(&u.region_class),
-                        volume(u.volume_band.as_deref(), u.quantity, &u.unit),
-                        format!("<a href=\"{root}record/{0}.html\">#{0}</a>", u.record_index),
+                        esc(&u.of.period),
+                        format!("<a href=\"{root}org/{}.html\">{}</a>", u.of.slug, esc(&u.of.organisation)),
+                        esc(&u.of.law_enforcement_role),
+                        esc(&u.what.service),
+                        esc(&u.what.region_class),
+                        volume(u.what.volume_band.as_deref(), u.quantity, &u.what.unit),
+                        format!("<a href=\"{root}record/{0}.html\">#{0}</a>", u.of.record_index),
                     ]
                 })
                 .collect()
@@ -320,7 +318,7 @@ fn overview(
          organisations by kind\"></figure>\n<ul>\n",
     );
     for (cap, rows) in by_cap.iter().filter(|(_, rows)| !rows.is_empty()) {
-        let orgs: BTreeSet<&str> = rows.iter().map(|u| &*u.organisation).collect();
+        let orgs: BTreeSet<&str> = rows.iter().map(|u| &*u.of.organisation).collect();
         let _ = writeln!(
             out,
             "<li><a href=\"capability/{}.html\">{}</a>: {} organisations</li>",
@@ -332,7 +330,7 @@ fn overview(
     // Corrections are part of the record: every one is listed, newest first, with what it corrects.
     out.push_str("</ul>\n<h2 id=\"corrections\">Corrections</h2>\n");
     let corrections: Vec<(&RecordView, &records::Correction)> = (m.records.values().rev())
-        .filter_map(|r| match r.body()? {
+        .filter_map(|r| match r.kept_body()? {
             Body::Correction(c) => Some((r, c)),
             _ => None,
         })
@@ -395,7 +393,7 @@ fn charts(
     for (cap, rows) in by_cap {
         let mut per_period: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for u in rows {
-            per_period.entry(&u.period).or_default().insert(&u.organisation);
+            per_period.entry(&u.of.period).or_default().insert(&u.of.organisation);
         }
         for (p, orgs) in per_period {
             caps.push((format!("{} ({p})", cap_name(cap)), orgs.len() as u64));
@@ -425,10 +423,7 @@ fn charts(
 /// records of earlier periods, which do not change, are rendered on their own pages, which a
 /// later writing leaves as they are (see `history`).
 fn usage_by_period(m: &Model, o: &super::model::OrgView, cap_name: &dyn Fn(&str) -> String) -> String {
-    let period_of = |i: &u64| match m.records[i].body() {
-        Some(Body::OrganisationUsage(u)) => u.period.as_str(),
-        _ => "",
-    };
+    let period_of = |i: &u64| m.records[i].period().unwrap_or_default();
     let latest = o.usage_records.iter().map(period_of).max().unwrap_or_default();
     let mut out = String::new();
     let mut earlier = Vec::new();

@@ -53,8 +53,8 @@ impl serde::Serialize for RecordRows<'_> {
         let mut seq = s.serialize_seq(Some(records.len()))?;
         for r in records {
             seq.serialize_element(&json!({
-                "index": r.index, "sha256": r.sha256, "type": r.record.kind(), "page": r.page(),
-                "corrected_by": r.corrected_by, "record": r.value(),
+                "index": r.index, "sha256": r.sha256, "type": r.record_type(), "page": r.page(),
+                "corrected_by": r.corrected_by, "record": self.m.value(r),
             }))?;
         }
         seq.end()
@@ -116,8 +116,8 @@ pub(crate) fn usage_parts(m: &Model) -> Vec<UsagePart<'_>> {
     let mut parts: Vec<UsagePart<'_>> = Vec::new();
     for u in &m.usage {
         match parts.last_mut() {
-            Some(p) if p.period == &*u.period => p.rows.push(u),
-            _ => parts.push(UsagePart { period: &u.period, name: String::new(), rows: vec![u] }),
+            Some(p) if p.period == &*u.of.period => p.rows.push(u),
+            _ => parts.push(UsagePart { period: &u.of.period, name: String::new(), rows: vec![u] }),
         }
     }
     // Names given in ascending period order, so a new period never renames an older one's file.
@@ -155,10 +155,10 @@ impl PartsLeft {
         let mut usage_changed_from: Option<String> = None;
         if since > 0 {
             for r in m.records.values().filter(|r| r.index >= since || r.corrected_by.is_some_and(|c| c >= since)) {
-                if let Some(records::Body::OrganisationUsage(u)) = r.body()
-                    && usage_changed_from.as_ref().is_none_or(|p| u.period < *p)
+                if let (true, Some(period)) = (r.is_usage(), r.period())
+                    && usage_changed_from.as_deref().is_none_or(|p| period < p)
                 {
-                    usage_changed_from = Some(u.period.clone());
+                    usage_changed_from = Some(period.to_string());
                 }
             }
         }

@@ -34,7 +34,7 @@ pub(crate) fn section_with_proof(
     cap_name: &dyn Fn(&str) -> String,
     proof: &[Hash],
 ) -> String {
-    let value = r.value();
+    let value = m.value(r);
     let v = value.as_ref();
     let mut out = open(r);
     // A link to the record named at `ptr` (an object with `index` and `sha256`).
@@ -55,7 +55,8 @@ pub(crate) fn section_with_proof(
     };
     // Links to the `n` records listed at `ptr`.
     let links = |ptr: &str, n: usize| -> Vec<String> { (0..n).map(|i| link(&format!("{ptr}/{i}"))).collect() };
-    match r.body() {
+    let body = r.body_of(v);
+    match body.as_deref() {
         Some(Body::OrganisationUsage(u)) => {
             let o = &u.organisation;
             let j = &o.jurisdiction;
@@ -148,7 +149,7 @@ pub(crate) fn section_with_proof(
         Some(Body::CustomerStatement(s)) => out.push_str(&super::reconciliation::statement(s, v)),
         Some(Body::GateDecisions(g)) => out.push_str(&super::gate::section(g, v, &link, root, cap_name)),
         Some(Body::PolicyObjection(_) | Body::PolicyWithdrawal(_) | Body::NoticeSetting(_)) => {
-            out.push_str(&super::proposals::notice_record(&r.kind, v, &link));
+            out.push_str(&super::proposals::notice_record(r.kind(), v, &link));
         }
         Some(Body::Correction(c)) => {
             let _ = write!(
@@ -276,7 +277,7 @@ pub(crate) fn section_with_proof(
         None => {
             // A record this format does not define (a later format's kind, or a member of
             // another shape): shown whole, never dropped.
-            if let records::Parsed::Unrecognised(u) = &r.record {
+            if let Some(records::Parsed::Unrecognised(u)) = r.kept() {
                 let _ = write!(
                     out,
                     "<h3>Record of type <code>{}</code></h3>\n<p class=\"unrecognised\">This report's format does not \
@@ -287,19 +288,26 @@ pub(crate) fn section_with_proof(
             }
         }
     }
-    out.push_str(&close(r, root, proof));
+    out.push_str(&close(m, r, root, proof));
     out
 }
 
 /// A section of record `r` showing only what it says of `organisation` (`body`, its values
 /// marked like the whole section's), with the entry and proof that let the page verify it. The
 /// section names the organisation, so an outside check renders the same part to compare.
-pub(crate) fn organisation_part(r: &RecordView, root: &str, organisation: &str, body: &str, proof: &[Hash]) -> String {
+pub(crate) fn organisation_part(
+    m: &Model,
+    r: &RecordView,
+    root: &str,
+    organisation: &str,
+    body: &str,
+    proof: &[Hash],
+) -> String {
     format!(
         "<section class=\"record\" id=\"record-{0}\" data-index=\"{0}\" data-organisation=\"{1}\">\n{body}{2}",
         r.index,
         esc(organisation),
-        close(r, root, proof)
+        close(m, r, root, proof)
     )
 }
 
@@ -309,9 +317,10 @@ fn open(r: &RecordView) -> String {
 
 /// The end of a record's section: demonstration and correction notes, the entry and its
 /// inclusion proof for the page's script.
-fn close(r: &RecordView, root: &str, proof: &[Hash]) -> String {
+fn close(m: &Model, r: &RecordView, root: &str, proof: &[Hash]) -> String {
     let mut out = String::new();
-    if r.record.is_demonstration() {
+    let entry = m.entry(r);
+    if r.is_demonstration() {
         out.push_str("<p class=\"demo-record\">This record is demonstration data.</p>\n");
     }
     if let Some(by) = r.corrected_by {
@@ -329,10 +338,10 @@ fn close(r: &RecordView, root: &str, proof: &[Hash]) -> String {
         i = r.index,
         sha = r.sha256,
         n = proof.len(),
-        entry = esc(&String::from_utf8_lossy(&r.entry)),
+        entry = esc(&String::from_utf8_lossy(&entry)),
         proof = script_json(&json!({
             "index": r.index,
-            "entry": B64.encode(&r.entry),
+            "entry": B64.encode(&entry),
             "inclusion": proof.iter().map(|h| h.to_base64()).collect::<Vec<_>>(),
         })),
     );

@@ -49,17 +49,17 @@ impl Timeline {
         let periods: Vec<String> = m.periods.keys().cloned().collect();
         let mut volumes: Volumes = BTreeMap::new();
         for u in &m.usage {
-            let level = band_level(u.volume_band.as_deref(), u.quantity);
+            let level = band_level(u.what.volume_band.as_deref(), u.quantity);
             let amount = u.volume();
             let slot = volumes
-                .entry(u.organisation.to_string())
+                .entry(u.of.organisation.to_string())
                 .or_default()
-                .entry(u.capability.to_string())
+                .entry(u.what.capability.to_string())
                 .or_default()
-                .entry(u.period.to_string())
+                .entry(u.of.period.to_string())
                 .or_insert((i32::MIN, String::new()));
             if level > slot.0 {
-                *slot = (level, format!("{amount} {}", u.unit));
+                *slot = (level, format!("{amount} {}", u.what.unit));
             }
         }
         Timeline { periods, volumes }

@@ -81,6 +81,48 @@ fn corrections_of_records_not_yet_written_of_another_hash_or_of_themselves_corre
 }
 
 #[test]
+fn withdrawing_an_organisations_newest_usage_record_leaves_the_one_before_current() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = LocalLog::at(tmp.path().join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let store = registry();
+    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+    let mut orgs = Vec::new();
+    for p in ["2026-Q3", "2026-Q4"] {
+        let period = Period::parse(p).expect("period");
+        let out =
+            publish(&mut writer, &gather(&store, &usage(), &period).expect("gather"), None, &opts).expect("publish");
+        orgs.push(out.organisation_records[0]);
+    }
+    let verifier = home.verifier().expect("vkey");
+    let public = home.public_dir();
+    let listed = |public: &std::path::Path| -> Value {
+        let orgs: Value = serde_json::from_slice(&std::fs::read(public.join("data/organisations.json")).expect("orgs"))
+            .expect("json");
+        orgs["rows"].clone()
+    };
+    write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site");
+    let before = listed(&public);
+    assert_eq!(before[0]["periods"], json!(["2026-Q3", "2026-Q4"]), "{before}");
+    // The site keeps the newest usage record of each organisation typed; once a correction
+    // withdraws it, the one before is read again from its entry.
+    let log = entries(&home);
+    writer.append(&[correction(orgs[1], &records::sha256_hex(&log[orgs[1] as usize]))]).expect("withdraw");
+    write_site(&public, &verifier, "2026-12-01T00:00:00Z").expect("site");
+    let after = listed(&public);
+    assert_eq!(after.as_array().map(Vec::len), Some(1), "the organisation is still current: {after}");
+    assert_eq!(after[0]["periods"], json!(["2026-Q3"]), "{after}");
+    assert_eq!(after[0]["capabilities"], json!(["compute", "face_identification"]), "the third quarter's: {after}");
+    for key in ["kind", "law_enforcement_role", "jurisdiction", "evidence"] {
+        assert_eq!(after[0][key], before[0][key], "{key} read from the earlier record");
+    }
+    let page = std::fs::read_to_string(public.join(format!("record/{}.html", orgs[1]))).expect("page");
+    assert!(page.contains("class=\"corrected\""), "the withdrawn record's page says so");
+    let report = check_report(&Dir::new(&public), &verifier, &[], &folder_files(&public), &mut |_| {}).expect("check");
+    assert!(report.faults.is_empty(), "{:#?}", report.faults);
+}
+
+#[test]
 fn a_record_of_a_known_kind_the_format_cannot_read_is_shown_whole_and_the_check_passes() {
     let tmp = tempfile::tempdir().expect("tmp");
     let home = LocalLog::at(tmp.path().join("log"));

@@ -10,3 +10,5 @@ mod old_log;
 mod publish_flow;
 mod record_index;
 mod site_stamp;
+mod stored_entries;
+mod streamed_files;

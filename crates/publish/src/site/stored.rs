@@ -1,0 +1,129 @@
+//! The log's entries as the site's model reads them: held (the check reads every entry to
+//! verify it), or read from the log's entry bundles a bundle at a time, first to build the
+//! model and again when a page shows a record whose entry the model does not hold (years of
+//! entries held at once took a quarter of the site's peak memory).
+
+use std::cell::RefCell;
+
+use tlog::tile::TILE_WIDTH;
+use tlog::{HashLevels, ReadStorage};
+
+use crate::Error;
+use crate::entries::{Entry, read_bundle};
+
+/// Where the model's entries come from.
+pub enum Entries {
+    /// Every entry, in order.
+    Held(Vec<Entry>),
+    /// The entry bundles of a log of `size` entries in `storage`.
+    Bundles {
+        /// The log's public files.
+        storage: Box<dyn ReadStorage>,
+        /// Entries in the tree the site is written for.
+        size: u64,
+        /// The bundle read last, by number: pages are written in log order, so most reads
+        /// are of the bundle before.
+        last: RefCell<Option<(u64, Vec<Entry>)>>,
+        /// The first entry that could not be read again when shown (the pages written with
+        /// it are wrong, so the writing fails: see [`Entries::read_error`]).
+        failed: RefCell<Option<Error>>,
+    },
+}
+
+impl Default for Entries {
+    fn default() -> Entries {
+        Entries::Held(Vec::new())
+    }
+}
+
+impl std::fmt::Debug for Entries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Entries::Held(e) => write!(f, "Entries::Held({} entries)", e.len()),
+            Entries::Bundles { size, .. } => write!(f, "Entries::Bundles({size} entries)"),
+        }
+    }
+}
+
+impl Entries {
+    /// The entries of the log of `size` entries in `storage`, read a bundle at a time.
+    pub fn bundles(storage: Box<dyn ReadStorage>, size: u64) -> Entries {
+        Entries::Bundles { storage, size, last: RefCell::new(None), failed: RefCell::new(None) }
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> u64 {
+        match self {
+            Entries::Held(e) => e.len() as u64,
+            Entries::Bundles { size, .. } => *size,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `each` with every entry, in order.
+    pub fn for_each(&self, each: &mut dyn FnMut(u64, &Entry)) -> Result<(), Error> {
+        match self {
+            Entries::Held(entries) => entries.iter().enumerate().for_each(|(i, e)| each(i as u64, e)),
+            Entries::Bundles { storage, size, .. } => {
+                for bundle in 0..size.div_ceil(TILE_WIDTH) {
+                    let entries = read_bundle(storage.as_ref(), bundle, *size)?;
+                    for (i, e) in entries.iter().enumerate() {
+                        each(bundle * TILE_WIDTH + i as u64, e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The entry at `index`, read again from its bundle when not held and checked against
+    /// the tree's leaf; an entry that cannot be read is empty, and the error is kept for
+    /// [`Entries::read_error`].
+    pub fn get(&self, index: u64, tree: &HashLevels) -> Entry {
+        match self {
+            Entries::Held(entries) => usize::try_from(index)
+                .ok()
+                .and_then(|i| entries.get(i))
+                .cloned()
+                .unwrap_or_else(|| Entry::from(&[][..])),
+            Entries::Bundles { storage, size, last, failed } => {
+                let bundle = index / TILE_WIDTH;
+                let at = (index % TILE_WIDTH) as usize;
+                let mut last = last.borrow_mut();
+                if last.as_ref().is_none_or(|(b, _)| *b != bundle) {
+                    match read_bundle(storage.as_ref(), bundle, *size) {
+                        Ok(entries) => *last = Some((bundle, entries)),
+                        Err(e) => {
+                            failed.borrow_mut().get_or_insert(e);
+                            return Entry::from(&[][..]);
+                        }
+                    }
+                }
+                let entry = last.as_ref().and_then(|(_, entries)| entries.get(at)).cloned();
+                match entry {
+                    Some(e) if tree.leaf(index) == Some(tlog::leaf_hash(&e)) => e,
+                    _ => {
+                        failed.borrow_mut().get_or_insert(Error::BadEntry {
+                            index,
+                            message: "read again from its bundle, the entry is not the one the log's tree holds".into(),
+                        });
+                        Entry::from(&[][..])
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first error reading an entry again, if any: a site written with it is not the
+    /// log's.
+    pub fn read_error(&self) -> Result<(), Error> {
+        match self {
+            Entries::Held(_) => Ok(()),
+            Entries::Bundles { failed, .. } => failed.borrow_mut().take().map_or(Ok(()), Err),
+        }
+    }
+}
