@@ -7,10 +7,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::html::{esc, name};
-use super::model::Model;
+use super::model::{Model, Shared};
 
-/// Volume per organisation, capability and period: (band level, label).
-type Volumes = BTreeMap<String, BTreeMap<String, BTreeMap<String, (i32, String)>>>;
+/// Volume per organisation, capability and period: (band level, label). The names are the
+/// model's shared texts and each label is made once (ten thousand organisations over eight
+/// quarters held 400,000 of each as strings of their own).
+type Volumes = BTreeMap<Shared, ByCapability>;
+
+/// One organisation's volumes: per capability and period, (band level, label).
+type ByCapability = BTreeMap<Shared, BTreeMap<Shared, (i32, Shared)>>;
 
 /// The usage of every organisation over the published periods.
 pub(crate) struct Timeline {
@@ -48,18 +53,21 @@ impl Timeline {
     pub fn build(m: &Model) -> Timeline {
         let periods: Vec<String> = m.periods.keys().cloned().collect();
         let mut volumes: Volumes = BTreeMap::new();
+        let mut labels: std::collections::HashMap<String, Shared> = std::collections::HashMap::new();
+        let none: Shared = "".into();
         for u in &m.usage {
             let level = band_level(u.what.volume_band.as_deref(), u.quantity);
-            let amount = u.volume();
             let slot = volumes
-                .entry(u.of.organisation.to_string())
+                .entry(u.of.organisation.clone())
                 .or_default()
-                .entry(u.what.capability.to_string())
+                .entry(u.what.capability.clone())
                 .or_default()
-                .entry(u.of.period.to_string())
-                .or_insert((i32::MIN, String::new()));
+                .entry(u.of.period.clone())
+                .or_insert((i32::MIN, none.clone()));
             if level > slot.0 {
-                *slot = (level, format!("{amount} {}", u.what.unit));
+                let label = format!("{} {}", u.volume(), u.what.unit);
+                let label = labels.entry(label).or_insert_with_key(|l| l.as_str().into()).clone();
+                *slot = (level, label);
             }
         }
         Timeline { periods, volumes }
@@ -68,7 +76,7 @@ impl Timeline {
     fn capabilities_in(&self, org: &str, period: &str) -> BTreeSet<String> {
         self.volumes
             .get(org)
-            .map(|caps| caps.iter().filter(|(_, p)| p.contains_key(period)).map(|(c, _)| c.clone()).collect())
+            .map(|caps| caps.iter().filter(|(_, p)| p.contains_key(period)).map(|(c, _)| c.to_string()).collect())
             .unwrap_or_default()
     }
 
@@ -95,7 +103,7 @@ impl Timeline {
         for (cap, by_period) in caps {
             let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(&cap_name(cap)));
             for p in &self.periods {
-                let cell = by_period.get(p).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
+                let cell = by_period.get(p.as_str()).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
                 let _ = write!(out, "<td>{cell}</td>");
             }
             out.push_str("</tr>\n");
@@ -129,7 +137,7 @@ impl Timeline {
     fn chart(
         &self,
         org: &str,
-        caps: &BTreeMap<String, BTreeMap<String, (i32, String)>>,
+        caps: &ByCapability,
         cap_name: &dyn Fn(&str) -> String,
     ) -> String {
         let (w, left, top, plot_h) = (720.0, 170.0, 30.0, 200.0);
@@ -143,13 +151,13 @@ impl Timeline {
         let mut lines = String::new();
         let mut legend = String::new();
         // The bands shown, each at its level: the y axis's ticks.
-        let mut ticks: BTreeMap<i32, String> = BTreeMap::new();
+        let mut ticks: BTreeMap<i32, Shared> = BTreeMap::new();
         for (k, (cap, by_period)) in caps.iter().enumerate() {
             let colour = colours[k % colours.len()];
             let mut points = Vec::new();
             let mut dots = String::new();
             for (i, p) in self.periods.iter().enumerate() {
-                let Some((level, label)) = by_period.get(p) else { continue };
+                let Some((level, label)) = by_period.get(p.as_str()) else { continue };
                 ticks.entry(*level).or_insert_with(|| label.clone());
                 let (px, py) = (x(i), y(*level));
                 points.push(format!("{px:.1},{py:.1}"));
@@ -164,7 +172,7 @@ impl Timeline {
             let said: Vec<String> = self
                 .periods
                 .iter()
-                .map(|p| format!("{p} {}", by_period.get(p).map_or("none", |(_, label)| label.as_str())))
+                .map(|p| format!("{p} {}", by_period.get(p.as_str()).map_or("none", |(_, label)| &**label)))
                 .collect();
             desc.push(format!("{}: {}", cap_name(cap), said.join(", ")));
             let _ = writeln!(
@@ -232,11 +240,11 @@ impl Timeline {
         }
         let mut rows = Vec::new();
         for o in m.organisations.values() {
-            let Some(by_period) = self.volumes.get(&o.name).and_then(|c| c.get(cap)) else { continue };
+            let Some(by_period) = self.volumes.get(o.name.as_str()).and_then(|c| c.get(cap)) else { continue };
             let mut row =
                 format!("<tr><th scope=\"row\"><a href=\"{root}org/{}.html\">{}</a></th>", o.slug, name(&o.name));
             for p in &self.periods {
-                let cell = by_period.get(p).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
+                let cell = by_period.get(p.as_str()).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
                 let _ = write!(row, "<td>{cell}</td>");
             }
             row.push_str("</tr>\n");
