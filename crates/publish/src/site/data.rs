@@ -117,15 +117,32 @@ pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
-    let bad = |e: csv::Error| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") };
+    let mut out = Vec::new();
+    write_csv(&mut out, header, &mut rows.iter().cloned())
+        .map_err(|e| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") })?;
+    Ok(out)
+}
+
+/// Writes a CSV file of `header` and `rows` to `out`, a row at a time.
+fn write_csv(
+    out: &mut dyn std::io::Write,
+    header: &[(&str, &str)],
+    rows: &mut dyn Iterator<Item = Vec<String>>,
+) -> std::io::Result<()> {
     // Every cell that is not a number is quoted: a spreadsheet that splits on `;` keeps a
     // quoted cell whole.
-    let mut w = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::NonNumeric).from_writer(Vec::new());
-    w.write_record(header.iter().map(|(c, _)| *c)).map_err(bad)?;
+    let mut w = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::NonNumeric).from_writer(out);
+    w.write_record(header.iter().map(|(c, _)| *c))?;
     for r in rows {
-        w.write_record(r.iter().map(|c| spreadsheet_safe(c).into_owned())).map_err(bad)?;
+        w.write_record(r.iter().map(|c| spreadsheet_safe(c).into_owned()))?;
     }
-    w.into_inner().map_err(|e| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") })
+    w.flush()
+}
+
+/// Writes `value` to `out` as `json_bytes` makes it, as it is serialized.
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn std::io::Write, value: &T) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 /// A usage row's cells in `usage/<period>.csv`.
@@ -182,11 +199,14 @@ pub(crate) fn render(
             sink.keep(&format!("data/usage/{}.json", part.name), super::Left::Part);
             continue;
         }
-        let csv_rows: Vec<Vec<String>> = part.rows.iter().map(|u| usage_cells(u, notice)).collect();
-        sink.put(&format!("data/usage/{}.csv", part.name), &csv_bytes(USAGE_COLUMNS, &csv_rows)?)?;
+        // A period's rows are tens of megabytes as cells and as JSON: written as they are made.
+        let csv = |out: &mut dyn std::io::Write| {
+            write_csv(out, USAGE_COLUMNS, &mut part.rows.iter().map(|u| usage_cells(u, notice)))
+        };
+        sink.put_streamed(&format!("data/usage/{}.csv", part.name), &csv)?;
         let file =
             super::parts::PartFile { meta: &part_meta, fields: vec![("period", json!(part.period))], rows: &part.rows };
-        sink.put(&format!("data/usage/{}.json", part.name), &json_bytes(&file))?;
+        sink.put_streamed(&format!("data/usage/{}.json", part.name), &|out| write_json(out, &file))?;
     }
     sink.put("data/usage.json", &json_bytes(&super::parts::usage_catalogue(&meta, &usage_parts)))?;
 
