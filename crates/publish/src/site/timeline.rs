@@ -134,12 +134,7 @@ impl Timeline {
     /// and the bands at each step, a legend naming each line, each point's value on hover (its
     /// own title), and the chart's title and description saying every value in words (the
     /// table above says them too).
-    fn chart(
-        &self,
-        org: &str,
-        caps: &ByCapability,
-        cap_name: &dyn Fn(&str) -> String,
-    ) -> String {
+    fn chart(&self, org: &str, caps: &ByCapability, cap_name: &dyn Fn(&str) -> String) -> String {
         let (w, left, top, plot_h) = (720.0, 170.0, 30.0, 200.0);
         let legend_rows = caps.len().div_ceil(2).max(1) as f64;
         let h = top + plot_h + 50.0 + 20.0 * legend_rows;
