@@ -210,9 +210,6 @@ fn write_whole(
     let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new(), kept: 0, kept_parts: 0 };
     let record_pages = RecordPages { history: &history, tiles: &dir, unchanged_through };
     render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;
-    // An entry read again for a page and found not to be the log's fails the writing (no
-    // stamp is written, so the next writes every page again).
-    model.read_error()?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
     let written: std::collections::HashSet<&str> = sink.written.iter().map(String::as_str).collect();
@@ -297,6 +294,11 @@ fn render_all(
     sizes.push(cp.size);
     let sizes = serde_json::to_vec(&sizes).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
     sink.put(history::LIST, &sizes)?;
+    // An entry read again for a page and found not to be the log's fails the writing before
+    // the list is replaced: the next writing removes what the earlier list names and this
+    // one would not have (a page left from a withdrawn organisation, say), and no stamp is
+    // written, so it renders every page again.
+    model.read_error()?;
     // Last, the list of every file above and itself: made from the log like the rest, so a
     // check can tell the site's own files from anything added beside them.
     let mut list: Vec<&str> = sink.written.iter().map(String::as_str).collect();
@@ -517,7 +519,12 @@ fn write_atomic_streamed(
     let tmp = path.with_extension("candor-tmp");
     let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-    write(&mut out).and_then(|()| std::io::Write::flush(&mut out)).map_err(|e| Error::io(&tmp, e))?;
+    if let Err(e) = write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        // A disk that filled leaves no half-written temporary file behind.
+        drop(out);
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&tmp, e));
+    }
     drop(out);
     let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
     if is_file && same_bytes(&tmp, path) {
