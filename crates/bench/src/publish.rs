@@ -195,11 +195,6 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     let first = publish(&mut writer, &data, None, &opts)?;
     let append_s = t.elapsed().as_secs_f64();
     step(&mut peaks);
-    // Kept with a kept folder: the stamp the site step starts from, so that the step can be
-    // run again as measured (the stamp put back, then `publish-step site`).
-    if args.keep {
-        std::fs::copy(&stamp, dir.join("site-stamp-before.json")).context("keeping the site's stamp")?;
-    }
     // Written in a process of its own, as `candor publish` writes it: its peak memory is its own.
     let (site_s, site_peak, site) = own_process("site", home.home(), None)?;
     let site: publish::site::SiteReport = serde_json::from_value(site).context("the site step's report")?;

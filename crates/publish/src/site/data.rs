@@ -118,23 +118,23 @@ pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 
 fn csv_bytes(header: &[(&str, &str)], rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
-    write_csv(&mut out, header, &mut rows.iter().cloned())
+    write_csv(&mut out, header, rows.iter())
         .map_err(|e| Error::BadEntry { index: 0, message: format!("writing CSV: {e}") })?;
     Ok(out)
 }
 
 /// Writes a CSV file of `header` and `rows` to `out`, a row at a time.
-fn write_csv(
+fn write_csv<R: AsRef<[String]>>(
     out: &mut dyn std::io::Write,
     header: &[(&str, &str)],
-    rows: &mut dyn Iterator<Item = Vec<String>>,
+    rows: impl Iterator<Item = R>,
 ) -> std::io::Result<()> {
     // Every cell that is not a number is quoted: a spreadsheet that splits on `;` keeps a
     // quoted cell whole.
     let mut w = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::NonNumeric).from_writer(out);
     w.write_record(header.iter().map(|(c, _)| *c))?;
     for r in rows {
-        w.write_record(r.iter().map(|c| spreadsheet_safe(c).into_owned()))?;
+        w.write_record(r.as_ref().iter().map(|c| spreadsheet_safe(c).into_owned()))?;
     }
     w.flush()
 }
@@ -201,7 +201,7 @@ pub(crate) fn render(
         }
         // A period's rows are tens of megabytes as cells and as JSON: written as they are made.
         let csv = |out: &mut dyn std::io::Write| {
-            write_csv(out, USAGE_COLUMNS, &mut part.rows.iter().map(|u| usage_cells(u, notice)))
+            write_csv(out, USAGE_COLUMNS, part.rows.iter().map(|u| usage_cells(u, notice)))
         };
         sink.put_streamed(&format!("data/usage/{}.csv", part.name), &csv)?;
         let file =

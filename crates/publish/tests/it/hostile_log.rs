@@ -159,14 +159,7 @@ fn a_record_of_a_known_kind_the_format_cannot_read_is_shown_whole_and_the_check_
 #[test]
 fn a_catalogue_listing_a_part_again_or_more_parts_than_the_log_has_is_refused_not_read_over_and_over() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let home = LocalLog::at(tmp.path().join("log"));
-    let mut writer = home.init(ORIGIN).expect("init");
-    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
-    let period = Period::parse("2026-Q3").expect("period");
-    publish(&mut writer, &gather(&registry(), &usage(), &period).expect("gather"), None, &opts).expect("publish");
-    let verifier = home.verifier().expect("vkey");
-    let public = home.public_dir();
-    write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site");
+    let (_home, verifier, public) = crate::publish_flow::one_quarter_site(tmp.path());
     let honest = rows(&public).len();
     let catalogue_file = public.join("data/records.json");
     let catalogue: Value = serde_json::from_slice(&std::fs::read(&catalogue_file).expect("read")).expect("json");

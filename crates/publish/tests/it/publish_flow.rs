@@ -136,6 +136,20 @@ pub(crate) fn usage() -> Vec<(Key, Sums)> {
     ]
 }
 
+/// A log holding one quarter of the fixtures' usage (2026-Q3, demonstration data) and its site:
+/// the log, its verifier and its public folder.
+pub(crate) fn one_quarter_site(tmp: &std::path::Path) -> (LocalLog, tlog::Verifier, std::path::PathBuf) {
+    let home = LocalLog::at(tmp.join("log"));
+    let mut writer = home.init(ORIGIN).expect("init");
+    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+    let period = Period::parse("2026-Q3").expect("period");
+    publish(&mut writer, &gather(&registry(), &usage(), &period).expect("gather"), None, &opts).expect("publish");
+    let verifier = home.verifier().expect("vkey");
+    let public = home.public_dir();
+    write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site");
+    (home, verifier, public)
+}
+
 pub(crate) fn entries(home: &LocalLog) -> Vec<Vec<u8>> {
     let note = std::fs::read_to_string(home.public_dir().join("checkpoint")).expect("checkpoint");
     let body = note.split_once("\n\n").map(|(b, _)| format!("{b}\n")).expect("signed note");

@@ -1,27 +1,16 @@
 //! The downloads written as they are made (the FollowTheMoney file): an unchanged one is left
 //! alone, a changed one replaced, and the outside check finds any byte changed, added or cut.
 
-use publish::append::{Options, publish};
 use publish::check::{check_report, folder_files};
-use publish::gather::{Period, gather};
 use publish::site::write_site;
-use tlog::{Dir, LocalLog};
-
-use crate::publish_flow::{ORIGIN, registry, usage};
+use tlog::Dir;
 
 const FTM: &str = "data/disclosures.ftm.jsonl";
 
 #[test]
 fn a_streamed_download_is_left_when_unchanged_replaced_when_not_and_checked_to_the_byte() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let home = LocalLog::at(tmp.path().join("log"));
-    let mut writer = home.init(ORIGIN).expect("init");
-    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
-    let period = Period::parse("2026-Q3").expect("period");
-    publish(&mut writer, &gather(&registry(), &usage(), &period).expect("gather"), None, &opts).expect("publish");
-    let verifier = home.verifier().expect("vkey");
-    let public = home.public_dir();
-    write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site");
+    let (_home, verifier, public) = crate::publish_flow::one_quarter_site(tmp.path());
     let path = public.join(FTM);
     let honest = std::fs::read(&path).expect("ftm");
     assert!(honest.ends_with(b"\n") && honest.len() > 100, "{}", String::from_utf8_lossy(&honest));
