@@ -27,6 +27,10 @@ use clap::Parser as _;
 
 use crate::cli::{BenchCommand, Cli};
 
+/// The allocator `candor` uses (see its `main.rs`), so its steps measure the same.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

@@ -12,6 +12,11 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// mimalloc, not the system's: the site is rendered on every core and each page freed by the
+/// thread that writes it, which glibc's allocator made a third of the work (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = cli::Cli::parse();

@@ -45,7 +45,7 @@ impl ReadStorage for HttpStorage {
 
 /// A published report as storage: an http(s) URL, or a folder (the log's public folder or its
 /// home), with the folder's files for the page checks (none over HTTP).
-pub fn open_report(source: &str) -> anyhow::Result<(Box<dyn ReadStorage>, Vec<String>)> {
+pub fn open_report(source: &str) -> anyhow::Result<(Box<dyn ReadStorage + Send + Sync>, Vec<String>)> {
     if HttpStorage::is_url(source) {
         return Ok((Box::new(HttpStorage::new(source, Duration::from_secs(30))), Vec::new()));
     }

@@ -64,7 +64,7 @@ pub const MAX_PAGES: usize = 1_000_000;
 /// of the log or a file the log's records make, and its HTML pages are checked besides those
 /// reachable from `index.html`. `progress` is called with a short description of each step.
 pub fn check_report(
-    src: &dyn ReadStorage,
+    src: &(dyn ReadStorage + Sync),
     verifier: &Verifier,
     trusted: &[Vec<u8>],
     folder_files: &[String],
@@ -79,7 +79,7 @@ pub fn check_report(
 /// show cannot have changed (see [`memory`]). Returns the report and what this check
 /// remembers for the next (to keep only when the report has no fault).
 pub fn check_report_since(
-    src: &dyn ReadStorage,
+    src: &(dyn ReadStorage + Sync),
     verifier: &Verifier,
     trusted: &[Vec<u8>],
     folder_files: &[String],
@@ -181,55 +181,43 @@ pub fn check_report_since(
     queue.extend(folder_files.iter().filter(|f| f.ends_with(".html") && !f.starts_with("tile/")).cloned());
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     // Whether each checkpoint pages carry is consistent with the latest, found once.
-    let mut consistent: Consistent = BTreeMap::new();
-    while let Some(page) = queue.pop_front() {
+    let consistent = std::sync::Mutex::new(Consistent::new());
+    let pages =
+        Pages { log: &log, model, remembered: remembered_site, now: site_memory.as_ref(), consistent: &consistent };
+    // The queue's pages a batch at a time, each checked on any core, what each found taken in
+    // the queue's order: the links a batch adds go after it, as when each page was taken in
+    // turn, so pages are checked and faults listed in the same order.
+    while !queue.is_empty() {
         if report.pages >= MAX_PAGES {
             report.faults.push(format!("more than {MAX_PAGES} pages; the rest were not checked"));
             break;
         }
-        // A file of the site the comparison just found with the bytes a check verified before
-        // is not read again: verified then, and what the log makes now (its links are the
-        // site's own, which the comparison covers).
-        if let (Some(was), Some(now)) = (remembered_site, &site_memory)
-            && let (Some(a), Some(b)) = (was.files.get(&page), now.files.get(&page))
-            && a == b
-        {
-            report.pages += 1;
-            report.unchanged_files += 1;
-            digests.insert(page, b.clone());
-            continue;
-        }
-        let bytes = match src.read(&page) {
-            Ok(Some(b)) => b,
-            Ok(None) => {
-                report.faults.push(format!("{page}: linked but missing"));
-                continue;
+        let room = (MAX_PAGES - report.pages).min(PAGES_AT_ONCE);
+        let batch: Vec<String> = queue.drain(..queue.len().min(room)).collect();
+        let Ok(()) = crate::site::map_in_order(&batch, &|page| pages.check(page), &mut |(page, checked)| {
+            match checked {
+                Checked::Missing => report.faults.push(format!("{page}: linked but missing")),
+                Checked::Unreadable(e) => report.faults.push(format!("{page}: {e}")),
+                Checked::Read { sha256, links, unchanged, found } => {
+                    report.pages += 1;
+                    for link in links {
+                        if seen.insert(link.clone()) {
+                            queue.push_back(link);
+                        }
+                    }
+                    match found {
+                        Some(found) => {
+                            report.records_on_pages += found.records_on_pages;
+                            report.faults.extend(found.faults);
+                        }
+                        None if unchanged => report.unchanged_files += 1,
+                        None => {}
+                    }
+                    digests.insert(page.clone(), sha256);
+                }
             }
-            Err(e) => {
-                report.faults.push(format!("{page}: {e}"));
-                continue;
-            }
-        };
-        report.pages += 1;
-        let html = String::from_utf8_lossy(&bytes);
-        for link in links(&page, &html) {
-            if seen.insert(link.clone()) {
-                queue.push_back(link);
-            }
-        }
-        // A page with the bytes verified before shows entries (immutable) with proofs to a
-        // checkpoint the new tree extends: its sections hold. Whether it is still what the
-        // log makes is the comparison's to say, below.
-        let sha256 = records::sha256_hex(&bytes);
-        if remembered_site.is_some_and(|m| m.unchanged(&page, &sha256)) {
-            report.unchanged_files += 1;
-        } else {
-            // A page the comparison found exactly as the log makes it shows each section as
-            // rendered; its entries, proofs and checkpoint are still checked here.
-            let rendered = site_memory.as_ref().is_some_and(|m| m.unchanged(&page, &sha256));
-            check_page(&log, model, &page, &html, rendered, &mut consistent, &mut report);
-        }
-        digests.insert(page, sha256);
+            Ok::<(), std::convert::Infallible>(())
+        });
     }
     if let Some(memory) = &mut site_memory {
         // Only files of the site are remembered: pages found beside it are checked each time.
@@ -249,6 +237,74 @@ pub fn check_report_since(
     // command writes none, but a caller could) must not let a later check skip what failed.
     let site_memory = site_memory.filter(|_| report.faults.is_empty());
     Ok((report, Memory::new(&checkpoint_bytes, &verified, site_memory)))
+}
+
+/// Pages checked at once (their links and faults held until taken).
+const PAGES_AT_ONCE: usize = 512;
+
+/// What checking the pages needs, shared by the cores that check them.
+struct Pages<'a> {
+    log: &'a Log<'a>,
+    model: &'a crate::site::Model,
+    /// The site as the check remembered verified it.
+    remembered: Option<&'a memory::SiteMemory>,
+    /// The site as the comparison found it now.
+    now: Option<&'a memory::SiteMemory>,
+    consistent: &'a std::sync::Mutex<Consistent>,
+}
+
+/// What checking one page found.
+enum Checked {
+    /// Linked, not there.
+    Missing,
+    /// Could not be read (refused by the folder: too large, not a regular file).
+    Unreadable(String),
+    /// Read (or known unchanged without reading).
+    Read {
+        sha256: String,
+        /// The pages it links to.
+        links: Vec<String>,
+        /// Found with the bytes a check verified before.
+        unchanged: bool,
+        /// What checking its sections found, unless it was found unchanged.
+        found: Option<CheckReport>,
+    },
+}
+
+impl Pages<'_> {
+    fn check(&self, page: &String) -> (String, Checked) {
+        // A file of the site the comparison just found with the bytes a check verified before
+        // is not read again: verified then, and what the log makes now (its links are the
+        // site's own, which the comparison covers).
+        if let (Some(was), Some(now)) = (self.remembered, self.now)
+            && let (Some(a), Some(b)) = (was.files.get(page), now.files.get(page))
+            && a == b
+        {
+            let read = Checked::Read { sha256: b.clone(), links: Vec::new(), unchanged: true, found: None };
+            return (page.clone(), read);
+        }
+        let bytes = match self.log.src.read(page) {
+            Ok(Some(b)) => b,
+            Ok(None) => return (page.clone(), Checked::Missing),
+            Err(e) => return (page.clone(), Checked::Unreadable(e.to_string())),
+        };
+        let html = String::from_utf8_lossy(&bytes);
+        let links = links(page, &html);
+        // A page with the bytes verified before shows entries (immutable) with proofs to a
+        // checkpoint the new tree extends: its sections hold. Whether it is still what the
+        // log makes is the comparison's to say.
+        let sha256 = records::sha256_hex(&bytes);
+        let unchanged = self.remembered.is_some_and(|m| m.unchanged(page, &sha256));
+        let found = (!unchanged).then(|| {
+            // A page the comparison found exactly as the log makes it shows each section as
+            // rendered; its entries, proofs and checkpoint are still checked here.
+            let rendered = self.now.is_some_and(|m| m.unchanged(page, &sha256));
+            let mut found = CheckReport::default();
+            check_page(self.log, self.model, page, &html, rendered, self.consistent, &mut found);
+            found
+        });
+        (page.clone(), Checked::Read { sha256, links, unchanged, found })
+    }
 }
 
 /// Accounts for every file of a report folder: the checkpoint, a tile of the log (an earlier

@@ -56,7 +56,7 @@ fn page_checkpoint_holds(log: &Log<'_>, text: &str) -> Result<Checkpoint, String
 
 /// The verified log a page is checked against.
 pub(super) struct Log<'a> {
-    pub src: &'a dyn ReadStorage,
+    pub src: &'a (dyn ReadStorage + Sync),
     pub verifier: &'a Verifier,
     pub entries: &'a [crate::entries::Entry],
     pub latest: &'a Checkpoint,
@@ -93,7 +93,7 @@ pub(super) fn check_page(
     page: &str,
     html: &str,
     rendered: bool,
-    consistent: &mut Consistent,
+    consistent: &std::sync::Mutex<Consistent>,
     report: &mut CheckReport,
 ) {
     let entries = log.entries;
@@ -109,10 +109,15 @@ pub(super) fn check_page(
     // Pages share a few checkpoints: each of the log's is opened (its signature checked) and
     // proven consistent with the latest once, not once per page. Only those are kept, so pages
     // carrying texts of their own cannot fill memory.
-    let cp = match consistent.get(&text) {
-        Some(cp) => cp.clone(),
+    // Pages are checked on every core: the lock is held to look up and to keep, not to prove.
+    let known = consistent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&text).cloned();
+    let cp = match known {
+        Some(cp) => cp,
         None => match page_checkpoint_holds(log, &text) {
-            Ok(cp) => consistent.entry(text).or_insert(cp).clone(),
+            Ok(cp) => {
+                let mut consistent = consistent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                consistent.entry(text).or_insert(cp).clone()
+            }
             Err(e) => {
                 report.faults.push(format!("{page}: {e}"));
                 return;

@@ -193,21 +193,27 @@ pub(crate) fn render(
 
     // The usage rows, one CSV and one JSON file per period, and their catalogue.
     let usage_parts = super::parts::usage_parts(m);
-    for part in &usage_parts {
+    // Each period's part (its CSV, then its JSON) written, or compared, on any core; recorded
+    // in order.
+    let putter = sink.putter();
+    let usage_part = |part: &super::parts::UsagePart<'_>| -> [super::sink::Made; 2] {
+        let (csv_path, json_path) = (format!("data/usage/{}.csv", part.name), format!("data/usage/{}.json", part.name));
         if left.usage(part) {
-            sink.keep(&format!("data/usage/{}.csv", part.name), super::Left::Part);
-            sink.keep(&format!("data/usage/{}.json", part.name), super::Left::Part);
-            continue;
+            return [putter.kept(csv_path, super::Left::Part), putter.kept(json_path, super::Left::Part)];
         }
         // A period's rows are tens of megabytes as cells and as JSON: written as they are made.
         let csv = |out: &mut dyn std::io::Write| {
             write_csv(out, USAGE_COLUMNS, part.rows.iter().map(|u| usage_cells(u, notice)))
         };
-        sink.put_streamed(&format!("data/usage/{}.csv", part.name), &csv)?;
+        let csv_done = putter.put_streamed(&csv_path, &csv);
         let file =
             super::parts::PartFile { meta: &part_meta, fields: vec![("period", json!(part.period))], rows: &part.rows };
-        sink.put_streamed(&format!("data/usage/{}.json", part.name), &|out| write_json(out, &file))?;
-    }
+        let json_done = putter.put_streamed(&json_path, &|out| write_json(out, &file));
+        [(csv_path, csv_done, None), (json_path, json_done, None)]
+    };
+    super::parallel::map_in_order(&usage_parts, &usage_part, &mut |made| {
+        made.into_iter().try_for_each(|m| sink.record_made(m))
+    })?;
     sink.put("data/usage.json", &json_bytes(&super::parts::usage_catalogue(&meta, &usage_parts)))?;
 
     let mut org_rows = Vec::new();
@@ -265,15 +271,16 @@ pub(crate) fn render(
 
     // Every record, in parts of a fixed range of log indexes, and their catalogue.
     let records_parts = super::parts::records_parts(m);
-    for part in &records_parts {
+    let records_part = |part: &super::parts::RecordsPart| -> super::sink::Made {
+        let path = format!("data/{}", part.path);
         if left.records(m, part) {
-            sink.keep(&format!("data/{}", part.path), super::Left::Part);
-            continue;
+            return putter.kept(path, super::Left::Part);
         }
         let fields = vec![("first_index", json!(part.first)), ("end_index", json!(part.end))];
         let file = super::parts::PartFile { meta: &part_meta, fields, rows: part.rows(m) };
-        sink.put(&format!("data/{}", part.path), &json_bytes(&file))?;
-    }
+        putter.made(path, &json_bytes(&file))
+    };
+    super::parallel::map_in_order(&records_parts, &records_part, &mut |made| sink.record_made(made))?;
     sink.put("data/records.json", &json_bytes(&super::parts::records_catalogue(&meta, &records_parts)))?;
 
     let dictionary = json!({
@@ -289,9 +296,7 @@ pub(crate) fn render(
     let periods: Vec<(&str, &str)> = usage_parts.iter().map(|p| (p.period, p.name.as_str())).collect();
     sink.put("data/dictionary.html", dictionary_page(m, cp, signed, &periods).as_bytes())?;
     sink.put("feed.xml", feed(m, cp, first_seen).as_bytes())?;
-    for (path, bytes) in subject_feeds(m, cp, first_seen) {
-        sink.put(&path, &bytes)?;
-    }
+    subject_feeds(m, cp, first_seen, sink)?;
     // The record format's JSON Schemas, one per kind, so anyone can check every record with a
     // validator of their own (`datapackage.json` lists them).
     for kind in records::schema::all() {
@@ -381,9 +386,17 @@ struct Feed<'a> {
 /// One Atom feed per organisation (`feed/org/<slug>.xml`: its usage, classification,
 /// enforcement and registered-use records) and per capability (`feed/capability/<id>.xml`: the
 /// usage records naming it).
-fn subject_feeds(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for o in m.organisations.values() {
+fn subject_feeds(
+    m: &Model,
+    cp: &Checkpoint,
+    first_seen: &BTreeMap<u64, String>,
+    sink: &mut super::Sink<'_>,
+) -> Result<(), Error> {
+    // A feed per organisation, made on every core (thousands, each changed by a period that
+    // discloses them), written in order.
+    let orgs: Vec<&super::model::OrgView> = m.organisations.values().collect();
+    let putter = sink.putter();
+    let org_feed = |o: &&super::model::OrgView| {
         let mut indexes: Vec<u64> = o
             .usage_records
             .iter()
@@ -396,8 +409,10 @@ fn subject_feeds(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>)
         let records: Vec<&super::model::RecordView> = indexes.iter().filter_map(|i| m.records.get(i)).collect();
         let (alternate, id) = (format!("org/{}.html", o.slug), format!(":org:{}", o.slug));
         let feed = Feed { title: &o.name, id: &id, root: "../../", alternate: &alternate };
-        out.push((format!("feed/org/{}.xml", o.slug), feed_of(m, cp, first_seen, &feed, &records).into_bytes()));
-    }
+        putter.made(format!("feed/org/{}.xml", o.slug), feed_of(m, cp, first_seen, &feed, &records).as_bytes())
+    };
+    super::parallel::map_in_order(&orgs, &org_feed, &mut |made| sink.record_made(made))?;
+    let mut out = Vec::new();
     // The use policy: its versions, the changes proposed with notice, objections, withdrawals.
     let policy: Vec<&super::model::RecordView> =
         m.records.values().filter(|r| r.kind().starts_with("policy_")).collect();
@@ -417,7 +432,7 @@ fn subject_feeds(m: &Model, cp: &Checkpoint, first_seen: &BTreeMap<u64, String>)
         let feed = Feed { title: &cap, id: &id, root: "../../", alternate: &alternate };
         out.push((format!("feed/capability/{slug}.xml"), feed_of(m, cp, first_seen, &feed, &records).into_bytes()));
     }
-    out
+    out.iter().try_for_each(|(path, bytes)| sink.put(path, bytes))
 }
 
 /// An Atom feed of `records`, newest first (at most 200).

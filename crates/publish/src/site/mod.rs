@@ -14,11 +14,14 @@ pub mod html;
 mod listing;
 mod model;
 mod pages;
+mod parallel;
 pub mod parts;
 mod proposals;
 mod reconciliation;
+mod rows;
 mod section;
 pub mod signed;
+mod sink;
 pub mod stamp;
 mod stored;
 mod svg;
@@ -26,13 +29,15 @@ mod timeline;
 pub(crate) mod verified;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tlog::{Checkpoint, Dir, ReadStorage, TileReader, Verifier};
 
 use crate::Error;
 pub use model::{Entries, Model, RecordView};
+pub(crate) use parallel::map_in_order;
 pub use signed::Signed;
+pub(crate) use sink::{Left, Sink, write_atomic};
 use verified::SiteMemory;
 
 /// Seconds since the epoch (a cosignature dated later is refused).
@@ -206,8 +211,9 @@ fn write_whole(
     // What an earlier run wrote, read before this run replaces the list.
     let earlier_files: Vec<String> =
         std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    // Each file is written as soon as it is made, so memory holds one page at a time.
-    let mut sink = Sink { target: Target::Folder(public.to_path_buf()), written: Vec::new(), kept: 0, kept_parts: 0 };
+    // Each file is written as soon as it is made, in order; pages rendered on every core are
+    // held until their turn, a few chunks of them per core (see `parallel`).
+    let mut sink = Sink::folder(public);
     let record_pages = RecordPages { history: &history, tiles: &dir, unchanged_through };
     render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
@@ -314,7 +320,7 @@ pub const FILE_LIST: &str = "data/site-files.json";
 /// was built for, whose signed text is `checkpoint`) makes, and compares every file with the
 /// one `src` holds. Returns the differences, each naming the file, and the files compared.
 pub(crate) fn compare_site(
-    src: &dyn ReadStorage,
+    src: &(dyn ReadStorage + Sync),
     verifier: &Verifier,
     checkpoint: &str,
     cp: &Checkpoint,
@@ -336,15 +342,12 @@ pub(crate) fn compare_site(
     let built = built::BuiltFrom { size: cp.size, policy: &policy, demonstration: model.demonstration, kept: &kept };
     let unchanged_through = since.and_then(|m| m.built().pages_kept_by(&built)).unwrap_or(0);
     let record_pages = RecordPages { history: &history, tiles: src, unchanged_through };
-    let target = Target::Compare { src, faults: Vec::new(), remembered: since, digests: BTreeMap::new() };
-    let mut sink = Sink { target, written: Vec::new(), kept: 0, kept_parts: 0 };
+    let mut sink = Sink::compare(src, since);
     render_all(model, cp, &signed, &record_pages, &first_seen, &mut sink)?;
-    let (faults, files) = match sink.target {
-        Target::Compare { faults, digests, .. } => (faults, digests),
-        Target::Folder(_) => (Vec::new(), BTreeMap::new()),
-    };
+    let unchanged = sink.kept + sink.kept_parts;
+    let (faults, files, written) = sink.found();
     let memory = SiteMemory { size: cp.size, policy, demonstration: model.demonstration, kept, files };
-    Ok(Compared { faults, files: sink.written, memory, unchanged: sink.kept + sink.kept_parts })
+    Ok(Compared { faults, files: written, memory, unchanged })
 }
 
 /// What comparing a site with what the log makes found.
@@ -359,198 +362,10 @@ pub(crate) struct Compared {
     pub unchanged: usize,
 }
 
-/// Where the site's files go: written into a folder (atomically, as each is made), or
-/// compared with the files a published site holds.
-pub(crate) struct Sink<'a> {
-    target: Target<'a>,
-    written: Vec<String>,
-    /// Record pages counted as written but left as they were.
-    kept: usize,
-    /// Parts of the downloads counted as written but left as they were.
-    kept_parts: usize,
-}
-
-/// What a file left as it was is.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Left {
-    /// A record's page.
-    Page,
-    /// A part of the downloads.
-    Part,
-}
-
-enum Target<'a> {
-    Folder(PathBuf),
-    Compare {
-        src: &'a dyn ReadStorage,
-        faults: Vec<String>,
-        /// The site as a check verified it before, if any.
-        remembered: Option<&'a SiteMemory>,
-        /// Each file read, with its SHA-256.
-        digests: BTreeMap<String, String>,
-    },
-}
-
-impl Sink<'_> {
-    /// Writes (or compares) `bytes` at `rel`, relative to the site's root.
-    pub(crate) fn put(&mut self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
-        match &mut self.target {
-            Target::Folder(public) => write_atomic(&public.join(rel), bytes)?,
-            Target::Compare { src, faults, digests, .. } => match src.read(rel) {
-                Ok(None) => faults.push(format!("{rel}: missing, although the log's records make it")),
-                Ok(Some(b)) if b != bytes => faults.push(format!("{rel}: differs from what the log's records make")),
-                Ok(Some(b)) => {
-                    digests.insert(rel.to_string(), records::sha256_hex(&b));
-                }
-                // Refused by the folder (too large, not a regular file): a fault, named.
-                Err(e) => faults.push(format!("{rel}: {e}")),
-            },
-        }
-        self.written.push(rel.to_string());
-        Ok(())
-    }
-
-    /// Writes (or compares) at `rel` what `write` makes, without holding it whole when it goes
-    /// into a folder: for the downloads that grow with every period (the FollowTheMoney file
-    /// of every organisation's usage took 60 MB at eight quarters of 10,000 organisations).
-    pub(crate) fn put_streamed(
-        &mut self,
-        rel: &str,
-        write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
-    ) -> Result<(), Error> {
-        match &mut self.target {
-            Target::Folder(public) => write_atomic_streamed(&public.join(rel), write)?,
-            // Compared as it is made with the file the site holds.
-            Target::Compare { src, faults, digests, .. } => match src.read(rel) {
-                Ok(None) => faults.push(format!("{rel}: missing, although the log's records make it")),
-                Ok(Some(held)) => {
-                    let mut made = SameAs { held: &held, at: 0, same: true };
-                    write(&mut made).map_err(|e| Error::io(Path::new(rel), e))?;
-                    if made.same && made.at == held.len() {
-                        digests.insert(rel.to_string(), records::sha256_hex(&held));
-                    } else {
-                        faults.push(format!("{rel}: differs from what the log's records make"));
-                    }
-                }
-                Err(e) => faults.push(format!("{rel}: {e}")),
-            },
-        }
-        self.written.push(rel.to_string());
-        Ok(())
-    }
-
-    /// Counts the file at `rel` as written, leaving it as an earlier writing left it.
-    /// Compared, it must hold the bytes a check verified before.
-    pub(crate) fn keep(&mut self, rel: &str, what: Left) {
-        if let Target::Compare { src, faults, remembered, digests } = &mut self.target {
-            match src.read(rel).map(|b| b.map(|b| records::sha256_hex(&b))) {
-                Ok(Some(sha256)) if remembered.is_some_and(|m| m.unchanged(rel, &sha256)) => {
-                    digests.insert(rel.to_string(), sha256);
-                }
-                Ok(Some(_)) => faults.push(format!(
-                    "{rel}: differs from the page verified before, although nothing it shows changed since"
-                )),
-                Ok(None) => faults.push(format!("{rel}: missing, although the log's records make it")),
-                Err(e) => faults.push(format!("{rel}: {e}")),
-            }
-        }
-        match what {
-            Left::Page => self.kept += 1,
-            Left::Part => self.kept_parts += 1,
-        }
-        self.written.push(rel.to_string());
-    }
-}
-
-/// A writer that compares what it is given with `held`, a buffer at a time, keeping none of it.
-struct SameAs<'a> {
-    held: &'a [u8],
-    /// Bytes given so far.
-    at: usize,
-    /// Whether every byte given so far is `held`'s.
-    same: bool,
-}
-
-impl std::io::Write for SameAs<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let end = self.at.saturating_add(buf.len());
-        self.same &= self.held.get(self.at..end) == Some(buf);
-        self.at = end;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Whether `rel` is a path this module could have written: relative, plain segments, not
 /// under `tile/` and not the checkpoint.
 fn safe_relative(rel: &str) -> bool {
     !rel.starts_with("tile/")
         && rel != tlog::CHECKPOINT_PATH
         && rel.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'))
-}
-
-/// Writes a file by rename, so a reader never sees half a page; unchanged files are left
-/// alone (their modification time stays). A link in a file's place is replaced, whatever it
-/// points to: the site's files are its own.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    // A file of another size differs: only one of the same size is read to compare.
-    let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-    if same_size && std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = path.with_extension("candor-tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
-/// [`write_atomic`] of what `write` makes, written to the temporary file as it is made and
-/// compared with the file in place a buffer at a time: an unchanged file is left alone.
-fn write_atomic_streamed(
-    path: &Path,
-    write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> Result<(), Error> {
-    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = path.with_extension("candor-tmp");
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-    if let Err(e) = write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
-        // A disk that filled leaves no half-written temporary file behind.
-        drop(out);
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(&tmp, e));
-    }
-    drop(out);
-    let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-    if is_file && same_bytes(&tmp, path) {
-        return std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
-/// Whether the files at `a` and `b` hold the same bytes (read a buffer at a time; an error
-/// reading either counts as a difference).
-fn same_bytes(a: &Path, b: &Path) -> bool {
-    use std::io::Read;
-    let (Ok(fa), Ok(fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else { return false };
-    if fa.metadata().map(|m| m.len()).ok() != fb.metadata().map(|m| m.len()).ok() {
-        return false;
-    }
-    let (mut ra, mut rb) = (std::io::BufReader::new(fa), std::io::BufReader::new(fb));
-    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
-    loop {
-        let Ok(n) = ra.read(&mut ba) else { return false };
-        if n == 0 {
-            // Same length, every byte of `a` matched: `b` ends here too.
-            return true;
-        }
-        if rb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
-            return false;
-        }
-    }
 }

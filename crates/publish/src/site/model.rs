@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::rows::{Interned, UsageLines, usage_lines};
+pub use super::rows::{RowOf, Shared, UsageRow};
 pub use super::stored::Entries;
 use crate::entries::Entry;
 use records::{Body, OrganisationUsage, Parsed};
@@ -162,146 +164,6 @@ impl OrgView {
     }
 }
 
-/// Text many records or rows share (a kind, a period, a capability, a service, a unit): one
-/// allocation each, not one per row (a million rows at ten thousand organisations over eight
-/// quarters).
-pub type Shared = std::sync::Arc<str>;
-
-/// What the usage rows of one record share: one allocation per record, not seven shared texts
-/// per row (a million rows at ten thousand organisations over eight quarters).
-#[derive(Debug)]
-pub struct RowOf {
-    /// Period.
-    pub period: Shared,
-    /// Organisation name.
-    pub organisation: Shared,
-    /// Organisation page slug.
-    pub slug: Shared,
-    /// Kind of organisation.
-    pub kind: Shared,
-    /// Law-enforcement role.
-    pub law_enforcement_role: Shared,
-    /// Index of the record it comes from.
-    pub record_index: u64,
-    /// SHA-256 of that record's entry.
-    pub record_sha256: Shared,
-}
-
-/// One disclosed usage line of a current record.
-#[derive(Debug, Clone)]
-pub struct UsageRow {
-    /// The record it comes from, and what it says of the organisation.
-    pub of: std::sync::Arc<RowOf>,
-    /// What was used, and its band: one copy per distinct line (a few hundred among a
-    /// million rows).
-    pub what: std::sync::Arc<LineWhat>,
-    /// Exact quantity, when published.
-    pub quantity: Option<f64>,
-}
-
-/// What a usage line says was used, and its band when exact quantities are withheld.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct LineWhat {
-    /// Capability id.
-    pub capability: Shared,
-    /// Service.
-    pub service: Shared,
-    /// Region class.
-    pub region_class: Shared,
-    /// Unit.
-    pub unit: Shared,
-    /// Volume band, when exact quantities are withheld.
-    pub volume_band: Option<Shared>,
-}
-
-/// A usage row as downloads write it: its record's fields and its own, flat.
-#[derive(serde::Serialize)]
-struct FlatRow<'a> {
-    period: &'a str,
-    organisation: &'a str,
-    kind: &'a str,
-    law_enforcement_role: &'a str,
-    capability: &'a str,
-    service: &'a str,
-    region_class: &'a str,
-    unit: &'a str,
-    volume_band: Option<&'a str>,
-    quantity: Option<f64>,
-    record_index: u64,
-    record_sha256: &'a str,
-}
-
-impl serde::Serialize for UsageRow {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (of, what) = (&*self.of, &*self.what);
-        FlatRow {
-            period: &of.period,
-            organisation: &of.organisation,
-            kind: &of.kind,
-            law_enforcement_role: &of.law_enforcement_role,
-            capability: &what.capability,
-            service: &what.service,
-            region_class: &what.region_class,
-            unit: &what.unit,
-            volume_band: what.volume_band.as_deref(),
-            quantity: self.quantity,
-            record_index: of.record_index,
-            record_sha256: &of.record_sha256,
-        }
-        .serialize(s)
-    }
-}
-
-impl UsageRow {
-    /// Its volume as shown: the band when exact quantities are withheld, else the quantity.
-    pub fn volume(&self) -> String {
-        match (&self.what.volume_band, self.quantity) {
-            (Some(band), _) => band.to_string(),
-            (None, Some(q)) => q.to_string(),
-            (None, None) => String::new(),
-        }
-    }
-}
-
-/// One usage line of a record, its texts shared, before the rows of current records are made.
-struct Line {
-    what: std::sync::Arc<LineWhat>,
-    quantity: Option<f64>,
-}
-
-/// What a usage record's rows are made from, read once when the model is built.
-struct UsageLines {
-    kind: Shared,
-    law_enforcement_role: Shared,
-    period: Shared,
-    lines: Vec<Line>,
-}
-
-/// One shared copy of each text (see [`Shared`]) and of each distinct usage line.
-#[derive(Default)]
-struct Interned(std::collections::HashSet<Shared>, std::collections::HashSet<std::sync::Arc<LineWhat>>);
-
-impl Interned {
-    fn get(&mut self, text: &str) -> Shared {
-        if let Some(s) = self.0.get(text) {
-            return s.clone();
-        }
-        let s: Shared = text.into();
-        self.0.insert(s.clone());
-        s
-    }
-
-    /// The one copy of `what`.
-    fn line(&mut self, what: LineWhat) -> std::sync::Arc<LineWhat> {
-        if let Some(w) = self.1.get(&what) {
-            return w.clone();
-        }
-        let w = std::sync::Arc::new(what);
-        self.1.insert(w.clone());
-        w
-    }
-}
-
 /// Everything the pages and downloads are made from.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -405,15 +267,14 @@ impl Model {
         let mut lines: BTreeMap<u64, UsageLines> = BTreeMap::new();
         // Each organisation's newest usage record, typed, with its entry (its page shows it).
         let mut newest: Newest = BTreeMap::new();
-        // Each entry parsed once, its JSON tree dropped as soon as the record is read from it
-        // (all trees at once took most of the model's peak memory), and a usage record's
-        // typed form and entry dropped once its lines and outline are read.
-        entries.for_each(&mut |index, e| {
-            let Ok(value) = serde_json::from_slice::<Value>(e) else { return };
-            let Some(record) = records::parse_entry_ref(e, &value) else { return };
-            let mut named_newest = 0;
-            records::named_indexes(&value, &mut |n| named_newest = named_newest.max(n));
-            let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then(|| Box::new(value));
+        // Each entry parsed once, on every core (see [`read_entry`]), its JSON tree dropped as
+        // soon as the record is read from it (all trees at once took most of the model's peak
+        // memory), and a usage record's typed form and entry dropped once its lines and outline
+        // are read.
+        let mut take = |read: Option<ReadEntry>| -> Result<(), std::convert::Infallible> {
+            let Some(ReadEntry { index, entry: e, record, kept_value, named_newest, sha256 }) = read else {
+                return Ok(());
+            };
             let body = record.body();
             let mut outline = Outline {
                 subject: body.and_then(|b| b.organisation().or(b.period())).map(|t| words.get(t)),
@@ -427,28 +288,37 @@ impl Model {
                     let caps: BTreeSet<&str> = u.usage.iter().map(|l| l.capability.as_str()).collect();
                     outline.capabilities = caps.into_iter().map(|c| words.get(c)).collect();
                     lines.insert(index, usage_lines(&u, &mut words));
-                    newest.insert(u.organisation.name.clone(), (index, u, e.clone()));
+                    newest.insert(u.organisation.name.clone(), (index, u, e));
                     (None, None)
                 }
-                other => (Some(Box::new(other)), Some(e.clone())),
+                other => (Some(Box::new(other)), Some(e)),
             };
             m.demonstration |= outline.demonstration;
             first_seen.entry(index).or_insert_with(|| now.to_string());
-            m.records.insert(
+            let view = RecordView {
                 index,
-                RecordView {
-                    index,
-                    sha256: records::sha256_hex(e),
-                    entry,
-                    kept,
-                    outline,
-                    kept_value,
-                    named_newest,
-                    record_type,
-                    corrected_by: None,
-                },
-            );
+                sha256,
+                entry,
+                kept,
+                outline,
+                kept_value,
+                named_newest,
+                record_type,
+                corrected_by: None,
+            };
+            m.records.insert(index, view);
+            Ok(())
+        };
+        let mut batch: Vec<(u64, Entry)> = Vec::with_capacity(READ_AT_ONCE);
+        entries.for_each(&mut |index, e| {
+            batch.push((index, e.clone()));
+            if batch.len() == READ_AT_ONCE {
+                let Ok(()) = super::parallel::map_in_order(&batch, &read_entry, &mut take);
+                batch.clear();
+            }
         })?;
+        let Ok(()) = super::parallel::map_in_order(&batch, &read_entry, &mut take);
+        drop(batch);
         m.entries = entries;
         // Each record with the first correction that counts for it (see `records::corrected`).
         let mut corrected: BTreeMap<u64, u64> = BTreeMap::new();
@@ -545,29 +415,42 @@ impl Model {
     }
 }
 
+/// Entries read into records at once, a few bundles: their records are held until the model
+/// takes them.
+const READ_AT_ONCE: usize = 1024;
+
+/// One entry read into its record, with what the model keeps of it.
+struct ReadEntry {
+    index: u64,
+    entry: Entry,
+    record: Parsed,
+    /// The entry's JSON, for a gate-decisions record (see [`RecordView`]'s `kept_value`).
+    kept_value: Option<Box<Value>>,
+    named_newest: u64,
+    sha256: String,
+}
+
+/// Reads the entry at `index` into its record (`None` when it is not a candor record); the
+/// part of building the model that takes the time, each entry on its own, so it is done on
+/// every core.
+fn read_entry((index, e): &(u64, Entry)) -> Option<ReadEntry> {
+    let value = serde_json::from_slice::<Value>(e).ok()?;
+    let record = records::parse_entry_ref(e, &value)?;
+    let mut named_newest = 0;
+    records::named_indexes(&value, &mut |n| named_newest = named_newest.max(n));
+    let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then(|| Box::new(value));
+    Some(ReadEntry {
+        index: *index,
+        entry: e.clone(),
+        record,
+        kept_value,
+        named_newest,
+        sha256: records::sha256_hex(e),
+    })
+}
+
 /// Each organisation's newest usage record as read while building: its index, content, entry.
 type Newest = BTreeMap<String, (u64, records::OrganisationUsage, Entry)>;
-
-/// A usage record's lines, their texts shared.
-fn usage_lines(u: &records::OrganisationUsage, words: &mut Interned) -> UsageLines {
-    UsageLines {
-        kind: words.get(&u.organisation.kind),
-        law_enforcement_role: words.get(&u.organisation.law_enforcement_role),
-        period: words.get(&u.period),
-        lines: (u.usage.iter())
-            .map(|l| {
-                let what = LineWhat {
-                    capability: words.get(&l.capability),
-                    service: words.get(&l.service),
-                    region_class: words.get(&l.region_class),
-                    unit: words.get(&l.unit),
-                    volume_band: l.volume_band.as_deref().map(|b| words.get(b)),
-                };
-                Line { what: words.line(what), quantity: l.quantity }
-            })
-            .collect(),
-    }
-}
 
 /// The organisation's latest current usage record, typed: the newest one read while building
 /// (taken from `newest`, its entry held from now on), or, when a correction withdrew that one,

@@ -7,7 +7,7 @@ use records::Body;
 use tlog::Checkpoint;
 
 use super::html::{esc, name, table};
-use super::model::{Model, RecordView};
+use super::model::{Model, OrgView, RecordView};
 use super::section::{NAMES_BUT_CORRECTS_NOTHING, section, section_with_proof};
 use super::svg::bar_chart;
 use crate::Error;
@@ -31,6 +31,19 @@ pub(crate) fn short(name: &str) -> String {
     name.split(" (").next().unwrap_or(name).to_string()
 }
 
+/// Record pages planned at once (their proofs in older trees held until rendered).
+const RECORD_PAGES_AT_ONCE: usize = 2048;
+
+/// How a record's page is made.
+enum RecordPage<'a> {
+    /// Left as an earlier writing left it: nothing it shows changed since.
+    Left(&'a RecordView),
+    /// With the newest checkpoint.
+    Newest(&'a RecordView),
+    /// With the first kept checkpoint that covers what it shows, and the record's proof in it.
+    Older(&'a RecordView, &'a super::history::Kept, Vec<tlog::Hash>),
+}
+
 /// Every page.
 pub(crate) fn render(
     m: &Model,
@@ -44,73 +57,69 @@ pub(crate) fn render(
     let cap_name = |id: &str| short(&full_name(id));
     let frame = |root: &'static str| signed.frame(root, &cp.origin, m.demonstration);
 
-    // One page per record, carrying the first kept checkpoint that covers what it shows.
+    // One page per record, carrying the first kept checkpoint that covers what it shows; the
+    // proofs in older trees found in order (their reader caches tiles), the pages rendered on
+    // every core, a batch at a time.
     let mut older: Option<tlog::TileReader<'_>> = None;
-    for r in m.records.values() {
-        let kept = record_pages.history.covering(super::history::newest_shown(r));
-        let title = format!("Record #{} ({})", r.index, r.kind().replace('_', " "));
-        let Some(kept) = kept else {
-            let body = format!("<h1>{}</h1>\n{}", esc(&title), section(m, r, "../", &cap_name));
-            sink.put(&r.page(), frame("../").page(&title, &body).as_bytes())?;
-            continue;
+    let records: Vec<&RecordView> = m.records.values().collect();
+    // Each page written (or compared) by the worker that renders it, recorded in order.
+    let putter = sink.putter();
+    let record_page = |plan: &RecordPage<'_>| -> super::sink::Made {
+        let (r, with) = match plan {
+            RecordPage::Left(r) => return putter.kept(r.page(), super::Left::Page),
+            RecordPage::Newest(r) => (r, None),
+            RecordPage::Older(r, kept, proof) => (r, Some((kept, proof))),
         };
-        if kept.size <= record_pages.unchanged_through {
-            sink.keep(&r.page(), super::Left::Page);
-            continue;
+        let title = format!("Record #{} ({})", r.index, r.kind().replace('_', " "));
+        let html = match with {
+            None => {
+                let body = format!("<h1>{}</h1>\n{}", esc(&title), section(m, r, "../", &cap_name));
+                frame("../").page(&title, &body)
+            }
+            Some((kept, proof)) => {
+                let body = format!("<h1>{}</h1>\n{}", esc(&title), section_with_proof(m, r, "../", &cap_name, proof));
+                kept.signed.frame("../", &cp.origin, m.demonstration).page(&title, body.as_str())
+            }
+        };
+        putter.made(r.page(), html.as_bytes())
+    };
+    for batch in records.chunks(RECORD_PAGES_AT_ONCE) {
+        let mut plans = Vec::with_capacity(batch.len());
+        // A proof that cannot be made fails the writing after the pages before it are written,
+        // as when each page was made in turn.
+        let mut failed = None;
+        for &r in batch {
+            plans.push(match record_pages.history.covering(super::history::newest_shown(r)) {
+                None => RecordPage::Newest(r),
+                Some(kept) if kept.size <= record_pages.unchanged_through => RecordPage::Left(r),
+                Some(kept) => {
+                    // From the newest tree's tiles: the smaller tree's complete subtrees are among them.
+                    let reader = older.get_or_insert_with(|| tlog::TileReader::new(record_pages.tiles, cp.size));
+                    match tlog::merkle::inclusion_proof(reader, r.index, kept.size) {
+                        Ok(proof) => RecordPage::Older(r, kept, proof),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+            });
         }
-        // From the newest tree's tiles: the smaller tree's complete subtrees are among them.
-        let reader = older.get_or_insert_with(|| tlog::TileReader::new(record_pages.tiles, cp.size));
-        let proof = tlog::merkle::inclusion_proof(reader, r.index, kept.size)?;
-        let body = format!("<h1>{}</h1>\n{}", esc(&title), section_with_proof(m, r, "../", &cap_name, &proof));
-        sink.put(
-            &r.page(),
-            kept.signed.frame("../", &cp.origin, m.demonstration).page(&title, body.as_str()).as_bytes(),
-        )?;
+        super::parallel::map_in_order(&plans, &record_page, &mut |made| sink.record_made(made))?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
     }
-    let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
-
     let timeline = super::timeline::Timeline::build(m);
-    // One page per organisation.
-    for o in m.organisations.values() {
-        let mut body = format!(
-            "<h1>{}</h1>\n<p><a href=\"../feed/org/{}.xml\">Atom feed of this organisation's records</a></p>\n",
-            name(&o.name),
-            o.slug
-        );
-        body.push_str(&timeline.org_section(&o.name, &cap_name));
-        body.push_str("<h2>Usage by period</h2>\n");
-        body.push_str(&usage_by_period(m, o, &cap_name));
-        // Its requests at the gates, beside its usage: each period's gate record, its lines only.
-        let mut gated = String::new();
-        for &i in m.gate_decisions.values().rev().flat_map(|parts| parts.values()) {
-            let r = &m.records[&i];
-            let proof = m.proof(i).unwrap_or_default();
-            if let Some(part) = super::render_organisation_part(m, r, "../", &o.name, &proof) {
-                gated.push_str(&part);
-            }
-        }
-        if !gated.is_empty() {
-            body.push_str("<h2>Requests at the gates (refused and allowed)</h2>\n");
-            body.push_str(&gated);
-        }
-        if !o.use_records.is_empty() {
-            body.push_str("<h2>Registered uses (exceptions) and what was declared</h2>\n");
-            for &i in o.use_records.iter().rev() {
-                body.push_str(&section(m, &m.records[&i], "../", &cap_name));
-            }
-        }
-        if !o.enforcement_records.is_empty() {
-            body.push_str("<h2>Use-policy findings and actions taken</h2>\n");
-            for &i in o.enforcement_records.iter().rev() {
-                body.push_str(&section(m, &m.records[&i], "../", &cap_name));
-            }
-        }
-        body.push_str("<h2>Classification</h2>\n");
-        for &i in o.classification_records.iter().rev() {
-            body.push_str(&section(m, &m.records[&i], "../", &cap_name));
-        }
-        put(format!("org/{}.html", o.slug), frame("../").page(&o.name, &body))?;
-    }
+    // One page per organisation, rendered on every core (a page each for thousands of
+    // organisations, each changed by a period that discloses them), written in order.
+    let orgs: Vec<&OrgView> = m.organisations.values().collect();
+    let org_page = |o: &&OrgView| {
+        let body = organisation_body(m, o, &timeline, &cap_name);
+        putter.made(format!("org/{}.html", o.slug), frame("../").page(&o.name, &body).as_bytes())
+    };
+    super::parallel::map_in_order(&orgs, &org_page, &mut |made| sink.record_made(made))?;
+    let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
 
     // One page per capability in use.
     let mut by_cap: BTreeMap<&str, Vec<&super::model::UsageRow>> = BTreeMap::new();
@@ -203,6 +212,11 @@ pub(crate) fn render(
         }
     }
 
+    // What changed lately, for the overview; the timeline (tens of megabytes at thousands of
+    // organisations over years) is dropped before the listings and the search index are made.
+    let changes = timeline.overview_changes(m);
+    drop(timeline);
+
     // One page per policy version.
     for (n, &i) in m.policies.iter().enumerate() {
         let r = &m.records[&i];
@@ -249,12 +263,12 @@ pub(crate) fn render(
         );
         put(format!("organisations/{}.html", k + 1), frame("../").page(&title, &body))?;
     }
+    drop(rows);
     put("search.html".into(), frame("").page("Search", &super::listing::search_page()))?;
     let index = serde_json::to_string(&super::listing::search_index(m, &cap_name)).unwrap_or_default();
     put("data/search.json".into(), index)?;
     // The latest changes come first, after the overview's introduction.
     let mut front = overview(m, cp, &signed.vkey, &by_cap, &cap_name);
-    let changes = timeline.overview_changes(m);
     let at = front.find("<h2").or_else(|| front.find("<section")).unwrap_or(front.len());
     front.insert_str(at, &changes);
     put("index.html".into(), frame("").page("Overview", &front))?;
@@ -415,6 +429,54 @@ fn charts(
                 .into_bytes(),
         ),
     ]
+}
+
+/// What an organisation's page shows: its timeline, usage by period, requests at the gates,
+/// registered uses, findings and classification.
+fn organisation_body(
+    m: &Model,
+    o: &OrgView,
+    timeline: &super::timeline::Timeline,
+    cap_name: &dyn Fn(&str) -> String,
+) -> String {
+    let mut body = format!(
+        "<h1>{}</h1>\n<p><a href=\"../feed/org/{}.xml\">Atom feed of this organisation's records</a></p>\n",
+        name(&o.name),
+        o.slug
+    );
+    body.push_str(&timeline.org_section(&o.name, cap_name));
+    body.push_str("<h2>Usage by period</h2>\n");
+    body.push_str(&usage_by_period(m, o, cap_name));
+    // Its requests at the gates, beside its usage: each period's gate record, its lines only.
+    let mut gated = String::new();
+    for &i in m.gate_decisions.values().rev().flat_map(|parts| parts.values()) {
+        let r = &m.records[&i];
+        let proof = m.proof(i).unwrap_or_default();
+        if let Some(part) = super::render_organisation_part(m, r, "../", &o.name, &proof) {
+            gated.push_str(&part);
+        }
+    }
+    if !gated.is_empty() {
+        body.push_str("<h2>Requests at the gates (refused and allowed)</h2>\n");
+        body.push_str(&gated);
+    }
+    if !o.use_records.is_empty() {
+        body.push_str("<h2>Registered uses (exceptions) and what was declared</h2>\n");
+        for &i in o.use_records.iter().rev() {
+            body.push_str(&section(m, &m.records[&i], "../", cap_name));
+        }
+    }
+    if !o.enforcement_records.is_empty() {
+        body.push_str("<h2>Use-policy findings and actions taken</h2>\n");
+        for &i in o.enforcement_records.iter().rev() {
+            body.push_str(&section(m, &m.records[&i], "../", cap_name));
+        }
+    }
+    body.push_str("<h2>Classification</h2>\n");
+    for &i in o.classification_records.iter().rev() {
+        body.push_str(&section(m, &m.records[&i], "../", cap_name));
+    }
+    body
 }
 
 /// An organisation's usage records on its page: those of its latest period in full (each with

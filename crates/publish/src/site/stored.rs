@@ -3,7 +3,7 @@
 //! model and again when a page shows a record whose entry the model does not hold (years of
 //! entries held at once took a quarter of the site's peak memory).
 
-use std::cell::RefCell;
+use std::sync::{Mutex, MutexGuard};
 
 use tlog::tile::TILE_WIDTH;
 use tlog::{HashLevels, ReadStorage};
@@ -18,15 +18,17 @@ pub enum Entries {
     /// The entry bundles of a log of `size` entries in `storage`.
     Bundles {
         /// The log's public files.
-        storage: Box<dyn ReadStorage>,
+        storage: Box<dyn ReadStorage + Send + Sync>,
         /// Entries in the tree the site is written for.
         size: u64,
-        /// The bundle read last, by number: pages are written in log order, so most reads
-        /// are of the bundle before.
-        last: RefCell<Option<(u64, Vec<Entry>)>>,
-        /// The first entry that could not be read again when shown (the pages written with
-        /// it are wrong, so the writing fails: see [`Entries::read_error`]).
-        failed: RefCell<Option<Error>>,
+        /// The bundles read last, by number, newest last: pages are written in log order, so
+        /// most reads are of a bundle just read; pages are rendered on every core (hence the
+        /// lock), each core near its own bundle, so one kept per core and one more.
+        last: Mutex<Vec<(u64, Vec<Entry>)>>,
+        /// The first entry, in log order, that could not be read again when shown (the pages
+        /// written with it are wrong, so the writing fails: see [`Entries::read_error`]); pages
+        /// rendered on several cores fail in any order, and the one reported is the same.
+        failed: Mutex<Option<(u64, Error)>>,
     },
 }
 
@@ -47,8 +49,8 @@ impl std::fmt::Debug for Entries {
 
 impl Entries {
     /// The entries of the log of `size` entries in `storage`, read a bundle at a time.
-    pub fn bundles(storage: Box<dyn ReadStorage>, size: u64) -> Entries {
-        Entries::Bundles { storage, size, last: RefCell::new(None), failed: RefCell::new(None) }
+    pub fn bundles(storage: Box<dyn ReadStorage + Send + Sync>, size: u64) -> Entries {
+        Entries::Bundles { storage, size, last: Mutex::new(Vec::new()), failed: Mutex::new(None) }
     }
 
     /// How many entries there are.
@@ -93,24 +95,34 @@ impl Entries {
             Entries::Bundles { storage, size, last, failed } => {
                 let bundle = index / TILE_WIDTH;
                 let at = (index % TILE_WIDTH) as usize;
-                let mut last = last.borrow_mut();
-                if last.as_ref().is_none_or(|(b, _)| *b != bundle) {
-                    match read_bundle(storage.as_ref(), bundle, *size) {
-                        Ok(entries) => *last = Some((bundle, entries)),
+                let mut last = locked(last);
+                let held = match last.iter().position(|(b, _)| *b == bundle) {
+                    // The newest last: the bundle read longest ago goes first.
+                    Some(k) => {
+                        let hit = last.remove(k);
+                        last.push(hit);
+                        last.len() - 1
+                    }
+                    None => match read_bundle(storage.as_ref(), bundle, *size) {
+                        Ok(entries) => {
+                            if last.len() > super::parallel::workers() {
+                                last.remove(0);
+                            }
+                            last.push((bundle, entries));
+                            last.len() - 1
+                        }
                         Err(e) => {
-                            failed.borrow_mut().get_or_insert(e);
+                            fail(failed, index, e);
                             return Entry::from(&[][..]);
                         }
-                    }
-                }
-                let entry = last.as_ref().and_then(|(_, entries)| entries.get(at)).cloned();
+                    },
+                };
+                let entry = last[held].1.get(at).cloned();
                 match entry {
                     Some(e) if tree.leaf(index) == Some(tlog::leaf_hash(&e)) => e,
                     _ => {
-                        failed.borrow_mut().get_or_insert(Error::BadEntry {
-                            index,
-                            message: "read again from its bundle, the entry is not the one the log's tree holds".into(),
-                        });
+                        let message = "read again from its bundle, the entry is not the one the log's tree holds";
+                        fail(failed, index, Error::BadEntry { index, message: message.into() });
                         Entry::from(&[][..])
                     }
                 }
@@ -123,7 +135,21 @@ impl Entries {
     pub fn read_error(&self) -> Result<(), Error> {
         match self {
             Entries::Held(_) => Ok(()),
-            Entries::Bundles { failed, .. } => failed.borrow_mut().take().map_or(Ok(()), Err),
+            Entries::Bundles { failed, .. } => locked(failed).take().map_or(Ok(()), |(_, e)| Err(e)),
         }
     }
+}
+
+/// Keeps `error`, met reading the entry at `index` again, if it is the first in log order.
+fn fail(failed: &Mutex<Option<(u64, Error)>>, index: u64, error: Error) {
+    let mut failed = locked(failed);
+    if failed.as_ref().is_none_or(|(first, _)| index < *first) {
+        *failed = Some((index, error));
+    }
+}
+
+/// The value behind `lock`, also when a thread that held it panicked (the value is a cache or
+/// the first error, whole either way).
+fn locked<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
+    lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

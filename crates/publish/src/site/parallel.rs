@@ -1,0 +1,116 @@
+//! Work the site does once per item (an entry read into a record, a page rendered) spread over
+//! the machine's cores, its results taken in the items' order: the output is the one a single
+//! core makes, byte for byte, whatever the number of cores.
+
+use std::sync::mpsc;
+
+/// Items a worker does at a time: enough that handing them over costs little, few enough that
+/// the work stays even between workers.
+const CHUNK: usize = 32;
+
+/// Results a worker may have made ahead of the one taking them, in chunks: what is held at once
+/// stays a few chunks however many items there are.
+const AHEAD: usize = 2;
+
+/// At most this many workers, whatever the machine has.
+const MOST_WORKERS: usize = 8;
+
+/// The workers the machine's cores allow.
+pub(crate) fn workers() -> usize {
+    // Asked once: on Linux the answer reads the process's control-group files.
+    static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(MOST_WORKERS))
+}
+
+/// Calls `take` with `work` of each item, in the items' order, the work done on every core at
+/// once. Chunk `k` goes to worker `k % workers`, and results are taken from the workers in turn:
+/// no reordering, and a worker that runs ahead waits. When `take` fails, the workers stop at
+/// their next chunk and the error is returned.
+pub(crate) fn map_in_order<T, O, E>(
+    items: &[T],
+    work: &(dyn Fn(&T) -> O + Sync),
+    take: &mut dyn FnMut(O) -> Result<(), E>,
+) -> Result<(), E>
+where
+    T: Sync,
+    O: Send,
+{
+    let workers = workers();
+    if workers < 2 || items.len() <= CHUNK {
+        return items.iter().try_for_each(|item| take(work(item)));
+    }
+    std::thread::scope(|scope| {
+        let mut made = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let (send, receive) = mpsc::sync_channel::<Vec<O>>(AHEAD);
+            made.push(receive);
+            scope.spawn(move || {
+                for chunk in items.chunks(CHUNK).skip(w).step_by(workers) {
+                    // The taker stopped (an error): nothing more is wanted.
+                    if send.send(chunk.iter().map(work).collect()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        for k in 0..items.len().div_ceil(CHUNK) {
+            // A worker that stops early panicked; the scope passes its panic on when it ends.
+            let Ok(results) = made[k % workers].recv() else { break };
+            for result in results {
+                take(result)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_in_the_items_order_and_each_once() {
+        let items: Vec<u64> = (0..10_007).collect();
+        let mut seen = Vec::new();
+        map_in_order(&items, &|i| i * 3, &mut |o| {
+            seen.push(o);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(seen, items.iter().map(|i| i * 3).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_error_taking_a_result_stops_the_work_and_is_returned() {
+        let items: Vec<u64> = (0..5_000).collect();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let mut taken = 0;
+        let result = map_in_order(
+            &items,
+            &|i| {
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                *i
+            },
+            &mut |o| {
+                taken += 1;
+                if o == 100 { Err(o) } else { Ok(()) }
+            },
+        );
+        assert_eq!(result, Err(100));
+        assert_eq!(taken, 101);
+        // Workers stop within a few chunks of the error, not at the end of the items.
+        assert!(done.load(std::sync::atomic::Ordering::Relaxed) < 100 + (AHEAD + 2) * CHUNK * MOST_WORKERS);
+    }
+
+    #[test]
+    fn few_items_and_none_are_done_in_place() {
+        let mut seen = Vec::new();
+        map_in_order(&[1, 2, 3], &|i| i + 1, &mut |o| {
+            seen.push(o);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(seen, [2, 3, 4]);
+        map_in_order(&[] as &[u8], &|i| *i, &mut |_| Err(())).unwrap();
+    }
+}

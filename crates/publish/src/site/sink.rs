@@ -1,0 +1,298 @@
+//! Where the site's files go: written into a folder (atomically, as each is made), or compared
+//! with the files a published site holds. What is done to one file (written, or read and
+//! compared or hashed) needs only a [`Putter`], which any thread may hold, so pages rendered
+//! on every core are also written or compared there; what it found is recorded by the
+//! [`Sink`] on one thread, in the site's order (the file list is that order).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tlog::ReadStorage;
+
+use super::verified::SiteMemory;
+use crate::Error;
+
+/// The site's files as they are made, and what making them found.
+pub(crate) struct Sink<'a> {
+    target: Target<'a>,
+    /// Every file, in the order made.
+    pub(crate) written: Vec<String>,
+    /// Record pages counted as written but left as they were.
+    pub(crate) kept: usize,
+    /// Parts of the downloads counted as written but left as they were.
+    pub(crate) kept_parts: usize,
+    /// Differences found comparing (each naming the file).
+    faults: Vec<String>,
+    /// Each file compared and found as the log makes it, with its SHA-256.
+    digests: BTreeMap<String, String>,
+}
+
+/// What a file left as it was is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Left {
+    /// A record's page.
+    Page,
+    /// A part of the downloads.
+    Part,
+}
+
+/// Where files go.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Folder(&'a Path),
+    Compare {
+        src: &'a (dyn ReadStorage + Sync),
+        /// The site as a check verified it before, if any.
+        remembered: Option<&'a SiteMemory>,
+    },
+}
+
+/// What one file's writing or comparing found, to record in order.
+pub(crate) enum Done {
+    /// Written, or left in place as it already was.
+    Written,
+    /// Compared and found as the log makes it: its SHA-256.
+    Same(String),
+    /// Compared and found wrong: why, naming the file.
+    Fault(String),
+}
+
+/// One file as a worker made it (see [`Putter`]): its path, what writing or comparing it
+/// found, and what it is when it was left as it was.
+pub(crate) type Made = (String, Result<Done, Error>, Option<Left>);
+
+/// Does to one file what its sink does, on any thread.
+#[derive(Clone, Copy)]
+pub(crate) struct Putter<'a>(Target<'a>);
+
+impl Putter<'_> {
+    /// [`Putter::keep`] of the file at `rel`, a `what`, as a worker hands it over.
+    pub(crate) fn kept(&self, rel: String, what: Left) -> Made {
+        let done = self.keep(&rel);
+        (rel, Ok(done), Some(what))
+    }
+
+    /// [`Putter::put`] of `bytes` at `rel`, as a worker hands it over.
+    pub(crate) fn made(&self, rel: String, bytes: &[u8]) -> Made {
+        let done = self.put(&rel, bytes);
+        (rel, done, None)
+    }
+
+    /// Writes (or compares) `bytes` at `rel`, relative to the site's root.
+    pub(crate) fn put(&self, rel: &str, bytes: &[u8]) -> Result<Done, Error> {
+        Ok(match self.0 {
+            Target::Folder(public) => {
+                write_atomic(&public.join(rel), bytes)?;
+                Done::Written
+            }
+            Target::Compare { src, .. } => match src.read(rel) {
+                Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
+                Ok(Some(b)) if b != bytes => Done::Fault(format!("{rel}: differs from what the log's records make")),
+                Ok(Some(b)) => Done::Same(records::sha256_hex(&b)),
+                // Refused by the folder (too large, not a regular file): a fault, named.
+                Err(e) => Done::Fault(format!("{rel}: {e}")),
+            },
+        })
+    }
+
+    /// Writes (or compares) at `rel` what `write` makes, without holding it whole when it goes
+    /// into a folder: for the downloads that grow with every period (the FollowTheMoney file
+    /// of every organisation's usage took 60 MB at eight quarters of 10,000 organisations).
+    pub(crate) fn put_streamed(
+        &self,
+        rel: &str,
+        write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<Done, Error> {
+        Ok(match self.0 {
+            Target::Folder(public) => {
+                write_atomic_streamed(&public.join(rel), write)?;
+                Done::Written
+            }
+            // Compared as it is made with the file the site holds.
+            Target::Compare { src, .. } => match src.read(rel) {
+                Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
+                Ok(Some(held)) => {
+                    let mut made = SameAs { held: &held, at: 0, same: true };
+                    write(&mut made).map_err(|e| Error::io(Path::new(rel), e))?;
+                    if made.same && made.at == held.len() {
+                        Done::Same(records::sha256_hex(&held))
+                    } else {
+                        Done::Fault(format!("{rel}: differs from what the log's records make"))
+                    }
+                }
+                Err(e) => Done::Fault(format!("{rel}: {e}")),
+            },
+        })
+    }
+
+    /// Leaves the file at `rel` as an earlier writing left it. Compared, it must hold the
+    /// bytes a check verified before.
+    pub(crate) fn keep(&self, rel: &str) -> Done {
+        match self.0 {
+            Target::Folder(_) => Done::Written,
+            Target::Compare { src, remembered } => match src.read(rel).map(|b| b.map(|b| records::sha256_hex(&b))) {
+                Ok(Some(sha256)) if remembered.is_some_and(|m| m.unchanged(rel, &sha256)) => Done::Same(sha256),
+                Ok(Some(_)) => Done::Fault(format!(
+                    "{rel}: differs from the page verified before, although nothing it shows changed since"
+                )),
+                Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
+                Err(e) => Done::Fault(format!("{rel}: {e}")),
+            },
+        }
+    }
+}
+
+impl<'a> Sink<'a> {
+    /// A sink that writes into the folder `public`.
+    pub(crate) fn folder(public: &'a Path) -> Sink<'a> {
+        Sink::new(Target::Folder(public))
+    }
+
+    /// A sink that compares with the files `src` holds; `remembered` is the site as a check
+    /// verified it before, if any.
+    pub(crate) fn compare(src: &'a (dyn ReadStorage + Sync), remembered: Option<&'a SiteMemory>) -> Sink<'a> {
+        Sink::new(Target::Compare { src, remembered })
+    }
+
+    fn new(target: Target<'a>) -> Sink<'a> {
+        Sink { target, written: Vec::new(), kept: 0, kept_parts: 0, faults: Vec::new(), digests: BTreeMap::new() }
+    }
+
+    /// What comparing found: the differences, and each file found as the log makes it with
+    /// its SHA-256 (both empty for a folder).
+    pub(crate) fn found(self) -> (Vec<String>, BTreeMap<String, String>, Vec<String>) {
+        (self.faults, self.digests, self.written)
+    }
+
+    /// What does to one file what this sink does, for any thread.
+    pub(crate) fn putter(&self) -> Putter<'a> {
+        Putter(self.target)
+    }
+
+    /// Records what was done to the file at `rel` (left as it was when `left` says what it
+    /// is), in the site's order.
+    pub(crate) fn record(&mut self, rel: String, done: Done, left: Option<Left>) {
+        match done {
+            Done::Written => {}
+            Done::Same(sha256) => {
+                self.digests.insert(rel.clone(), sha256);
+            }
+            Done::Fault(fault) => self.faults.push(fault),
+        }
+        match left {
+            Some(Left::Page) => self.kept += 1,
+            Some(Left::Part) => self.kept_parts += 1,
+            None => {}
+        }
+        self.written.push(rel);
+    }
+
+    /// Records a file a worker made, or returns the error its writing met.
+    pub(crate) fn record_made(&mut self, (rel, done, left): Made) -> Result<(), Error> {
+        self.record(rel, done?, left);
+        Ok(())
+    }
+
+    /// Writes (or compares) `bytes` at `rel`, relative to the site's root.
+    pub(crate) fn put(&mut self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+        let done = self.putter().put(rel, bytes)?;
+        self.record(rel.to_string(), done, None);
+        Ok(())
+    }
+
+    /// Writes (or compares) at `rel` what `write` makes (see [`Putter::put_streamed`]).
+    pub(crate) fn put_streamed(
+        &mut self,
+        rel: &str,
+        write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        let done = self.putter().put_streamed(rel, write)?;
+        self.record(rel.to_string(), done, None);
+        Ok(())
+    }
+}
+
+/// A writer that compares what it is given with `held`, a buffer at a time, keeping none of it.
+struct SameAs<'a> {
+    held: &'a [u8],
+    /// Bytes given so far.
+    at: usize,
+    /// Whether every byte given so far is `held`'s.
+    same: bool,
+}
+
+impl std::io::Write for SameAs<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let end = self.at.saturating_add(buf.len());
+        self.same &= self.held.get(self.at..end) == Some(buf);
+        self.at = end;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes a file by rename, so a reader never sees half a page; unchanged files are left
+/// alone (their modification time stays). A link in a file's place is replaced, whatever it
+/// points to: the site's files are its own.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    // A file of another size differs: only one of the same size is read to compare.
+    let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+    if same_size && std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let tmp = path.with_extension("candor-tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// [`write_atomic`] of what `write` makes, written to the temporary file as it is made and
+/// compared with the file in place a buffer at a time: an unchanged file is left alone.
+fn write_atomic_streamed(
+    path: &Path,
+    write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let tmp = path.with_extension("candor-tmp");
+    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+    if let Err(e) = write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        // A disk that filled leaves no half-written temporary file behind.
+        drop(out);
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&tmp, e));
+    }
+    drop(out);
+    let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    if is_file && same_bytes(&tmp, path) {
+        return std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Whether the files at `a` and `b` hold the same bytes (read a buffer at a time; an error
+/// reading either counts as a difference).
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(fa), Ok(fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else { return false };
+    if fa.metadata().map(|m| m.len()).ok() != fb.metadata().map(|m| m.len()).ok() {
+        return false;
+    }
+    let (mut ra, mut rb) = (std::io::BufReader::new(fa), std::io::BufReader::new(fb));
+    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let Ok(n) = ra.read(&mut ba) else { return false };
+        if n == 0 {
+            // Same length, every byte of `a` matched: `b` ends here too.
+            return true;
+        }
+        if rb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
+            return false;
+        }
+    }
+}
