@@ -181,7 +181,7 @@ pub fn check_report_since(
     queue.extend(folder_files.iter().filter(|f| f.ends_with(".html") && !f.starts_with("tile/")).cloned());
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     // Whether each checkpoint pages carry is consistent with the latest, found once.
-    let consistent = std::sync::Mutex::new(Consistent::new());
+    let consistent = std::sync::Mutex::new(Consistent::default());
     let pages =
         Pages { log: &log, model, remembered: remembered_site, now: site_memory.as_ref(), consistent: &consistent };
     // The queue's pages a batch at a time, each checked on any core, what each found taken in
@@ -289,7 +289,11 @@ impl Pages<'_> {
             Err(e) => return (page.clone(), Checked::Unreadable(e.to_string())),
         };
         let html = String::from_utf8_lossy(&bytes);
-        let links = links(page, &html);
+        // Each link once, the first kept: a page's links are held until its batch is taken,
+        // and a hostile page may repeat one millions of times.
+        let mut once = std::collections::HashSet::new();
+        let mut links = links(page, &html);
+        links.retain(|l| once.insert(l.clone()));
         // A page with the bytes verified before shows entries (immutable) with proofs to a
         // checkpoint the new tree extends: its sections hold. Whether it is still what the
         // log makes is the comparison's to say.

@@ -35,13 +35,23 @@ struct PageProof {
     inclusion: Value,
 }
 
-/// Each checkpoint text pages carry that is the log's, opened and proven consistent with its
-/// latest.
-pub(super) type Consistent = BTreeMap<String, Checkpoint>;
+/// The checkpoints pages carry that are the log's: the texts met, each opened, and the trees
+/// proven consistent with the latest. Texts are kept up to [`TEXTS_KEPT`]: a checkpoint's
+/// signature lines may be any (a note carries lines of keys it does not know), so a hostile
+/// site could give each page a text of its own; past that, a text is opened each time, and a
+/// tree already proven is not proven again.
+#[derive(Default)]
+pub(super) struct Consistent {
+    texts: BTreeMap<String, Checkpoint>,
+    trees: std::collections::BTreeSet<(u64, tlog::Hash)>,
+}
+
+/// Checkpoint texts kept opened (a site's pages carry a few: the newest and the kept older ones).
+const TEXTS_KEPT: usize = 1024;
 
 /// The checkpoint `text` a page carries, when it is the log's: signed by its key, for its
-/// origin, no newer than the latest and consistent with it.
-fn page_checkpoint_holds(log: &Log<'_>, text: &str) -> Result<Checkpoint, String> {
+/// origin and no newer than the latest (whether it is consistent with it is for the caller).
+fn page_checkpoint_opens(log: &Log<'_>, text: &str) -> Result<Checkpoint, String> {
     let cp =
         Checkpoint::open(text.as_bytes(), log.verifier).map_err(|e| format!("its checkpoint does not verify: {e}"))?;
     if cp.origin != log.latest.origin {
@@ -50,7 +60,6 @@ fn page_checkpoint_holds(log: &Log<'_>, text: &str) -> Result<Checkpoint, String
     if cp.size > log.latest.size {
         return Err(format!("its checkpoint (size {}) is newer than the log's", cp.size));
     }
-    consistent_with_latest(log, &cp)?;
     Ok(cp)
 }
 
@@ -83,6 +92,30 @@ pub(super) fn model_at(log: &Log<'_>, cp: &Checkpoint) -> Result<Model, String> 
         .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
 }
 
+/// The checkpoint `text` a page carries, opened and proven consistent with the latest, each
+/// text and tree once (see [`Consistent`]).
+fn page_checkpoint_proven(
+    log: &Log<'_>,
+    text: &str,
+    consistent: &std::sync::Mutex<Consistent>,
+) -> Result<Checkpoint, String> {
+    let lock = || consistent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(cp) = lock().texts.get(text) {
+        return Ok(cp.clone());
+    }
+    let cp = page_checkpoint_opens(log, text)?;
+    let proven = lock().trees.contains(&(cp.size, cp.root));
+    if !proven {
+        consistent_with_latest(log, &cp)?;
+    }
+    let mut held = lock();
+    held.trees.insert((cp.size, cp.root));
+    if held.texts.len() < TEXTS_KEPT {
+        held.texts.insert(text.to_string(), cp.clone());
+    }
+    Ok(cp)
+}
+
 /// Checks the records embedded in one page: each is the log's entry, its proof leads to the
 /// page's checkpoint (consistent with the latest), and it is shown as `model` (the log at the
 /// site's checkpoint) renders it with that proof — which needs no rendering here when the page
@@ -107,22 +140,15 @@ pub(super) fn check_page(
         return;
     };
     // Pages share a few checkpoints: each of the log's is opened (its signature checked) and
-    // proven consistent with the latest once, not once per page. Only those are kept, so pages
-    // carrying texts of their own cannot fill memory.
+    // proven consistent with the latest once, not once per page; texts of their own on every
+    // page cannot fill memory (see [`Consistent`]).
     // Pages are checked on every core: the lock is held to look up and to keep, not to prove.
-    let known = consistent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&text).cloned();
-    let cp = match known {
-        Some(cp) => cp,
-        None => match page_checkpoint_holds(log, &text) {
-            Ok(cp) => {
-                let mut consistent = consistent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                consistent.entry(text).or_insert(cp).clone()
-            }
-            Err(e) => {
-                report.faults.push(format!("{page}: {e}"));
-                return;
-            }
-        },
+    let cp = match page_checkpoint_proven(log, &text, consistent) {
+        Ok(cp) => cp,
+        Err(e) => {
+            report.faults.push(format!("{page}: {e}"));
+            return;
+        }
     };
     for s in sections {
         report.records_on_pages += 1;

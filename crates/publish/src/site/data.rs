@@ -206,6 +206,10 @@ pub(crate) fn render(
             write_csv(out, USAGE_COLUMNS, part.rows.iter().map(|u| usage_cells(u, notice)))
         };
         let csv_done = putter.put_streamed(&csv_path, &csv);
+        if csv_done.is_err() {
+            // The writing stops at this file: the JSON is not written after it.
+            return [(csv_path, csv_done, None), (json_path, Ok(super::sink::Done::Written), None)];
+        }
         let file =
             super::parts::PartFile { meta: &part_meta, fields: vec![("period", json!(part.period))], rows: &part.rows };
         let json_done = putter.put_streamed(&json_path, &|out| write_json(out, &file));

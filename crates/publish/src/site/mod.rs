@@ -211,8 +211,8 @@ fn write_whole(
     // What an earlier run wrote, read before this run replaces the list.
     let earlier_files: Vec<String> =
         std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    // Each file is written as soon as it is made, in order; pages rendered on every core are
-    // held until their turn, a few chunks of them per core (see `parallel`).
+    // Each file is written as soon as it is made (pages by the core that renders them, so in
+    // any order); what each writing found is recorded in the site's order (see `sink`).
     let mut sink = Sink::folder(public);
     let record_pages = RecordPages { history: &history, tiles: &dir, unchanged_through };
     render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;

@@ -4,9 +4,13 @@
 
 use std::sync::mpsc;
 
-/// Items a worker does at a time: enough that handing them over costs little, few enough that
-/// the work stays even between workers.
+/// Most items a worker does at a time: enough that handing them over costs little, few enough
+/// that the work stays even between workers.
 const CHUNK: usize = 32;
+
+/// Chunks each worker gets at the least, when there are few items (a few large files: a chunk
+/// of one each).
+const CHUNKS_PER_WORKER: usize = 4;
 
 /// Results a worker may have made ahead of the one taking them, in chunks: what is held at once
 /// stays a few chunks however many items there are.
@@ -36,24 +40,25 @@ where
     O: Send,
 {
     let workers = workers();
-    if workers < 2 || items.len() <= CHUNK {
+    if workers < 2 || items.len() < 2 {
         return items.iter().try_for_each(|item| take(work(item)));
     }
+    let chunk = (items.len() / (workers * CHUNKS_PER_WORKER)).clamp(1, CHUNK);
     std::thread::scope(|scope| {
         let mut made = Vec::with_capacity(workers);
         for w in 0..workers {
             let (send, receive) = mpsc::sync_channel::<Vec<O>>(AHEAD);
             made.push(receive);
             scope.spawn(move || {
-                for chunk in items.chunks(CHUNK).skip(w).step_by(workers) {
+                for part in items.chunks(chunk).skip(w).step_by(workers) {
                     // The taker stopped (an error): nothing more is wanted.
-                    if send.send(chunk.iter().map(work).collect()).is_err() {
+                    if send.send(part.iter().map(work).collect()).is_err() {
                         return;
                     }
                 }
             });
         }
-        for k in 0..items.len().div_ceil(CHUNK) {
+        for k in 0..items.len().div_ceil(chunk) {
             // A worker that stops early panicked; the scope passes its panic on when it ends.
             let Ok(results) = made[k % workers].recv() else { break };
             for result in results {
@@ -103,14 +108,28 @@ mod tests {
     }
 
     #[test]
-    fn few_items_and_none_are_done_in_place() {
+    fn a_few_items_come_in_order_too() {
+        for n in 2..70u64 {
+            let items: Vec<u64> = (0..n).collect();
+            let mut seen = Vec::new();
+            map_in_order(&items, &|i| i + 1, &mut |o| {
+                seen.push(o);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            assert_eq!(seen, (1..=n).collect::<Vec<_>>(), "{n} items");
+        }
+    }
+
+    #[test]
+    fn one_item_and_none_are_done_in_place() {
         let mut seen = Vec::new();
-        map_in_order(&[1, 2, 3], &|i| i + 1, &mut |o| {
+        map_in_order(&[1], &|i| i + 1, &mut |o| {
             seen.push(o);
             Ok::<(), ()>(())
         })
         .unwrap();
-        assert_eq!(seen, [2, 3, 4]);
+        assert_eq!(seen, [2]);
         map_in_order(&[] as &[u8], &|i| *i, &mut |_| Err(())).unwrap();
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
 use tlog::ReadStorage;
 
 use super::verified::SiteMemory;
@@ -108,16 +109,16 @@ impl Putter<'_> {
                 write_atomic_streamed(&public.join(rel), write)?;
                 Done::Written
             }
-            // Compared as it is made with the file the site holds.
-            Target::Compare { src, .. } => match src.read(rel) {
+            // Compared as it is made with the file the site holds, read as far as it is made.
+            Target::Compare { src, .. } => match src.open(rel) {
                 Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
                 Ok(Some(held)) => {
-                    let mut made = SameAs { held: &held, at: 0, same: true };
+                    let mut made = SameAs { held, buffer: Vec::new(), hasher: Sha256::new(), same: true, error: None };
                     write(&mut made).map_err(|e| Error::io(Path::new(rel), e))?;
-                    if made.same && made.at == held.len() {
-                        Done::Same(records::sha256_hex(&held))
-                    } else {
-                        Done::Fault(format!("{rel}: differs from what the log's records make"))
+                    match made.finish() {
+                        Ok(Some(sha256)) => Done::Same(sha256),
+                        Ok(None) => Done::Fault(format!("{rel}: differs from what the log's records make")),
+                        Err(e) => Done::Fault(format!("{rel}: {e}")),
                     }
                 }
                 Err(e) => Done::Fault(format!("{rel}: {e}")),
@@ -212,20 +213,53 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// A writer that compares what it is given with `held`, a buffer at a time, keeping none of it.
+/// A writer that compares what it is given with the file `held`, reading as much of it as it
+/// is given each time (neither is held whole: a download is tens of megabytes), and hashes it.
 struct SameAs<'a> {
-    held: &'a [u8],
-    /// Bytes given so far.
-    at: usize,
+    held: Box<dyn std::io::Read + 'a>,
+    /// What was read of `held` to compare with the last buffer given.
+    buffer: Vec<u8>,
+    hasher: Sha256,
     /// Whether every byte given so far is `held`'s.
     same: bool,
+    /// What stopped reading `held` (a fault of the file, not of what is made).
+    error: Option<std::io::Error>,
+}
+
+impl SameAs<'_> {
+    /// The held file's SHA-256 when it held exactly what was given, `None` when it differs.
+    fn finish(mut self) -> std::io::Result<Option<String>> {
+        use std::io::Read;
+        // Nothing may follow what was given.
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut more = [0u8; 1];
+        if !self.same || self.held.read(&mut more)? != 0 {
+            return Ok(None);
+        }
+        Ok(Some(hex::encode(self.hasher.finalize())))
+    }
 }
 
 impl std::io::Write for SameAs<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let end = self.at.saturating_add(buf.len());
-        self.same &= self.held.get(self.at..end) == Some(buf);
-        self.at = end;
+        use std::io::Read;
+        if self.same {
+            self.buffer.resize(buf.len(), 0);
+            match self.held.read_exact(&mut self.buffer) {
+                Ok(()) => {
+                    self.same = self.buffer == buf;
+                    self.hasher.update(&self.buffer);
+                }
+                // Shorter than what is made: it differs.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => self.same = false,
+                Err(e) => {
+                    self.same = false;
+                    self.error = Some(e);
+                }
+            }
+        }
         Ok(buf.len())
     }
 

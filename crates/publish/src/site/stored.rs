@@ -27,7 +27,8 @@ pub enum Entries {
         last: Mutex<Vec<(u64, Vec<Entry>)>>,
         /// The first entry, in log order, that could not be read again when shown (the pages
         /// written with it are wrong, so the writing fails: see [`Entries::read_error`]); pages
-        /// rendered on several cores fail in any order, and the one reported is the same.
+        /// rendered on several cores fail in any order, and the one reported is the same
+        /// whatever the number of cores.
         failed: Mutex<Option<(u64, Error)>>,
     },
 }
@@ -95,21 +96,31 @@ impl Entries {
             Entries::Bundles { storage, size, last, failed } => {
                 let bundle = index / TILE_WIDTH;
                 let at = (index % TILE_WIDTH) as usize;
-                let mut last = locked(last);
-                let held = match last.iter().position(|(b, _)| *b == bundle) {
-                    // The newest last: the bundle read longest ago goes first.
-                    Some(k) => {
+                // Looked up under the lock; a bundle not held is read without it, so the
+                // other cores' pages wait for no file.
+                let held = {
+                    let mut last = locked(last);
+                    last.iter().position(|(b, _)| *b == bundle).map(|k| {
+                        // The newest last: the bundle read longest ago goes first.
                         let hit = last.remove(k);
+                        let entry = hit.1.get(at).cloned();
                         last.push(hit);
-                        last.len() - 1
-                    }
+                        entry
+                    })
+                };
+                let entry = match held {
+                    Some(entry) => entry,
                     None => match read_bundle(storage.as_ref(), bundle, *size) {
                         Ok(entries) => {
-                            if last.len() > super::parallel::workers() {
-                                last.remove(0);
+                            let entry = entries.get(at).cloned();
+                            let mut last = locked(last);
+                            if !last.iter().any(|(b, _)| *b == bundle) {
+                                if last.len() > super::parallel::workers() {
+                                    last.remove(0);
+                                }
+                                last.push((bundle, entries));
                             }
-                            last.push((bundle, entries));
-                            last.len() - 1
+                            entry
                         }
                         Err(e) => {
                             fail(failed, index, e);
@@ -117,7 +128,6 @@ impl Entries {
                         }
                     },
                 };
-                let entry = last[held].1.get(at).cloned();
                 match entry {
                     Some(e) if tree.leaf(index) == Some(tlog::leaf_hash(&e)) => e,
                     _ => {

@@ -48,6 +48,12 @@ impl ReadStorage for Dir {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
         read_file(&self.root, path)
     }
+
+    fn open(&self, path: &str) -> Result<Option<Box<dyn Read + '_>>, Error> {
+        // The same file `read` would read, as far: one byte past the limit at most, so a
+        // reader comparing it finds a file that grew too large different.
+        Ok(open_file(&self.root, path)?.map(|(file, _)| Box::new(file.take(MAX_READ + 1)) as Box<dyn Read>))
+    }
 }
 
 /// Largest file a reader reads: the largest object a tlog-tiles log stores is an entry bundle
@@ -59,6 +65,20 @@ pub const MAX_READ: u64 = 64 << 20;
 /// ends), a link that leads out of the folder, and a file over [`MAX_READ`] (read at most that
 /// far, never whole).
 fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
+    let Some((file, full)) = open_file(root, path)? else { return Ok(None) };
+    let len = file.metadata().map_err(|e| Error::io(&full, e))?.len();
+    let mut bytes = Vec::with_capacity(len.min(MAX_READ) as usize);
+    // The file may grow after it was measured: read one byte past the limit, at most.
+    file.take(MAX_READ + 1).read_to_end(&mut bytes).map_err(|e| Error::io(&full, e))?;
+    if bytes.len() as u64 > MAX_READ {
+        return Err(too_large(path, bytes.len() as u64));
+    }
+    Ok(Some(bytes))
+}
+
+/// The file at `path` under `root`, opened, with its full path, once it is found to be one a
+/// reader may read (see [`read_file`]).
+fn open_file(root: &Path, path: &str) -> Result<Option<(File, PathBuf)>, Error> {
     if !is_safe_relative_path(path) {
         return Err(Error::malformed("resource path", format!("{path:?} is not a plain relative path")));
     }
@@ -93,13 +113,7 @@ fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
     if !opened.is_file() {
         return Err(Error::Refused { path: path.into(), why: "not a regular file once opened".into() });
     }
-    let mut bytes = Vec::with_capacity(opened.len().min(MAX_READ) as usize);
-    // The file may grow after it was measured: read one byte past the limit, at most.
-    file.take(MAX_READ + 1).read_to_end(&mut bytes).map_err(|e| Error::io(&full, e))?;
-    if bytes.len() as u64 > MAX_READ {
-        return Err(too_large(path, bytes.len() as u64));
-    }
-    Ok(Some(bytes))
+    Ok(Some((file, full)))
 }
 
 /// `O_NONBLOCK`, where its value is the same on every architecture Linux runs candor on
@@ -421,9 +435,17 @@ mod tests {
         let root = d.path().join("public");
         fs::create_dir_all(&root).expect("mkdir");
         let dir = Dir::new(&root);
-        let refused = |path: &str, why: &str| match dir.read(path) {
-            Err(Error::Refused { why: w, .. }) if w.contains(why) => {}
-            other => panic!("{path}: {other:?}"),
+        // Refused alike read whole and opened to be read as far as needed.
+        let refused = |path: &str, why: &str| {
+            match dir.read(path) {
+                Err(Error::Refused { why: w, .. }) if w.contains(why) => {}
+                other => panic!("{path}: {other:?}"),
+            }
+            match dir.open(path) {
+                Err(Error::Refused { why: w, .. }) if w.contains(why) => {}
+                Err(e) => panic!("{path}: {e:?}"),
+                Ok(opened) => panic!("{path}: opened ({})", opened.is_some()),
+            }
         };
         fs::File::create(root.join("huge.html")).expect("file").set_len(MAX_READ + 1).expect("sparse");
         refused("huge.html", "bytes or more");
@@ -436,6 +458,10 @@ mod tests {
         fs::write(root.join("ok"), b"fine").expect("write");
         std::os::unix::fs::symlink(root.join("ok"), root.join("in")).expect("link");
         assert_eq!(dir.read("in").expect("inside"), Some(b"fine".to_vec()), "a link inside the folder is read");
+        let mut opened = Vec::new();
+        dir.open("in").expect("inside").expect("there").read_to_end(&mut opened).expect("read");
+        assert_eq!(opened, b"fine", "a link inside the folder is opened");
+        assert!(dir.open("absent").expect("absent").is_none(), "a file that is not there opens as none");
         // A FIFO is opened without waiting for a writer, and refused once open: the race where
         // one replaces a checked file cannot hold a reader.
         let fifo = root.join("pipe");

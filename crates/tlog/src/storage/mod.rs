@@ -28,6 +28,13 @@ pub struct Object {
 pub trait ReadStorage {
     /// The whole resource at `path`, or `None` if it does not exist.
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error>;
+
+    /// The resource at `path` as a reader, or `None` if it does not exist: for one compared
+    /// with what a reader makes, too large to hold whole beside it. By default it is read
+    /// whole; a folder hands its file over, read at most as far as [`ReadStorage::read`] reads.
+    fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + '_>>, Error> {
+        Ok(self.read(path)?.map(|b| Box::new(std::io::Cursor::new(b)) as Box<dyn std::io::Read>))
+    }
 }
 
 /// Durable storage for one log writer.
@@ -51,11 +58,19 @@ impl<T: ReadStorage + ?Sized> ReadStorage for &T {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
         (**self).read(path)
     }
+
+    fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + '_>>, Error> {
+        (**self).open(path)
+    }
 }
 
 impl<T: ReadStorage + ?Sized> ReadStorage for Box<T> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
         (**self).read(path)
+    }
+
+    fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + '_>>, Error> {
+        (**self).open(path)
     }
 }
 
