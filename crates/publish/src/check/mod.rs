@@ -205,13 +205,12 @@ pub fn check_report_since(
                             queue.push_back(link);
                         }
                     }
-                    match found {
-                        Some(found) => {
-                            report.records_on_pages += found.records_on_pages;
-                            report.faults.extend(found.faults);
-                        }
-                        None if unchanged => report.unchanged_files += 1,
-                        None => {}
+                    if unchanged {
+                        report.unchanged_files += 1;
+                    }
+                    if let Some(found) = found {
+                        report.records_on_pages += found.records_on_pages;
+                        report.faults.extend(found.faults);
                     }
                     digests.insert(page.clone(), sha256);
                 }
@@ -240,7 +239,11 @@ pub fn check_report_since(
 }
 
 /// Pages checked at once (their links and faults held until taken).
-const PAGES_AT_ONCE: usize = 512;
+const PAGES_AT_ONCE: usize = 128;
+
+/// Most links followed from one page (the site's largest, the overview, has about 2,000 at
+/// ten thousand organisations): what a batch holds stays bounded.
+const MAX_LINKS: usize = 20_000;
 
 /// What checking the pages needs, shared by the cores that check them.
 struct Pages<'a> {
@@ -266,7 +269,8 @@ enum Checked {
         links: Vec<String>,
         /// Found with the bytes a check verified before.
         unchanged: bool,
-        /// What checking its sections found, unless it was found unchanged.
+        /// What checking its sections found (unless it was found unchanged), and a page
+        /// linking to too many.
         found: Option<CheckReport>,
     },
 }
@@ -294,6 +298,11 @@ impl Pages<'_> {
         let mut once = std::collections::HashSet::new();
         let mut links = links(page, &html);
         links.retain(|l| once.insert(l.clone()));
+        // A page of the site links to a few thousand pages at most (listings are paged);
+        // one linking to more is a fault, the rest of its links not followed.
+        let too_many = links.len() > MAX_LINKS;
+        links.truncate(MAX_LINKS);
+        links.shrink_to_fit();
         // A page with the bytes verified before shows entries (immutable) with proofs to a
         // checkpoint the new tree extends: its sections hold. Whether it is still what the
         // log makes is the comparison's to say.
@@ -307,6 +316,11 @@ impl Pages<'_> {
             check_page(self.log, self.model, page, &html, rendered, self.consistent, &mut found);
             found
         });
+        let mut found = found;
+        if too_many {
+            let fault = format!("{page}: links to more than {MAX_LINKS} pages; the rest were not followed");
+            found.get_or_insert_with(CheckReport::default).faults.push(fault);
+        }
         (page.clone(), Checked::Read { sha256, links, unchanged, found })
     }
 }

@@ -49,6 +49,10 @@ pub(super) struct Consistent {
 /// Checkpoint texts kept opened (a site's pages carry a few: the newest and the kept older ones).
 const TEXTS_KEPT: usize = 1024;
 
+/// Longest checkpoint text kept (a checkpoint and a few cosignatures take a few hundred bytes;
+/// a note may carry a hundred signature lines of any length).
+const TEXT_KEPT_BYTES: usize = 4096;
+
 /// The checkpoint `text` a page carries, when it is the log's: signed by its key, for its
 /// origin and no newer than the latest (whether it is consistent with it is for the caller).
 fn page_checkpoint_opens(log: &Log<'_>, text: &str) -> Result<Checkpoint, String> {
@@ -110,7 +114,7 @@ fn page_checkpoint_proven(
     }
     let mut held = lock();
     held.trees.insert((cp.size, cp.root));
-    if held.texts.len() < TEXTS_KEPT {
+    if held.texts.len() < TEXTS_KEPT && text.len() <= TEXT_KEPT_BYTES {
         held.texts.insert(text.to_string(), cp.clone());
     }
     Ok(cp)

@@ -113,6 +113,8 @@ impl Putter<'_> {
             Target::Compare { src, .. } => match src.open(rel) {
                 Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
                 Ok(Some(held)) => {
+                    // Read a buffer at a time, not once per small write of what is made.
+                    let held = Box::new(std::io::BufReader::with_capacity(1 << 16, held));
                     let mut made = SameAs { held, buffer: Vec::new(), hasher: Sha256::new(), same: true, error: None };
                     write(&mut made).map_err(|e| Error::io(Path::new(rel), e))?;
                     match made.finish() {

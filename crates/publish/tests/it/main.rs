@@ -2,6 +2,7 @@
 //! once per run). Each module is one area; `cargo test -p publish --test it MODULE` runs one.
 
 mod hostile_log;
+mod hostile_pages;
 mod incremental_site;
 mod kept_history;
 mod kept_parts;

@@ -52,7 +52,29 @@ impl ReadStorage for Dir {
     fn open(&self, path: &str) -> Result<Option<Box<dyn Read + '_>>, Error> {
         // The same file `read` would read, as far: one byte past the limit at most, so a
         // reader comparing it finds a file that grew too large different.
-        Ok(open_file(&self.root, path)?.map(|(file, _)| Box::new(file.take(MAX_READ + 1)) as Box<dyn Read>))
+        let opened = open_file(&self.root, path)?;
+        Ok(opened.map(|(file, _)| Box::new(AtMost { file, left: MAX_READ, path: path.to_string() }) as Box<dyn Read>))
+    }
+}
+
+/// A file read no further than [`MAX_READ`] bytes: past that (it grew since it was measured)
+/// a read fails as too large, as [`ReadStorage::read`] refuses it, rather than ending early.
+struct AtMost {
+    file: File,
+    left: u64,
+    path: String,
+}
+
+impl Read for AtMost {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(n)
+            }
+            None => Err(io::Error::other(too_large(&self.path, MAX_READ + 1).to_string())),
+        }
     }
 }
 
