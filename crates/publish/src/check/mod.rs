@@ -308,7 +308,7 @@ impl Pages<'_> {
         // log makes is the comparison's to say.
         let sha256 = records::sha256_hex(&bytes);
         let unchanged = self.remembered.is_some_and(|m| m.unchanged(page, &sha256));
-        let found = (!unchanged).then(|| {
+        let mut found = (!unchanged).then(|| {
             // A page the comparison found exactly as the log makes it shows each section as
             // rendered; its entries, proofs and checkpoint are still checked here.
             let rendered = self.now.is_some_and(|m| m.unchanged(page, &sha256));
@@ -316,7 +316,6 @@ impl Pages<'_> {
             check_page(self.log, self.model, page, &html, rendered, self.consistent, &mut found);
             found
         });
-        let mut found = found;
         if too_many {
             let fault = format!("{page}: links to more than {MAX_LINKS} pages; the rest were not followed");
             found.get_or_insert_with(CheckReport::default).faults.push(fault);

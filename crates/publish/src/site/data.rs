@@ -196,10 +196,10 @@ pub(crate) fn render(
     // Each period's part (its CSV, then its JSON) written, or compared, on any core; recorded
     // in order.
     let putter = sink.putter();
-    let usage_part = |part: &super::parts::UsagePart<'_>| -> [super::sink::Made; 2] {
+    let usage_part = |part: &super::parts::UsagePart<'_>| -> Vec<super::sink::Made> {
         let (csv_path, json_path) = (format!("data/usage/{}.csv", part.name), format!("data/usage/{}.json", part.name));
         if left.usage(part) {
-            return [putter.kept(csv_path, super::Left::Part), putter.kept(json_path, super::Left::Part)];
+            return vec![putter.kept(csv_path, super::Left::Part), putter.kept(json_path, super::Left::Part)];
         }
         // A period's rows are tens of megabytes as cells and as JSON: written as they are made.
         let csv = |out: &mut dyn std::io::Write| {
@@ -208,12 +208,12 @@ pub(crate) fn render(
         let csv_done = putter.put_streamed(&csv_path, &csv);
         if csv_done.is_err() {
             // The writing stops at this file: the JSON is not written after it.
-            return [(csv_path, csv_done, None), (json_path, Ok(super::sink::Done::Written), None)];
+            return vec![(csv_path, csv_done, None)];
         }
         let file =
             super::parts::PartFile { meta: &part_meta, fields: vec![("period", json!(part.period))], rows: &part.rows };
         let json_done = putter.put_streamed(&json_path, &|out| write_json(out, &file));
-        [(csv_path, csv_done, None), (json_path, json_done, None)]
+        vec![(csv_path, csv_done, None), (json_path, json_done, None)]
     };
     super::parallel::map_in_order(&usage_parts, &usage_part, &mut |made| {
         made.into_iter().try_for_each(|m| sink.record_made(m))

@@ -81,7 +81,7 @@ mod tests {
             seen.push(o);
             Ok::<(), ()>(())
         })
-        .unwrap();
+        .expect("no error is taken");
         assert_eq!(seen, items.iter().map(|i| i * 3).collect::<Vec<_>>());
     }
 
@@ -116,7 +116,7 @@ mod tests {
                 seen.push(o);
                 Ok::<(), ()>(())
             })
-            .unwrap();
+            .expect("no error is taken");
             assert_eq!(seen, (1..=n).collect::<Vec<_>>(), "{n} items");
         }
     }
@@ -128,8 +128,8 @@ mod tests {
             seen.push(o);
             Ok::<(), ()>(())
         })
-        .unwrap();
+        .expect("no error is taken");
         assert_eq!(seen, [2]);
-        map_in_order(&[] as &[u8], &|i| *i, &mut |_| Err(())).unwrap();
+        map_in_order(&[] as &[u8], &|i| *i, &mut |_| Err(())).expect("nothing is taken");
     }
 }
