@@ -93,6 +93,24 @@ fn largest_page(root: &Path, dir: &Path, best: &mut (u64, String)) {
     }
 }
 
+/// A copy of the folder `from` at `to` whose files are links to the same bytes: the site's
+/// writing replaces a file by renaming a new one into its place (never writes into one), so the
+/// copy keeps the log and site as they were, at no cost of space: the site's step on them can
+/// be timed or profiled alone (`publish-step site --home <copy>`).
+fn link_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        if e.file_type()?.is_dir() {
+            link_copy(&src, &dst)?;
+        } else {
+            std::fs::hard_link(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
 fn folder_size(dir: &Path) -> (u64, u64) {
     let (mut files, mut bytes) = (0, 0);
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -195,6 +213,10 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     let first = publish(&mut writer, &data, None, &opts)?;
     let append_s = t.elapsed().as_secs_f64();
     step(&mut peaks);
+    if args.keep {
+        let before = dir.join("log-before-site");
+        link_copy(home.home(), &before).with_context(|| format!("copying the log to {}", before.display()))?;
+    }
     // Written in a process of its own, as `candor publish` writes it: its peak memory is its own.
     let (site_s, site_peak, site) = own_process("site", home.home(), None)?;
     let site: publish::site::SiteReport = serde_json::from_value(site).context("the site step's report")?;

@@ -92,7 +92,7 @@ pub(super) fn model_at(log: &Log<'_>, cp: &Checkpoint) -> Result<Model, String> 
     consistent_with_latest(log, cp)?;
     let mut reader = TileReader::new(log.src, cp.size);
     let entries = crate::site::Entries::Held(log.entries[..cp.size as usize].to_vec());
-    Model::build(entries, &mut reader, &mut BTreeMap::new(), "")
+    Model::build(entries, &mut reader, &mut BTreeMap::new(), "", None)
         .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
 }
 

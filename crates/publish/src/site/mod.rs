@@ -26,6 +26,7 @@ pub mod stamp;
 mod stored;
 mod svg;
 mod timeline;
+pub mod usage_index;
 pub(crate) mod verified;
 
 use std::collections::BTreeMap;
@@ -108,7 +109,7 @@ pub struct SiteReport {
 /// `now` (RFC 3339) dates records first seen by this run in the feed.
 pub fn write_site(public: &Path, verifier: &Verifier, now: &str) -> Result<SiteReport, Error> {
     let inputs = Inputs::read(public)?;
-    Ok(write_whole(public, verifier, now, inputs, None)?.report)
+    Ok(write_whole(public, verifier, now, inputs, None, None)?.report)
 }
 
 /// Builds the site as `write_site` does, unless the site in `public` is still the one the log
@@ -135,7 +136,11 @@ pub fn update_site(
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(stamp, e)),
         _ => {}
     }
-    let whole = write_whole(public, verifier, now, inputs, earlier.as_ref())?;
+    // The usage index beside the stamp: read unless every page is written again from the log
+    // alone, written in any case.
+    let index = stamp.with_file_name(usage_index::FILE_NAME);
+    let index = usage_index::IndexAt { path: &index, read: !rebuild };
+    let whole = write_whole(public, verifier, now, inputs, earlier.as_ref(), Some(index))?;
     if !whole.time_sensitive
         && let Some(s) = stamp::Stamp::of(public, &whole, &whole.written)
     {
@@ -190,6 +195,7 @@ fn write_whole(
     now: &str,
     inputs: Inputs,
     earlier: Option<&stamp::Stamp>,
+    index: Option<usage_index::IndexAt<'_>>,
 ) -> Result<Whole, Error> {
     let dir = Dir::new(public);
     let Inputs { checkpoint, policy } = inputs;
@@ -199,7 +205,7 @@ fn write_whole(
     let mut first_seen: BTreeMap<u64, String> =
         std::fs::read(&first_seen_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let entries = Entries::bundles(Box::new(dir.clone()), cp.size);
-    let model = Model::build(entries, &mut reader, &mut first_seen, now)?;
+    let model = Model::build(entries, &mut reader, &mut first_seen, now, index)?;
     let at = unix_now();
     let signed = Signed::new(verifier.to_vkey(), String::from_utf8_lossy(&checkpoint).into_owned(), policy.clone(), at);
     let history = history::History::read(&dir, verifier, &cp, policy.as_deref(), at);

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::rows::{Interned, UsageLines, usage_lines};
 pub use super::rows::{RowOf, Shared, UsageRow};
 pub use super::stored::Entries;
+use super::usage_index::{self, IndexAt};
 use crate::entries::Entry;
 use records::{Body, OrganisationUsage, Parsed};
 use serde::Deserialize;
@@ -252,6 +253,7 @@ impl Model {
         reader: &mut TileReader<'_>,
         first_seen: &mut BTreeMap<u64, String>,
         now: &str,
+        index: Option<IndexAt<'_>>,
     ) -> Result<Model, Error> {
         let size = entries.len();
         let mut m = Model { tree: HashLevels::read(reader, size)?, ..Model::default() };
@@ -263,6 +265,12 @@ impl Model {
             });
         }
         let mut words = Interned::default();
+        // The usage records the usage index holds of this log are not read again (see
+        // [`usage_index`]).
+        let known = match index {
+            Some(at) if at.read => usage_index::read(at.path, &m.tree, &mut words),
+            _ => BTreeMap::new(),
+        };
         // A usage record's lines, until it is known whether a correction withdrew it.
         let mut lines: BTreeMap<u64, UsageLines> = BTreeMap::new();
         // Each organisation's newest usage record, typed, with its entry (its page shows it).
@@ -310,7 +318,7 @@ impl Model {
             Ok(())
         };
         let mut batch: Vec<(u64, Entry)> = Vec::with_capacity(READ_AT_ONCE);
-        entries.for_each(&mut |index, e| {
+        entries.for_each_except(&|i| known.contains_key(&i), &mut |index, e| {
             batch.push((index, e.clone()));
             if batch.len() == READ_AT_ONCE {
                 let Ok(()) = super::parallel::map_in_order(&batch, &read_entry, &mut take);
@@ -319,6 +327,44 @@ impl Model {
         })?;
         let Ok(()) = super::parallel::map_in_order(&batch, &read_entry, &mut take);
         drop(batch);
+        let (from_index, usage_type) = (known.len(), words.get(records::KINDS[0]));
+        for (index, k) in known {
+            m.demonstration |= k.demonstration;
+            first_seen.entry(index).or_insert_with(|| now.to_string());
+            let caps: BTreeSet<&str> = k.lines.lines.iter().map(|l| &*l.what.capability).collect();
+            let outline = Outline {
+                subject: Some(k.organisation),
+                period: Some(k.lines.period.clone()),
+                capabilities: caps.into_iter().map(|c| words.get(c)).collect(),
+                demonstration: k.demonstration,
+            };
+            let view = RecordView {
+                index,
+                sha256: k.sha256,
+                entry: None,
+                kept: None,
+                outline,
+                kept_value: None,
+                named_newest: k.named_newest,
+                record_type: usage_type.clone(),
+                corrected_by: None,
+            };
+            m.records.insert(index, view);
+            lines.insert(index, k.lines);
+        }
+        if let Some(at) = index.filter(|_| lines.len() > from_index) {
+            let usage = m.records.values().filter(|r| r.is_usage()).filter_map(|r| {
+                Some(usage_index::Usage {
+                    index: r.index,
+                    sha256: &r.sha256,
+                    organisation: r.subject()?,
+                    demonstration: r.is_demonstration(),
+                    named_newest: r.named_newest,
+                    lines: lines.get(&r.index)?,
+                })
+            });
+            usage_index::write(at.path, &m.tree, usage)?;
+        }
         m.entries = entries;
         // Each record with the first correction that counts for it (see `records::corrected`).
         let mut corrected: BTreeMap<u64, u64> = BTreeMap::new();
@@ -375,6 +421,7 @@ impl Model {
             crate::notices::proposals(m.records.values().filter_map(|r| Some((r.index, r.kept.as_deref()?.known()?))));
         // Organisations only classified, never disclosed with usage, get no page.
         m.organisations.retain(|_, o| !o.usage_records.is_empty());
+        read_latest(&m, &mut newest);
         for (name, o) in m.organisations.iter_mut() {
             o.name = name.clone();
             o.slug = super::html::unique_name(&slug(name), &mut slugs);
@@ -451,6 +498,36 @@ fn read_entry((index, e): &(u64, Entry)) -> Option<ReadEntry> {
 
 /// Each organisation's newest usage record as read while building: its index, content, entry.
 type Newest = BTreeMap<String, (u64, records::OrganisationUsage, Entry)>;
+
+/// Reads into `newest` each organisation's latest current usage record that is not there
+/// (the entries read when the model was built gave it none, its records having come from the
+/// usage index, or a correction withdrew the newest): in log order, so each bundle is read
+/// once, and on every core.
+fn read_latest(m: &Model, newest: &mut Newest) {
+    let mut wanted: Vec<(u64, &str)> = (m.organisations.iter())
+        .filter_map(|(name, o)| {
+            let latest =
+                *o.usage_records.iter().rev().find(|i| m.records.get(i).is_some_and(|r| r.corrected_by.is_none()))?;
+            (newest.get(name).map(|n| n.0) != Some(latest)).then_some((latest, name.as_str()))
+        })
+        .collect();
+    wanted.sort_unstable();
+    let read = |(index, name): &(u64, &str)| {
+        let entry = m.entries.get(*index, &m.tree);
+        match records::parse(&entry)? {
+            Parsed::Known(records::Record { body: Body::OrganisationUsage(u), .. }) => {
+                Some((name.to_string(), (*index, u, entry)))
+            }
+            _ => None,
+        }
+    };
+    let Ok(()) = super::parallel::map_in_order(&wanted, &read, &mut |got| {
+        if let Some((name, newest_of)) = got {
+            newest.insert(name, newest_of);
+        }
+        Ok::<(), std::convert::Infallible>(())
+    });
+}
 
 /// The organisation's latest current usage record, typed: the newest one read while building
 /// (taken from `newest`, its entry held from now on), or, when a correction withdrew that one,

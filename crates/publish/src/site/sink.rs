@@ -284,7 +284,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// [`write_atomic`] of what `write` makes, written to the temporary file as it is made and
 /// compared with the file in place a buffer at a time: an unchanged file is left alone.
-fn write_atomic_streamed(
+pub(crate) fn write_atomic_streamed(
     path: &Path,
     write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), Error> {

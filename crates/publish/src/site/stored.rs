@@ -67,15 +67,25 @@ impl Entries {
         self.len() == 0
     }
 
-    /// Calls `each` with every entry, in order.
-    pub fn for_each(&self, each: &mut dyn FnMut(u64, &Entry)) -> Result<(), Error> {
+    /// Calls `each` with every entry but those `known` (whose reading the caller has), in
+    /// order; a bundle of only known entries is not read.
+    pub fn for_each_except(&self, known: &dyn Fn(u64) -> bool, each: &mut dyn FnMut(u64, &Entry)) -> Result<(), Error> {
         match self {
-            Entries::Held(entries) => entries.iter().enumerate().for_each(|(i, e)| each(i as u64, e)),
+            Entries::Held(entries) => {
+                (entries.iter().enumerate()).filter(|(i, _)| !known(*i as u64)).for_each(|(i, e)| each(i as u64, e))
+            }
             Entries::Bundles { storage, size, .. } => {
                 for bundle in 0..size.div_ceil(TILE_WIDTH) {
+                    let first = bundle * TILE_WIDTH;
+                    if (first..(first + TILE_WIDTH).min(*size)).all(known) {
+                        continue;
+                    }
                     let entries = read_bundle(storage.as_ref(), bundle, *size)?;
                     for (i, e) in entries.iter().enumerate() {
-                        each(bundle * TILE_WIDTH + i as u64, e);
+                        let index = first + i as u64;
+                        if !known(index) {
+                            each(index, e);
+                        }
                     }
                 }
             }

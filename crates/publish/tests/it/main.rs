@@ -13,3 +13,4 @@ mod record_index;
 mod site_stamp;
 mod stored_entries;
 mod streamed_files;
+mod usage_index;
