@@ -9,7 +9,6 @@ use tlog::Checkpoint;
 
 use super::html::{DEMO_NOTICE, esc, xml_esc};
 use super::model::Model;
-use super::parts::with;
 use crate::Error;
 
 /// Columns of `usage/<period>.csv` and fields of `usage/<period>.json`, with their meaning.
@@ -164,6 +163,45 @@ fn usage_cells(u: &super::model::UsageRow, notice: &str) -> Vec<String> {
     ]
 }
 
+/// `data/organisations.json`: `meta`'s members, then `rows`, a row per current organisation
+/// (what `with(meta, "rows", rows)` holds, made a row at a time).
+struct OrganisationsFile<'a> {
+    meta: &'a Value,
+    m: &'a Model,
+}
+
+impl serde::Serialize for OrganisationsFile<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in self.meta.as_object().into_iter().flatten() {
+            map.serialize_entry(k, v)?;
+        }
+        let rows = (self.m.organisations.values()).filter_map(|o| Some((o, &o.record.as_ref()?.organisation)));
+        let rows = rows.map(|(o, org)| {
+            let periods: Vec<&str> = o.periods.iter().map(String::as_str).collect();
+            json!({
+                "organisation": o.name, "slug": o.slug, "kind": org.kind,
+                "law_enforcement_role": org.law_enforcement_role, "role_status": org.role_status,
+                "jurisdiction": ordered(&org.jurisdiction), "periods": periods, "capabilities": o.capabilities,
+                "evidence": ordered(&org.evidence), "page": format!("org/{}.html", o.slug), "records": o.usage_records,
+            })
+        });
+        map.serialize_entry("rows", &Rows(std::cell::RefCell::new(Some(rows))))?;
+        map.end()
+    }
+}
+
+/// A sequence serialized from an iterator, once.
+struct Rows<I>(std::cell::RefCell<Option<I>>);
+
+impl<I: Iterator<Item = Value>> serde::Serialize for Rows<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let rows = self.0.borrow_mut().take();
+        s.collect_seq(rows.into_iter().flatten())
+    }
+}
+
 fn json_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(value).unwrap_or_default();
     out.push(b'\n');
@@ -221,7 +259,6 @@ pub(crate) fn render(
     sink.put("data/usage.json", &json_bytes(&super::parts::usage_catalogue(&meta, &usage_parts)))?;
 
     let mut org_rows = Vec::new();
-    let mut org_json = Vec::new();
     for o in m.organisations.values().filter(|o| o.is_current()) {
         let Some(record) = &o.record else { continue };
         let org = &record.organisation;
@@ -240,26 +277,21 @@ pub(crate) fn render(
             periods.join(" "),
             caps.iter().cloned().collect::<Vec<_>>().join(" "),
             evidence.join(" | "),
-            page.clone(),
+            page,
             notice.to_string(),
         ]);
-        org_json.push(json!({
-            "organisation": o.name, "slug": o.slug, "kind": org.kind,
-            "law_enforcement_role": org.law_enforcement_role, "role_status": org.role_status,
-            "jurisdiction": ordered(&org.jurisdiction), "periods": periods, "capabilities": caps,
-            "evidence": ordered(&org.evidence), "page": page, "records": o.usage_records,
-        }));
     }
     sink.put("data/organisations.csv", &csv_bytes(ORG_COLUMNS, &org_rows)?)?;
     drop(org_rows);
-    // Written out now, put in its place below: the rows as JSON trees took five times their
-    // bytes, and the downloads written in between are the largest.
-    let orgs = json_bytes(&with(&meta, "rows", Value::Array(org_json)));
     let atlas_columns: Vec<(&str, &str)> = super::formats::ATLAS_COLUMNS
         .iter()
         .map(|c| (*c, "A column of the EFF Atlas of Surveillance's layout (Link 1: the record's page in this report)"))
         .collect();
-    sink.put("data/atlas-of-surveillance.csv", &csv_bytes(&atlas_columns, &super::formats::atlas_rows(m))?)?;
+    // Written as its rows are made: a row per face-recognition usage row of an agency, tens of
+    // megabytes at ten thousand organisations, held whole (rows and bytes) was the writing's peak.
+    sink.put_streamed("data/atlas-of-surveillance.csv", &|out| {
+        write_csv(out, &atlas_columns, super::formats::atlas_rows(m))
+    })?;
     // One resource per period's usage file (each a CSV with its header), then the others.
     let usage_files: Vec<(String, String)> =
         (usage_parts.iter()).map(|p| (format!("usage-{}", p.name), format!("usage/{}.csv", p.name))).collect();
@@ -270,8 +302,9 @@ pub(crate) fn render(
     let package = super::formats::datapackage(m, &cp.origin, &tables);
     sink.put("data/datapackage.json", &json_bytes(&package))?;
     sink.put_streamed("data/disclosures.ftm.jsonl", &|out| super::formats::write_ftm_lines(m, out))?;
-    sink.put("data/organisations.json", &orgs)?;
-    drop(orgs);
+    // Each organisation's row made as it is written (as JSON trees the rows took five times
+    // their bytes).
+    sink.put_streamed("data/organisations.json", &|out| write_json(out, &OrganisationsFile { meta: &meta, m }))?;
 
     // Every record, in parts of a fixed range of log indexes, and their catalogue.
     let records_parts = super::parts::records_parts(m);

@@ -101,12 +101,11 @@ fn jurisdiction_type(kind: &str) -> &'static str {
 
 /// Rows in the Atlas's layout: each current usage row of a disclosed agency whose capability
 /// is face recognition (the Atlas records surveillance technologies, not compute or storage).
-pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    for u in
-        m.usage.iter().filter(|u| &*u.of.law_enforcement_role == "agency" && u.what.capability.starts_with("face_"))
-    {
-        let Some(o) = m.organisations.get(&*u.of.organisation) else { continue };
+pub(crate) fn atlas_rows(m: &Model) -> impl Iterator<Item = Vec<String>> + '_ {
+    let agencies_face =
+        m.usage.iter().filter(|u| &*u.of.law_enforcement_role == "agency" && u.what.capability.starts_with("face_"));
+    agencies_face.filter_map(|u| {
+        let o = m.organisations.get(&*u.of.organisation)?;
         let j = o.organisation().map(|org| org.jurisdiction.clone()).unwrap_or_default();
         let volume = u.volume();
         let mut summary = format!(
@@ -138,9 +137,8 @@ pub(crate) fn atlas_rows(m: &Model) -> Vec<Vec<String>> {
         row[10] = format!("record/{}.html", u.of.record_index);
         row[12] = "candor transparency report".into();
         row[13] = "Transparency report".into();
-        rows.push(row);
-    }
-    rows
+        Some(row)
+    })
 }
 
 /// The disclosed organisations as FollowTheMoney entities, their usage as notes, their pages

@@ -140,7 +140,7 @@ pub fn update_site(
     // alone, written in any case.
     let index = stamp.with_file_name(usage_index::FILE_NAME);
     let index = usage_index::IndexAt { path: &index, read: !rebuild };
-    let whole = write_whole(public, verifier, now, inputs, earlier.as_ref(), Some(index))?;
+    let whole = write_whole(public, verifier, now, inputs, earlier, Some(index))?;
     if !whole.time_sensitive
         && let Some(s) = stamp::Stamp::of(public, &whole, &whole.written)
     {
@@ -194,7 +194,7 @@ fn write_whole(
     verifier: &Verifier,
     now: &str,
     inputs: Inputs,
-    earlier: Option<&stamp::Stamp>,
+    earlier: Option<stamp::Stamp>,
     index: Option<usage_index::IndexAt<'_>>,
 ) -> Result<Whole, Error> {
     let dir = Dir::new(public);
@@ -213,10 +213,11 @@ fn write_whole(
     let policy_hash = stamp::policy_hash(policy.as_deref());
     let built =
         built::BuiltFrom { size: cp.size, policy: &policy_hash, demonstration: model.demonstration, kept: &kept };
+    // The earlier stamp (a line per file of the site) is let go once read.
     let unchanged_through = earlier.and_then(|s| s.earlier_site(public, &built)).unwrap_or(0);
-    // What an earlier run wrote, read before this run replaces the list.
-    let earlier_files: Vec<String> =
-        std::fs::read(public.join(FILE_LIST)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    // What an earlier run wrote, read before this run replaces the list (as its bytes: a path
+    // per file of the site takes three times as much read).
+    let earlier_list = std::fs::read(public.join(FILE_LIST)).unwrap_or_default();
     // Each file is written as soon as it is made (pages by the core that renders them, so in
     // any order); what each writing found is recorded in the site's order (see `sink`).
     let mut sink = Sink::folder(public);
@@ -224,6 +225,8 @@ fn write_whole(
     render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
+    let earlier_files: Vec<String> = serde_json::from_slice(&earlier_list).unwrap_or_default();
+    drop(earlier_list);
     let written: std::collections::HashSet<&str> = sink.written.iter().map(String::as_str).collect();
     for stale in earlier_files.iter().filter(|e| !written.contains(e.as_str())) {
         // Only plain relative paths this module writes; never anything under tile/.

@@ -256,9 +256,10 @@ impl Model {
         index: Option<IndexAt<'_>>,
     ) -> Result<Model, Error> {
         let size = entries.len();
-        let mut m = Model { tree: HashLevels::read(reader, size)?, ..Model::default() };
+        let tree = HashLevels::read(reader, size)?;
+        let mut m = Model::default();
         // The leaves the tiles give must make the tree their upper levels make.
-        if m.tree.root()? != tlog::merkle::tree_root(reader, size)? {
+        if tree.root()? != tlog::merkle::tree_root(reader, size)? {
             return Err(Error::BadEntry {
                 index: 0,
                 message: "the log's hash tiles disagree: their leaves do not make their root".into(),
@@ -267,9 +268,9 @@ impl Model {
         let mut words = Interned::default();
         // The usage records the usage index holds of this log are not read again (see
         // [`usage_index`]).
-        let known = match index {
-            Some(at) if at.read => usage_index::read(at.path, &m.tree, &mut words),
-            _ => BTreeMap::new(),
+        let usage_index::Read { known, all_used } = match index {
+            Some(at) if at.read => usage_index::read(at.path, &tree, &mut words),
+            _ => usage_index::Read::default(),
         };
         // A usage record's lines, until it is known whether a correction withdrew it.
         let mut lines: BTreeMap<u64, UsageLines> = BTreeMap::new();
@@ -279,8 +280,8 @@ impl Model {
         // soon as the record is read from it (all trees at once took most of the model's peak
         // memory), and a usage record's typed form and entry dropped once its lines and outline
         // are read.
-        let mut take = |read: Option<ReadEntry>| -> Result<(), std::convert::Infallible> {
-            let Some(ReadEntry { index, entry: e, record, kept_value, named_newest, sha256 }) = read else {
+        let mut take = |read: Result<Option<ReadEntry>, Error>| -> Result<(), Error> {
+            let Some(ReadEntry { index, entry: e, record, kept_value, named_newest, sha256 }) = read? else {
                 return Ok(());
             };
             let body = record.body();
@@ -317,15 +318,25 @@ impl Model {
             m.records.insert(index, view);
             Ok(())
         };
+        // Entries read from the bundles are checked against the tree's leaves; held ones were
+        // checked by whoever holds them (the outside check verifies every entry it reads).
+        let leaves = matches!(entries, Entries::Bundles { .. }).then_some(&tree);
+        let read = |item: &(u64, Entry)| read_entry(item, leaves);
         let mut batch: Vec<(u64, Entry)> = Vec::with_capacity(READ_AT_ONCE);
+        let mut failed = None;
         entries.for_each_except(&|i| known.contains_key(&i), &mut |index, e| {
             batch.push((index, e.clone()));
             if batch.len() == READ_AT_ONCE {
-                let Ok(()) = super::parallel::map_in_order(&batch, &read_entry, &mut take);
+                if failed.is_none() {
+                    failed = super::parallel::map_in_order(&batch, &read, &mut take).err();
+                }
                 batch.clear();
             }
         })?;
-        let Ok(()) = super::parallel::map_in_order(&batch, &read_entry, &mut take);
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        super::parallel::map_in_order(&batch, &read, &mut take)?;
         drop(batch);
         let (from_index, usage_type) = (known.len(), words.get(records::KINDS[0]));
         for (index, k) in known {
@@ -352,7 +363,9 @@ impl Model {
             m.records.insert(index, view);
             lines.insert(index, k.lines);
         }
-        if let Some(at) = index.filter(|_| lines.len() > from_index) {
+        // Written anew when any usage record was read from its entry, or the file held what
+        // this writing did not use (a full writing uses none).
+        if let Some(at) = index.filter(|_| !all_used || lines.len() > from_index) {
             let usage = m.records.values().filter(|r| r.is_usage()).filter_map(|r| {
                 Some(usage_index::Usage {
                     index: r.index,
@@ -363,9 +376,9 @@ impl Model {
                     lines: lines.get(&r.index)?,
                 })
             });
-            usage_index::write(at.path, &m.tree, usage)?;
+            usage_index::write(at.path, &tree, usage)?;
         }
-        m.entries = entries;
+        (m.entries, m.tree) = (entries, tree);
         // Each record with the first correction that counts for it (see `records::corrected`).
         let mut corrected: BTreeMap<u64, u64> = BTreeMap::new();
         for r in m.records.values() {
@@ -477,23 +490,31 @@ struct ReadEntry {
     sha256: String,
 }
 
-/// Reads the entry at `index` into its record (`None` when it is not a candor record); the
-/// part of building the model that takes the time, each entry on its own, so it is done on
-/// every core.
-fn read_entry((index, e): &(u64, Entry)) -> Option<ReadEntry> {
-    let value = serde_json::from_slice::<Value>(e).ok()?;
-    let record = records::parse_entry_ref(e, &value)?;
+/// Reads the entry at `index` into its record (`None` when it is not a candor record), after
+/// checking it against the leaf of `leaves` (when given) at its index; the part of building
+/// the model that takes the time, each entry on its own, so it is done on every core.
+fn read_entry((index, e): &(u64, Entry), leaves: Option<&HashLevels>) -> Result<Option<ReadEntry>, Error> {
+    // What is read here is kept in the usage index under the tree's leaf: it must be of the
+    // entry that leaf hashes (a damaged bundle fails the writing, as an entry read again does).
+    if let Some(tree) = leaves
+        && tree.leaf(*index) != Some(tlog::leaf_hash(e))
+    {
+        let message = "the entry in its bundle is not the one the log's tree holds";
+        return Err(Error::BadEntry { index: *index, message: message.into() });
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(e) else { return Ok(None) };
+    let Some(record) = records::parse_entry_ref(e, &value) else { return Ok(None) };
     let mut named_newest = 0;
     records::named_indexes(&value, &mut |n| named_newest = named_newest.max(n));
     let kept_value = matches!(record.body(), Some(Body::GateDecisions(_))).then(|| Box::new(value));
-    Some(ReadEntry {
+    Ok(Some(ReadEntry {
         index: *index,
         entry: e.clone(),
         record,
         kept_value,
         named_newest,
         sha256: records::sha256_hex(e),
-    })
+    }))
 }
 
 /// Each organisation's newest usage record as read while building: its index, content, entry.

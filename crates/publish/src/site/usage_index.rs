@@ -45,6 +45,9 @@ pub struct IndexAt<'a> {
 #[derive(Serialize, Deserialize)]
 struct IndexFile<W, I> {
     format: u32,
+    /// The candor version that wrote it: another may read records otherwise (a file of
+    /// another is not read).
+    renderer: String,
     /// Each distinct usage line's what, once (a few hundred among a million lines).
     whats: Vec<W>,
     /// Each usage record, in log order.
@@ -90,20 +93,31 @@ pub(crate) struct Known {
     pub(crate) lines: UsageLines,
 }
 
+/// What reading the index found.
+#[derive(Default)]
+pub(crate) struct Read {
+    /// The usage records it holds of the log, by index.
+    pub(crate) known: BTreeMap<u64, Known>,
+    /// Whether every item it holds was used (a file missing, of another version or format,
+    /// damaged or holding an item not of this log is written anew).
+    pub(crate) all_used: bool,
+}
+
 /// The usage records the file at `path` holds of the log whose tree is `tree`, by index: the
 /// items whose leaf is the tree's at their index. None when the file is missing, too large, of
-/// another format or not readable (the entries are then all read).
-pub(crate) fn read(path: &Path, tree: &HashLevels, words: &mut Interned) -> BTreeMap<u64, Known> {
+/// another format or version or not readable (the entries are then all read).
+pub(crate) fn read(path: &Path, tree: &HashLevels, words: &mut Interned) -> Read {
     let mut known = BTreeMap::new();
     let most = tree.size().max(1).saturating_mul(MAX_BYTES_PER_ENTRY);
-    let Ok(Some(bytes)) = crate::state_file::read_at_most(path, most) else { return known };
+    let Ok(Some(bytes)) = crate::state_file::read_at_most(path, most) else { return Read::default() };
     let Ok(file) = serde_json::from_slice::<IndexFile<WhatOf<String>, Item<String>>>(&bytes) else {
-        return known;
+        return Read::default();
     };
     drop(bytes);
-    if file.format != FORMAT {
-        return known;
+    if file.format != FORMAT || file.renderer != env!("CARGO_PKG_VERSION") {
+        return Read::default();
     }
+    let mut all_used = true;
     let whats: Vec<Arc<LineWhat>> = (file.whats.iter())
         .map(|(capability, service, region_class, unit, band)| {
             let what = LineWhat {
@@ -117,13 +131,18 @@ pub(crate) fn read(path: &Path, tree: &HashLevels, words: &mut Interned) -> BTre
         })
         .collect();
     'items: for item in file.records {
-        if tree.leaf(item.index).map(|l| l.to_hex()).as_deref() != Some(item.leaf.as_str()) {
+        let hash_like = item.sha256.len() == 64 && item.sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !hash_like || tree.leaf(item.index).map(|l| l.to_hex()).as_deref() != Some(item.leaf.as_str()) {
+            all_used = false;
             continue;
         }
         let mut lines = Vec::with_capacity(item.lines.len());
         for (what, quantity) in item.lines {
             // A line naming no what is a damaged item: its entry is read instead.
-            let Some(what) = usize::try_from(what).ok().and_then(|w| whats.get(w)) else { continue 'items };
+            let Some(what) = usize::try_from(what).ok().and_then(|w| whats.get(w)) else {
+                all_used = false;
+                continue 'items;
+            };
             lines.push(Line { what: what.clone(), quantity: quantity.map(f64::from_bits) });
         }
         let lines = UsageLines {
@@ -143,7 +162,7 @@ pub(crate) fn read(path: &Path, tree: &HashLevels, words: &mut Interned) -> BTre
             },
         );
     }
-    known
+    Read { known, all_used }
 }
 
 /// One usage record as the model holds it, for [`write`].
@@ -187,6 +206,6 @@ pub(crate) fn write<'a>(path: &Path, tree: &HashLevels, usage: impl Iterator<Ite
             lines,
         });
     }
-    let file = IndexFile { format: FORMAT, whats, records };
+    let file = IndexFile { format: FORMAT, renderer: env!("CARGO_PKG_VERSION").to_string(), whats, records };
     super::sink::write_atomic_streamed(path, &|w| serde_json::to_writer(w, &file).map_err(std::io::Error::other))
 }

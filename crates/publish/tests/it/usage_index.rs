@@ -1,9 +1,10 @@
 //! The site's usage index (what each organisation-usage record says, kept in the state folder
 //! so a writing reads only the entries it has not seen) is bound to the log by leaf hashes: an
-//! item whose leaf is not the log's is not used, a damaged file is not read and is written
-//! anew, and a writing that used it is byte for byte one from the log alone. An index altered
-//! under the log's leaves (the operator's own state folder) makes a site the outside check
-//! refuses.
+//! item whose leaf is not the log's is not used, a damaged file or one of another version is
+//! not read and is written anew, an entry damaged in its bundle fails the writing (and is
+//! never indexed), and a writing that used it is byte for byte one from the log alone, over
+//! periods and corrections. An index altered under the log's leaves (the operator's own state
+//! folder) makes a site the outside check refuses.
 
 use std::path::PathBuf;
 
@@ -91,7 +92,11 @@ fn a_damaged_index_is_not_read_and_is_written_anew() {
         assert!(faults(&s).is_empty());
     }
     // A line naming a what the file does not have: that item is read from its entry.
-    let broken = each_item(index.clone(), |item| item["lines"][0][0] = Value::from(1_000_000));
+    let broken = each_item(index.clone(), |item| {
+        if let Some(line) = item["lines"].as_array_mut().and_then(|l| l.first_mut()) {
+            line[0] = Value::from(u32::MAX);
+        }
+    });
     std::fs::write(index_path(&s), serde_json::to_vec(&broken).expect("JSON")).expect("write");
     grow(&s);
     update_equals_rebuild(&s);
@@ -110,5 +115,74 @@ fn an_index_altered_under_the_logs_leaves_makes_a_site_the_outside_check_refuses
     assert!(!found.is_empty(), "a site made from an altered index passed the outside check");
     // Written again from the log alone, it is the log's.
     s.update(true);
+    assert!(faults(&s).is_empty());
+}
+
+#[test]
+fn an_index_of_another_version_is_not_read() {
+    let s = published();
+    s.update(false);
+    // Items bound by their leaves but saying something else, from another candor: not read.
+    let mut other = each_item(read_index(&s), |item| item["organisation"] = Value::from("Altered Ltd (fictional)"));
+    other["renderer"] = Value::from("0.0.0-other");
+    std::fs::write(index_path(&s), serde_json::to_vec(&other).expect("JSON")).expect("write");
+    grow(&s);
+    update_equals_rebuild(&s);
+    assert!(faults(&s).is_empty());
+    assert_eq!(read_index(&s)["renderer"], Value::from(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn an_entry_damaged_in_its_bundle_fails_the_writing_and_is_never_indexed() {
+    let s = published();
+    let usage = usage_indexes(&s);
+    let bundle = s.public.join("tile/entries/000.p").read_dir().expect("the one partial bundle");
+    let bundle = bundle.map(|e| e.expect("entry").path()).next().expect("a bundle file");
+    let good = std::fs::read(&bundle).expect("bundle");
+    // One byte of the first usage record's organisation changed, its length kept.
+    let name =
+        records::parse(&entry(&s, usage[0])).and_then(|p| p.body().and_then(|b| b.organisation().map(String::from)));
+    let name = name.expect("a usage record names its organisation");
+    let at = good.windows(name.len()).position(|w| w == name.as_bytes()).expect("the name in the bundle");
+    let mut bad = good.clone();
+    bad[at] ^= 0x01;
+    std::fs::write(&bundle, &bad).expect("write");
+    let err = publish::site::update_site(&s.public, &s.stamp, &s.verifier, "2026-10-01T00:00:00Z", false)
+        .expect_err("a damaged entry fails the writing");
+    assert!(err.to_string().contains("not the one the log's tree holds"), "{err}");
+    assert!(!index_path(&s).exists(), "nothing was indexed from a failed reading");
+    // Mended, the writing is the log's.
+    std::fs::write(&bundle, &good).expect("write");
+    update_equals_rebuild(&s);
+    assert!(faults(&s).is_empty());
+}
+
+#[test]
+fn over_two_periods_and_a_withdrawal_the_writing_with_the_index_is_the_logs() {
+    use publish::append::{Options, publish};
+    use publish::gather::{Period, gather};
+    let s = published();
+    s.update(false);
+    // A second quarter: the first quarter's usage records now come from the index.
+    let opts = Options { demonstration: true, salt: b"salt".to_vec(), ..Options::default() };
+    let q4 = Period::parse("2026-Q4").expect("period");
+    let data = gather(&crate::publish_flow::registry(), &crate::publish_flow::usage(), &q4).expect("gather");
+    let mut writer = s.home.open().expect("open");
+    let added = publish(&mut writer, &data, None, &opts).expect("publish").appended;
+    drop(writer);
+    assert!(!added.is_empty());
+    update_equals_rebuild(&s);
+    s.update(false);
+    // The newest usage record withdrawn: its organisation's page shows the quarter before,
+    // whose record the index holds and the writing reads from the log.
+    let newest = *usage_indexes(&s).last().expect("a usage record");
+    let withdrawn = entry(&s, newest);
+    let correction = serde_json::json!({
+        "type": "candor.correction",
+        "corrects": {"index": newest, "sha256": records::sha256_hex(&withdrawn)},
+        "reason": "withdrawn for this test", "replacement": null, "demonstration_data": true
+    });
+    append(&s, &[records::canonical::to_vec(&correction).expect("canonical")]);
+    update_equals_rebuild(&s);
     assert!(faults(&s).is_empty());
 }
