@@ -177,8 +177,18 @@ impl serde::Serialize for OrganisationsFile<'_> {
         for (k, v) in self.meta.as_object().into_iter().flatten() {
             map.serialize_entry(k, v)?;
         }
-        let rows = (self.m.organisations.values()).filter_map(|o| Some((o, &o.record.as_ref()?.organisation)));
-        let rows = rows.map(|(o, org)| {
+        map.serialize_entry("rows", &OrganisationRows(self.m))?;
+        map.end()
+    }
+}
+
+/// The rows of `data/organisations.json`, each made as it is written.
+struct OrganisationRows<'a>(&'a Model);
+
+impl serde::Serialize for OrganisationRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let rows = (self.0.organisations.values()).filter_map(|o| Some((o, &o.record.as_ref()?.organisation)));
+        s.collect_seq(rows.map(|(o, org)| {
             let periods: Vec<&str> = o.periods.iter().map(String::as_str).collect();
             json!({
                 "organisation": o.name, "slug": o.slug, "kind": org.kind,
@@ -186,19 +196,7 @@ impl serde::Serialize for OrganisationsFile<'_> {
                 "jurisdiction": ordered(&org.jurisdiction), "periods": periods, "capabilities": o.capabilities,
                 "evidence": ordered(&org.evidence), "page": format!("org/{}.html", o.slug), "records": o.usage_records,
             })
-        });
-        map.serialize_entry("rows", &Rows(std::cell::RefCell::new(Some(rows))))?;
-        map.end()
-    }
-}
-
-/// A sequence serialized from an iterator, once.
-struct Rows<I>(std::cell::RefCell<Option<I>>);
-
-impl<I: Iterator<Item = Value>> serde::Serialize for Rows<I> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let rows = self.0.borrow_mut().take();
-        s.collect_seq(rows.into_iter().flatten())
+        }))
     }
 }
 

@@ -324,14 +324,14 @@ impl Model {
         let read = |item: &(u64, Entry)| read_entry(item, leaves);
         let mut batch: Vec<(u64, Entry)> = Vec::with_capacity(READ_AT_ONCE);
         let mut failed = None;
+        // A failed entry stops the reading: nothing after it is read.
         entries.for_each_except(&|i| known.contains_key(&i), &mut |index, e| {
             batch.push((index, e.clone()));
             if batch.len() == READ_AT_ONCE {
-                if failed.is_none() {
-                    failed = super::parallel::map_in_order(&batch, &read, &mut take).err();
-                }
+                failed = super::parallel::map_in_order(&batch, &read, &mut take).err();
                 batch.clear();
             }
+            if failed.is_some() { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
         })?;
         if let Some(e) = failed {
             return Err(e);

@@ -3,6 +3,7 @@
 //! model and again when a page shows a record whose entry the model does not hold (years of
 //! entries held at once took a quarter of the site's peak memory).
 
+use std::ops::ControlFlow;
 use std::sync::{Mutex, MutexGuard};
 
 use tlog::tile::TILE_WIDTH;
@@ -68,11 +69,19 @@ impl Entries {
     }
 
     /// Calls `each` with every entry but those `known` (whose reading the caller has), in
-    /// order; a bundle of only known entries is not read.
-    pub fn for_each_except(&self, known: &dyn Fn(u64) -> bool, each: &mut dyn FnMut(u64, &Entry)) -> Result<(), Error> {
+    /// order, until it breaks; a bundle of only known entries is not read.
+    pub fn for_each_except(
+        &self,
+        known: &dyn Fn(u64) -> bool,
+        each: &mut dyn FnMut(u64, &Entry) -> ControlFlow<()>,
+    ) -> Result<(), Error> {
         match self {
             Entries::Held(entries) => {
-                (entries.iter().enumerate()).filter(|(i, _)| !known(*i as u64)).for_each(|(i, e)| each(i as u64, e))
+                for (i, e) in entries.iter().enumerate().filter(|(i, _)| !known(*i as u64)) {
+                    if each(i as u64, e).is_break() {
+                        break;
+                    }
+                }
             }
             Entries::Bundles { storage, size, .. } => {
                 for bundle in 0..size.div_ceil(TILE_WIDTH) {
@@ -83,8 +92,8 @@ impl Entries {
                     let entries = read_bundle(storage.as_ref(), bundle, *size)?;
                     for (i, e) in entries.iter().enumerate() {
                         let index = first + i as u64;
-                        if !known(index) {
-                            each(index, e);
+                        if !known(index) && each(index, e).is_break() {
+                            return Ok(());
                         }
                     }
                 }

@@ -55,7 +55,7 @@ pub(crate) fn band_level(band: Option<&str>, quantity: Option<f64>) -> i32 {
         (Some("0"), _) => -1,
         (Some(b), _) if b.starts_with("under") => 0,
         (Some(b), _) => b.split(['–', '-', '+', ' ']).next().map_or(0, |low| low.replace(',', "").len() as i32),
-        (None, Some(q)) if q >= 1.0 => q.log10().floor() as i32 + 1,
+        (None, Some(q)) if q >= 1.0 => (q.log10().floor() as i32).saturating_add(1),
         (None, Some(q)) if q > 0.0 => 0,
         _ => -1,
     }

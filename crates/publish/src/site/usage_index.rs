@@ -138,12 +138,15 @@ pub(crate) fn read(path: &Path, tree: &HashLevels, words: &mut Interned) -> Read
         }
         let mut lines = Vec::with_capacity(item.lines.len());
         for (what, quantity) in item.lines {
-            // A line naming no what is a damaged item: its entry is read instead.
-            let Some(what) = usize::try_from(what).ok().and_then(|w| whats.get(w)) else {
+            // A line naming no what, or a quantity no JSON number reads as (infinite, not a
+            // number), is a damaged item: its entry is read instead.
+            let quantity = quantity.map(f64::from_bits);
+            let what = usize::try_from(what).ok().and_then(|w| whats.get(w));
+            let (Some(what), true) = (what, quantity.is_none_or(f64::is_finite)) else {
                 all_used = false;
                 continue 'items;
             };
-            lines.push(Line { what: what.clone(), quantity: quantity.map(f64::from_bits) });
+            lines.push(Line { what: what.clone(), quantity });
         }
         let lines = UsageLines {
             kind: words.get(&item.kind),

@@ -2,6 +2,8 @@
 //! order is the log's, and one read again that is not the leaf the log's tree holds is refused
 //! (the writing fails), never shown.
 
+use std::ops::ControlFlow;
+
 use publish::entries::read_all;
 use publish::site::Entries;
 use tlog::{Dir, HashLevels, LocalLog, leaf_hash};
@@ -19,14 +21,33 @@ fn entries_read_again_from_the_bundles_are_the_logs_and_a_wrong_one_is_refused()
     let stored = Entries::bundles(Box::new(Dir::new(&public)), size);
     assert_eq!(stored.len(), size);
     let mut seen = Vec::new();
-    stored.for_each_except(&|_| false, &mut |i, e| seen.push((i, e.to_vec()))).expect("read in order");
+    stored
+        .for_each_except(&|_| false, &mut |i, e| {
+            seen.push((i, e.to_vec()));
+            ControlFlow::Continue(())
+        })
+        .expect("read in order");
     let want: Vec<(u64, Vec<u8>)> = entries.iter().cloned().enumerate().map(|(i, e)| (i as u64, e)).collect();
     assert_eq!(seen, want);
     // Entries the caller knows are not given: the first bundle whole, and every even one.
     let known = |i: u64| i < 256 || i.is_multiple_of(2);
     seen.clear();
-    stored.for_each_except(&known, &mut |i, e| seen.push((i, e.to_vec()))).expect("read in order");
+    stored
+        .for_each_except(&known, &mut |i, e| {
+            seen.push((i, e.to_vec()));
+            ControlFlow::Continue(())
+        })
+        .expect("read in order");
     let want: Vec<(u64, Vec<u8>)> = want.into_iter().filter(|(i, _)| !known(*i)).collect();
+    // Read until it breaks, and no further.
+    let mut given = 0;
+    stored
+        .for_each_except(&|_| false, &mut |_, _| {
+            given += 1;
+            if given == 300 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        })
+        .expect("read");
+    assert_eq!(given, 300);
     assert_eq!(seen.first().map(|s| s.0), Some(257));
     assert_eq!(seen, want);
     let all = read_all(&Dir::new(&public), size).expect("read all");

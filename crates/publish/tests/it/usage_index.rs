@@ -101,6 +101,16 @@ fn a_damaged_index_is_not_read_and_is_written_anew() {
     grow(&s);
     update_equals_rebuild(&s);
     assert!(faults(&s).is_empty());
+    // A quantity no JSON number reads as (infinite): that item is read from its entry.
+    let infinite = each_item(read_index(&s), |item| {
+        if let Some(line) = item["lines"].as_array_mut().and_then(|l| l.first_mut()) {
+            line[1] = Value::from(f64::INFINITY.to_bits());
+        }
+    });
+    std::fs::write(index_path(&s), serde_json::to_vec(&infinite).expect("JSON")).expect("write");
+    grow(&s);
+    update_equals_rebuild(&s);
+    assert!(faults(&s).is_empty());
 }
 
 #[test]
