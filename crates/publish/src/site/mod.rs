@@ -5,6 +5,7 @@
 //! proof, which `assets/verify.js` checks in the reader's browser.
 
 mod accountability;
+mod atomic;
 mod built;
 mod data;
 mod formats;
@@ -35,10 +36,11 @@ use std::path::Path;
 use tlog::{Checkpoint, Dir, ReadStorage, TileReader, Verifier};
 
 use crate::Error;
+pub(crate) use atomic::write_atomic;
 pub use model::{Entries, Model, RecordView};
 pub(crate) use parallel::map_in_order;
 pub use signed::Signed;
-pub(crate) use sink::{Left, Sink, write_atomic};
+pub(crate) use sink::{Left, Sink};
 use verified::SiteMemory;
 
 /// Seconds since the epoch (a cosignature dated later is refused).

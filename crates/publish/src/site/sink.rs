@@ -5,11 +5,12 @@
 //! [`Sink`] on one thread, in the site's order (the file list is that order).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 use tlog::ReadStorage;
 
+use super::atomic::{write_atomic, write_atomic_streamed};
 use super::verified::SiteMemory;
 use crate::Error;
 
@@ -263,68 +264,5 @@ impl std::io::Write for SameAs<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// Writes a file by rename, so a reader never sees half a page; unchanged files are left
-/// alone (their modification time stays). A link in a file's place is replaced, whatever it
-/// points to: the site's files are its own.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    // A file of another size differs: only one of the same size is read to compare.
-    let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-    if same_size && std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = path.with_extension("candor-tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
-/// [`write_atomic`] of what `write` makes, written to the temporary file as it is made and
-/// compared with the file in place a buffer at a time: an unchanged file is left alone.
-pub(crate) fn write_atomic_streamed(
-    path: &Path,
-    write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> Result<(), Error> {
-    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = path.with_extension("candor-tmp");
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-    if let Err(e) = write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
-        // A disk that filled leaves no half-written temporary file behind.
-        drop(out);
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(&tmp, e));
-    }
-    drop(out);
-    let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-    if is_file && same_bytes(&tmp, path) {
-        return std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
-/// Whether the files at `a` and `b` hold the same bytes (read a buffer at a time; an error
-/// reading either counts as a difference).
-fn same_bytes(a: &Path, b: &Path) -> bool {
-    use std::io::Read;
-    let (Ok(fa), Ok(fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else { return false };
-    if fa.metadata().map(|m| m.len()).ok() != fb.metadata().map(|m| m.len()).ok() {
-        return false;
-    }
-    let (mut ra, mut rb) = (std::io::BufReader::new(fa), std::io::BufReader::new(fb));
-    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
-    loop {
-        let Ok(n) = ra.read(&mut ba) else { return false };
-        if n == 0 {
-            // Same length, every byte of `a` matched: `b` ends here too.
-            return true;
-        }
-        if rb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
-            return false;
-        }
     }
 }

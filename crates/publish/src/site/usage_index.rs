@@ -210,5 +210,5 @@ pub(crate) fn write<'a>(path: &Path, tree: &HashLevels, usage: impl Iterator<Ite
         });
     }
     let file = IndexFile { format: FORMAT, renderer: env!("CARGO_PKG_VERSION").to_string(), whats, records };
-    super::sink::write_atomic_streamed(path, &|w| serde_json::to_writer(w, &file).map_err(std::io::Error::other))
+    super::atomic::write_atomic_streamed(path, &|w| serde_json::to_writer(w, &file).map_err(std::io::Error::other))
 }
