@@ -294,9 +294,9 @@ impl Model {
             let record_type = words.get(record.kind());
             let (kept, entry) = match record {
                 Parsed::Known(records::Record { body: Body::OrganisationUsage(u), .. }) => {
-                    let caps: BTreeSet<&str> = u.usage.iter().map(|l| l.capability.as_str()).collect();
-                    outline.capabilities = caps.into_iter().map(|c| words.get(c)).collect();
-                    lines.insert(index, usage_lines(&u, &mut words));
+                    let read = usage_lines(&u, &mut words);
+                    outline.capabilities = capabilities(&read);
+                    lines.insert(index, read);
                     newest.insert(u.organisation.name.clone(), (index, u, e));
                     (None, None)
                 }
@@ -342,11 +342,10 @@ impl Model {
         for (index, k) in known {
             m.demonstration |= k.demonstration;
             first_seen.entry(index).or_insert_with(|| now.to_string());
-            let caps: BTreeSet<&str> = k.lines.lines.iter().map(|l| &*l.what.capability).collect();
             let outline = Outline {
                 subject: Some(k.organisation),
                 period: Some(k.lines.period.clone()),
-                capabilities: caps.into_iter().map(|c| words.get(c)).collect(),
+                capabilities: capabilities(&k.lines),
                 demonstration: k.demonstration,
             };
             let view = RecordView {
@@ -438,7 +437,7 @@ impl Model {
         for (name, o) in m.organisations.iter_mut() {
             o.name = name.clone();
             o.slug = super::html::unique_name(&slug(name), &mut slugs);
-            o.record = latest_current(&mut m.records, &m.entries, &m.tree, o, &mut newest);
+            o.record = latest_current(&mut m.records, o, &mut newest);
         }
         for o in m.organisations.values_mut() {
             let (name, slug): (Shared, Shared) = (o.name.as_str().into(), o.slug.as_str().into());
@@ -527,8 +526,7 @@ type Newest = BTreeMap<String, (u64, records::OrganisationUsage, Entry)>;
 fn read_latest(m: &Model, newest: &mut Newest) {
     let mut wanted: Vec<(u64, &str)> = (m.organisations.iter())
         .filter_map(|(name, o)| {
-            let latest =
-                *o.usage_records.iter().rev().find(|i| m.records.get(i).is_some_and(|r| r.corrected_by.is_none()))?;
+            let latest = latest_current_index(&m.records, o)?;
             (newest.get(name).map(|n| n.0) != Some(latest)).then_some((latest, name.as_str()))
         })
         .collect();
@@ -550,30 +548,29 @@ fn read_latest(m: &Model, newest: &mut Newest) {
     });
 }
 
-/// The organisation's latest current usage record, typed: the newest one read while building
-/// (taken from `newest`, its entry held from now on), or, when a correction withdrew that one,
-/// the newest still current, read again from its entry.
+/// The index of the organisation's latest usage record no correction withdrew.
+fn latest_current_index(records: &BTreeMap<u64, RecordView>, o: &OrgView) -> Option<u64> {
+    o.usage_records.iter().rev().find(|i| records.get(i).is_some_and(|r| r.corrected_by.is_none())).copied()
+}
+
+/// The organisation's latest current usage record, typed, taken from `newest` (where the
+/// entries read while building, or [`read_latest`], put it), its entry held from now on. None
+/// when its entry could not be read again (the writing then fails: [`Model::read_error`]).
 fn latest_current(
     records: &mut BTreeMap<u64, RecordView>,
-    entries: &Entries,
-    tree: &HashLevels,
     o: &OrgView,
     newest: &mut Newest,
 ) -> Option<records::OrganisationUsage> {
-    let latest = *o.usage_records.iter().rev().find(|i| records.get(i).is_some_and(|r| r.corrected_by.is_none()))?;
-    let r = records.get_mut(&latest)?;
-    match newest.remove(&o.name) {
-        Some((i, u, entry)) if i == latest => {
-            r.entry = Some(entry);
-            Some(u)
-        }
-        _ => {
-            let entry = entries.get(latest, tree);
-            r.entry = Some(entry.clone());
-            match records::parse(&entry)? {
-                Parsed::Known(records::Record { body: Body::OrganisationUsage(u), .. }) => Some(u),
-                _ => None,
-            }
-        }
-    }
+    let latest = latest_current_index(records, o)?;
+    let (i, u, entry) = newest.remove(&o.name)?;
+    let r = records.get_mut(&latest).filter(|_| i == latest)?;
+    r.entry = Some(entry);
+    Some(u)
+}
+
+/// The capabilities a usage record's lines name, each once, in order.
+fn capabilities(lines: &UsageLines) -> Box<[Shared]> {
+    let by_name: BTreeMap<&str, &Shared> =
+        lines.lines.iter().map(|l| (&*l.what.capability, &l.what.capability)).collect();
+    by_name.into_values().cloned().collect()
 }
