@@ -182,8 +182,20 @@ pub fn check_report_since(
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     // Whether each checkpoint pages carry is consistent with the latest, found once.
     let consistent = std::sync::Mutex::new(Consistent::default());
-    let pages =
-        Pages { log: &log, model, remembered: remembered_site, now: site_memory.as_ref(), consistent: &consistent };
+    // A check from memory takes a page the comparison just found as the log makes it (new
+    // records' pages, organisation pages, listings) as checked: rendered from the entries and
+    // tiles verified above, its sections are the model's. Unless a new entry holds a NUL: no
+    // page can show one, and the page's own check names it (see `check_page`).
+    let base_size = base.as_ref().map_or(size, |b| b.checkpoint().size);
+    let take_rendered = remembered_site.is_some() && !entries[base_size as usize..].iter().any(|e| holds_nul(e));
+    let pages = Pages {
+        log: &log,
+        model,
+        remembered: remembered_site,
+        now: site_memory.as_ref(),
+        take_rendered,
+        consistent: &consistent,
+    };
     // The queue's pages a batch at a time, each checked on any core, what each found taken in
     // the queue's order: the links a batch adds go after it, as when each page was taken in
     // turn, so pages are checked and faults listed in the same order.
@@ -238,6 +250,11 @@ pub fn check_report_since(
     Ok((report, Memory::new(&checkpoint_bytes, &verified, site_memory)))
 }
 
+/// Whether an entry holds a NUL character (JSON can hold one only as the escape `\u0000`).
+fn holds_nul(entry: &[u8]) -> bool {
+    entry.windows(6).any(|w| w == b"\\u0000")
+}
+
 /// Pages checked at once (their links and faults held until taken).
 const PAGES_AT_ONCE: usize = 128;
 
@@ -253,6 +270,8 @@ struct Pages<'a> {
     remembered: Option<&'a memory::SiteMemory>,
     /// The site as the comparison found it now.
     now: Option<&'a memory::SiteMemory>,
+    /// Whether a page found as the comparison rendered it is taken as checked (from memory).
+    take_rendered: bool,
     consistent: &'a std::sync::Mutex<Consistent>,
 }
 
@@ -280,12 +299,16 @@ impl Pages<'_> {
         // A file of the site the comparison just found with the bytes a check verified before
         // is not read again: verified then, and what the log makes now (its links are the
         // site's own, which the comparison covers).
+        // In a check from memory, one the comparison just found byte for byte as it renders
+        // is not read again either (see `take_rendered`).
         if let (Some(was), Some(now)) = (self.remembered, self.now)
-            && let (Some(a), Some(b)) = (was.files.get(page), now.files.get(page))
-            && a == b
+            && let Some(b) = now.files.get(page)
         {
-            let read = Checked::Read { sha256: b.clone(), links: Vec::new(), unchanged: true, found: None };
-            return (page.clone(), read);
+            let unchanged = was.files.get(page) == Some(b);
+            if unchanged || self.take_rendered {
+                let read = Checked::Read { sha256: b.clone(), links: Vec::new(), unchanged, found: None };
+                return (page.clone(), read);
+            }
         }
         let bytes = match self.log.src.read(page) {
             Ok(Some(b)) => b,

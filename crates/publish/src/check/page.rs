@@ -174,7 +174,7 @@ pub(super) fn check_page(
             (Some(e), Some(p), Some(logged)) => {
                 // The record as the site's model read it (the same entry), or read here.
                 // JSON holds a NUL only as the escape `\u0000`: an entry without it is not read.
-                let nul = if e.windows(6).any(|w| w == b"\\u0000") {
+                let nul = if super::holds_nul(&e) {
                     serde_json::from_slice::<Value>(&e).ok().and_then(|v| nul_at(&v, ""))
                 } else {
                     None
