@@ -69,6 +69,8 @@ pub use note::{Signer, Verifier};
 pub use proof_file::TlogProof;
 pub use reader::{TileReader, read_tile};
 pub use sequencer::{Appender, DEFAULT_MAX_BATCH, Pending, Sequencer};
-pub use storage::{CHECKPOINT_PATH, Dir, DirStorage, MAX_READ, MemStorage, Object, ReadStorage, Storage};
+pub use storage::{
+    CHECKPOINT_PATH, Dir, DirStorage, FileStamp, MAX_READ, MemStorage, Object, ReadStorage, Stamped, Storage,
+};
 pub use tile::{MAX_ENTRY_SIZE, TileId, TileKind};
 pub use verify::{VerifyReport, verify_log, verify_stored_tile, verify_tiles_at, verify_trusted};

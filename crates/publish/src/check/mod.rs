@@ -233,7 +233,13 @@ pub fn check_report_since(
     if let Some(memory) = &mut site_memory {
         // Only files of the site are remembered: pages found beside it are checked each time.
         digests.retain(|rel, _| site_files.contains(rel));
-        memory.files.extend(digests);
+        for (rel, sha256) in digests {
+            // A stamp is of the bytes the comparison read; read again otherwise, it goes.
+            if memory.files.get(&rel) != Some(&sha256) {
+                memory.stamps.remove(&rel);
+            }
+            memory.files.insert(rel, sha256);
+        }
     }
 
     progress("accounting for every file and the partial tiles of earlier checkpoints");

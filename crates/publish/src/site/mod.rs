@@ -356,9 +356,16 @@ pub(crate) fn compare_site(
     let mut sink = Sink::compare(src, since);
     render_all(model, cp, &signed, &record_pages, &first_seen, &mut sink)?;
     let unchanged = sink.kept + sink.kept_parts;
-    let (faults, files, written) = sink.found();
-    let memory = SiteMemory { size: cp.size, policy, demonstration: model.demonstration, kept, files };
-    Ok(Compared { faults, files: written, memory, unchanged })
+    let found = sink.found();
+    let memory = SiteMemory {
+        size: cp.size,
+        policy,
+        demonstration: model.demonstration,
+        kept,
+        files: found.digests,
+        stamps: found.stamps,
+    };
+    Ok(Compared { faults: found.faults, files: found.written, memory, unchanged })
 }
 
 /// What comparing a site with what the log makes found.

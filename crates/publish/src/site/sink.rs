@@ -27,7 +27,14 @@ pub(crate) struct Sink<'a> {
     faults: Vec<String>,
     /// Each file compared and found as the log makes it, with its SHA-256.
     digests: BTreeMap<String, String>,
+    /// The stamps of those of them whose stamps had settled (see [`SETTLED_NS`]).
+    stamps: BTreeMap<String, String>,
 }
+
+/// How long before a comparison a file's stamp must have last changed to be remembered: a file
+/// changed again later gets a later change time even where the file system counts time in
+/// steps of up to two seconds, or lags the clock by one of its ticks.
+const SETTLED_NS: i64 = 2_000_000_000;
 
 /// What a file left as it was is.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,6 +53,8 @@ enum Target<'a> {
         src: &'a (dyn ReadStorage + Sync),
         /// The site as a check verified it before, if any.
         remembered: Option<&'a SiteMemory>,
+        /// Stamps changed before this (nanoseconds since the epoch) are remembered.
+        settled_before_ns: i64,
     },
 }
 
@@ -53,10 +62,19 @@ enum Target<'a> {
 pub(crate) enum Done {
     /// Written, or left in place as it already was.
     Written,
-    /// Compared and found as the log makes it: its SHA-256.
-    Same(String),
+    /// Compared and found as the log makes it: its SHA-256, and its stamp when it had
+    /// settled (see [`SETTLED_NS`]).
+    Same { sha256: String, stamp: Option<String> },
     /// Compared and found wrong: why, naming the file.
     Fault(String),
+}
+
+/// What a sink comparing found (see [`Sink::found`]).
+pub(crate) struct Found {
+    pub faults: Vec<String>,
+    pub digests: BTreeMap<String, String>,
+    pub stamps: BTreeMap<String, String>,
+    pub written: Vec<String>,
 }
 
 /// One file as a worker made it (see [`Putter`]): its path, what writing or comparing it
@@ -106,15 +124,15 @@ impl Putter<'_> {
                 Done::Written
             }
             // Compared as it is made with the file the site holds, read as far as it is made.
-            Target::Compare { src, .. } => match src.open(rel) {
+            Target::Compare { src, settled_before_ns, .. } => match src.open_stamped(rel) {
                 Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
-                Ok(Some(held)) => {
+                Ok(Some((held, stamp))) => {
                     // Read a buffer at a time, not once per small write of what is made.
                     let held = Box::new(std::io::BufReader::with_capacity(1 << 16, held));
                     let mut made = SameAs { held, buffer: Vec::new(), hasher: Sha256::new(), same: true, error: None };
                     write(&mut made).map_err(|e| Error::io(Path::new(rel), e))?;
                     match made.finish() {
-                        Ok(Some(sha256)) => Done::Same(sha256),
+                        Ok(Some(sha256)) => Done::Same { sha256, stamp: settled(stamp, settled_before_ns) },
                         Ok(None) => Done::Fault(format!("{rel}: differs from what the log's records make")),
                         Err(e) => Done::Fault(format!("{rel}: {e}")),
                     }
@@ -126,19 +144,54 @@ impl Putter<'_> {
     }
 
     /// Leaves the file at `rel` as an earlier writing left it. Compared, it must hold the
-    /// bytes a check verified before.
+    /// bytes a check verified before: found by its stamp as the very file verified then,
+    /// unchanged since, it is not read again.
     pub(crate) fn keep(&self, rel: &str) -> Done {
         match self.0 {
             Target::Folder(_) => Done::Written,
-            Target::Compare { src, remembered } => match src.read(rel).map(|b| b.map(|b| records::sha256_hex(&b))) {
-                Ok(Some(sha256)) if remembered.is_some_and(|m| m.unchanged(rel, &sha256)) => Done::Same(sha256),
-                Ok(Some(_)) => Done::Fault(format!(
-                    "{rel}: differs from the page verified before, although nothing it shows changed since"
-                )),
-                Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
-                Err(e) => Done::Fault(format!("{rel}: {e}")),
-            },
+            Target::Compare { src, remembered, settled_before_ns } => {
+                if let Some(m) = remembered
+                    && let (Some(sha256), Some(kept)) = (m.files.get(rel), m.stamps.get(rel))
+                    && src.stamp(rel).is_some_and(|now| now.to_text() == *kept)
+                {
+                    return Done::Same { sha256: sha256.clone(), stamp: Some(kept.clone()) };
+                }
+                kept_as_verified(src, rel, remembered, settled_before_ns)
+            }
         }
+    }
+}
+
+/// The stamp's text form when it changed before `settled_before_ns`.
+fn settled(stamp: Option<tlog::FileStamp>, settled_before_ns: i64) -> Option<String> {
+    stamp.filter(|s| s.changed_ns < settled_before_ns).map(|s| s.to_text())
+}
+
+/// Reads the file at `rel`, which must hold the bytes a check verified before.
+fn kept_as_verified(
+    src: &(dyn ReadStorage + Sync),
+    rel: &str,
+    remembered: Option<&SiteMemory>,
+    settled_before_ns: i64,
+) -> Done {
+    let read = src.open_stamped(rel).and_then(|opened| {
+        opened
+            .map(|(mut reader, stamp)| {
+                let mut bytes = Vec::new();
+                reader.read_to_end(&mut bytes).map_err(|e| tlog::Error::io(Path::new(rel), e))?;
+                Ok((records::sha256_hex(&bytes), stamp))
+            })
+            .transpose()
+    });
+    match read {
+        Ok(Some((sha256, stamp))) if remembered.is_some_and(|m| m.unchanged(rel, &sha256)) => {
+            Done::Same { sha256, stamp: settled(stamp, settled_before_ns) }
+        }
+        Ok(Some(_)) => Done::Fault(format!(
+            "{rel}: differs from the page verified before, although nothing it shows changed since"
+        )),
+        Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
+        Err(e) => Done::Fault(format!("{rel}: {e}")),
     }
 }
 
@@ -151,17 +204,28 @@ impl<'a> Sink<'a> {
     /// A sink that compares with the files `src` holds; `remembered` is the site as a check
     /// verified it before, if any.
     pub(crate) fn compare(src: &'a (dyn ReadStorage + Sync), remembered: Option<&'a SiteMemory>) -> Sink<'a> {
-        Sink::new(Target::Compare { src, remembered })
+        let now_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        Sink::new(Target::Compare { src, remembered, settled_before_ns: now_ns.saturating_sub(SETTLED_NS) })
     }
 
     fn new(target: Target<'a>) -> Sink<'a> {
-        Sink { target, written: Vec::new(), kept: 0, kept_parts: 0, faults: Vec::new(), digests: BTreeMap::new() }
+        Sink {
+            target,
+            written: Vec::new(),
+            kept: 0,
+            kept_parts: 0,
+            faults: Vec::new(),
+            digests: BTreeMap::new(),
+            stamps: BTreeMap::new(),
+        }
     }
 
-    /// What comparing found: the differences, and each file found as the log makes it with
-    /// its SHA-256 (both empty for a folder).
-    pub(crate) fn found(self) -> (Vec<String>, BTreeMap<String, String>, Vec<String>) {
-        (self.faults, self.digests, self.written)
+    /// What comparing found: the differences, each file found as the log makes it with its
+    /// SHA-256, and the settled stamps of those (all empty for a folder); and every file.
+    pub(crate) fn found(self) -> Found {
+        Found { faults: self.faults, digests: self.digests, stamps: self.stamps, written: self.written }
     }
 
     /// What does to one file what this sink does, for any thread.
@@ -174,8 +238,11 @@ impl<'a> Sink<'a> {
     pub(crate) fn record(&mut self, rel: String, done: Done, left: Option<Left>) {
         match done {
             Done::Written => {}
-            Done::Same(sha256) => {
+            Done::Same { sha256, stamp } => {
                 self.digests.insert(rel.clone(), sha256);
+                if let Some(stamp) = stamp {
+                    self.stamps.insert(rel.clone(), stamp);
+                }
             }
             Done::Fault(fault) => self.faults.push(fault),
         }

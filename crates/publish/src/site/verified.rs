@@ -16,6 +16,11 @@ pub(crate) struct SiteMemory {
     pub kept: BTreeMap<u64, String>,
     /// Every file read and found as the log makes it, with its SHA-256 (hex).
     pub files: BTreeMap<String, String>,
+    /// The stamps (`tlog::FileStamp`'s text form) of those files that had settled when they
+    /// were read: found with the same stamp, a file is the one verified, unchanged since, and
+    /// is not read again. None over HTTP, nor in a memory of an earlier version.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stamps: BTreeMap<String, String>,
 }
 
 impl SiteMemory {

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{CHECKPOINT_PATH, Object, ReadStorage, Storage, is_safe_relative_path};
+use super::{CHECKPOINT_PATH, FileStamp, Object, ReadStorage, Stamped, Storage, is_safe_relative_path};
 use crate::error::Error;
 
 /// Most threads used to write and fsync files of one commit at the same time.
@@ -50,11 +50,46 @@ impl ReadStorage for Dir {
     }
 
     fn open(&self, path: &str) -> Result<Option<Box<dyn Read + '_>>, Error> {
+        Ok(self.open_stamped(path)?.map(|(reader, _)| reader))
+    }
+
+    fn open_stamped(&self, path: &str) -> Result<Option<Stamped<'_>>, Error> {
         // The same file `read` would read, as far: one byte past the limit at most, so a
         // reader comparing it finds a file that grew too large different.
-        let opened = open_file(&self.root, path)?;
-        Ok(opened.map(|(file, _)| Box::new(AtMost { file, left: MAX_READ, path: path.to_string() }) as Box<dyn Read>))
+        let Some((file, _, meta)) = open_file(&self.root, path)? else { return Ok(None) };
+        let reader = Box::new(AtMost { file, left: MAX_READ, path: path.to_string() }) as Box<dyn Read>;
+        Ok(Some((reader, stamp_of(&meta))))
     }
+
+    fn stamp(&self, path: &str) -> Option<FileStamp> {
+        if !is_safe_relative_path(path) {
+            return None;
+        }
+        // The path's last part itself: a link is not stamped (it is read, and followed only
+        // within the folder). Where the folders on the way lead does not matter: a stamp equal
+        // to one taken from an open file is that file.
+        let meta = fs::symlink_metadata(self.root.join(path)).ok()?;
+        if meta.is_file() { stamp_of(&meta) } else { None }
+    }
+}
+
+/// The stamp of a file from its metadata (see [`FileStamp`]); none off Unix.
+#[cfg(unix)]
+fn stamp_of(meta: &fs::Metadata) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let ns = |secs: i64, nanos: i64| secs.checked_mul(1_000_000_000)?.checked_add(nanos);
+    Some(FileStamp {
+        device: meta.dev(),
+        inode: meta.ino(),
+        len: meta.len(),
+        modified_ns: ns(meta.mtime(), meta.mtime_nsec())?,
+        changed_ns: ns(meta.ctime(), meta.ctime_nsec())?,
+    })
+}
+
+#[cfg(not(unix))]
+fn stamp_of(_meta: &fs::Metadata) -> Option<FileStamp> {
+    None
 }
 
 /// A file read no further than [`MAX_READ`] bytes: past that (it grew since it was measured)
@@ -87,8 +122,8 @@ pub const MAX_READ: u64 = 64 << 20;
 /// ends), a link that leads out of the folder, and a file over [`MAX_READ`] (read at most that
 /// far, never whole).
 fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
-    let Some((file, full)) = open_file(root, path)? else { return Ok(None) };
-    let len = file.metadata().map_err(|e| Error::io(&full, e))?.len();
+    let Some((file, full, meta)) = open_file(root, path)? else { return Ok(None) };
+    let len = meta.len();
     let mut bytes = Vec::with_capacity(len.min(MAX_READ) as usize);
     // The file may grow after it was measured: read one byte past the limit, at most.
     file.take(MAX_READ + 1).read_to_end(&mut bytes).map_err(|e| Error::io(&full, e))?;
@@ -99,8 +134,8 @@ fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
 }
 
 /// The file at `path` under `root`, opened, with its full path, once it is found to be one a
-/// reader may read (see [`read_file`]).
-fn open_file(root: &Path, path: &str) -> Result<Option<(File, PathBuf)>, Error> {
+/// reader may read (see [`read_file`]), and its metadata as opened.
+fn open_file(root: &Path, path: &str) -> Result<Option<(File, PathBuf, fs::Metadata)>, Error> {
     if !is_safe_relative_path(path) {
         return Err(Error::malformed("resource path", format!("{path:?} is not a plain relative path")));
     }
@@ -135,7 +170,7 @@ fn open_file(root: &Path, path: &str) -> Result<Option<(File, PathBuf)>, Error> 
     if !opened.is_file() {
         return Err(Error::Refused { path: path.into(), why: "not a regular file once opened".into() });
     }
-    Ok(Some((file, full)))
+    Ok(Some((file, full, opened)))
 }
 
 /// `O_NONBLOCK`, where its value is the same on every architecture Linux runs candor on

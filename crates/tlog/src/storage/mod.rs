@@ -24,6 +24,34 @@ pub struct Object {
     pub data: Vec<u8>,
 }
 
+/// What tells one version of a stored file from another without reading it: the device and
+/// inode that hold it, its length, and when it was last modified and changed. Writing the file,
+/// renaming another over it or setting its times back each alter one of them (a file's change
+/// time is the system's clock when it changed; no call sets it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    /// The device that holds it.
+    pub device: u64,
+    /// Its inode on that device.
+    pub inode: u64,
+    /// Its length in bytes.
+    pub len: u64,
+    /// Last modified, in nanoseconds since the Unix epoch.
+    pub modified_ns: i64,
+    /// Last changed (its bytes, its name or its metadata), in nanoseconds since the epoch.
+    pub changed_ns: i64,
+}
+
+impl FileStamp {
+    /// Its text form (five numbers between dots), to keep and compare.
+    pub fn to_text(&self) -> String {
+        format!("{}.{}.{}.{}.{}", self.device, self.inode, self.len, self.modified_ns, self.changed_ns)
+    }
+}
+
+/// A reader of a resource, and the stamp of the file it reads (when the storage has one).
+pub type Stamped<'a> = (Box<dyn std::io::Read + 'a>, Option<FileStamp>);
+
 /// Read access to a log's resources.
 pub trait ReadStorage {
     /// The whole resource at `path`, or `None` if it does not exist.
@@ -34,6 +62,19 @@ pub trait ReadStorage {
     /// whole; a folder hands its file over, read at most as far as [`ReadStorage::read`] reads.
     fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + '_>>, Error> {
         Ok(self.read(path)?.map(|b| Box::new(std::io::Cursor::new(b)) as Box<dyn std::io::Read>))
+    }
+
+    /// [`ReadStorage::open`], with the stamp of the very file opened (taken from it before any
+    /// byte is read), where the storage is a folder; `None` over HTTP.
+    fn open_stamped(&self, path: &str) -> Result<Option<Stamped<'_>>, Error> {
+        Ok(self.open(path)?.map(|r| (r, None)))
+    }
+
+    /// The stamp of the file at `path` as it is now, without opening it: `None` where the
+    /// storage has none, the file is missing, or the path's last part is not a regular file.
+    /// Equal to a stamp [`ReadStorage::open_stamped`] gave, it is that file, unchanged since.
+    fn stamp(&self, _path: &str) -> Option<FileStamp> {
+        None
     }
 }
 
@@ -62,6 +103,14 @@ impl<T: ReadStorage + ?Sized> ReadStorage for &T {
     fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + '_>>, Error> {
         (**self).open(path)
     }
+
+    fn open_stamped(&self, path: &str) -> Result<Option<Stamped<'_>>, Error> {
+        (**self).open_stamped(path)
+    }
+
+    fn stamp(&self, path: &str) -> Option<FileStamp> {
+        (**self).stamp(path)
+    }
 }
 
 impl<T: ReadStorage + ?Sized> ReadStorage for Box<T> {
@@ -71,6 +120,14 @@ impl<T: ReadStorage + ?Sized> ReadStorage for Box<T> {
 
     fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + '_>>, Error> {
         (**self).open(path)
+    }
+
+    fn open_stamped(&self, path: &str) -> Result<Option<Stamped<'_>>, Error> {
+        (**self).open_stamped(path)
+    }
+
+    fn stamp(&self, path: &str) -> Option<FileStamp> {
+        (**self).stamp(path)
     }
 }
 
