@@ -224,8 +224,8 @@ pub struct BenchPublishArgs {
     #[arg(long, default_value_t = 1)]
     pub periods: u32,
     /// Keep the benchmark's folder (printed) instead of removing it, with a copy of the log as
-    /// it was before the measured period's site was written (`log-before-site`, its files
-    /// linked, not copied) on which `publish-step site` repeats that step alone.
+    /// it was before the measured period's site was written (`log-before-site`) on which
+    /// `publish-step site` repeats that step alone.
     #[arg(long)]
     pub keep: bool,
     #[arg(long)]

@@ -93,19 +93,18 @@ fn largest_page(root: &Path, dir: &Path, best: &mut (u64, String)) {
     }
 }
 
-/// A copy of the folder `from` at `to` whose files are links to the same bytes: the site's
-/// writing replaces a file by renaming a new one into its place (never writes into one), so the
-/// copy keeps the log and site as they were, at no cost of space: the site's step on them can
-/// be timed or profiled alone (`publish-step site --home <copy>`).
-fn link_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+/// A copy of the folder `from` at `to`, so the site's step on it can be timed or profiled alone
+/// (`publish-step site --home <copy>`). Its files are copied, not linked: a link changes the
+/// linked file's change time, and a check from memory reads a file whose stamp changed again.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for e in std::fs::read_dir(from)? {
         let e = e?;
         let (src, dst) = (e.path(), to.join(e.file_name()));
         if e.file_type()?.is_dir() {
-            link_copy(&src, &dst)?;
+            copy_tree(&src, &dst)?;
         } else {
-            std::fs::hard_link(&src, &dst)?;
+            std::fs::copy(&src, &dst)?;
         }
     }
     Ok(())
@@ -183,11 +182,21 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         update("2026-07-01T00:00:00Z")?;
     }
     let size_before = writer.size();
-    // What an auditor who checked the report of the earlier periods remembers (not timed).
+    // What an auditor who checked the report of the earlier periods remembers (not timed), and
+    // what that check read of each usage record, beside it.
+    let memory_path = dir.join("check-memory.json");
     let memory = if args.periods > 1 {
         bar.set_message("checking the report of the earlier periods, remembering (not timed)");
-        let (checked, memory) =
-            publish::check::check_report_since(&Dir::new(home.public_dir()), &verifier, &[], &[], None, &mut |_| {})?;
+        let usage_index = publish::check::memory::usage_index_beside(&memory_path);
+        let (checked, memory) = publish::check::check_report_remembering(
+            &Dir::new(home.public_dir()),
+            &verifier,
+            &[],
+            &[],
+            None,
+            Some(&usage_index),
+            &mut |_| {},
+        )?;
         if !checked.faults.is_empty() {
             bail!("the report of the earlier periods does not verify: {}", checked.faults.join("; "));
         }
@@ -215,7 +224,9 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     step(&mut peaks);
     if args.keep {
         let before = dir.join("log-before-site");
-        link_copy(home.home(), &before).with_context(|| format!("copying the log to {}", before.display()))?;
+        copy_tree(home.home(), &before).with_context(|| format!("copying the log to {}", before.display()))?;
+        // Written out before the site's step, not while it is timed.
+        let _ = std::process::Command::new("sync").status();
     }
     // Written in a process of its own, as `candor publish` writes it: its peak memory is its own.
     let (site_s, site_peak, site) = own_process("site", home.home(), None)?;
@@ -240,9 +251,8 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     // The same report checked from what the check of the earlier periods remembered.
     let (since_s, since) = match &memory {
         Some(m) => {
-            let path = dir.join("check-memory.json");
-            m.write(&path)?;
-            let (s, peak, report) = own_process("verify", home.home(), Some(&path))?;
+            m.write(&memory_path)?;
+            let (s, peak, report) = own_process("verify", home.home(), Some(&memory_path))?;
             peaks.push(peak);
             (s, Some(serde_json::from_value::<publish::check::CheckReport>(report).context("the check's report")?))
         }
@@ -275,7 +285,7 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
         "gather_s": gather_s, "append_s": append_s, "site_s": site_s, "republish_s": again_s, "verify_s": check_s,
         "peak_mb": {"gather": peaks[0], "append": peaks[1], "site": peaks[2], "republish": peaks[3], "verify": peaks[4], "verify_remembered": peaks[5]},
         "verify_remembered_s": since.as_ref().map(|_| since_s),
-        "verify_remembered": since.as_ref().map(|r| json!({"entries": r.entries, "unchanged_files": r.unchanged_files, "pages_left": r.pages_left})),
+        "verify_remembered": since.as_ref().map(|r| json!({"entries": r.entries, "unchanged_files": r.unchanged_files, "pages_left": r.pages_left, "files_not_read": r.files_not_read})),
         "site_files": files, "site_bytes": bytes, "record_pages_left": site.kept_pages, "download_parts_left": site.kept_parts, "files_compared": check.files_compared, "largest_page": largest.1, "largest_page_kb": largest.0 as f64 / 1e3,
         "overview_kb": overview_kb, "search_index_kb": index_kb, "pages_checked": check.pages, "records_on_pages": check.records_on_pages,
         "verified": verified, "faults": check.faults.len(), "serve": serve,
@@ -314,8 +324,8 @@ pub fn run(args: &BenchPublishArgs) -> Result<ExitCode> {
     if let Some(r) = &since {
         println!("  {:<30} {since_s:>8.2} {:>10.0}", "verify from memory (own)", peaks[5]);
         println!(
-            "    (from the check of the earlier periods: {} entries rehashed, {} files found as verified, {} record pages and download parts not rendered again)",
-            r.entries, r.unchanged_files, r.pages_left
+            "    (from the check of the earlier periods: {} entries rehashed, {} files found as verified, {} record pages and download parts not rendered again, {} of them known by their stamps, not read)",
+            r.entries, r.unchanged_files, r.pages_left, r.files_not_read
         );
     }
     println!(

@@ -35,8 +35,16 @@ pub fn run(args: &BenchPublishStepArgs) -> Result<ExitCode> {
                 None => None,
             };
             let dir = Dir::new(home.public_dir());
-            let (report, _) =
-                publish::check::check_report_since(&dir, &verifier, &[], &[], memory.as_deref(), &mut |_| {})?;
+            let usage_index = args.memory.as_deref().map(publish::check::memory::usage_index_beside);
+            let (report, _) = publish::check::check_report_remembering(
+                &dir,
+                &verifier,
+                &[],
+                &[],
+                memory.as_deref(),
+                usage_index.as_deref(),
+                &mut |_| {},
+            )?;
             serde_json::to_value(report)?
         }
         PublishStep::Again => {

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use publish::check::check_report_since;
-use publish::check::memory::{Memory, Remembered};
+use publish::check::check_report_remembering;
+use publish::check::memory::{Memory, Remembered, usage_index_beside};
 use serde_json::json;
 use tlog::ReadStorage;
 
@@ -49,10 +49,20 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         Remembered::Memory(m) => Some(m),
     };
     let bar = crate::console::progress(3, "verifying");
-    let result = check_report_since(&*source, &verifier, &trusted, &pages, since.as_deref(), &mut |step| {
-        bar.set_message(step.to_string());
-        bar.inc(1);
-    });
+    // Beside the memory, what the check read of each usage record (read only from memory).
+    let usage_index = args.remember.as_deref().map(usage_index_beside);
+    let result = check_report_remembering(
+        &*source,
+        &verifier,
+        &trusted,
+        &pages,
+        since.as_deref(),
+        usage_index.as_deref(),
+        &mut |step| {
+            bar.set_message(step.to_string());
+            bar.inc(1);
+        },
+    );
     bar.finish_and_clear();
     let (report, memory, mut faults) = match result {
         Ok((r, memory)) => {
@@ -90,8 +100,8 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
             );
             if r.remembered {
                 println!(
-                    "from what was verified before: {} files found as they were verified, {} record pages and download parts not rendered again",
-                    r.unchanged_files, r.pages_left
+                    "from what was verified before: {} files found as they were verified, {} record pages and download parts not rendered again ({} of them known by their stamps, not read)",
+                    r.unchanged_files, r.pages_left, r.files_not_read
                 );
             }
         }

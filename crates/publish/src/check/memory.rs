@@ -16,6 +16,14 @@ use tlog::{Checkpoint, Frontier, Verified, Verifier};
 
 pub(crate) use crate::site::verified::SiteMemory;
 
+/// Where a check that remembers at `memory` keeps what it read of each usage record (see
+/// [`super::check_report_remembering`]): the memory's name with `.usage-index` added.
+pub fn usage_index_beside(memory: &Path) -> std::path::PathBuf {
+    let mut name = memory.as_os_str().to_owned();
+    name.push(".usage-index");
+    name.into()
+}
+
 /// Most bytes a memory may have: a SHA-256 and a path per file, for the most pages a check
 /// follows, and room besides.
 pub const MAX_BYTES: u64 = 256 << 20;

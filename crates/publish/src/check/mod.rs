@@ -50,6 +50,10 @@ pub struct CheckReport {
     /// Record pages and download parts found as verified before and not rendered again:
     /// nothing they show changed since.
     pub pages_left: usize,
+    /// Of those, the files of a report folder known by their stamps (device, inode, length,
+    /// modification and change times) as the files verified before, unchanged since: not read.
+    #[serde(default)]
+    pub files_not_read: usize,
     /// Faults, each naming the file and the record.
     pub faults: Vec<String>,
 }
@@ -84,6 +88,22 @@ pub fn check_report_since(
     trusted: &[Vec<u8>],
     folder_files: &[String],
     since: Option<&Memory>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(CheckReport, Memory), Error> {
+    check_report_remembering(src, verifier, trusted, folder_files, since, None, progress)
+}
+
+/// [`check_report_since`], keeping what the site's model reads of each usage record in the file
+/// `usage_index` (beside the memory: [`memory::usage_index_beside`]), bound to its entry's leaf
+/// (see `site::usage_index`): a check from memory reads from it the usage records it holds
+/// rather than parse their entries again; a check without memory only writes it.
+pub fn check_report_remembering(
+    src: &(dyn ReadStorage + Sync),
+    verifier: &Verifier,
+    trusted: &[Vec<u8>],
+    folder_files: &[String],
+    since: Option<&Memory>,
+    usage_index: Option<&Path>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<(CheckReport, Memory), Error> {
     let base = since.and_then(|m| m.verified(verifier));
@@ -130,7 +150,8 @@ pub fn check_report_since(
     // The site is checked against the log at the checkpoint its overview says it was built
     // for: every section on every page must show what the log says there, and every file must
     // be what the log's records make there.
-    let log = Log { src, verifier, entries: &entries, latest: &latest };
+    let usage_index = usage_index.map(|path| crate::site::usage_index::IndexAt { path, read: base.is_some() });
+    let log = Log { src, verifier, entries: &entries, latest: &latest, usage_index };
     let built_for = src
         .read("index.html")
         .ok()
@@ -168,6 +189,7 @@ pub fn check_report_since(
         let compared = crate::site::compare_site(src, verifier, text, cp, model, remembered_site)?;
         report.files_compared = compared.files.len();
         report.pages_left = compared.unchanged;
+        report.files_not_read = compared.not_read;
         report.faults.extend(compared.faults);
         site_files.extend(compared.files);
         site_memory = Some(compared.memory);

@@ -73,6 +73,8 @@ pub(super) struct Log<'a> {
     pub verifier: &'a Verifier,
     pub entries: &'a [crate::entries::Entry],
     pub latest: &'a Checkpoint,
+    /// What the model reads of each usage record, kept by the checker (see `site::usage_index`).
+    pub usage_index: Option<crate::site::usage_index::IndexAt<'a>>,
 }
 
 /// Whether `cp` (a verified checkpoint) is consistent with the log's latest.
@@ -92,7 +94,7 @@ pub(super) fn model_at(log: &Log<'_>, cp: &Checkpoint) -> Result<Model, String> 
     consistent_with_latest(log, cp)?;
     let mut reader = TileReader::new(log.src, cp.size);
     let entries = crate::site::Entries::Held(log.entries[..cp.size as usize].to_vec());
-    Model::build(entries, &mut reader, &mut BTreeMap::new(), "", None)
+    Model::build(entries, &mut reader, &mut BTreeMap::new(), "", log.usage_index)
         .map_err(|e| format!("the log at its checkpoint's size cannot be read: {e}"))
 }
 

@@ -355,7 +355,7 @@ pub(crate) fn compare_site(
     let record_pages = RecordPages { history: &history, tiles: src, unchanged_through };
     let mut sink = Sink::compare(src, since);
     render_all(model, cp, &signed, &record_pages, &first_seen, &mut sink)?;
-    let unchanged = sink.kept + sink.kept_parts;
+    let (unchanged, not_read) = (sink.kept + sink.kept_parts, sink.not_read);
     let found = sink.found();
     let memory = SiteMemory {
         size: cp.size,
@@ -365,7 +365,7 @@ pub(crate) fn compare_site(
         files: found.digests,
         stamps: found.stamps,
     };
-    Ok(Compared { faults: found.faults, files: found.written, memory, unchanged })
+    Ok(Compared { faults: found.faults, files: found.written, memory, unchanged, not_read })
 }
 
 /// What comparing a site with what the log makes found.
@@ -378,6 +378,8 @@ pub(crate) struct Compared {
     pub memory: SiteMemory,
     /// Record pages and download parts found as verified before and not rendered again.
     pub unchanged: usize,
+    /// Of those, the files known by their stamps (see `tlog::FileStamp`), not read.
+    pub not_read: usize,
 }
 
 /// Whether `rel` is a path this module could have written: relative, plain segments, not

@@ -5,6 +5,7 @@
 //! [`Sink`] on one thread, in the site's order (the file list is that order).
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -23,6 +24,8 @@ pub(crate) struct Sink<'a> {
     pub(crate) kept: usize,
     /// Parts of the downloads counted as written but left as they were.
     pub(crate) kept_parts: usize,
+    /// Files compared known by their stamps, not read (see [`Putter::keep`]).
+    pub(crate) not_read: usize,
     /// Differences found comparing (each naming the file).
     faults: Vec<String>,
     /// Each file compared and found as the log makes it, with its SHA-256.
@@ -65,6 +68,8 @@ pub(crate) enum Done {
     /// Compared and found as the log makes it: its SHA-256, and its stamp when it had
     /// settled (see [`SETTLED_NS`]).
     Same { sha256: String, stamp: Option<String> },
+    /// Known by its stamp as the file a check verified before, unchanged since: not read.
+    Known { sha256: String, stamp: String },
     /// Compared and found wrong: why, naming the file.
     Fault(String),
 }
@@ -154,7 +159,7 @@ impl Putter<'_> {
                     && let (Some(sha256), Some(kept)) = (m.files.get(rel), m.stamps.get(rel))
                     && src.stamp(rel).is_some_and(|now| now.to_text() == *kept)
                 {
-                    return Done::Same { sha256: sha256.clone(), stamp: Some(kept.clone()) };
+                    return Done::Known { sha256: sha256.clone(), stamp: kept.clone() };
                 }
                 kept_as_verified(src, rel, remembered, settled_before_ns)
             }
@@ -174,12 +179,21 @@ fn kept_as_verified(
     remembered: Option<&SiteMemory>,
     settled_before_ns: i64,
 ) -> Done {
+    // Hashed as it is read, a buffer at a time: a download part is tens of megabytes.
     let read = src.open_stamped(rel).and_then(|opened| {
         opened
             .map(|(mut reader, stamp)| {
-                let mut bytes = Vec::new();
-                reader.read_to_end(&mut bytes).map_err(|e| tlog::Error::io(Path::new(rel), e))?;
-                Ok((records::sha256_hex(&bytes), stamp))
+                let mut hasher = Sha256::new();
+                let mut buffer = vec![0u8; 1 << 16];
+                loop {
+                    match reader.read(&mut buffer) {
+                        Ok(0) => break,
+                        Ok(n) => hasher.update(&buffer[..n]),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(tlog::Error::io(Path::new(rel), e)),
+                    }
+                }
+                Ok((hex::encode(hasher.finalize()), stamp))
             })
             .transpose()
     });
@@ -216,6 +230,7 @@ impl<'a> Sink<'a> {
             written: Vec::new(),
             kept: 0,
             kept_parts: 0,
+            not_read: 0,
             faults: Vec::new(),
             digests: BTreeMap::new(),
             stamps: BTreeMap::new(),
@@ -243,6 +258,11 @@ impl<'a> Sink<'a> {
                 if let Some(stamp) = stamp {
                     self.stamps.insert(rel.clone(), stamp);
                 }
+            }
+            Done::Known { sha256, stamp } => {
+                self.not_read += 1;
+                self.digests.insert(rel.clone(), sha256);
+                self.stamps.insert(rel.clone(), stamp);
             }
             Done::Fault(fault) => self.faults.push(fault),
         }
@@ -295,7 +315,6 @@ struct SameAs<'a> {
 impl SameAs<'_> {
     /// The held file's SHA-256 when it held exactly what was given, `None` when it differs.
     fn finish(mut self) -> std::io::Result<Option<String>> {
-        use std::io::Read;
         // Nothing may follow what was given.
         if let Some(e) = self.error {
             return Err(e);
@@ -310,7 +329,6 @@ impl SameAs<'_> {
 
 impl std::io::Write for SameAs<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        use std::io::Read;
         if self.same {
             self.buffer.resize(buf.len(), 0);
             match self.held.read_exact(&mut self.buffer) {

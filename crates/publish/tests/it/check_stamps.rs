@@ -87,6 +87,7 @@ fn a_file_found_with_its_stamp_is_not_read_again_and_one_changed_in_place_is() {
     let (since, next) = check(&s, &src, Some(&memory));
     assert!(since.faults.is_empty() && since.remembered, "{since:?}");
     assert_eq!(src.opened("record/1.html"), 0, "found by its stamp, not read");
+    assert!(since.files_not_read > 0 && since.files_not_read <= since.pages_left, "{since:?}");
     assert!(src.opened("index.html") > 0, "what changed is read");
     assert_eq!(stamps(&next).get("record/1.html"), stamped.get("record/1.html"), "still the file verified");
 

@@ -196,3 +196,43 @@ fn over_two_periods_and_a_withdrawal_the_writing_with_the_index_is_the_logs() {
     update_equals_rebuild(&s);
     assert!(faults(&s).is_empty());
 }
+
+/// The outside check keeps a usage index of its own beside its memory: the same items the
+/// writer keeps. A check from memory reads the usage records it holds from it (an item altered
+/// under the log's leaves shows on the pages it renders), a check without memory does not.
+#[test]
+fn a_check_that_remembers_keeps_its_own_index_and_reads_from_it_only_from_memory() {
+    use publish::check::memory::usage_index_beside;
+    use publish::check::{Memory, check_report_remembering};
+    let s = published();
+    s.update(false);
+    let memory_path = s.tmp.path().join("memory.json");
+    let checker_index = usage_index_beside(&memory_path);
+    let check = |since: Option<&Memory>, index: Option<&std::path::Path>| {
+        let files = publish::check::folder_files(&s.public);
+        check_report_remembering(&tlog::Dir::new(s.public.clone()), &s.verifier, &[], &files, since, index, &mut |_| {})
+            .expect("check")
+    };
+    let (first, memory) = check(None, Some(&checker_index));
+    assert!(first.faults.is_empty(), "{first:?}");
+    let kept: Value = serde_json::from_slice(&std::fs::read(&checker_index).expect("written")).expect("JSON");
+    assert_eq!(kept["records"], read_index(&s)["records"], "the items the writer keeps");
+
+    grow(&s);
+    s.update(false);
+    let name = "Tampered Name Ltd (fictional)";
+    let altered = each_item(kept.clone(), |item| item["organisation"] = Value::from(name));
+    std::fs::write(&checker_index, serde_json::to_vec(&altered).expect("JSON")).expect("write");
+    let (full, _) = check(None, Some(&checker_index));
+    assert!(full.faults.is_empty(), "without memory the index is not read: {full:?}");
+    std::fs::write(&checker_index, serde_json::to_vec(&altered).expect("JSON")).expect("write");
+    let (since, _) = check(Some(&memory), Some(&checker_index));
+    assert!(
+        since.faults.iter().any(|f| f.starts_with("org/")),
+        "from memory the altered items are read, and the pages differ: {:?}",
+        since.faults
+    );
+    std::fs::write(&checker_index, serde_json::to_vec(&kept).expect("JSON")).expect("restore");
+    let (since, _) = check(Some(&memory), Some(&checker_index));
+    assert!(since.faults.is_empty() && since.remembered, "{since:?}");
+}
