@@ -83,10 +83,24 @@ impl Memory {
         })
     }
 
-    /// Writes the memory at `path` (by rename: a reader sees the old one or the new one).
+    /// Writes the memory at `path` (by rename: a reader sees the old one or the new one), no
+    /// larger than [`MAX_BYTES`], which [`Memory::read`] refuses: past it, the stamps are left
+    /// out (every file is read next time), then the site (every file is checked).
     pub fn write(&self, path: &Path) -> Result<(), crate::Error> {
-        let bytes =
-            serde_json::to_vec(self).map_err(|e| crate::Error::BadEntry { index: 0, message: e.to_string() })?;
+        let encode =
+            |m: &Memory| serde_json::to_vec(m).map_err(|e| crate::Error::BadEntry { index: 0, message: e.to_string() });
+        let mut bytes = encode(self)?;
+        if bytes.len() as u64 > MAX_BYTES {
+            let mut smaller = self.clone();
+            if let Some(site) = &mut smaller.site {
+                site.stamps.clear();
+            }
+            bytes = encode(&smaller)?;
+            if bytes.len() as u64 > MAX_BYTES {
+                smaller.site = None;
+                bytes = encode(&smaller)?;
+            }
+        }
         crate::site::write_atomic(path, &bytes)
     }
 

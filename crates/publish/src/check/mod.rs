@@ -136,6 +136,10 @@ pub fn check_report_remembering(
     let trusted_sizes: BTreeSet<u64> =
         trusted_ok.iter().map(|c| c.size).chain(base.as_ref().map(|b| b.checkpoint().size)).collect();
     let entries = crate::entries::read_all(src, size)?;
+    // Read again here, each entry must be the leaf of the tree the signed checkpoint's root
+    // makes: the log's check read the bundles before (from memory, only those past the tree
+    // verified then), and a host may serve other bytes the second time.
+    bind_to_tree(src, &latest, &entries)?;
     let mut report = CheckReport {
         size,
         root: latest.root.to_base64(),
@@ -208,8 +212,11 @@ pub fn check_report_remembering(
     // records' pages, organisation pages, listings) as checked: rendered from the entries and
     // tiles verified above, its sections are the model's. Unless a new entry holds a NUL: no
     // page can show one, and the page's own check names it (see `check_page`).
-    let base_size = base.as_ref().map_or(size, |b| b.checkpoint().size);
-    let take_rendered = remembered_site.is_some() && !entries[base_size as usize..].iter().any(|e| holds_nul(e));
+    // From the smaller of the tree and the site verified then: a site may lag its log, and an
+    // entry past what it showed may show on a page now.
+    let shown_before = base.as_ref().map_or(0, |b| b.checkpoint().size).min(remembered_site.map_or(0, |m| m.size));
+    let take_rendered = remembered_site.is_some()
+        && !entries.get(shown_before as usize..).unwrap_or_default().iter().any(|e| holds_nul(e));
     let pages = Pages {
         log: &log,
         model,
@@ -256,11 +263,17 @@ pub fn check_report_remembering(
         // Only files of the site are remembered: pages found beside it are checked each time.
         digests.retain(|rel, _| site_files.contains(rel));
         for (rel, sha256) in digests {
-            // A stamp is of the bytes the comparison read; read again otherwise, it goes.
-            if memory.files.get(&rel) != Some(&sha256) {
-                memory.stamps.remove(&rel);
+            // Read again with other bytes than the comparison found as the log makes them: a
+            // file that changed while it was checked vouches for neither.
+            match memory.files.get(&rel) {
+                Some(compared) if *compared != sha256 => {
+                    report.faults.push(format!("{rel}: changed while it was checked (read twice, two contents)"));
+                }
+                Some(_) => {}
+                None => {
+                    memory.files.insert(rel, sha256);
+                }
             }
-            memory.files.insert(rel, sha256);
         }
     }
 
@@ -276,6 +289,46 @@ pub fn check_report_remembering(
     // command writes none, but a caller could) must not let a later check skip what failed.
     let site_memory = site_memory.filter(|_| report.faults.is_empty());
     Ok((report, Memory::new(&checkpoint_bytes, &verified, site_memory)))
+}
+
+/// Checks that `entries` are the leaves of the tree whose root `latest` signed (hashed on
+/// every core).
+fn bind_to_tree(
+    src: &(dyn ReadStorage + Sync),
+    latest: &Checkpoint,
+    entries: &[crate::entries::Entry],
+) -> Result<(), Error> {
+    let mut reader = tlog::TileReader::new(src, latest.size);
+    let tree = tlog::HashLevels::read(&mut reader, latest.size)?;
+    if tree.root()? != latest.root {
+        return Err(Error::BadEntry {
+            index: 0,
+            message: "the log's hash tiles do not make its checkpoint's root".into(),
+        });
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let chunk = entries.len().div_ceil(cores).max(1);
+    let wrong = std::thread::scope(|scope| {
+        let workers: Vec<_> = entries
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                let tree = &tree;
+                scope.spawn(move || {
+                    let first = n * chunk;
+                    (first..).zip(part).find(|(i, e)| tree.leaf(*i as u64) != Some(tlog::leaf_hash(e))).map(|(i, _)| i)
+                })
+            })
+            .collect();
+        workers.into_iter().filter_map(|w| w.join().ok().flatten()).min()
+    });
+    match wrong {
+        Some(index) => Err(Error::BadEntry {
+            index: index as u64,
+            message: "read again, not the entry the log's tree holds (a bundle served with other bytes)".into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Whether an entry holds a NUL character (JSON can hold one only as the escape `\u0000`).

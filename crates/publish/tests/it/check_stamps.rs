@@ -75,10 +75,15 @@ fn a_file_found_with_its_stamp_is_not_read_again_and_one_changed_in_place_is() {
     assert!(first.faults.is_empty(), "{first:?}");
     assert!(stamps(&fresh).is_empty(), "nothing settled yet: {:?}", stamps(&fresh));
 
+    // A file others may write is not stamped: they could write it through a shared mapping,
+    // which need not change its times.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(s.public.join("record/2.html"), std::fs::Permissions::from_mode(0o664)).expect("chmod");
     std::thread::sleep(std::time::Duration::from_millis(2_100));
     let (_, memory) = check(&s, &Counting::new(&s), None);
     let stamped = stamps(&memory);
     assert!(stamped.contains_key("record/1.html"), "{stamped:?}");
+    assert!(!stamped.contains_key("record/2.html"), "writable by its group: {stamped:?}");
 
     // The log grows: record 1's page is left as it was, found by its stamp, and not opened.
     append(&s, "another writer's entry");

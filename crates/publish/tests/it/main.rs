@@ -1,6 +1,7 @@
 //! The publish crate's integration tests, in one test binary (one link, shared fixtures built
 //! once per run). Each module is one area; `cargo test -p publish --test it MODULE` runs one.
 
+mod check_read_twice;
 mod check_stamps;
 mod hostile_log;
 mod hostile_pages;

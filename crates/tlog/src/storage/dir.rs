@@ -57,8 +57,9 @@ impl ReadStorage for Dir {
         // The same file `read` would read, as far: one byte past the limit at most, so a
         // reader comparing it finds a file that grew too large different.
         let Some((file, _, meta)) = open_file(&self.root, path)? else { return Ok(None) };
+        let stamp = trusted_stamp(&file, &meta);
         let reader = Box::new(AtMost { file, left: MAX_READ, path: path.to_string() }) as Box<dyn Read>;
-        Ok(Some((reader, stamp_of(&meta))))
+        Ok(Some((reader, stamp)))
     }
 
     fn stamp(&self, path: &str) -> Option<FileStamp> {
@@ -71,6 +72,30 @@ impl ReadStorage for Dir {
         let meta = fs::symlink_metadata(self.root.join(path)).ok()?;
         if meta.is_file() { stamp_of(&meta) } else { None }
     }
+}
+
+/// File systems on this machine's own disks or memory (ext2/3/4, XFS, Btrfs, ZFS, F2FS,
+/// bcachefs, tmpfs, overlayfs), by `statfs` magic: on a network or user-space file system the
+/// far end reports what times it likes, so a stamp there tells nothing.
+const LOCAL_FILE_SYSTEMS: [u64; 8] =
+    [0xEF53, 0x5846_5342, 0x9123_683E, 0x2FC1_2FC1, 0xF2F5_2010, 0xCA45_1A4E, 0x0102_1994, 0x794C_7630];
+
+/// The stamp of the open `file` (its metadata `meta`), where a stamp can be trusted: on a local
+/// file system (see [`LOCAL_FILE_SYSTEMS`]), owned by this process's user and writable by no one
+/// else (whoever else could write it could also write it through a shared mapping, whose writes
+/// need not change its times).
+#[cfg(unix)]
+fn trusted_stamp(file: &File, meta: &fs::Metadata) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    #[allow(clippy::unnecessary_cast)] // its width differs between architectures
+    let local = rustix::fs::fstatfs(file).is_ok_and(|s| LOCAL_FILE_SYSTEMS.contains(&(s.f_type as u64 & 0xFFFF_FFFF)));
+    let own = meta.uid() == rustix::process::geteuid().as_raw() && meta.mode() & 0o022 == 0;
+    if local && own { stamp_of(meta) } else { None }
+}
+
+#[cfg(not(unix))]
+fn trusted_stamp(_file: &File, _meta: &fs::Metadata) -> Option<FileStamp> {
+    None
 }
 
 /// The stamp of a file from its metadata (see [`FileStamp`]); none off Unix.
