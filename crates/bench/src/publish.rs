@@ -94,8 +94,9 @@ fn largest_page(root: &Path, dir: &Path, best: &mut (u64, String)) {
 }
 
 /// A copy of the folder `from` at `to`, so the site's step on it can be timed or profiled alone
-/// (`publish-step site --home <copy>`). Its files are copied, not linked: a link changes the
-/// linked file's change time, and a check from memory reads a file whose stamp changed again.
+/// (`publish-step site --home <copy>`). Its files are copied (with their modification times),
+/// not linked: a link changes the linked file's change time, and a check from memory reads a
+/// file whose stamp changed again.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for e in std::fs::read_dir(from)? {
@@ -105,6 +106,9 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
             copy_tree(&src, &dst)?;
         } else {
             std::fs::copy(&src, &dst)?;
+            // Its modification time too: the site's stamp knows its files by theirs.
+            let modified = std::fs::metadata(&src)?.modified()?;
+            std::fs::File::options().write(true).open(&dst)?.set_modified(modified)?;
         }
     }
     Ok(())

@@ -291,44 +291,33 @@ pub fn check_report_remembering(
     Ok((report, Memory::new(&checkpoint_bytes, &verified, site_memory)))
 }
 
-/// Checks that `entries` are the leaves of the tree whose root `latest` signed (hashed on
-/// every core).
+/// Checks that `entries` are the leaves of the tree whose root `latest` signed: their leaf
+/// hashes (made on every core) must make that root; only when they do not are the log's hash
+/// tiles read, to name the first entry that differs.
 fn bind_to_tree(
     src: &(dyn ReadStorage + Sync),
     latest: &Checkpoint,
     entries: &[crate::entries::Entry],
 ) -> Result<(), Error> {
-    let mut reader = tlog::TileReader::new(src, latest.size);
-    let tree = tlog::HashLevels::read(&mut reader, latest.size)?;
-    if tree.root()? != latest.root {
-        return Err(Error::BadEntry {
-            index: 0,
-            message: "the log's hash tiles do not make its checkpoint's root".into(),
-        });
-    }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let chunk = entries.len().div_ceil(cores).max(1);
-    let wrong = std::thread::scope(|scope| {
+    let leaves: Vec<tlog::Hash> = std::thread::scope(|scope| {
         let workers: Vec<_> = entries
             .chunks(chunk)
-            .enumerate()
-            .map(|(n, part)| {
-                let tree = &tree;
-                scope.spawn(move || {
-                    let first = n * chunk;
-                    (first..).zip(part).find(|(i, e)| tree.leaf(*i as u64) != Some(tlog::leaf_hash(e))).map(|(i, _)| i)
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(|e| tlog::leaf_hash(e)).collect::<Vec<_>>()))
             .collect();
-        workers.into_iter().filter_map(|w| w.join().ok().flatten()).min()
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
     });
-    match wrong {
-        Some(index) => Err(Error::BadEntry {
-            index: index as u64,
-            message: "read again, not the entry the log's tree holds (a bundle served with other bytes)".into(),
-        }),
-        None => Ok(()),
+    let made = tlog::HashLevels::from_leaves(leaves);
+    if made.root()? == latest.root {
+        return Ok(());
     }
+    let tree = tlog::HashLevels::read(&mut tlog::TileReader::new(src, latest.size), latest.size)?;
+    let index = (0..latest.size).find(|&i| made.leaf(i) != tree.leaf(i)).unwrap_or(0);
+    Err(Error::BadEntry {
+        index,
+        message: "read again, not the entry the log's tree holds (a bundle served with other bytes)".into(),
+    })
 }
 
 /// Whether an entry holds a NUL character (JSON can hold one only as the escape `\u0000`).

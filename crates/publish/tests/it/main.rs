@@ -2,6 +2,7 @@
 //! once per run). Each module is one area; `cargo test -p publish --test it MODULE` runs one.
 
 mod check_read_twice;
+#[cfg(target_os = "linux")]
 mod check_stamps;
 mod hostile_log;
 mod hostile_pages;

@@ -69,8 +69,11 @@ impl ReadStorage for Dir {
         // The path's last part itself: a link is not stamped (it is read, and followed only
         // within the folder). Where the folders on the way lead does not matter: a stamp equal
         // to one taken from an open file is that file.
-        let meta = fs::symlink_metadata(self.root.join(path)).ok()?;
-        if meta.is_file() { stamp_of(&meta) } else { None }
+        // Held to the same rule as a stamp taken (see [`trusted_stamp`]): a memory may hold
+        // stamps of an earlier version, and a device number may be given to another file system.
+        let full = self.root.join(path);
+        let meta = fs::symlink_metadata(&full).ok()?;
+        if meta.is_file() { trusted_stamp_at(&full, &meta) } else { None }
     }
 }
 
@@ -83,23 +86,42 @@ const LOCAL_FILE_SYSTEMS: [u64; 8] =
 /// The stamp of the open `file` (its metadata `meta`), where a stamp can be trusted: on a local
 /// file system (see [`LOCAL_FILE_SYSTEMS`]), owned by this process's user and writable by no one
 /// else (whoever else could write it could also write it through a shared mapping, whose writes
-/// need not change its times).
-#[cfg(unix)]
+/// need not change its times). Linux only: elsewhere `statfs` numbers file systems otherwise.
+#[cfg(target_os = "linux")]
 fn trusted_stamp(file: &File, meta: &fs::Metadata) -> Option<FileStamp> {
+    let kind = rustix::fs::fstatfs(file).ok()?.f_type;
+    #[allow(clippy::unnecessary_cast)] // its type differs between architectures
+    trusted(kind as u64, meta)
+}
+
+/// [`trusted_stamp`] of the file at `path` (not opened; `meta` its own metadata, not a link's).
+#[cfg(target_os = "linux")]
+fn trusted_stamp_at(path: &Path, meta: &fs::Metadata) -> Option<FileStamp> {
+    let kind = rustix::fs::statfs(path).ok()?.f_type;
+    #[allow(clippy::unnecessary_cast)] // its type differs between architectures
+    trusted(kind as u64, meta)
+}
+
+#[cfg(target_os = "linux")]
+fn trusted(kind: u64, meta: &fs::Metadata) -> Option<FileStamp> {
     use std::os::unix::fs::MetadataExt;
-    #[allow(clippy::unnecessary_cast)] // its width differs between architectures
-    let local = rustix::fs::fstatfs(file).is_ok_and(|s| LOCAL_FILE_SYSTEMS.contains(&(s.f_type as u64 & 0xFFFF_FFFF)));
+    let local = LOCAL_FILE_SYSTEMS.contains(&(kind & 0xFFFF_FFFF));
     let own = meta.uid() == rustix::process::geteuid().as_raw() && meta.mode() & 0o022 == 0;
     if local && own { stamp_of(meta) } else { None }
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 fn trusted_stamp(_file: &File, _meta: &fs::Metadata) -> Option<FileStamp> {
     None
 }
 
-/// The stamp of a file from its metadata (see [`FileStamp`]); none off Unix.
-#[cfg(unix)]
+#[cfg(not(target_os = "linux"))]
+fn trusted_stamp_at(_path: &Path, _meta: &fs::Metadata) -> Option<FileStamp> {
+    None
+}
+
+/// The stamp of a file from its metadata (see [`FileStamp`]).
+#[cfg(target_os = "linux")]
 fn stamp_of(meta: &fs::Metadata) -> Option<FileStamp> {
     use std::os::unix::fs::MetadataExt;
     let ns = |secs: i64, nanos: i64| secs.checked_mul(1_000_000_000)?.checked_add(nanos);
@@ -110,11 +132,6 @@ fn stamp_of(meta: &fs::Metadata) -> Option<FileStamp> {
         modified_ns: ns(meta.mtime(), meta.mtime_nsec())?,
         changed_ns: ns(meta.ctime(), meta.ctime_nsec())?,
     })
-}
-
-#[cfg(not(unix))]
-fn stamp_of(_meta: &fs::Metadata) -> Option<FileStamp> {
-    None
 }
 
 /// A file read no further than [`MAX_READ`] bytes: past that (it grew since it was measured)
