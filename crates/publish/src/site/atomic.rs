@@ -9,16 +9,7 @@ use crate::Error;
 /// alone (their modification time stays). A link in a file's place is replaced, whatever it
 /// points to: the site's files are its own.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    // A file of another size differs: only one of the same size is read to compare.
-    let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-    if same_size && std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = path.with_extension("candor-tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    stage(path, bytes)?.map_or(Ok(()), Staged::commit)
 }
 
 /// [`write_atomic`] of what `write` makes, written to the temporary file as it is made and
@@ -27,9 +18,58 @@ pub(crate) fn write_atomic_streamed(
     path: &Path,
     write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), Error> {
+    stage_streamed(path, write)?.map_or(Ok(()), Staged::commit)
+}
+
+/// A file written beside its place (its name with `.candor-tmp` added), to be renamed into it.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    temporary: PathBuf,
+    path: PathBuf,
+}
+
+impl Staged {
+    /// Renames the file into its place.
+    pub(crate) fn commit(self) -> Result<(), Error> {
+        std::fs::rename(&self.temporary, &self.path).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Removes the file written (best effort: it is named as a temporary).
+    pub(crate) fn discard(self) {
+        let _ = std::fs::remove_file(&self.temporary);
+    }
+}
+
+/// The temporary file beside `path`: its whole name and `.candor-tmp`, so files of one stem
+/// (`x.html`, `x.json`) staged at once do not share one.
+fn temporary(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".candor-tmp");
+    name.into()
+}
+
+/// Writes `bytes` beside `path`, unless the file there holds them already (`None`).
+pub(crate) fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>, Error> {
+    // A file of another size differs: only one of the same size is read to compare.
+    let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+    if same_size && std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(None);
+    }
     let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = path.with_extension("candor-tmp");
+    let tmp = temporary(path);
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    Ok(Some(Staged { temporary: tmp, path: path.to_path_buf() }))
+}
+
+/// [`stage`] of what `write` makes (see [`write_atomic_streamed`]).
+pub(crate) fn stage_streamed(
+    path: &Path,
+    write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<Option<Staged>, Error> {
+    let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let tmp = temporary(path);
     let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
     if let Err(e) = write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
@@ -41,9 +81,10 @@ pub(crate) fn write_atomic_streamed(
     drop(out);
     let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
     if is_file && same_bytes(&tmp, path) {
-        return std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
+        std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        return Ok(None);
     }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    Ok(Some(Staged { temporary: tmp, path: path.to_path_buf() }))
 }
 
 /// Whether the files at `a` and `b` hold the same bytes (read a buffer at a time; an error

@@ -225,6 +225,7 @@ fn write_whole(
     let mut sink = Sink::folder(public);
     let record_pages = RecordPages { history: &history, tiles: &dir, unchanged_through };
     render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;
+    sink.commit()?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
     let earlier_files: Vec<String> = serde_json::from_slice(&earlier_list).unwrap_or_default();
@@ -248,7 +249,7 @@ fn write_whole(
     let time_sensitive = signed.witnessing.contains("not-witnessed");
     Ok(Whole {
         report,
-        written: sink.written,
+        written: std::mem::take(&mut sink.written),
         checkpoint,
         policy,
         time_sensitive,

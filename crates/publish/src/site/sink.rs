@@ -11,7 +11,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use tlog::ReadStorage;
 
-use super::atomic::{write_atomic, write_atomic_streamed};
+use super::atomic::{Staged, stage, stage_streamed};
 use super::verified::SiteMemory;
 use crate::Error;
 
@@ -32,6 +32,8 @@ pub(crate) struct Sink<'a> {
     digests: BTreeMap<String, String>,
     /// The stamps of those of them whose stamps had settled (see [`SETTLED_NS`]).
     stamps: BTreeMap<String, String>,
+    /// Files written beside their places, in the site's order, not yet renamed into them.
+    staged: Vec<Staged>,
 }
 
 /// How long before a comparison a file's stamp must have last changed to be remembered: a file
@@ -65,6 +67,9 @@ enum Target<'a> {
 pub(crate) enum Done {
     /// Written, or left in place as it already was.
     Written,
+    /// Written beside its place, renamed into it when the whole site is made
+    /// ([`Sink::commit`]).
+    Staged(Staged),
     /// Compared and found as the log makes it: its SHA-256, and its stamp when it had
     /// settled (see [`SETTLED_NS`]).
     Same { sha256: String, stamp: Option<String> },
@@ -106,10 +111,7 @@ impl Putter<'_> {
     /// Writes (or compares) `bytes` at `rel`, relative to the site's root.
     pub(crate) fn put(&self, rel: &str, bytes: &[u8]) -> Result<Done, Error> {
         Ok(match self.0 {
-            Target::Folder(public) => {
-                write_atomic(&public.join(rel), bytes)?;
-                Done::Written
-            }
+            Target::Folder(public) => stage(&public.join(rel), bytes)?.map_or(Done::Written, Done::Staged),
             // Compared as a streamed file is: one way to find a file as the log makes it.
             Target::Compare { .. } => return self.put_streamed(rel, &|out| out.write_all(bytes)),
         })
@@ -124,10 +126,7 @@ impl Putter<'_> {
         write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<Done, Error> {
         Ok(match self.0 {
-            Target::Folder(public) => {
-                write_atomic_streamed(&public.join(rel), write)?;
-                Done::Written
-            }
+            Target::Folder(public) => stage_streamed(&public.join(rel), write)?.map_or(Done::Written, Done::Staged),
             // Compared as it is made with the file the site holds, read as far as it is made.
             Target::Compare { src, settled_before_ns, .. } => match src.open_stamped(rel) {
                 Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
@@ -234,13 +233,37 @@ impl<'a> Sink<'a> {
             faults: Vec::new(),
             digests: BTreeMap::new(),
             stamps: BTreeMap::new(),
+            staged: Vec::new(),
         }
     }
 
     /// What comparing found: the differences, each file found as the log makes it with its
     /// SHA-256, and the settled stamps of those (all empty for a folder); and every file.
     pub(crate) fn found(self) -> Found {
-        Found { faults: self.faults, digests: self.digests, stamps: self.stamps, written: self.written }
+        // Taken, not moved out: a sink discards what it staged when it is dropped.
+        let mut sink = self;
+        Found {
+            faults: std::mem::take(&mut sink.faults),
+            digests: std::mem::take(&mut sink.digests),
+            stamps: std::mem::take(&mut sink.stamps),
+            written: std::mem::take(&mut sink.written),
+        }
+    }
+
+    /// Renames every file written into its place, in the site's order (the file list last).
+    /// Every file is written before the first is renamed: readers see the earlier site until
+    /// the renames, a writing that fails before them leaves it whole, and the file system
+    /// allocates the new files' inodes before any old one is let go (ext4 skips inodes freed
+    /// within the last minute when it allocates one, and looks each up to skip it).
+    pub(crate) fn commit(&mut self) -> Result<(), Error> {
+        let mut staged = std::mem::take(&mut self.staged).into_iter();
+        while let Some(file) = staged.next() {
+            if let Err(e) = file.commit() {
+                staged.for_each(Staged::discard);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// What does to one file what this sink does, for any thread.
@@ -253,6 +276,7 @@ impl<'a> Sink<'a> {
     pub(crate) fn record(&mut self, rel: String, done: Done, left: Option<Left>) {
         match done {
             Done::Written => {}
+            Done::Staged(staged) => self.staged.push(staged),
             Done::Same { sha256, stamp } => {
                 self.digests.insert(rel.clone(), sha256);
                 if let Some(stamp) = stamp {
@@ -296,6 +320,13 @@ impl<'a> Sink<'a> {
         let done = self.putter().put_streamed(rel, write)?;
         self.record(rel.to_string(), done, None);
         Ok(())
+    }
+}
+
+/// A writing stopped before [`Sink::commit`] leaves no temporary file behind.
+impl Drop for Sink<'_> {
+    fn drop(&mut self) {
+        std::mem::take(&mut self.staged).into_iter().for_each(Staged::discard);
     }
 }
 

@@ -7,6 +7,13 @@ use tlog::Dir;
 
 const FTM: &str = "data/disclosures.ftm.jsonl";
 
+/// Where a file of the site is written before it is renamed into its place.
+fn temporary(path: &std::path::Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".candor-tmp");
+    name.into()
+}
+
 #[test]
 fn a_streamed_download_is_left_when_unchanged_replaced_when_not_and_checked_to_the_byte() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -26,7 +33,7 @@ fn a_streamed_download_is_left_when_unchanged_replaced_when_not_and_checked_to_t
     std::fs::File::options().write(true).open(&path).expect("open").set_modified(old).expect("set time");
     write_site(&public, &verifier, "2026-10-01T00:00:00Z").expect("site again");
     assert_eq!(std::fs::metadata(&path).expect("meta").modified().expect("time"), old, "left alone");
-    assert!(!path.with_extension("candor-tmp").exists(), "no temporary file is left");
+    assert!(!temporary(&path).exists(), "no temporary file is left");
 
     let mut flipped = honest.clone();
     flipped[honest.len() / 2] ^= 1;
@@ -42,4 +49,27 @@ fn a_streamed_download_is_left_when_unchanged_replaced_when_not_and_checked_to_t
         assert_eq!(std::fs::read(&path).expect("ftm"), honest, "{what}: written back");
     }
     assert!(check().is_empty(), "{:#?}", check());
+}
+
+/// Every file of a writing is written beside its place before the first is renamed into it: a
+/// writing that fails on the way leaves the earlier site whole, and no temporary file.
+#[test]
+fn a_writing_that_fails_before_its_renames_leaves_the_earlier_site_whole() {
+    let s = crate::site_stamp::published();
+    s.update(false);
+    crate::kept_history::append(&s, &[br#"{"note":"not a candor record"}"#.to_vec()]);
+    let before = crate::site_stamp::site_files(&s.public);
+    // The file list's temporary is a folder: the writing fails when it writes the list, last.
+    let list = s.public.join(publish::site::FILE_LIST);
+    std::fs::create_dir(temporary(&list)).expect("a folder in the way");
+    publish::site::update_site(&s.public, &s.stamp, &s.verifier, "2026-10-01T00:00:00Z", false)
+        .expect_err("the list cannot be written");
+    assert_eq!(crate::site_stamp::site_files(&s.public), before, "the earlier site, whole");
+    let left: Vec<String> = folder_files(&s.public).into_iter().filter(|f| f.contains("candor-tmp")).collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    std::fs::remove_dir(temporary(&list)).expect("out of the way");
+    s.update(false);
+    assert_ne!(crate::site_stamp::site_files(&s.public), before, "written once it can be");
+    let report = check_report(&Dir::new(&s.public), &s.verifier, &[], &folder_files(&s.public), &mut |_| {});
+    assert!(report.expect("check").faults.is_empty());
 }
