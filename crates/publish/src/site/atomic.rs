@@ -21,22 +21,36 @@ pub(crate) fn write_atomic_streamed(
     stage_streamed(path, write)?.map_or(Ok(()), Staged::commit)
 }
 
-/// A file written beside its place (its name with `.candor-tmp` added), to be renamed into it.
+/// A file written beside its place (its name with `.candor-tmp` added), to be renamed into it;
+/// dropped before, it is removed (a writing that stops leaves no temporary file).
 #[derive(Debug)]
 pub(crate) struct Staged {
-    temporary: PathBuf,
+    /// The temporary file, until it is renamed.
+    temporary: Option<PathBuf>,
     path: PathBuf,
 }
 
 impl Staged {
     /// Renames the file into its place.
-    pub(crate) fn commit(self) -> Result<(), Error> {
-        std::fs::rename(&self.temporary, &self.path).map_err(|e| Error::io(&self.path, e))
+    pub(crate) fn commit(mut self) -> Result<(), Error> {
+        let Some(tmp) = self.temporary.take() else { return Ok(()) };
+        std::fs::rename(&tmp, &self.path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(&self.path, e)
+        })
     }
 
-    /// Removes the file written (best effort: it is named as a temporary).
-    pub(crate) fn discard(self) {
-        let _ = std::fs::remove_file(&self.temporary);
+    /// Where it goes.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.temporary.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
     }
 }
 
@@ -48,18 +62,30 @@ fn temporary(path: &Path) -> PathBuf {
     name.into()
 }
 
+/// Creates the temporary file `tmp` anew: whatever is in its place (a file a stopped writing
+/// left, a link to anywhere) is removed first, and the new file is created only if nothing is
+/// there (`O_EXCL`, which follows no link).
+fn create_temporary(tmp: &Path) -> Result<std::fs::File, Error> {
+    let _ = std::fs::remove_file(tmp);
+    std::fs::OpenOptions::new().write(true).create_new(true).open(tmp).map_err(|e| Error::io(tmp, e))
+}
+
 /// Writes `bytes` beside `path`, unless the file there holds them already (`None`).
 pub(crate) fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>, Error> {
+    let tmp = temporary(path);
     // A file of another size differs: only one of the same size is read to compare.
     let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
     if same_size && std::fs::read(path).is_ok_and(|old| old == bytes) {
+        // What a writing stopped on the way left beside it goes (the next writing after one
+        // that stopped writes every file: see `update_site`).
+        let _ = std::fs::remove_file(&tmp);
         return Ok(None);
     }
     let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = temporary(path);
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    Ok(Some(Staged { temporary: tmp, path: path.to_path_buf() }))
+    let staged = Staged { temporary: Some(tmp.clone()), path: path.to_path_buf() };
+    std::io::Write::write_all(&mut create_temporary(&tmp)?, bytes).map_err(|e| Error::io(&tmp, e))?;
+    Ok(Some(staged))
 }
 
 /// [`stage`] of what `write` makes (see [`write_atomic_streamed`]).
@@ -70,7 +96,7 @@ pub(crate) fn stage_streamed(
     let parent = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let tmp = temporary(path);
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let file = create_temporary(&tmp)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
     if let Err(e) = write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
         // A disk that filled leaves no half-written temporary file behind.
@@ -84,7 +110,7 @@ pub(crate) fn stage_streamed(
         std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e))?;
         return Ok(None);
     }
-    Ok(Some(Staged { temporary: tmp, path: path.to_path_buf() }))
+    Ok(Some(Staged { temporary: Some(tmp), path: path.to_path_buf() }))
 }
 
 /// Whether the files at `a` and `b` hold the same bytes (read a buffer at a time; an error

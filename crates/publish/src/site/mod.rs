@@ -126,6 +126,14 @@ pub fn update_site(
     now: &str,
     rebuild: bool,
 ) -> Result<SiteReport, Error> {
+    // One writing at a time: two would rename each other's temporary files (the log's writer
+    // lock is let go before the site is written).
+    let lock_path = stamp.with_file_name(LOCK_FILE);
+    if let Some(state) = lock_path.parent() {
+        std::fs::create_dir_all(state).map_err(|e| Error::io(state, e))?;
+    }
+    let lock = std::fs::File::create(&lock_path).map_err(|e| Error::io(&lock_path, e))?;
+    lock.lock().map_err(|e| Error::io(&lock_path, e))?;
     let inputs = Inputs::read(public)?;
     let earlier = if rebuild { None } else { stamp::Stamp::read(stamp) };
     if let Some(report) =
@@ -221,11 +229,12 @@ fn write_whole(
     // per file of the site takes three times as much read).
     let earlier_list = std::fs::read(public.join(FILE_LIST)).unwrap_or_default();
     // Each file is written as soon as it is made (pages by the core that renders them, so in
-    // any order); what each writing found is recorded in the site's order (see `sink`).
+    // any order, beside their places until all are made); what each writing found is recorded
+    // in the site's order (see `sink`).
     let mut sink = Sink::folder(public);
     let record_pages = RecordPages { history: &history, tiles: &dir, unchanged_through };
     render_all(&model, &cp, &signed, &record_pages, &first_seen, &mut sink)?;
-    sink.commit()?;
+    let list = sink.commit_but(&public.join(FILE_LIST))?;
     // Remove pages an earlier run wrote that this one did not (an organisation withdrawn, a
     // capability no longer used), so the site never shows what the log no longer says.
     let earlier_files: Vec<String> = serde_json::from_slice(&earlier_list).unwrap_or_default();
@@ -236,6 +245,11 @@ fn write_whole(
         if safe_relative(stale) {
             let _ = std::fs::remove_file(public.join(stale));
         }
+    }
+    // The new list last: a writing stopped before this leaves the earlier list, which names the
+    // stale files, so the next writing removes them.
+    if let Some(list) = list {
+        list.commit()?;
     }
     let report = SiteReport {
         files: sink.written.len(),
@@ -249,7 +263,7 @@ fn write_whole(
     let time_sensitive = signed.witnessing.contains("not-witnessed");
     Ok(Whole {
         report,
-        written: std::mem::take(&mut sink.written),
+        written: sink.written,
         checkpoint,
         policy,
         time_sensitive,
@@ -324,6 +338,9 @@ fn render_all(
     let list = serde_json::to_vec_pretty(&list).map_err(|e| Error::BadEntry { index: 0, message: e.to_string() })?;
     sink.put(FILE_LIST, &list)
 }
+
+/// The lock file beside the stamp that a writing of the site holds.
+const LOCK_FILE: &str = "site.lock";
 
 /// The list of the site's files, itself one of them.
 pub const FILE_LIST: &str = "data/site-files.json";

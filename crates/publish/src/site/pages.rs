@@ -85,8 +85,8 @@ pub(crate) fn render(
     };
     for batch in records.chunks(RECORD_PAGES_AT_ONCE) {
         let mut plans = Vec::with_capacity(batch.len());
-        // A proof that cannot be made fails the writing after the pages before it are written,
-        // as when each page was made in turn.
+        // A proof that cannot be made fails the writing after the pages before it are made, as
+        // when each page was made in turn (none renamed into place: see `Sink::commit_but`).
         let mut failed = None;
         for &r in batch {
             plans.push(match record_pages.history.covering(super::history::newest_shown(r)) {

@@ -1,4 +1,5 @@
-//! Where the site's files go: written into a folder (atomically, as each is made), or compared
+//! Where the site's files go: written into a folder (each page beside its place as it is made,
+//! all renamed into place once the site is made; a download renamed as it is made), or compared
 //! with the files a published site holds. What is done to one file (written, or read and
 //! compared or hashed) needs only a [`Putter`], which any thread may hold, so pages rendered
 //! on every core are also written or compared there; what it found is recorded by the
@@ -126,7 +127,14 @@ impl Putter<'_> {
         write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<Done, Error> {
         Ok(match self.0 {
-            Target::Folder(public) => stage_streamed(&public.join(rel), write)?.map_or(Done::Written, Done::Staged),
+            // Renamed as made, not staged: a download is tens of megabytes, and all of them
+            // staged at once would take the site's space twice over.
+            Target::Folder(public) => {
+                if let Some(staged) = stage_streamed(&public.join(rel), write)? {
+                    staged.commit()?;
+                }
+                Done::Written
+            }
             // Compared as it is made with the file the site holds, read as far as it is made.
             Target::Compare { src, settled_before_ns, .. } => match src.open_stamped(rel) {
                 Ok(None) => Done::Fault(format!("{rel}: missing, although the log's records make it")),
@@ -240,30 +248,26 @@ impl<'a> Sink<'a> {
     /// What comparing found: the differences, each file found as the log makes it with its
     /// SHA-256, and the settled stamps of those (all empty for a folder); and every file.
     pub(crate) fn found(self) -> Found {
-        // Taken, not moved out: a sink discards what it staged when it is dropped.
-        let mut sink = self;
-        Found {
-            faults: std::mem::take(&mut sink.faults),
-            digests: std::mem::take(&mut sink.digests),
-            stamps: std::mem::take(&mut sink.stamps),
-            written: std::mem::take(&mut sink.written),
-        }
+        Found { faults: self.faults, digests: self.digests, stamps: self.stamps, written: self.written }
     }
 
-    /// Renames every file written into its place, in the site's order (the file list last).
-    /// Every file is written before the first is renamed: readers see the earlier site until
-    /// the renames, a writing that fails before them leaves it whole, and the file system
-    /// allocates the new files' inodes before any old one is let go (ext4 skips inodes freed
-    /// within the last minute when it allocates one, and looks each up to skip it).
-    pub(crate) fn commit(&mut self) -> Result<(), Error> {
-        let mut staged = std::mem::take(&mut self.staged).into_iter();
-        while let Some(file) = staged.next() {
-            if let Err(e) = file.commit() {
-                staged.for_each(Staged::discard);
-                return Err(e);
+    /// Renames every page written into its place, in the site's order, but `last` (the file
+    /// list), which is returned to be renamed when the caller is done (a stopped writing leaves
+    /// the earlier list, whose files the next writing accounts for). Every page is written
+    /// before the first is renamed: readers see the earlier pages until the renames, a writing
+    /// that fails before them leaves them whole (each temporary is removed when dropped), and
+    /// the file system allocates the new files' inodes before any old one is let go (ext4
+    /// skips inodes freed within the last minute when it allocates one, and looks each up).
+    pub(crate) fn commit_but(&mut self, last: &Path) -> Result<Option<Staged>, Error> {
+        let mut held = None;
+        for file in std::mem::take(&mut self.staged) {
+            if file.path() == last {
+                held = Some(file);
+            } else {
+                file.commit()?;
             }
         }
-        Ok(())
+        Ok(held)
     }
 
     /// What does to one file what this sink does, for any thread.
@@ -320,13 +324,6 @@ impl<'a> Sink<'a> {
         let done = self.putter().put_streamed(rel, write)?;
         self.record(rel.to_string(), done, None);
         Ok(())
-    }
-}
-
-/// A writing stopped before [`Sink::commit`] leaves no temporary file behind.
-impl Drop for Sink<'_> {
-    fn drop(&mut self) {
-        std::mem::take(&mut self.staged).into_iter().for_each(Staged::discard);
     }
 }
 

@@ -51,25 +51,51 @@ fn a_streamed_download_is_left_when_unchanged_replaced_when_not_and_checked_to_t
     assert!(check().is_empty(), "{:#?}", check());
 }
 
-/// Every file of a writing is written beside its place before the first is renamed into it: a
-/// writing that fails on the way leaves the earlier site whole, and no temporary file.
+/// Every page of a writing is written beside its place before the first is renamed into it: a
+/// writing that fails on the way leaves the earlier pages whole (and the earlier list), and no
+/// temporary file.
 #[test]
 fn a_writing_that_fails_before_its_renames_leaves_the_earlier_site_whole() {
     let s = crate::site_stamp::published();
     s.update(false);
     crate::kept_history::append(&s, &[br#"{"note":"not a candor record"}"#.to_vec()]);
-    let before = crate::site_stamp::site_files(&s.public);
+    // Its pages and the list of its files (downloads are renamed as they are made).
+    let pages = |public: &std::path::Path| {
+        let mut files = crate::site_stamp::site_files(public);
+        files.retain(|rel, _| rel.ends_with(".html") || rel == publish::site::FILE_LIST);
+        files
+    };
+    let before = pages(&s.public);
+    assert!(before.len() > 5);
     // The file list's temporary is a folder: the writing fails when it writes the list, last.
     let list = s.public.join(publish::site::FILE_LIST);
     std::fs::create_dir(temporary(&list)).expect("a folder in the way");
     publish::site::update_site(&s.public, &s.stamp, &s.verifier, "2026-10-01T00:00:00Z", false)
         .expect_err("the list cannot be written");
-    assert_eq!(crate::site_stamp::site_files(&s.public), before, "the earlier site, whole");
+    assert_eq!(pages(&s.public), before, "the earlier pages, whole");
     let left: Vec<String> = folder_files(&s.public).into_iter().filter(|f| f.contains("candor-tmp")).collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
     std::fs::remove_dir(temporary(&list)).expect("out of the way");
     s.update(false);
-    assert_ne!(crate::site_stamp::site_files(&s.public), before, "written once it can be");
+    assert_ne!(pages(&s.public), before, "written once it can be");
+    let report = check_report(&Dir::new(&s.public), &s.verifier, &[], &folder_files(&s.public), &mut |_| {});
+    assert!(report.expect("check").faults.is_empty());
+}
+
+/// A link where a page's temporary file goes is removed, not followed: the writing writes
+/// nothing outside the site's folder.
+#[cfg(unix)]
+#[test]
+fn a_link_in_a_temporary_files_place_is_not_followed() {
+    let s = crate::site_stamp::published();
+    s.update(false);
+    crate::kept_history::append(&s, &[br#"{"note":"not a candor record"}"#.to_vec()]);
+    let outside = s.tmp.path().join("outside.txt");
+    std::fs::write(&outside, "left alone").expect("outside");
+    std::os::unix::fs::symlink(&outside, temporary(&s.public.join("index.html"))).expect("link");
+    s.update(false);
+    assert_eq!(std::fs::read_to_string(&outside).expect("outside"), "left alone");
+    assert!(!temporary(&s.public.join("index.html")).exists());
     let report = check_report(&Dir::new(&s.public), &s.verifier, &[], &folder_files(&s.public), &mut |_| {});
     assert!(report.expect("check").faults.is_empty());
 }
