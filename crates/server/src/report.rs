@@ -9,7 +9,17 @@ use serde_json::{Value, json};
 /// The published report behind the API.
 pub struct Report {
     dir: PathBuf,
-    cache: RwLock<Option<(Vec<u8>, Arc<Data>)>>,
+    cache: RwLock<Option<(Seen, Arc<Data>)>>,
+}
+
+/// What the data was read for: the checkpoint's bytes, and the site's file list as found
+/// (length and modification time). The checkpoint is published before the site is written, and
+/// the list is replaced last: data read while a writing was under way is read again once it is
+/// done.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    checkpoint: Vec<u8>,
+    list: Option<(u64, Option<std::time::SystemTime>)>,
 }
 
 /// The published data, as the site's downloads hold it.
@@ -136,12 +146,16 @@ impl Report {
     pub fn data(&self) -> Result<Arc<Data>, String> {
         let cp = std::fs::read(self.dir.join(tlog::CHECKPOINT_PATH))
             .map_err(|e| format!("the report has no checkpoint: {e}"))?;
+        let list =
+            std::fs::metadata(self.dir.join(publish::site::FILE_LIST)).ok().map(|m| (m.len(), m.modified().ok()));
+        let now = Seen { checkpoint: cp, list };
         if let Ok(c) = self.cache.read()
             && let Some((seen, data)) = c.as_ref()
-            && *seen == cp
+            && *seen == now
         {
             return Ok(data.clone());
         }
+        let cp = &now.checkpoint;
         let rows = |name: &str| -> Result<(Value, Vec<Value>), String> {
             let path = self.dir.join("data").join(name);
             let bytes = std::fs::read(&path).map_err(|e| format!("data/{name}: {e} (run candor publish)"))?;
@@ -160,7 +174,7 @@ impl Report {
         let (meta, organisations) = rows("organisations.json")?;
         let data = Arc::new(
             Data {
-                checkpoint: String::from_utf8_lossy(&cp).into_owned(),
+                checkpoint: String::from_utf8_lossy(cp).into_owned(),
                 meta: json!({"demonstration_data": meta["demonstration_data"], "notice": meta["notice"],
                          "log_origin": meta["log_origin"], "log_size": meta["log_size"]}),
                 organisations,
@@ -179,7 +193,7 @@ impl Report {
             .indexed(),
         );
         if let Ok(mut c) = self.cache.write() {
-            *c = Some((cp, data.clone()));
+            *c = Some((now, data.clone()));
         }
         Ok(data)
     }
@@ -291,5 +305,20 @@ mod tests {
         let data = report.data().expect("data");
         let periods: Vec<Option<&str>> = data.records.iter().map(|r| r.period.as_deref()).collect();
         assert_eq!(periods, [Some("2026-Q3"), Some("2026-Q3")]);
+    }
+
+    /// The checkpoint is published before the site is written: data read while the writing was
+    /// under way is read again once the site's file list is replaced, the checkpoint unchanged.
+    #[test]
+    fn data_is_read_again_when_the_file_list_is_replaced_under_one_checkpoint() {
+        let (dir, report) = report(&[]);
+        let list = dir.path().join(publish::site::FILE_LIST);
+        std::fs::write(&list, "[]").expect("list");
+        assert!(report.data().expect("data").organisations.is_empty());
+        std::fs::write(dir.path().join("data/organisations.json"), r#"{"rows":[{"name":"A (fictional)"}]}"#)
+            .expect("write");
+        assert!(report.data().expect("data").organisations.is_empty(), "the list unchanged: as read");
+        std::fs::write(&list, r#"["data/organisations.json"]"#).expect("a new list");
+        assert_eq!(report.data().expect("data").organisations.len(), 1, "read again");
     }
 }
