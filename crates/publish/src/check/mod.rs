@@ -299,14 +299,10 @@ fn bind_to_tree(
     latest: &Checkpoint,
     entries: &[crate::entries::Entry],
 ) -> Result<(), Error> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let chunk = entries.len().div_ceil(cores).max(1);
-    let leaves: Vec<tlog::Hash> = std::thread::scope(|scope| {
-        let workers: Vec<_> = entries
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|e| tlog::leaf_hash(e)).collect::<Vec<_>>()))
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    let mut leaves: Vec<tlog::Hash> = Vec::with_capacity(entries.len());
+    let Ok(()) = crate::site::map_in_order(entries, &|e| tlog::leaf_hash(e), &mut |leaf| {
+        leaves.push(leaf);
+        Ok::<(), std::convert::Infallible>(())
     });
     let made = tlog::HashLevels::from_leaves(leaves);
     if made.root()? == latest.root {

@@ -89,7 +89,7 @@ pub(crate) fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>, Error> 
 }
 
 /// [`stage`] of what `write` makes (see [`write_atomic_streamed`]).
-pub(crate) fn stage_streamed(
+fn stage_streamed(
     path: &Path,
     write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<Option<Staged>, Error> {

@@ -12,7 +12,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use tlog::ReadStorage;
 
-use super::atomic::{Staged, stage, stage_streamed};
+use super::atomic::{Staged, stage, write_atomic_streamed};
 use super::verified::SiteMemory;
 use crate::Error;
 
@@ -69,7 +69,7 @@ pub(crate) enum Done {
     /// Written, or left in place as it already was.
     Written,
     /// Written beside its place, renamed into it when the whole site is made
-    /// ([`Sink::commit`]).
+    /// ([`Sink::commit_but`]).
     Staged(Staged),
     /// Compared and found as the log makes it: its SHA-256, and its stamp when it had
     /// settled (see [`SETTLED_NS`]).
@@ -130,9 +130,7 @@ impl Putter<'_> {
             // Renamed as made, not staged: a download is tens of megabytes, and all of them
             // staged at once would take the site's space twice over.
             Target::Folder(public) => {
-                if let Some(staged) = stage_streamed(&public.join(rel), write)? {
-                    staged.commit()?;
-                }
+                write_atomic_streamed(&public.join(rel), write)?;
                 Done::Written
             }
             // Compared as it is made with the file the site holds, read as far as it is made.
@@ -191,15 +189,7 @@ fn kept_as_verified(
         opened
             .map(|(mut reader, stamp)| {
                 let mut hasher = Sha256::new();
-                let mut buffer = vec![0u8; 1 << 16];
-                loop {
-                    match reader.read(&mut buffer) {
-                        Ok(0) => break,
-                        Ok(n) => hasher.update(&buffer[..n]),
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(tlog::Error::io(Path::new(rel), e)),
-                    }
-                }
+                std::io::copy(&mut reader, &mut hasher).map_err(|e| tlog::Error::io(Path::new(rel), e))?;
                 Ok((hex::encode(hasher.finalize()), stamp))
             })
             .transpose()
