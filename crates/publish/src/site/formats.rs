@@ -142,14 +142,16 @@ pub(crate) fn atlas_rows(m: &Model) -> impl Iterator<Item = Vec<String>> + '_ {
 }
 
 /// The disclosed organisations as FollowTheMoney entities, their usage as notes, their pages
-/// and records as source URLs.
+/// and records as source URLs. A line per organisation, made on every core (thousands of lines,
+/// each made alone) and written in the organisations' order.
 pub(crate) fn write_ftm_lines(m: &Model, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // Each organisation's rows, in the usage's order, gathered in one pass (not one per organisation).
     let mut rows_of: std::collections::HashMap<&str, Vec<&super::model::UsageRow>> = std::collections::HashMap::new();
     for u in &m.usage {
         rows_of.entry(&*u.of.organisation).or_default().push(u);
     }
-    for (o, org) in m.organisations.values().filter_map(|o| Some((o, o.organisation()?))) {
+    let orgs: Vec<_> = m.organisations.values().filter_map(|o| Some((o, o.organisation()?))).collect();
+    let line = |&(o, org): &(&super::model::OrgView, &records::Organisation)| -> std::io::Result<Vec<u8>> {
         let kind = org.kind.as_str();
         let schema = if kind.ends_with("_agency") || kind == "tribal" { "PublicBody" } else { "Company" };
         let mut notes: Vec<String> = (rows_of.get(o.name.as_str()).into_iter().flatten())
@@ -178,8 +180,9 @@ pub(crate) fn write_ftm_lines(m: &Model, out: &mut dyn std::io::Write) -> std::i
         p.insert("notes".into(), json!(notes));
         p.insert("sourceUrl".into(), json!(sources));
         let line = json!({"id": format!("candor-disclosure-{}", o.slug), "schema": schema, "properties": p});
-        serde_json::to_writer(&mut *out, &line)?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
+        let mut bytes = serde_json::to_vec(&line)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    };
+    super::parallel::map_in_order(&orgs, &line, &mut |bytes| out.write_all(&bytes?))
 }

@@ -119,8 +119,6 @@ pub(crate) fn render(
         putter.made(format!("org/{}.html", o.slug), frame("../").page(&o.name, &body).as_bytes())
     };
     super::parallel::map_in_order(&orgs, &org_page, &mut |made| sink.record_made(made))?;
-    let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
-
     // One page per capability in use.
     let mut by_cap: BTreeMap<&str, Vec<&super::model::UsageRow>> = BTreeMap::new();
     // Every capability any record named gets a page, so links from corrected records hold.
@@ -132,9 +130,27 @@ pub(crate) fn render(
     for u in &m.usage {
         by_cap.entry(&u.what.capability).or_default().push(u);
     }
-    for (cap, rows) in &by_cap {
-        let t = full_name(cap);
-        let slug = super::html::slug(cap);
+    // Each capability's page, the later pages of its "Over time" table and of its listing:
+    // hundreds of pages at a large provider, each made alone, so made on every core (made in
+    // turn they were a sixth of a writing) and recorded in this order.
+    let caps: Vec<CapabilityPages<'_>> = (by_cap.iter())
+        .map(|(cap, rows)| CapabilityPages {
+            cap,
+            rows,
+            title: full_name(cap),
+            slug: super::html::slug(cap),
+            users: timeline.capability_users(m, cap),
+        })
+        .collect();
+    let jobs: Vec<(&CapabilityPages<'_>, CapabilityPage)> = (caps.iter())
+        .flat_map(|c| {
+            let over_time = (1..c.over_time_pages()).map(CapabilityPage::OverTime);
+            let listing = (1..c.listing_pages()).map(CapabilityPage::Listing);
+            std::iter::once(CapabilityPage::First).chain(over_time).chain(listing).map(move |page| (c, page))
+        })
+        .collect();
+    let capability_page = |(c, page): &(&CapabilityPages<'_>, CapabilityPage)| -> super::sink::Made {
+        let (t, slug) = (&c.title, &c.slug);
         // Rows with links from a page `root` away from the site's root.
         let cells = |root: &str, part: &[&super::model::UsageRow]| -> Vec<Vec<String>> {
             part.iter()
@@ -152,65 +168,73 @@ pub(crate) fn render(
                 .collect()
         };
         const HEADERS: &[&str] = &["Period", "Organisation", "Role", "Service", "Region class", "Volume", "Record"];
-        let pages = rows.len().div_ceil(super::listing::PAGE_ROWS);
-        let listing = if rows.is_empty() {
-            "<p>No current record lists this capability; the records that did were corrected or withdrawn \
-             (they stay in the log).</p>\n"
-                .to_string()
-        } else {
-            let first = &rows[..rows.len().min(super::listing::PAGE_ROWS)];
-            format!(
-                "{}{}",
-                table(HEADERS, &cells("../", first)),
-                super::listing::pager(pages, 1, &|k| format!("{slug}/{k}.html"))
-            )
-        };
-        // The "Over time" table, paged like the listing: its first page here, the others under
-        // `capability/<id>/over-time/` (every organisation that ever used compute is a row).
-        let over_time = timeline.capability_rows(m, cap, "../");
-        let over_time_pages = over_time.len().div_ceil(super::listing::PAGE_ROWS);
-        let body = format!(
-            "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period. \
-             <a href=\"../feed/capability/{slug}.xml\">Atom feed of its records</a>.</p>\n{}{}{listing}",
-            esc(&t),
-            esc(cap),
-            timeline.capability_table(&over_time[..over_time.len().min(super::listing::PAGE_ROWS)]),
-            super::listing::pager(over_time_pages, 1, &|k| format!("{slug}/over-time/{k}.html")),
-        );
-        put(format!("capability/{slug}.html"), frame("../").page(&t, &body))?;
-        if over_time_pages > 1 {
-            let deep = timeline.capability_rows(m, cap, "../../../");
-            for (k, part) in deep.chunks(super::listing::PAGE_ROWS).enumerate().skip(1) {
+        let (pages, over_time_pages) = (c.listing_pages(), c.over_time_pages());
+        match *page {
+            CapabilityPage::First => {
+                let listing = if c.rows.is_empty() {
+                    "<p>No current record lists this capability; the records that did were corrected or withdrawn \
+                     (they stay in the log).</p>\n"
+                        .to_string()
+                } else {
+                    let first = &c.rows[..c.rows.len().min(super::listing::PAGE_ROWS)];
+                    format!(
+                        "{}{}",
+                        table(HEADERS, &cells("../", first)),
+                        super::listing::pager(pages, 1, &|k| format!("{slug}/{k}.html"))
+                    )
+                };
+                // The "Over time" table, paged like the listing: its first page here, the others
+                // under `capability/<id>/over-time/` (every organisation that ever used compute is
+                // a row).
+                let first = &c.users[..c.users.len().min(super::listing::PAGE_ROWS)];
+                let body = format!(
+                    "<h1>{}</h1>\n<p>Capability id <code>{}</code>. Organisations that used it, by period. \
+                     <a href=\"../feed/capability/{slug}.xml\">Atom feed of its records</a>.</p>\n{}{}{listing}",
+                    esc(t),
+                    esc(c.cap),
+                    timeline.capability_table(&timeline.capability_rows(first, "../")),
+                    super::listing::pager(over_time_pages, 1, &|k| format!("{slug}/over-time/{k}.html")),
+                );
+                putter.made(format!("capability/{slug}.html"), frame("../").page(t, &body).as_bytes())
+            }
+            CapabilityPage::OverTime(k) => {
+                let part = page_of(&c.users, k);
                 let title = format!("{t} over time, page {} of {over_time_pages}", k + 1);
                 let body = format!(
                     "<h1>{}</h1>\n{}{}",
                     esc(&title),
-                    timeline.capability_table(part),
+                    timeline.capability_table(&timeline.capability_rows(part, "../../../")),
                     super::listing::pager(over_time_pages, k + 1, &|n| if n == 1 {
                         format!("../../{slug}.html")
                     } else {
                         format!("{n}.html")
                     })
                 );
-                put(format!("capability/{slug}/over-time/{}.html", k + 1), frame("../../../").page(&title, &body))?;
+                let html = frame("../../../").page(&title, &body);
+                putter.made(format!("capability/{slug}/over-time/{}.html", k + 1), html.as_bytes())
+            }
+            CapabilityPage::Listing(k) => {
+                // Later pages of a long listing (page 1 is the capability's page itself).
+                let title = format!("{t}, page {} of {pages}", k + 1);
+                let body = format!(
+                    "<h1>{}</h1>\n{}{}",
+                    esc(&title),
+                    table(HEADERS, &cells("../../", page_of(&c.rows, k))),
+                    super::listing::pager(pages, k + 1, &|n| if n == 1 {
+                        format!("../{slug}.html")
+                    } else {
+                        format!("{n}.html")
+                    })
+                );
+                putter.made(format!("capability/{slug}/{}.html", k + 1), frame("../../").page(&title, &body).as_bytes())
             }
         }
-        // Later pages of a long listing (page 1 is the capability's page itself).
-        for (k, part) in rows.chunks(super::listing::PAGE_ROWS).enumerate().skip(1) {
-            let title = format!("{t}, page {} of {pages}", k + 1);
-            let body = format!(
-                "<h1>{}</h1>\n{}{}",
-                esc(&title),
-                table(HEADERS, &cells("../../", part)),
-                super::listing::pager(pages, k + 1, &|n| if n == 1 {
-                    format!("../{slug}.html")
-                } else {
-                    format!("{n}.html")
-                })
-            );
-            put(format!("capability/{slug}/{}.html", k + 1), frame("../../").page(&title, &body))?;
-        }
-    }
+    };
+    // Each page written (or compared) by the worker that makes it, as the pages above.
+    super::parallel::map_in_order(&jobs, &capability_page, &mut |made| sink.record_made(made))?;
+    drop(jobs);
+    drop(caps);
+    let mut put = |path: String, html: String| sink.put(&path, html.as_bytes());
 
     // What changed lately, for the overview; the timeline (tens of megabytes at thousands of
     // organisations over years) is dropped before the listings and the search index are made.
@@ -276,6 +300,44 @@ pub(crate) fn render(
         sink.put(&path, &svg)?;
     }
     Ok(())
+}
+
+/// A capability's pages: its own, and the later pages of its "Over time" table and listing.
+struct CapabilityPages<'a> {
+    cap: &'a str,
+    /// Its usage rows, in the model's order: the listing.
+    rows: &'a [&'a super::model::UsageRow],
+    title: String,
+    slug: String,
+    /// The organisations that used it: the "Over time" table.
+    users: Vec<super::timeline::OverTimeRow<'a>>,
+}
+
+impl CapabilityPages<'_> {
+    fn listing_pages(&self) -> usize {
+        self.rows.len().div_ceil(super::listing::PAGE_ROWS)
+    }
+
+    fn over_time_pages(&self) -> usize {
+        self.users.len().div_ceil(super::listing::PAGE_ROWS)
+    }
+}
+
+/// One of a capability's pages.
+#[derive(Clone, Copy)]
+enum CapabilityPage {
+    /// The capability's own page: the first page of each table.
+    First,
+    /// Page `k + 1` of its "Over time" table.
+    OverTime(usize),
+    /// Page `k + 1` of its listing.
+    Listing(usize),
+}
+
+/// Page `k + 1` of `rows`, [`super::listing::PAGE_ROWS`] to a page.
+fn page_of<T>(rows: &[T], k: usize) -> &[T] {
+    let start = k.saturating_mul(super::listing::PAGE_ROWS).min(rows.len());
+    &rows[start..rows.len().min(start.saturating_add(super::listing::PAGE_ROWS))]
 }
 
 fn volume(band: Option<&str>, quantity: Option<f64>, unit: &str) -> String {

@@ -70,7 +70,14 @@ impl Stamp {
     /// when a file written is not there as a plain file (removed since, or a link kept in its
     /// place): a stamp judges every file the site wrote, or there is none.
     pub(crate) fn of(public: &Path, whole: &super::Whole, written: &[String]) -> Option<Stamp> {
-        let files = (written.iter()).map(|rel| Some((rel.clone(), seen(&public.join(rel))?))).collect::<Option<_>>()?;
+        // A look at each of a hundred thousand files, on every core.
+        let mut files = BTreeMap::new();
+        let look = |rel: &String| (rel.clone(), seen(&public.join(rel)));
+        super::parallel::map_in_order(written, &look, &mut |(rel, seen)| {
+            files.insert(rel, seen.ok_or(())?);
+            Ok::<(), ()>(())
+        })
+        .ok()?;
         Some(Stamp {
             format: FORMAT,
             renderer: env!("CARGO_PKG_VERSION").to_string(),
@@ -102,12 +109,14 @@ impl Stamp {
 
     /// Whether every file of the site in `public` is as this stamp left it.
     fn files_as_left(&self, public: &Path) -> bool {
-        !self.files.is_empty()
-            && self.files.len() == self.report.files
-            && self
-                .files
-                .iter()
-                .all(|(rel, was)| super::safe_relative(rel) && seen(&public.join(rel)).as_ref() == Some(was))
+        if self.files.is_empty() || self.files.len() != self.report.files {
+            return false;
+        }
+        // A look at each of a hundred thousand files, on every core.
+        let files: Vec<(&String, &Seen)> = self.files.iter().collect();
+        let as_left =
+            |&(rel, was): &(&String, &Seen)| super::safe_relative(rel) && seen(&public.join(rel)).as_ref() == Some(was);
+        super::parallel::map_in_order(&files, &as_left, &mut |same| if same { Ok(()) } else { Err(()) }).is_ok()
     }
 
     /// The log size this stamp's site was written for, when the site in `public` is as it was

@@ -37,6 +37,12 @@ pub(crate) struct Timeline {
     volumes: Volumes,
 }
 
+/// An organisation in a capability's "Over time" table, with its volumes of it.
+pub(crate) struct OverTimeRow<'a> {
+    org: &'a super::model::OrgView,
+    by_period: &'a ByPeriod,
+}
+
 /// What changed for one organisation from the period before the latest to the latest.
 pub(crate) struct Change {
     /// The period before.
@@ -61,24 +67,51 @@ pub(crate) fn band_level(band: Option<&str>, quantity: Option<f64>) -> i32 {
     }
 }
 
+/// A coordinate as `{:.1}` writes it. Formatting a float to a fixed precision finds its exact
+/// decimal expansion (a fifth of rendering an organisation's page went to the chart's
+/// coordinates); a value within far less than a float's error of a whole number of tenths is
+/// written from that number, which is what `{:.1}` writes for it. Any other value (near a tie,
+/// negative, huge, not a number) is written by `{:.1}` itself.
+struct Tenths(f64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = self.0 * 10.0;
+        let whole = tenths.round();
+        // Below 2^50 a float's error in `tenths` is under 1/8: with `whole` within 1/1000 of
+        // it, the exact value is nearer `whole` than any tie.
+        if self.0.is_sign_positive() && whole < 1e15 && (tenths - whole).abs() < 1e-3 {
+            let n = whole as u64;
+            write!(f, "{}.{}", n / 10, n % 10)
+        } else {
+            write!(f, "{:.1}", self.0)
+        }
+    }
+}
+
 impl Timeline {
     /// From the model's current usage rows and published periods.
     pub fn build(m: &Model) -> Timeline {
         let periods: Vec<String> = m.periods.keys().cloned().collect();
         let mut volumes: Volumes = BTreeMap::new();
         let mut labels: std::collections::HashMap<String, Shared> = std::collections::HashMap::new();
-        for u in &m.usage {
-            let level = band_level(u.what.volume_band.as_deref(), u.quantity);
-            let by_period = (volumes.entry(u.of.organisation.clone()).or_default())
-                .entry(u.what.capability.clone())
-                .or_insert_with(|| ByPeriod(vec![None; periods.len()].into_boxed_slice()));
+        // A record's rows together (they share what they say of it): its organisation found once.
+        for record in m.usage.chunk_by(|a, b| std::sync::Arc::ptr_eq(&a.of, &b.of)) {
+            let Some(first) = record.first() else { continue };
+            let caps = volumes.entry(first.of.organisation.clone()).or_default();
             // A row of a period with no summary is in no column (its capability is a row).
-            let Ok(i) = periods.binary_search_by(|p| p.as_str().cmp(&u.of.period)) else { continue };
-            let Some(slot) = by_period.0.get_mut(i) else { continue };
-            if slot.as_ref().is_none_or(|(was, _)| level > *was) {
-                let label = format!("{} {}", u.volume(), u.what.unit);
-                let label = labels.entry(label).or_insert_with_key(|l| l.as_str().into()).clone();
-                *slot = Some((level, label));
+            let column = periods.binary_search_by(|p| p.as_str().cmp(&first.of.period)).ok();
+            for u in record {
+                let level = band_level(u.what.volume_band.as_deref(), u.quantity);
+                let by_period = caps
+                    .entry(u.what.capability.clone())
+                    .or_insert_with(|| ByPeriod(vec![None; periods.len()].into_boxed_slice()));
+                let Some(slot) = column.and_then(|i| by_period.0.get_mut(i)) else { continue };
+                if slot.as_ref().is_none_or(|(was, _)| level > *was) {
+                    let label = format!("{} {}", u.volume(), u.what.unit);
+                    let label = labels.entry(label).or_insert_with_key(|l| l.as_str().into()).clone();
+                    *slot = Some((level, label));
+                }
             }
         }
         Timeline { periods, volumes }
@@ -161,17 +194,21 @@ impl Timeline {
         let mut ticks: BTreeMap<i32, Shared> = BTreeMap::new();
         for (k, (cap, by_period)) in caps.iter().enumerate() {
             let colour = colours[k % colours.len()];
-            let mut points = Vec::new();
+            // The capability's name as shown, made once (every point and the legend show it).
+            let shown = esc(&cap_name(cap));
+            let mut points = String::new();
             let mut dots = String::new();
             for (i, p) in self.periods.iter().enumerate() {
                 let Some((level, label)) = by_period.at(i) else { continue };
                 ticks.entry(*level).or_insert_with(|| label.clone());
-                let (px, py) = (x(i), y(*level));
-                points.push(format!("{px:.1},{py:.1}"));
+                let (px, py) = (Tenths(x(i)), Tenths(y(*level)));
+                if !points.is_empty() {
+                    points.push(' ');
+                }
+                let _ = write!(points, "{px},{py}");
                 let _ = writeln!(
                     dots,
-                    "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"4\" fill=\"{colour}\"><title>{}, {}: {}</title></circle>",
-                    esc(&cap_name(cap)),
+                    "<circle cx=\"{px}\" cy=\"{py}\" r=\"4\" fill=\"{colour}\"><title>{shown}, {}: {}</title></circle>",
                     esc(p),
                     esc(label)
                 );
@@ -185,46 +222,47 @@ impl Timeline {
             desc.push(format!("{}: {}", cap_name(cap), said.join(", ")));
             let _ = writeln!(
                 lines,
-                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>\n{dots}",
-                points.join(" ")
+                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{points}\"/>\n{dots}"
             );
             let (lx, ly) = (left + 20.0 + 260.0 * (k % 2) as f64, top + plot_h + 50.0 + 20.0 * (k / 2) as f64);
             let _ = writeln!(
                 legend,
-                "<line x1=\"{lx:.1}\" y1=\"{ly:.1}\" x2=\"{:.1}\" y2=\"{ly:.1}\" stroke=\"{colour}\" stroke-width=\"3\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                lx + 24.0,
-                lx + 30.0,
-                ly + 4.0,
-                esc(&cap_name(cap))
+                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{colour}\" stroke-width=\"3\"/>\
+                 <text x=\"{}\" y=\"{}\">{shown}</text>",
+                Tenths(lx),
+                Tenths(ly),
+                Tenths(lx + 24.0),
+                Tenths(ly),
+                Tenths(lx + 30.0),
+                Tenths(ly + 4.0),
             );
         }
         let mut axes = format!(
-            "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{b:.1}\" stroke=\"#555\"/>\
-             <line x1=\"{left}\" y1=\"{b:.1}\" x2=\"{r:.1}\" y2=\"{b:.1}\" stroke=\"#555\"/>\n\
-             <text x=\"12\" y=\"{mid:.1}\" transform=\"rotate(-90 12 {mid:.1})\" text-anchor=\"middle\">Volume band</text>\n\
-             <text x=\"{cx:.1}\" y=\"{xt:.1}\" text-anchor=\"middle\">Period</text>\n",
-            b = top + plot_h,
-            r = w - 20.0,
-            mid = top + plot_h / 2.0,
-            cx = left + (w - left) / 2.0,
-            xt = top + plot_h + 36.0,
+            "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{b}\" stroke=\"#555\"/>\
+             <line x1=\"{left}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#555\"/>\n\
+             <text x=\"12\" y=\"{mid}\" transform=\"rotate(-90 12 {mid})\" text-anchor=\"middle\">Volume band</text>\n\
+             <text x=\"{cx}\" y=\"{xt}\" text-anchor=\"middle\">Period</text>\n",
+            b = Tenths(top + plot_h),
+            r = Tenths(w - 20.0),
+            mid = Tenths(top + plot_h / 2.0),
+            cx = Tenths(left + (w - left) / 2.0),
+            xt = Tenths(top + plot_h + 36.0),
         );
         for (level, label) in &ticks {
             let _ = writeln!(
                 axes,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-                left - 6.0,
-                y(*level) + 4.0,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                Tenths(left - 6.0),
+                Tenths(y(*level) + 4.0),
                 esc(label)
             );
         }
         for (i, p) in self.periods.iter().enumerate() {
             let _ = writeln!(
                 axes,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                x(i),
-                top + plot_h + 18.0,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                Tenths(x(i)),
+                Tenths(top + plot_h + 18.0),
                 esc(p)
             );
         }
@@ -239,26 +277,38 @@ impl Timeline {
         )
     }
 
-    /// The rows of capability `cap`'s "Over time" table: each organisation that used it, its
-    /// volume per period, linked from a page `root` away from the site's root. None with fewer
-    /// than two periods.
-    pub fn capability_rows(&self, m: &Model, cap: &str, root: &str) -> Vec<String> {
+    /// The organisations in capability `cap`'s "Over time" table: each that used it, in the
+    /// model's order. None with fewer than two periods.
+    pub fn capability_users<'a>(&'a self, m: &'a Model, cap: &str) -> Vec<OverTimeRow<'a>> {
         if self.periods.len() < 2 {
             return Vec::new();
         }
-        let mut rows = Vec::new();
-        for o in m.organisations.values() {
-            let Some(by_period) = self.volumes.get(o.name.as_str()).and_then(|c| c.get(cap)) else { continue };
-            let mut row =
-                format!("<tr><th scope=\"row\"><a href=\"{root}org/{}.html\">{}</a></th>", o.slug, name(&o.name));
-            for i in 0..self.periods.len() {
-                let cell = by_period.at(i).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
-                let _ = write!(row, "<td>{cell}</td>");
-            }
-            row.push_str("</tr>\n");
-            rows.push(row);
-        }
-        rows
+        (m.organisations.values())
+            .filter_map(|o| {
+                let by_period = self.volumes.get(o.name.as_str()).and_then(|c| c.get(cap))?;
+                Some(OverTimeRow { org: o, by_period })
+            })
+            .collect()
+    }
+
+    /// The rows of an "Over time" table (a page of [`Timeline::capability_users`]): each
+    /// organisation's volume per period, linked from a page `root` away from the site's root.
+    pub fn capability_rows(&self, users: &[OverTimeRow<'_>], root: &str) -> Vec<String> {
+        (users.iter())
+            .map(|u| {
+                let mut row = format!(
+                    "<tr><th scope=\"row\"><a href=\"{root}org/{}.html\">{}</a></th>",
+                    u.org.slug,
+                    name(&u.org.name)
+                );
+                for i in 0..self.periods.len() {
+                    let cell = u.by_period.at(i).map_or_else(|| "—".to_string(), |(_, label)| esc(label));
+                    let _ = write!(row, "<td>{cell}</td>");
+                }
+                row.push_str("</tr>\n");
+                row
+            })
+            .collect()
     }
 
     /// The "Over time" table of `rows` (a page of `capability_rows`), under its heading.
@@ -327,5 +377,49 @@ mod tests {
         assert_eq!(levels, [-1, 0, 1, 2, 4, 7]);
         assert_eq!(band_level(None, Some(31_689.0)), 5);
         assert_eq!(band_level(None, Some(0.5)), 0);
+    }
+
+    #[test]
+    fn tenths_are_written_as_a_fixed_precision_writes_them() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.05,
+            0.25,
+            0.35,
+            0.75,
+            1.45,
+            2.5,
+            70.0,
+            999.95,
+            1e14 + 0.5,
+            1e15,
+            1e300,
+            -3.25,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+        ];
+        // The chart's own coordinates, for every number of periods up to forty years of quarters.
+        for n in 2..160u32 {
+            for i in 0..n {
+                values.push(190.0 + 490.0 * (f64::from(i) / f64::from(n - 1)));
+            }
+        }
+        // And a spread of others: a fixed sequence (no seed to keep), near and far from ties.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let scale = [1.0, 10.0, 1e3, 1e6, 1e12][(x % 5) as usize];
+            values.push((x >> 11) as f64 / (1u64 << 53) as f64 * scale);
+            values.push(((x >> 20) % 100_000) as f64 / 20.0);
+        }
+        for v in values {
+            assert_eq!(Tenths(v).to_string(), format!("{v:.1}"), "{v:e}");
+        }
     }
 }
